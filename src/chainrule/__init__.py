@@ -1,0 +1,74 @@
+"""chainrule: the chain rule, made runnable and visible.
+
+A reverse-mode autograd engine on NumPy with PyTorch's names and semantics:
+
+    import chainrule as cr
+    w = cr.tensor(0.5, requires_grad=True)
+    loss = (2.0 * cr.relu(w * 3.0) - 1.0 - 4.0) ** 2
+    loss.backward()
+    w.grad  # tensor(-24.)
+"""
+
+from chainrule import autograd
+from chainrule import ops as _ops  # noqa: F401 - registers ops and tensor methods
+from chainrule.autograd import gradcheck, gradgradcheck, numerical_derivative
+from chainrule.creation import (
+    arange,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from chainrule.dtypes import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    set_default_dtype,
+    short,
+    uint8,
+)
+from chainrule.engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.engine.tensor import Tensor
+from chainrule.func import grad, hessian, jacobian, jacrev, jvp, value_and_grad, vjp
+from chainrule.ops.functions import *  # noqa: F403 - the functional namespace: cr.exp, cr.sum, ...
+from chainrule.random import (
+    Generator,
+    manual_seed,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+)
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj: object) -> "bool":
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> "int":
+    return input.numel()

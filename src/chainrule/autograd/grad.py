@@ -1,0 +1,44 @@
+"""`cr.autograd.grad`: gradients of outputs with respect to chosen inputs, without touching `.grad`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.backward import _normalize_outputs, _seed, backward, run_backward
+from chainrule.engine.tensor import Tensor
+
+__all__ = ["backward", "grad"]
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, allow_unused: bool | None = None, materialize_grads: bool = False
+         ) -> tuple[Tensor | None, ...]:
+    """Return d(outputs)/d(inputs) (weighted by `grad_outputs`), as `torch.autograd.grad`."""
+    outs, grads = _normalize_outputs(outputs, grad_outputs, "autograd.grad")
+    single = isinstance(inputs, Tensor)
+    ins = [inputs] if single else list(inputs)
+    for i, t in enumerate(ins):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"autograd.grad: input {i} is a {type(t).__name__}, not a Tensor")
+        if not t.requires_grad:
+            raise RuntimeError(f"autograd.grad: input {i} does not require grad")
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = [_seed(o, g, create_graph, i) for i, (o, g) in enumerate(zip(outs, grads))]
+    capture = {t.grad_fn: None for t in ins if t.grad_fn is not None}
+    leaf_grads = run_backward(outs, seeds, retain_graph, create_graph, capture)
+    results: list[Tensor | None] = []
+    for i, t in enumerate(ins):
+        g = capture.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(id(t), (None, None))[1]
+        if g is None:
+            if not (allow_unused or materialize_grads):
+                raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.shape)}) was not used in the graph "
+                                   f"of the outputs; set allow_unused=True if this is the desired behavior")
+            results.append(Tensor._make(np.zeros_like(t._data)[()]) if materialize_grads else None)
+        elif isinstance(g, Tensor):
+            results.append(g)
+        else:
+            results.append(Tensor._make(np.array(g, copy=True)[()]))
+    return tuple(results)

@@ -1,0 +1,170 @@
+"""Making tensors: `tensor`, `zeros`, `ones`, `arange`, ... and conversion of user data to arrays."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from chainrule import dtypes
+from chainrule.engine.tensor import Tensor
+
+
+def _infer_dtype(data: Any) -> np.dtype | None:
+    """PyTorch's inference for Python data: floats -> default dtype, ints -> int64, bools -> bool."""
+    if isinstance(data, builtins.bool):
+        return np.dtype(np.bool_)
+    if isinstance(data, builtins.int):
+        return np.dtype(np.int64)
+    if isinstance(data, builtins.float):
+        return dtypes.get_default_dtype().np
+    return None
+
+
+def as_array(data: Any, dtype: Any, op: str) -> Any:
+    """Convert user data to the storage of a new tensor (a copy), with clear errors for bad data."""
+    np_dtype = None if dtype is None else dtypes.to_dtype(dtype).np
+    if isinstance(data, Tensor):
+        arr = np.array(data._data, dtype=np_dtype, copy=True)
+    elif isinstance(data, np.ndarray | np.generic):
+        if data.dtype.kind not in "fiub":
+            raise TypeError(f"{op}: can't convert np.ndarray of type {data.dtype}; "
+                            f"supported: float, int, uint8 and bool")
+        arr = np.array(data, dtype=np_dtype, copy=True)
+    else:
+        inferred = _infer_dtype(data)
+        if inferred is None:
+            _check_nested(data, op)
+            try:
+                arr = np.array(data)
+            except ValueError as exc:
+                raise ValueError(f"{op}: expected a rectangular (non-ragged) nested sequence: {exc}") from None
+            if arr.dtype.kind == "f":
+                arr = arr.astype(np_dtype or dtypes.get_default_dtype().np)
+            elif arr.dtype.kind == "i":
+                arr = arr.astype(np_dtype or np.int64)
+            elif arr.dtype.kind == "b":
+                arr = arr.astype(np_dtype or np.bool_)
+            elif arr.dtype.kind == "O" or arr.size:
+                raise TypeError(f"{op}: could not convert {type(data).__name__} with elements of type "
+                                f"{arr.dtype} to a tensor; expected numbers")
+            else:
+                arr = arr.astype(np_dtype or dtypes.get_default_dtype().np)
+        else:
+            arr = np.array(data, dtype=np_dtype or inferred)
+    if arr.dtype not in _SUPPORTED:
+        arr = arr.astype(dtypes.to_dtype(arr.dtype).np)
+    return arr[()] if arr.ndim == 0 else arr
+
+
+_SUPPORTED = {d.np for d in dtypes.ALL}
+
+
+def _check_nested(data: Any, op: str) -> None:
+    if isinstance(data, str | bytes) or not isinstance(data, Sequence | Tensor | np.ndarray):
+        if isinstance(data, str | bytes) or not hasattr(data, "__len__"):
+            raise TypeError(f"{op}: could not convert {type(data).__name__} {data!r:.40} to a tensor; "
+                            f"expected a number or a (nested) sequence of numbers")
+    if isinstance(data, list | tuple) and data and any(isinstance(x, Tensor) for x in data):
+        raise TypeError(f"{op}: lists of tensors are not converted implicitly; use cr.stack(...)")
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
+           device: Any = None) -> Tensor:
+    """A new leaf tensor holding a copy of `data` (number, nested list, NumPy array or tensor)."""
+    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with a NumPy array (as `torch.from_numpy`)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
+    dtypes.from_numpy_dtype(array.dtype)
+    return Tensor._make(array)
+
+
+def _shape_arg(size: tuple, op: str) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], list | tuple):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, builtins.int | np.integer) or isinstance(s, builtins.bool):
+            raise TypeError(f"{op}: size must be a sequence of ints, got {size!r}")
+        if s < 0:
+            raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(builtins.int(s) for s in size)
+
+
+def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._make(arr[()] if arr.ndim == 0 else arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    return dtypes.get_default_dtype().np if dtype is None else dtypes.to_dtype(dtype).np
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.zeros(_shape_arg(size, "zeros"), _float_dtype(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.ones(_shape_arg(size, "ones"), _float_dtype(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.empty(_shape_arg(size, "empty"), _float_dtype(dtype)), requires_grad)
+
+
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    if dtype is None:
+        dtype = dtypes.from_numpy_dtype(_infer_dtype(fill_value) or dtypes.get_default_dtype().np)
+    return _new(np.full(_shape_arg(tuple(size), "full"), fill_value, dtypes.to_dtype(dtype).np), requires_grad)
+
+
+def _like(t: Tensor, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
+    return t.shape, (t._data.dtype if dtype is None else dtypes.to_dtype(dtype).np)
+
+
+def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype)
+    return _new(np.zeros(shape, dt), requires_grad)
+
+
+def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype)
+    return _new(np.ones(shape, dt), requires_grad)
+
+
+def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype)
+    return _new(np.empty(shape, dt), requires_grad)
+
+
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    shape, dt = _like(input, dtype)
+    return _new(np.full(shape, fill_value, dt), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        is_int = all(isinstance(v, builtins.int | np.integer) for v in (start, end, step))
+        dtype = dtypes.int64 if is_int else dtypes.get_default_dtype()
+    return _new(np.arange(start, end, step, dtype=dtypes.to_dtype(dtype).np), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
+    return _new(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)

@@ -1,0 +1,258 @@
+"""The backward walk: reverse topological order over recorded nodes, iterative (no recursion limit).
+
+For each node it sums the gradients arriving from every consumer (the sum over paths), asks the
+node's op for the vector-Jacobian product, and frees the node's saved buffers unless the graph is
+retained. It knows no specific op.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine import observe as _observe
+from chainrule.engine.anomaly import anomaly_state
+from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.node import Node
+from chainrule.engine.tensor import Tensor
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after they "
+    "have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time."
+)
+
+
+def _toposort(roots: list[Node]) -> list[Node]:
+    """Nodes reachable from `roots`, each before every node it depends on."""
+    order: list[Node] = []
+    visited: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if node in visited:
+            continue
+        visited.add(node)
+        stack.append((node, True))
+        for parent in node.parents:
+            if type(parent) is Node and parent not in visited:
+                stack.append((parent, False))
+    order.reverse()
+    return order
+
+
+def _seed(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
+    if grad is None:
+        if output._data.size != 1:
+            raise RuntimeError(
+                f"backward: grad can be implicitly created only for scalar outputs; output {position} has "
+                f"shape {tuple(output.shape)}: pass gradient= (a tensor of that shape)"
+            )
+        seed = np.ones(output.shape, output._data.dtype)
+        seed = seed[()] if seed.ndim == 0 else seed
+        return Tensor._make(seed) if create_graph else seed
+    if not isinstance(grad, Tensor):
+        grad = Tensor(grad, dtype=output.dtype)
+    if tuple(grad.shape) != tuple(output.shape):
+        raise RuntimeError(
+            f"backward: Mismatch in shape: grad_output[{position}] has a shape of {tuple(grad.shape)} and "
+            f"output[{position}] has a shape of {tuple(output.shape)}"
+        )
+    if create_graph:
+        return grad
+    data = grad._data
+    return data.astype(output._data.dtype) if data.dtype != output._data.dtype else data
+
+
+def _check_saved(node: Node) -> None:
+    if node.out_modified:
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: the output of {node.name()} was modified in place after it was saved"
+        )
+    versions = node.versions
+    if versions is not None:
+        for x, version in zip(node.inputs, versions):
+            if version is not None and x._version != version:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by an inplace "
+                    f"operation: input of {node.name()} with shape {tuple(x.shape)} is at version "
+                    f"{x._version}; expected version {version} instead"
+                )
+
+
+def _apply_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
+    for hook in hooks:
+        wrapped = grad if create_graph else Tensor._make(grad)
+        result = hook(wrapped)
+        if result is not None:
+            grad = result if create_graph else (result._data if isinstance(result, Tensor) else result)
+    return grad
+
+
+def _fresh(arr: Any, handed: set[int]) -> Any:
+    """A leaf's gradient must not alias another leaf's or the caller's array: copy views and repeats."""
+    if type(arr) is np.ndarray and (arr.base is not None or id(arr) in handed):
+        arr = arr.copy()
+    handed.add(id(arr))
+    return arr
+
+
+def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
+                 capture: dict | None = None) -> dict[int, tuple[Tensor, Any]]:
+    """Propagate `grads` from `outputs` back through the graph.
+
+    Returns {id(leaf): (leaf, total gradient)} for every leaf reached. If `capture` maps nodes to None,
+    the total gradient arriving at each of those nodes' outputs is stored in it.
+    """
+    from chainrule.ops.xp import NUMPY, TENSOR
+
+    pending: dict[Node, Any] = {}
+    leaf_grads: dict[int, tuple[Tensor, Any]] = {}
+    roots = []
+    for out, g in zip(outputs, grads):
+        node = out.grad_fn
+        if node is None:
+            prev = leaf_grads.get(id(out))
+            leaf_grads[id(out)] = (out, g if prev is None else prev[1] + g)
+        else:
+            pending[node] = g if node not in pending else pending[node] + g
+            roots.append(node)
+
+    xp = TENSOR if create_graph else NUMPY
+    watchers = list(_observe.observers)
+    check_anomaly = anomaly_state.enabled
+    step_index = 0
+    saved_mode = grad_state.enabled
+    grad_state.enabled = create_graph
+    try:
+        for node in _toposort(roots):
+            g = pending.pop(node, None)
+            if g is None:
+                continue
+            if node.hooks:
+                g = _apply_hooks(node.hooks, g, create_graph)
+            if node.retains_grad:
+                target = node.tensor_ref()
+                if target is not None:
+                    target.grad = g if create_graph else Tensor._make(np.array(g, copy=True))
+            if capture is not None and node in capture:
+                capture[node] = g
+            if node.inputs is None:
+                raise RuntimeError(_FREED_MESSAGE)
+            _check_saved(node)
+            if create_graph:
+                inputs = node.inputs
+                out = Tensor._make(node.out, node, True)
+            else:
+                inputs = tuple([x._data if isinstance(x, Tensor) else x for x in node.inputs])
+                out = node.out
+            in_grads = node.op.backward(node, g, xp, inputs, out)
+            if watchers:
+                step = _observe.BackwardStep(
+                    index=step_index, node=node, op_name=node.op.name, inputs=inputs, output=out, upstream=g,
+                    local=node.op.local_derivatives(node, xp, inputs, out), formulas=node.op.formulas,
+                    arg_names=node.op.arg_names, contributions=tuple(in_grads),
+                )
+                step_index += 1
+                for watch in watchers:
+                    watch(step)
+            if check_anomaly:
+                _check_finite(node, in_grads)
+            if not retain_graph:
+                node.inputs = None
+                node.out = None
+            for parent, gi in zip(node.parents, in_grads):
+                if parent is None or gi is None:
+                    continue
+                if type(parent) is Node:
+                    prev = pending.get(parent)
+                    pending[parent] = gi if prev is None else prev + gi
+                else:
+                    key = id(parent)
+                    prev = leaf_grads.get(key)
+                    leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
+    finally:
+        grad_state.enabled = saved_mode
+    return leaf_grads
+
+
+def _check_finite(node: Node, in_grads: Sequence[Any]) -> None:
+    for i, gi in enumerate(in_grads):
+        if gi is None:
+            continue
+        arr = gi._data if isinstance(gi, Tensor) else gi
+        if not np.all(np.isfinite(arr)):
+            bad = "nan" if np.any(np.isnan(arr)) else "inf"
+            raise RuntimeError(
+                f"Function '{node.name()}' returned {bad} values in its {i}th output.\n"
+                f"The op was created at (most recent call last):\n{node.creation_trace or '(not recorded)'}"
+            )
+
+
+def _normalize_outputs(tensors: Any, grad_tensors: Any, op: str) -> tuple[list[Tensor], list[Any]]:
+    outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if grad_tensors is None:
+        grads = [None] * len(outputs)
+    elif isinstance(grad_tensors, Tensor) or not isinstance(grad_tensors, list | tuple):
+        grads = [grad_tensors]
+    else:
+        grads = list(grad_tensors)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"{op}: got {len(outputs)} outputs but {len(grads)} gradients")
+    for i, out in enumerate(outputs):
+        if not isinstance(out, Tensor):
+            raise TypeError(f"{op}: output {i} is a {type(out).__name__}, not a Tensor")
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"{op}: element {i} of tensors does not require grad and does not have a grad_fn "
+                f"(did you forget requires_grad=True on a leaf, or compute it under no_grad?)"
+            )
+    return outputs, grads
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    """Accumulate gradients of `tensors` into the `.grad` of the leaves (or of `inputs` only)."""
+    outputs, grads = _normalize_outputs(tensors, grad_tensors, "backward")
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = [_seed(o, g, create_graph, i) for i, (o, g) in enumerate(zip(outputs, grads))]
+    only = None if inputs is None else {id(t) for t in ([inputs] if isinstance(inputs, Tensor) else inputs)}
+    leaf_grads = run_backward(outputs, seeds, retain_graph, create_graph)
+    handed = {id(s) for s in seeds}
+    for key, (leaf, g) in leaf_grads.items():
+        if only is not None and key not in only:
+            continue
+        if leaf._grad_hooks:
+            g = _apply_hooks(leaf._grad_hooks, g, create_graph)
+        _accumulate(leaf, g, create_graph, handed)
+
+
+def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> None:
+    if create_graph:
+        if not isinstance(g, Tensor):
+            g = Tensor._make(g)
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+        return
+    if isinstance(g, Tensor):
+        g = g._data
+    if g.shape != leaf._data.shape:
+        raise RuntimeError(f"backward: internal error: gradient of shape {g.shape} for a leaf of shape "
+                           f"{leaf._data.shape}")
+    if g.dtype != leaf._data.dtype:
+        g = g.astype(leaf._data.dtype)
+    existing = leaf.grad
+    if existing is None:
+        leaf.grad = Tensor._make(_fresh(g, handed))
+    elif type(existing._data) is np.ndarray and existing._data.shape == g.shape and existing.grad_fn is None:
+        np.add(existing._data, g, out=existing._data)
+        existing._version += 1
+    else:
+        leaf.grad = Tensor._make(existing._data + g)

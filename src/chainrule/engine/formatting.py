@@ -1,0 +1,80 @@
+"""PyTorch-style repr: `tensor([1., 2.], requires_grad=True)`, `tensor(4., grad_fn=<PowBackward0>)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule import dtypes
+
+PRECISION = 4
+_EDGE = 3
+_SUMMARIZE_ABOVE = 1000
+
+
+def _float_formatter(values: np.ndarray) -> Any:
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        return lambda v: _special(v) or f"{v:.0f}."
+    abs_finite = np.abs(finite)
+    if np.all(finite == np.round(finite)):
+        if abs_finite.max() >= 1e8:
+            return lambda v: _special(v) or f"{v:.{PRECISION}e}"
+        return lambda v: _special(v) or f"{v:.0f}."
+    nonzero = abs_finite[abs_finite > 0]
+    big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)
+    if nonzero.size and (big / small > 1000.0 or big > 1e8 or small < 1e-4):
+        return lambda v: _special(v) or f"{v:.{PRECISION}e}"
+    return lambda v: _special(v) or f"{v:.{PRECISION}f}"
+
+
+def _special(v: float) -> str | None:
+    if np.isnan(v):
+        return "nan"
+    if np.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return None
+
+
+def format_values(data: np.ndarray, prefix: str = "tensor(") -> str:
+    arr = np.asarray(data)
+    kind = arr.dtype.kind
+    if kind == "f":
+        sample = arr if arr.size <= _SUMMARIZE_ABOVE else _edges(arr)
+        fmt = _float_formatter(sample.astype(np.float64).ravel())
+        width = max((len(fmt(float(v))) for v in sample.ravel()), default=1)
+        formatter = {"float_kind": lambda v: fmt(float(v)).rjust(width)}
+    elif kind == "b":
+        formatter = {"bool": lambda v: "True" if v else "False"}
+    else:
+        formatter = None
+    return np.array2string(
+        arr, separator=", ", prefix=prefix, formatter=formatter,
+        threshold=_SUMMARIZE_ABOVE, edgeitems=_EDGE, max_line_width=80,
+    )
+
+
+def _edges(arr: np.ndarray) -> np.ndarray:
+    flat = arr.ravel()
+    return np.concatenate([flat[:_EDGE * 10], flat[-_EDGE * 10:]])
+
+
+def tensor_repr(t: Any) -> str:
+    data = t._data
+    body = format_values(data)
+    extras = []
+    if data.size == 0 and data.ndim != 1:
+        body = f"[], size={tuple(data.shape)}"
+    np_dtype = data.dtype
+    if np_dtype.kind == "f" and np_dtype != dtypes.get_default_dtype().np or np_dtype.kind not in "fb" \
+            and np_dtype != np.int64:
+        extras.append(f"dtype={dtypes.from_numpy_dtype(np_dtype)!r}")
+    if t.grad_fn is not None:
+        extras.append(f"grad_fn=<{t.grad_fn.name()}>")
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    if t.name:
+        extras.append(f"name={t.name!r}")
+    suffix = "".join(", " + e for e in extras)
+    return f"tensor({body}{suffix})"

@@ -1,0 +1,60 @@
+"""Watching a backward pass node by node: the public observer API the explanations build on.
+
+    with cr.autograd.observe() as steps:
+        loss.backward()
+    for step in steps:
+        print(step.op_name, step.upstream, step.local, step.contributions)
+
+Costs nothing when no observer is active (the walk checks once per backward call).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+observers: list[Callable[[BackwardStep], None]] = []
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One node processed by the backward walk, in processing order.
+
+    upstream: the gradient of the final output with respect to this node's output (already summed
+      over every path that reaches it).
+    local: per input, the local derivative d(out)/d(input) as the engine applied it (elementwise ops),
+      or None where the op's Jacobian is not elementwise (then see `formulas`).
+    contributions: per input, the gradient this node sends to that input (None where none flows).
+    """
+
+    index: int
+    node: Any
+    op_name: str
+    inputs: tuple
+    output: Any
+    upstream: Any
+    local: tuple
+    formulas: tuple[str, ...]
+    arg_names: tuple[str, ...]
+    contributions: tuple
+
+
+class observe:  # noqa: N801 - a context manager, lowercase like PyTorch's
+    """Record every backward step taken inside the block; optionally call `callback(step)` for each."""
+
+    def __init__(self, callback: Callable[[BackwardStep], None] | None = None) -> None:
+        self.steps: list[BackwardStep] = []
+        self._callback = callback
+
+    def _receive(self, step: BackwardStep) -> None:
+        self.steps.append(step)
+        if self._callback is not None:
+            self._callback(step)
+
+    def __enter__(self) -> list[BackwardStep]:
+        observers.append(self._receive)
+        return self.steps
+
+    def __exit__(self, *exc: object) -> None:
+        observers.remove(self._receive)

@@ -1,0 +1,279 @@
+"""The Tensor: a NumPy array plus what autograd needs. Operators and math methods are attached by
+`chainrule.ops.methods`, so this file holds only state, conversion, autograd entry points and repr."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from chainrule import dtypes
+from chainrule.engine.grad_mode import grad_state
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it for reverse-mode autodiff.
+
+    0-d values are stored as NumPy scalars (fast scalar arithmetic); they turn into shared 0-d arrays
+    the moment something needs to alias them (`detach`, `.data`, `.numpy()`).
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "name", "_version", "_grad_hooks",
+                 "__weakref__")
+    __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
+        from chainrule.creation import as_array
+
+        self._data = as_array(data, dtype, "tensor")
+        self.grad: Tensor | None = None
+        self.grad_fn = None
+        self.name = name
+        self._version = 0
+        self._grad_hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, data: Any, grad_fn: Any = None, requires_grad: bool = False) -> Tensor:
+        """Wrap an array without checks: the per-op hot path."""
+        t = object.__new__(cls)
+        t._data = data
+        t.grad = None
+        t.grad_fn = grad_fn
+        t.requires_grad = requires_grad
+        t.name = None
+        t._version = 0
+        t._grad_hooks = None
+        return t
+
+    # ----------------------------------------------------------------- properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._data.shape
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        if dim is None:
+            return self._data.shape
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    def nelement(self) -> int:
+        return int(self._data.size)
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    @property
+    def data(self) -> Tensor:
+        """A tensor sharing this one's storage, outside the graph (as PyTorch's `.data`)."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._version += 1
+
+    def _shared_array(self) -> np.ndarray:
+        """The storage as an ndarray, converting a scalar once so that aliases see in-place updates."""
+        if type(self._data) is not np.ndarray:
+            self._data = np.asarray(self._data)
+        return self._data
+
+    # ----------------------------------------------------------------- conversion
+    def numpy(self) -> np.ndarray:
+        if self.requires_grad and grad_state.enabled and self.grad_fn is not None:
+            pass  # PyTorch refuses; we allow reading values of non-leaf tensors: they are plain data
+        return self._shared_array()
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        arr = np.asarray(self._data)
+        return arr.astype(dtype) if dtype is not None else arr
+
+    def item(self) -> float | int | bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"item: a Tensor with {self._data.size} elements cannot be converted to a Python scalar"
+            )
+        return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        return self._data.tolist()
+
+    def detach(self) -> Tensor:
+        """A new leaf tensor sharing storage, with no history."""
+        return Tensor._make(self._shared_array())
+
+    def detach_(self) -> Tensor:
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    def clone(self) -> Tensor:
+        from chainrule.ops import shape_ops
+
+        return shape_ops.clone(self)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self) -> Iterator[Tensor]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self._data.size} elements is ambiguous"
+            )
+        return bool(self._data.reshape(()) if self._data.ndim else self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    __hash__ = object.__hash__
+
+    # ----------------------------------------------------------------- autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad: only Tensors of floating point dtype can require gradients, "
+                f"got {self.dtype}"
+            )
+        if not requires_grad and self.grad_fn is not None:
+            raise RuntimeError(
+                "requires_grad_(False): you can only change requires_grad flags of leaf variables; "
+                "use detach() to get a tensor that does not require grad"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for a non-leaf tensor after backward (leaves always keep it)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            node = self.grad_fn
+            node.retains_grad = True
+            node.tensor_ref = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        return self.grad_fn is not None and self.grad_fn.retains_grad
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> Any:
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            node = self.grad_fn
+            if node.hooks is None:
+                node.hooks = []
+            hooks = node.hooks
+        else:
+            if self._grad_hooks is None:
+                self._grad_hooks = []
+            hooks = self._grad_hooks
+        hooks.append(hook)
+        return _HookHandle(hooks, hook)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
+                 inputs: Any = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad`, as `torch.Tensor.backward`."""
+        from chainrule.engine.backward import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+
+    # ----------------------------------------------------------------- in-place support
+    def _bump_version(self) -> None:
+        self._version += 1
+        node = self.grad_fn
+        if node is not None and node.op.saves_output:
+            node.out_modified = True
+
+    # ----------------------------------------------------------------- repr
+    def __repr__(self) -> str:
+        from chainrule.engine.formatting import tensor_repr
+
+        return tensor_repr(self)
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def __format__(self, spec: str) -> str:
+        if spec and self._data.size == 1:
+            return format(self.item(), spec)
+        return str(self) if not spec else format(str(self), spec)
+
+    def __reduce__(self):
+        return (_rebuild, (np.asarray(self._data).copy(), self.requires_grad))
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only leaf tensors (created by the user) support the deepcopy protocol")
+        t = Tensor._make(np.array(self._data, copy=True), None, self.requires_grad)
+        t.name = self.name
+        if self.grad is not None:
+            t.grad = Tensor._make(np.array(self.grad._data, copy=True))
+        memo[id(self)] = t
+        return t
+
+
+def _rebuild(data: np.ndarray, requires_grad: bool) -> Tensor:
+    return Tensor._make(data, None, requires_grad)
+
+
+class _HookHandle:
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook: Callable) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+
+def _wrap_dim(dim: int, ndim: int, op: str) -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n

@@ -1,0 +1,216 @@
+"""Activation functions and softmax: forward, local derivative (or VJP) and formula for each."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from chainrule import dtypes
+from chainrule.engine.tensor import Tensor
+from chainrule.ops.elementwise import cast
+from chainrule.ops.registry import apply, defop
+from chainrule.ops.xp import np_erf
+
+
+def _float(input: Any, name: str) -> Tensor:
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
+    if input._data.dtype.kind != "f":
+        return cast(input, dtypes.get_default_dtype().np)
+    return input
+
+
+def _relu_forward(x: Any) -> Any:
+    if x.ndim:
+        return np.maximum(x, 0)
+    return x if not x <= 0 else x.dtype.type(0)  # scalar fast path; keeps NaN like PyTorch
+
+
+RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: x > 0),))
+
+
+def relu(input: Tensor) -> Tensor:
+    """max(0, x). The derivative at exactly 0 is taken as 0, as in PyTorch."""
+    return apply(RELU, (_float(input, "relu"),))
+
+
+LEAKY_RELU = defop(
+    "leaky_relu", lambda x, negative_slope: np.where(x > 0, x, x * negative_slope).astype(x.dtype)[()], "x",
+    derivs=(("1 if x > 0 else negative_slope",
+             lambda xp, out, x, negative_slope: (x > 0) + (x <= 0) * negative_slope),),
+)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    return apply(LEAKY_RELU, (_float(input, "leaky_relu"),), {"negative_slope": float(negative_slope)})
+
+
+ELU = defop(
+    "elu", lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)[()], "x",
+    derivs=(("1 if x > 0 else elu(x) + alpha", lambda xp, out, x, alpha: (x > 0) + (x <= 0) * (out + alpha)),),
+    saves_output=True,
+)
+
+
+def elu(input: Tensor, alpha: float = 1.0) -> Tensor:
+    return apply(ELU, (_float(input, "elu"),), {"alpha": float(alpha)})
+
+
+def _sigmoid_forward(x: Any) -> Any:
+    return (0.5 * (np.tanh(0.5 * x) + 1.0)).astype(x.dtype)[()]  # tanh form: no overflow for large |x|
+
+
+SIGMOID = defop("sigmoid", _sigmoid_forward, "x",
+                derivs=(("sigmoid(x)*(1-sigmoid(x))", lambda xp, out, x: out * (1.0 - out)),), saves_output=True)
+
+
+def sigmoid(input: Tensor) -> Tensor:
+    return apply(SIGMOID, (_float(input, "sigmoid"),))
+
+
+_SQRT_2 = math.sqrt(2.0)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _gelu_forward(x: Any, approximate: str) -> Any:
+    if approximate == "tanh":
+        return (0.5 * x * (1.0 + np.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x**3)))).astype(x.dtype)[()]
+    return (0.5 * x * (1.0 + np_erf(x / _SQRT_2))).astype(x.dtype)[()]
+
+
+def _gelu_local(xp: Any, out: Any, x: Any, approximate: str) -> Any:
+    if approximate == "tanh":
+        inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
+        t = xp.tanh(inner)
+        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
+    cdf = 0.5 * (1.0 + xp.erf(x / _SQRT_2))
+    return cdf + x * _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+
+
+GELU = defop("gelu", _gelu_forward, "x", derivs=(("Phi(x) + x*phi(x)", _gelu_local),))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return apply(GELU, (_float(input, "gelu"),), {"approximate": approximate})
+
+
+def _silu_local(xp: Any, out: Any, x: Any) -> Any:
+    s = xp.sigmoid(x)
+    return s * (1.0 + x * (1.0 - s))
+
+
+SILU = defop("silu", lambda x: (x * _sigmoid_forward(x)).astype(x.dtype)[()], "x",
+             derivs=(("sigmoid(x)*(1 + x*(1-sigmoid(x)))", _silu_local),))
+
+
+def silu(input: Tensor) -> Tensor:
+    return apply(SILU, (_float(input, "silu"),))
+
+
+def _softplus_forward(x: Any, beta: float, threshold: float) -> Any:
+    bx = beta * x
+    soft = np.logaddexp(0.0, bx) / beta
+    return np.where(bx > threshold, x, soft).astype(x.dtype)[()]
+
+
+SOFTPLUS = defop(
+    "softplus", _softplus_forward, "x",
+    derivs=(("sigmoid(beta*x) (1 above threshold)",
+             lambda xp, out, x, beta, threshold: xp.where(beta * x > threshold, 1.0, xp.sigmoid(beta * x))),),
+)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    return apply(SOFTPLUS, (_float(input, "softplus"),), {"beta": float(beta), "threshold": float(threshold)})
+
+
+def _clamp_forward(x: Any, min: Any, max: Any) -> Any:
+    return np.clip(x, min, max)
+
+
+CLAMP = defop("clamp", _clamp_forward, "x",
+              derivs=(("1 if min <= x <= max else 0",
+                       lambda xp, out, x, min, max: _in_range(x, min, max)),))
+
+
+def _in_range(x: Any, lo: Any, hi: Any) -> Any:
+    if lo is None:
+        return x <= hi
+    if hi is None:
+        return x >= lo
+    return (x >= lo) & (x <= hi)
+
+
+def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from chainrule.ops.elementwise import maximum, minimum
+
+        out = input
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return apply(CLAMP, (input,), {"min": min, "max": max})
+
+
+clip = clamp
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    return clamp(input, min_val, max_val)
+
+
+# ----------------------------------------------------------------------------- softmax family
+def _softmax_forward(x: Any, dim: int) -> Any:
+    shifted = x - np.max(x, axis=dim, keepdims=True)  # subtract the max: no overflow for large logits
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+def _log_softmax_forward(x: Any, dim: int) -> Any:
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+
+
+SOFTMAX = defop(
+    "softmax", _softmax_forward, "x",
+    vjp=lambda xp, g, out, x, dim: (out * (g - xp.sum(g * out, axis=dim, keepdims=True)),),
+    formulas=("diag(s) - s s^T  (s = softmax(x))",), saves_output=True,
+)
+LOG_SOFTMAX = defop(
+    "log_softmax", _log_softmax_forward, "x",
+    vjp=lambda xp, g, out, x, dim: (g - xp.exp(out) * xp.sum(g, axis=dim, keepdims=True),),
+    formulas=("I - softmax(x) 1^T",), saves_output=True,
+)
+
+
+def _dim_arg(input: Tensor, dim: int | None, name: str) -> int:
+    from chainrule.engine.tensor import _wrap_dim
+
+    if dim is None:
+        dim = 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
+    return _wrap_dim(dim, input.ndim, name) if input.ndim else 0
+
+
+def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    x = _float(input, "softmax") if dtype is None else cast(input, dtypes.to_dtype(dtype).np)
+    return apply(SOFTMAX, (x,), {"dim": _dim_arg(x, dim, "softmax")})
+
+
+def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
+    x = _float(input, "log_softmax") if dtype is None else cast(input, dtypes.to_dtype(dtype).np)
+    return apply(LOG_SOFTMAX, (x,), {"dim": _dim_arg(x, dim, "log_softmax")})
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    from chainrule.ops.elementwise import neg
+
+    return neg(softplus(neg(input)))

@@ -1,0 +1,357 @@
+"""Elementwise arithmetic and math with NumPy/PyTorch broadcasting and PyTorch's type promotion."""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from typing import Any
+
+import numpy as np
+
+from chainrule import dtypes
+from chainrule.engine.tensor import Tensor
+from chainrule.ops.registry import ONE, apply, defop
+
+_PY_SCALARS = (builtins.float, builtins.int, builtins.bool)
+
+
+# ----------------------------------------------------------------------------- type promotion
+def _as_operand(x: Any) -> Any:
+    """Tensors and Python scalars pass; NumPy scalars become Python scalars (weakly typed, as in
+    PyTorch); anything else becomes a tensor."""
+    if isinstance(x, Tensor) or type(x) in _PY_SCALARS:
+        return x
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, complex):
+        raise TypeError("chainrule does not support complex numbers")
+    return Tensor(x)
+
+
+def _group(x: Any) -> tuple[list, list, list]:
+    dimensioned, zero_dim, scalars = [], [], []
+    for v in x:
+        if isinstance(v, Tensor):
+            (dimensioned if v._data.ndim else zero_dim).append(v._data.dtype)
+        else:
+            scalars.append(v)
+    return dimensioned, zero_dim, scalars
+
+
+def promote(*operands: Any) -> tuple:
+    """Cast operands to PyTorch's result dtype where NumPy's own rules would differ."""
+    ops = [_as_operand(x) for x in operands]
+    tensor_dtypes = {v._data.dtype for v in ops if isinstance(v, Tensor)}
+    if len(tensor_dtypes) == 1:
+        (dt,) = tensor_dtypes
+        if dt.kind == "f" or all(_scalar_fits(dt, v) for v in ops if not isinstance(v, Tensor)):
+            return tuple(ops)
+    target = dtypes.result_dtype(*_group(ops))
+    return tuple(cast(v, target) if isinstance(v, Tensor) and v._data.dtype != target else v for v in ops)
+
+
+def _scalar_fits(dt: np.dtype, v: Any) -> bool:
+    if isinstance(v, builtins.float):
+        return False
+    return dt.kind != "b" or isinstance(v, builtins.bool)
+
+
+def cast(x: Tensor, np_dtype: np.dtype) -> Tensor:
+    np_dtype = np.dtype(np_dtype)
+    if x._data.dtype == np_dtype:
+        return x
+    if np_dtype.kind != "f" or x._data.dtype.kind != "f":
+        return Tensor._make(x._data.astype(np_dtype))  # no gradient flows through a cast to int/bool
+    return apply(_to, (x,), {"dtype": np_dtype})
+
+
+_to = defop(
+    "to_copy", lambda x, dtype: x.astype(dtype), "x",
+    vjp=lambda xp, g, out, x, dtype: (xp.astype(g, x),), formulas=("1 (cast back to the input's dtype)",),
+    saves_inputs=False, backward_name="ToCopyBackward0",
+)
+
+
+def _binary(op: Any, a: Any, b: Any) -> Tensor:
+    if type(a) is Tensor and type(b) is Tensor and a._data.dtype is b._data.dtype:
+        return apply(op, (a, b))  # the common case, kept short
+    if type(b) is builtins.float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
+        return apply(op, (a, b))
+    if type(a) is builtins.float and isinstance(b, Tensor) and b._data.dtype.kind == "f":
+        return apply(op, (a, b))
+    a, b = promote(a, b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    return apply(op, (a, b))
+
+
+def _check_broadcast(name: str, a: Any, b: Any) -> None:
+    sa, sb = np.shape(a), np.shape(b)
+    try:
+        np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise RuntimeError(
+            f"{name}: shapes {sa} and {sb} are not broadcastable: the size of a dimension must match or be 1 "
+            f"(aligned from the right)"
+        ) from None
+
+
+def _broadcasting(name: str, fn: Any) -> Any:
+    """Wrap a NumPy forward so that a broadcasting failure names the op and both shapes."""
+
+    def forward(a: Any, b: Any) -> Any:
+        try:
+            return fn(a, b)
+        except ValueError:
+            _check_broadcast(name, a, b)
+            raise
+
+    return forward
+
+
+# ----------------------------------------------------------------------------- binary ops
+def _pow_base(xp: Any, out: Any, a: Any, b: Any) -> Any:
+    if type(b) in _PY_SCALARS:
+        if b == 0:
+            return 0.0
+        if b == 2:
+            return 2.0 * a
+        return b * a ** (b - 1)
+    return xp.where(b == 0, 0.0, b * a ** (b - 1.0))
+
+
+def _pow_exponent(xp: Any, out: Any, a: Any, b: Any) -> Any:
+    # PyTorch: 0 where the base is 0 and the exponent non-negative (the limit), else out * log(base)
+    safe = xp.where((a == 0) & (b >= 0), 1.0, a)
+    return xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))
+
+
+ADD = defop("add", _broadcasting("add", operator.add), "a b", derivs=(("1", ONE), ("1", ONE)),
+            saves_inputs=False)
+SUB = defop("sub", _broadcasting("sub", operator.sub), "a b",
+            derivs=(("1", ONE), ("-1", lambda xp, out, a, b: -1.0)), saves_inputs=False)
+MUL = defop("mul", _broadcasting("mul", operator.mul), "a b",
+            derivs=(("b", lambda xp, out, a, b: b), ("a", lambda xp, out, a, b: a)))
+DIV = defop("div", _broadcasting("div", operator.truediv), "a b",
+            derivs=(("1/b", lambda xp, out, a, b: 1.0 / b), ("-a/b^2", lambda xp, out, a, b: -a / (b * b))))
+POW = defop("pow", _broadcasting("pow", operator.pow), "a b",
+            derivs=(("b*a^(b-1)", _pow_base), ("a^b*ln(a)", _pow_exponent)))
+MAXIMUM = defop(
+    "maximum", _broadcasting("maximum", np.maximum), "a b",
+    derivs=(("1 if a > b, 1/2 if a == b, else 0", lambda xp, out, a, b: (a > b) + 0.5 * (a == b)),
+            ("1 if b > a, 1/2 if a == b, else 0", lambda xp, out, a, b: (b > a) + 0.5 * (a == b))),
+)
+MINIMUM = defop(
+    "minimum", _broadcasting("minimum", np.minimum), "a b",
+    derivs=(("1 if a < b, 1/2 if a == b, else 0", lambda xp, out, a, b: (a < b) + 0.5 * (a == b)),
+            ("1 if b < a, 1/2 if a == b, else 0", lambda xp, out, a, b: (b < a) + 0.5 * (a == b))),
+)
+REMAINDER = defop(
+    "remainder", _broadcasting("remainder", np.remainder), "a b",
+    derivs=(("1", ONE), ("-floor(a/b)", lambda xp, out, a, b: -xp.data(np.floor_divide(xp.data(a), xp.data(b))))),
+)
+
+
+def _no_derivative(name: str) -> Any:
+    def vjp(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(f"the derivative for '{name}' is not implemented (it is zero almost everywhere "
+                           f"and undefined at the steps; PyTorch does not define it either)")
+
+    return vjp
+
+
+FLOOR_DIVIDE = defop("floor_divide", _broadcasting("floor_divide", np.floor_divide), "a b",
+                     vjp=_no_derivative("floor_divide"), formulas=("undefined", "undefined"))
+
+
+def add(input: Any, other: Any, alpha: float | None = None) -> Tensor:
+    return _binary(ADD, input, other if alpha is None else mul(other, alpha))
+
+
+def sub(input: Any, other: Any, alpha: float | None = None) -> Tensor:
+    return _binary(SUB, input, other if alpha is None else mul(other, alpha))
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    return _binary(MUL, input, other)
+
+
+def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode is not None:
+        raise ValueError(f"div: rounding_mode must be None or 'floor', got {rounding_mode!r}")
+    a, b = promote(input, other)
+    float_dtype = dtypes.get_default_dtype().np
+    if isinstance(a, Tensor) and a._data.dtype.kind != "f":
+        a = cast(a, float_dtype)
+        if isinstance(b, Tensor):
+            b = cast(b, float_dtype)
+    elif isinstance(b, Tensor) and b._data.dtype.kind != "f":
+        b = cast(b, float_dtype)
+    return _binary(DIV, a, b)
+
+
+true_divide = divide = div
+multiply = mul
+subtract = sub
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:
+    return _binary(FLOOR_DIVIDE, input, other)
+
+
+def remainder(input: Any, other: Any) -> Tensor:
+    return _binary(REMAINDER, input, other)
+
+
+def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    return _binary(POW, input, exponent)
+
+
+def maximum(input: Any, other: Any) -> Tensor:
+    return _binary(MAXIMUM, input, other)
+
+
+def minimum(input: Any, other: Any) -> Tensor:
+    return _binary(MINIMUM, input, other)
+
+
+# ----------------------------------------------------------------------------- comparisons (no gradient)
+def _compare(name: str, fn: Any) -> Any:
+    forward = _broadcasting(name, fn)
+
+    def compare(input: Any, other: Any) -> Tensor:
+        a, b = promote(input, other)
+        return Tensor._make(forward(a._data if isinstance(a, Tensor) else a,
+                                    b._data if isinstance(b, Tensor) else b))
+
+    compare.__name__ = name
+    return compare
+
+
+eq = _compare("eq", np.equal)
+ne = _compare("ne", np.not_equal)
+lt = less = _compare("lt", np.less)
+le = less_equal = _compare("le", np.less_equal)
+gt = greater = _compare("gt", np.greater)
+ge = greater_equal = _compare("ge", np.greater_equal)
+logical_and = _compare("logical_and", np.logical_and)
+logical_or = _compare("logical_or", np.logical_or)
+logical_xor = _compare("logical_xor", np.logical_xor)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return Tensor._make(np.logical_not(input._data))
+
+
+def isnan(input: Tensor) -> Tensor:
+    return Tensor._make(np.isnan(input._data))
+
+
+def isinf(input: Tensor) -> Tensor:
+    return Tensor._make(np.isinf(input._data))
+
+
+def isfinite(input: Tensor) -> Tensor:
+    return Tensor._make(np.isfinite(input._data))
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+
+
+def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
+    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
+    return Tensor._make(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+# ----------------------------------------------------------------------------- where
+def _where_forward(cond: Any, a: Any, b: Any) -> Any:
+    try:
+        return np.where(cond, a, b)
+    except ValueError:
+        raise RuntimeError(f"where: shapes {np.shape(cond)}, {np.shape(a)} and {np.shape(b)} are not "
+                           f"broadcastable") from None
+
+
+WHERE = defop(
+    "where", _where_forward, "condition a b",
+    derivs=((("none", None)),
+            ("1 where condition else 0", lambda xp, out, c, a, b: c),
+            ("0 where condition else 1", lambda xp, out, c, a, b: ~c)),
+)
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:
+    cond = condition if isinstance(condition, Tensor) else Tensor(condition)
+    if cond._data.dtype.kind != "b":
+        raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = Tensor(a)
+    return apply(WHERE, (Tensor._make(cond._data), a, b))
+
+
+# ----------------------------------------------------------------------------- unary math
+def _unary(name: str, forward: Any, formula: str, local: Any, saves_output: bool = False) -> Any:
+    op = defop(name, forward, "x", derivs=((formula, local),), saves_output=saves_output)
+
+    def fn(input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor):
+            input = Tensor(input)
+        if input._data.dtype.kind != "f":
+            input = cast(input, dtypes.get_default_dtype().np)
+        return apply(op, (input,))
+
+    fn.__name__ = name
+    fn.op = op  # type: ignore[attr-defined]
+    return fn
+
+
+def _neg_forward(x: Any) -> Any:
+    return -x
+
+
+NEG = defop("neg", _neg_forward, "x", derivs=(("-1", lambda xp, out, x: -1.0),), saves_inputs=False)
+
+
+def neg(input: Tensor) -> Tensor:
+    if input._data.dtype.kind == "b":
+        raise TypeError("neg: negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not")
+    return apply(NEG, (input,))
+
+
+negative = neg
+
+exp = _unary("exp", np.exp, "exp(x)", lambda xp, out, x: out, saves_output=True)
+exp2 = _unary("exp2", np.exp2, "2^x*ln 2", lambda xp, out, x: out * 0.6931471805599453, saves_output=True)
+log = _unary("log", np.log, "1/x", lambda xp, out, x: 1.0 / x)
+log2 = _unary("log2", np.log2, "1/(x*ln 2)", lambda xp, out, x: 1.0 / (x * 0.6931471805599453))
+log10 = _unary("log10", np.log10, "1/(x*ln 10)", lambda xp, out, x: 1.0 / (x * 2.302585092994046))
+log1p = _unary("log1p", np.log1p, "1/(1+x)", lambda xp, out, x: 1.0 / (1.0 + x))
+expm1 = _unary("expm1", np.expm1, "exp(x)", lambda xp, out, x: out + 1.0, saves_output=True)
+sqrt = _unary("sqrt", np.sqrt, "1/(2*sqrt(x))", lambda xp, out, x: 0.5 / out, saves_output=True)
+rsqrt = _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), "-1/(2*x^(3/2))", lambda xp, out, x: -0.5 * out * out * out,
+               saves_output=True)
+square = _unary("square", np.square, "2x", lambda xp, out, x: 2.0 * x)
+reciprocal = _unary("reciprocal", np.reciprocal, "-1/x^2", lambda xp, out, x: -(out * out), saves_output=True)
+abs = _unary("abs", np.abs, "sign(x) (0 at 0)", lambda xp, out, x: xp.sign(x))  # noqa: A001
+absolute = abs
+sign = _unary("sign", np.sign, "0", lambda xp, out, x: xp.zeros_like(x))
+sin = _unary("sin", np.sin, "cos(x)", lambda xp, out, x: xp.cos(x))
+cos = _unary("cos", np.cos, "-sin(x)", lambda xp, out, x: -xp.sin(x))
+tan = _unary("tan", np.tan, "1 + tan(x)^2", lambda xp, out, x: 1.0 + out * out, saves_output=True)
+tanh = _unary("tanh", np.tanh, "1 - tanh(x)^2", lambda xp, out, x: 1.0 - out * out, saves_output=True)
+sinh = _unary("sinh", np.sinh, "cosh(x)", lambda xp, out, x: 0.5 * (xp.exp(x) + xp.exp(-x)))
+cosh = _unary("cosh", np.cosh, "sinh(x)", lambda xp, out, x: 0.5 * (xp.exp(x) - xp.exp(-x)))
+arctan = atan = _unary("atan", np.arctan, "1/(1+x^2)", lambda xp, out, x: 1.0 / (1.0 + x * x))
+erf = _unary("erf", lambda x: __import__("chainrule.ops.xp", fromlist=["np_erf"]).np_erf(x),
+             "2/sqrt(pi)*exp(-x^2)", lambda xp, out, x: 1.1283791670955126 * xp.exp(-(x * x)))
+floor = _unary("floor", np.floor, "0", lambda xp, out, x: xp.zeros_like(x))
+ceil = _unary("ceil", np.ceil, "0", lambda xp, out, x: xp.zeros_like(x))
+round = _unary("round", np.round, "0", lambda xp, out, x: xp.zeros_like(x))  # noqa: A001
+trunc = _unary("trunc", np.trunc, "0", lambda xp, out, x: xp.zeros_like(x))

@@ -1,0 +1,212 @@
+"""The public functional namespace (`cr.exp`, `cr.sum`, ...) plus the adapters that let VJPs written
+against NumPy's signatures run on tensors (`xp_*`, used by `chainrule.ops.xp.TensorXP`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule.engine.tensor import Tensor
+from chainrule.ops.activations import (  # noqa: F401
+    clamp,
+    clip,
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+)
+from chainrule.ops.elementwise import (  # noqa: F401
+    abs,
+    absolute,
+    add,
+    allclose,
+    arctan,
+    atan,
+    cast,
+    ceil,
+    cos,
+    cosh,
+    div,
+    divide,
+    eq,
+    equal,
+    erf,
+    exp,
+    exp2,
+    expm1,
+    floor,
+    floor_divide,
+    ge,
+    greater,
+    greater_equal,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    less,
+    less_equal,
+    log,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    multiply,
+    ne,
+    neg,
+    negative,
+    pow,
+    reciprocal,
+    remainder,
+    round,
+    rsqrt,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    sub,
+    subtract,
+    tan,
+    tanh,
+    true_divide,
+    trunc,
+    where,
+)
+from chainrule.ops.indexing import (  # noqa: F401
+    gather,
+    getitem,
+    index_add_zeros,
+    index_put,
+    index_select,
+    masked_fill,
+    take_along_dim,
+)
+from chainrule.ops.joins import cat, chunk, concat, concatenate, hstack, pad, split, stack, unbind, vstack  # noqa: F401
+from chainrule.ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer  # noqa: F401
+from chainrule.ops.reductions import (  # noqa: F401
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    std,
+    sum,
+    var,
+)
+from chainrule.ops.shape_ops import (  # noqa: F401
+    broadcast_tensors,
+    broadcast_to,
+    clone,
+    contiguous,
+    expand,
+    expand_as,
+    flatten,
+    flip,
+    movedim,
+    permute,
+    repeat,
+    reshape,
+    reshape_as,
+    squeeze,
+    swapaxes,
+    t,
+    transpose,
+    unflatten,
+    unsqueeze,
+    view,
+    view_as,
+)
+
+
+# ----------------------------------------------------------------------------- xp adapters (NumPy signatures)
+def xp_sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    return sum(x, axis, keepdims)
+
+
+def xp_sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    from chainrule.ops.xp import reduced_axes
+
+    leading, kept = reduced_axes(tuple(x.shape), tuple(shape))
+    if leading:
+        x = sum(x, leading)
+    if kept:
+        x = sum(x, kept, keepdim=True)
+    return reshape(x, shape) if tuple(x.shape) != tuple(shape) else x
+
+
+def xp_broadcast_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    return expand(_tensor(x), tuple(shape))
+
+
+def xp_reshape(x: Tensor, shape: tuple[int, ...]) -> Tensor:
+    return reshape(x, tuple(shape))
+
+
+def xp_expand_dims(x: Tensor, axes: Any) -> Tensor:
+    axes = (axes,) if isinstance(axes, int) else tuple(axes)
+    ndim = x.ndim + len(axes)
+    wrapped = sorted(a % ndim for a in axes)
+    shape = list(x.shape)
+    for a in wrapped:
+        shape.insert(a, 1)
+    return reshape(x, tuple(shape))
+
+
+def xp_swapaxes(x: Tensor, a: int, b: int) -> Tensor:
+    return transpose(x, a, b)
+
+
+def xp_transpose(x: Tensor, axes: tuple[int, ...]) -> Tensor:
+    return permute(x, tuple(axes))
+
+
+def xp_flip(x: Tensor, axes: Any) -> Tensor:
+    return flip(x, axes)
+
+
+def xp_cumsum(x: Tensor, axis: int) -> Tensor:
+    return cumsum(x, axis)
+
+
+def xp_where(cond: Any, a: Any, b: Any) -> Tensor:
+    c = cond if isinstance(cond, Tensor) else Tensor._make(cond)
+    return where(c, a, b)
+
+
+def xp_zeros_like(x: Tensor) -> Tensor:
+    from chainrule.creation import zeros_like
+
+    return zeros_like(x)
+
+
+def xp_index_add(shape: tuple, index: Any, g: Tensor, basic: bool) -> Tensor:
+    return index_add_zeros(g, shape, index, basic)
+
+
+def xp_astype(x: Tensor, like: Tensor) -> Tensor:
+    return cast(x, like._data.dtype) if x._data.dtype != like._data.dtype else x
+
+
+def _tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor._make(x)

@@ -1,0 +1,147 @@
+"""Indexing: `x[...]` with ints, slices, None, Ellipsis, boolean masks and integer arrays; `gather`,
+`index_select`, `masked_fill`. The gradient scatters back, and repeated indices accumulate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.ops.registry import apply, defop
+
+
+def normalize_index(index: Any) -> tuple[Any, bool]:
+    """A NumPy-ready index and whether it is basic (no arrays: a view, never repeated positions)."""
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    basic = True
+    for p in parts:
+        if isinstance(p, Tensor):
+            p = p._data
+            if p.dtype.kind == "f":
+                raise IndexError("index: tensors used as indices must be long, int, byte or bool tensors, "
+                                 "got a floating-point tensor")
+            if p.ndim == 0 and p.dtype.kind in "iu":
+                p = int(p)
+        elif isinstance(p, list):
+            p = np.asarray(p)
+            if p.dtype.kind == "f":
+                raise IndexError("index: lists used as indices must contain ints or bools")
+        elif isinstance(p, float):
+            raise IndexError(f"index: only integers, slices, None, Ellipsis, and integer or boolean "
+                             f"tensors are valid indices (got float {p})")
+        if isinstance(p, np.ndarray):
+            basic = False
+        out.append(p)
+    return tuple(out), basic
+
+
+def _getitem_forward(x: Any, index: Any, basic: bool) -> Any:
+    try:
+        return np.asarray(x)[index] if np.ndim(x) == 0 else x[index]
+    except IndexError as exc:
+        raise IndexError(f"index: {exc} (indexing a tensor of shape {tuple(np.shape(x))})") from None
+
+
+GETITEM = defop(
+    "index", _getitem_forward, "x",
+    vjp=lambda xp, g, out, x, index, basic: (xp.index_add(x.shape, index, g, basic),),
+    formulas=("1 at each selected position (summed over repeats), else 0",), saves_inputs=False,
+)
+
+
+def _index_add_forward(g: Any, shape: tuple, index: Any, basic: bool) -> Any:
+    z = np.zeros(shape, dtype=np.asarray(g).dtype)
+    if basic:
+        z[index] = g
+    else:
+        np.add.at(z, index, g)
+    return z
+
+
+INDEX_ADD = defop(
+    "index_add_zeros", _index_add_forward, "g",
+    vjp=lambda xp, gg, out, g, shape, index, basic: (xp.getitem(gg, index),),
+    formulas=("1 at each scattered position",), saves_inputs=False, backward_name="IndexPutBackward0",
+)
+
+
+def getitem(input: Tensor, index: Any) -> Tensor:
+    idx, basic = normalize_index(index)
+    return apply(GETITEM, (input,), {"index": idx, "basic": basic})
+
+
+def index_add_zeros(g: Tensor, shape: tuple, index: Any, basic: bool) -> Tensor:
+    return apply(INDEX_ADD, (g,), {"shape": tuple(shape), "index": index, "basic": basic})
+
+
+# ----------------------------------------------------------------------------- writes (out of place)
+def _index_put_forward(x: Any, v: Any, index: Any, basic: bool) -> Any:
+    out = np.array(x, copy=True)
+    try:
+        out[index] = v
+    except ValueError:
+        raise RuntimeError(f"index_put: shape mismatch: value tensor of shape {tuple(np.shape(v))} cannot be "
+                           f"broadcast to indexing result of shape {tuple(out[index].shape)}") from None
+    return out
+
+
+def _index_put_vjp(xp: Any, g: Any, out: Any, x: Any, v: Any, index: Any, basic: bool) -> tuple:
+    mask = np.ones(x.shape, dtype=bool)
+    mask[index] = False
+    gv = xp.getitem(g, index)
+    shape_v = v.shape if hasattr(v, "shape") else ()
+    return (g * mask, xp.sum_to(gv, shape_v) if gv.shape != shape_v else gv)
+
+
+INDEX_PUT = defop("index_put", _index_put_forward, "x value", vjp=_index_put_vjp,
+                  formulas=("1 where not overwritten, else 0", "1 at each written position"), saves_inputs=False)
+
+
+def index_put(input: Tensor, index: Any, value: Any) -> Tensor:
+    idx, basic = normalize_index(index)
+    if not isinstance(value, Tensor):
+        value = Tensor(value, dtype=input.dtype)
+    elif value._data.dtype != input._data.dtype:
+        from chainrule.ops.elementwise import cast
+
+        value = cast(value, input._data.dtype)
+    return apply(INDEX_PUT, (input, value), {"index": idx, "basic": basic})
+
+
+def masked_fill(input: Tensor, mask: Tensor, value: float) -> Tensor:
+    from chainrule.ops.elementwise import where
+
+    m = mask if isinstance(mask, Tensor) else Tensor(mask)
+    if m._data.dtype.kind != "b":
+        raise RuntimeError(f"masked_fill: expected a bool mask, got {m.dtype}")
+    fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=input._data.dtype)[()])
+    return where(m, fill, input)
+
+
+def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    d = _wrap_dim(dim, input.ndim, "index_select")
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim > 1:
+        raise IndexError("index_select: index must be a 1-D tensor")
+    return getitem(input, (slice(None),) * d + (np.asarray(idx).reshape(-1),))
+
+
+def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
+    """out[i][j] = input[index[i][j]][j] for dim=0 (and so on), as `torch.gather`."""
+    d = _wrap_dim(dim, input.ndim, "gather")
+    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.ndim != input.ndim:
+        raise RuntimeError(f"gather: index tensor must have the same number of dimensions as input "
+                           f"({idx.ndim} vs {input.ndim})")
+    if idx.size and (idx.min() < -input.shape[d] or idx.max() >= input.shape[d]):
+        raise IndexError(f"gather: index {int(idx.max())} is out of bounds for dimension {d} with size "
+                         f"{input.shape[d]}")
+    grids = np.meshgrid(*(np.arange(n) for n in idx.shape), indexing="ij")
+    grids[d] = idx
+    return getitem(input, tuple(grids))
+
+
+def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
+    return gather(input, dim, indices)

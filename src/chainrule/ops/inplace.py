@@ -1,0 +1,76 @@
+"""In-place operations with PyTorch's semantics: version counters, history rebasing, and errors for
+leaves that require grad."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.tensor import Tensor
+
+
+def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
+    """Make `self` hold `result` (computed out of place). Under grad mode with history, `self` takes over
+    the new node (PyTorch's rebase); otherwise the storage is written in place, so aliases see it."""
+    recording = result.grad_fn is not None
+    if self.requires_grad and self.grad_fn is None and grad_state.enabled:
+        raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
+                           f"wrap the update in `with cr.no_grad():`")
+    if result._data.dtype.kind == "f" and self._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the desired output type "
+                           f"{self.dtype}")
+    if result.shape != self.shape:
+        raise RuntimeError(f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
+                           f"{tuple(result.shape)}")
+    self._bump_version()
+    if recording:
+        self._data = result._data if result._data.dtype == self._data.dtype else result._data.astype(self._data.dtype)
+        self.grad_fn = result.grad_fn
+        self.requires_grad = True
+        return self
+    if type(self._data) is np.ndarray:
+        if not self._data.flags.writeable:
+            raise RuntimeError(f"{op}: unsupported operation: the tensor is a broadcast (expanded) view; "
+                               f"clone() it before writing in place")
+        np.copyto(self._data, result._data, casting="unsafe")
+    else:
+        self._data = np.asarray(result._data).astype(self._data.dtype)[()]
+    return self
+
+
+def make_inplace(fn: Any, name: str) -> Any:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return assign(self, fn(self, *args, **kwargs), name)
+
+    method.__name__ = name
+    method.__doc__ = f"In-place version of `{fn.__name__}`."
+    return method
+
+
+def zero_(self: Tensor) -> Tensor:
+    return fill_(self, 0)
+
+
+def fill_(self: Tensor, value: Any) -> Tensor:
+    v = value._data if isinstance(value, Tensor) else value
+    return assign(self, Tensor._make(np.full(self.shape, v, self._data.dtype)[()]), "fill_")
+
+
+def copy_(self: Tensor, src: Any) -> Tensor:
+    from chainrule.ops.elementwise import cast
+    from chainrule.ops.shape_ops import expand
+
+    src = src if isinstance(src, Tensor) else Tensor(src)
+    if src.shape != self.shape:
+        src = expand(src, self.shape)
+    if src._data.dtype != self._data.dtype:
+        src = cast(src, self._data.dtype)
+    return assign(self, src, "copy_")
+
+
+def setitem(self: Tensor, index: Any, value: Any) -> None:
+    from chainrule.ops.indexing import index_put
+
+    assign(self, index_put(self, index, value), "__setitem__")

@@ -1,0 +1,139 @@
+"""Joining and splitting: `cat`, `stack`, `split`, `chunk`, `unbind`, `pad`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.ops.elementwise import promote
+from chainrule.ops.indexing import getitem
+from chainrule.ops.registry import apply, defop
+
+
+def _cat_vjp(xp: Any, g: Any, out: Any, *xs: Any, dim: int) -> tuple:
+    grads, start = [], 0
+    for x in xs:
+        n = x.shape[dim]
+        grads.append(xp.getitem(g, (slice(None),) * dim + (slice(start, start + n),)))
+        start += n
+    return tuple(grads)
+
+
+CAT = defop("cat", lambda *xs, dim: np.concatenate(xs, axis=dim), "tensors", vjp=_cat_vjp,
+            formulas=("1 on each input's slice of the output",), saves_inputs=False)
+
+
+def _check_list(tensors: Any, op: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, Sequence):
+        raise TypeError(f"{op}: expected a sequence of tensors, got {type(tensors).__name__}")
+    if not tensors:
+        raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
+    return list(promote(*tensors)) if len({t._data.dtype for t in tensors}) > 1 else list(tensors)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    ts = _check_list(tensors, "cat")
+    ndim = ts[0].ndim
+    if ndim == 0:
+        raise RuntimeError("cat: zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _wrap_dim(dim, ndim, "cat")
+    for i, t in enumerate(ts):
+        if t.ndim != ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if k != d):
+            raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}: tensor 0 has shape "
+                               f"{tuple(ts[0].shape)} but tensor {i} has shape {tuple(t.shape)}")
+    return apply(CAT, tuple(ts), {"dim": d})
+
+
+concat = concatenate = cat
+
+
+def _stack_vjp(xp: Any, g: Any, out: Any, *xs: Any, dim: int) -> tuple:
+    return tuple(xp.getitem(g, (slice(None),) * dim + (i,)) for i in range(len(xs)))
+
+
+STACK = defop("stack", lambda *xs, dim: np.stack(xs, axis=dim), "tensors", vjp=_stack_vjp,
+              formulas=("1 on each input's slice of the output",), saves_inputs=False)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    ts = _check_list(tensors, "stack")
+    for i, t in enumerate(ts):
+        if t.shape != ts[0].shape:
+            raise RuntimeError(f"stack: expects each tensor to be equal size, but got {tuple(ts[0].shape)} at "
+                               f"entry 0 and {tuple(t.shape)} at entry {i}")
+    d = _wrap_dim(dim, ts[0].ndim + 1, "stack")
+    return apply(STACK, tuple(ts), {"dim": d})
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    from chainrule.ops.shape_ops import reshape
+
+    return cat([reshape(t, (1, -1)) if t.ndim == 1 else t for t in tensors], 0)
+
+
+def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    d = _wrap_dim(dim, tensor.ndim, "split")
+    n = tensor.shape[d]
+    if isinstance(split_size_or_sections, int):
+        step = split_size_or_sections
+        if step <= 0:
+            raise RuntimeError(f"split: split_size must be positive, got {step}")
+        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+    else:
+        sizes = list(split_size_or_sections)
+        if sum(sizes) != n:
+            raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly to {n} (input "
+                               f"tensor's size at dimension {d}), but got split_sizes={sizes}")
+    parts, start = [], 0
+    for size in sizes:
+        parts.append(getitem(tensor, (slice(None),) * d + (slice(start, start + size),)))
+        start += size
+    return tuple(parts)
+
+
+def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: number of chunks must be greater than 0, got {chunks}")
+    n = input.shape[_wrap_dim(dim, input.ndim, "chunk")]
+    return split(input, max(1, -(-n // chunks)), dim)
+
+
+def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
+    d = _wrap_dim(dim, input.ndim, "unbind")
+    return tuple(getitem(input, (slice(None),) * d + (i,)) for i in range(input.shape[d]))
+
+
+def _pad_widths(ndim: int, pad: Sequence[int]) -> list[tuple[int, int]]:
+    widths = [(0, 0)] * ndim
+    for i in range(len(pad) // 2):
+        widths[ndim - 1 - i] = (int(pad[2 * i]), int(pad[2 * i + 1]))
+    return widths
+
+
+def _pad_vjp(xp: Any, g: Any, out: Any, x: Any, widths: list, value: float) -> tuple:
+    index = tuple(slice(lo, g.shape[i] - hi) for i, (lo, hi) in enumerate(widths))
+    return (xp.getitem(g, index),)
+
+
+PAD = defop("constant_pad_nd",
+            lambda x, widths, value: np.pad(x, widths, mode="constant", constant_values=value), "x",
+            vjp=_pad_vjp, formulas=("1 inside the original region, 0 on the padding",), saves_inputs=False)
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Pad the last dims: `pad=(left, right, top, bottom, ...)` as `torch.nn.functional.pad`."""
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"pad: padding length must be even and at most 2*ndim ({2 * input.ndim}), got "
+                           f"{len(pad)}")
+    if mode != "constant":
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported yet; only 'constant'")
+    if any(p < 0 for p in pad):
+        raise NotImplementedError("pad: negative padding (cropping) is not supported; use slicing")
+    return apply(PAD, (input,), {"widths": _pad_widths(input.ndim, pad), "value": value})

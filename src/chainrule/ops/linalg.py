@@ -1,0 +1,167 @@
+"""Matrix products: `matmul` (1-D, 2-D and batched N-D, as PyTorch), `mm`, `bmm`, `dot`, `outer`, `einsum`."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor
+from chainrule.ops.elementwise import promote
+from chainrule.ops.registry import apply, defop
+
+
+def _matmul_forward(a: Any, b: Any) -> Any:
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {np.ndim(a)}D and "
+                           f"{np.ndim(b)}D tensors")
+    try:
+        return np.matmul(a, b)
+    except ValueError:
+        sa, sb = np.shape(a), np.shape(b)
+        k_a = sa[-1]
+        k_b = sb[-2] if len(sb) > 1 else sb[0]
+        if k_a != k_b:
+            raise RuntimeError(f"matmul: {sa} @ {sb}: inner dimensions {k_a} and {k_b} differ") from None
+        raise RuntimeError(f"matmul: {sa} @ {sb}: batch dimensions {sa[:-2]} and {sb[:-2]} are not "
+                           f"broadcastable") from None
+
+
+def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+    a_vec, b_vec = len(a.shape) == 1, len(b.shape) == 1
+    if a_vec and b_vec:  # dot product: g is a scalar
+        return g * b, g * a
+    a2 = xp.reshape(a, (1,) + a.shape) if a_vec else a
+    b2 = xp.reshape(b, b.shape + (1,)) if b_vec else b
+    g2 = g
+    if a_vec:
+        g2 = xp.expand_dims(g2, -2)
+    if b_vec:
+        g2 = xp.expand_dims(g2, -1)
+    ga = xp.matmul(g2, xp.swapaxes(b2, -1, -2))
+    gb = xp.matmul(xp.swapaxes(a2, -1, -2), g2)
+    ga = xp.sum_to(ga, a2.shape) if ga.shape != a2.shape else ga
+    gb = xp.sum_to(gb, b2.shape) if gb.shape != b2.shape else gb
+    if a_vec:
+        ga = xp.reshape(ga, a.shape)
+    if b_vec:
+        gb = xp.reshape(gb, b.shape)
+    return ga, gb
+
+
+MATMUL = defop("matmul", _matmul_forward, "A B", vjp=_matmul_vjp,
+               formulas=("G @ B^T", "A^T @ G"), backward_name="MmBackward0")
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    if type(input) is Tensor and type(other) is Tensor and input._data.dtype is other._data.dtype:
+        return apply(MATMUL, (input, other))
+    a, b = promote(input, other)
+    return apply(MATMUL, (a, b))
+
+
+def mm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
+    return matmul(input, mat2)
+
+
+def bmm(input: Tensor, mat2: Tensor) -> Tensor:
+    if input.ndim != 3 or mat2.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
+    if input.shape[0] != mat2.shape[0]:
+        raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
+    return matmul(input, mat2)
+
+
+def mv(input: Tensor, vec: Tensor) -> Tensor:
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got {input.ndim}-D and {vec.ndim}-D")
+    return matmul(input, vec)
+
+
+def dot(input: Tensor, other: Tensor) -> Tensor:
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"dot: 1D tensors expected, but got {input.ndim}D and {other.ndim}D tensors")
+    if input.shape[0] != other.shape[0]:
+        raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
+                           f"[{other.shape[0]}] to have the same number of elements")
+    return matmul(input, other)
+
+
+inner = dot
+
+
+def outer(input: Tensor, vec2: Tensor) -> Tensor:
+    from chainrule.ops.elementwise import mul
+    from chainrule.ops.shape_ops import reshape
+
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise RuntimeError(f"outer: 1D tensors expected, but got {input.ndim}D and {vec2.ndim}D tensors")
+    return mul(reshape(input, (-1, 1)), reshape(vec2, (1, -1)))
+
+
+ger = outer
+
+
+# ----------------------------------------------------------------------------- einsum
+def _parse_einsum(equation: str, n_operands: int) -> tuple[list[str], str]:
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise NotImplementedError("einsum: ellipsis ('...') is not supported yet")
+    if "->" in eq:
+        lhs, rhs = eq.split("->")
+    else:
+        lhs = eq
+        letters = lhs.replace(",", "")
+        rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    inputs = lhs.split(",")
+    if len(inputs) != n_operands:
+        raise RuntimeError(f"einsum: equation {equation!r} has {len(inputs)} operands but {n_operands} tensors "
+                           f"were given")
+    for sub in inputs + [rhs]:
+        if not re.fullmatch(r"[a-zA-Z]*", sub):
+            raise RuntimeError(f"einsum: invalid subscripts {sub!r} in {equation!r}")
+    for sub in inputs:
+        if len(set(sub)) != len(sub):
+            raise NotImplementedError(f"einsum: repeated subscripts within one operand ({sub!r}, a trace or "
+                                      f"diagonal) are not supported")
+    return inputs, rhs
+
+
+def _einsum_vjp(xp: Any, g: Any, out: Any, *operands: Any, equation: str) -> tuple:
+    inputs, rhs = _parse_einsum(equation, len(operands))
+    grads = []
+    for i, sub in enumerate(inputs):
+        others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
+        available = set(rhs) | {c for s, _ in others for c in s}
+        kept = "".join(c for c in sub if c in available)  # letters summed only in operand i broadcast back
+        eq = ",".join([rhs] + [s for s, _ in others]) + "->" + kept
+        gi = xp.einsum(eq, g, *[op for _, op in others])
+        if kept != sub:
+            shape = tuple(operands[i].shape[sub.index(c)] if c in kept else 1 for c in sub)
+            gi = xp.broadcast_to(xp.reshape(gi, shape), operands[i].shape)
+        grads.append(gi)
+    return tuple(grads)
+
+
+EINSUM = defop("einsum", lambda *ops, equation: np.einsum(equation, *ops), "operands", vjp=_einsum_vjp,
+               formulas=("einsum of the upstream gradient with the other operands",))
+
+
+def einsum(equation: str, *operands: Any) -> Tensor:
+    if len(operands) == 1 and isinstance(operands[0], list | tuple):
+        operands = tuple(operands[0])
+    inputs, rhs = _parse_einsum(equation, len(operands))
+    for sub, op in zip(inputs, operands):
+        if len(sub) != op.ndim:
+            raise RuntimeError(f"einsum: operand with subscripts {sub!r} has {op.ndim} dimensions (shape "
+                               f"{tuple(op.shape)}), expected {len(sub)}")
+    ops = promote(*operands)
+    eq = ",".join(inputs) + "->" + rhs
+    try:
+        return apply(EINSUM, tuple(ops), {"equation": eq})
+    except ValueError as exc:
+        shapes = ", ".join(str(tuple(o.shape)) for o in operands)
+        raise RuntimeError(f"einsum: {eq} with shapes {shapes}: {exc}") from None

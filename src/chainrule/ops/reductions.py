@@ -1,0 +1,319 @@
+"""Reductions (`sum`, `mean`, `max`, `var`, `norm`, `logsumexp`, ...) with `dim`/`keepdim`, as in PyTorch.
+
+Ties: `max()`/`min()` over all elements and `amax`/`amin` split the gradient evenly among tied
+maxima; `max(dim)`/`min(dim)` send it to the returned index (the first occurrence), as PyTorch does.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from chainrule import dtypes
+from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.ops.elementwise import cast
+from chainrule.ops.registry import apply, defop
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
+    """Dims as a sorted tuple of non-negative ints; None means all."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    if ndim == 0:
+        for d in dims:
+            _wrap_dim(d, 0, op)
+        return ()
+    wrapped = tuple(sorted({_wrap_dim(int(d), ndim, op) for d in dims}))
+    if len(wrapped) != len(dims):
+        raise RuntimeError(f"{op}: dim {dims} appears multiple times in the list of dims")
+    return wrapped
+
+
+def expand_back(xp: Any, g: Any, shape: tuple[int, ...], dims: tuple[int, ...], keepdim: bool) -> Any:
+    """Broadcast a reduced gradient back to the input's shape."""
+    if not keepdim and dims:
+        g = xp.expand_dims(g, dims)
+    return xp.broadcast_to(g, shape)
+
+
+def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
+    n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+def _float_input(input: Tensor) -> Tensor:
+    return input if input._data.dtype.kind == "f" else cast(input, dtypes.get_default_dtype().np)
+
+
+# ----------------------------------------------------------------------------- sum / mean
+def _sum_forward(x: Any, dims: tuple, keepdim: bool) -> Any:
+    out = np.sum(x, axis=dims, keepdims=keepdim)
+    return out.astype(np.int64) if out.dtype.kind in "biu" else out
+
+
+SUM = defop("sum", _sum_forward, "x",
+            vjp=lambda xp, g, out, x, dims, keepdim: (expand_back(xp, g, x.shape, dims, keepdim),),
+            formulas=("1 for every summed element",), saves_inputs=False)
+MEAN = defop(
+    "mean", lambda x, dims, keepdim: np.mean(x, axis=dims, keepdims=keepdim), "x",
+    vjp=lambda xp, g, out, x, dims, keepdim: (expand_back(xp, g / _count(x.shape, dims), x.shape, dims, keepdim),),
+    formulas=("1/N for every averaged element",), saves_inputs=False,
+)
+
+
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
+    if dtype is not None:
+        input = cast(input, dtypes.to_dtype(dtype).np)
+    return apply(SUM, (input,), {"dims": normalize_dims(dim, input.ndim, "sum"), "keepdim": keepdim})
+
+
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    if dtype is not None:
+        input = cast(input, dtypes.to_dtype(dtype).np)
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, "
+                           f"got {input.dtype}")
+    return apply(MEAN, (input,), {"dims": normalize_dims(dim, input.ndim, "mean"), "keepdim": keepdim})
+
+
+# ----------------------------------------------------------------------------- prod
+def _prod_others(x: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
+    """For each element, the product of the other elements in its reduction group (zero-safe)."""
+    moved = np.moveaxis(np.asarray(x), dims, tuple(range(-len(dims), 0))) if dims else np.asarray(x)
+    lead = moved.shape[: moved.ndim - len(dims)]
+    flat = moved.reshape(lead + (-1,))
+    ones = np.ones(lead + (1,), flat.dtype)
+    left = np.cumprod(np.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+    right = np.flip(np.cumprod(np.flip(np.concatenate([flat[..., 1:], ones], axis=-1), -1), axis=-1), -1)
+    others = (left * right).reshape(moved.shape)
+    return np.moveaxis(others, tuple(range(-len(dims), 0)), dims) if dims else others
+
+
+def _prod_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool) -> tuple:
+    g_full = expand_back(xp, g, x.shape, dims, keepdim)
+    raw = xp.data(x)
+    if np.all(raw != 0):
+        return (g_full * expand_back(xp, out, x.shape, dims, keepdim) / x,)
+    return (g_full * _prod_others(raw, dims),)  # zeros present: product of the others, as a constant
+
+
+PROD = defop("prod", lambda x, dims, keepdim: np.prod(x, axis=dims, keepdims=keepdim), "x", vjp=_prod_vjp,
+             formulas=("product of the other elements",))
+
+
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+    if dtype is not None:
+        input = cast(input, dtypes.to_dtype(dtype).np)
+    return apply(PROD, (input,), {"dims": normalize_dims(dim, input.ndim, "prod"), "keepdim": keepdim})
+
+
+# ----------------------------------------------------------------------------- max / min
+def _check_nonempty(input: Tensor, dims: tuple, op: str) -> None:
+    if input._data.size == 0:
+        raise IndexError(f"{op}: Expected reduction dim to be specified for input.numel() == 0, "
+                         f"or the reduced dims to be non-empty; got shape {tuple(input.shape)}")
+
+
+def _evenly_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool) -> tuple:
+    hit = x == expand_back(xp, out, x.shape, dims, keepdim)
+    count = xp.sum(hit, axis=dims, keepdims=True)
+    return (expand_back(xp, g, x.shape, dims, keepdim) * hit / count,)
+
+
+AMAX = defop("amax", lambda x, dims, keepdim: np.amax(x, axis=dims, keepdims=keepdim), "x", vjp=_evenly_vjp,
+             formulas=("1/k at each of the k tied maxima, else 0",))
+AMIN = defop("amin", lambda x, dims, keepdim: np.amin(x, axis=dims, keepdims=keepdim), "x", vjp=_evenly_vjp,
+             formulas=("1/k at each of the k tied minima, else 0",))
+
+
+def _selected_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int, keepdim: bool, indices: np.ndarray) -> tuple:
+    idx = indices if keepdim else np.expand_dims(indices, dim)
+    positions = np.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(len(x.shape))])
+    mask = positions == idx
+    return (expand_back(xp, g, x.shape, (dim,), keepdim) * mask,)
+
+
+def _select_forward(x: Any, dim: int, keepdim: bool, indices: np.ndarray) -> Any:
+    idx = indices if keepdim else np.expand_dims(indices, dim)
+    vals = np.take_along_axis(x, idx, axis=dim)
+    return vals if keepdim else np.squeeze(vals, axis=dim)
+
+
+MAX_DIM = defop("max_dim", _select_forward, "x", vjp=_selected_vjp,
+                formulas=("1 at the selected index, else 0",), backward_name="MaxBackward0")
+MIN_DIM = defop("min_dim", _select_forward, "x", vjp=_selected_vjp,
+                formulas=("1 at the selected index, else 0",), backward_name="MinBackward0")
+
+
+def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -> Any:
+    from chainrule.ops.elementwise import maximum, minimum
+
+    name = "max" if is_max else "min"
+    if isinstance(dim, Tensor) or other is not None:
+        return (maximum if is_max else minimum)(input, other if other is not None else dim)
+    if dim is None:
+        _check_nonempty(input, (), name)
+        return apply(AMAX if is_max else AMIN, (input,),
+                     {"dims": tuple(range(input.ndim)), "keepdim": False})
+    d = _wrap_dim(dim, input.ndim, name) if input.ndim else 0
+    if input.ndim == 0:
+        return MaxResult(input, Tensor._make(np.int64(0)))
+    if input.shape[d] == 0:
+        raise IndexError(f"{name}: cannot reduce over dimension {dim} of size 0 (shape {tuple(input.shape)})")
+    indices = (np.argmax if is_max else np.argmin)(input._data, axis=d)
+    values = apply(MAX_DIM if is_max else MIN_DIM, (input,), {"dim": d, "keepdim": keepdim, "indices": indices})
+    return MaxResult(values, Tensor._make(np.expand_dims(indices, d) if keepdim else indices))
+
+
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
+    """Over all elements (a tensor), over `dim` (values, indices), or elementwise with another tensor."""
+    return _max_min(input, dim, keepdim, other, True)
+
+
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
+    return _max_min(input, dim, keepdim, other, False)
+
+
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
+    _check_nonempty(input, dims, "amax")
+    return apply(AMAX, (input,), {"dims": dims, "keepdim": keepdim})
+
+
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+    dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
+    _check_nonempty(input, dims, "amin")
+    return apply(AMIN, (input,), {"dims": dims, "keepdim": keepdim})
+
+
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _arg(np.argmax, input, dim, keepdim, "argmax")
+
+
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    return _arg(np.argmin, input, dim, keepdim, "argmin")
+
+
+def _arg(fn: Any, input: Tensor, dim: int | None, keepdim: bool, name: str) -> Tensor:
+    if input._data.size == 0:
+        raise IndexError(f"{name}: Expected reduction dim to be specified for input.numel() == 0")
+    if dim is None:
+        idx = np.int64(fn(input._data))
+        return Tensor._make(np.reshape(idx, (1,) * input.ndim) if keepdim else idx)
+    d = _wrap_dim(dim, input.ndim, name) if input.ndim else None
+    return Tensor._make(np.asarray(fn(input._data, axis=d, keepdims=keepdim), np.int64)[()])
+
+
+# ----------------------------------------------------------------------------- var / std / norm / logsumexp
+def _var_forward(x: Any, dims: tuple, keepdim: bool, correction: float) -> Any:
+    return np.var(x, axis=dims, keepdims=keepdim, ddof=correction)
+
+
+def _centered(xp: Any, x: Any, dims: tuple) -> Any:
+    return x - xp.sum(x, axis=dims, keepdims=True) / _count(x.shape, dims)
+
+
+def _var_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool, correction: float) -> tuple:
+    scale = 2.0 / (_count(x.shape, dims) - correction)
+    return (expand_back(xp, g, x.shape, dims, keepdim) * _centered(xp, x, dims) * scale,)
+
+
+def _std_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool, correction: float) -> tuple:
+    denom = (_count(x.shape, dims) - correction) * expand_back(xp, out, x.shape, dims, keepdim)
+    return (expand_back(xp, g, x.shape, dims, keepdim) * _centered(xp, x, dims) / denom,)
+
+
+VAR = defop("var", _var_forward, "x", vjp=_var_vjp, formulas=("2*(x - mean)/(N - correction)",))
+STD = defop("std", lambda x, dims, keepdim, correction: np.std(x, axis=dims, keepdims=keepdim, ddof=correction),
+            "x", vjp=_std_vjp, formulas=("(x - mean)/((N - correction)*std)",), saves_output=True)
+
+
+def _correction(unbiased: bool | None, correction: float | None) -> float:
+    if correction is not None:
+        return float(correction)
+    return 1.0 if unbiased is None or unbiased else 0.0
+
+
+def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    """Variance with Bessel's correction by default (correction=1), as in PyTorch."""
+    x = _float_input(input)
+    return apply(VAR, (x,), {"dims": normalize_dims(dim, x.ndim, "var"), "keepdim": keepdim,
+                             "correction": _correction(unbiased, correction)})
+
+
+def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+        correction: float | None = None) -> Tensor:
+    x = _float_input(input)
+    return apply(STD, (x,), {"dims": normalize_dims(dim, x.ndim, "std"), "keepdim": keepdim,
+                             "correction": _correction(unbiased, correction)})
+
+
+def _norm2_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool) -> tuple:
+    o = expand_back(xp, out, x.shape, dims, keepdim)
+    safe = xp.where(o == 0, 1.0, o)  # the subgradient 0 at the origin, as PyTorch
+    return (expand_back(xp, g, x.shape, dims, keepdim) * xp.where(o == 0, 0.0, x / safe),)
+
+
+NORM2 = defop("norm", lambda x, dims, keepdim: np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim)), "x",
+              vjp=_norm2_vjp, formulas=("x/||x||",), saves_output=True)
+
+
+def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
+    x = _float_input(input)
+    dims = normalize_dims(dim, x.ndim, "norm")
+    if p in ("fro", 2, 2.0):
+        return apply(NORM2, (x,), {"dims": dims, "keepdim": keepdim})
+    from chainrule.ops.elementwise import abs as _abs
+    from chainrule.ops.elementwise import pow as _pow
+
+    if p in (float("inf"), "inf"):
+        return amax(_abs(x), dims, keepdim)
+    if p in (float("-inf"), "-inf"):
+        return amin(_abs(x), dims, keepdim)
+    if p in (1, 1.0):
+        return sum(_abs(x), dims, keepdim)
+    if isinstance(p, int | float) and p > 0:
+        return _pow(sum(_pow(_abs(x), p), dims, keepdim), 1.0 / p)
+    raise ValueError(f"norm: unsupported p={p!r}; use 'fro', a positive number, inf or -inf")
+
+
+def _logsumexp_forward(x: Any, dims: tuple, keepdim: bool) -> Any:
+    m = np.amax(x, axis=dims, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype)
+    out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
+    return out if keepdim else np.squeeze(out, axis=dims)
+
+
+LOGSUMEXP = defop(
+    "logsumexp", _logsumexp_forward, "x",
+    vjp=lambda xp, g, out, x, dims, keepdim: (
+        expand_back(xp, g, x.shape, dims, keepdim) * xp.exp(x - expand_back(xp, out, x.shape, dims, keepdim)),),
+    formulas=("softmax(x)",), saves_output=True,
+)
+
+
+def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+    x = _float_input(input)
+    return apply(LOGSUMEXP, (x,), {"dims": normalize_dims(dim, x.ndim, "logsumexp"), "keepdim": keepdim})
+
+
+# ----------------------------------------------------------------------------- cumsum
+def _cumsum_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int) -> tuple:
+    return (xp.flip(xp.cumsum(xp.flip(g, (dim,)), dim), (dim,)),)
+
+
+CUMSUM = defop("cumsum", lambda x, dim: np.cumsum(x, axis=dim), "x", vjp=_cumsum_vjp,
+               formulas=("1 for every later position",), saves_inputs=False)
+
+
+def cumsum(input: Tensor, dim: int) -> Tensor:
+    return apply(CUMSUM, (input,), {"dim": _wrap_dim(dim, input.ndim, "cumsum") if input.ndim else 0})

@@ -1,0 +1,228 @@
+"""Shape and layout ops: `reshape`/`view`, `transpose`, `permute`, `squeeze`, `expand`, `repeat`, `flip`, ...
+
+Every one of them moves gradients back without arithmetic: the VJP is the inverse rearrangement
+(or a sum over the broadcast/repeated copies).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.ops.registry import apply, defop
+
+
+def _sizes(size: tuple) -> tuple:
+    if len(size) == 1 and isinstance(size[0], list | tuple):
+        return tuple(size[0])
+    return tuple(size)
+
+
+def _reshape_forward(x: Any, shape: tuple[int, ...]) -> Any:
+    try:
+        return np.reshape(x, shape)
+    except ValueError:
+        raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {np.size(x)} "
+                           f"(shape {tuple(np.shape(x))})") from None
+
+
+RESHAPE = defop("reshape", _reshape_forward, "x",
+                vjp=lambda xp, g, out, x, shape: (xp.reshape(g, x.shape),),
+                formulas=("1 (the same elements, reshaped back)",), saves_inputs=False,
+                backward_name="ViewBackward0")
+
+
+def reshape(input: Tensor, *shape: Any) -> Tensor:
+    shape = _sizes(shape)
+    if tuple(shape) == input.shape:
+        return apply(RESHAPE, (input,), {"shape": tuple(shape)}) if input.requires_grad else input
+    return apply(RESHAPE, (input,), {"shape": tuple(int(s) for s in shape)})
+
+
+view = reshape
+
+
+def view_as(input: Tensor, other: Tensor) -> Tensor:
+    return reshape(input, other.shape)
+
+
+reshape_as = view_as
+
+
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if input.ndim == 0:
+        return reshape(input, (1,))
+    s = _wrap_dim(start_dim, input.ndim, "flatten")
+    e = _wrap_dim(end_dim, input.ndim, "flatten")
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    shape = input.shape
+    return reshape(input, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+
+def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    d = _wrap_dim(dim, input.ndim, "unflatten")
+    return reshape(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1:])
+
+
+def _inverse(perm: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(np.argsort(perm))
+
+
+PERMUTE = defop("permute", lambda x, dims: np.transpose(x, dims), "x",
+                vjp=lambda xp, g, out, x, dims: (xp.transpose(g, _inverse(dims)),),
+                formulas=("1 (the same elements, permuted back)",), saves_inputs=False)
+
+
+def permute(input: Tensor, *dims: Any) -> Tensor:
+    dims = _sizes(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(f"permute: number of dims don't match: input has {input.ndim} dims, "
+                           f"permutation {list(dims)} has {len(dims)}")
+    wrapped = tuple(_wrap_dim(d, input.ndim, "permute") for d in dims)
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f"permute: repeated dim in {list(dims)}")
+    return apply(PERMUTE, (input,), {"dims": wrapped})
+
+
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
+    if input.ndim == 0:
+        _wrap_dim(dim0, 0, "transpose")
+        _wrap_dim(dim1, 0, "transpose")
+        return input
+    d0, d1 = _wrap_dim(dim0, input.ndim, "transpose"), _wrap_dim(dim1, input.ndim, "transpose")
+    perm = list(range(input.ndim))
+    perm[d0], perm[d1] = perm[d1], perm[d0]
+    return apply(PERMUTE, (input,), {"dims": tuple(perm)})
+
+
+swapaxes = transpose
+
+
+def t(input: Tensor) -> Tensor:
+    if input.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
+    return transpose(input, 0, 1) if input.ndim == 2 else input
+
+
+def T(input: Tensor) -> Tensor:  # noqa: N802 - the `.T` property
+    return permute(input, tuple(reversed(range(input.ndim)))) if input.ndim >= 2 else input
+
+
+def mT(input: Tensor) -> Tensor:  # noqa: N802
+    if input.ndim < 2:
+        raise RuntimeError("mT: tensor must have at least 2 dimensions")
+    return transpose(input, -2, -1)
+
+
+def movedim(input: Tensor, source: int, destination: int) -> Tensor:
+    perm = list(range(input.ndim))
+    s = _wrap_dim(source, input.ndim, "movedim")
+    d = _wrap_dim(destination, input.ndim, "movedim")
+    perm.insert(d, perm.pop(s))
+    return permute(input, perm)
+
+
+def squeeze(input: Tensor, dim: Any = None) -> Tensor:
+    if dim is None:
+        shape = tuple(s for s in input.shape if s != 1)
+    else:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        wrapped = {_wrap_dim(d, input.ndim, "squeeze") for d in dims} if input.ndim else set()
+        shape = tuple(s for i, s in enumerate(input.shape) if not (i in wrapped and s == 1))
+    return reshape(input, shape)
+
+
+def unsqueeze(input: Tensor, dim: int) -> Tensor:
+    d = _wrap_dim(dim, input.ndim + 1, "unsqueeze")
+    return reshape(input, input.shape[:d] + (1,) + input.shape[d:])
+
+
+def _expand_forward(x: Any, shape: tuple[int, ...]) -> Any:
+    return np.broadcast_to(x, shape)
+
+
+EXPAND = defop("expand", _expand_forward, "x",
+               vjp=lambda xp, g, out, x, shape: (xp.sum_to(g, x.shape),),
+               formulas=("1, summed over every broadcast copy",), saves_inputs=False)
+
+
+def expand(input: Tensor, *sizes: Any) -> Tensor:
+    sizes = _sizes(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal "
+                           f"to the number of dimensions in the tensor ({input.ndim})")
+    lead = len(sizes) - input.ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        if s == -1:
+            if i < lead:
+                raise RuntimeError(f"expand: -1 is not allowed in a leading, non-existing dimension ({i})")
+            s = input.shape[i - lead]
+        elif i >= lead and input.shape[i - lead] not in (1, s):
+            raise RuntimeError(
+                f"expand: the expanded size of the tensor ({s}) must match the existing size "
+                f"({input.shape[i - lead]}) at non-singleton dimension {i}. Target sizes: {list(sizes)}. "
+                f"Tensor sizes: {list(input.shape)}")
+        shape.append(int(s))
+    return apply(EXPAND, (input,), {"shape": tuple(shape)})
+
+
+def broadcast_to(input: Tensor, shape: Sequence[int]) -> Tensor:
+    return expand(input, tuple(shape))
+
+
+def expand_as(input: Tensor, other: Tensor) -> Tensor:
+    return expand(input, other.shape)
+
+
+def broadcast_tensors(*tensors: Tensor) -> list[Tensor]:
+    shape = np.broadcast_shapes(*(t.shape for t in tensors))
+    return [expand(t, shape) for t in tensors]
+
+
+def _repeat_vjp(xp: Any, g: Any, out: Any, x: Any, repeats: tuple[int, ...]) -> tuple:
+    lead = len(repeats) - len(x.shape)
+    src = (1,) * lead + tuple(x.shape)
+    split = []
+    for r, s in zip(repeats, src):
+        split += [r, s]
+    summed = xp.sum(xp.reshape(g, tuple(split)), axis=tuple(range(0, 2 * len(src), 2)))
+    return (xp.reshape(summed, x.shape),)
+
+
+REPEAT = defop("repeat", lambda x, repeats: np.tile(x, repeats), "x", vjp=_repeat_vjp,
+               formulas=("1, summed over every repeated copy",), saves_inputs=False)
+
+
+def repeat(input: Tensor, *sizes: Any) -> Tensor:
+    sizes = _sizes(sizes)
+    if len(sizes) < input.ndim:
+        raise RuntimeError(f"repeat: number of repeat dims ({len(sizes)}) can not be smaller than number of "
+                           f"dimensions of tensor ({input.ndim})")
+    return apply(REPEAT, (input,), {"repeats": tuple(int(s) for s in sizes)})
+
+
+FLIP = defop("flip", lambda x, dims: np.flip(x, dims), "x",
+             vjp=lambda xp, g, out, x, dims: (xp.flip(g, dims),), formulas=("1 (flipped back)",),
+             saves_inputs=False)
+
+
+def flip(input: Tensor, dims: Any) -> Tensor:
+    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+    return apply(FLIP, (input,), {"dims": tuple(_wrap_dim(d, input.ndim, "flip") for d in dims)})
+
+
+CLONE = defop("clone", lambda x: np.array(x, copy=True)[()], "x",
+              vjp=lambda xp, g, out, x: (g,), formulas=("1",), saves_inputs=False)
+
+
+def clone(input: Tensor) -> Tensor:
+    return apply(CLONE, (input,))
+
+
+def contiguous(input: Tensor) -> Tensor:
+    return input

@@ -1,0 +1,722 @@
+"""The line recorder: runs code under ``sys.settrace`` and records each executed line's state.
+
+A line event fires *before* its line runs, so a line's step is opened at its own event and closed
+at the next event of the same frame (the next line, the frame's return, or an exception), when
+its effects are visible. Only the traced file's frames get steps; calls they make into other code
+(libraries, the engine) are recorded as calls with their arguments and return value.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import os
+import sys
+import time
+import traceback
+import types
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import Step, Trace
+from .source import SourceInfo
+from .substitute import CallRecord, substitute
+from .values import is_tensor, safe_repr, summarize
+
+DEFAULT_MAX_STEPS = 20_000  # executed lines before a run is stopped
+DEFAULT_MAX_ITERATIONS = 10  # iterations of one loop shown before "N more iterations"
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_TRANSPARENT = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"}
+_USER, _TRANSP, _OTHER, _IGNORE = 0, 1, 2, 3
+
+
+class StepLimitReached(BaseException):
+    """Raised into the traced code to stop it when the step cap is reached."""
+
+
+@dataclass
+class _Loop:
+    header: int
+    first: int
+    last: int
+    hits: int = 0
+    iterations: int = 0
+    awaiting: bool = False
+
+
+@dataclass
+class _StmtPlan:
+    """What to look at for one statement, worked out once from its AST."""
+
+    stmt: ast.stmt | None
+    display: ast.expr | None  # expression whose substitution chain is shown
+    evaluate: list[ast.expr]  # expressions evaluated only to match calls
+    loads: set[str]
+    targets: list[str]
+    mutated: list[str]
+    backward: bool  # the line calls .backward(): show tensors whose gradient changed
+    loop_header: bool
+
+
+@dataclass
+class _Pending:
+    step: Step
+    plan: _StmtPlan
+    before: dict[str, Any]
+    target_ids: dict[str, int]
+    fingerprints: dict[str, str]
+    calls: list[CallRecord] = field(default_factory=list)
+
+
+@dataclass
+class _Frame:
+    depth: int
+    transparent: bool = False
+    owner: _Frame | None = None
+    suppressed: bool = False  # the whole frame is hidden (hidden function, capped loop, hidden line)
+    line_suppressed: bool = False
+    pending: _Pending | None = None
+    loops: list[_Loop] = field(default_factory=list)
+    exc: tuple[Any, Any, Any] | None = None
+    record: CallRecord | None = None
+
+
+class _Tee:
+    """Stands in for sys.stdout: writes go through unchanged and are also recorded."""
+
+    def __init__(self, target: Any, recorder: Tracer) -> None:
+        self._target = target
+        self._recorder = recorder
+
+    def write(self, text: str) -> int:
+        result = self._target.write(text)
+        self._recorder._on_output(text)
+        return result
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
+def _names(node: ast.AST | None, ctx: type) -> list[str]:
+    if node is None:
+        return []
+    out = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ctx) and sub.id not in out:
+            out.append(sub.id)
+    return out
+
+
+def _base_name(node: ast.AST) -> str | None:
+    while isinstance(node, ast.Attribute | ast.Subscript):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def _plan(stmt: ast.stmt | None) -> _StmtPlan:
+    if stmt is None:
+        return _StmtPlan(None, None, [], set(), [], [], False, False)
+    display: ast.expr | None = None
+    evaluate: list[ast.expr] = []
+    targets: list[str] = []
+    mutated: list[str] = []
+    header: list[ast.AST] = [stmt]
+    if isinstance(stmt, ast.Assign):
+        display = stmt.value
+        for t in stmt.targets:
+            targets += _names(t, ast.Store)
+            if isinstance(t, ast.Attribute | ast.Subscript) and (b := _base_name(t)):
+                mutated.append(b)
+    elif isinstance(stmt, ast.AugAssign):
+        if isinstance(stmt.target, ast.Name):
+            display = ast.BinOp(left=ast.Name(id=stmt.target.id, ctx=ast.Load()), op=stmt.op, right=stmt.value)
+            targets.append(stmt.target.id)
+        else:
+            display = stmt.value
+            if b := _base_name(stmt.target):
+                mutated.append(b)
+    elif isinstance(stmt, ast.AnnAssign):
+        display = stmt.value
+        targets += _names(stmt.target, ast.Store)
+    elif isinstance(stmt, ast.Return):
+        display = stmt.value
+    elif isinstance(stmt, ast.If | ast.While):
+        display = stmt.test
+        header = [stmt.test]
+    elif isinstance(stmt, ast.For | ast.AsyncFor):
+        evaluate = [stmt.iter]
+        targets += _names(stmt.target, ast.Store)
+        header = [stmt.iter, stmt.target]
+    elif isinstance(stmt, ast.Expr):
+        evaluate = [stmt.value]
+    elif isinstance(stmt, ast.Import | ast.ImportFrom):
+        targets = [(a.asname or a.name).split(".")[0] for a in stmt.names if a.name != "*"]
+    elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        targets = [stmt.name]
+        header = list(stmt.decorator_list)
+    elif isinstance(stmt, ast.With | ast.AsyncWith):
+        header = list(stmt.items)
+        for item in stmt.items:
+            targets += _names(item.optional_vars, ast.Store)
+    elif isinstance(stmt, ast.Try | ast.Pass | ast.Break | ast.Continue):
+        header = []
+    loads: set[str] = set()
+    for part in header:
+        loads.update(_names(part, ast.Load))
+        for sub in ast.walk(part):
+            if isinstance(sub, ast.NamedExpr):
+                targets += _names(sub.target, ast.Store)
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
+                if b := _base_name(sub.func.value):
+                    mutated.append(b)
+    if isinstance(stmt, ast.AugAssign):
+        loads.update(_names(stmt.target, ast.Store))
+    backward = any(
+        isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "backward"
+        for sub in ast.walk(stmt)
+        if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    )
+    loop_header = isinstance(stmt, ast.For | ast.AsyncFor | ast.While)
+    mutated = [m for m in dict.fromkeys(mutated) if m not in targets]
+    return _StmtPlan(stmt, display, evaluate, loads, list(dict.fromkeys(targets)), mutated, backward, loop_header)
+
+
+def _fingerprint(value: Any) -> str:
+    text = safe_repr(value)
+    if is_tensor(value):
+        text += "|grad=" + safe_repr(getattr(value, "grad", None))
+    return text
+
+
+def _exc_info(exc: BaseException) -> dict[str, Any]:
+    return {"type": type(exc).__name__, "message": safe_repr(str(exc), 500)}
+
+
+class Tracer:
+    """Records a script (``Tracer().run(path)``) or a block (``with Tracer() as t:``) line by line."""
+
+    def __init__(
+        self,
+        max_steps: int = DEFAULT_MAX_STEPS,
+        max_iterations: int = DEFAULT_MAX_ITERATIONS,
+    ) -> None:
+        if max_steps < 1 or max_iterations < 1:
+            raise ValueError("max_steps and max_iterations must be at least 1")
+        self.max_steps = max_steps
+        self.max_iterations = max_iterations
+        self.trace = Trace(settings={"max_steps": max_steps, "max_iterations": max_iterations})
+        self._filename = ""
+        self._info: SourceInfo | None = None
+        self._frames: dict[types.FrameType, _Frame] = {}
+        self._others: dict[types.FrameType, CallRecord] = {}
+        self._kinds: dict[types.CodeType, int] = {}
+        self._plans: dict[int, _StmtPlan] = {}
+        self._executed = 0
+        self._current: Step | None = None
+        self._output: list[str] = []
+        self._output_len = 0
+        self._stdout: Any = None
+        self._old_trace: Any = None
+        self._block_frame: types.FrameType | None = None
+        self._started = 0.0
+
+    # ---- public entry points -------------------------------------------------------------------
+    def run(self, path: str | os.PathLike[str], argv: list[str] | None = None) -> Trace:
+        """Run a script as ``python path *argv`` would, recording it. Returns the trace."""
+        path = os.path.abspath(os.fspath(path))
+        argv = [str(a) for a in (argv or [])]
+        self._setup(path)
+        self.trace.argv = argv
+        assert self._info is not None
+        code = compile(self._info.text, path, "exec")
+        main = types.ModuleType("__main__")
+        main.__file__ = path
+        main.__builtins__ = builtins  # type: ignore[attr-defined]
+        saved_argv, saved_main, saved_path = sys.argv, sys.modules.get("__main__"), list(sys.path)
+        sys.argv = [path, *argv]
+        sys.modules["__main__"] = main
+        sys.path.insert(0, os.path.dirname(path))
+        self._start()
+        try:
+            exec(code, main.__dict__)
+        except StepLimitReached:
+            self.trace.exit_code = 3
+        except SystemExit as exc:
+            self.trace.exit_code = self._exit_code(exc)
+        except BaseException as exc:  # the script's own error: shown on its line, printed as Python would
+            self._stop_tracing()
+            self._record_uncaught(exc)
+            self.trace.exit_code = 130 if isinstance(exc, KeyboardInterrupt) else 1
+        finally:
+            self._stop_tracing()
+            self._finish_all()
+            sys.argv = saved_argv
+            if saved_main is not None:
+                sys.modules["__main__"] = saved_main
+            sys.path[:] = saved_path
+        return self.trace
+
+    def __enter__(self) -> Trace:
+        frame = sys._getframe(1)
+        self._setup(frame.f_code.co_filename, block=True)
+        self._block_frame = frame
+        self._frames[frame] = _Frame(depth=0)
+        self._start()
+        frame.f_trace = self._local
+        frame.f_trace_lines = True
+        return self.trace
+
+    def __exit__(self, etype: Any, exc: BaseException | None, tb: Any) -> bool:
+        frame = self._block_frame
+        self._stop_tracing()
+        if frame is not None:
+            frame.f_trace = None
+            fs = self._frames.get(frame)
+            if fs is not None and fs.pending is not None:
+                if exc is not None and fs.pending.step.exception is None and etype is not StepLimitReached:
+                    fs.pending.step.exception = _exc_info(exc)
+                self._finish(fs, frame, unwinding=exc is not None)
+        self._finish_all()
+        if exc is not None and etype is not StepLimitReached:
+            self.trace.exception = {**_exc_info(exc), "line": self._exc_line(tb)}
+        return etype is StepLimitReached
+
+    # ---- setup and teardown ----------------------------------------------------------------------
+    def _setup(self, filename: str, block: bool = False) -> None:
+        self._filename = filename
+        info = SourceInfo.from_file(filename)
+        self._info = info
+        self.trace.path = filename
+        self.trace.source = list(info.lines)
+        self.trace.intro = None if block else info.comments.intro
+        self.trace.explanations = dict(info.comments.explanations)
+        self.trace.hidden = sorted(info.comments.hidden)
+
+    def _start(self) -> None:
+        self._started = time.perf_counter()
+        self._stdout = sys.stdout
+        sys.stdout = _Tee(sys.stdout, self)
+        self._old_trace = sys.gettrace()
+        sys.settrace(self._global)
+
+    def _stop_tracing(self) -> None:
+        if self._stdout is None:
+            return
+        sys.settrace(self._old_trace)
+        if isinstance(sys.stdout, _Tee) and sys.stdout._recorder is self:
+            sys.stdout = self._stdout
+        self._stdout = None
+        self.trace.stats = {
+            "executed_lines": self._executed,
+            "recorded_steps": len(self.trace.steps),
+            "seconds": round(time.perf_counter() - self._started, 6),
+        }
+
+    def _finish_all(self) -> None:
+        for frame, fs in list(self._frames.items()):
+            if fs.pending is not None:
+                self._finish(fs, frame, unwinding=True)
+        self._frames.clear()
+        self._others.clear()
+        self.trace.output = "".join(self._output)
+
+    @staticmethod
+    def _exit_code(exc: SystemExit) -> int:
+        if exc.code is None:
+            return 0
+        if isinstance(exc.code, int):
+            return exc.code
+        print(exc.code, file=sys.stderr)
+        return 1
+
+    def _exc_line(self, tb: Any) -> int | None:
+        line = None
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == self._filename:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        return line
+
+    def _record_uncaught(self, exc: BaseException) -> None:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != self._filename:
+            tb = tb.tb_next  # drop the tracer's own frames, as Python's traceback would not have them
+        text = "".join(traceback.format_exception(type(exc), exc, tb))
+        sys.stderr.write(text)
+        self.trace.exception = {**_exc_info(exc), "line": self._exc_line(tb), "traceback": text}
+
+    # ---- output ----------------------------------------------------------------------------------
+    def _on_output(self, text: str) -> None:
+        if not isinstance(text, str):
+            return
+        self._output.append(text)
+        self._output_len += len(text)
+        if self._current is not None:
+            self._current.printed += text
+
+    # ---- trace functions -------------------------------------------------------------------------
+    def _classify(self, code: types.CodeType) -> int:
+        filename = code.co_filename
+        if filename == self._filename:
+            kind = _TRANSP if code.co_name in _TRANSPARENT else _USER
+        elif os.path.dirname(os.path.abspath(filename)) == _PACKAGE_DIR:
+            kind = _IGNORE
+        else:
+            kind = _OTHER
+        self._kinds[code] = kind
+        return kind
+
+    def _owner(self, frame: types.FrameType | None) -> _Frame | None:
+        fs = self._frames.get(frame) if frame is not None else None  # type: ignore[arg-type]
+        if fs is not None and fs.transparent:
+            return fs.owner
+        return fs
+
+    def _global(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        if event != "call":
+            return None
+        code = frame.f_code
+        kind = self._kinds.get(code)
+        if kind is None:
+            kind = self._classify(code)
+        if kind == _IGNORE:
+            return None
+        parent = self._owner(frame.f_back)
+        if kind == _OTHER:
+            if parent is None or parent.pending is None:
+                return None
+            name = code.co_name
+            if name.startswith("__") and name.endswith("__") and name != "__init__":
+                return None
+            rec = CallRecord(code, code.co_qualname, args=self._args(frame))
+            if name == "__init__":
+                rec.self_obj = frame.f_locals.get(code.co_varnames[0]) if code.co_varnames else None
+            parent.pending.calls.append(rec)
+            self._others[frame] = rec
+            frame.f_trace_lines = False
+            return self._other_local
+        if kind == _TRANSP:
+            owner = parent
+            fs = _Frame(depth=owner.depth if owner else 0, transparent=True, owner=owner)
+            fs.suppressed = owner is None or owner.suppressed or owner.line_suppressed
+            if owner is not None and owner.pending is not None and code.co_name != "<genexpr>":
+                rec = CallRecord(code, code.co_name, args=self._args(frame), user=code.co_name == "<lambda>")
+                owner.pending.calls.append(rec)
+                fs.record = rec
+            self._frames[frame] = fs
+            frame.f_trace_lines = False
+            return self._local
+        # a function of the traced file
+        assert self._info is not None
+        fs = _Frame(depth=(parent.depth + 1) if parent else 0)
+        if code.co_name == "<module>":
+            fs.depth = 0
+        def_line = self._info.stmt_line.get(code.co_firstlineno, code.co_firstlineno)
+        hidden = self._info.is_hidden(def_line) and code.co_name != "<module>"
+        fs.suppressed = hidden or (parent is not None and (parent.suppressed or parent.line_suppressed))
+        self._frames[frame] = fs
+        if code.co_name != "<module>":
+            args = self._args(frame)
+            if parent is not None and parent.pending is not None:
+                fs.record = CallRecord(code, code.co_qualname, args=args, user=True)
+                parent.pending.calls.append(fs.record)
+            if not fs.suppressed:
+                step = self._new_step("call", def_line, code.co_qualname, fs.depth, self._info.source_of(def_line))
+                step.args = args
+                self._current = step
+        return self._local
+
+    def _other_local(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        if event == "return":
+            rec = self._others.pop(frame, None)
+            if rec is not None:
+                if arg is None and rec.raised:
+                    return None
+                rec.raised = None
+                rec.value = arg
+                rec.returned = True
+        elif event == "exception":
+            rec = self._others.get(frame)
+            if rec is not None:
+                rec.raised = arg[0].__name__
+        return self._other_local
+
+    def _local(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        fs = self._frames.get(frame)
+        if fs is None:
+            return None
+        if event == "line":
+            if not fs.transparent:
+                self._line(frame, fs, frame.f_lineno)
+        elif event == "return":
+            self._return(frame, fs, arg)
+        elif event == "exception":
+            if fs.transparent:
+                if fs.record is not None:
+                    fs.record.raised = arg[0].__name__
+                return self._local
+            fs.exc = arg
+            if fs.pending is not None:
+                exc_type, exc, tb = arg
+                info = {"type": exc_type.__name__, "message": safe_repr(str(exc), 500)}
+                if tb is not None and tb.tb_next is not None:
+                    info["propagated"] = True
+                fs.pending.step.exception = info
+        return self._local
+
+    def _args(self, frame: types.FrameType) -> list[dict[str, Any]]:
+        code = frame.f_code
+        n = code.co_argcount + code.co_kwonlyargcount
+        n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)  # *args, **kwargs
+        local = frame.f_locals
+        return [{"name": name, **summarize(local[name])} for name in code.co_varnames[:n] if name in local]
+
+    # ---- line events -------------------------------------------------------------------------------
+    def _line(self, frame: types.FrameType, fs: _Frame, lineno: int) -> None:
+        info = self._info
+        assert info is not None
+        start = info.stmt_line.get(lineno, lineno)
+        pending = fs.pending
+        if pending is not None and pending.step.line == start and not pending.plan.loop_header:
+            return  # another physical line of the same statement
+        if fs.exc is not None:
+            if pending is not None and pending.step.exception is not None:
+                pending.step.exception["caught"] = True
+            fs.exc = None
+        if pending is not None:
+            self._finish(fs, frame)
+        self._executed += 1
+        if self._executed > self.max_steps:
+            self._stop(frame, fs, start)
+        if fs.suppressed:
+            self._current = None
+            return
+        loops = fs.loops
+        while loops and not (loops[-1].first <= start <= loops[-1].last):
+            self._exit_loop(fs, loops.pop())
+        iteration = None
+        bounds = info.loops.get(start)
+        if bounds is not None:
+            if loops and loops[-1].header == start:
+                loops[-1].hits += 1
+            else:
+                loops.append(_Loop(start, bounds[0], bounds[1], hits=1))
+            loops[-1].awaiting = True
+            iteration = loops[-1].iterations + 1
+        elif loops:
+            if loops[-1].awaiting:
+                loops[-1].iterations += 1
+                loops[-1].awaiting = False
+            iteration = loops[-1].iterations
+        capped = any(loop.hits > self.max_iterations for loop in loops)
+        if capped or info.is_hidden(start):
+            fs.line_suppressed = True
+            self._current = None
+            return
+        fs.line_suppressed = False
+        self._open(frame, fs, start, iteration)
+
+    def _plan_for(self, start: int) -> _StmtPlan:
+        plan = self._plans.get(start)
+        if plan is None:
+            assert self._info is not None
+            plan = _plan(self._info.stmts.get(start))
+            self._plans[start] = plan
+        return plan
+
+    def _open(self, frame: types.FrameType, fs: _Frame, start: int, iteration: int | None) -> None:
+        assert self._info is not None
+        plan = self._plan_for(start)
+        local = frame.f_locals
+        glob = frame.f_globals
+        before: dict[str, Any] = {}
+        for name in plan.loads:
+            if name in local:
+                before[name] = local[name]
+            elif name in glob:
+                before[name] = glob[name]
+        target_ids = {name: id(local[name]) for name in plan.targets if name in local} if plan.loop_header else {}
+        fingerprints: dict[str, str] = {}
+        for name in plan.mutated:
+            if name in local:
+                fingerprints[name] = _fingerprint(local[name])
+        if plan.backward:
+            for name, value in list(local.items()):
+                if is_tensor(value) and name not in fingerprints:
+                    fingerprints[name] = _fingerprint(value)
+        code = frame.f_code
+        function = "<module>" if code.co_name == "<module>" else code.co_qualname
+        step = self._new_step("line", start, function, fs.depth, self._info.source_of(start))
+        step.iteration = iteration
+        fs.pending = _Pending(step, plan, before, target_ids, fingerprints)
+        self._current = step
+
+    def _new_step(self, event: str, line: int, function: str, depth: int, source: str) -> Step:
+        step = Step(
+            index=len(self.trace.steps),
+            event=event,
+            line=line,
+            function=function,
+            depth=depth,
+            source=source,
+            output_end=self._output_len,
+        )
+        self.trace.steps.append(step)
+        return step
+
+    def _finish(
+        self,
+        fs: _Frame,
+        frame: types.FrameType,
+        returning: bool = False,
+        retval: Any = None,
+        unwinding: bool = False,
+    ) -> None:
+        pending = fs.pending
+        if pending is None:
+            return
+        fs.pending = None
+        step, plan = pending.step, pending.plan
+        try:
+            local = frame.f_locals
+            glob = frame.f_globals
+        except Exception:
+            local, glob = {}, {}
+        try:
+            for name in plan.targets:
+                if name in local:
+                    value = local[name]
+                elif name in glob and frame.f_code.co_name != "<module>":
+                    value = glob[name]
+                else:
+                    continue
+                if name in pending.target_ids and pending.target_ids[name] == id(value):
+                    continue  # a loop header whose loop has ended: nothing new assigned
+                step.assigned.append({"name": name, **summarize(value)})
+            for name, before in pending.fingerprints.items():
+                if name in local and _fingerprint(local[name]) != before:
+                    step.assigned.append({"name": name, **summarize(local[name])})
+            if returning and not unwinding and isinstance(plan.stmt, ast.Return):
+                step.returned = summarize(retval)
+            self._substitute(pending, local, glob, returning, retval, unwinding)
+            step.calls = [self._call_dict(r) for r in pending.calls if r.user or r.matched]
+        except Exception as exc:  # never let the tracer break the script
+            step.note = f"(the tracer could not record this line: {type(exc).__name__}: {exc})"
+        step.output_end = self._output_len
+
+    def _substitute(
+        self,
+        pending: _Pending,
+        local: dict[str, Any],
+        glob: dict[str, Any],
+        returning: bool,
+        retval: Any,
+        unwinding: bool,
+    ) -> None:
+        plan = pending.plan
+        before = pending.before
+
+        def lookup(name: str) -> Any:
+            if name in before:
+                return before[name]
+            if name in glob:
+                return glob[name]
+            if hasattr(builtins, name):
+                return getattr(builtins, name)
+            raise KeyError(name)
+
+        for expr in plan.evaluate:
+            substitute(expr, lookup, pending.calls)
+        if plan.display is None:
+            return
+        final: Any = ...
+        stmt = plan.stmt
+        if not unwinding:
+            if isinstance(stmt, ast.Return) and returning:
+                final = retval
+            elif (
+                isinstance(stmt, ast.Assign | ast.AnnAssign)
+                and len(plan.targets) == 1
+                and isinstance(getattr(stmt, "target", None) or stmt.targets[0], ast.Name)  # type: ignore[union-attr]
+                and plan.targets[0] in local
+            ) or isinstance(stmt, ast.AugAssign) and plan.targets and plan.targets[0] in local:
+                final = local[plan.targets[0]]
+        forms = substitute(plan.display, lookup, pending.calls, final)
+        if len(forms) > 1:
+            pending.step.substitution = forms
+
+    @staticmethod
+    def _call_dict(rec: CallRecord) -> dict[str, Any]:
+        out: dict[str, Any] = {"function": rec.name, "args": rec.args, "user": rec.user}
+        out["return"] = summarize(rec.value) if rec.returned else None
+        if rec.raised:
+            out["raised"] = rec.raised
+        return out
+
+    def _return(self, frame: types.FrameType, fs: _Frame, arg: Any) -> None:
+        unwinding = fs.exc is not None
+        if fs.transparent:
+            if fs.record is not None and not unwinding:
+                fs.record.value = arg
+                fs.record.returned = True
+            self._frames.pop(frame, None)
+            return
+        if fs.pending is not None:
+            self._finish(fs, frame, returning=True, retval=arg, unwinding=unwinding)
+        while fs.loops:
+            self._exit_loop(fs, fs.loops.pop())
+        if fs.record is not None:
+            if unwinding:
+                fs.record.raised = fs.exc[0].__name__ if fs.exc else "exception"
+            else:
+                fs.record.value = arg
+                fs.record.returned = True
+        self._frames.pop(frame, None)
+        parent = self._owner(frame.f_back)
+        self._current = parent.pending.step if parent is not None and parent.pending is not None else None
+
+    def _exit_loop(self, fs: _Frame, loop: _Loop) -> None:
+        more = loop.iterations - self.max_iterations
+        if more <= 0 or fs.suppressed or any(outer.hits > self.max_iterations for outer in fs.loops):
+            return
+        assert self._info is not None
+        step = self._new_step("skipped", loop.header, "", fs.depth, self._info.source_of(loop.header))
+        word = "iteration" if more == 1 else "iterations"
+        step.note = (
+            f"… {more} more {word} of the loop at line {loop.header} ran but are not shown "
+            f"(showing the first {self.max_iterations} of {loop.iterations}; see --max-iterations)"
+        )
+        step.iteration = loop.iterations
+
+    def _stop(self, frame: types.FrameType, fs: _Frame, start: int) -> None:
+        """The step cap: record a notice, close every open step, and stop the script."""
+        assert self._info is not None
+        for other_frame, other in list(self._frames.items()):
+            if other.pending is not None:
+                self._finish(other, other_frame, unwinding=True)
+        step = self._new_step("limit", start, "", fs.depth, self._info.source_of(start))
+        step.note = (
+            f"Stopped: the step limit of {self.max_steps} executed lines was reached before line {start} "
+            f"ran again. The script was interrupted here; everything recorded so far is kept. "
+            f"Raise the limit with --max-steps (or max_steps=)."
+        )
+        self.trace.limit = {"kind": "max_steps", "max_steps": self.max_steps, "line": start, "message": step.note}
+        self._current = None
+        self._frames.clear()
+        raise StepLimitReached(step.note)
+
+
+def run(
+    path: str | os.PathLike[str],
+    argv: list[str] | None = None,
+    *,
+    max_steps: int = DEFAULT_MAX_STEPS,
+    max_iterations: int = DEFAULT_MAX_ITERATIONS,
+) -> Trace:
+    """Run the script at ``path`` (with ``argv`` as its arguments) and return its trace."""
+    return Tracer(max_steps=max_steps, max_iterations=max_iterations).run(path, argv)

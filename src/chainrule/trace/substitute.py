@@ -1,0 +1,689 @@
+"""Expression substitution: ``w * x + b = 1.5 * 2.0 + -1.0 = 3.0 + -1.0 = 2.0``.
+
+The expression of an assignment, ``return`` or condition is rewritten step by step:
+
+1. every name whose value is short (a number, a short string, a small tensor...) is replaced by it;
+2. then each sub-expression, in the order Python evaluated it, is replaced by its value.
+
+Values come from what the tracer recorded, never from running the script's code again:
+
+* names read the values they had *before* the line ran;
+* a call to a Python function uses the return value recorded when that call really happened
+  (matched by code object, in call order); it is never called again;
+* arithmetic, comparisons, indexing and f-string formatting are recomputed here only on plain
+  values (numbers, strings, built-in containers, NumPy arrays, chainrule tensors), which have no
+  side effects; a few pure built-ins (``max``, ``abs``, ``len``, ``math.*``, NumPy ufuncs...)
+  are recomputed the same way; anything else stays as written.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import copy
+import inspect
+import math
+import operator
+import sys
+import types
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .values import inline, is_ndarray, is_tensor, safe_repr
+
+MAX_FORMS = 14  # longest chain shown; past it the chain jumps to the final value
+MAX_SIZE = 1_000_000  # largest array/tensor/container recomputed
+
+
+class Unknown(Exception):
+    """A sub-expression whose value cannot be known without running code again."""
+
+
+@dataclass
+class CallRecord:
+    """One call made while a line ran, as the tracer saw it."""
+
+    code: types.CodeType
+    name: str
+    args: dict[str, Any] = field(default_factory=dict)  # summaries of the arguments
+    self_obj: Any = None  # for __init__: the instance being built
+    value: Any = None  # return value
+    returned: bool = False
+    raised: str | None = None
+    user: bool = False  # the called function is in the traced script
+    matched: bool = False  # a call in the line's source was matched to this record
+
+
+_BINOPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Pow: operator.pow,
+    ast.MatMult: operator.matmul,
+    ast.LShift: operator.lshift,
+    ast.RShift: operator.rshift,
+    ast.BitAnd: operator.and_,
+    ast.BitOr: operator.or_,
+    ast.BitXor: operator.xor,
+}
+_UNARY: dict[type, Callable[[Any], Any]] = {
+    ast.UAdd: operator.pos,
+    ast.USub: operator.neg,
+    ast.Not: operator.not_,
+    ast.Invert: operator.invert,
+}
+_COMPARE: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Is: operator.is_,
+    ast.IsNot: operator.is_not,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+}
+_PURE_BUILTINS = {
+    abs, min, max, round, len, sum, float, int, bool, str, pow, divmod, sorted, tuple, list, set,
+    frozenset, dict, range, any, all, chr, ord, hex, bin, oct, repr, isinstance, complex,
+}  # fmt: skip
+_PURE_NUMPY = {
+    "array", "asarray", "zeros", "ones", "arange", "linspace", "dot", "matmul", "sum", "mean", "max",
+    "min", "maximum", "minimum", "exp", "log", "sqrt", "tanh", "abs", "where", "clip", "outer",
+    "transpose", "reshape", "argmax", "argmin", "std", "var", "prod", "round", "sign", "square",
+}  # fmt: skip
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+_COMP_NAMES = {ast.ListComp: "<listcomp>", ast.SetComp: "<setcomp>", ast.DictComp: "<dictcomp>"}
+
+
+def _size_ok(value: Any) -> bool:
+    try:
+        size = 1
+        for d in value.shape:
+            size *= int(d)
+        return size <= MAX_SIZE
+    except Exception:
+        return False
+
+
+def is_plain(value: Any, depth: int = 0) -> bool:
+    """Values whose operators are side-effect free, so recomputing them is harmless."""
+    t = type(value)
+    if value is None or t in (int, float, complex, bool, str, bytes, range, slice):
+        return True
+    if t in (list, tuple, set, frozenset):
+        return depth < 3 and len(value) <= 10_000 and all(is_plain(v, depth + 1) for v in value)
+    if t is dict:
+        return depth < 3 and len(value) <= 10_000 and all(
+            is_plain(k, depth + 1) and is_plain(v, depth + 1) for k, v in value.items()
+        )
+    if is_ndarray(value):
+        return _size_ok(value) and getattr(value.dtype, "kind", "O") != "O"
+    if is_tensor(value):
+        return _size_ok(value)
+    return False
+
+
+def _no_grad() -> contextlib.AbstractContextManager[Any]:
+    """chainrule's no_grad (if the engine is loaded), so recomputed tensors build no graph."""
+    for name in ("chainrule", "torch"):
+        module = sys.modules.get(name)
+        factory = getattr(module, "no_grad", None)
+        if callable(factory):
+            try:
+                return factory()
+            except Exception:
+                pass
+    return contextlib.nullcontext()
+
+
+def _code_of(func: Any) -> types.CodeType | None:
+    if isinstance(func, types.MethodType):
+        func = func.__func__
+    code = getattr(func, "__code__", None)
+    return code if isinstance(code, types.CodeType) else None
+
+
+def _kept_as_name(value: Any) -> bool:
+    """Modules, functions and classes are shown by name, never by value."""
+    return isinstance(
+        value,
+        types.ModuleType | types.FunctionType | types.BuiltinFunctionType | types.MethodType | type,
+    ) or callable(value) and not (is_tensor(value) or is_ndarray(value))
+
+
+def short(value: Any) -> str:
+    """The text for a value inside a rewritten expression."""
+    text = inline(value)
+    if text is not None:
+        return text
+    if is_tensor(value) or is_ndarray(value):
+        kind = "tensor" if is_tensor(value) else "array"
+        return f"{kind}(shape={tuple(value.shape)})"
+    return safe_repr(value, 40)
+
+
+class Evaluator:
+    """Evaluates an expression from recorded values, remembering each sub-expression's value."""
+
+    def __init__(self, lookup: Callable[[str], Any], calls: list[CallRecord]) -> None:
+        self.lookup = lookup
+        self.calls = calls
+        self.values: dict[int, Any] = {}  # id(node) -> value, first evaluation only
+        self.order: list[ast.AST] = []  # nodes in the order their evaluation finished
+        self.scopes: list[dict[str, Any]] = []  # comprehension variables
+        self._quiet = 0  # >0 inside a comprehension or lambda: nothing is remembered
+
+    def evaluate(self, node: ast.AST) -> Any:
+        value = self._eval(node)
+        return value
+
+    # ---- names and calls -------------------------------------------------------------------
+    def _name(self, name: str) -> Any:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return self.lookup(name)
+
+    def _take_record(self, func: Any, hint: str | None) -> CallRecord | None:
+        code = _code_of(func)
+        if isinstance(func, type):
+            code = _code_of(getattr(func, "__init__", None))
+        for rec in self.calls:
+            if not rec.matched and code is not None and rec.code is code:
+                rec.matched = True
+                return rec
+        if code is None and hint:
+            for rec in self.calls:
+                if not rec.matched and rec.name == hint:
+                    rec.matched = True
+                    return rec
+        return None
+
+    def _call(self, node: ast.Call) -> Any:
+        func_unknown = False
+        try:
+            func = self._eval(node.func)
+        except Unknown:
+            func, func_unknown = None, True
+        args: list[Any] = []
+        kwargs: dict[str, Any] = {}
+        args_known = True
+        for arg in node.args:
+            try:
+                if isinstance(arg, ast.Starred):
+                    seq = self._eval(arg.value)
+                    if not is_plain(seq):
+                        raise Unknown
+                    args.extend(seq)
+                else:
+                    args.append(self._eval(arg))
+            except Unknown:
+                args_known = False
+        for kw in node.keywords:
+            try:
+                value = self._eval(kw.value)
+                if kw.arg is None:
+                    if type(value) is not dict:
+                        raise Unknown
+                    kwargs.update(value)
+                else:
+                    kwargs[kw.arg] = value
+            except Unknown:
+                args_known = False
+        hint = None
+        if isinstance(node.func, ast.Name):
+            hint = node.func.id
+        elif isinstance(node.func, ast.Attribute):
+            hint = node.func.attr
+        if func_unknown and hint is None:
+            raise Unknown
+        rec = self._take_record(func, hint)
+        if rec is not None:
+            if isinstance(func, type) and rec.name == "__init__":
+                if rec.returned and rec.self_obj is not None:
+                    return rec.self_obj
+                raise Unknown
+            if rec.returned:
+                return rec.value
+            raise Unknown
+        if func_unknown or not args_known or _code_of(func) is not None:
+            raise Unknown
+        if self._pure(func, kwargs) and all(is_plain(a) for a in args) and all(
+            is_plain(v) for v in kwargs.values()
+        ):
+            with _no_grad():
+                try:
+                    return func(*args, **kwargs)
+                except Exception as exc:
+                    raise Unknown from exc
+        raise Unknown
+
+    @staticmethod
+    def _pure(func: Any, kwargs: dict[str, Any]) -> bool:
+        try:
+            if func in _PURE_BUILTINS:
+                return True
+        except TypeError:
+            return False
+        module = getattr(func, "__module__", None)
+        if module == "math" or getattr(func, "__self__", None) is math:
+            return True
+        if "out" in kwargs:
+            return False
+        numpy = sys.modules.get("numpy")
+        if numpy is not None:
+            if isinstance(func, numpy.ufunc):
+                return True
+            name = getattr(func, "__name__", "")
+            if name in _PURE_NUMPY and getattr(numpy, name, None) is func:
+                return True
+        return False
+
+    # ---- the evaluator -----------------------------------------------------------------------
+    def _eval(self, node: ast.AST) -> Any:
+        value = self._dispatch(node)
+        if not self._quiet and id(node) not in self.values:
+            self.values[id(node)] = value
+            self.order.append(node)
+        return value
+
+    def _binary(self, op: ast.operator, left: Any, right: Any) -> Any:
+        if not (is_plain(left) and is_plain(right)):
+            raise Unknown
+        if isinstance(op, ast.Pow) and type(left) is int and type(right) is int and abs(right) > 4096:
+            raise Unknown  # would take long; the line's own value is shown instead
+        fn = _BINOPS.get(type(op))
+        if fn is None:
+            raise Unknown
+        with _no_grad():
+            try:
+                return fn(left, right)
+            except Exception as exc:
+                raise Unknown from exc
+
+    def _dispatch(self, node: ast.AST) -> Any:
+        if isinstance(node, ast.Constant):
+            return node.value
+        if isinstance(node, ast.Name):
+            try:
+                return self._name(node.id)
+            except (KeyError, NameError) as exc:
+                raise Unknown from exc
+        if isinstance(node, ast.BinOp):
+            left = self._eval(node.left)
+            right = self._eval(node.right)
+            return self._binary(node.op, left, right)
+        if isinstance(node, ast.UnaryOp):
+            operand = self._eval(node.operand)
+            if not is_plain(operand):
+                raise Unknown
+            with _no_grad():
+                try:
+                    return _UNARY[type(node.op)](operand)
+                except Exception as exc:
+                    raise Unknown from exc
+        if isinstance(node, ast.BoolOp):
+            result: Any = None
+            for value_node in node.values:
+                result = self._eval(value_node)
+                if not is_plain(result):
+                    raise Unknown
+                if isinstance(node.op, ast.And) and not result:
+                    return result
+                if isinstance(node.op, ast.Or) and result:
+                    return result
+            return result
+        if isinstance(node, ast.Compare):
+            left = self._eval(node.left)
+            outcome: Any = True
+            for op, comp in zip(node.ops, node.comparators):
+                right = self._eval(comp)
+                if not (is_plain(left) and is_plain(right)):
+                    raise Unknown
+                try:
+                    outcome = _COMPARE[type(op)](left, right)
+                except Exception as exc:
+                    raise Unknown from exc
+                if is_tensor(outcome) or is_ndarray(outcome):
+                    if len(node.ops) > 1:
+                        raise Unknown
+                    return outcome
+                if not outcome:
+                    return outcome
+                left = right
+            return outcome
+        if isinstance(node, ast.IfExp):
+            test = self._eval(node.test)
+            if not is_plain(test) or is_tensor(test) or (is_ndarray(test) and test.shape != ()):
+                raise Unknown
+            return self._eval(node.body if test else node.orelse)
+        if isinstance(node, ast.Call):
+            return self._call(node)
+        if isinstance(node, ast.Attribute):
+            base = self._eval(node.value)
+            return self._attribute(base, node.attr)
+        if isinstance(node, ast.Subscript):
+            base = self._eval(node.value)
+            index = self._eval(node.slice)
+            if not (is_plain(base) and is_plain(index)):
+                raise Unknown
+            try:
+                return base[index]
+            except Exception as exc:
+                raise Unknown from exc
+        if isinstance(node, ast.Slice):
+            parts = [None if p is None else self._eval(p) for p in (node.lower, node.upper, node.step)]
+            return slice(*parts)
+        if isinstance(node, ast.Tuple | ast.List | ast.Set):
+            items: list[Any] = []
+            for elt in node.elts:
+                if isinstance(elt, ast.Starred):
+                    seq = self._eval(elt.value)
+                    if not is_plain(seq):
+                        raise Unknown
+                    items.extend(seq)
+                else:
+                    items.append(self._eval(elt))
+            if isinstance(node, ast.Tuple):
+                return tuple(items)
+            if isinstance(node, ast.List):
+                return items
+            try:
+                return set(items)
+            except TypeError as exc:
+                raise Unknown from exc
+        if isinstance(node, ast.Dict):
+            out: dict[Any, Any] = {}
+            for k, v in zip(node.keys, node.values):
+                if k is None:
+                    extra = self._eval(v)
+                    if type(extra) is not dict:
+                        raise Unknown
+                    out.update(extra)
+                else:
+                    key = self._eval(k)
+                    if not is_plain(key):
+                        raise Unknown
+                    out[key] = self._eval(v)
+            return out
+        if isinstance(node, ast.JoinedStr):
+            pieces = []
+            for part in node.values:
+                if isinstance(part, ast.Constant):
+                    pieces.append(str(part.value))
+                else:
+                    pieces.append(self._eval(part))
+            return "".join(pieces)
+        if isinstance(node, ast.FormattedValue):
+            value = self._eval(node.value)
+            if not is_plain(value):
+                raise Unknown
+            spec = "" if node.format_spec is None else self._eval(node.format_spec)
+            try:
+                if node.conversion == ord("r"):
+                    value = repr(value)
+                elif node.conversion == ord("s"):
+                    value = str(value)
+                elif node.conversion == ord("a"):
+                    value = ascii(value)
+                return format(value, spec)
+            except Exception as exc:
+                raise Unknown from exc
+        if isinstance(node, ast.Lambda):
+            raise Unknown  # a lambda's value is a function: shown as written
+        if isinstance(node, _COMPREHENSIONS):
+            return self._comprehension(node)
+        if isinstance(node, ast.NamedExpr):
+            return self._eval(node.value)
+        if isinstance(node, ast.Starred):
+            raise Unknown
+        raise Unknown
+
+    def _attribute(self, base: Any, attr: str) -> Any:
+        if isinstance(base, types.ModuleType) or is_tensor(base) or is_ndarray(base) or is_plain(base):
+            try:
+                return getattr(base, attr)
+            except Exception as exc:
+                raise Unknown from exc
+        try:
+            static = inspect.getattr_static(base, attr)
+        except AttributeError as exc:
+            raise Unknown from exc
+        instance_dict = getattr(base, "__dict__", None)
+        if isinstance(instance_dict, dict) and attr in instance_dict:
+            return instance_dict[attr]
+        if isinstance(static, types.FunctionType | staticmethod | classmethod) or not hasattr(
+            static, "__get__"
+        ):
+            try:
+                return getattr(base, attr)
+            except Exception as exc:
+                raise Unknown from exc
+        raise Unknown  # a property or other descriptor could run code
+
+    def _comprehension(self, node: ast.AST) -> Any:
+        """Re-evaluate a comprehension over plain iterables; else use the recorded result."""
+        recorded = None
+        name = _COMP_NAMES.get(type(node))
+        if name is not None:
+            for rec in self.calls:
+                if not rec.matched and rec.name == name:
+                    rec.matched = True
+                    recorded = rec
+                    break
+        # the first iterable is evaluated in the enclosing scope (and shown); calls made inside
+        # the comprehension are matched by re-evaluating it
+        first = self._eval(node.generators[0].iter)  # type: ignore[attr-defined]
+        self._quiet += 1
+        try:
+            results: list[Any] = []
+            self._generators(node, node.generators, 0, results, first)  # type: ignore[attr-defined]
+        except Unknown:
+            results = None  # type: ignore[assignment]
+        finally:
+            self._quiet -= 1
+        if recorded is not None and recorded.returned:
+            return recorded.value
+        if results is None:
+            raise Unknown
+        if isinstance(node, ast.ListComp):
+            return results
+        if isinstance(node, ast.SetComp):
+            return set(results)
+        if isinstance(node, ast.DictComp):
+            return dict(results)
+        return tuple(results)  # a generator expression: its items, for sum(...) and friends
+
+    def _generators(
+        self, node: Any, gens: list[ast.comprehension], i: int, out: list[Any], first: Any = None
+    ) -> None:
+        if i == len(gens):
+            if isinstance(node, ast.DictComp):
+                out.append((self._eval(node.key), self._eval(node.value)))
+            else:
+                out.append(self._eval(node.elt))
+            if len(out) > 10_000:
+                raise Unknown
+            return
+        gen = gens[i]
+        iterable = first if i == 0 else self._eval(gen.iter)
+        if not is_plain(iterable) or is_tensor(iterable):
+            raise Unknown
+        self.scopes.append({})
+        try:
+            for item in iterable:
+                self._bind(gen.target, item)
+                if all(self._eval(cond) for cond in gen.ifs):
+                    self._generators(node, gens, i + 1, out)
+        finally:
+            self.scopes.pop()
+
+    def _bind(self, target: ast.AST, value: Any) -> None:
+        if isinstance(target, ast.Name):
+            self.scopes[-1][target.id] = value
+        elif isinstance(target, ast.Tuple | ast.List):
+            items = list(value)
+            if len(items) != len(target.elts):
+                raise Unknown
+            for t, v in zip(target.elts, items):
+                self._bind(t, v)
+        else:
+            raise Unknown
+
+
+# ---- rendering ---------------------------------------------------------------------------------
+
+
+class _Replace(ast.NodeTransformer):
+    def __init__(self, texts: dict[int, str]) -> None:
+        self.texts = texts
+
+    def visit(self, node: ast.AST) -> ast.AST:
+        key = getattr(node, "_cr_key", None)
+        if key is not None and key in self.texts:
+            return ast.copy_location(ast.Name(id=self.texts[key], ctx=ast.Load()), node)
+        return super().visit(node)
+
+
+def _render(expr: ast.AST, texts: dict[int, str]) -> str | None:
+    try:
+        return ast.unparse(_Replace(texts).visit(copy.deepcopy(expr)))
+    except Exception:
+        return None
+
+
+def _parents(expr: ast.AST) -> dict[int, ast.AST]:
+    out = {}
+    for parent in ast.walk(expr):
+        for child in ast.iter_child_nodes(parent):
+            out[id(child)] = parent
+    return out
+
+
+def _inside_scope(expr: ast.AST) -> set[int]:
+    """Nodes inside lambdas and comprehensions: their names are bound there, not substituted."""
+    inside: set[int] = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Lambda):
+            inside.update(id(n) for n in ast.walk(node.body))
+        elif isinstance(node, _COMPREHENSIONS):
+            first_iter = node.generators[0].iter
+            keep = {id(n) for n in ast.walk(first_iter)}
+            inside.update(id(n) for n in ast.walk(node) if id(n) not in keep and n is not node)
+    return inside
+
+
+def _text_for(node: ast.AST, value: Any, parents: dict[int, ast.AST]) -> str:
+    text = short(value)
+    parent = parents.get(id(node))
+    needs_parens = text.startswith("-") or " " in text and not text.startswith(("tensor(", "array("))
+    if needs_parens and (
+        (isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Pow) and parent.left is node)
+        or (isinstance(parent, ast.Attribute | ast.Subscript) and parent.value is node)
+        or isinstance(parent, ast.UnaryOp)
+    ):
+        text = f"({text})"
+    return text
+
+
+def substitute(
+    expr: ast.AST,
+    lookup: Callable[[str], Any],
+    calls: list[CallRecord] | None = None,
+    final: Any = ...,
+) -> list[str]:
+    """The chain of forms of ``expr``, from its source to its value.
+
+    ``lookup(name)`` returns a name's value before the line ran (raising KeyError if unbound);
+    ``calls`` are the calls recorded while the line ran; ``final`` (if given) is the value the
+    line really produced, used for the last form when it cannot be recomputed.
+    """
+    calls = calls if calls is not None else []
+    expr = copy.deepcopy(expr)
+    for key, node in enumerate(ast.walk(expr)):
+        node._cr_key = key  # type: ignore[attr-defined]
+    evaluator = Evaluator(lookup, calls)
+    top_known = True
+    try:
+        top_value = evaluator.evaluate(expr)
+    except Unknown:
+        top_known = False
+        top_value = None
+    except Exception:  # never let a strange object break the trace
+        top_known = False
+        top_value = None
+    if final is not ...:
+        top_value, top_known = final, True
+
+    parents = _parents(expr)
+    inside = _inside_scope(expr)
+    forms: list[str] = []
+
+    def add(text: str | None) -> None:
+        if text and (not forms or forms[-1] != text):
+            forms.append(text)
+
+    add(_render(expr, {}))
+    texts: dict[int, str] = {}
+    # 1. names with short values
+    for node in ast.walk(expr):
+        if not isinstance(node, ast.Name) or id(node) in inside or id(node) not in evaluator.values:
+            continue
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Call) and parent.func is node:
+            continue
+        if isinstance(parent, ast.Attribute | ast.Subscript) and parent.value is node:
+            continue
+        value = evaluator.values[id(node)]
+        if _kept_as_name(value) or inline(value) is None:
+            continue
+        texts[node._cr_key] = _text_for(node, value, parents)  # type: ignore[attr-defined]
+    add(_render(expr, texts))
+    # 2. each sub-expression in evaluation order
+    for node in evaluator.order:
+        if node is expr or id(node) in inside or isinstance(node, ast.Name | ast.Constant):
+            continue
+        if isinstance(node, ast.FormattedValue | ast.Slice | ast.keyword | ast.Starred):
+            continue
+        value = evaluator.values[id(node)]
+        if _kept_as_name(value) or isinstance(node, ast.GeneratorExp):
+            continue
+        if inline(value) is None and not (is_tensor(value) or is_ndarray(value)):
+            continue  # a range, a big list, an object: the enclosing expression is shown reduced instead
+        parent = parents.get(id(node))
+        if isinstance(node, ast.JoinedStr) and isinstance(parent, ast.FormattedValue):
+            continue
+        for sub in ast.walk(node):
+            texts.pop(getattr(sub, "_cr_key", -1), None)
+        texts[node._cr_key] = _text_for(node, value, parents)  # type: ignore[attr-defined]
+        add(_render(expr, texts))
+    if top_known:
+        add(short(top_value))
+    if len(forms) > MAX_FORMS:
+        forms = forms[: MAX_FORMS - 2] + ["…", forms[-1]]
+    return forms
+
+
+def chain_text(forms: list[str]) -> str:
+    """``a + b = 1 + 2 = 3``."""
+    return " = ".join(forms)
+
+
+def iter_names(node: ast.AST) -> Iterator[str]:
+    """Names a statement reads (loads), outside lambdas and comprehension bodies."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
+            yield sub.id
+
+
+def builtin_lookup(name: str) -> Any:
+    if hasattr(builtins, name):
+        return getattr(builtins, name)
+    raise KeyError(name)
