@@ -71,11 +71,12 @@ def extract(source: str, tree: ast.Module | None = None) -> Comments:
     owner = statement_starts(tree)
     lines = source.splitlines()
 
-    body = tree.body
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant):
-        if isinstance(body[0].value.value, str):
-            result.intro = inspect.cleandoc(body[0].value.value)
-            result.hidden.update(range(body[0].lineno, (body[0].end_lineno or body[0].lineno) + 1))
+    first_value = getattr(tree.body[0], "value", None) if tree.body else None
+    if isinstance(tree.body[0] if tree.body else None, ast.Expr) and isinstance(first_value, ast.Constant):
+        doc = first_value.value
+        if isinstance(doc, str):
+            result.intro = inspect.cleandoc(doc)
+            result.hidden.update(range(tree.body[0].lineno, (tree.body[0].end_lineno or tree.body[0].lineno) + 1))
 
     comments = _comment_tokens(source)
     by_line = {row: (text, full) for row, text, full in comments}

@@ -44,7 +44,7 @@ def step_facts(step: Step, trace: Trace) -> list[tuple[str, str]]:
         facts.append(("call", f"enter {step.function}({_args_text(step.args)})"))
         return facts
     if step.iteration is not None:
-        facts.append(("iteration", f"iteration {step.iteration}"))
+        facts.append(("iteration", str(step.iteration)))
     if step.substitution:
         facts.append(("compute", " = ".join(step.substitution)))
     for item in step.assigned:

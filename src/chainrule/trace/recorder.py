@@ -171,9 +171,8 @@ def _plan(stmt: ast.stmt | None) -> _StmtPlan:
         for sub in ast.walk(part):
             if isinstance(sub, ast.NamedExpr):
                 targets += _names(sub.target, ast.Store)
-            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
-                if b := _base_name(sub.func.value):
-                    mutated.append(b)
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and (b := _base_name(sub.func.value)):
+                mutated.append(b)
     if isinstance(stmt, ast.AugAssign):
         loads.update(_names(stmt.target, ast.Store))
     backward = any(
@@ -604,7 +603,7 @@ class Tracer:
             if returning and not unwinding and isinstance(plan.stmt, ast.Return):
                 step.returned = summarize(retval)
             self._substitute(pending, local, glob, returning, retval, unwinding)
-            step.calls = [self._call_dict(r) for r in pending.calls if r.user or r.matched]
+            step.calls = [self._call_dict(r) for r in pending.calls if r.user or (r.matched and r.name[0] != "<")]
         except Exception as exc:  # never let the tracer break the script
             step.note = f"(the tracer could not record this line: {type(exc).__name__}: {exc})"
         step.output_end = self._output_len
@@ -640,11 +639,16 @@ class Tracer:
             if isinstance(stmt, ast.Return) and returning:
                 final = retval
             elif (
-                isinstance(stmt, ast.Assign | ast.AnnAssign)
-                and len(plan.targets) == 1
-                and isinstance(getattr(stmt, "target", None) or stmt.targets[0], ast.Name)  # type: ignore[union-attr]
+                (
+                    isinstance(stmt, ast.Assign | ast.AnnAssign)
+                    and len(plan.targets) == 1
+                    and isinstance(getattr(stmt, "target", None) or stmt.targets[0], ast.Name)  # type: ignore[union-attr]
+                    and plan.targets[0] in local
+                )
+                or isinstance(stmt, ast.AugAssign)
+                and plan.targets
                 and plan.targets[0] in local
-            ) or isinstance(stmt, ast.AugAssign) and plan.targets and plan.targets[0] in local:
+            ):
                 final = local[plan.targets[0]]
         forms = substitute(plan.display, lookup, pending.calls, final)
         if len(forms) > 1:

@@ -48,7 +48,7 @@ def render_markdown(trace: Trace) -> str:
             elif label in ("printed",):
                 out += [f"- {_LABELS[label]}:", "", _fence(text), ""]
             else:
-                out.append(f"- {_LABELS[label]}: `{text}`" if label != "iteration" else f"- {text}")
+                out.append(f"- {_LABELS[label]}: `{text}`" if label != "iteration" else f"- Iteration {text}")
         out.append("")
     out += ["## Output", "", _fence(trace.output.rstrip("\n") or "(nothing printed)"), ""]
     for line in summary_lines(trace):

@@ -120,8 +120,10 @@ def is_plain(value: Any, depth: int = 0) -> bool:
     if t in (list, tuple, set, frozenset):
         return depth < 3 and len(value) <= 10_000 and all(is_plain(v, depth + 1) for v in value)
     if t is dict:
-        return depth < 3 and len(value) <= 10_000 and all(
-            is_plain(k, depth + 1) and is_plain(v, depth + 1) for k, v in value.items()
+        return (
+            depth < 3
+            and len(value) <= 10_000
+            and all(is_plain(k, depth + 1) and is_plain(v, depth + 1) for k, v in value.items())
         )
     if is_ndarray(value):
         return _size_ok(value) and getattr(value.dtype, "kind", "O") != "O"
@@ -152,10 +154,14 @@ def _code_of(func: Any) -> types.CodeType | None:
 
 def _kept_as_name(value: Any) -> bool:
     """Modules, functions and classes are shown by name, never by value."""
-    return isinstance(
-        value,
-        types.ModuleType | types.FunctionType | types.BuiltinFunctionType | types.MethodType | type,
-    ) or callable(value) and not (is_tensor(value) or is_ndarray(value))
+    return (
+        isinstance(
+            value,
+            types.ModuleType | types.FunctionType | types.BuiltinFunctionType | types.MethodType | type,
+        )
+        or callable(value)
+        and not (is_tensor(value) or is_ndarray(value))
+    )
 
 
 def short(value: Any) -> str:
@@ -255,9 +261,7 @@ class Evaluator:
             raise Unknown
         if func_unknown or not args_known or _code_of(func) is not None:
             raise Unknown
-        if self._pure(func, kwargs) and all(is_plain(a) for a in args) and all(
-            is_plain(v) for v in kwargs.values()
-        ):
+        if self._pure(func, kwargs) and all(is_plain(a) for a in args) and all(is_plain(v) for v in kwargs.values()):
             with _no_grad():
                 try:
                     return func(*args, **kwargs)
@@ -459,9 +463,7 @@ class Evaluator:
         instance_dict = getattr(base, "__dict__", None)
         if isinstance(instance_dict, dict) and attr in instance_dict:
             return instance_dict[attr]
-        if isinstance(static, types.FunctionType | staticmethod | classmethod) or not hasattr(
-            static, "__get__"
-        ):
+        if isinstance(static, types.FunctionType | staticmethod | classmethod) or not hasattr(static, "__get__"):
             try:
                 return getattr(base, attr)
             except Exception as exc:
@@ -501,9 +503,7 @@ class Evaluator:
             return dict(results)
         return tuple(results)  # a generator expression: its items, for sum(...) and friends
 
-    def _generators(
-        self, node: Any, gens: list[ast.comprehension], i: int, out: list[Any], first: Any = None
-    ) -> None:
+    def _generators(self, node: Any, gens: list[ast.comprehension], i: int, out: list[Any], first: Any = None) -> None:
         if i == len(gens):
             if isinstance(node, ast.DictComp):
                 out.append((self._eval(node.key), self._eval(node.value)))

@@ -180,10 +180,10 @@ def inline(value: Any) -> str | None:
             if size is None or size > INLINE_ELEMENTS:
                 return None
             return f"array({value.tolist()!r})"
-        if type(value) in (list, tuple) and len(value) <= INLINE_ELEMENTS:
-            if all(v is None or isinstance(v, bool | int | float | str) for v in value):
-                text = repr(value)
-                return text if len(text) <= INLINE_MAX else None
+        small = type(value) in (list, tuple) and len(value) <= INLINE_ELEMENTS
+        if small and all(v is None or isinstance(v, bool | int | float | str) for v in value):
+            text = repr(value)
+            return text if len(text) <= INLINE_MAX else None
     except Exception:
         return None
     return None

@@ -1,0 +1,136 @@
+"""`chainrule trace SCRIPT.py [args] [--format terminal|json|md] [--html PATH] [--max-steps N] ...`
+
+Runs the script (its output reaches the terminal unchanged) and then shows its trace. The tracer's
+options may come before or after the script; the script's own arguments that look like the tracer's
+options go after ``--``. Exit status: the script's own (0, its ``sys.exit`` code, 1 if it raised),
+3 when the step limit stopped it, 2 when the script cannot be read or compiled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+FORMATS = ("terminal", "json", "md")
+_OPTIONS = {"--format": "format", "--html": "html", "--max-steps": "max_steps", "--max-iterations": "max_iterations",
+            "-o": "output", "--output": "output"}  # fmt: skip
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from chainrule.trace.recorder import DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_STEPS
+
+    parser.add_argument("script", help="the Python script to run and trace")
+    parser.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default=None,
+        help="how to show the trace: terminal (default), json (versioned schema) or md",
+    )
+    parser.add_argument("--html", metavar="PATH", help="also write a self-contained lesson page to PATH")
+    parser.add_argument("-o", "--output", metavar="PATH", help="write the --format view to PATH, not stdout")
+    parser.add_argument(
+        "--max-steps",
+        type=_positive,
+        default=DEFAULT_MAX_STEPS,
+        metavar="N",
+        help=f"stop the script after N executed lines (default {DEFAULT_MAX_STEPS})",
+    )
+    parser.add_argument("--max-iterations", type=_positive, default=DEFAULT_MAX_ITERATIONS, metavar="N",
+                        help=f"iterations of each loop shown before '... more iterations' "
+                             f"(default {DEFAULT_MAX_ITERATIONS})")  # fmt: skip
+
+
+def _split_options(args: Any) -> str | None:
+    """Take the tracer's own options out of the script's arguments (those after '--' stay)."""
+    rest = list(args.script_args)
+    script_args: list[str] = []
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token == "--":
+            script_args += rest[i + 1 :]
+            break
+        name, eq, value = token.partition("=")
+        if name in _OPTIONS:
+            if not eq:
+                if i + 1 >= len(rest):
+                    return f"{name} needs a value"
+                value = rest[i + 1]
+                i += 1
+            dest = _OPTIONS[name]
+            if dest == "format" and value not in FORMATS:
+                return f"--format must be one of {', '.join(FORMATS)}"
+            if dest in ("max_steps", "max_iterations"):
+                try:
+                    value = _positive(value)  # type: ignore[assignment]
+                except argparse.ArgumentTypeError as exc:
+                    return f"{name}: {exc}"
+            setattr(args, dest, value)
+        else:
+            script_args.append(token)
+        i += 1
+    args.script_args = script_args
+    return None
+
+
+def run(args: Any) -> int:
+    from chainrule.trace.recorder import Tracer
+
+    problem = _split_options(args)
+    if problem:
+        print(f"chainrule trace: {problem}", file=sys.stderr)
+        return 2
+    path = args.script
+    if not os.path.isfile(path):
+        print(f"chainrule trace: cannot open {path!r}: no such file", file=sys.stderr)
+        return 2
+    fmt = args.format or ("terminal" if not args.html else None)
+    to_stdout = fmt is not None and not args.output
+    real_stdout = sys.stdout
+    if fmt == "json" and to_stdout:
+        sys.stdout = sys.stderr  # keep stdout pure JSON: the script's own output goes to stderr
+    try:
+        trace = Tracer(max_steps=args.max_steps, max_iterations=args.max_iterations).run(path, args.script_args)
+    except SyntaxError as exc:
+        sys.stdout = real_stdout
+        print(f"chainrule trace: {path} does not compile: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        sys.stdout = real_stdout
+    sys.stdout.flush()
+    if fmt is not None:
+        if fmt == "json":
+            text = trace.to_json() + "\n"
+        elif fmt == "md":
+            text = trace.to_markdown()
+        else:
+            text = ""
+        if args.output:
+            if fmt == "terminal":
+                text = trace.to_text()
+            with open(args.output, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            print(f"chainrule trace: wrote the {fmt} trace to {args.output}", file=sys.stderr)
+        elif fmt == "terminal":
+            trace.print(file=sys.stdout)
+        else:
+            sys.stdout.write(text)
+    if args.html:
+        trace.to_html(args.html)
+        print(f"chainrule trace: wrote the lesson page to {args.html}", file=sys.stderr)
+    if trace.limit:
+        print(f"chainrule trace: {trace.limit['message']}", file=sys.stderr)
+    return trace.exit_code
