@@ -225,6 +225,9 @@ def summarize(value: Any) -> dict[str, Any]:
         elif isinstance(value, list | tuple | dict | set | frozenset):
             out["kind"] = "container"
             out["length"] = len(value)
+            scalars = (bool, int, float, str, type(None))
+            if isinstance(value, list | tuple) and len(value) <= 64 and all(type(v) in scalars for v in value):
+                out["value"] = _jsonable(list(value))
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {_clip(str(exc), 80)}"
     return out
