@@ -156,7 +156,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
             in_grads = node.op.backward(node, g, xp, inputs, out)
             if watchers:
                 step = _observe.BackwardStep(
-                    index=step_index, node=node, op_name=node.op.name, inputs=inputs, output=out, upstream=g,
+                    index=step_index, node=node, op_name=node.op.name, input_tensors=node.inputs, inputs=inputs, output=out, upstream=g,
                     local=node.op.local_derivatives(node, xp, inputs, out), formulas=node.op.formulas,
                     arg_names=node.op.arg_names, contributions=tuple(in_grads),
                 )

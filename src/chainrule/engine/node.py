@@ -15,7 +15,7 @@ class Node:
 
     __slots__ = (
         "op", "inputs", "parents", "out", "attrs", "versions", "tensor_ref",
-        "hooks", "retains_grad", "out_modified", "creation_trace", "__weakref__",
+        "hooks", "retains_grad", "out_modified", "creation_trace", "out_name", "__weakref__",
     )
 
     def __init__(self, op: Any, inputs: tuple, parents: tuple, out: Any, attrs: dict | None,
@@ -31,6 +31,7 @@ class Node:
         self.retains_grad = False
         self.out_modified = False
         self.creation_trace = None
+        self.out_name = None
 
     def name(self) -> str:
         """PyTorch's grad_fn name, e.g. 'MulBackward0'."""

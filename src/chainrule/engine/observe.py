@@ -21,6 +21,8 @@ observers: list[Callable[[BackwardStep], None]] = []
 class BackwardStep:
     """One node processed by the backward walk, in processing order.
 
+    input_tensors: the op's inputs as recorded (tensors, or Python scalars for constants); `inputs`: their
+      values as the VJP saw them (NumPy arrays, or tensors under create_graph=True).
     upstream: the gradient of the final output with respect to this node's output (already summed
       over every path that reaches it).
     local: per input, the local derivative d(out)/d(input) as the engine applied it (elementwise ops),
@@ -31,6 +33,7 @@ class BackwardStep:
     index: int
     node: Any
     op_name: str
+    input_tensors: tuple
     inputs: tuple
     output: Any
     upstream: Any
@@ -38,6 +41,20 @@ class BackwardStep:
     formulas: tuple[str, ...]
     arg_names: tuple[str, ...]
     contributions: tuple
+
+    @property
+    def output_name(self) -> str | None:
+        return self.node.out_name
+
+    def input_names(self) -> list[str | None]:
+        """The names of the inputs: a tensor's `name`, or the name recorded on the node that produced it."""
+        names = []
+        for x in self.input_tensors:
+            name = getattr(x, "name", None)
+            if name is None and getattr(x, "grad_fn", None) is not None:
+                name = x.grad_fn.out_name
+            names.append(name)
+        return names
 
 
 class observe:  # noqa: N801 - a context manager, lowercase like PyTorch's

@@ -20,7 +20,7 @@ class Tensor:
     the moment something needs to alias them (`detach`, `.data`, `.numpy()`).
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "name", "_version", "_grad_hooks",
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_name", "_version", "_grad_hooks",
                  "__weakref__")
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
 
@@ -30,7 +30,7 @@ class Tensor:
         self._data = as_array(data, dtype, "tensor")
         self.grad: Tensor | None = None
         self.grad_fn = None
-        self.name = name
+        self._name = name
         self._version = 0
         self._grad_hooks = None
         self.requires_grad = False
@@ -45,12 +45,23 @@ class Tensor:
         t.grad = None
         t.grad_fn = grad_fn
         t.requires_grad = requires_grad
-        t.name = None
+        t._name = None
         t._version = 0
         t._grad_hooks = None
         return t
 
     # ----------------------------------------------------------------- properties
+    @property
+    def name(self) -> str | None:
+        """A label for explanations and graphs; a non-leaf's recorded node keeps it too."""
+        return self._name
+
+    @name.setter
+    def name(self, value: str | None) -> None:
+        self._name = value
+        if self.grad_fn is not None:
+            self.grad_fn.out_name = value
+
     @property
     def shape(self) -> tuple[int, ...]:
         return self._data.shape
@@ -247,7 +258,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError("deepcopy: only leaf tensors (created by the user) support the deepcopy protocol")
         t = Tensor._make(np.array(self._data, copy=True), None, self.requires_grad)
-        t.name = self.name
+        t._name = self._name
         if self.grad is not None:
             t.grad = Tensor._make(np.array(self.grad._data, copy=True))
         memo[id(self)] = t

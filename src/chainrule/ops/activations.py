@@ -28,7 +28,8 @@ def _relu_forward(x: Any) -> Any:
     return x if not x <= 0 else x.dtype.type(0)  # scalar fast path; keeps NaN like PyTorch
 
 
-RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: x > 0),))
+RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: x > 0),),
+             vjp=lambda xp, g, out, x: (xp.where(x > 0, g, 0.0),))
 
 
 def relu(input: Tensor) -> Tensor:

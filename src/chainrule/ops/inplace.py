@@ -24,6 +24,13 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
     if result.shape != self.shape:
         raise RuntimeError(f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
                            f"{tuple(result.shape)}")
+    if recording:
+        # The new node saved `self`, whose storage is about to be replaced: give it a snapshot of the
+        # pre-op tensor instead (same data, history and version), as PyTorch saves the original self.
+        node = result.grad_fn
+        snapshot = Tensor._make(self._data, self.grad_fn, self.requires_grad)
+        snapshot._version = self._version
+        node.inputs = tuple(snapshot if a is self else a for a in node.inputs)
     self._bump_version()
     if recording:
         self._data = result._data if result._data.dtype == self._data.dtype else result._data.astype(self._data.dtype)

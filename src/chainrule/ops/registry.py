@@ -2,7 +2,8 @@
 
 Elementwise ops declare, per input, a local derivative (a formula string for people and a function
 for the engine); their VJP is `upstream * local`, summed back over broadcast dimensions. Other ops
-declare a VJP directly plus a formula describing it. VJPs and derivatives are written against an
+declare a VJP directly plus a formula describing it. An elementwise op may declare both, when a VJP
+computes `upstream * local` better (e.g. ReLU's `where`, which gives +0 rather than -0 at a closed gate). VJPs and derivatives are written against an
 array namespace `xp`: NumPy when no graph is being built (fast), chainrule's own ops when
 `create_graph=True` (so gradients of gradients come for free).
 """
@@ -59,7 +60,7 @@ class Op:
     def backward(self, node: Node, g: Any, xp: Any, inputs: tuple, out: Any) -> list:
         """Gradients for each input (None where no gradient flows)."""
         attrs = node.attrs or {}
-        if self.derivs is None:
+        if self.vjp is not None:
             grads = list(self.vjp(xp, g, out, *inputs, **attrs))
             for i, (parent, gi) in enumerate(zip(node.parents, grads)):
                 if parent is not None and gi is not None and gi.dtype != inputs[i].dtype:
