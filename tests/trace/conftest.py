@@ -10,6 +10,7 @@ import pytest
 
 from chainrule.trace import Trace, run
 
+
 @pytest.fixture
 def trace_code(tmp_path: Path) -> Callable[..., Trace]:
     """trace_code(source, argv=None, **options) -> Trace of that source run as a script."""

@@ -6,10 +6,9 @@ import io
 from contextlib import redirect_stdout
 
 import pytest
+from trace_helpers import LESSONS, chain, line_of
 
 from chainrule.trace import Trace, run, validate
-
-from trace_helpers import LESSONS, chain, line_of
 
 
 def _trace(name: str) -> Trace:
@@ -63,7 +62,8 @@ def test_single_neuron() -> None:
     assert chain(t, line_of(t, "loss = (a - target)")) == "(a - target) ** 2 = (2.0 - 3.0) ** 2 = (-1.0) ** 2 = 1.0"
     assert _at(t, "loss = (a - target)", "loss")["value"] == 1.0
     assert t.last("dloss_da") == -2.0
-    assert chain(t, line_of(t, "da_dz =")) == "1.0 if z > 0 else 0.0 = 1.0 if 2.0 > 0 else 0.0 = 1.0 if True else 0.0 = 1.0"
+    relu_slope = "1.0 if z > 0 else 0.0 = 1.0 if 2.0 > 0 else 0.0 = 1.0 if True else 0.0 = 1.0"
+    assert chain(t, line_of(t, "da_dz =")) == relu_slope
     assert t.last("dloss_dw") == -4.0 and t.last("dloss_db") == -2.0
     # trailing comments explain their line
     assert t.explanations[line_of(t, "w = 1.5")] == "the weight we want to improve"

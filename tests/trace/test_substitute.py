@@ -48,7 +48,8 @@ def test_calls_use_the_recorded_return_value_and_are_never_called_again() -> Non
         return v * 10
 
     record = CallRecord(noisy.__code__, "noisy", value=20.0, returned=True)
-    assert forms("noisy(x) + 1", {"noisy": noisy, "x": 2.0}, [record]) == "noisy(x) + 1 = noisy(2.0) + 1 = 20.0 + 1 = 21.0"
+    text = forms("noisy(x) + 1", {"noisy": noisy, "x": 2.0}, [record])
+    assert text == "noisy(x) + 1 = noisy(2.0) + 1 = 20.0 + 1 = 21.0"
     assert called == []
     assert record.matched
 
@@ -64,7 +65,8 @@ def test_unknown_calls_stay_as_written_but_the_final_value_is_shown() -> None:
 
 def test_pure_builtins_and_math_are_recomputed() -> None:
     assert forms("max(0.0, z)", {"z": -2.0}) == "max(0.0, z) = max(0.0, -2.0) = 0.0"
-    assert forms("math.sqrt(x + 7)", {"math": math, "x": 2.0}) == "math.sqrt(x + 7) = math.sqrt(2.0 + 7) = math.sqrt(9.0) = 3.0"
+    text = forms("math.sqrt(x + 7)", {"math": math, "x": 2.0})
+    assert text == "math.sqrt(x + 7) = math.sqrt(2.0 + 7) = math.sqrt(9.0) = 3.0"
 
 
 def test_attributes_and_subscripts() -> None:

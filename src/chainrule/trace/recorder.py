@@ -500,18 +500,19 @@ class Tracer:
             self._exit_loop(fs, loops.pop())
         iteration = None
         bounds = info.loops.get(start)
-        if bounds is not None:
-            if loops and loops[-1].header == start:
-                loops[-1].hits += 1
-            else:
-                loops.append(_Loop(start, bounds[0], bounds[1], hits=1))
+        if bounds is not None and loops and loops[-1].header == start:
+            loops[-1].hits += 1  # back at the header: the next iteration, or the loop's end
             loops[-1].awaiting = True
             iteration = loops[-1].iterations + 1
-        elif loops:
-            if loops[-1].awaiting:
+        else:
+            if loops and loops[-1].awaiting:  # the first line of an iteration's body
                 loops[-1].iterations += 1
                 loops[-1].awaiting = False
-            iteration = loops[-1].iterations
+            if bounds is not None:
+                loops.append(_Loop(start, bounds[0], bounds[1], hits=1, awaiting=True))
+                iteration = 1
+            elif loops:
+                iteration = loops[-1].iterations
         capped = any(loop.hits > self.max_iterations for loop in loops)
         if capped or info.is_hidden(start):
             fs.line_suppressed = True
@@ -692,8 +693,8 @@ class Tracer:
         step = self._new_step("skipped", loop.header, "", fs.depth, self._info.source_of(loop.header))
         word = "iteration" if more == 1 else "iterations"
         step.note = (
-            f"… {more} more {word} of the loop at line {loop.header} ran but are not shown "
-            f"(showing the first {self.max_iterations} of {loop.iterations}; see --max-iterations)"
+            f"… {more} more {word} of the loop at line {loop.header} ran, not shown "
+            f"(the first {self.max_iterations} of {loop.iterations} are shown; see --max-iterations)"
         )
         step.iteration = loop.iterations
 

@@ -1,0 +1,337 @@
+"""The recorder: recursion, exceptions, caps, output, odd values, comments and the Python API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from trace_helpers import chain, line_of
+
+import chainrule.trace as crtrace
+from chainrule.trace import Trace, Tracer, validate
+
+
+def test_recursion_records_every_frame_with_its_depth(trace_code) -> None:
+    t = trace_code(
+        """
+        def fact(n):
+            if n <= 1:
+                return 1
+            return n * fact(n - 1)
+
+        r = fact(4)
+        """
+    )
+    calls = [s for s in t.steps if s.event == "call"]
+    assert [c.args[0]["value"] for c in calls] == [4, 3, 2, 1]
+    assert [c.depth for c in calls] == [1, 2, 3, 4]
+    # steps are in the order lines started: the outer return line starts before the inner calls
+    returns = [s.returned["value"] for s in t.steps if s.returned is not None]
+    assert returns == [24, 6, 2, 1]
+    assert chain(t, 4, 0) == "n * fact(n - 1) = 4 * fact(4 - 1) = 4 * fact(3) = 4 * 6 = 24"
+    assert chain(t, 2, 3) == "n <= 1 = 1 <= 1 = True"
+    assert t.last("r") == 24
+
+
+def test_uncaught_exception_is_shown_on_its_line_and_the_trace_keeps_what_ran(trace_code, capsys) -> None:
+    t = trace_code(
+        """
+        def inverse(v):
+            return 1 / v
+
+        a = inverse(4)
+        print("a is", a)
+        b = inverse(0)
+        print("never")
+        """
+    )
+    assert t.exit_code == 1
+    assert t.exception["type"] == "ZeroDivisionError" and t.exception["line"] == 2
+    assert "ZeroDivisionError" in capsys.readouterr().err  # reported as Python would
+    raised = [s for s in t.steps if s.exception]
+    assert [(s.line, s.exception.get("propagated", False)) for s in raised] == [(6, True), (2, False)]
+    assert t.last("a") == 0.25
+    assert t.output == "a is 0.25\n"
+    assert not t.steps_at(7)
+    assert validate(t.to_dict()) == []
+
+
+def test_caught_exception_is_marked_caught(trace_code) -> None:
+    t = trace_code(
+        """
+        try:
+            x = int("seven")
+        except ValueError:
+            x = 7
+        """
+    )
+    step = t.steps_at(2)[0]
+    assert step.exception["type"] == "ValueError" and step.exception["caught"] is True
+    assert t.exception is None and t.exit_code == 0 and t.last("x") == 7
+
+
+def test_loops_are_capped_with_a_visible_marker(trace_code) -> None:
+    t = trace_code(
+        """
+        total = 0
+        for i in range(25):
+            total += i
+        print(total)
+        """,
+        max_iterations=5,
+    )
+    body = [s for s in t.steps if s.line == 3]
+    assert [s.value("total")["value"] for s in body] == [0, 1, 3, 6, 10]
+    assert [s.iteration for s in body] == [1, 2, 3, 4, 5]
+    marker = [s for s in t.steps if s.event == "skipped"]
+    assert len(marker) == 1 and "20 more iterations" in marker[0].note and marker[0].line == 2
+    assert t.output == "300\n"  # the loop still ran in full
+    assert t.last("total") == 10  # the last value shown
+    assert t.steps[-1].printed == "300\n"
+
+
+def test_nested_loops_restart_their_count(trace_code) -> None:
+    t = trace_code(
+        """
+        for i in range(3):
+            for j in range(4):
+                k = i * j
+        """,
+        max_iterations=2,
+    )
+    notes = [s.note for s in t.steps if s.event == "skipped"]
+    assert sum("2 more iterations of the loop at line 2" in n for n in notes) == 2
+    assert sum("1 more iteration of the loop at line 1" in n for n in notes) == 1
+
+
+def test_step_cap_stops_a_runaway_loop_and_keeps_the_record(trace_code) -> None:
+    t = trace_code(
+        """
+        n = 0
+        print("start")
+        while True:
+            n += 1
+        """,
+        max_steps=200,
+    )
+    assert t.limit is not None and t.limit["max_steps"] == 200
+    assert t.exit_code == 3
+    assert t.steps[-1].event == "limit" and "step limit of 200" in t.steps[-1].note
+    assert t.output == "start\n"
+    assert t.stats["executed_lines"] == 201
+    assert any(s.event == "skipped" or s.line == 4 for s in t.steps)
+
+
+def test_tracing_does_not_change_output_or_behaviour(tmp_path: Path) -> None:
+    script = tmp_path / "prog.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            import random
+            random.seed(3)
+            values = [random.random() for _ in range(5)]
+            print("args:", sys.argv[1:])
+            print("sum: %.6f" % sum(values))
+            print("name:", __name__)
+            for k in range(30):
+                print(k, end=" ")
+            print()
+            sys.stderr.write("to stderr\\n")
+            sys.exit(4)
+            """
+        ),
+        encoding="utf-8",
+    )
+    plain = subprocess.run([sys.executable, str(script), "a", "b"], capture_output=True, text=True)
+    code = f"import sys; from chainrule.trace import run; t = run({str(script)!r}, ['a', 'b']); sys.exit(t.exit_code)"
+    traced = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert traced.stdout == plain.stdout
+    assert traced.stderr == plain.stderr
+    assert traced.returncode == plain.returncode == 4
+
+
+def test_printed_output_is_recorded_per_line_and_cumulatively(trace_code) -> None:
+    t = trace_code(
+        """
+        def shout(word):
+            print(word.upper())
+
+        print("one")
+        shout("two")
+        x = 3
+        """
+    )
+    assert t.steps_at(4)[0].printed == "one\n"
+    assert t.steps_at(2)[0].printed == "TWO\n"  # inside shout
+    assert t.steps_at(5)[0].printed == ""
+    last = t.steps_at(6)[0]
+    assert t.output[: last.output_end] == "one\nTWO\n"
+
+
+def test_values_whose_repr_raises_and_huge_values(trace_code) -> None:
+    t = trace_code(
+        """
+        import numpy as np
+
+        class Broken:
+            def __repr__(self):
+                raise RuntimeError("no repr for you")
+
+        b = Broken()
+        big = list(range(100000))
+        text = "x" * 100000
+        arr = np.arange(1000000.0).reshape(1000, 1000)
+        small = np.array([1.0, 2.0])
+        """
+    )
+    assert t.values("b")[0]["repr"] == "<repr raised RuntimeError: no repr for you>"
+    big = t.values("big")[0]
+    assert big["length"] == 100000 and "(99992 more)" in big["repr"] and len(big["repr"]) <= 200
+    assert len(t.values("text")[0]["repr"]) <= 200
+    arr = t.values("arr")[0]
+    assert arr["kind"] == "array" and arr["shape"] == [1000, 1000] and "value" not in arr
+    assert "..." in arr["repr"] and len(arr["repr"]) <= 200
+    assert t.values("small")[0]["value"] == [1.0, 2.0]
+    assert len(t.to_json()) < 60_000
+
+
+def test_comments_become_explanations_and_hidden_lines_are_left_out(trace_code) -> None:
+    t = trace_code(
+        '''
+        """The lesson intro.
+
+        Second paragraph.
+        """
+        import math  # trace: hide
+
+        # Two lines of explanation
+        # for the next line.
+        x = 2.0  # and a trailing note
+
+        y = x * 3  # triple it
+        # trace: hide-start
+        print("setup output")
+        z = 0
+        # trace: hide-end
+        def helper(v):  # trace: hide
+            return v + 1
+
+        w = helper(y)
+        print(w)
+        '''
+    )
+    assert t.intro == "The lesson intro.\n\nSecond paragraph."
+    assert t.explanations[line_of(t, "x = 2.0")] == "Two lines of explanation\nfor the next line.\nand a trailing note"
+    assert t.explanations[line_of(t, "y = x * 3")] == "triple it"
+    shown = {s.line for s in t.steps}
+    for text in ("import math", 'print("setup', "z = 0", "return v + 1"):
+        number = next(n for n, line in enumerate(t.source, 1) if text in line)
+        assert number not in shown and number in t.hidden
+    assert t.output == "setup output\n7.0\n"  # hidden lines still run
+    assert t.last("w") == 7.0
+    assert not [s for s in t.steps if s.event == "call"]  # the hidden helper's frames are hidden too
+
+
+def test_context_manager_api_and_callable_module() -> None:
+    tracer = crtrace(max_iterations=3)
+    assert isinstance(tracer, Tracer)
+    with tracer as t:
+        w, x, b = 1.5, 2.0, -1.0
+        z = w * x + b
+        print("z is", z)
+        for _ in range(10):
+            z += 1
+    after = 1  # not traced
+    assert isinstance(t, Trace)
+    assert after == 1
+    assert z == 12.0
+    assert t.last("z") == 5.0  # the third capped iteration is the last one shown
+    line = next(s.line for s in t.steps if s.source.startswith("z = w * x"))
+    assert chain(t, line) == "w * x + b = 1.5 * 2.0 + -1.0 = 3.0 + -1.0 = 2.0"
+    assert t.output == "z is 2.0\n"
+    assert not [s for s in t.steps if "after" in s.source]
+    assert any(s.event == "skipped" for s in t.steps)
+
+
+def test_context_manager_records_an_exception_and_lets_it_through() -> None:
+    with pytest.raises(KeyError), crtrace() as t:
+        d = {}
+        d["missing"]
+    assert t.exception["type"] == "KeyError"
+    assert t.steps[-1].exception["type"] == "KeyError"
+
+
+def test_run_api_views(tmp_path: Path) -> None:
+    script = tmp_path / "s.py"
+    script.write_text('"""Intro."""\nx = 1\ny = x + 1\nprint(y)\n', encoding="utf-8")
+    t = crtrace.run(str(script), argv=[])
+    data = t.to_dict()
+    assert data["schema"] == "chainrule.trace" and data["version"] == 1
+    assert validate(data) == []
+    again = Trace.from_json(t.to_json())
+    assert again.to_dict() == data
+    md = t.to_markdown()
+    assert "# Trace of `s.py`" in md and "`x + 1 = 1 + 1 = 2`" in md and "Intro." in md
+    html = t.to_html(tmp_path / "s.html")
+    assert (tmp_path / "s.html").read_text(encoding="utf-8") == html
+    assert "<script" in html and "http://" not in html.replace("http://www.w3.org", "")
+    frag = t._repr_html_()
+    assert "data-cr-trace" in frag and "<html" not in frag
+    assert "y = 2" in t.to_text() and "x + 1 = 1 + 1 = 2" in t.to_text()
+    assert repr(t) == "<Trace s.py: 3 steps>"
+
+
+def test_validate_reports_problems() -> None:
+    assert validate({"schema": "x"})
+    t = Trace(path="p.py")
+    data = t.to_dict()
+    assert validate(data) == []
+    data["steps"] = [{"event": "nope"}]
+    assert any("unknown event" in p for p in validate(data))
+
+
+def test_plain_terminal_view_without_rich(trace_code, monkeypatch) -> None:
+    t = trace_code("a = 2\nb = a * 21\n")
+    monkeypatch.setitem(sys.modules, "rich", None)
+    monkeypatch.setitem(sys.modules, "rich.console", None)
+    import io
+
+    out = io.StringIO()
+    t.print(file=out)
+    text = out.getvalue()
+    assert "b = a * 21" in text and "a * 21 = 2 * 21 = 42" in text and "\x1b[" not in text
+
+
+def test_rich_terminal_view(trace_code) -> None:
+    pytest.importorskip("rich")
+    import io
+
+    t = trace_code("a = 2\nb = a * 21\n")
+    out = io.StringIO()
+    t.print(file=out)
+    assert "a * 21 = 2 * 21 = 42" in out.getvalue() and "trace of script.py" in out.getvalue()
+
+
+def test_tracer_restores_a_previous_trace_function(trace_code) -> None:
+    seen = []
+
+    def outer(frame, event, arg):
+        seen.append(event)
+        return None
+
+    old = sys.gettrace()
+    sys.settrace(outer)
+    try:
+        trace_code("x = 1\n")
+        assert sys.gettrace() is outer
+    finally:
+        sys.settrace(old)
+
+
+def test_bad_limits_are_rejected() -> None:
+    with pytest.raises(ValueError):
+        Tracer(max_steps=0)
