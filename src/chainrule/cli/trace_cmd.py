@@ -31,8 +31,14 @@ def _positive(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from chainrule.trace.recorder import DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_STEPS
 
-    parser.add_argument("script", help="the Python script to run and trace")
-    parser.add_argument("script_args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+    # One REMAINDER positional (not script + REMAINDER): argparse would otherwise swallow a '--'
+    # that directly follows the script, and the tracer's options may also come after the script.
+    parser.add_argument(
+        "trace_argv",
+        nargs=argparse.REMAINDER,
+        metavar="SCRIPT [ARGS ...]",
+        help="the Python script to run and trace, then its arguments (after '--' if they look like options)",
+    )
     parser.add_argument(
         "--format",
         choices=FORMATS,
@@ -55,7 +61,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _split_options(args: Any) -> str | None:
     """Take the tracer's own options out of the script's arguments (those after '--' stay)."""
-    rest = list(args.script_args)
+    rest = list(args.trace_argv)
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+    if not rest:
+        return "which script? usage: chainrule trace SCRIPT.py [ARGS ...] [--format ...]"
+    args.script, rest = rest[0], rest[1:]
     script_args: list[str] = []
     i = 0
     while i < len(rest):
