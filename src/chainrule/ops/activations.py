@@ -41,6 +41,8 @@ LEAKY_RELU = defop(
     "leaky_relu", lambda x, negative_slope: np.where(x > 0, x, x * negative_slope).astype(x.dtype)[()], "x",
     derivs=(("1 if x > 0 else negative_slope",
              lambda xp, out, x, negative_slope: (x > 0) + (x <= 0) * negative_slope),),
+    # applied to g, so the slope keeps g's dtype (bool * slope is float32 under create_graph=True)
+    vjp=lambda xp, g, out, x, negative_slope: (xp.where(x > 0, g, g * negative_slope),),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 import operator
 from typing import Any
 
@@ -122,6 +123,8 @@ def _pow_base(xp: Any, out: Any, a: Any, b: Any) -> Any:
 
 def _pow_exponent(xp: Any, out: Any, a: Any, b: Any) -> Any:
     # PyTorch: 0 where the base is 0 and the exponent non-negative (the limit), else out * log(base)
+    if type(a) in _PY_SCALARS:
+        return out * math.log(a) if a != 0 else xp.where(b >= 0, 0.0, out * -math.inf)
     safe = xp.where((a == 0) & (b >= 0), 1.0, a)
     return xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))
 
@@ -278,11 +281,23 @@ def _where_forward(cond: Any, a: Any, b: Any) -> Any:
                            f"broadcastable") from None
 
 
+def _unbroadcast(xp: Any, g: Any, x: Any) -> Any:
+    if not hasattr(x, "shape"):  # a Python scalar: no gradient
+        return None
+    return xp.sum_to(g, x.shape) if g.shape != x.shape else g
+
+
+def _where_vjp(xp: Any, g: Any, out: Any, c: Any, a: Any, b: Any) -> tuple:
+    zero = xp.zeros_like(g)  # route with where, never multiply by a mask: NaN * 0 would be NaN (as PyTorch)
+    return None, _unbroadcast(xp, xp.where(c, g, zero), a), _unbroadcast(xp, xp.where(c, zero, g), b)
+
+
 WHERE = defop(
     "where", _where_forward, "condition a b",
     derivs=((("none", None)),
             ("1 where condition else 0", lambda xp, out, c, a, b: c),
             ("0 where condition else 1", lambda xp, out, c, a, b: ~c)),
+    vjp=_where_vjp,
 )
 
 

@@ -148,10 +148,10 @@ def xp_sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
     from chainrule.ops.xp import reduced_axes
 
     leading, kept = reduced_axes(tuple(x.shape), tuple(shape))
+    if kept:  # first: `kept` counts axes of the unreduced tensor
+        x = sum(x, kept, keepdim=True)
     if leading:
         x = sum(x, leading)
-    if kept:
-        x = sum(x, kept, keepdim=True)
     return reshape(x, shape) if tuple(x.shape) != tuple(shape) else x
 
 

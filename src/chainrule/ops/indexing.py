@@ -138,7 +138,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if idx.size and (idx.min() < -input.shape[d] or idx.max() >= input.shape[d]):
         raise IndexError(f"gather: index {int(idx.max())} is out of bounds for dimension {d} with size "
                          f"{input.shape[d]}")
-    grids = np.meshgrid(*(np.arange(n) for n in idx.shape), indexing="ij")
+    grids = list(np.meshgrid(*(np.arange(n) for n in idx.shape), indexing="ij"))
     grids[d] = idx
     return getitem(input, tuple(grids))
 

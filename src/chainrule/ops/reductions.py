@@ -102,7 +102,23 @@ def _prod_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool) -> 
     raw = xp.data(x)
     if np.all(raw != 0):
         return (g_full * expand_back(xp, out, x.shape, dims, keepdim) / x,)
-    return (g_full * _prod_others(raw, dims),)  # zeros present: product of the others, as a constant
+    if xp.is_tensor:  # zeros present, building a graph: the product of the others, differentiably
+        return (g_full * _prod_others_xp(xp, x, dims),)
+    return (g_full * _prod_others(raw, dims),)  # zeros present: product of the others
+
+
+def _prod_others_xp(xp: Any, x: Any, dims: tuple[int, ...]) -> Any:
+    """`_prod_others` from ops (for create_graph=True): each group as an n x n matrix whose diagonal is
+    replaced by 1, multiplied along its rows. O(n^2) per group, used only when zeros are present."""
+    shape = tuple(x.shape)
+    rest = tuple(d for d in range(len(shape)) if d not in dims)
+    perm = rest + tuple(dims)
+    lead = tuple(shape[d] for d in rest)
+    n = _count(shape, dims)
+    flat = xp.reshape(xp.transpose(x, perm), lead + (1, n))
+    others = prod(xp.where(np.eye(n, dtype=bool), 1.0, xp.broadcast_to(flat, lead + (n, n))), -1)
+    others = xp.reshape(others, lead + tuple(shape[d] for d in dims))
+    return xp.transpose(others, tuple(np.argsort(perm)))
 
 
 PROD = defop("prod", lambda x, dims, keepdim: np.prod(x, axis=dims, keepdims=keepdim), "x", vjp=_prod_vjp,
@@ -135,14 +151,14 @@ AMIN = defop("amin", lambda x, dims, keepdim: np.amin(x, axis=dims, keepdims=kee
 
 
 def _selected_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int, keepdim: bool, indices: np.ndarray) -> tuple:
-    idx = indices if keepdim else np.expand_dims(indices, dim)
+    idx = np.expand_dims(indices, dim)  # `indices` never keeps the reduced dim
     positions = np.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(len(x.shape))])
     mask = positions == idx
     return (expand_back(xp, g, x.shape, (dim,), keepdim) * mask,)
 
 
 def _select_forward(x: Any, dim: int, keepdim: bool, indices: np.ndarray) -> Any:
-    idx = indices if keepdim else np.expand_dims(indices, dim)
+    idx = np.expand_dims(indices, dim)
     vals = np.take_along_axis(x, idx, axis=dim)
     return vals if keepdim else np.squeeze(vals, axis=dim)
 

@@ -65,10 +65,10 @@ class NumpyXP:
     @staticmethod
     def sum_to(x: Any, shape: tuple[int, ...]) -> Any:
         leading, kept = reduced_axes(x.shape, shape)
+        if kept:  # first: `kept` counts axes of the unreduced array
+            x = x.sum(axis=kept, keepdims=True)
         if leading:
             x = x.sum(axis=leading)
-        if kept:
-            x = x.sum(axis=kept, keepdims=True)
         return x.reshape(shape) if x.shape != shape else x
 
     @staticmethod

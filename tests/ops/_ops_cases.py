@@ -1,0 +1,425 @@
+"""The op table: every op and Tensor method of issue 2, with broadcasting shapes, 0-d and empty tensors,
+and ties. Each row is run against PyTorch (float32 and float64, value, gradient, create_graph=True
+gradient, second derivative) and, if differentiable, through float64 gradcheck."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from _ops_harness import Case
+
+C = Case
+
+
+# ----------------------------------------------------------------------------- helpers for multi-statement ops
+def _setitem_int(m: Any, a: Any, b: Any) -> Any:
+    y = a * 1.0
+    y[1] = b
+    return y
+
+
+def _setitem_slice_scalar(m: Any, a: Any) -> Any:
+    y = a * 2.0
+    y[:, 1:3] = 5.0
+    return y
+
+
+def _setitem_mask(m: Any, a: Any, b: Any) -> Any:
+    y = a.clone()
+    y[a > 0] = b[a > 0] * 3.0
+    return y
+
+
+def _setitem_index_array(m: Any, a: Any, b: Any) -> Any:
+    y = a.clone()
+    y[m.tensor([0, 2])] = b
+    return y
+
+
+def _inplace_chain(m: Any, a: Any, b: Any) -> Any:
+    y = a * 1.0
+    y.add_(b)
+    y.mul_(b)
+    y.sub_(0.5)
+    y.div_(2.0)
+    y += b
+    y *= 1.5
+    return y
+
+
+_UNARY_INPLACE = [("exp_", ()), ("log_", ()), ("sigmoid_", ()), ("tanh_", ()), ("pow_", (2,)), ("sqrt_", ()),
+                  ("clamp_", (0.6, 0.9)), ("abs_", ()), ("neg_", ()), ("relu_", ())]
+
+
+def _inplace_unary(m: Any, a: Any) -> Any:
+    outs = []
+    for name, args in _UNARY_INPLACE:
+        y = a.abs() + 0.5  # a fresh non-leaf each time; add saves nothing, so writing into it is legal
+        getattr(y, name)(*args)
+        outs.append(y)
+    return m.stack(outs)
+
+
+def _inplace_chain_of_unary(m: Any, a: Any) -> Any:
+    y = a * 2.0
+    y.relu_()
+    z = y * 3.0  # mul saves y: modifying y afterwards would be an error
+    z.neg_()
+    return z
+
+
+def _inplace_masked_fill(m: Any, a: Any) -> Any:
+    y = a.clone()
+    y.masked_fill_(a < 0, 0.5)
+    return y * a
+
+
+def _inplace_view_setitem(m: Any, a: Any, b: Any) -> Any:
+    y = a.clone()
+    y[0, :] = b
+    y[1, 2] = 7.0
+    return y * y
+
+
+def _iter_rows(m: Any, a: Any) -> Any:
+    return m.stack([row * (i + 1) for i, row in enumerate(a)])
+
+
+def _large(scale: float, shape: tuple[int, ...] = (3, 5)) -> list[np.ndarray]:
+    rng = np.random.default_rng(7)
+    return [rng.standard_normal(shape) * scale]
+
+
+RELU_TIES = [np.array([[-1.0, 0.0, 2.0], [0.0, -0.0, 3.0]])]
+MAX_TIES = [np.array([[1.0, 3.0, 3.0, 2.0], [5.0, 0.0, 5.0, 5.0], [-1.0, -1.0, -1.0, -1.0]])]
+MIN_TIES = [-MAX_TIES[0]]
+
+
+CASES: list[Case] = [
+    # ------------------------------------------------------------------ binary arithmetic, broadcasting
+    C("add", lambda m, a, b: a + b, ((3, 4), (3, 4))),
+    C("add_bcast_row", lambda m, a, b: a + b, ((3, 4), (4,))),
+    C("add_bcast_both", lambda m, a, b: a + b, ((2, 1, 3), (4, 1))),
+    C("add_0d_left", lambda m, a, b: a + b, ((), (3,))),
+    C("add_0d_right", lambda m, a, b: m.add(a, b), ((2, 3), ())),
+    C("add_0d_0d", lambda m, a, b: a + b, ((), ())),
+    C("add_alpha", lambda m, a, b: m.add(a, b, alpha=2.5), ((3,), (2, 3))),
+    C("add_empty", lambda m, a, b: a + b, ((0, 3), (3,))),
+    C("add_empty_bcast", lambda m, a, b: a + b, ((0, 1), (1, 4))),
+    C("radd_scalar", lambda m, a: 2.0 + a, ((3,),)),
+    C("add_int_scalar", lambda m, a: a + 2, ((3,),)),
+    C("sub", lambda m, a, b: a - b, ((3, 1), (1, 4))),
+    C("sub_method", lambda m, a, b: a.sub(b, alpha=0.5), ((3, 4), (4,))),
+    C("rsub_scalar", lambda m, a: 2.5 - a, ((2, 3),)),
+    C("sub_scalar", lambda m, a: a - 1, ((2, 3),)),
+    C("mul", lambda m, a, b: a * b, ((2, 3, 4), (3, 1))),
+    C("mul_0d", lambda m, a, b: a * b, ((), (2, 2))),
+    C("mul_self", lambda m, a: a * a, ((5,),)),
+    C("rmul_scalar", lambda m, a: 3.0 * a, ((4,),)),
+    C("mul_int_scalar", lambda m, a: a * 2, ((4,),)),
+    C("div", lambda m, a, b: a / b, ((3, 4), (4,)), domain="nonzero"),
+    C("div_0d", lambda m, a, b: m.div(a, b), ((), (3,)), domain="nonzero"),
+    C("rdiv_scalar", lambda m, a: 2.0 / a, ((3,),), domain="nonzero"),
+    C("div_scalar", lambda m, a: a / 3, ((3,),)),
+    C("true_divide", lambda m, a, b: m.true_divide(a, b), ((2, 2), (2, 2)), domain="pos"),
+    C("floordiv_scalar", lambda m, a: a // 0.7, ((3, 4),), grad=False),
+    C("floordiv_tensor", lambda m, a, b: a // b, ((3, 4), (4,)), domain="nonzero", grad=False),
+    C("rfloordiv_scalar", lambda m, a: 2.0 // a, ((3, 4),), domain="nonzero", grad=False),
+    C("pow_tensor", lambda m, a, b: a ** b, ((3, 4), (4,)), domain="pos"),
+    C("pow_fn_bcast", lambda m, a, b: m.pow(a, b), ((2, 1), (1, 3)), domain="pos"),
+    C("pow_square", lambda m, a: a ** 2, ((3, 4),)),
+    C("pow_cube_float", lambda m, a: a ** 3.0, ((3, 4),)),
+    C("pow_half", lambda m, a: a ** 0.5, ((3, 4),), domain="pos"),
+    C("pow_negative", lambda m, a: a ** -1.5, ((3,),), domain="pos"),
+    C("pow_zero", lambda m, a: a ** 0, ((3,),)),
+    C("rpow_scalar", lambda m, a: 2.0 ** a, ((3, 4),)),
+    C("pow_at_zero_base", lambda m, a, b: a ** b, data=[[0.0, 0.0, 1.0], [2.0, 0.0, 3.0]], gradgrad=False,
+      gradcheck=False),
+    C("neg", lambda m, a: -a, ((3, 4),)),
+    C("neg_fn", lambda m, a: m.neg(a), ((),)),
+    C("pos", lambda m, a: +a, ((3,),)),
+    C("remainder", lambda m, a: a % 0.7, ((3, 4),), domain="pos"),
+    # ------------------------------------------------------------------ matmul family
+    C("matmul_1d_1d", lambda m, a, b: a @ b, ((4,), (4,))),
+    C("matmul_2d_2d", lambda m, a, b: a @ b, ((2, 3), (3, 4))),
+    C("matmul_1d_2d", lambda m, a, b: m.matmul(a, b), ((3,), (3, 4))),
+    C("matmul_2d_1d", lambda m, a, b: m.matmul(a, b), ((2, 3), (3,))),
+    C("matmul_3d_2d", lambda m, a, b: a @ b, ((2, 2, 3), (3, 4))),
+    C("matmul_2d_3d", lambda m, a, b: a @ b, ((2, 3), (5, 3, 4))),
+    C("matmul_batch_bcast", lambda m, a, b: a @ b, ((5, 1, 2, 3), (4, 3, 2))),
+    C("matmul_1d_3d", lambda m, a, b: a @ b, ((3,), (2, 3, 4))),
+    C("matmul_3d_1d", lambda m, a, b: a @ b, ((2, 3, 4), (4,))),
+    C("matmul_empty_inner", lambda m, a, b: a @ b, ((2, 0), (0, 3))),
+    C("mm", lambda m, a, b: m.mm(a, b), ((2, 3), (3, 2))),
+    C("bmm", lambda m, a, b: m.bmm(a, b), ((2, 2, 3), (2, 3, 2))),
+    C("mv", lambda m, a, b: m.mv(a, b), ((2, 3), (3,))),
+    C("dot", lambda m, a, b: m.dot(a, b), ((5,), (5,))),
+    C("dot_method", lambda m, a, b: a.dot(b), ((3,), (3,))),
+    C("inner_1d", lambda m, a, b: m.inner(a, b), ((3,), (3,))),
+    C("outer", lambda m, a, b: m.outer(a, b), ((3,), (4,))),
+    C("einsum_matmul", lambda m, a, b: m.einsum("ij,jk->ik", a, b), ((2, 3), (3, 4))),
+    C("einsum_bmm", lambda m, a, b: m.einsum("bij,bjk->bik", a, b), ((2, 2, 3), (2, 3, 2))),
+    C("einsum_dot", lambda m, a, b: m.einsum("i,i->", a, b), ((4,), (4,))),
+    C("einsum_outer", lambda m, a, b: m.einsum("i,j->ij", a, b), ((3,), (2,))),
+    C("einsum_transpose", lambda m, a: m.einsum("ij->ji", a), ((2, 3),)),
+    C("einsum_sum_all", lambda m, a: m.einsum("ij->", a), ((2, 3),)),
+    C("einsum_col_sum", lambda m, a: m.einsum("ij->j", a), ((2, 3),)),
+    C("einsum_rowdot", lambda m, a, b: m.einsum("bi,bi->b", a, b), ((3, 4), (3, 4))),
+    C("einsum_matvec", lambda m, a, b: m.einsum("ij,j->i", a, b), ((3, 4), (4,))),
+    C("einsum_implicit", lambda m, a, b: m.einsum("ij,jk", a, b), ((2, 3), (3, 2))),
+    C("einsum_three", lambda m, a, b, c: m.einsum("ij,jk,kl->il", a, b, c), ((2, 3), (3, 2), (2, 2))),
+    C("einsum_sum_private", lambda m, a, b: m.einsum("ij,k->ik", a, b), ((2, 3), (4,))),
+    C("einsum_spaces_bilinear", lambda m, a, b, c: m.einsum("bi, ij, bj -> b", a, b, c), ((2, 3), (3, 3), (2, 3))),
+    # ------------------------------------------------------------------ unary math
+    C("exp", lambda m, a: m.exp(a), ((3, 4),)),
+    C("exp_0d", lambda m, a: a.exp(), ((),)),
+    C("exp_empty", lambda m, a: m.exp(a), ((0,),)),
+    C("log", lambda m, a: m.log(a), ((3, 4),), domain="pos"),
+    C("log1p", lambda m, a: m.log1p(a), ((3, 4),), domain="unit"),
+    C("sqrt", lambda m, a: m.sqrt(a), ((3, 4),), domain="pos"),
+    C("rsqrt", lambda m, a: m.rsqrt(a), ((3, 4),), domain="pos"),
+    C("abs", lambda m, a: m.abs(a), ((3, 4),), domain="nonzero"),
+    C("abs_at_zero", lambda m, a: a.abs(), data=[[-1.0, 0.0, 2.0, -0.0]], gradcheck=False),
+    C("abs_builtin", lambda m, a: abs(a), ((3,),), domain="nonzero"),
+    C("sign", lambda m, a: m.sign(a), ((3, 4),), domain="nonzero"),
+    C("sign_at_zero", lambda m, a: a.sign(), data=[[-1.0, 0.0, 2.0]], gradcheck=False),
+    C("sin", lambda m, a: m.sin(a), ((3, 4),)),
+    C("cos", lambda m, a: m.cos(a), ((3, 4),)),
+    C("tanh", lambda m, a: m.tanh(a), ((3, 4),)),
+    C("tanh_large", lambda m, a: m.tanh(a), data=_large(30.0), gradcheck=False),
+    C("sigmoid", lambda m, a: m.sigmoid(a), ((3, 4),)),
+    C("sigmoid_large", lambda m, a: a.sigmoid(), data=_large(60.0), gradcheck=False),
+    C("square", lambda m, a: m.square(a), ((3,),)),
+    C("reciprocal", lambda m, a: m.reciprocal(a), ((3,),), domain="nonzero"),
+    C("exp2", lambda m, a: m.exp2(a), ((3,),)),
+    C("expm1", lambda m, a: m.expm1(a), ((3,),)),
+    C("log2", lambda m, a: m.log2(a), ((3,),), domain="pos"),
+    C("log10", lambda m, a: m.log10(a), ((3,),), domain="pos"),
+    C("tan", lambda m, a: m.tan(a), ((3,),), domain="unit"),
+    C("sinh", lambda m, a: m.sinh(a), ((3,),)),
+    C("cosh", lambda m, a: m.cosh(a), ((3,),)),
+    C("atan", lambda m, a: m.atan(a), ((3,),)),
+    C("erf", lambda m, a: m.erf(a), ((3, 4),)),
+    C("floor_ceil_round_trunc", lambda m, a: (m.floor(a), m.ceil(a), m.round(a), m.trunc(a)), ((3, 4),),
+      gradgrad=False),
+    C("unary_on_int", lambda m, a: m.exp((a * 3).long()), ((3,),), grad=False),
+    # ------------------------------------------------------------------ activations
+    C("relu", lambda m, a: m.relu(a), ((3, 4),), domain="nonzero"),
+    C("relu_ties", lambda m, a: m.relu(a), data=RELU_TIES, gradcheck=False),
+    C("relu_method_0d", lambda m, a: a.relu(), data=[-0.5]),
+    C("relu_0d_zero", lambda m, a: m.relu(a), data=[np.array(0.0)], gradcheck=False),
+    C("leaky_relu", lambda m, a: m.leaky_relu(a), ((3, 4),), domain="nonzero"),
+    C("leaky_relu_slope", lambda m, a: m.leaky_relu(a, 0.2), data=RELU_TIES, gradcheck=False),
+    C("elu", lambda m, a: m.elu(a), ((3, 4),), domain="nonzero"),
+    C("elu_alpha_ties", lambda m, a: m.elu(a, alpha=0.5), data=RELU_TIES, gradcheck=False, gradgrad=False),
+    C("gelu", lambda m, a: m.gelu(a), ((3, 4),)),
+    C("gelu_tanh", lambda m, a: m.gelu(a, approximate="tanh"), ((3, 4),)),
+    C("silu", lambda m, a: m.silu(a), ((3, 4),)),
+    C("softplus", lambda m, a: m.softplus(a), ((3, 4),)),
+    C("softplus_beta_threshold", lambda m, a: m.softplus(a * 4.0, beta=2.0, threshold=5.0), ((3, 4),)),
+    C("logsigmoid", lambda m, a: m.logsigmoid(a), ((3, 4),)),
+    C("clamp", lambda m, a: m.clamp(a, -0.5, 0.5), ((3, 4),), domain="distinct"),
+    C("clamp_min_only", lambda m, a: a.clamp(min=0.1), ((3, 4),), domain="distinct"),
+    C("clamp_max_only", lambda m, a: a.clamp(max=0.1), ((3, 4),), domain="distinct"),
+    C("clamp_boundary", lambda m, a: a.clamp(0.0, 1.0), data=[[-1.0, 0.0, 0.5, 1.0, 2.0]], gradcheck=False),
+    C("clamp_tensor_bounds", lambda m, a, lo, hi: m.clamp(a, lo, hi - 0.5 + 2 * lo.abs()), ((3, 4), (4,), (3, 1)),
+      domain="distinct"),
+    C("clip", lambda m, a: m.clip(a, -1.0, 1.0), ((3, 4),), domain="distinct"),
+    C("hardtanh", lambda m, a: m.hardtanh(a), ((3, 4),), domain="distinct"),
+    C("maximum", lambda m, a, b: m.maximum(a, b), ((3, 4), (4,))),
+    C("maximum_ties", lambda m, a, b: m.maximum(a, b), data=[[1.0, 2.0, 3.0, 0.0], [1.0, 5.0, 3.0, -1.0]],
+      gradcheck=False),
+    C("minimum", lambda m, a, b: m.minimum(a, b), ((2, 1, 3), (4, 1))),
+    C("minimum_ties", lambda m, a, b: a.minimum(b), data=[[1.0, 2.0, 3.0], [1.0, 5.0, 3.0]], gradcheck=False),
+    C("where", lambda m, a, b: m.where(a > 0, a, b), ((3, 4), (4,))),
+    C("where_scalar_other", lambda m, a: m.where(a > 0, a, 0.0), ((3, 4),), domain="nonzero"),
+    C("where_method", lambda m, a, b: a.where(b > 0, b), ((3, 4), (3, 4))),
+    C("comparisons", lambda m, a, b: (a == b, a != b, a < b, a <= b, a > b, a >= b),
+      data=[[1.0, 2.0, 3.0], [1.0, 1.0, 4.0]], grad=False),
+    C("comparisons_fn", lambda m, a: (m.eq(a, 0.5), m.gt(a, 0), m.lt(a, 0), m.ge(a, a), m.le(a, 1), m.ne(a, 2)),
+      ((3,),), grad=False),
+    C("logical", lambda m, a, b: (m.logical_and(a > 0, b > 0), m.logical_or(a > 0, b > 0), m.logical_not(a > 0),
+                                  (a > 0) & (b > 0), (a > 0) | (b > 0), ~(a > 0)), ((3, 4), (4,)), grad=False),
+    C("isnan_isinf", lambda m, a: (m.isnan(m.log(a)), m.isinf(1.0 / (a - a)), m.isfinite(a)), ((4,),), grad=False),
+    # ------------------------------------------------------------------ reductions
+    C("sum_all", lambda m, a: m.sum(a), ((3, 4),)),
+    C("sum_dim", lambda m, a: a.sum(dim=1), ((3, 4),)),
+    C("sum_dim_neg_keepdim", lambda m, a: a.sum(-1, keepdim=True), ((2, 3, 4),)),
+    C("sum_dims_tuple", lambda m, a: a.sum((0, 2)), ((2, 3, 4),)),
+    C("sum_0d", lambda m, a: a.sum(), ((),)),
+    C("sum_0d_dim", lambda m, a: a.sum(0), ((),)),
+    C("sum_empty", lambda m, a: a.sum(), ((0, 3),)),
+    C("sum_empty_dim", lambda m, a: a.sum(0), ((0, 3),)),
+    C("sum_int", lambda m, a: (a * 3).long().sum(), ((3,),), grad=False),
+    C("sum_bool", lambda m, a: (a > 0).sum(1), ((3, 4),), grad=False),
+    C("mean_all", lambda m, a: m.mean(a), ((3, 4),)),
+    C("mean_dim", lambda m, a: a.mean(0), ((3, 4),)),
+    C("mean_dims_keepdim", lambda m, a: a.mean((1, 2), keepdim=True), ((2, 3, 4),)),
+    C("mean_0d", lambda m, a: a.mean(), ((),)),
+    C("mean_empty", lambda m, a: a.mean(), ((0,),), gradcheck=False),
+    C("prod_all", lambda m, a: m.prod(a), ((2, 3),), domain="nonzero"),
+    C("prod_dim", lambda m, a: a.prod(1), ((3, 4),), domain="nonzero"),
+    C("prod_dim_keepdim", lambda m, a: a.prod(0, keepdim=True), ((3, 4),), domain="nonzero"),
+    C("prod_one_zero", lambda m, a: a.prod(1), data=[[[1.5, 0.0, 2.0], [2.0, -1.0, 0.5]]]),
+    C("prod_two_zeros", lambda m, a: a.prod(), data=[[1.5, 0.0, 2.0, 0.0]]),
+    C("prod_all_one_zero", lambda m, a: a.prod(), data=[[[1.5, 0.0], [2.0, -3.0]]]),
+    C("prod_0d", lambda m, a: a.prod(), ((),)),
+    C("max_all", lambda m, a: m.max(a), ((3, 4),), domain="distinct"),
+    C("max_all_ties", lambda m, a: a.max(), data=MAX_TIES, gradcheck=False),
+    C("max_dim", lambda m, a: tuple(m.max(a, 1)), ((3, 4),), domain="distinct"),
+    C("max_dim_keepdim", lambda m, a: tuple(a.max(dim=0, keepdim=True)), ((3, 4),), domain="distinct"),
+    C("max_dim_ties", lambda m, a: tuple(a.max(1)), data=MAX_TIES, gradcheck=False),
+    C("max_0d", lambda m, a: a.max(), ((),)),
+    C("max_0d_dim", lambda m, a: tuple(a.max(0)), ((),)),
+    C("max_binary", lambda m, a, b: m.max(a, b), ((3, 4), (4,))),
+    C("min_all", lambda m, a: m.min(a), ((3, 4),), domain="distinct"),
+    C("min_all_ties", lambda m, a: a.min(), data=MIN_TIES, gradcheck=False),
+    C("min_dim", lambda m, a: tuple(m.min(a, -1)), ((3, 4),), domain="distinct"),
+    C("min_dim_ties", lambda m, a: tuple(a.min(1, keepdim=True)), data=MIN_TIES, gradcheck=False),
+    C("amax", lambda m, a: m.amax(a, 1), ((3, 4),), domain="distinct"),
+    C("amax_dims", lambda m, a: a.amax((0, 2), keepdim=True), ((2, 3, 4),), domain="distinct"),
+    C("amax_all", lambda m, a: a.amax(), ((2, 3),), domain="distinct"),
+    C("amax_ties", lambda m, a: m.amax(a, 1), data=MAX_TIES, gradcheck=False),
+    C("amax_ties_all", lambda m, a: m.amax(a), data=MAX_TIES, gradcheck=False),
+    C("amin", lambda m, a: m.amin(a, 0), ((3, 4),), domain="distinct"),
+    C("amin_ties", lambda m, a: a.amin(-1, keepdim=True), data=MIN_TIES, gradcheck=False),
+    C("argmax_argmin", lambda m, a: (m.argmax(a), m.argmin(a), a.argmax(1), a.argmin(0, keepdim=True),
+                                     a.argmax(dim=-1, keepdim=True), m.argmax(a, keepdim=True)), ((3, 4),),
+      grad=False),
+    C("argmax_ties", lambda m, a: (a.argmax(1), a.argmin(1), a.argmax(), m.argmin(a)), data=MAX_TIES, grad=False),
+    C("argmax_0d", lambda m, a: (a.argmax(), a.argmin(0)), ((),), grad=False),
+    C("var_all", lambda m, a: m.var(a), ((3, 4),)),
+    C("var_dim", lambda m, a: a.var(1), ((3, 4),)),
+    C("var_unbiased_false", lambda m, a: a.var(0, unbiased=False, keepdim=True), ((3, 4),)),
+    C("var_correction", lambda m, a: m.var(a, (0, 1), correction=0), ((2, 3, 4),)),
+    C("std_all", lambda m, a: m.std(a), ((3, 4),)),
+    C("std_dim", lambda m, a: a.std(-1, keepdim=True), ((3, 4),)),
+    C("std_unbiased_false", lambda m, a: a.std(unbiased=False), ((5,),)),
+    C("norm", lambda m, a: m.norm(a), ((3, 4),)),
+    C("norm_dim", lambda m, a: a.norm(dim=1), ((3, 4),)),
+    C("norm_p1", lambda m, a: a.norm(p=1), ((3, 4),), domain="nonzero"),
+    C("norm_p3_dim_keepdim", lambda m, a: m.norm(a, 3, 1, True), ((3, 4),), domain="nonzero"),
+    C("norm_inf", lambda m, a: a.norm(p=float("inf")), ((3, 4),), domain="distinct"),
+    C("norm_at_zero", lambda m, a: a.norm(), data=[np.zeros(3)], gradcheck=False, gradgrad=False),
+    C("norm_dim_partial_zero", lambda m, a: a.norm(dim=1), data=[[[0.0, 0.0], [3.0, 4.0]]], gradcheck=False,
+      gradgrad=False),
+    C("logsumexp", lambda m, a: m.logsumexp(a, 1), ((3, 4),)),
+    C("logsumexp_keepdim", lambda m, a: a.logsumexp((0, 1), keepdim=True), ((2, 3, 4),)),
+    C("logsumexp_large", lambda m, a: m.logsumexp(a, 1), data=_large(1000.0), gradcheck=False),
+    C("logsumexp_neginf_row", lambda m, a: m.logsumexp(a.masked_fill(a < 10, float("-inf")), 1), ((3, 4),),
+      gradcheck=False, gradgrad=False),
+    C("cumsum", lambda m, a: m.cumsum(a, 1), ((3, 4),)),
+    C("cumsum_dim0", lambda m, a: a.cumsum(0), ((3, 4),)),
+    # ------------------------------------------------------------------ shape ops
+    C("reshape", lambda m, a: a.reshape(4, 3), ((3, 4),)),
+    C("reshape_neg1", lambda m, a: m.reshape(a, (2, -1)), ((3, 4),)),
+    C("reshape_0d", lambda m, a: a.reshape(1, 1), ((),)),
+    C("reshape_to_0d", lambda m, a: a.reshape(()), ((1,),)),
+    C("reshape_empty", lambda m, a: a.reshape(3, 0), ((0, 3),)),
+    C("view", lambda m, a: a.view(2, 6) * 2.0, ((3, 4),)),
+    C("view_tuple", lambda m, a: a.view((6, 2)), ((3, 4),)),
+    C("flatten", lambda m, a: m.flatten(a), ((2, 3, 4),)),
+    C("flatten_range", lambda m, a: a.flatten(1, 2), ((2, 3, 4, 1),)),
+    C("flatten_0d", lambda m, a: a.flatten(), ((),)),
+    C("transpose", lambda m, a: m.transpose(a, 0, 2), ((2, 3, 4),)),
+    C("transpose_neg", lambda m, a: a.transpose(-1, -2) * 1.0, ((2, 3, 4),)),
+    C("permute", lambda m, a: a.permute(2, 0, 1), ((2, 3, 4),)),
+    C("permute_fn", lambda m, a: m.permute(a, (1, 0, 2)), ((2, 3, 4),)),
+    C("T_2d", lambda m, a: a.T, ((2, 3),)),
+    C("T_1d", lambda m, a: a.T * 1.0, ((3,),)),
+    C("t", lambda m, a: a.t(), ((2, 3),)),
+    C("squeeze_all", lambda m, a: a.squeeze(), ((1, 3, 1, 2),)),
+    C("squeeze_dim", lambda m, a: m.squeeze(a, 2), ((1, 3, 1, 2),)),
+    C("squeeze_nonunit_dim", lambda m, a: a.squeeze(1), ((1, 3, 1, 2),)),
+    C("unsqueeze", lambda m, a: a.unsqueeze(0), ((3, 2),)),
+    C("unsqueeze_neg", lambda m, a: m.unsqueeze(a, -1), ((3, 2),)),
+    C("unsqueeze_0d", lambda m, a: a.unsqueeze(0), ((),)),
+    C("expand", lambda m, a: a.expand(2, 3, 4), ((3, 1),)),
+    C("expand_neg1", lambda m, a: a.expand(-1, 4), ((3, 1),)),
+    C("expand_0d", lambda m, a: a.expand(3, 2), ((),)),
+    C("broadcast_to", lambda m, a: m.broadcast_to(a, (2, 3, 4)), ((4,),)),
+    C("expand_as", lambda m, a, b: a.expand_as(b) * b, ((1, 4), (3, 4))),
+    C("repeat", lambda m, a: a.repeat(2, 3), ((3, 2),)),
+    C("repeat_more_dims", lambda m, a: a.repeat(2, 1, 3), ((3, 2),)),
+    C("repeat_0d", lambda m, a: a.repeat(3), ((),)),
+    C("flip", lambda m, a: m.flip(a, (0,)), ((3, 4),)),
+    C("flip_dims", lambda m, a: a.flip((0, -1)), ((2, 3, 4),)),
+    C("movedim", lambda m, a: m.movedim(a, 0, -1), ((2, 3, 4),)),
+    C("unflatten", lambda m, a: a.unflatten(1, (2, 2)), ((3, 4),)),
+    C("view_as", lambda m, a, b: a.view_as(b) + b, ((3, 4), (2, 6))),
+    C("clone", lambda m, a: m.clone(a), ((3,),)),
+    C("contiguous_detach_mix", lambda m, a: a.contiguous() * a.detach(), ((3,),), gradcheck=False),
+    C("iteration", _iter_rows, ((3, 2),)),
+    # ------------------------------------------------------------------ indexing
+    C("index_int", lambda m, a: a[1], ((3, 4),)),
+    C("index_neg_int", lambda m, a: a[-1, -2], ((3, 4),)),
+    C("index_slice", lambda m, a: a[1:3], ((4, 3),)),
+    C("index_step", lambda m, a: a[::2, 1:], ((5, 3),)),
+    C("index_none", lambda m, a: a[None, :, None], ((3, 2),)),
+    C("index_ellipsis", lambda m, a: a[..., 1], ((2, 3, 4),)),
+    C("index_ellipsis_none", lambda m, a: a[0, ..., None], ((2, 3, 4),)),
+    C("index_mask", lambda m, a: a[a > 0], ((3, 4),), domain="nonzero"),
+    C("index_mask_rows", lambda m, a: a[m.tensor([True, False, True])], ((3, 4),)),
+    C("index_int_array_repeated", lambda m, a: a[m.tensor([0, 2, 0, 0])], ((3, 4),)),
+    C("index_list_repeated", lambda m, a: a[[1, 1, 2]], ((3,),)),
+    C("index_two_arrays", lambda m, a: a[m.tensor([0, 2, 0]), m.tensor([1, 1, 1])], ((3, 4),)),
+    C("index_int_and_array", lambda m, a: a[1, m.tensor([0, 0, 3])], ((3, 4),)),
+    C("index_slice_and_array", lambda m, a: a[:, [3, 0, 3]], ((3, 4),)),
+    C("index_2d_int_array", lambda m, a: a[m.tensor([[0, 1], [1, 1]])], ((3, 2),)),
+    C("index_0d_tensor_index", lambda m, a: a[m.tensor(2)], ((4,),)),
+    C("index_empty_result", lambda m, a: a[2:2], ((4, 2),)),
+    C("index_0d_ellipsis", lambda m, a: a[...] * 1.0, ((),)),
+    C("index_0d_none", lambda m, a: a[None], ((),)),
+    C("setitem_int", _setitem_int, ((3, 4), (4,))),
+    C("setitem_slice_scalar", _setitem_slice_scalar, ((3, 4),)),
+    C("setitem_mask", _setitem_mask, ((3, 4), (3, 4)), domain="nonzero"),
+    C("setitem_index_array", _setitem_index_array, ((3, 4), (2, 4))),
+    C("gather", lambda m, a: m.gather(a, 1, m.tensor([[0, 0], [1, 0], [3, 3]])), ((3, 4),)),
+    C("gather_dim0", lambda m, a: a.gather(0, m.tensor([[2, 0, 2, 2]])), ((3, 4),)),
+    C("index_select", lambda m, a: m.index_select(a, 1, m.tensor([3, 0, 3])), ((3, 4),)),
+    C("index_select_dim0", lambda m, a: a.index_select(0, m.tensor([1, 1])), ((3, 4),)),
+    C("masked_fill", lambda m, a: m.masked_fill(a, a > 0, 2.0), ((3, 4),), domain="nonzero"),
+    C("masked_fill_bcast", lambda m, a: a.masked_fill(m.tensor([True, False, False, True]), -1.0), ((3, 4),)),
+    C("masked_fill_0d_tensor", lambda m, a, v: a.masked_fill(a > 0, v), ((3, 4), ()), domain="nonzero"),
+    # ------------------------------------------------------------------ joins
+    C("cat", lambda m, a, b: m.cat([a, b]), ((2, 3), (4, 3))),
+    C("cat_dim1", lambda m, a, b, c: m.cat((a, b, c), dim=1), ((2, 1), (2, 3), (2, 2))),
+    C("cat_neg_dim", lambda m, a, b: m.cat([a, b], -1), ((2, 3, 1), (2, 3, 2))),
+    C("cat_with_empty", lambda m, a, b: m.cat([a, b]), ((0, 3), (2, 3))),
+    C("concat", lambda m, a, b: m.concat([a, b]), ((2,), (3,))),
+    C("stack", lambda m, a, b: m.stack([a, b]), ((2, 3), (2, 3))),
+    C("stack_dim_last", lambda m, a, b, c: m.stack((a, b, c), dim=-1), ((2, 3), (2, 3), (2, 3))),
+    C("stack_0d", lambda m, a, b: m.stack([a, b]), ((), ())),
+    C("split_int", lambda m, a: m.split(a, 2), ((5, 3),)),
+    C("split_sections_dim", lambda m, a: a.split([1, 3], dim=1), ((3, 4),)),
+    C("chunk", lambda m, a: m.chunk(a, 3), ((7, 2),)),
+    C("chunk_dim1", lambda m, a: a.chunk(2, dim=1), ((2, 5),)),
+    C("chunk_more_than_size", lambda m, a: a.chunk(4), ((3,),)),
+    C("unbind", lambda m, a: m.unbind(a, 1), ((2, 3),)),
+    C("hstack_vstack", lambda m, a, b: (m.hstack([a, b]), m.vstack([a, b])), ((3,), (3,))),
+    C("pad_last", lambda m, a: m.pad(a, (1, 2)), ((2, 3),)),
+    C("pad_two_dims_value", lambda m, a: m.pad(a, (1, 0, 0, 2), value=1.5), ((2, 3),)),
+    C("pad_3d", lambda m, a: m.pad(a, (0, 1, 2, 0, 1, 1)), ((2, 2, 2),)),
+    # ------------------------------------------------------------------ softmax family
+    C("softmax", lambda m, a: m.softmax(a, dim=1), ((3, 4),)),
+    C("softmax_dim0", lambda m, a: a.softmax(0), ((3, 4),)),
+    C("softmax_large", lambda m, a: m.softmax(a, -1), data=_large(1000.0), gradcheck=False),
+    C("softmax_0d", lambda m, a: m.softmax(a, 0), ((),)),
+    C("log_softmax", lambda m, a: m.log_softmax(a, dim=-1), ((3, 4),)),
+    C("log_softmax_dim0_3d", lambda m, a: a.log_softmax(0), ((2, 3, 4),)),
+    C("log_softmax_large", lambda m, a: m.log_softmax(a, 1), data=_large(1000.0), gradcheck=False),
+    C("softmax_empty", lambda m, a: m.softmax(a, 1), ((0, 3),)),
+    # ------------------------------------------------------------------ in-place
+    C("inplace_arith", _inplace_chain, ((3, 4), (4,))),
+    C("inplace_unary", _inplace_unary, ((3, 4),), domain="unit"),
+    C("inplace_relu_then_mul", _inplace_chain_of_unary, ((3, 4),), domain="nonzero"),
+    C("inplace_masked_fill", _inplace_masked_fill, ((3, 4),), domain="nonzero"),
+    C("inplace_setitem_view", _inplace_view_setitem, ((3, 4), (4,))),
+    # ------------------------------------------------------------------ dtype changes inside a graph
+    C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),
+    C("to_dtype", lambda m, a: a.to(m.float64) + 1, ((3,),)),
+    C("mixed_precision_add", lambda m, a, b: a + b.double(), ((3,), (3,))),
+]
+
+DIFFERENTIABLE = [c for c in CASES if c.grad and c.gradcheck]
