@@ -25,6 +25,8 @@ def _infer_dtype(data: Any) -> np.dtype | None:
 
 def as_array(data: Any, dtype: Any, op: str) -> Any:
     """Convert user data to the storage of a new tensor (a copy), with clear errors for bad data."""
+    if type(data) is builtins.float and dtype is None:  # the scalar fast path: 1 * x rounds x to the dtype
+        return dtypes._Defaults.unit * data
     np_dtype = None if dtype is None else dtypes.to_dtype(dtype).np
     if isinstance(data, Tensor):
         arr = np.array(data._data, dtype=np_dtype, copy=True)
@@ -63,9 +65,9 @@ _SUPPORTED = {d.np for d in dtypes.ALL}
 
 
 def _check_nested(data: Any, op: str) -> None:
-    if isinstance(data, str | bytes) or not isinstance(data, Sequence | Tensor | np.ndarray):
-        if isinstance(data, str | bytes) or not hasattr(data, "__len__"):
-            raise TypeError(f"{op}: could not convert {type(data).__name__} {data!r:.40} to a tensor; "
+    if isinstance(data, str | bytes) or (
+            not isinstance(data, Sequence | Tensor | np.ndarray) and not hasattr(data, "__len__")):
+        raise TypeError(f"{op}: could not convert {type(data).__name__} {data!r:.40} to a tensor; "
                             f"expected a number or a (nested) sequence of numbers")
     if isinstance(data, list | tuple) and data and any(isinstance(x, Tensor) for x in data):
         raise TypeError(f"{op}: lists of tensors are not converted implicitly; use cr.stack(...)")

@@ -48,6 +48,7 @@ def _lookup(name: str) -> dtype:
 
 class _Defaults:
     float_dtype: dtype = float32
+    unit = np.float32(1.0)  # a scalar 1 of the default dtype: `unit * x` makes a scalar of that dtype fast
 
 
 def get_default_dtype() -> dtype:
@@ -60,6 +61,7 @@ def set_default_dtype(d: dtype) -> None:
     if not d.is_floating_point:
         raise TypeError(f"set_default_dtype: only floating-point dtypes are allowed as default, got {d}")
     _Defaults.float_dtype = d
+    _Defaults.unit = d.np.type(1.0)
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:

@@ -13,10 +13,12 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import observe as _observe
+from chainrule.engine import tensor as _tensor_module
 from chainrule.engine.anomaly import anomaly_state
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.ops import xp as _xp
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -26,25 +28,23 @@ _FREED_MESSAGE = (
 )
 
 
-def _toposort(roots: list[Node]) -> list[Node]:
-    """Nodes reachable from `roots`, each before every node it depends on."""
-    order: list[Node] = []
-    visited: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(r, False) for r in roots]
+def _dependencies(roots: list[Node]) -> dict[Node, int]:
+    """For every node reachable from `roots`, how many reachable nodes consume its output."""
+    deps: dict[Node, int] = {}
+    stack: list[Node] = []
+    for r in roots:
+        if r not in deps:
+            deps[r] = 0
+            stack.append(r)
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append((node, True))
-        for parent in node.parents:
-            if type(parent) is Node and parent not in visited:
-                stack.append((parent, False))
-    order.reverse()
-    return order
+        for parent in stack.pop().parents:
+            if type(parent) is Node:
+                if parent in deps:
+                    deps[parent] += 1
+                else:
+                    deps[parent] = 1
+                    stack.append(parent)
+    return deps
 
 
 def _seed(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
@@ -54,8 +54,7 @@ def _seed(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
                 f"backward: grad can be implicitly created only for scalar outputs; output {position} has "
                 f"shape {tuple(output.shape)}: pass gradient= (a tensor of that shape)"
             )
-        seed = np.ones(output.shape, output._data.dtype)
-        seed = seed[()] if seed.ndim == 0 else seed
+        seed = _unit(output._data.dtype) if output._data.ndim == 0 else np.ones(output.shape, output._data.dtype)
         return Tensor._make(seed) if create_graph else seed
     if not isinstance(grad, Tensor):
         grad = Tensor(grad, dtype=output.dtype)
@@ -70,20 +69,31 @@ def _seed(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
     return data.astype(output._data.dtype) if data.dtype != output._data.dtype else data
 
 
+_UNITS: dict = {}
+
+
+def _unit(np_dtype: np.dtype) -> Any:
+    """A scalar 1 of the given dtype (cached: building NumPy scalars is slow)."""
+    one = _UNITS.get(np_dtype)
+    if one is None:
+        one = _UNITS[np_dtype] = np.ones((), np_dtype)[()]
+    return one
+
+
 def _check_saved(node: Node) -> None:
+    """Called only when some tensor was modified in place after `node` was recorded."""
     if node.out_modified:
         raise RuntimeError(
             f"one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: the output of {node.name()} was modified in place after it was saved"
         )
-    versions = node.versions
-    if versions is not None:
-        for x, version in zip(node.inputs, versions):
-            if version is not None and x._version != version:
+    if node.op.saves_inputs:
+        for i, x in enumerate(node.inputs):
+            if isinstance(x, Tensor) and x._modified_epoch > node.epoch:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an inplace "
-                    f"operation: input of {node.name()} with shape {tuple(x.shape)} is at version "
-                    f"{x._version}; expected version {version} instead"
+                    f"operation: input {i} of {node.name()} (shape {tuple(x.shape)}, now at version "
+                    f"{x._version}) was modified after it was saved"
                 )
 
 
@@ -111,8 +121,6 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     Returns {id(leaf): (leaf, total gradient)} for every leaf reached. If `capture` maps nodes to None,
     the total gradient arriving at each of those nodes' outputs is stored in it.
     """
-    from chainrule.ops.xp import NUMPY, TENSOR
-
     pending: dict[Node, Any] = {}
     leaf_grads: dict[int, tuple[Tensor, Any]] = {}
     roots = []
@@ -125,62 +133,85 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
             pending[node] = g if node not in pending else pending[node] + g
             roots.append(node)
 
-    xp = TENSOR if create_graph else NUMPY
-    watchers = list(_observe.observers)
+    xp = _xp.TENSOR if create_graph else _xp.NUMPY
+    watchers = _observe.observers
     check_anomaly = anomaly_state.enabled
+    epoch = inplace_epoch.value
     step_index = 0
+    deps = _dependencies(roots)
+    ready = [r for r in deps if deps[r] == 0]
     saved_mode = grad_state.enabled
     grad_state.enabled = create_graph
     try:
-        for node in _toposort(roots):
+        while ready:
+            node = ready.pop()
+            parents = node.parents
             g = pending.pop(node, None)
-            if g is None:
+            if g is None:  # no gradient reached this node: just release its parents
+                for parent in parents:
+                    if type(parent) is Node:
+                        deps[parent] -= 1
+                        if not deps[parent]:
+                            ready.append(parent)
                 continue
             if node.hooks:
                 g = _apply_hooks(node.hooks, g, create_graph)
             if node.retains_grad:
-                target = node.tensor_ref()
-                if target is not None:
-                    target.grad = g if create_graph else Tensor._make(np.array(g, copy=True))
+                _retain(node, g, create_graph)
             if capture is not None and node in capture:
                 capture[node] = g
-            if node.inputs is None:
+            saved = node.inputs
+            if saved is None:
                 raise RuntimeError(_FREED_MESSAGE)
-            _check_saved(node)
+            if node.epoch != epoch:
+                _check_saved(node)
             if create_graph:
-                inputs = node.inputs
+                inputs = saved
                 out = Tensor._make(node.out, node, True)
             else:
-                inputs = tuple([x._data if isinstance(x, Tensor) else x for x in node.inputs])
+                inputs = node.datas
                 out = node.out
             in_grads = node.op.backward(node, g, xp, inputs, out)
             if watchers:
                 step = _observe.BackwardStep(
-                    index=step_index, node=node, op_name=node.op.name, input_tensors=node.inputs, inputs=inputs, output=out, upstream=g,
-                    local=node.op.local_derivatives(node, xp, inputs, out), formulas=node.op.formulas,
-                    arg_names=node.op.arg_names, contributions=tuple(in_grads),
+                    index=step_index, node=node, op_name=node.op.name, input_tensors=saved, inputs=inputs,
+                    output=out, upstream=g, local=node.op.local_derivatives(node, xp, inputs, out),
+                    formulas=node.op.formulas, arg_names=node.op.arg_names, contributions=tuple(in_grads),
                 )
                 step_index += 1
-                for watch in watchers:
+                for watch in list(watchers):
                     watch(step)
             if check_anomaly:
                 _check_finite(node, in_grads)
             if not retain_graph:
-                node.inputs = None
-                node.out = None
-            for parent, gi in zip(node.parents, in_grads):
-                if parent is None or gi is None:
+                node.inputs = node.datas = node.out = None
+            for parent, gi in zip(parents, in_grads):
+                if parent is None:
                     continue
                 if type(parent) is Node:
-                    prev = pending.get(parent)
-                    pending[parent] = gi if prev is None else prev + gi
-                else:
+                    if gi is not None:
+                        prev = pending.get(parent)
+                        pending[parent] = gi if prev is None else prev + gi
+                    deps[parent] -= 1
+                    if not deps[parent]:
+                        ready.append(parent)
+                elif gi is not None:
                     key = id(parent)
                     prev = leaf_grads.get(key)
                     leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
     finally:
         grad_state.enabled = saved_mode
     return leaf_grads
+
+
+def _retain(node: Node, g: Any, create_graph: bool) -> None:
+    target = node.tensor_ref()
+    if target is None:
+        return
+    if create_graph:
+        target.grad = g if target.grad is None else target.grad + g
+    else:
+        target.grad = Tensor._make(np.array(g, copy=True)[()] if target.grad is None else target.grad._data + g)
 
 
 def _check_finite(node: Node, in_grads: Sequence[Any]) -> None:
@@ -256,3 +287,6 @@ def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> N
         existing._version += 1
     else:
         leaf.grad = Tensor._make(existing._data + g)
+
+
+_tensor_module.engine_backward = backward  # Tensor.backward calls this without an import per call

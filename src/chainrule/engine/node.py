@@ -9,29 +9,30 @@ class Node:
     """One application of an op: what backward needs (inputs, output) and where gradients go (parents).
 
     `parents[i]` is the node that produced input i, the leaf tensor itself when input i is a leaf
-    that requires grad, or None when no gradient flows to it. `inputs` and `out` are the saved
-    buffers; the backward walk frees them unless asked to retain the graph.
+    that requires grad, or None when no gradient flows to it. `inputs` (and their values, `datas`)
+    and `out` are the saved
+    buffers; the backward walk frees them unless asked to retain the graph. `epoch` is the global
+    in-place counter at creation, used to detect saved inputs modified in place afterwards.
     """
 
-    __slots__ = (
-        "op", "inputs", "parents", "out", "attrs", "versions", "tensor_ref",
-        "hooks", "retains_grad", "out_modified", "creation_trace", "out_name", "__weakref__",
-    )
+    # Hot fields are slots set once per op; rarely-set ones default to class attributes.
+    __slots__ = ("op", "inputs", "datas", "parents", "out", "attrs", "epoch", "__dict__", "__weakref__")
+    tensor_ref: Any = None  # weakref to the output tensor, only set for retain_grad
+    hooks: list | None = None
+    retains_grad: bool = False
+    out_modified: bool = False
+    creation_trace: str | None = None
+    out_name: str | None = None
 
-    def __init__(self, op: Any, inputs: tuple, parents: tuple, out: Any, attrs: dict | None,
-                 versions: tuple) -> None:
+    def __init__(self, op: Any, inputs: tuple, datas: Any, parents: tuple, out: Any, attrs: dict | None,
+                 epoch: int) -> None:
         self.op = op
         self.inputs = inputs
+        self.datas = datas
         self.parents = parents
         self.out = out
         self.attrs = attrs
-        self.versions = versions
-        self.tensor_ref = None  # weakref to the output tensor, only set for retain_grad/hooks
-        self.hooks = None
-        self.retains_grad = False
-        self.out_modified = False
-        self.creation_trace = None
-        self.out_name = None
+        self.epoch = epoch
 
     def name(self) -> str:
         """PyTorch's grad_fn name, e.g. 'MulBackward0'."""

@@ -13,6 +13,19 @@ from chainrule import dtypes
 from chainrule.engine.grad_mode import grad_state
 
 
+class _Epoch:
+    """Counts in-place modifications anywhere: a node created after the last one needs no version check."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+inplace_epoch = _Epoch()
+_new = object.__new__
+
+
 class Tensor:
     """An n-dimensional array that can record the operations applied to it for reverse-mode autodiff.
 
@@ -20,34 +33,37 @@ class Tensor:
     the moment something needs to alias them (`detach`, `.data`, `.numpy()`).
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_name", "_version", "_grad_hooks",
-                 "__weakref__")
+    # The three fields every op sets are slots; rarely-set ones live in the instance dict and default to
+    # these class attributes, so making a tensor (the per-op hot path) costs three stores.
+    __slots__ = ("_data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
+    grad: Tensor | None = None
+    _name: str | None = None
+    _version: int = 0
+    _grad_hooks: list | None = None
+    _modified_epoch: int = 0
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
-        from chainrule.creation import as_array
+        if type(data) is float and dtype is None:  # the scalar fast path: 1 * x rounds x to the default dtype
+            self._data = dtypes._Defaults.unit * data
+        else:
+            from chainrule.creation import as_array
 
-        self._data = as_array(data, dtype, "tensor")
-        self.grad: Tensor | None = None
+            self._data = as_array(data, dtype, "tensor")
         self.grad_fn = None
-        self._name = name
-        self._version = 0
-        self._grad_hooks = None
         self.requires_grad = False
+        if name is not None:
+            self._name = name
         if requires_grad:
             self.requires_grad_(True)
 
     @classmethod
     def _make(cls, data: Any, grad_fn: Any = None, requires_grad: bool = False) -> Tensor:
         """Wrap an array without checks: the per-op hot path."""
-        t = object.__new__(cls)
+        t = _new(cls)
         t._data = data
-        t.grad = None
         t.grad_fn = grad_fn
         t.requires_grad = requires_grad
-        t._name = None
-        t._version = 0
-        t._grad_hooks = None
         return t
 
     # ----------------------------------------------------------------- properties
@@ -226,13 +242,13 @@ class Tensor:
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`, as `torch.Tensor.backward`."""
-        from chainrule.engine.backward import backward
-
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+        engine_backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     # ----------------------------------------------------------------- in-place support
     def _bump_version(self) -> None:
         self._version += 1
+        inplace_epoch.value += 1
+        self._modified_epoch = inplace_epoch.value
         node = self.grad_fn
         if node is not None and node.op.saves_output:
             node.out_modified = True
@@ -263,6 +279,11 @@ class Tensor:
             t.grad = Tensor._make(np.array(self.grad._data, copy=True))
         memo[id(self)] = t
         return t
+
+
+def engine_backward(*args: Any) -> None:
+    """Replaced by `chainrule.engine.backward.backward` when that module loads (it imports this one)."""
+    raise RuntimeError("chainrule.engine.backward is not loaded")
 
 
 def _rebuild(data: np.ndarray, requires_grad: bool) -> Tensor:

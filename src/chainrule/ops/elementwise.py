@@ -10,8 +10,11 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor
-from chainrule.ops.registry import ONE, apply, defop
+from chainrule.ops.registry import ONE, apply, defop, record
+
+_new = object.__new__
 
 _PY_SCALARS = (builtins.float, builtins.int, builtins.bool)
 
@@ -73,17 +76,50 @@ _to = defop(
 )
 
 
+_FLOAT_SCALARS = (np.float32, np.float64, np.float16)
+_NUMBERS = (builtins.float, builtins.int)
+
+
+def _is_float(data: Any) -> bool:
+    kind = type(data)
+    return kind in _FLOAT_SCALARS or (kind is np.ndarray and data.dtype.kind == "f")
+
+
+def _fast_operands(a: Any, b: Any) -> bool:
+    """True when NumPy's own promotion already gives PyTorch's result (the common cases)."""
+    if isinstance(a, Tensor):
+        da = a._data
+        if isinstance(b, Tensor):
+            db = b._data
+            kind = type(da)
+            return kind is type(db) and (kind is not np.ndarray or da.dtype == db.dtype)
+        return type(b) in _NUMBERS and _is_float(da)
+    return type(a) in _NUMBERS and isinstance(b, Tensor) and _is_float(b._data)
+
+
 def _binary(op: Any, a: Any, b: Any) -> Tensor:
-    if type(a) is Tensor and type(b) is Tensor and a._data.dtype is b._data.dtype:
-        return apply(op, (a, b))  # the common case, kept short
-    if type(b) is builtins.float and isinstance(a, Tensor) and a._data.dtype.kind == "f":
+    """The per-op hot path for arithmetic: skip promotion when NumPy already agrees with PyTorch."""
+    if not _fast_operands(a, b):
+        a, b = promote(a, b)
+        if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+            a = Tensor(a)
         return apply(op, (a, b))
-    if type(a) is builtins.float and isinstance(b, Tensor) and b._data.dtype.kind == "f":
-        return apply(op, (a, b))
-    a, b = promote(a, b)
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
-    return apply(op, (a, b))
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    da = a._data if ta else a
+    db = b._data if tb else b
+    try:
+        out = op.forward(da, db)
+    except ValueError:
+        _check_broadcast(op.name, da, db)
+        raise
+    if ((ta and a.requires_grad) or (tb and b.requires_grad)) and grad_state.enabled:
+        return record(op, (a, b), (da, db), out, None)
+    t = _new(Tensor)
+    t._data = out
+    t.grad_fn = None
+    t.requires_grad = False
+    return t
 
 
 def _check_broadcast(name: str, a: Any, b: Any) -> None:
@@ -129,15 +165,15 @@ def _pow_exponent(xp: Any, out: Any, a: Any, b: Any) -> Any:
     return xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))
 
 
-ADD = defop("add", _broadcasting("add", operator.add), "a b", derivs=(("1", ONE), ("1", ONE)),
+ADD = defop("add", operator.add, "a b", broadcasting=True, derivs=(("1", ONE), ("1", ONE)),
             saves_inputs=False)
-SUB = defop("sub", _broadcasting("sub", operator.sub), "a b",
+SUB = defop("sub", operator.sub, "a b", broadcasting=True,
             derivs=(("1", ONE), ("-1", lambda xp, out, a, b: -1.0)), saves_inputs=False)
-MUL = defop("mul", _broadcasting("mul", operator.mul), "a b",
+MUL = defop("mul", operator.mul, "a b", broadcasting=True,
             derivs=(("b", lambda xp, out, a, b: b), ("a", lambda xp, out, a, b: a)))
-DIV = defop("div", _broadcasting("div", operator.truediv), "a b",
+DIV = defop("div", operator.truediv, "a b", broadcasting=True,
             derivs=(("1/b", lambda xp, out, a, b: 1.0 / b), ("-a/b^2", lambda xp, out, a, b: -a / (b * b))))
-POW = defop("pow", _broadcasting("pow", operator.pow), "a b",
+POW = defop("pow", operator.pow, "a b", broadcasting=True,
             derivs=(("b*a^(b-1)", _pow_base), ("a^b*ln(a)", _pow_exponent)))
 MAXIMUM = defop(
     "maximum", _broadcasting("maximum", np.maximum), "a b",
@@ -312,13 +348,18 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- unary math
-def _unary(name: str, forward: Any, formula: str, local: Any, saves_output: bool = False) -> Any:
+def _unary(name: str, forward: Any, formula: str, local: Any, saves_output: bool = False,
+           keep_int: bool = False) -> Any:
+    """An elementwise math function; integer inputs become the default float dtype unless `keep_int`
+    (abs, sign, square, floor, ... of an int tensor stay int, as in PyTorch)."""
     op = defop(name, forward, "x", derivs=((formula, local),), saves_output=saves_output)
+    keep = "iu" if keep_int else ""
 
     def fn(input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
             input = Tensor(input)
-        if input._data.dtype.kind != "f":
+        kind = input._data.dtype.kind
+        if kind != "f" and kind not in keep:
             input = cast(input, dtypes.get_default_dtype().np)
         return apply(op, (input,))
 
@@ -352,11 +393,11 @@ expm1 = _unary("expm1", np.expm1, "exp(x)", lambda xp, out, x: out + 1.0, saves_
 sqrt = _unary("sqrt", np.sqrt, "1/(2*sqrt(x))", lambda xp, out, x: 0.5 / out, saves_output=True)
 rsqrt = _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), "-1/(2*x^(3/2))", lambda xp, out, x: -0.5 * out * out * out,
                saves_output=True)
-square = _unary("square", np.square, "2x", lambda xp, out, x: 2.0 * x)
+square = _unary("square", np.square, "2x", lambda xp, out, x: 2.0 * x, keep_int=True)
 reciprocal = _unary("reciprocal", np.reciprocal, "-1/x^2", lambda xp, out, x: -(out * out), saves_output=True)
-abs = _unary("abs", np.abs, "sign(x) (0 at 0)", lambda xp, out, x: xp.sign(x))  # noqa: A001
+abs = _unary("abs", np.abs, "sign(x) (0 at 0)", lambda xp, out, x: xp.sign(x), keep_int=True)  # noqa: A001
 absolute = abs
-sign = _unary("sign", np.sign, "0", lambda xp, out, x: xp.zeros_like(x))
+sign = _unary("sign", np.sign, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
 sin = _unary("sin", np.sin, "cos(x)", lambda xp, out, x: xp.cos(x))
 cos = _unary("cos", np.cos, "-sin(x)", lambda xp, out, x: -xp.sin(x))
 tan = _unary("tan", np.tan, "1 + tan(x)^2", lambda xp, out, x: 1.0 + out * out, saves_output=True)
@@ -366,7 +407,7 @@ cosh = _unary("cosh", np.cosh, "sinh(x)", lambda xp, out, x: 0.5 * (xp.exp(x) - 
 arctan = atan = _unary("atan", np.arctan, "1/(1+x^2)", lambda xp, out, x: 1.0 / (1.0 + x * x))
 erf = _unary("erf", lambda x: __import__("chainrule.ops.xp", fromlist=["np_erf"]).np_erf(x),
              "2/sqrt(pi)*exp(-x^2)", lambda xp, out, x: 1.1283791670955126 * xp.exp(-(x * x)))
-floor = _unary("floor", np.floor, "0", lambda xp, out, x: xp.zeros_like(x))
-ceil = _unary("ceil", np.ceil, "0", lambda xp, out, x: xp.zeros_like(x))
-round = _unary("round", np.round, "0", lambda xp, out, x: xp.zeros_like(x))  # noqa: A001
-trunc = _unary("trunc", np.trunc, "0", lambda xp, out, x: xp.zeros_like(x))
+floor = _unary("floor", np.floor, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
+ceil = _unary("ceil", np.ceil, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
+round = _unary("round", np.round, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)  # noqa: A001
+trunc = _unary("trunc", np.trunc, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)

@@ -47,8 +47,34 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
     return self
 
 
+# NumPy ufuncs that can update an array in place when nothing is being recorded (optimizer updates).
+_UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.true_divide}
+
+
+def _direct(self: Tensor, ufunc: Any, other: Any) -> bool:
+    """Apply `self op= other` straight into self's array when that is exactly what PyTorch would do."""
+    data = self._data
+    if type(data) is not np.ndarray or not data.flags.writeable or data.dtype.kind != "f":
+        return False
+    if (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)) and grad_state.enabled:
+        return False
+    value = other._data if isinstance(other, Tensor) else other
+    if isinstance(value, np.ndarray | np.generic):
+        if value.dtype.kind not in "fiub" or np.broadcast_shapes(data.shape, value.shape) != data.shape:
+            return False
+    elif type(value) not in (float, int):
+        return False
+    ufunc(data, value, out=data, casting="same_kind")
+    self._bump_version()
+    return True
+
+
 def make_inplace(fn: Any, name: str) -> Any:
+    ufunc = _UFUNCS.get(name)
+
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if ufunc is not None and len(args) == 1 and not kwargs and _direct(self, ufunc, args[0]):
+            return self
         return assign(self, fn(self, *args, **kwargs), name)
 
     method.__name__ = name

@@ -28,10 +28,10 @@ def _matmul_forward(a: Any, b: Any) -> Any:
                            f"broadcastable") from None
 
 
-def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
+def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:
     a_vec, b_vec = len(a.shape) == 1, len(b.shape) == 1
     if a_vec and b_vec:  # dot product: g is a scalar
-        return g * b, g * a
+        return (g * b if needs[0] else None), (g * a if needs[1] else None)
     a2 = xp.reshape(a, (1,) + a.shape) if a_vec else a
     b2 = xp.reshape(b, b.shape + (1,)) if b_vec else b
     g2 = g
@@ -39,19 +39,22 @@ def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any) -> tuple:
         g2 = xp.expand_dims(g2, -2)
     if b_vec:
         g2 = xp.expand_dims(g2, -1)
-    ga = xp.matmul(g2, xp.swapaxes(b2, -1, -2))
-    gb = xp.matmul(xp.swapaxes(a2, -1, -2), g2)
-    ga = xp.sum_to(ga, a2.shape) if ga.shape != a2.shape else ga
-    gb = xp.sum_to(gb, b2.shape) if gb.shape != b2.shape else gb
-    if a_vec:
-        ga = xp.reshape(ga, a.shape)
-    if b_vec:
-        gb = xp.reshape(gb, b.shape)
+    ga = gb = None
+    if needs[0]:  # skipped for inputs that need no gradient, e.g. a network's data: a whole GEMM saved
+        ga = xp.matmul(g2, xp.swapaxes(b2, -1, -2))
+        ga = xp.sum_to(ga, a2.shape) if ga.shape != a2.shape else ga
+        if a_vec:
+            ga = xp.reshape(ga, a.shape)
+    if needs[1]:
+        gb = xp.matmul(xp.swapaxes(a2, -1, -2), g2)
+        gb = xp.sum_to(gb, b2.shape) if gb.shape != b2.shape else gb
+        if b_vec:
+            gb = xp.reshape(gb, b.shape)
     return ga, gb
 
 
 MATMUL = defop("matmul", _matmul_forward, "A B", vjp=_matmul_vjp,
-               formulas=("G @ B^T", "A^T @ G"), backward_name="MmBackward0")
+               formulas=("G @ B^T", "A^T @ G"), backward_name="MmBackward0", uses_needs=True)
 
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:

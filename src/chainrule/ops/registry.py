@@ -3,7 +3,7 @@
 Elementwise ops declare, per input, a local derivative (a formula string for people and a function
 for the engine); their VJP is `upstream * local`, summed back over broadcast dimensions. Other ops
 declare a VJP directly plus a formula describing it. An elementwise op may declare both, when a VJP
-computes `upstream * local` better (e.g. ReLU's `where`, which gives +0 rather than -0 at a closed gate). VJPs and derivatives are written against an
+computes `upstream * local` better (e.g. ReLU's `where`, which gives +0 rather than -0 at a closed
 array namespace `xp`: NumPy when no graph is being built (fast), chainrule's own ops when
 `create_graph=True` (so gradients of gradients come for free).
 """
@@ -13,10 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from chainrule.engine.anomaly import anomaly_state, creation_trace
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, inplace_epoch
+
+_new = object.__new__
 
 
 class _One:
@@ -32,18 +36,19 @@ REGISTRY: dict[str, Op] = {}
 
 
 class Op:
-    __slots__ = ("name", "forward", "arg_names", "derivs", "vjp", "formulas", "saves_output",
-                 "saves_inputs", "backward_name", "differentiable", "elementwise")
+    __slots__ = ("name", "forward", "arg_names", "derivs", "locals", "vjp", "formulas", "saves_output",
+                 "saves_inputs", "backward_name", "differentiable", "elementwise", "broadcasting", "uses_needs")
 
     def __init__(self, name: str, forward: Callable, arg_names: tuple[str, ...],
                  derivs: tuple | None = None, vjp: Callable | None = None,
                  formulas: tuple[str, ...] | None = None, saves_output: bool = False,
                  saves_inputs: bool = True, backward_name: str | None = None,
-                 differentiable: bool = True) -> None:
+                 differentiable: bool = True, broadcasting: bool = False, uses_needs: bool = False) -> None:
         self.name = name
         self.forward = forward
         self.arg_names = arg_names
         self.derivs = derivs
+        self.locals = tuple(fn for _, fn in derivs) if derivs is not None else None
         self.vjp = vjp
         self.elementwise = derivs is not None
         if derivs is not None:
@@ -53,30 +58,41 @@ class Op:
         self.saves_inputs = saves_inputs
         self.backward_name = backward_name or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
         self.differentiable = differentiable
+        self.broadcasting = broadcasting
+        self.uses_needs = uses_needs  # the VJP takes `needs` (which inputs want a gradient) to skip work
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
 
     def backward(self, node: Node, g: Any, xp: Any, inputs: tuple, out: Any) -> list:
-        """Gradients for each input (None where no gradient flows)."""
-        attrs = node.attrs or {}
+        """Gradients for each input (None where no gradient flows), in each input's dtype and shape."""
+        attrs = node.attrs
         if self.vjp is not None:
-            grads = list(self.vjp(xp, g, out, *inputs, **attrs))
-            for i, (parent, gi) in enumerate(zip(node.parents, grads)):
-                if parent is not None and gi is not None and gi.dtype != inputs[i].dtype:
-                    grads[i] = xp.astype(gi, inputs[i])
+            if self.uses_needs:
+                attrs = dict(attrs or {}, needs=tuple(p is not None for p in node.parents))
+            grads = list(self.vjp(xp, g, out, *inputs, **attrs) if attrs else self.vjp(xp, g, out, *inputs))
+            for i, parent in enumerate(node.parents):
+                gi = grads[i]
+                if parent is not None and gi is not None:
+                    grads[i] = _match_dtype(xp, gi, inputs[i])
             return grads
-        grads: list = []
-        for parent, (_formula, local), x in zip(node.parents, self.derivs, inputs):
+        grads = []
+        append = grads.append
+        tensors = xp.is_tensor
+        for parent, local, x in zip(node.parents, self.locals, inputs):
             if parent is None:
-                grads.append(None)
+                append(None)
                 continue
-            gi = g if local is ONE else g * local(xp, out, *inputs, **attrs)
+            if local is ONE:
+                gi = g
+            else:
+                gi = g * (local(xp, out, *inputs, **attrs) if attrs else local(xp, out, *inputs))
             if gi.shape != x.shape:
                 gi = xp.sum_to(gi, x.shape)
-            if gi.dtype != x.dtype:
-                gi = xp.astype(gi, x)
-            grads.append(gi)
+            kind = type(gi)
+            if tensors or kind is not type(x) or (kind is np.ndarray and gi.dtype != x.dtype):
+                gi = _match_dtype(xp, gi, x)
+            append(gi)
         return grads
 
     def local_derivatives(self, node: Node, xp: Any, inputs: tuple, out: Any) -> tuple:
@@ -85,7 +101,7 @@ class Op:
             return tuple(None for _ in node.parents)
         attrs = node.attrs or {}
         result = []
-        for parent, (_formula, local) in zip(node.parents, self.derivs):
+        for parent, local in zip(node.parents, self.locals):
             if parent is None:
                 result.append(None)
             elif local is ONE:
@@ -93,6 +109,16 @@ class Op:
             else:
                 result.append(local(xp, out, *inputs, **attrs))
         return tuple(result)
+
+
+def _match_dtype(xp: Any, gi: Any, x: Any) -> Any:
+    """Local derivatives built from masks may come out in another dtype: cast back to the input's."""
+    if xp.is_tensor:
+        return gi if gi._data.dtype == x._data.dtype else xp.astype(gi, x)
+    kind = type(gi)
+    if kind is type(x) and (kind is not np.ndarray or gi.dtype == x.dtype):
+        return gi
+    return np.asarray(gi).astype(x.dtype)[()] if type(x) is not np.ndarray else np.asarray(gi, dtype=x.dtype)
 
 
 def defop(name: str, forward: Callable, args: tuple[str, ...] | str, **kwargs: Any) -> Op:
@@ -103,6 +129,12 @@ def defop(name: str, forward: Callable, args: tuple[str, ...] | str, **kwargs: A
     op = Op(name, forward, arg_names, **kwargs)
     REGISTRY[name] = op
     return op
+
+
+def _shape_error(op: Op, datas: list) -> RuntimeError:
+    shapes = " and ".join(str(tuple(np.shape(d))) for d in datas)
+    return RuntimeError(f"{op.name}: shapes {shapes} are not broadcastable: the size of a dimension must match "
+                        f"or be 1 (aligned from the right)")
 
 
 def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
@@ -116,14 +148,29 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
                 requires = True
         else:
             datas.append(a)
-    out = op.forward(*datas, **attrs) if attrs else op.forward(*datas)
-    if not (requires and grad_state.enabled and op.differentiable):
-        return Tensor._make(out)
-    parents = tuple([(a.grad_fn or (a if a.requires_grad else None)) if isinstance(a, Tensor) else None
-                     for a in args])
-    versions = (tuple([a._version if isinstance(a, Tensor) else None for a in args])
-                if op.saves_inputs else None)
-    node = Node(op, args, parents, out, attrs, versions)
+    try:
+        out = op.forward(*datas, **attrs) if attrs else op.forward(*datas)
+    except ValueError:
+        if op.broadcasting:
+            raise _shape_error(op, datas) from None
+        raise
+    if requires and grad_state.enabled and op.differentiable:
+        return record(op, args, datas, out, attrs)
+    t = _new(Tensor)
+    t._data = out
+    t.grad_fn = None
+    t.requires_grad = False
+    return t
+
+
+def record(op: Op, args: tuple, datas: Any, out: Any, attrs: dict | None) -> Tensor:
+    """Make the output tensor and the node that lets gradients flow back to `args` (`datas`: their values)."""
+    parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
+    node = Node(op, args, datas, parents, out, attrs, inplace_epoch.value)
     if anomaly_state.enabled:
         node.creation_trace = creation_trace()
-    return Tensor._make(out, node, True)
+    t = _new(Tensor)
+    t._data = out
+    t.grad_fn = node
+    t.requires_grad = True
+    return t
