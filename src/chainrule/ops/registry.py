@@ -4,8 +4,9 @@ Elementwise ops declare, per input, a local derivative (a formula string for peo
 for the engine); their VJP is `upstream * local`, summed back over broadcast dimensions. Other ops
 declare a VJP directly plus a formula describing it. An elementwise op may declare both, when a VJP
 computes `upstream * local` better (e.g. ReLU's `where`, which gives +0 rather than -0 at a closed
-gate). VJPs and derivatives are written against an array namespace `xp`: NumPy when no graph is being built (fast), chainrule's own ops when
-`create_graph=True` (so gradients of gradients come for free).
+gate). VJPs and derivatives are written against an array namespace `xp`: NumPy when no graph is
+being built (fast), chainrule's own ops when `create_graph=True` (so gradients of gradients come
+for free).
 """
 
 from __future__ import annotations
