@@ -33,7 +33,9 @@ RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp
 
 
 def relu(input: Tensor) -> Tensor:
-    """max(0, x). The derivative at exactly 0 is taken as 0, as in PyTorch."""
+    """max(0, x). The derivative at exactly 0 is taken as 0, as in PyTorch. Integer tensors stay integer."""
+    if isinstance(input, Tensor) and input._data.dtype.kind in "iu":
+        return apply(RELU, (input,))
     return apply(RELU, (_float(input, "relu"),))
 
 
@@ -153,14 +155,18 @@ def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> 
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
     if isinstance(min, Tensor) or isinstance(max, Tensor):
-        from chainrule.ops.elementwise import maximum, minimum
+        # PyTorch's rule, ties included: the input gets the gradient where min <= x <= max, `min` where
+        # x < min, `max` where the (min-clamped) value exceeds max; min > max gives max everywhere
+        from chainrule.ops.elementwise import where
 
         out = input
         if min is not None:
-            out = maximum(out, min)
+            out = where(out < min, min, out)
         if max is not None:
-            out = minimum(out, max)
+            out = where(out > max, max, out)
         return out
+    if input._data.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
+        input = cast(input, dtypes.get_default_dtype().np)  # an int tensor clamped to a float bound is float
     return apply(CLAMP, (input,), {"min": min, "max": max})
 
 

@@ -1,0 +1,157 @@
+"""Property-based tests (hypothesis) against PyTorch: broadcasting of binary ops, reductions over random
+shapes/dims/keepdim, and indexing with random basic and advanced indices."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from _ops_harness import TORCH, assert_close, to_numpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+import chainrule as cr
+
+SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+TOL = (1e-10, 1e-12)
+
+BINARY = {
+    "add": lambda m, a, b: a + b,
+    "sub": lambda m, a, b: a - b,
+    "mul": lambda m, a, b: a * b,
+    "div": lambda m, a, b: a / b,
+    "pow": lambda m, a, b: a.abs() ** b,
+    "maximum": lambda m, a, b: m.maximum(a, b),
+    "minimum": lambda m, a, b: m.minimum(a, b),
+    "where": lambda m, a, b: m.where(a > b, a, b * 2.0),
+}
+
+
+def _pair(shapes: tuple) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(sum(map(len, shapes)))
+    # values away from 0 so that division and |a| ** b stay smooth
+    return tuple(rng.uniform(0.5, 2.0, s) * rng.choice([-1.0, 1.0], s) for s in shapes)
+
+
+def _grads(fn, module, arrays, tensor, dtype):
+    ins = [tensor(a, dtype=dtype, requires_grad=True) for a in arrays]
+    out = fn(module, *ins)
+    w = np.linspace(-1.0, 1.0, int(np.prod(out.shape)) or 1)[: int(np.prod(out.shape))].reshape(out.shape)
+    (out * tensor(w, dtype=dtype)).sum().backward()
+    return out, [x.grad for x in ins]
+
+
+def _compare(fn, arrays):
+    c_out, c_g = _grads(fn, cr, arrays, cr.tensor, cr.float64)
+    t_out, t_g = _grads(fn, TORCH, arrays, torch.tensor, torch.float64)
+    assert_close(c_out, t_out, TOL, "value")
+    for k, (c, t) in enumerate(zip(c_g, t_g)):
+        assert_close(c if c is not None else np.zeros(arrays[k].shape),
+                     t if t is not None else np.zeros(arrays[k].shape), TOL, f"gradient {k}")
+
+
+@SETTINGS
+@given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=2, min_dims=0, max_dims=4, max_side=3),
+       op=st.sampled_from(sorted(BINARY)))
+def test_binary_broadcasting_matches_torch(shapes, op):
+    _compare(BINARY[op], _pair(shapes.input_shapes))
+
+
+REDUCTIONS = {
+    "sum": lambda m, x, d, k: x.sum(d, keepdim=k),
+    "mean": lambda m, x, d, k: x.mean(d, keepdim=k),
+    "prod": lambda m, x, d, k: x.prod(d[0], keepdim=k),
+    "amax": lambda m, x, d, k: x.amax(d, keepdim=k),
+    "amin": lambda m, x, d, k: m.amin(x, d, keepdim=k),
+    "max_dim": lambda m, x, d, k: x.max(d[0], keepdim=k)[0],
+    "min_dim": lambda m, x, d, k: x.min(d[0], keepdim=k).values,
+    "var": lambda m, x, d, k: x.var(d, keepdim=k),
+    "std": lambda m, x, d, k: x.std(d, keepdim=k, unbiased=False),
+    "norm": lambda m, x, d, k: x.norm(2, dim=d, keepdim=k),
+    "logsumexp": lambda m, x, d, k: x.logsumexp(d, keepdim=k),
+    "softmax": lambda m, x, d, k: x.softmax(d[0]),
+    "log_softmax": lambda m, x, d, k: m.log_softmax(x, d[0]),
+    "cumsum": lambda m, x, d, k: x.cumsum(d[0]),
+}
+
+
+@st.composite
+def _reduction_args(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=4))
+    ndim = len(shape)
+    dims = draw(st.lists(st.integers(-ndim, ndim - 1), min_size=1, max_size=ndim,
+                         unique_by=lambda d: d % ndim))
+    return shape, tuple(dims), draw(st.booleans()), draw(st.sampled_from(sorted(REDUCTIONS)))
+
+
+@SETTINGS
+@given(args=_reduction_args())
+def test_reductions_match_torch(args):
+    shape, dims, keepdim, name = args
+    n = int(np.prod(shape))
+    rng = np.random.default_rng(n)
+    x = (rng.permutation(n) * 0.25 - n * 0.1 + rng.uniform(-0.01, 0.01, n)).reshape(shape)  # no ties
+    if name in ("var", "std") and int(np.prod([shape[d] for d in dims])) < 2:
+        dims = tuple(range(len(shape)))
+        if n < 2:
+            return
+    _compare(lambda m, a: REDUCTIONS[name](m, a, dims, keepdim), [x])
+
+
+@st.composite
+def _index(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    parts = []
+    dim = 0
+    while dim < len(shape) and draw(st.booleans()):
+        n = shape[dim]
+        kind = draw(st.sampled_from(["int", "slice", "none", "array"] if dim == 0 else ["int", "slice", "none"]))
+        if kind == "int":
+            parts.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            start = draw(st.one_of(st.none(), st.integers(-n, n)))
+            stop = draw(st.one_of(st.none(), st.integers(-n, n)))
+            step = draw(st.one_of(st.none(), st.integers(1, 3)))
+            parts.append(slice(start, stop, step))
+        elif kind == "none":
+            parts.append(None)
+            continue
+        else:
+            parts.append(draw(st.lists(st.integers(-n, n - 1), min_size=1, max_size=5)))
+        dim += 1
+    if draw(st.booleans()):
+        parts.append(Ellipsis)
+    return shape, tuple(parts)
+
+
+def _to_module(index, m):
+    return tuple(m.tensor(p) if isinstance(p, list) else p for p in index)
+
+
+@SETTINGS
+@given(args=_index())
+def test_indexing_matches_torch(args):
+    shape, index = args
+    x = np.random.default_rng(len(index)).standard_normal(shape)
+    c = cr.tensor(x, requires_grad=True)
+    t = torch.tensor(x, requires_grad=True)
+    c_out, t_out = c[_to_module(index, cr)], t[_to_module(index, torch)]
+    assert_close(c_out, t_out, TOL, f"x{list(shape)}[{index}]")
+    w = np.arange(c_out.numel(), dtype=np.float64).reshape(c_out.shape)
+    (c_out * cr.tensor(w)).sum().backward()
+    (t_out * torch.tensor(w)).sum().backward()
+    assert_close(c.grad, t.grad, TOL, f"gradient of x{list(shape)}[{index}] (repeated indices accumulate)")
+
+
+@SETTINGS
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4), data=st.data())
+def test_boolean_mask_indexing_matches_torch(shape, data):
+    x = np.random.default_rng(0).standard_normal(shape)
+    mask = data.draw(hnp.arrays(np.bool_, shape))
+    c, t = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    c_out, t_out = c[cr.tensor(mask)], t[torch.tensor(mask)]
+    assert_close(c_out, t_out, TOL, "masked values")
+    (c_out * 2.0).sum().backward()
+    (t_out * 2.0).sum().backward()
+    assert_close(c.grad, t.grad, TOL, "masked gradient")
+    assert to_numpy(c_out).shape == (int(mask.sum()),)
