@@ -729,7 +729,8 @@ def report(info: dict, neuron: dict, chains: dict, mlp: dict, cfg: dict, quick: 
     cr_s = s["chainrule"]
     gf = gemm_gflop()
     L.append(f"\n### 3. MLP 784-1024-1024-10, batch {BATCH}, float32: forward + backward + SGD step (ms per step; "
-             f"{cfg['mlp_rounds']} rounds, each the median of {cfg['mlp_steps']} steps after {cfg['mlp_warmup']} warm-up)\n")
+             f"{cfg['mlp_rounds']} rounds, each the median of {cfg['mlp_steps']} steps after "
+             f"{cfg['mlp_warmup']} warm-up)\n")
     L.append("| engine | ms/step, median (min) | chainrule / engine |")
     L.append("|---|---:|---:|")
     for n, v in s.items():
