@@ -251,6 +251,10 @@ def _normalize_outputs(tensors: Any, grad_tensors: Any, op: str) -> tuple[list[T
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
              create_graph: bool = False, inputs: Any = None) -> None:
     """Accumulate gradients of `tensors` into the `.grad` of the leaves (or of `inputs` only)."""
+    if (type(tensors) is list and len(tensors) == 1 and grad_tensors is None and not create_graph
+            and inputs is None and tensors[0].grad_fn is not None and tensors[0]._data.ndim == 0):
+        _backward_scalar(tensors[0], bool(retain_graph))  # `loss.backward()`: the common case, kept short
+        return
     outputs, grads = _normalize_outputs(tensors, grad_tensors, "backward")
     if retain_graph is None:
         retain_graph = create_graph
@@ -264,6 +268,18 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, create_graph)
         _accumulate(leaf, g, create_graph, handed)
+
+
+def _backward_scalar(loss: Tensor, retain_graph: bool) -> None:
+    leaf_grads = run_backward((loss,), (_unit(loss._data.dtype),), retain_graph, False)
+    handed: set[int] = set()
+    for leaf, g in leaf_grads.values():
+        if leaf._grad_hooks:
+            g = _apply_hooks(leaf._grad_hooks, g, False)
+        if leaf.grad is None and type(g) is not np.ndarray and g.dtype == leaf._data.dtype:
+            leaf.grad = Tensor._make(g)  # an immutable NumPy scalar: nothing to copy
+        else:
+            _accumulate(leaf, g, False, handed)
 
 
 def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> None:

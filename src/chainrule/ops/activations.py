@@ -28,8 +28,14 @@ def _relu_forward(x: Any) -> Any:
     return x if not x <= 0 else x.dtype.type(0)  # scalar fast path; keeps NaN like PyTorch
 
 
-RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: x > 0),),
-             vjp=lambda xp, g, out, x: (xp.where(x > 0, g, 0.0),))
+def _relu_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
+    # `where` rather than g * mask: a closed gate passes +0, not -0 (as PyTorch); scalars skip np.where
+    if xp.is_tensor or type(x) is np.ndarray:
+        return (xp.where(x > 0, g, 0.0),)
+    return (g if x > 0 else g * 0.0 + 0.0,)
+
+
+RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: x > 0),), vjp=_relu_vjp)
 
 
 def relu(input: Tensor) -> Tensor:
