@@ -201,3 +201,20 @@ def test_comprehension_fstring_and_lambda_in_a_trace(trace_code) -> None:
     assert lam[0]["function"] == "<lambda>" and lam[0]["return"]["value"] == 42
     assert t.last("msg") == "42 is even"
     assert chain(t, line_of(t, "msg =")).endswith("= '42 is even'")
+
+
+def test_the_authors_spelling_and_multiline_expressions_are_kept(trace_code) -> None:
+    t = trace_code(
+        """
+        u = 7.0
+        sq = u**2
+        total = (u +
+                 1.0) * 2
+        name = "w"
+        label = f"{name}={u:.1f} ({u * 2})"
+        """
+    )
+    assert chain(t, 2) == "u**2 = 7.0**2 = 49.0"
+    assert chain(t, 3) == "(u + 1.0) * 2 = (7.0 + 1.0) * 2 = 8.0 * 2 = 16.0"
+    assert chain(t, 6).endswith("= 'w=7.0 (14.0)'")
+    assert t.last("label") == "w=7.0 (14.0)"

@@ -20,7 +20,7 @@ from typing import Any
 
 from .model import Step, Trace
 from .source import SourceInfo
-from .substitute import CallRecord, substitute
+from .substitute import CallRecord, match_calls, substitute
 from .values import is_tensor, safe_repr, summarize
 
 DEFAULT_MAX_STEPS = 20_000  # executed lines before a run is stopped
@@ -631,7 +631,7 @@ class Tracer:
             raise KeyError(name)
 
         for expr in plan.evaluate:
-            substitute(expr, lookup, pending.calls)
+            match_calls(expr, lookup, pending.calls)
         if plan.display is None:
             return
         final: Any = ...
@@ -651,7 +651,8 @@ class Tracer:
                 and plan.targets[0] in local
             ):
                 final = local[plan.targets[0]]
-        forms = substitute(plan.display, lookup, pending.calls, final)
+        lines = self._info.lines if self._info is not None else None
+        forms = substitute(plan.display, lookup, pending.calls, final, lines)
         if len(forms) > 1:
             pending.step.substitution = forms
 

@@ -539,24 +539,129 @@ class Evaluator:
 
 
 # ---- rendering ---------------------------------------------------------------------------------
+#
+# Forms are made by splicing value texts into the expression's own source text (so the author's
+# spelling is kept), using the AST's positions. Everything that does not depend on the values is
+# worked out once per expression and cached.
 
 
-class _Replace(ast.NodeTransformer):
-    def __init__(self, texts: dict[int, str]) -> None:
-        self.texts = texts
-
-    def visit(self, node: ast.AST) -> ast.AST:
-        key = getattr(node, "_cr_key", None)
-        if key is not None and key in self.texts:
-            return ast.copy_location(ast.Name(id=self.texts[key], ctx=ast.Load()), node)
-        return super().visit(node)
+def _node_dump(node: ast.AST) -> str:
+    return ast.dump(node, annotate_fields=False, include_attributes=False)
 
 
-def _render(expr: ast.AST, texts: dict[int, str]) -> str | None:
-    try:
-        return ast.unparse(_Replace(texts).visit(copy.deepcopy(expr)))
-    except Exception:
-        return None
+class _Prepared:
+    """An expression ready for repeated substitution: its text, node spans, parents, scopes."""
+
+    def __init__(self, original: ast.AST, lines: list[str] | None) -> None:
+        self.original = original
+        text = None
+        if lines is not None and getattr(original, "end_lineno", None) is not None:
+            text = self._segment(original, lines)
+        if text is not None:
+            self.text = text.encode("utf-8")
+            self.expr = copy.deepcopy(original)
+            first_line, first_col = original.lineno, original.col_offset
+        else:  # no source: use the unparsed text, parsed again so that positions match it
+            unparsed = ast.unparse(original)
+            self.text = unparsed.encode("utf-8")
+            self.expr = ast.parse(unparsed, mode="eval").body
+            first_line, first_col = 1, 0
+            lines = [unparsed]
+        # byte offsets of each physical line start, relative to the expression's first byte
+        encoded = [line.encode("utf-8") for line in lines]
+        line_start: dict[int, int] = {first_line: -first_col}
+        for number in range(first_line + 1, first_line + self.text.count(b"\n") + 2):
+            line_start[number] = line_start[number - 1] + len(encoded[number - 2]) + 1
+        self.spans: dict[int, tuple[int, int]] = {}
+        self.nodes: dict[int, ast.AST] = {}
+        for key, node in enumerate(ast.walk(self.expr)):
+            node._cr_key = key  # type: ignore[attr-defined]
+            self.nodes[key] = node
+            if getattr(node, "end_lineno", None) is None or node.lineno not in line_start:
+                continue
+            if node.end_lineno not in line_start:
+                continue
+            begin = line_start[node.lineno] + node.col_offset
+            end = line_start[node.end_lineno] + node.end_col_offset
+            if 0 <= begin <= end <= len(self.text):
+                self.spans[key] = (begin, end)
+        self.valid: dict[int, bool] = {}
+        self.bare_tuple = isinstance(self.expr, ast.Tuple) and not self.text.startswith(b"(")
+        self.parents = _parents(self.expr)
+        self.inside = _inside_scope(self.expr)
+        # a node's span widened over the grouping parentheses around it, which go with it when it
+        # is replaced by a value (a call's own parentheses are not grouping ones)
+        self.outer: dict[int, tuple[int, int]] = {}
+        for key, (begin, end) in self.spans.items():
+            node = self.nodes[key]
+            parent = self.parents.get(id(node))
+            if isinstance(parent, ast.Call) and node is not parent.func:
+                continue
+            limit = self.spans.get(getattr(parent, "_cr_key", -1), (0, len(self.text)))
+            while True:
+                left = self.text[:begin].rstrip()
+                right = self.text[end:].lstrip()
+                if not (left.endswith(b"(") and right.startswith(b")")):
+                    break
+                new_begin = len(left) - 1
+                new_end = len(self.text) - len(right) + 1
+                if new_begin < limit[0] or new_end > limit[1] or (parent is not None and (new_begin, new_end) == limit):
+                    break
+                begin, end = new_begin, new_end
+            self.outer[key] = (begin, end)
+
+    @staticmethod
+    def _segment(node: ast.AST, lines: list[str]) -> str | None:
+        try:
+            return ast.get_source_segment("\n".join(lines), node)
+        except Exception:
+            return None
+
+    def replaceable(self, key: int) -> bool:
+        """True when the node's span really holds the node (3.11 f-string positions can be off)."""
+        ok = self.valid.get(key)
+        if ok is None:
+            ok = False
+            span = self.spans.get(key)
+            if span is not None:
+                try:
+                    segment = self.text[span[0] : span[1]].decode("utf-8")
+                    parsed = ast.parse("(" + segment + "\n)", mode="eval").body  # parens: may span lines
+                    ok = _node_dump(parsed) == _node_dump(self.nodes[key])
+                except Exception:
+                    ok = False
+            self.valid[key] = ok
+        return ok
+
+    def render(self, texts: dict[int, str]) -> str:
+        pieces: list[bytes] = []
+        cursor = 0
+        for begin, end, text in sorted((*self.outer.get(k, self.spans[k]), t) for k, t in texts.items()):
+            if begin < cursor:
+                continue  # inside a part already replaced
+            pieces.append(self.text[cursor:begin])
+            pieces.append(text.encode("utf-8"))
+            cursor = end
+        pieces.append(self.text[cursor:])
+        out = b"".join(pieces).decode("utf-8", errors="replace")
+        if "\n" in out:
+            out = " ".join(part.strip() for part in out.splitlines() if part.strip())
+        if self.bare_tuple:
+            out = f"({out})"  # `a, b = b, a` reads as `(b, a) = (2, 1)` in a chain
+        return out
+
+
+_PREPARED: dict[int, _Prepared] = {}
+
+
+def _prepare(expr: ast.AST, lines: list[str] | None) -> _Prepared:
+    prepared = _PREPARED.get(id(expr))
+    if prepared is None or prepared.original is not expr:
+        if len(_PREPARED) > 4096:
+            _PREPARED.clear()
+        prepared = _Prepared(expr, lines)
+        _PREPARED[id(expr)] = prepared
+    return prepared
 
 
 def _parents(expr: ast.AST) -> dict[int, ast.AST]:
@@ -580,9 +685,9 @@ def _inside_scope(expr: ast.AST) -> set[int]:
     return inside
 
 
-def _text_for(node: ast.AST, value: Any, parents: dict[int, ast.AST]) -> str:
+def _text_for(prepared: _Prepared, node: ast.AST, value: Any) -> str:
     text = short(value)
-    parent = parents.get(id(node))
+    parent = prepared.parents.get(id(node))
     needs_parens = text.startswith("-") or " " in text and not text.startswith(("tensor(", "array("))
     if needs_parens and (
         (isinstance(parent, ast.BinOp) and isinstance(parent.op, ast.Pow) and parent.left is node)
@@ -598,77 +703,83 @@ def substitute(
     lookup: Callable[[str], Any],
     calls: list[CallRecord] | None = None,
     final: Any = ...,
+    lines: list[str] | None = None,
 ) -> list[str]:
     """The chain of forms of ``expr``, from its source to its value.
 
     ``lookup(name)`` returns a name's value before the line ran (raising KeyError if unbound);
     ``calls`` are the calls recorded while the line ran; ``final`` (if given) is the value the
-    line really produced, used for the last form when it cannot be recomputed.
+    line really produced, used for the last form when it cannot be recomputed; ``lines`` are the
+    file's source lines (the expression's own spelling is kept), else the expression is unparsed.
     """
     calls = calls if calls is not None else []
-    expr = copy.deepcopy(expr)
-    for key, node in enumerate(ast.walk(expr)):
-        node._cr_key = key  # type: ignore[attr-defined]
+    prepared = _prepare(expr, lines)
+    expr = prepared.expr
     evaluator = Evaluator(lookup, calls)
     top_known = True
     try:
         top_value = evaluator.evaluate(expr)
-    except Unknown:
-        top_known = False
-        top_value = None
-    except Exception:  # never let a strange object break the trace
+    except Exception:  # Unknown, or a strange object: never let it break the trace
         top_known = False
         top_value = None
     if final is not ...:
         top_value, top_known = final, True
 
-    parents = _parents(expr)
-    inside = _inside_scope(expr)
     forms: list[str] = []
 
-    def add(text: str | None) -> None:
+    def add(text: str) -> None:
         if text and (not forms or forms[-1] != text):
             forms.append(text)
 
-    add(_render(expr, {}))
+    add(prepared.render({}))
     texts: dict[int, str] = {}
     # 1. names with short values
     for node in ast.walk(expr):
-        if not isinstance(node, ast.Name) or id(node) in inside or id(node) not in evaluator.values:
+        if not isinstance(node, ast.Name) or id(node) in prepared.inside or id(node) not in evaluator.values:
             continue
-        parent = parents.get(id(node))
+        parent = prepared.parents.get(id(node))
         if isinstance(parent, ast.Call) and parent.func is node:
             continue
         if isinstance(parent, ast.Attribute | ast.Subscript) and parent.value is node:
             continue
         value = evaluator.values[id(node)]
-        if _kept_as_name(value) or inline(value) is None:
+        key = node._cr_key  # type: ignore[attr-defined]
+        if _kept_as_name(value) or inline(value) is None or not prepared.replaceable(key):
             continue
-        texts[node._cr_key] = _text_for(node, value, parents)  # type: ignore[attr-defined]
-    add(_render(expr, texts))
+        texts[key] = _text_for(prepared, node, value)
+    add(prepared.render(texts))
     # 2. each sub-expression in evaluation order
     for node in evaluator.order:
-        if node is expr or id(node) in inside or isinstance(node, ast.Name | ast.Constant):
+        if node is expr or id(node) in prepared.inside or isinstance(node, ast.Name | ast.Constant):
             continue
-        if isinstance(node, ast.FormattedValue | ast.Slice | ast.keyword | ast.Starred):
+        if isinstance(node, ast.FormattedValue | ast.Slice | ast.keyword | ast.Starred | ast.GeneratorExp):
             continue
         value = evaluator.values[id(node)]
-        if _kept_as_name(value) or isinstance(node, ast.GeneratorExp):
+        if _kept_as_name(value):
             continue
         if inline(value) is None and not (is_tensor(value) or is_ndarray(value)):
             continue  # a range, a big list, an object: the enclosing expression is shown reduced instead
-        parent = parents.get(id(node))
+        parent = prepared.parents.get(id(node))
         if isinstance(node, ast.JoinedStr) and isinstance(parent, ast.FormattedValue):
+            continue
+        key = node._cr_key  # type: ignore[attr-defined]
+        if not prepared.replaceable(key):
             continue
         for sub in ast.walk(node):
             texts.pop(getattr(sub, "_cr_key", -1), None)
-        texts[node._cr_key] = _text_for(node, value, parents)  # type: ignore[attr-defined]
-        add(_render(expr, texts))
+        texts[key] = _text_for(prepared, node, value)
+        add(prepared.render(texts))
     if top_known:
         add(short(top_value))
     if len(forms) > MAX_FORMS:
         forms = forms[: MAX_FORMS - 2] + ["…", forms[-1]]
     return forms
+
+
+def match_calls(expr: ast.AST, lookup: Callable[[str], Any], calls: list[CallRecord]) -> None:
+    """Evaluate ``expr`` only to mark which recorded calls its source made (no forms are built)."""
+    with contextlib.suppress(Exception):
+        Evaluator(lookup, calls).evaluate(expr)
 
 
 def chain_text(forms: list[str]) -> str:
