@@ -63,6 +63,10 @@ from chainrule.random import (
     randperm,
 )
 
+from chainrule import nn, optim, utils, datasets  # noqa: E402 - after the core namespace
+from chainrule import interop  # noqa: E402
+from chainrule.serialization import load, save  # noqa: E402
+
 __version__ = "0.1.0"
 
 

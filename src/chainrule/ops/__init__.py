@@ -5,6 +5,7 @@ Importing this package registers every op and attaches the tensor methods and op
 
 from chainrule.ops import (  # noqa: F401 - imported for registration
     activations,
+    conv,
     elementwise,
     indexing,
     joins,

@@ -1,0 +1,214 @@
+"""`cr.nn.functional` (conventionally `import chainrule.nn.functional as F`): the stateless side of the
+layers, with `torch.nn.functional`'s names and arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule import random as _random
+from chainrule.engine.tensor import Tensor
+from chainrule.nn.losses import (  # noqa: F401 - re-exported
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+)
+from chainrule.ops import conv as _ops
+from chainrule.ops.activations import (  # noqa: F401 - re-exported
+    elu,
+    gelu,
+    hardtanh,
+    leaky_relu,
+    log_softmax,
+    logsigmoid,
+    relu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+)
+from chainrule.ops.elementwise import mul, sqrt, tanh  # noqa: F401 - tanh re-exported
+from chainrule.ops.reductions import mean, var
+from chainrule.ops.shape_ops import flatten  # noqa: F401 - re-exported
+
+Size2 = int | tuple[int, int]
+
+
+def _pair(v: Size2, name: str) -> tuple[int, int]:
+    if isinstance(v, int | np.integer):
+        return int(v), int(v)
+    pair = tuple(int(a) for a in v)
+    if len(pair) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return pair  # type: ignore[return-value]
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """input @ weight^T + bias, weight of shape (out_features, in_features) as in PyTorch."""
+    if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
+        raise RuntimeError(f"linear: input of shape {tuple(input.shape)} does not fit weight of shape "
+                           f"{tuple(weight.shape)}: the input's last dimension must be {weight.shape[-1]}")
+    return _ops.linear(input, weight, bias)
+
+
+def relu6(input: Tensor) -> Tensor:
+    return hardtanh(input, 0.0, 6.0)
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
+            generator: Any = None) -> Tensor:
+    """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    dt = input._data.dtype
+    if p == 1.0:
+        return mul(input, np.zeros(input.shape, dt))
+    rng = (generator or _random.default_generator).numpy
+    keep = rng.random(input.shape) >= p
+    return mul(input, Tensor._make((keep / (1.0 - p)).astype(dt)))
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size2 = 1,
+           padding: Size2 = 0) -> Tensor:
+    """2-D convolution (cross-correlation, as PyTorch) of (N, C, H, W) with weight (O, C, kh, kw)."""
+    x, unbatched = _batched(input, "conv2d")
+    if x.shape[1] != weight.shape[1]:
+        raise RuntimeError(f"conv2d: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight of "
+                           f"shape {tuple(weight.shape)} expects {weight.shape[1]}")
+    stride_, padding_ = _pair(stride, "stride"), _pair(padding, "padding")
+    _check_window(x, (weight.shape[2], weight.shape[3]), padding_, "conv2d")
+    out = _ops.conv2d(x, weight, bias, stride_, padding_)
+    return out[0] if unbatched else out
+
+
+def max_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> Tensor:
+    x, unbatched = _batched(input, "max_pool2d")
+    kernel = _pair(kernel_size, "kernel_size")
+    stride_ = kernel if stride is None else _pair(stride, "stride")
+    padding_ = _pair(padding, "padding")
+    if padding_[0] > kernel[0] // 2 or padding_[1] > kernel[1] // 2:
+        raise RuntimeError(f"max_pool2d: pad should be at most half of the kernel size, got padding={padding_} "
+                           f"and kernel_size={kernel}")
+    _check_window(x, kernel, padding_, "max_pool2d")
+    out = _ops.max_pool2d(x, kernel, stride_, padding_)
+    return out[0] if unbatched else out
+
+
+def avg_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> Tensor:
+    """Average over each window; zero padding counts in the average (count_include_pad=True)."""
+    x, unbatched = _batched(input, "avg_pool2d")
+    kernel = _pair(kernel_size, "kernel_size")
+    stride_ = kernel if stride is None else _pair(stride, "stride")
+    padding_ = _pair(padding, "padding")
+    _check_window(x, kernel, padding_, "avg_pool2d")
+    out = _ops.avg_pool2d(x, kernel, stride_, padding_)
+    return out[0] if unbatched else out
+
+
+def _batched(input: Tensor, name: str) -> tuple[Tensor, bool]:
+    if input.ndim == 3:
+        from chainrule.ops.shape_ops import unsqueeze
+
+        return unsqueeze(input, 0), True
+    if input.ndim != 4:
+        raise RuntimeError(f"{name}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape "
+                           f"{tuple(input.shape)}")
+    return input, False
+
+
+def _check_window(x: Tensor, kernel: tuple[int, int], padding: tuple[int, int], name: str) -> None:
+    h, w = x.shape[2] + 2 * padding[0], x.shape[3] + 2 * padding[1]
+    if h < kernel[0] or w < kernel[1]:
+        raise RuntimeError(f"{name}: the kernel {kernel} is larger than the padded input ({h}, {w}) "
+                           f"(input shape {tuple(x.shape)})")
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices -> int64 one-hot vectors along a new last dimension."""
+    idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"one_hot is only applicable to index tensors (int64), got {idx.dtype}")
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got "
+                           f"{int(idx.min()) if idx.min() < 0 else int(idx.max())}")
+    return Tensor._make((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
+    """Rows of `weight` at the indices in `input`; the row at padding_idx gets no gradient."""
+    idx = np.asarray(input._data if isinstance(input, Tensor) else input)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"embedding: expected indices of an integer dtype, got {idx.dtype}")
+    n = weight.shape[0]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"embedding: index {int(idx.max()) if idx.max() >= n else int(idx.min())} is out of range "
+                         f"for an embedding of {n} rows")
+    if padding_idx is not None and weight.requires_grad:
+        from chainrule.ops.elementwise import where
+
+        rows = np.zeros((n, 1), bool)
+        rows[padding_idx] = True
+        weight = where(Tensor._make(rows), weight.detach(), weight)
+    return weight[idx]
+
+
+def layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    shape = tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise RuntimeError(f"layer_norm: expected input with shape (*, {', '.join(map(str, shape))}), "
+                           f"got {tuple(input.shape)}")
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    mu = mean(input, dims, keepdim=True)
+    centered = input - mu
+    out = centered / sqrt(var(input, dims, keepdim=True, correction=0) + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize over the batch (and length) dimensions; in training, update the running statistics in
+    place with the unbiased batch variance, as PyTorch."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"batch_norm: expected 2D or 3D input (N, C) or (N, C, L), got shape {tuple(input.shape)}")
+    dims = (0,) if input.ndim == 2 else (0, 2)
+    shape = (1, input.shape[1]) + ((1,) if input.ndim == 3 else ())
+    if training:
+        count = input.shape[0] * (input.shape[2] if input.ndim == 3 else 1)
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{tuple(input.shape)}")
+        mu = mean(input, dims, keepdim=True)
+        v = var(input, dims, keepdim=True, correction=0)
+        if running_mean is not None and running_var is not None:
+            batch_mean = np.asarray(mu._data).reshape(-1)
+            unbiased = np.asarray(v._data).reshape(-1) * (count / (count - 1))
+            _update(running_mean, (1 - momentum) * running_mean._data + momentum * batch_mean)
+            _update(running_var, (1 - momentum) * running_var._data + momentum * unbiased)
+    else:
+        mu = Tensor._make(np.asarray(running_mean._data).reshape(shape))
+        v = Tensor._make(np.asarray(running_var._data).reshape(shape))
+    out = (input - mu) / sqrt(v + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def _update(buffer: Tensor, values: np.ndarray) -> None:
+    np.copyto(buffer._data, values, casting="unsafe")
+    buffer._version += 1

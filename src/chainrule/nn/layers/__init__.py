@@ -1,0 +1,9 @@
+"""The layers of `cr.nn`, one file per family."""
+
+from chainrule.nn.layers.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from chainrule.nn.layers.container import ModuleList, Sequential
+from chainrule.nn.layers.conv import AvgPool2d, Conv2d, MaxPool2d
+from chainrule.nn.layers.linear import Identity, Linear
+from chainrule.nn.layers.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from chainrule.nn.layers.misc import Dropout, Embedding, Flatten
+from chainrule.nn.layers.normalization import BatchNorm1d, LayerNorm

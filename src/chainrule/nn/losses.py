@@ -1,0 +1,166 @@
+"""Loss functions (re-exported by `cr.nn.functional`), with PyTorch's arguments and reductions.
+
+The cross-entropy family is one fused op each (`chainrule.ops.conv`): the class indices or
+probabilities, class weights, `ignore_index` and `label_smoothing` become a constant target matrix q,
+and the loss is -sum(q * log_softmax(x)) / denom, computed from a max-shifted log-softmax so that
+large logits never overflow.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule import dtypes
+from chainrule.engine.tensor import Tensor
+from chainrule.ops import conv as _ops
+from chainrule.ops.elementwise import abs as _abs
+from chainrule.ops.elementwise import cast
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduction(reduction: str) -> str:
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction: use 'mean', 'sum' or 'none'")
+    return reduction
+
+
+def _float(x: Tensor, name: str) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}: expected a Tensor as input, got {type(x).__name__}")
+    return x if x._data.dtype.kind == "f" else cast(x, dtypes.get_default_dtype().np)
+
+
+def _array(x: Any, dtype: np.dtype) -> np.ndarray:
+    data = x._data if isinstance(x, Tensor) else x
+    return np.asarray(data, dtype=dtype)
+
+
+def _reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _check_same_shape(input: Tensor, target: Any, name: str) -> None:
+    shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
+    if shape != tuple(input.shape):
+        raise ValueError(f"{name}: using a target size {shape} that is different to the input size "
+                         f"{tuple(input.shape)}; they must match")
+
+
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """mean((input - target)^2)."""
+    _reduction(reduction)
+    d = _float(input, "mse_loss") - target
+    return _reduce(d * d, reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
+    """mean(|input - target|); the gradient at a zero difference is 0, as in PyTorch."""
+    _reduction(reduction)
+    return _reduce(_abs(_float(input, "l1_loss") - target), reduction)
+
+
+# ----------------------------------------------------------------------------- cross entropy
+def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name: str,
+                   smoothing: float = 0.0) -> tuple[np.ndarray, float]:
+    """q (the weighted one-hot targets, smoothed) and the mean's denominator for class-index targets."""
+    t = np.asarray(target._data if isinstance(target, Tensor) else target)
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"{name}: expected class indices of an integer dtype (int64), got {t.dtype}")
+    c = x.shape[1]
+    expected = (x.shape[0],) + tuple(x.shape[2:])
+    if t.shape != expected:
+        raise ValueError(f"{name}: expected target of shape {expected} for input of shape {tuple(x.shape)}, "
+                         f"got {tuple(t.shape)}")
+    valid = t != ignore_index
+    bad = valid & ((t < 0) | (t >= c))
+    if bad.any():
+        index = int(t[bad].flat[0])
+        raise IndexError(f"{name}: target class index {index} is out of bounds for {c} classes "
+                         f"(valid indices are 0 to {c - 1}; ignore_index={ignore_index})")
+    dt = x._data.dtype
+    safe = np.where(valid, t, 0)
+    shape_c = (1, c) + (1,) * (x.ndim - 2)
+    w = np.ones(c, dt) if weight is None else _array(weight, dt).reshape(c)
+    onehot = (np.arange(c).reshape(shape_c) == np.expand_dims(safe, 1)) & np.expand_dims(valid, 1)
+    q = (onehot * w.reshape(shape_c)).astype(dt)
+    denom = float(np.sum(w[safe] * valid, dtype=np.float64))
+    if smoothing:
+        q = (1.0 - smoothing) * q + (smoothing / c) * (w.reshape(shape_c) * np.expand_dims(valid, 1))
+        q = q.astype(dt)
+    return q, denom
+
+
+def _unbatched(x: Tensor, target: Any) -> tuple[Tensor, Any, bool]:
+    if x.ndim == 1:
+        from chainrule.ops.shape_ops import unsqueeze
+
+        t = target._data if isinstance(target, Tensor) else np.asarray(target)
+        return unsqueeze(x, 0), np.asarray(t)[None], True
+    return x, target, False
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+                  reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
+    """Cross entropy of logits (N, C[, d...]) with class indices (N[, d...]) or class probabilities
+    (the input's shape), as `torch.nn.functional.cross_entropy`."""
+    _reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    x, target, squeeze = _unbatched(_float(input, "cross_entropy"), target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind == "f":
+        if t.shape != tuple(x.shape):
+            raise ValueError(f"cross_entropy: class-probability targets must have the input's shape "
+                             f"{tuple(x.shape)}, got {tuple(t.shape)}")
+        c = x.shape[1]
+        q = t.astype(x._data.dtype) * (1.0 - label_smoothing) + label_smoothing / c
+        if weight is not None:
+            q = q * _array(weight, x._data.dtype).reshape((1, c) + (1,) * (x.ndim - 2))
+        q, denom = q.astype(x._data.dtype), float(x._data.size // c)
+    else:
+        q, denom = _class_targets(x, t, weight, ignore_index, "cross_entropy", label_smoothing)
+    out = _ops.cross_entropy(x, q, reduction, denom)
+    return out[0] if squeeze and reduction == "none" else out
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
+    """Negative log likelihood of log-probabilities (N, C[, d...]) at class indices."""
+    _reduction(reduction)
+    x, target, squeeze = _unbatched(_float(input, "nll_loss"), target)
+    q, denom = _class_targets(x, target, weight, ignore_index, "nll_loss")
+    out = _ops.nll_loss(x, q, reduction, denom)
+    return out[0] if squeeze and reduction == "none" else out
+
+
+# ----------------------------------------------------------------------------- binary
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """BCE of probabilities in [0, 1]; logs are clamped at -100 as in PyTorch."""
+    _reduction(reduction)
+    x = _float(input, "binary_cross_entropy")
+    _check_same_shape(x, target, "binary_cross_entropy")
+    data = np.asarray(x._data)
+    if data.size and (np.nanmin(data) < 0 or np.nanmax(data) > 1):
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 "
+                           "(apply sigmoid first, or use binary_cross_entropy_with_logits)")
+    dt = x._data.dtype
+    w = None if weight is None else np.broadcast_to(_array(weight, dt), x.shape)
+    return _ops.bce(x, _array(target, dt), w, reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
+    """sigmoid + BCE in one numerically stable op: finite for any logits."""
+    _reduction(reduction)
+    x = _float(input, "binary_cross_entropy_with_logits")
+    _check_same_shape(x, target, "binary_cross_entropy_with_logits")
+    dt = x._data.dtype
+    w = None if weight is None else np.broadcast_to(_array(weight, dt), x.shape)
+    pw = None if pos_weight is None else _array(pos_weight, dt)
+    return _ops.bce_with_logits(x, _array(target, dt), w, pw, reduction)

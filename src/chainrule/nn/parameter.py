@@ -1,0 +1,43 @@
+"""`Parameter`: a tensor that a `Module` registers as learnable when it is assigned as an attribute."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A leaf tensor that requires grad by default and is listed by `Module.parameters()`.
+
+    As in PyTorch, wrapping a tensor shares its storage (no copy)."""
+
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+        if data is None:
+            arr = np.empty((0,), np.float32)
+        elif isinstance(data, Tensor):
+            arr = data._shared_array()
+        else:
+            from chainrule.creation import as_array
+
+            arr = as_array(data, None, "Parameter")
+        self._data = arr
+        self.grad_fn = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+    def __deepcopy__(self, memo: dict) -> Parameter:
+        p = Parameter(np.array(self._data, copy=True), self.requires_grad)
+        if self.grad is not None:
+            p.grad = Tensor._make(np.array(self.grad._data, copy=True))
+        memo[id(self)] = p
+        return p
+
+    def __reduce__(self):
+        return (Parameter, (np.asarray(self._data).copy(), self.requires_grad))

@@ -1,0 +1,7 @@
+"""`cr.optim`: optimizers with PyTorch's update rules, and `cr.optim.lr_scheduler`."""
+
+from chainrule.optim import lr_scheduler
+from chainrule.optim.adam import Adam, AdamW
+from chainrule.optim.optimizer import Optimizer
+from chainrule.optim.rmsprop import Adagrad, RMSprop
+from chainrule.optim.sgd import SGD

@@ -1,0 +1,52 @@
+"""Helpers shared by the optimizers: raw-array access to a parameter, its gradient and its state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor
+
+
+def params_with_grad(group: dict[str, Any]) -> list[tuple[Tensor, np.ndarray]]:
+    """(parameter, gradient array) for each parameter of the group that has a gradient."""
+    out = []
+    for p in group["params"]:
+        if p.grad is not None:
+            g = p.grad._data
+            out.append((p, -g if group.get("maximize") else g))
+    return out
+
+
+def buffer(state: dict[str, Any], name: str, like: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """The state array `name`, created filled with `fill` on first use."""
+    t = state.get(name)
+    if t is None:
+        t = state[name] = Tensor._make(np.full(like.shape, fill, like.dtype))
+    return t._data
+
+
+def next_step(state: dict[str, Any]) -> float:
+    """Increment and return the step count (kept as a float32 tensor, as PyTorch)."""
+    t = state.get("step")
+    value = 1.0 if t is None else float(t._data) + 1.0
+    state["step"] = Tensor._make(np.float32(value))
+    return value
+
+
+def write(p: Tensor, values: np.ndarray) -> None:
+    """Update a parameter in place, outside the graph (aliases such as state_dict values follow)."""
+    data = p._data
+    if type(data) is np.ndarray and data.ndim:
+        np.copyto(data, values, casting="unsafe")
+    else:
+        p._data = np.asarray(values, dtype=data.dtype)
+    p._bump_version()
+
+
+def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
+    """PyTorch's lerp: start + weight * (end - start), from the nearer end."""
+    if weight < 0.5:
+        return start + weight * (end - start)
+    return end - (end - start) * (1 - weight)
