@@ -132,8 +132,10 @@ def is_plain(value: Any, depth: int = 0) -> bool:
     return False
 
 
-def _no_grad() -> contextlib.AbstractContextManager[Any]:
-    """chainrule's no_grad (if the engine is loaded), so recomputed tensors build no graph."""
+def _no_grad(*values: Any) -> contextlib.AbstractContextManager[Any]:
+    """chainrule's no_grad when a value is a tensor (and the engine is loaded): recomputing builds no graph."""
+    if not any(is_tensor(v) for v in values):
+        return contextlib.nullcontext()
     for name in ("chainrule", "torch"):
         module = sys.modules.get(name)
         factory = getattr(module, "no_grad", None)
@@ -262,7 +264,7 @@ class Evaluator:
         if func_unknown or not args_known or _code_of(func) is not None:
             raise Unknown
         if self._pure(func, kwargs) and all(is_plain(a) for a in args) and all(is_plain(v) for v in kwargs.values()):
-            with _no_grad():
+            with _no_grad(*args, *kwargs.values()):
                 try:
                     return func(*args, **kwargs)
                 except Exception as exc:
@@ -306,7 +308,7 @@ class Evaluator:
         fn = _BINOPS.get(type(op))
         if fn is None:
             raise Unknown
-        with _no_grad():
+        with _no_grad(left, right):
             try:
                 return fn(left, right)
             except Exception as exc:
@@ -328,7 +330,7 @@ class Evaluator:
             operand = self._eval(node.operand)
             if not is_plain(operand):
                 raise Unknown
-            with _no_grad():
+            with _no_grad(operand):
                 try:
                     return _UNARY[type(node.op)](operand)
                 except Exception as exc:
@@ -589,6 +591,17 @@ class _Prepared:
         self.bare_tuple = isinstance(self.expr, ast.Tuple) and not self.text.startswith(b"(")
         self.parents = _parents(self.expr)
         self.inside = _inside_scope(self.expr)
+        self.subtree = {key: [n._cr_key for n in ast.walk(node)] for key, node in self.nodes.items()}  # type: ignore[attr-defined]
+        self.names: list[ast.Name] = []  # names that may be replaced by their values
+        for node in ast.walk(self.expr):
+            if not isinstance(node, ast.Name) or id(node) in self.inside:
+                continue
+            parent = self.parents.get(id(node))
+            if isinstance(parent, ast.Call) and parent.func is node:
+                continue
+            if isinstance(parent, ast.Attribute | ast.Subscript) and parent.value is node:
+                continue
+            self.names.append(node)
         # a node's span widened over the grouping parentheses around it, which go with it when it
         # is replaced by a value (a call's own parentheses are not grouping ones)
         self.outer: dict[int, tuple[int, int]] = {}
@@ -734,13 +747,8 @@ def substitute(
     add(prepared.render({}))
     texts: dict[int, str] = {}
     # 1. names with short values
-    for node in ast.walk(expr):
-        if not isinstance(node, ast.Name) or id(node) in prepared.inside or id(node) not in evaluator.values:
-            continue
-        parent = prepared.parents.get(id(node))
-        if isinstance(parent, ast.Call) and parent.func is node:
-            continue
-        if isinstance(parent, ast.Attribute | ast.Subscript) and parent.value is node:
+    for node in prepared.names:
+        if id(node) not in evaluator.values:
             continue
         value = evaluator.values[id(node)]
         key = node._cr_key  # type: ignore[attr-defined]
@@ -765,8 +773,8 @@ def substitute(
         key = node._cr_key  # type: ignore[attr-defined]
         if not prepared.replaceable(key):
             continue
-        for sub in ast.walk(node):
-            texts.pop(getattr(sub, "_cr_key", -1), None)
+        for sub_key in prepared.subtree[key]:
+            texts.pop(sub_key, None)
         texts[key] = _text_for(prepared, node, value)
         add(prepared.render(texts))
     if top_known:
