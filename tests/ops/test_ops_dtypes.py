@@ -296,8 +296,6 @@ REPRS = {
 
 
 _REPR_KNOWN = {  # engine/formatting.py (not owned by the ops suite): see docs/semantics.md
-    "bools": "bool elements are not right-aligned to a common width (torch: 'tensor([ True, False])')",
-    "nan_inf": "all-non-finite floats are padded (torch: 'tensor([nan, inf, -inf])')",
 }
 
 
