@@ -311,3 +311,32 @@ def test_names_are_kept_on_nodes():
     z.name = "z1"
     assert z.grad_fn.out_name == "z1"
     assert "name='w1'" in repr(w)
+
+
+def test_training_loop_memory_stays_flat():
+    import tracemalloc
+
+    rng = np.random.default_rng(4)
+    x = cr.tensor(rng.standard_normal((64, 32)))
+    w1 = cr.tensor(rng.standard_normal((32, 64)) * 0.1, requires_grad=True)
+    w2 = cr.tensor(rng.standard_normal((64, 1)) * 0.1, requires_grad=True)
+
+    def step():
+        loss = (cr.tanh(x @ w1) @ w2).pow(2).mean()
+        w1.grad = w2.grad = None
+        loss.backward()
+        with cr.no_grad():
+            w1.sub_(0.01 * w1.grad)
+            w2.sub_(0.01 * w2.grad)
+
+    for _ in range(20):
+        step()
+    tracemalloc.start()
+    for _ in range(50):
+        step()
+    after_50 = tracemalloc.get_traced_memory()[0]
+    for _ in range(200):
+        step()
+    after_250 = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert after_250 - after_50 < 64 * 1024, (after_50, after_250)
