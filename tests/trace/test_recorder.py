@@ -335,3 +335,62 @@ def test_tracer_restores_a_previous_trace_function(trace_code) -> None:
 def test_bad_limits_are_rejected() -> None:
     with pytest.raises(ValueError):
         Tracer(max_steps=0)
+
+
+def test_generators_attribute_targets_and_deletes(trace_code) -> None:
+    t = trace_code(
+        """
+        def squares(n):
+            for i in range(n):
+                yield i * i
+
+        class Box:
+            def __init__(self, w):
+                self.w = w
+
+        got = list(squares(3))
+        box = Box(0.5)
+        data = {"a": 1}
+        data["b"] = data["a"] + 1
+        del data["a"]
+        """
+    )
+    assert chain(t, line_of(t, "got =")) == "list(squares(3)) = [0, 1, 4]"
+    assert len([s for s in t.steps if s.event == "call" and s.function == "squares"]) == 1  # resumptions are not calls
+    assert t.steps_at(line_of(t, "self.w = w"))[0].value("self.w")["value"] == 0.5
+    step = t.steps_at(line_of(t, 'data["b"]'))[0]
+    assert step.value("data['b']")["value"] == 2
+    assert t.steps_at(line_of(t, "del data"))[0].value("data")["repr"] == "{'b': 2}"
+
+
+def test_with_block_inside_a_function_has_only_the_blocks_lines() -> None:
+    def compute() -> Trace:
+        with crtrace() as t:
+            a = 1
+            b = a + 1
+        assert b == 2
+        return t
+
+    t = compute()
+    assert [s.source for s in t.steps] == ["a = 1", "b = a + 1"]
+
+
+def test_cr_trace_is_the_callable_module() -> None:
+    import chainrule
+
+    assert chainrule.trace is crtrace
+    assert isinstance(chainrule.trace(), Tracer)
+    assert callable(chainrule.trace.run)
+
+
+def test_the_tracer_imports_nothing_from_the_engine() -> None:
+    import ast as _ast
+
+    package = Path(crtrace.__file__).parent
+    for path in package.glob("*.py"):
+        tree = _ast.parse(path.read_text(encoding="utf-8"))
+        for node in _ast.walk(tree):
+            if isinstance(node, _ast.ImportFrom) and node.level == 0 and node.module:
+                assert not node.module.startswith("chainrule"), f"{path.name} imports {node.module}"
+            if isinstance(node, _ast.Import):
+                assert not any(a.name.startswith("chainrule") for a in node.names), path.name

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import dis
+import inspect
 import os
 import sys
 import time
@@ -20,7 +22,7 @@ from typing import Any
 
 from .model import Step, Trace
 from .source import SourceInfo
-from .substitute import CallRecord, match_calls, substitute
+from .substitute import CallRecord, Evaluator, match_calls, substitute
 from .values import is_tensor, safe_repr, summarize
 
 DEFAULT_MAX_STEPS = 20_000  # executed lines before a run is stopped
@@ -29,6 +31,20 @@ DEFAULT_MAX_ITERATIONS = 10  # iterations of one loop shown before "N more itera
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _TRANSPARENT = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"}
 _USER, _TRANSP, _OTHER, _IGNORE = 0, 1, 2, 3
+
+
+_MISSING = object()
+_GENERATOR_FLAGS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+_FIRST_RESUME: dict[types.CodeType, int] = {}
+
+
+def _first_resume(code: types.CodeType) -> int:
+    """Offset of a generator's first RESUME: where f_lasti stands when it starts (not resumes)."""
+    offset = _FIRST_RESUME.get(code)
+    if offset is None:
+        offset = next((i.offset for i in dis.get_instructions(code) if i.opname == "RESUME"), -1)
+        _FIRST_RESUME[code] = offset
+    return offset
 
 
 class StepLimitReached(BaseException):
@@ -57,6 +73,8 @@ class _StmtPlan:
     mutated: list[str]
     backward: bool  # the line calls .backward(): show tensors whose gradient changed
     loop_header: bool
+    # `self.w = ...`, `d[k] = ...`: (text, a Load copy of the target to read its new value)
+    target_exprs: list[tuple[str, ast.expr]] = field(default_factory=list)
 
 
 @dataclass
@@ -182,7 +200,19 @@ def _plan(stmt: ast.stmt | None) -> _StmtPlan:
     )
     loop_header = isinstance(stmt, ast.For | ast.AsyncFor | ast.While)
     mutated = [m for m in dict.fromkeys(mutated) if m not in targets]
-    return _StmtPlan(stmt, display, evaluate, loads, list(dict.fromkeys(targets)), mutated, backward, loop_header)
+    if isinstance(display, ast.Constant):
+        display = None  # `msg = "hi"`: nothing to compute
+    target_exprs: list[tuple[str, ast.expr]] = []
+    if isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign):
+        for t in getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]:
+            if isinstance(t, ast.Attribute | ast.Subscript):
+                text = ast.unparse(t)
+                target_exprs.append((text, ast.parse(text, mode="eval").body))
+    elif isinstance(stmt, ast.Delete):
+        mutated += [b for t in stmt.targets if isinstance(t, ast.Attribute | ast.Subscript) and (b := _base_name(t))]
+    plan = _StmtPlan(stmt, display, evaluate, loads, list(dict.fromkeys(targets)), mutated, backward, loop_header)
+    plan.target_exprs = target_exprs
+    return plan
 
 
 def _fingerprint(value: Any) -> str:
@@ -222,6 +252,7 @@ class Tracer:
         self._stdout: Any = None
         self._old_trace: Any = None
         self._block_frame: types.FrameType | None = None
+        self._with_line = 0
         self._started = 0.0
 
     # ---- public entry points -------------------------------------------------------------------
@@ -264,6 +295,8 @@ class Tracer:
         frame = sys._getframe(1)
         self._setup(frame.f_code.co_filename, block=True)
         self._block_frame = frame
+        assert self._info is not None
+        self._with_line = self._info.stmt_line.get(frame.f_lineno, frame.f_lineno)
         self._frames[frame] = _Frame(depth=0)
         self._start()
         frame.f_trace = self._local
@@ -276,6 +309,11 @@ class Tracer:
         if frame is not None:
             frame.f_trace = None
             fs = self._frames.get(frame)
+            if fs is not None and fs.pending is not None and exc is None and fs.pending.step.line == self._with_line:
+                # leaving the block runs the `with` line again (to call __exit__): not a step of the block
+                if self.trace.steps and self.trace.steps[-1] is fs.pending.step:
+                    self.trace.steps.pop()
+                fs.pending = None
             if fs is not None and fs.pending is not None:
                 if exc is not None and fs.pending.step.exception is None and etype is not StepLimitReached:
                     fs.pending.step.exception = _exc_info(exc)
@@ -419,7 +457,8 @@ class Tracer:
         hidden = self._info.is_hidden(def_line) and code.co_name != "<module>"
         fs.suppressed = hidden or (parent is not None and (parent.suppressed or parent.line_suppressed))
         self._frames[frame] = fs
-        if code.co_name != "<module>":
+        resumed = bool(code.co_flags & _GENERATOR_FLAGS) and frame.f_lasti != _first_resume(code)
+        if code.co_name != "<module>" and not resumed:  # a generator's later resumptions are not calls
             args = self._args(frame)
             if parent is not None and parent.pending is not None:
                 fs.record = CallRecord(code, code.co_qualname, args=args, user=True)
@@ -598,6 +637,10 @@ class Tracer:
                 if name in pending.target_ids and pending.target_ids[name] == id(value):
                     continue  # a loop header whose loop has ended: nothing new assigned
                 step.assigned.append({"name": name, **summarize(value)})
+            for text, target in plan.target_exprs:
+                value = self._read_target(target, local, glob)
+                if value is not _MISSING:
+                    step.assigned.append({"name": text, **summarize(value)})
             for name, before in pending.fingerprints.items():
                 if name in local and _fingerprint(local[name]) != before:
                     step.assigned.append({"name": name, **summarize(local[name])})
@@ -657,6 +700,22 @@ class Tracer:
             pending.step.substitution = forms
 
     @staticmethod
+    def _read_target(target: ast.expr, local: dict[str, Any], glob: dict[str, Any]) -> Any:
+        """The value now held by an attribute or item target, read without running user code."""
+
+        def lookup(name: str) -> Any:
+            if name in local:
+                return local[name]
+            if name in glob:
+                return glob[name]
+            raise KeyError(name)
+
+        try:
+            return Evaluator(lookup, []).evaluate(target)  # reads attributes only where no code runs
+        except Exception:
+            return _MISSING
+
+    @staticmethod
     def _call_dict(rec: CallRecord) -> dict[str, Any]:
         out: dict[str, Any] = {"function": rec.name, "args": rec.args, "user": rec.user}
         out["return"] = summarize(rec.value) if rec.returned else None
@@ -679,7 +738,7 @@ class Tracer:
         if fs.record is not None:
             if unwinding:
                 fs.record.raised = fs.exc[0].__name__ if fs.exc else "exception"
-            else:
+            elif not frame.f_code.co_flags & _GENERATOR_FLAGS:  # a generator's call gives no value here
                 fs.record.value = arg
                 fs.record.returned = True
         self._frames.pop(frame, None)
