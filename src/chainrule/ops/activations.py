@@ -29,13 +29,16 @@ def _relu_forward(x: Any) -> Any:
 
 
 def _relu_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
-    # `where` rather than g * mask: a closed gate passes +0, not -0 (as PyTorch); scalars skip np.where
-    if xp.is_tensor or type(x) is np.ndarray:
-        return (xp.where(x > 0, g, 0.0),)
-    return (g if x > 0 else g * 0.0 + 0.0,)
+    # `where` rather than g * mask: a closed gate passes +0, not -0 (as PyTorch); scalars skip np.where.
+    # Read from the output (out > 0 exactly where x > 0), which is what PyTorch saves: modifying the input
+    # in place afterwards is then legal, modifying the output is not.
+    if xp.is_tensor or type(out) is np.ndarray:
+        return (xp.where(out > 0, g, 0.0),)
+    return (g if out > 0 else g * 0.0 + 0.0,)
 
 
-RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: x > 0),), vjp=_relu_vjp)
+RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: out > 0),), vjp=_relu_vjp,
+             saves_output=True, saves_inputs=False)
 
 
 def relu(input: Tensor) -> Tensor:
@@ -74,7 +77,8 @@ def _sigmoid_forward(x: Any) -> Any:
 
 
 SIGMOID = defop("sigmoid", _sigmoid_forward, "x",
-                derivs=(("sigmoid(x)*(1-sigmoid(x))", lambda xp, out, x: out * (1.0 - out)),), saves_output=True)
+                derivs=(("sigmoid(x)*(1-sigmoid(x))", lambda xp, out, x: out * (1.0 - out)),), saves_output=True,
+                saves_inputs=False)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -198,12 +202,12 @@ def _log_softmax_forward(x: Any, dim: int) -> Any:
 SOFTMAX = defop(
     "softmax", _softmax_forward, "x",
     vjp=lambda xp, g, out, x, dim: (out * (g - xp.sum(g * out, axis=dim, keepdims=True)),),
-    formulas=("diag(s) - s s^T  (s = softmax(x))",), saves_output=True,
+    formulas=("diag(s) - s s^T  (s = softmax(x))",), saves_output=True, saves_inputs=False,
 )
 LOG_SOFTMAX = defop(
     "log_softmax", _log_softmax_forward, "x",
     vjp=lambda xp, g, out, x, dim: (g - xp.exp(out) * xp.sum(g, axis=dim, keepdims=True),),
-    formulas=("I - softmax(x) 1^T",), saves_output=True,
+    formulas=("I - softmax(x) 1^T",), saves_output=True, saves_inputs=False,
 )
 
 

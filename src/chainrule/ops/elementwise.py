@@ -352,7 +352,10 @@ def _unary(name: str, forward: Any, formula: str, local: Any, saves_output: bool
            keep_int: bool = False) -> Any:
     """An elementwise math function; integer inputs become the default float dtype unless `keep_int`
     (abs, sign, square, floor, ... of an int tensor stay int, as in PyTorch)."""
-    op = defop(name, forward, "x", derivs=((formula, local),), saves_output=saves_output)
+    # an op that saves its output computes its derivative from the output alone (exp, tanh, sqrt, ...), so
+    # modifying its input in place afterwards is legal, as in PyTorch
+    op = defop(name, forward, "x", derivs=((formula, local),), saves_output=saves_output,
+               saves_inputs=not saves_output)
     keep = "iu" if keep_int else ""
 
     def fn(input: Tensor) -> Tensor:

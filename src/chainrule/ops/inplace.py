@@ -9,6 +9,12 @@ import numpy as np
 
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor
+from chainrule.ops.registry import apply, defop
+
+# A value written over a tensor that has history (fill_, zero_, copy_ of a constant): the new value does
+# not depend on the old one, so no gradient flows back through it (PyTorch's FillBackward0).
+_OVERWRITE = defop("overwrite", lambda x, value: value, "x", vjp=lambda xp, g, out, x, value: (None,),
+                   formulas=("0 (the old value is overwritten)",), saves_inputs=False, backward_name="FillBackward0")
 
 
 def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
@@ -18,6 +24,10 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
     if self.requires_grad and self.grad_fn is None and grad_state.enabled:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
                            f"wrap the update in `with cr.no_grad():`")
+    if not recording and self.grad_fn is not None and grad_state.enabled and result.shape == self.shape:
+        # overwritten by a constant: cut the old history, or backward would still flow through it
+        result = apply(_OVERWRITE, (self,), {"value": np.array(result._data, dtype=self._data.dtype)[()]})
+        recording = True
     if result._data.dtype.kind == "f" and self._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the desired output type "
                            f"{self.dtype}")
@@ -87,20 +97,23 @@ def zero_(self: Tensor) -> Tensor:
 
 
 def fill_(self: Tensor, value: Any) -> Tensor:
+    if isinstance(value, Tensor) and value.requires_grad:
+        return copy_(self, value)  # the gradient flows to the fill value, summed
     v = value._data if isinstance(value, Tensor) else value
     return assign(self, Tensor._make(np.full(self.shape, v, self._data.dtype)[()]), "fill_")
 
 
 def copy_(self: Tensor, src: Any) -> Tensor:
     from chainrule.ops.elementwise import cast
-    from chainrule.ops.shape_ops import expand
+    from chainrule.ops.shape_ops import clone, expand
 
     src = src if isinstance(src, Tensor) else Tensor(src)
     if src.shape != self.shape:
         src = expand(src, self.shape)
     if src._data.dtype != self._data.dtype:
         src = cast(src, self._data.dtype)
-    return assign(self, src, "copy_")
+    # a recorded copy of its own: `self` must neither share src's storage nor take over src's node
+    return assign(self, clone(src), "copy_")
 
 
 def setitem(self: Tensor, index: Any, value: Any) -> None:

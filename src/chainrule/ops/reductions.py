@@ -132,10 +132,17 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype: An
 
 
 # ----------------------------------------------------------------------------- max / min
-def _check_nonempty(input: Tensor, dims: tuple, op: str) -> None:
-    if input._data.size == 0:
-        raise IndexError(f"{op}: Expected reduction dim to be specified for input.numel() == 0, "
-                         f"or the reduced dims to be non-empty; got shape {tuple(input.shape)}")
+def _check_nonempty(input: Tensor, dims: tuple | None, op: str) -> None:
+    """PyTorch's errors for max/min/amax/amin of nothing: reducing all of an empty tensor (`dims` None) is a
+    RuntimeError, reducing over a dim of size 0 an IndexError; other dims of an empty tensor reduce to empty."""
+    if input._data.size:
+        return
+    if dims is None:
+        raise RuntimeError(f"{op}: Expected reduction dim to be specified for input.numel() == 0; got shape "
+                           f"{tuple(input.shape)}. Specify the reduction dim with the 'dim' argument")
+    for d in dims:
+        if input.shape[d] == 0:
+            raise IndexError(f"{op}: Expected reduction dim {d} to have non-zero size (shape {tuple(input.shape)})")
 
 
 def _evenly_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool) -> tuple:
@@ -176,7 +183,7 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
     if isinstance(dim, Tensor) or other is not None:
         return (maximum if is_max else minimum)(input, other if other is not None else dim)
     if dim is None:
-        _check_nonempty(input, (), name)
+        _check_nonempty(input, None, name)
         return apply(AMAX if is_max else AMIN, (input,),
                      {"dims": tuple(range(input.ndim)), "keepdim": False})
     d = _wrap_dim(dim, input.ndim, name) if input.ndim else 0
@@ -200,13 +207,13 @@ def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = N
 
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
-    _check_nonempty(input, dims, "amax")
+    _check_nonempty(input, None if dim in ((), None) else dims, "amax")
     return apply(AMAX, (input,), {"dims": dims, "keepdim": keepdim})
 
 
 def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
-    _check_nonempty(input, dims, "amin")
+    _check_nonempty(input, None if dim in ((), None) else dims, "amin")
     return apply(AMIN, (input,), {"dims": dims, "keepdim": keepdim})
 
 
