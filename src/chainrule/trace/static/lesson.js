@@ -20,6 +20,23 @@
     return parts.join(" · ");
   }
 
+  // where a line's comment starts (-1 if none), skipping '#' inside one-line string literals
+  function commentStart(line) {
+    var quote = null;
+    for (var i = 0; i < line.length; i++) {
+      var c = line.charAt(i);
+      if (quote) {
+        if (c === "\\") i++;
+        else if (c === quote) quote = null;
+      } else if (c === "'" || c === '"') {
+        quote = c;
+      } else if (c === "#") {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   function setup(root) {
     if (root.getAttribute("data-cr-ready")) return;
     root.setAttribute("data-cr-ready", "1");
@@ -47,7 +64,11 @@
       if (hidden[n]) li.classList.add("cr-hidden");
       if (ran[n]) li.classList.add("cr-ran");
       li.appendChild(el("span", "cr-ln", n));
-      li.appendChild(el("span", "cr-src", text.length ? text : " "));
+      var src = el("span", "cr-src");
+      var cut = commentStart(text);
+      src.appendChild(document.createTextNode(cut < 0 ? (text.length ? text : " ") : text.slice(0, cut)));
+      if (cut >= 0) src.appendChild(el("span", "cr-comment", text.slice(cut)));
+      li.appendChild(src);
       li.addEventListener("click", function () { jumpToLine(n); });
       code.appendChild(li);
       rows.push(li);
