@@ -394,3 +394,27 @@ def test_the_tracer_imports_nothing_from_the_engine() -> None:
                 assert not node.module.startswith("chainrule"), f"{path.name} imports {node.module}"
             if isinstance(node, _ast.Import):
                 assert not any(a.name.startswith("chainrule") for a in node.names), path.name
+
+
+def test_with_block_in_a_notebook_like_cell_and_its_step_limit() -> None:
+    """Jupyter compiles cells under made-up file names whose source only linecache knows."""
+    import linecache
+
+    name = "<cell-chainrule-trace-test>"
+    source = (
+        "import chainrule.trace as ct\n"
+        "with ct.Tracer(max_steps=30) as t:\n"
+        "    # count forever\n"
+        "    n = 0\n"
+        "    while True:\n"
+        "        n += 1\n"
+        "after = n\n"
+    )
+    linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+    namespace: dict = {}
+    exec(compile(source, name, "exec"), namespace)
+    t = namespace["t"]
+    assert t.limit is not None and t.steps[-1].event == "limit"
+    assert namespace["after"] >= 1  # the cell goes on after the block
+    assert t.explanations[4] == "count forever"
+    assert t.steps[0].source == "n = 0"
