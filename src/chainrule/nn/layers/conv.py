@@ -64,6 +64,9 @@ class _Pool2d(Module):
 
 
 class MaxPool2d(_Pool2d):
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ", dilation=1, ceil_mode=False"
+
     def forward(self, input: Tensor) -> Tensor:
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding)
 

@@ -15,9 +15,6 @@ class _Loss(Module):
         _reduction(reduction)
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return f"reduction='{self.reduction}'" if self.reduction != "mean" else ""
-
 
 class MSELoss(_Loss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
