@@ -7,6 +7,26 @@ from typing import Any
 from .model import Step, Trace
 
 
+def code_line(source: str) -> str:
+    """A step's first source line without its trailing comment (shown as the explanation)."""
+    line = source.splitlines()[0] if source else ""
+    quote = None
+    i = 0
+    while i < len(line):
+        c = line[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "'\"":
+            quote = c
+        elif c == "#":
+            return line[:i].rstrip()
+        i += 1
+    return line
+
+
 def _args_text(args: list[dict[str, Any]] | None) -> str:
     return ", ".join(f"{a['name']}={a['repr']}" for a in (args or []))
 

@@ -200,8 +200,8 @@ def _plan(stmt: ast.stmt | None) -> _StmtPlan:
     )
     loop_header = isinstance(stmt, ast.For | ast.AsyncFor | ast.While)
     mutated = [m for m in dict.fromkeys(mutated) if m not in targets]
-    if isinstance(display, ast.Constant):
-        display = None  # `msg = "hi"`: nothing to compute
+    if isinstance(display, ast.Constant | ast.Name):
+        display = None  # `msg = "hi"`, `y = z2`: nothing to compute (the value is shown anyway)
     target_exprs: list[tuple[str, ast.expr]] = []
     if isinstance(stmt, ast.Assign | ast.AugAssign | ast.AnnAssign):
         for t in getattr(stmt, "targets", None) or [getattr(stmt, "target", None)]:

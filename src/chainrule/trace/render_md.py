@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .describe import step_facts, summary_lines
+from .describe import code_line, step_facts, summary_lines
 from .model import Trace
 
 _LABELS = {
@@ -38,7 +38,7 @@ def render_markdown(trace: Trace) -> str:
             out += [f"**{step.index + 1}.** _{step.note}_", ""]
             continue
         where = f"line {step.line}" + (f" in `{step.function}`" if step.function not in ("<module>", "") else "")
-        code = step.source.splitlines()[0] if step.source else ""
+        code = code_line(step.source)
         out.append(f"**{step.index + 1}.** {where}: `{code}`")
         out.append("")
         for label, text in step_facts(step, trace):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-from .describe import step_facts, summary_lines
+from .describe import code_line, step_facts, summary_lines
 from .model import Trace
 
 _STYLES = {
@@ -24,7 +24,7 @@ _STYLES = {
 
 def _head(trace: Trace, step: Any) -> tuple[str, str]:
     indent = "  " * step.depth
-    code = step.source.splitlines()[0] if step.source else ""
+    code = code_line(step.source)
     return f"{step.index + 1:>4} L{step.line:<4}", f"{indent}{code}"
 
 
