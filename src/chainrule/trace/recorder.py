@@ -98,6 +98,7 @@ class _Frame:
     loops: list[_Loop] = field(default_factory=list)
     exc: tuple[Any, Any, Any] | None = None
     record: CallRecord | None = None
+    skip_line: int = 0  # a class body starts on its `class` line, already a step of the enclosing frame
 
 
 class _Tee:
@@ -458,7 +459,10 @@ class Tracer:
         fs.suppressed = hidden or (parent is not None and (parent.suppressed or parent.line_suppressed))
         self._frames[frame] = fs
         resumed = bool(code.co_flags & _GENERATOR_FLAGS) and frame.f_lasti != _first_resume(code)
-        if code.co_name != "<module>" and not resumed:  # a generator's later resumptions are not calls
+        class_body = not code.co_flags & inspect.CO_NEWLOCALS
+        if class_body and code.co_name != "<module>":
+            fs.skip_line = def_line
+        if not class_body and not resumed:  # a generator's later resumptions are not calls
             args = self._args(frame)
             if parent is not None and parent.pending is not None:
                 fs.record = CallRecord(code, code.co_qualname, args=args, user=True)
@@ -553,7 +557,7 @@ class Tracer:
             elif loops:
                 iteration = loops[-1].iterations
         capped = any(loop.hits > self.max_iterations for loop in loops)
-        if capped or info.is_hidden(start):
+        if capped or info.is_hidden(start) or start == fs.skip_line:
             fs.line_suppressed = True
             self._current = None
             return
