@@ -277,8 +277,94 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         _accumulate(leaf, g, create_graph, handed)
 
 
+def _walk_plain(root: Node, seed: Any, retain_graph: bool) -> dict[int, tuple[Tensor, Any]]:
+    """`run_backward` for the common case (one root, NumPy VJPs, no observer, anomaly check or capture),
+    keeping its bookkeeping on the nodes themselves: the per-node path of every training step."""
+    mark = object()
+    root.mark = mark
+    root.deps = 0
+    stack = [root]
+    while stack:  # count consumers
+        for parent in stack.pop().parents:
+            if type(parent) is Node:
+                if parent.mark is mark:
+                    parent.deps += 1
+                else:
+                    parent.mark = mark
+                    parent.deps = 1
+                    parent.acc = None
+                    stack.append(parent)
+    root.acc = seed
+    leaf_grads: dict[int, tuple[Tensor, Any]] = {}
+    epoch = inplace_epoch.value
+    numpy_xp = _xp.NUMPY
+    ready = [root]
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        while ready:
+            node = ready.pop()
+            g = node.acc
+            node.acc = None
+            parents = node.parents
+            if g is None:
+                in_grads = _NO_GRADS
+            else:
+                if node.__dict__:  # hooks or retain_grad may be set
+                    if node.hooks:
+                        g = _apply_hooks(node.hooks, g, False)
+                    if node.retains_grad:
+                        _retain(node, g, False)
+                datas = node.datas
+                if datas is None:
+                    raise RuntimeError(_FREED_MESSAGE)
+                if node.epoch != epoch:
+                    _check_saved(node)
+                in_grads = node.op.backward(node, g, numpy_xp, datas, node.out)
+                if not retain_graph:
+                    node.inputs = node.datas = node.out = None
+            for parent, gi in zip(parents, in_grads):
+                if parent is None:
+                    continue
+                if type(parent) is Node:
+                    if gi is not None:
+                        prev = parent.acc
+                        parent.acc = gi if prev is None else prev + gi
+                    parent.deps -= 1
+                    if not parent.deps:
+                        ready.append(parent)
+                elif gi is not None:
+                    key = id(parent)
+                    prev = leaf_grads.get(key)
+                    leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
+    finally:
+        if collecting:
+            gc.enable()
+    return leaf_grads
+
+
+class _NoGrads:
+    """Stands for 'no gradient for any input' (zip with parents yields None for each)."""
+
+    def __iter__(self) -> Any:
+        while True:
+            yield None
+
+
+_NO_GRADS = _NoGrads()
+
+
 def _backward_scalar(loss: Tensor, retain_graph: bool) -> None:
-    leaf_grads = run_backward((loss,), (_unit(loss._data.dtype),), retain_graph, False)
+    seed = _unit(loss._data.dtype)
+    if _observe.observers or anomaly_state.enabled:
+        leaf_grads = run_backward((loss,), (seed,), retain_graph, False)
+    else:
+        saved_mode = grad_state.enabled
+        grad_state.enabled = False
+        try:
+            leaf_grads = _walk_plain(loss.grad_fn, seed, retain_graph)
+        finally:
+            grad_state.enabled = saved_mode
     handed: set[int] = set()
     for leaf, g in leaf_grads.values():
         if leaf._grad_hooks:

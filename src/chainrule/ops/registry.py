@@ -20,6 +20,7 @@ from chainrule.engine.anomaly import anomaly_state, creation_trace
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.ops.xp import NUMPY
 
 _new = object.__new__
 
@@ -77,6 +78,8 @@ class Op:
                 if parent is not None and gi is not None:
                     grads[i] = _match_dtype(xp, gi, inputs[i])
             return grads
+        if len(inputs) == 2 and not xp.is_tensor and not attrs:
+            return self._backward2(node.parents, g, inputs, out)
         grads = []
         append = grads.append
         tensors = xp.is_tensor
@@ -95,6 +98,28 @@ class Op:
                 gi = _match_dtype(xp, gi, x)
             append(gi)
         return grads
+
+    def _backward2(self, parents: tuple, g: Any, inputs: tuple, out: Any) -> tuple:
+        """The loop above unrolled for binary elementwise ops on NumPy values (most of every graph)."""
+        a, b = inputs
+        pa, pb = parents
+        la, lb = self.locals
+        ga = gb = None
+        if pa is not None:
+            ga = g if la is ONE else g * la(NUMPY, out, a, b)
+            if ga.shape != a.shape:
+                ga = NUMPY.sum_to(ga, a.shape)
+            kind = type(ga)
+            if kind is not type(a) or (kind is np.ndarray and ga.dtype != a.dtype):
+                ga = _match_dtype(NUMPY, ga, a)
+        if pb is not None:
+            gb = g if lb is ONE else g * lb(NUMPY, out, a, b)
+            if gb.shape != b.shape:
+                gb = NUMPY.sum_to(gb, b.shape)
+            kind = type(gb)
+            if kind is not type(b) or (kind is np.ndarray and gb.dtype != b.dtype):
+                gb = _match_dtype(NUMPY, gb, b)
+        return ga, gb
 
     def local_derivatives(self, node: Node, xp: Any, inputs: tuple, out: Any) -> tuple:
         """Per input, d(out)/d(input) as the engine applies it (elementwise ops), else None."""
