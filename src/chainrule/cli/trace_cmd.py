@@ -31,6 +31,16 @@ def _positive(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from chainrule.trace.recorder import DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_STEPS
 
+    parser.usage = (
+        "chainrule trace SCRIPT.py [ARGS ...] [--format terminal|json|md] [--html PATH] [-o PATH]\n"
+        "                       [--max-steps N] [--max-iterations N]"
+    )
+    parser.epilog = (
+        "The script's output appears as it runs; the trace follows (with --format json on stdout, "
+        "the script's output goes to stderr). Exit status: the script's own; 3 if the step limit "
+        "stopped it; 2 for a missing or broken script. See docs/trace.md."
+    )
+
     # One REMAINDER positional (not script + REMAINDER): argparse would otherwise swallow a '--'
     # that directly follows the script, and the tracer's options may also come after the script.
     parser.add_argument(
