@@ -91,6 +91,7 @@ def _large(scale: float, shape: tuple[int, ...] = (3, 5)) -> list[np.ndarray]:
     return [rng.standard_normal(shape) * scale]
 
 
+NAN = float("nan")
 RELU_TIES = [np.array([[-1.0, 0.0, 2.0], [0.0, -0.0, 3.0]])]
 MAX_TIES = [np.array([[1.0, 3.0, 3.0, 2.0], [5.0, 0.0, 5.0, 5.0], [-1.0, -1.0, -1.0, -1.0]])]
 MIN_TIES = [-MAX_TIES[0]]
@@ -209,6 +210,10 @@ CASES: list[Case] = [
     C("relu_ties", lambda m, a: m.relu(a), data=RELU_TIES, gradcheck=False),
     C("relu_method_0d", lambda m, a: a.relu(), data=[-0.5]),
     C("relu_0d_zero", lambda m, a: m.relu(a), data=[np.array(0.0)], gradcheck=False),
+    C("nan_inputs", lambda m, a, b: (m.relu(a), m.maximum(a, b), m.minimum(b, a), m.leaky_relu(a), m.elu(a),
+                                    a.clamp(0.0, 1.0), m.sqrt(a), m.softplus(a), m.where(a > 0, a, b)),
+      data=[[NAN, 1.0, -1.0, 0.0], [0.0, 0.5, NAN, 0.0]], gradcheck=False, gradgrad=False),
+    C("sqrt_at_zero", lambda m, a: m.sqrt(a), data=[[0.0, 1.0]], gradcheck=False, gradgrad=False),
     C("leaky_relu", lambda m, a: m.leaky_relu(a), ((3, 4),), domain="nonzero"),
     C("leaky_relu_slope", lambda m, a: m.leaky_relu(a, 0.2), data=RELU_TIES, gradcheck=False),
     C("elu", lambda m, a: m.elu(a), ((3, 4),), domain="nonzero"),

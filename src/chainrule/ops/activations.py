@@ -32,9 +32,10 @@ def _relu_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
     # `where` rather than g * mask: a closed gate passes +0, not -0 (as PyTorch); scalars skip np.where.
     # Read from the output (out > 0 exactly where x > 0), which is what PyTorch saves: modifying the input
     # in place afterwards is then legal, modifying the output is not.
+    # A NaN input passes its gradient (out <= 0 is False), as in PyTorch's threshold_backward.
     if xp.is_tensor or type(out) is np.ndarray:
-        return (xp.where(out > 0, g, 0.0),)
-    return (g if out > 0 else g * 0.0 + 0.0,)
+        return (xp.where(out <= 0, 0.0, g),)
+    return (g * 0.0 + 0.0 if out <= 0 else g,)
 
 
 RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: out > 0),), vjp=_relu_vjp,
@@ -64,6 +65,7 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 ELU = defop(
     "elu", lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)[()], "x",
     derivs=(("1 if x > 0 else elu(x) + alpha", lambda xp, out, x, alpha: (x > 0) + (x <= 0) * (out + alpha)),),
+    vjp=lambda xp, g, out, x, alpha: (xp.where(x <= 0, g * (out + alpha), g),),  # routed: NaN passes g
     saves_output=True,
 )
 

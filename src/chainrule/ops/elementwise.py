@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.engine.anomaly import anomaly_state, creation_trace
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor
-from chainrule.ops.registry import ONE, apply, defop, record
+from chainrule.engine.node import Node
+from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.ops.registry import ONE, apply, defop
 
 _new = object.__new__
 
@@ -80,45 +82,48 @@ _FLOAT_SCALARS = (np.float32, np.float64, np.float16)
 _NUMBERS = (builtins.float, builtins.int)
 
 
-def _is_float(data: Any) -> bool:
-    kind = type(data)
-    return kind in _FLOAT_SCALARS or (kind is np.ndarray and data.dtype.kind == "f")
-
-
-def _fast_operands(a: Any, b: Any) -> bool:
-    """True when NumPy's own promotion already gives PyTorch's result (the common cases)."""
+def _binary(op: Any, a: Any, b: Any) -> Tensor:
+    """The per-op hot path for arithmetic: skip promotion when NumPy already agrees with PyTorch (same
+    dtypes, or a float tensor with a Python number), and record the node without generic machinery."""
+    fast = False
     if isinstance(a, Tensor):
         da = a._data
+        kind = type(da)
         if isinstance(b, Tensor):
             db = b._data
-            kind = type(da)
-            return kind is type(db) and (kind is not np.ndarray or da.dtype == db.dtype)
-        return type(b) in _NUMBERS and _is_float(da)
-    return type(a) in _NUMBERS and isinstance(b, Tensor) and _is_float(b._data)
-
-
-def _binary(op: Any, a: Any, b: Any) -> Tensor:
-    """The per-op hot path for arithmetic: skip promotion when NumPy already agrees with PyTorch."""
-    if not _fast_operands(a, b):
+            fast = kind is type(db) and (kind is not np.ndarray or da.dtype == db.dtype)
+            grad_a, grad_b = a.requires_grad, b.requires_grad
+        else:
+            db = b
+            fast = type(b) in _NUMBERS and (kind in _FLOAT_SCALARS or (kind is np.ndarray and da.dtype.kind == "f"))
+            grad_a, grad_b = a.requires_grad, False
+    elif isinstance(b, Tensor) and type(a) in _NUMBERS:
+        da, db = a, b._data
+        kind = type(db)
+        fast = kind in _FLOAT_SCALARS or (kind is np.ndarray and db.dtype.kind == "f")
+        grad_a, grad_b = False, b.requires_grad
+    if not fast:
         a, b = promote(a, b)
         if not isinstance(a, Tensor) and not isinstance(b, Tensor):
             a = Tensor(a)
         return apply(op, (a, b))
-    ta = isinstance(a, Tensor)
-    tb = isinstance(b, Tensor)
-    da = a._data if ta else a
-    db = b._data if tb else b
     try:
         out = op.forward(da, db)
     except ValueError:
         _check_broadcast(op.name, da, db)
         raise
-    if ((ta and a.requires_grad) or (tb and b.requires_grad)) and grad_state.enabled:
-        return record(op, (a, b), (da, db), out, None)
     t = _new(Tensor)
     t._data = out
-    t.grad_fn = None
-    t.requires_grad = False
+    if (grad_a or grad_b) and grad_state.enabled:
+        parents = ((a.grad_fn or a) if grad_a else None, (b.grad_fn or b) if grad_b else None)
+        node = Node(op, (a, b), (da, db), parents, out, None, inplace_epoch.value)
+        if anomaly_state.enabled:
+            node.creation_trace = creation_trace()
+        t.grad_fn = node
+        t.requires_grad = True
+    else:
+        t.grad_fn = None
+        t.requires_grad = False
     return t
 
 
@@ -177,13 +182,14 @@ POW = defop("pow", operator.pow, "a b", broadcasting=True,
             derivs=(("b*a^(b-1)", _pow_base), ("a^b*ln(a)", _pow_exponent)))
 MAXIMUM = defop(
     "maximum", _broadcasting("maximum", np.maximum), "a b",
-    derivs=(("1 if a > b, 1/2 if a == b, else 0", lambda xp, out, a, b: (a > b) + 0.5 * (a == b)),
-            ("1 if b > a, 1/2 if a == b, else 0", lambda xp, out, a, b: (b > a) + 0.5 * (a == b))),
+    # written as "1 unless beaten" so that a NaN (which wins the comparison) passes the gradient, as PyTorch
+    derivs=(("0 if a < b, 1/2 if a == b, else 1", lambda xp, out, a, b: 1.0 - (a < b) - 0.5 * (a == b)),
+            ("0 if b < a, 1/2 if a == b, else 1", lambda xp, out, a, b: 1.0 - (b < a) - 0.5 * (a == b))),
 )
 MINIMUM = defop(
     "minimum", _broadcasting("minimum", np.minimum), "a b",
-    derivs=(("1 if a < b, 1/2 if a == b, else 0", lambda xp, out, a, b: (a < b) + 0.5 * (a == b)),
-            ("1 if b < a, 1/2 if a == b, else 0", lambda xp, out, a, b: (b < a) + 0.5 * (a == b))),
+    derivs=(("0 if a > b, 1/2 if a == b, else 1", lambda xp, out, a, b: 1.0 - (a > b) - 0.5 * (a == b)),
+            ("0 if b > a, 1/2 if a == b, else 1", lambda xp, out, a, b: 1.0 - (b > a) - 0.5 * (a == b))),
 )
 REMAINDER = defop(
     "remainder", _broadcasting("remainder", np.remainder), "a b",
