@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.grad_mode import no_grad
+from chainrule.engine.grad_mode import enable_grad, no_grad
 from chainrule.engine.tensor import Tensor
 
 
@@ -105,12 +105,13 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: 
     checked = [k for k, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]
 
     def first_grads(*xs: Any) -> tuple:
-        total = None
-        for o in _outputs(fn, xs):
-            s = _sum(o)
-            total = s if total is None else total + s
-        gs = grad(total, [xs[k] for k in checked], create_graph=True, allow_unused=True, materialize_grads=True)
-        return tuple(gs)
+        with enable_grad():  # also when the finite differences evaluate this under no_grad
+            total = None
+            for o in _outputs(fn, xs):
+                s = _sum(o)
+                total = s if total is None else total + s
+            return tuple(grad(total, [xs[k] for k in checked], create_graph=True, allow_unused=True,
+                              materialize_grads=True))
 
     return gradcheck(first_grads, ins, eps=eps, atol=atol, rtol=rtol)
 
