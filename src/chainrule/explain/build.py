@@ -1,0 +1,502 @@
+"""Build a `Graph` (the JSON document of docs/graph-schema.md) from what the engine recorded.
+
+Values and gradients come from the engine only: saved buffers and an observed backward pass
+(`cr.autograd.observe`) over a retained graph, or the steps kept by `cr.explain.record()`, or,
+after a plain `backward()` freed the buffers, whatever survives (leaves, retained tensors, `.grad`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine import observe as _observe
+from chainrule.engine.node import Node
+from chainrule.engine.tensor import Tensor
+from chainrule.explain import record as _record
+from chainrule.explain.naming import disambiguate, substitute, symbol
+from chainrule.explain.values import as_array, fmt_array, value_json
+
+SCHEMA = "chainrule.graph"
+VERSION = 1
+MAX_ELEMENT_NODES = 300  # above this many nodes, renderers start from the grouped view
+MAX_NODES = 200_000  # refuse to build larger graphs (they cannot be shown anyway)
+
+INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
+
+FREED_NOTICE = ("backward() freed the intermediate values of this graph: only leaves, retained tensors and "
+                ".grad are shown. Build the graph before backward(), call backward(retain_graph=True), or run "
+                "inside `with cr.explain.record():` to see every value and gradient.")
+
+
+def _check_output(output: Any, what: str) -> Node:
+    if not isinstance(output, Tensor):
+        raise TypeError(f"{what}: expected a chainrule Tensor (e.g. a loss), got {type(output).__name__}")
+    if output.grad_fn is None:
+        if output.requires_grad:
+            raise ValueError(f"{what}: this tensor is a leaf (you created it; no operation produced it), so it has "
+                             f"no history to draw. Pass a result computed from it, such as the loss.")
+        raise ValueError(f"{what}: this tensor has no history: it does not require grad, so no operation was "
+                         f"recorded. Create the inputs with requires_grad=True (and not under cr.no_grad()) "
+                         f"before computing it.")
+    return output.grad_fn
+
+
+def _forward_order(root: Node) -> list[Node]:
+    """Op nodes, inputs before consumers (iterative post-order over parents, in argument order)."""
+    order: list[Node] = []
+    done: set[int] = set()
+    stack: list[tuple[Node, int]] = [(root, 0)]
+    onstack = {id(root)}
+    while stack:
+        node, i = stack[-1]
+        parents = node.parents
+        while i < len(parents) and (type(parents[i]) is not Node or id(parents[i]) in done
+                                    or id(parents[i]) in onstack):
+            i += 1
+        if i < len(parents):
+            stack[-1] = (node, i + 1)
+            stack.append((parents[i], 0))
+            onstack.add(id(parents[i]))
+            if len(onstack) + len(done) > MAX_NODES:
+                raise ValueError(f"graph: more than {MAX_NODES} recorded operations; too large to explain")
+        else:
+            stack.pop()
+            onstack.discard(id(node))
+            done.add(id(node))
+            order.append(node)
+    return order
+
+
+def _name_map(names: Any) -> dict[int, str]:
+    if names is None:
+        return {}
+    if hasattr(names, "named_parameters") and not isinstance(names, Mapping):
+        return {id(p): n for n, p in names.named_parameters()}
+    if isinstance(names, Mapping):
+        out: dict[int, str] = {}
+        for k, v in names.items():
+            if isinstance(v, Tensor) and isinstance(k, str) and not k.startswith("_"):
+                out.setdefault(id(v), k)
+        return out
+    raise TypeError(f"graph: names must be a dict such as locals() or a cr.nn.Module, got {type(names).__name__}")
+
+
+class _Source:
+    """Per op node: where its inputs, values and backward step come from."""
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.alive = node.inputs is not None
+        self.rec = _record.recorded_step(node)
+        if self.alive:
+            self.input_objs: tuple | None = tuple(node.inputs)
+            self.input_values: tuple | None = tuple(node.datas)
+            self.out: Any = node.out
+        elif self.rec is not None:
+            self.input_objs = self.rec.input_tensors
+            self.input_values = self.rec.inputs
+            self.out = self.rec.output
+        else:
+            self.input_objs = None
+            self.input_values = None
+            self.out = None
+            ref = node.tensor_ref() if node.tensor_ref is not None else None
+            if ref is not None:
+                self.out = ref._data
+        self.step: Any = None  # a StepRecord for this graph's backward pass
+
+
+def _observed_backward(output: Tensor, ops: list[Node], leaves: list[Tensor], seed: Any) -> tuple[dict, dict]:
+    """Run a backward pass on the retained graph under the observer; .grad is left untouched."""
+    from chainrule.autograd import grad as autograd_grad
+
+    retained = [(n, n.__dict__.get("retains_grad")) for n in ops if n.retains_grad]
+    for n, _ in retained:
+        n.retains_grad = False  # don't add to retained .grad of intermediates
+    try:
+        with _observe.observe() as steps:
+            grads = autograd_grad([output], leaves, grad_outputs=[seed], retain_graph=True, allow_unused=True)
+    finally:
+        for n, previous in retained:
+            if previous is None:
+                n.__dict__.pop("retains_grad", None)
+            else:
+                n.retains_grad = previous
+    records = {id(s.node): _record.step_record(s) for s in steps}
+    leaf_grads = {id(t): (None if g is None else g._data) for t, g in zip(leaves, grads)}
+    return records, leaf_grads
+
+
+def _formula(op: Any, i: int) -> str:
+    formulas = op.formulas or ()
+    if not formulas:
+        return "?"
+    return formulas[min(i, len(formulas) - 1)]
+
+
+def _arg_name(op: Any, i: int) -> str:
+    names = op.arg_names or ()
+    if not names:
+        return f"arg{i}"
+    return names[i] if i < len(names) else names[-1]
+
+
+def build_graph(output: Tensor, names: Any = None, grad_output: Any = None, observe_backward: bool = True,
+                what: str = "cr.graph") -> dict[str, Any]:
+    """The graph document (a dict following docs/graph-schema.md) for `output`'s recorded history."""
+    return build_indexed(output, names, grad_output, observe_backward, what)[0]
+
+
+def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, observe_backward: bool = True,
+                  what: str = "cr.graph") -> tuple[dict[str, Any], dict[int, str]]:
+    """The graph document and {id(tensor) or id(node): node id} to find the user's tensors in it."""
+    root = _check_output(output, what)
+    ops = _forward_order(root)
+    sources = {id(n): _Source(n) for n in ops}
+    explicit = _name_map(names)
+    notices: list[str] = []
+
+    # ---- graph nodes: op nodes, leaves and constants, each with a stable id
+    gnodes: list[dict[str, Any]] = []
+    by_key: dict[Any, dict[str, Any]] = {}
+    edges: list[dict[str, Any]] = []
+    leaf_tensors: list[Tensor] = []
+    bases: list[str | None] = []
+    fallbacks: list[str] = []
+
+    def add(key: Any, entry: dict[str, Any], base: str | None, fallback: str) -> dict[str, Any]:
+        entry["id"] = f"n{len(gnodes)}"
+        gnodes.append(entry)
+        bases.append(base)
+        fallbacks.append(fallback)
+        by_key[key] = entry
+        return entry
+
+    def tensor_name(t: Tensor) -> str | None:
+        return t.name or explicit.get(id(t)) or _record.parameter_name(t)
+
+    op_entry: dict[int, dict[str, Any]] = {}
+    for node in ops:
+        src = sources[id(node)]
+        for i, parent in enumerate(node.parents):
+            obj = src.input_objs[i] if src.input_objs is not None else None
+            value = src.input_values[i] if src.input_values is not None else None
+            if type(parent) is Node:
+                continue
+            if isinstance(parent, Tensor):
+                if id(parent) not in by_key:
+                    leaf_tensors.append(parent)
+                    add(id(parent), {"kind": "leaf", "requires_grad": True,
+                                     "value": value_json(value if value is not None else parent._data)},
+                        tensor_name(parent), "leaf")
+            elif isinstance(obj, Tensor):
+                if id(obj) not in by_key:
+                    add(id(obj), {"kind": "constant", "requires_grad": False,
+                                  "value": value_json(value if value is not None else obj._data)},
+                        tensor_name(obj), "const")
+            else:
+                v = value_json(value if value is not None else obj)
+                text = v["text"] if v is not None else ("?" if src.input_objs is None else repr(obj))
+                add((id(node), i), {"kind": "constant", "requires_grad": False, "value": v, "python": True},
+                    None, text)
+        entry = add(id(node), {"kind": "op", "requires_grad": True, "op": node.op.name, "grad_fn": node.name(),
+                               "value": value_json(src.out) if src.out is not None else None},
+                    node.out_name or explicit.get(id(node)), node.op.name)
+        op_entry[id(node)] = entry
+    if output.grad_fn.out_name is None and explicit.get(id(output)) is None:
+        ri = op_entry[id(root)]["id"]
+        idx = int(ri[1:])
+        if "L" not in bases:
+            bases[idx] = "L"
+    if op_entry[id(root)]["value"] is None:
+        op_entry[id(root)]["value"] = value_json(output._data)
+
+    unique = disambiguate(bases, fallbacks)
+    for entry, base, name in zip(gnodes, bases, unique):
+        if entry.get("python"):
+            entry["name"] = fallbacks[int(entry["id"][1:])]
+        else:
+            entry["name"] = name
+        entry["explicit_name"] = base is not None
+        entry.setdefault("op", None)
+        entry.setdefault("grad_fn", None)
+        entry["grad"] = None
+        entry["module"] = None
+        entry["module_type"] = None
+        entry["forward_index"] = None
+        entry["backward_index"] = None
+        entry["grad_states"] = []
+        v = entry["value"]
+        entry["shape"] = v["shape"] if v else None
+        entry["dtype"] = v["dtype"] if v else None
+        entry.pop("python", None)
+
+    # ---- edges (input -> consumer), forward order and texts
+    def input_entry(node: Node, i: int) -> dict[str, Any]:
+        parent = node.parents[i]
+        if type(parent) is Node:
+            return op_entry[id(parent)]
+        if isinstance(parent, Tensor):
+            return by_key[id(parent)]
+        src = sources[id(node)]
+        obj = src.input_objs[i] if src.input_objs is not None else None
+        if isinstance(obj, Tensor) and id(obj) in by_key:
+            return by_key[id(obj)]
+        return by_key[(id(node), i)]
+
+    for k, node in enumerate(ops):
+        entry = op_entry[id(node)]
+        entry["forward_index"] = k
+        ins = [input_entry(node, i) for i in range(len(node.parents))]
+        in_names = [e["name"] for e in ins]
+        entry["arg_names"] = [_arg_name(node.op, i) for i in range(len(ins))]
+        entry["inputs"] = [e["id"] for e in ins]
+        entry["elementwise"] = bool(node.op.elementwise)
+        mod = _record.module_of(node)
+        if mod is not None:
+            entry["module"], entry["module_type"] = mod
+        op = node.op.name
+        if op in INFIX and len(ins) == 2:
+            expr = f"{symbol(in_names[0])} {INFIX[op]} {symbol(in_names[1])}"
+            vals = f"{symbol(fmt_v(ins[0]))} {INFIX[op]} {symbol(fmt_v(ins[1]))}"
+        else:
+            expr = f"{op}({', '.join(in_names)})"
+            vals = f"{op}({', '.join(fmt_v(e) for e in ins)})"
+        entry["expression"] = expr
+        out_text = entry["value"]["text"] if entry["value"] else "?"
+        entry["forward_text"] = f"{entry['name']} = {expr} = {vals} = {out_text}" if vals != expr else \
+            f"{entry['name']} = {expr} = {out_text}"
+        for i, src_entry in enumerate(ins):
+            formula = _formula(node.op, i)
+            edges.append({
+                "id": f"e{len(edges)}", "source": src_entry["id"], "target": entry["id"], "index": i,
+                "arg": entry["arg_names"][i], "formula": formula,
+                "formula_named": substitute(formula, tuple(entry["arg_names"]), in_names),
+                "flows": node.parents[i] is not None, "local": None, "contribution": None, "step": None,
+                "text": None, "accumulated": None,
+            })
+    for e in gnodes:
+        e.setdefault("inputs", [])
+        e.setdefault("arg_names", [])
+        e.setdefault("elementwise", None)
+        e.setdefault("expression", None)
+        e.setdefault("forward_text", None)
+
+    # ---- gradients: observed backward on a retained graph, or recorded steps, or what survives
+    root_entry = op_entry[id(root)]
+    out_arr = np.asarray(output._data)
+    if grad_output is not None:
+        seed = np.asarray(getattr(grad_output, "_data", grad_output), dtype=out_arr.dtype).reshape(out_arr.shape)
+    else:
+        seed = np.ones(out_arr.shape, out_arr.dtype)
+        if out_arr.size != 1:
+            notices.append(f"{root_entry['name']} is not a scalar (shape {list(out_arr.shape)}): gradients are those "
+                           f"of its sum (a gradient of ones), as backward(gradient=ones_like(...)).")
+    all_alive = all(s.alive for s in sources.values())
+    leaf_grads: dict[int, Any] = {}
+    records: dict[int, Any] = {}
+    if all_alive and observe_backward:
+        records, leaf_grads = _observed_backward(output, ops, leaf_tensors, seed)
+        gradient_source = "observed"
+    elif all(s.rec is not None for s in sources.values()) and len({s.rec.pass_id for s in sources.values()}) == 1:
+        records = {i: s.rec for i, s in sources.items()}
+        gradient_source = "recorded"
+    else:
+        gradient_source = "partial"
+        notices.append(FREED_NOTICE)
+    for i, s in sources.items():
+        s.step = records.get(i)
+
+    if gradient_source != "partial":
+        _backward_details(ops, sources, op_entry, edges, gnodes, root_entry, seed, leaf_grads, by_key)
+    else:
+        _surviving_gradients(ops, op_entry, leaf_tensors, by_key, output, root_entry)
+    # leaves whose .grad accumulated over several backward calls
+    for t in leaf_tensors:
+        entry = by_key[id(t)]
+        if t.grad is not None and entry["grad"] is not None and gradient_source != "partial":
+            mine = as_array(entry["grad"]["data"]) if entry["grad"]["data"] is not None else None
+            if mine is not None and mine.shape == np.shape(t.grad._data) and not np.allclose(mine, t.grad._data):
+                notices.append(f"{entry['name']}.grad holds {fmt_array(np.asarray(t.grad._data))}, not "
+                               f"{entry['grad']['text']}: it accumulated over several backward() calls; this graph "
+                               f"shows one backward pass.")
+
+    groups = _groups(gnodes, edges)
+    n_drawn = len(gnodes)
+    default_view = "elements"
+    if n_drawn > MAX_ELEMENT_NODES:
+        default_view = "groups"
+        notices.append(f"{n_drawn} nodes are too many to draw one by one: the graph starts grouped by module and by "
+                       f"op ({len(groups)} groups); expand a group to see its nodes.")
+    values_status = "complete" if all(e["value"] is not None for e in gnodes) else "partial"
+    index = {k: v["id"] for k, v in by_key.items() if isinstance(k, int)}
+    return {
+        "schema": SCHEMA,
+        "version": VERSION,
+        "root": root_entry["id"],
+        "loss_name": root_entry["name"],
+        "seed": value_json(seed),
+        "status": {"values": values_status, "gradients": gradient_source},
+        "default_view": default_view,
+        "notices": notices,
+        "nodes": gnodes,
+        "edges": edges,
+        "backward_steps": _backward_steps(ops, sources, op_entry, edges) if gradient_source != "partial" else [],
+        "groups": groups,
+    }, index
+
+
+def fmt_v(entry: dict[str, Any]) -> str:
+    v = entry.get("value")
+    return v["text"] if v else "?"
+
+
+def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: dict[int, dict], edges: list[dict],
+                      gnodes: list[dict], root_entry: dict, seed: Any, leaf_grads: dict[int, Any],
+                      by_key: dict[Any, dict]) -> None:
+    by_id = {e["id"]: e for e in gnodes}
+    edges_of: dict[str, list[dict]] = {}
+    for e in edges:
+        edges_of.setdefault(e["target"], []).append(e)
+    root_entry["grad_states"].append({"step": -1, "text": fmt_array(np.asarray(seed)), "terms": [], "complete": True})
+    running: dict[str, tuple[Any, list[str]]] = {}
+    consumers: dict[str, int] = {}
+    for e in edges:
+        if e["flows"]:
+            consumers[e["source"]] = consumers.get(e["source"], 0) + 1
+    seen_edges: dict[str, int] = {}
+    steps = sorted((s.step.index, n) for n in ops if (s := sources[id(n)]).step is not None)
+    for index, node in steps:
+        rec = sources[id(node)].step
+        entry = op_entry[id(node)]
+        entry["backward_index"] = index
+        entry["grad"] = value_json(rec.upstream)
+        for e in edges_of[entry["id"]]:
+            i = e["index"]
+            e["step"] = index
+            local = rec.local[i] if i < len(rec.local) else None
+            contrib = rec.contributions[i] if i < len(rec.contributions) else None
+            e["local"] = value_json(local)
+            e["contribution"] = value_json(contrib)
+            if contrib is None:
+                continue
+            up_text = fmt_array(as_array(rec.upstream))
+            c_text = fmt_array(as_array(contrib))
+            if local is not None:
+                e["text"] = f"{up_text} × {fmt_array(as_array(local))} = {c_text}"
+            else:
+                e["text"] = f"{e['formula']} with G = {up_text} → {c_text}"
+            target = by_id[e["source"]]
+            arr = as_array(contrib)
+            prev = running.get(target["id"])
+            total = arr if prev is None else prev[0] + arr
+            terms = ([] if prev is None else prev[1]) + [c_text]
+            running[target["id"]] = (total, terms)
+            seen_edges[target["id"]] = seen_edges.get(target["id"], 0) + 1
+            complete = seen_edges[target["id"]] == consumers.get(target["id"], 0)
+            acc_text = fmt_array(total) if len(terms) == 1 else f"{' + '.join(terms)} = {fmt_array(total)}"
+            state = {"step": index, "text": acc_text, "terms": terms, "complete": complete}
+            e["accumulated"] = {"terms": terms, "text": acc_text, "complete": complete,
+                                "count": len(terms), "of": consumers.get(target["id"], 0)}
+            target["grad_states"].append(state)
+    for e in gnodes:
+        if e["kind"] == "leaf" and e["id"] in running:
+            e["grad"] = value_json(running[e["id"]][0])
+    # the engine's own leaf totals, when the observed run returned them
+    for key, g in leaf_grads.items():
+        if g is not None and key in by_key:
+            by_key[key]["grad"] = value_json(g)
+
+
+def _surviving_gradients(ops: list[Node], op_entry: dict[int, dict], leaf_tensors: list[Tensor],
+                         by_key: dict[Any, dict], output: Tensor, root_entry: dict) -> None:
+    for t in leaf_tensors:
+        if t.grad is not None:
+            by_key[id(t)]["grad"] = value_json(t.grad._data)
+    for node in ops:
+        ref = node.tensor_ref() if node.tensor_ref is not None else None
+        if ref is not None and ref.grad is not None:
+            op_entry[id(node)]["grad"] = value_json(ref.grad._data)
+    if output.grad is not None:
+        root_entry["grad"] = value_json(output.grad._data)
+
+
+def _backward_steps(ops: list[Node], sources: dict[int, _Source], op_entry: dict[int, dict],
+                    edges: list[dict]) -> list[dict[str, Any]]:
+    out = []
+    by_target: dict[str, list[str]] = {}
+    for e in edges:
+        by_target.setdefault(e["target"], []).append(e["id"])
+    for node in ops:
+        s = sources[id(node)].step
+        if s is None:
+            continue
+        entry = op_entry[id(node)]
+        out.append({"index": s.index, "node": entry["id"], "upstream": entry["grad"],
+                    "edges": by_target.get(entry["id"], [])})
+    out.sort(key=lambda d: d["index"])
+    return out
+
+
+def _depths(gnodes: list[dict], edges: list[dict]) -> dict[str, int]:
+    depth: dict[str, int] = {}
+    inputs: dict[str, list[str]] = {}
+    for e in edges:
+        inputs.setdefault(e["target"], []).append(e["source"])
+    for n in gnodes:  # gnodes are in forward order: inputs come first
+        ins = inputs.get(n["id"], [])
+        depth[n["id"]] = 1 + max((depth.get(i, 0) for i in ins), default=-1)
+    return depth
+
+
+def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
+    """Module groups (nested by path) and op groups (same op at the same depth, outside modules)."""
+    groups: dict[str, dict[str, Any]] = {}
+    paths = {n["module"]: n["module_type"] for n in gnodes if n["module"]}
+    for path, type_name in paths.items():
+        parent = path.rsplit(".", 1)[0] if "." in path else None
+        groups[f"m:{path}"] = {"id": f"m:{path}", "kind": "module", "label": f"{path} ({type_name})",
+                               "path": path, "module_type": type_name,
+                               "parent": f"m:{parent}" if parent in paths else None, "nodes": []}
+    for n in gnodes:
+        if n["module"]:
+            groups[f"m:{n['module']}"]["nodes"].append(n["id"])
+    # parameters join the module that owns them
+    for n in gnodes:
+        if n["kind"] == "leaf" and "." in n["name"]:
+            prefix = n["name"].rsplit(".", 1)[0]
+            if f"m:{prefix}" in groups:
+                groups[f"m:{prefix}"]["nodes"].append(n["id"])
+                n["module"] = prefix
+                n["module_type"] = paths[prefix]
+    depth = _depths(gnodes, edges)
+    consumers: dict[str, str] = {}
+    for e in edges:
+        consumers.setdefault(e["source"], e["target"])
+    by_op: dict[tuple, list[str]] = {}
+    by_id = {n["id"]: n for n in gnodes}
+    for n in gnodes:
+        if n["module"]:
+            continue
+        if n["kind"] == "op":
+            key = ("op", n["op"], depth[n["id"]])
+        else:
+            c = by_id.get(consumers.get(n["id"], ""))
+            key = (n["kind"], c["op"] if c else None, depth[c["id"]] if c else 0)
+        by_op.setdefault(key, []).append(n["id"])
+    for (kind, op, d), members in by_op.items():
+        if len(members) < 2:
+            continue
+        gid = f"o:{kind}:{op}:{d}"
+        label = f"{op} ×{len(members)}" if kind == "op" else f"{len(members)} {kind}s → {op}"
+        groups[gid] = {"id": gid, "kind": "op", "label": label, "path": None, "module_type": None,
+                       "parent": None, "nodes": members}
+    for g in groups.values():
+        for nid in g["nodes"]:
+            by_id[nid].setdefault("groups", []).append(g["id"])
+    for n in gnodes:
+        n.setdefault("groups", [])
+    return list(groups.values())

@@ -1,0 +1,203 @@
+"""Recording what explanations need while the user's own code runs.
+
+- `record()`: while active, every backward pass's steps (upstream gradients, local derivatives,
+  contributions, input and output values, copied) are kept per node, so `cr.graph(loss)` can show a
+  graph in full even after a plain `loss.backward()` freed the saved values.
+- `record_modules(model)`: while active, nodes created inside each module's `forward` are tagged
+  with the module's path (`"0"`, `"encoder.fc1"`) and type (`"Linear"`), which renderers use to group
+  large graphs. With no model, every `cr.nn.Module` call is tagged (used by `chainrule explain`).
+
+Both cost nothing when not active: no observer is registered and no forward is wrapped.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine import observe as _observe
+from chainrule.engine.node import Node
+from chainrule.engine.tensor import Tensor
+
+
+@dataclass
+class StepRecord:
+    """One backward step, with values copied so later in-place updates (optimizer steps) don't change them."""
+
+    index: int
+    pass_id: int
+    input_tensors: tuple  # the op's inputs as recorded: tensors or Python constants
+    inputs: tuple  # their values (arrays, copied)
+    output: Any
+    upstream: Any
+    local: tuple
+    contributions: tuple
+
+
+def _copy(value: Any) -> Any:
+    data = getattr(value, "_data", value)
+    if isinstance(data, np.ndarray):
+        return data.copy()
+    return data
+
+
+def step_record(step: Any, pass_id: int = 0) -> StepRecord:
+    return StepRecord(
+        index=step.index,
+        pass_id=pass_id,
+        input_tensors=tuple(step.input_tensors),
+        inputs=tuple(_copy(v) for v in step.inputs),
+        output=_copy(step.output),
+        upstream=_copy(step.upstream),
+        local=tuple(None if v is None else _copy(v) for v in step.local),
+        contributions=tuple(None if v is None else _copy(v) for v in step.contributions),
+    )
+
+
+# node -> its last recorded step (weak keys: a record goes away with its graph)
+_records: weakref.WeakKeyDictionary[Node, StepRecord] = weakref.WeakKeyDictionary()
+# node -> (module path, module type), filled by record_modules
+_modules: weakref.WeakKeyDictionary[Node, tuple[str, str]] = weakref.WeakKeyDictionary()
+# parameter tensor -> its name in a recorded model ("0.weight")
+_param_names: weakref.WeakKeyDictionary[Tensor, str] = weakref.WeakKeyDictionary()
+
+
+def recorded_step(node: Node) -> StepRecord | None:
+    return _records.get(node)
+
+
+def module_of(node: Node) -> tuple[str, str] | None:
+    return _modules.get(node)
+
+
+def parameter_name(t: Tensor) -> str | None:
+    return _param_names.get(t)
+
+
+class record:  # noqa: N801 - a context manager, like cr.autograd.observe
+    """Keep every backward step taken inside the block so graphs and tables can be built afterwards.
+
+    `on_step(record, step)` is called for each step (the CLI uses it to split passes).
+    """
+
+    def __init__(self, on_step: Callable[[StepRecord, Any], None] | None = None) -> None:
+        self._on_step = on_step
+        self._observer: Any = None
+        self.passes = 0
+
+    def _receive(self, step: Any) -> None:
+        if step.index == 0:
+            self.passes += 1
+        rec = step_record(step, self.passes)
+        _records[step.node] = rec
+        if self._on_step is not None:
+            self._on_step(rec, step)
+
+    def __enter__(self) -> record:
+        self._observer = _observe.observe(self._receive)
+        self._observer.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._observer.__exit__(*exc)
+
+
+def _tensors(obj: Any) -> Iterator[Tensor]:
+    if isinstance(obj, Tensor):
+        yield obj
+    elif isinstance(obj, list | tuple):
+        for o in obj:
+            yield from _tensors(o)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            yield from _tensors(o)
+
+
+def tag_outputs(result: Any, inputs: Any, path: str, type_name: str) -> None:
+    """Tag the nodes that produced `result` and are not before `inputs` (and not tagged by a submodule)."""
+    stop = {id(t.grad_fn) for t in _tensors(inputs) if t.grad_fn is not None}
+    stack = [t.grad_fn for t in _tensors(result) if t.grad_fn is not None]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen or id(node) in stop:
+            continue
+        seen.add(id(node))
+        if node not in _modules:
+            _modules[node] = (path, type_name)
+        for parent in node.parents:
+            if type(parent) is Node:
+                stack.append(parent)
+
+
+@contextmanager
+def record_modules(model: Any = None) -> Iterator[None]:
+    """Tag nodes with the module whose forward created them (see the module docstring)."""
+    from chainrule.nn import Module
+
+    if model is None:
+        yield from _record_all(Module)
+        return
+    wrapped = []
+    for path, module in model.named_modules():
+        for pname, p in module.named_parameters(recurse=False):
+            _param_names[p] = f"{path}.{pname}" if path else pname
+        if "forward" in module.__dict__:
+            continue
+        original = module.forward
+        type_name = type(module).__name__
+
+        def forward(*args: Any, _original: Callable = original, _path: str = path or type_name,
+                    _type: str = type_name, **kwargs: Any) -> Any:
+            result = _original(*args, **kwargs)
+            tag_outputs(result, (args, kwargs), _path, _type)
+            return result
+
+        object.__setattr__(module, "forward", forward)
+        wrapped.append(module)
+    try:
+        yield
+    finally:
+        for module in wrapped:
+            module.__dict__.pop("forward", None)
+
+
+def _record_all(module_class: type) -> Iterator[None]:
+    """Tag every module call: paths come from the call stack and each parent's child names."""
+    original_call = module_class.__call__
+    stack: list[tuple[Any, str]] = []
+    counters: dict[str, int] = {}
+    roots: dict[int, str] = {}
+
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        type_name = type(self).__name__
+        if stack:
+            parent, parent_path = stack[-1]
+            child = next((n for n, m in parent.named_children() if m is self), type_name)
+            path = f"{parent_path}.{child}"
+        else:
+            if id(self) not in roots:
+                count = counters.get(type_name, 0)
+                counters[type_name] = count + 1
+                roots[id(self)] = type_name if count == 0 else f"{type_name}#{count + 1}"
+                for pname, p in self.named_parameters():
+                    _param_names.setdefault(p, pname)
+            path = roots[id(self)]
+        stack.append((self, path))
+        try:
+            result = original_call(self, *args, **kwargs)
+        finally:
+            stack.pop()
+        tag_outputs(result, (args, kwargs), path, type_name)
+        return result
+
+    module_class.__call__ = call
+    try:
+        yield
+    finally:
+        module_class.__call__ = original_call

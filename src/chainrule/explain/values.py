@@ -1,0 +1,119 @@
+"""Turning the engine's values (NumPy scalars/arrays, tensors, Python numbers) into JSON and short text.
+
+Every number shown by a table or a renderer is formatted here, once, in Python: the web pages only
+display these strings.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+MAX_DATA_ELEMENTS = 256  # arrays larger than this keep only their summary in the JSON
+MAX_TEXT_ELEMENTS = 6  # arrays larger than this are shown as a summary in text
+
+
+def as_array(value: Any) -> np.ndarray | None:
+    """A NumPy array for a tensor, a NumPy value or a Python number; None for anything else."""
+    if value is None:
+        return None
+    data = getattr(value, "_data", value)
+    if isinstance(data, np.generic | np.ndarray | int | float | bool):
+        arr = np.asarray(data)
+        if arr.dtype == np.bool_:
+            arr = arr.astype(np.float64)
+        return arr
+    return None
+
+
+def fmt_number(x: Any) -> str:
+    """A short, stable text for one number: -24.0, 1.5, 0.333333, 1e-10, nan."""
+    if isinstance(x, bool | np.bool_):
+        return "1.0" if x else "0.0"
+    if isinstance(x, int | np.integer):
+        return str(int(x))
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0.0" if math.copysign(1.0, x) > 0 else "-0.0"
+    text = f"{x:.6g}"
+    if "e" not in text and "." not in text and "inf" not in text:
+        text += ".0"
+    return text
+
+
+def fmt_array(arr: np.ndarray | None, max_elements: int = MAX_TEXT_ELEMENTS) -> str:
+    """Scalars as numbers, small arrays as nested lists, large ones as a summary."""
+    if arr is None:
+        return "?"
+    if arr.size == 1 and arr.ndim == 0:
+        return fmt_number(arr.item())
+    if arr.size <= max_elements:
+        return _nested(arr)
+    shape = "×".join(str(d) for d in arr.shape)
+    if arr.dtype.kind not in "fiub" or arr.size == 0:
+        return f"[{shape}]"
+    a = arr.astype(np.float64)
+    return f"[{shape}] mean {fmt_number(a.mean())}, norm {fmt_number(np.linalg.norm(a))}"
+
+
+def _nested(arr: np.ndarray) -> str:
+    if arr.ndim == 0:
+        return fmt_number(arr.item())
+    return "[" + ", ".join(_nested(a) for a in arr) + "]"
+
+
+def _jsonable(arr: np.ndarray) -> Any:
+    if arr.dtype.kind == "f":
+        out = arr.astype(np.float64)
+        if not np.all(np.isfinite(out)):
+            return np.vectorize(lambda v: v if math.isfinite(v) else str(v), otypes=[object])(out).tolist()
+        return out.tolist()
+    return arr.tolist()
+
+
+def value_json(value: Any, max_data: int = MAX_DATA_ELEMENTS) -> dict[str, Any] | None:
+    """The schema's value object: shape, dtype, text, data (or null when large), summary (arrays)."""
+    arr = as_array(value)
+    if arr is None:
+        return None
+    out: dict[str, Any] = {
+        "shape": list(arr.shape),
+        "dtype": str(arr.dtype),
+        "text": fmt_array(arr),
+        "data": _jsonable(arr) if arr.size <= max_data else None,
+    }
+    if arr.size > 1 and arr.dtype.kind in "fiub":
+        a = arr.astype(np.float64)
+        out["summary"] = {
+            "min": fmt_number(a.min()),
+            "max": fmt_number(a.max()),
+            "mean": fmt_number(a.mean()),
+            "norm": fmt_number(np.linalg.norm(a)),
+        }
+    return out
+
+
+def value_array(v: dict[str, Any] | None) -> np.ndarray | None:
+    """Back from a value object to an array (None when the data was summarized away)."""
+    if v is None or v.get("data") is None:
+        return None
+    data = v["data"]
+    return np.asarray(data, dtype=np.float64).reshape(v["shape"]) if v["dtype"].startswith("float") else \
+        np.asarray(data).reshape(v["shape"])
+
+
+def is_scalar(v: dict[str, Any] | None) -> bool:
+    return v is not None and v.get("data") is not None and int(np.prod(v["shape"] or [1])) == 1
+
+
+def scalar(v: dict[str, Any] | None) -> float | None:
+    arr = value_array(v)
+    if arr is None or arr.size != 1:
+        return None
+    return float(arr.reshape(()))
