@@ -130,6 +130,30 @@ def test_augmented_assignment_and_tuple_unpacking(trace_code) -> None:
     assert [(v["name"], v["value"]) for v in swap.assigned] == [("a", 2), ("b", 1)]
 
 
+def test_augmented_assignment_to_attributes_and_items(trace_code) -> None:
+    t = trace_code(
+        """
+        class Counter:
+            def __init__(self):
+                self.total = 0
+
+            def add(self, x):
+                self.total += x * 2
+
+        c = Counter()
+        c.add(3)
+        c.add(4)
+        xs = [1, 2]
+        xs[0] += 10
+        """
+    )
+    assert chain(t, 6, 0) == "self.total + x * 2 = self.total + 3 * 2 = 0 + 3 * 2 = 0 + 6 = 6"
+    assert chain(t, 6, 1) == "self.total + x * 2 = self.total + 4 * 2 = 6 + 4 * 2 = 6 + 8 = 14"
+    assert t.steps_at(6)[1].value("self.total")["value"] == 14
+    assert chain(t, 12) == "xs[0] + 10 = 1 + 10 = 11"
+    assert t.steps_at(12)[0].value("xs")["value"] == [11, 2]
+
+
 def test_calls_with_side_effects_run_once(trace_code) -> None:
     t = trace_code(
         """

@@ -56,8 +56,9 @@ def plan_statement(stmt: ast.stmt | None) -> StmtPlan:
         if isinstance(stmt.target, ast.Name):
             display = ast.BinOp(left=ast.Name(id=stmt.target.id, ctx=ast.Load()), op=stmt.op, right=stmt.value)
             targets.append(stmt.target.id)
-        else:
-            display = stmt.value
+        else:  # `self.total += x` reads as `self.total + x`
+            left = ast.parse(ast.unparse(stmt.target), mode="eval").body
+            display = ast.BinOp(left=left, op=stmt.op, right=stmt.value)
             if b := _base_name(stmt.target):
                 mutated.append(b)
     elif isinstance(stmt, ast.AnnAssign):

@@ -71,6 +71,7 @@ class _Pending:
     target_ids: dict[str, int]
     fingerprints: dict[str, str]
     calls: list[CallRecord] = field(default_factory=list)
+    known: dict[str, Any] = field(default_factory=dict)  # `self.total` before `self.total += x`
 
 
 @dataclass
@@ -468,6 +469,11 @@ class Tracer:
         step = self._new_step("line", start, function, fs.depth, self._info.source_of(start))
         step.iteration = iteration
         fs.pending = _Pending(step, plan, before, target_ids, fingerprints)
+        if isinstance(plan.stmt, ast.AugAssign) and plan.target_exprs:
+            text, target = plan.target_exprs[0]
+            value = self._read_target(target, local, frame.f_globals)
+            if value is not _MISSING:
+                fs.pending.known[text] = value
         self._current = step
 
     def _new_step(self, event: str, line: int, function: str, depth: int, source: str) -> Step:
@@ -569,8 +575,12 @@ class Tracer:
                 and plan.targets[0] in local
             ):
                 final = local[plan.targets[0]]
+            elif isinstance(stmt, ast.AugAssign) and plan.target_exprs:
+                value = self._read_target(plan.target_exprs[0][1], local, glob)
+                if value is not _MISSING:
+                    final = value
         lines = self._info.lines if self._info is not None else None
-        forms = substitute(plan.display, lookup, pending.calls, final, lines)
+        forms = substitute(plan.display, lookup, pending.calls, final, lines, pending.known)
         if len(forms) > 1:
             pending.step.substitution = forms
 

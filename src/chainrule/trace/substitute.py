@@ -180,9 +180,12 @@ def short(value: Any) -> str:
 class Evaluator:
     """Evaluates an expression from recorded values, remembering each sub-expression's value."""
 
-    def __init__(self, lookup: Callable[[str], Any], calls: list[CallRecord]) -> None:
+    def __init__(
+        self, lookup: Callable[[str], Any], calls: list[CallRecord], known: dict[str, Any] | None = None
+    ) -> None:
         self.lookup = lookup
         self.calls = calls
+        self.known = known or {}  # source text of an attribute/item -> its value before the line
         self.values: dict[int, Any] = {}  # id(node) -> value, first evaluation only
         self.order: list[ast.AST] = []  # nodes in the order their evaluation finished
         self.scopes: list[dict[str, Any]] = []  # comprehension variables
@@ -294,7 +297,10 @@ class Evaluator:
 
     # ---- the evaluator -----------------------------------------------------------------------
     def _eval(self, node: ast.AST) -> Any:
-        value = self._dispatch(node)
+        if self.known and isinstance(node, ast.Attribute | ast.Subscript) and (text := ast.unparse(node)) in self.known:
+            value = self.known[text]
+        else:
+            value = self._dispatch(node)
         if not self._quiet and id(node) not in self.values:
             self.values[id(node)] = value
             self.order.append(node)
@@ -717,18 +723,20 @@ def substitute(
     calls: list[CallRecord] | None = None,
     final: Any = ...,
     lines: list[str] | None = None,
+    known: dict[str, Any] | None = None,
 ) -> list[str]:
     """The chain of forms of ``expr``, from its source to its value.
 
     ``lookup(name)`` returns a name's value before the line ran (raising KeyError if unbound);
     ``calls`` are the calls recorded while the line ran; ``final`` (if given) is the value the
     line really produced, used for the last form when it cannot be recomputed; ``lines`` are the
-    file's source lines (the expression's own spelling is kept), else the expression is unparsed.
+    file's source lines (the expression's own spelling is kept), else the expression is unparsed;
+    ``known`` gives values of attribute/item expressions by their text (``self.total += x``).
     """
     calls = calls if calls is not None else []
     prepared = _prepare(expr, lines)
     expr = prepared.expr
-    evaluator = Evaluator(lookup, calls)
+    evaluator = Evaluator(lookup, calls, known)
     top_known = True
     try:
         top_value = evaluator.evaluate(expr)
