@@ -10,7 +10,7 @@ import numpy as np
 from chainrule import dtypes
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.elementwise import cast
-from chainrule.ops.registry import apply, defop
+from chainrule.ops.registry import apply, apply1, defop
 from chainrule.ops.xp import np_erf
 
 
@@ -44,9 +44,9 @@ RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp
 
 def relu(input: Tensor) -> Tensor:
     """max(0, x). The derivative at exactly 0 is taken as 0, as in PyTorch. Integer tensors stay integer."""
-    if isinstance(input, Tensor) and input._data.dtype.kind in "iu":
-        return apply(RELU, (input,))
-    return apply(RELU, (_float(input, "relu"),))
+    if isinstance(input, Tensor) and input._data.dtype.kind in "fiu":
+        return apply1(RELU, input)
+    return apply1(RELU, _float(input, "relu"))
 
 
 LEAKY_RELU = defop(
@@ -84,7 +84,7 @@ SIGMOID = defop("sigmoid", _sigmoid_forward, "x",
 
 
 def sigmoid(input: Tensor) -> Tensor:
-    return apply(SIGMOID, (_float(input, "sigmoid"),))
+    return apply1(SIGMOID, _float(input, "sigmoid"))
 
 
 _SQRT_2 = math.sqrt(2.0)

@@ -14,7 +14,7 @@ from chainrule.engine.anomaly import anomaly_state, creation_trace
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
-from chainrule.ops.registry import ONE, apply, defop
+from chainrule.ops.registry import ONE, apply, apply1, defop
 
 _new = object.__new__
 
@@ -370,7 +370,7 @@ def _unary(name: str, forward: Any, formula: str, local: Any, saves_output: bool
         kind = input._data.dtype.kind
         if kind != "f" and kind not in keep:
             input = cast(input, dtypes.get_default_dtype().np)
-        return apply(op, (input,))
+        return apply1(op, input)
 
     fn.__name__ = name
     fn.op = op  # type: ignore[attr-defined]
@@ -387,7 +387,7 @@ NEG = defop("neg", _neg_forward, "x", derivs=(("-1", lambda xp, out, x: -1.0),),
 def neg(input: Tensor) -> Tensor:
     if input._data.dtype.kind == "b":
         raise TypeError("neg: negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not")
-    return apply(NEG, (input,))
+    return apply1(NEG, input)
 
 
 negative = neg

@@ -189,6 +189,24 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
     return t
 
 
+def apply1(op: Op, x: Tensor) -> Tensor:
+    """`apply` for one tensor input and no attributes (activations, unary math): the short path."""
+    data = x._data
+    out = op.forward(data)
+    t = _new(Tensor)
+    t._data = out
+    if x.requires_grad and grad_state.enabled:
+        node = Node(op, (x,), (data,), (x.grad_fn or x,), out, None, inplace_epoch.value)
+        if anomaly_state.enabled:
+            node.creation_trace = creation_trace()
+        t.grad_fn = node
+        t.requires_grad = True
+    else:
+        t.grad_fn = None
+        t.requires_grad = False
+    return t
+
+
 def record(op: Op, args: tuple, datas: Any, out: Any, attrs: dict | None) -> Tensor:
     """Make the output tensor and the node that lets gradients flow back to `args` (`datas`: their values)."""
     parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
