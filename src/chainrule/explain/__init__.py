@@ -34,8 +34,8 @@ def draw(output: Any, names: Any = None) -> Graph:
     return Graph(build_graph(output, names=names, what="cr.draw"))
 
 
-from chainrule.explain.tables import chain, gradient_table, paths  # noqa: E402
 from chainrule.explain.diagnostics import dead_units, gradient_flow  # noqa: E402
+from chainrule.explain.tables import chain, gradient_table, paths  # noqa: E402
 
 __all__ = ["Graph", "chain", "dead_units", "draw", "gradient_flow", "gradient_table", "graph", "name_tensors",
            "paths", "record", "record_modules"]

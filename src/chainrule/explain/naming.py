@@ -87,6 +87,6 @@ def substitute(formula: str, arg_names: tuple[str, ...], names: list[str]) -> st
     mapping = {a: symbol(n) for a, n in zip(arg_names, names) if a and n}
     if not mapping:
         return formula
-    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(re.escape(a) for a in sorted(mapping, key=len,
-                                                                                       reverse=True)) + r")(?![A-Za-z0-9_])")
+    alternatives = "|".join(re.escape(a) for a in sorted(mapping, key=len, reverse=True))
+    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + alternatives + r")(?![A-Za-z0-9_])")
     return pattern.sub(lambda m: mapping[m.group(1)], formula)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.explain.naming import factor
-from chainrule.explain.values import as_array, fmt_array, fmt_number, is_scalar, scalar, value_array
+from chainrule.explain.values import fmt_array, fmt_number, is_scalar, scalar, value_array
 
 TIMES = "×"
 DOT = "·"

@@ -154,14 +154,16 @@
       button("collapse-all", "Collapse all");
     }
     r.appendChild(bar);
+    var top = h("div", "crg-top");
     this.stepBox = h("div", "crg-step");
-    r.appendChild(this.stepBox);
+    top.appendChild(this.stepBox);
+    this.detail = h("div", "crg-detail");
+    this.detail.appendChild(h("p", "crg-hint", "Hover or click a node to see its formula and numbers."));
+    top.appendChild(this.detail);
+    r.appendChild(top);
     var main = h("div", "crg-main");
     this.canvas = h("div", "crg-canvas");
     main.appendChild(this.canvas);
-    this.detail = h("div", "crg-detail");
-    this.detail.appendChild(h("p", "crg-hint", "Hover or click a node to see its formula and numbers."));
-    main.appendChild(this.detail);
     r.appendChild(main);
     r.addEventListener("mousedown", function () { active = self; });
     active = active || this;
