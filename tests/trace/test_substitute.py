@@ -242,3 +242,13 @@ def test_the_authors_spelling_and_multiline_expressions_are_kept(trace_code) -> 
     assert chain(t, 3) == "(u + 1.0) * 2 = (7.0 + 1.0) * 2 = 8.0 * 2 = 16.0"
     assert chain(t, 6).endswith("= 'w=7.0 (14.0)'")
     assert t.last("label") == "w=7.0 (14.0)"
+
+
+def test_nothing_is_recomputed_that_could_run_user_code_or_explode() -> None:
+    class Spy:
+        def __getattribute__(self, name: str) -> Any:
+            raise AssertionError("custom __getattribute__ must not run")
+
+    assert forms("spy.x + 1", {"spy": Spy()}) == "spy.x + 1"
+    assert forms("s * n", {"s": "ab", "n": 10**7}, final="…") == "s * n = 'ab' * 10000000 = '…'"
+    assert forms("len(list(r))", {"r": range(10**8)}, final=10**8) == "len(list(r)) = 100000000"

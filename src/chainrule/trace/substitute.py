@@ -132,6 +132,18 @@ def is_plain(value: Any, depth: int = 0) -> bool:
     return False
 
 
+def _too_long(value: Any) -> bool:
+    return type(value) in (range, str, bytes, list, tuple, set, frozenset, dict) and len(value) > MAX_SIZE
+
+
+def _too_big_repeat(left: Any, right: Any) -> bool:
+    """`"ab" * 10**9` and friends: recomputing would allocate the result a second time."""
+    for seq, n in ((left, right), (right, left)):
+        if type(seq) in (str, bytes, list, tuple) and type(n) is int and len(seq) * n > MAX_SIZE:
+            return True
+    return False
+
+
 def _no_grad(*values: Any) -> contextlib.AbstractContextManager[Any]:
     """chainrule's no_grad when a value is a tensor (and the engine is loaded): recomputing builds no graph."""
     if not any(is_tensor(v) for v in values):
@@ -266,7 +278,8 @@ class Evaluator:
             raise Unknown
         if func_unknown or not args_known or _code_of(func) is not None:
             raise Unknown
-        if self._pure(func, kwargs) and all(is_plain(a) for a in args) and all(is_plain(v) for v in kwargs.values()):
+        plain = all(is_plain(a) and not _too_long(a) for a in args) and all(is_plain(v) for v in kwargs.values())
+        if plain and self._pure(func, kwargs):
             with _no_grad(*args, *kwargs.values()):
                 try:
                     return func(*args, **kwargs)
@@ -311,6 +324,8 @@ class Evaluator:
             raise Unknown
         if isinstance(op, ast.Pow) and type(left) is int and type(right) is int and abs(right) > 4096:
             raise Unknown  # would take long; the line's own value is shown instead
+        if isinstance(op, ast.Mult) and _too_big_repeat(left, right):
+            raise Unknown
         fn = _BINOPS.get(type(op))
         if fn is None:
             raise Unknown
@@ -459,7 +474,10 @@ class Evaluator:
         raise Unknown
 
     def _attribute(self, base: Any, attr: str) -> Any:
-        if isinstance(base, types.ModuleType) or is_tensor(base) or is_ndarray(base) or is_plain(base):
+        known_kind = isinstance(base, types.ModuleType) or is_tensor(base) or is_ndarray(base) or is_plain(base)
+        if not known_kind and not isinstance(base, type) and type(base).__getattribute__ is not object.__getattribute__:
+            raise Unknown  # a custom __getattribute__ could run anything
+        if known_kind:
             try:
                 return getattr(base, attr)
             except Exception as exc:
