@@ -10,6 +10,7 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "tour": ("chainrule.cli.tour", "walk through the chapter's examples with forward values and gradients"),
     "trace": ("chainrule.cli.trace_cmd", "trace a Python script line by line with its execution state"),
+    "serve": ("chainrule.cli.serve_cmd", "serve the interactive playgrounds (graph lab, neuron, networks) locally"),
 }
 
 

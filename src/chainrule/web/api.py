@@ -1,0 +1,121 @@
+"""The JSON API: one function per endpoint, request dict in, response dict out.
+
+Independent of HTTP so the Jupyter widgets and tests can call it directly. Errors are `ApiError`s with an
+HTTP status and a message meant for people; anything unexpected is reported by the server as a 500
+without details (the fuzz tests assert that never happens).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from importlib import resources
+from typing import Any
+
+import chainrule as cr
+from chainrule.web import expr, graphview, upload
+from chainrule.web.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
+
+DEFAULT_VALUE = 1.0  # value of a variable the request gives none for
+
+# The engine keeps global state (the observer list, grad mode): one computation at a time.
+ENGINE_LOCK = threading.Lock()
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, detail: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.detail = detail or {}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"error": self.message, "status": self.status, **self.detail}
+
+
+def _object(body: Any) -> dict[str, Any]:
+    if not isinstance(body, dict):
+        raise ApiError(400, "the request body must be a JSON object")
+    return body
+
+
+def health(_: Any = None) -> dict[str, Any]:
+    return {"ok": True, "version": cr.__version__}
+
+
+def openapi(_: Any = None) -> dict[str, Any]:
+    return json.loads(resources.files("chainrule.web").joinpath("openapi.json").read_text(encoding="utf-8"))
+
+
+def functions(_: Any = None) -> dict[str, Any]:
+    return {
+        "functions": [{"name": n, "arity": fn.arity, "doc": fn.doc} for n, fn in sorted(expr.FUNCTIONS.items())],
+        "operators": ["+", "-", "*", "/", "**", "unary -"],
+        "limits": {"length": expr.MAX_LENGTH, "depth": expr.MAX_DEPTH, "operations": expr.MAX_OPS,
+                   "variables": expr.MAX_VARIABLES, "magnitude": expr.MAX_MAGNITUDE,
+                   "graph_nodes": graphview.MAX_NODES},
+    }
+
+
+def graph(body: Any) -> dict[str, Any]:
+    body = _object(body)
+    try:
+        given = expr.check_variables(body.get("variables", {}) if body.get("variables") is not None else {})
+        names = expr.variable_names(expr.parse(body.get("expression")))
+        if len(names) > expr.MAX_VARIABLES:
+            raise expr.ExpressionError(f"at most {expr.MAX_VARIABLES} variables")
+        defaulted = [n for n in names if n not in given]
+        built = expr.build(body.get("expression"), {n: given.get(n, DEFAULT_VALUE) for n in names})
+        view = graphview.describe(built.output, built.leaves, built.labels)
+    except expr.ExpressionError as exc:
+        detail = {"column": exc.column} if exc.column else {}
+        raise ApiError(400, exc.message, detail) from None
+    except graphview.GraphError as exc:
+        raise ApiError(400, str(exc)) from None
+    return {"expression": built.text, "variables": {k: float(v.item()) for k, v in built.leaves.items()},
+            "defaulted": defaulted, **view}
+
+
+def graph_upload(body: Any) -> dict[str, Any]:
+    body = _object(body)
+    try:
+        return upload.view_from_json(body.get("graph"))
+    except upload.UploadError as exc:
+        raise ApiError(400, str(exc)) from None
+
+
+def _playground(fn: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:
+    def handler(body: Any) -> dict[str, Any]:
+        try:
+            return fn(_object(body))
+        except PlaygroundError as exc:
+            raise ApiError(400, str(exc)) from None
+
+    handler.__name__ = fn.__module__.rsplit(".", 1)[-1]
+    return handler
+
+
+# (method, path) -> handler(body). GET handlers receive None.
+ROUTES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
+    ("GET", "/api/health"): health,
+    ("GET", "/api/openapi.json"): openapi,
+    ("GET", "/api/functions"): functions,
+    ("POST", "/api/graph"): graph,
+    ("POST", "/api/graph/upload"): graph_upload,
+    ("POST", "/api/neuron"): _playground(neuron.compute),
+    ("POST", "/api/two-inputs"): _playground(two_inputs.compute),
+    ("POST", "/api/flip"): _playground(flip.compute),
+    ("POST", "/api/depth"): _playground(depth.compute),
+}
+
+
+def call(method: str, path: str, body: Any = None) -> dict[str, Any]:
+    """Run one endpoint under the engine lock (raises ApiError; 404/405 for unknown routes)."""
+    handler = ROUTES.get((method, path))
+    if handler is None:
+        if any(p == path for _, p in ROUTES):
+            raise ApiError(405, f"{method} is not allowed on {path}")
+        raise ApiError(404, f"no such endpoint: {path[:100]}")
+    with ENGINE_LOCK:
+        return handler(body)

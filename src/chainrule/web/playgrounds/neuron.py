@@ -1,0 +1,60 @@
+"""One neuron: z = w*x + b, a = ReLU(z), L = (a - t)^2, and the chain dL/dw = dL/da * da/dz * dz/dw.
+
+Every value is read from the engine: forward values from the tensors, gradients from `.grad`, local
+derivatives from the backward observer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import chainrule as cr
+from chainrule.web.playgrounds.common import f, number, step_for
+
+DEFAULTS = {"x": 2.0, "w": 1.5, "b": -1.0, "t": 3.0, "lr": 0.1}
+LIMIT = 10.0  # x, w, b and t lie in [-LIMIT, LIMIT]
+
+
+def _forward(x: float, w: float, b: float, t: float) -> tuple[cr.Tensor, ...]:
+    xt = cr.tensor(x, dtype=cr.float64, name="x")
+    wt = cr.tensor(w, dtype=cr.float64, requires_grad=True, name="w")
+    bt = cr.tensor(b, dtype=cr.float64, requires_grad=True, name="b")
+    wx = wt * xt
+    z = wx + bt
+    z.name = "z"
+    a = cr.relu(z)
+    a.name = "a"
+    loss = (a - t) ** 2
+    loss.name = "L"
+    return xt, wt, bt, wx, z, a, loss
+
+
+def compute(params: dict[str, Any]) -> dict[str, Any]:
+    """The neuron's forward values, chain-rule factors, gradients and one SGD update of w."""
+    x = number(params, "x", -LIMIT, LIMIT, DEFAULTS["x"])
+    w = number(params, "w", -LIMIT, LIMIT, DEFAULTS["w"])
+    b = number(params, "b", -LIMIT, LIMIT, DEFAULTS["b"])
+    t = number(params, "t", -LIMIT, LIMIT, DEFAULTS["t"])
+    lr = number(params, "lr", 0.0, 1.0, DEFAULTS["lr"])
+    _, wt, bt, wx, z, a, loss = _forward(x, w, b, t)
+    a.retain_grad()
+    z.retain_grad()
+    with cr.autograd.observe() as steps:
+        loss.backward()
+    relu = step_for(steps, "relu")
+    mul = step_for(steps, "mul", wx)
+    add = step_for(steps, "add", z)
+    dl_da, da_dz, dz_dw, dz_db = f(a.grad), f(relu.local[0]), f(mul.local[0]), f(add.local[1])
+    with cr.no_grad():
+        w_new = wt - lr * wt.grad
+    new_loss = _forward(x, f(w_new), b, t)[-1]
+    return {
+        "inputs": {"x": x, "w": w, "b": b, "t": t, "lr": lr},
+        "forward": {"wx": f(wx), "z": f(z), "a": f(a), "L": f(loss)},
+        "factors": {"dL_da": dl_da, "da_dz": da_dz, "dz_dw": dz_dw, "dz_db": dz_db,
+                    "formulas": {"dL_da": "2(a - t)", "da_dz": relu.formulas[0], "dz_dw": "x", "dz_db": "1"}},
+        "product": dl_da * da_dz * dz_dw + 0.0,
+        "grads": {"w": f(wt.grad), "b": f(bt.grad), "z": f(z.grad), "a": dl_da},
+        "gate": "open" if da_dz > 0 else "closed",
+        "update": {"w": f(w_new), "L": f(new_loss), "in_range": abs(f(w_new)) <= LIMIT},
+    }

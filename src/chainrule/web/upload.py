@@ -1,0 +1,135 @@
+"""Uploaded graph JSON (as exported by the graph lab's "Download JSON" or by `cr.graph(loss).to_json()`),
+validated and turned back into the graph lab's view. Nothing in it is executed: it is data only."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from chainrule.web import graphview
+
+MAX_TEXT = 200
+MAX_NUMBERS = 20_000
+
+
+class UploadError(ValueError):
+    """Why an uploaded graph was refused (a 400 answer)."""
+
+
+def _text(v: Any, what: str, optional: bool = True) -> str | None:
+    if v is None and optional:
+        return None
+    if not isinstance(v, str):
+        raise UploadError(f"{what} must be a string")
+    return v[:MAX_TEXT]
+
+
+def _numbers(v: Any, what: str, budget: list[int], depth: int = 0) -> Any:
+    """A number, None, or a nested list of them (bounded in depth and count)."""
+    if v is None:
+        return None
+    if depth > 8:
+        raise UploadError(f"{what} is nested too deeply")
+    if isinstance(v, bool) or not isinstance(v, int | float | list):
+        raise UploadError(f"{what} must be a number, null or a list of numbers")
+    if isinstance(v, list):
+        return [_numbers(x, what, budget, depth + 1) for x in v]
+    budget[0] += 1
+    if budget[0] > MAX_NUMBERS:
+        raise UploadError(f"the graph holds more than {MAX_NUMBERS} numbers: too large")
+    v = float(v)
+    return v if math.isfinite(v) else None
+
+
+def view_from_json(doc: Any) -> dict[str, Any]:
+    if not isinstance(doc, dict):
+        raise UploadError("graph must be a JSON object with nodes and edges")
+    if "schema" in doc and "nodes" in doc and isinstance(doc.get("schema"), str) and "chainrule" in doc["schema"]:
+        doc = _from_explain_schema(doc)
+    nodes_in, edges_in = doc.get("nodes"), doc.get("edges")
+    if not isinstance(nodes_in, list) or not isinstance(edges_in, list):
+        raise UploadError("graph must have a list of nodes and a list of edges")
+    if not nodes_in:
+        raise UploadError("the graph has no nodes")
+    if len(nodes_in) > graphview.MAX_NODES:
+        raise UploadError(f"the graph has {len(nodes_in)} nodes: more than {graphview.MAX_NODES}, too large for the "
+                          "graph lab")
+    if len(edges_in) > 4 * graphview.MAX_NODES:
+        raise UploadError(f"the graph has {len(edges_in)} edges: too many")
+    budget = [0]
+    nodes: list[dict[str, Any]] = []
+    ids: set[str] = set()
+    for i, n in enumerate(nodes_in):
+        if not isinstance(n, dict):
+            raise UploadError(f"node {i} must be an object")
+        nid = _text(n.get("id"), f"node {i} id", optional=False)
+        if nid in ids:
+            raise UploadError(f"duplicate node id {nid!r}")
+        ids.add(nid)
+        kind = n.get("kind", "op")
+        if kind not in ("variable", "constant", "op"):
+            raise UploadError(f"node {nid!r}: kind must be variable, constant or op")
+        label = _text(n.get("label"), f"node {nid!r} label") or nid
+        nodes.append({
+            "id": nid, "kind": kind, "label": label,
+            "name": _text(n.get("name"), f"node {nid!r} name"),
+            "expr": _text(n.get("expr"), f"node {nid!r} expr") or label,
+            "op": _text(n.get("op"), f"node {nid!r} op"),
+            "value": _numbers(n.get("value"), f"node {nid!r} value", budget),
+            "grad": _numbers(n.get("grad"), f"node {nid!r} grad", budget),
+        })
+    edges: list[dict[str, Any]] = []
+    for i, e in enumerate(edges_in):
+        if not isinstance(e, dict):
+            raise UploadError(f"edge {i} must be an object")
+        src, dst = e.get("from"), e.get("to")
+        if src not in ids or dst not in ids:
+            raise UploadError(f"edge {i} connects unknown nodes")
+        arg = e.get("arg", 0)
+        if isinstance(arg, bool) or not isinstance(arg, int) or not 0 <= arg < 64:
+            raise UploadError(f"edge {i}: arg must be a small integer")
+        edges.append({
+            "id": f"e{i}", "from": src, "to": dst, "arg": arg,
+            "formula": _text(e.get("formula"), f"edge {i} formula"),
+            "local": _numbers(e.get("local"), f"edge {i} local", budget),
+            "contribution": _numbers(e.get("contribution"), f"edge {i} contribution", budget),
+        })
+    order = _topological(nodes, edges)
+    consumers = {e["from"] for e in edges}
+    sinks = [n["id"] for n in nodes if n["id"] not in consumers]
+    output = doc.get("output")
+    if output not in ids:
+        if len(sinks) != 1:
+            raise UploadError("the graph must have exactly one output (or name it in 'output')")
+        output = sinks[0]
+    forward = [nid for nid in order if any(e["to"] == nid for e in edges)]
+    backward = [{"node": nid, "upstream": next(n["grad"] for n in nodes if n["id"] == nid),
+                 "edges": [e["id"] for e in edges if e["to"] == nid]} for nid in reversed(forward)]
+    view = graphview._finish(nodes, edges, output, forward, backward)
+    view["uploaded"] = True
+    return view
+
+
+def _topological(nodes: list[dict], edges: list[dict]) -> list[str]:
+    indegree = {n["id"]: 0 for n in nodes}
+    out: dict[str, list[str]] = {}
+    for e in edges:
+        indegree[e["to"]] += 1
+        out.setdefault(e["from"], []).append(e["to"])
+    ready = [nid for nid, d in indegree.items() if d == 0]
+    order = []
+    while ready:
+        nid = ready.pop(0)
+        order.append(nid)
+        for m in out.get(nid, []):
+            indegree[m] -= 1
+            if indegree[m] == 0:
+                ready.append(m)
+    if len(order) != len(nodes):
+        raise UploadError("the graph has a cycle: a computational graph must be acyclic")
+    return order
+
+
+def _from_explain_schema(doc: dict[str, Any]) -> dict[str, Any]:
+    """Adapter for `cr.graph(loss).to_json()` documents (docs/graph-schema.md)."""
+    return doc
