@@ -26,8 +26,29 @@ def _fence(text: str, lang: str = "") -> str:
     return f"{fence}{lang}\n{text}\n{fence}"
 
 
+def _code(text: str) -> str:
+    """Inline code that survives backticks in the text."""
+    longest = max((len(run) for run in _runs(text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _runs(text: str) -> list[str]:
+    runs, current = [], ""
+    for ch in text:
+        if ch == "`":
+            current += ch
+        elif current:
+            runs.append(current)
+            current = ""
+    if current:
+        runs.append(current)
+    return runs
+
+
 def render_markdown(trace: Trace) -> str:
-    out = [f"# Trace of `{trace.name}`", ""]
+    out = [f"# Trace of {_code(trace.name)}", ""]
     if trace.intro:
         out += [trace.intro, ""]
     width = len(str(len(trace.source)))
@@ -37,9 +58,9 @@ def render_markdown(trace: Trace) -> str:
         if step.event == "skipped" or step.event == "limit":
             out += [f"**{step.index + 1}.** _{step.note}_", ""]
             continue
-        where = f"line {step.line}" + (f" in `{step.function}`" if step.function not in ("<module>", "") else "")
+        where = f"line {step.line}" + (f" in {_code(step.function)}" if step.function not in ("<module>", "") else "")
         code = code_line(step.source)
-        out.append(f"**{step.index + 1}.** {where}: `{code}`")
+        out.append(f"**{step.index + 1}.** {where}: {_code(code)}")
         out.append("")
         for label, text in step_facts(step, trace):
             if label == "explain":
@@ -48,7 +69,7 @@ def render_markdown(trace: Trace) -> str:
             elif label in ("printed",):
                 out += [f"- {_LABELS[label]}:", "", _fence(text), ""]
             else:
-                out.append(f"- {_LABELS[label]}: `{text}`" if label != "iteration" else f"- Iteration {text}")
+                out.append(f"- {_LABELS[label]}: {_code(text)}" if label != "iteration" else f"- Iteration {text}")
         out.append("")
     out += ["## Output", "", _fence(trace.output.rstrip("\n") or "(nothing printed)"), ""]
     for line in summary_lines(trace):
