@@ -418,3 +418,11 @@ def test_with_block_in_a_notebook_like_cell_and_its_step_limit() -> None:
     assert namespace["after"] >= 1  # the cell goes on after the block
     assert t.explanations[4] == "count forever"
     assert t.steps[0].source == "n = 0"
+
+
+def test_huge_ints_and_non_finite_floats_still_make_valid_json(trace_code) -> None:
+    t = trace_code("big = 10 ** 5000\nbad = float('nan')\ninf = float('inf')\n")
+    data = __import__("json").loads(t.to_json())
+    big = next(s for s in data["steps"] if s["source"].startswith("big"))["assigned"][0]
+    assert big["value"].startswith("<repr raised ValueError")
+    assert t.last("bad") == "nan" and t.last("inf") == "inf"

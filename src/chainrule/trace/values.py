@@ -237,6 +237,8 @@ def _jsonable(value: Any) -> Any:
     """Floats that JSON cannot hold (nan, inf) become strings; everything else passes through."""
     if isinstance(value, float) and (value != value or value in (float("inf"), float("-inf"))):
         return repr(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return safe_repr(value)  # JSON readers lose precision past 64 bits; huge ints cannot even be printed
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, bool | int | float | str) or value is None:
