@@ -10,7 +10,9 @@ import sys
 COMMANDS: dict[str, tuple[str, str]] = {
     "tour": ("chainrule.cli.tour", "walk through the chapter's examples with forward values and gradients"),
     "trace": ("chainrule.cli.trace_cmd", "trace a Python script line by line with its execution state"),
+    "explain": ("chainrule.cli.explain_cmd", "run a script; explain each backward(): gradient table and graph page"),
     "serve": ("chainrule.cli.serve_cmd", "serve the interactive playgrounds (graph lab, neuron, networks) locally"),
+    "train": ("chainrule.cli.train", "train an MLP on a bundled dataset (progress, summary, checkpoint, loss plot)"),
 }
 
 

@@ -16,7 +16,7 @@ from chainrule.engine import observe as _observe
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor
 from chainrule.explain import record as _record
-from chainrule.explain.naming import disambiguate, substitute, symbol
+from chainrule.explain.naming import disambiguate, factor, substitute, symbol
 from chainrule.explain.values import as_array, fmt_array, value_json
 
 SCHEMA = "chainrule.graph"
@@ -79,7 +79,7 @@ def _name_map(names: Any) -> dict[int, str]:
         out: dict[int, str] = {}
         for k, v in names.items():
             if isinstance(v, Tensor) and isinstance(k, str) and not k.startswith("_"):
-                out.setdefault(id(v), k)
+                out.setdefault(id(v) if v.grad_fn is None else id(v.grad_fn), k)
         return out
     raise TypeError(f"graph: names must be a dict such as locals() or a cr.nn.Module, got {type(names).__name__}")
 
@@ -206,7 +206,7 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
                                "value": value_json(src.out) if src.out is not None else None},
                     node.out_name or explicit.get(id(node)), node.op.name)
         op_entry[id(node)] = entry
-    if output.grad_fn.out_name is None and explicit.get(id(output)) is None:
+    if output.grad_fn.out_name is None and explicit.get(id(output.grad_fn)) is None:
         ri = op_entry[id(root)]["id"]
         idx = int(ri[1:])
         if "L" not in bases:
@@ -275,6 +275,7 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
                 "id": f"e{len(edges)}", "source": src_entry["id"], "target": entry["id"], "index": i,
                 "arg": entry["arg_names"][i], "formula": formula,
                 "formula_named": substitute(formula, tuple(entry["arg_names"]), in_names),
+                "formula_factor": factor(substitute(formula, tuple(entry["arg_names"]), in_names)),
                 "flows": node.parents[i] is not None, "local": None, "contribution": None, "step": None,
                 "text": None, "accumulated": None,
             })

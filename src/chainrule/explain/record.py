@@ -63,8 +63,16 @@ def step_record(step: Any, pass_id: int = 0) -> StepRecord:
 _records: weakref.WeakKeyDictionary[Node, StepRecord] = weakref.WeakKeyDictionary()
 # node -> (module path, module type), filled by record_modules
 _modules: weakref.WeakKeyDictionary[Node, tuple[str, str]] = weakref.WeakKeyDictionary()
-# parameter tensor -> its name in a recorded model ("0.weight")
-_param_names: weakref.WeakKeyDictionary[Tensor, str] = weakref.WeakKeyDictionary()
+# id(parameter tensor) -> (weak reference, its name in a recorded model, "0.weight"). Not a
+# WeakKeyDictionary: tensors compare elementwise, so they cannot be dictionary keys by equality.
+_param_names: dict[int, tuple[weakref.ref, str]] = {}
+
+
+def _remember_parameter(t: Tensor, name: str, overwrite: bool = True) -> None:
+    key = id(t)
+    if not overwrite and parameter_name(t) is not None:
+        return
+    _param_names[key] = (weakref.ref(t, lambda _, key=key: _param_names.pop(key, None)), name)
 
 
 def recorded_step(node: Node) -> StepRecord | None:
@@ -76,7 +84,10 @@ def module_of(node: Node) -> tuple[str, str] | None:
 
 
 def parameter_name(t: Tensor) -> str | None:
-    return _param_names.get(t)
+    entry = _param_names.get(id(t))
+    if entry is None or entry[0]() is not t:
+        return None
+    return entry[1]
 
 
 class record:  # noqa: N801 - a context manager, like cr.autograd.observe
@@ -146,7 +157,7 @@ def record_modules(model: Any = None) -> Iterator[None]:
     wrapped = []
     for path, module in model.named_modules():
         for pname, p in module.named_parameters(recurse=False):
-            _param_names[p] = f"{path}.{pname}" if path else pname
+            _remember_parameter(p, f"{path}.{pname}" if path else pname)
         if "forward" in module.__dict__:
             continue
         original = module.forward
@@ -186,7 +197,7 @@ def _record_all(module_class: type) -> Iterator[None]:
                 counters[type_name] = count + 1
                 roots[id(self)] = type_name if count == 0 else f"{type_name}#{count + 1}"
                 for pname, p in self.named_parameters():
-                    _param_names.setdefault(p, pname)
+                    _remember_parameter(p, pname, overwrite=False)
             path = roots[id(self)]
         stack.append((self, path))
         try:

@@ -206,6 +206,8 @@ def _shown(graph: Any, top: _Topology, n: dict, all_nodes: bool) -> bool:
         return n["id"] == top.root
     if all_nodes or n["id"] == top.root or n["explicit_name"] or n["kind"] == "leaf":
         return True
+    if n["kind"] == "op" and not n["elementwise"]:
+        return True  # a matmul, reduction, loss...: its own row keeps tensor explanations short
     return len(top.consumers.get(n["id"], [])) != 1
 
 
@@ -221,7 +223,7 @@ def _term(graph: Any, top: _Topology, edge: dict, shown: set[str]) -> dict[str, 
         cur = nxt[0]["target"]
     start = graph.by_id(cur)
     loss = _loss(graph)
-    kept = [e for e in chain if e["formula_named"] != "1" or e["local"] is None]
+    kept = [e for e in reversed(chain) if e["formula_named"] != "1" or e["local"] is None]  # loss side first
     if not kept:
         kept = [chain[0]]
     sym_factors = [factor(e["formula_named"]) if e["local"] is not None else f"[{e['formula_named']}]" for e in kept]

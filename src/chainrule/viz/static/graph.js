@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   var SVGNS = "http://www.w3.org/2000/svg";
-  var W = 170, H = 64, HGAP = 70, VGAP = 22, MAX_BOXES = 1500;
+  var W = 170, H = 64, HGAP = 110, VGAP = 22, MAX_BOXES = 1500;
   var active = null;
 
   function el(tag, attrs, text) {
@@ -266,7 +266,7 @@
       }
       var li = h("li", "crg-contrib");
       li.setAttribute("data-edge", eid);
-      li.appendChild(h("span", "crg-eq", "d" + self.doc.loss_name + "/d" + src.name + " \u2190 upstream \u00D7 " + e.formula_named + " = " + e.text));
+      li.appendChild(h("span", "crg-eq", "d" + self.doc.loss_name + "/d" + src.name + " \u2190 upstream \u00D7 " + e.formula_factor + " = " + e.text));
       if (e.accumulated && e.accumulated.of > 1) {
         li.appendChild(h("span", "crg-acc", " accumulated at " + src.name + ": " + e.accumulated.text +
           " (" + e.accumulated.count + " of " + e.accumulated.of + " consumers)" + (e.accumulated.complete ? ", complete" : "")));

@@ -1,0 +1,174 @@
+"""`chainrule explain SCRIPT.py [ARGS ...] [--format terminal|md|html|json] [--out DIR] [--max-backwards N]`
+
+Runs the script with recording on (every backward step is kept, nodes are tagged with the
+`cr.nn.Module` that created them). After each `tensor.backward()` the script performs, it prints the
+gradient table (variables of the calling code name the tensors) and writes the graph page
+`backward_<k>.html` to DIR; `--format md` also writes the table as Markdown, `html` as an HTML table,
+`json` the graph document. Exit status: the script's own (1 if it raised), 2 when it cannot be run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import os
+import runpy
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+FORMATS = ("terminal", "md", "html", "json")
+
+
+_OPTIONS = {"--format": "format", "--out": "out", "--max-backwards": "max_backwards"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # One REMAINDER positional: explain's own options may also come after the script (as with trace).
+    parser.add_argument("explain_argv", nargs=argparse.REMAINDER, metavar="SCRIPT [ARGS ...]",
+                        help="the Python script to run, then its arguments (after '--' if they look like options)")
+    parser.add_argument("--format", choices=FORMATS, default="terminal",
+                        help="how to show each gradient table: terminal (default), md, html or json (the graph)")
+    parser.add_argument("--out", metavar="DIR", default="chainrule-explain",
+                        help="where to write the pages and files (default ./chainrule-explain)")
+    parser.add_argument("--max-backwards", type=int, default=10, metavar="N",
+                        help="explain at most the first N backward() calls (default 10)")
+
+
+class _Explainer:
+    def __init__(self, fmt: str, out: Path, limit: int) -> None:
+        self.fmt, self.out, self.limit = fmt, out, limit
+        self.count = 0
+        self.skipped = 0
+        self.written: list[Path] = []
+
+    def after_backward(self, output: Any, frame: Any) -> None:
+        from chainrule.explain import Graph
+        from chainrule.explain.build import build_graph
+        from chainrule.explain.tables import table_from_graph
+
+        self.count += 1
+        if self.count > self.limit:
+            self.skipped += 1
+            return
+        names = dict(frame.f_globals) if frame is not None else {}
+        if frame is not None:
+            names.update(frame.f_locals)
+        try:
+            graph = Graph(build_graph(output, names=names, what="chainrule explain"))
+        except (TypeError, ValueError) as exc:
+            print(f"chainrule explain: backward #{self.count}: {exc}", file=sys.stderr)
+            return
+        table = table_from_graph(graph)
+        k = self.count
+        self.out.mkdir(parents=True, exist_ok=True)
+        page = self.out / f"backward_{k}.html"
+        graph.to_html(page, title=f"backward #{k}: graph of {graph.root['name']}")
+        self.written.append(page)
+        where = f" (line {frame.f_lineno})" if frame is not None else ""
+        header = f"backward #{k}{where}: {graph.root['name']} = {graph.root['value']['text']}"
+        if self.fmt == "terminal":
+            print(f"\n{header}")
+            table.print()
+        elif self.fmt == "md":
+            text = f"## {header}\n\n{table.to_markdown()}"
+            print("\n" + text)
+            (self.out / f"backward_{k}.md").write_text(text, encoding="utf-8")
+        elif self.fmt == "html":
+            path = self.out / f"backward_{k}_table.html"
+            page_text = f"<!DOCTYPE html><meta charset='utf-8'><h2>{html.escape(header)}</h2>{table.to_html()}"
+            path.write_text(page_text, encoding="utf-8")
+            print(f"\n{header}\n  table: {path}")
+        else:
+            path = self.out / f"backward_{k}.json"
+            path.write_text(graph.to_json(indent=1), encoding="utf-8")
+            print(f"\n{header}\n  graph document: {path}")
+        print(f"  graph page: {page}")
+
+
+def _split(args: Any) -> str | None:
+    """Take explain's own options out of the script's arguments (those after '--' stay the script's)."""
+    rest = list(args.explain_argv)
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+    if not rest:
+        return "which script? usage: chainrule explain SCRIPT.py [ARGS ...] [--format ...] [--out DIR]"
+    args.script, rest = rest[0], rest[1:]
+    script_args: list[str] = []
+    i = 0
+    while i < len(rest):
+        token = rest[i]
+        if token == "--":
+            script_args += rest[i + 1:]
+            break
+        name, eq, value = token.partition("=")
+        if name in _OPTIONS:
+            if not eq:
+                if i + 1 >= len(rest):
+                    return f"{name} needs a value"
+                value = rest[i + 1]
+                i += 1
+            if name == "--format" and value not in FORMATS:
+                return f"--format must be one of {', '.join(FORMATS)}"
+            if name == "--max-backwards":
+                if not value.isdigit() or int(value) < 1:
+                    return "--max-backwards must be a whole number, at least 1"
+                value = int(value)  # type: ignore[assignment]
+            setattr(args, _OPTIONS[name], value)
+        else:
+            script_args.append(token)
+        i += 1
+    args.script_args = script_args
+    return None
+
+
+def run(args: Any) -> int:
+    from chainrule.engine.tensor import Tensor
+    from chainrule.explain import record, record_modules
+
+    problem = _split(args)
+    if problem:
+        print(f"chainrule explain: {problem}", file=sys.stderr)
+        return 2
+    path = args.script
+    script_args = args.script_args
+    if not os.path.isfile(path):
+        print(f"chainrule explain: cannot open {path!r}: no such file", file=sys.stderr)
+        return 2
+    if args.max_backwards < 1:
+        print("chainrule explain: --max-backwards must be at least 1", file=sys.stderr)
+        return 2
+    explainer = _Explainer(args.format, Path(args.out), args.max_backwards)
+    original = Tensor.backward
+
+    def backward(self: Tensor, *a: Any, **k: Any) -> None:
+        original(self, *a, **k)
+        explainer.after_backward(self, sys._getframe(1))
+
+    saved_argv, saved_path = sys.argv, list(sys.path)
+    sys.argv = [path, *script_args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    code = 0
+    Tensor.backward = backward  # type: ignore[method-assign]
+    try:
+        with record(), record_modules():
+            runpy.run_path(path, run_name="__main__")
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except SyntaxError as exc:
+        print(f"chainrule explain: {path} does not compile: {exc}", file=sys.stderr)
+        code = 2
+    except Exception:  # the script's own error: show it, as Python would
+        traceback.print_exc()
+        code = 1
+    finally:
+        Tensor.backward = original  # type: ignore[method-assign]
+        sys.argv, sys.path[:] = saved_argv, saved_path
+    if explainer.count == 0:
+        print("chainrule explain: the script called no tensor.backward(): nothing to explain", file=sys.stderr)
+    if explainer.skipped:
+        print(f"chainrule explain: {explainer.skipped} more backward() calls were not explained "
+              f"(--max-backwards {args.max_backwards})", file=sys.stderr)
+    sys.stdout.flush()
+    return code
