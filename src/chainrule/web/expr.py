@@ -24,7 +24,7 @@ import chainrule as cr
 
 MAX_LENGTH = 400  # characters of expression text
 MAX_DEPTH = 32  # nesting of the syntax tree
-MAX_OPS = 120  # operators and calls (graph nodes) in one expression
+MAX_OPS = 100  # operators and calls (graph nodes) in one expression
 MAX_VARIABLES = 16
 MAX_MAGNITUDE = 1e6  # largest absolute value of a number or variable
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,15}$")
