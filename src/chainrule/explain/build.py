@@ -24,6 +24,9 @@ VERSION = 1
 MAX_ELEMENT_NODES = 300  # above this many nodes, renderers start from the grouped view
 MAX_NODES = 200_000  # refuse to build larger graphs (they cannot be shown anyway)
 
+NODE_KEYS = ("id", "kind", "name", "explicit_name", "op", "grad_fn", "requires_grad", "shape", "dtype", "value", "grad",
+             "module", "module_type", "groups", "forward_index", "backward_index", "inputs", "arg_names",
+             "elementwise", "expression", "forward_text", "grad_states")
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
 
 FREED_NOTICE = ("backward() freed the intermediate values of this graph: only leaves, retained tensors and "
@@ -333,6 +336,7 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
         notices.append(f"{n_drawn} nodes are too many to draw one by one: the graph starts grouped by module and by "
                        f"op ({len(groups)} groups); expand a group to see its nodes.")
     values_status = "complete" if all(e["value"] is not None for e in gnodes) else "partial"
+    gnodes[:] = [{k: n[k] for k in NODE_KEYS} for n in gnodes]
     index = {k: v["id"] for k, v in by_key.items() if isinstance(k, int)}
     return {
         "schema": SCHEMA,
