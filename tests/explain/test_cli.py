@@ -1,0 +1,93 @@
+"""`chainrule explain SCRIPT.py`: a table and a page per backward(), formats, exit codes."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from chainrule.cli.main import main
+
+SCRIPT = """
+import chainrule as cr
+x = cr.tensor(3.0, dtype=cr.float64)
+w1 = cr.tensor(0.5, dtype=cr.float64, requires_grad=True)
+b1 = cr.tensor(0.0, dtype=cr.float64, requires_grad=True)
+w2 = cr.tensor(2.0, dtype=cr.float64, requires_grad=True)
+b2 = cr.tensor(-1.0, dtype=cr.float64, requires_grad=True)
+def step():
+    z1 = w1 * x + b1
+    h = cr.relu(z1)
+    y = w2 * h + b2
+    loss = (y - 4.0) ** 2
+    loss.backward()
+    return loss
+step()
+print("grad", w1.grad.item())
+"""
+
+
+def _script(tmp_path: Path, text: str = SCRIPT) -> Path:
+    path = tmp_path / "net.py"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_explain_prints_the_table_and_writes_the_page(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "out"
+    code = main(["explain", str(_script(tmp_path)), "--out", str(out), "--format", "md"])
+    text = capsys.readouterr().out
+    assert code == 0
+    assert "backward #1 (line 13): loss = 4.0" in text
+    assert "| dloss/dw1 | -24.0 | dloss/dz1 × x = -8.0 × 3.0 |" in text  # names from the function's variables
+    assert "grad -24.0" in text  # the script's own output
+    page = (out / "backward_1.html").read_text(encoding="utf-8")
+    assert "data-cr-graph" in page and (out / "backward_1.md").exists()
+
+
+def test_explain_json_and_terminal_formats(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "o"
+    assert main(["explain", "--format", "json", "--out", str(out), str(_script(tmp_path))]) == 0
+    doc = json.loads((out / "backward_1.json").read_text(encoding="utf-8"))
+    assert doc["schema"] == "chainrule.graph" and doc["status"]["gradients"] == "recorded"
+    assert main(["explain", str(_script(tmp_path)), "--out", str(out)]) == 0
+    assert "-24.0" in capsys.readouterr().out
+
+
+def test_explain_limits_and_modules(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    script = _script(tmp_path, """
+        import chainrule as cr
+        cr.manual_seed(0)
+        model = cr.nn.Sequential(cr.nn.Linear(3, 4), cr.nn.ReLU(), cr.nn.Linear(4, 1))
+        opt = cr.optim.SGD(model.parameters(), lr=0.1)
+        x = cr.randn(5, 3)
+        for _ in range(3):
+            opt.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            opt.step()
+    """)
+    out = tmp_path / "m"
+    assert main(["explain", str(script), "--out", str(out), "--format", "json", "--max-backwards", "2"]) == 0
+    captured = capsys.readouterr()
+    assert "1 more backward() calls were not explained" in captured.err
+    doc = json.loads((out / "backward_1.json").read_text(encoding="utf-8"))
+    assert {g["id"] for g in doc["groups"]} >= {"m:Sequential.0", "m:Sequential.1", "m:Sequential.2"}
+    names = {n["name"] for n in doc["nodes"]}
+    assert {"0.weight", "2.bias", "loss"} <= names
+    assert not (out / "backward_3.json").exists()
+    # the module call patch is undone
+    import chainrule as cr
+
+    assert cr.nn.Module.__call__.__name__ == "__call__"
+
+
+def test_explain_errors(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["explain", str(tmp_path / "missing.py")]) == 2
+    bad = _script(tmp_path, "raise RuntimeError('boom')\n")
+    assert main(["explain", str(bad), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "boom" in err and "no tensor.backward()" in err
+    assert main(["explain"]) == 2
