@@ -67,6 +67,9 @@ def graph(body: Any) -> dict[str, Any]:
             raise expr.ExpressionError(f"at most {expr.MAX_VARIABLES} variables")
         defaulted = [n for n in names if n not in given]
         built = expr.build(body.get("expression"), {n: given.get(n, DEFAULT_VALUE) for n in names})
+        if built.output.grad_fn is not None and built.output.name is None:
+            built.output.name = "out"
+        document = _document(built.output)
         view = graphview.describe(built.output, built.leaves, built.labels)
     except expr.ExpressionError as exc:
         detail = {"column": exc.column} if exc.column else {}
@@ -74,7 +77,20 @@ def graph(body: Any) -> dict[str, Any]:
     except graphview.GraphError as exc:
         raise ApiError(400, str(exc)) from None
     return {"expression": built.text, "variables": {k: float(v.item()) for k, v in built.leaves.items()},
-            "defaulted": defaulted, **view}
+            "defaulted": defaulted, **view, "document": document}
+
+
+def _document(output: cr.Tensor) -> dict[str, Any] | None:
+    """The graph document of `cr.explain.graph(output)` (docs/graph-schema.md) for the shared graph viewer;
+    None where it cannot be built (the page then uses its own stepper)."""
+    if output.grad_fn is None:
+        return None
+    try:
+        from chainrule.explain import graph as explain_graph
+
+        return json.loads(explain_graph(output).to_json())
+    except Exception:  # the viewer is optional: the lab's own view still shows every number
+        return None
 
 
 def graph_upload(body: Any) -> dict[str, Any]:

@@ -49,11 +49,16 @@ SECURITY_HEADERS = {
 
 def _static_files() -> dict[str, bytes]:
     """Every file of the static folder, read once: requests can only name these."""
-    root = resources.files("chainrule.web").joinpath("static")
     files = {}
-    for entry in root.iterdir():
-        if entry.is_file() and "." + entry.name.rsplit(".", 1)[-1] in CONTENT_TYPES:
-            files[entry.name] = entry.read_bytes()
+    folders = [("", resources.files("chainrule.web").joinpath("static"))]
+    with contextlib.suppress(ModuleNotFoundError):  # the shared graph viewer of chainrule.viz (as g.to_html())
+        folders.append(("viz/", resources.files("chainrule.viz").joinpath("static")))
+    for prefix, root in folders:
+        if not root.is_dir():
+            continue
+        for entry in root.iterdir():
+            if entry.is_file() and "." + entry.name.rsplit(".", 1)[-1] in CONTENT_TYPES:
+                files[prefix + entry.name] = entry.read_bytes()
     return files
 
 

@@ -44,7 +44,9 @@ def _numbers(v: Any, what: str, budget: list[int], depth: int = 0) -> Any:
 def view_from_json(doc: Any) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise UploadError("graph must be a JSON object with nodes and edges")
-    if "schema" in doc and "nodes" in doc and isinstance(doc.get("schema"), str) and "chainrule" in doc["schema"]:
+    document = None
+    if "schema" in doc:
+        document = doc
         doc = _from_explain_schema(doc)
     nodes_in, edges_in = doc.get("nodes"), doc.get("edges")
     if not isinstance(nodes_in, list) or not isinstance(edges_in, list):
@@ -107,6 +109,7 @@ def view_from_json(doc: Any) -> dict[str, Any]:
                  "edges": [e["id"] for e in edges if e["to"] == nid]} for nid in reversed(forward)]
     view = graphview._finish(nodes, edges, output, forward, backward)
     view["uploaded"] = True
+    view["document"] = document
     return view
 
 
@@ -130,6 +133,50 @@ def _topological(nodes: list[dict], edges: list[dict]) -> list[str]:
     return order
 
 
+SCHEMA = "chainrule.graph"
+SUPPORTED_VERSIONS = (1,)
+
+
+def _data(v: Any) -> Any:
+    """The schema's value object ({shape, dtype, text, data}) -> its data (None when absent or too large)."""
+    if v is None:
+        return None
+    if not isinstance(v, dict):
+        raise UploadError("values in a chainrule.graph document must be objects with 'data'")
+    return v.get("data")
+
+
 def _from_explain_schema(doc: dict[str, Any]) -> dict[str, Any]:
-    """Adapter for `cr.graph(loss).to_json()` documents (docs/graph-schema.md)."""
-    return doc
+    """A `cr.graph(loss).to_json()` document (schema chainrule.graph, docs/graph-schema.md) in the lab's form."""
+    if doc.get("schema") != SCHEMA:
+        raise UploadError(f"unknown schema {str(doc.get('schema'))[:40]!r}: expected {SCHEMA!r}")
+    if doc.get("version") not in SUPPORTED_VERSIONS:
+        raise UploadError(f"graph schema version {str(doc.get('version'))[:20]} is not supported "
+                          f"(supported: {', '.join(map(str, SUPPORTED_VERSIONS))})")
+    nodes_in, edges_in = doc.get("nodes"), doc.get("edges")
+    if not isinstance(nodes_in, list) or not isinstance(edges_in, list):
+        raise UploadError("graph must have a list of nodes and a list of edges")
+    if len(nodes_in) > graphview.MAX_NODES:
+        raise UploadError(f"the graph has {len(nodes_in)} nodes: more than {graphview.MAX_NODES}, too large for the "
+                          "graph lab")
+    kinds = {"leaf": "variable", "constant": "constant", "op": "op"}
+    nodes, edges = [], []
+    for i, n in enumerate(nodes_in):
+        if not isinstance(n, dict):
+            raise UploadError(f"node {i} must be an object")
+        kind = kinds.get(n.get("kind"))
+        if kind is None:
+            raise UploadError(f"node {i}: kind {str(n.get('kind'))[:20]!r} is not shown by the graph lab "
+                              "(export with default_view 'elements')")
+        op = n.get("op")
+        label = graphview.SYMBOLS.get(op, op) if kind == "op" and isinstance(op, str) else n.get("name")
+        nodes.append({"id": n.get("id"), "kind": kind, "label": label, "name": n.get("name"),
+                      "expr": n.get("expression") or n.get("name"), "op": op,
+                      "value": _data(n.get("value")), "grad": _data(n.get("grad"))})
+    for i, e in enumerate(edges_in):
+        if not isinstance(e, dict):
+            raise UploadError(f"edge {i} must be an object")
+        edges.append({"from": e.get("source"), "to": e.get("target"), "arg": e.get("index", 0),
+                      "formula": e.get("formula"), "local": _data(e.get("local")),
+                      "contribution": _data(e.get("contribution"))})
+    return {"nodes": nodes, "edges": edges, "output": doc.get("root")}

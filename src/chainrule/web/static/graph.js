@@ -135,15 +135,34 @@ function drawTables() {
   }));
 }
 
+// The shared graph viewer of chainrule.viz (window.CRGraph, the same stepping as g.to_html()) shows the
+// engine's graph document when there is one; otherwise the lab's own stepper below does.
+function mountViewer(v, startStep) {
+  const host = $("#viewer");
+  const useViewer = Boolean(v.document && window.CRGraph);
+  host.hidden = !useViewer;
+  $("#lab-stepper").hidden = useViewer;
+  document.body.dataset.viewer = useViewer ? "crgraph" : "lab";
+  if (!useViewer) return false;
+  const root = el("div", { "data-title": "Step the forward pass, then the backward pass" });
+  host.replaceChildren(root);
+  const viewer = window.CRGraph.mount(root, v.document);
+  if (startStep) viewer.go(startStep);
+  root.addEventListener("click", () => { step = viewer.step; writeUrl(); });
+  return true;
+}
+
 function show(v, startStep = 0) {
   view = v;
   step = Math.max(0, Math.min(startStep, total()));
   $("#graph-title").textContent = v.uploaded ? "Uploaded graph" : `Computational graph of ${v.expression}`;
   drawTables();
-  drawStep();
+  if (!mountViewer(v, startStep)) drawStep();
+  else writeUrl();
   const link = $("#download");
   link.hidden = false;
-  link.href = URL.createObjectURL(new Blob([JSON.stringify(v, null, 1)], { type: "application/json" }));
+  const exported = v.document ?? v;
+  link.href = URL.createObjectURL(new Blob([JSON.stringify(exported, null, 1)], { type: "application/json" }));
   link.download = "graph.json";
   document.body.dataset.updates = String(Number(document.body.dataset.updates || 0) + 1);
 }
@@ -184,7 +203,7 @@ $("#next").addEventListener("click", () => { step = Math.min(total(), step + 1);
 $("#last").addEventListener("click", () => { step = total(); drawStep(); });
 $("#step").addEventListener("input", () => { step = Number($("#step").value); drawStep(); });
 document.addEventListener("keydown", (ev) => {
-  if (!view || ev.target instanceof HTMLInputElement) return;
+  if (!view || ev.target instanceof HTMLInputElement || document.body.dataset.viewer !== "lab") return;
   if (ev.key === "ArrowRight" || ev.key === " ") step = Math.min(total(), step + 1);
   else if (ev.key === "ArrowLeft") step = Math.max(0, step - 1);
   else if (ev.key === "Home") step = 0;
