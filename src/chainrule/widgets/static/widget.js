@@ -1,0 +1,147 @@
+// chainrule Jupyter widgets (anywidget). Displays `result` computed by the kernel's engine; writes `params`.
+
+function fmt(v, digits = 4) {
+  if (v === null || v === undefined) return "\u2014";
+  if (typeof v !== "number" || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return v.toExponential(2).replace("e+", "e");
+  const r = parseFloat(v.toFixed(digits));
+  if (Object.is(r, -0) || r === 0) return "0.0";
+  return Number.isInteger(r) ? r.toFixed(1) : String(r);
+}
+
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "class") node.className = v;
+    else if (k === "text") node.textContent = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (v !== undefined && v !== null && v !== false) node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children) if (c !== null && c !== undefined) node.append(c);
+  return node;
+}
+
+function setParams(model, patch) {
+  model.set("params", { ...model.get("params"), ...patch });
+  model.save_changes();
+}
+
+function slider(model, key, label, lo, hi, step) {
+  const value = model.get("params")[key];
+  const out = h("span", { class: "crw-num", text: fmt(value) });
+  const input = h("input", { type: "range", min: lo, max: hi, step, value, "data-param": key, "aria-label": label,
+    oninput: () => { out.textContent = fmt(Number(input.value)); setParams(model, { [key]: Number(input.value) }); } });
+  const sync = () => { const v = model.get("params")[key]; input.value = v; out.textContent = fmt(v); };
+  return { row: h("label", { class: "crw-control" }, h("span", { text: label }), input, out), sync };
+}
+
+function cell(key) { return h("span", { class: "crw-num", "data-out": key, text: "\u2014" }); }
+function put(root, key, v) { const n = root.querySelector(`[data-out="${key}"]`); if (n) n.textContent = fmt(v); }
+
+const RENDERERS = {
+  neuron(model, root) {
+    const sliders = [["x", "x"], ["w", "w"], ["b", "b"], ["t", "t"]].map(([k, l]) => slider(model, k, l, -5, 5, 0.1));
+    const gate = h("span", { class: "crw-gate", "data-out": "gate" });
+    root.append(
+      h("div", { class: "crw-controls" }, ...sliders.map((s) => s.row)),
+      h("div", { class: "crw-eq" }, "z = ", cell("z"), "  a = ReLU(z) = ", cell("a"), "  ", gate, "  L = (a \u2212 t)\u00b2 = ", cell("L")),
+      h("div", { class: "crw-eq" }, "dL/dw = dL/da ", cell("dL_da"), " \u00d7 da/dz ", cell("da_dz"), " \u00d7 dz/dw ", cell("dz_dw"),
+        " = ", cell("product"), "   (w.grad = ", cell("grad_w"), ")"),
+      h("div", { class: "crw-eq" }, h("button", { type: "button", text: "w \u2190 w \u2212 lr\u00b7dL/dw", onclick: () =>
+        setParams(model, { w: model.get("result").update.w }) }), "  new loss ", cell("upd_L")));
+    return (r) => {
+      sliders.forEach((s) => s.sync());
+      put(root, "z", r.forward.z); put(root, "a", r.forward.a); put(root, "L", r.forward.L);
+      put(root, "dL_da", r.factors.dL_da); put(root, "da_dz", r.factors.da_dz); put(root, "dz_dw", r.factors.dz_dw);
+      put(root, "product", r.product); put(root, "grad_w", r.grads.w); put(root, "upd_L", r.update.L);
+      gate.textContent = r.gate === "open" ? "gate open" : "gate closed";
+      gate.dataset.state = r.gate;
+    };
+  },
+  "two-inputs"(model, root) {
+    const sliders = [["a1", "a1"], ["a2", "a2"], ["w1", "w1"], ["w2", "w2"], ["b", "b"], ["y", "y"]]
+      .map(([k, l]) => slider(model, k, l, -5, 5, 0.1));
+    root.append(h("div", { class: "crw-controls" }, ...sliders.map((s) => s.row)),
+      h("div", { class: "crw-eq" }, "z = ", cell("z"), "  a = ", cell("a"), "  C = ", cell("C")),
+      h("div", { class: "crw-eq" }, "\u03b4 = dC/dz = ", cell("delta"), "  dC/dw1 = \u03b4\u00b7a1 = ", cell("w1"),
+        "  dC/dw2 = \u03b4\u00b7a2 = ", cell("w2")));
+    return (r) => {
+      sliders.forEach((s) => s.sync());
+      put(root, "z", r.forward.z); put(root, "a", r.forward.a); put(root, "C", r.forward.C);
+      put(root, "delta", r.factors.delta); put(root, "w1", r.grads.w1); put(root, "w2", r.grads.w2);
+    };
+  },
+  flip(model, root) {
+    const bits = (key) => h("div", { class: "crw-pixels" }, ...[0, 1, 2, 3].map((i) => h("button", {
+      type: "button", "data-bit": `${key}${i}`, onclick: () => {
+        const p = model.get("params");
+        setParams(model, { [key]: p[key].map((v, j) => (j === i ? 1 - v : v)), steps: 0, train: false });
+      } })));
+    const units = h("div", { class: "crw-units" });
+    const info = h("div", { class: "crw-eq" });
+    root.append(h("div", { class: "crw-row" }, h("div", {}, "input x", bits("x")), h("div", {}, "target t", bits("t")),
+      h("div", {}, h("button", { type: "button", text: "SGD step", onclick: () =>
+        setParams(model, { steps: model.get("result").inputs.steps + 1, train: false }) }),
+      h("button", { type: "button", text: "train until solved", onclick: () => setParams(model, { train: true }) }),
+      info)), units);
+    return (r) => {
+      for (const key of ["x", "t"]) {
+        root.querySelectorAll(`[data-bit^="${key}"]`).forEach((b, i) => {
+          b.textContent = String(r.inputs[key][i]);
+          b.setAttribute("aria-pressed", r.inputs[key][i] ? "true" : "false");
+        });
+      }
+      info.textContent = `step ${r.inputs.steps}, loss ${fmt(r.forward.loss)}${r.solved ? " (solved)" : ""}; ` +
+        `zero rows of dL/dW1: ${r.zero_rows.W1.join(", ") || "none"}; of dL/dW2: ${r.zero_rows.W2.join(", ") || "none"}`;
+      units.replaceChildren(...r.forward.z1.map((z, j) => h("div", {
+        class: `crw-unit${r.dead.includes(j) ? " crw-dead" : ""}`, "data-unit": j,
+        text: `h${j + 1}: z = ${fmt(z)}, h = ${fmt(r.forward.h[j])}, dL/dz = ${fmt(r.grads.z1[j])}${r.dead.includes(j) ? " DEAD" : ""}` })));
+    };
+  },
+  depth(model, root) {
+    const d = slider(model, "depth", "depth", 1, 60, 1);
+    const s = slider(model, "scale", "scale", 0.05, 4, 0.05);
+    const act = h("select", { onchange: () => setParams(model, { activation: act.value }) },
+      ...["relu", "tanh", "sigmoid", "linear"].map((a) => h("option", { value: a, text: a })));
+    const bars = h("div", { class: "crw-bars" });
+    const verdict = h("div", { class: "crw-eq" });
+    root.append(h("div", { class: "crw-controls" }, d.row, s.row, act), verdict, bars);
+    return (r) => {
+      d.sync(); s.sync(); act.value = r.inputs.activation;
+      verdict.textContent = r.verdict;
+      bars.replaceChildren(...r.layers.map((l) => h("div", { class: "crw-bar-row" },
+        h("span", { text: `layer ${l.layer}` }), h("span", { class: "crw-num", text: fmt(l.delta_norm) }))));
+    };
+  },
+  graph(model, root) {
+    const host = h("div", { "data-cr-graph": "", "data-title": "Step the forward pass, then the backward pass" });
+    const table = h("table", { class: "crw-table" });
+    root.append(host, table);
+    return (r) => {
+      if (window.CRGraph && r.document) window.CRGraph.mount(host, r.document);
+      table.replaceChildren(h("tr", {}, h("th", { text: "node" }), h("th", { text: "value" }), h("th", { text: "gradient" }),
+        h("th", { text: "how" })), ...r.table.map((row) => h("tr", {}, h("td", { text: row.expr }),
+        h("td", { text: fmt(row.value) }), h("td", { text: fmt(row.grad) }), h("td", { text: row.how }))));
+    };
+  },
+};
+
+export default {
+  render({ model, el }) {
+    const root = h("div", { class: `crw crw-${model.get("kind")}` });
+    const error = h("div", { class: "crw-error" });
+    el.append(error, root);
+    const update = RENDERERS[model.get("kind")](model, root);
+    const draw = () => {
+      error.textContent = model.get("error") || "";
+      const r = model.get("result");
+      if (r && Object.keys(r).length) update(r);
+      root.dataset.updates = String(Number(root.dataset.updates || 0) + 1);
+    };
+    model.on("change:result", draw);
+    model.on("change:error", draw);
+    draw();
+    return () => { model.off("change:result", draw); model.off("change:error", draw); };
+  },
+};
