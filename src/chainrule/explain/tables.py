@@ -290,15 +290,22 @@ def gradient_table(loss: Any, wrt: Any = None, all_nodes: bool = False) -> Gradi
 
 
 # ---------------------------------------------------------------------- paths
+def _counts_to_root(top: _Topology) -> dict[str, int]:
+    """For every node, how many gradient-carrying paths lead from it to the root."""
+    counts: dict[str, int] = {}
+    for nid in top.backward_order():  # consumers first: count from the root down
+        counts[nid] = 1 if nid == top.root else sum(counts.get(e["target"], 0) for e in top.consumers.get(nid, []))
+    return counts
+
+
+def _setup(loss: Any, x: Any, what: str) -> tuple[Any, dict[str, Any], _Topology, str]:
+    graph, index = _graph_and_index(loss, what)
+    return graph, _find(graph, index, x, what), _Topology(graph), _loss(graph)
+
+
 def _all_paths(top: _Topology, start: str, limit: int) -> tuple[int, list[list[dict]]]:
     """Number of start→root paths (over gradient-carrying edges), and the paths themselves if <= limit."""
-    counts: dict[str, int] = {}
-    order = top.backward_order()  # consumers first: compute counts from the root down
-    for nid in order:
-        if nid == top.root:
-            counts[nid] = 1
-        else:
-            counts[nid] = sum(counts.get(e["target"], 0) for e in top.consumers.get(nid, []))
+    counts = _counts_to_root(top)
     total = counts.get(start, 0)
     if total > limit:
         return total, []
@@ -377,10 +384,7 @@ def paths(loss: Any, x: Any, max_paths: int = 64) -> Paths:
     Their sum equals `x.grad` (the multivariable chain rule). With more than `max_paths` paths, the
     result says so and summarizes by node: how many paths pass through each node and its gradient.
     """
-    graph, index = _graph_and_index(loss, "paths")
-    node = _find(graph, index, x, "paths")
-    top = _Topology(graph)
-    loss_name = _loss(graph)
+    graph, node, top, loss_name = _setup(loss, x, "paths")
     notes: list[str] = []
     if node["kind"] == "constant":
         notes.append(f"{node['name']} does not require grad: the engine computed no gradient for it.")
@@ -393,10 +397,7 @@ def paths(loss: Any, x: Any, max_paths: int = 64) -> Paths:
             for e in top.consumers.get(nid, []):
                 if nid in counts_down:
                     counts_down[e["target"]] = counts_down.get(e["target"], 0) + counts_down[nid]
-        up_counts: dict[str, int] = {}
-        for nid in top.backward_order():
-            up_counts[nid] = 1 if nid == top.root else sum(up_counts.get(e["target"], 0)
-                                                           for e in top.consumers.get(nid, []))
+        up_counts = _counts_to_root(top)
         for nid, c in counts_down.items():
             through[nid] = c * up_counts.get(nid, 0)
         summary = [[graph.by_id(nid)["name"], str(c), graph.by_id(nid)["grad"]["text"] if graph.by_id(nid)["grad"]
@@ -505,10 +506,7 @@ def chain(loss: Any, w: Any, max_paths: int = 16) -> Chain:
 
     Unnamed intermediate ops fold into the factor that spans them (name tensors to split them).
     """
-    graph, index = _graph_and_index(loss, "chain")
-    node = _find(graph, index, w, "chain")
-    top = _Topology(graph)
-    loss_name = _loss(graph)
+    graph, node, top, loss_name = _setup(loss, w, "chain")
     notes: list[str] = []
     if node["kind"] == "constant":
         return Chain(node["name"], loss_name, [], None, [f"{node['name']} does not require grad: no gradient."])
