@@ -1,0 +1,349 @@
+"""Every playground page in a real headless Chromium against a real server: moving a slider or toggling a
+bit shows the engine's numbers, the diagonal-flip page highlights exactly the engine's dead units, state
+lives in the URL, and no request leaves 127.0.0.1. In CI (CI=true) a missing browser fails the tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import chainrule as cr
+from chainrule.web.playgrounds import depth, flip, neuron, two_inputs
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"headless Chromium is required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("playwright is not installed (pip install playwright)")
+    executable = shutil.which("chromium") or shutil.which("chromium-browser")
+    if executable is None:
+        _unavailable("no chromium on PATH (apt-get install chromium)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page of the app with every request it tried to make; requests off the server are aborted."""
+
+    def __init__(self, browser: Any, server_url: str) -> None:
+        self.origin = server_url
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=False)
+        self.requests: list[str] = []
+        self.foreign: list[str] = []
+
+        def handle(route: Any) -> None:
+            url = route.request.url
+            self.requests.append(url)
+            if url.startswith(self.origin + "/") or url.startswith(("blob:", "data:")):
+                route.continue_()
+            else:
+                self.foreign.append(url)
+                route.abort()
+
+        self.context.route("**/*", handle)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(10_000)
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+
+    def goto(self, path: str) -> None:
+        updates = self.updates
+        self.page.goto(self.origin + path)
+        self.wait_update(updates)
+
+    @property
+    def updates(self) -> int:
+        try:
+            return int(self.page.evaluate("Number(document.body && document.body.dataset.updates || 0)"))
+        except Exception:
+            return 0
+
+    def wait_update(self, before: int) -> None:
+        self.page.wait_for_function("(n) => Number(document.body.dataset.updates || 0) > n", arg=before)
+
+    def text(self, selector: str) -> str:
+        return self.page.locator(selector).first.inner_text().strip()
+
+    def set_range(self, key: str, value: float) -> None:
+        """Move the slider `#key-range` to value (as a user drag does: input events)."""
+        before = self.updates
+        script = "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }"
+        self.page.eval_on_selector(f"#{key}-range", script, value)
+        self.wait_update(before)
+        self.settle()
+
+    def settle(self) -> None:
+        """Wait until no API request is in flight and the last answer is rendered."""
+        self.page.wait_for_load_state("networkidle")
+
+    def click(self, selector: str) -> None:
+        before = self.updates
+        self.page.locator(selector).first.click()
+        self.wait_update(before)
+        self.settle()
+
+    def close(self) -> None:
+        assert not self.errors, self.errors
+        assert not self.foreign, f"requests left the machine: {self.foreign}"
+        assert all(u.startswith((self.origin, "blob:", "data:")) for u in self.requests)
+        self.context.close()
+
+
+@pytest.fixture
+def page(browser: Any, server_url: str) -> Iterator[Page]:
+    p = Page(browser, server_url)
+    yield p
+    p.close()
+
+
+def fmt(v: float | None) -> str:
+    """The pages' number format (common.js fmt), for comparing with the engine's values."""
+    if v is None:
+        return "\u2014"
+    if v != 0 and (abs(v) >= 1e6 or abs(v) < 1e-4):
+        mantissa, exp = f"{v:.2e}".split("e")
+        return f"{mantissa}e{int(exp)}"
+    r = round(v, 4)
+    if r == 0:
+        return "0.0"
+    return f"{r:.1f}" if r == int(r) else repr(r)
+
+
+# --- neuron ------------------------------------------------------------------------------------------
+
+def test_neuron_sliders_show_the_engine_values(page: Page) -> None:
+    page.goto("/neuron?x=1&w=1&b=0&t=0")
+    assert page.text("#out-L") == "1.0" and page.text("#grad-w") == "2.0"
+    for key, value in (("x", 2), ("w", 1.5), ("b", -1), ("t", 3)):
+        page.set_range(key, value)
+    assert page.text("#out-z") == "2.0" and page.text("#out-a") == "2.0"
+    assert page.text("#out-L") == "1.0"
+    assert page.text("#f-dL_da") == "-2.0" and page.text("#f-da_dz") == "1.0" and page.text("#f-dz_dw") == "2.0"
+    assert page.text("#product") == "-4.0" and page.text("#grad-w") == "-4.0"
+    assert page.page.locator("#gate").get_attribute("data-state") == "open"
+    page.set_range("b", -4)
+    assert page.page.locator("#gate").get_attribute("data-state") == "closed"
+    assert page.text("#gate") == "closed (z \u2264 0)"
+    assert page.text("#grad-w") == "0.0" and page.text("#product") == "0.0"
+    assert page.text("#out-L") == "9.0"
+    assert "b=-4" in page.page.url  # the state is in the URL
+
+
+def test_neuron_update_button_lowers_the_loss(page: Page) -> None:
+    page.goto("/neuron?x=2&w=1.5&b=-1&t=3&lr=0.1")
+    expected = neuron.compute({"x": 2, "w": 1.5, "b": -1, "t": 3, "lr": 0.1})
+    assert page.text("#upd-w") == fmt(expected["update"]["w"]) == "1.9"
+    page.click("#step")
+    assert page.page.locator("#w").input_value() == "1.9"
+    after = neuron.compute({"x": 2, "w": 1.9, "b": -1, "t": 3, "lr": 0.1})
+    assert page.text("#out-L") == fmt(after["forward"]["L"]) == "0.04"
+    assert page.text("#history") == "loss after each update: 1.0 \u2192 0.04"
+    assert "w=1.9" in page.page.url
+
+
+def test_neuron_shared_link_and_bad_value(page: Page) -> None:
+    page.goto("/neuron?x=2&w=1.5&b=-4&t=3")
+    assert page.page.locator("#gate").get_attribute("data-state") == "closed"
+    before = page.updates
+    page.page.fill("#x", "50")  # beyond the API's range: a clear error in the page, numbers unchanged
+    page.page.locator("#error").wait_for(state="visible")
+    assert "x must be between -10 and 10" in page.text("#error")
+    assert page.updates == before
+    page.page.fill("#x", "2")
+    page.page.locator("#error").wait_for(state="hidden")
+
+
+# --- two inputs -----------------------------------------------------------------------------------------
+
+def test_two_inputs_delta_times_input(page: Page) -> None:
+    page.goto("/two-inputs")
+    page.set_range("w1", 2)
+    page.set_range("a2", -1.5)
+    r = two_inputs.compute({"a1": 1, "a2": -1.5, "w1": 2, "w2": -0.4, "b": 0.2, "y": 1})
+    assert page.text("#delta") == fmt(r["factors"]["delta"])
+    assert page.text("#grad-w1") == fmt(r["grads"]["w1"]) and page.text("#grad-w2") == fmt(r["grads"]["w2"])
+    assert page.text("#how-w2") == f"\u03b4 \u00d7 a\u2082 = {fmt(r['factors']['delta'])} \u00d7 -1.5"
+    page.set_range("b", -5)
+    assert page.text("#grad-w1") == "0.0" and page.page.locator("#gate").get_attribute("data-state") == "closed"
+
+
+# --- diagonal flip --------------------------------------------------------------------------------------
+
+def _shown_dead(page: Page) -> list[int]:
+    return [int(u.get_attribute("data-unit")) for u in page.page.locator(".unit.dead").all()]
+
+
+def _zero_rows(page: Page, matrix: str) -> list[int]:
+    rows = page.page.locator(f"table[data-matrix={matrix}] tbody tr.zero-row").all()
+    return [int(r.get_attribute("data-row")) for r in rows]
+
+
+def test_flip_toggles_highlight_exactly_the_engine_dead_units(page: Page) -> None:
+    page.goto("/flip")
+    x, t = [1, 0, 0, 1], [0, 1, 1, 0]
+    expected = flip.compute({"x": x, "t": t})
+    assert _shown_dead(page) == expected["dead"] == [1]
+    assert _zero_rows(page, "W1") == expected["zero_rows"]["W1"]
+    assert _zero_rows(page, "W2") == expected["zero_rows"]["W2"]
+    for bit in (0, 1, 2, 3, 0):  # toggle every input bit, checking each configuration against the engine
+        page.click(f"#x-bits button[data-bit='{bit}']")
+        x[bit] = 1 - x[bit]
+        expected = flip.compute({"x": x, "t": t})
+        assert _shown_dead(page) == expected["dead"], x
+        assert _zero_rows(page, "W1") == expected["zero_rows"]["W1"], x
+        assert _zero_rows(page, "W2") == expected["zero_rows"]["W2"], x
+        assert page.text("#loss") == fmt(expected["forward"]["loss"])
+        assert page.page.locator("#x-bits button[aria-pressed=true]").count() == sum(x)
+    page.click("#t-bits button[data-bit='3']")
+    t[3] = 1 - t[3]
+    expected = flip.compute({"x": x, "t": t})
+    assert page.text("#loss") == fmt(expected["forward"]["loss"])
+    assert f"t={''.join(map(str, t))}" in page.page.url
+
+
+@pytest.mark.parametrize("bits", ["0000", "0100", "0011", "1111"])
+def test_flip_shared_links(page: Page, bits: str) -> None:
+    x = [int(b) for b in bits]
+    page.goto(f"/flip?x={bits}&t={''.join(map(str, flip.mirror(x)))}")
+    expected = flip.compute({"x": x})
+    assert _shown_dead(page) == expected["dead"]
+    assert page.text("#dead-list") == (", ".join(f"hidden {j + 1}" for j in expected["dead"]) or "none")
+    assert _zero_rows(page, "W1") == expected["zero_rows"]["W1"]
+
+
+def test_flip_sgd_step_and_train(page: Page) -> None:
+    page.goto("/flip")
+    page.click("#sgd")
+    one = flip.compute({"steps": 1})
+    assert page.text("#steps") == "1" and page.text("#loss") == fmt(one["forward"]["loss"])
+    page.click("#train")
+    trained = flip.compute({"train": True})
+    assert page.text("#steps") == str(trained["inputs"]["steps"])
+    assert page.text("#solved") == "solved"
+    points = page.page.locator("#curve polyline").get_attribute("points").split()
+    assert len(points) == len(trained["curve"])
+    assert f"steps={trained['inputs']['steps']}" in page.page.url
+
+
+# --- depth ------------------------------------------------------------------------------------------------
+
+def test_depth_vanishing_and_exploding(page: Page) -> None:
+    page.goto("/depth")
+    before = page.updates
+    page.page.select_option("#activation", "sigmoid")
+    page.wait_update(before)
+    page.set_range("depth", 30)
+    r = depth.compute({"depth": 30, "activation": "sigmoid", "scale": 1})
+    assert page.text("#verdict") == r["verdict"] and r["verdict"].startswith("vanishing")
+    assert page.page.locator("#rows tr").count() == 30
+    assert page.page.locator("#chart rect.bar").count() == 30
+    assert page.text("#rows tr[data-layer='1'] td:nth-child(2)") == fmt(r["layers"][0]["delta_norm"])
+    before = page.updates
+    page.page.select_option("#activation", "relu")
+    page.wait_update(before)
+    page.set_range("scale", 2)
+    assert page.text("#verdict").startswith("exploding")
+    assert "activation=relu" in page.page.url and "scale=2" in page.page.url
+
+
+# --- graph lab ----------------------------------------------------------------------------------------------
+
+def test_graph_lab_expression_viewer_and_table(page: Page) -> None:
+    page.goto("/graph")
+    assert page.page.evaluate("document.body.dataset.viewer") == "crgraph"  # the shared chainrule.viz viewer
+    page.page.fill("#expr", "relu(w*x + b)")
+    before = page.updates
+    page.page.click("#run")
+    page.wait_update(before)
+    for name, value in (("w", "1.5"), ("x", "2"), ("b", "-1")):
+        before = page.updates
+        page.page.fill(f"input[data-var={name}]", value)
+        page.wait_update(before)
+    page.settle()
+    grads = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(2).inner_text()
+             for r in page.page.locator("#table tr").all()}
+    assert grads["w"] == "2.0" and grads["x"] == "1.5" and grads["b"] == "1.0"
+    # step the viewer to its last backward step: the boxes show the engine's gradients
+    page.page.eval_on_selector(".crg-slider", "el => { el.value = el.max; el.dispatchEvent(new Event('input')); }")
+    texts = page.page.locator(".crg-canvas svg").text_content()
+    assert "grad 2.0" in texts and "grad 1.5" in texts
+    assert "expr=relu" in page.page.url and "v.w=1.5" in page.page.url
+    chain = page.text("#chains [data-variable=w]")
+    assert "1.0 \u00d7 1.0 \u00d7 2.0 = 2.0" in chain
+
+
+def test_graph_lab_errors_are_shown(page: Page) -> None:
+    page.goto("/graph")
+    for text, needle in (("foo(x)", "unknown function 'foo'"), ("x / (x - x)", "division by zero"),
+                         ("__import__('os')", "unknown function"), ("log(x - 5)", "log needs a positive number")):
+        page.page.fill("#expr", text)
+        page.page.click("#run")
+        page.page.locator("#error").wait_for(state="visible")
+        page.page.wait_for_function("(n) => document.querySelector('#error').textContent.includes(n)", arg=needle)
+
+
+def test_graph_lab_upload_of_to_json(page: Page, tmp_path: Path) -> None:
+    w = cr.tensor(0.5, requires_grad=True, name="w1")
+    h = cr.relu(w * 3.0)
+    h.name = "h"
+    loss = (2.0 * h - 1.0 - 4.0) ** 2
+    path = tmp_path / "graph.json"
+    path.write_text(cr.graph(loss).to_json())
+    page.goto("/graph")
+    before = page.updates
+    page.page.set_input_files("#upload", str(path))
+    page.wait_update(before)
+    assert page.text("#graph-title") == "Uploaded graph"
+    grads = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(2).inner_text()
+             for r in page.page.locator("#table tr").all()}
+    assert grads["w1"] == "-24.0"
+
+
+def test_graph_lab_own_stepper_for_lab_json(page: Page, tmp_path: Path) -> None:
+    from chainrule.web import api
+
+    view = api.call("POST", "/api/graph", {"expression": "(3*x + 1)**2", "variables": {"x": 2}})
+    view.pop("document")
+    path = tmp_path / "lab.json"
+    path.write_text(json.dumps(view))
+    page.goto("/graph")
+    before = page.updates
+    page.page.set_input_files("#upload", str(path))
+    page.wait_update(before)
+    assert page.page.evaluate("document.body.dataset.viewer") == "lab"
+    page.page.locator("#graph").click()
+    for _ in range(3):
+        page.page.keyboard.press("ArrowRight")
+    assert re.match(r"forward 3/3: out = .* = 49\.0", page.text("#caption"))
+    for _ in range(3):
+        page.page.keyboard.press("ArrowRight")
+    assert page.text("#caption").startswith("backward 3/3")
+    x_id = next(n["id"] for n in view["nodes"] if n["name"] == "x")
+    assert page.page.locator(f"[data-grad={x_id}]").first.text_content() == "grad 42.0"
+
+
+def test_index_links_every_page(page: Page) -> None:
+    page.page.goto(page.origin + "/")
+    links = {a.get_attribute("href") for a in page.page.locator("ul.cards a").all()}
+    assert links == {"/graph", "/neuron", "/two-inputs", "/flip", "/depth"}
+    page.page.wait_for_function("() => document.querySelector('#version').textContent.includes('chainrule')")
