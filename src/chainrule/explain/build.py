@@ -274,11 +274,11 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
             f"{entry['name']} = {expr} = {out_text}"
         for i, src_entry in enumerate(ins):
             formula = _formula(node.op, i)
+            named = substitute(formula, tuple(entry["arg_names"]), in_names)
             edges.append({
                 "id": f"e{len(edges)}", "source": src_entry["id"], "target": entry["id"], "index": i,
                 "arg": entry["arg_names"][i], "formula": formula,
-                "formula_named": substitute(formula, tuple(entry["arg_names"]), in_names),
-                "formula_factor": factor(substitute(formula, tuple(entry["arg_names"]), in_names)),
+                "formula_named": named, "formula_factor": factor(named),
                 "flows": node.parents[i] is not None, "local": None, "contribution": None, "step": None,
                 "text": None, "accumulated": None,
             })

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -87,6 +88,10 @@ def substitute(formula: str, arg_names: tuple[str, ...], names: list[str]) -> st
     mapping = {a: symbol(n) for a, n in zip(arg_names, names) if a and n}
     if not mapping:
         return formula
-    alternatives = "|".join(re.escape(a) for a in sorted(mapping, key=len, reverse=True))
-    pattern = re.compile(r"(?<![A-Za-z0-9_])(" + alternatives + r")(?![A-Za-z0-9_])")
-    return pattern.sub(lambda m: mapping[m.group(1)], formula)
+    return _pattern(tuple(sorted(mapping, key=len, reverse=True))).sub(lambda m: mapping[m.group(1)], formula)
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(args: tuple[str, ...]) -> re.Pattern:
+    alternatives = "|".join(re.escape(a) for a in args)
+    return re.compile(r"(?<![A-Za-z0-9_])(" + alternatives + r")(?![A-Za-z0-9_])")

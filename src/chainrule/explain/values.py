@@ -77,14 +77,31 @@ def _jsonable(arr: np.ndarray) -> Any:
     return arr.tolist()
 
 
+_DTYPE_NAMES: dict[Any, str] = {}
+
+
+def _dtype_name(dt: np.dtype) -> str:
+    name = _DTYPE_NAMES.get(dt)
+    if name is None:
+        name = _DTYPE_NAMES[dt] = str(dt)
+    return name
+
+
 def value_json(value: Any, max_data: int = MAX_DATA_ELEMENTS) -> dict[str, Any] | None:
     """The schema's value object: shape, dtype, text, data (or null when large), summary (arrays)."""
     arr = as_array(value)
     if arr is None:
         return None
+    if arr.ndim == 0:  # the common case in scalar graphs: keep it fast
+        x = arr.item()
+        if isinstance(x, float) and not math.isfinite(x):
+            data: Any = str(x)
+        else:
+            data = x
+        return {"shape": [], "dtype": _dtype_name(arr.dtype), "text": fmt_number(x), "data": data}
     out: dict[str, Any] = {
         "shape": list(arr.shape),
-        "dtype": str(arr.dtype),
+        "dtype": _dtype_name(arr.dtype),
         "text": fmt_array(arr),
         "data": _jsonable(arr) if arr.size <= max_data else None,
     }
@@ -109,10 +126,12 @@ def value_array(v: dict[str, Any] | None) -> np.ndarray | None:
 
 
 def is_scalar(v: dict[str, Any] | None) -> bool:
-    return v is not None and v.get("data") is not None and int(np.prod(v["shape"] or [1])) == 1
+    return v is not None and v.get("data") is not None and math.prod(v["shape"]) == 1
 
 
 def scalar(v: dict[str, Any] | None) -> float | None:
+    if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):
+        return float(v["data"])
     arr = value_array(v)
     if arr is None or arr.size != 1:
         return None

@@ -33,7 +33,7 @@ def layers(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, in
     remaining = dict(indeg)
     seen_pairs: set[tuple[str, str]] = set()
     while ready:
-        n = ready.pop(0)
+        n = ready.pop()
         order.append(n)
         for t in outputs[n]:
             if (n, t) in seen_pairs:
@@ -42,7 +42,8 @@ def layers(ids: Sequence[str], edges: Sequence[tuple[str, str]]) -> dict[str, in
             remaining[t] -= 1
             if remaining[t] == 0:
                 ready.append(t)
-    order += [i for i in ids if i not in set(order)]  # cycles cannot happen in a recorded graph; be safe
+    placed = set(order)
+    order += [i for i in ids if i not in placed]  # cycles cannot happen in a recorded graph; be safe
     layer: dict[str, int] = {}
     for n in order:
         layer[n] = 1 + max((layer.get(s, 0) for s in inputs[n]), default=-1)
