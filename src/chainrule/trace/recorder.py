@@ -25,7 +25,7 @@ from .model import Step, Trace
 from .plan import StmtPlan, plan_statement
 from .source import SourceInfo
 from .substitute import CallRecord, Evaluator, match_calls, substitute
-from .values import is_tensor, safe_repr, summarize
+from .values import is_tensor, safe_repr, safe_str, summarize
 
 DEFAULT_MAX_STEPS = 20_000  # executed lines before a run is stopped
 DEFAULT_MAX_ITERATIONS = 10  # iterations of one loop shown before "N more iterations"
@@ -96,7 +96,7 @@ def _fingerprint(value: Any) -> str:
 
 
 def _exc_info(exc: BaseException) -> dict[str, Any]:
-    return {"type": type(exc).__name__, "message": safe_repr(str(exc), 500)}
+    return {"type": type(exc).__name__, "message": safe_str(exc, 500)}
 
 
 class Tracer:
@@ -377,7 +377,7 @@ class Tracer:
             fs.exc = arg
             if fs.pending is not None:
                 exc_type, exc, tb = arg
-                info = {"type": exc_type.__name__, "message": safe_repr(str(exc), 500)}
+                info = {"type": exc_type.__name__, "message": safe_str(exc, 500)}
                 if tb is not None and tb.tb_next is not None:
                     info["propagated"] = True
                 fs.pending.step.exception = info

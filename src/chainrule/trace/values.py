@@ -43,6 +43,14 @@ def safe_repr(value: Any, limit: int = MAX_REPR) -> str:
         return f"<repr raised {type(exc).__name__}: {_clip(str(exc), 80)}>"
 
 
+def safe_str(value: Any, limit: int = MAX_REPR) -> str:
+    """``str(value)``, bounded, never raising (for exception messages)."""
+    try:
+        return _clip(str(value), limit)
+    except Exception as exc:
+        return f"<str raised {type(exc).__name__}>"
+
+
 def _number(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
