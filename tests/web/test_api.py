@@ -293,6 +293,9 @@ def test_methods_paths_and_static_files(client: Client) -> None:
     assert client.post("/api/health", {}).status == 405
     assert client.request("PUT", "/api/neuron", body=b"{}").status == 405
     assert client.request("OPTIONS", "/api/neuron").status == 405
+    for method in ("TRACE", "CONNECT", "BREW"):
+        r = client.request(method, "/api/neuron")
+        assert r.status == 405 and "not allowed" in r.json["error"]
     for path in ("/static/../server.py", "/static/%2e%2e/server.py", "/static/", "/etc/passwd", "/static/app.css.bak"):
         assert client.get(path).status == 404, path
     for page in ("/", "/graph", "/neuron", "/two-inputs", "/flip", "/depth"):

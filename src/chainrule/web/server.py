@@ -139,7 +139,9 @@ class Handler(BaseHTTPRequestHandler):
         self._json(status, api.ApiError(status, message).to_json(), close=close)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Protocol errors (bad request line, headers too long...) as JSON too."""
+        """Protocol errors (bad request line, headers too long, unknown method...) as JSON too."""
+        if code == 501:  # an HTTP method the server has no handler for
+            code, message = 405, f"method {str(self.command)[:20]} is not allowed"
         with contextlib.suppress(Exception):  # the connection may be gone already
             self._error(code, message or "bad request", close=True)
 
