@@ -15,20 +15,12 @@ import chainrule as cr
 from chainrule.web.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
 
 
-def _esm() -> str:
-    """The widget front end, preceded by the shared graph viewer of chainrule.viz (window.CRGraph)."""
-    own = resources.files("chainrule.widgets").joinpath("static", "widget.js").read_text(encoding="utf-8")
+def _asset(ext: str) -> str:
+    """The widget front end (widget.js / widget.css), preceded by the shared graph viewer of chainrule.viz
+    (graph.js defines window.CRGraph)."""
+    own = resources.files("chainrule.widgets").joinpath("static", f"widget.{ext}").read_text(encoding="utf-8")
     try:
-        viewer = resources.files("chainrule.viz").joinpath("static", "graph.js").read_text(encoding="utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):
-        viewer = ""
-    return viewer + "\n" + own
-
-
-def _css() -> str:
-    own = resources.files("chainrule.widgets").joinpath("static", "widget.css").read_text(encoding="utf-8")
-    try:
-        viewer = resources.files("chainrule.viz").joinpath("static", "graph.css").read_text(encoding="utf-8")
+        viewer = resources.files("chainrule.viz").joinpath("static", f"graph.{ext}").read_text(encoding="utf-8")
     except (ModuleNotFoundError, FileNotFoundError):
         viewer = ""
     return viewer + "\n" + own
@@ -37,8 +29,8 @@ def _css() -> str:
 class _Playground(anywidget.AnyWidget):
     """A playground: `params` in (synced from the sliders), `result` out (the engine's numbers)."""
 
-    _esm = _esm()
-    _css = _css()
+    _esm = _asset("js")
+    _css = _asset("css")
     kind = traitlets.Unicode("").tag(sync=True)
     params = traitlets.Dict().tag(sync=True)
     result = traitlets.Dict().tag(sync=True)
@@ -135,8 +127,8 @@ class Graph(anywidget.AnyWidget):
     """The computational graph of a scalar `loss` (before or after backward): the shared graph viewer
     (forward and backward stepping) and the gradient table, from `cr.explain.graph(loss)`."""
 
-    _esm = _esm()
-    _css = _css()
+    _esm = _asset("js")
+    _css = _asset("css")
     kind = traitlets.Unicode("graph").tag(sync=True)
     result = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)

@@ -31,6 +31,18 @@ export function fmt(v, digits = 4) {
   return Number.isInteger(r) ? r.toFixed(1) : String(r);
 }
 
+const PAGES = [["/graph", "Graph lab"], ["/neuron", "Neuron"], ["/two-inputs", "Two inputs"], ["/flip", "Diagonal flip"],
+  ["/depth", "Depth"]];
+
+// The header and navigation, the same on every page.
+function renderNav() {
+  const header = document.querySelector("header.top");
+  if (!header || header.childElementCount) return;
+  header.append(el("a", { class: "brand", href: "/", text: "chainrule" }),
+    el("nav", {}, ...PAGES.map(([href, label]) => el("a", { href, text: label,
+      "aria-current": location.pathname === href ? "page" : null }))));
+}
+
 export function $(selector, root = document) { return root.querySelector(selector); }
 export function $$(selector, root = document) { return [...root.querySelectorAll(selector)]; }
 
@@ -132,3 +144,5 @@ export function latest(fn) {
 export function markReady(root = document.body) {
   root.dataset.ready = String(Number(root.dataset.ready || 0) + 1);
 }
+
+renderNav();
