@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from _ops_harness import TORCH, assert_close, to_numpy
+from _ops_harness import TORCH, assert_close, dtype_name, to_numpy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -155,3 +155,106 @@ def test_boolean_mask_indexing_matches_torch(shape, data):
     (t_out * 2.0).sum().backward()
     assert_close(c.grad, t.grad, TOL, "masked gradient")
     assert to_numpy(c_out).shape == (int(mask.sum()),)
+
+
+# ----------------------------------------------------------------------------- type promotion
+DTYPES = ["bool", "uint8", "int8", "int16", "int32", "int64", "float16", "float32", "float64"]
+PROMOTING = {
+    "add": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "sub": lambda a, b: a - b,
+    "maximum": lambda a, b: TORCH.maximum(a, b) if isinstance(a, torch.Tensor) else cr.maximum(a, b),
+    "where": lambda a, b: (TORCH if isinstance(a, torch.Tensor) else cr).where(a > 0, a, b),
+    "eq": lambda a, b: a == b,
+}
+
+
+OPERANDS = ([("tensor", d) for d in DTYPES] + [("0d", d) for d in DTYPES]
+            + [("scalar", v) for v in (True, 2, 1.5)])
+
+
+def _make(operand, lib):
+    kind, what = operand
+    if kind == "scalar":
+        return what
+    values = [1, 0, 1] if what == "bool" else [3, 1, 2]
+    data = values if kind == "tensor" else values[0]
+    return lib.tensor(data, dtype=getattr(lib, what)).bool() if what == "bool" else \
+        lib.tensor(data, dtype=getattr(lib, what))
+
+
+def test_type_promotion_matches_torch_exhaustively():
+    """Every op above on every pair of (tensor | 0-d tensor) x (tensor | 0-d tensor | Python scalar) of
+    every dtype, both orders: the same result dtype and values as PyTorch, or an error in both."""
+    mismatches = []
+    for op, fn in PROMOTING.items():
+        for a in OPERANDS[:18]:
+            for b in OPERANDS:
+                if op == "maximum" and b[0] == "scalar":
+                    continue  # torch.maximum takes tensors only
+                for swap in (False, True) if not (op == "where" and b[0] == "scalar") else (False,):
+                    problem = _promotion_mismatch(fn, a, b, swap)
+                    if problem:
+                        mismatches.append(f"{op}{(b, a) if swap else (a, b)}: {problem}")
+    assert not mismatches, f"{len(mismatches)} mismatches, e.g.\n" + "\n".join(mismatches[:20])
+
+
+def _promotion_mismatch(fn, a, b, swap, unary=False):
+    args_t = (_make(a, torch),) if unary else (_make(a, torch), _make(b, torch))
+    args_c = (_make(a, cr),) if unary else (_make(a, cr), _make(b, cr))
+    if swap:
+        args_t, args_c = args_t[::-1], args_c[::-1]
+    try:
+        t = fn(*args_t)
+    except (RuntimeError, TypeError) as exc:  # e.g. bool - bool: chainrule must refuse too
+        try:
+            fn(*args_c)
+        except (RuntimeError, TypeError):
+            return None
+        return f"torch raises {type(exc).__name__}, chainrule does not"
+    try:
+        c = fn(*args_c)
+        dtype_name(c)
+    except Exception as exc:  # noqa: BLE001 - reported as a mismatch
+        return f"chainrule raises {type(exc).__name__}: {exc}"
+    if dtype_name(c) != dtype_name(t):
+        return f"chainrule {dtype_name(c)} vs torch {dtype_name(t)}"
+    if not np.allclose(to_numpy(c).astype(np.float64), to_numpy(t).astype(np.float64), rtol=1e-3, equal_nan=True):
+        return f"values {to_numpy(c)} vs {to_numpy(t)}"
+    return None
+
+
+UNARY_DTYPE_OPS = {
+    "exp": lambda m, x: m.exp(x), "abs": lambda m, x: m.abs(x), "neg": lambda m, x: -x, "sign": lambda m, x: x.sign(),
+    "sqrt": lambda m, x: x.sqrt(), "square": lambda m, x: m.square(x), "floor": lambda m, x: x.floor(),
+    "round": lambda m, x: x.round(), "relu": lambda m, x: m.relu(x), "sigmoid": lambda m, x: x.sigmoid(),
+    "tanh": lambda m, x: x.tanh(), "sum": lambda m, x: x.sum(), "sum_dim": lambda m, x: x.sum(0),
+    "mean": lambda m, x: x.mean(), "prod": lambda m, x: x.prod(), "cumsum": lambda m, x: x.cumsum(0),
+    "amax": lambda m, x: x.amax(), "max_dim": lambda m, x: x.max(0)[0], "argmax": lambda m, x: x.argmax(),
+    "clamp_int_bounds": lambda m, x: x.clamp(0, 2), "clamp_float_bound": lambda m, x: x.clamp(0.5),
+    "softmax": lambda m, x: x.softmax(0), "reshape": lambda m, x: x.reshape(-1), "flip": lambda m, x: x.flip(0),
+    "index": lambda m, x: x[m.tensor([0, 0])], "cat": lambda m, x: m.cat([x, x]), "pow2": lambda m, x: x ** 2,
+    "div2": lambda m, x: x / 2, "floordiv2": lambda m, x: x // 2, "mul_float": lambda m, x: x * 0.5,
+    "var": lambda m, x: x.var(), "norm": lambda m, x: x.norm(), "logsumexp": lambda m, x: x.logsumexp(0),
+    "where_self": lambda m, x: m.where(x > 0, x, x), "matmul": lambda m, x: x @ x,
+}
+
+
+# chainrule computes where PyTorch refuses (more lenient, never a different answer): integer inputs of
+# softmax/var/norm are computed in the default float dtype, bool inputs of abs/floor/round/relu/argmax/matmul
+# and bool sign/square are left as they are
+LENIENT = ({("softmax", d) for d in DTYPES[:6]} | {("var", d) for d in DTYPES[:6]} | {("norm", d) for d in DTYPES[:6]}
+           | {(op, "bool") for op in ("abs", "floor", "round", "relu", "argmax", "matmul", "sign", "square")})
+
+
+def test_unary_result_dtypes_match_torch_exhaustively():
+    """Each op on a 1-D tensor of every dtype: the same dtype and values as PyTorch, or an error in both."""
+    mismatches = []
+    for name, fn in UNARY_DTYPE_OPS.items():
+        for dtype in DTYPES:
+            problem = _promotion_mismatch(lambda x, fn=fn: fn(cr if isinstance(x, cr.Tensor) else TORCH, x),
+                                          ("tensor", dtype), None, False, unary=True)
+            if problem and (name, dtype) not in LENIENT:
+                mismatches.append(f"{name}({dtype}): {problem}")
+    assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)

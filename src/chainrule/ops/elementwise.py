@@ -103,6 +103,9 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         fast = kind in _FLOAT_SCALARS or (kind is np.ndarray and db.dtype.kind == "f")
         grad_a, grad_b = False, b.requires_grad
     if not fast:
+        if op is SUB and (_is_bool(a) or _is_bool(b)):
+            raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not supported; "
+                               "to invert a mask use ~ or logical_not()")
         a, b = promote(a, b)
         if not isinstance(a, Tensor) and not isinstance(b, Tensor):
             a = Tensor(a)
@@ -125,6 +128,10 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         t.grad_fn = None
         t.requires_grad = False
     return t
+
+
+def _is_bool(x: Any) -> bool:
+    return type(x) is builtins.bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
 
 
 def _check_broadcast(name: str, a: Any, b: Any) -> None:
@@ -183,18 +190,23 @@ POW = defop("pow", operator.pow, "a b", broadcasting=True,
 MAXIMUM = defop(
     "maximum", _broadcasting("maximum", np.maximum), "a b",
     # written as "1 unless beaten" so that a NaN (which wins the comparison) passes the gradient, as PyTorch
-    derivs=(("0 if a < b, 1/2 if a == b, else 1", lambda xp, out, a, b: 1.0 - (a < b) - 0.5 * (a == b)),
-            ("0 if b < a, 1/2 if a == b, else 1", lambda xp, out, a, b: 1.0 - (b < a) - 0.5 * (a == b))),
+    derivs=(("0 if a < b, 1/2 if a == b, else 1", lambda xp, out, a, b: _tie_split(xp, a < b, a == b)),
+            ("0 if b < a, 1/2 if a == b, else 1", lambda xp, out, a, b: _tie_split(xp, b < a, a == b))),
 )
 MINIMUM = defop(
     "minimum", _broadcasting("minimum", np.minimum), "a b",
-    derivs=(("0 if a > b, 1/2 if a == b, else 1", lambda xp, out, a, b: 1.0 - (a > b) - 0.5 * (a == b)),
-            ("0 if b > a, 1/2 if a == b, else 1", lambda xp, out, a, b: 1.0 - (b > a) - 0.5 * (a == b))),
+    derivs=(("0 if a > b, 1/2 if a == b, else 1", lambda xp, out, a, b: _tie_split(xp, a > b, a == b)),
+            ("0 if b > a, 1/2 if a == b, else 1", lambda xp, out, a, b: _tie_split(xp, b > a, a == b))),
 )
 REMAINDER = defop(
     "remainder", _broadcasting("remainder", np.remainder), "a b",
     derivs=(("1", ONE), ("-floor(a/b)", lambda xp, out, a, b: -xp.data(np.floor_divide(xp.data(a), xp.data(b))))),
 )
+
+
+def _tie_split(xp: Any, beaten: Any, tied: Any) -> Any:
+    """maximum/minimum's local derivative: 0 where beaten, 1/2 where tied, else 1 (a NaN is never beaten)."""
+    return xp.where(beaten, 0.0, xp.where(tied, 0.5, 1.0))
 
 
 def _no_derivative(name: str) -> Any:

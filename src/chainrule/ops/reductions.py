@@ -121,7 +121,13 @@ def _prod_others_xp(xp: Any, x: Any, dims: tuple[int, ...]) -> Any:
     return xp.transpose(others, tuple(np.argsort(perm)))
 
 
-PROD = defop("prod", lambda x, dims, keepdim: np.prod(x, axis=dims, keepdims=keepdim), "x", vjp=_prod_vjp,
+def _acc(x: Any) -> Any:
+    """The accumulator dtype: integers and bools add and multiply up in int64 (as PyTorch), floats in their own."""
+    return np.int64 if x.dtype.kind in "biu" else None
+
+
+PROD = defop("prod", lambda x, dims, keepdim: np.prod(x, axis=dims, keepdims=keepdim, dtype=_acc(x)), "x",
+             vjp=_prod_vjp,
              formulas=("product of the other elements",))
 
 
@@ -334,7 +340,7 @@ def _cumsum_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int) -> tuple:
     return (xp.flip(xp.cumsum(xp.flip(g, (dim,)), dim), (dim,)),)
 
 
-CUMSUM = defop("cumsum", lambda x, dim: np.cumsum(x, axis=dim), "x", vjp=_cumsum_vjp,
+CUMSUM = defop("cumsum", lambda x, dim: np.cumsum(x, axis=dim, dtype=_acc(x)), "x", vjp=_cumsum_vjp,
                formulas=("1 for every later position",), saves_inputs=False)
 
 
