@@ -354,9 +354,6 @@ def _base_written(m, x):
     return z
 
 
-@pytest.mark.xfail(strict=True, reason="engine: views and detach() share NumPy memory with their base but not its "
-                   "version counter, so a write through one is not seen by nodes that saved the other (silently "
-                   "wrong gradient; PyTorch raises)")
 @pytest.mark.parametrize("name", sorted(ALIASES))
 def test_write_through_alias_invalidates_saved_tensor(name):
     assert _run_inplace(TORCH, ALIASES[name])[0] == "error"

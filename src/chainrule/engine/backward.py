@@ -18,7 +18,7 @@ from chainrule.engine import tensor as _tensor_module
 from chainrule.engine.anomaly import anomaly_state
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since
 from chainrule.ops import xp as _xp
 
 _FREED_MESSAGE = (
@@ -88,9 +88,15 @@ def _check_saved(node: Node) -> None:
             f"one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: the output of {node.name()} was modified in place after it was saved"
         )
+    if node.op.saves_output and storage_written_since(node.out, node.epoch):
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: the output of {node.name()} was written in place (through a view or detached alias) "
+            f"after it was saved"
+        )
     if node.op.saves_inputs:
-        for i, x in enumerate(node.inputs):
-            if isinstance(x, Tensor) and x._modified_epoch > node.epoch:
+        for i, (x, data) in enumerate(zip(node.inputs, node.datas)):
+            if isinstance(x, Tensor) and (x._modified_epoch > node.epoch or storage_written_since(data, node.epoch)):
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified by an inplace "
                     f"operation: input {i} of {node.name()} (shape {tuple(x.shape)}, now at version "

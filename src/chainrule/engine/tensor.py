@@ -23,6 +23,30 @@ class _Epoch:
 
 
 inplace_epoch = _Epoch()
+
+# Storage written in place: id(owning ndarray) -> (weakref to it, epoch of the write). Views and detached
+# tensors share NumPy memory with their base, so a write through any of them must invalidate what the
+# graph saved of the others; the owner (the end of the `.base` chain) identifies the shared memory.
+written_storage: dict[int, tuple[weakref.ref, int]] = {}
+
+
+def storage_owner(arr: np.ndarray) -> np.ndarray:
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr
+
+
+def storage_written_since(arr: Any, epoch: int) -> bool:
+    """Whether the memory behind `arr` was written in place after `epoch`."""
+    if type(arr) is not np.ndarray:
+        return False
+    owner = storage_owner(arr)
+    entry = written_storage.get(id(owner))
+    return entry is not None and entry[0]() is owner and entry[1] > epoch
+
+
+def _forget(key: int) -> Callable[[Any], None]:
+    return lambda _ref: written_storage.pop(key, None)
 _new = object.__new__
 
 
@@ -245,10 +269,21 @@ class Tensor:
         engine_backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     # ----------------------------------------------------------------- in-place support
-    def _bump_version(self) -> None:
+    def _bump_version(self, storage_written: bool = True) -> None:
+        """Record an in-place change of this tensor (`storage_written=False` when it was rebound to a new
+        array rather than written into, so aliases of the old memory stay valid)."""
         self._version += 1
         inplace_epoch.value += 1
         self._modified_epoch = inplace_epoch.value
+        data = self._data
+        if storage_written and type(data) is np.ndarray:
+            owner = storage_owner(data)
+            key = id(owner)
+            entry = written_storage.get(key)
+            if entry is not None and entry[0]() is owner:
+                written_storage[key] = (entry[0], inplace_epoch.value)
+            else:
+                written_storage[key] = (weakref.ref(owner, _forget(key)), inplace_epoch.value)
         node = self.grad_fn
         if node is not None and node.op.saves_output:
             node.out_modified = True

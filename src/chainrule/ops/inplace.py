@@ -41,7 +41,7 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
         snapshot = Tensor._make(self._data, self.grad_fn, self.requires_grad)
         snapshot._version = self._version
         node.inputs = tuple(snapshot if a is self else a for a in node.inputs)
-    self._bump_version()
+    self._bump_version(storage_written=not recording)
     if recording:
         self._data = result._data if result._data.dtype == self._data.dtype else result._data.astype(self._data.dtype)
         self.grad_fn = result.grad_fn
