@@ -496,7 +496,8 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
         if len(members) < 2:
             continue
         gid = f"o:{kind}:{op}:{d}"
-        label = f"{op} ×{len(members)}" if kind == "op" else f"{len(members)} {kind}s → {op}"
+        plural = {"leaf": "leaves", "constant": "constants"}
+        label = f"{op} ×{len(members)}" if kind == "op" else f"{len(members)} {plural.get(kind, kind)} → {op}"
         groups[gid] = {"id": gid, "kind": "op", "label": label, "path": None, "module_type": None,
                        "parent": None, "nodes": members}
     for g in groups.values():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from helpers import recorded, two_layer
+from explain_helpers import recorded, two_layer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

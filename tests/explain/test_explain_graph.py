@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from helpers import check_snapshot, loss_of, recorded, two_layer
+from explain_helpers import check_snapshot, loss_of, recorded, two_layer
 
 import chainrule as cr
 from chainrule.explain import Graph

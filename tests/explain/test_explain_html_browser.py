@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import recorded
+from explain_helpers import recorded
 
 import chainrule as cr
 
