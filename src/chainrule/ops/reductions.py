@@ -250,14 +250,23 @@ def _centered(xp: Any, x: Any, dims: tuple) -> Any:
     return x - xp.sum(x, axis=dims, keepdims=True) / _count(x.shape, dims)
 
 
+def _dof(shape: tuple, dims: tuple, correction: float) -> float:
+    """N - correction; NaN when not positive (the variance is then NaN or inf, and so is its gradient)."""
+    n = _count(shape, dims) - correction
+    return n if n > 0 else float("nan")
+
+
 def _var_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool, correction: float) -> tuple:
-    scale = 2.0 / (_count(x.shape, dims) - correction)
+    scale = 2.0 / _dof(x.shape, dims, correction)
     return (expand_back(xp, g, x.shape, dims, keepdim) * _centered(xp, x, dims) * scale,)
 
 
 def _std_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool, correction: float) -> tuple:
-    denom = (_count(x.shape, dims) - correction) * expand_back(xp, out, x.shape, dims, keepdim)
-    return (expand_back(xp, g, x.shape, dims, keepdim) * _centered(xp, x, dims) / denom,)
+    o = expand_back(xp, out, x.shape, dims, keepdim)
+    safe = xp.where(o == 0, 1.0, o)  # std 0 (constant input): the gradient is 0, as PyTorch
+    dof = _dof(x.shape, dims, correction)
+    grad = expand_back(xp, g, x.shape, dims, keepdim) * _centered(xp, x, dims) / (safe * dof)
+    return (xp.where(o == 0, 0.0, grad),)
 
 
 VAR = defop("var", _var_forward, "x", vjp=_var_vjp, formulas=("2*(x - mean)/(N - correction)",))
@@ -337,10 +346,18 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
 
 # ----------------------------------------------------------------------------- cumsum
 def _cumsum_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int) -> tuple:
+    if not len(x.shape):
+        return (g,)
     return (xp.flip(xp.cumsum(xp.flip(g, (dim,)), dim), (dim,)),)
 
 
-CUMSUM = defop("cumsum", lambda x, dim: np.cumsum(x, axis=dim, dtype=_acc(x)), "x", vjp=_cumsum_vjp,
+def _cumsum_forward(x: Any, dim: int) -> Any:
+    if x.ndim == 0:  # np.cumsum would flatten a 0-d input to shape (1,)
+        return np.asarray(x, dtype=_acc(x) or x.dtype).copy()[()]
+    return np.cumsum(x, axis=dim, dtype=_acc(x))
+
+
+CUMSUM = defop("cumsum", _cumsum_forward, "x", vjp=_cumsum_vjp,
                formulas=("1 for every later position",), saves_inputs=False)
 
 
