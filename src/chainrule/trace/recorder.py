@@ -86,6 +86,7 @@ class _Frame:
     exc: tuple[Any, Any, Any] | None = None
     record: CallRecord | None = None
     skip_line: int = 0  # a class body starts on its `class` line, already a step of the enclosing frame
+    capped: _Loop | None = None  # the outermost loop past its iteration cap, while inside it
 
 
 def _fingerprint(value: Any) -> str:
@@ -114,6 +115,7 @@ class Tracer:
         self.trace = Trace(settings={"max_steps": max_steps, "max_iterations": max_iterations})
         self._filename = ""
         self._info: SourceInfo | None = None
+        self._stmt_line: dict[int, int] = {}
         self._frames: dict[types.FrameType, _Frame] = {}
         self._others: dict[types.FrameType, CallRecord] = {}
         self._kinds: dict[types.CodeType, int] = {}
@@ -201,6 +203,7 @@ class Tracer:
         self._filename = filename
         info = SourceInfo.from_file(filename)
         self._info = info
+        self._stmt_line = info.stmt_line
         self.trace.path = filename
         self.trace.source = list(info.lines)
         self.trace.intro = None if block else info.comments.intro
@@ -334,7 +337,8 @@ class Tracer:
         class_body = not code.co_flags & inspect.CO_NEWLOCALS
         if class_body and code.co_name != "<module>":
             fs.skip_line = def_line
-        if not class_body and not resumed:  # a generator's later resumptions are not calls
+        recorded = not fs.suppressed or (parent is not None and parent.pending is not None)
+        if not class_body and not resumed and recorded:  # a generator's later resumptions are not calls
             args = self._args(frame)
             if parent is not None and parent.pending is not None:
                 fs.record = CallRecord(code, code.co_qualname, args=args, user=True)
@@ -365,8 +369,31 @@ class Tracer:
         if fs is None:
             return None
         if event == "line":
-            if not fs.transparent:
-                self._line(frame, fs, frame.f_lineno)
+            if fs.transparent:
+                return self._local
+            # fast paths: lines that are only counted (hidden frames, loops past their cap)
+            if fs.suppressed:
+                fs.exc = None
+                self._executed += 1
+                if self._executed > self.max_steps:
+                    self._stop(frame, fs, self._stmt_line.get(frame.f_lineno, frame.f_lineno))
+                return self._local
+            cap = fs.capped
+            if cap is not None:
+                start = self._stmt_line.get(frame.f_lineno, frame.f_lineno)
+                if cap.first <= start <= cap.last:
+                    fs.exc = None
+                    self._executed += 1
+                    if self._executed > self.max_steps:
+                        self._stop(frame, fs, start)
+                    if start == cap.header:
+                        cap.hits += 1
+                        cap.awaiting = True
+                    elif cap.awaiting:
+                        cap.iterations += 1
+                        cap.awaiting = False
+                    return self._local
+            self._line(frame, fs, frame.f_lineno)
         elif event == "return":
             self._return(frame, fs, arg)
         elif event == "exception":
@@ -428,8 +455,13 @@ class Tracer:
                 iteration = 1
             elif loops:
                 iteration = loops[-1].iterations
-        capped = any(loop.hits > self.max_iterations for loop in loops)
-        if capped or info.is_hidden(start) or start == fs.skip_line:
+        capped = None
+        for loop in loops:
+            if loop.hits > self.max_iterations:
+                capped = loop
+                break
+        fs.capped = capped
+        if capped is not None or info.is_hidden(start) or start == fs.skip_line:
             fs.line_suppressed = True
             self._current = None
             return
