@@ -1,0 +1,117 @@
+"""The widgets' front end (widget.js, as anywidget loads it) in headless Chromium, wired to a widget object of
+this Python process: it renders the engine's numbers, and moving a slider or toggling a bit goes to Python
+and back, as in a notebook. No request leaves the page."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+anywidget = pytest.importorskip("anywidget", reason="the widgets extra is not installed (pip install anywidget)")
+
+import chainrule as cr  # noqa: E402
+
+# A stand-in for anywidget's model: get/set/on/off/save_changes; save_changes sends `params` to Python
+# (window.pySync) and applies the traits Python sends back, firing change events as the real model does.
+FAKE_MODEL = """
+(state) => {
+  const handlers = {};
+  const model = {
+    get: (k) => state[k],
+    set: (k, v) => { state[k] = v; },
+    on: (ev, f) => { (handlers[ev] = handlers[ev] || []).push(f); },
+    off: () => {},
+    save_changes: async () => {
+      const answer = JSON.parse(await window.pySync(JSON.stringify(state.params)));
+      for (const [k, v] of Object.entries(answer)) {
+        state[k] = v;
+        (handlers["change:" + k] || []).forEach((f) => f());
+      }
+      window.syncs = (window.syncs || 0) + 1;
+    },
+  };
+  window.widget.render({ model, el: document.getElementById("root") });
+}
+"""
+
+
+@pytest.fixture
+def widget_page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context()
+    requests: list[str] = []
+    context.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    assert not errors, errors
+    assert not requests, requests
+    context.close()
+
+
+def mount(page: Any, w: Any) -> None:
+    esm = w._esm.replace("export default", "window.widget =")
+    page.set_content(f"<!doctype html><style>{w._css}</style><div id='root'></div>"
+                     f"<script type='module'>{esm}</script>")
+    page.wait_for_function("() => window.widget !== undefined")
+
+    def sync(params: str) -> str:
+        w.params = json.loads(params)
+        return json.dumps({"result": w.result, "error": w.error, "params": w.params})
+
+    page.expose_function("pySync", sync)
+    page.evaluate(FAKE_MODEL, {"kind": w.kind, "params": w.params, "result": w.result, "error": w.error})
+
+
+def move(page: Any, param: str, value: float) -> None:
+    before = page.evaluate("() => window.syncs || 0")
+    script = "(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }"
+    page.eval_on_selector(f"input[data-param={param}]", script, value)
+    page.wait_for_function("(n) => (window.syncs || 0) > n", arg=before)
+
+
+def out(page: Any, key: str) -> str:
+    return page.locator(f"[data-out={key}]").inner_text()
+
+
+def test_neuron_widget_renders_and_round_trips(widget_page: Any) -> None:
+    w = cr.widgets.Neuron(x=1.0, w=1.0, b=0.0, t=0.0)
+    mount(widget_page, w)
+    assert out(widget_page, "L") == "1.0"
+    for key, value in (("x", 2), ("w", 1.5), ("b", -1), ("t", 3)):
+        move(widget_page, key, value)
+    assert w.params == {"x": 2, "w": 1.5, "b": -1, "t": 3, "lr": 0.1}
+    assert out(widget_page, "L") == "1.0" and out(widget_page, "product") == "-4.0"
+    assert out(widget_page, "grad_w") == "-4.0" and out(widget_page, "gate") == "gate open"
+    move(widget_page, "b", -4)
+    assert out(widget_page, "gate") == "gate closed" and out(widget_page, "grad_w") == "0.0"
+    assert w.result["gate"] == "closed"
+
+
+def test_flip_widget_highlights_the_engine_dead_units(widget_page: Any) -> None:
+    w = cr.widgets.DiagonalFlip(x=[1, 0, 0, 1])
+    mount(widget_page, w)
+    shown = lambda: [int(u.get_attribute("data-unit")) for u in widget_page.locator(".crw-dead").all()]  # noqa: E731
+    assert shown() == w.dead == [1]
+    before = widget_page.evaluate("() => window.syncs || 0")
+    widget_page.locator("[data-bit=x1]").click()  # x = 1101
+    widget_page.wait_for_function("(n) => (window.syncs || 0) > n", arg=before)
+    assert w.result["inputs"]["x"] == [1, 1, 0, 1]
+    assert shown() == w.dead == [0]
+
+
+def test_graph_widget_mounts_the_shared_viewer(widget_page: Any) -> None:
+    x = cr.tensor(2.0, requires_grad=True, name="x")
+    w = cr.widgets.Graph((3 * x + 1) ** 2)
+    widget_page.set_content(f"<!doctype html><style>{w._css}</style><div id='root'></div>"
+                            f"<script type='module'>{w._esm.replace('export default', 'window.widget =')}</script>")
+    widget_page.wait_for_function("() => window.widget !== undefined")
+    widget_page.evaluate("(s) => window.widget.render({model: {get: (k) => s[k], on() {}, off() {}},"
+                         " el: document.getElementById('root')})", {"kind": "graph", "result": w.result, "error": ""})
+    widget_page.eval_on_selector(".crg-slider", "el => { el.value = el.max; el.dispatchEvent(new Event('input')); }")
+    assert "grad 42.0" in widget_page.locator(".crg-canvas svg").text_content()
+    assert "42.0" in widget_page.locator(".crw-table").inner_text()
