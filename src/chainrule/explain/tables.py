@@ -449,10 +449,14 @@ class Chain(_Rendered):
         factors = self.chains[k]
         lhs = f"d{self.loss}/d{self.name}"
         sym = f" {DOT} ".join(f.symbol for f in factors)
+        if len(factors) == 1:  # one step: show its formula instead of repeating dL/dw
+            sym = factors[0].formula
         prods = self.products()
         nums = f" {TIMES} ".join(f.text for f in factors)
         if prods[k] is None:
             return f"{lhs} = {sym}"
+        if len(factors) == 1:
+            return f"{lhs} = {sym} = {fmt_number(prods[k])}"
         return f"{lhs} = {sym} = {nums} = {fmt_number(prods[k])}"
 
     def __str__(self) -> str:
