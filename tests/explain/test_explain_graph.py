@@ -207,3 +207,29 @@ def test_large_scalar_graph_falls_back_to_groups_with_a_notice() -> None:
     svg = g.to_svg()  # grouped: far fewer boxes than nodes
     assert svg.count("<g data-node") < len(g.nodes) / 2
     assert g.to_svg(grouped=False).count("<g data-node") == len(g.nodes)
+
+
+def test_a_digits_training_step_is_drawn_at_layer_level() -> None:
+    try:
+        x, y = cr.datasets.digits()
+    except ImportError:  # scikit-learn ships the data; without it, the same shapes at random
+        x, y = cr.rand(1797, 64), cr.randint(0, 10, (1797,))
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    with cr.explain.record(), cr.explain.record_modules(model):
+        opt.zero_grad()
+        loss = cr.nn.functional.cross_entropy(model(x[:64]), y[:64])
+        loss.backward()
+        opt.step()
+    g = cr.graph(loss)
+    assert g.data["status"]["gradients"] == "recorded" and g.data["default_view"] == "elements"
+    ops = [n["op"] for n in g.nodes if n["kind"] == "op"]
+    assert ops == ["linear", "relu", "linear", "cross_entropy"]
+    assert [n["module_type"] for n in g.nodes if n["kind"] == "op"][:3] == ["Linear", "ReLU", "Linear"]
+    # the recorded values are those before the optimizer step changed the weights in place
+    assert float(g.node("2.bias")["grad"]["summary"]["norm"]) == pytest.approx(
+        float(np.linalg.norm(model[2].bias.grad.numpy())), rel=1e-5)
+    table = cr.explain.gradient_table(loss)
+    assert [r.name for r in table][:2] == ["L", "linear#2"]
+    assert "0.weight" in [r.name for r in table]

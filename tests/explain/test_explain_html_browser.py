@@ -208,3 +208,16 @@ def test_jupyter_fragment_and_hostile_names(browser: Any, tmp_path: Path) -> Non
     assert p.page.locator("img").count() == 0
     assert "<img" in p.page.locator("g[data-node]").first.text_content()
     p.close()
+
+
+def test_a_graph_after_plain_backward_shows_the_surviving_gradients(browser: Any, tmp_path: Path) -> None:
+    w = cr.tensor(1.5, dtype=cr.float64, requires_grad=True, name="w")
+    loss = (w * 2.0 - 1.0) ** 2
+    loss.backward()
+    g = cr.graph(loss)
+    assert g.data["status"]["gradients"] == "partial"
+    p = _page(browser, tmp_path, g)
+    assert "freed" in p.text(".crg-notice")
+    assert f"grad {w.grad.item()}" in p.box(g.node("w")["id"])
+    assert p.page.locator('[data-act="backward"]').is_disabled()
+    p.close()

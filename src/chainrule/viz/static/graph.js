@@ -337,7 +337,8 @@
           lines = n.explicit_name ? ["data " + value] : [];
         } else {
           title = n.kind === "leaf" || !n.explicit_name ? n.name : n.name + " = " + n.op;
-          var gt = p.name === "backward" ? self.gradText(n, p.k) : null;
+          var gt = p.name === "backward" ? self.gradText(n, p.k)
+            : (!self.B && n.grad ? { text: n.grad.text, complete: true } : null);  /* no recorded steps: show what survived */
           lines = ["data " + value, "grad " + (gt ? gt.text + (gt.complete ? "" : " (so far)") : "\u2014")];
         }
       }
