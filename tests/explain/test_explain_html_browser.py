@@ -190,6 +190,9 @@ def test_large_graph_starts_grouped_and_groups_expand(browser: Any, tmp_path: Pa
     assert boxes.count() == grouped
     p.page.click('[data-act="expand-all"]')
     assert boxes.count() == len(g.nodes)
+    toggle = p.page.locator("button.crg-group-toggle").first
+    toggle.click()  # collapse one group again
+    assert toggle.get_attribute("aria-pressed") == "true" and boxes.count() < len(g.nodes)
     p.close()
 
 
@@ -205,6 +208,8 @@ def test_jupyter_fragment_and_hostile_names(browser: Any, tmp_path: Path) -> Non
     assert roots.count() == 2
     roots.nth(1).locator('[data-act="forward"]').click()
     assert roots.nth(1).get_attribute("data-step") == "1" and roots.nth(0).get_attribute("data-step") == "0"
+    p.page.keyboard.press("ArrowRight")  # keys go to the graph used last, and only to it
+    assert roots.nth(1).get_attribute("data-step") == "2" and roots.nth(0).get_attribute("data-step") == "0"
     assert p.page.locator("img").count() == 0
     assert "<img" in p.page.locator("g[data-node]").first.text_content()
     p.close()

@@ -4,9 +4,10 @@
    Reusable: CRGraph.mount(rootElement, graphDocument). */
 (function () {
   "use strict";
+  if (window.CRGraph) { window.CRGraph.mountAll(); return; }  /* a second copy on the page (Jupyter): reuse the first */
   var SVGNS = "http://www.w3.org/2000/svg";
   var W = 170, H = 64, HGAP = 110, VGAP = 22, MAX_BOXES = 1500;
-  var active = null;
+  var state = { active: null };  /* the viewer the keys go to: the one used last */
 
   function el(tag, attrs, text) {
     var e = document.createElementNS(SVGNS, tag);
@@ -131,7 +132,7 @@
       b.setAttribute("data-act", act);
       b.type = "button";
       if (title) b.title = title;
-      b.addEventListener("click", function () { active = self; self.act(act); });
+      b.addEventListener("click", function () { state.active = self; self.act(act); });
       bar.appendChild(b);
       return b;
     }
@@ -144,7 +145,7 @@
     this.slider.max = String(this.total - 1);
     this.slider.value = "0";
     this.slider.setAttribute("aria-label", "step");
-    this.slider.addEventListener("input", function () { active = self; self.go(parseInt(self.slider.value, 10)); });
+    this.slider.addEventListener("input", function () { state.active = self; self.go(parseInt(self.slider.value, 10)); });
     bar.appendChild(this.slider);
     button("next", "\u203A", "next step (\u2192)");
     this.pos = h("span", "crg-pos");
@@ -154,6 +155,25 @@
       button("collapse-all", "Collapse all");
     }
     r.appendChild(bar);
+    var tops = this.doc.groups.filter(function (g) { return !g.parent; });
+    if (tops.length && tops.length <= 60) {
+      var gbar = h("div", "crg-groups");
+      gbar.appendChild(h("span", "crg-k", "Groups (click to collapse or expand):"));
+      this.groupButtons = {};
+      tops.forEach(function (g) {
+        var b = h("button", "crg-group-toggle", g.label);
+        b.type = "button";
+        b.setAttribute("data-group", g.id);
+        b.addEventListener("click", function () {
+          state.active = self;
+          if (self.collapsed.has(g.id)) self.collapsed.delete(g.id); else self.collapsed.add(g.id);
+          self.render();
+        });
+        gbar.appendChild(b);
+        self.groupButtons[g.id] = b;
+      });
+      r.appendChild(gbar);
+    }
     var top = h("div", "crg-top");
     this.stepBox = h("div", "crg-step");
     top.appendChild(this.stepBox);
@@ -165,8 +185,8 @@
     this.canvas = h("div", "crg-canvas");
     main.appendChild(this.canvas);
     r.appendChild(main);
-    r.addEventListener("mousedown", function () { active = self; });
-    active = active || this;
+    r.addEventListener("mousedown", function () { state.active = self; });
+    state.active = state.active || this;
   };
 
   Viewer.prototype.act = function (a) {
@@ -234,6 +254,8 @@
     this.root.querySelector('[data-act="prev"]').disabled = this.step === 0;
     this.root.querySelector('[data-act="next"]').disabled = this.step === this.total - 1;
     this.root.querySelector('[data-act="backward"]').disabled = !this.B || this.step === this.total - 1;
+    var gb = this.groupButtons || {}, coll = this.collapsed;
+    Object.keys(gb).forEach(function (gid) { gb[gid].setAttribute("aria-pressed", coll.has(gid) ? "true" : "false"); });
     this.renderStep(p, cur);
     this.renderGraph(p, cur);
     if (this.selected) this.showDetail(this.selected);
@@ -353,7 +375,7 @@
       });
       g.addEventListener("mouseenter", function () { self.showDetail(id); });
       g.addEventListener("click", function () {
-        active = self;
+        state.active = self;
         if (self.groups[id]) { self.collapsed.delete(id); self.selected = null; self.render(); return; }
         self.selected = self.selected === id ? null : id;
         self.render();
@@ -412,6 +434,7 @@
   }
 
   document.addEventListener("keydown", function (ev) {
+    var active = state.active;
     if (!active || (ev.target && /^(INPUT|TEXTAREA|SELECT)$/.test(ev.target.tagName) && ev.target.type !== "range")) return;
     var map = { ArrowRight: "next", ArrowLeft: "prev", Home: "home", End: "end", f: "forward", b: "backward" };
     var a = map[ev.key];
@@ -420,14 +443,17 @@
     active.act(a);
   });
 
-  window.CRGraph = { mount: mount, layout: layout };
+  function mountAll() {
+    var roots = document.querySelectorAll("[data-cr-graph]:not([data-mounted])");
+    Array.prototype.forEach.call(roots, function (root) {
+      var data = root.querySelector("script.crg-data") || document.getElementById(root.getAttribute("data-source"));
+      if (!data) return;
+      var doc = JSON.parse(data.textContent);
+      root.setAttribute("data-mounted", "1");
+      mount(root, doc);
+    });
+  }
 
-  var roots = document.querySelectorAll("[data-cr-graph]:not([data-mounted])");
-  Array.prototype.forEach.call(roots, function (root) {
-    var data = root.querySelector("script.crg-data") || document.getElementById(root.getAttribute("data-source"));
-    if (!data) return;
-    var doc = JSON.parse(data.textContent);
-    root.setAttribute("data-mounted", "1");
-    mount(root, doc);
-  });
+  window.CRGraph = { mount: mount, mountAll: mountAll, layout: layout, state: state };
+  mountAll();
 })();
