@@ -83,6 +83,10 @@ def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name:
         raise IndexError(f"{name}: target class index {index} is out of bounds for {c} classes "
                          f"(valid indices are 0 to {c - 1}; ignore_index={ignore_index})")
     dt = x._data.dtype
+    if weight is None and not smoothing and x.ndim == 2 and valid.all():  # the common case, kept fast
+        q = np.zeros(x.shape, dt)
+        q[np.arange(t.shape[0]), t] = 1
+        return q, float(t.shape[0])
     safe = np.where(valid, t, 0)
     shape_c = (1, c) + (1,) * (x.ndim - 2)
     w = np.ones(c, dt) if weight is None else _array(weight, dt).reshape(c)
