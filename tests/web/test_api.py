@@ -315,6 +315,31 @@ def test_a_stalled_client_does_not_block_others(client: Client) -> None:
         assert time.monotonic() - start < 5
 
 
+def test_a_connection_flood_is_bounded(client: Client) -> None:
+    from chainrule.web.server import MAX_CONNECTIONS
+
+    socks = []
+    try:
+        for _ in range(MAX_CONNECTIONS + 5):
+            socks.append(socket.create_connection((client.host, client.port), timeout=5))
+        time.sleep(0.3)
+        last = socks[-1]
+        last.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert last.recv(200).startswith(b"HTTP/1.1 503")
+    finally:
+        for s in socks:
+            s.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # slots come back as the idle connections close
+        try:
+            if client.get("/api/health").status == 200:
+                break
+        except OSError:
+            pass
+        time.sleep(0.1)
+    assert client.get("/api/health").status == 200
+
+
 def test_garbage_request_lines(client: Client) -> None:
     for raw in (b"\x00\x01\x02\r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n", b"A" * 70000 + b"\r\n\r\n"):
         with socket.create_connection((client.host, client.port), timeout=5) as s:

@@ -261,6 +261,8 @@ def test_graph_lab_expression_viewer_and_table(page: Page) -> None:
     page.page.eval_on_selector(".crg-slider", "el => { el.value = el.max; el.dispatchEvent(new Event('input')); }")
     texts = page.page.locator(".crg-canvas svg").text_content()
     assert "grad 2.0" in texts and "grad 1.5" in texts
+    last = page.page.locator(".crg-slider").get_attribute("max")
+    assert re.search(rf"[?&]step={last}\b", page.page.url)  # the viewer's step is part of the shared link
     assert "expr=relu" in page.page.url and "v.w=1.5" in page.page.url
     chain = page.text("#chains [data-variable=w]")
     assert "1.0 \u00d7 1.0 \u00d7 2.0 = 2.0" in chain

@@ -67,7 +67,9 @@ def graph(body: Any) -> dict[str, Any]:
             raise expr.ExpressionError(f"at most {expr.MAX_VARIABLES} variables")
         defaulted = [n for n in names if n not in given]
         built = expr.build(body.get("expression"), {n: given.get(n, DEFAULT_VALUE) for n in names})
-        if built.output.grad_fn is not None and built.output.name is None:
+        if built.output.grad_fn is not None:  # name the nodes as the table does: u1, u2, ..., out
+            for k, node in enumerate(graphview._topological(built.output.grad_fn)[:-1]):
+                node.out_name = f"u{k + 1}"
             built.output.name = "out"
         document = _document(built.output)
         view = graphview.describe(built.output, built.leaves, built.labels)

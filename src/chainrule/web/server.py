@@ -24,6 +24,10 @@ from chainrule.web import api
 
 MAX_BODY = 512 * 1024  # bytes
 SOCKET_TIMEOUT = 15.0  # seconds a client may take to send its request
+MAX_CONNECTIONS = 64  # open connections at once; more are answered 503 and closed
+_BUSY_BODY = b'{"error":"too many open connections","status":503}'
+BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+        + str(len(_BUSY_BODY)).encode() + b"\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + _BUSY_BODY)
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 
 PAGES = {
@@ -71,6 +75,21 @@ class PlaygroundServer(ThreadingHTTPServer):
         self.quiet = quiet
         self.static = _static_files()
         self.allowed_hostnames = {h.lower() for h in (*LOCAL_HOSTS, host, *allowed_hosts)} - {"0.0.0.0", "::", ""}
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):  # bounded threads: a flood cannot exhaust the process
+            with contextlib.suppress(OSError):
+                request.sendall(BUSY)
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     @property
     def port(self) -> int:

@@ -4,6 +4,7 @@ import { $, api, el, fmt, latest, showError, svg } from "/static/common.js";
 const NODE_W = 140, NODE_H = 58, COL_W = 250, ROW_H = 92, PAD = 24;
 let view = null;
 let step = 0;
+let currentViewer = null;
 
 function readUrl() {
   const params = new URLSearchParams(location.search);
@@ -143,12 +144,17 @@ function mountViewer(v, startStep) {
   host.hidden = !useViewer;
   $("#lab-stepper").hidden = useViewer;
   document.body.dataset.viewer = useViewer ? "crgraph" : "lab";
-  if (!useViewer) return false;
+  if (!useViewer) { currentViewer = null; return false; }
   const root = el("div", { "data-title": "Step the forward pass, then the backward pass" });
   host.replaceChildren(root);
   const viewer = window.CRGraph.mount(root, v.document);
+  currentViewer = viewer;
+  const go = viewer.go.bind(viewer);
+  viewer.go = (s) => {  // keep the step in the URL
+    go(s);
+    if (viewer === currentViewer) { step = viewer.step; writeUrl(); }
+  };
   if (startStep) viewer.go(startStep);
-  root.addEventListener("click", () => { step = viewer.step; writeUrl(); });
   return true;
 }
 
