@@ -148,11 +148,33 @@ def _chain(n: int) -> dict:
     ({"nodes": [{"id": "a", "value": "7"}], "edges": []}, "must be a number"),
     ({"nodes": [{"id": "a", "kind": "module"}], "edges": []}, "kind must be"),
     ("not a graph", "JSON object"),
+    ({"schema": "other.graph", "version": 1, "nodes": [], "edges": []}, "unknown schema"),
+    ({"schema": "chainrule.graph", "version": 99, "nodes": [], "edges": []}, "version 99 is not supported"),
+    ({"schema": "chainrule.graph", "version": 1, "nodes": [{"id": "a", "kind": "leaf"}], "edges": [],
+      "groups": "x"}, "groups must be a list"),
+    ({"schema": "chainrule.graph", "version": 1, "nodes": [{"id": "a", "kind": "leaf", "value": 3}], "edges": []},
+     "must be objects with 'data'"),
 ])
 def test_graph_upload_bad_input(client: Client, graph: object, needle: str) -> None:
     r = client.post("/api/graph/upload", {"graph": graph})
     assert r.status == 400, r.body
     assert needle in r.json["error"]
+
+
+def test_graph_upload_of_an_engine_document(client: Client) -> None:
+    import chainrule as cr
+
+    w1 = cr.tensor(0.5, requires_grad=True, name="w1")
+    b1 = cr.tensor(0.0, requires_grad=True, name="b1")
+    w2 = cr.tensor(2.0, requires_grad=True, name="w2")
+    b2 = cr.tensor(-1.0, requires_grad=True, name="b2")
+    loss = (w2 * cr.relu(w1 * 3.0 + b1) + b2 - 4.0) ** 2
+    doc = json.loads(cr.graph(loss).to_json())
+    r = client.post("/api/graph/upload", {"graph": doc})
+    assert r.status == 200, r.body
+    grads = {n["name"]: n["grad"] for n in r.json["nodes"] if n["kind"] == "variable"}
+    assert grads == {"w1": -24.0, "b1": -8.0, "w2": -6.0, "b2": -4.0}  # the chapter's table
+    assert r.json["document"]["schema"] == "chainrule.graph"
 
 
 def test_upload_of_a_large_chain_is_within_limits(client: Client) -> None:

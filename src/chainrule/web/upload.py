@@ -46,7 +46,7 @@ def view_from_json(doc: Any) -> dict[str, Any]:
         raise UploadError("graph must be a JSON object with nodes and edges")
     document = None
     if "schema" in doc:
-        document = doc
+        document = _checked_document(doc)
         doc = _from_explain_schema(doc)
     nodes_in, edges_in = doc.get("nodes"), doc.get("edges")
     if not isinstance(nodes_in, list) or not isinstance(edges_in, list):
@@ -144,6 +144,26 @@ def _data(v: Any) -> Any:
     if not isinstance(v, dict):
         raise UploadError("values in a chainrule.graph document must be objects with 'data'")
     return v.get("data")
+
+
+def _checked_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document as the shared viewer will read it: its lists present and of the right type."""
+    out = dict(doc)
+    for key in ("notices", "groups", "backward_steps"):
+        value = out.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict | str) for v in value):
+            raise UploadError(f"{key} must be a list")
+        out[key] = value
+    if not all(isinstance(t, str) for t in out["notices"]):
+        raise UploadError("notices must be a list of strings")
+    for key in ("groups", "backward_steps"):
+        if not all(isinstance(v, dict) for v in out[key]):
+            raise UploadError(f"{key} must be a list of objects")
+    if out.get("default_view") not in ("elements", "groups"):
+        out["default_view"] = "elements"
+    if not isinstance(out.get("loss_name"), str):
+        out["loss_name"] = "L"
+    return out
 
 
 def _from_explain_schema(doc: dict[str, Any]) -> dict[str, Any]:
