@@ -66,9 +66,9 @@ from chainrule.random import (
 from chainrule import nn, optim, utils, datasets  # noqa: E402 - after the core namespace
 from chainrule import interop  # noqa: E402
 from chainrule import widgets  # noqa: E402 - light: anywidget is imported when a widget class is first used
-from chainrule.serialization import load, save  # noqa: E402
 from chainrule import explain  # noqa: E402
 from chainrule.explain import draw, graph, name_tensors  # noqa: E402
+from chainrule.serialization import load, save  # noqa: E402
 
 __version__ = "0.1.0"
 

@@ -230,6 +230,9 @@ def test_a_digits_training_step_is_drawn_at_layer_level() -> None:
     # the recorded values are those before the optimizer step changed the weights in place
     assert float(g.node("2.bias")["grad"]["summary"]["norm"]) == pytest.approx(
         float(np.linalg.norm(model[2].bias.grad.numpy())), rel=1e-5)
+    # the input needs no gradient: nothing is shown flowing to it, though linear's VJP computes one
+    assert all(e["contribution"] is None and e["text"] is None for e in g.edges if not e["flows"])
+    assert any(not e["flows"] for e in g.edges)
     table = cr.explain.gradient_table(loss)
     assert [r.name for r in table][:2] == ["L", "linear#2"]
     assert "0.weight" in [r.name for r in table]

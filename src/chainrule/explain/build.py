@@ -384,6 +384,8 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
             e["step"] = index
             local = rec.local[i] if i < len(rec.local) else None
             contrib = rec.contributions[i] if i < len(rec.contributions) else None
+            if not e["flows"]:  # some VJPs compute every input's gradient; only those that flow count
+                continue
             e["local"] = value_json(local)
             e["contribution"] = value_json(contrib)
             if contrib is None:

@@ -38,8 +38,8 @@ def node_box(n: dict[str, Any]) -> Box:
     value = n["value"]["text"] if n["value"] else "?"
     grad = n["grad"]["text"] if n["grad"] else None
     if n["kind"] == "constant":
-        return Box(n["id"], "constant", n["name"] if n["explicit_name"] else value,
-                   [f"data {value}"] if n["explicit_name"] else [])
+        named = n["explicit_name"] or bool(n["shape"])  # tensors by name, Python numbers by value
+        return Box(n["id"], "constant", n["name"] if named else value, [f"data {value}"] if named else [])
     title = n["name"] if n["kind"] == "leaf" or not n["explicit_name"] else f"{n['name']} = {n['op']}"
     lines = [f"data {value}", f"grad {grad if grad is not None else '—'}"]
     return Box(n["id"], n["kind"], title, lines)

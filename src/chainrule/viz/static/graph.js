@@ -335,7 +335,7 @@
       var path = el("path", { d: "M " + x1 + " " + y1 + " C " + mx + " " + y1 + ", " + mx + " " + y2 + ", " + x2 + " " + y2, "class": cls, "marker-end": "url(#crg-arrow)" });
       path.setAttribute("data-edge", es[0].id);
       svg.appendChild(path);
-      if (hot && es.length === 1 && es[0].text) {
+      if (hot && es.length === 1 && es[0].text && es[0].text.length <= 40) {
         var label = el("text", { x: mx, y: (y1 + y2) / 2 - 4, "class": "crg-edge-label", "text-anchor": "middle" }, es[0].text);
         label.setAttribute("data-edge-label", es[0].id);
         svg.appendChild(label);
@@ -355,8 +355,9 @@
         var shown = n.kind !== "op" || p.name === "backward" || n.forward_index < p.k;
         var value = shown && n.value ? n.value.text : "\u2026";
         if (n.kind === "constant") {
-          title = n.explicit_name ? n.name : (n.value ? n.value.text : "?");
-          lines = n.explicit_name ? ["data " + value] : [];
+          var named = n.explicit_name || (n.shape && n.shape.length > 0);
+          title = named ? n.name : (n.value ? n.value.text : "?");
+          lines = named ? ["data " + value] : [];
         } else {
           title = n.kind === "leaf" || !n.explicit_name ? n.name : n.name + " = " + n.op;
           var gt = p.name === "backward" ? self.gradText(n, p.k)
