@@ -141,12 +141,14 @@ def check_parity(case: Case, dtype: str) -> None:
         return
     rng = np.random.default_rng(1)
     weights = [rng.standard_normal(tuple(t_out[i].shape)) for i in diff]
-    t_w = [torch.tensor(w, dtype=t_out[i].dtype) for w, i in zip(weights, diff)]
+    # the weights (grad_outputs) require grad too, so that the second-order check also differentiates each
+    # VJP with respect to its upstream gradient: d/dw <v, J^T w> = J v, every VJP's own VJP
+    t_w = [torch.tensor(w, dtype=t_out[i].dtype, requires_grad=True) for w, i in zip(weights, diff)]
     t_g = torch.autograd.grad([t_out[i] for i in diff], t_in, t_w, allow_unused=True, create_graph=True)
     for create_graph in (False, True):
         cr_in, _ = _inputs(arrays, dtype, True)
         cr_out = _flat(case.fn(cr, *cr_in))
-        cr_w = [cr.tensor(w, dtype=cr_out[i].dtype) for w, i in zip(weights, diff)]
+        cr_w = [cr.tensor(w, dtype=cr_out[i].dtype, requires_grad=create_graph) for w, i in zip(weights, diff)]
         cr_g = cr.autograd.grad([cr_out[i] for i in diff], cr_in, cr_w, allow_unused=True,
                                 create_graph=create_graph)
         for k, (c, t) in enumerate(zip(cr_g, t_g)):
@@ -155,12 +157,13 @@ def check_parity(case: Case, dtype: str) -> None:
             if c is not None:
                 assert dtype_name(c) == dtype, f"{case.name}: gradient {k} has dtype {c.dtype}"
     if dtype == "float64" and case.gradgrad:
-        _check_second_order(case, arrays, cr_in, cr_g, t_in, t_g, tol)
+        _check_second_order(case, arrays, cr_in + cr_w, cr_g, t_in + t_w, t_g, tol)
 
 
 def _check_second_order(case: Case, arrays: list, cr_in: list, cr_g: tuple, t_in: list, t_g: tuple,
                         tol: tuple[float, float]) -> None:
-    """d/dx <v, dL/dx>: a Hessian-vector product through the graph the first backward built."""
+    """d/d(x, w) <v, dL/dx> with L = <w, f(x)>: a Hessian-vector product (for x) and a Jacobian-vector
+    product (for the weights w) through the graph the first backward built."""
     rng = np.random.default_rng(2)
     vs = [rng.standard_normal(a.shape) for a in arrays]
     t_terms = [(g * torch.tensor(v)).sum() for g, v in zip(t_g, vs) if g is not None and g.requires_grad]

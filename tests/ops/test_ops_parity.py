@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 from _ops_cases import CASES
-from _ops_harness import check_parity
+from _ops_harness import _flat, check_parity, make_inputs
+
+import chainrule as cr
+from chainrule.ops.registry import REGISTRY
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -17,3 +20,48 @@ def test_parity_with_torch(case, dtype):
 def test_case_names_are_unique():
     names = [c.name for c in CASES]
     assert len(names) == len(set(names))
+
+
+# The ops of chainrule/ops (elementwise, activations, reductions, shape_ops, indexing, joins, linalg, inplace);
+# nn's ops (conv, pooling, losses) are covered by tests/nn.
+OWN_OPS = {
+    "to_copy", "add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "floor_divide", "where", "neg",
+    "exp", "exp2", "log", "log2", "log10", "log1p", "expm1", "sqrt", "rsqrt", "square", "reciprocal", "abs", "sign",
+    "sin", "cos", "tan", "tanh", "sinh", "cosh", "atan", "erf", "floor", "ceil", "round", "trunc", "relu",
+    "leaky_relu", "elu", "sigmoid", "gelu", "silu", "softplus", "clamp", "softmax", "log_softmax", "index",
+    "index_add_zeros", "index_put", "cat", "stack", "constant_pad_nd", "matmul", "einsum", "sum", "mean", "prod",
+    "amax", "amin", "max_dim", "min_dim", "var", "std", "norm", "logsumexp", "cumsum", "reshape", "permute", "expand",
+    "repeat", "flip", "clone",
+}
+
+
+def _graph_ops(tensors, seen):
+    stack = [t.grad_fn for t in tensors if isinstance(t, cr.Tensor) and t.grad_fn is not None]
+    visited = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        seen.add(node.op.name)
+        stack.extend(p for p in node.parents if p is not None and not isinstance(p, cr.Tensor))
+
+
+def test_table_reaches_every_op_and_its_create_graph_backward():
+    """Every op of chainrule/ops appears in some row's forward graph, and (through create_graph=True) in some
+    row's backward graph too: each VJP has run on chainrule tensors."""
+    forward, backward = set(), set()
+    for case in CASES:
+        if not case.grad:
+            continue
+        ins = [cr.tensor(a, dtype=cr.float64, requires_grad=True) for a in make_inputs(case)]
+        outs = [o for o in _flat(case.fn(cr, *ins)) if isinstance(o, cr.Tensor) and o.requires_grad]
+        _graph_ops(outs, forward)
+        if outs:
+            grads = cr.autograd.grad(outs, ins, [cr.ones_like(o, requires_grad=True) for o in outs], allow_unused=True,
+                                    create_graph=True)
+            _graph_ops([g for g in grads if g is not None], backward)
+    # floor_divide has no derivative (tests/ops/test_ops_errors.py); index_add_zeros is the VJP of indexing
+    assert OWN_OPS - forward - {"floor_divide", "index_add_zeros"} == set(), "ops that no differentiable row runs"
+    assert set(REGISTRY) >= OWN_OPS, OWN_OPS - set(REGISTRY)
+    assert "index_add_zeros" in backward  # and indexing's VJP is itself recorded under create_graph=True

@@ -183,8 +183,15 @@ SUB = defop("sub", operator.sub, "a b", broadcasting=True,
             derivs=(("1", ONE), ("-1", lambda xp, out, a, b: -1.0)), saves_inputs=False)
 MUL = defop("mul", operator.mul, "a b", broadcasting=True,
             derivs=(("b", lambda xp, out, a, b: b), ("a", lambda xp, out, a, b: a)))
+def _inverse(b: Any) -> Any:
+    """1/b; a Python zero gives a signed infinity (as the forward `x / 0` does), not ZeroDivisionError."""
+    if type(b) in _PY_SCALARS and b == 0:
+        return math.copysign(math.inf, b)
+    return 1.0 / b
+
+
 DIV = defop("div", operator.truediv, "a b", broadcasting=True,
-            derivs=(("1/b", lambda xp, out, a, b: 1.0 / b), ("-a/b^2", lambda xp, out, a, b: -a / (b * b))))
+            derivs=(("1/b", lambda xp, out, a, b: _inverse(b)), ("-a/b^2", lambda xp, out, a, b: -a / (b * b))))
 POW = defop("pow", operator.pow, "a b", broadcasting=True,
             derivs=(("b*a^(b-1)", _pow_base), ("a^b*ln(a)", _pow_exponent)))
 MAXIMUM = defop(
