@@ -193,6 +193,8 @@ def test_flip_toggles_highlight_exactly_the_engine_dead_units(page: Page) -> Non
     expected = flip.compute({"x": x, "t": t})
     assert page.text("#loss") == fmt(expected["forward"]["loss"])
     assert f"t={''.join(map(str, t))}" in page.page.url
+    page.click("#mirror")
+    assert [int(b.inner_text()) for b in page.page.locator("#t-bits button").all()] == flip.mirror(x)
 
 
 @pytest.mark.parametrize("bits", ["0000", "0100", "0011", "1111"])

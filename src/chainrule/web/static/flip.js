@@ -106,9 +106,9 @@ for (const [id, key] of [["x-bits", "x"], ["t-bits", "t"]]) {
     refresh();
   }));
 }
-$("#mirror").addEventListener("click", () => {
-  const x = state.x;
-  state.t = [x[1], x[0], x[3], x[2]];
+$("#mirror").addEventListener("click", () => {  // the server's mirror of the current input
+  if (!last) return;
+  state.t = [...last.mirror];
   state.steps = 0;
   refresh();
 });
