@@ -236,3 +236,14 @@ def test_a_digits_training_step_is_drawn_at_layer_level() -> None:
     table = cr.explain.gradient_table(loss)
     assert [r.name for r in table][:2] == ["L", "linear#2"]
     assert "0.weight" in [r.name for r in table]
+
+
+def test_a_graph_the_engine_cannot_backward_through_says_why() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1.0
+    e = h * h
+    h.add_(1.0)  # modifies a tensor the mul saved
+    g = cr.graph(e.sum())
+    assert g.data["status"]["gradients"] == "partial"
+    assert any("modified by an inplace operation" in n for n in g.notices)
+    assert x.grad is None

@@ -302,15 +302,22 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
     all_alive = all(s.alive for s in sources.values())
     leaf_grads: dict[int, Any] = {}
     records: dict[int, Any] = {}
+    gradient_source = ""
     if all_alive and observe_backward:
-        records, leaf_grads = _observed_backward(output, ops, leaf_tensors, seed)
-        gradient_source = "observed"
+        try:
+            records, leaf_grads = _observed_backward(output, ops, leaf_tensors, seed)
+            gradient_source = "observed"
+        except RuntimeError as exc:  # e.g. a saved tensor was modified in place since: say so, show values
+            notices.append(f"the engine could not run backward on this graph, so no gradients are shown: {exc}")
+    if gradient_source:
+        pass
     elif all(s.rec is not None for s in sources.values()) and len({s.rec.pass_id for s in sources.values()}) == 1:
         records = {i: s.rec for i, s in sources.items()}
         gradient_source = "recorded"
     else:
         gradient_source = "partial"
-        notices.append(FREED_NOTICE)
+        if not all_alive:
+            notices.append(FREED_NOTICE)
     for i, s in sources.items():
         s.step = records.get(i)
 

@@ -13,8 +13,30 @@ def static(name: str) -> str:
     return resources.files("chainrule.viz").joinpath("static", name).read_text(encoding="utf-8")
 
 
+COMPACT_ABOVE = 2000  # nodes: larger pages embed the document without raw numbers (the page shows texts)
+
+
+def _compact(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document without `data` arrays and gradient terms: what the page displays, at a fraction of the size."""
+
+    def strip(v: Any) -> Any:
+        if isinstance(v, dict):
+            return {k: strip(x) for k, x in v.items() if k not in ("data", "terms")}
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        return v
+
+    out = strip(doc)
+    out["notices"] = list(out["notices"]) + ["This page shows a compact copy of the graph document (display texts "
+                                             "only); Graph.to_json() has every number."]
+    return out
+
+
 def _data(graph: Any) -> str:
-    text = json.dumps(graph.to_dict(), ensure_ascii=False)
+    doc = graph.to_dict()
+    if len(doc["nodes"]) > COMPACT_ABOVE:
+        doc = _compact(doc)
+    text = json.dumps(doc, ensure_ascii=False)
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")  # stay inside the <script> element
 
 
