@@ -26,7 +26,9 @@ def run(args: argparse.Namespace) -> int:
     if args.host not in LOCAL_HOSTS:
         bar = "!" * 78
         print(f"{bar}\nWARNING: binding {args.host}: the playgrounds will be reachable from other machines.\n"
-              "They have no authentication. Only do this on a network you trust.\n" + bar, file=sys.stderr)
+              "They have no authentication. Only do this on a network you trust.\n"
+              "Browsers must use 127.0.0.1, localhost or the bound address; add other names with --allow-host.\n"
+              + bar, file=sys.stderr)
     try:
         server = make_server(args.host, args.port, allowed_hosts=tuple(args.allow_host), quiet=not args.verbose)
     except OSError as exc:
