@@ -384,6 +384,11 @@
       svg.appendChild(g);
     });
     this.canvas.appendChild(svg);
+    if (curBox && P[curBox]) {  /* keep the current step's node in view */
+      var c = this.canvas, pt = P[curBox];
+      if (pt.x - W < c.scrollLeft || pt.x + W > c.scrollLeft + c.clientWidth) c.scrollLeft = Math.max(0, pt.x - c.clientWidth / 2);
+      if (pt.y - H < c.scrollTop || pt.y + H > c.scrollTop + c.clientHeight) c.scrollTop = Math.max(0, pt.y - c.clientHeight / 2);
+    }
   };
 
   Viewer.prototype.showDetail = function (id) {
