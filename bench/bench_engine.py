@@ -71,11 +71,11 @@ ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 
 FULL = {
-    "neuron_rounds": 15, "neuron_block_s": 0.05,
+    "neuron_rounds": 31, "neuron_block_s": 0.02,
     "chain_sizes": [500, 1_000, 10_000, 100_000, 1_000_000],
-    "chain_rounds": {500: 9, 1_000: 9, 10_000: 9, 100_000: 5, 1_000_000: 3},
+    "chain_rounds": {500: 15, 1_000: 15, 10_000: 11, 100_000: 5, 1_000_000: 3},
     # chain_cap_s: skip a run estimated (from the previous size) to take longer; chain_block_s: repeat short chains
-    "chain_cap_s": 40.0, "chain_block_s": 0.03,
+    "chain_cap_s": 40.0, "chain_block_s": 0.02,
     "mlp_rounds": 10, "mlp_steps": 7, "mlp_warmup": 2,
 }
 QUICK = {
@@ -807,7 +807,8 @@ def _targets(neuron: dict, chains: dict, mlp: dict) -> list[str]:
     if not isinstance(m[0], str):
         ok = w[0][0] < m[0][0]
         out.append(f"- neuron faster than micrograd: {'PASS' if ok else 'FAIL'} ({_fmt(w[0][0])} us vs "
-                   f"{_fmt(m[0][0])} us, {w[0][0] / m[0][0]:.2f}x; in CPU time {w[1][0] / m[1][0]:.2f}x)")
+                   f"{_fmt(m[0][0])} us, {w[0][0] / m[0][0]:.2f}x; mins {w[0][1] / m[0][1]:.2f}x; in CPU time "
+                   f"{w[1][0] / m[1][0]:.2f}x, mins {w[1][1] / m[1][1]:.2f}x)")
     mg = [(n, summary(c["micrograd"])) for n, c in chains.items() if "micrograd" in c]
     mg = [(n, v) for n, v in mg if not isinstance(v, str)]
     cr_ok = {n: summary(c["chainrule"]) for n, c in chains.items() if not isinstance(summary(c["chainrule"]), str)}
