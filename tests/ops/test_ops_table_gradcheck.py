@@ -11,7 +11,8 @@ from _ops_harness import run_gradcheck
 GRADGRAD = [
     "mul", "div", "pow_tensor", "rpow_scalar", "exp", "log", "sqrt", "rsqrt", "sin", "tanh", "sigmoid",
     "gelu", "gelu_tanh", "silu", "softplus", "elu", "leaky_relu", "maximum", "where", "matmul_batch_bcast",
-    "matmul_1d_2d", "einsum_three", "outer", "sum_dims_tuple", "mean_dim", "prod_dim", "prod_one_zero",
+    "matmul_1d_2d", "einsum_three", "einsum_trace", "einsum_ellipsis_bcast", "outer", "sum_dims_tuple",
+    "mean_dim", "prod_dim", "prod_one_zero",
     "var_dim", "std_dim", "norm_dim", "norm_p3_dim_keepdim", "logsumexp", "max_dim", "amax_dims", "cumsum",
     "softmax", "log_softmax", "index_two_arrays", "index_mask", "setitem_int", "gather", "cat_dim1", "stack",
     "split_sections_dim", "pad_two_dims_value", "repeat_more_dims", "expand", "permute", "flip_dims",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 from typing import Any
 
 import numpy as np
@@ -109,42 +110,65 @@ ger = outer
 
 
 # ----------------------------------------------------------------------------- einsum
-def _parse_einsum(equation: str, n_operands: int) -> tuple[list[str], str]:
+def _parse_einsum(equation: str, ndims: list[int]) -> tuple[list[str], str]:
+    """Explicit subscripts for each operand and the output: '...' becomes letters of its own (broadcast
+    dims, aligned from the right), an implicit output is the ellipsis dims and then the letters used once,
+    in alphabetical order (as PyTorch)."""
     eq = equation.replace(" ", "")
-    if "." in eq:
-        raise NotImplementedError("einsum: ellipsis ('...') is not supported yet")
-    if "->" in eq:
-        lhs, rhs = eq.split("->")
-    else:
-        lhs = eq
-        letters = lhs.replace(",", "")
-        rhs = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    lhs, arrow, rhs = eq.partition("->")
     inputs = lhs.split(",")
-    if len(inputs) != n_operands:
-        raise RuntimeError(f"einsum: equation {equation!r} has {len(inputs)} operands but {n_operands} tensors "
+    if len(inputs) != len(ndims):
+        raise RuntimeError(f"einsum: equation {equation!r} has {len(inputs)} operands but {len(ndims)} tensors "
                            f"were given")
+    free = [c for c in string.ascii_letters if c not in eq]
+    widths = [nd - (len(sub) - 3) for sub, nd in zip(inputs, ndims) if "..." in sub]
+    ell = "".join(free[:max(widths, default=0)])
+    for k, (sub, nd) in enumerate(zip(inputs, ndims)):
+        if "..." in sub:
+            width = nd - (len(sub) - 3)
+            if width < 0:
+                raise RuntimeError(f"einsum: operand with subscripts {sub!r} has {nd} dimensions, fewer than its "
+                                   f"{len(sub) - 3} subscripts")
+            inputs[k] = sub.replace("...", ell[len(ell) - width:], 1)
+    if arrow:
+        rhs = rhs.replace("...", ell, 1)
+    else:
+        letters = "".join(inputs)
+        rhs = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
     for sub in inputs + [rhs]:
         if not re.fullmatch(r"[a-zA-Z]*", sub):
             raise RuntimeError(f"einsum: invalid subscripts {sub!r} in {equation!r}")
-    for sub in inputs:
-        if len(set(sub)) != len(sub):
-            raise NotImplementedError(f"einsum: repeated subscripts within one operand ({sub!r}, a trace or "
-                                      f"diagonal) are not supported")
+    if len(set(rhs)) != len(rhs) or not set(rhs) <= set("".join(inputs)):
+        raise RuntimeError(f"einsum: output subscripts {rhs!r} must be distinct letters of the inputs ({equation!r})")
     return inputs, rhs
 
 
 def _einsum_vjp(xp: Any, g: Any, out: Any, *operands: Any, equation: str) -> tuple:
-    inputs, rhs = _parse_einsum(equation, len(operands))
+    lhs, rhs = equation.split("->")
+    inputs = lhs.split(",")
+    fresh = iter(c for c in string.ascii_letters if c not in equation)
+    dtype = xp.data(g).dtype
     grads = []
     for i, sub in enumerate(inputs):
+        shape = tuple(operands[i].shape)
         others = [(s, op) for j, (s, op) in enumerate(zip(inputs, operands)) if j != i]
+        # a repeated letter (trace, diagonal): each repeat gets a letter of its own, tied to the first by an identity
+        distinct = ""
+        for pos, c in enumerate(sub):
+            if c in sub[:pos]:
+                d = next(fresh)
+                others.append((c + d, np.eye(shape[pos], dtype=dtype)))
+                c = d
+            distinct += c
         available = set(rhs) | {c for s, _ in others for c in s}
-        kept = "".join(c for c in sub if c in available)  # letters summed only in operand i broadcast back
-        eq = ",".join([rhs] + [s for s, _ in others]) + "->" + kept
-        gi = xp.einsum(eq, g, *[op for _, op in others])
-        if kept != sub:
-            shape = tuple(operands[i].shape[sub.index(c)] if c in kept else 1 for c in sub)
-            gi = xp.broadcast_to(xp.reshape(gi, shape), operands[i].shape)
+        kept = "".join(c for c in distinct if c in available)  # letters summed only in operand i broadcast back
+        gi = xp.einsum(",".join([rhs] + [s for s, _ in others]) + "->" + kept, g, *[op for _, op in others])
+        sizes = dict(zip(kept, gi.shape))
+        target = tuple(sizes.get(c, n) for c, n in zip(distinct, shape))
+        if kept != distinct:
+            gi = xp.broadcast_to(xp.reshape(gi, tuple(sizes.get(c, 1) for c in distinct)), target)
+        if target != shape:  # a dim of size 1 broadcast against the other operands
+            gi = xp.sum_to(gi, shape)
         grads.append(gi)
     return tuple(grads)
 
@@ -154,9 +178,11 @@ EINSUM = defop("einsum", lambda *ops, equation: np.einsum(equation, *ops), "oper
 
 
 def einsum(equation: str, *operands: Any) -> Tensor:
+    """Einstein summation as `torch.einsum`: products, contractions, transposes, sums, batch dims, '...'
+    and repeated subscripts (traces, diagonals); size-1 dims broadcast."""
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
-    inputs, rhs = _parse_einsum(equation, len(operands))
+    inputs, rhs = _parse_einsum(equation, [op.ndim for op in operands])
     for sub, op in zip(inputs, operands):
         if len(sub) != op.ndim:
             raise RuntimeError(f"einsum: operand with subscripts {sub!r} has {op.ndim} dimensions (shape "
