@@ -258,3 +258,96 @@ def test_unary_result_dtypes_match_torch_exhaustively():
             if problem and (name, dtype) not in LENIENT:
                 mismatches.append(f"{name}({dtype}): {problem}")
     assert not mismatches, f"{len(mismatches)} mismatches:\n" + "\n".join(mismatches)
+
+
+# ----------------------------------------------------------------------------- matmul, shape ops, joins, setitem
+@st.composite
+def _matmul_shapes(draw):
+    m, k, n = draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    batch = draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=2, max_side=3)).input_shapes
+    a = (k,) if draw(st.integers(0, 4)) == 0 else batch[0] + (m, k)
+    b = (k,) if draw(st.integers(0, 4)) == 0 else batch[1] + (k, n)
+    return a, b
+
+
+@SETTINGS
+@given(shapes=_matmul_shapes())
+def test_matmul_matches_torch(shapes):
+    _compare(lambda m, a, b: a @ b, list(_pair(shapes)))
+
+
+SHAPE_OPS = {
+    "permute": lambda m, x, r: x.permute(*r.permutation(x.ndim).tolist()),
+    "transpose": lambda m, x, r: x.transpose(int(r.integers(-x.ndim, x.ndim)), int(r.integers(-x.ndim, x.ndim))),
+    "reshape_flat": lambda m, x, r: x.reshape(-1),
+    "reshape_split": lambda m, x, r: x.reshape(x.shape[0], -1),
+    "flatten": lambda m, x, r: x.flatten(int(r.integers(0, x.ndim))),
+    "squeeze": lambda m, x, r: x.squeeze(),
+    "unsqueeze": lambda m, x, r: x.unsqueeze(int(r.integers(-x.ndim - 1, x.ndim + 1))),
+    "expand": lambda m, x, r: x.unsqueeze(0).expand(2, *x.shape),
+    "flip": lambda m, x, r: x.flip(int(r.integers(0, x.ndim))),
+    "repeat": lambda m, x, r: x.repeat(*r.integers(1, 3, x.ndim + 1).tolist()),
+    "split": lambda m, x, r: x.split(int(r.integers(1, 3)), int(r.integers(0, x.ndim))),
+    "chunk": lambda m, x, r: x.chunk(int(r.integers(1, 4)), int(r.integers(0, x.ndim))),
+    "cat_self": lambda m, x, r: m.cat([x, x * 2.0], int(r.integers(-x.ndim, x.ndim))),
+    "stack_self": lambda m, x, r: m.stack([x, x * 2.0], int(r.integers(-x.ndim - 1, x.ndim + 1))),
+    "pad": lambda m, x, r: m.pad(x, tuple(r.integers(0, 3, 2 * int(r.integers(1, x.ndim + 1))).tolist())),
+    "unbind": lambda m, x, r: x.unbind(int(r.integers(0, x.ndim))),
+}
+
+
+@SETTINGS
+@given(shape=hnp.array_shapes(min_dims=1, max_dims=4, min_side=1, max_side=3), op=st.sampled_from(sorted(SHAPE_OPS)),
+       seed=st.integers(0, 1000))
+def test_shape_ops_match_torch(shape, op, seed):
+    x = np.random.default_rng(seed).standard_normal(shape)
+    results = []
+    for m, lib in ((cr, cr), (TORCH, torch)):
+        t = lib.tensor(x, requires_grad=True)
+        outs = SHAPE_OPS[op](m, t, np.random.default_rng(seed))
+        outs = list(outs) if isinstance(outs, tuple | list) else [outs]
+        loss = sum(((o * (k + 1.0)) ** 2).sum() for k, o in enumerate(outs))
+        loss.backward()
+        results.append((outs, t.grad))
+    (c_outs, c_grad), (t_outs, t_grad) = results
+    assert len(c_outs) == len(t_outs)
+    for c, t in zip(c_outs, t_outs):
+        assert_close(c, t, TOL, f"{op} value")
+    assert_close(c_grad, t_grad, TOL, f"{op} gradient")
+
+
+@st.composite
+def _setitem_args(draw):
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4))
+    index = []
+    for n in shape[: draw(st.integers(1, len(shape)))]:
+        kind = draw(st.sampled_from(["int", "slice", "mask"] if not index else ["int", "slice"]))
+        if kind == "int":
+            index.append(draw(st.integers(-n, n - 1)))
+        elif kind == "slice":
+            index.append(slice(draw(st.integers(0, n - 1)), draw(st.integers(1, n)), draw(st.integers(1, 2))))
+        else:
+            index.append(draw(st.lists(st.booleans(), min_size=n, max_size=n)))
+    return shape, tuple(index), draw(st.booleans())
+
+
+@SETTINGS
+@given(args=_setitem_args())
+def test_setitem_matches_torch(args):
+    shape, index, scalar_value = args
+    x = np.random.default_rng(len(shape)).standard_normal(shape)
+    results = []
+    for lib in (cr, torch):
+        idx = tuple(lib.tensor(p) if isinstance(p, list) else p for p in index)
+        base = lib.tensor(x, requires_grad=True)
+        y = base * 1.0
+        target_shape = tuple(y[idx].shape)
+        v = lib.tensor(np.full(target_shape[-1:] if target_shape else (), 0.5), requires_grad=True)
+        y[idx] = 3.0 if scalar_value else v * 2.0
+        (y * y).sum().backward()
+        results.append((y, base.grad, None if scalar_value else v.grad))
+    (cy, cg, cv), (ty, tg, tv) = results
+    assert_close(cy, ty, TOL, f"x{list(shape)}[{index}] = ...")
+    assert_close(cg, tg, TOL, "gradient of the base")
+    if not scalar_value:
+        assert_close(cv, tv, TOL, "gradient of the written value (summed over broadcasting)")
