@@ -83,10 +83,8 @@ def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name:
         raise IndexError(f"{name}: target class index {index} is out of bounds for {c} classes "
                          f"(valid indices are 0 to {c - 1}; ignore_index={ignore_index})")
     dt = x._data.dtype
-    if weight is None and not smoothing and x.ndim == 2 and valid.all():  # the common case, kept fast
-        q = np.zeros(x.shape, dt)
-        q[np.arange(t.shape[0]), t] = 1
-        return q, float(t.shape[0])
+    if weight is None and not smoothing and x.ndim == 2 and valid.all():
+        return _ops.onehot(t, x.shape, dt), float(t.shape[0])
     safe = np.where(valid, t, 0)
     shape_c = (1, c) + (1,) * (x.ndim - 2)
     w = np.ones(c, dt) if weight is None else _array(weight, dt).reshape(c)
@@ -97,6 +95,16 @@ def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name:
         q = (1.0 - smoothing) * q + (smoothing / c) * (w.reshape(shape_c) * np.expand_dims(valid, 1))
         q = q.astype(dt)
     return q, denom
+
+
+def _plain(x: Tensor, t: np.ndarray, weight: Any, ignore_index: int, smoothing: float) -> bool:
+    """(N, C) logits with in-range integer class indices, no weights, no smoothing, nothing ignored."""
+    if weight is not None or smoothing or x.ndim != 2 or t.dtype.kind not in "iu" or t.shape != x.shape[:1]:
+        return False
+    if not t.size:
+        return False
+    low, high = t.min(), t.max()
+    return low >= 0 and high < x.shape[1] and not (low <= ignore_index <= high)
 
 
 def _unbatched(x: Tensor, target: Any) -> tuple[Tensor, Any, bool]:
@@ -126,9 +134,11 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
         if weight is not None:
             q = q * _array(weight, x._data.dtype).reshape((1, c) + (1,) * (x.ndim - 2))
         q, denom = q.astype(x._data.dtype), float(x._data.size // c)
+    elif _plain(x, t, weight, ignore_index, label_smoothing):  # the common case, kept fast
+        q, denom = None, float(t.shape[0])
     else:
         q, denom = _class_targets(x, t, weight, ignore_index, "cross_entropy", label_smoothing)
-    out = _ops.cross_entropy(x, q, reduction, denom)
+    out = _ops.cross_entropy(x, q, reduction, denom, None if q is not None else t)
     return out[0] if squeeze and reduction == "none" else out
 
 

@@ -209,6 +209,7 @@ def avg_pool2d(input: Tensor, kernel: Pair, stride: Pair, padding: Pair) -> Tens
 # ----------------------------------------------------------------------------- fused losses
 # Both cross-entropy forms reduce to loss_n = -sum_c q[n, c] * log_softmax(x)[n, c] / denom with a constant
 # target matrix q (class weights, ignored entries and label smoothing folded in) and a constant `denom`.
+# Plain class indices (no weights, smoothing or ignored entries) skip q: `target` holds the indices.
 def _reduce(per: np.ndarray, reduction: str, denom: float) -> Any:
     if reduction == "none":
         return per
@@ -216,31 +217,47 @@ def _reduce(per: np.ndarray, reduction: str, denom: float) -> Any:
     return (total / per.dtype.type(denom) if reduction == "mean" else total).astype(per.dtype)[()]
 
 
-def _scale(xp: Any, g: Any, reduction: str, denom: float, class_dim_shape: tuple) -> Any:
+def _scale(xp: Any, g: Any, reduction: str, denom: float) -> Any:
     """The upstream gradient as a per-sample factor, broadcastable against (N, C, ...)."""
     if reduction == "none":
         return xp.expand_dims(g, 1)
     return g / denom if reduction == "mean" else g
 
 
-def _log_softmax(x: np.ndarray) -> np.ndarray:
+def softmax_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(softmax, log_softmax) over dim 1, from the max-shifted logits: no overflow for any logits."""
     shifted = x - np.max(x, axis=1, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    e = np.exp(shifted)
+    total = np.sum(e, axis=1, keepdims=True)
+    return e / total, shifted - np.log(total)
 
 
-def _ce_forward(x: Any, q: np.ndarray, reduction: str, denom: float, logp: np.ndarray) -> Any:
-    return _reduce(-(q * logp).sum(axis=1), reduction, denom)
+def onehot(target: np.ndarray, shape: tuple, dtype: Any) -> np.ndarray:
+    """The class indices of (N, C) logits as a one-hot (N, C) matrix."""
+    q = np.zeros(shape, dtype)
+    q[np.arange(shape[0]), target] = 1
+    return q
 
 
-def _ce_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray, reduction: str, denom: float,
-            logp: np.ndarray) -> tuple:
+def _ce_forward(x: Any, q: np.ndarray | None, target: np.ndarray | None, reduction: str, denom: float,
+                p: np.ndarray, logp: np.ndarray) -> Any:
+    per = -logp[np.arange(logp.shape[0]), target] if q is None else -(q * logp).sum(axis=1)
+    return _reduce(per, reduction, denom)
+
+
+def _ce_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, target: np.ndarray | None, reduction: str,
+            denom: float, p: np.ndarray, logp: np.ndarray) -> tuple:
+    if not xp.is_tensor and q is None:  # the fast path: softmax - onehot, scaled
+        grad = p.copy()
+        grad[np.arange(grad.shape[0]), target] -= 1
+        return (grad * _scale(xp, g, reduction, denom),)
+    if q is None:
+        q = onehot(target, p.shape, p.dtype)
     if xp.is_tensor:
         from chainrule.ops.activations import softmax
 
         p = softmax(x, 1)
-    else:
-        p = np.exp(logp)
-    return ((p * q.sum(axis=1, keepdims=True) - q) * _scale(xp, g, reduction, denom, x.shape),)
+    return ((p * q.sum(axis=1, keepdims=True) - q) * _scale(xp, g, reduction, denom),)
 
 
 CROSS_ENTROPY = defop("cross_entropy", _ce_forward, "x", vjp=_ce_vjp,
@@ -248,14 +265,17 @@ CROSS_ENTROPY = defop("cross_entropy", _ce_forward, "x", vjp=_ce_vjp,
                       backward_name="CrossEntropyLossBackward0")
 
 
-def cross_entropy(input: Tensor, q: np.ndarray, reduction: str, denom: float) -> Tensor:
-    return apply(CROSS_ENTROPY, (input,), {"q": q, "reduction": reduction, "denom": denom,
-                                          "logp": _log_softmax(input._data)})
+def cross_entropy(input: Tensor, q: np.ndarray | None, reduction: str, denom: float,
+                  target: np.ndarray | None = None) -> Tensor:
+    """Fused log_softmax + negative log likelihood; pass either q or (for plain (N, C) logits) target indices."""
+    p, logp = softmax_parts(input._data)
+    return apply(CROSS_ENTROPY, (input,), {"q": q, "target": target, "reduction": reduction, "denom": denom,
+                                          "p": p, "logp": logp})
 
 
 NLL_LOSS = defop(
     "nll_loss", lambda x, q, reduction, denom: _reduce(-(q * x).sum(axis=1), reduction, denom), "x",
-    vjp=lambda xp, g, out, x, q, reduction, denom: (-q * _scale(xp, g, reduction, denom, x.shape),),
+    vjp=lambda xp, g, out, x, q, reduction, denom: (-q * _scale(xp, g, reduction, denom),),
     formulas=("-q  (q: the weighted one-hot target)",), saves_inputs=False, backward_name="NllLossBackward0",
 )
 

@@ -45,6 +45,16 @@ def write(p: Tensor, values: np.ndarray) -> None:
     p._bump_version()
 
 
+def descend(p: Tensor, step: np.ndarray, lr: float) -> None:
+    """p -= lr * step in place, outside the graph (PyTorch's param.add_(step, alpha=-lr))."""
+    data = p._data
+    if type(data) is np.ndarray and data.ndim and data.dtype == step.dtype:
+        data -= lr * step
+        p._bump_version()
+    else:
+        write(p, data - lr * step)
+
+
 def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     """PyTorch's lerp: start + weight * (end - start), from the nearer end."""
     if weight < 0.5:

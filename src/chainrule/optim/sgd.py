@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chainrule.engine.tensor import Tensor
-from chainrule.optim._update import params_with_grad, write
+from chainrule.optim._update import descend, params_with_grad
 from chainrule.optim.optimizer import Optimizer, check_lr, check_range
 
 
@@ -40,5 +40,5 @@ class SGD(Optimizer):
                     else:
                         buf._data = buf._data * momentum + (1 - dampening) * g
                     g = g + momentum * buf._data if nesterov else buf._data
-                write(p, p._data - lr * g)
+                descend(p, g, lr)
         return loss
