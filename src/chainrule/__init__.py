@@ -69,6 +69,7 @@ from chainrule import widgets  # noqa: E402 - light: anywidget is imported when 
 from chainrule import explain  # noqa: E402
 from chainrule.explain import draw, graph, name_tensors  # noqa: E402
 from chainrule.serialization import load, save  # noqa: E402
+from chainrule import trace  # noqa: E402 - a callable module: `with cr.trace():` and `cr.trace.run(path)`
 
 __version__ = "0.1.0"
 
