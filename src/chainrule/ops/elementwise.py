@@ -15,6 +15,7 @@ from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
 from chainrule.ops.registry import ONE, apply, apply1, defop
+from chainrule.ops.xp import np_sign
 
 _new = object.__new__
 
@@ -425,7 +426,7 @@ square = _unary("square", np.square, "2x", lambda xp, out, x: 2.0 * x, keep_int=
 reciprocal = _unary("reciprocal", np.reciprocal, "-1/x^2", lambda xp, out, x: -(out * out), saves_output=True)
 abs = _unary("abs", np.abs, "sign(x) (0 at 0)", lambda xp, out, x: xp.sign(x), keep_int=True)  # noqa: A001
 absolute = abs
-sign = _unary("sign", np.sign, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
+sign = _unary("sign", np_sign, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
 sin = _unary("sin", np.sin, "cos(x)", lambda xp, out, x: xp.cos(x))
 cos = _unary("cos", np.cos, "-sin(x)", lambda xp, out, x: -xp.sin(x))
 tan = _unary("tan", np.tan, "1 + tan(x)^2", lambda xp, out, x: 1.0 + out * out, saves_output=True)

@@ -14,6 +14,12 @@ except ImportError:  # pragma: no cover - depends on the environment
     _np_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
+def np_sign(x: Any) -> Any:
+    """sign with sign(NaN) = 0, as PyTorch (NumPy gives NaN)."""
+    s = np.sign(x)
+    return np.nan_to_num(s, nan=0.0, copy=False) if s.dtype.kind == "f" else s
+
+
 def np_erf(x: Any) -> Any:
     return np.asarray(_np_erf(x)).astype(np.result_type(x, np.float32), copy=False)[()]
 
@@ -36,7 +42,7 @@ class NumpyXP:
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
     tanh = staticmethod(np.tanh)
-    sign = staticmethod(np.sign)
+    sign = staticmethod(np_sign)
     abs = staticmethod(np.abs)
     where = staticmethod(np.where)
     matmul = staticmethod(np.matmul)
