@@ -20,7 +20,7 @@ SHOTS = {
     "neuron": "/neuron?x=2&w=1.5&b=-1&t=3&lr=0.1",
     "neuron-closed": "/neuron?x=2&w=1.5&b=-4&t=3&lr=0.1",
     "two-inputs": "/two-inputs?a1=1&a2=0.5&w1=0.8&w2=-0.4&b=0.2&y=1",
-    "flip": "/flip?x=1001&t=0110&lr=0.1&steps=0",
+    "flip": "/flip?x=1100&t=1010&lr=0.1&steps=3",
     "depth": "/depth?depth=20&activation=sigmoid&scale=1",
 }
 
@@ -38,7 +38,7 @@ def main() -> int:
                 page.goto(url + path)
                 page.wait_for_function("() => Number(document.body.dataset.updates || 0) > 0")
                 page.wait_for_load_state("networkidle")
-                page.screenshot(path=str(OUT / f"playground-{name}.png"), full_page=name != "flip")
+                page.screenshot(path=str(OUT / f"playground-{name}.png"), full_page=True)
                 print("wrote", OUT / f"playground-{name}.png")
             browser.close()
     finally:

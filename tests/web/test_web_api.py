@@ -242,8 +242,9 @@ def test_flip_default_has_a_dead_unit_and_zero_rows(client: Client) -> None:
 
 
 def test_flip_other_inputs(client: Client) -> None:
+    assert client.post("/api/flip", {"x": [0, 1, 0, 0]}).json["inputs"]["t"] == [0, 0, 1, 0]  # default: flipped
     r = client.post("/api/flip", {"x": [0, 1, 1, 0]}).json
-    assert r["inputs"]["t"] == [1, 0, 0, 1]  # default target: mirrored
+    assert r["inputs"]["t"] == [0, 1, 1, 0]  # this one is its own flip
     assert r["dead"] == [2] and r["zero_rows"]["W1"] == [0, 3]
     zero = client.post("/api/flip", {"x": [0, 0, 0, 0]}).json
     assert zero["dead"] == [1, 2] and zero["zero_rows"]["W1"] == [0, 1, 2, 3]

@@ -174,9 +174,9 @@ def _zero_rows(page: Page, matrix: str) -> list[int]:
 
 def test_flip_toggles_highlight_exactly_the_engine_dead_units(page: Page) -> None:
     page.goto("/flip")
-    x, t = [1, 0, 0, 1], [0, 1, 1, 0]
+    x, t = [1, 1, 0, 0], [1, 0, 1, 0]  # the page's default: the top row, flipped to the left column
     expected = flip.compute({"x": x, "t": t})
-    assert _shown_dead(page) == expected["dead"] == [1]
+    assert _shown_dead(page) == expected["dead"] == [2]
     assert _zero_rows(page, "W1") == expected["zero_rows"]["W1"]
     assert _zero_rows(page, "W2") == expected["zero_rows"]["W2"]
     for bit in (0, 1, 2, 3, 0):  # toggle every input bit, checking each configuration against the engine
@@ -193,14 +193,14 @@ def test_flip_toggles_highlight_exactly_the_engine_dead_units(page: Page) -> Non
     expected = flip.compute({"x": x, "t": t})
     assert page.text("#loss") == fmt(expected["forward"]["loss"])
     assert f"t={''.join(map(str, t))}" in page.page.url
-    page.click("#mirror")
-    assert [int(b.inner_text()) for b in page.page.locator("#t-bits button").all()] == flip.mirror(x)
+    page.click("#flipped")
+    assert [int(b.inner_text()) for b in page.page.locator("#t-bits button").all()] == flip.transpose(x)
 
 
 @pytest.mark.parametrize("bits", ["0000", "0100", "0011", "1111"])
 def test_flip_shared_links(page: Page, bits: str) -> None:
     x = [int(b) for b in bits]
-    page.goto(f"/flip?x={bits}&t={''.join(map(str, flip.mirror(x)))}")
+    page.goto(f"/flip?x={bits}&t={''.join(map(str, flip.transpose(x)))}")
     expected = flip.compute({"x": x})
     assert _shown_dead(page) == expected["dead"]
     assert page.text("#dead-list") == (", ".join(f"hidden {j + 1}" for j in expected["dead"]) or "none")

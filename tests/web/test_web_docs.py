@@ -56,3 +56,11 @@ def test_documented_depth_behaviour() -> None:
                             ("tanh", 4.0))}
     assert verdict == {("sigmoid", 4.0): "vanishing", ("relu", 1.0): "vanishing", ("relu", 1.4): "stable",
                        ("relu", 2.0): "exploding", ("tanh", 0.5): "vanishing", ("tanh", 4.0): "exploding"}
+
+
+def test_documented_default_training() -> None:
+    assert flip.compute({})["dead"] == [2]
+    assert flip.compute({"steps": 1})["dead"] == [1, 2]  # h2 dies at the first update
+    trained = flip.compute({"train": True})
+    assert trained["inputs"]["steps"] == 7 and trained["solved"]
+    assert "/flip?x=1100&t=1010&lr=0.1&steps=7" in DOC

@@ -3,7 +3,7 @@
     import chainrule as cr
     cr.widgets.Neuron(x=2.0, w=1.5, b=-1.0, t=3.0)     # sliders, the chain-rule factors, an update button
     cr.widgets.TwoInputs()
-    cr.widgets.DiagonalFlip(x=[1, 0, 0, 1])            # the 4->3->4 network: dead units, zero rows, training
+    cr.widgets.DiagonalFlip(x=[1, 1, 0, 0])            # the 4->3->4 network: dead units, zero rows, training
     cr.widgets.Depth(depth=20, activation="sigmoid")
     cr.widgets.Graph(loss)                               # the graph viewer and gradient table of any scalar
 

@@ -93,7 +93,7 @@ class DiagonalFlip(_Playground):
     def __init__(self, x: list[int] | None = None, t: list[int] | None = None, lr: float = 0.1,
                  steps: int = 0) -> None:
         x = list(x) if x is not None else list(flip.DEFAULT_X)
-        super().__init__(x=x, t=list(t) if t is not None else flip.mirror(x), lr=lr, steps=steps)
+        super().__init__(x=x, t=list(t) if t is not None else flip.transpose(x), lr=lr, steps=steps)
 
     def step(self) -> float:
         """One more SGD update; returns the new loss."""

@@ -6,8 +6,9 @@
 
 W1 is 4x3 (row i: what pixel i sends to each hidden unit) and W2 is 3x4, so that dL/dW1 = outer(x, dL/dz1)
 has a zero ROW for every pixel that is 0 and a zero COLUMN for every dead hidden unit, and
-dL/dW2 = outer(h, dL/dy) has a zero row for every dead hidden unit. The task: the target is the input
-mirrored left-right, which flips the diagonal "\\" into "/". Documented in docs/playgrounds.md.
+dL/dW2 = outer(h, dL/dy) has a zero row for every dead hidden unit. The task (as cr.datasets.diagonal_flip):
+the target is the image flipped along its main diagonal, [a b; c d] -> [a c; b d]. Documented in
+docs/playgrounds.md.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ W2 = np.array([[0.2, -0.3, 0.4, 0.1],
                [0.3, 0.4, -0.2, -0.1]])
 B2 = np.array([0.1, 0.0, 0.0, -0.1])
 
-DEFAULT_X = [1, 0, 0, 1]  # the diagonal "\"
+DEFAULT_X = [1, 1, 0, 0]  # the top row (its flip is the left column)
 MAX_STEPS = 2000
 SOLVED_LOSS = 1e-3
 
 
-def mirror(x: list[int]) -> list[int]:
-    """The left-right mirror of a 2x2 image: [a b; c d] -> [b a; d c]."""
-    return [x[1], x[0], x[3], x[2]]
+def transpose(x: list[int]) -> list[int]:
+    """A 2x2 image flipped along its main diagonal: [a b; c d] -> [a c; b d]."""
+    return [x[0], x[2], x[1], x[3]]
 
 
 def _pass(params: dict[str, np.ndarray], x: np.ndarray, t: np.ndarray, observe: bool) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
     """State after `steps` SGD updates (from the fixed weights) on one example, or after training
     until solved (`train: true`), with every pre-activation, activation and gradient of the last state."""
     x = bits(params, "x", 4, DEFAULT_X)
-    default_t = mirror(x)
+    default_t = transpose(x)
     t = bits(params, "t", 4, default_t)
     lr = number(params, "lr", 0.001, 1.0, 0.1)
     steps = integer(params, "steps", 0, MAX_STEPS, 0)
@@ -116,5 +117,5 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
         "zero_cols": {"W1": [int(j) for j in np.flatnonzero(~gw1.any(axis=0))]},
         "curve": curve,
         "solved": bool(f(r["loss"]) < SOLVED_LOSS),
-        "mirror": default_t,
+        "flipped": default_t,
     }

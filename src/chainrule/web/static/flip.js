@@ -1,7 +1,7 @@
 // Diagonal-flip playground: bits and steps in the URL; POST /api/flip recomputes from the fixed weights.
 import { $, $$, api, bindNumber, el, fmt, latest, readState, showError, svg, writeState } from "/static/common.js";
 
-const DEFAULTS = { x: [1, 0, 0, 1], t: [0, 1, 1, 0], lr: 0.1, steps: 0 };
+const DEFAULTS = { x: [1, 1, 0, 0], t: [1, 0, 1, 0], lr: 0.1, steps: 0 };
 const state = readState(DEFAULTS);
 let last = null;
 
@@ -106,9 +106,9 @@ for (const [id, key] of [["x-bits", "x"], ["t-bits", "t"]]) {
     refresh();
   }));
 }
-$("#mirror").addEventListener("click", () => {  // the server's mirror of the current input
+$("#flipped").addEventListener("click", () => {  // the server's flip of the current input
   if (!last) return;
-  state.t = [...last.mirror];
+  state.t = [...last.flipped];
   state.steps = 0;
   refresh();
 });
