@@ -46,31 +46,33 @@ class Module:
             raise AttributeError(f"cannot assign parameters or submodules before {type(self).__name__}.__init__() "
                                  f"calls super().__init__()")
 
+    # Registered parameters, buffers and submodules live in their tables (what traversal and state_dict read)
+    # and are mirrored in the instance dict, so that `self.weight` is a plain attribute lookup.
     def __setattr__(self, name: str, value: Any) -> None:
         d = self.__dict__
         if isinstance(value, Parameter):
             self._check_init()
             self._discard(name)
-            d["_parameters"][name] = value
+            d["_parameters"][name] = d[name] = value
         elif isinstance(value, Module):
             self._check_init()
             self._discard(name)
-            d["_modules"][name] = value
+            d["_modules"][name] = d[name] = value
         elif "_parameters" in d and name in d["_parameters"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
                                 f"(cr.nn.Parameter or None expected)")
-            d["_parameters"][name] = None
+            d["_parameters"][name] = d[name] = None
         elif "_modules" in d and name in d["_modules"]:
             if value is not None:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
                                 f"(cr.nn.Module or None expected)")
-            d["_modules"][name] = None
+            d["_modules"][name] = d[name] = None
         elif "_buffers" in d and name in d["_buffers"]:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 f"(cr.Tensor or None expected)")
-            d["_buffers"][name] = value
+            d["_buffers"][name] = d[name] = value
         else:
             object.__setattr__(self, name, value)
 
@@ -79,6 +81,13 @@ class Module:
         d.pop(name, None)
         for table in ("_parameters", "_modules", "_buffers"):
             d[table].pop(name, None)
+
+    def _register(self, table: str, name: str, value: Any) -> None:
+        self._check_init()
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"attribute name must be a non-empty string without '.', got {name!r}")
+        self._discard(name)
+        self.__dict__[table][name] = self.__dict__[name] = value
 
     def __getattr__(self, name: str) -> Any:
         d = self.__dict__
@@ -91,6 +100,7 @@ class Module:
         for table in ("_parameters", "_buffers", "_modules"):
             if name in self.__dict__.get(table, {}):
                 del self.__dict__[table][name]
+                self.__dict__.pop(name, None)
                 return
         object.__delattr__(self, name)
 
@@ -98,17 +108,13 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
                             f"(cr.nn.Parameter or None required)")
-        self._check_init()
-        self._discard(name)
-        self._parameters[name] = param
+        self._register("_parameters", name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                             f"(cr.Tensor or None required)")
-        self._check_init()
-        self._discard(name)
-        self._buffers[name] = tensor
+        self._register("_buffers", name, tensor)
         if persistent:
             self._non_persistent.discard(name)
         else:
@@ -117,9 +123,7 @@ class Module:
     def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._check_init()
-        self._discard(name)
-        self._modules[name] = module
+        self._register("_modules", name, module)
 
     register_module = add_module
 
