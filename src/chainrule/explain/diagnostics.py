@@ -169,7 +169,16 @@ class DeadUnits(_Rendered):
         return rows
 
     def _footer(self) -> list[str]:
-        return ["A dead unit's ReLU gate is closed for every sample: no gradient flows back through it, so the "
+        checked = [la.name for la in self.layers if la.zero_rows_checked]
+        failed = [la.name for la in self.layers if la.zero_rows_checked is False]
+        notes = []
+        if checked:
+            notes.append(f"Checked with the engine (cr.autograd.grad on this batch): those rows are exactly zero for "
+                         f"ReLU {', '.join(checked)}.")
+        if failed:
+            notes.append(f"The engine's gradient rows are NOT all zero for ReLU {', '.join(failed)}: the layer before "
+                         f"it is not the one feeding it (the guess by module order was wrong).")
+        return notes + ["A dead unit's ReLU gate is closed for every sample: no gradient flows back through it, so the "
                 "rows of the previous layer's weight gradient (and its bias entries) for that unit are zero, and "
                 "the next layer's weight-gradient columns fed by it are zero too."]
 
