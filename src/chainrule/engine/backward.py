@@ -141,7 +141,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
             roots.append(node)
 
     xp = _xp.TENSOR if create_graph else _xp.NUMPY
-    watchers = _observe.observers
+    watchers = _observe._local.active
     check_anomaly = anomaly_state.enabled
     epoch = inplace_epoch.value
     step_index = 0
@@ -362,7 +362,7 @@ _NO_GRADS = _NoGrads()
 
 def _backward_scalar(loss: Tensor, retain_graph: bool) -> None:
     seed = _unit(loss._data.dtype)
-    if _observe.observers or anomaly_state.enabled:
+    if _observe._local.active or anomaly_state.enabled:
         leaf_grads = run_backward((loss,), (seed,), retain_graph, False)
     else:
         saved_mode = grad_state.enabled

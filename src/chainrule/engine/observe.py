@@ -10,11 +10,25 @@ Costs nothing when no observer is active (the walk checks once per backward call
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-observers: list[Callable[[BackwardStep], None]] = []
+
+class _ThreadObservers(threading.local):
+    """Observers belong to the thread that opened them: a backward pass in another thread (a server
+    handling two requests) is not recorded by this one's `observe()`."""
+
+    def __init__(self) -> None:
+        self.active: list[Callable[[BackwardStep], None]] = []
+
+
+_local = _ThreadObservers()
+
+
+def active_observers() -> list[Callable[[BackwardStep], None]]:
+    return _local.active
 
 
 @dataclass(frozen=True)
@@ -70,8 +84,8 @@ class observe:  # noqa: N801 - a context manager, lowercase like PyTorch's
             self._callback(step)
 
     def __enter__(self) -> list[BackwardStep]:
-        observers.append(self._receive)
+        _local.active.append(self._receive)
         return self.steps
 
     def __exit__(self, *exc: object) -> None:
-        observers.remove(self._receive)
+        _local.active.remove(self._receive)

@@ -38,8 +38,8 @@ def _relu_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
     return (g * 0.0 + 0.0 if out <= 0 else g,)
 
 
-RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: out > 0),), vjp=_relu_vjp,
-             saves_output=True, saves_inputs=False)
+RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: (out > 0) * 1.0),),
+             vjp=_relu_vjp, saves_output=True, saves_inputs=False)
 
 
 def relu(input: Tensor) -> Tensor:
