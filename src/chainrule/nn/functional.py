@@ -88,26 +88,25 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Si
 
 
 def max_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> Tensor:
-    x, unbatched = _batched(input, "max_pool2d")
-    kernel = _pair(kernel_size, "kernel_size")
-    stride_ = kernel if stride is None else _pair(stride, "stride")
-    padding_ = _pair(padding, "padding")
-    if padding_[0] > kernel[0] // 2 or padding_[1] > kernel[1] // 2:
-        raise RuntimeError(f"max_pool2d: pad should be at most half of the kernel size, got padding={padding_} "
-                           f"and kernel_size={kernel}")
-    _check_window(x, kernel, padding_, "max_pool2d")
-    out = _ops.max_pool2d(x, kernel, stride_, padding_)
-    return out[0] if unbatched else out
+    """The maximum of each window; on ties the gradient goes to the first maximum (as PyTorch)."""
+    return _pool(_ops.max_pool2d, "max_pool2d", input, kernel_size, stride, padding)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> Tensor:
     """Average over each window; zero padding counts in the average (count_include_pad=True)."""
-    x, unbatched = _batched(input, "avg_pool2d")
+    return _pool(_ops.avg_pool2d, "avg_pool2d", input, kernel_size, stride, padding)
+
+
+def _pool(op: Any, name: str, input: Tensor, kernel_size: Size2, stride: Size2 | None, padding: Size2) -> Tensor:
+    x, unbatched = _batched(input, name)
     kernel = _pair(kernel_size, "kernel_size")
     stride_ = kernel if stride is None else _pair(stride, "stride")
     padding_ = _pair(padding, "padding")
-    _check_window(x, kernel, padding_, "avg_pool2d")
-    out = _ops.avg_pool2d(x, kernel, stride_, padding_)
+    if padding_[0] > kernel[0] // 2 or padding_[1] > kernel[1] // 2:
+        raise RuntimeError(f"{name}: pad should be at most half of the kernel size, got padding={padding_} "
+                           f"and kernel_size={kernel}")
+    _check_window(x, kernel, padding_, name)
+    out = op(x, kernel, stride_, padding_)
     return out[0] if unbatched else out
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from chainrule import dtypes
 from chainrule.engine.grad_mode import no_grad
 from chainrule.engine.tensor import Tensor
-from chainrule.nn.parameter import Parameter
+from chainrule.nn.parameter import Parameter, zero_grads
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -200,13 +200,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad._data = np.zeros_like(p.grad._data)
+        zero_grads(self.parameters(), set_to_none)
 
     def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Module:
         """Cast floating-point parameters and buffers (`model.to(cr.float64)`); devices are ignored (CPU only)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -41,3 +42,14 @@ class Parameter(Tensor):
 
     def __reduce__(self):
         return (Parameter, (np.asarray(self._data).copy(), self.requires_grad))
+
+
+def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
+    """Clear `.grad` of each tensor: drop it (set_to_none) or fill it with zeros."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad._data = np.zeros_like(p.grad._data)

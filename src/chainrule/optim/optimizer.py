@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.tensor import Tensor
+from chainrule.nn.parameter import zero_grads
 
 
 def check_lr(lr: Any, name: str = "lr") -> float:
@@ -61,14 +62,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad._data = np.zeros_like(p.grad._data)
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure: Any = None) -> Any:
         raise NotImplementedError
