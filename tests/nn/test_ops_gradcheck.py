@@ -84,3 +84,14 @@ def test_ops_have_formulas_for_explanations() -> None:
     x = cr.randn(1, 1, 4, 4, requires_grad=True)
     y = F.conv2d(x, cr.randn(2, 1, 3, 3))
     assert y.grad_fn.name() == "ConvolutionBackward0"
+
+
+def test_observe_shows_each_layer_of_a_training_step() -> None:
+    model = cr.nn.Sequential(cr.nn.Linear(4, 3), cr.nn.ReLU(), cr.nn.Linear(3, 2))
+    x = cr.tensor(RNG.standard_normal((5, 4)), dtype=cr.float32)
+    with cr.autograd.observe() as steps:
+        F.cross_entropy(model(x), cr.tensor([0, 1, 0, 1, 1])).backward()
+    assert [s.op_name for s in steps] == ["cross_entropy", "linear", "relu", "linear"]
+    last = steps[1]
+    np.testing.assert_allclose(last.contributions[1], model[2].weight.grad.numpy(), rtol=1e-6)
+    assert last.formulas == ("G @ W", "G^T @ x", "sum of G over the batch")
