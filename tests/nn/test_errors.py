@@ -18,6 +18,7 @@ def test_wrong_input_width_names_the_layer_and_both_shapes() -> None:
     message = str(info.value)
     assert "Linear(in_features=64, out_features=32, bias=True)" in message
     assert "(8, 63)" in message and "(32, 64)" in message
+    assert info.value.__notes__ == ["raised by layer (0) of the Sequential, Linear"]
 
 
 def test_wrong_channel_count_names_the_conv_layer_and_both_shapes() -> None:

@@ -22,8 +22,12 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
-            input = module(input)
+        for name, module in self._modules.items():
+            try:
+                input = module(input)
+            except (RuntimeError, ValueError) as exc:  # say which layer of the stack failed
+                exc.add_note(f"raised by layer ({name}) of the Sequential, {type(module).__name__}")
+                raise
         return input
 
     def __len__(self) -> int:
