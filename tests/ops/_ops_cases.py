@@ -198,6 +198,7 @@ CASES: list[Case] = [
     C("abs_builtin", lambda m, a: abs(a), ((3,),), domain="nonzero"),
     C("sign", lambda m, a: m.sign(a), ((3, 4),), domain="nonzero"),
     C("sign_at_zero", lambda m, a: a.sign(), data=[[-1.0, 0.0, 2.0]], gradcheck=False),
+    C("abs_sign_0d", lambda m, a: (a.abs(), a.sign(), m.abs(a * 0.0)), ((),), domain="nonzero", gradcheck=False),
     C("sin", lambda m, a: m.sin(a), ((3, 4),)),
     C("cos", lambda m, a: m.cos(a), ((3, 4),)),
     C("tanh", lambda m, a: m.tanh(a), ((3, 4),)),

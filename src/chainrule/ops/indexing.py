@@ -9,6 +9,7 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor, _wrap_dim
 from chainrule.ops.registry import apply, defop
+from chainrule.ops.views import register
 
 
 def normalize_index(index: Any) -> tuple[Any, bool]:
@@ -69,7 +70,10 @@ INDEX_ADD = defop(
 
 def getitem(input: Tensor, index: Any) -> Tensor:
     idx, basic = normalize_index(index)
-    return apply(GETITEM, (input,), {"index": idx, "basic": basic})
+    out = apply(GETITEM, (input,), {"index": idx, "basic": basic})
+    if basic and type(out._data) is np.ndarray:  # a view of the input (see ops/views.py)
+        register(out, input, lambda b: getitem(b, index), lambda b, v: index_put(b, index, v))
+    return out
 
 
 def index_add_zeros(g: Tensor, shape: tuple, index: Any, basic: bool) -> Tensor:

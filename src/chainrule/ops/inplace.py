@@ -10,6 +10,7 @@ import numpy as np
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.registry import apply, defop
+from chainrule.ops.views import base_of, refresh_views
 
 # A value written over a tensor that has history (fill_, zero_, copy_ of a constant): the new value does
 # not depend on the old one, so no gradient flows back through it (PyTorch's FillBackward0).
@@ -41,11 +42,18 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
         snapshot = Tensor._make(self._data, self.grad_fn, self.requires_grad)
         snapshot._version = self._version
         node.inputs = tuple(snapshot if a is self else a for a in node.inputs)
+        located = base_of(self)
+        if located is not None:  # a view: the write goes to its base, and the view is made again from it
+            base, write = located
+            assign(base, write(base, result), op)
+            return self
     self._bump_version(storage_written=not recording)
     if recording:
+        previous = self._data
         self._data = result._data if result._data.dtype == self._data.dtype else result._data.astype(self._data.dtype)
         self.grad_fn = result.grad_fn
         self.requires_grad = True
+        refresh_views(self, previous)  # views of the old memory now show (and differentiate through) the new value
         return self
     if type(self._data) is np.ndarray:
         if not self._data.flags.writeable:

@@ -13,6 +13,7 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor, _wrap_dim
 from chainrule.ops.registry import apply, defop
+from chainrule.ops.views import register
 
 
 def _sizes(size: tuple) -> tuple:
@@ -38,8 +39,10 @@ RESHAPE = defop("reshape", _reshape_forward, "x",
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     shape = _sizes(shape)
     if tuple(shape) == input.shape:
-        return apply(RESHAPE, (input,), {"shape": tuple(shape)}) if input.requires_grad else input
-    return apply(RESHAPE, (input,), {"shape": tuple(int(s) for s in shape)})
+        out = apply(RESHAPE, (input,), {"shape": tuple(shape)}) if input.requires_grad else input
+    else:
+        out = apply(RESHAPE, (input,), {"shape": tuple(int(s) for s in shape)})
+    return register(out, input, lambda b: reshape(b, shape), lambda b, v: reshape(v, b.shape))
 
 
 view = reshape
@@ -85,7 +88,12 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     wrapped = tuple(_wrap_dim(d, input.ndim, "permute") for d in dims)
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"permute: repeated dim in {list(dims)}")
-    return apply(PERMUTE, (input,), {"dims": wrapped})
+    return _permuted(input, wrapped)
+
+
+def _permuted(input: Tensor, dims: tuple[int, ...]) -> Tensor:
+    out = apply(PERMUTE, (input,), {"dims": dims})
+    return register(out, input, lambda b: _permuted(b, dims), lambda b, v: _permuted(v, _inverse(dims)))
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -96,7 +104,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     d0, d1 = _wrap_dim(dim0, input.ndim, "transpose"), _wrap_dim(dim1, input.ndim, "transpose")
     perm = list(range(input.ndim))
     perm[d0], perm[d1] = perm[d1], perm[d0]
-    return apply(PERMUTE, (input,), {"dims": tuple(perm)})
+    return _permuted(input, tuple(perm))
 
 
 swapaxes = transpose

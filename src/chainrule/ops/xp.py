@@ -17,7 +17,9 @@ except ImportError:  # pragma: no cover - depends on the environment
 def np_sign(x: Any) -> Any:
     """sign with sign(NaN) = 0, as PyTorch (NumPy gives NaN)."""
     s = np.sign(x)
-    return np.nan_to_num(s, nan=0.0, copy=False) if s.dtype.kind == "f" else s
+    if s.dtype.kind != "f":
+        return s
+    return np.nan_to_num(s, nan=0.0, copy=type(s) is not np.ndarray)  # NumPy scalars can't be written in place
 
 
 def np_erf(x: Any) -> Any:

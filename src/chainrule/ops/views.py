@@ -1,0 +1,81 @@
+"""Views, as PyTorch has them: a tensor made by basic indexing, `reshape`/`view` or `permute`/`transpose`
+shares its base's memory, so an in-place write through the view reaches the base, and an in-place write
+to the base reaches the view, values and autograd history both.
+
+Writes that go straight into memory (nothing recorded) need nothing from here: NumPy's views see them.
+Recorded writes rebuild the written tensor out of place (`ops.inplace.assign`), so they go through this
+registry: a write to a view becomes a write of the whole base (`index_put`, or the inverse reshape or
+permutation), and every live view of a rewritten base is made again from it (PyTorch's CopySlices and
+regenerated views). Each entry holds its base alive, as a view does in PyTorch.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor
+
+# id(view) -> (weakref to the view, its base, make(base) -> view, write(base, new view value) -> new base)
+_VIEWS: dict[int, tuple[weakref.ref, Tensor, Callable, Callable]] = {}
+_CHILDREN: dict[int, set[int]] = {}  # id(base) -> ids of its live views
+
+
+def register(view: Tensor, base: Tensor, make: Callable[[Tensor], Tensor],
+             write: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
+    """Record that `view` was made from `base` (a no-op unless `view` is a NumPy view: whether it still shares
+    the base's memory is checked when a write needs it)."""
+    data = view._data
+    if view is base or type(data) is not np.ndarray or data.base is None:
+        return view
+    key, base_key = id(view), id(base)
+    _VIEWS[key] = (weakref.ref(view, _forget(key, base_key)), base, make, write)
+    _CHILDREN.setdefault(base_key, set()).add(key)
+    return view
+
+
+def _forget(key: int, base_key: int) -> Callable[[Any], None]:
+    def callback(_ref: Any) -> None:
+        _VIEWS.pop(key, None)
+        children = _CHILDREN.get(base_key)
+        if children is not None:
+            children.discard(key)
+            if not children:
+                del _CHILDREN[base_key]
+
+    return callback
+
+
+def base_of(view: Tensor) -> tuple[Tensor, Callable] | None:
+    """(base, write) if `view` is still a view of its base (neither was rebuilt apart since), else None."""
+    entry = _VIEWS.get(id(view))
+    if entry is None or entry[0]() is not view:
+        return None
+    base = entry[1]
+    if type(base._data) is not np.ndarray or not np.may_share_memory(view._data, base._data):
+        return None
+    return base, entry[3]
+
+
+def refresh_views(base: Tensor, old_data: Any) -> None:
+    """`base` was rebuilt out of place from `old_data`: make each live view of the old memory again from it
+    (new values, history through the base), bumping its version as PyTorch's shared version counter would."""
+    keys = _CHILDREN.get(id(base))
+    if not keys or type(old_data) is not np.ndarray:
+        return
+    for key in list(keys):
+        entry = _VIEWS.get(key)
+        view = entry[0]() if entry is not None else None
+        if view is None or entry[1] is not base or type(view._data) is not np.ndarray \
+                or not np.may_share_memory(view._data, old_data):
+            continue
+        fresh = entry[2](base)
+        previous = view._data
+        view._data = fresh._data
+        view.grad_fn = fresh.grad_fn
+        view.requires_grad = fresh.requires_grad
+        view._bump_version(storage_written=False)
+        refresh_views(view, previous)
