@@ -101,10 +101,11 @@ def _plain(x: Tensor, t: np.ndarray, weight: Any, ignore_index: int, smoothing: 
     """(N, C) logits with in-range integer class indices, no weights, no smoothing, nothing ignored."""
     if weight is not None or smoothing or x.ndim != 2 or t.dtype.kind not in "iu" or t.shape != x.shape[:1]:
         return False
-    if not t.size:
+    if not t.size or t.dtype != np.int64:
         return False
-    low, high = t.min(), t.max()
-    return low >= 0 and high < x.shape[1] and not (low <= ignore_index <= high)
+    if t.view(np.uint64).max() >= x.shape[1]:  # one pass: negative indices wrap to huge unsigned values
+        return False
+    return not (0 <= ignore_index < x.shape[1] and (t == ignore_index).any())
 
 
 def _unbatched(x: Tensor, target: Any) -> tuple[Tensor, Any, bool]:
