@@ -98,3 +98,12 @@ def test_digits_and_toy_datasets() -> None:
         np.testing.assert_array_equal(make()[0].numpy(), xs.numpy())  # deterministic
     xs, ys = cr.datasets.xor(noise=0.0)
     assert np.array_equal(ys.numpy(), (xs.numpy()[:, 0].astype(int) ^ xs.numpy()[:, 1].astype(int)))
+
+
+def test_digits_without_scikit_learn_says_what_to_install(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "sklearn", None)
+    monkeypatch.setitem(sys.modules, "sklearn.datasets", None)
+    with pytest.raises(ImportError, match=r"pip install chainrule\[datasets\]"):
+        cr.datasets.digits()

@@ -40,27 +40,15 @@ def test_gradcheck(name: str, fn, shapes: tuple) -> None:
     assert cr.gradcheck(fn, [t64(*s) for s in shapes])
 
 
-def gradgradcheck(fn, inputs: list) -> bool:
-    """Second derivatives by gradcheck of the first ones (built with create_graph=True). Written here because
-    cr.autograd.gradgradcheck evaluates the first gradients under no_grad (see tests/ops)."""
-
-    def first_grads(*xs):
-        with cr.enable_grad():
-            total = fn(*xs).sum()
-            return cr.autograd.grad(total, xs, create_graph=True, allow_unused=True, materialize_grads=True)
-
-    return cr.gradcheck(first_grads, inputs)
-
-
 @pytest.mark.parametrize("name,fn,shapes", CASES, ids=[c[0] for c in CASES])
 def test_gradgradcheck(name: str, fn, shapes: tuple) -> None:
     inputs = [t64(*s) for s in shapes]
     if name.startswith(("max_pool", "avg_pool", "unfold", "linear", "conv")):
         # piecewise linear / bilinear: weight the output so that the first gradients depend on the input
         weight = cr.tensor(RNG.standard_normal(fn(*inputs).shape), dtype=cr.float64)
-        assert gradgradcheck(lambda *xs: fn(*xs) * fn(*xs) * weight, inputs)
+        assert cr.autograd.gradgradcheck(lambda *xs: fn(*xs) * fn(*xs) * weight, inputs)
     else:
-        assert gradgradcheck(fn, inputs)
+        assert cr.autograd.gradgradcheck(fn, inputs)
 
 
 def test_bce_on_probabilities_gradcheck() -> None:
