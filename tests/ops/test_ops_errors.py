@@ -107,6 +107,8 @@ ERRS = {  # name: the call, with `m` chainrule or torch
     "masked_fill_float_mask": lambda m: m.ones(2).masked_fill(m.ones(2), 0.0),
     "t_3d": lambda m: m.ones(2, 2, 2).t(),
     "setitem_shape": lambda m: m.ones(3).__setitem__(slice(None), m.ones(2)),
+    "inplace_on_expanded": lambda m: m.ones(1, 3).expand(2, 3).mul_(2),
+    "inplace_on_expanded_with_grad": lambda m: (m.ones(3, requires_grad=True) * 1).expand(2, 3).mul_(2),
     "set_default_int": lambda m: m.set_default_dtype(m.int64),
     "gelu_bad_approx": lambda m: m.gelu(m.ones(2), approximate="fast"),
     "complex_scalar": lambda m: m.ones(2) * 1j,

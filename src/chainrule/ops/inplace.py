@@ -25,6 +25,9 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
     if self.requires_grad and self.grad_fn is None and grad_state.enabled:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
                            f"wrap the update in `with cr.no_grad():`")
+    if type(self._data) is np.ndarray and not self._data.flags.writeable:
+        raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers to "
+                           f"a single memory location (a broadcast/expanded view); clone() it before writing")
     if not recording and self.grad_fn is not None and grad_state.enabled and result.shape == self.shape:
         # overwritten by a constant: cut the old history, or backward would still flow through it
         result = apply(_OVERWRITE, (self,), {"value": np.array(result._data, dtype=self._data.dtype)[()]})
@@ -56,9 +59,6 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
         refresh_views(self, previous)  # views of the old memory now show (and differentiate through) the new value
         return self
     if type(self._data) is np.ndarray:
-        if not self._data.flags.writeable:
-            raise RuntimeError(f"{op}: unsupported operation: the tensor is a broadcast (expanded) view; "
-                               f"clone() it before writing in place")
         np.copyto(self._data, result._data, casting="unsafe")
     else:
         self._data = np.asarray(result._data).astype(self._data.dtype)[()]
