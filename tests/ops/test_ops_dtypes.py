@@ -318,3 +318,14 @@ def test_repr_under_float64_default(float64_default):
         c, t = REPRS[name](cr), REPRS[name](TORCH)
         assert repr(c) == repr(t).replace("torch.", "chainrule."), name
     assert repr(cr.tensor([1.0], dtype=cr.float32)) == "tensor([1.], dtype=chainrule.float32)"
+
+
+def test_tensor_method_names_are_torch_names():
+    from chainrule.ops import methods
+
+    names = list(methods._OPERATORS) + methods._METHODS + [n + "_" for n in methods._INPLACE]
+    names += ["zero_", "fill_", "copy_", "where", "to", "type", "float", "double", "half", "long", "int", "bool",
+              "T", "mT", "numpy", "item", "tolist", "size", "dim", "numel", "detach", "clone", "backward",
+              "requires_grad_", "retain_grad", "register_hook", "is_leaf", "grad_fn", "ndim", "shape", "dtype"]
+    assert [n for n in names if not hasattr(torch.Tensor, n)] == []
+    assert [n for n in names if not hasattr(cr.Tensor, n)] == []
