@@ -18,6 +18,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from chainrule.cli.script_args import split_script_args
+
 FORMATS = ("terminal", "md", "html", "json")
 
 
@@ -87,40 +89,20 @@ class _Explainer:
         print(f"  graph page: {page}")
 
 
+def _convert(dest: str, value: str) -> Any:
+    if dest == "format" and value not in FORMATS:
+        raise ValueError(f"must be one of {', '.join(FORMATS)}")
+    if dest == "max_backwards":
+        if not value.isdigit() or int(value) < 1:
+            raise ValueError("must be a whole number, at least 1")
+        return int(value)
+    return value
+
+
 def _split(args: Any) -> str | None:
     """Take explain's own options out of the script's arguments (those after '--' stay the script's)."""
-    rest = list(args.explain_argv)
-    if rest and rest[0] == "--":
-        rest = rest[1:]
-    if not rest:
-        return "which script? usage: chainrule explain SCRIPT.py [ARGS ...] [--format ...] [--out DIR]"
-    args.script, rest = rest[0], rest[1:]
-    script_args: list[str] = []
-    i = 0
-    while i < len(rest):
-        token = rest[i]
-        if token == "--":
-            script_args += rest[i + 1:]
-            break
-        name, eq, value = token.partition("=")
-        if name in _OPTIONS:
-            if not eq:
-                if i + 1 >= len(rest):
-                    return f"{name} needs a value"
-                value = rest[i + 1]
-                i += 1
-            if name == "--format" and value not in FORMATS:
-                return f"--format must be one of {', '.join(FORMATS)}"
-            if name == "--max-backwards":
-                if not value.isdigit() or int(value) < 1:
-                    return "--max-backwards must be a whole number, at least 1"
-                value = int(value)  # type: ignore[assignment]
-            setattr(args, _OPTIONS[name], value)
-        else:
-            script_args.append(token)
-        i += 1
-    args.script_args = script_args
-    return None
+    usage = "which script? usage: chainrule explain SCRIPT.py [ARGS ...] [--format ...] [--out DIR]"
+    return split_script_args(args, args.explain_argv, _OPTIONS, usage, _convert)
 
 
 def run(args: Any) -> int:

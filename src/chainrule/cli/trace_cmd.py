@@ -13,6 +13,8 @@ import os
 import sys
 from typing import Any
 
+from chainrule.cli.script_args import split_script_args
+
 FORMATS = ("terminal", "json", "md")
 _OPTIONS = {"--format": "format", "--html": "html", "--max-steps": "max_steps", "--max-iterations": "max_iterations",
             "-o": "output", "--output": "output"}  # fmt: skip
@@ -69,42 +71,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(default {DEFAULT_MAX_ITERATIONS})")  # fmt: skip
 
 
+def _convert(dest: str, value: str) -> Any:
+    if dest == "format" and value not in FORMATS:
+        raise ValueError(f"must be one of {', '.join(FORMATS)}")
+    if dest in ("max_steps", "max_iterations"):
+        try:
+            return _positive(value)
+        except argparse.ArgumentTypeError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
 def _split_options(args: Any) -> str | None:
     """Take the tracer's own options out of the script's arguments (those after '--' stay)."""
-    rest = list(args.trace_argv)
-    if rest and rest[0] == "--":
-        rest = rest[1:]
-    if not rest:
-        return "which script? usage: chainrule trace SCRIPT.py [ARGS ...] [--format ...]"
-    args.script, rest = rest[0], rest[1:]
-    script_args: list[str] = []
-    i = 0
-    while i < len(rest):
-        token = rest[i]
-        if token == "--":
-            script_args += rest[i + 1 :]
-            break
-        name, eq, value = token.partition("=")
-        if name in _OPTIONS:
-            if not eq:
-                if i + 1 >= len(rest):
-                    return f"{name} needs a value"
-                value = rest[i + 1]
-                i += 1
-            dest = _OPTIONS[name]
-            if dest == "format" and value not in FORMATS:
-                return f"--format must be one of {', '.join(FORMATS)}"
-            if dest in ("max_steps", "max_iterations"):
-                try:
-                    value = _positive(value)  # type: ignore[assignment]
-                except argparse.ArgumentTypeError as exc:
-                    return f"{name}: {exc}"
-            setattr(args, dest, value)
-        else:
-            script_args.append(token)
-        i += 1
-    args.script_args = script_args
-    return None
+    return split_script_args(args, args.trace_argv, _OPTIONS,
+                             "which script? usage: chainrule trace SCRIPT.py [ARGS ...] [--format ...]", _convert)
 
 
 def run(args: Any) -> int:
