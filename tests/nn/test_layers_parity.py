@@ -121,3 +121,14 @@ def test_linear_default_init_bounds_match_pytorch() -> None:
         assert np.abs(p.numpy()).max() <= bound
         assert np.abs(p.numpy()).max() > 0.9 * bound  # spread over the whole range, not a narrower one
     assert layer.weight.dtype == cr.float32 and layer.weight.requires_grad
+
+
+@pytest.mark.parametrize("build,shape", [(lambda m: m.Linear(5, 3), (4, 5)), (lambda m: m.Conv2d(2, 3, 3, padding=1),
+                                                                              (2, 2, 5, 5))])
+def test_data_input_without_grad_still_gives_weight_gradients(build, shape: tuple) -> None:
+    """A first layer fed with data skips its input gradient; the weight gradients are unchanged."""
+    check_module(build(cr.nn), build(torch.nn), randn(*shape), grad_input=False)
+    x = cr.tensor(randn(*shape))
+    with cr.autograd.observe() as steps:
+        build(cr.nn)(x).sum().backward()
+    assert steps[-1].contributions[0] is None

@@ -88,17 +88,18 @@ def unfold(input: Tensor, kernel_size: Pair, stride: Pair = (1, 1), padding: Pai
 
 
 # ----------------------------------------------------------------------------- linear
-def _linear_forward(x: Any, w: Any, b: Any) -> Any:
+def _linear_forward(x: Any, w: Any, b: Any, input_grad: bool = True) -> Any:
     out = x @ w.T
     if b is not None:
         out += b
     return out
 
 
-def _linear_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any) -> tuple:
+def _linear_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any, input_grad: bool = True) -> tuple:
+    """`input_grad=False` (the input needs no gradient, e.g. a batch of data) skips G @ W."""
     if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short
-        return g @ w, g.T @ x, None if b is None else g.sum(0)
-    gx = xp.matmul(g, w)
+        return g @ w if input_grad else None, g.T @ x, None if b is None else g.sum(0)
+    gx = xp.matmul(g, w) if input_grad else None
     g2 = g if len(g.shape) == 2 else xp.reshape(g, (-1, w.shape[0]))
     x2 = x if len(x.shape) == 2 else xp.reshape(x, (-1, w.shape[1]))
     gw = xp.matmul(xp.swapaxes(g2, 0, 1), x2)
@@ -112,11 +113,13 @@ LINEAR = defop("linear", _linear_forward, "x weight bias", vjp=_linear_vjp,
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ W^T + b as one op (PyTorch's addmm)."""
-    return apply(LINEAR, (input, weight, bias))
+    if input.requires_grad:
+        return apply(LINEAR, (input, weight, bias))
+    return apply(LINEAR, (input, weight, bias), {"input_grad": False})
 
 
 # ----------------------------------------------------------------------------- conv2d
-def _conv2d_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair) -> Any:
+def _conv2d_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, input_grad: bool = True) -> Any:
     o, _, kh, kw = w.shape
     cols = np_unfold(x, (kh, kw), stride, padding)  # (N, C*kh*kw, L)
     out = np.matmul(w.reshape(o, -1), cols)  # (N, O, L)
@@ -126,14 +129,17 @@ def _conv2d_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair) -> Any:
     return out.reshape(x.shape[0], o, oh, -1)
 
 
-def _conv2d_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any, stride: Pair, padding: Pair) -> tuple:
+def _conv2d_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any, stride: Pair, padding: Pair,
+                input_grad: bool = True) -> tuple:
     o, c, kh, kw = w.shape
     n = x.shape[0]
     g3 = xp.reshape(g, (n, o, -1))  # (N, O, L)
     w2 = xp.reshape(w, (o, c * kh * kw))
     cols = unfold_(xp, x, (kh, kw), stride, padding)  # recomputed rather than kept alive between passes
     gw = xp.reshape(xp.sum(xp.matmul(g3, xp.swapaxes(cols, 1, 2)), axis=0), w.shape)
-    gx = fold_(xp, xp.matmul(xp.swapaxes(w2, 0, 1), g3), x.shape[2:], (kh, kw), stride, padding)
+    gx = None
+    if input_grad:  # skipped for a first layer fed with data
+        gx = fold_(xp, xp.matmul(xp.swapaxes(w2, 0, 1), g3), x.shape[2:], (kh, kw), stride, padding)
     gb = None if b is None else xp.sum(g3, axis=(0, 2))
     return gx, gw, gb
 
@@ -144,7 +150,8 @@ CONV2D = defop("conv2d", _conv2d_forward, "x weight bias", vjp=_conv2d_vjp,
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Pair, padding: Pair) -> Tensor:
-    return apply(CONV2D, (input, weight, bias), {"stride": stride, "padding": padding})
+    return apply(CONV2D, (input, weight, bias), {"stride": stride, "padding": padding,
+                                                 "input_grad": input.requires_grad})
 
 
 # ----------------------------------------------------------------------------- pooling
