@@ -72,6 +72,9 @@ ERRS = {  # name: the call, with `m` chainrule or torch
     "index_float_tensor": lambda m: m.ones(3)[m.tensor([1.0])],
     "mask_shape": lambda m: m.ones(3)[m.tensor([True, False])],
     "gather_oob": lambda m: m.ones(2, 2).gather(1, m.tensor([[0, 2]])),
+    "gather_negative": lambda m: m.ones(2, 2).gather(1, m.tensor([[-1, 0]])),
+    "index_select_oob": lambda m: m.ones(2, 2).index_select(1, m.tensor([2])),
+    "index_select_negative": lambda m: m.ones(2, 2).index_select(1, m.tensor([-1])),
     "ragged": lambda m: m.tensor([[1, 2], [3]]),
     "ragged_deep": lambda m: m.tensor([[[1.0], [2.0]], [[3.0]]]),
     "string": lambda m: m.tensor("abc"),
@@ -118,6 +121,9 @@ ERRS = {  # name: the call, with `m` chainrule or torch
 OURS = {
     "cat_empty_list": RuntimeError,  # torch: ValueError
     "gather_oob": IndexError,  # torch: RuntimeError; an index out of bounds is an IndexError
+    "gather_negative": IndexError,
+    "index_select_oob": IndexError,
+    "index_select_negative": IndexError,
     "none_data": TypeError,  # torch: RuntimeError; non-numeric data is a TypeError
     "dict_data": TypeError,
     "neg_bool": TypeError,  # torch: RuntimeError

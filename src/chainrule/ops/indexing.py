@@ -129,7 +129,15 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select: index must be a 1-D tensor")
+    _check_bounds(idx, input.shape[d], d, "index_select")
     return getitem(input, (slice(None),) * d + (np.asarray(idx).reshape(-1),))
+
+
+def _check_bounds(idx: np.ndarray, n: int, dim: int, op: str) -> None:
+    """gather/index_select take indices in [0, n): negative ones are errors, as in PyTorch (no wrapping)."""
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"{op}: index {bad} is out of bounds for dimension {dim} with size {n}")
 
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -139,9 +147,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if idx.ndim != input.ndim:
         raise RuntimeError(f"gather: index tensor must have the same number of dimensions as input "
                            f"({idx.ndim} vs {input.ndim})")
-    if idx.size and (idx.min() < -input.shape[d] or idx.max() >= input.shape[d]):
-        raise IndexError(f"gather: index {int(idx.max())} is out of bounds for dimension {d} with size "
-                         f"{input.shape[d]}")
+    _check_bounds(idx, input.shape[d], d, "gather")
     grids = list(np.meshgrid(*(np.arange(n) for n in idx.shape), indexing="ij"))
     grids[d] = idx
     return getitem(input, tuple(grids))
