@@ -153,3 +153,19 @@ def test_single_element_index_is_a_copy():
     v = y[0]
     y.add_(1.0)
     assert v.item() == 1.0  # PyTorch: 2.0 (a 0-d view)
+
+
+def test_view_registry_forgets_dead_views():
+    import gc
+
+    from chainrule.ops import views
+
+    before = len(views._VIEWS)
+    y = cr.ones(4, 4)
+    for _ in range(1000):
+        y[1:].reshape(-1).sum()
+        for row in y:
+            row.unsqueeze(0).t()
+    gc.collect()
+    assert len(views._VIEWS) <= before + 1
+    assert all(ref() is not None for ref, *_ in views._VIEWS.values())
