@@ -29,23 +29,26 @@ _FREED_MESSAGE = (
 )
 
 
-def _dependencies(roots: list[Node]) -> dict[Node, int]:
-    """For every node reachable from `roots`, how many reachable nodes consume its output."""
-    deps: dict[Node, int] = {}
+def _count_consumers(roots: list[Node], mark: object) -> None:
+    """Mark every node reachable from `roots` with `mark` and count how many of them consume its output
+    (`node.deps`); the walk processes a node once all its consumers have sent their gradients."""
     stack: list[Node] = []
     for r in roots:
-        if r not in deps:
-            deps[r] = 0
+        if r.mark is not mark:
+            r.mark = mark
+            r.deps = 0
+            r.acc = None
             stack.append(r)
     while stack:
         for parent in stack.pop().parents:
             if type(parent) is Node:
-                if parent in deps:
-                    deps[parent] += 1
+                if parent.mark is mark:
+                    parent.deps += 1
                 else:
-                    deps[parent] = 1
+                    parent.mark = mark
+                    parent.deps = 1
+                    parent.acc = None
                     stack.append(parent)
-    return deps
 
 
 def _seed(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
@@ -126,27 +129,28 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     """Propagate `grads` from `outputs` back through the graph.
 
     Returns {id(leaf): (leaf, total gradient)} for every leaf reached. If `capture` maps nodes to None,
-    the total gradient arriving at each of those nodes' outputs is stored in it.
+    the total gradient arriving at each of those nodes' outputs is stored in it. The bookkeeping (consumer
+    counts, gradients summed so far) lives on the nodes: this loop is the per-node path of every step.
     """
-    pending: dict[Node, Any] = {}
     leaf_grads: dict[int, tuple[Tensor, Any]] = {}
     roots = []
     for out, g in zip(outputs, grads):
-        node = out.grad_fn
-        if node is None:
+        if out.grad_fn is None:
             prev = leaf_grads.get(id(out))
             leaf_grads[id(out)] = (out, g if prev is None else prev[1] + g)
         else:
-            pending[node] = g if node not in pending else pending[node] + g
-            roots.append(node)
+            roots.append((out.grad_fn, g))
+    mark = object()
+    _count_consumers([node for node, _ in roots], mark)
+    for node, g in roots:
+        node.acc = g if node.acc is None else node.acc + g
 
     xp = _xp.TENSOR if create_graph else _xp.NUMPY
     watchers = _observe._local.active
-    check_anomaly = anomaly_state.enabled
+    special = bool(watchers) or anomaly_state.enabled or capture is not None or create_graph
     epoch = inplace_epoch.value
     step_index = 0
-    deps = _dependencies(roots)
-    ready = [r for r in deps if deps[r] == 0]
+    ready = [node for node, _ in roots if node.deps == 0]
     saved_mode = grad_state.enabled
     grad_state.enabled = create_graph
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here; on a large
@@ -156,55 +160,41 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     try:
         while ready:
             node = ready.pop()
-            parents = node.parents
-            g = pending.pop(node, None)
-            if g is None:  # no gradient reached this node: just release its parents
-                for parent in parents:
-                    if type(parent) is Node:
-                        deps[parent] -= 1
-                        if not deps[parent]:
-                            ready.append(parent)
+            if node.deps < 0:  # listed twice as a root: already done
                 continue
-            if node.hooks:
-                g = _apply_hooks(node.hooks, g, create_graph)
-            if node.retains_grad:
-                _retain(node, g, create_graph)
-            if capture is not None and node in capture:
-                capture[node] = g
-            saved = node.inputs
-            if saved is None:
-                raise RuntimeError(_FREED_MESSAGE)
-            if node.epoch != epoch:
-                _check_saved(node)
-            if create_graph:
-                inputs = saved
-                out = Tensor._make(node.out, node, True)
+            node.deps = -1
+            g = node.acc
+            node.acc = None
+            parents = node.parents
+            if g is None:  # no gradient reached this node: just release its parents
+                in_grads = _NO_GRADS
             else:
-                inputs = node.datas
-                out = node.out
-            in_grads = node.op.backward(node, g, xp, inputs, out)
-            if watchers:
-                step = _observe.BackwardStep(
-                    index=step_index, node=node, op_name=node.op.name, input_tensors=saved, inputs=inputs,
-                    output=out, upstream=g, local=node.op.local_derivatives(node, xp, inputs, out),
-                    formulas=node.op.formulas, arg_names=node.op.arg_names, contributions=tuple(in_grads),
-                )
-                step_index += 1
-                for watch in list(watchers):
-                    watch(step)
-            if check_anomaly:
-                _check_finite(node, in_grads)
-            if not retain_graph:
-                node.inputs = node.datas = node.out = None
+                if node.__dict__:  # hooks or retain_grad may be set
+                    if node.hooks:
+                        g = _apply_hooks(node.hooks, g, create_graph)
+                    if node.retains_grad:
+                        _retain(node, g, create_graph)
+                datas = node.datas
+                if datas is None:
+                    raise RuntimeError(_FREED_MESSAGE)
+                if node.epoch != epoch:
+                    _check_saved(node)
+                if not special:
+                    in_grads = node.op.backward(node, g, xp, datas, node.out)
+                else:
+                    in_grads = _special_step(node, g, xp, create_graph, capture, watchers, step_index)
+                    step_index += 1
+                if not retain_graph:
+                    node.inputs = node.datas = node.out = None
             for parent, gi in zip(parents, in_grads):
                 if parent is None:
                     continue
                 if type(parent) is Node:
                     if gi is not None:
-                        prev = pending.get(parent)
-                        pending[parent] = gi if prev is None else prev + gi
-                    deps[parent] -= 1
-                    if not deps[parent]:
+                        prev = parent.acc
+                        parent.acc = gi if prev is None else prev + gi
+                    parent.deps -= 1
+                    if not parent.deps:
                         ready.append(parent)
                 elif gi is not None:
                     key = id(parent)
@@ -215,6 +205,42 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
         if collecting:
             gc.enable()
     return leaf_grads
+
+
+def _special_step(node: Node, g: Any, xp: Any, create_graph: bool, capture: dict | None, watchers: list,
+                  step_index: int) -> Any:
+    """One node's VJP when something is watching: create_graph, capture (autograd.grad), observers, anomaly."""
+    if capture is not None and node in capture:
+        capture[node] = g
+    if create_graph:
+        inputs = node.inputs
+        out = Tensor._make(node.out, node, True)
+    else:
+        inputs = node.datas
+        out = node.out
+    in_grads = node.op.backward(node, g, xp, inputs, out)
+    if watchers:
+        step = _observe.BackwardStep(
+            index=step_index, node=node, op_name=node.op.name, input_tensors=node.inputs, inputs=inputs,
+            output=out, upstream=g, local=node.op.local_derivatives(node, xp, inputs, out),
+            formulas=node.op.formulas, arg_names=node.op.arg_names, contributions=tuple(in_grads),
+        )
+        for watch in list(watchers):
+            watch(step)
+    if anomaly_state.enabled:
+        _check_finite(node, in_grads)
+    return in_grads
+
+
+class _NoGrads:
+    """Stands for 'no gradient for any input' (zip with parents yields None for each)."""
+
+    def __iter__(self) -> Any:
+        while True:
+            yield None
+
+
+_NO_GRADS = _NoGrads()
 
 
 def _retain(node: Node, g: Any, create_graph: bool) -> None:
@@ -283,94 +309,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         _accumulate(leaf, g, create_graph, handed)
 
 
-def _walk_plain(root: Node, seed: Any, retain_graph: bool) -> dict[int, tuple[Tensor, Any]]:
-    """`run_backward` for the common case (one root, NumPy VJPs, no observer, anomaly check or capture),
-    keeping its bookkeeping on the nodes themselves: the per-node path of every training step."""
-    mark = object()
-    root.mark = mark
-    root.deps = 0
-    stack = [root]
-    while stack:  # count consumers
-        for parent in stack.pop().parents:
-            if type(parent) is Node:
-                if parent.mark is mark:
-                    parent.deps += 1
-                else:
-                    parent.mark = mark
-                    parent.deps = 1
-                    parent.acc = None
-                    stack.append(parent)
-    root.acc = seed
-    leaf_grads: dict[int, tuple[Tensor, Any]] = {}
-    epoch = inplace_epoch.value
-    numpy_xp = _xp.NUMPY
-    ready = [root]
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        while ready:
-            node = ready.pop()
-            g = node.acc
-            node.acc = None
-            parents = node.parents
-            if g is None:
-                in_grads = _NO_GRADS
-            else:
-                if node.__dict__:  # hooks or retain_grad may be set
-                    if node.hooks:
-                        g = _apply_hooks(node.hooks, g, False)
-                    if node.retains_grad:
-                        _retain(node, g, False)
-                datas = node.datas
-                if datas is None:
-                    raise RuntimeError(_FREED_MESSAGE)
-                if node.epoch != epoch:
-                    _check_saved(node)
-                in_grads = node.op.backward(node, g, numpy_xp, datas, node.out)
-                if not retain_graph:
-                    node.inputs = node.datas = node.out = None
-            for parent, gi in zip(parents, in_grads):
-                if parent is None:
-                    continue
-                if type(parent) is Node:
-                    if gi is not None:
-                        prev = parent.acc
-                        parent.acc = gi if prev is None else prev + gi
-                    parent.deps -= 1
-                    if not parent.deps:
-                        ready.append(parent)
-                elif gi is not None:
-                    key = id(parent)
-                    prev = leaf_grads.get(key)
-                    leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
-    finally:
-        if collecting:
-            gc.enable()
-    return leaf_grads
-
-
-class _NoGrads:
-    """Stands for 'no gradient for any input' (zip with parents yields None for each)."""
-
-    def __iter__(self) -> Any:
-        while True:
-            yield None
-
-
-_NO_GRADS = _NoGrads()
-
-
 def _backward_scalar(loss: Tensor, retain_graph: bool) -> None:
-    seed = _unit(loss._data.dtype)
-    if _observe._local.active or anomaly_state.enabled:
-        leaf_grads = run_backward((loss,), (seed,), retain_graph, False)
-    else:
-        saved_mode = grad_state.enabled
-        grad_state.enabled = False
-        try:
-            leaf_grads = _walk_plain(loss.grad_fn, seed, retain_graph)
-        finally:
-            grad_state.enabled = saved_mode
+    leaf_grads = run_backward((loss,), (_unit(loss._data.dtype),), retain_graph, False)
     handed: set[int] = set()
     for leaf, g in leaf_grads.values():
         if leaf._grad_hooks:
