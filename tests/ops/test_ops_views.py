@@ -118,7 +118,22 @@ def _nograd_write_through_view(m, x):
     return y, (y * x).sum()
 
 
+def _rnn_rows_written(m, x):
+    h = m.zeros(3, 3, dtype=m.float64)
+    for t in range(1, 3):  # h[t - 1] is saved by the product, then h is written: PyTorch raises at backward
+        h[t] = m.tanh(h[t - 1] @ (x.t() @ x) + x[0])
+    return h, h.sum()
+
+
+def _rnn_rows_cloned(m, x):
+    h = m.zeros(3, 3, dtype=m.float64)
+    for t in range(1, 3):
+        h[t] = m.tanh(h[t - 1].clone() @ (x.t() @ x) + x[0])
+    return h, (h * h).sum()
+
+
 SCENARIOS = {f.__name__.lstrip("_"): f for f in (
+    _rnn_rows_written, _rnn_rows_cloned,
     _write_view, _base_then_view, _view_of_view, _reshape_view, _transpose_view, _permute_view, _setitem_then_view,
     _row_iadd, _nograd_base_grad_value, _squeeze_unsqueeze_view, _flatten_view, _iterated_rows,
     _view_saved_base_written, _base_saved_view_written, _view_of_leaf_written, _nograd_write_through_view,
