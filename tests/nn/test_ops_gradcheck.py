@@ -9,6 +9,7 @@ import pytest
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule.ops import conv as ops
+from chainrule.ops import linalg, losses
 
 RNG = np.random.default_rng(0)
 
@@ -67,7 +68,7 @@ def test_fold_is_the_adjoint_of_unfold() -> None:
 
 
 def test_ops_have_formulas_for_explanations() -> None:
-    for op in (ops.LINEAR, ops.CONV2D, ops.MAX_POOL2D, ops.AVG_POOL2D, ops.CROSS_ENTROPY):
+    for op in (linalg.LINEAR, ops.CONV2D, ops.MAX_POOL2D, ops.AVG_POOL2D, losses.CROSS_ENTROPY):
         assert op.formulas and all(isinstance(f, str) and f for f in op.formulas)
     x = cr.randn(1, 1, 4, 4, requires_grad=True)
     y = F.conv2d(x, cr.randn(2, 1, 3, 3))

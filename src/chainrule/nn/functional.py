@@ -17,7 +17,8 @@ from chainrule.nn.losses import (  # noqa: F401 - re-exported
     mse_loss,
     nll_loss,
 )
-from chainrule.ops import conv as _ops
+from chainrule.ops import conv as _conv
+from chainrule.ops import linalg as _linalg
 from chainrule.ops.activations import (  # noqa: F401 - re-exported
     elu,
     gelu,
@@ -52,7 +53,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if input.ndim == 0 or input.shape[-1] != weight.shape[-1]:
         raise RuntimeError(f"linear: input of shape {tuple(input.shape)} does not fit weight of shape "
                            f"{tuple(weight.shape)}: the input's last dimension must be {weight.shape[-1]}")
-    return _ops.linear(input, weight, bias)
+    return _linalg.linear(input, weight, bias)
 
 
 def relu6(input: Tensor) -> Tensor:
@@ -83,18 +84,18 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Si
                            f"shape {tuple(weight.shape)} expects {weight.shape[1]}")
     stride_, padding_ = _pair(stride, "stride"), _pair(padding, "padding")
     _check_window(x, (weight.shape[2], weight.shape[3]), padding_, "conv2d")
-    out = _ops.conv2d(x, weight, bias, stride_, padding_)
+    out = _conv.conv2d(x, weight, bias, stride_, padding_)
     return out[0] if unbatched else out
 
 
 def max_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> Tensor:
     """The maximum of each window; on ties the gradient goes to the first maximum (as PyTorch)."""
-    return _pool(_ops.max_pool2d, "max_pool2d", input, kernel_size, stride, padding)
+    return _pool(_conv.max_pool2d, "max_pool2d", input, kernel_size, stride, padding)
 
 
 def avg_pool2d(input: Tensor, kernel_size: Size2, stride: Size2 | None = None, padding: Size2 = 0) -> Tensor:
     """Average over each window; zero padding counts in the average (count_include_pad=True)."""
-    return _pool(_ops.avg_pool2d, "avg_pool2d", input, kernel_size, stride, padding)
+    return _pool(_conv.avg_pool2d, "avg_pool2d", input, kernel_size, stride, padding)
 
 
 def _pool(op: Any, name: str, input: Tensor, kernel_size: Size2, stride: Size2 | None, padding: Size2) -> Tensor:

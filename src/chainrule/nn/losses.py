@@ -1,6 +1,6 @@
 """Loss functions (re-exported by `cr.nn.functional`), with PyTorch's arguments and reductions.
 
-The cross-entropy family is one fused op each (`chainrule.ops.conv`): the class indices or
+The cross-entropy family is one fused op each (`chainrule.ops.losses`): the class indices or
 probabilities, class weights, `ignore_index` and `label_smoothing` become a constant target matrix q,
 and the loss is -sum(q * log_softmax(x)) / denom, computed from a max-shifted log-softmax so that
 large logits never overflow.
@@ -14,7 +14,7 @@ import numpy as np
 
 from chainrule import dtypes
 from chainrule.engine.tensor import Tensor
-from chainrule.ops import conv as _ops
+from chainrule.ops import losses as _ops
 from chainrule.ops.elementwise import abs as _abs
 from chainrule.ops.elementwise import cast
 

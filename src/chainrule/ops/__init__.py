@@ -10,6 +10,7 @@ from chainrule.ops import (  # noqa: F401 - imported for registration
     indexing,
     joins,
     linalg,
+    losses,
     reductions,
     shape_ops,
 )

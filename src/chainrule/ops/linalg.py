@@ -10,7 +10,7 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.elementwise import promote
-from chainrule.ops.registry import apply, defop
+from chainrule.ops.registry import Op, apply, defop, variant
 
 
 def _matmul_forward(a: Any, b: Any) -> Any:
@@ -58,11 +58,15 @@ MATMUL = defop("matmul", _matmul_forward, "A B", vjp=_matmul_vjp,
                formulas=("G @ B^T", "A^T @ G"), backward_name="MmBackward0", uses_needs=True)
 
 
-def matmul(input: Tensor, other: Tensor) -> Tensor:
+def matmul(input: Tensor, other: Tensor, _op: Op = MATMUL) -> Tensor:
     if type(input) is Tensor and type(other) is Tensor and input._data.dtype is other._data.dtype:
-        return apply(MATMUL, (input, other))
+        return apply(_op, (input, other))
     a, b = promote(input, other)
-    return apply(MATMUL, (a, b))
+    return apply(_op, (a, b))
+
+
+# PyTorch's grad_fn names for the special cases
+_BMM, _MV, _DOT = variant(MATMUL, "BmmBackward0"), variant(MATMUL, "MvBackward0"), variant(MATMUL, "DotBackward0")
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
@@ -76,13 +80,13 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {input.ndim}-D and {mat2.ndim}-D")
     if input.shape[0] != mat2.shape[0]:
         raise RuntimeError(f"bmm: batch sizes differ: {input.shape[0]} and {mat2.shape[0]}")
-    return matmul(input, mat2)
+    return matmul(input, mat2, _BMM)
 
 
 def mv(input: Tensor, vec: Tensor) -> Tensor:
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"mv: expected a 2-D matrix and a 1-D vector, got {input.ndim}-D and {vec.ndim}-D")
-    return matmul(input, vec)
+    return matmul(input, vec, _MV)
 
 
 def dot(input: Tensor, other: Tensor) -> Tensor:
@@ -91,7 +95,7 @@ def dot(input: Tensor, other: Tensor) -> Tensor:
     if input.shape[0] != other.shape[0]:
         raise RuntimeError(f"dot: inconsistent tensor size, expected tensor [{input.shape[0]}] and src "
                            f"[{other.shape[0]}] to have the same number of elements")
-    return matmul(input, other)
+    return matmul(input, other, _DOT)
 
 
 inner = dot
@@ -194,3 +198,34 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     except ValueError as exc:
         shapes = ", ".join(str(tuple(o.shape)) for o in operands)
         raise RuntimeError(f"einsum: {eq} with shapes {shapes}: {exc}") from None
+
+
+# ----------------------------------------------------------------------------- linear
+def _linear_forward(x: Any, w: Any, b: Any, input_grad: bool = True) -> Any:
+    out = x @ w.T
+    if b is not None:
+        out += b
+    return out
+
+
+def _linear_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any, input_grad: bool = True) -> tuple:
+    """`input_grad=False` (the input needs no gradient, e.g. a batch of data) skips G @ W."""
+    if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short
+        return g @ w if input_grad else None, g.T @ x, None if b is None else g.sum(0)
+    gx = xp.matmul(g, w) if input_grad else None
+    g2 = g if len(g.shape) == 2 else xp.reshape(g, (-1, w.shape[0]))
+    x2 = x if len(x.shape) == 2 else xp.reshape(x, (-1, w.shape[1]))
+    gw = xp.matmul(xp.swapaxes(g2, 0, 1), x2)
+    gb = None if b is None else xp.sum(g2, axis=0)
+    return gx, gw, gb
+
+
+LINEAR = defop("linear", _linear_forward, "x weight bias", vjp=_linear_vjp,
+               formulas=("G @ W", "G^T @ x", "sum of G over the batch"), backward_name="AddmmBackward0")
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """x @ W^T + b as one op (PyTorch's addmm)."""
+    if input.requires_grad:
+        return apply(LINEAR, (input, weight, bias))
+    return apply(LINEAR, (input, weight, bias), {"input_grad": False})

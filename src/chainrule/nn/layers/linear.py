@@ -9,7 +9,7 @@ from chainrule.engine.tensor import Tensor
 from chainrule.nn import init
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
-from chainrule.ops import conv as _ops
+from chainrule.ops import linalg as _ops
 
 
 class Identity(Module):

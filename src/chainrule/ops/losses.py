@@ -1,0 +1,150 @@
+"""Fused losses, one op each so explanations see a loss as one step: `cross_entropy`, `nll_loss`,
+`binary_cross_entropy` and `binary_cross_entropy_with_logits` (numerically stable forms).
+
+Each has a forward, a VJP written against `xp` (so `create_graph=True` works) and a formula.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor
+from chainrule.ops.registry import apply, defop
+
+
+# ----------------------------------------------------------------------------- fused losses
+# Both cross-entropy forms reduce to loss_n = -sum_c q[n, c] * log_softmax(x)[n, c] / denom with a constant
+# target matrix q (class weights, ignored entries and label smoothing folded in) and a constant `denom`.
+# Plain class indices (no weights, smoothing or ignored entries) skip q: `target` holds the indices.
+def _reduce(per: np.ndarray, reduction: str, denom: float) -> Any:
+    if reduction == "none":
+        return per
+    total = per.sum(dtype=per.dtype)
+    return (total / per.dtype.type(denom) if reduction == "mean" else total).astype(per.dtype)[()]
+
+
+def _scale(xp: Any, g: Any, reduction: str, denom: float) -> Any:
+    """The upstream gradient as a per-sample factor, broadcastable against (N, C, ...)."""
+    if reduction == "none":
+        return xp.expand_dims(g, 1)
+    return g / denom if reduction == "mean" else g
+
+
+def softmax_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(softmax, log_softmax) over dim 1, from the max-shifted logits: no overflow for any logits."""
+    shifted = x - x.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    total = e.sum(axis=1, keepdims=True)
+    return e / total, shifted - np.log(total)
+
+
+def onehot(target: np.ndarray, shape: tuple, dtype: Any) -> np.ndarray:
+    """The class indices of (N, C) logits as a one-hot (N, C) matrix."""
+    q = np.zeros(shape, dtype)
+    q[np.arange(shape[0]), target] = 1
+    return q
+
+
+def _ce_forward(x: Any, q: np.ndarray | None, target: np.ndarray | None, reduction: str, denom: float,
+                p: np.ndarray, logp: np.ndarray) -> Any:
+    if q is None and reduction == "mean":  # the common case, in few NumPy calls
+        return logp.dtype.type(-logp[np.arange(logp.shape[0]), target].sum() / denom)
+    per = -logp[np.arange(logp.shape[0]), target] if q is None else -(q * logp).sum(axis=1)
+    return _reduce(per, reduction, denom)
+
+
+def _ce_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, target: np.ndarray | None, reduction: str,
+            denom: float, p: np.ndarray, logp: np.ndarray) -> tuple:
+    if not xp.is_tensor and q is None:  # the fast path: softmax - onehot, scaled
+        grad = p.copy()
+        grad[np.arange(grad.shape[0]), target] -= 1
+        return (grad * _scale(xp, g, reduction, denom),)
+    if q is None:
+        q = onehot(target, p.shape, p.dtype)
+    if xp.is_tensor:
+        from chainrule.ops.activations import softmax
+
+        p = softmax(x, 1)
+    return ((p * q.sum(axis=1, keepdims=True) - q) * _scale(xp, g, reduction, denom),)
+
+
+CROSS_ENTROPY = defop("cross_entropy", _ce_forward, "x", vjp=_ce_vjp,
+                      formulas=("softmax(x) * sum(q) - q  (q: the target distribution, weighted)",),
+                      backward_name="CrossEntropyLossBackward0")
+
+
+def cross_entropy(input: Tensor, q: np.ndarray | None, reduction: str, denom: float,
+                  target: np.ndarray | None = None) -> Tensor:
+    """Fused log_softmax + negative log likelihood; pass either q or (for plain (N, C) logits) target indices."""
+    p, logp = softmax_parts(input._data)
+    return apply(CROSS_ENTROPY, (input,), {"q": q, "target": target, "reduction": reduction, "denom": denom,
+                                          "p": p, "logp": logp})
+
+
+NLL_LOSS = defop(
+    "nll_loss", lambda x, q, reduction, denom: _reduce(-(q * x).sum(axis=1), reduction, denom), "x",
+    vjp=lambda xp, g, out, x, q, reduction, denom: (-q * _scale(xp, g, reduction, denom),),
+    formulas=("-q  (q: the weighted one-hot target)",), saves_inputs=False, backward_name="NllLossBackward0",
+)
+
+
+def nll_loss(input: Tensor, q: np.ndarray, reduction: str, denom: float) -> Tensor:
+    return apply(NLL_LOSS, (input,), {"q": q, "reduction": reduction, "denom": denom})
+
+
+def _weighted(per: Any, w: np.ndarray | None) -> Any:
+    return per if w is None else per * w
+
+
+def _bce_logits_forward(x: Any, y: np.ndarray, w: np.ndarray | None, pos_weight: np.ndarray | None,
+                        reduction: str) -> Any:
+    log_sig_neg = np.logaddexp(0.0, -x).astype(x.dtype)  # -log(sigmoid(x)), stable for any x
+    if pos_weight is None:
+        per = (1 - y) * x + log_sig_neg
+    else:
+        per = (1 - y) * x + (1 + (pos_weight - 1) * y) * log_sig_neg
+    return _reduce(np.asarray(_weighted(per, w), dtype=x.dtype), reduction, per.size)
+
+
+def _bce_logits_vjp(xp: Any, g: Any, out: Any, x: Any, y: np.ndarray, w: np.ndarray | None,
+                    pos_weight: np.ndarray | None, reduction: str) -> tuple:
+    s = xp.sigmoid(x)
+    local = s - y if pos_weight is None else (1 + (pos_weight - 1) * y) * s - pos_weight * y
+    n = int(np.prod(x.shape))
+    scale = g if reduction != "mean" else g / n
+    return (_weighted(local * scale, w),)
+
+
+BCE_WITH_LOGITS = defop("binary_cross_entropy_with_logits", _bce_logits_forward, "x", vjp=_bce_logits_vjp,
+                        formulas=("sigmoid(x) - y",), backward_name="BinaryCrossEntropyWithLogitsBackward0")
+
+
+def bce_with_logits(input: Tensor, y: np.ndarray, w: np.ndarray | None, pos_weight: np.ndarray | None,
+                    reduction: str) -> Tensor:
+    return apply(BCE_WITH_LOGITS, (input,), {"y": y, "w": w, "pos_weight": pos_weight, "reduction": reduction})
+
+
+def _bce_forward(p: Any, y: np.ndarray, w: np.ndarray | None, reduction: str) -> Any:
+    with np.errstate(divide="ignore"):
+        log_p = np.maximum(np.log(p), -100.0)  # PyTorch clamps the logs at -100: finite at p = 0 or 1
+        log_q = np.maximum(np.log1p(-p), -100.0)
+    per = -(y * log_p + (1 - y) * log_q)
+    return _reduce(np.asarray(_weighted(per, w), dtype=p.dtype), reduction, per.size)
+
+
+def _bce_vjp(xp: Any, g: Any, out: Any, p: Any, y: np.ndarray, w: np.ndarray | None, reduction: str) -> tuple:
+    pq = p * (1 - p)
+    denom = xp.where(pq < 1e-12, 1e-12, pq)  # PyTorch's EPSILON guard
+    n = int(np.prod(p.shape))
+    scale = g if reduction != "mean" else g / n
+    return (_weighted((p - y) / denom * scale, w),)
+
+
+BCE = defop("binary_cross_entropy", _bce_forward, "p", vjp=_bce_vjp, formulas=("(p - y) / (p (1 - p))",),
+            backward_name="BinaryCrossEntropyBackward0")
+
+
+def bce(input: Tensor, y: np.ndarray, w: np.ndarray | None, reduction: str) -> Tensor:
+    return apply(BCE, (input,), {"y": y, "w": w, "reduction": reduction})
