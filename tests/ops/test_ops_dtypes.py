@@ -292,7 +292,58 @@ REPRS = {
     "log_softmax_backward": lambda m: m.log_softmax(m.ones(2, requires_grad=True), 0),
     "clone_backward": lambda m: m.ones(1, requires_grad=True).clone(),
     "float64_grad_fn": lambda m: m.ones(1, dtype=m.float64, requires_grad=True) * 2,
+    "sum_dim_backward": lambda m: m.ones(2, 2, requires_grad=True).sum(0),
+    "mean_dim_backward": lambda m: m.ones(2, 2, requires_grad=True).mean(1),
+    "prod_dim_backward": lambda m: m.ones(2, 2, requires_grad=True).prod(1),
+    "max_all_backward": lambda m: m.ones(2, requires_grad=True).max(),
+    "min_all_backward": lambda m: m.ones(2, requires_grad=True).min(),
+    "max_dim_backward": lambda m: m.ones(2, 2, requires_grad=True).max(0)[0],
+    "amax_backward": lambda m: m.ones(2, requires_grad=True).amax(),
+    "transpose_backward": lambda m: m.ones(2, 2, requires_grad=True).transpose(0, 1),
+    "t_backward": lambda m: m.ones(2, 2, requires_grad=True).t(),
+    "T_backward": lambda m: m.ones(2, 2, requires_grad=True).T,
+    "unsqueeze_backward": lambda m: m.ones(2, requires_grad=True).unsqueeze(0),
+    "squeeze_backward": lambda m: m.ones(1, 2, requires_grad=True).squeeze(),
+    "squeeze_dim_backward": lambda m: m.ones(1, 2, requires_grad=True).squeeze(0),
+    "squeeze_dims_backward": lambda m: m.ones(1, 2, requires_grad=True).squeeze((0,)),
+    "flatten_backward": lambda m: m.ones(2, 2, requires_grad=True).flatten(),
+    "select_backward": lambda m: m.ones(2, 2, requires_grad=True)[0],
+    "select_trailing_backward": lambda m: m.ones(2, 2, requires_grad=True)[:, 0],
+    "slice_backward": lambda m: m.ones(3, requires_grad=True)[1:],
+    "slice_full_backward": lambda m: m.ones(3, requires_grad=True)[:],
+    "slice_after_select_backward": lambda m: m.ones(2, 3, requires_grad=True)[0, 1:],
+    "unsqueeze_index_backward": lambda m: m.ones(2, requires_grad=True)[None],
+    "alias_backward": lambda m: m.ones(2, 2, requires_grad=True)[:, :],
+    "index_backward": lambda m: m.ones(3, requires_grad=True)[m.tensor([0, 0])],
+    "index_select_backward": lambda m: m.ones(3, requires_grad=True).index_select(0, m.tensor([0, 2])),
+    "gather_backward": lambda m: m.ones(2, 2, requires_grad=True).gather(1, m.tensor([[0], [1]])),
+    "split_backward": lambda m: m.ones(4, requires_grad=True).split(2)[1],
+    "chunk_backward": lambda m: m.ones(4, requires_grad=True).chunk(2)[0],
+    "unbind_backward": lambda m: m.ones(2, 2, requires_grad=True).unbind(0)[1],
+    "setitem_copy_slices": lambda m: _setitem_repr(m),
+    "masked_fill_backward": lambda m: m.ones(2, requires_grad=True).masked_fill(m.tensor([True, False]), 0.0),
+    "where_backward": lambda m: m.where(m.tensor([True, False]), m.ones(2, requires_grad=True), 0.0),
+    "clamp_backward": lambda m: m.ones(2, requires_grad=True).clamp(0.0, 0.5),
+    "clamp_min_backward": lambda m: m.ones(2, requires_grad=True).clamp(min=0.0),
+    "dot_backward": lambda m: m.ones(2, requires_grad=True).dot(m.ones(2)),
+    "mv_backward": lambda m: m.ones(2, 2, requires_grad=True).mv(m.ones(2)),
+    "bmm_backward": lambda m: m.bmm(m.ones(1, 2, 2, requires_grad=True), m.ones(1, 2, 2)),
+    "norm_backward": lambda m: m.ones(2, requires_grad=True).norm(),
+    "pad_backward": lambda m: m.pad(m.ones(2, requires_grad=True), (1, 1)),
+    "flip_backward": lambda m: m.ones(2, requires_grad=True).flip(0),
+    "repeat_backward": lambda m: m.ones(2, requires_grad=True).repeat(2),
+    "cumsum_backward": lambda m: m.ones(2, requires_grad=True).cumsum(0),
+    "logsumexp_backward": lambda m: m.ones(2, requires_grad=True).logsumexp(0),
+    "var_backward": lambda m: m.ones(3, requires_grad=True).var(),
+    "gelu_backward": lambda m: m.gelu(m.ones(2, requires_grad=True)),
+    "to_copy_backward": lambda m: m.ones(2, requires_grad=True).double(),
 }
+
+
+def _setitem_repr(m):
+    y = m.ones(3, requires_grad=True) * 2
+    y[0] = 5.0
+    return y
 
 
 _REPR_KNOWN = {  # engine/formatting.py (not owned by the ops suite): see docs/semantics.md

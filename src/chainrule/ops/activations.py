@@ -152,7 +152,7 @@ def _clamp_forward(x: Any, min: Any, max: Any) -> Any:
 
 CLAMP = defop("clamp", _clamp_forward, "x",
               derivs=(("1 if min <= x <= max else 0",
-                       lambda xp, out, x, min, max: _in_range(x, min, max)),))
+                       lambda xp, out, x, min, max: _in_range(x, min, max)),), backward_name="ClampBackward1")
 
 
 def _in_range(x: Any, lo: Any, hi: Any) -> Any:

@@ -14,7 +14,7 @@ from chainrule.engine.anomaly import anomaly_state, creation_trace
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
-from chainrule.ops.registry import ONE, apply, apply1, defop
+from chainrule.ops.registry import ONE, apply, apply1, defop, variant
 from chainrule.ops.xp import np_sign
 
 _new = object.__new__
@@ -363,14 +363,17 @@ WHERE = defop(
 )
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:
+MASKED_FILL = variant(WHERE, "MaskedFillBackward0")
+
+
+def where(condition: Any, input: Any, other: Any, _op: Any = None) -> Tensor:
     cond = condition if isinstance(condition, Tensor) else Tensor(condition)
     if cond._data.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
     a, b = promote(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = Tensor(a)
-    return apply(WHERE, (Tensor._make(cond._data), a, b))
+    return apply(_op or WHERE, (Tensor._make(cond._data), a, b))
 
 
 # ----------------------------------------------------------------------------- unary math

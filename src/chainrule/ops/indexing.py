@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.tensor import Tensor, _wrap_dim
-from chainrule.ops.registry import apply, defop
+from chainrule.ops.registry import apply, defop, variant
 from chainrule.ops.views import register
 
 
@@ -68,12 +68,34 @@ INDEX_ADD = defop(
 )
 
 
-def getitem(input: Tensor, index: Any) -> Tensor:
+def getitem(input: Tensor, index: Any, _op: Any = None) -> Tensor:
     idx, basic = normalize_index(index)
-    out = apply(GETITEM, (input,), {"index": idx, "basic": basic})
+    op = _op or (_basic_op(idx) if basic else GETITEM)
+    out = apply(op, (input,), {"index": idx, "basic": basic})
     if basic and type(out._data) is np.ndarray:  # a view of the input (see ops/views.py)
-        register(out, input, lambda b: getitem(b, index), lambda b, v: index_put(b, index, v))
+        register(out, input, lambda b: getitem(b, index, _op), lambda b, v: index_put(b, index, v, _COPY_SLICES))
     return out
+
+
+# PyTorch's grad_fn names: basic indexing is a chain of views named after the last one that does something
+_SELECT, _SLICE = variant(GETITEM, "SelectBackward0"), variant(GETITEM, "SliceBackward0")
+_UNSQUEEZE, _ALIAS = variant(GETITEM, "UnsqueezeBackward0"), variant(GETITEM, "AliasBackward0")
+_INDEX_SELECT, _GATHER = variant(GETITEM, "IndexSelectBackward0"), variant(GETITEM, "GatherBackward0")
+SPLIT, UNBIND = variant(GETITEM, "SplitBackward0"), variant(GETITEM, "UnbindBackward0")
+
+
+def _basic_op(idx: tuple) -> Any:
+    if len(idx) == 1 and isinstance(idx[0], slice):
+        return _SLICE
+    for p in reversed(idx):
+        if p is None:
+            return _UNSQUEEZE
+        if isinstance(p, slice):
+            if p != slice(None):
+                return _SLICE
+        elif p is not Ellipsis:
+            return _SELECT
+    return _ALIAS
 
 
 def index_add_zeros(g: Tensor, shape: tuple, index: Any, basic: bool) -> Tensor:
@@ -101,9 +123,10 @@ def _index_put_vjp(xp: Any, g: Any, out: Any, x: Any, v: Any, index: Any, basic:
 
 INDEX_PUT = defop("index_put", _index_put_forward, "x value", vjp=_index_put_vjp,
                   formulas=("1 where not overwritten, else 0", "1 at each written position"), saves_inputs=False)
+_COPY_SLICES = variant(INDEX_PUT, "CopySlices")  # `x[i] = v` and writes through views, as PyTorch names them
 
 
-def index_put(input: Tensor, index: Any, value: Any) -> Tensor:
+def index_put(input: Tensor, index: Any, value: Any, _op: Any = None) -> Tensor:
     idx, basic = normalize_index(index)
     if not isinstance(value, Tensor):
         value = Tensor(value, dtype=input.dtype)
@@ -111,17 +134,17 @@ def index_put(input: Tensor, index: Any, value: Any) -> Tensor:
         from chainrule.ops.elementwise import cast
 
         value = cast(value, input._data.dtype)
-    return apply(INDEX_PUT, (input, value), {"index": idx, "basic": basic})
+    return apply(_op or INDEX_PUT, (input, value), {"index": idx, "basic": basic})
 
 
 def masked_fill(input: Tensor, mask: Tensor, value: float) -> Tensor:
-    from chainrule.ops.elementwise import where
+    from chainrule.ops.elementwise import MASKED_FILL, where
 
     m = mask if isinstance(mask, Tensor) else Tensor(mask)
     if m._data.dtype.kind != "b":
         raise RuntimeError(f"masked_fill: expected a bool mask, got {m.dtype}")
     fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=input._data.dtype)[()])
-    return where(m, fill, input)
+    return where(m, fill, input, _op=MASKED_FILL)
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
@@ -130,7 +153,7 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     if idx.ndim > 1:
         raise IndexError("index_select: index must be a 1-D tensor")
     _check_bounds(idx, input.shape[d], d, "index_select")
-    return getitem(input, (slice(None),) * d + (np.asarray(idx).reshape(-1),))
+    return getitem(input, (slice(None),) * d + (np.asarray(idx).reshape(-1),), _INDEX_SELECT)
 
 
 def _check_bounds(idx: np.ndarray, n: int, dim: int, op: str) -> None:
@@ -150,7 +173,7 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     _check_bounds(idx, input.shape[d], d, "gather")
     grids = list(np.meshgrid(*(np.arange(n) for n in idx.shape), indexing="ij"))
     grids[d] = idx
-    return getitem(input, tuple(grids))
+    return getitem(input, tuple(grids), _GATHER)
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:

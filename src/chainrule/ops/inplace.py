@@ -125,6 +125,6 @@ def copy_(self: Tensor, src: Any) -> Tensor:
 
 
 def setitem(self: Tensor, index: Any, value: Any) -> None:
-    from chainrule.ops.indexing import index_put
+    from chainrule.ops.indexing import _COPY_SLICES, index_put
 
-    assign(self, index_put(self, index, value), "__setitem__")
+    assign(self, index_put(self, index, value, _COPY_SLICES), "__setitem__")

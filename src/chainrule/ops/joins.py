@@ -9,7 +9,7 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor, _wrap_dim
 from chainrule.ops.elementwise import promote
-from chainrule.ops.indexing import getitem
+from chainrule.ops.indexing import SPLIT, UNBIND, getitem
 from chainrule.ops.registry import apply, defop
 
 
@@ -93,7 +93,7 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
                                f"tensor's size at dimension {d}), but got split_sizes={sizes}")
     parts, start = [], 0
     for size in sizes:
-        parts.append(getitem(tensor, (slice(None),) * d + (slice(start, start + size),)))
+        parts.append(getitem(tensor, (slice(None),) * d + (slice(start, start + size),), SPLIT))
         start += size
     return tuple(parts)
 
@@ -107,7 +107,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     d = _wrap_dim(dim, input.ndim, "unbind")
-    return tuple(getitem(input, (slice(None),) * d + (i,)) for i in range(input.shape[d]))
+    return tuple(getitem(input, (slice(None),) * d + (i,), UNBIND) for i in range(input.shape[d]))
 
 
 def _pad_widths(ndim: int, pad: Sequence[int]) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ import numpy as np
 from chainrule import dtypes
 from chainrule.engine.tensor import Tensor, _wrap_dim
 from chainrule.ops.elementwise import cast
-from chainrule.ops.registry import apply, defop
+from chainrule.ops.registry import apply, defop, variant
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -72,7 +72,8 @@ MEAN = defop(
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
-    return apply(SUM, (input,), {"dims": normalize_dims(dim, input.ndim, "sum"), "keepdim": keepdim})
+    return apply(SUM if dim is None else _SUM_DIM, (input,),
+                 {"dims": normalize_dims(dim, input.ndim, "sum"), "keepdim": keepdim})
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
@@ -81,7 +82,8 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = Non
     if input._data.dtype.kind != "f":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, "
                            f"got {input.dtype}")
-    return apply(MEAN, (input,), {"dims": normalize_dims(dim, input.ndim, "mean"), "keepdim": keepdim})
+    return apply(MEAN if dim is None else _MEAN_DIM, (input,),
+                 {"dims": normalize_dims(dim, input.ndim, "mean"), "keepdim": keepdim})
 
 
 # ----------------------------------------------------------------------------- prod
@@ -134,7 +136,8 @@ PROD = defop("prod", lambda x, dims, keepdim: np.prod(x, axis=dims, keepdims=kee
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
-    return apply(PROD, (input,), {"dims": normalize_dims(dim, input.ndim, "prod"), "keepdim": keepdim})
+    return apply(PROD if dim is None else _PROD_DIM, (input,),
+                 {"dims": normalize_dims(dim, input.ndim, "prod"), "keepdim": keepdim})
 
 
 # ----------------------------------------------------------------------------- max / min
@@ -182,6 +185,12 @@ MIN_DIM = defop("min_dim", _select_forward, "x", vjp=_selected_vjp,
                 formulas=("1 at the selected index, else 0",), backward_name="MinBackward0")
 
 
+# PyTorch's grad_fn names for the overloads (sum(dim) is SumBackward1, max() MaxBackward1, ...)
+_SUM_DIM, _MEAN_DIM = variant(SUM, "SumBackward1"), variant(MEAN, "MeanBackward1")
+_PROD_DIM = variant(PROD, "ProdBackward1")
+_MAX_ALL, _MIN_ALL = variant(AMAX, "MaxBackward1"), variant(AMIN, "MinBackward1")
+
+
 def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -> Any:
     from chainrule.ops.elementwise import maximum, minimum
 
@@ -190,7 +199,7 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
         return (maximum if is_max else minimum)(input, other if other is not None else dim)
     if dim is None:
         _check_nonempty(input, None, name)
-        return apply(AMAX if is_max else AMIN, (input,),
+        return apply(_MAX_ALL if is_max else _MIN_ALL, (input,),
                      {"dims": tuple(range(input.ndim)), "keepdim": False})
     d = _wrap_dim(dim, input.ndim, name) if input.ndim else 0
     if input.ndim == 0:
@@ -302,7 +311,7 @@ def _norm2_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool) ->
 
 
 NORM2 = defop("norm", lambda x, dims, keepdim: np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim)), "x",
-              vjp=_norm2_vjp, formulas=("x/||x||",), saves_output=True)
+              vjp=_norm2_vjp, formulas=("x/||x||",), saves_output=True, backward_name="LinalgVectorNormBackward0")
 
 
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:

@@ -147,6 +147,17 @@ def _match_dtype(xp: Any, gi: Any, x: Any) -> Any:
     return np.asarray(gi).astype(x.dtype)[()] if type(x) is not np.ndarray else np.asarray(gi, dtype=x.dtype)
 
 
+def variant(op: Op, backward_name: str) -> Op:
+    """The same op under another grad_fn name, as PyTorch names overloads and views apart (SumBackward0 for
+    `sum()`, SumBackward1 for `sum(dim)`, SelectBackward0 for `x[0]`). Not registered: its `name`, math and
+    formulas are the op's own, so whatever looks an op up by name finds the same one."""
+    twin = object.__new__(Op)
+    for slot in Op.__slots__:
+        setattr(twin, slot, getattr(op, slot))
+    twin.backward_name = backward_name
+    return twin
+
+
 def defop(name: str, forward: Callable, args: tuple[str, ...] | str, **kwargs: Any) -> Op:
     """Register an op under `name` (see `Op`)."""
     if name in REGISTRY:

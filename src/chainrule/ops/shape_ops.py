@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.tensor import Tensor, _wrap_dim
-from chainrule.ops.registry import apply, defop
+from chainrule.ops.registry import apply, defop, variant
 from chainrule.ops.views import register
 
 
@@ -37,12 +37,21 @@ RESHAPE = defop("reshape", _reshape_forward, "x",
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
-    shape = _sizes(shape)
+    return _reshaped(input, _sizes(shape), RESHAPE)
+
+
+def _reshaped(input: Tensor, shape: tuple, op: Any) -> Tensor:
     if tuple(shape) == input.shape:
-        out = apply(RESHAPE, (input,), {"shape": tuple(shape)}) if input.requires_grad else input
+        out = apply(op, (input,), {"shape": tuple(shape)}) if input.requires_grad else input
     else:
-        out = apply(RESHAPE, (input,), {"shape": tuple(int(s) for s in shape)})
-    return register(out, input, lambda b: reshape(b, shape), lambda b, v: reshape(v, b.shape))
+        out = apply(op, (input,), {"shape": tuple(int(s) for s in shape)})
+    return register(out, input, lambda b: _reshaped(b, shape, op), lambda b, v: reshape(v, b.shape))
+
+
+# PyTorch's grad_fn names for the reshapes that have names of their own
+_UNSQUEEZE = variant(RESHAPE, "UnsqueezeBackward0")
+_SQUEEZE = (variant(RESHAPE, "SqueezeBackward0"), variant(RESHAPE, "SqueezeBackward1"),
+            variant(RESHAPE, "SqueezeBackward2"))
 
 
 view = reshape
@@ -91,9 +100,12 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     return _permuted(input, wrapped)
 
 
-def _permuted(input: Tensor, dims: tuple[int, ...]) -> Tensor:
-    out = apply(PERMUTE, (input,), {"dims": dims})
-    return register(out, input, lambda b: _permuted(b, dims), lambda b, v: _permuted(v, _inverse(dims)))
+def _permuted(input: Tensor, dims: tuple[int, ...], op: Any = PERMUTE) -> Tensor:
+    out = apply(op, (input,), {"dims": dims})
+    return register(out, input, lambda b: _permuted(b, dims, op), lambda b, v: _permuted(v, _inverse(dims)))
+
+
+_TRANSPOSE, _T = variant(PERMUTE, "TransposeBackward0"), variant(PERMUTE, "TBackward0")
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -104,7 +116,7 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     d0, d1 = _wrap_dim(dim0, input.ndim, "transpose"), _wrap_dim(dim1, input.ndim, "transpose")
     perm = list(range(input.ndim))
     perm[d0], perm[d1] = perm[d1], perm[d0]
-    return _permuted(input, tuple(perm))
+    return _permuted(input, tuple(perm), _TRANSPOSE)
 
 
 swapaxes = transpose
@@ -113,7 +125,7 @@ swapaxes = transpose
 def t(input: Tensor) -> Tensor:
     if input.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return transpose(input, 0, 1) if input.ndim == 2 else input
+    return _permuted(input, (1, 0), _T) if input.ndim == 2 else input
 
 
 def T(input: Tensor) -> Tensor:  # noqa: N802 - the `.T` property
@@ -141,12 +153,12 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         wrapped = {_wrap_dim(d, input.ndim, "squeeze") for d in dims} if input.ndim else set()
         shape = tuple(s for i, s in enumerate(input.shape) if not (i in wrapped and s == 1))
-    return reshape(input, shape)
+    return _reshaped(input, shape, _SQUEEZE[0 if dim is None else 1 if isinstance(dim, int) else 2])
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     d = _wrap_dim(dim, input.ndim + 1, "unsqueeze")
-    return reshape(input, input.shape[:d] + (1,) + input.shape[d:])
+    return _reshaped(input, input.shape[:d] + (1,) + input.shape[d:], _UNSQUEEZE)
 
 
 def _expand_forward(x: Any, shape: tuple[int, ...]) -> Any:
