@@ -84,7 +84,7 @@ def make_inputs(case: Case, seed: int = 0) -> list[np.ndarray]:
     return [_sample(rng, s, case.domain) for s in case.shapes]
 
 
-def _flat(out: Any) -> list[Any]:
+def flat_outputs(out: Any) -> list[Any]:
     return list(out) if isinstance(out, tuple | list) else [out]
 
 
@@ -126,7 +126,7 @@ def check_parity(case: Case, dtype: str) -> None:
     tol = (case.tol64 if dtype == "float64" else case.tol32) or TOL[dtype]
     arrays = make_inputs(case)
     cr_in, t_in = _inputs(arrays, dtype, case.grad)
-    cr_out, t_out = _flat(case.fn(cr, *cr_in)), _flat(case.fn(TORCH, *t_in))
+    cr_out, t_out = flat_outputs(case.fn(cr, *cr_in)), flat_outputs(case.fn(TORCH, *t_in))
     assert len(cr_out) == len(t_out), f"{case.name}: {len(cr_out)} outputs, torch gives {len(t_out)}"
     for i, (c, t) in enumerate(zip(cr_out, t_out)):
         assert isinstance(c, cr.Tensor), f"{case.name}: output {i} is a {type(c).__name__}"
@@ -147,7 +147,7 @@ def check_parity(case: Case, dtype: str) -> None:
     t_g = torch.autograd.grad([t_out[i] for i in diff], t_in, t_w, allow_unused=True, create_graph=True)
     for create_graph in (False, True):
         cr_in, _ = _inputs(arrays, dtype, True)
-        cr_out = _flat(case.fn(cr, *cr_in))
+        cr_out = flat_outputs(case.fn(cr, *cr_in))
         cr_w = [cr.tensor(w, dtype=cr_out[i].dtype, requires_grad=create_graph) for w, i in zip(weights, diff)]
         cr_g = cr.autograd.grad([cr_out[i] for i in diff], cr_in, cr_w, allow_unused=True,
                                 create_graph=create_graph)

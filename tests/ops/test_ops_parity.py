@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from _ops_cases import CASES
-from _ops_harness import _flat, check_parity, make_inputs
+from _ops_harness import check_parity, flat_outputs, make_inputs
 
 import chainrule as cr
 from chainrule.ops.registry import REGISTRY
@@ -55,7 +55,7 @@ def test_table_reaches_every_op_and_its_create_graph_backward():
         if not case.grad:
             continue
         ins = [cr.tensor(a, dtype=cr.float64, requires_grad=True) for a in make_inputs(case)]
-        outs = [o for o in _flat(case.fn(cr, *ins)) if isinstance(o, cr.Tensor) and o.requires_grad]
+        outs = [o for o in flat_outputs(case.fn(cr, *ins)) if isinstance(o, cr.Tensor) and o.requires_grad]
         _graph_ops(outs, forward)
         if outs:
             grads = cr.autograd.grad(outs, ins, [cr.ones_like(o, requires_grad=True) for o in outs], allow_unused=True,
