@@ -462,6 +462,9 @@ CASES: list[Case] = [
     C("prod_empty", lambda m, a: a.prod(), ((0,),)),
     C("max_dim_empty_other", lambda m, a: tuple(a.max(1)), ((0, 3),)),
     C("sum_neg_zero_dims", lambda m, a: a.sum((-1, 0)), ((2, 3),)),
+    C("softmax_over_empty_dim", lambda m, a: (m.softmax(a, 1), m.log_softmax(a, 1)), ((2, 0),)),
+    C("logsumexp_over_empty_dim", lambda m, a: m.logsumexp(a, 1), ((2, 0),)),
+    C("chunk_empty", lambda m, a: a.chunk(3), ((0, 2),)),
     # ------------------------------------------------------------------ in-place
     C("inplace_arith", _inplace_chain, ((3, 4), (4,))),
     C("inplace_unary", _inplace_unary, ((3, 4),), domain="unit"),

@@ -191,13 +191,14 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
 
 # ----------------------------------------------------------------------------- softmax family
 def _softmax_forward(x: Any, dim: int) -> Any:
-    shifted = x - np.max(x, axis=dim, keepdims=True)  # subtract the max: no overflow for large logits
+    # subtract the max: no overflow for large logits (`initial` lets an empty dim through)
+    shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)
     e = np.exp(shifted)
     return e / np.sum(e, axis=dim, keepdims=True)
 
 
 def _log_softmax_forward(x: Any, dim: int) -> Any:
-    shifted = x - np.max(x, axis=dim, keepdims=True)
+    shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)
     return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
 

@@ -101,8 +101,11 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise RuntimeError(f"chunk: number of chunks must be greater than 0, got {chunks}")
-    n = input.shape[_wrap_dim(dim, input.ndim, "chunk")]
-    return split(input, max(1, -(-n // chunks)), dim)
+    d = _wrap_dim(dim, input.ndim, "chunk")
+    n = input.shape[d]
+    if n == 0:  # PyTorch: `chunks` empty chunks
+        return tuple(getitem(input, (slice(None),) * d + (slice(0, 0),), SPLIT) for _ in range(chunks))
+    return split(input, -(-n // chunks), dim)
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:

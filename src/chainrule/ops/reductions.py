@@ -334,7 +334,7 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) 
 
 
 def _logsumexp_forward(x: Any, dims: tuple, keepdim: bool) -> Any:
-    m = np.amax(x, axis=dims, keepdims=True)
+    m = np.amax(x, axis=dims, keepdims=True, initial=-np.inf)  # an empty dim gives -inf, as PyTorch
     m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype)
     out = np.log(np.sum(np.exp(x - m), axis=dims, keepdims=True)) + m
     return out if keepdim else np.squeeze(out, axis=dims)
