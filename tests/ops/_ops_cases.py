@@ -113,6 +113,7 @@ CASES: list[Case] = [
     C("sub", lambda m, a, b: a - b, ((3, 1), (1, 4))),
     C("sub_method", lambda m, a, b: a.sub(b, alpha=0.5), ((3, 4), (4,))),
     C("rsub_scalar", lambda m, a: 2.5 - a, ((2, 3),)),
+    C("rsub_fn", lambda m, a, b: (m.rsub(a, b), m.rsub(a, b, alpha=2.0), m.rsub(a, 1.5)), ((2, 3), (3,))),
     C("sub_scalar", lambda m, a: a - 1, ((2, 3),)),
     C("mul", lambda m, a, b: a * b, ((2, 3, 4), (3, 1))),
     C("mul_0d", lambda m, a, b: a * b, ((), (2, 2))),

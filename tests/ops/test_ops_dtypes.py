@@ -337,6 +337,12 @@ REPRS = {
     "var_backward": lambda m: m.ones(3, requires_grad=True).var(),
     "gelu_backward": lambda m: m.gelu(m.ones(2, requires_grad=True)),
     "to_copy_backward": lambda m: m.ones(2, requires_grad=True).double(),
+    "pow_tensor_backward": lambda m: m.ones(2, requires_grad=True) ** m.ones(2),
+    "pow_scalar_base_backward": lambda m: 2.0 ** m.ones(2, requires_grad=True),
+    "pow_fn_tensor_backward": lambda m: m.pow(m.ones(2), m.ones(2, requires_grad=True)),
+    "rsub_backward": lambda m: 1.0 - m.ones(2, requires_grad=True),
+    "rsub_fn_backward": lambda m: m.rsub(m.ones(2, requires_grad=True), 3.0),
+    "square_backward": lambda m: m.ones(2, requires_grad=True).square(),
 }
 
 

@@ -104,7 +104,7 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         fast = kind in _FLOAT_SCALARS or (kind is np.ndarray and db.dtype.kind == "f")
         grad_a, grad_b = False, b.requires_grad
     if not fast:
-        if op is SUB and (_is_bool(a) or _is_bool(b)):
+        if op.name == "sub" and (_is_bool(a) or _is_bool(b)):
             raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not supported; "
                                "to invert a mask use ~ or logical_not()")
         a, b = promote(a, b)
@@ -217,6 +217,10 @@ def _tie_split(xp: Any, beaten: Any, tied: Any) -> Any:
     return xp.where(beaten, 0.0, xp.where(tied, 0.5, 1.0))
 
 
+_POW_TENSOR, _POW_SCALAR_BASE = variant(POW, "PowBackward1"), variant(POW, "PowBackward2")
+_RSUB = variant(SUB, "RsubBackward1")
+
+
 def _no_derivative(name: str) -> Any:
     def vjp(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(f"the derivative for '{name}' is not implemented (it is zero almost everywhere "
@@ -271,7 +275,14 @@ def remainder(input: Any, other: Any) -> Tensor:
 
 
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    if isinstance(exponent, Tensor):  # PyTorch's names: PowBackward1 (tensor ** tensor), PowBackward2 (2 ** x)
+        return _binary(_POW_TENSOR if isinstance(input, Tensor) else _POW_SCALAR_BASE, input, exponent)
     return _binary(POW, input, exponent)
+
+
+def rsub(input: Any, other: Any, alpha: float | None = None) -> Tensor:
+    """`other - alpha * input` (the reflected `-`, PyTorch's RsubBackward1)."""
+    return _binary(_RSUB, other, input if alpha is None else mul(input, alpha))
 
 
 def maximum(input: Any, other: Any) -> Tensor:
@@ -426,6 +437,7 @@ sqrt = _unary("sqrt", np.sqrt, "1/(2*sqrt(x))", lambda xp, out, x: 0.5 / out, sa
 rsqrt = _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), "-1/(2*x^(3/2))", lambda xp, out, x: -0.5 * out * out * out,
                saves_output=True)
 square = _unary("square", np.square, "2x", lambda xp, out, x: 2.0 * x, keep_int=True)
+square.op.backward_name = "PowBackward0"  # PyTorch computes square as pow(x, 2)
 reciprocal = _unary("reciprocal", np.reciprocal, "-1/x^2", lambda xp, out, x: -(out * out), saves_output=True)
 abs = _unary("abs", np.abs, "sign(x) (0 at 0)", lambda xp, out, x: xp.sign(x), keep_int=True)  # noqa: A001
 absolute = abs

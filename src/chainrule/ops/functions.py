@@ -74,6 +74,7 @@ from chainrule.ops.elementwise import (  # noqa: F401
     remainder,
     round,
     rsqrt,
+    rsub,
     sign,
     sin,
     sinh,

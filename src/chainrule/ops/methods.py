@@ -34,7 +34,7 @@ def _type(self: Tensor, dtype: Any = None) -> Any:
 
 
 _OPERATORS = {
-    "__add__": F.add, "__radd__": _reflected(F.add), "__sub__": F.sub, "__rsub__": _reflected(F.sub),
+    "__add__": F.add, "__radd__": _reflected(F.add), "__sub__": F.sub, "__rsub__": F.rsub,
     "__mul__": F.mul, "__rmul__": _reflected(F.mul), "__truediv__": F.div, "__rtruediv__": _reflected(F.div),
     "__floordiv__": F.floor_divide, "__rfloordiv__": _reflected(F.floor_divide),
     "__mod__": F.remainder, "__rmod__": _reflected(F.remainder),
