@@ -150,7 +150,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     special = bool(watchers) or anomaly_state.enabled or capture is not None or create_graph
     epoch = inplace_epoch.value
     step_index = 0
-    ready = [node for node, _ in roots if node.deps == 0]
+    ready = list({node: None for node, _ in roots if node.deps == 0})
     saved_mode = grad_state.enabled
     grad_state.enabled = create_graph
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here; on a large
@@ -160,20 +160,16 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     try:
         while ready:
             node = ready.pop()
-            if node.deps < 0:  # listed twice as a root: already done
-                continue
-            node.deps = -1
             g = node.acc
             node.acc = None
             parents = node.parents
             if g is None:  # no gradient reached this node: just release its parents
                 in_grads = _NO_GRADS
             else:
-                if node.__dict__:  # hooks or retain_grad may be set
-                    if node.hooks:
-                        g = _apply_hooks(node.hooks, g, create_graph)
-                    if node.retains_grad:
-                        _retain(node, g, create_graph)
+                if node.hooks:
+                    g = _apply_hooks(node.hooks, g, create_graph)
+                if node.retains_grad:
+                    _retain(node, g, create_graph)
                 datas = node.datas
                 if datas is None:
                     raise RuntimeError(_FREED_MESSAGE)
@@ -292,7 +288,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     """Accumulate gradients of `tensors` into the `.grad` of the leaves (or of `inputs` only)."""
     if (type(tensors) is list and len(tensors) == 1 and grad_tensors is None and not create_graph
             and inputs is None and tensors[0].grad_fn is not None and tensors[0]._data.ndim == 0):
-        _backward_scalar(tensors[0], bool(retain_graph))  # `loss.backward()`: the common case, kept short
+        backward_scalar(tensors[0], bool(retain_graph))  # `loss.backward()`: the common case, kept short
         return
     outputs, grads = _normalize_outputs(tensors, grad_tensors, "backward")
     if retain_graph is None:
@@ -309,7 +305,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         _accumulate(leaf, g, create_graph, handed)
 
 
-def _backward_scalar(loss: Tensor, retain_graph: bool) -> None:
+def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
+    """`loss.backward()` on a one-element, 0-d result of recorded ops: seed 1, accumulate into leaves."""
     leaf_grads = run_backward((loss,), (_unit(loss._data.dtype),), retain_graph, False)
     handed: set[int] = set()
     for leaf, g in leaf_grads.values():
@@ -344,4 +341,6 @@ def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> N
         leaf.grad = Tensor._make(existing._data + g)
 
 
-_tensor_module.engine_backward = backward  # Tensor.backward calls this without an import per call
+# Tensor.backward calls these without an import per call
+_tensor_module.engine_backward = backward
+_tensor_module.engine_backward_scalar = backward_scalar

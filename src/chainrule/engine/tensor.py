@@ -266,6 +266,10 @@ class Tensor:
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`, as `torch.Tensor.backward`."""
+        if gradient is None and not create_graph and inputs is None and self.grad_fn is not None \
+                and self._data.ndim == 0:
+            engine_backward_scalar(self, bool(retain_graph))  # `loss.backward()`: the common case, kept short
+            return
         engine_backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     # ----------------------------------------------------------------- in-place support
@@ -318,6 +322,11 @@ class Tensor:
 
 def engine_backward(*args: Any) -> None:
     """Replaced by `chainrule.engine.backward.backward` when that module loads (it imports this one)."""
+    raise RuntimeError("chainrule.engine.backward is not loaded")
+
+
+def engine_backward_scalar(*args: Any) -> None:
+    """Replaced by `chainrule.engine.backward.backward_scalar` when that module loads."""
     raise RuntimeError("chainrule.engine.backward is not loaded")
 
 
