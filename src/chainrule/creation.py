@@ -76,6 +76,11 @@ def _check_nested(data: Any, op: str) -> None:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
            device: Any = None) -> Tensor:
     """A new leaf tensor holding a copy of `data` (number, nested list, NumPy array or tensor)."""
+    if type(data) is builtins.float and dtype is None and name is None:  # scalar parameters: the short path
+        t = Tensor._make(dtypes._Defaults.unit * data, None, requires_grad is True)
+        if requires_grad and requires_grad is not True:
+            t.requires_grad_(bool(requires_grad))
+        return t
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
 
 
