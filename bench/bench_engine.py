@@ -849,7 +849,7 @@ How fast chainrule is against PyTorch (CPU, eager), micrograd and hand-written c
 in one process by [`bench/bench_engine.py`](../bench/bench_engine.py):
 
 ```
-python bench/bench_engine.py          # full run, a few minutes; rewrites this file
+python bench/bench_engine.py          # full run, 1.5 min on a quiet machine (more on a busy one); rewrites this file
 python bench/bench_engine.py --quick  # smoke run, under ~30 s; prints only
 ```
 
