@@ -33,8 +33,14 @@ def _relu_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
     # Read from the output (out > 0 exactly where x > 0), which is what PyTorch saves: modifying the input
     # in place afterwards is then legal, modifying the output is not.
     # A NaN input passes its gradient (out <= 0 is False), as in PyTorch's threshold_backward.
-    if xp.is_tensor or type(out) is np.ndarray:
+    if xp.is_tensor:
         return (xp.where(out <= 0, 0.0, g),)
+    if type(out) is np.ndarray:
+        grad = g * (out > 0)  # NumPy's masked `where` is ~6x slower than a multiply on large arrays
+        grad += 0.0  # -0 -> +0 at closed gates
+        if not np.isfinite(grad).all():  # inf/NaN upstream at a closed gate must give 0, not NaN: rare
+            grad = np.where(out <= 0, 0.0, g)
+        return (grad,)
     return (g * 0.0 + 0.0 if out <= 0 else g,)
 
 
