@@ -166,10 +166,11 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
             if g is None:  # no gradient reached this node: just release its parents
                 in_grads = _NO_GRADS
             else:
-                if node.hooks:
-                    g = _apply_hooks(node.hooks, g, create_graph)
-                if node.retains_grad:
-                    _retain(node, g, create_graph)
+                if node.watched:
+                    if node.hooks:
+                        g = _apply_hooks(node.hooks, g, create_graph)
+                    if node.retains_grad:
+                        _retain(node, g, create_graph)
                 datas = node.datas
                 if datas is None:
                     raise RuntimeError(_FREED_MESSAGE)
@@ -312,7 +313,7 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
     for leaf, g in leaf_grads.values():
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, False)
-        if leaf.grad is None and type(g) is not np.ndarray and g.dtype == leaf._data.dtype:
+        if leaf.grad is None and type(g) is not np.ndarray and type(g) is type(leaf._data):
             leaf.grad = Tensor._make(g)  # an immutable NumPy scalar: nothing to copy
         else:
             _accumulate(leaf, g, False, handed)

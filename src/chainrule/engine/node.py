@@ -21,6 +21,7 @@ class Node:
     tensor_ref: Any = None  # weakref to the output tensor, only set for retain_grad
     hooks: list | None = None
     retains_grad: bool = False
+    watched = False  # hooks or retain_grad set: the backward walk checks this one flag per node
     out_modified: bool = False
     creation_trace: str | None = None
     out_name: str | None = None

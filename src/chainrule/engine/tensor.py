@@ -241,6 +241,7 @@ class Tensor:
         if self.grad_fn is not None:
             node = self.grad_fn
             node.retains_grad = True
+            node.watched = True
             node.tensor_ref = weakref.ref(self)
 
     @property
@@ -255,6 +256,7 @@ class Tensor:
             node = self.grad_fn
             if node.hooks is None:
                 node.hooks = []
+                node.watched = True
             hooks = node.hooks
         else:
             if self._grad_hooks is None:
