@@ -10,32 +10,14 @@ from typing import Any
 from explain_helpers import recorded
 
 import chainrule as cr
+from browser_pages import OfflinePage
 
 
-class Page:
+class Page(OfflinePage):
     """A graph page open in the browser, with every request it tried to make."""
 
     def __init__(self, browser: Any, path: Path) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 900})
-        self.url = path.resolve().as_uri()
-        self.requests: list[str] = []
-
-        def handle(route: Any) -> None:
-            self.requests.append(route.request.url)
-            if route.request.url == self.url:
-                route.continue_()
-            else:
-                route.abort()
-
-        self.context.route("**/*", handle)
-        self.page = self.context.new_page()
-        self.page.on("request", lambda r: self.requests.append(r.url) if r.url != self.url else None)
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(self.url)
-
-    def text(self, selector: str) -> str:
-        return self.page.locator(selector).first.inner_text()
+        super().__init__(browser, path, 1400, 900)
 
     def box(self, node_id: str) -> str:
         return self.page.locator(f'g[data-node="{node_id}"]').first.text_content() or ""

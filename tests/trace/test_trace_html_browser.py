@@ -10,33 +10,15 @@ from typing import Any
 
 from trace_helpers import LESSONS, line_of
 
+from browser_pages import OfflinePage
 from chainrule.trace import Trace, run
 
 
-class Lesson:
+class Lesson(OfflinePage):
     """A lesson page open in the browser, with every request the page tried to make."""
 
     def __init__(self, browser: Any, html_path: Path) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.requests: list[str] = []
-        self.url = html_path.resolve().as_uri()
-
-        def handle(route: Any) -> None:
-            self.requests.append(route.request.url)
-            if route.request.url == self.url:
-                route.continue_()
-            else:
-                route.abort()
-
-        self.context.route("**/*", handle)
-        self.page = self.context.new_page()
-        self.page.on("request", lambda r: self.requests.append(r.url) if r.url != self.url else None)
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(self.url)
-
-    def text(self, selector: str) -> str:
-        return self.page.locator(selector).first.inner_text()
+        super().__init__(browser, html_path, 1280, 900)
 
     @property
     def line(self) -> int:
