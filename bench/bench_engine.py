@@ -875,6 +875,15 @@ changed by the benchmark).
 """
 
 
+def _other_sections(path: Path) -> str:
+    """Sections other benchmarks keep in the same file (each starts with '## ' and names its script)."""
+    if not path.exists():
+        return ""
+    old = path.read_text()
+    start = old.find("\n## Neural networks")
+    return "\n" + old[start + 1:] if start >= 0 else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: fewer rounds, chains up to 10,000 ops")
@@ -919,7 +928,7 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out if args.out is not None else (None if args.quick else DOC)
     if out is not None and not args.no_write:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(INTRO + "\n" + text)
+        out.write_text(INTRO + "\n" + text + _other_sections(out))
         print(f"(written to {out})", file=sys.stderr)
     return 0
 
