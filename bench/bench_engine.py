@@ -573,44 +573,36 @@ class NumpyMLP:
             p -= LR * g
 
 
-class ChainruleMLP:
-    def __init__(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
-        self.params = [cr.from_numpy(p.copy()).requires_grad_() for p in params]
-        self.X, self.y, self.rows = cr.from_numpy(X), cr.from_numpy(y), cr.arange(len(y))
+class AutogradMLP:
+    """The same training step written once against a PyTorch-style library: `cr` or `torch`."""
+
+    def __init__(self, lib: Any, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
+        self.lib = lib
+        self.params = [lib.from_numpy(p.copy()).requires_grad_() for p in params]
+        self.X, self.y, self.rows = lib.from_numpy(X), lib.from_numpy(y), lib.arange(len(y))
 
     def loss(self) -> Any:
+        lib = self.lib
         W1, b1, W2, b2, W3, b3 = self.params
-        h = cr.relu(self.X @ W1 + b1)
-        h = cr.relu(h @ W2 + b2)
+        h = lib.relu(self.X @ W1 + b1)
+        h = lib.relu(h @ W2 + b2)
         logits = h @ W3 + b3
-        return -cr.log_softmax(logits, dim=1)[self.rows, self.y].mean()
+        return -lib.log_softmax(logits, dim=1)[self.rows, self.y].mean()
 
     def step(self) -> None:
         self.loss().backward()
-        with cr.no_grad():
+        with self.lib.no_grad():
             for p in self.params:
                 p -= LR * p.grad
                 p.grad = None
 
 
-class TorchMLP:
-    def __init__(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
-        self.params = [torch.from_numpy(p.copy()).requires_grad_() for p in params]
-        self.X, self.y, self.rows = torch.from_numpy(X), torch.from_numpy(y), torch.arange(len(y))
+def ChainruleMLP(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> AutogradMLP:  # noqa: N802
+    return AutogradMLP(cr, params, X, y)
 
-    def loss(self) -> Any:
-        W1, b1, W2, b2, W3, b3 = self.params
-        h = torch.relu(self.X @ W1 + b1)
-        h = torch.relu(h @ W2 + b2)
-        logits = h @ W3 + b3
-        return -torch.log_softmax(logits, dim=1)[self.rows, self.y].mean()
 
-    def step(self) -> None:
-        self.loss().backward()
-        with torch.no_grad():
-            for p in self.params:
-                p -= LR * p.grad
-                p.grad = None
+def TorchMLP(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> AutogradMLP:  # noqa: N802
+    return AutogradMLP(torch, params, X, y)
 
 
 class GemmFloor:
