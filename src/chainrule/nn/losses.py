@@ -97,15 +97,15 @@ def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name:
     return q, denom
 
 
-def _plain(x: Tensor, t: np.ndarray, weight: Any, ignore_index: int, smoothing: float) -> bool:
-    """(N, C) logits with in-range integer class indices, no weights, no smoothing, nothing ignored."""
-    if weight is not None or smoothing or x.ndim != 2 or t.dtype.kind not in "iu" or t.shape != x.shape[:1]:
-        return False
-    if not t.size or t.dtype != np.int64:
-        return False
-    if t.view(np.uint64).max() >= x.shape[1]:  # one pass: negative indices wrap to huge unsigned values
-        return False
-    return not (0 <= ignore_index < x.shape[1] and (t == ignore_index).any())
+def _plain(x: Tensor, target: Any, ignore_index: int, reduction: str) -> Tensor | None:
+    """Cross entropy of float (N, C) logits at int64 class indices, none of them ignored; None when the
+    general path must decide (another dtype or shape, an ignored or out-of-range index)."""
+    t = target._data if isinstance(target, Tensor) else target
+    c = x._data.shape[1]
+    if (type(t) is not np.ndarray or t.dtype != np.int64 or t.shape != x._data.shape[:1] or not t.size
+            or x._data.dtype.kind != "f" or (0 <= ignore_index < c and (t == ignore_index).any())):
+        return None
+    return _ops.cross_entropy_indices(x, t, reduction)
 
 
 def _unbatched(x: Tensor, target: Any) -> tuple[Tensor, Any, bool]:
@@ -124,6 +124,10 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     _reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    if weight is None and not label_smoothing and isinstance(input, Tensor) and input._data.ndim == 2:
+        out = _plain(input, target, ignore_index, reduction)  # the common case, kept fast
+        if out is not None:
+            return out
     x, target, squeeze = _unbatched(_float(input, "cross_entropy"), target)
     t = target._data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind == "f":
@@ -135,11 +139,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
         if weight is not None:
             q = q * _array(weight, x._data.dtype).reshape((1, c) + (1,) * (x.ndim - 2))
         q, denom = q.astype(x._data.dtype), float(x._data.size // c)
-    elif _plain(x, t, weight, ignore_index, label_smoothing):  # the common case, kept fast
-        q, denom = None, float(t.shape[0])
     else:
         q, denom = _class_targets(x, t, weight, ignore_index, "cross_entropy", label_smoothing)
-    out = _ops.cross_entropy(x, q, reduction, denom, None if q is not None else t)
+    out = _ops.cross_entropy(x, q, reduction, denom)
     return out[0] if squeeze and reduction == "none" else out
 
 

@@ -18,6 +18,8 @@ from chainrule.ops.registry import apply, defop
 # Both cross-entropy forms reduce to loss_n = -sum_c q[n, c] * log_softmax(x)[n, c] / denom with a constant
 # target matrix q (class weights, ignored entries and label smoothing folded in) and a constant `denom`.
 # Plain class indices (no weights, smoothing or ignored entries) skip q: `target` holds the indices.
+# The wrappers compute the per-sample losses (`per`) and keep exp(x - rowmax) and its row sums, from which
+# the backward pass makes softmax(x) without a second exp.
 def _reduce(per: np.ndarray, reduction: str, denom: float) -> Any:
     if reduction == "none":
         return per
@@ -32,12 +34,11 @@ def _scale(xp: Any, g: Any, reduction: str, denom: float) -> Any:
     return g / denom if reduction == "mean" else g
 
 
-def softmax_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(softmax, log_softmax) over dim 1, from the max-shifted logits: no overflow for any logits."""
+def _softmax_sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x - rowmax, exp of it, its sums over dim 1): no overflow for any logits."""
     shifted = x - x.max(axis=1, keepdims=True)
     e = np.exp(shifted)
-    total = e.sum(axis=1, keepdims=True)
-    return e / total, shifted - np.log(total)
+    return shifted, e, e.sum(axis=1, keepdims=True)
 
 
 def onehot(target: np.ndarray, shape: tuple, dtype: Any) -> np.ndarray:
@@ -47,27 +48,41 @@ def onehot(target: np.ndarray, shape: tuple, dtype: Any) -> np.ndarray:
     return q
 
 
+_ROWS: dict[int, np.ndarray] = {}
+
+
+def _rows(n: int) -> np.ndarray:
+    """arange(n), cached: the row index of every batch (never written to)."""
+    rows = _ROWS.get(n)
+    if rows is None:
+        if len(_ROWS) > 64:
+            _ROWS.clear()
+        rows = _ROWS[n] = np.arange(n)
+    return rows
+
+
 def _ce_forward(x: Any, q: np.ndarray | None, target: np.ndarray | None, reduction: str, denom: float,
-                p: np.ndarray, logp: np.ndarray) -> Any:
-    if q is None and reduction == "mean":  # the common case, in few NumPy calls
-        return logp.dtype.type(-logp[np.arange(logp.shape[0]), target].sum() / denom)
-    per = -logp[np.arange(logp.shape[0]), target] if q is None else -(q * logp).sum(axis=1)
+                per: np.ndarray, e: np.ndarray, total: np.ndarray) -> Any:
+    if reduction == "mean":
+        return per.dtype.type(per.sum() / denom)
     return _reduce(per, reduction, denom)
 
 
 def _ce_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, target: np.ndarray | None, reduction: str,
-            denom: float, p: np.ndarray, logp: np.ndarray) -> tuple:
-    if not xp.is_tensor and q is None:  # the fast path: softmax - onehot, scaled
-        grad = p.copy()
-        grad[np.arange(grad.shape[0]), target] -= 1
-        return (grad * _scale(xp, g, reduction, denom),)
-    if q is None:
-        q = onehot(target, p.shape, p.dtype)
-    if xp.is_tensor:
-        from chainrule.ops.activations import softmax
+            denom: float, per: np.ndarray, e: np.ndarray, total: np.ndarray) -> tuple:
+    if not xp.is_tensor:
+        grad = e / total  # softmax(x), a fresh array
+        if q is None:
+            grad[_rows(len(target)), target] -= 1
+        else:
+            grad = grad * q.sum(axis=1, keepdims=True) - q
+        grad *= _scale(xp, g, reduction, denom)
+        return (grad,)
+    from chainrule.ops.activations import softmax
 
-        p = softmax(x, 1)
-    return ((p * q.sum(axis=1, keepdims=True) - q) * _scale(xp, g, reduction, denom),)
+    if q is None:
+        q = onehot(target, x.shape, x._data.dtype)
+    return ((softmax(x, 1) * q.sum(axis=1, keepdims=True) - q) * _scale(xp, g, reduction, denom),)
 
 
 CROSS_ENTROPY = defop("cross_entropy", _ce_forward, "x", vjp=_ce_vjp,
@@ -75,12 +90,23 @@ CROSS_ENTROPY = defop("cross_entropy", _ce_forward, "x", vjp=_ce_vjp,
                       backward_name="CrossEntropyLossBackward0")
 
 
-def cross_entropy(input: Tensor, q: np.ndarray | None, reduction: str, denom: float,
-                  target: np.ndarray | None = None) -> Tensor:
-    """Fused log_softmax + negative log likelihood; pass either q or (for plain (N, C) logits) target indices."""
-    p, logp = softmax_parts(input._data)
-    return apply(CROSS_ENTROPY, (input,), {"q": q, "target": target, "reduction": reduction, "denom": denom,
-                                          "p": p, "logp": logp})
+def cross_entropy(input: Tensor, q: np.ndarray, reduction: str, denom: float) -> Tensor:
+    """Fused log_softmax + negative log likelihood against a target matrix q."""
+    shifted, e, total = _softmax_sums(input._data)
+    per = -(q * (shifted - np.log(total))).sum(axis=1)
+    return apply(CROSS_ENTROPY, (input,), {"q": q, "target": None, "reduction": reduction, "denom": denom,
+                                          "per": per, "e": e, "total": total})
+
+
+def cross_entropy_indices(input: Tensor, target: np.ndarray, reduction: str) -> Tensor | None:
+    """The common case: (N, C) logits, int64 class indices, nothing weighted, smoothed or ignored. None when
+    an index is outside [0, C), so that the caller's general path ignores or reports it."""
+    if target.view(np.uint64).max() >= input._data.shape[1]:  # one pass: negative indices wrap to huge values
+        return None
+    shifted, e, total = _softmax_sums(input._data)
+    per = np.log(total.ravel()) - shifted[_rows(len(target)), target]
+    return apply(CROSS_ENTROPY, (input,), {"q": None, "target": target, "reduction": reduction,
+                                          "denom": float(len(target)), "per": per, "e": e, "total": total})
 
 
 NLL_LOSS = defop(

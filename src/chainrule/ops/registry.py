@@ -72,7 +72,15 @@ class Op:
         if self.vjp is not None:
             if self.uses_needs:
                 attrs = dict(attrs or {}, needs=tuple(p is not None for p in node.parents))
-            grads = list(self.vjp(xp, g, out, *inputs, **attrs) if attrs else self.vjp(xp, g, out, *inputs))
+            grads = self.vjp(xp, g, out, *inputs, **attrs) if attrs else self.vjp(xp, g, out, *inputs)
+            if not xp.is_tensor:  # on arrays, usually every gradient already has its input's type: check only
+                for parent, gi, x in zip(node.parents, grads, inputs):
+                    if parent is not None and gi is not None and (
+                            type(gi) is not type(x) or (type(x) is np.ndarray and gi.dtype != x.dtype)):
+                        break
+                else:
+                    return grads
+            grads = list(grads)
             for i, parent in enumerate(node.parents):
                 gi = grads[i]
                 if parent is not None and gi is not None:
