@@ -133,24 +133,42 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     counts, gradients summed so far) lives on the nodes: this loop is the per-node path of every step.
     """
     leaf_grads: dict[int, tuple[Tensor, Any]] = {}
-    roots = []
-    for out, g in zip(outputs, grads):
-        if out.grad_fn is None:
-            prev = leaf_grads.get(id(out))
-            leaf_grads[id(out)] = (out, g if prev is None else prev[1] + g)
-        else:
-            roots.append((out.grad_fn, g))
     mark = object()
-    _count_consumers([node for node, _ in roots], mark)
-    for node, g in roots:
-        node.acc = g if node.acc is None else node.acc + g
+    root = outputs[0].grad_fn if len(outputs) == 1 else None
+    if root is not None:  # one output (loss.backward()): count consumers inline, start from the root
+        root.mark = mark
+        root.deps = 0
+        root.acc = grads[0]
+        ready = [root]
+        stack = [root]
+        while stack:
+            for parent in stack.pop().parents:
+                if type(parent) is Node:
+                    if parent.mark is mark:
+                        parent.deps += 1
+                    else:
+                        parent.mark = mark
+                        parent.deps = 1
+                        parent.acc = None
+                        stack.append(parent)
+    else:
+        roots = []
+        for out, g in zip(outputs, grads):
+            if out.grad_fn is None:
+                prev = leaf_grads.get(id(out))
+                leaf_grads[id(out)] = (out, g if prev is None else prev[1] + g)
+            else:
+                roots.append((out.grad_fn, g))
+        _count_consumers([node for node, _ in roots], mark)
+        for node, g in roots:
+            node.acc = g if node.acc is None else node.acc + g
+        ready = list({node: None for node, _ in roots if node.deps == 0})
 
     xp = _xp.TENSOR if create_graph else _xp.NUMPY
     watchers = _observe._local.active
     special = bool(watchers) or anomaly_state.enabled or capture is not None or create_graph
     epoch = inplace_epoch.value
     step_index = 0
-    ready = list({node: None for node, _ in roots if node.deps == 0})
     saved_mode = grad_state.enabled
     grad_state.enabled = create_graph
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here; on a large
@@ -177,7 +195,11 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                 if node.epoch != epoch:
                     _check_saved(node)
                 if not special:
-                    in_grads = node.op.backward(node, g, xp, datas, node.out)
+                    op = node.op
+                    if op.binary and node.attrs is None:  # most nodes: skip Op.backward's dispatch
+                        in_grads = op._backward2(parents, g, datas, node.out)
+                    else:
+                        in_grads = op.backward(node, g, xp, datas, node.out)
                 else:
                     in_grads = _special_step(node, g, xp, create_graph, capture, watchers, step_index)
                     step_index += 1

@@ -39,7 +39,8 @@ REGISTRY: dict[str, Op] = {}
 
 class Op:
     __slots__ = ("name", "forward", "arg_names", "derivs", "locals", "vjp", "formulas", "saves_output",
-                 "saves_inputs", "backward_name", "differentiable", "elementwise", "broadcasting", "uses_needs")
+                 "saves_inputs", "backward_name", "differentiable", "elementwise", "broadcasting", "uses_needs",
+                 "binary")
 
     def __init__(self, name: str, forward: Callable, arg_names: tuple[str, ...],
                  derivs: tuple | None = None, vjp: Callable | None = None,
@@ -62,6 +63,8 @@ class Op:
         self.differentiable = differentiable
         self.broadcasting = broadcasting
         self.uses_needs = uses_needs  # the VJP takes `needs` (which inputs want a gradient) to skip work
+        # a binary elementwise op without its own VJP: the walk calls `_backward2` directly on arrays
+        self.binary = vjp is None and derivs is not None and len(derivs) == 2
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
@@ -115,18 +118,12 @@ class Op:
         ga = gb = None
         if pa is not None:
             ga = g if la is ONE else g * la(NUMPY, out, a, b)
-            if ga.shape != a.shape:
-                ga = NUMPY.sum_to(ga, a.shape)
-            kind = type(ga)
-            if kind is not type(a) or (kind is np.ndarray and ga.dtype != a.dtype):
-                ga = _match_dtype(NUMPY, ga, a)
+            if type(ga) is not type(a) or type(a) is np.ndarray:  # equal scalar types: same shape and dtype
+                ga = _fit(ga, a)
         if pb is not None:
             gb = g if lb is ONE else g * lb(NUMPY, out, a, b)
-            if gb.shape != b.shape:
-                gb = NUMPY.sum_to(gb, b.shape)
-            kind = type(gb)
-            if kind is not type(b) or (kind is np.ndarray and gb.dtype != b.dtype):
-                gb = _match_dtype(NUMPY, gb, b)
+            if type(gb) is not type(b) or type(b) is np.ndarray:
+                gb = _fit(gb, b)
         return ga, gb
 
     def local_derivatives(self, node: Node, xp: Any, inputs: tuple, out: Any) -> tuple:
@@ -143,6 +140,16 @@ class Op:
             else:
                 result.append(local(xp, out, *inputs, **attrs))
         return tuple(result)
+
+
+def _fit(gi: Any, x: Any) -> Any:
+    """A NumPy gradient summed over broadcast dimensions and cast to the shape and dtype of its input x."""
+    if gi.shape != x.shape:
+        gi = NUMPY.sum_to(gi, x.shape)
+    kind = type(gi)
+    if kind is not type(x) or (kind is np.ndarray and gi.dtype != x.dtype):
+        gi = _match_dtype(NUMPY, gi, x)
+    return gi
 
 
 def _match_dtype(xp: Any, gi: Any, x: Any) -> Any:
