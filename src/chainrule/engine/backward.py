@@ -335,10 +335,18 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
     for leaf, g in leaf_grads.values():
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, False)
-        if leaf.grad is None and type(g) is not np.ndarray and type(g) is type(leaf._data):
-            leaf.grad = Tensor._make(g)  # an immutable NumPy scalar: nothing to copy
-        else:
-            _accumulate(leaf, g, False, handed)
+        if leaf.grad is None:
+            kind = type(g)
+            data = leaf._data
+            if kind is not np.ndarray and kind is type(data):  # an immutable NumPy scalar: nothing to copy
+                leaf.grad = Tensor._make(g)
+                continue
+            if (kind is np.ndarray and g.base is None and g.dtype == data.dtype and g.shape == data.shape
+                    and id(g) not in handed):  # a fresh array of the leaf's kind, not handed to another leaf
+                handed.add(id(g))
+                leaf.grad = Tensor._make(g)
+                continue
+        _accumulate(leaf, g, False, handed)
 
 
 def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> None:

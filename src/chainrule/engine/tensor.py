@@ -24,10 +24,10 @@ class _Epoch:
 
 inplace_epoch = _Epoch()
 
-# Storage written in place: id(owning ndarray) -> (weakref to it, epoch of the write). Views and detached
+# Storage written in place: id(owning ndarray) -> [weakref to it, epoch of the write]. Views and detached
 # tensors share NumPy memory with their base, so a write through any of them must invalidate what the
 # graph saved of the others; the owner (the end of the `.base` chain) identifies the shared memory.
-written_storage: dict[int, tuple[weakref.ref, int]] = {}
+written_storage: dict[int, list] = {}  # [weakref, epoch], updated in place
 
 
 def storage_owner(arr: np.ndarray) -> np.ndarray:
@@ -279,17 +279,17 @@ class Tensor:
         """Record an in-place change of this tensor (`storage_written=False` when it was rebound to a new
         array rather than written into, so aliases of the old memory stay valid)."""
         self._version += 1
-        inplace_epoch.value += 1
-        self._modified_epoch = inplace_epoch.value
+        epoch = inplace_epoch.value = inplace_epoch.value + 1
+        self._modified_epoch = epoch
         data = self._data
         if storage_written and type(data) is np.ndarray:
-            owner = storage_owner(data)
+            owner = data if data.base is None else storage_owner(data)
             key = id(owner)
             entry = written_storage.get(key)
             if entry is not None and entry[0]() is owner:
-                written_storage[key] = (entry[0], inplace_epoch.value)
+                entry[1] = epoch
             else:
-                written_storage[key] = (weakref.ref(owner, _forget(key)), inplace_epoch.value)
+                written_storage[key] = [weakref.ref(owner, _forget(key)), epoch]
         node = self.grad_fn
         if node is not None and node.op.saves_output:
             node.out_modified = True

@@ -36,7 +36,8 @@ def _scale(xp: Any, g: Any, reduction: str, denom: float) -> Any:
 
 def _softmax_sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x - rowmax, exp of it, its sums over dim 1): no overflow for any logits."""
-    shifted = x - x.max(axis=1, keepdims=True)
+    # fmax is the faster reduction; a NaN logit still makes its row's loss NaN through the sum of exps
+    shifted = x - np.fmax.reduce(x, axis=1, keepdims=True)
     e = np.exp(shifted)
     return shifted, e, e.sum(axis=1, keepdims=True)
 
@@ -48,32 +49,33 @@ def onehot(target: np.ndarray, shape: tuple, dtype: Any) -> np.ndarray:
     return q
 
 
-_ROWS: dict[int, np.ndarray] = {}
+_ROW_STARTS: dict[tuple[int, int], np.ndarray] = {}
 
 
-def _rows(n: int) -> np.ndarray:
-    """arange(n), cached: the row index of every batch (never written to)."""
-    rows = _ROWS.get(n)
-    if rows is None:
-        if len(_ROWS) > 64:
-            _ROWS.clear()
-        rows = _ROWS[n] = np.arange(n)
-    return rows
+def _flat_index(target: np.ndarray, classes: int) -> np.ndarray:
+    """Where each row's target class sits in the flattened (N, C) matrix: faster than 2-D fancy indexing."""
+    key = (len(target), classes)
+    starts = _ROW_STARTS.get(key)
+    if starts is None:  # arange(N) * C, cached per batch shape (never written to)
+        if len(_ROW_STARTS) > 64:
+            _ROW_STARTS.clear()
+        starts = _ROW_STARTS[key] = np.arange(0, key[0] * classes, classes)
+    return starts + target
 
 
 def _ce_forward(x: Any, q: np.ndarray | None, target: np.ndarray | None, reduction: str, denom: float,
-                per: np.ndarray, e: np.ndarray, total: np.ndarray) -> Any:
+                per: np.ndarray, e: np.ndarray, total: np.ndarray, flat: np.ndarray | None = None) -> Any:
     if reduction == "mean":
         return per.dtype.type(per.sum() / denom)
     return _reduce(per, reduction, denom)
 
 
 def _ce_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, target: np.ndarray | None, reduction: str,
-            denom: float, per: np.ndarray, e: np.ndarray, total: np.ndarray) -> tuple:
+            denom: float, per: np.ndarray, e: np.ndarray, total: np.ndarray, flat: np.ndarray | None = None) -> tuple:
     if not xp.is_tensor:
         grad = e / total  # softmax(x), a fresh array
         if q is None:
-            grad[_rows(len(target)), target] -= 1
+            grad.ravel()[flat] -= grad.dtype.type(1)  # a Python 1 would take NumPy's slower casting path
         else:
             grad = grad * q.sum(axis=1, keepdims=True) - q
         grad *= _scale(xp, g, reduction, denom)
@@ -104,9 +106,11 @@ def cross_entropy_indices(input: Tensor, target: np.ndarray, reduction: str) -> 
     if target.view(np.uint64).max() >= input._data.shape[1]:  # one pass: negative indices wrap to huge values
         return None
     shifted, e, total = _softmax_sums(input._data)
-    per = np.log(total.ravel()) - shifted[_rows(len(target)), target]
+    flat = _flat_index(target, shifted.shape[1])
+    per = np.log(total.ravel()) - shifted.ravel()[flat]
     return apply(CROSS_ENTROPY, (input,), {"q": None, "target": target, "reduction": reduction,
-                                          "denom": float(len(target)), "per": per, "e": e, "total": total})
+                                          "denom": float(len(target)), "per": per, "e": e, "total": total,
+                                          "flat": flat})
 
 
 NLL_LOSS = defop(

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from chainrule.engine.tensor import Tensor
-from chainrule.optim._update import descend, params_with_grad
+from chainrule.optim._update import descend
 from chainrule.optim.optimizer import Optimizer, check_lr, check_range
 
 
@@ -29,7 +29,12 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             wd, nesterov = group["weight_decay"], group["nesterov"]
-            for p, g in params_with_grad(group):
+            maximize = group.get("maximize", False)
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                g = -grad._data if maximize else grad._data
                 if wd != 0:
                     g = g + wd * p._data
                 if momentum != 0:
