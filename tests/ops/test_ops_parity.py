@@ -65,3 +65,26 @@ def test_table_reaches_every_op_and_its_create_graph_backward():
     assert OWN_OPS - forward - {"floor_divide", "index_add_zeros"} == set(), "ops that no differentiable row runs"
     assert set(REGISTRY) >= OWN_OPS, OWN_OPS - set(REGISTRY)
     assert "index_add_zeros" in backward  # and indexing's VJP is itself recorded under create_graph=True
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(6,), (300, 100)], ids=["small", "large"])  # ReLU's two backward paths
+def test_relu_gate_gradients_match_torch_bit_for_bit(shape, dtype):
+    """Closed gates pass +0 (never -0 or NaN) even for inf/NaN upstream; a NaN input passes its gradient."""
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(shape).astype(dtype)
+    g = rng.standard_normal(shape).astype(dtype)
+    x.flat[:3] = [np.nan, 0.0, -0.0]
+    x.flat[3:6] = -1.0
+    g.flat[3:6] = [np.inf, np.nan, -2.0]
+    ours = cr.tensor(x, requires_grad=True)
+    cr.relu(ours).backward(cr.tensor(g))
+    ref = torch.tensor(x, requires_grad=True)
+    torch.relu(ref).backward(torch.tensor(g))
+    got, want = ours.grad.numpy(), ref.grad.numpy()
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))

@@ -36,14 +36,18 @@ def _relu_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
     if xp.is_tensor:
         return (xp.where(out <= 0, 0.0, g),)
     if type(out) is np.ndarray:
-        if out.size <= 8192:  # small: one `where` is the fastest (and handles inf/NaN upstream)
-            return (np.where(out > 0, g, 0.0),)
-        grad = g * (out > 0)  # NumPy's masked `where` is ~6x slower than a multiply on large arrays
-        grad += 0.0  # -0 -> +0 at closed gates
-        if not np.isfinite(grad).all():  # inf/NaN upstream at a closed gate must give 0, not NaN: rare
-            grad = np.where(out <= 0, 0.0, g)
-        return (grad,)
+        ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None
+        if out.size <= 8192 or ints is None:  # small: one `where` is the fastest
+            return (np.where(out <= 0, 0.0, g),)
+        # Large: NumPy's `where` is ~6x slower than a multiply, and g * mask would give -0 and NaN (inf * 0) at
+        # closed gates. A bitwise AND with an all-ones/all-zeros mask keeps g's bits or gives exactly +0.
+        keep = (out <= 0).view(np.int8).astype(ints)
+        keep -= 1  # closed gate: 1 - 1 = 0; open: 0 - 1 = all bits set
+        return (np.bitwise_and(g.view(ints), keep, out=keep).view(g.dtype),)
     return (g * 0.0 + 0.0 if out <= 0 else g,)
+
+
+_SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
 RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: (out > 0) * 1.0),),
