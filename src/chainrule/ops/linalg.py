@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.elementwise import promote
-from chainrule.ops.registry import Op, apply, defop, variant
+from chainrule.ops.registry import Op, apply, defop, record, variant
 
 
 def _matmul_forward(a: Any, b: Any) -> Any:
@@ -224,8 +225,17 @@ LINEAR = defop("linear", _linear_forward, "x weight bias", vjp=_linear_vjp,
                formulas=("G @ W", "G^T @ x", "sum of G over the batch"), backward_name="AddmmBackward0")
 
 
+_NO_INPUT_GRAD = {"input_grad": False}  # shared, never mutated
+
+
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """x @ W^T + b as one op (PyTorch's addmm)."""
-    if input.requires_grad:
-        return apply(LINEAR, (input, weight, bias))
-    return apply(LINEAR, (input, weight, bias), {"input_grad": False})
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))
+            and grad_state.enabled):
+        return apply(LINEAR, (input, weight, bias), None if input.requires_grad else _NO_INPUT_GRAD)
+    x, w = input._data, weight._data
+    b = None if bias is None else bias._data
+    out = _linear_forward(x, w, b)
+    if input.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad):
+        return record(LINEAR, (input, weight, bias), (x, w, b), out, None if input.requires_grad else _NO_INPUT_GRAD)
+    return Tensor._make(out)
