@@ -29,7 +29,7 @@ _FREED_MESSAGE = (
 )
 
 
-def _count_consumers(roots: list[Node], mark: object) -> None:
+def _count_consumers(roots: Sequence[Node], mark: object) -> None:
     """Mark every node reachable from `roots` with `mark` and count how many of them consume its output
     (`node.deps`); the walk processes a node once all its consumers have sent their gradients."""
     stack: list[Node] = []
@@ -135,22 +135,10 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     leaf_grads: dict[int, tuple[Tensor, Any]] = {}
     mark = object()
     root = outputs[0].grad_fn if len(outputs) == 1 else None
-    if root is not None:  # one output (loss.backward()): count consumers inline, start from the root
-        root.mark = mark
-        root.deps = 0
+    if root is not None:  # one output (loss.backward()): nothing consumes the root, so it starts the walk
+        _count_consumers((root,), mark)
         root.acc = grads[0]
         ready = [root]
-        stack = [root]
-        while stack:
-            for parent in stack.pop().parents:
-                if type(parent) is Node:
-                    if parent.mark is mark:
-                        parent.deps += 1
-                    else:
-                        parent.mark = mark
-                        parent.deps = 1
-                        parent.acc = None
-                        stack.append(parent)
     else:
         roots = []
         for out, g in zip(outputs, grads):
