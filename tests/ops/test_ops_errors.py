@@ -289,9 +289,8 @@ def _run_inplace(m, fn):
     return out.item(), x.grad.tolist()
 
 
-# chainrule raises where torch does not (stricter, never wrong): `1.0 / y` is a division that saves y, where
-# torch computes reciprocal(y), which saves its output
-STRICTER = {"div_denominator_modified"}
+# chainrule raises where torch does not (stricter, never wrong): none left
+STRICTER: set[str] = set()
 
 
 @pytest.mark.parametrize("name", sorted(INPLACE))

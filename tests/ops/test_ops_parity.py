@@ -88,3 +88,25 @@ def test_relu_gate_gradients_match_torch_bit_for_bit(shape, dtype):
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+def test_number_divided_by_tensor_is_computed_and_saved_as_pytorch_does():
+    """`2.0 / y` is reciprocal(y) * 2: the same rounding and grad_fn chain, and writing into y afterwards is
+    legal (the reciprocal's output is saved, not y)."""
+    import numpy as np
+    import torch
+
+    x = np.random.default_rng(3).standard_normal(500).astype(np.float32)
+    ours, ref = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    a, b = ours * 1.0, ref * 1.0
+    qa, qb = 2.0 / a, 2.0 / b
+    assert qa.grad_fn.name() == qb.grad_fn.name() == "MulBackward0"
+    assert qa.grad_fn.next_functions[0][0].name() == "ReciprocalBackward0"
+    with cr.no_grad():
+        a.add_(1.0)
+    with torch.no_grad():
+        b.add_(1.0)
+    qa.sum().backward()
+    qb.sum().backward()
+    np.testing.assert_array_equal(qa.detach().numpy(), qb.detach().numpy())
+    np.testing.assert_array_equal(ours.grad.numpy(), ref.grad.numpy())

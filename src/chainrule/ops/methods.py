@@ -14,6 +14,13 @@ def _reflected(fn: Any) -> Any:
     return lambda self, other: fn(other, self)
 
 
+def _rtruediv(self: Tensor, other: Any) -> Tensor:
+    """`number / x` is reciprocal(x) * number, as PyTorch computes it (same rounding; saves 1/x, not x)."""
+    if type(other) in (int, float) and self._data.dtype.kind == "f":
+        return F.mul(F.reciprocal(self), other)
+    return F.div(other, self)
+
+
 def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """`x.to(dtype)`, `x.to('cpu')`, `x.to(other)`: only dtype changes matter on a CPU-only engine."""
     target = kwargs.get("dtype")
@@ -35,7 +42,7 @@ def _type(self: Tensor, dtype: Any = None) -> Any:
 
 _OPERATORS = {
     "__add__": F.add, "__radd__": _reflected(F.add), "__sub__": F.sub, "__rsub__": F.rsub,
-    "__mul__": F.mul, "__rmul__": _reflected(F.mul), "__truediv__": F.div, "__rtruediv__": _reflected(F.div),
+    "__mul__": F.mul, "__rmul__": _reflected(F.mul), "__truediv__": F.div, "__rtruediv__": _rtruediv,
     "__floordiv__": F.floor_divide, "__rfloordiv__": _reflected(F.floor_divide),
     "__mod__": F.remainder, "__rmod__": _reflected(F.remainder),
     "__pow__": F.pow, "__rpow__": _reflected(F.pow),
