@@ -16,8 +16,8 @@ from browser_pages import OfflinePage
 class Page(OfflinePage):
     """A graph page open in the browser, with every request it tried to make."""
 
-    def __init__(self, browser: Any, path: Path) -> None:
-        super().__init__(browser, path, 1400, 900)
+    def __init__(self, browser: Any, path: Path, width: int = 1400) -> None:
+        super().__init__(browser, path, width, 900)
 
     def box(self, node_id: str) -> str:
         return self.page.locator(f'g[data-node="{node_id}"]').first.text_content() or ""
@@ -173,4 +173,37 @@ def test_a_graph_after_plain_backward_shows_the_surviving_gradients(browser: Any
     assert "freed" in p.text(".crg-notice")
     assert f"grad {w.grad.item()}" in p.box(g.node("w")["id"])
     assert p.page.locator('[data-act="backward"]').is_disabled()
+    p.close()
+
+
+def test_the_current_node_stays_in_view_and_the_view_moves_only_when_needed(browser: Any, tmp_path: Path) -> None:
+    """A graph wider than the window: each step's box is fully visible, and stepping onto a box already in
+    view does not scroll (scrolling a visible box to the centre used to cut off the first column)."""
+    x = cr.tensor(0.5, requires_grad=True, name="x")
+    y = x
+    for _ in range(10):
+        y = cr.tanh(y * 1.1)
+    g = cr.graph(y)
+    g.to_html(tmp_path / "wide.html")
+    p = Page(browser, tmp_path / "wide.html", width=900)
+    page = p.page
+    visible = """() => {
+        const c = document.querySelector('.crg-canvas'), b = c.querySelector('.crg-current rect');
+        const cr = c.getBoundingClientRect(), br = b.getBoundingClientRect();
+        return {inside: br.left >= cr.left - 0.5 && br.right <= cr.left + c.clientWidth + 0.5,
+                gap: cr.left + c.clientWidth - br.right, scroll: c.scrollLeft, wide: c.scrollWidth > c.clientWidth};
+    }"""
+    page.click('[data-act="forward"]')
+    state = page.evaluate(visible)
+    assert state["wide"] and state["inside"] and state["scroll"] == 0  # the first op is in view: no scroll
+    moved = 0
+    while not p.text(".crg-pos").startswith("Forward 20 "):
+        before = state["scroll"]
+        page.click('[data-act="forward"]')
+        state = page.evaluate(visible)
+        assert state["inside"], p.text(".crg-pos")
+        if state["scroll"] != before:  # scrolled just enough to show the box at the right edge, not centred
+            moved += 1
+            assert state["scroll"] > before and state["gap"] < 20, (p.text(".crg-pos"), state)
+    assert moved > 0
     p.close()

@@ -23,6 +23,14 @@
   }
   function clip(t, n) { n = n || 28; return t.length <= n ? t : t.slice(0, n - 1) + "\u2026"; }
 
+  /* the smallest scroll that shows [lo, hi] (with its margin) in a viewport of `size` at `pos`: a box already
+     in view never moves the view, so the graph's edges are not scrolled out of sight for nothing */
+  function scrollToShow(pos, size, lo, hi) {
+    if (lo < pos || hi - lo > size) return Math.max(0, lo);
+    if (hi > pos + size) return hi - size;
+    return pos;
+  }
+
   /* longest-path layering + barycenter ordering (same algorithm as chainrule/viz/layout.py) */
   function layout(ids, links) {
     var inputs = {}, outputs = {}, i, k;
@@ -386,8 +394,8 @@
     this.canvas.appendChild(svg);
     if (curBox && P[curBox]) {  /* keep the current step's node in view */
       var c = this.canvas, pt = P[curBox];
-      if (pt.x - W < c.scrollLeft || pt.x + W > c.scrollLeft + c.clientWidth) c.scrollLeft = Math.max(0, pt.x - c.clientWidth / 2);
-      if (pt.y - H < c.scrollTop || pt.y + H > c.scrollTop + c.clientHeight) c.scrollTop = Math.max(0, pt.y - c.clientHeight / 2);
+      c.scrollLeft = scrollToShow(c.scrollLeft, c.clientWidth, pt.x - W / 2 - 10, pt.x + W / 2 + 10);
+      c.scrollTop = scrollToShow(c.scrollTop, c.clientHeight, pt.y - H / 2 - 10, pt.y + H / 2 + 10);
     }
   };
 
