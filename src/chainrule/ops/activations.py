@@ -23,8 +23,10 @@ def _float(input: Any, name: str) -> Tensor:
 
 
 def _relu_forward(x: Any) -> Any:
-    if x.ndim:
-        return np.maximum(x, 0)
+    if type(x) is np.ndarray:
+        if x.ndim:
+            return np.maximum(x, 0)
+        x = x[()]  # a 0-d array (an element view, a detached scalar): never return the input's own memory
     return x if not x <= 0 else x.dtype.type(0)  # scalar fast path; keeps NaN like PyTorch
 
 
