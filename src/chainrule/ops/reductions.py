@@ -189,6 +189,7 @@ MIN_DIM = defop("min_dim", _select_forward, "x", vjp=_selected_vjp,
 _SUM_DIM, _MEAN_DIM = variant(SUM, "SumBackward1"), variant(MEAN, "MeanBackward1")
 _PROD_DIM = variant(PROD, "ProdBackward1")
 _MAX_ALL, _MIN_ALL = variant(AMAX, "MaxBackward1"), variant(AMIN, "MinBackward1")
+_MAX_0D, _MIN_0D = variant(AMAX, "MaxBackward0"), variant(AMIN, "MinBackward0")
 
 
 def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -> Any:
@@ -202,8 +203,9 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
         return apply(_MAX_ALL if is_max else _MIN_ALL, (input,),
                      {"dims": tuple(range(input.ndim)), "keepdim": False})
     d = _wrap_dim(dim, input.ndim, name) if input.ndim else 0
-    if input.ndim == 0:
-        return MaxResult(input, Tensor._make(np.int64(0)))
+    if input.ndim == 0:  # the value as a new tensor, as PyTorch's (the input itself may be a view)
+        values = apply(_MAX_0D if is_max else _MIN_0D, (input,), {"dims": (), "keepdim": False})
+        return MaxResult(values, Tensor._make(np.int64(0)))
     if input.shape[d] == 0:
         raise IndexError(f"{name}: cannot reduce over dimension {dim} of size 0 (shape {tuple(input.shape)})")
     indices = (np.argmax if is_max else np.argmin)(input._data, axis=d)
