@@ -103,10 +103,11 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         kind = type(db)
         fast = kind in _FLOAT_SCALARS or (kind is np.ndarray and db.dtype.kind == "f")
         grad_a, grad_b = False, b.requires_grad
-    if not fast:
+    # Off the fast path, one more case NumPy gets right: two tensors of one dtype, one held as an array and one as
+    # a NumPy scalar (an element view, a 0-d `detach`, or a tensor with a 0-d one).
+    if not fast and not (isinstance(a, Tensor) and isinstance(b, Tensor) and da.dtype == db.dtype):
         if op.name == "sub" and (_is_bool(a) or _is_bool(b)):
-            raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not supported; "
-                               "to invert a mask use ~ or logical_not()")
+            raise _bool_sub_error()
         a, b = promote(a, b)
         if not isinstance(a, Tensor) and not isinstance(b, Tensor):
             a = Tensor(a)
@@ -115,6 +116,10 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         out = op.forward(da, db)
     except ValueError:
         _check_broadcast(op.name, da, db)
+        raise
+    except TypeError:  # NumPy refuses bool - bool: say it as PyTorch does
+        if op.name == "sub" and (_is_bool(a) or _is_bool(b)):
+            raise _bool_sub_error() from None
         raise
     t = _new(Tensor)
     t._data = out
@@ -129,6 +134,11 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         t.grad_fn = None
         t.requires_grad = False
     return t
+
+
+def _bool_sub_error() -> RuntimeError:
+    return RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not supported; "
+                        "to invert a mask use ~ or logical_not()")
 
 
 def _is_bool(x: Any) -> bool:
