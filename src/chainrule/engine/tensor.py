@@ -54,7 +54,9 @@ class Tensor:
     """An n-dimensional array that can record the operations applied to it for reverse-mode autodiff.
 
     0-d values are stored as NumPy scalars (fast scalar arithmetic); they turn into shared 0-d arrays
-    the moment something needs to alias them (`detach`, `.data`, `.numpy()`).
+    the moment something needs to alias them (`detach`, `.data`, `.numpy()`, basic indexing). A single
+    element picked by basic indexing (`x[1]`, `m[0, 1]`, `for v in x`) is a 0-d array viewing its base's
+    memory, as PyTorch's 0-d views; arithmetic on it gives NumPy scalars again.
     """
 
     # The three fields every op sets are slots; rarely-set ones live in the instance dict and default to

@@ -40,7 +40,7 @@ def normalize_index(index: Any) -> tuple[Any, bool]:
 
 def _getitem_forward(x: Any, index: Any, basic: bool) -> Any:
     try:
-        return np.asarray(x)[index] if np.ndim(x) == 0 else x[index]
+        return x[index] if type(x) is np.ndarray else np.asarray(x)[index]
     except IndexError as exc:
         raise IndexError(f"index: {exc} (indexing a tensor of shape {tuple(np.shape(x))})") from None
 
@@ -71,10 +71,25 @@ INDEX_ADD = defop(
 def getitem(input: Tensor, index: Any, _op: Any = None) -> Tensor:
     idx, basic = normalize_index(index)
     op = _op or (_basic_op(idx) if basic else GETITEM)
+    if basic:
+        data = input._data
+        if type(data) is not np.ndarray:  # a 0-d value kept as a NumPy scalar: give it memory a view can share
+            data = input._shared_array()
+        if len(idx) == data.ndim and _all_ints(idx):
+            # Down to one element: `a[1]` would be a copied NumPy scalar, `a[1, ...]` is a 0-d view of `a`
+            idx += (Ellipsis,)
     out = apply(op, (input,), {"index": idx, "basic": basic})
     if basic and type(out._data) is np.ndarray:  # a view of the input (see ops/views.py)
         register(out, input, lambda b: getitem(b, index, _op), lambda b, v: index_put(b, index, v, _COPY_SLICES))
     return out
+
+
+def _all_ints(idx: tuple) -> bool:
+    """Whether every part of a basic index picks one position (bools are not positions: they index like masks)."""
+    for p in idx:  # noqa: SIM110 - a loop is several times faster than all() over a generator on 1-3 parts
+        if type(p) is not int and not isinstance(p, np.integer):
+            return False
+    return True
 
 
 # PyTorch's grad_fn names: basic indexing is a chain of views named after the last one that does something

@@ -10,7 +10,7 @@ import numpy as np
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.registry import apply, defop
-from chainrule.ops.views import base_of, refresh_views
+from chainrule.ops.views import base_of, refresh_views, share_version
 
 # A value written over a tensor that has history (fill_, zero_, copy_ of a constant): the new value does
 # not depend on the old one, so no gradient flows back through it (PyTorch's FillBackward0).
@@ -60,6 +60,7 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
         return self
     if type(self._data) is np.ndarray:
         np.copyto(self._data, result._data, casting="unsafe")
+        share_version(self)
     else:
         self._data = np.asarray(result._data).astype(self._data.dtype)[()]
     return self
@@ -84,6 +85,7 @@ def _direct(self: Tensor, ufunc: Any, other: Any) -> bool:
         return False
     ufunc(data, value, out=data, casting="same_kind")
     self._bump_version()
+    share_version(self)
     return True
 
 

@@ -1,8 +1,9 @@
-"""Views, as PyTorch has them: a tensor made by basic indexing, `reshape`/`view` or `permute`/`transpose`
-shares its base's memory, so an in-place write through the view reaches the base, and an in-place write
-to the base reaches the view, values and autograd history both.
+"""Views, as PyTorch has them: a tensor made by basic indexing (down to a single element, a 0-d array view),
+`reshape`/`view` or `permute`/`transpose` shares its base's memory, so an in-place write through the view
+reaches the base, and an in-place write to the base reaches the view, values, versions and autograd history.
 
-Writes that go straight into memory (nothing recorded) need nothing from here: NumPy's views see them.
+Writes that go straight into memory (nothing recorded) need nothing from here but the version bump
+(`share_version`): NumPy's views see the values.
 Recorded writes rebuild the written tensor out of place (`ops.inplace.assign`), so they go through this
 registry: a write to a view becomes a write of the whole base (`index_put`, or the inverse reshape or
 permutation), and every live view of a rewritten base is made again from it (PyTorch's CopySlices and
@@ -17,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, storage_owner
 
 # id(view) -> (weakref to the view, its base, make(base) -> view, write(base, new view value) -> new base)
 _VIEWS: dict[int, tuple[weakref.ref, Tensor, Callable, Callable]] = {}
@@ -33,7 +34,13 @@ def register(view: Tensor, base: Tensor, make: Callable[[Tensor], Tensor],
         return view
     key, base_key = id(view), id(base)
     _VIEWS[key] = (weakref.ref(view, _forget(key, base_key)), base, make, write)
-    _CHILDREN.setdefault(base_key, set()).add(key)
+    children = _CHILDREN.get(base_key)
+    if children is None:
+        _CHILDREN[base_key] = {key}
+    else:
+        children.add(key)
+    if base._version:  # one version counter per storage, as PyTorch's views share their base's
+        view._version = base._version
     return view
 
 
@@ -79,3 +86,32 @@ def refresh_views(base: Tensor, old_data: Any) -> None:
         view.requires_grad = fresh.requires_grad
         view._bump_version(storage_written=False)
         refresh_views(view, previous)
+
+
+def share_version(written: Tensor) -> None:
+    """`written` was changed straight in its memory (nothing recorded): bump the version of every registered
+    view and base of the same memory too, as PyTorch's single version counter per storage does. (Recorded
+    writes rebuild the base and its views, bumping each: `assign` and `refresh_views`.)"""
+    data = written._data
+    if type(data) is not np.ndarray:
+        return
+    root = written
+    entry = _VIEWS.get(id(root))
+    if entry is None and id(root) not in _CHILDREN:
+        return  # neither a view nor a base: the common case
+    owner = storage_owner(data)
+    while entry is not None and entry[0]() is root and type(entry[1]._data) is np.ndarray \
+            and storage_owner(entry[1]._data) is owner:
+        root = entry[1]
+        entry = _VIEWS.get(id(root))
+    stack = [root]
+    while stack:
+        t = stack.pop()
+        if t is not written:
+            t._version += 1
+        for key in _CHILDREN.get(id(t), ()):
+            child = _VIEWS.get(key)
+            view = child[0]() if child is not None else None
+            if view is not None and child[1] is t and type(view._data) is np.ndarray \
+                    and storage_owner(view._data) is owner:
+                stack.append(view)
