@@ -489,6 +489,23 @@ def test_element_view_grad_fn_and_identity():
     assert (w.item(), w.dtype) == (6, cr.int64)
 
 
+def _second_order(m, grad):
+    x = m.tensor([0.5, -1.0, 2.0], dtype=m.float64, requires_grad=True)
+    y = x * x
+    v = y[1]
+    v.mul_(x[2])
+    loss = (y ** 3).sum() + v * x[0]
+    (g,) = grad(loss, x, create_graph=True)
+    (h,) = grad((g * g).sum(), x)
+    return g.tolist(), h.tolist()
+
+
+def test_second_derivatives_through_a_written_element_view_like_torch():
+    c, t = _second_order(cr, cr.autograd.grad), _second_order(torch, torch.autograd.grad)
+    np.testing.assert_allclose(c[0], t[0], rtol=1e-12)
+    np.testing.assert_allclose(c[1], t[1], rtol=1e-12)
+
+
 def test_writing_through_a_view_of_a_broadcast_tensor_raises():
     """Stricter than PyTorch, for elements as for rows: an expanded tensor is read-only memory to NumPy, so a
     write through any view of it raises (PyTorch allows it when the view itself has no repeated elements)."""
