@@ -138,3 +138,18 @@ def test_lr_schedulers_match_pytorch(name: str, kwargs: dict) -> None:
         sched_c.step()
         sched_t.step()
         assert math.isclose(sched_c.get_last_lr()[0], sched_t.get_last_lr()[0], rel_tol=1e-9, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_a_0d_parameter_is_updated_in_its_memory_so_aliases_follow(name):
+    """As in PyTorch, `p.numpy()` taken before `step()` sees the new value (the update writes in place)."""
+    ours = cr.nn.Parameter(cr.tensor(1.0))
+    ref = torch.nn.Parameter(torch.tensor(1.0))
+    alias, ref_alias = ours.numpy(), ref.detach().numpy()
+    opt, ref_opt = getattr(cr.optim, name)([ours], lr=0.1), getattr(torch.optim, name)([ref], lr=0.1)
+    for _ in range(3):
+        ours.grad, ref.grad = cr.tensor(0.5), torch.tensor(0.5)
+        opt.step()
+        ref_opt.step()
+    assert alias == ours.item() and ref_alias == ref.item()
+    close(ours.item(), ref.item())

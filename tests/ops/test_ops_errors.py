@@ -188,6 +188,14 @@ def test_every_shape_mismatch_names_op_and_both_shapes():
         assert name in str(exc.value) and "(" in str(exc.value), str(exc.value)
 
 
+def test_a_forward_error_on_broadcastable_shapes_keeps_numpys_reason():
+    """Not every ValueError of a broadcasting op is about shapes: say what NumPy (and PyTorch) say."""
+    with pytest.raises(RuntimeError, match="^pow: Integers to negative integer powers are not allowed"):
+        cr.tensor([1, 2]) ** -2
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        TORCH.tensor([1, 2]) ** -2
+
+
 # ----------------------------------------------------------------------------- autograd misuse
 def test_floor_divide_has_no_derivative():
     for m in (torch, cr):

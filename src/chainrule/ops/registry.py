@@ -183,10 +183,16 @@ def defop(name: str, forward: Callable, args: tuple[str, ...] | str, **kwargs: A
     return op
 
 
-def _shape_error(op: Op, datas: list) -> RuntimeError:
-    shapes = " and ".join(str(tuple(np.shape(d))) for d in datas)
-    return RuntimeError(f"{op.name}: shapes {shapes} are not broadcastable: the size of a dimension must match "
-                        f"or be 1 (aligned from the right)")
+def _forward_error(op: Op, datas: list, exc: ValueError) -> RuntimeError:
+    """A broadcasting op's ValueError: shapes that do not broadcast, or NumPy's own complaint (e.g. integers to
+    negative integer powers), named after the op either way."""
+    shapes = [tuple(np.shape(d)) for d in datas]
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        return RuntimeError(f"{op.name}: shapes {' and '.join(map(str, shapes))} are not broadcastable: the size "
+                            f"of a dimension must match or be 1 (aligned from the right)")
+    return RuntimeError(f"{op.name}: {exc}")
 
 
 def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
@@ -202,9 +208,9 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
             datas.append(a)
     try:
         out = op.forward(*datas, **attrs) if attrs else op.forward(*datas)
-    except ValueError:
+    except ValueError as exc:
         if op.broadcasting:
-            raise _shape_error(op, datas) from None
+            raise _forward_error(op, datas, exc) from None
         raise
     if requires and grad_state.enabled and op.differentiable:
         return record(op, args, datas, out, attrs)

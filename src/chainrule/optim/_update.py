@@ -38,7 +38,7 @@ def next_step(state: dict[str, Any]) -> float:
 def write(p: Tensor, values: np.ndarray) -> None:
     """Update a parameter in place, outside the graph (aliases such as state_dict values follow)."""
     data = p._data
-    if type(data) is np.ndarray and data.ndim:
+    if type(data) is np.ndarray:  # write into the memory (0-d too): aliases such as p.numpy() follow
         np.copyto(data, values, casting="unsafe")
     else:
         p._data = np.asarray(values, dtype=data.dtype)
@@ -48,7 +48,7 @@ def write(p: Tensor, values: np.ndarray) -> None:
 def descend(p: Tensor, step: np.ndarray, lr: float) -> None:
     """p -= lr * step in place, outside the graph (PyTorch's param.add_(step, alpha=-lr))."""
     data = p._data
-    if type(data) is np.ndarray and data.ndim and data.dtype == step.dtype:
+    if type(data) is np.ndarray and data.dtype == step.dtype:
         data -= lr * step
         p._bump_version()
     else:
