@@ -72,7 +72,7 @@ def test_explain_limits_and_modules(tmp_path: Path, capsys: pytest.CaptureFixtur
     out = tmp_path / "m"
     assert main(["explain", str(script), "--out", str(out), "--format", "json", "--max-backwards", "2"]) == 0
     captured = capsys.readouterr()
-    assert "1 more backward() calls were not explained" in captured.err
+    assert "1 more backward() / autograd.grad() calls were not explained" in captured.err
     doc = json.loads((out / "backward_1.json").read_text(encoding="utf-8"))
     assert {g["id"] for g in doc["groups"]} >= {"m:Sequential.0", "m:Sequential.1", "m:Sequential.2"}
     names = {n["name"] for n in doc["nodes"]}
@@ -89,5 +89,37 @@ def test_explain_errors(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     bad = _script(tmp_path, "raise RuntimeError('boom')\n")
     assert main(["explain", str(bad), "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert "boom" in err and "no tensor.backward()" in err
+    assert "boom" in err and "no tensor.backward() or autograd.grad()" in err
     assert main(["explain"]) == 2
+
+
+def test_explain_autograd_grad_and_the_transforms(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """cr.autograd.grad (and cr.grad, which calls it) is explained like backward(), at the script's line;
+    several outputs in one call are reported as not explained; the patches are undone afterwards."""
+    import chainrule as cr
+    from chainrule import func
+    from chainrule.autograd.grad import grad as original
+
+    script = _script(tmp_path, """
+        import chainrule as cr
+        w = cr.tensor(1.5, requires_grad=True)
+        b = cr.tensor(-1.0, requires_grad=True)
+        x = cr.tensor(2.0)
+        loss = (cr.relu(w * x + b) - 3.0) ** 2
+        gw, gb = cr.autograd.grad(loss, [w, b], retain_graph=True)
+        print("grads", gw.item(), gb.item())
+        h = cr.grad(lambda v: (3 * v + 1) ** 2)(cr.tensor(2.0))
+        print("dh/dx", h.item())
+        cr.autograd.grad([loss, loss * 2], [w])
+    """)
+    out = tmp_path / "g"
+    assert main(["explain", str(script), "--out", str(out), "--format", "md"]) == 0
+    captured = capsys.readouterr()
+    text = captured.out
+    assert "autograd.grad #1 (line 7): loss = 1.0" in text
+    assert "| dloss/dw | -4.0 | 2*sub^(2-1) × (1 if add > 0 else 0) × x = -2.0 × 1.0 × 2.0 |" in text
+    assert "| dloss/db | -2.0 |" in text and "grads -4.0 -2.0" in text
+    assert "autograd.grad #2 (line 9):" in text and "| 42.0 | 2*add^(2-1) × 3 = 14.0 × 3 |" in text
+    assert "dh/dx 42.0" in text and (out / "backward_2.html").exists()
+    assert "1 autograd.grad() calls with several outputs were not explained" in captured.err
+    assert cr.autograd.grad is original and func.autograd_grad is original

@@ -1,7 +1,8 @@
 """`chainrule explain SCRIPT.py [ARGS ...] [--format terminal|md|html|json] [--out DIR] [--max-backwards N]`
 
 Runs the script with recording on (every backward step is kept, nodes are tagged with the
-`cr.nn.Module` that created them). After each `tensor.backward()` the script performs, it prints the
+`cr.nn.Module` that created them). After each `tensor.backward()` or `cr.autograd.grad(...)` of one
+output that the script performs (including those inside `cr.grad`, `cr.vjp`, ...), it prints the
 gradient table (variables of the calling code name the tensors) and writes the graph page
 `backward_<k>.html` to DIR; `--format md` also writes the table as Markdown, `html` as an HTML table,
 `json` the graph document. Exit status: the script's own (1 if it raised), 2 when it cannot be run.
@@ -35,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", default="chainrule-explain",
                         help="where to write the pages and files (default ./chainrule-explain)")
     parser.add_argument("--max-backwards", type=int, default=10, metavar="N",
-                        help="explain at most the first N backward() calls (default 10)")
+                        help="explain at most the first N backward() / autograd.grad() calls (default 10)")
 
 
 class _Explainer:
@@ -43,24 +44,35 @@ class _Explainer:
         self.fmt, self.out, self.limit = fmt, out, limit
         self.count = 0
         self.skipped = 0
+        self.unexplained = 0
+        self.busy = False
         self.written: list[Path] = []
 
-    def after_backward(self, output: Any, frame: Any) -> None:
-        from chainrule.explain import Graph
-        from chainrule.explain.build import build_graph
-        from chainrule.explain.tables import table_from_graph
-
+    def after_backward(self, output: Any, frame: Any, call: str = "backward") -> None:
+        if self.busy:
+            return
         self.count += 1
         if self.count > self.limit:
             self.skipped += 1
             return
+        self.busy = True
+        try:
+            self._explain(output, frame, call)
+        finally:
+            self.busy = False
+
+    def _explain(self, output: Any, frame: Any, call: str) -> None:
+        from chainrule.explain import Graph
+        from chainrule.explain.build import build_graph
+        from chainrule.explain.tables import table_from_graph
+
         names = dict(frame.f_globals) if frame is not None else {}
         if frame is not None:
             names.update(frame.f_locals)
         try:
             graph = Graph(build_graph(output, names=names, what="chainrule explain"))
         except (TypeError, ValueError) as exc:
-            print(f"chainrule explain: backward #{self.count}: {exc}", file=sys.stderr)
+            print(f"chainrule explain: {call} #{self.count}: {exc}", file=sys.stderr)
             return
         table = table_from_graph(graph)
         k = self.count
@@ -69,7 +81,7 @@ class _Explainer:
         graph.to_html(page, title=f"backward #{k}: graph of {graph.root['name']}")
         self.written.append(page)
         where = f" (line {frame.f_lineno})" if frame is not None else ""
-        header = f"backward #{k}{where}: {graph.root['name']} = {graph.root['value']['text']}"
+        header = f"{call} #{k}{where}: {graph.root['name']} = {graph.root['value']['text']}"
         if self.fmt == "terminal":
             print(f"\n{header}")
             table.print()
@@ -89,6 +101,16 @@ class _Explainer:
         print(f"  graph page: {page}")
 
 
+def _caller_outside_chainrule() -> Any:
+    """The script's frame that led to this call (cr.grad and the other transforms call autograd.grad inside
+    chainrule): its line and variables are the ones that mean something to the user."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = sys._getframe(2)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
+        frame = frame.f_back
+    return frame
+
+
 def _convert(dest: str, value: str) -> Any:
     if dest == "format" and value not in FORMATS:
         raise ValueError(f"must be one of {', '.join(FORMATS)}")
@@ -106,6 +128,7 @@ def _split(args: Any) -> str | None:
 
 
 def run(args: Any) -> int:
+    from chainrule import autograd, func
     from chainrule.engine.tensor import Tensor
     from chainrule.explain import record, record_modules
 
@@ -123,16 +146,33 @@ def run(args: Any) -> int:
         return 2
     explainer = _Explainer(args.format, Path(args.out), args.max_backwards)
     original = Tensor.backward
+    original_grad = autograd.grad
 
     def backward(self: Tensor, *a: Any, **k: Any) -> None:
         original(self, *a, **k)
         explainer.after_backward(self, sys._getframe(1))
+
+    def grad(outputs: Any, inputs: Any, *a: Any, **k: Any) -> Any:
+        result = original_grad(outputs, inputs, *a, **k)
+        if explainer.busy:  # building an explanation may take gradients itself: those are not the script's
+            return result
+        outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+        if len(outs) == 1:
+            explainer.after_backward(outs[0], _caller_outside_chainrule(), "autograd.grad")
+        else:
+            explainer.unexplained += 1
+        return result
+
+    # every name under which the script can reach autograd.grad: cr.autograd.grad, and the transforms' import
+    grad_homes = [autograd, sys.modules["chainrule.autograd.grad"], func]
 
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [path, *script_args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     code = 0
     Tensor.backward = backward  # type: ignore[method-assign]
+    for home in grad_homes:
+        setattr(home, "autograd_grad" if home is func else "grad", grad)
     try:
         with record(), record_modules():
             runpy.run_path(path, run_name="__main__")
@@ -146,11 +186,17 @@ def run(args: Any) -> int:
         code = 1
     finally:
         Tensor.backward = original  # type: ignore[method-assign]
+        for home in grad_homes:
+            setattr(home, "autograd_grad" if home is func else "grad", original_grad)
         sys.argv, sys.path[:] = saved_argv, saved_path
-    if explainer.count == 0:
-        print("chainrule explain: the script called no tensor.backward(): nothing to explain", file=sys.stderr)
+    if explainer.count == 0 and not explainer.unexplained:
+        print("chainrule explain: the script called no tensor.backward() or autograd.grad(): nothing to explain",
+              file=sys.stderr)
     if explainer.skipped:
-        print(f"chainrule explain: {explainer.skipped} more backward() calls were not explained "
+        print(f"chainrule explain: {explainer.skipped} more backward() / autograd.grad() calls were not explained "
               f"(--max-backwards {args.max_backwards})", file=sys.stderr)
+    if explainer.unexplained:
+        print(f"chainrule explain: {explainer.unexplained} autograd.grad() calls with several outputs were not "
+              f"explained (one graph per output: call it once per output)", file=sys.stderr)
     sys.stdout.flush()
     return code
