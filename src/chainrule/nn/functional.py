@@ -3,6 +3,7 @@ layers, with `torch.nn.functional`'s names and arguments."""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -17,22 +18,21 @@ from chainrule.nn.losses import (  # noqa: F401 - re-exported
     mse_loss,
     nll_loss,
 )
+from chainrule.ops import activations as _act
 from chainrule.ops import conv as _conv
 from chainrule.ops import linalg as _linalg
 from chainrule.ops.activations import (  # noqa: F401 - re-exported
-    elu,
     gelu,
-    hardtanh,
-    leaky_relu,
     log_softmax,
     logsigmoid,
-    relu,
     sigmoid,
     silu,
     softmax,
     softplus,
 )
 from chainrule.ops.elementwise import mul, sqrt, tanh  # noqa: F401 - tanh re-exported
+from chainrule.ops.elementwise import where as _where
+from chainrule.ops.inplace import make_inplace as _make_inplace
 from chainrule.ops.reductions import mean, var
 from chainrule.ops.shape_ops import flatten  # noqa: F401 - re-exported
 
@@ -56,23 +56,142 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return _linalg.linear(input, weight, bias)
 
 
-def relu6(input: Tensor) -> Tensor:
-    return hardtanh(input, 0.0, 6.0)
+# ----------------------------------------------------------------------------- activations, `inplace=`
+# With inplace=True the result is `input` itself, written in place with PyTorch's rules (the engine's
+# in-place machinery: a leaf that requires grad is refused, a value saved by another op and then modified
+# fails at backward through the version counters).
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(0, x); the derivative at 0 is 0, as PyTorch."""
+    return input.relu_() if inplace else _act.relu(input)
+
+
+def relu_(input: Tensor) -> Tensor:
+    return input.relu_()
+
+
+def _inplace_slope_check(out: Tensor, value: float, what: str, extra: str) -> None:
+    """PyTorch's in-place leaky_relu_/elu_ save only their result, which cannot be inverted for a negative
+    slope: the forward runs, and backward through it raises."""
+    if value < 0 and out.requires_grad and out.grad_fn is not None:
+        def refuse(grad: Tensor) -> None:
+            raise RuntimeError(f"In-place {what} backward calculation is triggered with a negative slope which is not "
+                               f"supported. This is caused by calling in-place forward function with a negative "
+                               f"slope, please call out-of-place version instead.{extra}")
+
+        out.register_hook(refuse)
+
+
+def _saves_result(out: Tensor) -> None:
+    """PyTorch's leaky_relu_ and elu_ save their result for backward, so modifying it in place afterwards
+    makes backward fail; chainrule's ops save the input instead, so check the result's version here."""
+    if not (out.requires_grad and out.grad_fn is not None):
+        return
+    ref, version, name = weakref.ref(out), out._version, out.grad_fn.name()
+
+    def check(grad: Tensor) -> None:
+        t = ref()
+        if t is not None and t._version != version:
+            raise RuntimeError(f"one of the variables needed for gradient computation has been modified by an "
+                               f"inplace operation: the output of {name} (the in-place result, saved) is at version "
+                               f"{t._version}; expected version {version} instead")
+
+    out.register_hook(check)
+
+
+_leaky_relu_inplace = _make_inplace(_act.leaky_relu, "leaky_relu_")
+_elu_inplace = _make_inplace(_act.elu, "elu_")
+
+
+_TORCH_SCALAR_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                       "bool": "Bool"}
+
+
+def _integer_inplace(input: Tensor, name: str) -> None:
+    """PyTorch has no integer kernel for these in-place activations (the out-of-place ones promote)."""
+    if isinstance(input, Tensor) and input._data.dtype.kind not in "fc":
+        kind = _TORCH_SCALAR_NAMES.get(input._data.dtype.name, input._data.dtype.name)
+        raise NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\'')
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x if x > 0 else negative_slope * x."""
+    if not inplace:
+        return _act.leaky_relu(input, negative_slope)
+    return leaky_relu_(input, negative_slope)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    _integer_inplace(input, "leaky_relu")
+    out = _leaky_relu_inplace(input, negative_slope)
+    _saves_result(out)
+    _inplace_slope_check(out, negative_slope, "leakyReLu",
+                         " File an issue at https://github.com/pytorch/pytorch if you do require supporting "
+                         "in-place leakRelu backward calculation with negative slope")
+    return out
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    return elu_(input, alpha) if inplace else _act.elu(input, alpha)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    _integer_inplace(input, "elu")
+    out = _elu_inplace(input, alpha)
+    _saves_result(out)
+    _inplace_slope_check(out, alpha, "elu", "")
+    return out
+
+
+def _hardtanh(input: Tensor, min_val: float, max_val: float) -> Tensor:
+    # PyTorch's HardtanhBackward0 passes the gradient strictly inside (min_val, max_val), where clamp's
+    # passes it on the closed interval: route it with a constant mask instead. (At NaN PyTorch's vectorized
+    # kernel gives 0, as here; its scalar loop over the last few elements passes the gradient.)
+    data = input._data
+    if data.dtype.kind != "f" or not input.requires_grad:
+        return _act.clamp(input, min_val, max_val)
+    inside = (data > min_val) & (data < max_val)
+    clamped = np.clip(data, min_val, max_val)
+    return _where(Tensor._make(np.asarray(inside)), input, Tensor._make(np.asarray(clamped, data.dtype)))
+
+
+_hardtanh_inplace = _make_inplace(_hardtanh, "hardtanh_")
+
+
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
+    """x clamped to [min_val, max_val]; the gradient is 1 strictly inside, 0 at and beyond the bounds (as
+    PyTorch's hardtanh, unlike clamp)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return hardtanh_(input, min_val, max_val) if inplace else _hardtanh(input, min_val, max_val)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    return _hardtanh_inplace(input, min_val, max_val)
+
+
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
+    """min(max(0, x), 6): hardtanh(x, 0, 6)."""
+    return hardtanh(input, 0.0, 6.0, inplace)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
             generator: Any = None) -> Tensor:
-    """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training)."""
+    """Zero each element with probability p and scale the rest by 1/(1-p) (identity when not training);
+    `inplace=True` multiplies `input` itself by the mask."""
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     dt = input._data.dtype
     if p == 1.0:
-        return mul(input, np.zeros(input.shape, dt))
-    rng = (generator or _random.default_generator).numpy
-    keep = rng.random(input.shape) >= p
-    return mul(input, Tensor._make((keep / (1.0 - p)).astype(dt)))
+        mask = np.zeros(input.shape, dt)
+    else:
+        rng = (generator or _random.default_generator).numpy
+        mask = ((rng.random(input.shape) >= p) / (1.0 - p)).astype(dt)
+    return input.mul_(Tensor._make(mask)) if inplace else mul(input, Tensor._make(mask))
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size2 = 1,

@@ -1,6 +1,17 @@
 """The layers of `cr.nn`, one file per family."""
 
-from chainrule.nn.layers.activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from chainrule.nn.layers.activation import (
+    ELU,
+    GELU,
+    Hardtanh,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    Softmax,
+    Tanh,
+)
 from chainrule.nn.layers.container import ModuleList, Sequential
 from chainrule.nn.layers.conv import AvgPool2d, Conv2d, MaxPool2d
 from chainrule.nn.layers.linear import Identity, Linear
