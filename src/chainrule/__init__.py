@@ -21,6 +21,7 @@ from chainrule.creation import (
     full,
     full_like,
     linspace,
+    logspace,
     ones,
     ones_like,
     tensor,

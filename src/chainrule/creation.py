@@ -175,3 +175,47 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_g
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
     return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
+             requires_grad: bool = False) -> Tensor:
+    """`steps` values from base**start to base**end, evenly spaced in the exponent."""
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
+    values = np.power(float(base), np.linspace(float(start), float(end), steps))
+    return _new(values.astype(_float_dtype(dtype)), requires_grad)
+
+
+# ----------------------------------------------------------------------------- Tensor.new_*: the source's dtype
+def _source_dtype(self: Tensor, dtype: Any) -> Any:
+    return self.dtype if dtype is None else dtype
+
+
+def _new_filled(self: Tensor, size: tuple, fill: Any, dtype: Any, requires_grad: bool, op: str) -> Tensor:
+    np_dtype = dtypes.to_dtype(_source_dtype(self, dtype)).np
+    return _new(fill(_shape_arg(size, op), np_dtype), requires_grad)
+
+
+def new_zeros(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Zeros of `size` with this tensor's dtype (unless `dtype` is given)."""
+    return _new_filled(self, size, np.zeros, dtype, requires_grad, "new_zeros")
+
+
+def new_ones(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    return _new_filled(self, size, np.ones, dtype, requires_grad, "new_ones")
+
+
+def new_empty(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    return _new_filled(self, size, np.empty, dtype, requires_grad, "new_empty")
+
+
+def new_full(self: Tensor, size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+    if not isinstance(size, list | tuple):
+        raise TypeError(f"new_full: argument 'size' must be a tuple of ints, not {type(size).__name__}")
+    return full(size, fill_value, dtype=_source_dtype(self, dtype), requires_grad=requires_grad)
+
+
+def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A new leaf holding a copy of `data`, in this tensor's dtype unless `dtype` is given."""
+    return Tensor(data, requires_grad=requires_grad, dtype=_source_dtype(self, dtype))

@@ -88,3 +88,38 @@ def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) ->
 
 def randint_like(input: Tensor, low: int, high: int | None = None, dtype: Any = None) -> Tensor:
     return randint(low, high, input.shape, dtype=dtype or input.dtype)
+
+
+# ----------------------------------------------------------------------------- in-place random fills
+def _fill_random(self: Tensor, draw: Any, op: str) -> Tensor:
+    from chainrule.engine.grad_mode import grad_state
+    from chainrule.ops.inplace import _OVERWRITE, assign
+    from chainrule.ops.registry import apply, variant
+
+    if self._data.dtype.kind != "f":
+        raise RuntimeError(f"{op}: only floating-point tensors can be filled with random values, got {self.dtype}")
+    values = np.asarray(draw(self.shape), dtype=self._data.dtype)[()]
+    if self.grad_fn is not None and grad_state.enabled:  # cut the old history, under PyTorch's node name
+        return assign(self, apply(_FILLS.setdefault(op, variant(_OVERWRITE, _BACKWARD_NAMES[op])), (self,),
+                                  {"value": values}), op)
+    return assign(self, Tensor._make(values), op)
+
+
+_BACKWARD_NAMES = {"uniform_": "UniformBackward0", "normal_": "NormalBackward0"}
+_FILLS: dict = {}
+
+
+def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill in place with values drawn uniformly from [a, b), from chainrule's seeded generator. As every
+    in-place op: refused on a leaf that requires grad unless under `cr.no_grad()`; on a tensor with history,
+    no gradient flows to what it held before."""
+    if a > b:
+        raise RuntimeError(f"uniform_: expects a [from, to) range, but found from={a} > to={b}")
+    return _fill_random(self, lambda shape: _rng(generator).uniform(a, b, shape), "uniform_")
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+    """Fill in place with values drawn from N(mean, std^2), from chainrule's seeded generator."""
+    if std < 0:
+        raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
+    return _fill_random(self, lambda shape: _rng(generator).normal(mean, std, shape), "normal_")

@@ -97,6 +97,18 @@ MAX_TIES = [np.array([[1.0, 3.0, 3.0, 2.0], [5.0, 0.0, 5.0, 5.0], [-1.0, -1.0, -
 MIN_TIES = [-MAX_TIES[0]]
 
 
+def _inplace_lerp_tril(m: Any, a: Any, b: Any) -> Any:
+    y = a * 1.0
+    y.lerp_(b, 0.25)
+    y.tril_()
+    return y
+
+
+SORT_TIES = [np.array([[1.0, 3.0, 3.0, 2.0, 3.0, 1.0], [0.0, -0.0, 2.0, 2.0, NAN, 1.0]])]
+ANY_ALL = [np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 0.0], [NAN, 1.0, -1.0]])]
+CUMPROD_ZEROS = [np.array([[1.5, 0.0, 2.0, -1.0], [0.0, 2.0, 0.0, 3.0], [0.5, -2.0, 1.5, 0.0]])]
+
+
 CASES: list[Case] = [
     # ------------------------------------------------------------------ binary arithmetic, broadcasting
     C("add", lambda m, a, b: a + b, ((3, 4), (3, 4))),
@@ -466,6 +478,77 @@ CASES: list[Case] = [
     C("softmax_over_empty_dim", lambda m, a: (m.softmax(a, 1), m.log_softmax(a, 1)), ((2, 0),)),
     C("logsumexp_over_empty_dim", lambda m, a: m.logsumexp(a, 1), ((2, 0),)),
     C("chunk_empty", lambda m, a: a.chunk(3), ((0, 2),)),
+    # ------------------------------------------------------------------ added ops (any/all, triangles, sorting, ...)
+    C("any_all", lambda m, a: (a.any(), a.all(), (a > 0).any(1), m.all(a > -1, 0, keepdim=True),
+                               m.any(a > 0, (0, 1)), (a > 0).all(dim=-1), a.any(-1, keepdim=True), m.all(a, 0)),
+      data=ANY_ALL, grad=False),
+    C("any_all_0d_empty", lambda m, a, b: (a.any(), a.all(0), b.any(), b.all(), b.any(0), b.all(1)), ((), (0, 3)),
+      grad=False),
+    C("any_all_int_bool", lambda m, a: ((a * 2).long().any(1), (a > 0).all(), (a > 5).any()), ((3, 4),), grad=False),
+    C("tril", lambda m, a: m.tril(a), ((4, 3),)),
+    C("tril_diagonal_pos", lambda m, a: a.tril(1), ((3, 4),)),
+    C("tril_batched_neg", lambda m, a: m.tril(a, -1), ((2, 3, 3),)),
+    C("triu", lambda m, a: m.triu(a), ((3, 4),)),
+    C("triu_diagonal_neg", lambda m, a: a.triu(diagonal=-1), ((4, 3),)),
+    C("triu_batched_pos", lambda m, a: m.triu(a, 2), ((2, 3, 4),)),
+    C("tril_triu_empty_int", lambda m, a: (a.tril(), (a * 3).long().triu(1), (a > 0).tril()), ((0, 3),), grad=False),
+    C("new_creation", lambda m, a: (a.new_zeros(2, 3), a.new_ones((2,)), a.new_full((2, 2), 1.5),
+                                    a.new_tensor([1.5, 2]), a.new_zeros(2, dtype=m.int64),
+                                    a.new_ones(2, 1, dtype=m.float64), a.long().new_tensor([1.5]),
+                                    a.long().new_full((2,), 3), a.new_tensor(3),
+                                    a.new_zeros(2, requires_grad=True), a.new_tensor([1.0], requires_grad=True)),
+      ((3,),), grad=False),
+    C("sort", lambda m, a: tuple(m.sort(a)), ((3, 5),), domain="distinct"),
+    C("sort_descending_dim0", lambda m, a: tuple(a.sort(0, descending=True)), ((4, 3),), domain="distinct"),
+    C("sort_stable_kw", lambda m, a: tuple(m.sort(a, dim=1, descending=True, stable=True)), ((2, 3, 4),),
+      domain="distinct"),
+    C("sort_ties_nan", lambda m, a: tuple(a.sort(1)), data=SORT_TIES, gradcheck=False),
+    C("sort_ties_nan_descending", lambda m, a: tuple(a.sort(1, descending=True)), data=SORT_TIES, gradcheck=False),
+    C("sort_0d", lambda m, a: tuple(a.sort()), ((),)),
+    C("sort_empty", lambda m, a: tuple(m.sort(a, 0)), ((0, 3),)),
+    C("argsort", lambda m, a: (m.argsort(a), a.argsort(0, descending=True), m.argsort(a, stable=True)), ((3, 4),),
+      domain="distinct", grad=False),
+    C("topk", lambda m, a: tuple(m.topk(a, 2)), ((3, 5),), domain="distinct"),
+    C("topk_smallest_dim0", lambda m, a: tuple(a.topk(2, dim=0, largest=False)), ((4, 3),), domain="distinct"),
+    C("topk_all_and_none", lambda m, a: (*m.topk(a, 4, 1), *a.topk(0)), ((3, 4),), domain="distinct"),
+    C("topk_unsorted", lambda m, a: m.sort(a.topk(3, sorted=False).values, descending=True).values, ((2, 6),),
+      domain="distinct"),
+    C("topk_nan", lambda m, a: tuple(a.topk(2)), data=[[1.0, 3.0, NAN, 2.0]], gradcheck=False),
+    C("topk_0d", lambda m, a: tuple(a.topk(1)), ((),)),
+    C("cumprod", lambda m, a: m.cumprod(a, 1), ((3, 4),), domain="nonzero"),
+    C("cumprod_dim0_3d", lambda m, a: a.cumprod(0), ((3, 2, 2),), domain="nonzero"),
+    C("cumprod_zeros", lambda m, a: a.cumprod(1), data=CUMPROD_ZEROS),
+    C("cumprod_zeros_dim0", lambda m, a: m.cumprod(a, 0), data=CUMPROD_ZEROS),
+    C("cumprod_0d", lambda m, a: a.cumprod(0), ((),)),
+    C("cumprod_int_dtype", lambda m, a: ((a * 3).long().cumprod(0), (a > 0).cumprod(1),
+                                         m.cumprod(a, 0, dtype=m.float64)), ((3, 4),), grad=False),
+    C("diff", lambda m, a: m.diff(a), ((3, 5),)),
+    C("diff_n2_dim0", lambda m, a: a.diff(n=2, dim=0), ((4, 3),)),
+    C("diff_prepend_append", lambda m, a, b, c: m.diff(a, dim=1, prepend=b, append=c), ((3, 4), (3, 1), (3, 2))),
+    C("diff_n_beyond_size", lambda m, a: (a.diff(n=5), a.diff(n=0)), ((3,),)),
+    C("diff_bool_int", lambda m, a: ((a > 0).diff(), (a * 3).long().diff(dim=0)), ((3, 4),), grad=False),
+    C("lerp_scalar", lambda m, a, b: m.lerp(a, b, 0.3), ((3, 4), (4,))),
+    C("lerp_scalar_high", lambda m, a, b: a.lerp(b, 0.8), ((3, 4), (3, 4))),
+    C("lerp_tensor_weight", lambda m, a, b, w: m.lerp(a, b, w), ((3, 4), (3, 4), (4,))),
+    C("lerp_weight_bcast", lambda m, a, b, w: m.lerp(a, b, w), ((3, 1), (1, 4), (2, 1, 1)), domain="unit"),
+    C("lerp_0d_weight", lambda m, a, b, w: a.lerp(b, w), ((2, 3), (2, 3), ())),
+    C("repeat_interleave_flat", lambda m, a: a.repeat_interleave(2), ((2, 3),)),
+    C("repeat_interleave_dim", lambda m, a: m.repeat_interleave(a, 3, dim=1), ((2, 3),)),
+    C("repeat_interleave_counts", lambda m, a: a.repeat_interleave(m.tensor([1, 0, 2]), dim=0), ((3, 2),)),
+    C("repeat_interleave_0d", lambda m, a: a.repeat_interleave(3), ((),)),
+    C("repeat_interleave_indices", lambda m, a: m.repeat_interleave(m.tensor([2, 0, 1])), ((1,),), grad=False),
+    C("diag_2d", lambda m, a: m.diag(a), ((3, 4),)),
+    C("diag_2d_offsets", lambda m, a: (a.diag(1), m.diag(a, -2), a.diag(5)), ((4, 3),)),
+    C("diag_1d", lambda m, a: m.diag(a), ((3,),)),
+    C("diag_1d_offsets", lambda m, a: (m.diag(a, 2), a.diag(-1)), ((3,),)),
+    C("logspace", lambda m, a: (m.logspace(0, 2, 5), m.logspace(-1, 1, 4, base=2.0),
+                                m.logspace(0, 1, 3, dtype=m.float64), m.logspace(0, 2, 3, dtype=m.int64),
+                                m.logspace(1, 1, 0), m.logspace(2, 0, 1)), ((1,),), grad=False),
+    C("meshgrid_ij", lambda m, a, b: m.meshgrid(a, b, indexing="ij"), ((3,), (4,))),
+    C("meshgrid_xy_three", lambda m, a, b, c: m.meshgrid(a, b, c, indexing="xy"), ((2,), (3,), (4,))),
+    C("meshgrid_list_0d", lambda m, a, b: m.meshgrid([a, b], indexing="xy"), ((), (3,))),
+    C("meshgrid_one", lambda m, a: m.meshgrid(a, indexing="xy"), ((3,),)),
+    C("inplace_lerp_tril", _inplace_lerp_tril, ((3, 3), (3,))),
     # ------------------------------------------------------------------ in-place
     C("inplace_arith", _inplace_chain, ((3, 4), (4,))),
     C("inplace_unary", _inplace_unary, ((3, 4),), domain="unit"),

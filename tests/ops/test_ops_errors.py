@@ -115,6 +115,39 @@ ERRS = {  # name: the call, with `m` chainrule or torch
     "set_default_int": lambda m: m.set_default_dtype(m.int64),
     "gelu_bad_approx": lambda m: m.gelu(m.ones(2), approximate="fast"),
     "complex_scalar": lambda m: m.ones(2) * 1j,
+    # added ops
+    "any_dim": lambda m: m.ones(2, 3).any(2),
+    "all_dim": lambda m: m.all(m.ones(2), -2),
+    "tril_1d": lambda m: m.tril(m.ones(3)),
+    "triu_0d": lambda m: m.tensor(1.0).triu(),
+    "new_full_int_size": lambda m: m.ones(2).new_full(3, 1.0),
+    "new_zeros_negative": lambda m: m.ones(2).new_zeros(2, -1),
+    "new_zeros_int_requires_grad": lambda m: m.ones(2, dtype=m.int64).new_zeros(2, requires_grad=True),
+    "uniform_leaf": lambda m: m.ones(3, requires_grad=True).uniform_(),
+    "normal_leaf": lambda m: m.ones(3, requires_grad=True).normal_(),
+    "uniform_int": lambda m: m.ones(3, dtype=m.int64).uniform_(),
+    "uniform_bad_range": lambda m: m.ones(3).uniform_(2.0, 1.0),
+    "normal_negative_std": lambda m: m.ones(3).normal_(0.0, -1.0),
+    "sort_dim": lambda m: m.sort(m.ones(2, 3), 2),
+    "topk_k_too_large": lambda m: m.ones(2, 3).topk(4),
+    "topk_negative_k": lambda m: m.topk(m.ones(3), -1),
+    "topk_dim": lambda m: m.ones(3).topk(1, dim=1),
+    "cumprod_dim": lambda m: m.ones(2).cumprod(1),
+    "diff_negative_n": lambda m: m.ones(2, 3).diff(n=-1),
+    "diff_0d": lambda m: m.diff(m.tensor(1.0)),
+    "diff_dim": lambda m: m.ones(2, 3).diff(dim=2),
+    "lerp_end_dtype": lambda m: m.lerp(m.ones(2), m.ones(2, dtype=m.float64), 0.5),
+    "lerp_weight_dtype": lambda m: m.lerp(m.ones(2), m.ones(2), m.ones(2, dtype=m.float64)),
+    "lerp_shapes": lambda m: m.lerp(m.ones(2), m.ones(3), 0.5),
+    "repeat_interleave_negative": lambda m: m.ones(3).repeat_interleave(-1),
+    "repeat_interleave_counts_size": lambda m: m.ones(3).repeat_interleave(m.tensor([1, 2]), dim=0),
+    "repeat_interleave_dim": lambda m: m.ones(3).repeat_interleave(2, dim=1),
+    "diag_3d": lambda m: m.diag(m.ones(2, 2, 2)),
+    "logspace_negative_steps": lambda m: m.logspace(0, 1, -1),
+    "meshgrid_2d": lambda m: m.meshgrid(m.ones(2, 2), indexing="ij"),
+    "meshgrid_indexing": lambda m: m.meshgrid(m.ones(2), m.ones(3), indexing="yx"),
+    "meshgrid_dtypes": lambda m: m.meshgrid(m.ones(2), m.ones(3, dtype=m.float64), indexing="ij"),
+    "meshgrid_empty": lambda m: m.meshgrid([], indexing="ij"),
 }
 
 # chainrule's exception type where it deliberately differs from PyTorch's (all others must match torch's)
@@ -132,6 +165,7 @@ OURS = {
     "where_float_cond": TypeError,  # torch: RuntimeError
     "gelu_bad_approx": ValueError,  # torch: RuntimeError
     "complex_scalar": TypeError,  # torch computes in complex; chainrule has no complex dtype
+    "uniform_int": RuntimeError,  # torch: NotImplementedError ("check_uniform_bounds" not implemented for 'Long')
 }
 
 # what the message must name (op and shapes)
@@ -158,6 +192,37 @@ MESSAGES = {
     "requires_grad_int": ["floating point", "int64"],
     "setitem_shape": ["(2,)", "(3,)"],
     "max_empty": ["max", "numel() == 0"],
+    "any_dim": ["any", "Dimension out of range"],
+    "all_dim": ["all", "Dimension out of range"],
+    "tril_1d": ["tril", "at least 2 dimensions", "(3,)"],
+    "triu_0d": ["triu", "at least 2 dimensions", "()"],
+    "new_full_int_size": ["new_full", "size"],
+    "new_zeros_negative": ["new_zeros", "-1"],
+    "uniform_leaf": ["uniform_", "leaf"],
+    "normal_leaf": ["normal_", "leaf"],
+    "uniform_int": ["uniform_", "int64"],
+    "uniform_bad_range": ["uniform_", "from=2.0 > to=1.0"],
+    "normal_negative_std": ["normal_", "std >= 0.0", "-1.0"],
+    "sort_dim": ["sort", "Dimension out of range"],
+    "topk_k_too_large": ["topk", "k out of range", "k=4", "size 3", "(2, 3)"],
+    "topk_negative_k": ["topk", "k out of range", "k=-1"],
+    "topk_dim": ["topk", "Dimension out of range"],
+    "cumprod_dim": ["cumprod", "Dimension out of range"],
+    "diff_negative_n": ["diff", "non-negative", "-1"],
+    "diff_0d": ["diff", "one-dimensional"],
+    "diff_dim": ["diff", "Dimension out of range"],
+    "lerp_end_dtype": ["lerp", "float64", "end"],
+    "lerp_weight_dtype": ["lerp", "float64", "weight"],
+    "lerp_shapes": ["lerp", "(2,)", "(3,)"],
+    "repeat_interleave_negative": ["repeat_interleave", "non-negative", "-1"],
+    "repeat_interleave_counts_size": ["repeat_interleave", "2 repeats", "size 3"],
+    "repeat_interleave_dim": ["repeat_interleave", "Dimension out of range"],
+    "diag_3d": ["diag", "1-D or 2-D", "(2, 2, 2)"],
+    "logspace_negative_steps": ["logspace", "non-negative", "-1"],
+    "meshgrid_2d": ["meshgrid", "0-D or 1-D", "(2, 2)"],
+    "meshgrid_indexing": ["meshgrid", "'yx'"],
+    "meshgrid_dtypes": ["meshgrid", "float32", "float64"],
+    "meshgrid_empty": ["meshgrid", "non-empty"],
 }
 
 

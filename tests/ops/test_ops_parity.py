@@ -31,7 +31,7 @@ OWN_OPS = {
     "leaky_relu", "elu", "sigmoid", "gelu", "silu", "softplus", "clamp", "softmax", "log_softmax", "index",
     "index_add_zeros", "index_put", "cat", "stack", "constant_pad_nd", "matmul", "einsum", "sum", "mean", "prod",
     "amax", "amin", "max_dim", "min_dim", "var", "std", "norm", "logsumexp", "cumsum", "reshape", "permute", "expand",
-    "repeat", "flip", "clone",
+    "repeat", "flip", "clone", "tril", "triu", "cumprod", "lerp",
 }
 
 

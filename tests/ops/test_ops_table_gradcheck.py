@@ -16,7 +16,9 @@ GRADGRAD = [
     "var_dim", "std_dim", "norm_dim", "norm_p3_dim_keepdim", "logsumexp", "max_dim", "amax_dims", "cumsum",
     "softmax", "log_softmax", "index_two_arrays", "index_mask", "setitem_int", "gather", "cat_dim1", "stack",
     "split_sections_dim", "pad_two_dims_value", "repeat_more_dims", "expand", "permute", "flip_dims",
-    "masked_fill", "clamp", "inplace_arith",
+    "masked_fill", "clamp", "inplace_arith", "tril_batched_neg", "triu_diagonal_neg", "sort_stable_kw", "topk",
+    "cumprod", "cumprod_zeros", "cumprod_zeros_dim0", "diff_prepend_append", "lerp_tensor_weight",
+    "lerp_weight_bcast", "repeat_interleave_counts", "diag_1d_offsets", "diag_2d_offsets", "meshgrid_xy_three",
 ]
 BY_NAME = {c.name: c for c in CASES}
 

@@ -465,3 +465,42 @@ floor = _unary("floor", np.floor, "0", lambda xp, out, x: xp.zeros_like(x), keep
 ceil = _unary("ceil", np.ceil, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
 round = _unary("round", np.round, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)  # noqa: A001
 trunc = _unary("trunc", np.trunc, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
+
+
+# ----------------------------------------------------------------------------- lerp
+def _lerp_forward(start: Any, end: Any, weight: Any) -> Any:
+    """PyTorch's two-sided formula: start + w*(end - start) for |w| < 0.5, else end - (end - start)*(1 - w)
+    (exact at w = 1)."""
+    diff = end - start
+    if type(weight) in _PY_SCALARS:
+        return start + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)
+    out = np.where(np.abs(weight) < 0.5, start + weight * diff, end - diff * (1 - weight))
+    return out if out.ndim else out[()]
+
+
+LERP = defop("lerp", _lerp_forward, "start end weight", broadcasting=True,
+             derivs=(("1 - weight", lambda xp, out, s, e, w: 1 - w),
+                     ("weight", lambda xp, out, s, e, w: w),
+                     ("end - start", lambda xp, out, s, e, w: e - s)))
+_LERP_TENSOR = variant(LERP, "LerpBackward1")  # PyTorch's name when the weight is a tensor
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
+    """`input + weight * (end - input)`, elementwise with broadcasting; `weight` a number or a tensor."""
+    if not isinstance(end, Tensor):
+        raise TypeError(f"lerp: end must be a tensor, got {type(end).__name__}")
+    if input._data.dtype.kind != "f":
+        raise RuntimeError(f"lerp: expected a floating-point input, got {input.dtype}")
+    if end._data.dtype != input._data.dtype:
+        raise RuntimeError(f"lerp: expected dtype {input.dtype} for `end` but got dtype {end.dtype}")
+    if isinstance(weight, Tensor):
+        if weight._data.dtype != input._data.dtype:
+            if weight.ndim:
+                raise RuntimeError(f"lerp: expected dtype {input.dtype} for `weight` but got dtype {weight.dtype}")
+            weight = cast(weight, input._data.dtype)  # a 0-d weight adapts, as PyTorch's
+        return apply(_LERP_TENSOR, (input, end, weight))
+    if isinstance(weight, np.generic):
+        weight = weight.item()
+    if type(weight) not in _PY_SCALARS:
+        raise TypeError(f"lerp: weight must be a number or a tensor, got {type(weight).__name__}")
+    return apply(LERP, (input, end, builtins.float(weight)))

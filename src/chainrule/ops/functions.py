@@ -51,6 +51,7 @@ from chainrule.ops.elementwise import (  # noqa: F401
     isinf,
     isnan,
     le,
+    lerp,
     less,
     less_equal,
     log,
@@ -97,13 +98,28 @@ from chainrule.ops.indexing import (  # noqa: F401
     masked_fill,
     take_along_dim,
 )
-from chainrule.ops.joins import cat, chunk, concat, concatenate, hstack, pad, split, stack, unbind, vstack  # noqa: F401
+from chainrule.ops.joins import (  # noqa: F401
+    cat,
+    chunk,
+    concat,
+    concatenate,
+    hstack,
+    meshgrid,
+    pad,
+    split,
+    stack,
+    unbind,
+    vstack,
+)
 from chainrule.ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer  # noqa: F401
 from chainrule.ops.reductions import (  # noqa: F401
+    all,
     amax,
     amin,
+    any,
     argmax,
     argmin,
+    cumprod,
     cumsum,
     logsumexp,
     max,
@@ -120,6 +136,8 @@ from chainrule.ops.shape_ops import (  # noqa: F401
     broadcast_to,
     clone,
     contiguous,
+    diag,
+    diff,
     expand,
     expand_as,
     flatten,
@@ -127,17 +145,21 @@ from chainrule.ops.shape_ops import (  # noqa: F401
     movedim,
     permute,
     repeat,
+    repeat_interleave,
     reshape,
     reshape_as,
     squeeze,
     swapaxes,
     t,
     transpose,
+    tril,
+    triu,
     unflatten,
     unsqueeze,
     view,
     view_as,
 )
+from chainrule.ops.sorting import argsort, sort, topk  # noqa: F401
 
 
 # ----------------------------------------------------------------------------- xp adapters (NumPy signatures)

@@ -140,3 +140,34 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
     if any(p < 0 for p in pad):
         raise NotImplementedError("pad: negative padding (cropping) is not supported; use slicing")
     return apply(PAD, (input,), {"widths": _pad_widths(input.ndim, pad), "value": value})
+
+
+def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
+    """Coordinate grids from 0-d/1-d tensors: output i repeats input i along every other axis. `indexing='ij'`
+    (the default, as PyTorch's) gives shape (len0, len1, ...); `'xy'` swaps the first two axes. Each output
+    is a reshape and an expand of its input, so gradients sum over the copies."""
+    from chainrule.ops.shape_ops import expand, reshape
+
+    if len(tensors) == 1 and isinstance(tensors[0], list | tuple):
+        tensors = tuple(tensors[0])
+    if not tensors:
+        raise RuntimeError("meshgrid: expects a non-empty list of tensors")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"meshgrid: indexing must be one of 'xy' or 'ij', but received: {indexing!r}")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"meshgrid: expected tensors, got {type(t).__name__} at position {i}")
+        if t.ndim > 1:
+            raise RuntimeError(f"meshgrid: expected 0-D or 1-D tensors, got shape {tuple(t.shape)} at position {i}")
+        if t._data.dtype != tensors[0]._data.dtype:
+            raise RuntimeError(f"meshgrid: expects all tensors to have the same dtype, got {tensors[0].dtype} "
+                               f"and {t.dtype} (at position {i})")
+    n = len(tensors)
+    order = list(range(n))
+    if indexing == "xy" and n >= 2:
+        order[0], order[1] = 1, 0
+    shape = [0] * n
+    for i, t in enumerate(tensors):
+        shape[order[i]] = t.numel()
+    return tuple(expand(reshape(t, tuple(-1 if k == order[i] else 1 for k in range(n))), tuple(shape))
+                 for i, t in enumerate(tensors))

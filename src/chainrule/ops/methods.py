@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule import dtypes
+from chainrule import creation, dtypes, random
 from chainrule.engine.tensor import Tensor
 from chainrule.ops import functions as F
 from chainrule.ops import inplace
@@ -64,12 +64,13 @@ _METHODS = [
     "logsumexp", "cumsum", "reshape", "view", "view_as", "reshape_as", "flatten", "unflatten", "transpose",
     "swapaxes", "permute", "t", "movedim", "squeeze", "unsqueeze", "expand", "expand_as", "broadcast_to",
     "repeat", "flip", "contiguous", "split", "chunk", "unbind", "gather", "index_select", "masked_fill",
-    "take_along_dim",
+    "take_along_dim", "any", "all", "tril", "triu", "sort", "argsort", "topk", "cumprod", "diff", "lerp",
+    "repeat_interleave", "diag",
 ]
 
 _INPLACE = [
     "add", "sub", "mul", "div", "pow", "clamp", "neg", "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu",
-    "masked_fill", "floor", "ceil", "round",
+    "masked_fill", "floor", "ceil", "round", "tril", "triu", "lerp",
 ]
 
 
@@ -90,6 +91,10 @@ def attach() -> None:
     Tensor.zero_ = inplace.zero_
     Tensor.fill_ = inplace.fill_
     Tensor.copy_ = inplace.copy_
+    Tensor.uniform_ = random.uniform_
+    Tensor.normal_ = random.normal_
+    for name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
+        setattr(Tensor, name, getattr(creation, name))
     Tensor.where = _where_method
     Tensor.to = _to
     Tensor.type = _type

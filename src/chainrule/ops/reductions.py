@@ -374,3 +374,71 @@ CUMSUM = defop("cumsum", _cumsum_forward, "x", vjp=_cumsum_vjp,
 
 def cumsum(input: Tensor, dim: int) -> Tensor:
     return apply(CUMSUM, (input,), {"dim": _wrap_dim(dim, input.ndim, "cumsum") if input.ndim else 0})
+
+
+# ----------------------------------------------------------------------------- cumprod
+def _reverse_cumsum(xp: Any, a: Any, dim: int) -> Any:
+    return xp.flip(xp.cumsum(xp.flip(a, (dim,)), dim), (dim,))
+
+
+def _cumprod_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int) -> tuple:
+    """d out_j / d x_k = prod_{i <= j, i != k} x_i for j >= k. Without zeros that is out_j / x_k (PyTorch's
+    formula); with zeros, each element's products of the others are built from an n x n matrix per slice."""
+    if not len(x.shape):
+        return (g,)
+    if np.all(xp.data(x) != 0):
+        return (_reverse_cumsum(xp, g * out, dim) / x,)
+    return (_cumprod_others_vjp(xp, g, x, dim),)
+
+
+def _cumprod_others_vjp(xp: Any, g: Any, x: Any, dim: int) -> Any:
+    """Zero-safe: A[k, i] = x_i (1 where i == k), C = cumprod(A) along i, grad_k = sum_{j >= k} g_j C[k, j].
+    O(n^2) per slice; written with xp ops (and cumprod itself), so it is differentiable under create_graph."""
+    last = len(x.shape) - 1
+    xm = xp.swapaxes(x, dim, last) if dim != last else x
+    gm = xp.swapaxes(g, dim, last) if dim != last else g
+    n = xm.shape[-1]
+    shape = tuple(xm.shape[:-1]) + (n, n)
+    a = xp.where(np.eye(n, dtype=bool), 1.0, xp.broadcast_to(xp.expand_dims(xm, -2), shape))
+    c = cumprod(a, -1) if xp.is_tensor else np.cumprod(a, axis=-1)
+    later = np.triu(np.ones((n, n), dtype=np.asarray(xp.data(x)).dtype))  # [k, j] = 1 where j >= k
+    grad = xp.sum(c * xp.expand_dims(gm, -2) * later, axis=-1)
+    return xp.swapaxes(grad, dim, last) if dim != last else grad
+
+
+def _cumprod_forward(x: Any, dim: int) -> Any:
+    if x.ndim == 0:  # np.cumprod would flatten a 0-d input to shape (1,)
+        return np.asarray(x, dtype=_acc(x) or x.dtype).copy()[()]
+    return np.cumprod(x, axis=dim, dtype=_acc(x))
+
+
+CUMPROD = defop("cumprod", _cumprod_forward, "x", vjp=_cumprod_vjp,
+                formulas=("d out_j/d x_k = product of x_i for i <= j, i != k (j >= k), else 0",))
+
+
+def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
+    """Cumulative product along `dim`; integers and bools multiply up in int64, as PyTorch."""
+    if dtype is not None:
+        input = cast(input, dtypes.to_dtype(dtype).np)
+    return apply(CUMPROD, (input,), {"dim": _wrap_dim(dim, input.ndim, "cumprod") if input.ndim else 0})
+
+
+# ----------------------------------------------------------------------------- any / all (no gradient)
+def _any_all(input: Tensor, dim: Any, keepdim: bool, fn: Any, name: str) -> Tensor:
+    data = np.asarray(input._data)
+    dims = None if dim is None else normalize_dims(dim, input.ndim, name)
+    truth = data if data.dtype.kind == "b" else data != 0  # NaN counts as true, as in PyTorch
+    out = np.asarray(fn(truth, axis=dims, keepdims=keepdim))
+    if data.dtype == np.uint8:  # PyTorch keeps uint8 for any/all of uint8 (older byte masks)
+        out = out.astype(np.uint8)
+    return Tensor._make(out[()])
+
+
+def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether any element (over `dim`, an int or a tuple, or over all) is non-zero: a bool tensor."""
+    return _any_all(input, dim, keepdim, np.any, "any")
+
+
+def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+    """Whether every element (over `dim`, an int or a tuple, or over all) is non-zero: a bool tensor."""
+    return _any_all(input, dim, keepdim, np.all, "all")

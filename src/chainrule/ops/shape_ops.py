@@ -246,3 +246,122 @@ def clone(input: Tensor) -> Tensor:
 
 def contiguous(input: Tensor) -> Tensor:
     return input
+
+
+# ----------------------------------------------------------------------------- triangles and diagonals
+def _tri_vjp(xp: Any, g: Any, out: Any, x: Any, diagonal: int, lower: bool) -> tuple:
+    if xp.is_tensor:
+        return ((tril if lower else triu)(g, diagonal),)
+    return ((np.tril if lower else np.triu)(g, diagonal),)
+
+
+TRIL = defop("tril", lambda x, diagonal, lower=True: np.tril(x, diagonal), "x",
+             vjp=_tri_vjp, formulas=("1 on and below the diagonal, else 0",), saves_inputs=False)
+TRIU = defop("triu", lambda x, diagonal, lower=False: np.triu(x, diagonal), "x",
+             vjp=_tri_vjp, formulas=("1 on and above the diagonal, else 0",), saves_inputs=False)
+
+
+def _tri(input: Tensor, diagonal: int, lower: bool) -> Tensor:
+    name = "tril" if lower else "triu"
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions, got shape {tuple(input.shape)}")
+    return apply(TRIL if lower else TRIU, (input,), {"diagonal": int(diagonal), "lower": lower})
+
+
+def tril(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle of the last two dims (on and below `diagonal`), the rest zero; the gradient is
+    masked the same way."""
+    return _tri(input, diagonal, True)
+
+
+def triu(input: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle of the last two dims (on and above `diagonal`), the rest zero."""
+    return _tri(input, diagonal, False)
+
+
+def _diagonal_positions(rows: int, cols: int, diagonal: int) -> tuple[np.ndarray, np.ndarray]:
+    if diagonal >= 0:
+        i = np.arange(max(0, min(rows, cols - diagonal)))
+        return i, i + diagonal
+    j = np.arange(max(0, min(rows + diagonal, cols)))
+    return j - diagonal, j
+
+
+def diag(input: Tensor, diagonal: int = 0) -> Tensor:
+    """1-D -> the square 2-D matrix with `input` on the `diagonal`-th diagonal; 2-D -> that diagonal, 1-D.
+    Built from indexing, so the gradient picks (or scatters back) the diagonal."""
+    from chainrule.ops.indexing import getitem, index_put
+
+    diagonal = int(diagonal)
+    if input.ndim == 1:
+        n = input.shape[0] + abs(diagonal)
+        zeros = Tensor._make(np.zeros((n, n), input._data.dtype))
+        return index_put(zeros, _diagonal_positions(n, n, diagonal), input)
+    if input.ndim == 2:
+        return getitem(input, _diagonal_positions(*input.shape, diagonal))
+    raise RuntimeError(f"diag: supports 1-D or 2-D tensors, got a {input.ndim}-D tensor of shape "
+                       f"{tuple(input.shape)}")
+
+
+# ----------------------------------------------------------------------------- diff / repeat_interleave
+def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+    """The n-th forward difference along `dim` (`out[i] = x[i + 1] - x[i]`, n times; bools: `!=`), after
+    concatenating `prepend` and `append` along `dim`."""
+    from chainrule.ops.elementwise import ne, sub
+    from chainrule.ops.indexing import getitem
+    from chainrule.ops.joins import cat
+
+    if n < 0:
+        raise RuntimeError(f"diff: order must be non-negative but got {n}")
+    if input.ndim == 0:
+        raise RuntimeError("diff: expects input to be at least one-dimensional (got a 0-d tensor)")
+    d = _wrap_dim(dim, input.ndim, "diff")
+    parts = []
+    for extra in (prepend, input, append):
+        if extra is None:
+            continue
+        if not isinstance(extra, Tensor):
+            extra = Tensor(extra, dtype=input.dtype)
+        if extra.ndim == 0:
+            extra = expand(extra, input.shape[:d] + (1,) + input.shape[d + 1:])
+        parts.append(extra)
+    x = cat(parts, d) if len(parts) > 1 else input
+    lead = (slice(None),) * d
+    for _ in range(n):
+        if x.shape[d] == 0:
+            break
+        hi, lo = getitem(x, lead + (slice(1, None),)), getitem(x, lead + (slice(None, -1),))
+        x = ne(hi, lo) if x._data.dtype.kind == "b" else sub(hi, lo)
+    return x
+
+
+def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
+                      output_size: int | None = None) -> Tensor:
+    """Repeat each element (`dim=None`: of the flattened input) or each slice along `dim` `repeats` times
+    (an int, or one count per slice). `repeat_interleave(counts)` alone gives indices repeated by counts.
+    The gradient sums over the copies."""
+    from chainrule.ops.indexing import getitem
+
+    if repeats is None:  # torch.repeat_interleave(repeats): 0, 1, ... each repeated
+        counts = np.asarray(input._data)
+        if counts.ndim > 1 or counts.dtype.kind not in "iu":
+            raise RuntimeError(f"repeat_interleave: repeats must be a 0-d or 1-d integer tensor, got "
+                               f"{input.dtype} of shape {tuple(input.shape)}")
+        return Tensor._make(np.repeat(np.arange(counts.size), counts.reshape(-1)).astype(np.int64))
+    if dim is None:
+        input, d = flatten(input), 0
+    else:
+        d = _wrap_dim(dim, input.ndim, "repeat_interleave") if input.ndim else 0
+        if input.ndim == 0:
+            input = reshape(input, (1,))
+    size = input.shape[d]
+    counts = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats)
+    if counts.dtype.kind not in "iu" or counts.ndim > 1:
+        raise RuntimeError(f"repeat_interleave: repeats must be an int or a 1-d integer tensor, got {repeats!r}")
+    if counts.ndim == 1 and counts.shape[0] not in (1, size):
+        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim {d}: "
+                           f"got {counts.shape[0]} repeats for size {size} (shape {tuple(input.shape)})")
+    if (counts < 0).any():
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
+    index = np.repeat(np.arange(size), np.broadcast_to(counts.reshape(-1), (size,)) if counts.ndim else counts)
+    return getitem(input, (slice(None),) * d + (index,))

@@ -1,0 +1,91 @@
+"""Sorting and selection: `sort` and `topk`, each returning (values, indices) as PyTorch's named results.
+
+The values are picked from the input by the returned indices (an indexing op under PyTorch's grad_fn
+names, SortBackward0 and TopkBackward0), so the gradient scatters back to the selected positions.
+
+Ties: `sort` is always stable (equal values keep their input order, also with `descending=True`): PyTorch's
+`stable=True`. PyTorch's CPU sort without `stable=True` is stable for slices of up to 16 elements and leaves
+the order of ties unspecified beyond that (the values agree either way). `topk` takes its elements in the
+same order, so among tied values the first occurrences win; PyTorch's choice among ties in `topk` depends on
+its selection algorithm and is not specified. NaN sorts as the largest value, as in PyTorch.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.ops.indexing import GETITEM, getitem
+from chainrule.ops.registry import variant
+
+SortResult = namedtuple("SortResult", ["values", "indices"])
+TopkResult = namedtuple("TopkResult", ["values", "indices"])
+
+_SORT, _TOPK = variant(GETITEM, "SortBackward0"), variant(GETITEM, "TopkBackward0")
+
+
+def _argsort(data: np.ndarray, dim: int, descending: bool) -> np.ndarray:
+    """Stable argsort along `dim`; descending keeps tied values in input order too, and puts NaN first."""
+    if not descending:
+        return np.argsort(data, axis=dim, kind="stable")
+    n = data.shape[dim]
+    flipped = np.argsort(np.flip(data, dim), axis=dim, kind="stable")  # ties: later input positions first
+    return n - 1 - np.flip(flipped, dim)  # reversed: the largest first, ties in input order
+
+
+def _pick(input: Tensor, dim: int, indices: np.ndarray, op: Any) -> Tensor:
+    grids = list(np.meshgrid(*(np.arange(n) for n in indices.shape), indexing="ij", sparse=True))
+    grids[dim] = indices
+    return getitem(input, tuple(grids), op)
+
+
+def _as_1d(input: Tensor, dim: int, name: str) -> tuple[Tensor, int, bool]:
+    """A 0-d input is handled as shape (1,) (dim must be 0 or -1), and its results reshaped back."""
+    if input.ndim == 0:
+        _wrap_dim(dim, 0, name)
+        from chainrule.ops.shape_ops import reshape
+
+        return reshape(input, (1,)), 0, True
+    return input, _wrap_dim(dim, input.ndim, name), False
+
+
+def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> SortResult:
+    """Sorted values along `dim` and the indices they came from (int64). Always stable, whatever `stable` says
+    (see the module doc)."""
+    x, d, scalar = _as_1d(input, dim, "sort")
+    indices = _argsort(np.asarray(x._data), d, descending)
+    values = _pick(x, d, indices, _SORT)
+    return _result(SortResult, values, indices, scalar)
+
+
+def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  # noqa: A002
+    """The `k` largest (or smallest) values along `dim` and their indices, largest (smallest) first. With
+    `sorted=False` they come sorted all the same (PyTorch leaves that order unspecified)."""
+    x, d, scalar = _as_1d(input, dim, "topk")
+    n = x.shape[d]
+    if not isinstance(k, int | np.integer) or isinstance(k, bool):
+        raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: selected index k out of range: k={k} but dimension {d} has size {n} "
+                           f"(shape {tuple(input.shape)})")
+    order = _argsort(np.asarray(x._data), d, largest)
+    indices = np.take(order, np.arange(int(k)), axis=d)
+    values = _pick(x, d, indices, _TOPK)
+    return _result(TopkResult, values, indices, scalar)
+
+
+def _result(kind: Any, values: Tensor, indices: np.ndarray, scalar: bool) -> Any:
+    indices = indices.astype(np.int64, copy=False)
+    if scalar and indices.size == 1:
+        from chainrule.ops.shape_ops import reshape
+
+        return kind(reshape(values, ()), Tensor._make(indices.reshape(())[()]))
+    return kind(values, Tensor._make(indices))
+
+
+def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
+    """The indices that sort `input` along `dim` (stable, as `sort`)."""
+    return sort(input, dim, descending, stable=stable).indices
