@@ -4,6 +4,7 @@ layers, with `torch.nn.functional`'s names and arguments."""
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,8 @@ from chainrule.ops.elementwise import mul, sqrt, tanh  # noqa: F401 - tanh re-ex
 from chainrule.ops.elementwise import where as _where
 from chainrule.ops.inplace import make_inplace as _make_inplace
 from chainrule.ops.reductions import mean, var
+from chainrule.ops.reductions import norm as _norm
+from chainrule.ops.reductions import sum as _sum
 from chainrule.ops.shape_ops import flatten  # noqa: F401 - re-exported
 
 Size2 = int | tuple[int, int]
@@ -259,6 +262,59 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got "
                            f"{int(idx.min()) if idx.min() < 0 else int(idx.max())}")
     return Tensor._make((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the last dimensions: `pad=(left, right, top, bottom, ...)` starting from the last one. Negative
+    amounts crop, as PyTorch. Only mode='constant' is supported."""
+    from chainrule.ops.joins import pad as _pad
+
+    pad = [int(a) for a in pad]
+    if len(pad) % 2:
+        raise RuntimeError("Padding length must be divisible by 2")
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
+                           f"padding length {len(pad)} and input of dimension {input.ndim}")
+    if mode != "constant":
+        if value is not None and value != 0:
+            raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported yet; only 'constant'")
+    if any(a < 0 for a in pad):  # crop first with a slice, then pad the rest
+        index: list[Any] = [slice(None)] * input.ndim
+        for i in range(len(pad) // 2):
+            d = input.ndim - 1 - i
+            lo, hi = pad[2 * i], pad[2 * i + 1]
+            size, cut_lo, cut_hi = input.shape[d], max(-lo, 0), max(-hi, 0)
+            if size - cut_lo - cut_hi < 0:
+                raise RuntimeError(f"narrow(): length must be non-negative. (pad: dimension {d} of size {size} "
+                                   f"cannot be cropped by {cut_lo} and {cut_hi})")
+            index[d] = slice(cut_lo, size - cut_hi)
+        input = input[tuple(index)]
+        pad = [max(a, 0) for a in pad]
+    return _pad(input, pad, "constant", 0.0 if value is None else value)
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p along dim, eps), as PyTorch (a gradient flows through the norm except where
+    it is clamped to eps)."""
+    denom = _act.clamp(_norm(input, p, dim, keepdim=True), min=eps)
+    return input / denom
+
+
+def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
+    """sum(x1/||x1|| * x2/||x2||) along dim, after broadcasting x1 and x2, as PyTorch: each input is divided
+    by its own norm first (results stay in [-1, 1]); the norms are clamped to eps outside the graph, so the
+    gradient is that of the unclamped formula evaluated with the clamped norms."""
+    from chainrule.engine.grad_mode import no_grad
+    from chainrule.ops.shape_ops import broadcast_tensors
+
+    a, b = broadcast_tensors(x1, x2) if x1.shape != x2.shape else (x1, x2)
+    na = _norm(a, 2, dim, keepdim=True).clone()
+    nb = _norm(b, 2, dim, keepdim=True).clone()
+    with no_grad():
+        na.clamp_(min=eps)
+        nb.clamp_(min=eps)
+    return _sum((a / na) * (b / nb), dim)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
