@@ -221,6 +221,15 @@ def test_integer_relu_inplace():
     assert xc.dtype == cr.int64
 
 
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("fn", [lambda f, x, i: f.hardtanh(x, -1.5, 1.5, i), lambda f, x, i: f.relu6(x, i)])
+def test_integer_hardtanh_stays_integer(fn, inplace):
+    xc, xt = cr.tensor([1, 2, -3, 9]), torch.tensor([1, 2, -3, 9])
+    yc, yt = fn(F, xc, inplace), fn(TF, xt, inplace)
+    np.testing.assert_array_equal(yc.numpy(), yt.numpy())
+    assert yc.dtype == cr.int64 and (yc is xc) == (yt is xt) == inplace
+
+
 @pytest.mark.parametrize("name", ["relu_", "leaky_relu_", "elu_", "hardtanh_"])
 def test_underscore_functions(name):
     xc, xt = _pair(np.concatenate([SPECIAL, RNG.standard_normal(20).astype(np.float32)]))

@@ -151,6 +151,8 @@ def _hardtanh(input: Tensor, min_val: float, max_val: float) -> Tensor:
     # passes it on the closed interval: route it with a constant mask instead. (At NaN PyTorch's vectorized
     # kernel gives 0, as here; its scalar loop over the last few elements passes the gradient.)
     data = input._data
+    if data.dtype.kind in "iu":  # integers stay integers, the bounds truncated to them (as PyTorch)
+        return _act.clamp(input, int(min_val), int(max_val))
     if data.dtype.kind != "f" or not input.requires_grad:
         return _act.clamp(input, min_val, max_val)
     inside = (data > min_val) & (data < max_val)
