@@ -110,3 +110,30 @@ def test_number_divided_by_tensor_is_computed_and_saved_as_pytorch_does():
     qb.sum().backward()
     np.testing.assert_array_equal(qa.detach().numpy(), qb.detach().numpy())
     np.testing.assert_array_equal(ours.grad.numpy(), ref.grad.numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cumprod_gradient_with_zeros_matches_torch_on_random_inputs(dtype):
+    """Slices with no, one or several zeros, anywhere: the O(n) array path (and, with create_graph=True, the
+    differentiable O(n^2) one) give PyTorch's gradient; a long all-zero slice stays fast."""
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(4)
+    rtol, atol = (1e-5, 1e-6) if dtype == "float32" else (1e-10, 1e-12)
+    for _ in range(60):
+        shape = tuple(int(n) for n in rng.integers(1, 6, rng.integers(1, 4)))
+        x = rng.standard_normal(shape).astype(dtype)
+        x[rng.random(shape) < 0.3] = 0.0
+        g = rng.standard_normal(shape).astype(dtype)
+        dim = int(rng.integers(-len(shape), len(shape)))
+        ref = torch.tensor(x, requires_grad=True)
+        torch.cumprod(ref, dim).backward(torch.tensor(g))
+        for create_graph in (False, True):
+            ours = cr.tensor(x, requires_grad=True)
+            (grad,) = cr.autograd.grad(cr.cumprod(ours, dim), ours, cr.tensor(g), create_graph=create_graph)
+            assert grad.dtype == ours.dtype
+            np.testing.assert_allclose(grad.numpy(), ref.grad.numpy(), rtol=rtol, atol=atol)
+    big = cr.zeros(100_000, dtype=getattr(cr, dtype), requires_grad=True)
+    cr.cumprod(big, 0).sum().backward()
+    assert big.grad.numpy()[0] == 1.0 and not big.grad.numpy()[1:].any()

@@ -16,6 +16,7 @@ from chainrule import dtypes
 from chainrule.engine.tensor import Tensor, _wrap_dim
 from chainrule.ops.elementwise import cast
 from chainrule.ops.registry import apply, defop, variant
+from chainrule.ops.xp import NUMPY
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -388,7 +389,29 @@ def _cumprod_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int) -> tuple:
         return (g,)
     if np.all(xp.data(x) != 0):
         return (_reverse_cumsum(xp, g * out, dim) / x,)
+    if not xp.is_tensor:
+        return (_cumprod_zeros_grad(g, x, out, dim),)
     return (_cumprod_others_vjp(xp, g, x, dim),)
+
+
+def _cumprod_zeros_grad(g: np.ndarray, x: np.ndarray, out: np.ndarray, dim: int) -> np.ndarray:
+    """The zero-safe gradient on arrays in O(n) per slice (as PyTorch's cumprod_backward). With z the first zero
+    of a slice: before z, out_j / x_k (out is 0 from z on, so the sum stops there); at z, the product up to z - 1
+    times sum_{j >= z} g_j prod_{z < i <= j} x_i; after z, 0 (every product includes x_z)."""
+    n = x.shape[dim]
+    pos = np.arange(n).reshape([-1 if i == dim else 1 for i in range(x.ndim)])
+    is_zero = x == 0
+    z = np.where(is_zero.any(axis=dim, keepdims=True), np.argmax(is_zero, axis=dim, keepdims=True), n)
+    safe = np.where(is_zero, 1, x)
+    grad = np.where(pos < z, _reverse_cumsum(NUMPY, g * out, dim) / safe, 0).astype(x.dtype)
+    after = np.cumprod(np.where(pos > z, x, 1), axis=dim)  # prod_{z < i <= j} x_i for j >= z
+    tail = np.sum(np.where(pos >= z, g * after, 0), axis=dim, keepdims=True)
+    before = np.take_along_axis(out, np.maximum(z - 1, 0), axis=dim)  # prod_{i < z} x_i (1 when z = 0)
+    before = np.where(z > 0, before, 1)
+    at = np.minimum(z, n - 1)  # slices without a zero keep their value there
+    at_zero = np.where(z < n, before * tail, np.take_along_axis(grad, at, axis=dim))
+    np.put_along_axis(grad, at, at_zero.astype(x.dtype), axis=dim)
+    return grad
 
 
 def _cumprod_others_vjp(xp: Any, g: Any, x: Any, dim: int) -> Any:
