@@ -31,6 +31,7 @@ CASES = [
     ("hardtanh", lambda f, x, inplace: f.hardtanh(x, inplace=inplace)),
     ("hardtanh_bounds", lambda f, x, inplace: f.hardtanh(x, -0.5, 2.0, inplace)),
     ("relu6", lambda f, x, inplace: f.relu6(x, inplace=inplace)),
+    ("silu", lambda f, x, inplace: f.silu(x, inplace=inplace)),
     ("dropout_eval", lambda f, x, inplace: f.dropout(x, 0.5, training=False, inplace=inplace)),
     ("dropout_p0", lambda f, x, inplace: f.dropout(x, 0.0, inplace=inplace)),
 ]
@@ -159,11 +160,11 @@ def test_chained_inplace_activations():
     close(xc.grad, xt.grad)
 
 
-@pytest.mark.parametrize("first", ["relu", "leaky_relu", "elu", "hardtanh"])
+@pytest.mark.parametrize("first", ["relu", "leaky_relu", "elu", "hardtanh", "silu"])
 @pytest.mark.parametrize("then", ["relu_", "add_", "mul_"])
 def test_modifying_the_result_of_an_inplace_activation(first, then):
     """relu_, leaky_relu_ and elu_ save their result in PyTorch: changing it in place again breaks backward;
-    hardtanh_ keeps what it needs and lets it through."""
+    hardtanh_ and silu keep what they need and let it through."""
     outcomes = []
     for m, lib in ((F, cr), (TF, torch)):
         x = lib.tensor([-1.5, 0.5, 2.0], requires_grad=True)
@@ -205,7 +206,7 @@ def test_negative_slope_inplace_runs_forward_and_refuses_backward(fn, kw):
     close(xc.grad, xt.grad)
 
 
-@pytest.mark.parametrize("fn", ["leaky_relu", "elu"])
+@pytest.mark.parametrize("fn", ["leaky_relu", "elu", "silu"])
 def test_integer_inplace_is_not_implemented(fn):
     with pytest.raises(NotImplementedError) as ours:
         getattr(F, fn)(cr.tensor([1, -2]), inplace=True)
@@ -302,6 +303,8 @@ MODULES = [
     ("Hardtanh_inplace", lambda m: m.Hardtanh(-0.5, 3.0, True)),
     ("ReLU6", lambda m: m.ReLU6()),
     ("ReLU6_inplace", lambda m: m.ReLU6(inplace=True)),
+    ("SiLU", lambda m: m.SiLU()),
+    ("SiLU_inplace", lambda m: m.SiLU(inplace=True)),
     ("Dropout", lambda m: m.Dropout()),
     ("Dropout_inplace", lambda m: m.Dropout(0.2, inplace=True)),
     ("Dropout_inplace_positional", lambda m: m.Dropout(0.1, True)),

@@ -27,7 +27,6 @@ from chainrule.ops.activations import (  # noqa: F401 - re-exported
     log_softmax,
     logsigmoid,
     sigmoid,
-    silu,
     softmax,
     softplus,
 )
@@ -144,6 +143,17 @@ def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
     _saves_result(out)
     _inplace_slope_check(out, alpha, "elu", "")
     return out
+
+
+_silu_inplace = _make_inplace(_act.silu, "silu_")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x)."""
+    if not inplace:
+        return _act.silu(input)
+    _integer_inplace(input, "silu")
+    return _silu_inplace(input)
 
 
 def _hardtanh(input: Tensor, min_val: float, max_val: float) -> Tensor:

@@ -9,6 +9,7 @@ from chainrule.nn.layers.activation import (
     ReLU,
     ReLU6,
     Sigmoid,
+    SiLU,
     Softmax,
     Tanh,
 )

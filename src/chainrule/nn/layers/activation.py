@@ -1,5 +1,5 @@
-"""Activation modules: `ReLU`, `LeakyReLU`, `ELU`, `Hardtanh`, `ReLU6`, `Tanh`, `Sigmoid`, `GELU`, `Softmax`,
-`LogSoftmax`. Those with `inplace=True` write their input in place and return it, as PyTorch."""
+"""Activation modules: `ReLU`, `LeakyReLU`, `ELU`, `Hardtanh`, `ReLU6`, `SiLU`, `Tanh`, `Sigmoid`, `GELU`,
+`Softmax`, `LogSoftmax`. Those with `inplace=True` write their input in place and return it, as PyTorch."""
 
 from __future__ import annotations
 
@@ -65,6 +65,18 @@ class Hardtanh(Module):
 class ReLU6(Hardtanh):
     def __init__(self, inplace: bool = False) -> None:
         super().__init__(0.0, 6.0, inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class SiLU(Module):
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.silu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
