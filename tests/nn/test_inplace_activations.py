@@ -361,3 +361,19 @@ def test_hardtanh_module_checks_its_bounds():
 def test_relu6_is_a_hardtanh_without_state():
     assert isinstance(cr.nn.ReLU6(), cr.nn.Hardtanh)
     assert cr.nn.ReLU6().state_dict() == {}
+
+
+@pytest.mark.parametrize("name,fn", INPLACE_ONLY, ids=[c[0] for c in INPLACE_ONLY])
+def test_inplace_on_a_view_writes_the_base(name, fn):
+    """In place on a row of a larger tensor: the base sees the new values and gradients flow through both."""
+    x0 = RNG.standard_normal((3, 4)).astype(np.float32) * 4
+    results = []
+    for m, lib in ((F, cr), (TF, torch)):
+        x = lib.tensor(x0.copy(), requires_grad=True)
+        a = x * 2
+        row = a[1]
+        assert fn(m, row, True) is row
+        (a * a).sum().backward()
+        results.append((a, x.grad))
+    close(results[0][0], results[1][0])
+    close(results[0][1], results[1][1], rtol=1e-5, atol=1e-5)
