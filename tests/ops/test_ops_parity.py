@@ -137,3 +137,23 @@ def test_cumprod_gradient_with_zeros_matches_torch_on_random_inputs(dtype):
     big = cr.zeros(100_000, dtype=getattr(cr, dtype), requires_grad=True)
     cr.cumprod(big, 0).sum().backward()
     assert big.grad.numpy()[0] == 1.0 and not big.grad.numpy()[1:].any()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_hardtanh_passes_no_gradient_at_its_bounds_like_torch(dtype):
+    """One op for cr.hardtanh and F.hardtanh: gradient 1 strictly inside, +0 at and beyond the bounds (clamp
+    passes it at the bounds); grad_fn HardtanhBackward0; the same through create_graph."""
+    import numpy as np
+    import torch
+
+    x = np.array([-2.0, -1.0, -0.5, 0.0, 1.0, 3.0], dtype=dtype)
+    g = np.array([1.0, -2.0, 3.0, -4.0, -5.0, -6.0], dtype=dtype)
+    for create_graph in (False, True):
+        ours = cr.tensor(x, requires_grad=True)
+        ref = torch.tensor(x, requires_grad=True)
+        yo, yr = cr.hardtanh(ours, -1.0, 1.0), torch.nn.functional.hardtanh(ref, -1.0, 1.0)
+        assert yo.grad_fn.name() == yr.grad_fn.name() == "HardtanhBackward0"
+        (go,) = cr.autograd.grad(yo, ours, cr.tensor(g), create_graph=create_graph)
+        (gr,) = torch.autograd.grad(yr, ref, torch.tensor(g), create_graph=create_graph)
+        np.testing.assert_array_equal(go.detach().numpy(), gr.detach().numpy())
+        np.testing.assert_array_equal(np.signbit(go.detach().numpy()), np.signbit(gr.detach().numpy()))

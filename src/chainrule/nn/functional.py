@@ -31,7 +31,6 @@ from chainrule.ops.activations import (  # noqa: F401 - re-exported
     softplus,
 )
 from chainrule.ops.elementwise import mul, sqrt, tanh  # noqa: F401 - tanh re-exported
-from chainrule.ops.elementwise import where as _where
 from chainrule.ops.inplace import make_inplace as _make_inplace
 from chainrule.ops.reductions import mean, var
 from chainrule.ops.reductions import norm as _norm
@@ -156,21 +155,7 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return _silu_inplace(input)
 
 
-def _hardtanh(input: Tensor, min_val: float, max_val: float) -> Tensor:
-    # PyTorch's HardtanhBackward0 passes the gradient strictly inside (min_val, max_val), where clamp's
-    # passes it on the closed interval: route it with a constant mask instead. (At NaN PyTorch's vectorized
-    # kernel gives 0, as here; its scalar loop over the last few elements passes the gradient.)
-    data = input._data
-    if data.dtype.kind in "iu":  # integers stay integers, the bounds truncated to them (as PyTorch)
-        return _act.clamp(input, int(min_val), int(max_val))
-    if data.dtype.kind != "f" or not input.requires_grad:
-        return _act.clamp(input, min_val, max_val)
-    inside = (data > min_val) & (data < max_val)
-    clamped = np.clip(data, min_val, max_val)
-    return _where(Tensor._make(np.asarray(inside)), input, Tensor._make(np.asarray(clamped, data.dtype)))
-
-
-_hardtanh_inplace = _make_inplace(_hardtanh, "hardtanh_")
+_hardtanh_inplace = _make_inplace(_act.hardtanh, "hardtanh_")
 
 
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False) -> Tensor:
@@ -178,7 +163,7 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace
     PyTorch's hardtanh, unlike clamp)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
-    return hardtanh_(input, min_val, max_val) if inplace else _hardtanh(input, min_val, max_val)
+    return hardtanh_(input, min_val, max_val) if inplace else _act.hardtanh(input, min_val, max_val)
 
 
 def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:

@@ -199,8 +199,25 @@ def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> 
 clip = clamp
 
 
+HARDTANH = defop(
+    "hardtanh", lambda x, min_val, max_val: np.clip(x, min_val, max_val), "x",
+    # unlike clamp, no gradient at the bounds themselves (PyTorch's hardtanh_backward); NaN passes none either.
+    # The VJP selects rather than multiplies: +0 (not -0 or NaN) where the gate is closed, as PyTorch's kernel.
+    derivs=(("1 if min_val < x < max_val else 0",
+             lambda xp, out, x, min_val, max_val: (x > min_val) & (x < max_val)),),
+    vjp=lambda xp, g, out, x, min_val, max_val: (xp.where((x > min_val) & (x < max_val), g, 0.0),),
+)
+
+
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
-    return clamp(input, min_val, max_val)
+    """x clamped to [min_val, max_val], with gradient 1 strictly inside and 0 at and beyond the bounds.
+    Integer tensors stay integer, the bounds truncated to them (as PyTorch)."""
+    kind = input._data.dtype.kind
+    if kind in "iu":
+        return clamp(input, int(min_val), int(max_val))
+    if kind != "f":
+        return clamp(input, min_val, max_val)
+    return apply(HARDTANH, (input,), {"min_val": min_val, "max_val": max_val})
 
 
 # ----------------------------------------------------------------------------- softmax family
