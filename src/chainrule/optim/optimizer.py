@@ -31,6 +31,8 @@ def check_range(value: float, name: str, low: float = 0.0, high: float = math.in
 class Optimizer:
     """Base class: subclasses implement `step()` over `self.param_groups` using `self.state[p]`."""
 
+    _scalar_state: tuple[str, ...] = ("step",)  # 0-d float32 state tensors (not shaped like the parameter)
+
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self.state: dict[Tensor, dict[str, Any]] = {}
@@ -106,10 +108,11 @@ class Optimizer:
             if idx in saved_state:
                 entry = {}
                 for k, v in saved_state[idx].items():
-                    if isinstance(v, Tensor) and v.shape != p.shape and k != "step":
+                    scalar = k in self._scalar_state
+                    if isinstance(v, Tensor) and v.shape != p.shape and not scalar:
                         raise ValueError(f"optimizer state '{k}' for parameter {idx} has shape {tuple(v.shape)}, the "
                                          f"parameter has shape {tuple(p.shape)}")
-                    entry[k] = _copy(v, p._data.dtype if k != "step" else None)
+                    entry[k] = _copy(v, None if scalar else p._data.dtype)
                 self.state[p] = entry
         for saved, own in zip(groups, self.param_groups):
             for k, v in saved.items():
