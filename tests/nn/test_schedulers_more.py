@@ -337,3 +337,17 @@ def test_warm_restarts_fractional_epochs_match_pytorch() -> None:
 def test_scheduler_needs_an_optimizer() -> None:
     with pytest.raises(TypeError, match="str is not an Optimizer"):
         cr.optim.lr_scheduler.MultiStepLR("sgd", [1])
+
+
+@pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
+def test_state_dict_keys_are_pytorchs_and_pytorchs_state_loads(name: str, kwargs: dict) -> None:
+    opt_c, opt_t = optimizers()
+    sched_c, sched_t = scheduler(cr, opt_c, name, kwargs), scheduler(torch, opt_t, name, kwargs)
+    for _ in range(9):
+        opt_t.step()
+        sched_t.step()
+    assert set(sched_c.state_dict()) == set(sched_t.state_dict()) - {"_get_lr_called_within_step"}
+    sched_c.load_state_dict(sched_t.state_dict())
+    for group, theirs in zip(opt_c.param_groups, opt_t.param_groups):
+        group["lr"] = theirs["lr"]
+    run(opt_c, opt_t, sched_c, sched_t, steps=30)
