@@ -19,3 +19,4 @@ from chainrule.nn.layers.linear import Identity, Linear
 from chainrule.nn.layers.loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from chainrule.nn.layers.misc import Dropout, Embedding, Flatten
 from chainrule.nn.layers.normalization import BatchNorm1d, LayerNorm
+from chainrule.nn.layers.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
