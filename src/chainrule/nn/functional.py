@@ -352,14 +352,15 @@ def layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight: Tensor 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
-    """Normalize over the batch (and length) dimensions; in training, update the running statistics in
-    place with the unbiased batch variance, as PyTorch."""
-    if input.ndim not in (2, 3):
-        raise ValueError(f"batch_norm: expected 2D or 3D input (N, C) or (N, C, L), got shape {tuple(input.shape)}")
-    dims = (0,) if input.ndim == 2 else (0, 2)
-    shape = (1, input.shape[1]) + ((1,) if input.ndim == 3 else ())
+    """Normalize over every dimension but the channels (dim 1): (N, C), (N, C, L), (N, C, H, W), ...; in
+    training, update the running statistics in place with the unbiased batch variance, as PyTorch."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dimensions (N, C, ...), got shape "
+                         f"{tuple(input.shape)}")
+    dims = (0,) + tuple(range(2, input.ndim))
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
     if training:
-        count = input.shape[0] * (input.shape[2] if input.ndim == 3 else 1)
+        count = int(np.prod([input.shape[d] for d in dims]))
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input size "
                              f"{tuple(input.shape)}")
@@ -384,3 +385,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 def _update(buffer: Tensor, values: np.ndarray) -> None:
     np.copyto(buffer._data, values, casting="unsafe")
     buffer._version += 1
+
+
+from chainrule.nn._functional_more import *  # noqa: E402, F403 - conv1d, pooling, group_norm, activations
+from chainrule.nn.losses import huber_loss, kl_div, smooth_l1_loss  # noqa: E402, F401 - re-exported

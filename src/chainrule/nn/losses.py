@@ -181,3 +181,68 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     w = None if weight is None else np.broadcast_to(_array(weight, dt), x.shape)
     pw = None if pos_weight is None else _array(pos_weight, dt)
     return _ops.bce_with_logits(x, _array(target, dt), w, pw, reduction)
+
+
+# ----------------------------------------------------------------------------- robust regression, KL
+def _difference(input: Tensor, target: Any, name: str) -> Tensor:
+    x = _float(input, name)
+    _check_same_shape(x, target, name)
+    t = target.detach() if isinstance(target, Tensor) else Tensor._make(_array(target, x._data.dtype))
+    return x - t
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
+    """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta = 0 is l1_loss.
+    The gradient is d / beta inside, sign(d) outside (1 at |d| = beta), as PyTorch."""
+    from chainrule.ops.elementwise import where
+
+    _reduction(reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    d = _difference(input, target, "smooth_l1_loss")
+    if beta == 0:
+        return _reduce(_abs(d), reduction)
+    a = _abs(d)
+    return _reduce(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
+    """0.5 d^2 where |d| <= delta, else delta * (|d| - 0.5 delta): smooth_l1_loss(beta=delta) * delta."""
+    from chainrule.ops.elementwise import where
+
+    _reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss does not support non-positive values for delta, got {delta}")
+    d = _difference(input, target, "huber_loss")
+    a = _abs(d)
+    return _reduce(where(a <= delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+
+
+def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
+    """KL(target || q) for log-probabilities `input` = log q: target * (log(target) - input) pointwise
+    (0 where target is 0), or exp(target) * (target - input) with log_target=True. reduction='batchmean'
+    divides the sum by the batch size (the mathematical KL divergence); 'mean' divides by the number of
+    elements, with PyTorch's warning. The target is a constant (no gradient flows into it)."""
+    import warnings
+
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction!r} is not a valid value for reduction: use 'mean', 'batchmean', 'sum' or "
+                         f"'none'")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the support size."
+                      "'batchmean' divides only by the batch size, and aligns with the KL div math definition."
+                      "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
+                      stacklevel=2)
+    x = _float(input, "kl_div")
+    t = _array(target.detach() if isinstance(target, Tensor) else target, x._data.dtype)
+    if t.shape != tuple(x.shape):
+        np.broadcast_shapes(t.shape, tuple(x.shape))  # broadcasting is allowed, as PyTorch; raise if not
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if log_target:
+            p, const = np.exp(t), np.exp(t) * t
+        else:
+            p, const = t, np.where(t == 0, 0.0, t * np.log(np.where(t > 0, t, 1.0)) + np.where(t < 0, np.nan, 0.0))
+    loss = Tensor._make(np.asarray(const, x._data.dtype)) - Tensor._make(np.asarray(p, x._data.dtype)) * x
+    if reduction == "batchmean":
+        return loss.sum() / (x.shape[0] if x.ndim else 1)
+    return _reduce(loss, reduction)

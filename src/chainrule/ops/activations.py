@@ -143,6 +143,22 @@ def silu(input: Tensor) -> Tensor:
     return apply(SILU, (_float(input, "silu"),))
 
 
+def _hardswish_forward(x: Any) -> Any:
+    return (x * np.clip(x + 3.0, 0.0, 6.0) / 6.0).astype(x.dtype)[()]
+
+
+HARDSWISH = defop(
+    "hardswish", _hardswish_forward, "x",
+    # PyTorch's hardswish_backward, bounds included: 0 at x = -3, 1 at x = 3
+    derivs=(("0 if x <= -3, x/3 + 1/2 if x < 3, else 1",
+             lambda xp, out, x: xp.where(x <= -3.0, 0.0, xp.where(x < 3.0, x / 3.0 + 0.5, 1.0))),),
+)
+
+
+def hardswish(input: Tensor) -> Tensor:
+    return apply(HARDSWISH, (_float(input, "hardswish"),))
+
+
 def _softplus_forward(x: Any, beta: float, threshold: float) -> Any:
     bx = beta * x
     soft = np.logaddexp(0.0, bx) / beta

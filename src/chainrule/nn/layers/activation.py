@@ -1,11 +1,15 @@
 """Activation modules: `ReLU`, `LeakyReLU`, `ELU`, `Hardtanh`, `ReLU6`, `SiLU`, `Tanh`, `Sigmoid`, `GELU`,
-`Softmax`, `LogSoftmax`. Those with `inplace=True` write their input in place and return it, as PyTorch."""
+`Softmax`, `LogSoftmax`, `Softplus`, `LogSigmoid`, `Mish`, `Hardswish`, `Hardsigmoid`, `PReLU`, `SELU`, `CELU`,
+`Softsign`, `GLU`. Those with `inplace=True` write their input in place and return it, as PyTorch."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
 from chainrule.nn.module import Module
+from chainrule.nn.parameter import Parameter
 
 
 class ReLU(Module):
@@ -119,3 +123,110 @@ class Softmax(Module):
 class LogSoftmax(Softmax):
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim)
+
+
+class _Inplace(Module):
+    """An activation with `inplace=` and no other argument."""
+
+    _show_inplace = True
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace and self._show_inplace else ""
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class LogSigmoid(Module):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
+class Mish(_Inplace):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.mish(input, self.inplace)
+
+
+class Hardswish(_Inplace):
+    _show_inplace = False  # PyTorch's repr never shows it
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input, self.inplace)
+
+
+class Hardsigmoid(_Inplace):
+    _show_inplace = False
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input, self.inplace)
+
+
+class SELU(_Inplace):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.selu(input, self.inplace)
+
+
+class CELU(Module):
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha = alpha
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Softsign(Module):
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class GLU(Module):
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class PReLU(Module):
+    """x if x > 0 else a * x with a learnable slope `a`: one for all channels, or one per channel (dim 1)."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+        super().__init__()
+        from chainrule.creation import full
+
+        self.num_parameters = num_parameters
+        self.init = init
+        self.weight = Parameter(full((num_parameters,), init, dtype=dtype))
+
+    def forward(self, input: Tensor) -> Tensor:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if self.num_parameters != 1 and channels != self.num_parameters:
+            raise RuntimeError(f"{self!r}: expected input with {self.num_parameters} channels (dim 1), got input of "
+                               f"shape {tuple(input.shape)}")
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"

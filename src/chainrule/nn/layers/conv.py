@@ -1,4 +1,5 @@
-"""`Conv2d`, `MaxPool2d` and `AvgPool2d`."""
+"""`Conv2d`, `Conv1d`, `MaxPool2d`, `AvgPool2d`, `MaxPool1d`, `AvgPool1d`, `AdaptiveAvgPool2d`,
+`AdaptiveAvgPool1d`."""
 
 from __future__ import annotations
 
@@ -69,3 +70,112 @@ class MaxPool2d(_Pool2d):
 class AvgPool2d(_Pool2d):
     def forward(self, input: Tensor) -> Tensor:
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding)
+
+
+def _single(v: Any, name: str, layer: str = "Conv1d") -> tuple[int]:
+    from chainrule.nn._functional_more import _single as single
+
+    return (single(v, name, layer),)
+
+
+class Conv1d(Module):
+    """1-D convolution with weight (out_channels, in_channels, kernel_size), PyTorch's default
+    initialization; computed by conv2d on a (N, C, 1, L) view. dilation and groups other than 1 raise."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int], stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", dtype: Any = None) -> None:
+        super().__init__()
+        from chainrule.nn._functional_more import _unsupported
+
+        _unsupported("Conv1d", dilation=(dilation, 1), groups=(groups, 1), padding_mode=(padding_mode, "zeros"))
+        self.in_channels = in_channels
+        self.out_channels = out_channels
+        self.kernel_size = _single(kernel_size, "kernel_size")
+        self.stride = _single(stride, "stride")
+        self.padding = _single(padding, "padding")
+        self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.default_layer_init_(self.weight, self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (2, 3) or input.shape[-2] != self.in_channels:
+            raise RuntimeError(f"{self!r}: expected input of shape (N, {self.in_channels}, L), got input of shape "
+                               f"{tuple(input.shape)} (weight has shape {tuple(self.weight.shape)})")
+        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+class MaxPool1d(_Pool2d):
+    """Max pooling of (N, C, L) or (C, L); dilation, ceil_mode and return_indices other than the defaults raise."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+                 return_indices: bool = False, ceil_mode: bool = False) -> None:
+        from chainrule.nn._functional_more import _unsupported
+
+        _unsupported("MaxPool1d", dilation=(dilation, 1), return_indices=(return_indices, False),
+                     ceil_mode=(ceil_mode, False))
+        super().__init__(kernel_size, stride, padding)
+
+    def extra_repr(self) -> str:
+        return super().extra_repr() + ", dilation=1, ceil_mode=False"
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding)
+
+
+class AvgPool1d(Module):
+    """Average pooling of (N, C, L) or (C, L), zero padding counted; ceil_mode=True and
+    count_include_pad=False raise."""
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+                 count_include_pad: bool = True) -> None:
+        super().__init__()
+        from chainrule.nn._functional_more import _unsupported
+
+        _unsupported("AvgPool1d", ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True))
+        self.kernel_size = _single(kernel_size, "kernel_size", "AvgPool1d")
+        self.stride = self.kernel_size if stride is None else _single(stride, "stride", "AvgPool1d")
+        self.padding = _single(padding, "padding", "AvgPool1d")
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool2d(Module):
+    """Average pooling to a fixed output size (int, or a pair whose entries may be None to keep the input's
+    size), with PyTorch's windows (they overlap when the sizes do not divide)."""
+
+    def __init__(self, output_size: Any) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise RuntimeError(f"{self!r}: expected input of shape (N, C, H, W) or (C, H, W), got "
+                               f"{tuple(input.shape)}")
+        return F.adaptive_avg_pool2d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (2, 3):
+            raise RuntimeError(f"{self!r}: expected input of shape (N, C, L) or (C, L), got {tuple(input.shape)}")
+        return F.adaptive_avg_pool1d(input, self.output_size)

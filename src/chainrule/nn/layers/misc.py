@@ -1,8 +1,10 @@
-"""`Dropout`, `Flatten` and `Embedding`."""
+"""`Dropout`, `Dropout2d`, `Flatten`, `Unflatten` and `Embedding`."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from chainrule.creation import empty
 from chainrule.engine.grad_mode import no_grad
@@ -68,3 +70,39 @@ class Embedding(Module):
     def extra_repr(self) -> str:
         pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
         return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels (feature maps) of (N, C, H, W) with probability p in training mode, scaling
+    the rest by 1/(1-p); identity in eval."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Unflatten(Module):
+    """Splits dimension `dim` into `unflattened_size` (one entry may be -1), the inverse of Flatten."""
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        if not isinstance(unflattened_size, tuple | list) or not all(
+                isinstance(s, int) and not isinstance(s, bool) for s in unflattened_size):
+            raise TypeError(f"unflattened_size must be a tuple or list of ints, got {unflattened_size!r}")
+        self.dim = dim
+        self.unflattened_size = unflattened_size
+
+    def forward(self, input: Tensor) -> Tensor:
+        from chainrule.ops.shape_ops import unflatten
+
+        sizes = tuple(self.unflattened_size)
+        if not -input.ndim <= self.dim < max(input.ndim, 1):
+            raise IndexError(f"{self!r}: dim {self.dim} is out of range for an input of shape {tuple(input.shape)}")
+        size = input.shape[self.dim % input.ndim]
+        known = int(np.prod([s for s in sizes if s != -1]))
+        if sizes.count(-1) > 1 or (-1 not in sizes and known != size) or (-1 in sizes and (known == 0 or size % known)):
+            raise RuntimeError(f"{self!r}: the sizes {sizes} don't multiply up to the size {size} of dim {self.dim} "
+                               f"of the input of shape {tuple(input.shape)}")
+        return unflatten(input, self.dim, sizes)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"

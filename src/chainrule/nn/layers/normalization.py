@@ -1,4 +1,4 @@
-"""`LayerNorm` and `BatchNorm1d` (running statistics, momentum, eval mode)."""
+"""`LayerNorm`, `GroupNorm`, `BatchNorm1d` and `BatchNorm2d` (running statistics, momentum, eval mode)."""
 
 from __future__ import annotations
 
@@ -39,9 +39,9 @@ class LayerNorm(Module):
                 f"bias={self.bias is not None}")
 
 
-class BatchNorm1d(Module):
-    """Batch normalization over (N, C) or (N, C, L) inputs. In training it normalizes with the batch
-    statistics and updates running_mean/running_var (momentum; None means a cumulative average);
+class _BatchNorm(Module):
+    """Batch normalization over every dimension but the channels. In training it normalizes with the
+    batch statistics and updates running_mean/running_var (momentum; None means a cumulative average);
     in eval it normalizes with the running statistics."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
@@ -69,10 +69,11 @@ class BatchNorm1d(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
+    def _check_input(self, input: Tensor) -> None:
+        raise NotImplementedError
+
     def forward(self, input: Tensor) -> Tensor:
-        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input of shape (N, {self.num_features}) or (N, {self.num_features}, "
-                             f"L), got {tuple(input.shape)}")
+        self._check_input(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked._data = np.asarray(self.num_batches_tracked._data + 1)
@@ -87,3 +88,54 @@ class BatchNorm1d(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
                 f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization over (N, C) or (N, C, L) inputs (statistics per channel over N and L)."""
+
+    def _check_input(self, input: Tensor) -> None:
+        if input.ndim not in (2, 3) or input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected input of shape (N, {self.num_features}) or (N, {self.num_features}, "
+                             f"L), got {tuple(input.shape)}")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization over (N, C, H, W) inputs (statistics per channel over N, H and W)."""
+
+    def _check_input(self, input: Tensor) -> None:
+        if input.ndim != 4 or input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected input of shape (N, {self.num_features}, H, W), got "
+                             f"{tuple(input.shape)}")
+
+
+class GroupNorm(Module):
+    """Normalizes each sample over groups of channels (num_channels / num_groups channels each, with all
+    their positions); weight and bias are per channel."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 dtype: Any = None, *, bias: bool = True) -> None:
+        super().__init__()
+        if num_groups <= 0 or num_channels % num_groups:
+            raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups = num_groups
+        self.num_channels = num_channels
+        self.eps = eps
+        self.affine = affine
+        if affine:
+            self.weight = Parameter(ones(num_channels, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(zeros(num_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim < 2 or input.shape[1] != self.num_channels:
+            raise RuntimeError(f"{self!r}: expected input of shape (N, {self.num_channels}, *), got "
+                               f"{tuple(input.shape)}")
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
