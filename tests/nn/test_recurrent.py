@@ -227,6 +227,14 @@ def test_default_initialization_is_uniform_in_one_over_sqrt_hidden(make: object)
         np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
+def test_flatten_parameters_is_a_no_op() -> None:
+    gru = nn.GRU(IN, HID)
+    before = [p.numpy().copy() for p in gru.parameters()]
+    assert gru.flatten_parameters() is None
+    for a, p in zip(before, gru.parameters()):
+        np.testing.assert_array_equal(a, p.numpy())
+
+
 def test_dtype_argument_and_double() -> None:
     lstm = nn.LSTM(IN, HID, dtype=cr.float64)
     assert all(p.dtype == cr.float64 for p in lstm.parameters())
@@ -374,6 +382,12 @@ ERRORS = [
     ("gru-1d", lambda m: m.GRU(4, 5)(_t(m, 4)), ["GRU: Expected input to be 2D or 3D, got 1D"]),
     ("rnn-dtype", lambda m: m.RNN(4, 5)(_t(m, 3, 2, 4).double()),
      ["input dtype", "float64", "does not match weight dtype", "float32"]),
+    ("gru-h0-dtype", lambda m: m.GRU(3, 4)(_t(m, 2, 1, 3), _t(m, 1, 1, 4).double()),
+     ["GRU(3, 4)", "hidden dtype", "float64", "does not match the input dtype", "float32"]),
+    ("lstm-c0-dtype", lambda m: m.LSTM(3, 4)(_t(m, 2, 1, 3), (_t(m, 1, 1, 4), _t(m, 1, 1, 4).double())),
+     ["LSTM(3, 4)", "hidden[1] dtype", "float64"]),
+    ("grucell-hidden-dtype", lambda m: m.GRUCell(3, 4)(_t(m, 1, 3), _t(m, 1, 4).double()),
+     ["GRUCell(3, 4)", "hidden dtype", "float64"]),
     ("empty-sequence", lambda m: m.LSTM(4, 5)(_t(m, 0, 2, 4)), ["Expected sequence length to be larger than 0"]),
     ("lstmcell-input-size", lambda m: m.LSTMCell(4, 5)(_t(m, 3, 6)),
      ["LSTMCell(4, 5)", "input has inconsistent input_size: got 6 expected 4", "(3, 6)", "(20, 4)"]),

@@ -133,6 +133,10 @@ class RNNCellBase(Module):
             raise RuntimeError(f"{self!r}: input has inconsistent input_size: got {input.shape[-1]} expected "
                                f"{self.input_size} (input of shape {_shape(input)}, weight_ih of shape "
                                f"{_shape(self.weight_ih)})")
+        for label, h in zip(hx_names, hx):
+            if h is not None and h.dtype != input.dtype:
+                raise RuntimeError(f"{self!r}: {label} dtype ({h.dtype}) does not match the input dtype "
+                                   f"({input.dtype})")
         x = input if batched else input.unsqueeze(0)
         states = []
         for k, h in enumerate(hx):
@@ -267,6 +271,9 @@ class RNNBase(Module):
         for weight in self.parameters():
             init.uniform_(weight, -stdv, stdv)
 
+    def flatten_parameters(self) -> None:
+        """A no-op, as PyTorch's on the CPU (it only repacks weights for cuDNN)."""
+
     @property
     def all_weights(self) -> list[list[Parameter]]:
         return [[getattr(self, name) for name in names] for names in self._all_weights]
@@ -342,6 +349,10 @@ class RNNBase(Module):
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
         expected = [(layers, x.shape[1], real_hidden), (layers, x.shape[1], self.hidden_size)]
         labels = ["hidden[0]", "hidden[1]"] if lstm else ["hidden"]
+        for s, label in zip(states, labels):
+            if s is not None and s.dtype != input.dtype:
+                raise RuntimeError(f"{self!r}: {label} dtype ({s.dtype}) does not match the input dtype "
+                                   f"({input.dtype})")
         last = ["proj_size" if self.proj_size > 0 else "hidden_size", "hidden_size"]
         for s, exp, label, size in zip(states, expected, labels, last):
             if s is not None and _shape(s) != exp:
