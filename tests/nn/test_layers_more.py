@@ -400,6 +400,7 @@ BAD = [
     (lambda: nn.Conv1d(3, 2, 5)(cr.zeros(1, 3, 4)), RuntimeError,
      r"conv1d: the kernel size 5 is larger than the padded input length 4 \(input shape \(1, 3, 4\)\)"),
     (lambda: nn.Conv1d(3, 2, 2, dilation=2), NotImplementedError, "Conv1d: dilation=2 is not supported"),
+    (lambda: nn.Conv1d(3, 2, 3, padding="same"), NotImplementedError, "Conv1d: padding='same' is not supported"),
     (lambda: F.conv1d(cr.zeros(1, 2, 5), cr.zeros(3, 2, 2, 2)), RuntimeError, r"expected a 3-D weight"),
     (lambda: nn.MaxPool1d(2)(cr.zeros(2, 3, 4, 5)), RuntimeError,
      r"max_pool1d: expected a 2-D \(C, L\) or 3-D \(N, C, L\) input, got shape \(2, 3, 4, 5\)"),

@@ -28,6 +28,8 @@ Size1 = int | tuple[int]
 
 
 def _single(v: Any, name: str, fn: str) -> int:
+    if isinstance(v, str):
+        raise NotImplementedError(f"{fn}: {name}={v!r} is not supported; pass an int")
     if isinstance(v, int | np.integer):
         return int(v)
     t = tuple(int(a) for a in v)
