@@ -438,3 +438,19 @@ def test_layer_errors_carry_the_sequential_note() -> None:
     with pytest.raises(ValueError, match=re.escape("BatchNorm2d(3")) as info:
         model(cr.zeros(2, 2, 8))
     assert info.value.__notes__ == ["raised by layer (1) of the Sequential, BatchNorm2d"]
+
+
+def test_replacing_an_entry_keeps_its_position() -> None:
+    plist = cr.nn.ParameterList([cr.ones(1), cr.ones(2), cr.ones(3)])
+    plist[1] = cr.zeros(5)
+    assert [tuple(p.shape) for p in plist] == [(1,), (5,), (3,)] and list(plist.state_dict()) == ["0", "1", "2"]
+    pdict = cr.nn.ParameterDict(OrderedDict([("a", cr.ones(1)), ("b", cr.ones(2))]))
+    pdict["a"] = cr.zeros(4)
+    assert list(pdict) == ["a", "b"] and pdict.a.shape == (4,)
+    mdict = cr.nn.ModuleDict({"x": cr.nn.ReLU(), "y": cr.nn.Tanh()})
+    mdict["x"] = cr.nn.Linear(1, 1)
+    tdict = torch.nn.ModuleDict({"x": torch.nn.ReLU(), "y": torch.nn.Tanh()})
+    tdict["x"] = torch.nn.Linear(1, 1)
+    assert repr(mdict) == repr(tdict) and list(mdict.state_dict()) == ["x.weight", "x.bias"]
+    with pytest.raises(TypeError, match="int is not a Module subclass"):
+        mdict["z"] = 3

@@ -84,6 +84,16 @@ def _free_key(module: Module, key: Any, what: str) -> str:
     return key
 
 
+def _put(module: Module, table: str, key: str, value: Any) -> None:
+    """Register `value` under `key`; an existing key keeps its position (as PyTorch's dict assignment)."""
+    if key in module.__dict__[table]:
+        module.__dict__[table][key] = module.__dict__[key] = value
+    elif table == "_modules":
+        module.add_module(key, value)
+    else:
+        module.register_parameter(key, value)
+
+
 def _pairs(values: Any, container: str) -> Iterable[tuple[Any, Any]]:
     if isinstance(values, Mapping | ModuleDict | ParameterDict):
         return list(values.items())
@@ -111,7 +121,9 @@ class ModuleDict(Module):
     def __setitem__(self, key: str, module: Module) -> None:
         if key not in self._modules:
             _free_key(self, key, "module")
-        self.add_module(key, module)
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _put(self, "_modules", key, module)
 
     def __delitem__(self, key: str) -> None:
         del self._modules[key]
@@ -193,7 +205,7 @@ class ParameterList(Module):
         return self._parameters[str(self._index(idx))]
 
     def __setitem__(self, idx: int, value: Any) -> None:
-        self.register_parameter(str(self._index(idx)), _as_parameter(value, "ParameterList"))
+        _put(self, "_parameters", str(self._index(idx)), _as_parameter(value, "ParameterList"))
 
     def __len__(self) -> int:
         return len(self._parameters)
@@ -237,7 +249,7 @@ class ParameterDict(Module):
     def __setitem__(self, key: str, value: Any) -> None:
         if key not in self._parameters:
             _free_key(self, key, "parameter")
-        self.register_parameter(key, _as_parameter(value, "ParameterDict"))
+        _put(self, "_parameters", key, _as_parameter(value, "ParameterDict"))
 
     def __delitem__(self, key: str) -> None:
         del self._parameters[key]
