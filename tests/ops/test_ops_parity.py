@@ -157,3 +157,41 @@ def test_hardtanh_passes_no_gradient_at_its_bounds_like_torch(dtype):
         (gr,) = torch.autograd.grad(yr, ref, torch.tensor(g), create_graph=create_graph)
         np.testing.assert_array_equal(go.detach().numpy(), gr.detach().numpy())
         np.testing.assert_array_equal(np.signbit(go.detach().numpy()), np.signbit(gr.detach().numpy()))
+
+
+MIXED_INDICES = [(None, [0, 0], None, 0), (0, slice(None), [1, 2]), ([1, 0], 0), (0, [1, 2], slice(1, 3)),
+                 (Ellipsis, 1, [0, 3]), (1, [[0, 1], [2, 2]], 2), (0, "mask"), (-1, slice(None), [0, -1])]
+
+
+@pytest.mark.parametrize("index", MIXED_INDICES, ids=str)
+def test_integers_mixed_with_index_arrays_select_first_as_in_torch(index):
+    """PyTorch applies the integers of an index that holds arrays as selections first (NumPy counts them as
+    arrays, which moves the result's dimensions): reads, gradients, writes and gradients through writes."""
+    import numpy as np
+    import torch
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((2, 3, 4))
+    idx = tuple(np.array([True, False, True]) if p == "mask" else p for p in index)
+    tidx = tuple(torch.tensor(p) if isinstance(p, list | np.ndarray) else p for p in idx)
+    x, t = cr.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    yo, yt = x[idx], t[tidx]
+    assert tuple(yo.shape) == tuple(yt.shape)
+    g = rng.standard_normal(tuple(yt.shape))
+    yo.backward(cr.tensor(g))
+    yt.backward(torch.tensor(g))
+    np.testing.assert_array_equal(yo.detach().numpy(), yt.detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), t.grad.numpy())
+    # a write at the same index, with gradients to the written tensor and to the value
+    v = rng.standard_normal(tuple(yt.shape))
+    x2, t2 = cr.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    vo, vt = cr.tensor(v, requires_grad=True), torch.tensor(v, requires_grad=True)
+    zo, zt = x2 * 1.0, t2 * 1.0
+    zo[idx] = vo * 2.0
+    zt[tidx] = vt * 2.0
+    np.testing.assert_array_equal(zo.detach().numpy(), zt.detach().numpy())
+    w = rng.standard_normal(a.shape)
+    (zo * cr.tensor(w)).sum().backward()
+    (zt * torch.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(x2.grad.numpy(), t2.grad.numpy())
+    np.testing.assert_array_equal(vo.grad.numpy(), vt.grad.numpy())

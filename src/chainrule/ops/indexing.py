@@ -68,8 +68,32 @@ INDEX_ADD = defop(
 )
 
 
+def _split_ints(idx: tuple) -> tuple[tuple, tuple] | None:
+    """PyTorch applies the integers of an index that also holds arrays first, as selections, then the arrays;
+    NumPy counts those integers as arrays, which moves the result's dimensions when the arrays are not
+    adjacent (`x[0, :, [1, 2]]`). Split such an index into (the integers, a basic index; the rest)."""
+    if not any(type(p) is int or isinstance(p, np.integer) for p in idx):
+        return None
+    select: list = []
+    rest: list = []
+    for p in idx:
+        if type(p) is int or isinstance(p, np.integer):
+            select.append(p)
+        else:
+            rest.append(p)
+            if isinstance(p, np.ndarray):  # a mask covers as many dimensions as it has
+                select.extend([slice(None)] * (p.ndim if p.dtype.kind == "b" else 1))
+            elif p is Ellipsis or isinstance(p, slice):
+                select.append(p if p is Ellipsis else slice(None))
+    return tuple(select), tuple(rest)
+
+
 def getitem(input: Tensor, index: Any, _op: Any = None) -> Tensor:
     idx, basic = normalize_index(index)
+    if not basic:
+        split = _split_ints(idx)
+        if split is not None:
+            return getitem(getitem(input, split[0]), split[1], _op)
     op = _op or (_basic_op(idx) if basic else GETITEM)
     if basic:
         data = input._data
@@ -143,6 +167,11 @@ _COPY_SLICES = variant(INDEX_PUT, "CopySlices")  # `x[i] = v` and writes through
 
 def index_put(input: Tensor, index: Any, value: Any, _op: Any = None) -> Tensor:
     idx, basic = normalize_index(index)
+    if not basic:
+        split = _split_ints(idx)
+        if split is not None:  # as getitem: write the arrays' part into the integers' selection, then that back
+            select, rest = split
+            return index_put(input, select, index_put(getitem(input, select), rest, value), _op)
     if not isinstance(value, Tensor):
         value = Tensor(value, dtype=input.dtype)
     elif value._data.dtype != input._data.dtype:
