@@ -14,17 +14,17 @@ from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 
 
-class Conv2d(Module):
-    """2-D convolution with weight (out_channels, in_channels, kh, kw), PyTorch's default initialization."""
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share: sizes as tuples, the weight (out_channels, in_channels, *kernel_size) and
+    bias with PyTorch's default initialization, and the repr."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size2, stride: Size2 = 1,
-                 padding: Size2 = 0, bias: bool = True, dtype: Any = None) -> None:
-        super().__init__()
+    def _setup(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any, bias: bool,
+               dtype: Any, as_tuple: Any) -> None:
         self.in_channels = in_channels
         self.out_channels = out_channels
-        self.kernel_size = _pair(kernel_size, "kernel_size")
-        self.stride = _pair(stride, "stride")
-        self.padding = _pair(padding, "padding")
+        self.kernel_size = as_tuple(kernel_size, "kernel_size")
+        self.stride = as_tuple(stride, "stride")
+        self.padding = as_tuple(padding, "padding")
         self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype))
@@ -35,17 +35,26 @@ class Conv2d(Module):
     def reset_parameters(self) -> None:
         init.default_layer_init_(self.weight, self.bias)
 
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if any(self.padding):
+            s += f", padding={self.padding}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution with weight (out_channels, in_channels, kh, kw), PyTorch's default initialization."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size2, stride: Size2 = 1,
+                 padding: Size2 = 0, bias: bool = True, dtype: Any = None) -> None:
+        super().__init__()
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, bias, dtype, _pair)
+
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
             raise RuntimeError(f"{self!r}: expected input of shape (N, {self.in_channels}, H, W), got input of shape "
                                f"{tuple(input.shape)} (weight has shape {tuple(self.weight.shape)})")
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        return s + ("" if self.bias is not None else ", bias=False")
 
 
 class _Pool2d(Module):
@@ -78,7 +87,7 @@ def _single(v: Any, name: str, layer: str = "Conv1d") -> tuple[int]:
     return (single(v, name, layer),)
 
 
-class Conv1d(Module):
+class Conv1d(_ConvNd):
     """1-D convolution with weight (out_channels, in_channels, kernel_size), PyTorch's default
     initialization; computed by conv2d on a (N, C, 1, L) view. dilation and groups other than 1 raise."""
 
@@ -89,32 +98,13 @@ class Conv1d(Module):
         from chainrule.nn._functional_more import _unsupported
 
         _unsupported("Conv1d", dilation=(dilation, 1), groups=(groups, 1), padding_mode=(padding_mode, "zeros"))
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = _single(kernel_size, "kernel_size")
-        self.stride = _single(stride, "stride")
-        self.padding = _single(padding, "padding")
-        self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
-        if bias:
-            self.bias = Parameter(empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self) -> None:
-        init.default_layer_init_(self.weight, self.bias)
+        self._setup(in_channels, out_channels, kernel_size, stride, padding, bias, dtype, _single)
 
     def forward(self, input: Tensor) -> Tensor:
         if input.ndim not in (2, 3) or input.shape[-2] != self.in_channels:
             raise RuntimeError(f"{self!r}: expected input of shape (N, {self.in_channels}, L), got input of shape "
                                f"{tuple(input.shape)} (weight has shape {tuple(self.weight.shape)})")
         return F.conv1d(input, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self) -> str:
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        return s + ("" if self.bias is not None else ", bias=False")
 
 
 class MaxPool1d(_Pool2d):
