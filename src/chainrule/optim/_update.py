@@ -60,3 +60,19 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     if weight < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
+
+
+def decay_weights(data: np.ndarray, g: np.ndarray, lr: float, wd: float, decoupled: bool) -> tuple[Any, Any]:
+    """(parameter values, gradient) after weight decay: decoupled shrinks the values by lr * wd (AdamW,
+    NAdamW, decoupled RAdam); otherwise wd * p is added to the gradient (L2)."""
+    if wd == 0:
+        return data, g
+    if decoupled:
+        return data * (1 - lr * wd), g
+    return data, g + wd * data
+
+
+def update_moments(m: np.ndarray, v: np.ndarray, g: np.ndarray, beta1: float, beta2: float) -> None:
+    """Adam's running moments, in place: m = lerp(m, g, 1 - beta1); v = beta2 v + (1 - beta2) g^2."""
+    m[...] = lerp(m, g, 1 - beta1)
+    v[...] = v * beta2 + (1 - beta2) * (g * g)

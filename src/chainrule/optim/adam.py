@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.optim._update import buffer, lerp, next_step, params_with_grad, write
-from chainrule.optim.optimizer import Optimizer, check_lr, check_range
+from chainrule.optim._update import buffer, decay_weights, next_step, params_with_grad, update_moments, write
+from chainrule.optim.optimizer import Optimizer, check_adam_args
 
 
 class Adam(Optimizer):
@@ -21,11 +21,7 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *,
                  maximize: bool = False) -> None:
-        check_lr(lr)
-        check_range(eps, "epsilon")
-        check_range(betas[0], "beta parameter at index 0", high=1.0, high_open=True)
-        check_range(betas[1], "beta parameter at index 1", high=1.0, high_open=True)
-        check_range(weight_decay, "weight_decay")
+        check_adam_args(lr, eps, betas, weight_decay)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "amsgrad": amsgrad, "maximize": maximize})
 
@@ -38,14 +34,8 @@ class Adam(Optimizer):
                 step = next_step(state)
                 m = buffer(state, "exp_avg", p._data)
                 v = buffer(state, "exp_avg_sq", p._data)
-                data = p._data
-                if wd != 0:
-                    if self._decoupled:
-                        data = data * (1 - lr * wd)
-                    else:
-                        g = g + wd * data
-                m[...] = lerp(m, g, 1 - beta1)
-                v[...] = v * beta2 + (1 - beta2) * (g * g)
+                data, g = decay_weights(p._data, g, lr, wd, self._decoupled)
+                update_moments(m, v, g, beta1, beta2)
                 step_size = lr / (1 - beta1**step)
                 bc2_sqrt = math.sqrt(1 - beta2**step)
                 if group["amsgrad"]:

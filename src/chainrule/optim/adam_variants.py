@@ -9,13 +9,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.tensor import Tensor
-from chainrule.optim._update import buffer, lerp, next_step, params_with_grad, write
-from chainrule.optim.optimizer import Optimizer, check_lr, check_range
-
-
-def _check_betas(betas: tuple[float, float]) -> None:
-    check_range(betas[0], "beta parameter at index 0", high=1.0, high_open=True)
-    check_range(betas[1], "beta parameter at index 1", high=1.0, high_open=True)
+from chainrule.optim._update import buffer, decay_weights, lerp, next_step, params_with_grad, update_moments, write
+from chainrule.optim.optimizer import Optimizer, check_adam_args, check_lr, check_range
 
 
 class Adamax(Optimizer):
@@ -24,10 +19,7 @@ class Adamax(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, *, maximize: bool = False) -> None:
-        check_lr(lr)
-        check_range(eps, "epsilon")
-        _check_betas(betas)
-        check_range(weight_decay, "weight_decay")
+        check_adam_args(lr, eps, betas, weight_decay)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "maximize": maximize})
 
@@ -40,8 +32,7 @@ class Adamax(Optimizer):
                 step = next_step(state)
                 m = buffer(state, "exp_avg", p._data)
                 u = buffer(state, "exp_inf", p._data)
-                if wd != 0:
-                    g = g + wd * p._data
+                _, g = decay_weights(p._data, g, lr, wd, False)
                 m[...] = lerp(m, g, 1 - beta1)
                 np.maximum(u * beta2, np.abs(g) + eps, out=u)
                 clr = lr / (1 - beta1**step)
@@ -60,10 +51,7 @@ class NAdam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, momentum_decay: float = 4e-3,
                  decoupled_weight_decay: bool = False, *, maximize: bool = False) -> None:
-        check_lr(lr)
-        check_range(eps, "epsilon")
-        _check_betas(betas)
-        check_range(weight_decay, "weight_decay")
+        check_adam_args(lr, eps, betas, weight_decay)
         check_range(momentum_decay, "momentum_decay")
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "momentum_decay": momentum_decay, "decoupled_weight_decay": decoupled_weight_decay,
@@ -81,19 +69,13 @@ class NAdam(Optimizer):
                 step = next_step(state)
                 m = buffer(state, "exp_avg", p._data)
                 v = buffer(state, "exp_avg_sq", p._data)
-                data = p._data
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        data = data * (1 - lr * wd)
-                    else:
-                        g = g + wd * data
+                data, g = decay_weights(p._data, g, lr, wd, group["decoupled_weight_decay"])
                 mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * decay))
                 mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * decay))
                 mu_product = np.float32(state["mu_product"]._data) * np.float32(mu)
                 state["mu_product"] = Tensor._make(np.float32(mu_product))
                 mu_product = float(mu_product)
-                m[...] = lerp(m, g, 1 - beta1)
-                v[...] = v * beta2 + (1 - beta2) * (g * g)
+                update_moments(m, v, g, beta1, beta2)
                 denom = np.sqrt(v / (1 - beta2**step)) + eps
                 data = data + (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
                 data = data + ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m / denom
@@ -109,10 +91,7 @@ class RAdam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, decoupled_weight_decay: bool = False, *,
                  maximize: bool = False) -> None:
-        check_lr(lr)
-        check_range(eps, "epsilon")
-        _check_betas(betas)
-        check_range(weight_decay, "weight_decay")
+        check_adam_args(lr, eps, betas, weight_decay)
         super().__init__(params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay,
                                   "decoupled_weight_decay": decoupled_weight_decay, "maximize": maximize})
 
@@ -125,14 +104,8 @@ class RAdam(Optimizer):
                 step = next_step(state)
                 m = buffer(state, "exp_avg", p._data)
                 v = buffer(state, "exp_avg_sq", p._data)
-                data = p._data
-                if wd != 0:
-                    if group["decoupled_weight_decay"]:
-                        data = data * (1 - lr * wd)
-                    else:
-                        g = g + wd * data
-                m[...] = lerp(m, g, 1 - beta1)
-                v[...] = v * beta2 + (1 - beta2) * (g * g)
+                data, g = decay_weights(p._data, g, lr, wd, group["decoupled_weight_decay"])
+                update_moments(m, v, g, beta1, beta2)
                 bc1, bc2 = 1 - beta1**step, 1 - beta2**step
                 m_hat = m / bc1
                 rho_inf = 2 / (1 - beta2) - 1

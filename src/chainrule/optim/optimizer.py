@@ -136,3 +136,12 @@ def _copy(v: Any, dtype: Any = None) -> Any:
             data = data.astype(dtype)
         return Tensor._make(data)
     return copy.deepcopy(v)
+
+
+def check_adam_args(lr: float, eps: float, betas: tuple[float, float], weight_decay: float) -> None:
+    """The constructor checks every Adam-family optimizer shares, with PyTorch's messages."""
+    check_lr(lr)
+    check_range(eps, "epsilon")
+    check_range(betas[0], "beta parameter at index 0", high=1.0, high_open=True)
+    check_range(betas[1], "beta parameter at index 1", high=1.0, high_open=True)
+    check_range(weight_decay, "weight_decay")
