@@ -66,7 +66,18 @@ def test_values_gradients_and_identity(name, fn, inplace):
     w = RNG.standard_normal(values.shape).astype(np.float32)
     (yc * cr.tensor(w)).sum().backward()
     (yt * torch.tensor(w)).sum().backward()
+    if name.startswith("elu"):
+        _elu_grad_at_nan(values, xc, xt, w)
     close(xc.grad, xt.grad)
+
+
+def _elu_grad_at_nan(values, xc, xt, upstream):
+    """PyTorch's ELU backward at a NaN input depends on where the NaN falls in its SIMD chunks (the upstream
+    gradient from the scalar tail, NaN inside a vector; seen on AMD EPYC with AVX2). chainrule passes the
+    upstream gradient, as the scalar kernel does: check that, and compare the other elements with torch."""
+    nan = np.isnan(values)
+    assert np.array_equal(xc.grad._data[nan], upstream[nan])
+    xt.grad[torch.from_numpy(nan)] = torch.from_numpy(upstream[nan])
 
 
 @pytest.mark.parametrize("name,fn", CASES, ids=IDS)
@@ -240,6 +251,8 @@ def test_underscore_functions(name):
     close(ac, at)
     ac.sum().backward()
     at.sum().backward()
+    if name == "elu_":
+        _elu_grad_at_nan(xc.detach().numpy(), xc, xt, np.ones(xc.shape, np.float32))
     close(xc.grad, xt.grad)
 
 
