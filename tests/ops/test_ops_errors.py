@@ -442,3 +442,27 @@ def _base_written(m, x):
 def test_write_through_alias_invalidates_saved_tensor(name):
     assert _run_inplace(TORCH, ALIASES[name])[0] == "error"
     assert _run_inplace(cr, ALIASES[name])[0] == "error"
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "prod", "amax", "amin", "argmax", "argmin", "var", "std",
+                                  "logsumexp", "any", "all"])
+def test_reductions_take_numpy_names_axis_and_keepdims(name):
+    """PyTorch's reductions accept NumPy's `axis`/`keepdims` for `dim`/`keepdim` (makemore writes
+    `P.sum(1, keepdims=True)`)."""
+    values = np.arange(1.0, 7.0).reshape(2, 3)
+    got = getattr(cr, name)(cr.tensor(values), axis=1, keepdims=True)
+    want = getattr(torch, name)(torch.tensor(values), axis=1, keepdims=True)
+    np.testing.assert_allclose(got.numpy(), want.numpy())
+    method = getattr(cr.tensor(values), name)(0, keepdims=True)
+    np.testing.assert_allclose(method.numpy(), getattr(torch.tensor(values), name)(0, keepdims=True).numpy())
+    with pytest.raises(TypeError, match="alias"):
+        getattr(cr, name)(cr.tensor(values), dim=1, axis=1)
+
+
+def test_max_min_take_keepdims():
+    values = np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]])
+    for name in ("max", "min"):
+        got = getattr(cr, name)(cr.tensor(values), axis=1, keepdims=True)
+        want = getattr(torch, name)(torch.tensor(values), axis=1, keepdims=True)
+        np.testing.assert_array_equal(got.values.numpy(), want.values.numpy())
+        np.testing.assert_array_equal(got.indices.numpy(), want.indices.numpy())

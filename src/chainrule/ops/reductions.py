@@ -6,6 +6,7 @@ maxima; `max(dim)`/`min(dim)` send it to the returned index (the first occurrenc
 
 from __future__ import annotations
 
+import functools
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,22 @@ from chainrule.ops.registry import apply, defop, variant
 from chainrule.ops.xp import NUMPY
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def numpy_names(fn: Any) -> Any:
+    """Accept NumPy's `axis` and `keepdims` for `dim` and `keepdim`, as PyTorch's reductions do."""
+
+    @functools.wraps(fn)
+    def reduction(*args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            for numpy_name, name in (("axis", "dim"), ("keepdims", "keepdim")):
+                if numpy_name in kwargs:
+                    if name in kwargs:
+                        raise TypeError(f"{fn.__name__}() got both '{name}' and its alias '{numpy_name}'")
+                    kwargs[name] = kwargs.pop(numpy_name)
+        return fn(*args, **kwargs)
+
+    return reduction
 
 
 def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
@@ -70,6 +87,7 @@ MEAN = defop(
 )
 
 
+@numpy_names
 def sum(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
@@ -77,6 +95,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None
                  {"dims": normalize_dims(dim, input.ndim, "sum"), "keepdim": keepdim})
 
 
+@numpy_names
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
@@ -134,6 +153,7 @@ PROD = defop("prod", lambda x, dims, keepdim: np.prod(x, axis=dims, keepdims=kee
              formulas=("product of the other elements",))
 
 
+@numpy_names
 def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
@@ -214,31 +234,37 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
     return MaxResult(values, Tensor._make(np.expand_dims(indices, d) if keepdim else indices))
 
 
+@numpy_names
 def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
     """Over all elements (a tensor), over `dim` (values, indices), or elementwise with another tensor."""
     return _max_min(input, dim, keepdim, other, True)
 
 
+@numpy_names
 def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
     return _max_min(input, dim, keepdim, other, False)
 
 
+@numpy_names
 def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
     _check_nonempty(input, None if dim in ((), None) else dims, "amax")
     return apply(AMAX, (input,), {"dims": dims, "keepdim": keepdim})
 
 
+@numpy_names
 def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
     _check_nonempty(input, None if dim in ((), None) else dims, "amin")
     return apply(AMIN, (input,), {"dims": dims, "keepdim": keepdim})
 
 
+@numpy_names
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return _arg(np.argmax, input, dim, keepdim, "argmax")
 
 
+@numpy_names
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     return _arg(np.argmin, input, dim, keepdim, "argmin")
 
@@ -292,6 +318,7 @@ def _correction(unbiased: bool | None, correction: float | None) -> float:
     return 1.0 if unbiased is None or unbiased else 0.0
 
 
+@numpy_names
 def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: float | None = None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1), as in PyTorch."""
@@ -300,6 +327,7 @@ def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: b
                              "correction": _correction(unbiased, correction)})
 
 
+@numpy_names
 def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
         correction: float | None = None) -> Tensor:
     x = _float_input(input)
@@ -351,6 +379,7 @@ LOGSUMEXP = defop(
 )
 
 
+@numpy_names
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     x = _float_input(input)
     return apply(LOGSUMEXP, (x,), {"dims": normalize_dims(dim, x.ndim, "logsumexp"), "keepdim": keepdim})
@@ -457,11 +486,13 @@ def _any_all(input: Tensor, dim: Any, keepdim: bool, fn: Any, name: str) -> Tens
     return Tensor._make(out[()])
 
 
+@numpy_names
 def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether any element (over `dim`, an int or a tuple, or over all) is non-zero: a bool tensor."""
     return _any_all(input, dim, keepdim, np.any, "any")
 
 
+@numpy_names
 def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
     """Whether every element (over `dim`, an int or a tuple, or over all) is non-zero: a bool tensor."""
     return _any_all(input, dim, keepdim, np.all, "all")

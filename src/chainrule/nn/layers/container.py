@@ -6,12 +6,66 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from chainrule.engine.tensor import Tensor
 from chainrule.nn.module import Module
 from chainrule.nn.parameter import Parameter
 
 
-class Sequential(Module):
+class _IndexedModules(Module):
+    """What Sequential and ModuleList share: modules under the keys "0", "1", ... addressed by position,
+    renumbered after an insertion or deletion, as in PyTorch."""
+
+    def _key(self, idx: int) -> str:
+        keys = list(self._modules)
+        if not isinstance(idx, int | np.integer):
+            raise TypeError(f"{type(self).__name__} indices must be integers or slices, not {type(idx).__name__}")
+        if not -len(keys) <= idx < len(keys):
+            raise IndexError(f"index {idx} is out of range for a {type(self).__name__} of {len(keys)} modules")
+        return keys[idx]
+
+    def _renumber(self, modules: Iterable[Module]) -> None:
+        for key in list(self._modules):
+            delattr(self, key)
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _put(self, "_modules", self._key(idx), module)
+
+    def __delitem__(self, idx: int | slice) -> None:
+        modules = list(self._modules.values())
+        if isinstance(idx, slice):
+            del modules[idx]
+        else:
+            del modules[list(self._modules).index(self._key(idx))]
+        self._renumber(modules)
+
+    def append(self, module: Module) -> Any:
+        self.add_module(str(len(self._modules)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Any:
+        for module in modules:
+            self.append(module)
+        return self
+
+    def pop(self, key: int | slice) -> Module:
+        module = self[key]
+        del self[key]
+        return module
+
+
+class Sequential(_IndexedModules):
     """Runs its modules in order, each on the previous one's output. Accepts modules or an OrderedDict."""
 
     def __init__(self, *args: Any) -> None:
@@ -32,26 +86,23 @@ class Sequential(Module):
                 raise
         return input
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
     def __getitem__(self, idx: int | slice) -> Any:
-        items = list(self._modules.items())
         if isinstance(idx, slice):
-            return Sequential(OrderedDict(items[idx]))
-        if not -len(items) <= idx < len(items):
-            raise IndexError(f"index {idx} is out of range for a Sequential of {len(items)} modules")
-        return items[idx][1]
+            return Sequential(OrderedDict(list(self._modules.items())[idx]))
+        return self._modules[self._key(idx)]
 
-    def append(self, module: Module) -> Sequential:
-        self.add_module(str(len(self._modules)), module)
+    def insert(self, index: int, module: Module) -> Sequential:
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        modules = list(self._modules.values())
+        if not -len(modules) <= index <= len(modules):
+            raise IndexError(f"Index out of range: {index}")
+        modules.insert(index if index >= 0 else index + len(modules), module)
+        self._renumber(modules)
         return self
 
 
-class ModuleList(Module):
+class ModuleList(_IndexedModules):
     """A list of modules, registered so that their parameters are found."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -59,18 +110,16 @@ class ModuleList(Module):
         for m in modules or ():
             self.append(m)
 
-    def append(self, module: Module) -> ModuleList:
-        self.add_module(str(len(self._modules)), module)
-        return self
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return ModuleList(list(self._modules.values())[idx])
+        return self._modules[self._key(idx)]
 
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
-
-    def __getitem__(self, idx: int) -> Module:
-        return list(self._modules.values())[idx]
+    def insert(self, index: int, module: Module) -> None:
+        """Insert before `index` (non-negative; past the end appends), renumbering the later modules."""
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
 
 
 def _free_key(module: Module, key: Any, what: str) -> str:
