@@ -66,11 +66,13 @@ _METHODS = [
     "repeat", "flip", "contiguous", "split", "chunk", "unbind", "gather", "index_select", "masked_fill",
     "take_along_dim", "any", "all", "tril", "triu", "sort", "argsort", "topk", "cumprod", "diff", "lerp",
     "repeat_interleave", "diag",
+    "roll", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
 ]
 
 _INPLACE = [
     "add", "sub", "mul", "div", "pow", "clamp", "neg", "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu",
     "masked_fill", "floor", "ceil", "round", "tril", "triu", "lerp",
+    "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
 ]
 
 
