@@ -95,6 +95,7 @@ def attach() -> None:
     Tensor.copy_ = inplace.copy_
     Tensor.uniform_ = random.uniform_
     Tensor.normal_ = random.normal_
+    Tensor.multinomial = random.multinomial
     for name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
         setattr(Tensor, name, getattr(creation, name))
     Tensor.where = _where_method
