@@ -401,6 +401,9 @@ def _index_setup(input: Tensor, dim: int, index: Any, source: Any, op: str, nega
         if source._data.dtype != input._data.dtype:
             raise RuntimeError(f"{op}(): self ({input.dtype}) and source ({source.dtype}) must have the same "
                                f"scalar type")
+        if source.ndim > d and source.shape[d] != idx.size:  # checked first, as PyTorch (broadcasting is refused)
+            raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to source.size(dim): "
+                               f"({source.shape[d]}), for dim: {d}")
         if source.ndim != x.ndim or any(a != b for k, (a, b) in enumerate(zip(source.shape, x.shape)) if k != d):
             raise RuntimeError(f"{op}(): source tensor shape must match self tensor shape, excluding the specified "
                                f"dimension {d}. Got self.shape = {list(input.shape)} source.shape = "
