@@ -55,6 +55,7 @@ from chainrule.ops.functions import *  # noqa: F403 - the functional namespace: 
 from chainrule.random import (
     Generator,
     manual_seed,
+    multinomial,
     rand,
     rand_like,
     randint,

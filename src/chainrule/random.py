@@ -123,3 +123,54 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Gen
     if std < 0:
         raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
     return _fill_random(self, lambda shape: _rng(generator).normal(mean, std, shape), "normal_")
+
+
+# ----------------------------------------------------------------------------- sampling
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
+                generator: Generator | None = None) -> Tensor:
+    """`num_samples` category indices (int64) per row of `input` (1-D: one distribution, 2-D: one per row),
+    drawn with probability proportional to the row's non-negative weights, from chainrule's seeded generator.
+    Without replacement each index comes at most once; once the categories of non-zero weight are used up,
+    the zero-weight ones follow, as in PyTorch. Reproducible for a seed, not PyTorch's random stream."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"multinomial(): argument 'input' must be Tensor, not {type(input).__name__}")
+    if not isinstance(num_samples, int | np.integer) or isinstance(num_samples, bool):
+        raise TypeError(f"multinomial(): argument 'num_samples' must be int, not {type(num_samples).__name__}")
+    w = np.asarray(input._data)
+    if w.dtype.kind != "f":
+        raise RuntimeError(f"multinomial: only supports floating-point dtypes for input, got {input.dtype}")
+    if w.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: prob_dist must be 1 or 2 dim, got shape {tuple(w.shape)}")
+    n = int(num_samples)
+    if n <= 0:
+        raise RuntimeError(f"multinomial: cannot sample n_sample <= 0 samples (num_samples={n})")
+    k = w.shape[-1]
+    if not replacement and n > k:
+        raise RuntimeError(f"multinomial: cannot sample n_sample > prob_dist.size(-1) samples without replacement "
+                           f"(num_samples={n}, {k} categories)")
+    if k > 2 ** 24:
+        raise RuntimeError(f"multinomial: number of categories cannot exceed 2^24 (got {k})")
+    rows = w.reshape(w.shape[0] if w.ndim == 2 else 1, k).astype(np.float64)
+    if rows.size and (not np.all(np.isfinite(rows)) or np.any(rows < 0)):
+        raise RuntimeError(f"multinomial: probability tensor contains either `inf`, `nan` or element < 0 "
+                           f"(input of shape {tuple(w.shape)})")
+    total = rows.sum(axis=1)
+    if np.any(total <= 0):
+        raise RuntimeError(f"multinomial: invalid multinomial distribution (sum of probabilities <= 0) in row "
+                           f"{int(np.argmax(total <= 0))} of input of shape {tuple(w.shape)}")
+    rng = _rng(generator)
+    if replacement:
+        cdf = np.cumsum(rows, axis=1)
+        u = rng.random((rows.shape[0], n)) * total[:, None]
+        out = np.empty((rows.shape[0], n), dtype=np.int64)
+        for r in range(rows.shape[0]):
+            picks = np.searchsorted(cdf[r], u[r], side="right")
+            last = k - 1 - int(np.argmax(rows[r][::-1] > 0))  # u rounded up to the total: the last possible one
+            out[r] = np.minimum(picks, last)
+    else:
+        # Sampling without replacement in proportion to the weights: the n smallest of Exp(1) / w (zero weights
+        # give inf and come last, in index order)
+        with np.errstate(divide="ignore"):
+            keys = rng.standard_exponential(rows.shape) / rows
+        out = np.argsort(keys, axis=1, kind="stable")[:, :n].astype(np.int64)
+    return _new(out.reshape(w.shape[:-1] + (n,)), False)

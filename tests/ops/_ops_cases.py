@@ -91,6 +91,38 @@ def _large(scale: float, shape: tuple[int, ...] = (3, 5)) -> list[np.ndarray]:
     return [rng.standard_normal(shape) * scale]
 
 
+# ----------------------------------------------------------------------------- scatter / index writes (issue: ops)
+SCATTER_IDX = [[0, 1, 2], [2, 0, 1]]  # along dim 0 of (3, 4): no position twice (scatter's duplicates are unordered)
+DUP_IDX = [[0, 0, 2, 0], [0, 1, 0, 0]]  # duplicates: they accumulate
+PROD_ZEROS = [np.array([[0.0, 1.5, -2.0, 0.5], [1.2, 0.0, 0.7, -1.1], [0.9, 2.0, 0.0, 1.3]]),
+              np.array([[0.0, 0.8, 1.1, 0.0], [1.4, 0.0, -0.6, 2.0]])]
+
+
+def _scatter_reduce_all(m: Any, a: Any, b: Any, reduce: str) -> Any:
+    idx = m.tensor(DUP_IDX)
+    return (a.scatter_reduce(0, idx, b, reduce), m.scatter_reduce(a, -2, idx, b, reduce, include_self=False))
+
+
+def _inplace_scatters(m: Any, a: Any, b: Any) -> Any:
+    y = a * 1.0
+    y.scatter_(0, m.tensor(SCATTER_IDX), b[:2, :3])
+    y.scatter_add_(1, m.tensor([[3, 3], [0, 1], [2, 2]]), b.t()[:3, :2])
+    y.index_add_(0, m.tensor([2, 0, 2]), b.t()[:3, :] * 2.0, alpha=0.5)
+    y.index_copy_(1, m.tensor([1]), b[:1, :3].t())
+    y.index_fill_(0, m.tensor([-2]), 0.25)
+    y.scatter_reduce_(1, m.tensor([[0, 0], [1, 3], [2, 1]]), b.t()[:3, 2:], "prod")
+    return y * a
+
+
+def _inplace_scatter_into_view(m: Any, a: Any, b: Any) -> Any:
+    y = a * 1.0
+    row = y[1]
+    row.scatter_add_(0, m.tensor([3, 3, 0]), b[0, :3])
+    col = y[:, 2]
+    col.index_fill_(0, m.tensor([0]), b[1, 0])
+    return y * 2.0, row, col
+
+
 NAN = float("nan")
 RELU_TIES = [np.array([[-1.0, 0.0, 2.0], [0.0, -0.0, 3.0]])]
 MAX_TIES = [np.array([[1.0, 3.0, 3.0, 2.0], [5.0, 0.0, 5.0, 5.0], [-1.0, -1.0, -1.0, -1.0]])]
@@ -555,6 +587,41 @@ CASES: list[Case] = [
     C("inplace_relu_then_mul", _inplace_chain_of_unary, ((3, 4),), domain="nonzero"),
     C("inplace_masked_fill", _inplace_masked_fill, ((3, 4),), domain="nonzero"),
     C("inplace_setitem_view", _inplace_view_setitem, ((3, 4), (4,))),
+    # ------------------------------------------------------------------ scatter, index writes, roll
+    C("scatter", lambda m, a, b: a.scatter(0, m.tensor(SCATTER_IDX), b), ((3, 4), (2, 3))),
+    C("scatter_neg_dim_fn", lambda m, a, b: m.scatter(a, -1, m.tensor([[3, 0], [1, 2], [0, 3]]), b), ((3, 4), (3, 2))),
+    C("scatter_value", lambda m, a: a.scatter(1, m.tensor([[2], [0], [3]]), 1.5), ((3, 4),)),
+    C("scatter_value_kw", lambda m, a: m.scatter(a, 0, m.tensor([[1, 2]]), value=-2.0), ((3, 4),)),
+    C("scatter_0d", lambda m, a, b: a.scatter(0, m.tensor(0), b), ((), ())),
+    C("scatter_3d", lambda m, a, b: a.scatter(1, m.tensor([[[1, 0]], [[0, 1]]]), b), ((2, 2, 3), (2, 1, 2))),
+    C("scatter_add_dups", lambda m, a, b: a.scatter_add(0, m.tensor(DUP_IDX), b), ((3, 4), (2, 4))),
+    C("scatter_add_dim1_fn", lambda m, a, b: m.scatter_add(a, 1, m.tensor([[3, 3], [0, 0], [1, 3]]), b),
+      ((3, 4), (3, 2))),
+    C("scatter_add_empty_index", lambda m, a, b: a.scatter_add(0, m.zeros(0, 4, dtype=m.int64), b), ((3, 4), (0, 4))),
+    C("scatter_reduce_sum", lambda m, a, b: _scatter_reduce_all(m, a, b, "sum"), ((3, 4), (2, 4))),
+    C("scatter_reduce_mean", lambda m, a, b: _scatter_reduce_all(m, a, b, "mean"), ((3, 4), (2, 4))),
+    C("scatter_reduce_prod", lambda m, a, b: _scatter_reduce_all(m, a, b, "prod"), ((3, 4), (2, 4))),
+    C("scatter_reduce_prod_zeros", lambda m, a, b: _scatter_reduce_all(m, a, b, "prod"), data=PROD_ZEROS),
+    C("scatter_reduce_amax", lambda m, a, b: _scatter_reduce_all(m, a, b, "amax"), ((3, 4), (2, 4)),
+      domain="distinct"),
+    C("scatter_reduce_amin", lambda m, a, b: _scatter_reduce_all(m, a, b, "amin"), ((3, 4), (2, 4)),
+      domain="distinct"),
+    C("scatter_reduce_amax_ties", lambda m, a, b: a.scatter_reduce(0, m.tensor(DUP_IDX), b, "amax"),
+      data=[np.array([[1.0, 2.0, 3.0, 0.0], [1.0, 1.0, 1.0, 1.0], [0.0, 0.0, 2.0, 2.0]]),
+            np.array([[1.0, 2.0, 2.0, 0.0], [0.5, 1.0, 2.0, 0.0]])], gradcheck=False),
+    C("index_add_dups_alpha", lambda m, a, b: a.index_add(0, m.tensor([2, 0, 2]), b, alpha=-1.5), ((3, 4), (3, 4))),
+    C("index_add_neg_dim_fn", lambda m, a, b: m.index_add(a, -1, m.tensor([1, 1]), b), ((3, 4), (3, 2))),
+    C("index_add_0d_index", lambda m, a, b: a.index_add(1, m.tensor(3), b), ((3, 4), (3, 1))),
+    C("index_copy", lambda m, a, b: a.index_copy(1, m.tensor([3, 0]), b), ((3, 4), (3, 2))),
+    C("index_copy_fn_dim0", lambda m, a, b: m.index_copy(a, 0, m.tensor([1]), b), ((3, 4), (1, 4))),
+    C("index_fill_scalar", lambda m, a: a.index_fill(1, m.tensor([0, -1, 0]), -0.5), ((3, 4),)),
+    C("index_fill_0d_tensor", lambda m, a, v: m.index_fill(a, 0, m.tensor([2, 0]), v), ((3, 4), ())),
+    C("roll_flat", lambda m, a: a.roll(5), ((3, 4),)),
+    C("roll_dims", lambda m, a: m.roll(a, (1, -6), (0, -1)), ((3, 4),)),
+    C("roll_same_dim_twice", lambda m, a: a.roll((1, 2), (1, 1)), ((2, 5),)),
+    C("roll_0d", lambda m, a: m.roll(a, 3), ((),)),
+    C("inplace_scatters", _inplace_scatters, ((3, 4), (4, 4))),
+    C("inplace_scatter_into_view", _inplace_scatter_into_view, ((3, 4), (2, 3))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),
     C("to_dtype", lambda m, a: a.to(m.float64) + 1, ((3,),)),

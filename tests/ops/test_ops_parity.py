@@ -32,6 +32,7 @@ OWN_OPS = {
     "index_add_zeros", "index_put", "cat", "stack", "constant_pad_nd", "matmul", "einsum", "sum", "mean", "prod",
     "amax", "amin", "max_dim", "min_dim", "var", "std", "norm", "logsumexp", "cumsum", "reshape", "permute", "expand",
     "repeat", "flip", "clone", "tril", "triu", "cumprod", "lerp",
+    "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill", "roll",
 }
 
 

@@ -19,6 +19,8 @@ GRADGRAD = [
     "masked_fill", "clamp", "inplace_arith", "tril_batched_neg", "triu_diagonal_neg", "sort_stable_kw", "topk",
     "cumprod", "cumprod_zeros", "cumprod_zeros_dim0", "diff_prepend_append", "lerp_tensor_weight",
     "lerp_weight_bcast", "repeat_interleave_counts", "diag_1d_offsets", "diag_2d_offsets", "meshgrid_xy_three",
+    "scatter", "scatter_add_dups", "scatter_reduce_prod_zeros", "scatter_reduce_mean", "scatter_reduce_amax",
+    "index_add_dups_alpha", "index_fill_0d_tensor", "roll_dims", "inplace_scatters",
 ]
 BY_NAME = {c.name: c for c in CASES}
 

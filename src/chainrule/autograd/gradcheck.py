@@ -77,7 +77,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
         if ins[k]._data.dtype != np.float64:
             raise GradcheckError(f"gradcheck: input {k} has dtype {ins[k].dtype}; use float64 inputs "
                                  f"(finite differences in lower precision are not reliable)")
-        ins[k]._data = np.ascontiguousarray(ins[k]._shared_array())
+        shared = ins[k]._shared_array()  # (ascontiguousarray alone makes a 0-d array 1-d)
+        ins[k]._data = np.ascontiguousarray(shared).reshape(shared.shape)
     n_out = [o._data.size for o in _outputs(fn, ins)]
     for k in checked:
         numerical = _numerical_jacobian(fn, ins, k, eps, n_out)

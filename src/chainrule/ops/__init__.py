@@ -12,6 +12,7 @@ from chainrule.ops import (  # noqa: F401 - imported for registration
     linalg,
     losses,
     reductions,
+    scatter,
     shape_ops,
 )
 from chainrule.ops import methods as _methods  # noqa: F401 - attaches Tensor methods

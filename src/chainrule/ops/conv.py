@@ -24,62 +24,99 @@ def out_size(size: int, kernel: int, stride: int, padding: int) -> int:
     return (size + 2 * padding - kernel) // stride + 1
 
 
-def windows(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, fill: float = 0.0) -> np.ndarray:
-    """A strided view (N, C, kh, kw, oh, ow) of every kernel window of x (N, C, H, W)."""
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+def windows(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, fill: float = 0.0,
+            dilation: Pair = (1, 1)) -> np.ndarray:
+    """A strided view (N, C, kh, kw, oh, ow) of every kernel window of x (N, C, H, W); with a dilation the
+    window's taps are `dilation` apart."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     if ph or pw:
         x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    view = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]  # (N, C, oh, ow, kh, kw)
-    return view.transpose(0, 1, 4, 5, 2, 3)
+    view = sliding_window_view(x, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(2, 3))[:, :, ::sh, ::sw]
+    if dh != 1 or dw != 1:
+        view = view[..., ::dh, ::dw]
+    return view.transpose(0, 1, 4, 5, 2, 3)  # (N, C, oh, ow, kh, kw) -> (N, C, kh, kw, oh, ow)
 
 
-def np_unfold(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
-    """im2col: (N, C, H, W) -> (N, C*kh*kw, oh*ow), as `torch.nn.functional.unfold`."""
-    w = windows(x, kernel, stride, padding)
+def np_unfold(x: np.ndarray, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+              grid: Pair | None = None) -> np.ndarray:
+    """im2col: (N, C, H, W) -> (N, C*kh*kw, oh*ow), as `torch.nn.functional.unfold`; `grid` keeps only the
+    first (oh, ow) windows (the adjoint of a fold onto a grid that does not reach the input's end)."""
+    w = windows(x, kernel, stride, padding, dilation=dilation)
+    if grid is not None:
+        w = w[..., :grid[0], :grid[1]]
     n, c, kh, kw, oh, ow = w.shape
     return w.reshape(n, c * kh * kw, oh * ow)
 
 
-def np_fold(cols: np.ndarray, size: Pair, kernel: Pair, stride: Pair, padding: Pair) -> np.ndarray:
-    """col2im, the adjoint of `np_unfold`: overlapping window entries are summed back into (N, C, H, W)."""
-    (h, w), (kh, kw), (sh, sw), (ph, pw) = size, kernel, stride, padding
-    oh, ow = out_size(h, kh, sh, ph), out_size(w, kw, sw, pw)
+def np_fold(cols: np.ndarray, size: Pair, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+            grid: Pair | None = None) -> np.ndarray:
+    """col2im, the adjoint of `np_unfold`: overlapping window entries are summed back into (N, C, H, W).
+    `grid` is the (oh, ow) of the windows in `cols` when it is not the number that fits in `size` (a
+    transposed convolution's output_padding adds rows and columns no window starts in)."""
+    (h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = size, kernel, stride, padding, dilation
+    if grid is None:
+        oh, ow = out_size(h, dh * (kh - 1) + 1, sh, ph), out_size(w, dw * (kw - 1) + 1, sw, pw)
+    else:
+        oh, ow = grid
     n = cols.shape[0]
     c = cols.shape[1] // (kh * kw)
     blocks = cols.reshape(n, c, kh, kw, oh, ow)
-    out = np.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+    full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)
+    full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)
+    out = np.zeros((n, c, full_h, full_w), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            out[:, :, i:i + sh * oh:sh, j:j + sw * ow:sw] += blocks[:, :, i, j]
-    return out[:, :, ph:ph + h, pw:pw + w] if ph or pw else out
+            out[:, :, i * dh:i * dh + sh * oh:sh, j * dw:j * dw + sw * ow:sw] += blocks[:, :, i, j]
+    if ph or pw or full_h != h or full_w != w:
+        return out[:, :, ph:ph + h, pw:pw + w]
+    return out
 
 
 # ----------------------------------------------------------------------------- unfold / fold ops
 UNFOLD = defop(
-    "unfold", lambda x, kernel, stride, padding: np_unfold(x, kernel, stride, padding), "x",
-    vjp=lambda xp, g, out, x, kernel, stride, padding: (fold_(xp, g, x.shape[2:], kernel, stride, padding),),
+    "unfold", lambda x, kernel, stride, padding, dilation=(1, 1), grid=None: np_unfold(x, kernel, stride, padding,
+                                                                                        dilation, grid), "x",
+    vjp=lambda xp, g, out, x, kernel, stride, padding, dilation=(1, 1), grid=None: (
+        fold_(xp, g, x.shape[2:], kernel, stride, padding, dilation, grid),),
     formulas=("1 from each window position back to its pixel (col2im, summed over overlaps)",),
     saves_inputs=False, backward_name="Im2ColBackward0",
 )
 FOLD = defop(
-    "fold", lambda g, size, kernel, stride, padding: np_fold(g, size, kernel, stride, padding), "cols",
-    vjp=lambda xp, g, out, cols, size, kernel, stride, padding: (unfold_(xp, g, kernel, stride, padding),),
+    "fold", lambda g, size, kernel, stride, padding, dilation=(1, 1), grid=None: np_fold(g, size, kernel, stride,
+                                                                                         padding, dilation, grid),
+    "cols",
+    vjp=lambda xp, g, out, cols, size, kernel, stride, padding, dilation=(1, 1), grid=None: (
+        unfold_(xp, g, kernel, stride, padding, dilation, grid),),
     formulas=("each pixel's gradient copied to every window containing it (im2col)",),
     saves_inputs=False, backward_name="Col2ImBackward0",
 )
 
 
-def unfold_(xp: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair) -> Any:
+def _extra(dilation: Pair, grid: Pair | None) -> dict:
+    """The optional attributes of unfold/fold, only when they differ from plain convolution's."""
+    extra: dict = {}
+    if tuple(dilation) != (1, 1):
+        extra["dilation"] = tuple(dilation)
+    if grid is not None:
+        extra["grid"] = (int(grid[0]), int(grid[1]))
+    return extra
+
+
+def unfold_(xp: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+            grid: Pair | None = None) -> Any:
     if xp.is_tensor:
-        return apply(UNFOLD, (x,), {"kernel": kernel, "stride": stride, "padding": padding})
-    return np_unfold(x, kernel, stride, padding)
+        return apply(UNFOLD, (x,), {"kernel": kernel, "stride": stride, "padding": padding,
+                                    **_extra(dilation, grid)})
+    return np_unfold(x, kernel, stride, padding, dilation, grid)
 
 
-def fold_(xp: Any, cols: Any, size: tuple, kernel: Pair, stride: Pair, padding: Pair) -> Any:
+def fold_(xp: Any, cols: Any, size: tuple, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),
+          grid: Pair | None = None) -> Any:
     size = (int(size[0]), int(size[1]))
     if xp.is_tensor:
-        return apply(FOLD, (cols,), {"size": size, "kernel": kernel, "stride": stride, "padding": padding})
-    return np_fold(cols, size, kernel, stride, padding)
+        return apply(FOLD, (cols,), {"size": size, "kernel": kernel, "stride": stride, "padding": padding,
+                                     **_extra(dilation, grid)})
+    return np_fold(cols, size, kernel, stride, padding, dilation, grid)
 
 
 def unfold(input: Tensor, kernel_size: Pair, stride: Pair = (1, 1), padding: Pair = (0, 0)) -> Tensor:
@@ -181,3 +218,64 @@ AVG_POOL2D = defop("avg_pool2d", _avg_pool_forward, "x", vjp=_avg_pool_vjp,
 
 def avg_pool2d(input: Tensor, kernel: Pair, stride: Pair, padding: Pair) -> Tensor:
     return apply(AVG_POOL2D, (input,), {"kernel": kernel, "stride": stride, "padding": padding})
+
+
+# ----------------------------------------------------------------------------- transposed convolution
+def transposed_size(size: int, kernel: int, stride: int, padding: int, dilation: int, output_padding: int) -> int:
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def _conv_t_geometry(x: Any, w: Any, stride: Pair, padding: Pair, output_padding: Pair, dilation: Pair) -> tuple:
+    kernel = (int(w.shape[2]), int(w.shape[3]))
+    size = tuple(transposed_size(int(x.shape[2 + i]), kernel[i], stride[i], padding[i], dilation[i],
+                                 output_padding[i]) for i in range(2))
+    return kernel, size, (int(x.shape[2]), int(x.shape[3]))
+
+
+def _conv_t_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, output_padding: Pair, dilation: Pair,
+                    groups: int) -> Any:
+    """The gradient of conv2d with respect to its input, applied to x: each input pixel spreads its channels'
+    weights over a kernel window of the output (col2im of W^T @ x, per group)."""
+    n, c_in = x.shape[:2]
+    kernel, size, grid = _conv_t_geometry(x, w, stride, padding, output_padding, dilation)
+    w3 = w.reshape(groups, c_in // groups, -1)  # (g, C_in/g, C_out/g*kh*kw)
+    x4 = x.reshape(n, groups, c_in // groups, -1)  # (N, g, C_in/g, L)
+    cols = np.matmul(np.swapaxes(w3, 1, 2), x4)  # (N, g, C_out/g*kh*kw, L)
+    out = np_fold(cols.reshape(n, -1, grid[0] * grid[1]), size, kernel, stride, padding, dilation, grid)
+    if b is not None:
+        out += b.reshape(1, -1, 1, 1)
+    return out
+
+
+def _conv_t_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any, stride: Pair, padding: Pair,
+                output_padding: Pair, dilation: Pair, groups: int, needs: tuple) -> tuple:
+    n, c_in = x.shape[:2]
+    kernel, _, grid = _conv_t_geometry(x, w, stride, padding, output_padding, dilation)
+    cols = unfold_(xp, g, kernel, stride, padding, dilation, grid)  # (N, C_out*kh*kw, L): conv2d's im2col of g
+    cols4 = xp.reshape(cols, (n, groups, -1, grid[0] * grid[1]))  # (N, g, C_out/g*kh*kw, L)
+    gx = gw = gb = None
+    if needs[0]:  # conv2d of g with the weight: W @ im2col(g), per group
+        w3 = xp.reshape(w, (groups, c_in // groups, -1))
+        gx = xp.reshape(xp.matmul(w3, cols4), tuple(x.shape))
+    if needs[1]:  # the sum over the batch of x @ im2col(g)^T, per group
+        x4 = xp.reshape(x, (n, groups, c_in // groups, -1))
+        gw = xp.reshape(xp.sum(xp.matmul(x4, xp.swapaxes(cols4, 2, 3)), axis=0), tuple(w.shape))
+    if b is not None and needs[2]:
+        gb = xp.sum(g, axis=(0, 2, 3))
+    return gx, gw, gb
+
+
+CONV_TRANSPOSE2D = defop(
+    "conv_transpose2d", _conv_t_forward, "x weight bias", vjp=_conv_t_vjp, uses_needs=True,
+    formulas=("W @ im2col(G) (a convolution of G)", "sum over the batch of x @ im2col(G)^T",
+              "sum of G over batch and pixels"),
+    backward_name="ConvolutionBackward0")
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Pair, padding: Pair,
+                     output_padding: Pair, groups: int, dilation: Pair) -> Tensor:
+    """Transposed convolution of (N, C_in, H, W) with weight (C_in, C_out/groups, kh, kw); arguments checked by
+    `nn.functional.conv_transpose2d`."""
+    return apply(CONV_TRANSPOSE2D, (input, weight, bias),
+                 {"stride": stride, "padding": padding, "output_padding": output_padding, "dilation": dilation,
+                  "groups": groups})

@@ -131,6 +131,14 @@ from chainrule.ops.reductions import (  # noqa: F401
     sum,
     var,
 )
+from chainrule.ops.scatter import (  # noqa: F401
+    index_add,
+    index_copy,
+    index_fill,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+)
 from chainrule.ops.shape_ops import (  # noqa: F401
     broadcast_tensors,
     broadcast_to,
@@ -148,6 +156,7 @@ from chainrule.ops.shape_ops import (  # noqa: F401
     repeat_interleave,
     reshape,
     reshape_as,
+    roll,
     squeeze,
     swapaxes,
     t,

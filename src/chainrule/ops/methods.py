@@ -66,11 +66,13 @@ _METHODS = [
     "repeat", "flip", "contiguous", "split", "chunk", "unbind", "gather", "index_select", "masked_fill",
     "take_along_dim", "any", "all", "tril", "triu", "sort", "argsort", "topk", "cumprod", "diff", "lerp",
     "repeat_interleave", "diag",
+    "roll", "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
 ]
 
 _INPLACE = [
     "add", "sub", "mul", "div", "pow", "clamp", "neg", "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu",
     "masked_fill", "floor", "ceil", "round", "tril", "triu", "lerp",
+    "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
 ]
 
 
@@ -93,6 +95,7 @@ def attach() -> None:
     Tensor.copy_ = inplace.copy_
     Tensor.uniform_ = random.uniform_
     Tensor.normal_ = random.normal_
+    Tensor.multinomial = random.multinomial
     for name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
         setattr(Tensor, name, getattr(creation, name))
     Tensor.where = _where_method

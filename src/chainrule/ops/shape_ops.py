@@ -365,3 +365,41 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         raise RuntimeError(f"repeat_interleave: repeats must be non-negative, got {counts.tolist()}")
     index = np.repeat(np.arange(size), np.broadcast_to(counts.reshape(-1), (size,)) if counts.ndim else counts)
     return getitem(input, (slice(None),) * d + (index,))
+
+
+# ----------------------------------------------------------------------------- roll
+def _roll_forward(x: Any, shifts: tuple, dims: tuple | None) -> Any:
+    a = np.asarray(x)
+    if dims is None:
+        return np.roll(a.reshape(-1), shifts[0]).reshape(a.shape)[()]
+    return np.roll(a, shifts, dims)
+
+
+def _roll_(xp: Any, g: Any, shifts: tuple, dims: tuple | None) -> Any:
+    if xp.is_tensor:
+        return apply(ROLL, (g,), {"shifts": shifts, "dims": dims})
+    return _roll_forward(g, shifts, dims)
+
+
+ROLL = defop("roll", _roll_forward, "x",
+             vjp=lambda xp, g, out, x, shifts, dims: (_roll_(xp, g, tuple(-s for s in shifts), dims),),
+             formulas=("1 (rolled back)",), saves_inputs=False)
+
+
+def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
+    """Elements shifted along `dims` by `shifts`, wrapping around (as `torch.roll`); with `dims=None` the
+    tensor is rolled as if flattened, then given its shape back."""
+    shifts_ = (shifts,) if isinstance(shifts, int | np.integer) else tuple(shifts)
+    dims_ = None if dims is None else ((dims,) if isinstance(dims, int | np.integer) else tuple(dims))
+    if not shifts_:
+        raise RuntimeError("roll: `shifts` required")
+    if dims_ is None:
+        if len(shifts_) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts_)}, dims: 0")
+    elif len(shifts_) != len(dims_):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts_)}, dims: {len(dims_)}")
+    else:
+        if input.ndim == 0:
+            raise IndexError(f"roll: Dimension specified as {dims_[0]} but tensor has no dimensions")
+        dims_ = tuple(_wrap_dim(d, input.ndim, "roll") for d in dims_)
+    return apply(ROLL, (input,), {"shifts": tuple(int(s) for s in shifts_), "dims": dims_})
