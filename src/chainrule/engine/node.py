@@ -43,6 +43,15 @@ class Node:
         """PyTorch's grad_fn name, e.g. 'MulBackward0'."""
         return self.op.backward_name
 
+    def __getattr__(self, name: str) -> Any:
+        """Only for attributes a node lacks: a custom Function's node reads them from its `ctx` (attrs["ctx"]),
+        as PyTorch's grad_fn of a Function is its ctx (`y.grad_fn.saved_tensors`, `y.grad_fn.my_constant`)."""
+        if not name.startswith("__"):
+            attrs = object.__getattribute__(self, "attrs")
+            if attrs is not None and "ctx" in attrs:
+                return getattr(attrs["ctx"], name)
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
     @property
     def next_functions(self) -> tuple:
         """(parent, 0) pairs as in PyTorch; leaves appear as themselves (PyTorch shows AccumulateGrad)."""
@@ -53,4 +62,5 @@ class Node:
         return self.inputs is None
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        # a custom Function's node prints with its module path, as PyTorch's (`chainrule.autograd.function.`)
+        return f"<{getattr(self.op, 'repr_prefix', '')}{self.name()} object at {hex(id(self))}>"
