@@ -7,6 +7,5 @@ from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradchec
 from chainrule.engine.anomaly import detect_anomaly
 from chainrule.engine.observe import BackwardStep, observe
 
-__all__ = ["BackwardStep", "Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "grad", "gradcheck", "gradgradcheck",
-           "numerical_derivative", "observe", "function",
-           "once_differentiable"]
+__all__ = ["BackwardStep", "Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "function",
+           "grad", "gradcheck", "gradgradcheck", "numerical_derivative", "observe", "once_differentiable"]

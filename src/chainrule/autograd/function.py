@@ -1,7 +1,7 @@
 """`cr.autograd.Function`: an operation whose forward and local derivative (backward) you write yourself.
 
     class Square(cr.autograd.Function):
-        formula = "G * 2x"                      # optional: how explanations describe the backward
+        formula = "2x"                          # optional: the local derivative, for explanations
 
         @staticmethod
         def forward(ctx, x):
@@ -37,9 +37,10 @@ from chainrule.engine.anomaly import anomaly_state, creation_trace
 from chainrule.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since
-from chainrule.ops.registry import Op, apply as apply_op
+from chainrule.ops.registry import Op
+from chainrule.ops.registry import apply as apply_op
 
-__all__ = ["Function", "FunctionCtx", "FunctionOp", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "FunctionOp", "function_op", "once_differentiable"]
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -174,7 +175,7 @@ class FunctionOp(Op):
         arg_names = _arg_names(cls, setup_style)
         formula = cls.formula
         if formula is None:
-            formulas = (f"{cls.__name__}.backward(ctx, G)",)
+            formulas = (f"{cls.__name__}.backward",)
         elif isinstance(formula, str):
             formulas = (formula,)
         else:
@@ -302,8 +303,8 @@ class Function:
 
     Define `forward(ctx, *args)` and `backward(ctx, *grad_outputs)` as static methods (or `forward(*args)`
     plus `setup_context(ctx, inputs, output)`), then call `MyFunction.apply(*args)`. Set the class
-    attribute `formula` (a string, or one per input) to describe the backward in explanations, in terms
-    of `G` (the upstream gradient) and the forward's argument names.
+    attribute `formula` (a string, or one per input) to describe the local derivative in explanations, in
+    terms of the forward's argument names and `out` (default: "MyFunction.backward").
     """
 
     formula: ClassVar[str | tuple[str, ...] | None] = None
@@ -335,21 +336,12 @@ class Function:
                                   "autograd.Function to use it with backward mode AD.")
 
     @classmethod
-    def op(cls) -> FunctionOp:
-        """This class's op in the engine (made once per class)."""
-        op = cls.__dict__.get("_chainrule_op")
-        if op is None:
-            op = FunctionOp(cls)
-            cls._chainrule_op = op
-        return op
-
-    @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run forward (grad mode off) and record a node whose backward is this class's `backward`."""
         if cls.forward is Function.forward:
             raise NotImplementedError(f"{cls.__name__}: you must implement the forward function for custom "
                                       f"autograd.Function.")
-        op = cls.op()
+        op = function_op(cls)
         ctx = FunctionCtx()
         ctx._name = cls.__name__
         recording = is_grad_enabled()
@@ -384,7 +376,7 @@ class Function:
         datas = tuple(a._data if isinstance(a, Tensor) else a for a in args)
         # a dirty input is recorded as it was before forward (its old history), as in-place ops save `self`
         input_objs = tuple(_snapshot(a, history[i]) if id(a) in dirty else a for i, a in enumerate(args))
-        out_value = getattr(outs[0], "_data", None) if single else tuple(o._data if isinstance(o, Tensor) else o for o in outs)
+        out_value = getattr(outs[0], "_data", None) if single else tuple(getattr(o, "_data", o) for o in outs)
         node = Node(op, input_objs, datas, parents, out_value, {"ctx": ctx}, inplace_epoch.value)
         if anomaly_state.enabled:
             node.creation_trace = creation_trace()
@@ -407,6 +399,15 @@ class Function:
             out_nodes[id(o)] = grad_fn
         _remember_saved(ctx, outs, out_nodes)
         return outs[0] if single else tuple(outs)
+
+
+def function_op(cls: type[Function]) -> FunctionOp:
+    """The op of a Function class in the engine (made once per class, kept in the class's own namespace)."""
+    op = cls.__dict__.get("_chainrule_op")
+    if op is None:
+        op = FunctionOp(cls)
+        cls._chainrule_op = op  # type: ignore[attr-defined]
+    return op
 
 
 def _snapshot(t: Tensor, history: tuple) -> Tensor:
