@@ -696,3 +696,31 @@ def test_default_formula_names_the_backward():
     g = cr.graph(y)
     edge = next(e for e in g.edges if g.by_id(e["target"])["op"] == "Sigmoid")
     assert edge["formula"] == "Sigmoid.backward"
+
+
+def test_the_lesson_runs_as_written(capsys):
+    """docs/custom-functions.md: every code block, in order, and the outputs it shows."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "custom-functions.md").read_text(encoding="utf-8")
+    code, shown, block, kind = [], [], [], None
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if kind is None:
+                kind, block = line[3:] or "output", []
+            else:
+                (code if kind == "python" else shown).append("\n".join(block))
+                kind = None
+        elif kind is not None:
+            block.append(line)
+    assert len(code) == 8 and len(shown) == 2
+    namespace: dict = {}
+    for source in code:
+        exec(compile(source, "docs/custom-functions.md", "exec"), namespace)  # noqa: S102
+    printed = capsys.readouterr().out
+    for output in shown:
+        for line in output.splitlines():
+            assert line in printed
+    for comment in ("tensor([0., 2., 3.], grad_fn=<MyReLUBackward>)", "tensor([0.2500, 0.1050])",
+                    "analytical 0.18242552380635635"):
+        assert comment in printed
