@@ -724,3 +724,63 @@ def test_the_lesson_runs_as_written(capsys):
     for comment in ("tensor([0., 2., 3.], grad_fn=<MyReLUBackward>)", "tensor([0.2500, 0.1050])",
                     "analytical 0.18242552380635635"):
         assert comment in printed
+
+
+def test_anomaly_mode_names_the_function_whose_backward_made_nan():
+    class NanBackward(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * float("nan")
+
+    with cr.autograd.detect_anomaly():
+        y = NanBackward.apply(cr.tensor([1.0], requires_grad=True))
+        with pytest.raises(RuntimeError, match="Function 'NanBackwardBackward' returned nan values in its 0th output"):
+            y.sum().backward()
+
+
+def test_the_graph_is_freed_without_the_cycle_collector():
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        x = cr.tensor([1.0, 2.0], requires_grad=True)
+        y = make_sigmoid(cr).apply(x)  # saves its own output
+        a, _, c = make_multi(cr).apply(x)  # saves its input; several outputs
+        refs = [weakref.ref(y.grad_fn), weakref.ref(a.grad_fn), weakref.ref(c.grad_fn.parents[0])]
+        del y, a, c
+        assert all(r() is None for r in refs)
+    finally:
+        gc.enable()
+
+
+def test_functional_transforms_and_a_training_step_use_the_function():
+    sig = make_sigmoid(cr)
+    d = cr.grad(lambda t: sig.apply(t).sum())(cr.tensor([0.0, 1.0], dtype=cr.float64))
+    s = 1 / (1 + np.exp(-np.array([0.0, 1.0])))
+    np.testing.assert_allclose(d.numpy(), s * (1 - s))
+
+    class Net(cr.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = cr.nn.Linear(2, 1)
+
+        def forward(self, inp):
+            return sig.apply(self.fc(inp))
+
+    cr.manual_seed(0)
+    net = Net()
+    opt = cr.optim.SGD(net.parameters(), lr=0.5)
+    data, target = cr.tensor([[1.0, 0.0], [0.0, 1.0]]), cr.tensor([[1.0], [0.0]])
+    losses = []
+    for _ in range(20):
+        opt.zero_grad()
+        loss = ((net(data) - target) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] * 0.8
