@@ -784,3 +784,37 @@ def test_functional_transforms_and_a_training_step_use_the_function():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0] * 0.8
+
+
+TRACED = '''import chainrule as cr
+
+
+class Square(cr.autograd.Function):
+    formula = "2x"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * 2 * x
+
+
+w = cr.tensor(3.0, requires_grad=True)
+y = Square.apply(w)
+L = y + w
+L.backward()
+'''
+
+
+def test_the_tracer_steps_into_forward_and_backward(tmp_path):
+    path = tmp_path / "square.py"
+    path.write_text(TRACED, encoding="utf-8")
+    t = cr.trace.run(str(path), argv=[])
+    text = t.to_text()
+    assert "grad_fn=<SquareBackward>" in text
+    assert "return g * 2 * x" in text and "tensor(6.0)" in text  # backward ran inside the trace
+    assert t.last("w").grad.item() == 7.0
