@@ -817,4 +817,4 @@ def test_the_tracer_steps_into_forward_and_backward(tmp_path):
     text = t.to_text()
     assert "grad_fn=<SquareBackward>" in text
     assert "return g * 2 * x" in text and "tensor(6.0)" in text  # backward ran inside the trace
-    assert t.last("w").grad.item() == 7.0
+    assert "grad=tensor(7.0)" in text
