@@ -356,7 +356,7 @@ class Function:
                 cls.setup_context(ctx, args, output)
             else:
                 output = cls.forward(ctx, *args, **kwargs)
-        single = not isinstance(output, tuple | list)
+        single = not isinstance(output, tuple)  # as in PyTorch, a list is one (non-tensor) output
         outs = [output] if single else list(output)
         dirty = {id(t) for t in ctx._dirty}
         for t in ctx._dirty:
