@@ -823,42 +823,44 @@ def test_the_tracer_steps_into_forward_and_backward(tmp_path):
 def test_output_structures_as_in_torch():
     """A 1-tuple stays a tuple; a non-tensor output passes through and gets None as its gradient; a list is
     one non-tensor output (PyTorch records nothing for it)."""
-    seen = {}
-    for lib in (torch, cr):
-        class OneTuple(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                return (x * 2,)
-
-            @staticmethod
-            def backward(ctx, g):
-                return g * 2
-
-        class WithNumber(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                return x * 2, 5
-
-            @staticmethod
-            def backward(ctx, g, g_number):
-                got.append(g_number)
-                return g * 2
-
-        class AsList(lib.autograd.Function):
-            @staticmethod
-            def forward(ctx, x):
-                return [x * 2, x * 3]
-
-            @staticmethod
-            def backward(ctx, a, b):
-                return a
-
-        got: list = []
-        x = lib.tensor([1.0], requires_grad=True)
-        (y,) = OneTuple.apply(x)
-        y2, five = WithNumber.apply(x)
-        (y + y2).sum().backward()
-        as_list = AsList.apply(x)
-        seen[lib] = (type(OneTuple.apply(x)).__name__, five, got, x.grad.tolist(), type(as_list).__name__,
-                     as_list[0].requires_grad)
+    seen = {lib: _output_structures(lib) for lib in (torch, cr)}
     assert seen[cr] == seen[torch] == ("tuple", 5, [None], [4.0], "list", False)
+
+
+def _output_structures(lib):
+    class OneTuple(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return (x * 2,)
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+
+    class WithNumber(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2, 5
+
+        @staticmethod
+        def backward(ctx, g, g_number):
+            got.append(g_number)
+            return g * 2
+
+    class AsList(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return [x * 2, x * 3]
+
+        @staticmethod
+        def backward(ctx, a, b):
+            return a
+
+    got: list = []
+    x = lib.tensor([1.0], requires_grad=True)
+    (y,) = OneTuple.apply(x)
+    y2, five = WithNumber.apply(x)
+    (y + y2).sum().backward()
+    as_list = AsList.apply(x)
+    return (type(OneTuple.apply(x)).__name__, five, got, x.grad.tolist(), type(as_list).__name__,
+            as_list[0].requires_grad)
