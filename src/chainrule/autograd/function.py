@@ -168,7 +168,7 @@ class FunctionOp(Op):
     """The op of a Function class: named after it (`op.name` "MyFn", grad_fn "MyFnBackward"), with its
     formula for explanations. Its backward calls the class's `backward` and checks what it returns."""
 
-    __slots__ = ("function", "repr_prefix", "setup_style")
+    __slots__ = ("function", "output_ops", "repr_prefix", "setup_style")
 
     def __init__(self, cls: type) -> None:
         setup_style = cls.setup_context is not Function.setup_context
@@ -183,6 +183,7 @@ class FunctionOp(Op):
         super().__init__(cls.__name__, cls.forward, arg_names, formulas=formulas, saves_inputs=False,
                          backward_name=f"{cls.__name__}Backward")
         self.function = cls
+        self.output_ops: dict[tuple[int, int], _OutputOp] = {}
         self.setup_style = setup_style
         self.repr_prefix = "chainrule.autograd.function."
 
@@ -203,6 +204,13 @@ class FunctionOp(Op):
             grads.append(gk)
         result = self._run_backward(ctx, grads)
         return self._check_grads(ctx, node, result, tensors, xp)
+
+    def output_op(self, index: int, count: int) -> _OutputOp:
+        """The op of output `index` of `count` (made once)."""
+        op = self.output_ops.get((index, count))
+        if op is None:
+            op = self.output_ops[index, count] = _OutputOp(self, index, count)
+        return op
 
     def _run_backward(self, ctx: FunctionCtx, grads: list) -> Any:
         cls = self.function
@@ -392,7 +400,7 @@ class Function:
             if single:
                 grad_fn = node
             else:
-                grad_fn = Node(_OutputOp(op, k, count), (None,), (None,), (node,), o._data, {"ctx": ctx},
+                grad_fn = Node(op.output_op(k, count), (None,), (None,), (node,), o._data, {"ctx": ctx},
                                inplace_epoch.value)
             o.grad_fn = grad_fn
             o.requires_grad = True
