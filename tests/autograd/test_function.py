@@ -180,7 +180,8 @@ def test_save_for_backward_non_tensor_args_and_needs_input_grad(dtype, tol):
         w = _t(lib, [0.3, 0.7, -1.1], dtype, requires_grad=False)
         y = fn.apply(x, w, 3.0)
         y.sum().backward()
-        results[lib] = (_np(y), _np(x.grad), fn.seen[0], y.grad_fn.name(), y.grad_fn.k)
+        results[lib] = (_np(y), _np(x.grad), fn.seen[0], y.grad_fn.name(),
+                        y.grad_fn.k if lib is torch else y.grad_fn.ctx.k)
     (ty, tg, tneeds, tname, tk), (cy, cg, cneeds, cname, ck) = results[torch], results[cr]
     np.testing.assert_allclose(cy, ty, rtol=tol)
     np.testing.assert_allclose(cg, tg, rtol=tol)
@@ -366,7 +367,7 @@ def test_forward_runs_with_grad_mode_off(lib):
 def test_retain_graph_allows_a_second_backward_and_ctx_reads_through_grad_fn():
     x = cr.tensor([1.0, -1.0], requires_grad=True)
     y = make_scale(cr).apply(x, cr.tensor([2.0, 3.0]), 0.5)
-    assert y.grad_fn.needs_input_grad == (True, False, False)
+    assert y.grad_fn.ctx.needs_input_grad == (True, False, False)
     y.sum().backward(retain_graph=True)
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.array([4.0, -9.0]))

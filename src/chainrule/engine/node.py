@@ -43,14 +43,20 @@ class Node:
         """PyTorch's grad_fn name, e.g. 'MulBackward0'."""
         return self.op.backward_name
 
-    def __getattr__(self, name: str) -> Any:
-        """Only for attributes a node lacks: a custom Function's node reads them from its `ctx` (attrs["ctx"]),
-        as PyTorch's grad_fn of a Function is its ctx (`y.grad_fn.saved_tensors`, `y.grad_fn.my_constant`)."""
-        if not name.startswith("__"):
-            attrs = object.__getattribute__(self, "attrs")
-            if attrs is not None and "ctx" in attrs:
-                return getattr(attrs["ctx"], name)
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+    # No __getattr__ here: it would stop CPython specializing attribute reads on nodes in the backward walk.
+    @property
+    def ctx(self) -> Any:
+        """The `ctx` of a custom `cr.autograd.Function`'s node (PyTorch's grad_fn is its ctx); None otherwise."""
+        attrs = self.attrs
+        return attrs.get("ctx") if attrs is not None else None
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """A custom Function's saved tensors, as PyTorch's `y.grad_fn.saved_tensors`."""
+        ctx = self.ctx
+        if ctx is None:
+            raise AttributeError(f"'{self.name()}' has no saved_tensors: only a custom Function's node has them")
+        return ctx.saved_tensors
 
     @property
     def next_functions(self) -> tuple:
