@@ -865,3 +865,29 @@ def _output_structures(lib):
     as_list = AsList.apply(x)
     return (type(OneTuple.apply(x)).__name__, five, got, x.grad.tolist(), type(as_list).__name__,
             as_list[0].requires_grad)
+
+
+def test_saved_tensors_are_released_by_backward():
+    import gc
+    import weakref
+
+    class SavesBig(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            tmp = x * 3  # an intermediate that only ctx keeps
+            ctx.save_for_backward(tmp)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            (tmp,) = ctx.saved_tensors
+            return g * 2
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = SavesBig.apply(x)
+    gc.collect()
+    saved = weakref.ref(y.grad_fn.saved_tensors[0])
+    assert saved() is not None
+    y.sum().backward()
+    gc.collect()
+    assert saved() is None and y.grad_fn is not None  # freed with the graph's buffers, the graph still alive

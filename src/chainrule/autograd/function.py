@@ -65,7 +65,7 @@ class FunctionCtx:
         self.needs_input_grad = ()
         self.materialize_grads = True
         self._to_save: tuple | None = None
-        self._saved: list | None = None  # filled at the end of apply: (kind, payload, version, epoch)
+        self._recorded = False  # apply recorded a node: saved tensors now live in its `datas` (see _Datas)
         self._dirty: tuple = ()
         self._non_differentiable: tuple = ()
         self._node_ref: Any = None
@@ -94,15 +94,15 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self) -> tuple[Tensor | None, ...]:
-        if self._saved is None:
+        if not self._recorded:
             if self._to_save is None:
                 return ()
-            return tuple(self._to_save)  # still inside forward / setup_context
-        node = self._node_ref() if self._node_ref is not None else None
+            return tuple(self._to_save)  # inside forward / setup_context, or nothing was recorded
+        node = self._node_ref()
         if node is None or node.datas is None:
             raise RuntimeError(_FREED_MESSAGE)
         result: list[Tensor | None] = []
-        for i, (kind, payload, version, epoch) in enumerate(self._saved):
+        for i, (kind, payload, version, epoch) in enumerate(node.datas.saved):
             if kind is None:
                 result.append(None)
                 continue
@@ -130,6 +130,13 @@ class FunctionCtx:
     @property
     def saved_variables(self) -> tuple[Tensor | None, ...]:
         return self.saved_tensors
+
+
+class _Datas(tuple):
+    """A Function node's input values, also carrying what `ctx.save_for_backward` saved: the backward walk frees
+    a node's `datas` after its step (unless the graph is retained), and the saved tensors go with them."""
+
+    saved: list = []
 
 
 class _Slots:
@@ -381,7 +388,7 @@ class Function:
         diff = [isinstance(o, Tensor) and o._data.dtype.kind == "f" and id(o) not in non_diff for o in outs]
         ctx._outputs = [(tuple(o.shape), o._data.dtype) if isinstance(o, Tensor) else None for o in outs]
         ctx._inputs = [(tuple(a.shape), a._data.dtype) if isinstance(a, Tensor) else None for a in args]
-        datas = tuple(a._data if isinstance(a, Tensor) else a for a in args)
+        datas = _Datas(a._data if isinstance(a, Tensor) else a for a in args)
         # a dirty input is recorded as it was before forward (its old history), as in-place ops save `self`
         input_objs = tuple(_snapshot(a, history[i]) if id(a) in dirty else a for i, a in enumerate(args))
         out_value = getattr(outs[0], "_data", None) if single else tuple(getattr(o, "_data", o) for o in outs)
@@ -405,7 +412,8 @@ class Function:
             o.grad_fn = grad_fn
             o.requires_grad = True
             out_nodes[id(o)] = grad_fn
-        _remember_saved(ctx, outs, out_nodes)
+        datas.saved = _saved_entries(ctx, out_nodes)
+        ctx._recorded = True
         return outs[0] if single else tuple(outs)
 
 
@@ -425,7 +433,7 @@ def _snapshot(t: Tensor, history: tuple) -> Tensor:
     return snap
 
 
-def _remember_saved(ctx: FunctionCtx, outs: list, out_nodes: dict[int, Node]) -> None:
+def _saved_entries(ctx: FunctionCtx, out_nodes: dict[int, Node]) -> list:
     """Saved tensors with the version and epoch to check them against when backward reads them; outputs are
     kept as values plus a weak reference (an output keeps its node alive, so a strong one would be a cycle)."""
     epoch = inplace_epoch.value
@@ -437,8 +445,8 @@ def _remember_saved(ctx: FunctionCtx, outs: list, out_nodes: dict[int, Node]) ->
             saved.append(("output", (weakref.ref(t), t._data, weakref.ref(out_nodes[id(t)])), t._version, epoch))
         else:
             saved.append(("input", t, t._version, epoch))
-    ctx._saved = saved
     ctx._to_save = None
+    return saved
 
 
 def _raise_twice(xp: Any, g: Any, out: Any, *inputs: Any) -> Any:
