@@ -891,3 +891,18 @@ def test_saved_tensors_are_released_by_backward():
     y.sum().backward()
     gc.collect()
     assert saved() is None and y.grad_fn is not None  # freed with the graph's buffers, the graph still alive
+
+
+def test_hooks_and_retain_grad_on_function_outputs():
+    out = {}
+    for lib in (torch, cr):
+        x = lib.tensor([0.5, -1.0], requires_grad=True)
+        a, _, c = make_multi(lib).apply(x)
+        y = make_sigmoid(lib).apply(x)
+        y.retain_grad()
+        c.retain_grad()
+        a.register_hook(lambda g: g * 10)
+        (a + c * 2 + y).sum().backward()
+        out[lib] = (_np(x.grad), _np(y.grad), _np(c.grad))
+    for mine, theirs in zip(out[cr], out[torch]):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6)
