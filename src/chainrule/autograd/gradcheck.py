@@ -88,7 +88,8 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
             i, j = map(int, np.argwhere(bad)[0])
             where = np.unravel_index(i, ins[k].shape) if ins[k].ndim else ()
             message = (f"gradcheck: Jacobian mismatch for input {k}, element {tuple(map(int, where))}, "
-                       f"output element {j}: analytical {analytical[i, j]!r} vs numerical {numerical[i, j]!r} "
+                       f"output element {j}: analytical {float(analytical[i, j])!r} vs numerical "
+                       f"{float(numerical[i, j])!r} "
                        f"({int(bad.sum())} of {bad.size} entries differ; atol={atol}, rtol={rtol})")
             if raise_exception:
                 raise GradcheckError(message)

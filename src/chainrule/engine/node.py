@@ -43,6 +43,21 @@ class Node:
         """PyTorch's grad_fn name, e.g. 'MulBackward0'."""
         return self.op.backward_name
 
+    # No __getattr__ here: it would stop CPython specializing attribute reads on nodes in the backward walk.
+    @property
+    def ctx(self) -> Any:
+        """The `ctx` of a custom `cr.autograd.Function`'s node (PyTorch's grad_fn is its ctx); None otherwise."""
+        attrs = self.attrs
+        return attrs.get("ctx") if attrs is not None else None
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """A custom Function's saved tensors, as PyTorch's `y.grad_fn.saved_tensors`."""
+        ctx = self.ctx
+        if ctx is None:
+            raise AttributeError(f"'{self.name()}' has no saved_tensors: only a custom Function's node has them")
+        return ctx.saved_tensors
+
     @property
     def next_functions(self) -> tuple:
         """(parent, 0) pairs as in PyTorch; leaves appear as themselves (PyTorch shows AccumulateGrad)."""
@@ -53,4 +68,5 @@ class Node:
         return self.inputs is None
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {hex(id(self))}>"
+        # a custom Function's node prints with its module path, as PyTorch's (`chainrule.autograd.function.`)
+        return f"<{getattr(self.op, 'repr_prefix', '')}{self.name()} object at {hex(id(self))}>"

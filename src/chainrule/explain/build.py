@@ -395,8 +395,8 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
                 continue
             e["local"] = value_json(local)
             e["contribution"] = value_json(contrib)
-            if contrib is None:
-                continue
+            if contrib is None or as_array(contrib) is None:  # None, or not an array (the packed gradients
+                continue  # an output of a custom Function with several outputs sends to it): nothing to add up
             up_text = fmt_array(as_array(rec.upstream))
             c_text = fmt_array(as_array(contrib))
             if local is not None:
