@@ -7,3 +7,4 @@ from chainrule.engine.observe import BackwardStep, observe
 
 __all__ = ["BackwardStep", "GradcheckError", "backward", "detect_anomaly", "grad", "gradcheck", "gradgradcheck",
            "numerical_derivative", "observe"]
+from chainrule.autograd import functional  # noqa: E402 - cr.autograd.functional
