@@ -277,8 +277,9 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
 
 def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool = False, has_aux: bool = False
         ) -> tuple[Any, ...]:
-    """(f(*primals), J @ tangents) as `torch.func.jvp` (`strict` is accepted and has no effect); computed with the double backward trick (the VJP is
-    linear in its cotangent, so differentiating it with respect to a dummy cotangent gives J v)."""
+    """(f(*primals), J @ tangents) as `torch.func.jvp` (`strict` is accepted and has no effect); computed with
+    the double backward trick (the VJP is linear in its cotangent, so differentiating it with respect to a dummy
+    cotangent gives J v)."""
     if not isinstance(primals, tuple):
         raise RuntimeError("jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to "
                            "call f(*primals).")
@@ -427,7 +428,7 @@ def vmap(func: Callable[..., Any], in_dims: int | tuple = 0, out_dims: int | tup
             raise ValueError(f"vmap({name})(<inputs>): got no inputs. Maybe you forgot to add inputs, or you are "
                              "trying to vmap over a function with no inputs. The latter is unsupported.")
         prefix = f"vmap({name}, in_dims={in_dims}, ...)(<inputs>)"
-        if not (isinstance(in_dims, int) or isinstance(in_dims, tuple)):
+        if not isinstance(in_dims, int | tuple):
             raise ValueError(f"{prefix}: expected `in_dims` to be int or a (potentially nested) tuple matching the "
                              f"structure of inputs, got: {type(in_dims)}.")
         if isinstance(in_dims, tuple) and len(in_dims) != len(args):
