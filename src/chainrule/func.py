@@ -327,12 +327,12 @@ def _jacobian(func: Callable[..., Any], argnums: Any, has_aux: bool, where: str)
         flat = [x for leaves, _ in tracked for x in leaves]
         with _Level(), enable_grad():
             result = func(*call_args, **kwargs)
-        out, aux = _split_aux(result, has_aux, f"{where}(f, *primals)" if where == "jacrev" else
-                              f"{where}(f, primals, tangents)")
+        # torch.func builds jacrev on vjp and jacfwd on jvp, and its messages name those
+        inner = "vjp(f, *primals)" if where == "jacrev" else "jvp(f, primals, tangents)"
+        out, aux = _split_aux(result, has_aux, inner)
         if has_aux:
             _check_aux(aux)
-        outs, out_spec = _only_tensors(out, "vjp(f, *primals)" if where == "jacrev" else
-                                       "jvp(f, primals, tangents)")
+        outs, out_spec = _only_tensors(out, inner)
         per_output = []
         for o in outs:
             n = o._data.size

@@ -157,6 +157,8 @@ x_ = lambda lib: lib.tensor(X)  # noqa: E731
     lambda lib, fn: fn.grad(lambda a: (a.sum(), 1), has_aux=True)(x_(lib)),
     lambda lib, fn: fn.jacrev(lambda a: 3.0)(x_(lib)),
     lambda lib, fn: fn.jacfwd(lambda a: 3.0)(x_(lib)),
+    lambda lib, fn: fn.jacrev(lambda a: a * 2, has_aux=True)(x_(lib)),
+    lambda lib, fn: fn.jacfwd(lambda a: a * 2, has_aux=True)(x_(lib)),
     lambda lib, fn: fn.vjp(lambda a: a * 2, x_(lib), 3),
     lambda lib, fn: fn.vjp(lambda a: a * 2, x_(lib))[1](x_(lib)[:2]),
     lambda lib, fn: fn.jvp(lambda a: a * 2, x_(lib), x_(lib)),
