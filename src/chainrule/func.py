@@ -43,6 +43,30 @@ def _nested(leaves: Sequence[Any]) -> bool:
     return getattr(_local, "depth", 0) > 0 or any(isinstance(x, Tensor) and x.requires_grad for x in leaves)
 
 
+def _captures(outputs: Sequence[Any], tracked: Sequence[Tensor]) -> bool:
+    """Whether the outputs' graph reaches a tensor that requires grad other than the tracked inputs (one captured
+    from the enclosing scope): then the results must stay differentiable with respect to it, as in torch.func."""
+    from chainrule.engine.grad_mode import is_grad_enabled
+
+    if not is_grad_enabled():
+        return False
+    own = {id(t) for t in tracked}
+    seen: set[int] = set()
+    stack = [o.grad_fn for o in outputs if isinstance(o, Tensor) and o.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for parent, _ in node.next_functions:
+            if isinstance(parent, Tensor):
+                if id(parent) not in own:
+                    return True
+            elif parent is not None:
+                stack.append(parent)
+    return False
+
+
 # ----------------------------------------------------------------------------------------------- pytrees
 class _Spec:
     """The structure of a pytree: tuples, lists and dicts are nodes; everything else is a leaf."""
@@ -203,6 +227,7 @@ def grad_and_value(func: Callable[..., Any], argnums: int | tuple[int, ...] = 0,
             raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor "
                                f"with {out.ndim} dims. Maybe you wanted to use the vjp or jacrev APIs instead?")
         flat = [x for leaves, _ in tracked for x in leaves]
+        nested = nested or _captures([out], flat)
         gs = _grads([out], flat, None, create_graph=nested, retain_graph=nested)
         per_arg, k = [], 0
         for leaves, spec in tracked:
@@ -252,6 +277,7 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> tuple
         _check_aux(aux)
     outs, out_spec = _only_tensors(out, "vjp(f, *primals)")
     flat = [x for leaves, _ in tracked for x in leaves]
+    nested = nested or _captures(outs, flat)
 
     def vjp_fn(cotangents: Any) -> tuple[Any, ...]:
         cots, cot_spec = tree_flatten(cotangents)
@@ -305,6 +331,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
         if has_aux:
             _check_aux(aux)
         outs, out_spec = _only_tensors(out, "jvp(f, primals, tangents)")
+        nested = nested or _captures(outs, flat)
         dummies = [Tensor._make(np.zeros_like(o._data)[()], None, True) for o in outs]
         pulled = _grads(outs, flat, dummies, create_graph=True)
         used = [(g, t) for g, t in zip(pulled, t_leaves) if g.requires_grad]
@@ -333,6 +360,7 @@ def _jacobian(func: Callable[..., Any], argnums: Any, has_aux: bool, where: str)
         if has_aux:
             _check_aux(aux)
         outs, out_spec = _only_tensors(out, inner)
+        nested = nested or _captures(outs, flat)
         per_output = []
         for o in outs:
             n = o._data.size

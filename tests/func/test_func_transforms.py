@@ -180,3 +180,20 @@ def test_structure_errors_have_torch_wording():
         cr.func.grad(lambda a: a.sum())(cr.arange(3))
     with pytest.raises(RuntimeError, match="argnums must be int or Tuple"):
         cr.func.grad(scalar2, argnums=[0, 1])(cr.tensor(X), cr.tensor(Y))
+
+
+def test_results_stay_differentiable_with_respect_to_captured_tensors():
+    """torch.func lets gradients flow to tensors the function captures (not arguments) that require grad."""
+    grads = []
+    for lib, fn in ((cr, cr.func), (torch, torch.func)):
+        w = lib.tensor(Y, requires_grad=True)
+        x = lib.tensor(X)
+        g = fn.grad(lambda a, w=w: (a * a * w).sum())(x)
+        jac = fn.jacrev(lambda a, w=w: a.sin() * w)(x)
+        _, jv = fn.jvp(lambda a, w=w: a.exp() * w, (x,), (x,))
+        (vj,) = fn.vjp(lambda a, w=w: a.exp() * w, x)[1](x)
+        assert g.requires_grad and jac.requires_grad and jv.requires_grad and vj.requires_grad
+        (g.sum() + jac.sum() + jv.sum() + vj.sum()).backward()
+        grads.append(w.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10)
+    assert not cr.func.grad(lambda a: (a * a).sum())(cr.tensor(X)).requires_grad
