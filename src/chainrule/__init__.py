@@ -50,7 +50,7 @@ from chainrule.dtypes import (
 )
 from chainrule.engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from chainrule.engine.tensor import Tensor
-from chainrule.func import grad, hessian, jacobian, jacrev, jvp, value_and_grad, vjp
+from chainrule.func import grad, hessian, jacobian, jacrev, jvp, value_and_grad, vjp, vmap
 from chainrule.ops.functions import *  # noqa: F403 - the functional namespace: cr.exp, cr.sum, ...
 from chainrule.random import (
     Generator,

@@ -8,4 +8,6 @@ from chainrule.engine.anomaly import detect_anomaly
 from chainrule.engine.observe import BackwardStep, observe
 
 __all__ = ["BackwardStep", "Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "function",
-           "grad", "gradcheck", "gradgradcheck", "numerical_derivative", "observe", "once_differentiable"]
+           "functional", "grad", "gradcheck", "gradgradcheck", "numerical_derivative", "observe",
+           "once_differentiable"]
+from chainrule.autograd import functional  # noqa: E402 - cr.autograd.functional

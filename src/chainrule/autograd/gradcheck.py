@@ -39,7 +39,8 @@ def _numerical_jacobian(fn: Callable, inputs: list[Any], k: int, eps: float, n_o
     return jac
 
 
-def _analytical_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[int]) -> np.ndarray:
+def _analytical_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[int], check_grad_dtypes: bool = False
+                         ) -> np.ndarray:
     from chainrule.autograd.grad import grad
 
     x = inputs[k]
@@ -56,66 +57,246 @@ def _analytical_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[in
             (g,) = grad(out, x, grad_outputs=Tensor._make(seed.reshape(out.shape)), retain_graph=True,
                         allow_unused=True)
             if g is not None:
+                if tuple(g.shape) != tuple(x.shape):
+                    raise GradcheckError("Analytical gradient has incorrect size")
+                if check_grad_dtypes and g._data.dtype != x._data.dtype:
+                    raise GradcheckError("Gradient has dtype mismatch")
                 jac[:, col] = np.asarray(g._data, np.float64).ravel()
             col += 1
     return jac
 
 
+def _forward_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[int]) -> np.ndarray:
+    """Columns J e_i from chainrule's `jvp` (the double backward trick), one per element of input k."""
+    from chainrule.func import jvp
+
+    x = inputs[k]
+    jac = np.zeros((x._data.size, sum(n_out)))
+    for i in range(x._data.size):
+        tangent = np.zeros(x._data.size, x._data.dtype)
+        tangent[i] = 1.0
+
+        def of_x(t: Tensor) -> tuple[Tensor, ...]:
+            return tuple(_outputs(fn, inputs[:k] + [t] + inputs[k + 1:]))
+
+        _, cols = jvp(of_x, (x.detach(),), (Tensor._make(tangent.reshape(x.shape)),))
+        jac[i] = np.concatenate([np.asarray(c._data, np.float64).ravel() for c in cols]) if cols else []
+    return jac
+
+
+def _mismatch(kind: str, k: int, x: Tensor, analytical: np.ndarray, numerical: np.ndarray, atol: float,
+              rtol: float) -> str | None:
+    bad = ~np.isclose(analytical, numerical, rtol=rtol, atol=atol, equal_nan=True)
+    if not bad.any():
+        return None
+    i, j = map(int, np.argwhere(bad)[0])
+    where = np.unravel_index(i, x.shape) if x.ndim else ()
+    return (f"gradcheck: {kind}Jacobian mismatch for input {k}, element {tuple(map(int, where))}, output element "
+            f"{j}: analytical {float(analytical[i, j])!r} vs numerical {float(numerical[i, j])!r} ({int(bad.sum())} of {bad.size} "
+            f"entries differ; atol={atol}, rtol={rtol})")
+
+
+def _check_undefined_grad(fn: Callable, inputs: list[Any], checked: list[int]) -> str | None:
+    """With all-zero output gradients every input gradient must be zero or unused (PyTorch's undefined grads)."""
+    from chainrule.autograd.grad import grad
+
+    outs = [o for o in _outputs(fn, inputs) if o.requires_grad]
+    if not outs:
+        return None
+    try:
+        grads = grad(outs, [inputs[k] for k in checked], [Tensor._make(np.zeros_like(o._data)[()]) for o in outs],
+                     allow_unused=True)
+    except RuntimeError as e:
+        return f"Expected backward function to handle undefined output grads ({e})"
+    if any(g is not None and np.any(g._data != 0) for g in grads):
+        return ("Expected all input grads to be undefined or zero when all output grads are undefined or zero "
+                "(here: all-zero output gradients gave a non-zero input gradient)")
+    return None
+
+
+def _fast_check(fn: Callable, inputs: list[Any], checked: list[int], eps: float, atol: float, rtol: float,
+                nondet_tol: float, check_backward_ad: bool, check_forward_ad: bool) -> str | None:
+    """PyTorch's fast mode: with random unit vectors u (per input) and v (per output), compare the scalar
+    v^T J u from the engine (one backward pass per output, then a dot with u) with v^T (J u) from one central
+    difference along u; atol is scaled by sum(u) * sum(v), as PyTorch does. A fixed-seed generator of its own
+    keeps the user's random state untouched."""
+    from chainrule.autograd.grad import grad
+
+    rng = np.random.default_rng(0)
+    outs = _outputs(fn, inputs)
+    us = {}
+    for k in checked:
+        u = rng.random(inputs[k]._data.size)
+        us[k] = u / np.linalg.norm(u)
+    vs = []
+    for o in outs:
+        v = rng.random(o._data.size)
+        vs.append(v / (np.linalg.norm(v) or 1.0))
+    for k in checked:
+        x = inputs[k]
+        flat = x._data.reshape(-1)
+        orig = flat.copy()
+        with no_grad():
+            flat[:] = orig + eps * us[k]
+            plus = [np.asarray(o._data, np.float64).ravel() for o in _outputs(fn, inputs)]
+            flat[:] = orig - eps * us[k]
+            minus = [np.asarray(o._data, np.float64).ravel() for o in _outputs(fn, inputs)]
+            flat[:] = orig
+        ju_numerical = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
+        if check_forward_ad:
+            from chainrule.func import jvp
+
+            def of_x(t: Tensor, k: int = k) -> tuple[Tensor, ...]:
+                return tuple(_outputs(fn, inputs[:k] + [t] + inputs[k + 1:]))
+
+            _, cols = jvp(of_x, (x.detach(),), (Tensor._make(us[k].reshape(x.shape).astype(x._data.dtype)),))
+            for j, (c, n) in enumerate(zip(cols, ju_numerical)):
+                a = np.asarray(c._data, np.float64).ravel()
+                tol = atol * us[k].sum()
+                if not np.allclose(a, n, rtol=rtol, atol=tol, equal_nan=True):
+                    return (f"gradcheck (fast mode): forward-mode Jacobian mismatch for output {j} with respect to "
+                            f"input {k}: analytical J u {a!r} vs numerical {n!r}")
+        if not check_backward_ad:
+            continue
+        for j, (o, v, n) in enumerate(zip(outs, vs, ju_numerical)):
+            numerical = float(v @ n)
+            analytical = []
+            for _ in range(2):  # twice, to check that backward is deterministic (reentrant)
+                if not o.requires_grad:
+                    analytical.append(0.0)
+                    continue
+                (g,) = grad(o, x, grad_outputs=Tensor._make(v.reshape(o.shape).astype(o._data.dtype)),
+                            retain_graph=True, allow_unused=True)
+                analytical.append(0.0 if g is None else float(np.asarray(g._data, np.float64).ravel() @ us[k]))
+            if abs(analytical[0] - analytical[1]) > nondet_tol + nondet_tol * abs(analytical[1]):
+                return _NOT_REENTRANT.format(nondet_tol=nondet_tol)
+            tol = atol * us[k].sum() * v.sum()
+            if not np.isclose(analytical[0], numerical, rtol=rtol, atol=tol, equal_nan=True):
+                return (f"gradcheck (fast mode): Jacobian mismatch for output {j} with respect to input {k}: "
+                        f"analytical v^T J u {analytical[0]!r} vs numerical {numerical!r} (atol={tol:.3g} scaled "
+                        f"by sum(u) * sum(v), rtol={rtol}); run with fast_mode=False for the mismatching entries")
+    return None
+
+
+_NOT_REENTRANT = ("Backward is not reentrant, i.e., running backward with same input and grad_output multiple times "
+                  "gives different values, although analytical gradient matches numerical gradient. The tolerance "
+                  "for nondeterminism was {nondet_tol}.")
+
+
 def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
-              raise_exception: bool = True) -> bool:
-    """Compare the engine's gradients of `fn(*inputs)` with float64 central differences, element by element.
+              raise_exception: bool = True, *, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+              check_grad_dtypes: bool = False, check_batched_grad: bool = False,
+              check_batched_forward_grad: bool = False, check_forward_ad: bool = False,
+              check_backward_ad: bool = True, fast_mode: bool = False, masked: bool | None = None) -> bool:
+    """Compare the engine's gradients of `fn(*inputs)` with float64 central differences, with
+    `torch.autograd.gradcheck`'s keyword arguments.
 
     Inputs that require grad are checked; they should be float64 (float32 differences are too coarse).
     Returns True, or raises `GradcheckError` naming the input, the element, the output element and both
     values (or returns False when `raise_exception=False`).
+
+    - `fast_mode=True`: PyTorch's fast gradcheck, one random projection v^T J u per (output, input) pair
+      instead of the whole Jacobian (see `_fast_check`).
+    - `nondet_tol`: backward runs twice; the two results may differ by this much (else "not reentrant").
+    - `check_undefined_grad`: all-zero output gradients must give zero (or no) input gradients.
+    - `check_grad_dtypes`: each gradient must have its input's dtype.
+    - `check_forward_ad`: also compare forward-mode products (chainrule's `func.jvp`) with the differences;
+      `check_backward_ad=False` skips the reverse-mode comparison.
+    - `check_batched_grad`, `check_batched_forward_grad`, `masked`: accepted; chainrule's `vmap` runs the same
+      backward once per example, so there is no separate batched rule to check.
     """
+    if not (check_forward_ad or check_backward_ad):
+        raise AssertionError("Expected at least one of check_forward_ad or check_backward_ad to be True")
+    if check_batched_grad and not check_backward_ad:
+        raise AssertionError("Setting check_batched_grad=True requires check_backward_ad to be True")
+    if check_batched_forward_grad and not check_forward_ad:
+        raise AssertionError("Setting check_batched_forward_grad=True requires check_forward_ad to be True")
     ins = list(_as_tuple(inputs))
     checked = [k for k, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
-        raise ValueError("gradcheck: at least one input tensor must have requires_grad=True")
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, but none of them have "
+                         "requires_grad=True.")
+
+    def fail(message: str) -> bool:
+        if raise_exception:
+            raise GradcheckError(message)
+        return False
+
     for k in checked:
         if ins[k]._data.dtype != np.float64:
-            raise GradcheckError(f"gradcheck: input {k} has dtype {ins[k].dtype}; use float64 inputs "
-                                 f"(finite differences in lower precision are not reliable)")
-        shared = ins[k]._shared_array()  # (ascontiguousarray alone makes a 0-d array 1-d)
-        ins[k]._data = np.ascontiguousarray(shared).reshape(shared.shape)
-    n_out = [o._data.size for o in _outputs(fn, ins)]
-    for k in checked:
-        numerical = _numerical_jacobian(fn, ins, k, eps, n_out)
-        analytical = _analytical_jacobian(fn, ins, k, n_out)
-        bad = ~np.isclose(analytical, numerical, rtol=rtol, atol=atol, equal_nan=True)
-        if bad.any():
-            i, j = map(int, np.argwhere(bad)[0])
-            where = np.unravel_index(i, ins[k].shape) if ins[k].ndim else ()
-            message = (f"gradcheck: Jacobian mismatch for input {k}, element {tuple(map(int, where))}, "
-                       f"output element {j}: analytical {float(analytical[i, j])!r} vs numerical "
-                       f"{float(numerical[i, j])!r} "
-                       f"({int(bad.sum())} of {bad.size} entries differ; atol={atol}, rtol={rtol})")
-            if raise_exception:
-                raise GradcheckError(message)
-            return False
+            return fail(f"gradcheck: input {k} has dtype {ins[k].dtype}; use float64 inputs "
+                        f"(finite differences in lower precision are not reliable)")
+        data = ins[k]._shared_array()
+        ins[k]._data = np.ascontiguousarray(data).reshape(data.shape)  # 0-d stays 0-d
+    if fast_mode:
+        message = _fast_check(fn, ins, checked, eps, atol, rtol, nondet_tol, check_backward_ad, check_forward_ad)
+        if message is not None:
+            return fail(message)
+    else:
+        n_out = [o._data.size for o in _outputs(fn, ins)]
+        for k in checked:
+            numerical = _numerical_jacobian(fn, ins, k, eps, n_out)
+            if check_backward_ad:
+                try:
+                    analytical = _analytical_jacobian(fn, ins, k, n_out, check_grad_dtypes)
+                except GradcheckError as e:
+                    return fail(str(e))
+                message = _mismatch("", k, ins[k], analytical, numerical, atol, rtol)
+                if message is not None:
+                    return fail(message)
+                again = _analytical_jacobian(fn, ins, k, n_out)
+                if not np.allclose(again, analytical, rtol=nondet_tol, atol=nondet_tol, equal_nan=True):
+                    return fail(_NOT_REENTRANT.format(nondet_tol=nondet_tol))
+            if check_forward_ad:
+                forward = _forward_jacobian(fn, ins, k, n_out)
+                message = _mismatch("forward-mode ", k, ins[k], forward, numerical, atol, rtol)
+                if message is not None:
+                    return fail(message)
+    if check_undefined_grad and check_backward_ad:
+        message = _check_undefined_grad(fn, ins, checked)
+        if message is not None:
+            return fail(message)
     return True
 
 
-def gradgradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: float = 1e-5,
-                  rtol: float = 1e-3) -> bool:
-    """gradcheck of the gradient itself (second derivatives through `create_graph=True`)."""
+def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None, *, eps: float = 1e-6,
+                  atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
+                  raise_exception: bool = True, nondet_tol: float = 0.0, check_undefined_grad: bool = True,
+                  check_grad_dtypes: bool = False, check_batched_grad: bool = False, check_fwd_over_rev: bool = False,
+                  check_rev_over_rev: bool = True, fast_mode: bool = False, masked: bool = False) -> bool:
+    """gradcheck of the gradient itself (second derivatives through `create_graph=True`), as
+    `torch.autograd.gradgradcheck`: the gradient is taken with `grad_outputs` (by default random values in
+    [-1, 1] from a fixed-seed generator, requiring grad), and both the inputs and the grad_outputs that require
+    grad are checked. `gen_non_contig_grad_outputs`, `check_batched_grad` and `masked` are accepted and have no
+    effect; `check_fwd_over_rev` becomes gradcheck's `check_forward_ad`."""
     from chainrule.autograd.grad import grad
-    from chainrule.ops.reductions import sum as _sum
 
+    if not (check_fwd_over_rev or check_rev_over_rev):
+        raise AssertionError("Expected at least one of check_fwd_over_rev or check_rev_over_rev to be True")
     ins = list(_as_tuple(inputs))
     checked = [k for k, x in enumerate(ins) if isinstance(x, Tensor) and x.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        outs = [o for o in _outputs(fn, ins) if o.requires_grad]
+        gos = [Tensor._make(rng.uniform(-1.0, 1.0, o.shape).astype(o._data.dtype if o._data.dtype.kind == "f"
+                                                                   else np.float64)[()], None, True) for o in outs]
+    else:
+        gos = list(_as_tuple(grad_outputs))
+    n_go = len(gos)
 
     def first_grads(*xs: Any) -> tuple:
+        args, go = list(xs[:len(xs) - n_go]), list(xs[len(xs) - n_go:])
         with enable_grad():  # also when the finite differences evaluate this under no_grad
-            total = None
-            for o in _outputs(fn, xs):
-                s = _sum(o)
-                total = s if total is None else total + s
-            return tuple(grad(total, [xs[k] for k in checked], create_graph=True, allow_unused=True,
-                              materialize_grads=True))
+            outs = [o for o in _outputs(fn, args) if o.requires_grad]
+            if len(outs) != len(go):
+                raise ValueError(f"gradgradcheck: {len(go)} grad_outputs for {len(outs)} differentiable outputs")
+            gs = grad(outs, [args[k] for k in checked], go, create_graph=True, allow_unused=True)
+            return tuple(g for g in gs if g is not None)
 
-    return gradcheck(first_grads, ins, eps=eps, atol=atol, rtol=rtol)
+    return gradcheck(first_grads, ins + gos, eps=eps, atol=atol, rtol=rtol, raise_exception=raise_exception,
+                     nondet_tol=nondet_tol, check_undefined_grad=check_undefined_grad,
+                     check_grad_dtypes=check_grad_dtypes, check_forward_ad=check_fwd_over_rev,
+                     check_backward_ad=check_rev_over_rev, fast_mode=fast_mode)
 
 
 def numerical_derivative(f: Callable[[float], float], x: float, h: float = 1e-7, central: bool = False) -> float:
