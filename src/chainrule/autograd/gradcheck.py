@@ -92,8 +92,8 @@ def _mismatch(kind: str, k: int, x: Tensor, analytical: np.ndarray, numerical: n
     i, j = map(int, np.argwhere(bad)[0])
     where = np.unravel_index(i, x.shape) if x.ndim else ()
     return (f"gradcheck: {kind}Jacobian mismatch for input {k}, element {tuple(map(int, where))}, output element "
-            f"{j}: analytical {float(analytical[i, j])!r} vs numerical {float(numerical[i, j])!r} ({int(bad.sum())} of {bad.size} "
-            f"entries differ; atol={atol}, rtol={rtol})")
+            f"{j}: analytical {float(analytical[i, j])!r} vs numerical {float(numerical[i, j])!r} "
+            f"({int(bad.sum())} of {bad.size} entries differ; atol={atol}, rtol={rtol})")
 
 
 def _check_undefined_grad(fn: Callable, inputs: list[Any], checked: list[int]) -> str | None:
