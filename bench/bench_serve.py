@@ -10,6 +10,7 @@ errors (non-2xx or socket errors, by kind), throughput and latency p50 / p99 / m
 - graph, keep-alive: POST /api/graph of a small expression (engine work under the engine lock);
 - health during a lattice upload: GET /api/health latency while another thread uploads the 97-layer lattice
   with dead ends (the graph that stalled the whole API before the path work was pruned and capped);
+- health, new connection, 4N threads: many connects at once (the listen backlog);
 - idle sockets: 100 connections that send nothing, then health requests on new connections.
 
 The client is Python threads (one GIL), so on a small machine the client itself limits throughput; compare
@@ -167,6 +168,35 @@ def idle_sockets(url: str, seconds: float, threads: int, count: int = 100) -> St
             s.close()
 
 
+def wait_until_up(url: str, seconds: float = 30.0) -> None:
+    parts = urlsplit(url)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+            if _request(conn, "GET", "/api/health", None, {"Host": parts.netloc}) == 200:
+                conn.close()
+                return
+        except (OSError, http.client.HTTPException):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"no server answers at {url}") from None
+            time.sleep(0.1)
+
+
+def listen_overflows() -> int | None:
+    """The kernel's count of connections dropped because a listen queue was full (whole machine; Linux)."""
+    try:
+        with open("/proc/net/netstat") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    for names, values in zip(lines[::2], lines[1::2]):
+        if names.startswith("TcpExt:"):
+            table = dict(zip(names.split()[1:], values.split()[1:]))
+            return int(table.get("ListenOverflows", 0))
+    return None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=3.0)
@@ -182,11 +212,12 @@ def main() -> int:
                                 text=True, env=env)
         line = proc.stdout.readline()
         url = line.split()[2].rstrip("/")
-        time.sleep(0.5)
     url = url.rstrip("/")
+    wait_until_up(url)
     s, n = args.seconds, args.threads
     graph = json.dumps({"expression": "(w2*relu(w1*x + b1) + b2 - 4)**2",
                         "variables": {"x": 3, "w1": 0.5, "b1": 0, "w2": 2, "b2": -1}}).encode()
+    overflow_note = ""
     try:
         print(f"server {url}, {n} client threads, {s:g} s per scenario\n")
         print("| scenario | requests | errors | requests/s | p50 ms | p99 ms | max ms |")
@@ -194,12 +225,19 @@ def main() -> int:
         print(row("health, keep-alive", run(url, s, n, "GET", "/api/health", None, True), s), flush=True)
         print(row("health, new connection per request", run(url, s, n, "GET", "/api/health", None, False), s),
               flush=True)
+        before = listen_overflows()
+        print(row(f"health, new connection per request, {4 * n} threads",
+                  run(url, s, 4 * n, "GET", "/api/health", None, False), s), flush=True)
+        after = listen_overflows()
+        if before is not None and after is not None:
+            overflow_note = f"kernel listen-queue overflows during the {4 * n}-thread row: {after - before}"
         print(row("graph (small expression), keep-alive", run(url, s, n, "POST", "/api/graph", graph, True), s),
               flush=True)
         print(row("health with 100 idle sockets open, new connections", idle_sockets(url, s, n), s), flush=True)
         if not args.skip_upload:
             stats, outcome = health_during_upload(url, s, 4)
             print(row(f"health during the 97-layer upload (upload: {outcome})", stats, s), flush=True)
+        print(f"\n{overflow_note}" if overflow_note else "")
     finally:
         if proc is not None:
             proc.terminate()
