@@ -338,29 +338,53 @@ def test_a_stalled_client_does_not_block_others(client: Client) -> None:
         assert time.monotonic() - start < 5
 
 
-def test_a_connection_flood_is_bounded(client: Client) -> None:
-    from chainrule.web.server import MAX_CONNECTIONS
-
-    socks = []
-    try:
-        for _ in range(MAX_CONNECTIONS + 5):
-            socks.append(socket.create_connection((client.host, client.port), timeout=5))
-        time.sleep(0.3)
-        last = socks[-1]
-        last.sendall(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        assert last.recv(200).startswith(b"HTTP/1.1 503")
-    finally:
-        for s in socks:
-            s.close()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # slots come back as the idle connections close
+def _wait_until_healthy(client: Client) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # slots come back as the connections close
         try:
             if client.get("/api/health").status == 200:
-                break
+                return
         except OSError:
             pass
         time.sleep(0.1)
     assert client.get("/api/health").status == 200
+
+
+def test_a_connection_flood_is_bounded(client: Client) -> None:
+    """Connections that have started a request hold their slot (until the request deadline); beyond
+    MAX_CONNECTIONS the server answers 503 instead of starting more threads."""
+    from chainrule.web.server import MAX_CONNECTIONS
+
+    socks = []
+    try:
+        for _ in range(MAX_CONNECTIONS):
+            s = socket.create_connection((client.host, client.port), timeout=5)
+            s.sendall(b"GET /api/health HTTP/1.1\r\n")  # a request begun, never finished
+            socks.append(s)
+        time.sleep(0.5)
+        socks.append(socket.create_connection((client.host, client.port), timeout=5))
+        assert socks[-1].recv(200).startswith(b"HTTP/1.1 503")
+    finally:
+        for s in socks:
+            s.close()
+    _wait_until_healthy(client)
+
+
+def test_idle_connections_do_not_take_every_slot(client: Client) -> None:
+    """More idle keep-alive sockets than slots: the longest-idle ones are closed to make room."""
+    from chainrule.web.server import MAX_CONNECTIONS
+
+    socks = []
+    try:
+        for _ in range(MAX_CONNECTIONS + 20):
+            socks.append(socket.create_connection((client.host, client.port), timeout=5))
+        time.sleep(0.3)
+        for _ in range(5):
+            assert client.get("/api/health").status == 200
+    finally:
+        for s in socks:
+            s.close()
+    _wait_until_healthy(client)
 
 
 def test_garbage_request_lines(client: Client) -> None:

@@ -1,5 +1,6 @@
 """Fuzzing the JSON API: schemathesis generates requests from the OpenAPI document (valid and invalid),
-hypothesis throws arbitrary JSON and expression text; the server never answers 5xx and keeps serving."""
+hypothesis throws arbitrary JSON (huge and tiny numbers, wrong types), uploaded graphs (deep, wide, lattices
+with dead ends, spoiled fields) and expression text; the server never answers 5xx and keeps serving."""
 
 from __future__ import annotations
 
@@ -39,10 +40,18 @@ else:
         pytest.skip("schemathesis is not installed (pip install schemathesis)")
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False)
-                    | st.text(max_size=20),
-                    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children,
-                                                                                       max_size=5), max_leaves=20)
+# Numbers as JSON can carry them: huge integers beyond float range (10**400 parses as a Python int), the
+# float extremes, subnormals and signed zeros, besides ordinary values.
+NUMBERS = (st.integers(-10**6, 10**6) | st.integers() | st.floats(allow_nan=False)
+           | st.sampled_from([10**400, -10**400, 2**63, -2**63 - 1, 2**1024, 1e308, -1e308, 5e-324, -5e-324, 1e-310,
+                              0.0, -0.0]))
+EXTREME = st.sampled_from([10**400, -10**400, 2**1024, 1e308, 5e-324, -0.0])
+FIELDS = ["x", "w", "b", "t", "lr", "a1", "a2", "w1", "w2", "y", "depth", "scale", "activation", "steps",
+          "expression", "variables", "graph", "nodes", "edges", "output", "from", "to", "arg", "local", "value"]
+JSON = st.recursive(st.none() | st.booleans() | NUMBERS | EXTREME | st.text(max_size=20),
+                    lambda children: st.lists(children, max_size=5)
+                    | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), children, max_size=5),
+                    max_leaves=20)
 POSTS = sorted(path for method, path in api.ROUTES if method == "POST")
 
 
@@ -64,12 +73,81 @@ KEYS = {"/api/neuron": ["x", "w", "b", "t", "lr"], "/api/two-inputs": ["a1", "a2
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(data=st.data(), path=st.sampled_from(sorted(KEYS)))
+def test_every_playground_field_with_extreme_or_wrong_values(fuzz_client: Client, data: st.DataObject,
+                                                              path: str) -> None:
+    """Each field present, each drawn from the extremes (10**400, 2**1024, subnormals) or a wrong type."""
+    body = {k: data.draw(EXTREME | NUMBERS | st.none() | st.booleans() | st.text(max_size=3)
+                         | st.lists(NUMBERS, max_size=4) | st.dictionaries(st.text(max_size=2), NUMBERS, max_size=1))
+            for k in KEYS[path]}
+    r = fuzz_client.post(path, body)
+    assert r.status in (200, 400), (path, body, r.body[:300])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(data=st.data(), path=st.sampled_from(sorted(KEYS)))
 def test_playground_values_near_the_limits(fuzz_client: Client, data: st.DataObject, path: str) -> None:
-    values = st.floats(-20, 20) | st.integers(-100, 3000) | st.sampled_from(["relu", "tanh", "x", ""]) \
-        | st.lists(st.integers(-1, 2), max_size=5)
+    values = st.floats(-20, 20) | st.integers(-100, 3000) | NUMBERS | st.sampled_from(["relu", "tanh", "x", ""]) \
+        | st.lists(st.integers(-1, 2), max_size=5) | st.lists(NUMBERS, max_size=5) \
+        | st.dictionaries(st.text(max_size=3), NUMBERS, max_size=2) | st.booleans() | st.none()
     body = data.draw(st.dictionaries(st.sampled_from(KEYS[path]), values, max_size=4))
     r = fuzz_client.post(path, body)
     assert r.status in (200, 400), (path, body, r.body[:300])
+
+
+WRONG = st.none() | st.booleans() | NUMBERS | st.text(max_size=5) | st.lists(st.integers(0, 3), max_size=2) \
+    | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
+
+
+@st.composite
+def graphs(draw: st.DrawFn) -> dict:
+    """Upload documents: deep chains, wide fans, lattices with and without dead ends, random DAGs (sometimes
+    with cycles), and any field replaced by a value of the wrong type or an extreme number."""
+    n = draw(st.integers(1, 200))
+    shape = draw(st.sampled_from(["chain", "fan", "lattice", "random"]))
+    nodes = [{"id": f"n{i}", "kind": draw(st.sampled_from(["variable", "op", "constant"])) if i else "variable",
+              "value": draw(NUMBERS | st.none()), "grad": draw(NUMBERS | st.none())} for i in range(n)]
+    if shape == "chain":
+        pairs = [(i, i + 1) for i in range(n - 1)]
+    elif shape == "fan":
+        pairs = [(i, n - 1) for i in range(n - 1)]
+    elif shape == "lattice":  # two per layer, each feeding both of the next: 2**(n/2) paths
+        pairs = [(i, j) for i in range(n) for j in (i + 1, i + 2) if j < n and (j - i == 1) == (i % 2 == 0)] \
+            + [(i, j) for i in range(0, n - 2, 2) for j in (i + 3,) if j < n]
+        if draw(st.booleans()) and n > 2:  # cut the last layer from the output: all paths are dead ends
+            pairs = [(i, j) for i, j in pairs if j < n - 2]
+    else:
+        pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=4 * n))
+        if not draw(st.booleans()):
+            pairs = [(i, j) for i, j in pairs if i < j]  # acyclic
+    edges = [{"from": f"n{i}", "to": f"n{j}", "arg": k % 3, "local": draw(NUMBERS),
+              "contribution": draw(NUMBERS | st.none())} for k, (i, j) in enumerate(pairs[:800])]
+    doc: dict = {"nodes": nodes, "edges": edges}
+    if draw(st.booleans()):
+        doc["output"] = f"n{n - 1}"
+    for _ in range(draw(st.integers(0, 2))):  # spoil a field
+        target = draw(st.sampled_from(["node", "edge", "doc"]))
+        value = draw(WRONG)
+        if target == "node":
+            nodes[draw(st.integers(0, n - 1))][draw(st.sampled_from(["id", "kind", "value", "grad", "label"]))] = value
+        elif target == "edge" and edges:
+            key = draw(st.sampled_from(["from", "to", "arg", "local", "contribution", "formula"]))
+            edges[draw(st.integers(0, len(edges) - 1))][key] = value
+        else:
+            doc[draw(st.sampled_from(["output", "nodes", "edges"]))] = value
+    return doc
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@given(doc=graphs())
+def test_uploaded_graphs_deep_wide_and_spoiled(fuzz_client: Client, doc: dict) -> None:
+    """Every answer is a view or a 400 with a message, and it comes quickly: path work is bounded."""
+    r = fuzz_client.request("POST", "/api/graph/upload", body=json.dumps({"graph": doc}).encode(),
+                            headers={"Content-Type": "application/json"}, timeout=30)
+    assert r.status in (200, 400), r.body[:300]
+    if r.status == 400:
+        assert r.json["error"]
+    else:
+        assert all(len(c["paths"]) <= 32 for c in r.json["chains"])
 
 
 TOKENS = ["x", "y", "w", "1", "0", "2.5", "1e308", "-", "+", "*", "/", "**", "(", ")", ",", "relu(", "log(", "sqrt(",
@@ -78,8 +156,8 @@ TOKENS = ["x", "y", "w", "1", "0", "2.5", "1e308", "-", "+", "*", "/", "**", "("
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 @given(tokens=st.lists(st.sampled_from(TOKENS), max_size=30),
-       values=st.fixed_dictionaries({}, optional={"x": st.floats(-5, 5), "y": st.floats(-1e6, 1e6),
-                                                  "w": st.sampled_from([0.0, -0.0, 1e-300, -3.0])}))
+       values=st.fixed_dictionaries({}, optional={"x": st.floats(-5, 5), "y": st.floats(-1e6, 1e6) | NUMBERS,
+                                                  "w": st.sampled_from([0.0, -0.0, 1e-300, -3.0, 5e-324])}))
 def test_expression_grammar_never_crashes(tokens: list[str], values: dict) -> None:
     """Token soup through the real endpoint function: a view or a clear 400, nothing else."""
     try:

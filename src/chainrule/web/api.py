@@ -21,6 +21,7 @@ DEFAULT_VALUE = 1.0  # value of a variable the request gives none for
 
 # The engine keeps global state (the observer list, grad mode): one computation at a time.
 ENGINE_LOCK = threading.Lock()
+LOCK_TIMEOUT = 10.0  # seconds a request waits for the engine before it is answered 503 (busy)
 
 
 class ApiError(Exception):
@@ -128,12 +129,23 @@ ROUTES: dict[tuple[str, str], Callable[[Any], dict[str, Any]]] = {
 }
 
 
+# Routes that never touch the engine: answered without waiting for the engine lock.
+READ_ONLY = frozenset({health, openapi, functions})
+
+
 def call(method: str, path: str, body: Any = None) -> dict[str, Any]:
-    """Run one endpoint under the engine lock (raises ApiError; 404/405 for unknown routes)."""
+    """Run one endpoint, under the engine lock if it computes (raises ApiError; 404/405 for unknown routes,
+    503 when the engine stays busy for LOCK_TIMEOUT seconds)."""
     handler = ROUTES.get((method, path))
     if handler is None:
         if any(p == path for _, p in ROUTES):
             raise ApiError(405, f"{method} is not allowed on {path}")
         raise ApiError(404, f"no such endpoint: {path[:100]}")
-    with ENGINE_LOCK:
+    if handler in READ_ONLY:
         return handler(body)
+    if not ENGINE_LOCK.acquire(timeout=LOCK_TIMEOUT):
+        raise ApiError(503, f"the engine is busy with other requests (waited {LOCK_TIMEOUT:g} s): try again")
+    try:
+        return handler(body)
+    finally:
+        ENGINE_LOCK.release()

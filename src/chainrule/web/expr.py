@@ -67,7 +67,10 @@ _BINOPS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: 
 def _check_number(value: float, what: str, column: int | None = None) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ExpressionError(f"{what} must be a number", column)
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond the float range, such as 10**400
+        raise ExpressionError(f"{what} must be between -{MAX_MAGNITUDE:g} and {MAX_MAGNITUDE:g}", column) from None
     if not math.isfinite(value):
         raise ExpressionError(f"{what} must be finite", column)
     if abs(value) > MAX_MAGNITUDE:

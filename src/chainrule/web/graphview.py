@@ -18,6 +18,7 @@ from chainrule.engine.node import Node
 
 MAX_NODES = 200  # graphs beyond this are refused with a message
 MAX_PATHS = 32  # chain-rule paths listed per variable
+MAX_PATH_EDGES = 10_000  # edges listed across all paths of one graph: bounds the work of one request
 
 SYMBOLS = {
     "add": "+", "sub": "\u2212", "mul": "\u00d7", "div": "\u00f7", "pow": "^", "neg": "\u2212x",
@@ -234,36 +235,89 @@ def _table(nodes: list[dict], edges: list[dict], out_id: str, backward: list[dic
 
 
 def _chains(nodes: list[dict], edges: list[dict], out_id: str) -> list[dict]:
-    """For each variable: every path to the output, its local-derivative factors and their product."""
+    """For each variable: its paths to the output (at most MAX_PATHS listed), their local-derivative factors
+    and products, and how many paths there are in all.
+
+    Nodes that cannot reach the output are pruned before any path work, so every step of the walk is on a
+    path to the output; the edges listed across all variables are capped by MAX_PATH_EDGES. A graph with
+    more paths (a lattice has 2**layers) gets the first ones and a count: a summary, never a stall.
+    """
     by_id = {n["id"]: n for n in nodes}
+    incoming: dict[str, list[dict]] = {}
+    for e in edges:
+        incoming.setdefault(e["to"], []).append(e)
+    live = {out_id}  # nodes with a path to the output
+    stack = [out_id]
+    while stack:
+        for e in incoming.get(stack.pop(), []):
+            if e["from"] not in live:
+                live.add(e["from"])
+                stack.append(e["from"])
     outgoing: dict[str, list[dict]] = {}
     for e in edges:
-        outgoing.setdefault(e["from"], []).append(e)
+        if e["from"] in live and e["to"] in live:
+            outgoing.setdefault(e["from"], []).append(e)
+    counts = _path_counts(outgoing, live, out_id)
+    budget = MAX_PATH_EDGES
     chains = []
     for n in nodes:
         if n["kind"] != "variable":
             continue
-        paths: list[list[dict]] = []
-        truncated = False
-        stack: list[tuple[str, list[dict]]] = [(n["id"], [])]
-        while stack:
-            nid, path = stack.pop()
+        paths: list[list[dict]] = []  # each from the output back to the variable, as the chapter writes it
+        # depth-first; a path is a linked list (edge, rest) so a step costs O(1), a listed path its length
+        walk: list[tuple[str, tuple | None]] = [(n["id"], None)] if n["id"] in live else []
+        while walk and len(paths) < MAX_PATHS and budget > 0:
+            nid, link = walk.pop()
             if nid == out_id:
-                if len(paths) >= MAX_PATHS:
-                    truncated = True
-                    break
+                path = []
+                while link is not None:
+                    path.append(link[0])
+                    link = link[1]
+                budget -= len(path)
                 paths.append(path)
                 continue
             for e in reversed(outgoing.get(nid, [])):
-                stack.append((e["to"], path + [e]))
+                budget -= 1
+                walk.append((e["to"], (e, link)))
         listed = []
         for path in paths:
             factors = []
             product: float | None = 1.0
-            for e in reversed(path):  # from the output back to the variable, as the chapter writes it
+            for e in path:
                 frm, to = by_id[e["from"]], by_id[e["to"]]
                 factors.append({"of": to["expr"], "wrt": frm["expr"], "formula": e["formula"], "value": e["local"]})
                 product = product * e["local"] if isinstance(e["local"], float) and product is not None else None
             listed.append({"factors": factors, "product": product})
-        chains.append({"variable": n["name"], "grad": n["grad"], "paths": listed, "truncated": truncated})
+        total = counts.get(n["id"], 0)
+        chain = {"variable": n["name"], "grad": n["grad"], "paths": listed, "path_count": _json_count(total),
+                 "truncated": len(listed) < total}
+        if chain["truncated"]:
+            chain["note"] = f"too many paths to list: {_count_text(total)} in all, the first {len(listed)} shown"
+        chains.append(chain)
     return chains
+
+
+def _path_counts(outgoing: dict[str, list[dict]], live: set[str], out_id: str) -> dict[str, int]:
+    """Number of paths from each live node to the output (exact integers; iterative, linear in the edges)."""
+    counts: dict[str, int] = {out_id: 1}
+    for start in live:
+        stack = [(start, False)]
+        while stack:
+            nid, done = stack.pop()
+            if nid in counts:
+                continue
+            if done:
+                counts[nid] = sum(counts[e["to"]] for e in outgoing.get(nid, []))
+                continue
+            stack.append((nid, True))
+            stack.extend((e["to"], False) for e in outgoing.get(nid, []) if e["to"] not in counts)
+    return counts
+
+
+def _json_count(n: int) -> int | float:
+    """An exact integer where JavaScript can hold it, else the nearest float."""
+    return n if n <= 2**53 else float(n)
+
+
+def _count_text(n: int) -> str:
+    return f"{n:,}" if n < 10**9 else f"{float(n):.3g}"

@@ -5,15 +5,24 @@
 
 Safety: binds 127.0.0.1 unless told otherwise; answers only requests whose Host header names an
 allowed host (DNS rebinding); refuses writes (POST) from another origin, without a JSON content type, or
-marked cross-site by the browser; bounds body size and socket time; never evaluates request text.
+marked cross-site by the browser; bounds body size; never evaluates request text.
+
+Load: a thread per connection, at most MAX_CONNECTIONS of them (more are answered 503); a listen backlog
+of LISTEN_BACKLOG; a deadline per request (REQUEST_TIMEOUT from its first byte to its last, however
+slowly the bytes trickle in), a keep-alive timeout between requests, and idle keep-alive connections
+closed to make room when all slots are taken. Read-only routes never wait for the engine lock
+(docs/performance.md: the load test and why this stays on http.server).
 """
 
 from __future__ import annotations
 
 import contextlib
+import io
 import json
+import socket
 import sys
 import threading
+import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -23,8 +32,12 @@ from urllib.parse import urlsplit
 from chainrule.web import api
 
 MAX_BODY = 512 * 1024  # bytes
-SOCKET_TIMEOUT = 15.0  # seconds a client may take to send its request
-MAX_CONNECTIONS = 64  # open connections at once; more are answered 503 and closed
+REQUEST_TIMEOUT = 15.0  # seconds from a request's first byte to its last (headers and body): one deadline
+KEEP_ALIVE_TIMEOUT = 5.0  # seconds an open connection may wait for its (next) request
+WRITE_TIMEOUT = 15.0  # seconds a client may take to accept the response
+SOCKET_TIMEOUT = REQUEST_TIMEOUT  # the old name
+MAX_CONNECTIONS = 128  # open connections at once; idle ones are closed to make room, beyond that 503
+LISTEN_BACKLOG = 128  # connections the kernel queues before the server accepts them
 _BUSY_BODY = b'{"error":"too many open connections","status":503}'
 BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
         + str(len(_BUSY_BODY)).encode() + b"\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + _BUSY_BODY)
@@ -69,21 +82,53 @@ def _static_files() -> dict[str, bytes]:
 class PlaygroundServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = LISTEN_BACKLOG
 
-    def __init__(self, host: str, port: int, allowed_hosts: tuple[str, ...] = (), quiet: bool = True) -> None:
+    def __init__(self, host: str, port: int, allowed_hosts: tuple[str, ...] = (), quiet: bool = True,
+                 request_timeout: float = REQUEST_TIMEOUT, keep_alive_timeout: float = KEEP_ALIVE_TIMEOUT,
+                 max_connections: int = MAX_CONNECTIONS) -> None:
         super().__init__((host, port), Handler)
         self.quiet = quiet
         self.static = _static_files()
         self.allowed_hostnames = {h.lower() for h in (*LOCAL_HOSTS, host, *allowed_hosts)} - {"0.0.0.0", "::", ""}
-        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.request_timeout = request_timeout
+        self.keep_alive_timeout = keep_alive_timeout
+        self._slots = threading.BoundedSemaphore(max_connections)
+        self._idle: dict[socket.socket, None] = {}  # connections waiting for a request, oldest first
+        self._idle_lock = threading.Lock()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):  # bounded threads: a flood cannot exhaust the process
+        # bounded threads: a flood cannot exhaust the process; idle keep-alive connections make room first
+        if not self._slots.acquire(blocking=False) and not (self._close_idle() and self._slots.acquire(timeout=1.0)):
             with contextlib.suppress(OSError):
                 request.sendall(BUSY)
             self.shutdown_request(request)
             return
         super().process_request(request, client_address)
+
+    def idle(self, sock: socket.socket, waiting: bool) -> None:
+        with self._idle_lock:
+            if waiting:
+                self._idle[sock] = None
+            else:
+                self._idle.pop(sock, None)
+
+    def _close_idle(self) -> bool:
+        """Close the connection that has waited longest for a request (its thread then ends); False if none."""
+        with self._idle_lock:
+            if not self._idle:
+                return False
+            sock = next(iter(self._idle))
+            del self._idle[sock]
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        return True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):  # the client went away or stalled
+            return
+        if not self.quiet:
+            super().handle_error(request, client_address)
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
         try:
@@ -122,19 +167,77 @@ class PlaygroundServer(ThreadingHTTPServer):
         return parts.scheme == "http" and self.host_allowed(parts.netloc)
 
 
+class _DeadlineReader(io.RawIOBase):
+    """The socket as the handler reads it: waiting for a request is bounded by the keep-alive timeout; once
+    its first byte arrives, everything up to its last byte must arrive before one deadline (a per-read
+    timeout would let a client sending a byte every few seconds hold the connection forever)."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.sock: socket.socket = handler.connection
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        h = self.handler
+        if h.deadline is None:  # between requests
+            self.sock.settimeout(h.server.keep_alive_timeout)
+            h.server.idle(self.sock, True)
+            try:
+                n = self.sock.recv_into(buffer)
+            finally:
+                h.server.idle(self.sock, False)
+            h.deadline = time.monotonic() + h.server.request_timeout
+            return n
+        remaining = h.deadline - time.monotonic()
+        if remaining <= 0:
+            h.timed_out = True
+            raise TimeoutError("the request deadline passed")
+        self.sock.settimeout(remaining)
+        try:
+            return self.sock.recv_into(buffer)
+        except TimeoutError:
+            h.timed_out = True
+            raise
+
+
 class Handler(BaseHTTPRequestHandler):
     server: PlaygroundServer
     server_version = "chainrule"
     sys_version = ""
     protocol_version = "HTTP/1.1"
-    timeout = SOCKET_TIMEOUT
+    timeout = KEEP_ALIVE_TIMEOUT
+    disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms delayed-ACK stall
+    deadline: float | None = None
+    timed_out = False
 
     # --- plumbing -----------------------------------------------------------------------------------
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()
+        self.rfile = io.BufferedReader(_DeadlineReader(self))
+
+    def handle_one_request(self) -> None:
+        self.deadline, self.timed_out = None, False
+        super().handle_one_request()
+        if self.timed_out:  # the request did not arrive in time: say so, then close
+            if not getattr(self, "request_version", None):  # it timed out within the request line
+                self.requestline, self.request_version, self.command = "", "HTTP/1.1", ""
+            with contextlib.suppress(OSError):
+                self._error(408, f"the request did not arrive within {self.server.request_timeout:g} s", close=True)
+
+    def parse_request(self) -> bool:
+        if self.deadline is None:  # a pipelined request read from the buffer: its deadline starts now
+            self.deadline = time.monotonic() + self.server.request_timeout
+        return super().parse_request()
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - BaseHTTPRequestHandler's name
         if not self.server.quiet:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        self.connection.settimeout(WRITE_TIMEOUT)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -146,9 +249,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _json(self, status: int, payload: dict[str, Any], close: bool = False) -> None:
+    def _json(self, status: int, payload: dict[str, Any], close: bool = False, retry_after: bool = False) -> None:
         body = json.dumps(payload, allow_nan=False, separators=(",", ":")).encode()
         extra = {"Cache-Control": "no-store"}
+        if retry_after:
+            extra["Retry-After"] = "1"
         if close:
             extra["Connection"] = "close"
             self.close_connection = True
@@ -203,7 +308,12 @@ class Handler(BaseHTTPRequestHandler):
         if length > MAX_BODY:
             self._error(413, f"the body is too large ({length} bytes, at most {MAX_BODY})", close=True)
             return False, None
-        raw = self.rfile.read(length)
+        try:
+            raw = self.rfile.read(length)
+        except TimeoutError:
+            self.timed_out = False  # answered here
+            self._error(408, f"the request did not arrive within {self.server.request_timeout:g} s", close=True)
+            return False, None
         if len(raw) != length:
             self._error(400, "the body ended early", close=True)
             return False, None
@@ -251,7 +361,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             payload = api.call(method, path, body)
         except api.ApiError as exc:
-            self._json(exc.status, exc.to_json())
+            self._json(exc.status, exc.to_json(), retry_after=exc.status == 503)
             return
         except Exception:  # a bug: say so without details, keep serving
             if not self.server.quiet:
@@ -273,9 +383,10 @@ def _no_constant(name: str) -> Any:
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, allowed_hosts: tuple[str, ...] = (),
-                quiet: bool = True) -> PlaygroundServer:
-    """A server bound to host:port (0 picks a free port); call `serve_forever()` on it."""
-    return PlaygroundServer(host, port, allowed_hosts=allowed_hosts, quiet=quiet)
+                quiet: bool = True, request_timeout: float = REQUEST_TIMEOUT) -> PlaygroundServer:
+    """A server bound to host:port (0 picks a free port); call `serve_forever()` on it. `request_timeout`:
+    seconds a client may take to send a whole request."""
+    return PlaygroundServer(host, port, allowed_hosts=allowed_hosts, quiet=quiet, request_timeout=request_timeout)
 
 
 def start_in_thread(host: str = "127.0.0.1", port: int = 0) -> PlaygroundServer:

@@ -37,7 +37,10 @@ def _numbers(v: Any, what: str, budget: list[int], depth: int = 0) -> Any:
     budget[0] += 1
     if budget[0] > MAX_NUMBERS:
         raise UploadError(f"the graph holds more than {MAX_NUMBERS} numbers: too large")
-    v = float(v)
+    try:
+        v = float(v)
+    except OverflowError:  # an integer beyond the float range, such as 10**400
+        raise UploadError(f"{what} is beyond the range of a float64") from None
     return v if math.isfinite(v) else None
 
 
@@ -85,6 +88,8 @@ def view_from_json(doc: Any) -> dict[str, Any]:
         if not isinstance(e, dict):
             raise UploadError(f"edge {i} must be an object")
         src, dst = e.get("from"), e.get("to")
+        if not isinstance(src, str) or not isinstance(dst, str):
+            raise UploadError(f"edge {i}: from and to must be node ids (strings)")
         if src not in ids or dst not in ids:
             raise UploadError(f"edge {i} connects unknown nodes")
         arg = e.get("arg", 0)
@@ -100,7 +105,7 @@ def view_from_json(doc: Any) -> dict[str, Any]:
     consumers = {e["from"] for e in edges}
     sinks = [n["id"] for n in nodes if n["id"] not in consumers]
     output = doc.get("output")
-    if output not in ids:
+    if not isinstance(output, str) or output not in ids:
         if len(sinks) != 1:
             raise UploadError("the graph must have exactly one output (or name it in 'output')")
         output = sinks[0]
@@ -184,7 +189,7 @@ def _from_explain_schema(doc: dict[str, Any]) -> dict[str, Any]:
     for i, n in enumerate(nodes_in):
         if not isinstance(n, dict):
             raise UploadError(f"node {i} must be an object")
-        kind = kinds.get(n.get("kind"))
+        kind = kinds.get(n["kind"]) if isinstance(n.get("kind"), str) else None
         if kind is None:
             raise UploadError(f"node {i}: kind {str(n.get('kind'))[:20]!r} is not shown by the graph lab "
                               "(export with default_view 'elements')")

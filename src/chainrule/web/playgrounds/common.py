@@ -23,7 +23,11 @@ def number(params: dict[str, Any], name: str, lo: float, hi: float, default: flo
     value = params[name]
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PlaygroundError(f"{name} must be a number, got {type(value).__name__}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond the float range, such as 10**400
+        raise PlaygroundError(f"{name} must be between {lo:g} and {hi:g}, got an integer of "
+                              f"{len(str(abs(value)))} digits") from None
     if not math.isfinite(value):
         raise PlaygroundError(f"{name} must be finite")
     if not lo <= value <= hi:
@@ -37,11 +41,13 @@ def integer(params: dict[str, Any], name: str, lo: int, hi: int, default: int) -
     value = params.get(name, default)
     if value is None:
         value = default
-    if isinstance(value, bool) or not isinstance(value, int | float) or float(value) != int(value):
+    if isinstance(value, bool) or not isinstance(value, int | float) or (
+            isinstance(value, float) and not value.is_integer()):
         raise PlaygroundError(f"{name} must be an integer")
     value = int(value)
     if not lo <= value <= hi:
-        raise PlaygroundError(f"{name} must be between {lo} and {hi}, got {value}")
+        shown = str(value) if abs(value) < 10**12 else f"an integer of {len(str(abs(value)))} digits"
+        raise PlaygroundError(f"{name} must be between {lo} and {hi}, got {shown}")
     return value
 
 

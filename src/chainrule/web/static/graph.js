@@ -131,8 +131,8 @@ function drawTables() {
       el("ul", { class: "muted mono" }, ...p.factors.map((f) => el("li", {
         text: `d(${f.of}) / d(${f.wrt}) = ${f.formula ?? "?"} = ${fmt(f.value)}` })))));
     return el("div", { "data-variable": c.variable },
-      el("h2", { text: `d out / d${c.variable} = ${fmt(c.grad)}` + (c.paths.length > 1 ? ` (sum of ${c.paths.length} paths)` : "") }),
-      ...paths, c.truncated ? el("p", { class: "muted", text: "more paths not listed" }) : null);
+      el("h2", { text: `d out / d${c.variable} = ${fmt(c.grad)}` + ((c.path_count ?? c.paths.length) > 1 ? ` (sum of ${fmt(c.path_count ?? c.paths.length)} paths)` : "") }),
+      ...paths, c.truncated ? el("p", { class: "muted", text: c.note ?? "more paths not listed" }) : null);
   }));
 }
 
