@@ -317,6 +317,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         _accumulate(leaf, g, create_graph, handed)
         if leaf._post_accumulate_hooks:
             _post_accumulate(leaf)
+    if _observe._local.calls:
+        _observe.publish_call("backward", outputs, inputs, retain_graph, create_graph)
 
 
 def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
@@ -332,6 +334,8 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
             _accumulate(leaf, g, False, handed)
         if leaf._post_accumulate_hooks:
             _post_accumulate(leaf)
+    if _observe._local.calls:
+        _observe.publish_call("backward", loss, None, retain_graph, False)
 
 
 def _take(leaf: Tensor, g: Any, handed: set[int]) -> bool:
