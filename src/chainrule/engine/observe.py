@@ -73,14 +73,19 @@ class BackwardStep:
 
 
 class observe:  # noqa: N801 - a context manager, lowercase like PyTorch's
-    """Record every backward step taken inside the block; optionally call `callback(step)` for each."""
+    """Record every backward step taken inside the block; optionally call `callback(step)` for each.
 
-    def __init__(self, callback: Callable[[BackwardStep], None] | None = None) -> None:
+    `keep=False` (with a callback) keeps no steps: each step holds its node and values alive, so a
+    long-running observer (a whole training script) should keep only what it needs."""
+
+    def __init__(self, callback: Callable[[BackwardStep], None] | None = None, keep: bool = True) -> None:
         self.steps: list[BackwardStep] = []
         self._callback = callback
+        self._keep = keep or callback is None
 
     def _receive(self, step: BackwardStep) -> None:
-        self.steps.append(step)
+        if self._keep:
+            self.steps.append(step)
         if self._callback is not None:
             self._callback(step)
 

@@ -95,24 +95,32 @@ def parameter_name(t: Tensor) -> str | None:
 class record:  # noqa: N801 - a context manager, like cr.autograd.observe
     """Keep every backward step taken inside the block so graphs and tables can be built afterwards.
 
-    `on_step(record, step)` is called for each step (the CLI uses it to split passes).
+    `on_step(record, step)` is called for each step (the CLI uses it to split passes). `max_passes`: keep
+    the steps of the first N backward passes only (later ones are not stored). Records are kept per node
+    and go away with their graph.
     """
 
-    def __init__(self, on_step: Callable[[StepRecord, Any], None] | None = None) -> None:
+    def __init__(self, on_step: Callable[[StepRecord, Any], None] | None = None,
+                 max_passes: int | None = None) -> None:
+        if max_passes is not None and max_passes < 0:
+            raise ValueError(f"record: max_passes must be at least 0, got {max_passes}")
         self._on_step = on_step
         self._observer: Any = None
         self.passes = 0
+        self.max_passes = max_passes
 
     def _receive(self, step: Any) -> None:
         if step.index == 0:
             self.passes += 1
+        if self.max_passes is not None and self.passes > self.max_passes:
+            return
         rec = step_record(step, self.passes)
         _records[step.node] = rec
         if self._on_step is not None:
             self._on_step(rec, step)
 
     def __enter__(self) -> record:
-        self._observer = _observe.observe(self._receive)
+        self._observer = _observe.observe(self._receive, keep=False)
         self._observer.__enter__()
         return self
 
