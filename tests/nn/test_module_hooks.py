@@ -274,6 +274,9 @@ def test_inplace_on_hooked_output_is_an_error(lib: Any) -> None:
     y = m(lib.ones(2, requires_grad=True) * 1)
     with pytest.raises(RuntimeError, match="BackwardHookFunction is a view and is being modified inplace"):
         y.add_(1)
+    with lib.no_grad():
+        y.add_(1)  # allowed without grad mode, as in PyTorch
+    np.testing.assert_allclose(_np(y), [2.0, 2.0])
 
 
 def test_backward_hooks_under_create_graph_and_removal() -> None:
@@ -300,3 +303,35 @@ def test_no_hooks_path_is_plain_forward() -> None:
     h.remove()
     assert float(m(cr.ones(1, 2)).abs().sum()) != 0.0
     assert "_forward_hooks" not in cr.nn.Linear(2, 2).__dict__  # no hook tables until a hook is registered
+
+
+@pytest.mark.parametrize("lib", [cr, torch])
+def test_backward_hooks_prepend_and_removal(lib: Any) -> None:
+    m = lib.nn.Tanh()
+    seen: list = []
+    m.register_full_backward_hook(lambda mod, gi, go: seen.append("a"))
+    h = m.register_full_backward_hook(lambda mod, gi, go: seen.append("b"), prepend=True)
+    m.register_full_backward_pre_hook(lambda mod, go: seen.append("pre-a"))
+    m.register_full_backward_pre_hook(lambda mod, go: seen.append("pre-b"), prepend=True)
+    m(lib.ones(2, requires_grad=True)).sum().backward()
+    h.remove()
+    m(lib.ones(2, requires_grad=True)).sum().backward()
+    assert seen == ["pre-b", "pre-a", "b", "a", "pre-b", "pre-a", "a"]
+
+
+def test_hooked_module_grad_fn_name_and_double_backward_parity() -> None:
+    m = cr.nn.Tanh()
+    m.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
+    y = m(cr.ones(2, requires_grad=True))
+    assert y.grad_fn.name() == "BackwardHookFunctionBackward"
+    tm = torch.nn.Tanh()
+    tm.register_full_backward_pre_hook(lambda mod, go: (go[0] * 2,))
+    for lib, mod in ((cr, m), (torch, tm)):
+        x = lib.tensor([0.3, -0.7], dtype=lib.float64, requires_grad=True)
+        (g,) = lib.autograd.grad((mod(x) ** 2).sum(), x, create_graph=True)
+        g.sum().backward()
+        if lib is cr:
+            ours = (g.detach().numpy().copy(), x.grad.numpy().copy())
+        else:
+            np.testing.assert_allclose(ours[0], g.detach().numpy(), rtol=1e-10)
+            np.testing.assert_allclose(ours[1], x.grad.numpy(), rtol=1e-10)

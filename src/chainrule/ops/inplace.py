@@ -22,7 +22,7 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
     """Make `self` hold `result` (computed out of place). Under grad mode with history, `self` takes over
     the new node (PyTorch's rebase); otherwise the storage is written in place, so aliases see it."""
     recording = result.grad_fn is not None
-    if self.grad_fn is not None and getattr(self.grad_fn.op, "forbids_inplace", False):
+    if self.grad_fn is not None and grad_state.enabled and getattr(self.grad_fn.op, "forbids_inplace", False):
         raise RuntimeError(f"{op}: Output 0 of BackwardHookFunction is a view and is being modified inplace: a "
                            f"module's full backward hook passes its inputs and outputs through an identity, and "
                            f"writing into them would bypass the hook. clone() the tensor before modifying it.")
