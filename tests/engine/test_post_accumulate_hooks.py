@@ -62,3 +62,11 @@ def test_handle_is_a_context_manager() -> None:
         (w * 2).sum().backward()
     (w * 2).sum().backward()
     assert seen == [1]
+
+
+def test_register_hook_handle_is_a_context_manager_too() -> None:
+    w = cr.ones(2, requires_grad=True)
+    with w.register_hook(lambda g: g * 10):
+        (w * 2).sum().backward()
+    (w * 2).sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [22.0, 22.0])
