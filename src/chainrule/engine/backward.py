@@ -328,9 +328,7 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
     for leaf, g in leaf_grads.values():
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, False)
-        if leaf.grad is None and _take(leaf, g, handed):
-            pass
-        else:
+        if leaf.grad is not None or not _take(leaf, g, handed):
             _accumulate(leaf, g, False, handed)
         if leaf._post_accumulate_hooks:
             _post_accumulate(leaf)
