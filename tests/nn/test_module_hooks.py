@@ -335,3 +335,30 @@ def test_hooked_module_grad_fn_name_and_double_backward_parity() -> None:
         else:
             np.testing.assert_allclose(ours[0], g.detach().numpy(), rtol=1e-10)
             np.testing.assert_allclose(ours[1], x.grad.numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("lib", [cr, torch])
+def test_inplace_on_hooked_input_is_an_error(lib: Any) -> None:
+    class Doubler(lib.nn.Module):
+        def forward(self, x: Any) -> Any:
+            return x.mul_(2)
+
+    m = Doubler()
+    m.register_full_backward_hook(lambda mod, gi, go: None)
+    with pytest.raises(RuntimeError, match="BackwardHookFunction is a view and is being modified inplace"):
+        m(lib.ones(2, requires_grad=True) * 1)
+
+
+def test_hooks_are_not_state() -> None:
+    import copy
+
+    m = cr.nn.Linear(2, 2)
+    keys = list(m.state_dict())
+    m.register_forward_hook(lambda mod, args, out: out * 0)
+    m.register_full_backward_hook(lambda mod, gi, go: None)
+    assert list(m.state_dict()) == keys
+    clone = copy.deepcopy(m)  # hooks are copied with the module, as in PyTorch
+    assert float(clone(cr.ones(1, 2)).abs().sum()) == 0.0
+    fresh = cr.nn.Linear(2, 2)
+    fresh.load_state_dict(m.state_dict())
+    assert float(fresh(cr.ones(1, 2)).abs().sum()) != 0.0
