@@ -204,7 +204,7 @@ class BackwardHook:
         tensors = [args[i] for i in index]
         if not (any(t.requires_grad for t in tensors) and grad_state.enabled):
             return args, None
-        wrapped = identity_hub(tensors, lambda grads, cg: {k: g for k, g in run(grads, cg).items()})
+        wrapped = identity_hub(tensors, run)
         out = list(args)
         for i, t in zip(index, wrapped):
             out[i] = t
