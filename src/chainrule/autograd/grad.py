@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine import observe as _observe
 from chainrule.engine.backward import _normalize_outputs, _seed, backward, run_backward
 from chainrule.engine.tensor import Tensor
 
@@ -41,4 +42,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             results.append(g)
         else:
             results.append(Tensor._make(np.array(g, copy=True)[()]))
+    if _observe._local.calls:
+        _observe.publish_call("autograd.grad", outs, ins, retain_graph, create_graph)
     return tuple(results)

@@ -1,9 +1,10 @@
 """`chainrule explain SCRIPT.py [ARGS ...] [--format terminal|md|html|json] [--out DIR] [--max-backwards N]`
 
-Runs the script with recording on (every backward step is kept, nodes are tagged with the
-`cr.nn.Module` that created them). After each `tensor.backward()` or `cr.autograd.grad(...)` of one
-output that the script performs (including those inside `cr.grad`, `cr.vjp`, ...), it prints the
-gradient table (variables of the calling code name the tensors) and writes the graph page
+Runs the script with recording on (backward steps are kept through `cr.autograd.observe()`, nodes are
+tagged with the `cr.nn.Module` that created them through global module hooks, both until the last
+explained call; `cr.autograd.observe_calls()` tells when a call finished). After each `tensor.backward()`
+or `cr.autograd.grad(...)` of one output that the script performs (including those inside `cr.grad`,
+`cr.vjp`, ...), it prints the gradient table (variables of the calling code name the tensors) and writes the graph page
 `backward_<k>.html` to DIR; `--format md` also writes the table as Markdown, `html` as an HTML table,
 `json` the graph document. Exit status: the script's own (1 if it raised), 2 when it cannot be run.
 """
@@ -11,6 +12,7 @@ gradient table (variables of the calling code name the tensors) and writes the g
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import os
 import runpy
@@ -45,6 +47,7 @@ class _Explainer:
         self.count = 0
         self.skipped = 0
         self.unexplained = 0
+        self.unexplained_backward = 0
         self.busy = False
         self.written: list[Path] = []
 
@@ -102,13 +105,43 @@ class _Explainer:
 
 
 def _caller_outside_chainrule() -> Any:
-    """The script's frame that led to this call (cr.grad and the other transforms call autograd.grad inside
-    chainrule): its line and variables are the ones that mean something to the user."""
+    """The script's frame that led to this call (the engine publishes the call from inside chainrule, and
+    cr.grad and the other transforms call autograd.grad inside it): its line and variables are the ones that
+    mean something to the user."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame = sys._getframe(2)
+    frame = sys._getframe(1)
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package + os.sep):
         frame = frame.f_back
     return frame
+
+
+class _Recording:
+    """Backward steps and module tags are recorded until the explainer's limit is reached, then no more:
+    a long training script keeps only what the explained calls need."""
+
+    def __init__(self, explainer: _Explainer) -> None:
+        from chainrule.explain import record, record_modules
+
+        self.explainer = explainer
+        self.stack = contextlib.ExitStack()
+        self.stack.enter_context(record())
+        self.stack.enter_context(record_modules())
+
+    def on_call(self, call: Any) -> None:
+        explainer = self.explainer
+        if explainer.busy:  # building an explanation may take gradients itself: those are not the script's
+            return
+        if len(call.outputs) == 1:
+            explainer.after_backward(call.outputs[0], _caller_outside_chainrule(), call.kind)
+        elif call.kind == "autograd.grad":
+            explainer.unexplained += 1
+        else:
+            explainer.unexplained_backward += 1
+        if explainer.count >= explainer.limit:
+            self.stop()
+
+    def stop(self) -> None:
+        self.stack.close()
 
 
 def _convert(dest: str, value: str) -> Any:
@@ -128,9 +161,7 @@ def _split(args: Any) -> str | None:
 
 
 def run(args: Any) -> int:
-    from chainrule import autograd, func
-    from chainrule.engine.tensor import Tensor
-    from chainrule.explain import record, record_modules
+    from chainrule.autograd import observe_calls
 
     problem = _split(args)
     if problem:
@@ -145,36 +176,13 @@ def run(args: Any) -> int:
         print("chainrule explain: --max-backwards must be at least 1", file=sys.stderr)
         return 2
     explainer = _Explainer(args.format, Path(args.out), args.max_backwards)
-    original = Tensor.backward
-    original_grad = autograd.grad
-
-    def backward(self: Tensor, *a: Any, **k: Any) -> None:
-        original(self, *a, **k)
-        explainer.after_backward(self, sys._getframe(1))
-
-    def grad(outputs: Any, inputs: Any, *a: Any, **k: Any) -> Any:
-        result = original_grad(outputs, inputs, *a, **k)
-        if explainer.busy:  # building an explanation may take gradients itself: those are not the script's
-            return result
-        outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
-        if len(outs) == 1:
-            explainer.after_backward(outs[0], _caller_outside_chainrule(), "autograd.grad")
-        else:
-            explainer.unexplained += 1
-        return result
-
-    # every name under which the script can reach autograd.grad: cr.autograd.grad, and the transforms' import
-    grad_homes = [autograd, sys.modules["chainrule.autograd.grad"], func]
-
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [path, *script_args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     code = 0
-    Tensor.backward = backward  # type: ignore[method-assign]
-    for home in grad_homes:
-        setattr(home, "autograd_grad" if home is func else "grad", grad)
+    recording = _Recording(explainer)
     try:
-        with record(), record_modules():
+        with observe_calls(recording.on_call):
             runpy.run_path(path, run_name="__main__")
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -185,11 +193,9 @@ def run(args: Any) -> int:
         traceback.print_exc()
         code = 1
     finally:
-        Tensor.backward = original  # type: ignore[method-assign]
-        for home in grad_homes:
-            setattr(home, "autograd_grad" if home is func else "grad", original_grad)
+        recording.stop()
         sys.argv, sys.path[:] = saved_argv, saved_path
-    if explainer.count == 0 and not explainer.unexplained:
+    if explainer.count == 0 and not explainer.unexplained and not explainer.unexplained_backward:
         print("chainrule explain: the script called no tensor.backward() or autograd.grad(): nothing to explain",
               file=sys.stderr)
     if explainer.skipped:
@@ -197,6 +203,9 @@ def run(args: Any) -> int:
               f"(--max-backwards {args.max_backwards})", file=sys.stderr)
     if explainer.unexplained:
         print(f"chainrule explain: {explainer.unexplained} autograd.grad() calls with several outputs were not "
+              f"explained (one graph per output: call it once per output)", file=sys.stderr)
+    if explainer.unexplained_backward:
+        print(f"chainrule explain: {explainer.unexplained_backward} backward() calls with several outputs were not "
               f"explained (one graph per output: call it once per output)", file=sys.stderr)
     sys.stdout.flush()
     return code

@@ -17,6 +17,7 @@ from chainrule.engine import observe as _observe
 from chainrule.engine import tensor as _tensor_module
 from chainrule.engine.anomaly import anomaly_state
 from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.hooks import _Partial
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since
 from chainrule.ops import xp as _xp
@@ -262,7 +263,7 @@ def _retain(node: Node, g: Any, create_graph: bool) -> None:
 
 def _check_finite(node: Node, in_grads: Sequence[Any]) -> None:
     for i, gi in enumerate(in_grads):
-        if gi is None:
+        if gi is None or type(gi) is _Partial:  # a module backward hook's gradients in transit
             continue
         arr = gi._data if isinstance(gi, Tensor) else gi
         if not np.all(np.isfinite(arr)):
@@ -314,6 +315,10 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, create_graph)
         _accumulate(leaf, g, create_graph, handed)
+        if leaf._post_accumulate_hooks:
+            _post_accumulate(leaf)
+    if _observe._local.calls:
+        _observe.publish_call("backward", outputs, inputs, retain_graph, create_graph)
 
 
 def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
@@ -323,18 +328,34 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
     for leaf, g in leaf_grads.values():
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, False)
-        if leaf.grad is None:
-            kind = type(g)
-            data = leaf._data
-            if kind is not np.ndarray and kind is type(data):  # an immutable NumPy scalar: nothing to copy
-                leaf.grad = Tensor._make(g)
-                continue
-            if (kind is np.ndarray and g.base is None and g.dtype == data.dtype and g.shape == data.shape
-                    and id(g) not in handed):  # a fresh array of the leaf's kind, not handed to another leaf
-                handed.add(id(g))
-                leaf.grad = Tensor._make(g)
-                continue
-        _accumulate(leaf, g, False, handed)
+        if leaf.grad is not None or not _take(leaf, g, handed):
+            _accumulate(leaf, g, False, handed)
+        if leaf._post_accumulate_hooks:
+            _post_accumulate(leaf)
+    if _observe._local.calls:
+        _observe.publish_call("backward", loss, None, retain_graph, False)
+
+
+def _take(leaf: Tensor, g: Any, handed: set[int]) -> bool:
+    """Make `g` the leaf's first `.grad` without a copy when nothing else can see it."""
+    kind = type(g)
+    data = leaf._data
+    if kind is not np.ndarray and kind is type(data):  # an immutable NumPy scalar: nothing to copy
+        leaf.grad = Tensor._make(g)
+        return True
+    if (kind is np.ndarray and g.base is None and g.dtype == data.dtype and g.shape == data.shape
+            and id(g) not in handed):  # a fresh array of the leaf's kind, not handed to another leaf
+        handed.add(id(g))
+        leaf.grad = Tensor._make(g)
+        return True
+    return False
+
+
+def _post_accumulate(leaf: Tensor) -> None:
+    for hook in list(leaf._post_accumulate_hooks.values()):
+        result = hook(leaf)
+        if result is not None:
+            raise TypeError(f"post accumulate grad hook must return None, got {type(result).__name__}")
 
 
 def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> None:

@@ -22,6 +22,7 @@ class _ThreadObservers(threading.local):
 
     def __init__(self) -> None:
         self.active: list[Callable[[BackwardStep], None]] = []
+        self.calls: list[Callable[[BackwardCall], None]] = []
 
 
 _local = _ThreadObservers()
@@ -72,14 +73,19 @@ class BackwardStep:
 
 
 class observe:  # noqa: N801 - a context manager, lowercase like PyTorch's
-    """Record every backward step taken inside the block; optionally call `callback(step)` for each."""
+    """Record every backward step taken inside the block; optionally call `callback(step)` for each.
 
-    def __init__(self, callback: Callable[[BackwardStep], None] | None = None) -> None:
+    `keep=False` (with a callback) keeps no steps: each step holds its node and values alive, so a
+    long-running observer (a whole training script) should keep only what it needs."""
+
+    def __init__(self, callback: Callable[[BackwardStep], None] | None = None, keep: bool = True) -> None:
         self.steps: list[BackwardStep] = []
         self._callback = callback
+        self._keep = keep or callback is None
 
     def _receive(self, step: BackwardStep) -> None:
-        self.steps.append(step)
+        if self._keep:
+            self.steps.append(step)
         if self._callback is not None:
             self._callback(step)
 
@@ -89,3 +95,49 @@ class observe:  # noqa: N801 - a context manager, lowercase like PyTorch's
 
     def __exit__(self, *exc: object) -> None:
         _local.active.remove(self._receive)
+
+
+@dataclass(frozen=True)
+class BackwardCall:
+    """One finished call of `backward()` (`tensor.backward()`, `cr.autograd.backward`) or `cr.autograd.grad`,
+    including those made inside chainrule (`cr.grad`, `cr.vjp`, ...).
+
+    kind: "backward" or "autograd.grad"; outputs: the tensors differentiated; inputs: the tensors asked for
+    (autograd.grad's inputs, backward's `inputs=`), or None; create_graph and retain_graph as passed.
+    """
+
+    kind: str
+    outputs: tuple
+    inputs: tuple | None
+    retain_graph: bool
+    create_graph: bool
+
+
+def call_observers() -> list[Callable[[BackwardCall], None]]:
+    return _local.calls
+
+
+def publish_call(kind: str, outputs: Any, inputs: Any, retain_graph: Any, create_graph: bool) -> None:
+    """Called by the engine after a backward()/autograd.grad() call, only when some observer is active."""
+    outs = tuple(outputs) if isinstance(outputs, list | tuple) else (outputs,)
+    ins = None if inputs is None else tuple(inputs) if isinstance(inputs, list | tuple) else (inputs,)
+    call = BackwardCall(kind, outs, ins, bool(retain_graph), bool(create_graph))
+    for callback in list(_local.calls):
+        callback(call)
+
+
+class observe_calls:  # noqa: N801 - a context manager, like observe
+    """Be told of every backward()/autograd.grad() call that finishes in this thread inside the block:
+    `callback(call)` for each `BackwardCall`; with no callback they are collected in the returned list.
+    Costs one check per call when inactive."""
+
+    def __init__(self, callback: Callable[[BackwardCall], None] | None = None) -> None:
+        self.calls: list[BackwardCall] = []
+        self._callback = callback if callback is not None else self.calls.append
+
+    def __enter__(self) -> list[BackwardCall]:
+        _local.calls.append(self._callback)
+        return self.calls
+
+    def __exit__(self, *exc: object) -> None:
+        _local.calls.remove(self._callback)

@@ -66,6 +66,7 @@ class Tensor:
     _name: str | None = None
     _version: int = 0
     _grad_hooks: list | None = None
+    _post_accumulate_hooks: dict | None = None
     _modified_epoch: int = 0
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
 
@@ -267,6 +268,21 @@ class Tensor:
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> Any:
+        """Call `hook(self)` after backward() has accumulated this leaf's `.grad` (not for autograd.grad);
+        returns a removable handle."""
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+        from chainrule.engine.hooks import add_hook
+
+        if self._post_accumulate_hooks is None:
+            from collections import OrderedDict
+
+            self._post_accumulate_hooks = OrderedDict()
+        return add_hook(self._post_accumulate_hooks, hook)
+
     def backward(self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False,
                  inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`, as `torch.Tensor.backward`."""
@@ -348,6 +364,12 @@ class _HookHandle:
     def remove(self) -> None:
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+    def __enter__(self) -> _HookHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
 
 
 def _wrap_dim(dim: int, ndim: int, op: str) -> int:

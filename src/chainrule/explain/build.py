@@ -116,18 +116,16 @@ def _observed_backward(output: Tensor, ops: list[Node], leaves: list[Tensor], se
     """Run a backward pass on the retained graph under the observer; .grad is left untouched."""
     from chainrule.autograd import grad as autograd_grad
 
-    retained = [(n, n.__dict__.get("retains_grad")) for n in ops if n.retains_grad]
-    for n, _ in retained:
-        n.retains_grad = False  # don't add to retained .grad of intermediates
+    # autograd.grad adds to the .grad of retained intermediates (as PyTorch does): put back what they had
+    retained = [t for t in (n.tensor_ref() for n in ops if n.retains_grad and n.tensor_ref is not None)
+                if t is not None]
+    before = [(t, t.grad) for t in retained]
     try:
         with _observe.observe() as steps:
             grads = autograd_grad([output], leaves, grad_outputs=[seed], retain_graph=True, allow_unused=True)
     finally:
-        for n, previous in retained:
-            if previous is None:
-                n.__dict__.pop("retains_grad", None)
-            else:
-                n.retains_grad = previous
+        for t, previous in before:
+            t.grad = previous
     records = {id(s.node): _record.step_record(s) for s in steps}
     leaf_grads = {id(t): (None if g is None else g._data) for t, g in zip(leaves, grads)}
     return records, leaf_grads

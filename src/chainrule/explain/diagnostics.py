@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,21 +198,18 @@ def dead_units(model: Any, data: Any) -> DeadUnits:
     if not relus:
         raise ValueError("dead_units: the model has no cr.nn.ReLU module")
     seen: dict[str, np.ndarray] = {}
-    wrapped = []
+    handles = []
     for name, module in relus:
-        original: Callable = module.forward
 
-        def forward(x: Any, _original: Callable = original, _name: str = name) -> Any:
-            seen[_name] = np.asarray(x._data)
-            return _original(x)
+        def look(_module: Any, args: tuple, _name: str = name) -> None:
+            seen[_name] = np.array(args[0].detach().numpy())  # a copy: an in-place ReLU overwrites its input
 
-        object.__setattr__(module, "forward", forward)
-        wrapped.append(module)
+        handles.append(module.register_forward_pre_hook(look))
     try:
         out = model(data)
     finally:
-        for module in wrapped:
-            module.__dict__.pop("forward", None)
+        for handle in handles:
+            handle.remove()
     order = [n for n, _ in named]
     weighted = {n: m for n, m in named if isinstance(getattr(m, "_parameters", {}).get("weight"), cr.Tensor)}
     layers = []

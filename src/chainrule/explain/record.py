@@ -7,11 +7,13 @@
   with the module's path (`"0"`, `"encoder.fc1"`) and type (`"Linear"`), which renderers use to group
   large graphs. With no model, every `cr.nn.Module` call is tagged (used by `chainrule explain`).
 
-Both cost nothing when not active: no observer is registered and no forward is wrapped.
+Both use the core's seams (`cr.autograd.observe()`, module forward hooks) and cost nothing when not
+active: no observer or hook is registered.
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -93,24 +95,32 @@ def parameter_name(t: Tensor) -> str | None:
 class record:  # noqa: N801 - a context manager, like cr.autograd.observe
     """Keep every backward step taken inside the block so graphs and tables can be built afterwards.
 
-    `on_step(record, step)` is called for each step (the CLI uses it to split passes).
+    `on_step(record, step)` is called for each step (the CLI uses it to split passes). `max_passes`: keep
+    the steps of the first N backward passes only (later ones are not stored). Records are kept per node
+    and go away with their graph.
     """
 
-    def __init__(self, on_step: Callable[[StepRecord, Any], None] | None = None) -> None:
+    def __init__(self, on_step: Callable[[StepRecord, Any], None] | None = None,
+                 max_passes: int | None = None) -> None:
+        if max_passes is not None and max_passes < 0:
+            raise ValueError(f"record: max_passes must be at least 0, got {max_passes}")
         self._on_step = on_step
         self._observer: Any = None
         self.passes = 0
+        self.max_passes = max_passes
 
     def _receive(self, step: Any) -> None:
         if step.index == 0:
             self.passes += 1
+        if self.max_passes is not None and self.passes > self.max_passes:
+            return
         rec = step_record(step, self.passes)
         _records[step.node] = rec
         if self._on_step is not None:
             self._on_step(rec, step)
 
     def __enter__(self) -> record:
-        self._observer = _observe.observe(self._receive)
+        self._observer = _observe.observe(self._receive, keep=False)
         self._observer.__enter__()
         return self
 
@@ -148,67 +158,67 @@ def tag_outputs(result: Any, inputs: Any, path: str, type_name: str) -> None:
 
 @contextmanager
 def record_modules(model: Any = None) -> Iterator[None]:
-    """Tag nodes with the module whose forward created them (see the module docstring)."""
-    from chainrule.nn import Module
-
+    """Tag nodes with the module whose forward created them (see the module docstring), through forward
+    hooks: one per module of `model`, or global module hooks when no model is given."""
     if model is None:
-        yield from _record_all(Module)
+        yield from _record_all()
         return
-    wrapped = []
+    handles = []
     for path, module in model.named_modules():
         for pname, p in module.named_parameters(recurse=False):
             _remember_parameter(p, f"{path}.{pname}" if path else pname)
-        if "forward" in module.__dict__:
-            continue
-        original = module.forward
         type_name = type(module).__name__
 
-        def forward(*args: Any, _original: Callable = original, _path: str = path or type_name,
-                    _type: str = type_name, **kwargs: Any) -> Any:
-            result = _original(*args, **kwargs)
+        def tag(_module: Any, args: Any, kwargs: Any, result: Any, _path: str = path or type_name,
+                _type: str = type_name) -> None:
             tag_outputs(result, (args, kwargs), _path, _type)
-            return result
 
-        object.__setattr__(module, "forward", forward)
-        wrapped.append(module)
+        handles.append(module.register_forward_hook(tag, with_kwargs=True))
     try:
         yield
     finally:
-        for module in wrapped:
-            module.__dict__.pop("forward", None)
+        for handle in handles:
+            handle.remove()
 
 
-def _record_all(module_class: type) -> Iterator[None]:
-    """Tag every module call: paths come from the call stack and each parent's child names."""
-    original_call = module_class.__call__
+def _record_all() -> Iterator[None]:
+    """Tag every module call made in this thread: paths come from the call stack and each parent's child names."""
+    from chainrule.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+
+    thread = threading.get_ident()
     stack: list[tuple[Any, str]] = []
     counters: dict[str, int] = {}
     roots: dict[int, str] = {}
 
-    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        type_name = type(self).__name__
+    def enter(module: Any, args: Any) -> None:
+        if threading.get_ident() != thread:
+            return
+        type_name = type(module).__name__
         if stack:
             parent, parent_path = stack[-1]
-            child = next((n for n, m in parent.named_children() if m is self), type_name)
+            child = next((n for n, m in parent.named_children() if m is module), type_name)
             path = f"{parent_path}.{child}"
         else:
-            if id(self) not in roots:
+            if id(module) not in roots:
                 count = counters.get(type_name, 0)
                 counters[type_name] = count + 1
-                roots[id(self)] = type_name if count == 0 else f"{type_name}#{count + 1}"
-                for pname, p in self.named_parameters():
+                roots[id(module)] = type_name if count == 0 else f"{type_name}#{count + 1}"
+                for pname, p in module.named_parameters():
                     _remember_parameter(p, pname, overwrite=False)
-            path = roots[id(self)]
-        stack.append((self, path))
-        try:
-            result = original_call(self, *args, **kwargs)
-        finally:
-            stack.pop()
-        tag_outputs(result, (args, kwargs), path, type_name)
-        return result
+            path = roots[id(module)]
+        stack.append((module, path))
 
-    module_class.__call__ = call
+    def leave(module: Any, args: Any, kwargs: Any, result: Any) -> None:
+        if threading.get_ident() != thread or not stack or stack[-1][0] is not module:
+            return
+        _, path = stack.pop()
+        if result is not None:
+            tag_outputs(result, (args, kwargs), path, type(module).__name__)
+
+    pre = register_module_forward_pre_hook(enter)
+    post = register_module_forward_hook(leave, with_kwargs=True, always_call=True)
     try:
         yield
     finally:
-        module_class.__call__ = original_call
+        pre.remove()
+        post.remove()

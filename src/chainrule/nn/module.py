@@ -8,6 +8,7 @@ statistics). `state_dict()` keys and order follow PyTorch's, so they load into t
 
 from __future__ import annotations
 
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -16,10 +17,68 @@ import numpy as np
 
 from chainrule import dtypes
 from chainrule.engine.grad_mode import no_grad
+from chainrule.engine.hooks import RemovableHandle, add_hook
 from chainrule.engine.tensor import Tensor
 from chainrule.nn.parameter import Parameter, zero_grads
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class _GlobalHooks:
+    """Hooks that run for every module call (PyTorch's `register_module_*_hook`), process-wide as in PyTorch."""
+
+    def __init__(self) -> None:
+        self.forward_pre_hooks: OrderedDict = OrderedDict()
+        self.forward_hooks: OrderedDict = OrderedDict()
+        self.forward_with_kwargs: OrderedDict = OrderedDict()
+        self.forward_always: OrderedDict = OrderedDict()
+        self.backward_pre_hooks: OrderedDict = OrderedDict()
+        self.backward_hooks: OrderedDict = OrderedDict()
+        self.active = False
+
+    def refresh(self) -> None:
+        self.active = bool(self.forward_pre_hooks or self.forward_hooks or self.backward_pre_hooks
+                           or self.backward_hooks)
+
+
+_GLOBAL = _GlobalHooks()
+
+
+class _GlobalHandle(RemovableHandle):
+    def remove(self) -> None:
+        super().remove()
+        _GLOBAL.refresh()
+
+
+def _add_global(table: OrderedDict, hook: Callable, extras: list[OrderedDict]) -> RemovableHandle:
+    handle = _GlobalHandle(table, extra_dict=tuple(extras))
+    table[handle.id] = hook
+    for d in extras:
+        d[handle.id] = True
+    _GLOBAL.refresh()
+    return handle
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Call `hook(module, args)` before every module's forward (before the module's own pre-hooks)."""
+    return _add_global(_GLOBAL.forward_pre_hooks, hook, [])
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """Call `hook(module, args, output)` after every module's forward (before the module's own hooks)."""
+    extras = ([_GLOBAL.forward_with_kwargs] if with_kwargs else []) + ([_GLOBAL.forward_always] if always_call else [])
+    return _add_global(_GLOBAL.forward_hooks, hook, extras)
+
+
+def register_module_full_backward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """A full backward pre-hook for every module (runs before the module's own)."""
+    return _add_global(_GLOBAL.backward_pre_hooks, hook, [])
+
+
+def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """A full backward hook for every module (runs before the module's own)."""
+    return _add_global(_GLOBAL.backward_hooks, hook, [])
 
 
 class Module:
@@ -37,8 +96,121 @@ class Module:
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
 
+    _has_hooks = False  # set on the instance by the first register_*_hook: the plain call path checks one flag
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        if not (self._has_hooks or _GLOBAL.active):
+            return self.forward(*args, **kwargs)
+        return self._call_with_hooks(args, kwargs)
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        """PyTorch's `_call_impl`: global then own forward pre-hooks, full backward hooks around forward,
+        global then own forward hooks; hooks registered with always_call run even when forward raises."""
+        d = self.__dict__
+        pre_hooks = d.get("_forward_pre_hooks") or {}
+        fwd_hooks = d.get("_forward_hooks") or {}
+        pre_kw = d.get("_forward_pre_hooks_with_kwargs") or {}
+        fwd_kw = d.get("_forward_hooks_with_kwargs") or {}
+        fwd_always = d.get("_forward_hooks_always_called") or {}
+        result = None
+        called: set[int] = set()
+        try:
+            backward_pre = [*_GLOBAL.backward_pre_hooks.values(), *(d.get("_backward_pre_hooks") or {}).values()]
+            backward = [*_GLOBAL.backward_hooks.values(), *(d.get("_backward_hooks") or {}).values()]
+            for hook_id, hook in (*_GLOBAL.forward_pre_hooks.items(), *pre_hooks.items()):
+                if hook_id in pre_kw:
+                    new = hook(self, args, kwargs)
+                    if new is not None:
+                        if isinstance(new, tuple) and len(new) == 2:
+                            args, kwargs = new
+                        else:
+                            raise RuntimeError(f"forward pre-hook must return None or a tuple of (new_args, "
+                                               f"new_kwargs), but got {new}.")
+                else:
+                    new = hook(self, args)
+                    if new is not None:
+                        args = new if isinstance(new, tuple) else (new,)
+            bw_hook = None
+            if backward or backward_pre:
+                from chainrule.engine.hooks import BackwardHook
+
+                bw_hook = BackwardHook(self, backward, backward_pre)
+                args = bw_hook.setup_input_hook(tuple(args))
+            result = self.forward(*args, **kwargs)
+            for hook_id, hook in (*_GLOBAL.forward_hooks.items(), *fwd_hooks.items()):
+                if hook_id in fwd_always or hook_id in _GLOBAL.forward_always:
+                    called.add(hook_id)
+                if hook_id in fwd_kw or hook_id in _GLOBAL.forward_with_kwargs:
+                    new = hook(self, args, kwargs, result)
+                else:
+                    new = hook(self, args, result)
+                if new is not None:
+                    result = new
+            if bw_hook is not None:
+                if not isinstance(result, Tensor | tuple):
+                    warnings.warn(f"For backward hooks to be called, module output should be a Tensor or a tuple "
+                                  f"of Tensors but received {type(result)}", stacklevel=2)
+                else:
+                    result = bw_hook.setup_output_hook(result)
+            return result
+        except Exception:
+            for hook_id, hook in (*_GLOBAL.forward_hooks.items(), *fwd_hooks.items()):
+                if hook_id in called or not (hook_id in fwd_always or hook_id in _GLOBAL.forward_always):
+                    continue
+                try:
+                    if hook_id in fwd_kw or hook_id in _GLOBAL.forward_with_kwargs:
+                        new = hook(self, args, kwargs, result)
+                    else:
+                        new = hook(self, args, result)
+                    if new is not None:
+                        result = new
+                except Exception as exc:
+                    warnings.warn(f"module forward hook with ``always_call=True`` raised an exception that was "
+                                  f"silenced as another error was raised in forward: {exc}", stacklevel=2)
+            raise
+
+    # ----------------------------------------------------------------- hooks
+    def _hook_table(self, name: str) -> OrderedDict:
+        table = self.__dict__.get(name)
+        if table is None:
+            table = OrderedDict()
+            object.__setattr__(self, name, table)
+        object.__setattr__(self, "_has_hooks", True)
+        return table
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call `hook(module, args)` before each forward; a returned value replaces args (a non-tuple is
+        wrapped in one). With `with_kwargs=True`: `hook(module, args, kwargs)` returning None or
+        `(new_args, new_kwargs)`. `prepend=True` runs it before the hooks already registered."""
+        extras = [self._hook_table("_forward_pre_hooks_with_kwargs")] if with_kwargs else []
+        return add_hook(self._hook_table("_forward_pre_hooks"), hook, prepend, extras)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call `hook(module, args, output)` (or `hook(module, args, kwargs, output)` with `with_kwargs=True`)
+        after each forward; a returned value replaces the output. `always_call=True`: run it even when
+        forward raises (the exception is then re-raised)."""
+        extras = []
+        if with_kwargs:
+            extras.append(self._hook_table("_forward_hooks_with_kwargs"))
+        if always_call:
+            extras.append(self._hook_table("_forward_hooks_always_called"))
+        return add_hook(self._hook_table("_forward_hooks"), hook, prepend, extras)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_output)` when the gradients of the module's outputs are computed (a tuple,
+        None where no gradient flows); a returned tuple replaces grad_output."""
+        return add_hook(self._hook_table("_backward_pre_hooks"), hook, prepend)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
+        """Call `hook(module, grad_input, grad_output)` when the gradients of the module's inputs are computed
+        (tuples, None where no gradient flows); a returned tuple replaces grad_input."""
+        return add_hook(self._hook_table("_backward_hooks"), hook, prepend)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        raise NotImplementedError("register_backward_hook (the deprecated non-full backward hook) is not supported: "
+                                  "use register_full_backward_hook")
 
     # ----------------------------------------------------------------- registration
     def _check_init(self) -> None:

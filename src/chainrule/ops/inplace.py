@@ -22,6 +22,10 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
     """Make `self` hold `result` (computed out of place). Under grad mode with history, `self` takes over
     the new node (PyTorch's rebase); otherwise the storage is written in place, so aliases see it."""
     recording = result.grad_fn is not None
+    if self.grad_fn is not None and grad_state.enabled and getattr(self.grad_fn.op, "forbids_inplace", False):
+        raise RuntimeError(f"{op}: Output 0 of BackwardHookFunction is a view and is being modified inplace: a "
+                           f"module's full backward hook passes its inputs and outputs through an identity, and "
+                           f"writing into them would bypass the hook. clone() the tensor before modifying it.")
     if self.requires_grad and self.grad_fn is None and grad_state.enabled:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
                            f"wrap the update in `with cr.no_grad():`")

@@ -1,3 +1,3 @@
-"""`cr.utils`: `cr.utils.data` (datasets and loaders)."""
+"""`cr.utils`: `cr.utils.data` (datasets and loaders), `cr.utils.hooks` (RemovableHandle)."""
 
-from chainrule.utils import data
+from chainrule.utils import data, hooks

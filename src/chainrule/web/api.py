@@ -70,7 +70,9 @@ def graph(body: Any) -> dict[str, Any]:
         built = expr.build(body.get("expression"), {n: given.get(n, DEFAULT_VALUE) for n in names})
         if built.output.grad_fn is not None:  # name the nodes as the table does: u1, u2, ..., out
             for k, node in enumerate(graphview._topological(built.output.grad_fn)[:-1]):
-                node.out_name = f"u{k + 1}"
+                result = built.results.get(id(node))
+                if result is not None:  # Tensor.name also names the node that made it
+                    result.name = f"u{k + 1}"
             built.output.name = "out"
         document = _document(built.output)
         view = graphview.describe(built.output, built.leaves, built.labels)

@@ -16,7 +16,7 @@ import ast
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -175,12 +175,13 @@ def variable_names(tree: ast.expr) -> list[str]:
 @dataclass
 class Built:
     """An expression built by the engine: its output, its variables (leaves) and, per recorded node
-    (keyed by ``id(node)``), the source text of the subexpression it computes."""
+    (keyed by ``id(node)``), the source text of the subexpression it computes and the tensor it made."""
 
     output: cr.Tensor
     leaves: dict[str, cr.Tensor]
     labels: dict[int, str]
     text: str
+    results: dict[int, cr.Tensor] = field(default_factory=dict)
 
 
 def build(text: object, variables: object) -> Built:
@@ -197,11 +198,13 @@ def build(text: object, variables: object) -> Built:
         raise ExpressionError(f"no value given for variable(s): {', '.join(missing)}")
     leaves = {n: cr.tensor(values[n], dtype=cr.float64, requires_grad=True, name=n) for n in used}
     labels: dict[int, str] = {}
+    results: dict[int, cr.Tensor] = {}
 
     def ev(node: ast.expr) -> cr.Tensor | float:
         result = _ev(node)
         if isinstance(result, cr.Tensor) and result.grad_fn is not None:
             labels.setdefault(id(result.grad_fn), ast.unparse(node))
+            results.setdefault(id(result.grad_fn), result)
         return result
 
     def _ev(node: ast.expr) -> cr.Tensor | float:
@@ -256,7 +259,7 @@ def build(text: object, variables: object) -> Built:
     out = ev(tree)
     if not isinstance(out, cr.Tensor):
         out = cr.tensor(out, dtype=cr.float64)
-    return Built(out, leaves, labels, ast.unparse(tree))
+    return Built(out, leaves, labels, ast.unparse(tree), results)
 
 
 def _value(x: cr.Tensor | float) -> float:
