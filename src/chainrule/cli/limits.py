@@ -45,10 +45,11 @@ def in_child() -> bool:
     return _ENV_FD in os.environ
 
 
-def supervise(argv: list[str] | None, timeout: float | None, command: str) -> int | None:
+def supervise(argv: list[str] | None, timeout: float | None, command: str, lost: str = "") -> int | None:
     """In the first process of a command run with --timeout: run `chainrule <argv>` in a child process under
     the deadline and return its exit status. Returns None when there is nothing to supervise (no timeout, or
-    this already is the child): the caller then runs the script itself, under `time_limit(timeout)`."""
+    this already is the child): the caller then runs the script itself, under `time_limit(timeout)`.
+    `lost` says what a killed child could not deliver (for the message)."""
     if timeout is None or in_child() or argv is None:
         return None
     read_fd, write_fd = os.pipe()
@@ -62,12 +63,12 @@ def supervise(argv: list[str] | None, timeout: float | None, command: str) -> in
     finally:
         os.close(write_fd)
     try:
-        return _watch(child, read_fd, timeout, command)
+        return _watch(child, read_fd, timeout, command, lost)
     finally:
         os.close(read_fd)
 
 
-def _watch(child: subprocess.Popen, read_fd: int, timeout: float, command: str) -> int:
+def _watch(child: subprocess.Popen, read_fd: int, timeout: float, command: str, lost: str) -> int:
     """Wait for the child's reports: b"s" when the script starts (the deadline counts from there: starting
     Python and importing chainrule is not the script's time), b"x" when it has stopped, EOF when it exited."""
     deadline: float | None = None
@@ -97,7 +98,7 @@ def _watch(child: subprocess.Popen, read_fd: int, timeout: float, command: str) 
     child.kill()
     child.wait()
     print(f"chainrule {command}: the script was still running {timeout:g} s after it started and could not be "
-          f"interrupted (a long call inside C code?); it was killed, nothing was recorded (--timeout {timeout:g})",
+          f"interrupted (a long call inside C code?); it was killed{lost} (--timeout {timeout:g})",
           file=sys.stderr)
     return TIMEOUT_EXIT
 

@@ -118,7 +118,8 @@ def run(args: Any) -> int:
     if not os.path.isfile(path):
         print(f"chainrule trace: cannot open {path!r}: no such file", file=sys.stderr)
         return 2
-    supervised = limits.supervise(getattr(args, "argv", None), args.timeout, "trace")
+    supervised = limits.supervise(getattr(args, "argv", None), args.timeout, "trace",
+                                  ", so there is no trace")
     if supervised is not None:
         return supervised
     code = _trace(args, path)
