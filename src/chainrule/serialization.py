@@ -123,8 +123,8 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
 def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> None:
     """Call `write(handle)` on a temporary file next to `path`, flush and fsync it, then atomically replace
     `path` with it (and fsync the folder). On any error the temporary file is removed and `path` is untouched."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(os.fspath(path))  # through a symlink to its target, as open() writes
+    folder = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as fh:

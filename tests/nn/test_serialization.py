@@ -342,6 +342,10 @@ def test_save_is_atomic_and_keeps_permissions(tmp_path) -> None:
         cr.save({"v": object()}, path)  # fails while encoding: the old file stays
     assert cr.load(path) == {"v": 2}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.npz"]  # no temporary file left behind
+    link = tmp_path / "latest.npz"
+    link.symlink_to(path)
+    cr.save({"v": 3}, link)  # written through the link, as open() would
+    assert link.is_symlink() and cr.load(path) == {"v": 3}
 
 
 _WRITER = textwrap.dedent("""
