@@ -78,7 +78,7 @@ def _decode(obj: Any, arrays: Callable[[Any], np.ndarray]) -> Any:
         data = arrays(obj["$tensor"])
         data = data[()] if data.ndim == 0 else data
         if not all(isinstance(obj.get(k, False), bool) for k in ("requires_grad", "parameter")):
-            raise ValueError("cr.load: requires_grad and parameter of a $tensor entry must be true or false")
+            raise _Malformed("requires_grad and parameter of a $tensor entry must be true or false")
         if obj.get("parameter"):
             from chainrule.nn.parameter import Parameter
 
@@ -88,21 +88,21 @@ def _decode(obj: Any, arrays: Callable[[Any], np.ndarray]) -> Any:
         return arrays(obj["$ndarray"])
     if "$float" in obj:
         if not isinstance(obj["$float"], str):
-            raise ValueError(f"cr.load: a $float entry holds {obj['$float']!r}, not a string")
+            raise _Malformed(f"a $float entry holds {obj['$float']!r}, not a string")
         return float(obj["$float"])
     if "$tuple" in obj:
         if not isinstance(obj["$tuple"], list):
-            raise ValueError("cr.load: a $tuple entry is not a list")
+            raise _Malformed("a $tuple entry is not a list")
         return tuple(_decode(v, arrays) for v in obj["$tuple"])
     if "$dict" in obj:
         items = obj["$dict"]
         if not isinstance(items, list) or not all(isinstance(p, list) and len(p) == 2 for p in items):
-            raise ValueError("cr.load: a $dict entry is not a list of [key, value] pairs")
+            raise _Malformed("a $dict entry is not a list of [key, value] pairs")
         if not all(isinstance(k, str | int) and not isinstance(k, bool) for k, _ in items):
-            raise ValueError("cr.load: a dict key in the manifest is not a string or an int")
+            raise _Malformed("a dict key in the manifest is not a string or an int")
         pairs = [(k, _decode(v, arrays)) for k, v in items]
         return OrderedDict(pairs) if obj.get("ordered") else dict(pairs)
-    raise ValueError(f"cr.load: unknown entry in the manifest: {sorted(obj)}")
+    raise _Malformed(f"unknown entry in the manifest: {sorted(obj)}")
 
 
 def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:

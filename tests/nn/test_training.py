@@ -215,6 +215,10 @@ def test_unusable_checkpoints_and_bad_arguments_give_one_line_and_status_2(tmp_p
         run = cli("--dataset", "xor", *args, "--quiet", "--plot", "none", cwd=tmp_path)
         assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Traceback" not in run.stderr, (args, run)
     assert not (tmp_path / "chainrule-runs").exists()
+    (tmp_path / "folder").mkdir()
+    for args in (["--checkpoint", "folder"], ["--checkpoint", "none", "--plot", "folder"]):
+        run = cli("--dataset", "xor", "--epochs", "1", "--quiet", *args, cwd=tmp_path)
+        assert run.returncode == 2 and run.stderr.count("\n") == 1 and "Is a directory" in run.stderr, run.stderr
 
 
 def test_core_only_install_names_what_digits_needs(tmp_path: Path) -> None:

@@ -540,16 +540,24 @@ def run(args: argparse.Namespace) -> int:
         kept = f" (the checkpoint {checkpoint} holds {saved[0]})" if saved else ""
         print(f"chainrule train: {exc}{kept}", file=sys.stderr)
         return 1
+    except OSError as exc:  # the checkpoint (or its folder) cannot be written
+        print(f"chainrule train: cannot write the checkpoint {checkpoint}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         kept = f"; the checkpoint {checkpoint} holds {saved[0]} (continue with --resume)" if saved else ""
         print(f"chainrule train: interrupted{kept}", file=sys.stderr)
         return 130
-    if checkpoint and result["epochs"] == result["first_epoch"]:
-        save_checkpoint(result, checkpoint)  # --epochs 0: the untrained model
-    if plot:
-        note = save_plot(result, plot)
-        if note:
-            print(note, file=sys.stderr)
-            plot = None
+    target = checkpoint
+    try:
+        if checkpoint and result["epochs"] == result["first_epoch"]:
+            save_checkpoint(result, checkpoint)  # --epochs 0: the untrained model
+        target = plot
+        note = save_plot(result, plot) if plot else None
+    except OSError as exc:
+        print(f"chainrule train: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if plot and note:
+        print(note, file=sys.stderr)
+        plot = None
     _summary(result, checkpoint, plot)
     return 0
