@@ -52,6 +52,10 @@ def supervise(argv: list[str] | None, timeout: float | None, command: str, lost:
     `lost` says what a killed child could not deliver (for the message)."""
     if timeout is None or in_child() or argv is None:
         return None
+    if os.name != "posix":  # no pass_fds, no select on pipes, no SIGALRM: the limit cannot be enforced
+        print(f"chainrule {command}: --timeout is not supported on this platform; running without a time limit",
+              file=sys.stderr)
+        return None
     read_fd, write_fd = os.pipe()
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = {**os.environ, _ENV_FD: str(write_fd),
