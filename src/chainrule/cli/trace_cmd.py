@@ -109,7 +109,6 @@ def _split_options(args: Any) -> str | None:
 
 
 def run(args: Any) -> int:
-
     problem = _split_options(args)
     if problem:
         print(f"chainrule trace: {problem}", file=sys.stderr)
