@@ -142,7 +142,7 @@ def _weights(path: Path) -> list[np.ndarray]:
 @pytest.mark.parametrize("schedule", ["cosine", "step", "none"])
 def test_an_interrupted_run_resumes_its_saved_schedule_exactly(tmp_path: Path, monkeypatch, capsys,
                                                                schedule: str) -> None:
-    os.chdir(tmp_path)
+    monkeypatch.chdir(tmp_path)
     args = ["train", *TINY, "--optimizer", "adam", "--schedule", schedule, "--epochs", "6"]
     assert main([*args, "--checkpoint", "full.npz"]) == 0
     real_save = train_cli.save_checkpoint
