@@ -1,18 +1,30 @@
 """`cr.save(obj, path)` / `cr.load(path)`: tensors, state dicts and optimizer states in a `.npz` file.
 
 The structure (nested dicts, lists, tuples, numbers, strings, None) goes into a JSON manifest stored
-in the archive; every tensor and array is stored as a plain NumPy array. Loading uses
-`allow_pickle=False`, so a file can never run code, and anything that is not a chainrule checkpoint
-(a truncated download, a foreign file) raises a clear `ValueError`.
+in the archive; every tensor and array is stored as a plain NumPy array (`a<k>.npy`).
+
+Writing a path is atomic: the archive goes to a temporary file in the same folder, is flushed and
+fsynced, and then replaces the old file in one step, so a crash at any moment leaves either the old
+file or the new one, never a broken one.
+
+Loading never unpickles and is bounded: only the members the manifest names are read, each one's
+declared sizes (the zip's and the `.npy` header's) are checked against each other before anything is
+decompressed, object dtypes and members that are not `.npy` are refused, and anything malformed
+raises `ValueError` naming the file and the problem. Memory is bounded by the declared tensor sizes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import math
 import os
+import tempfile
+import warnings
 import zipfile
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -57,67 +69,242 @@ def _key(k: Any) -> Any:
     return k
 
 
-def _decode(obj: Any, arrays: Any) -> Any:
+def _decode(obj: Any, arrays: Callable[[Any], np.ndarray]) -> Any:
     if isinstance(obj, list):
         return [_decode(v, arrays) for v in obj]
     if not isinstance(obj, dict):
         return obj
     if "$tensor" in obj:
-        data = arrays[obj["$tensor"]]
+        data = arrays(obj["$tensor"])
         data = data[()] if data.ndim == 0 else data
+        if not all(isinstance(obj.get(k, False), bool) for k in ("requires_grad", "parameter")):
+            raise _Malformed("requires_grad and parameter of a $tensor entry must be true or false")
         if obj.get("parameter"):
             from chainrule.nn.parameter import Parameter
 
             return Parameter(Tensor._make(np.asarray(data)), obj.get("requires_grad", True))
         return Tensor._make(data, None, obj.get("requires_grad", False))
     if "$ndarray" in obj:
-        return arrays[obj["$ndarray"]]
+        return arrays(obj["$ndarray"])
     if "$float" in obj:
+        if not isinstance(obj["$float"], str):
+            raise _Malformed(f"a $float entry holds {obj['$float']!r}, not a string")
         return float(obj["$float"])
     if "$tuple" in obj:
+        if not isinstance(obj["$tuple"], list):
+            raise _Malformed("a $tuple entry is not a list")
         return tuple(_decode(v, arrays) for v in obj["$tuple"])
     if "$dict" in obj:
-        pairs = [(k, _decode(v, arrays)) for k, v in obj["$dict"]]
+        items = obj["$dict"]
+        if not isinstance(items, list) or not all(isinstance(p, list) and len(p) == 2 for p in items):
+            raise _Malformed("a $dict entry is not a list of [key, value] pairs")
+        if not all(isinstance(k, str | int) and not isinstance(k, bool) for k, _ in items):
+            raise _Malformed("a dict key in the manifest is not a string or an int")
+        pairs = [(k, _decode(v, arrays)) for k, v in items]
         return OrderedDict(pairs) if obj.get("ordered") else dict(pairs)
-    raise ValueError(f"cr.load: unknown entry in the manifest: {sorted(obj)}")
+    raise _Malformed(f"unknown entry in the manifest: {sorted(obj)}")
 
 
 def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
-    """Save tensors, state dicts (`model.state_dict()`, `optimizer.state_dict()`) and nested containers of them."""
+    """Save tensors, state dicts (`model.state_dict()`, `optimizer.state_dict()`) and nested containers of them.
+
+    A path is written atomically (a temporary file in the same folder, fsynced, then renamed over the old
+    file): an interrupted save leaves the previous file intact. An open binary file is written as is.
+    """
     arrays: dict[str, np.ndarray] = {}
     manifest = {"format": FORMAT, "version": VERSION, "object": _encode(obj, arrays)}
     arrays[_MANIFEST] = np.frombuffer(json.dumps(manifest).encode("utf-8"), dtype=np.uint8)
     if isinstance(f, str | os.PathLike):
-        with open(f, "wb") as fh:  # a handle, so NumPy does not append '.npz' to the name
-            np.savez(fh, **arrays)
+        atomic_write(f, lambda fh: np.savez(fh, **arrays))  # a handle, so NumPy does not append '.npz'
     else:
         np.savez(f, **arrays)
 
 
-def load(f: str | os.PathLike | BinaryIO) -> Any:
-    """Load what `save` wrote. Never unpickles; a truncated or foreign file raises ValueError."""
+def atomic_write(path: str | os.PathLike, write: Callable[[BinaryIO], Any]) -> None:
+    """Call `write(handle)` on a temporary file next to `path`, flush and fsync it, then atomically replace
+    `path` with it (and fsync the folder). On any error the temporary file is removed and `path` is untouched."""
+    path = os.path.realpath(os.fspath(path))  # through a symlink to its target, as open() writes
+    folder = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:  # keep the old file's permissions, or those a plain open() would give (mkstemp makes it 0600)
+            mode = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (not possible on every platform)
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+_WARNED_WEIGHTS_ONLY = False
+
+
+def load(f: str | os.PathLike | BinaryIO, map_location: Any = None, *, weights_only: bool | None = None,
+         **kwargs: Any) -> Any:
+    """Load what `save` wrote. Never unpickles; a truncated, malformed or foreign file raises ValueError.
+
+    `map_location` and `weights_only` are accepted as in `torch.load`: everything loads on the CPU (a
+    location that is not the CPU raises RuntimeError, a callable is not called); `weights_only=True` is what
+    chainrule always does, and `weights_only=False` warns once and loads the same way (there is nothing
+    pickled to load: `cr.save` writes only tensors, arrays, numbers, strings and containers of them).
+    """
+    global _WARNED_WEIGHTS_ONLY
+    if kwargs:
+        raise TypeError(f"cr.load() got unexpected keyword arguments {sorted(kwargs)}: chainrule never unpickles, "
+                        f"so pickle_module, mmap and pickle options have no meaning here")
+    _check_location(map_location)
+    if weights_only is False and not _WARNED_WEIGHTS_ONLY:
+        _WARNED_WEIGHTS_ONLY = True
+        warnings.warn("cr.load(weights_only=False): chainrule never unpickles, so the file is loaded exactly as "
+                      "with weights_only=True (everything cr.save can write loads that way); the argument can "
+                      "be dropped", UserWarning, stacklevel=2)
     name = os.fspath(f) if isinstance(f, str | os.PathLike) else getattr(f, "name", "<file>")
     try:
-        raw = _read(f)
-        with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-            if _MANIFEST not in archive.files:
-                raise ValueError("no manifest")
-            manifest = json.loads(archive[_MANIFEST].tobytes().decode("utf-8"))
-            if manifest.get("format") != FORMAT:
-                raise ValueError("not a chainrule checkpoint")
-            if manifest.get("version", 0) > VERSION:
-                raise ValueError(f"format version {manifest['version']} is newer than this chainrule reads")
-            arrays = {k: archive[k] for k in archive.files if k != _MANIFEST}
-            return _decode(manifest["object"], arrays)
+        if isinstance(f, str | os.PathLike):
+            with open(f, "rb") as fh:
+                return _load(fh)
+        if not (hasattr(f, "seek") and getattr(f, "seekable", lambda: True)()):
+            f = io.BytesIO(f.read())
+        return _load(f)
     except FileNotFoundError:
         raise
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, UnicodeDecodeError) as exc:
+    except _Malformed as exc:
+        raise ValueError(f"cr.load: {name} is not a readable chainrule checkpoint: {exc}") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError, IndexError, TypeError, AttributeError,
+            UnicodeDecodeError, RecursionError, NotImplementedError, RuntimeError, OverflowError) as exc:
         raise ValueError(f"cr.load: {name} is not a readable chainrule checkpoint (truncated, corrupted or another "
-                         f"format): {exc}") from None
+                         f"format): {type(exc).__name__}: {exc}") from None
 
 
-def _read(f: str | os.PathLike | BinaryIO) -> bytes:
-    if isinstance(f, str | os.PathLike):
-        with open(f, "rb") as fh:
-            return fh.read()
-    return f.read()
+def _check_location(location: Any) -> None:
+    if location is None or callable(location):
+        return
+    if isinstance(location, dict):
+        for target in location.values():
+            _check_location(target)
+        return
+    text = str(getattr(location, "type", location))
+    if text.split(":")[0] != "cpu":
+        raise RuntimeError(f"cr.load(map_location={location!r}): chainrule runs on the CPU only; everything is "
+                           f"loaded on the CPU (use map_location='cpu' or leave it out)")
+
+
+class _Malformed(Exception):
+    """A problem with the file's content, reported as ValueError naming the file."""
+
+
+MAX_MANIFEST_BYTES = 256 * 2**20  # the JSON structure; tensors are stored beside it
+_MAX_DEFLATE_RATIO = 1100  # deflate cannot compress more than about 1032:1, so a larger claim is a lie
+
+
+def _load(fh: BinaryIO) -> Any:
+    with zipfile.ZipFile(fh) as archive:
+        members = {info.filename: info for info in archive.infolist()}
+        if any(n.endswith("data.pkl") for n in members):
+            raise _Malformed("it looks like a PyTorch file (torch.save); load it with torch.load and convert it "
+                             "with cr.interop.from_torch")
+        others = sorted(n for n in members if not n.endswith(".npy"))
+        if others:
+            raise _Malformed(f"member {others[0]!r} is not a .npy array")
+        info = members.get(_MANIFEST + ".npy")
+        if info is None:
+            raise _Malformed("no manifest (a plain NumPy .npz file, not written by cr.save)")
+        raw = _read_member(archive, info, max_bytes=MAX_MANIFEST_BYTES)
+        if raw.dtype != np.uint8 or raw.ndim != 1:
+            raise _Malformed("the manifest is not a byte array")
+        try:
+            manifest = json.loads(raw.tobytes().decode("utf-8"))
+        except (ValueError, RecursionError) as exc:
+            raise _Malformed(f"the manifest is not valid JSON ({type(exc).__name__})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise _Malformed("not a chainrule checkpoint (the manifest names another format)")
+        version = manifest.get("version", 0)
+        if not isinstance(version, int) or version > VERSION:
+            raise _Malformed(f"format version {version!r} is newer than this chainrule reads")
+        if "object" not in manifest:
+            raise _Malformed("the manifest has no object")
+        cache: dict[str, np.ndarray] = {}
+
+        def array(key: Any) -> np.ndarray:
+            if not isinstance(key, str):
+                raise _Malformed(f"array reference {key!r} is not a string")
+            if key not in cache:
+                member = members.get(key + ".npy")
+                if member is None or key == _MANIFEST:
+                    raise _Malformed(f"the manifest names array {key!r}, which the file does not hold")
+                cache[key] = _read_member(archive, member)
+            return cache[key]
+
+        try:
+            return _decode(manifest["object"], array)
+        except RecursionError:
+            raise _Malformed("the manifest is nested too deeply") from None
+
+
+def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, max_bytes: int | None = None) -> np.ndarray:
+    """One `.npy` member, its header and sizes checked before its data is decompressed."""
+    name = info.filename
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.file_size != info.compress_size:
+            raise _Malformed(f"{name}: stored size {info.compress_size} differs from its declared size "
+                             f"{info.file_size}")
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        if info.file_size > _MAX_DEFLATE_RATIO * max(info.compress_size, 1):
+            raise _Malformed(f"{name}: declares {info.file_size} bytes from {info.compress_size} compressed "
+                             f"(more than deflate can produce: a zip bomb?)")
+    else:
+        raise _Malformed(f"{name}: unsupported compression (method {info.compress_type})")
+    if max_bytes is not None and info.file_size > max_bytes:
+        raise _Malformed(f"{name}: {info.file_size} bytes, more than the limit of {max_bytes}")
+    with archive.open(info) as member:
+        try:
+            major, minor = np.lib.format.read_magic(member)
+            if (major, minor) == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+            elif (major, minor) in ((2, 0), (3, 0)):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+            else:
+                raise _Malformed(f"{name}: unknown .npy version {major}.{minor}")
+        except ValueError as exc:
+            raise _Malformed(f"{name}: not a valid .npy array ({exc})") from None
+        if dtype.hasobject:
+            raise _Malformed(f"{name}: object arrays hold pickled Python objects, which chainrule never loads "
+                             f"(allow_pickle=False)")
+        if dtype.kind not in "biufc" or dtype.fields is not None or dtype.subdtype is not None:
+            raise _Malformed(f"{name}: unsupported dtype {dtype}")
+        count = math.prod(shape)
+        nbytes = count * dtype.itemsize
+        header = member.tell()
+        if header + nbytes != info.file_size:
+            raise _Malformed(f"{name}: the header declares shape {shape} of {dtype} ({nbytes} bytes), but the "
+                             f"member holds {info.file_size - header} bytes of data")
+        flat = np.empty(count, dtype=dtype)
+        view = memoryview(flat).cast("B")
+        got = 0
+        while got < nbytes:
+            n = member.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        if got != nbytes:
+            raise _Malformed(f"{name}: truncated ({got} of {nbytes} bytes of data)")
+    out = flat.reshape(shape[::-1]).T if fortran else flat.reshape(shape)
+    if not dtype.isnative:
+        out = out.astype(dtype.newbyteorder("="))
+    return out
+

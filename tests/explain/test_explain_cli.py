@@ -123,3 +123,47 @@ def test_explain_autograd_grad_and_the_transforms(tmp_path: Path, capsys: pytest
     assert "dh/dx 42.0" in text and (out / "backward_2.html").exists()
     assert "1 autograd.grad() calls with several outputs were not explained" in captured.err
     assert cr.autograd.grad is original and func.autograd_grad is original
+
+
+# ----------------------------------------------------------------------------- --timeout, compile errors
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+
+def _explain(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "chainrule", "explain", *argv], cwd=cwd, capture_output=True,
+                          text=True, timeout=180)
+
+
+def test_explain_timeout_keeps_what_was_explained(tmp_path: Path) -> None:
+    _script(tmp_path, SCRIPT + "import time\ntime.sleep(600)\n")
+    run = _explain("net.py", "--timeout", "1", "--out", "out", cwd=tmp_path)
+    assert run.returncode == 3, run.stderr
+    assert "backward #1" in run.stdout and (tmp_path / "out" / "backward_1.html").exists()
+    assert "stopped: the time limit of 1 s was reached (--timeout); the explanations so far are kept" in run.stderr
+    assert "nothing to explain" not in run.stderr
+
+
+def test_explain_timeout_kills_a_call_stuck_in_c(tmp_path: Path) -> None:
+    _script(tmp_path, SCRIPT + "s = sum(range(10**13))\n")
+    run = _explain("net.py", "--timeout=1", "--out", "out", cwd=tmp_path)
+    assert run.returncode == 3
+    assert "backward #1" in run.stdout
+    assert "could not be interrupted (a long call inside C code?); it was killed; what was explained before is " \
+           "kept (--timeout 1)" in run.stderr
+
+
+def test_explain_timeout_is_checked_and_a_quick_script_is_unaffected(tmp_path: Path) -> None:
+    _script(tmp_path)
+    run = _explain("net.py", "--timeout", "0", cwd=tmp_path)
+    assert run.returncode == 2 and run.stderr == "chainrule explain: --timeout: must be a positive number of " \
+                                                 "seconds, got '0'\n"
+    run = _explain("net.py", "--timeout", "120", "--out", "out", cwd=tmp_path)
+    assert run.returncode == 0 and "backward #1" in run.stdout and "grad" in run.stdout
+
+
+def test_explain_a_script_that_does_not_compile(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    bad = _script(tmp_path, "x = (\n")
+    assert main(["explain", str(bad), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "does not compile" in err and "nothing to explain" not in err

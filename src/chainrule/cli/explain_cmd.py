@@ -21,12 +21,13 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from chainrule.cli import limits
 from chainrule.cli.script_args import split_script_args
 
 FORMATS = ("terminal", "md", "html", "json")
 
 
-_OPTIONS = {"--format": "format", "--out": "out", "--max-backwards": "max_backwards"}
+_OPTIONS = {"--format": "format", "--out": "out", "--max-backwards": "max_backwards", "--timeout": "timeout"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where to write the pages and files (default ./chainrule-explain)")
     parser.add_argument("--max-backwards", type=int, default=10, metavar="N",
                         help="explain at most the first N backward() / autograd.grad() calls (default 10)")
+    parser.add_argument("--timeout", type=limits.seconds, default=None, metavar="SECONDS",
+                        help="stop the script after SECONDS of wall-clock time, keeping what was explained "
+                             "(exit status 3; default: no limit)")
 
 
 class _Explainer:
@@ -151,6 +155,11 @@ def _convert(dest: str, value: str) -> Any:
         if not value.isdigit() or int(value) < 1:
             raise ValueError("must be a whole number, at least 1")
         return int(value)
+    if dest == "timeout":
+        try:
+            return limits.seconds(value)
+        except argparse.ArgumentTypeError as exc:
+            raise ValueError(str(exc)) from None
     return value
 
 
@@ -175,27 +184,41 @@ def run(args: Any) -> int:
     if args.max_backwards < 1:
         print("chainrule explain: --max-backwards must be at least 1", file=sys.stderr)
         return 2
+    supervised = limits.supervise(getattr(args, "argv", None), args.timeout, "explain",
+                                  "; what was explained before is kept")
+    if supervised is not None:  # --timeout: the script ran in a supervised child process
+        return supervised
     explainer = _Explainer(args.format, Path(args.out), args.max_backwards)
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [path, *script_args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     code = 0
+    from chainrule.trace.limits import TimeLimitReached, time_limit
+
+    stopped = False  # by a compile error or the time limit: no "nothing to explain"
     recording = _Recording(explainer)
+    limits.script_starting(args.timeout)
     try:
-        with observe_calls(recording.on_call):
+        with time_limit(args.timeout), observe_calls(recording.on_call):
             runpy.run_path(path, run_name="__main__")
+    except TimeLimitReached as exc:
+        print(f"chainrule explain: stopped: {exc} (--timeout); the explanations so far are kept", file=sys.stderr)
+        code = limits.TIMEOUT_EXIT
+        stopped = True
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except SyntaxError as exc:
         print(f"chainrule explain: {path} does not compile: {exc}", file=sys.stderr)
         code = 2
+        stopped = True
     except Exception:  # the script's own error: show it, as Python would
         traceback.print_exc()
         code = 1
     finally:
         recording.stop()
         sys.argv, sys.path[:] = saved_argv, saved_path
-    if explainer.count == 0 and not explainer.unexplained and not explainer.unexplained_backward:
+        limits.script_finished()
+    if explainer.count == 0 and not explainer.unexplained and not explainer.unexplained_backward and not stopped:
         print("chainrule explain: the script called no tensor.backward() or autograd.grad(): nothing to explain",
               file=sys.stderr)
     if explainer.skipped:
@@ -208,4 +231,5 @@ def run(args: Any) -> int:
         print(f"chainrule explain: {explainer.unexplained_backward} backward() calls with several outputs were not "
               f"explained (one graph per output: call it once per output)", file=sys.stderr)
     sys.stdout.flush()
+    limits.exit_leaving_threads("explain", code)
     return code

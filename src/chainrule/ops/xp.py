@@ -8,10 +8,18 @@ from typing import Any
 
 import numpy as np
 
-try:  # SciPy's erf is vectorized and exact; without SciPy fall back to math.erf per element
-    from scipy.special import erf as _np_erf
-except ImportError:  # pragma: no cover - depends on the environment
-    _np_erf = np.vectorize(math.erf, otypes=[np.float64])
+_ERF: list[Any] = []  # filled on the first erf: importing SciPy costs about 0.2 s, so `import chainrule` doesn't
+
+
+def _erf_impl() -> Any:
+    """SciPy's erf (vectorized and exact); without SciPy, math.erf per element."""
+    if not _ERF:
+        try:
+            from scipy.special import erf
+        except ImportError:  # pragma: no cover - depends on the environment
+            erf = np.vectorize(math.erf, otypes=[np.float64])
+        _ERF.append(erf)
+    return _ERF[0]
 
 
 def np_sign(x: Any) -> Any:
@@ -23,7 +31,7 @@ def np_sign(x: Any) -> Any:
 
 
 def np_erf(x: Any) -> Any:
-    return np.asarray(_np_erf(x)).astype(np.result_type(x, np.float32), copy=False)[()]
+    return np.asarray(_erf_impl()(x)).astype(np.result_type(x, np.float32), copy=False)[()]
 
 
 def reduced_axes(shape: tuple[int, ...], target: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:

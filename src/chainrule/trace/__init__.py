@@ -18,17 +18,20 @@ import sys
 import types
 from typing import Any
 
+from .limits import TimeLimitReached
 from .model import Step, Trace
-from .recorder import DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_STEPS, StepLimitReached, Tracer, run
+from .recorder import DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_STEPS, StepLimitReached, Tracer, run
 from .schema import SCHEMA_NAME, SCHEMA_VERSION, validate
 
 __all__ = [
     "DEFAULT_MAX_ITERATIONS",
+    "DEFAULT_MAX_OUTPUT",
     "DEFAULT_MAX_STEPS",
     "SCHEMA_NAME",
     "SCHEMA_VERSION",
     "Step",
     "StepLimitReached",
+    "TimeLimitReached",
     "Trace",
     "Tracer",
     "run",

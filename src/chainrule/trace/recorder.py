@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .capture import Tee
+from .limits import TimeLimitReached, can_limit_time, time_limit
 from .model import Step, Trace
 from .plan import StmtPlan, plan_statement
 from .source import SourceInfo
@@ -29,6 +30,7 @@ from .values import is_tensor, safe_repr, safe_str, summarize
 
 DEFAULT_MAX_STEPS = 20_000  # executed lines before a run is stopped
 DEFAULT_MAX_ITERATIONS = 10  # iterations of one loop shown before "N more iterations"
+DEFAULT_MAX_OUTPUT = 1_000_000  # characters of the script's printed output kept in the trace
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _TRANSPARENT = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"}
@@ -107,12 +109,24 @@ class Tracer:
         self,
         max_steps: int = DEFAULT_MAX_STEPS,
         max_iterations: int = DEFAULT_MAX_ITERATIONS,
+        *,
+        max_output: int = DEFAULT_MAX_OUTPUT,
+        timeout: float | None = None,
     ) -> None:
         if max_steps < 1 or max_iterations < 1:
             raise ValueError("max_steps and max_iterations must be at least 1")
+        if max_output < 0:
+            raise ValueError(f"max_output must be >= 0, got {max_output}")
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout}")
         self.max_steps = max_steps
         self.max_iterations = max_iterations
-        self.trace = Trace(settings={"max_steps": max_steps, "max_iterations": max_iterations})
+        self.max_output = max_output
+        self.timeout = timeout
+        settings: dict[str, Any] = {"max_steps": max_steps, "max_iterations": max_iterations, "max_output": max_output}
+        if timeout is not None:
+            settings["timeout"] = timeout
+        self.trace = Trace(settings=settings)
         self._filename = ""
         self._info: SourceInfo | None = None
         self._stmt_line: dict[int, int] = {}
@@ -124,11 +138,13 @@ class Tracer:
         self._current: Step | None = None
         self._output: list[str] = []
         self._output_len = 0
+        self._output_dropped = 0
         self._stdout: Any = None
         self._old_trace: Any = None
         self._block_frame: types.FrameType | None = None
         self._with_line = 0
         self._started = 0.0
+        self._alarm: Any = None
 
     # ---- public entry points -------------------------------------------------------------------
     def run(self, path: str | os.PathLike[str], argv: list[str] | None = None) -> Trace:
@@ -148,9 +164,13 @@ class Tracer:
         sys.path.insert(0, os.path.dirname(path))
         self._start()
         try:
-            exec(code, main.__dict__)
+            with time_limit(self.timeout):
+                exec(code, main.__dict__)
         except StepLimitReached:
             self.trace.exit_code = 3
+        except TimeLimitReached as exc:
+            self._stop_tracing()
+            self._time_limit(exc)
         except SystemExit as exc:
             self.trace.exit_code = self._exit_code(exc)
         except BaseException as exc:  # the script's own error: shown on its line, printed as Python would
@@ -174,13 +194,22 @@ class Tracer:
         self._with_line = self._info.stmt_line.get(frame.f_lineno, frame.f_lineno)
         self._frames[frame] = _Frame(depth=0)
         self._start()
+        if self.timeout is not None and can_limit_time():
+            self._alarm = time_limit(self.timeout)
+            self._alarm.__enter__()
         frame.f_trace = self._local
         frame.f_trace_lines = True
         return self.trace
 
     def __exit__(self, etype: Any, exc: BaseException | None, tb: Any) -> bool:
         frame = self._block_frame
+        alarm, self._alarm = self._alarm, None
+        if alarm is not None:
+            alarm.__exit__(None, None, None)
         self._stop_tracing()
+        if etype is TimeLimitReached:
+            self._time_limit(exc)  # type: ignore[arg-type]
+            etype = StepLimitReached  # stopped by a limit: recorded, not re-raised
         if frame is not None:
             frame.f_trace = None
             fs = self._frames.get(frame)
@@ -237,6 +266,26 @@ class Tracer:
         self._frames.clear()
         self._others.clear()
         self.trace.output = "".join(self._output)
+        if self._output_dropped:
+            total = self._output_len + self._output_dropped
+            self.trace.output += (f"\n… [output truncated: the script printed {total:,} characters; the first "
+                                  f"{self._output_len:,} are kept (--max-output / max_output=)]\n")
+            self.trace.stats["output_chars"] = total
+            self.trace.stats["output_kept"] = self._output_len
+
+    def _time_limit(self, exc: TimeLimitReached) -> None:
+        """Record that the time limit stopped the script (a `limit` step on the line it was running)."""
+        line = self._exc_line(exc.__traceback__) or (self.trace.steps[-1].line if self.trace.steps else 1)
+        for frame, fs in list(self._frames.items()):
+            if fs.pending is not None:
+                self._finish(fs, frame, unwinding=True)
+        self._frames.clear()
+        assert self._info is not None
+        step = self._new_step("limit", line, "", 0, self._info.source_of(line))
+        step.note = (f"Stopped: the time limit of {exc.seconds:g} s was reached while line {line} ran. "
+                     f"Everything recorded so far is kept. Raise the limit with --timeout (or timeout=).")
+        self.trace.limit = {"kind": "timeout", "timeout": exc.seconds, "line": line, "message": step.note}
+        self.trace.exit_code = 3
 
     @staticmethod
     def _exit_code(exc: SystemExit) -> int:
@@ -267,6 +316,12 @@ class Tracer:
     def _on_output(self, text: str) -> None:
         if not isinstance(text, str):
             return
+        room = self.max_output - self._output_len
+        if len(text) > room:  # past the cap: the text still reaches the terminal, the trace keeps a count
+            self._output_dropped += len(text) - max(room, 0)
+            text = text[:max(room, 0)]
+            if not text:
+                return
         self._output.append(text)
         self._output_len += len(text)
         if self._current is not None:
@@ -699,6 +754,13 @@ def run(
     *,
     max_steps: int = DEFAULT_MAX_STEPS,
     max_iterations: int = DEFAULT_MAX_ITERATIONS,
+    max_output: int = DEFAULT_MAX_OUTPUT,
+    timeout: float | None = None,
 ) -> Trace:
-    """Run the script at ``path`` (with ``argv`` as its arguments) and return its trace."""
-    return Tracer(max_steps=max_steps, max_iterations=max_iterations).run(path, argv)
+    """Run the script at ``path`` (with ``argv`` as its arguments) and return its trace.
+
+    ``timeout`` (seconds) stops the script with a ``limit`` step (exit_code 3); it needs the main thread and
+    cannot interrupt a single long call in C code (see ``chainrule.trace.limits``). ``max_output`` caps the
+    printed characters kept in the trace (the output itself is not held back)."""
+    return Tracer(max_steps=max_steps, max_iterations=max_iterations, max_output=max_output,
+                  timeout=timeout).run(path, argv)
