@@ -10,7 +10,7 @@ import numpy as np
 
 from chainrule.autograd.grad import grad as autograd_grad
 from chainrule.engine.grad_mode import enable_grad
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, tensor_from_data
 
 
 def _argnums(argnums: int | Sequence[int], n: int) -> tuple[int, ...]:
@@ -25,7 +25,7 @@ def _track(x: Any, where: str) -> Tensor:
     """A differentiable stand-in for an argument: a fresh leaf, or (inside an outer transform) an alias
     that stays connected to the outer graph so transforms nest."""
     if not isinstance(x, Tensor):
-        x = Tensor(x)
+        x = tensor_from_data(x)
     if x._data.dtype.kind != "f":
         raise TypeError(f"{where}: differentiated arguments must be floating point, got {x.dtype}")
     if x.requires_grad:

@@ -1,0 +1,68 @@
+"""`cr.Size`: a tensor's shape, as `torch.Size`: a tuple of ints that prints as `chainrule.Size([2, 3])`."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, SupportsIndex
+
+_tuple_new = tuple.__new__
+_tuple_getitem = tuple.__getitem__
+
+
+class Size(tuple):
+    """The shape of a tensor (`x.shape`, `x.size()`): a tuple subclass, so it compares equal to a tuple of
+    the same ints, unpacks and indexes as one; slicing and `+` give a `Size` again; `numel()` is the product."""
+
+    __slots__ = ()
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        values = _tuple_new(cls, sizes)
+        for s in values:
+            if type(s) is not int:
+                try:
+                    operator.index(s)
+                except TypeError:
+                    raise TypeError(f"Size(): expected a sequence of ints, got an element of type "
+                                    f"{type(s).__name__}") from None
+                return _tuple_new(cls, (operator.index(v) for v in values))
+        return values
+
+    def __getitem__(self, key: Any) -> Any:
+        if type(key) is slice:
+            return _tuple_new(Size, _tuple_getitem(self, key))
+        return _tuple_getitem(self, key)
+
+    def __add__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _tuple_new(Size, tuple(self) + tuple(other))
+
+    def __radd__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return _tuple_new(Size, tuple(other) + tuple(self))
+
+    def __mul__(self, n: SupportsIndex) -> Size:
+        return _tuple_new(Size, tuple(self) * n)
+
+    __rmul__ = __mul__
+
+    def numel(self) -> int:
+        """The number of elements a tensor of this shape holds (1 for `Size([])`)."""
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __repr__(self) -> str:
+        return f"chainrule.Size({list(self)!r})"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> tuple:
+        return (Size, (tuple(self),))
+
+
+def as_size(shape: tuple) -> Size:
+    """Wrap a NumPy shape (a tuple of Python ints) without re-checking it: the `.shape` hot path."""
+    return _tuple_new(Size, shape)
