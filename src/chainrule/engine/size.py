@@ -6,12 +6,13 @@ import operator
 from typing import Any, SupportsIndex
 
 _tuple_new = tuple.__new__
-_tuple_getitem = tuple.__getitem__
 
 
 class Size(tuple):
     """The shape of a tensor (`x.shape`, `x.size()`): a tuple subclass, so it compares equal to a tuple of
-    the same ints, unpacks and indexes as one; slicing and `+` give a `Size` again; `numel()` is the product."""
+    the same ints, unpacks and indexes as one; `+` and `*` give a `Size` again; `numel()` is the product.
+    Slicing gives a plain tuple (PyTorch: a Size): overriding `__getitem__` would make `x.shape[-1]`, read
+    on hot paths, several times slower."""
 
     __slots__ = ()
 
@@ -26,11 +27,6 @@ class Size(tuple):
                                     f"{type(s).__name__}") from None
                 return _tuple_new(cls, (operator.index(v) for v in values))
         return values
-
-    def __getitem__(self, key: Any) -> Any:
-        if type(key) is slice:
-            return _tuple_new(Size, _tuple_getitem(self, key))
-        return _tuple_getitem(self, key)
 
     def __add__(self, other: Any) -> Size:
         if not isinstance(other, tuple):
@@ -63,6 +59,15 @@ class Size(tuple):
         return (Size, (tuple(self),))
 
 
+_CACHE: dict[tuple, Size] = {}  # read directly by Tensor.shape (one dict lookup)
+
+
 def as_size(shape: tuple) -> Size:
-    """Wrap a NumPy shape (a tuple of Python ints) without re-checking it: the `.shape` hot path."""
-    return _tuple_new(Size, shape)
+    """The `Size` of a NumPy shape (a tuple of Python ints), from a cache: the `.shape` hot path. A Size is
+    immutable, so one object per distinct shape is shared; the cache is cleared when it grows large."""
+    size = _CACHE.get(shape)
+    if size is None:
+        if len(_CACHE) >= 4096:
+            _CACHE.clear()
+        size = _CACHE[shape] = _tuple_new(Size, shape)
+    return size

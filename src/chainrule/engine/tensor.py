@@ -12,6 +12,7 @@ import numpy as np
 from chainrule import dtypes
 from chainrule.engine.device import CPU, DeviceUnavailableError, check_device, device
 from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.size import _CACHE as _SIZES
 from chainrule.engine.size import Size, as_size
 
 
@@ -114,11 +115,13 @@ class Tensor:
     @property
     def shape(self) -> Size:
         """The shape as a `cr.Size` (internal code reads `self._data.shape`, a plain tuple, where speed matters)."""
-        return as_size(self._data.shape)
+        shape = self._data.shape
+        return _SIZES.get(shape) or as_size(shape)
 
     def size(self, dim: int | None = None) -> Size | int:
         if dim is None:
-            return as_size(self._data.shape)
+            shape = self._data.shape
+            return _SIZES.get(shape) or as_size(shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     @property
