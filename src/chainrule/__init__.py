@@ -13,6 +13,15 @@ from chainrule import autograd
 from chainrule import ops as _ops  # noqa: F401 - registers ops and tensor methods
 from chainrule.autograd import gradcheck, gradgradcheck, numerical_derivative
 from chainrule.creation import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
     arange,
     empty,
     empty_like,
@@ -48,7 +57,9 @@ from chainrule.dtypes import (
     short,
     uint8,
 )
+from chainrule.engine.device import device, get_default_device, set_default_device
 from chainrule.engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.engine.size import Size
 from chainrule.engine.tensor import Tensor
 from chainrule.func import grad, hessian, jacobian, jacrev, jvp, value_and_grad, vjp, vmap
 from chainrule.ops.functions import *  # noqa: F403 - the functional namespace: cr.exp, cr.sum, ...
@@ -65,6 +76,13 @@ from chainrule.random import (
     randperm,
 )
 
+from chainrule.ops import out as _out  # noqa: E402
+
+# `cr.add(a, b, out=c)`, `cr.zeros(3, out=c)`, ...: the namespace's functions that take PyTorch's `out=`
+# (`chainrule.ops.out`; methods and operators call the unwrapped functions)
+globals().update(_out.namespace)
+
+from chainrule import cuda, accelerator, backends  # noqa: E402 - CPU-only answers: cr.cuda.is_available() is False
 from chainrule import nn, optim, utils, datasets  # noqa: E402 - after the core namespace
 from chainrule import interop  # noqa: E402
 from chainrule import widgets  # noqa: E402 - light: anywidget is imported when a widget class is first used

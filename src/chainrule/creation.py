@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.engine.device import check_device
 from chainrule.engine.tensor import Tensor
 
 
@@ -76,12 +77,19 @@ def _check_nested(data: Any, op: str) -> None:
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
            device: Any = None) -> Tensor:
     """A new leaf tensor holding a copy of `data` (number, nested list, NumPy array or tensor)."""
+    if device is not None:
+        check_device(device, "tensor")
     if type(data) is builtins.float and dtype is None and name is None:  # scalar parameters: the short path
         t = Tensor._make(dtypes._Defaults.unit * data, None, requires_grad is True)
         if requires_grad and requires_grad is not True:
             t.requires_grad_(bool(requires_grad))
         return t
-    return Tensor(data, requires_grad=requires_grad, dtype=dtype, name=name)
+    t = Tensor._make(as_array(data, dtype, "tensor"))
+    if name is not None:
+        t._name = name
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -103,6 +111,19 @@ def _shape_arg(size: tuple, op: str) -> tuple[int, ...]:
     return tuple(builtins.int(s) for s in size)
 
 
+# The keywords of PyTorch's factory functions that change nothing on a CPU-only NumPy engine.
+_IGNORED = frozenset({"pin_memory", "layout", "memory_format"})
+
+
+def _check_extra(device: Any, kwargs: dict, op: str) -> None:
+    """Check a factory's `device=` (the CPU only) and its remaining keywords (PyTorch's no-ops here)."""
+    if device is not None:
+        check_device(device, op)
+    for k in kwargs:
+        if k not in _IGNORED:
+            raise TypeError(f"{op}() got an unexpected keyword argument '{k}'")
+
+
 def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(arr[()] if arr.ndim == 0 else arr)
     if requires_grad:
@@ -114,19 +135,24 @@ def _float_dtype(dtype: Any) -> np.dtype:
     return dtypes.get_default_dtype().np if dtype is None else dtypes.to_dtype(dtype).np
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "zeros")
     return _new(np.zeros(_shape_arg(size, "zeros"), _float_dtype(dtype)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "ones")
     return _new(np.ones(_shape_arg(size, "ones"), _float_dtype(dtype)), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "empty")
     return _new(np.empty(_shape_arg(size, "empty"), _float_dtype(dtype)), requires_grad)
 
 
-def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+         **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "full")
     if dtype is None:
         dtype = dtypes.from_numpy_dtype(_infer_dtype(fill_value) or dtypes.get_default_dtype().np)
     return _new(np.full(_shape_arg(tuple(size), "full"), fill_value, dtypes.to_dtype(dtype).np), requires_grad)
@@ -136,27 +162,37 @@ def _like(t: Tensor, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
     return t.shape, (t._data.dtype if dtype is None else dtypes.to_dtype(dtype).np)
 
 
-def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+               **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "zeros_like")
     shape, dt = _like(input, dtype)
     return _new(np.zeros(shape, dt), requires_grad)
 
 
-def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+              **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "ones_like")
     shape, dt = _like(input, dtype)
     return _new(np.ones(shape, dt), requires_grad)
 
 
-def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+               **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "empty_like")
     shape, dt = _like(input, dtype)
     return _new(np.empty(shape, dt), requires_grad)
 
 
-def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+              **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "full_like")
     shape, dt = _like(input, dtype)
     return _new(np.full(shape, fill_value, dt), requires_grad)
 
 
-def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,
+           device: Any = None, **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -167,19 +203,24 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
     return _new(np.arange(start, end, step, dtype=dtypes.to_dtype(dtype).np), requires_grad)
 
 
-def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False,
+             device: Any = None, **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
     return _new(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
 
 
-def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+        **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "eye")
     return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
     """`steps` values from base**start to base**end, evenly spaced in the exponent."""
+    _check_extra(device, kwargs, "logspace")
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
     values = np.power(float(base), np.linspace(float(start), float(end), steps))
@@ -191,31 +232,64 @@ def _source_dtype(self: Tensor, dtype: Any) -> Any:
     return self.dtype if dtype is None else dtype
 
 
-def _new_filled(self: Tensor, size: tuple, fill: Any, dtype: Any, requires_grad: bool, op: str) -> Tensor:
+def _new_filled(self: Tensor, size: tuple, fill: Any, dtype: Any, requires_grad: bool, op: str,
+                device: Any = None) -> Tensor:
+    if device is not None:
+        check_device(device, op)
     np_dtype = dtypes.to_dtype(_source_dtype(self, dtype)).np
     return _new(fill(_shape_arg(size, op), np_dtype), requires_grad)
 
 
 def new_zeros(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Zeros of `size` with this tensor's dtype (unless `dtype` is given)."""
-    return _new_filled(self, size, np.zeros, dtype, requires_grad, "new_zeros")
+    return _new_filled(self, size, np.zeros, dtype, requires_grad, "new_zeros", device)
 
 
 def new_ones(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _new_filled(self, size, np.ones, dtype, requires_grad, "new_ones")
+    return _new_filled(self, size, np.ones, dtype, requires_grad, "new_ones", device)
 
 
 def new_empty(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
-    return _new_filled(self, size, np.empty, dtype, requires_grad, "new_empty")
+    return _new_filled(self, size, np.empty, dtype, requires_grad, "new_empty", device)
 
 
 def new_full(self: Tensor, size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False,
              device: Any = None) -> Tensor:
     if not isinstance(size, list | tuple):
         raise TypeError(f"new_full: argument 'size' must be a tuple of ints, not {type(size).__name__}")
-    return full(size, fill_value, dtype=_source_dtype(self, dtype), requires_grad=requires_grad)
+    return full(size, fill_value, dtype=_source_dtype(self, dtype), requires_grad=requires_grad, device=device)
 
 
 def new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """A new leaf holding a copy of `data`, in this tensor's dtype unless `dtype` is given."""
-    return Tensor(data, requires_grad=requires_grad, dtype=_source_dtype(self, dtype))
+    return tensor(data, dtype=_source_dtype(self, dtype), requires_grad=requires_grad, device=device)
+
+
+# ----------------------------------------------------------------------------- cr.FloatTensor, cr.LongTensor, ...
+class _TypedTensorMeta(type):
+    """`isinstance(x, cr.FloatTensor)` is true for a float32 tensor, as in PyTorch."""
+
+    _dtype: dtypes.dtype
+
+    def __instancecheck__(cls, obj: Any) -> builtins.bool:
+        return isinstance(obj, Tensor) and obj._data.dtype == cls._dtype.np
+
+
+def _typed(name: str, dt: dtypes.dtype) -> type:
+    def __new__(cls: type, *data: Any, device: Any = None) -> Tensor:  # noqa: N807
+        """`cr.FloatTensor([1, 2])` (data) or `cr.FloatTensor(2, 3)` (an uninitialised shape), as PyTorch's."""
+        return Tensor(*data, dtype=dt, device=device)
+
+    return _TypedTensorMeta(name, (), {"_dtype": dt, "__new__": __new__, "__module__": "chainrule",
+                                       "__doc__": f"PyTorch's legacy constructor for {dt.name} tensors."})
+
+
+FloatTensor = _typed("FloatTensor", dtypes.float32)
+DoubleTensor = _typed("DoubleTensor", dtypes.float64)
+HalfTensor = _typed("HalfTensor", dtypes.float16)
+LongTensor = _typed("LongTensor", dtypes.int64)
+IntTensor = _typed("IntTensor", dtypes.int32)
+ShortTensor = _typed("ShortTensor", dtypes.int16)
+CharTensor = _typed("CharTensor", dtypes.int8)
+ByteTensor = _typed("ByteTensor", dtypes.uint8)
+BoolTensor = _typed("BoolTensor", dtypes.bool)

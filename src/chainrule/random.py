@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
-from chainrule.creation import _float_dtype, _new, _shape_arg
+from chainrule.creation import _check_extra, _float_dtype, _new, _shape_arg
 from chainrule.engine.tensor import Tensor
 
 
@@ -52,42 +52,82 @@ def _rng(generator: Generator | None) -> np.random.Generator:
     return (generator or default_generator)._rng
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Generator | None = None,
+         device: Any = None, **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "rand")
     shape = _shape_arg(size, "rand")
     return _new(_rng(generator).random(shape).astype(_float_dtype(dtype)), requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Generator | None = None,
+          device: Any = None, **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "randn")
     shape = _shape_arg(size, "randn")
     return _new(_rng(generator).standard_normal(shape).astype(_float_dtype(dtype)), requires_grad)
 
 
-def randint(low: int, high: int | None = None, size: tuple = (), dtype: Any = None,
-            generator: Generator | None = None) -> Tensor:
+def randint(*args: Any, size: Any = None, low: int | None = None, high: int | None = None, dtype: Any = None,
+            generator: Generator | None = None, requires_grad: bool = False, device: Any = None,
+            **kwargs: Any) -> Tensor:
+    """Integers drawn uniformly from [low, high), as `torch.randint`: `randint(high, size)`,
+    `randint(low, high, size)` (or with keywords); int64 unless `dtype=` says otherwise."""
+    _check_extra(device, kwargs, "randint")
+    args = list(args)
+    if size is None:
+        if not args or not isinstance(args[-1], list | tuple):
+            raise TypeError("randint() missing required argument 'size' (a tuple of ints), e.g. "
+                            "randint(10, (3,)) or randint(0, 10, size=(3,))")
+        size = args.pop()
+    if len(args) == 2:
+        if low is not None or high is not None:
+            raise TypeError("randint(): low and high given both positionally and as keywords")
+        low, high = args
+    elif len(args) == 1:
+        if high is not None:
+            low = args[0]
+        else:
+            high = args[0]
+    elif args:
+        raise TypeError(f"randint() takes at most 3 positional arguments (low, high, size), got {len(args) + 1}")
     if high is None:
-        low, high = 0, low
+        raise TypeError("randint() missing required argument 'high'")
+    low = 0 if low is None else low
+    for name, v in (("low", low), ("high", high)):
+        if not isinstance(v, int | np.integer) or isinstance(v, bool):
+            raise TypeError(f"randint(): argument '{name}' must be int, not {type(v).__name__}")
     if low >= high:
-        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     shape = _shape_arg(tuple(size), "randint")
     np_dtype = dtypes.int64.np if dtype is None else dtypes.to_dtype(dtype).np
-    return _new(_rng(generator).integers(low, high, shape).astype(np_dtype), False)
+    return _new(_rng(generator).integers(low, high, shape).astype(np_dtype), requires_grad)
 
 
-def randperm(n: int, dtype: Any = None, generator: Generator | None = None) -> Tensor:
+def randperm(n: int, dtype: Any = None, generator: Generator | None = None, requires_grad: bool = False,
+             device: Any = None, **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "randperm")
     np_dtype = dtypes.int64.np if dtype is None else dtypes.to_dtype(dtype).np
-    return _new(_rng(generator).permutation(n).astype(np_dtype), False)
+    return _new(_rng(generator).permutation(n).astype(np_dtype), requires_grad)
 
 
-def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+              **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "rand_like")
+    return rand(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+               **kwargs: Any) -> Tensor:
+    _check_extra(device, kwargs, "randn_like")
+    return randn(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randint_like(input: Tensor, low: int, high: int | None = None, dtype: Any = None) -> Tensor:
-    return randint(low, high, input.shape, dtype=dtype or input.dtype)
+def randint_like(input: Tensor, low: int = 0, high: int | None = None, dtype: Any = None,
+                 requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
+    """`randint_like(input, high)` or `randint_like(input, low, high)`, in `input`'s dtype by default."""
+    _check_extra(device, kwargs, "randint_like")
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 # ----------------------------------------------------------------------------- in-place random fills

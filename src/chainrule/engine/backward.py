@@ -19,7 +19,7 @@ from chainrule.engine.anomaly import anomaly_state
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.hooks import _Partial
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since
+from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since, tensor_from_data
 from chainrule.ops import xp as _xp
 
 _FREED_MESSAGE = (
@@ -62,7 +62,7 @@ def _seed(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
         seed = _unit(output._data.dtype) if output._data.ndim == 0 else np.ones(output.shape, output._data.dtype)
         return Tensor._make(seed) if create_graph else seed
     if not isinstance(grad, Tensor):
-        grad = Tensor(grad, dtype=output.dtype)
+        grad = tensor_from_data(grad, output.dtype)
     if tuple(grad.shape) != tuple(output.shape):
         raise RuntimeError(
             f"backward: Mismatch in shape: grad_output[{position}] has a shape of {tuple(grad.shape)} and "

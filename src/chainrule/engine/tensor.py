@@ -10,7 +10,10 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.engine.device import CPU, DeviceUnavailableError, check_device, device
 from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.size import _CACHE as _SIZES
+from chainrule.engine.size import Size, as_size
 
 
 class _Epoch:
@@ -70,13 +73,18 @@ class Tensor:
     _modified_epoch: int = 0
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None):
-        if type(data) is float and dtype is None:  # the scalar fast path: 1 * x rounds x to the default dtype
-            self._data = dtypes._Defaults.unit * data
+    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None,
+                 device: Any = None):
+        """As `torch.Tensor(...)`: `Tensor(data)` copies `data` into the default float dtype (`Tensor([1, 2])`
+        is float32, unlike `cr.tensor([1, 2])`); `Tensor(2, 3)` or `Tensor(cr.Size([2, 3]))` is an uninitialised
+        tensor of that shape; `Tensor()` is empty. `dtype=`, `requires_grad=` and `name=` are chainrule's
+        additions."""
+        if device is not None:
+            check_device(device, "Tensor")
+        if len(data) == 1 and type(data[0]) is float and dtype is None:  # the scalar fast path
+            self._data = dtypes._Defaults.unit * data[0]
         else:
-            from chainrule.creation import as_array
-
-            self._data = as_array(data, dtype, "tensor")
+            self._data = _constructor_data(data, dtype)
         self.grad_fn = None
         self.requires_grad = False
         if name is not None:
@@ -106,12 +114,15 @@ class Tensor:
             self.grad_fn.out_name = value
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self._data.shape
+    def shape(self) -> Size:
+        """The shape as a `cr.Size` (internal code reads `self._data.shape`, a plain tuple, where speed matters)."""
+        shape = self._data.shape
+        return _SIZES.get(shape) or as_size(shape)
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+    def size(self, dim: int | None = None) -> Size | int:
         if dim is None:
-            return self._data.shape
+            shape = self._data.shape
+            return _SIZES.get(shape) or as_size(shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
 
     @property
@@ -132,8 +143,27 @@ class Tensor:
         return dtypes.from_numpy_dtype(self._data.dtype)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        """Always `device(type='cpu')`: chainrule computes on the CPU."""
+        return CPU
+
+    is_cuda = False
+    is_cpu = True
+    is_mps = False
+    is_meta = False
+
+    def get_device(self) -> int:
+        """-1, PyTorch's answer for a CPU tensor."""
+        return -1
+
+    def cpu(self) -> Tensor:
+        """This tensor itself (it is on the CPU already), as PyTorch does for a CPU tensor."""
+        return self
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Always an error: chainrule has no GPU support."""
+        raise DeviceUnavailableError("cuda: device 'cuda' is not available: chainrule computes on the CPU only "
+                                     "(there is no CUDA support); use 'cpu' or drop the .cuda() call")
 
     @property
     def is_leaf(self) -> bool:
@@ -338,6 +368,35 @@ class Tensor:
             t.grad = Tensor._make(np.array(self.grad._data, copy=True))
         memo[id(self)] = t
         return t
+
+
+def tensor_from_data(data: Any, dtype: Any = None) -> Tensor:
+    """A new leaf from user data with `cr.tensor`'s dtype inference (ints stay int64), for internal callers;
+    `Tensor(data)` itself follows `torch.Tensor` (always the default float dtype)."""
+    from chainrule.creation import as_array
+
+    return Tensor._make(as_array(data, dtype, "tensor"))
+
+
+def _constructor_data(data: tuple, dtype: Any) -> Any:
+    """The storage for `Tensor(*data)`: a shape (ints or a Size) or one piece of data, in the default float
+    dtype unless `dtype` is given."""
+    from chainrule.creation import as_array
+
+    if not data:
+        return np.empty((0,), dtypes.get_default_dtype().np if dtype is None else dtypes.to_dtype(dtype).np)
+    first = data[0]
+    if isinstance(first, Size) or (isinstance(first, int | np.integer) and not isinstance(first, bool | np.bool_)):
+        from chainrule.creation import _float_dtype, _shape_arg
+
+        return np.empty(_shape_arg(data, "Tensor"), _float_dtype(dtype))
+    if len(data) > 1:
+        raise TypeError(f"Tensor(): expected a shape (ints) or one piece of data, got {len(data)} arguments "
+                        f"starting with {type(first).__name__}")
+    arr = as_array(first, dtype, "Tensor")
+    if dtype is None and arr.dtype != dtypes.get_default_dtype().np:
+        arr = arr.astype(dtypes.get_default_dtype().np)
+    return arr
 
 
 def engine_backward(*args: Any) -> None:

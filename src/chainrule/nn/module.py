@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.engine.device import DeviceUnavailableError, parse_to
 from chainrule.engine.grad_mode import no_grad
 from chainrule.engine.hooks import RemovableHandle, add_hook
 from chainrule.engine.tensor import Tensor
@@ -374,16 +375,29 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         zero_grads(self.parameters(), set_to_none)
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Module:
-        """Cast floating-point parameters and buffers (`model.to(cr.float64)`); devices are ignored (CPU only)."""
-        target = kwargs.get("dtype", dtype)
-        if target is None or isinstance(target, str):
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """As `torch.nn.Module.to`: `model.to(device)`, `model.to(cr.float64)`, `model.to(device, dtype)`,
+        `model.to(tensor)`: casts floating-point parameters and buffers in place; another device than the
+        CPU raises (chainrule computes on the CPU)."""
+        target, other, _ = parse_to(args, kwargs, "to")
+        if other is not None:
+            target = other.dtype
+        if target is None:
             return self
-        np_dtype = dtypes.to_dtype(target).np
+        dt = dtypes.to_dtype(target)
+        if not dt.is_floating_point:
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype={dt}")
+        np_dtype = dt.np
         for t in list(self.parameters()) + list(self.buffers()):
             if t._data.dtype.kind == "f":
                 t._data = np.asarray(t._data, dtype=np_dtype)
         return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Always an error: chainrule has no GPU support (use `.to(device)` with a device that may be 'cpu')."""
+        raise DeviceUnavailableError("cuda: device 'cuda' is not available: chainrule computes on the CPU only "
+                                     "(there is no CUDA support); use 'cpu' or drop the .cuda() call")
 
     def double(self) -> Module:
         return self.to(dtypes.float64)

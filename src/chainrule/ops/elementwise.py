@@ -13,7 +13,7 @@ from chainrule import dtypes
 from chainrule.engine.anomaly import anomaly_state, creation_trace
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.engine.tensor import Tensor, inplace_epoch, tensor_from_data
 from chainrule.ops.registry import ONE, apply, apply1, defop, variant
 from chainrule.ops.xp import np_sign
 
@@ -32,7 +32,7 @@ def _as_operand(x: Any) -> Any:
         return x.item()
     if isinstance(x, complex):
         raise TypeError("chainrule does not support complex numbers")
-    return Tensor(x)
+    return tensor_from_data(x)
 
 
 def _group(x: Any) -> tuple[list, list, list]:
@@ -110,7 +110,7 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
             raise _bool_sub_error()
         a, b = promote(a, b)
         if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-            a = Tensor(a)
+            a = tensor_from_data(a)
         return apply(op, (a, b))
     try:
         out = op.forward(da, db)
@@ -393,7 +393,7 @@ def where(condition: Any, input: Any, other: Any, _op: Any = None) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
     a, b = promote(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        a = Tensor(a)
+        a = tensor_from_data(a)
     return apply(_op or WHERE, (Tensor._make(cond._data), a, b))
 
 
@@ -410,7 +410,7 @@ def _unary(name: str, forward: Any, formula: str, local: Any, saves_output: bool
 
     def fn(input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
-            input = Tensor(input)
+            input = tensor_from_data(input)
         kind = input._data.dtype.kind
         if kind != "f" and kind not in keep:
             input = cast(input, dtypes.get_default_dtype().np)

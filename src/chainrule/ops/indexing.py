@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.engine.tensor import Tensor, _wrap_dim, tensor_from_data
 from chainrule.ops.registry import apply, defop, variant
 from chainrule.ops.views import register
 
@@ -173,7 +173,7 @@ def index_put(input: Tensor, index: Any, value: Any, _op: Any = None) -> Tensor:
             select, rest = split
             return index_put(input, select, index_put(getitem(input, select), rest, value), _op)
     if not isinstance(value, Tensor):
-        value = Tensor(value, dtype=input.dtype)
+        value = tensor_from_data(value, input.dtype)
     elif value._data.dtype != input._data.dtype:
         from chainrule.ops.elementwise import cast
 

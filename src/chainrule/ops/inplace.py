@@ -32,14 +32,15 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
     if type(self._data) is np.ndarray and not self._data.flags.writeable:
         raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers to "
                            f"a single memory location (a broadcast/expanded view); clone() it before writing")
-    if not recording and self.grad_fn is not None and grad_state.enabled and result.shape == self.shape:
+    if (not recording and self.grad_fn is not None and grad_state.enabled
+            and result._data.shape == self._data.shape):
         # overwritten by a constant: cut the old history, or backward would still flow through it
         result = apply(_OVERWRITE, (self,), {"value": np.array(result._data, dtype=self._data.dtype)[()]})
         recording = True
     if result._data.dtype.kind == "f" and self._data.dtype.kind != "f":
         raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the desired output type "
                            f"{self.dtype}")
-    if result.shape != self.shape:
+    if result._data.shape != self._data.shape:
         raise RuntimeError(f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
                            f"{tuple(result.shape)}")
     if recording:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule import creation, dtypes, random
+from chainrule.engine.device import parse_to
 from chainrule.engine.tensor import Tensor
 from chainrule.ops import functions as F
 from chainrule.ops import inplace
@@ -22,16 +23,17 @@ def _rtruediv(self: Tensor, other: Any) -> Tensor:
 
 
 def _to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """`x.to(dtype)`, `x.to('cpu')`, `x.to(other)`: only dtype changes matter on a CPU-only engine."""
-    target = kwargs.get("dtype")
-    for a in args:
-        if isinstance(a, Tensor):
-            target = a.dtype
-        elif isinstance(a, dtypes.dtype) or (not isinstance(a, str) and a is not None):
-            target = a
-    if target is None:
-        return self
-    return F.cast(self, dtypes.to_dtype(target).np)
+    """As `torch.Tensor.to`: `x.to(dtype)`, `x.to("cpu")`, `x.to(device, dtype)`, `x.to(other)`, with
+    `non_blocking=` (ignored) and `copy=`. Returns `self` when nothing changes and `copy` is false; another
+    device than the CPU raises (chainrule computes on the CPU)."""
+    target, other, copy = parse_to(args, kwargs, "to")
+    if other is not None:
+        target = other.dtype
+    if target is not None:
+        np_dtype = dtypes.to_dtype(target).np
+        if np_dtype != self._data.dtype:
+            return F.cast(self, np_dtype)
+    return self.clone() if copy else self
 
 
 def _type(self: Tensor, dtype: Any = None) -> Any:
@@ -107,7 +109,6 @@ def attach() -> None:
     Tensor.long = lambda self: F.cast(self, dtypes.int64.np)
     Tensor.int = lambda self: F.cast(self, dtypes.int32.np)
     Tensor.bool = lambda self: F.cast(self, dtypes.bool.np)
-    Tensor.cpu = lambda self: self
     Tensor.T = property(_T)
     Tensor.mT = property(_mT)
 

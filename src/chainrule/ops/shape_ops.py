@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.engine.tensor import Tensor, _wrap_dim, tensor_from_data
 from chainrule.ops.registry import apply, defop, variant
 from chainrule.ops.views import register
 
@@ -321,7 +321,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: 
         if extra is None:
             continue
         if not isinstance(extra, Tensor):
-            extra = Tensor(extra, dtype=input.dtype)
+            extra = tensor_from_data(extra, input.dtype)
         if extra.ndim == 0:
             extra = expand(extra, input.shape[:d] + (1,) + input.shape[d + 1:])
         parts.append(extra)

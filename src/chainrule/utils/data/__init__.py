@@ -5,6 +5,8 @@ process: `num_workers` is accepted and ignored).
 
 A `DataLoader` over a `TensorDataset` slices whole batches at once (one fancy index per tensor)
 rather than stacking samples one by one; other datasets are indexed per sample and collated.
+
+PyTorch's submodule paths work too: `chainrule.utils.data.dataset`, `.sampler`, `.dataloader`.
 """
 
 from __future__ import annotations
@@ -168,8 +170,10 @@ class RandomSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         n, k = len(self.data_source), self.num_samples
         rng = _rng(self.generator)
-        if self.replacement:
-            yield from rng.integers(0, n, size=k).tolist()
+        if self.replacement:  # in chunks of 32 as PyTorch: lazily, never all `num_samples` at once
+            for _ in range(k // 32):
+                yield from rng.integers(0, n, size=32).tolist()
+            yield from rng.integers(0, n, size=k % 32).tolist()
             return
         for _ in range(k // n):
             yield from rng.permutation(n).tolist()
