@@ -24,8 +24,8 @@ from chainrule.autograd.grad import grad as autograd_grad
 from chainrule.engine.grad_mode import enable_grad
 from chainrule.engine.tensor import Tensor
 
-__all__ = ["grad", "grad_and_value", "hessian", "jacfwd", "jacobian", "jacrev", "jvp", "value_and_grad", "vjp",
-           "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacobian", "jacrev", "jvp",
+           "value_and_grad", "vjp", "vmap"]
 
 _local = threading.local()  # how many transforms are running on this thread (nesting needs create_graph)
 
@@ -539,3 +539,12 @@ def vmap(func: Callable[..., Any], in_dims: int | tuple = 0, out_dims: int | tup
         return tree_unflatten(stacked, out_spec)
 
     return wrapped
+
+
+def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = None, kwargs: dict | None = None, *,
+                    tie_weights: bool = True, strict: bool = False) -> Any:
+    """`torch.func.functional_call`: call `module` with the given tensors in place of its parameters and buffers
+    (see `chainrule.nn.utils.stateless.functional_call`, where the module-swapping lives: it belongs to nn)."""
+    from chainrule.nn.utils.stateless import functional_call as call  # nn sits above func: imported on use
+
+    return call(module, parameter_and_buffer_dicts, args, kwargs, tie_weights=tie_weights, strict=strict)

@@ -9,6 +9,10 @@ from harness import PROGRAMS, compare, run, to_chainrule
 PROGRAM_FILES = sorted(PROGRAMS.glob("*.py"))
 
 
+def test_there_are_at_least_25_programs():
+    assert len(PROGRAM_FILES) >= 25
+
+
 @pytest.mark.parametrize("program", PROGRAM_FILES, ids=[p.stem for p in PROGRAM_FILES])
 def test_program_agrees_with_torch(program):
     expected = run(program, "torch")

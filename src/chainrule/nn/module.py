@@ -301,6 +301,16 @@ class Module:
     register_module = add_module
 
     # ----------------------------------------------------------------- traversal
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at a dotted path (`"encoder.0"`); "" is the module itself, as in PyTorch."""
+        module = self
+        for item in target.split(".") if target else ():
+            child = module._modules.get(item)
+            if child is None:
+                raise AttributeError(f"{module._get_name()} has no attribute `{item}`")
+            module = child
+        return module
+
     def named_modules(self, memo: set | None = None, prefix: str = "") -> Iterator[tuple[str, Module]]:
         memo = set() if memo is None else memo
         if id(self) in memo:

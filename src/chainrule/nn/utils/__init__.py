@@ -1,5 +1,7 @@
-"""`cr.nn.utils`: gradient clipping and flattening parameters to one vector, as `torch.nn.utils`."""
+"""`cr.nn.utils`: gradient clipping, flattening parameters to one vector and `stateless.functional_call`, as
+`torch.nn.utils`."""
 
+from chainrule.nn.utils import stateless
 from chainrule.nn.utils.clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -16,5 +18,6 @@ __all__ = [
     "clip_grads_with_norm_",
     "get_total_norm",
     "parameters_to_vector",
+    "stateless",
     "vector_to_parameters",
 ]
