@@ -168,7 +168,7 @@ def test_errors_match_torch(call):
     kind, message = _torch_error(call)
     with pytest.raises(kind) as info:
         call(cr, cr.func)
-    assert str(info.value) == message.replace("torch.Size([2])", "(2,)").replace("torch.Size([3])", "(3,)")
+    assert str(info.value) == message.replace("torch.Size(", "chainrule.Size(")
 
 
 def test_structure_errors_have_torch_wording():
