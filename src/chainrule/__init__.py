@@ -48,7 +48,14 @@ from chainrule.dtypes import (
     short,
     uint8,
 )
-from chainrule.engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.engine.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from chainrule.engine.tensor import Tensor
 from chainrule.func import grad, hessian, jacobian, jacrev, jvp, value_and_grad, vjp
 from chainrule.ops.functions import *  # noqa: F403 - the functional namespace: cr.exp, cr.sum, ...

@@ -234,7 +234,7 @@ def _special_step(node: Node, g: Any, xp: Any, create_graph: bool, capture: dict
         )
         for watch in list(watchers):
             watch(step)
-    if anomaly_state.enabled:
+    if anomaly_state.enabled and anomaly_state.check_nan:
         _check_finite(node, in_grads)
     return in_grads
 
