@@ -56,6 +56,7 @@ from chainrule.engine.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from chainrule.engine.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from chainrule.engine.tensor import Tensor
 from chainrule.func import grad, hessian, jacobian, jacrev, jvp, value_and_grad, vjp
 from chainrule.ops.functions import *  # noqa: F403 - the functional namespace: cr.exp, cr.sum, ...

@@ -157,8 +157,9 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     special = bool(watchers) or anomaly_state.enabled or capture is not None or create_graph
     epoch = inplace_epoch.value
     step_index = 0
-    saved_mode = grad_state.enabled
-    grad_state.enabled = create_graph
+    state = grad_state
+    saved_modes = (state.enabled, state.mode)
+    state.enabled = state.mode = create_graph  # in this thread only: hooks run under it, as in PyTorch
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here; on a large
     # graph its full passes over the (long-lived) nodes would make backward superlinear.
     collecting = gc.isenabled()
@@ -208,7 +209,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     prev = leaf_grads.get(key)
                     leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
     finally:
-        grad_state.enabled = saved_mode
+        state.enabled, state.mode = saved_modes
         if collecting:
             gc.enable()
     return leaf_grads

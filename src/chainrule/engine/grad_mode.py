@@ -19,19 +19,29 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradState(threading.local):
-    """This thread's modes. Reading `grad_state.enabled` is the per-op check: keep it a plain attribute."""
+    """This thread's modes: `mode` (grad mode, what `is_grad_enabled()` says), `inference` (inference mode) and
+    `enabled` = mode and not inference: whether ops record. Reading `grad_state.enabled` is the per-op check,
+    so it is kept as a plain attribute; whatever sets one of the modes sets it too (`_set`)."""
 
     def __init__(self) -> None:
         self.enabled = True
+        self.mode = True
         self.inference = False
+
+
+def _set(mode: bool, inference: bool) -> None:
+    state = grad_state
+    state.mode = mode
+    state.inference = inference
+    state.enabled = mode and not inference
 
 
 grad_state = _GradState()
 
 
 def is_grad_enabled() -> bool:
-    """Whether ops run in this thread now are recorded for backward."""
-    return grad_state.enabled
+    """This thread's grad mode (ops record when it is on, outside `inference_mode`)."""
+    return grad_state.mode
 
 
 def is_inference_mode_enabled() -> bool:
@@ -89,11 +99,11 @@ class _GradModeContext:
     _mode: bool = True
 
     def __enter__(self) -> None:
-        self._prev = grad_state.enabled
-        grad_state.enabled = self._mode
+        self._prev = grad_state.mode
+        _set(self._mode, grad_state.inference)
 
     def __exit__(self, *exc: object) -> None:
-        grad_state.enabled = self._prev
+        _set(self._prev, grad_state.inference)
 
     def clone(self) -> _GradModeContext:
         return type(self)()
@@ -130,8 +140,8 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
 
     def __init__(self, mode: bool) -> None:
         self._mode = bool(mode)
-        self._prev = grad_state.enabled
-        grad_state.enabled = self._mode
+        self._prev = grad_state.mode
+        _set(self._mode, grad_state.inference)
 
     def __enter__(self) -> None:
         pass
@@ -140,7 +150,7 @@ class set_grad_enabled(_GradModeContext):  # noqa: N801
         return set_grad_enabled(self._mode)
 
     def __call__(self, fn: F) -> F:
-        grad_state.enabled = self._prev  # as a decorator, the mode applies inside the function only
+        _set(self._prev, grad_state.inference)  # as a decorator, the mode applies inside the function only
         return _decorate(self.clone, fn)
 
 
@@ -159,18 +169,14 @@ class inference_mode(_GradModeContext):  # noqa: N801
         self.mode = mode
 
     def __enter__(self) -> None:
-        state = grad_state
-        self._prev = (state.enabled, state.inference)
-        if self.mode:
-            state.enabled = False
-            state.inference = True
-            if not _AnomalyState.checks:
-                _AnomalyState.checks = True  # from now on, recording checks for inference tensors
-        else:
-            state.inference = False
+        self._prev = (grad_state.mode, grad_state.inference)
+        mode = bool(self.mode)
+        if mode and not _AnomalyState.checks:
+            _AnomalyState.checks = True  # from now on, recording checks for inference tensors
+        _set(not mode, mode)  # as PyTorch: inference_mode(False) turns grad mode on
 
     def __exit__(self, *exc: object) -> None:
-        grad_state.enabled, grad_state.inference = self._prev
+        _set(*self._prev)
 
     def clone(self) -> inference_mode:
         return inference_mode(self.mode)
