@@ -187,14 +187,14 @@ class Tensor:
 
     # ----------------------------------------------------------------- conversion
     def numpy(self, *, force: bool = False) -> np.ndarray:
-        """The values as a NumPy array sharing this tensor's memory. Refused for a tensor that requires grad,
-        as in PyTorch: read it with `t.detach().numpy()` (or `t.numpy(force=True)`)."""
-        if self.requires_grad and not force:
+        """The values as a NumPy array sharing this tensor's memory. Refused for a tensor that requires grad
+        outside `no_grad()`, as in PyTorch: read it with `t.detach().numpy()` (or `t.numpy(force=True)`)."""
+        if self.requires_grad and not force and grad_state.mode:
             raise RuntimeError(_NUMPY_REQUIRES_GRAD)
         return self._shared_array()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        if self.requires_grad:
+        if self.requires_grad and grad_state.mode:
             raise RuntimeError(_NUMPY_REQUIRES_GRAD)
         arr = np.asarray(self._data)
         return arr.astype(dtype) if dtype is not None else arr
