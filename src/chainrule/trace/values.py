@@ -20,7 +20,8 @@ def is_tensor(value: Any) -> bool:
     module = getattr(type(value), "__module__", "") or ""
     if not (module.startswith("chainrule") or module.startswith("torch")):
         return False
-    return all(hasattr(value, attr) for attr in ("shape", "grad", "grad_fn", "item", "tolist"))
+    # looked up on the class: reading `.grad` of a non-leaf tensor warns
+    return all(hasattr(type(value), attr) for attr in ("shape", "grad", "grad_fn", "item", "tolist"))
 
 
 def is_ndarray(value: Any) -> bool:
