@@ -11,15 +11,7 @@ from typing import Any
 
 
 class _AnomalyState(threading.local):
-    """This thread's anomaly mode, and `checks`: whether recording a node must call `record_checks(node)`.
-
-    `checks` is read once per recorded op, so it folds two conditions into one attribute read: the class
-    attribute (every thread) turns True for good once `inference_mode` has been entered in the process
-    (inference tensors may exist from then on); the instance attribute (this thread only) is True while
-    anomaly detection is on here.
-    """
-
-    checks = False
+    """This thread's anomaly mode."""
 
     def __init__(self) -> None:
         self.enabled = False
@@ -29,13 +21,38 @@ class _AnomalyState(threading.local):
 anomaly_state = _AnomalyState()
 
 
+class _RecordFlags:
+    """Read once per recorded op (a plain attribute: cheap): `checks` is True while some thread has anomaly
+    detection on, and for good once `inference_mode` has been entered in the process (inference tensors may
+    exist from then on); recording then calls `record_checks(node)`, which looks at this thread's mode."""
+
+    __slots__ = ("checks", "anomaly_threads", "inference_seen")
+
+    def __init__(self) -> None:
+        self.checks = False
+        self.anomaly_threads = 0
+        self.inference_seen = False
+
+
+record_flags = _RecordFlags()
+_lock = threading.Lock()
+
+
 def _set(enabled: bool, check_nan: bool) -> None:
-    anomaly_state.enabled = enabled
-    anomaly_state.check_nan = check_nan
-    if enabled:
-        anomaly_state.checks = True
-    else:
-        anomaly_state.__dict__.pop("checks", None)  # back to the process-wide value
+    state = anomaly_state
+    was = state.enabled
+    state.enabled = enabled
+    state.check_nan = check_nan
+    if was != enabled:
+        with _lock:
+            record_flags.anomaly_threads += 1 if enabled else -1
+            record_flags.checks = record_flags.anomaly_threads > 0 or record_flags.inference_seen
+
+
+def note_inference_mode() -> None:
+    if not record_flags.inference_seen:
+        with _lock:
+            record_flags.inference_seen = record_flags.checks = True
 
 
 class detect_anomaly:  # noqa: N801 - PyTorch's name
@@ -95,11 +112,11 @@ def creation_trace() -> str:
 
 
 def record_checks(node: Any) -> None:
-    """Called for each recorded node while `anomaly_state.checks`: anomaly's creation trace; refuse to save an
+    """Called for each recorded node while `record_flags.checks`: anomaly's creation trace; refuse to save an
     inference tensor for backward."""
     if anomaly_state.enabled:
         node.creation_trace = creation_trace()
-    if _AnomalyState.checks and node.op.saves_inputs:
+    if record_flags.inference_seen and node.op.saves_inputs:
         for x in node.inputs:
             if getattr(x, "_inference", False):
                 from chainrule.engine.grad_mode import INFERENCE_SAVE_MESSAGE

@@ -16,7 +16,7 @@ import numpy as np
 from chainrule.engine import observe as _observe
 from chainrule.engine import tensor as _tensor_module
 from chainrule.engine.anomaly import anomaly_state
-from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.grad_mode import grad_state, set_modes
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since
 from chainrule.ops import xp as _xp
@@ -158,8 +158,8 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     epoch = inplace_epoch.value
     step_index = 0
     state = grad_state
-    saved_modes = (state.enabled, state.mode)
-    state.enabled = state.mode = create_graph  # in this thread only: hooks run under it, as in PyTorch
+    saved_modes = (state.mode, state.inference)
+    set_modes(create_graph, False)  # in this thread only: hooks run under it, as in PyTorch
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here; on a large
     # graph its full passes over the (long-lived) nodes would make backward superlinear.
     collecting = gc.isenabled()
@@ -209,7 +209,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     prev = leaf_grads.get(key)
                     leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
     finally:
-        state.enabled, state.mode = saved_modes
+        set_modes(*saved_modes)
         if collecting:
             gc.enable()
     return leaf_grads

@@ -13,27 +13,54 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from chainrule.engine.anomaly import _AnomalyState
+from chainrule.engine.anomaly import note_inference_mode
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _GradState(threading.local):
     """This thread's modes: `mode` (grad mode, what `is_grad_enabled()` says), `inference` (inference mode) and
-    `enabled` = mode and not inference: whether ops record. Reading `grad_state.enabled` is the per-op check,
-    so it is kept as a plain attribute; whatever sets one of the modes sets it too (`_set`)."""
+    `enabled` = mode and not inference: whether ops record. Whatever sets one of the modes sets them all
+    (`set_modes`)."""
 
     def __init__(self) -> None:
         self.enabled = True
         self.mode = True
         self.inference = False
+        self.counted = False  # whether this thread is counted in _Fast.off_threads
 
 
-def _set(mode: bool, inference: bool) -> None:
+class _Fast:
+    """The per-op check, kept cheap: reading a `threading.local` attribute costs about 5 times a plain one, so
+    the op paths read `fast.on` first, True while every thread records (grad mode on, no inference mode), and
+    read this thread's `grad_state` only when it is False (some thread is in no_grad, inference_mode or a
+    backward pass). `off_threads` counts the threads that do not record, under `_lock`."""
+
+    __slots__ = ("on", "off_threads")
+
+    def __init__(self) -> None:
+        self.on = True
+        self.off_threads = 0
+
+
+fast = _Fast()
+_lock = threading.Lock()
+
+
+def set_modes(mode: bool, inference: bool) -> None:
+    """Set this thread's grad mode and inference mode (and keep `fast` up to date)."""
     state = grad_state
     state.mode = mode
     state.inference = inference
-    state.enabled = mode and not inference
+    enabled = state.enabled = mode and not inference
+    if state.counted == enabled:  # this thread stops or starts recording
+        with _lock:
+            fast.off_threads += -1 if enabled else 1
+            fast.on = fast.off_threads == 0
+        state.counted = not enabled
+
+
+_set = set_modes
 
 
 grad_state = _GradState()
@@ -171,8 +198,8 @@ class inference_mode(_GradModeContext):  # noqa: N801
     def __enter__(self) -> None:
         self._prev = (grad_state.mode, grad_state.inference)
         mode = bool(self.mode)
-        if mode and not _AnomalyState.checks:
-            _AnomalyState.checks = True  # from now on, recording checks for inference tensors
+        if mode:
+            note_inference_mode()  # from now on, recording checks for inference tensors
         _set(not mode, mode)  # as PyTorch: inference_mode(False) turns grad mode on
 
     def __exit__(self, *exc: object) -> None:

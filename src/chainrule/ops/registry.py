@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.anomaly import anomaly_state, record_checks
+from chainrule.engine.anomaly import record_checks, record_flags
+from chainrule.engine.grad_mode import fast as grad_fast
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
@@ -219,13 +220,13 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
         if op.broadcasting:
             raise _forward_error(op, datas, exc) from None
         raise
-    if requires and grad_state.enabled and op.differentiable:
+    if requires and (grad_fast.on or grad_state.enabled) and op.differentiable:
         return record(op, args, datas, out, attrs)
     t = _new(Tensor)
     t._data = out
     t.grad_fn = None
     t.requires_grad = False
-    if grad_state.inference:
+    if not grad_fast.on and grad_state.inference:
         t._inference = True
     return t
 
@@ -236,16 +237,16 @@ def apply1(op: Op, x: Tensor) -> Tensor:
     out = op.forward(data)
     t = _new(Tensor)
     t._data = out
-    if x.requires_grad and grad_state.enabled:
+    if x.requires_grad and (grad_fast.on or grad_state.enabled):
         node = Node(op, (x,), (data,), (x.grad_fn or x,), out, None, inplace_epoch.value)
-        if anomaly_state.checks:
+        if record_flags.checks:
             record_checks(node)
         t.grad_fn = node
         t.requires_grad = True
     else:
         t.grad_fn = None
         t.requires_grad = False
-        if grad_state.inference:
+        if not grad_fast.on and grad_state.inference:
             t._inference = True
     return t
 
@@ -254,7 +255,7 @@ def record(op: Op, args: tuple, datas: Any, out: Any, attrs: dict | None) -> Ten
     """Make the output tensor and the node that lets gradients flow back to `args` (`datas`: their values)."""
     parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
     node = Node(op, args, datas, parents, out, attrs, inplace_epoch.value)
-    if anomaly_state.checks:
+    if record_flags.checks:
         record_checks(node)
     t = _new(Tensor)
     t._data = out
