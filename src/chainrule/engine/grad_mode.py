@@ -27,40 +27,51 @@ class _GradState(threading.local):
         self.enabled = True
         self.mode = True
         self.inference = False
-        self.counted = False  # whether this thread is counted in _Fast.off_threads
+        self.ident = threading.get_ident()
 
 
-class _Fast:
-    """The per-op check, kept cheap: reading a `threading.local` attribute costs about 5 times a plain one, so
-    the op paths read `fast.on` first, True while every thread records (grad mode on, no inference mode), and
-    read this thread's `grad_state` only when it is False (some thread is in no_grad, inference_mode or a
-    backward pass). `off_threads` counts the threads that do not record, under `_lock`."""
-
-    __slots__ = ("on", "off_threads")
-
-    def __init__(self) -> None:
-        self.on = True
-        self.off_threads = 0
-
-
-fast = _Fast()
-_lock = threading.Lock()
+# The per-op check, kept cheap: reading a `threading.local` attribute costs several times a plain one, so the op
+# paths test `not off_threads` first (True while every thread records) and read this thread's `grad_state` only
+# when some thread is in no_grad, inference_mode or a backward pass. Adding and discarding are atomic.
+off_threads: set[int] = set()
 
 
 def set_modes(mode: bool, inference: bool) -> None:
-    """Set this thread's grad mode and inference mode (and keep `fast` up to date)."""
-    state = grad_state
-    state.mode = mode
-    state.inference = inference
-    enabled = state.enabled = mode and not inference
-    if state.counted == enabled:  # this thread stops or starts recording
-        with _lock:
-            fast.off_threads += -1 if enabled else 1
-            fast.on = fast.off_threads == 0
-        state.counted = not enabled
+    """Set this thread's grad mode and inference mode (and its entry in `off_threads`)."""
+    d = grad_state.__dict__  # this thread's dict: plain dict stores from here on
+    d["mode"] = mode
+    d["inference"] = inference
+    enabled = d["enabled"] = mode and not inference
+    if enabled:
+        off_threads.discard(d["ident"])
+    else:
+        off_threads.add(d["ident"])
 
 
 _set = set_modes
+
+
+def enter_backward(create_graph: bool) -> tuple:
+    """A backward pass records only with create_graph=True: set this thread's modes for it (one thread-local
+    lookup; the per-thread dict from then on); `exit_backward(token)` restores them."""
+    d = grad_state.__dict__
+    token = (d, d["mode"], d["inference"], d["enabled"])
+    d["mode"] = d["enabled"] = create_graph
+    d["inference"] = False
+    if create_graph:
+        off_threads.discard(d["ident"])
+    else:
+        off_threads.add(d["ident"])
+    return token
+
+
+def exit_backward(token: tuple) -> None:
+    d, d["mode"], d["inference"], enabled = token
+    d["enabled"] = enabled
+    if enabled:
+        off_threads.discard(d["ident"])
+    else:
+        off_threads.add(d["ident"])
 
 
 grad_state = _GradState()

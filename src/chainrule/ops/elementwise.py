@@ -11,8 +11,7 @@ import numpy as np
 
 from chainrule import dtypes
 from chainrule.engine.anomaly import record_checks, record_flags
-from chainrule.engine.grad_mode import fast as grad_fast
-from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
 from chainrule.ops.registry import ONE, apply, apply1, defop, variant
@@ -124,7 +123,7 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         raise
     t = _new(Tensor)
     t._data = out
-    if (grad_a or grad_b) and (grad_fast.on or grad_state.enabled):
+    if (grad_a or grad_b) and (not off_threads or grad_state.enabled):
         parents = ((a.grad_fn or a) if grad_a else None, (b.grad_fn or b) if grad_b else None)
         node = Node(op, (a, b), (da, db), parents, out, None, inplace_epoch.value)
         if record_flags.checks:
@@ -134,7 +133,7 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
     else:
         t.grad_fn = None
         t.requires_grad = False
-        if not grad_fast.on and grad_state.inference:
+        if off_threads and grad_state.inference:
             t._inference = True
     return t
 

@@ -18,8 +18,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.anomaly import record_checks, record_flags
-from chainrule.engine.grad_mode import fast as grad_fast
-from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
 from chainrule.ops.xp import NUMPY
@@ -220,13 +219,13 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
         if op.broadcasting:
             raise _forward_error(op, datas, exc) from None
         raise
-    if requires and (grad_fast.on or grad_state.enabled) and op.differentiable:
+    if requires and (not off_threads or grad_state.enabled) and op.differentiable:
         return record(op, args, datas, out, attrs)
     t = _new(Tensor)
     t._data = out
     t.grad_fn = None
     t.requires_grad = False
-    if not grad_fast.on and grad_state.inference:
+    if off_threads and grad_state.inference:
         t._inference = True
     return t
 
@@ -237,7 +236,7 @@ def apply1(op: Op, x: Tensor) -> Tensor:
     out = op.forward(data)
     t = _new(Tensor)
     t._data = out
-    if x.requires_grad and (grad_fast.on or grad_state.enabled):
+    if x.requires_grad and (not off_threads or grad_state.enabled):
         node = Node(op, (x,), (data,), (x.grad_fn or x,), out, None, inplace_epoch.value)
         if record_flags.checks:
             record_checks(node)
@@ -246,7 +245,7 @@ def apply1(op: Op, x: Tensor) -> Tensor:
     else:
         t.grad_fn = None
         t.requires_grad = False
-        if not grad_fast.on and grad_state.inference:
+        if off_threads and grad_state.inference:
             t._inference = True
     return t
 
