@@ -652,7 +652,7 @@ def check_mlp(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
     model.step()
     ref.step()
     for pname, p, want in zip(names, model.params, ref.params):
-        if not np.allclose(p.numpy(), want, rtol=1e-5, atol=1e-6) or p.grad is not None:
+        if not np.allclose(p.detach().numpy(), want, rtol=1e-5, atol=1e-6) or p.grad is not None:
             raise AssertionError(f"MLP SGD step: chainrule's {pname} after one step differs from hand-written NumPy")
 
 

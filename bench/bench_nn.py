@@ -237,7 +237,7 @@ def main() -> None:
     for label, build, images, by_hand in (("MLP 64-32-10", mlp, False, NumpyMLP), ("CNN conv8-pool-linear", cnn,
                                                                                     True, NumpyCNN)):
         cr.manual_seed(0)
-        weights = {k: v.numpy().copy() for k, v in build(cr.nn).state_dict().items()}
+        weights = {k: v.detach().numpy().copy() for k, v in build(cr.nn).state_dict().items()}
         engines = [Chainrule(build, weights), Torch(build, weights), by_hand(weights)]
         results[label] = run(label, engines, batches(images, steps), rounds)
     text = report(results, rounds, steps)

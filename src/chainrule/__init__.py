@@ -57,8 +57,16 @@ from chainrule.dtypes import (
     short,
     uint8,
 )
+from chainrule.engine.anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from chainrule.engine.device import device, get_default_device, set_default_device
-from chainrule.engine.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from chainrule.engine.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from chainrule.engine.size import Size
 from chainrule.engine.tensor import Tensor
 from chainrule.func import grad, hessian, jacobian, jacrev, jvp, value_and_grad, vjp, vmap

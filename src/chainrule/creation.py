@@ -10,6 +10,7 @@ import numpy as np
 
 from chainrule import dtypes
 from chainrule.engine.device import check_device
+from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor
 
 
@@ -81,6 +82,8 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
         check_device(device, "tensor")
     if type(data) is builtins.float and dtype is None and name is None:  # scalar parameters: the short path
         t = Tensor._make(dtypes._Defaults.unit * data, None, requires_grad is True)
+        if grad_state.inference:
+            t._inference = True
         if requires_grad and requires_grad is not True:
             t.requires_grad_(bool(requires_grad))
         return t
@@ -126,6 +129,8 @@ def _check_extra(device: Any, kwargs: dict, op: str) -> None:
 
 def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
     t = Tensor._make(arr[()] if arr.ndim == 0 else arr)
+    if grad_state.inference:
+        t._inference = True
     if requires_grad:
         t.requires_grad_(True)
     return t

@@ -21,7 +21,7 @@ def copy_weights(src: cr.nn.Module, dst: torch.nn.Module) -> None:
 
 def close(a: Any, b: Any, rtol: float = 1e-5, atol: float = 1e-6) -> None:
     a = a._data if isinstance(a, cr.Tensor) else a
-    b = b.detach().numpy() if isinstance(b, torch.Tensor) else b
+    b = b.detach().numpy() if isinstance(b, torch.Tensor) else b._data if isinstance(b, cr.Tensor) else b
     np.testing.assert_allclose(np.asarray(a, np.float64), np.asarray(b, np.float64), rtol=rtol, atol=atol)
 
 

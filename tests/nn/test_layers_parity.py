@@ -104,8 +104,8 @@ def test_dropout_scales_kept_elements_and_is_identity_in_eval() -> None:
     layer = cr.nn.Dropout(0.25)
     x = cr.ones(1000, requires_grad=True)
     y = layer(x)
-    kept = y.numpy() != 0
-    np.testing.assert_allclose(y.numpy()[kept], 1 / 0.75, rtol=1e-6)
+    kept = y.detach().numpy() != 0
+    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / 0.75, rtol=1e-6)
     assert 0.65 < kept.mean() < 0.85
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), np.where(kept, 1 / 0.75, 0), rtol=1e-6)
@@ -118,8 +118,8 @@ def test_linear_default_init_bounds_match_pytorch() -> None:
     layer = cr.nn.Linear(100, 50)
     bound = 1 / np.sqrt(100)
     for p in (layer.weight, layer.bias):
-        assert np.abs(p.numpy()).max() <= bound
-        assert np.abs(p.numpy()).max() > 0.9 * bound  # spread over the whole range, not a narrower one
+        assert np.abs(p.detach().numpy()).max() <= bound
+        assert np.abs(p.detach().numpy()).max() > 0.9 * bound  # spread over the whole range, not a narrower one
     assert layer.weight.dtype == cr.float32 and layer.weight.requires_grad
 
 

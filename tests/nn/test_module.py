@@ -62,12 +62,12 @@ def test_state_dict_round_trip_through_torch() -> None:
     x = np.random.default_rng(0).standard_normal((5, 4)).astype(np.float32)
     net.eval()
     tnet.eval()
-    np.testing.assert_allclose(net(cr.tensor(x)).numpy(), tnet(torch.tensor(x)).detach().numpy(), rtol=1e-5,
+    np.testing.assert_allclose(net(cr.tensor(x)).detach().numpy(), tnet(torch.tensor(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
     back = Net()
     back.load_state_dict(cr.interop.from_torch(tnet.state_dict()))
     for (k, a), b in zip(net.state_dict().items(), back.state_dict().values()):
-        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=k)
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy(), err_msg=k)
 
 
 def test_load_state_dict_copies_in_place() -> None:
@@ -76,7 +76,7 @@ def test_load_state_dict_copies_in_place() -> None:
     opt = cr.optim.SGD(a.parameters(), lr=0.1)
     a.load_state_dict(b.state_dict())
     assert a.weight is weight and opt.param_groups[0]["params"][0] is weight
-    np.testing.assert_array_equal(a.weight.numpy(), b.weight.numpy())
+    np.testing.assert_array_equal(a.weight.detach().numpy(), b.weight.detach().numpy())
 
 
 def test_load_state_dict_errors_name_missing_unexpected_and_mismatched_keys() -> None:
@@ -130,7 +130,7 @@ def test_parameter_shares_storage_and_requires_grad() -> None:
     t = cr.zeros(3)
     p = nn.Parameter(t)
     p.data.add_(1.0)
-    assert t.numpy()[0] == 1.0 and p.requires_grad and p.is_leaf
+    assert t.detach().numpy()[0] == 1.0 and p.requires_grad and p.is_leaf
     assert repr(p).startswith("Parameter containing:")
     assert isinstance(copy.deepcopy(p), nn.Parameter)
 
@@ -140,7 +140,7 @@ def test_deepcopy_of_a_model_is_independent() -> None:
     twin = copy.deepcopy(net)
     with cr.no_grad():
         twin.weight.add_(1.0)
-    assert not np.allclose(net.weight.numpy(), twin.weight.numpy())
+    assert not np.allclose(net.weight.detach().numpy(), twin.weight.detach().numpy())
     assert isinstance(twin.weight, nn.Parameter)
 
 
@@ -160,32 +160,32 @@ def test_module_to_float64_for_gradcheck() -> None:
 def test_init_functions_fill_in_place_with_the_right_statistics() -> None:
     cr.manual_seed(0)
     w = nn.Parameter(cr.empty(200, 300))
-    storage = w.numpy()
+    storage = w.detach().numpy()
     nn.init.xavier_uniform_(w)
-    assert w.numpy() is storage
+    assert w.detach().numpy() is storage
     bound = np.sqrt(6 / 500)
-    assert np.abs(w.numpy()).max() <= bound and np.abs(w.numpy()).max() > 0.99 * bound
+    assert np.abs(w.detach().numpy()).max() <= bound and np.abs(w.detach().numpy()).max() > 0.99 * bound
     nn.init.kaiming_normal_(w, nonlinearity="relu")
-    assert abs(w.numpy().std() - np.sqrt(2 / 300)) < 0.01 * np.sqrt(2 / 300) * 5
+    assert abs(w.detach().numpy().std() - np.sqrt(2 / 300)) < 0.01 * np.sqrt(2 / 300) * 5
     nn.init.xavier_normal_(w)
-    assert abs(w.numpy().std() - np.sqrt(2 / 500)) < 0.05 * np.sqrt(2 / 500)
+    assert abs(w.detach().numpy().std() - np.sqrt(2 / 500)) < 0.05 * np.sqrt(2 / 500)
     nn.init.kaiming_uniform_(w, a=0.0, mode="fan_out")
-    assert np.abs(w.numpy()).max() <= np.sqrt(6 / 200)
+    assert np.abs(w.detach().numpy()).max() <= np.sqrt(6 / 200)
     nn.init.normal_(w, 2.0, 0.5)
-    assert abs(w.numpy().mean() - 2.0) < 0.01
+    assert abs(w.detach().numpy().mean() - 2.0) < 0.01
     nn.init.uniform_(w, -1, 1)
-    assert w.numpy().min() >= -1 and w.numpy().max() <= 1
+    assert w.detach().numpy().min() >= -1 and w.detach().numpy().max() <= 1
     nn.init.constant_(w, 0.3)
-    assert np.all(w.numpy() == np.float32(0.3))
+    assert np.all(w.detach().numpy() == np.float32(0.3))
     nn.init.zeros_(w)
-    assert not w.numpy().any()
+    assert not w.detach().numpy().any()
     nn.init.ones_(w)
-    assert np.all(w.numpy() == 1)
+    assert np.all(w.detach().numpy() == 1)
     assert w.grad_fn is None and w.requires_grad
 
 
 def test_init_is_reproducible_with_manual_seed() -> None:
     cr.manual_seed(42)
-    a = nn.Linear(5, 5).weight.numpy().copy()
+    a = nn.Linear(5, 5).weight.detach().numpy().copy()
     cr.manual_seed(42)
-    assert np.array_equal(a, nn.Linear(5, 5).weight.numpy())
+    assert np.array_equal(a, nn.Linear(5, 5).weight.detach().numpy())

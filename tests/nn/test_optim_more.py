@@ -65,7 +65,7 @@ def assert_same_parameters(ours, theirs, start=None) -> None:
     for key, p in ours.named_parameters():
         close(p, torch_params[key], rtol=1e-4, atol=2e-5)
         if start is not None:
-            moved = max(moved, float(np.abs(p.numpy() - start[key]).max()))
+            moved = max(moved, float(np.abs(p.detach().numpy() - start[key]).max()))
     if start is not None:
         assert moved > 1e-3  # the parameters really were trained
 
@@ -73,7 +73,7 @@ def assert_same_parameters(ours, theirs, start=None) -> None:
 @pytest.mark.parametrize("name,kwargs", CONFIGS, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CONFIGS)])
 def test_100_steps_end_with_pytorchs_parameters(name: str, kwargs: dict) -> None:
     ours, theirs = models()
-    start = {k: p.numpy().copy() for k, p in ours.named_parameters()}
+    start = {k: p.detach().numpy().copy() for k, p in ours.named_parameters()}
     opt_c = getattr(cr.optim, name)(ours.parameters(), **kwargs)
     opt_t = getattr(torch.optim, name)(theirs.parameters(), **kwargs)
     train([(ours, opt_c, cr), (theirs, opt_t, torch)], data(100))
@@ -183,7 +183,7 @@ def test_other_bad_hyperparameters(name: str, kwargs: dict, match: str) -> None:
 def test_a_0d_parameter_and_a_parameter_without_grad(name: str) -> None:
     ours, still = cr.nn.Parameter(cr.tensor(1.0)), cr.nn.Parameter(cr.tensor([2.0, 3.0]))
     ref = torch.nn.Parameter(torch.tensor(1.0))
-    alias = ours.numpy()
+    alias = ours.detach().numpy()
     opt = getattr(cr.optim, name)([ours, still], lr=0.1)
     ref_opt = getattr(torch.optim, name)([ref], lr=0.1)
     for _ in range(5):

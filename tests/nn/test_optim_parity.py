@@ -56,7 +56,7 @@ def test_100_steps_end_with_pytorchs_parameters(name: str, kwargs: dict) -> None
     torch_params = dict(theirs.named_parameters())
     for (key, p), p0 in zip(ours.named_parameters(), start.parameters()):
         close(p, torch_params[key], rtol=1e-4, atol=2e-5)
-        moved = max(moved, float(np.abs(p.numpy() - p0.numpy()).max()))
+        moved = max(moved, float(np.abs(p.detach().numpy() - p0.detach().numpy()).max()))
     assert moved > 1e-3  # the parameters really were trained
 
 
@@ -109,11 +109,11 @@ def test_zero_grad_sets_to_none_or_zero() -> None:
 def test_param_groups_have_their_own_lr() -> None:
     a, b = cr.nn.Linear(2, 2), cr.nn.Linear(2, 2)
     opt = cr.optim.SGD([{"params": a.parameters()}, {"params": b.parameters(), "lr": 0.0}], lr=0.5)
-    before_a, before_b = a.weight.numpy().copy(), b.weight.numpy().copy()
+    before_a, before_b = a.weight.detach().numpy().copy(), b.weight.detach().numpy().copy()
     (a(cr.ones(1, 2)).sum() + b(cr.ones(1, 2)).sum()).backward()
     opt.step()
-    np.testing.assert_allclose(a.weight.numpy(), before_a - 0.5, rtol=1e-6)
-    np.testing.assert_array_equal(b.weight.numpy(), before_b)
+    np.testing.assert_allclose(a.weight.detach().numpy(), before_a - 0.5, rtol=1e-6)
+    np.testing.assert_array_equal(b.weight.detach().numpy(), before_b)
     assert [g["lr"] for g in opt.param_groups] == [0.5, 0.0]
 
 
@@ -142,10 +142,10 @@ def test_lr_schedulers_match_pytorch(name: str, kwargs: dict) -> None:
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
 def test_a_0d_parameter_is_updated_in_its_memory_so_aliases_follow(name):
-    """As in PyTorch, `p.numpy()` taken before `step()` sees the new value (the update writes in place)."""
+    """As in PyTorch, `p.detach().numpy()` taken before `step()` sees the new value (the update writes in place)."""
     ours = cr.nn.Parameter(cr.tensor(1.0))
     ref = torch.nn.Parameter(torch.tensor(1.0))
-    alias, ref_alias = ours.numpy(), ref.detach().numpy()
+    alias, ref_alias = ours.detach().numpy(), ref.detach().numpy()
     opt, ref_opt = getattr(cr.optim, name)([ours], lr=0.1), getattr(torch.optim, name)([ref], lr=0.1)
     for _ in range(3):
         ours.grad, ref.grad = cr.tensor(0.5), torch.tensor(0.5)

@@ -200,13 +200,13 @@ def test_state_dict_keys_shapes_and_round_trip_with_torch(kind: str) -> None:
     assert [tuple(v.shape) for v in sd_c.values()] == [tuple(v.shape) for v in sd_t.values()]
     ours.load_state_dict(cr.interop.from_torch(sd_t))  # torch -> chainrule
     for key, value in ours.state_dict().items():
-        np.testing.assert_array_equal(value.numpy(), sd_t[key].numpy())
+        np.testing.assert_array_equal(value.detach().numpy(), sd_t[key].detach().numpy())
     x = data(SEQ, BATCH, IN)
     close(flat(ours(cr.tensor(x)))[0], flat(theirs(torch.tensor(x)))[0], rtol=1e-5, atol=1e-6)
     fresh = build(torch.nn, kind, IN, HID, **kwargs)  # and back
     fresh.load_state_dict(cr.interop.to_torch(ours.state_dict()))
     for key, value in fresh.state_dict().items():
-        np.testing.assert_array_equal(value.numpy(), sd_t[key].numpy())
+        np.testing.assert_array_equal(value.detach().numpy(), sd_t[key].detach().numpy())
     assert [[p.shape for p in group] for group in ours.all_weights] == \
         [[tuple(p.shape) for p in group] for group in theirs.all_weights]
 
@@ -217,22 +217,22 @@ def test_default_initialization_is_uniform_in_one_over_sqrt_hidden(make: object)
     cr.manual_seed(0)
     module = make(nn)
     bound = 1 / math.sqrt(16)
-    values = np.concatenate([p.numpy().ravel() for p in module.parameters()])
+    values = np.concatenate([p.detach().numpy().ravel() for p in module.parameters()])
     assert np.all(np.abs(values) <= bound)
     assert values.max() > 0.95 * bound and values.min() < -0.95 * bound
     assert abs(values.mean()) < 0.1 * bound and abs(values.std() - bound / math.sqrt(3)) < 0.1 * bound
     cr.manual_seed(0)
     again = make(nn)
     for a, b in zip(module.parameters(), again.parameters()):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_flatten_parameters_is_a_no_op() -> None:
     gru = nn.GRU(IN, HID)
-    before = [p.numpy().copy() for p in gru.parameters()]
+    before = [p.detach().numpy().copy() for p in gru.parameters()]
     assert gru.flatten_parameters() is None
     for a, p in zip(before, gru.parameters()):
-        np.testing.assert_array_equal(a, p.numpy())
+        np.testing.assert_array_equal(a, p.detach().numpy())
 
 
 def test_dtype_argument_and_double() -> None:
@@ -285,12 +285,12 @@ def test_dropout_between_layers(kind: str) -> None:
     # training with p = 0.5: a random mask from chainrule's generator, reproducible with the seed
     ours.train()
     cr.manual_seed(1)
-    a = flat(ours(cr.tensor(x)))[0].numpy()
+    a = flat(ours(cr.tensor(x)))[0].detach().numpy()
     cr.manual_seed(1)
-    b = flat(ours(cr.tensor(x)))[0].numpy()
+    b = flat(ours(cr.tensor(x)))[0].detach().numpy()
     np.testing.assert_array_equal(a, b)
     ours.eval()
-    assert not np.allclose(a, flat(ours(cr.tensor(x)))[0].numpy())
+    assert not np.allclose(a, flat(ours(cr.tensor(x)))[0].detach().numpy())
 
 
 def test_dropout_with_one_layer_warns_as_torch() -> None:

@@ -20,7 +20,7 @@ def test_tensor_round_trip(tmp_path) -> None:
         cr.save(t, path)
         back = cr.load(path)
         assert back.dtype == t.dtype and back.shape == t.shape and back.requires_grad == t.requires_grad
-        np.testing.assert_array_equal(back.numpy(), t.numpy())
+        np.testing.assert_array_equal(back.detach().numpy(), t.detach().numpy())
     assert (tmp_path / "t.crt").exists() and not (tmp_path / "t.crt.npz").exists()  # the name is kept
 
 
@@ -53,7 +53,7 @@ def test_model_and_optimizer_state_round_trip(tmp_path) -> None:
         m(x).pow(2).mean().backward()
         o.step()
     for a, b in zip(model.parameters(), fresh.parameters()):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_truncated_file_gives_a_clear_error(tmp_path) -> None:
@@ -121,7 +121,7 @@ def test_interop_tensors_and_state_dicts() -> None:
     ours = cr.nn.Linear(3, 2)
     ours.load_state_dict(cr.interop.from_torch(linear.state_dict()))
     assert ours.weight.shape == (2, 3)
-    np.testing.assert_array_equal(ours.weight.numpy(), linear.weight.detach().numpy())
+    np.testing.assert_array_equal(ours.weight.detach().numpy(), linear.weight.detach().numpy())
 
 
 # ----------------------------------------------------------------------------- bounded, strict loading

@@ -430,7 +430,7 @@ def train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None, on
                 n = len(yb)
                 running += value * n
                 seen += n
-                hits += correct(dataset, logits.numpy(), yb.numpy())
+                hits += correct(dataset, logits.detach().numpy(), yb.numpy())
                 progress.update(1, epoch, running / seen, hits / seen, i == len(loader) - 1)
             if scheduler is not None:
                 scheduler.step()

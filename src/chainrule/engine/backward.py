@@ -15,8 +15,8 @@ import numpy as np
 
 from chainrule.engine import observe as _observe
 from chainrule.engine import tensor as _tensor_module
-from chainrule.engine.anomaly import anomaly_state
-from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.anomaly import anomaly_state, record_flags
+from chainrule.engine.grad_mode import enter_backward, exit_backward
 from chainrule.engine.hooks import _Partial
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since, tensor_from_data
@@ -155,11 +155,11 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
 
     xp = _xp.TENSOR if create_graph else _xp.NUMPY
     watchers = _observe._local.active
-    special = bool(watchers) or anomaly_state.enabled or capture is not None or create_graph
+    special = (bool(watchers) or capture is not None or create_graph
+               or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))
     epoch = inplace_epoch.value
     step_index = 0
-    saved_mode = grad_state.enabled
-    grad_state.enabled = create_graph
+    modes = enter_backward(create_graph)  # in this thread only: hooks run under it, as in PyTorch
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here; on a large
     # graph its full passes over the (long-lived) nodes would make backward superlinear.
     collecting = gc.isenabled()
@@ -209,7 +209,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     prev = leaf_grads.get(key)
                     leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
     finally:
-        grad_state.enabled = saved_mode
+        exit_backward(modes)
         if collecting:
             gc.enable()
     return leaf_grads
@@ -235,7 +235,7 @@ def _special_step(node: Node, g: Any, xp: Any, create_graph: bool, capture: dict
         )
         for watch in list(watchers):
             watch(step)
-    if anomaly_state.enabled:
+    if anomaly_state.enabled and anomaly_state.check_nan:
         _check_finite(node, in_grads)
     return in_grads
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import warnings
 import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,7 +12,7 @@ import numpy as np
 
 from chainrule import dtypes
 from chainrule.engine.device import CPU, DeviceUnavailableError, check_device, device
-from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.grad_mode import INFERENCE_REQUIRES_GRAD_MESSAGE, grad_state
 from chainrule.engine.size import _CACHE as _SIZES
 from chainrule.engine.size import Size, as_size
 
@@ -52,6 +53,26 @@ def _forget(key: int) -> Callable[[Any], None]:
     return lambda _ref: written_storage.pop(key, None)
 _new = object.__new__
 
+_NONLEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    "populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf "
+    "Tensor, use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure "
+    "you access the leaf Tensor instead."
+)
+
+
+class _NoGrad:
+    """`.grad` while no gradient is stored: None, with PyTorch's warning when read on a non-leaf tensor that does
+    not retain its gradient. A stored gradient lives in the instance dict, which takes precedence over this
+    (non-data) descriptor, so reading a stored `.grad` costs what a plain attribute does."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> None:
+        if obj is not None:
+            node = obj.grad_fn
+            if node is not None and not node.retains_grad:
+                warnings.warn(_NONLEAF_GRAD, UserWarning, stacklevel=2)
+        return None
+
 
 class Tensor:
     """An n-dimensional array that can record the operations applied to it for reverse-mode autodiff.
@@ -65,12 +86,13 @@ class Tensor:
     # The three fields every op sets are slots; rarely-set ones live in the instance dict and default to
     # these class attributes, so making a tensor (the per-op hot path) costs three stores.
     __slots__ = ("_data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
-    grad: Tensor | None = None
+    grad: Tensor | None = _NoGrad()  # type: ignore[assignment]
     _name: str | None = None
     _version: int = 0
     _grad_hooks: list | None = None
     _post_accumulate_hooks: dict | None = None
     _modified_epoch: int = 0
+    _inference: bool = False  # made under `inference_mode` (set per instance only then)
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
 
     def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None, name: str | None = None,
@@ -87,6 +109,8 @@ class Tensor:
             self._data = _constructor_data(data, dtype)
         self.grad_fn = None
         self.requires_grad = False
+        if grad_state.inference:
+            self._inference = True
         if name is not None:
             self._name = name
         if requires_grad:
@@ -169,6 +193,10 @@ class Tensor:
     def is_leaf(self) -> bool:
         return self.grad_fn is None
 
+    def is_inference(self) -> bool:
+        """Whether this tensor was made under `cr.inference_mode()` (then autograd may not save it)."""
+        return self._inference
+
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
@@ -189,12 +217,16 @@ class Tensor:
         return self._data
 
     # ----------------------------------------------------------------- conversion
-    def numpy(self) -> np.ndarray:
-        if self.requires_grad and grad_state.enabled and self.grad_fn is not None:
-            pass  # PyTorch refuses; we allow reading values of non-leaf tensors: they are plain data
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The values as a NumPy array sharing this tensor's memory. Refused for a tensor that requires grad
+        outside `no_grad()`, as in PyTorch: read it with `t.detach().numpy()` (or `t.numpy(force=True)`)."""
+        if self.requires_grad and not force and grad_state.mode:
+            raise RuntimeError(_NUMPY_REQUIRES_GRAD)
         return self._shared_array()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if self.requires_grad and grad_state.mode:
+            raise RuntimeError(_NUMPY_REQUIRES_GRAD)
         arr = np.asarray(self._data)
         return arr.astype(dtype) if dtype is not None else arr
 
@@ -259,6 +291,8 @@ class Tensor:
                 f"requires_grad: only Tensors of floating point dtype can require gradients, "
                 f"got {self.dtype}"
             )
+        if requires_grad and self._inference and not grad_state.inference:
+            raise RuntimeError(f"requires_grad_: {INFERENCE_REQUIRES_GRAD_MESSAGE}")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError(
                 "requires_grad_(False): you can only change requires_grad flags of leaf variables; "
@@ -397,6 +431,9 @@ def _constructor_data(data: tuple, dtype: Any) -> Any:
     if dtype is None and arr.dtype != dtypes.get_default_dtype().np:
         arr = arr.astype(dtypes.get_default_dtype().np)
     return arr
+
+
+_NUMPY_REQUIRES_GRAD = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 
 
 def engine_backward(*args: Any) -> None:

@@ -432,7 +432,7 @@ def _surviving_gradients(ops: list[Node], op_entry: dict[int, dict], leaf_tensor
         ref = node.tensor_ref() if node.tensor_ref is not None else None
         if ref is not None and ref.grad is not None:
             op_entry[id(node)]["grad"] = value_json(ref.grad._data)
-    if output.grad is not None:
+    if (output.is_leaf or output.retains_grad) and output.grad is not None:  # a non-leaf's .grad warns
         root_entry["grad"] = value_json(output.grad._data)
 
 

@@ -51,17 +51,32 @@ def _check_same_shape(input: Tensor, target: Any, name: str) -> None:
                          f"{tuple(input.shape)}; they must match")
 
 
+def _warn_if_broadcast(input: Tensor, target: Any, stacklevel: int = 3) -> None:
+    """PyTorch's warning for the regression losses, which broadcast a target of another shape."""
+    shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
+    if shape != tuple(input.shape):
+        import warnings
+
+        warnings.warn(f"Using a target size {shape} that is different to the input size {tuple(input.shape)}. "
+                      f"This will likely lead to incorrect results due to broadcasting. Please ensure they have "
+                      f"the same size.", UserWarning, stacklevel=stacklevel)
+
+
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """mean((input - target)^2)."""
+    """mean((input - target)^2); a target of another shape is broadcast, with PyTorch's warning."""
     _reduction(reduction)
-    d = _float(input, "mse_loss") - target
+    x = _float(input, "mse_loss")
+    _warn_if_broadcast(x, target)
+    d = x - target
     return _reduce(d * d, reduction)
 
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """mean(|input - target|); the gradient at a zero difference is 0, as in PyTorch."""
     _reduction(reduction)
-    return _reduce(_abs(_float(input, "l1_loss") - target), reduction)
+    x = _float(input, "l1_loss")
+    _warn_if_broadcast(x, target)
+    return _reduce(_abs(x - target), reduction)
 
 
 # ----------------------------------------------------------------------------- cross entropy
@@ -186,7 +201,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 # ----------------------------------------------------------------------------- robust regression, KL
 def _difference(input: Tensor, target: Any, name: str) -> Tensor:
     x = _float(input, name)
-    _check_same_shape(x, target, name)
+    _warn_if_broadcast(x, target, stacklevel=4)
     t = target.detach() if isinstance(target, Tensor) else Tensor._make(_array(target, x._data.dtype))
     return x - t
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
-from chainrule.engine.anomaly import anomaly_state, creation_trace
-from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.anomaly import record_checks, record_flags
+from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, tensor_from_data
 from chainrule.ops.registry import ONE, apply, apply1, defop, variant
@@ -123,16 +123,18 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         raise
     t = _new(Tensor)
     t._data = out
-    if (grad_a or grad_b) and grad_state.enabled:
+    if (grad_a or grad_b) and (not off_threads or grad_state.enabled):
         parents = ((a.grad_fn or a) if grad_a else None, (b.grad_fn or b) if grad_b else None)
         node = Node(op, (a, b), (da, db), parents, out, None, inplace_epoch.value)
-        if anomaly_state.enabled:
-            node.creation_trace = creation_trace()
+        if record_flags.checks:
+            record_checks(node)
         t.grad_fn = node
         t.requires_grad = True
     else:
         t.grad_fn = None
         t.requires_grad = False
+        if off_threads and grad_state.inference:
+            t._inference = True
     return t
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.grad_mode import INFERENCE_INPLACE_MESSAGE, grad_state
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.registry import apply, defop
 from chainrule.ops.views import base_of, refresh_views, share_version
@@ -26,6 +26,8 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
         raise RuntimeError(f"{op}: Output 0 of BackwardHookFunction is a view and is being modified inplace: a "
                            f"module's full backward hook passes its inputs and outputs through an identity, and "
                            f"writing into them would bypass the hook. clone() the tensor before modifying it.")
+    if self._inference and not grad_state.inference:
+        raise RuntimeError(f"{op}: {INFERENCE_INPLACE_MESSAGE}")
     if self.requires_grad and self.grad_fn is None and grad_state.enabled:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
                            f"wrap the update in `with cr.no_grad():`")
@@ -98,6 +100,8 @@ def make_inplace(fn: Any, name: str) -> Any:
     ufunc = _UFUNCS.get(name)
 
     def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        if self._inference and not grad_state.inference:
+            raise RuntimeError(f"{name}: {INFERENCE_INPLACE_MESSAGE}")
         if ufunc is not None and len(args) == 1 and not kwargs and _direct(self, ufunc, args[0]):
             return self
         return assign(self, fn(self, *args, **kwargs), name)

@@ -11,18 +11,25 @@ for free).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from chainrule.engine.anomaly import anomaly_state, creation_trace
-from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.anomaly import record_checks, record_flags
+from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
 from chainrule.ops.xp import NUMPY
 
 _new = object.__new__
+
+# NumPy reports log(0), sqrt(-1), 1/0 ... as RuntimeWarnings attributed to the module that called the ufunc;
+# PyTorch is silent (the result is inf/nan). Ignore those warnings when they come from chainrule's own modules:
+# no per-op cost (np.errstate per op would cost about a microsecond), and a user's own NumPy code still warns.
+warnings.filterwarnings("ignore", r"(divide by zero|invalid value|overflow|underflow) encountered",
+                        RuntimeWarning, r"chainrule(\.|$)")
 
 
 class _One:
@@ -212,12 +219,14 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
         if op.broadcasting:
             raise _forward_error(op, datas, exc) from None
         raise
-    if requires and grad_state.enabled and op.differentiable:
+    if requires and (not off_threads or grad_state.enabled) and op.differentiable:
         return record(op, args, datas, out, attrs)
     t = _new(Tensor)
     t._data = out
     t.grad_fn = None
     t.requires_grad = False
+    if off_threads and grad_state.inference:
+        t._inference = True
     return t
 
 
@@ -227,15 +236,17 @@ def apply1(op: Op, x: Tensor) -> Tensor:
     out = op.forward(data)
     t = _new(Tensor)
     t._data = out
-    if x.requires_grad and grad_state.enabled:
+    if x.requires_grad and (not off_threads or grad_state.enabled):
         node = Node(op, (x,), (data,), (x.grad_fn or x,), out, None, inplace_epoch.value)
-        if anomaly_state.enabled:
-            node.creation_trace = creation_trace()
+        if record_flags.checks:
+            record_checks(node)
         t.grad_fn = node
         t.requires_grad = True
     else:
         t.grad_fn = None
         t.requires_grad = False
+        if off_threads and grad_state.inference:
+            t._inference = True
     return t
 
 
@@ -243,8 +254,8 @@ def record(op: Op, args: tuple, datas: Any, out: Any, attrs: dict | None) -> Ten
     """Make the output tensor and the node that lets gradients flow back to `args` (`datas`: their values)."""
     parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
     node = Node(op, args, datas, parents, out, attrs, inplace_epoch.value)
-    if anomaly_state.enabled:
-        node.creation_trace = creation_trace()
+    if record_flags.checks:
+        record_checks(node)
     t = _new(Tensor)
     t._data = out
     t.grad_fn = node

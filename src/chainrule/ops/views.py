@@ -109,7 +109,7 @@ def share_version(written: Tensor) -> None:
         t = stack.pop()
         if t is not written:
             t._version += 1
-        for key in _CHILDREN.get(id(t), ()):
+        for key in tuple(_CHILDREN.get(id(t), ())):  # a weakref callback (GC, another thread) may change it
             child = _VIEWS.get(key)
             view = child[0]() if child is not None else None
             if view is not None and child[1] is t and type(view._data) is np.ndarray \

@@ -26,7 +26,7 @@ from .model import Step, Trace
 from .plan import StmtPlan, plan_statement
 from .source import SourceInfo
 from .substitute import CallRecord, Evaluator, match_calls, substitute
-from .values import is_tensor, safe_repr, safe_str, summarize
+from .values import is_tensor, kept_grad, safe_repr, safe_str, summarize
 
 DEFAULT_MAX_STEPS = 20_000  # executed lines before a run is stopped
 DEFAULT_MAX_ITERATIONS = 10  # iterations of one loop shown before "N more iterations"
@@ -94,7 +94,7 @@ class _Frame:
 def _fingerprint(value: Any) -> str:
     text = safe_repr(value)
     if is_tensor(value):
-        text += "|grad=" + safe_repr(getattr(value, "grad", None))
+        text += "|grad=" + safe_repr(kept_grad(value))
     return text
 
 

@@ -20,7 +20,8 @@ def is_tensor(value: Any) -> bool:
     module = getattr(type(value), "__module__", "") or ""
     if not (module.startswith("chainrule") or module.startswith("torch")):
         return False
-    return all(hasattr(value, attr) for attr in ("shape", "grad", "grad_fn", "item", "tolist"))
+    # looked up on the class: reading `.grad` of a non-leaf tensor warns
+    return all(hasattr(type(value), attr) for attr in ("shape", "grad", "grad_fn", "item", "tolist"))
 
 
 def is_ndarray(value: Any) -> bool:
@@ -153,6 +154,14 @@ def grad_fn_name(value: Any) -> str | None:
         return type(fn).__name__
 
 
+def kept_grad(value: Any) -> Any:
+    """A tensor's `.grad` where one is kept (leaves, `retain_grad()`): reading it on another non-leaf warns, in
+    PyTorch and chainrule alike."""
+    if getattr(value, "is_leaf", True) or getattr(value, "retains_grad", False):
+        return getattr(value, "grad", None)
+    return None
+
+
 def _size(value: Any) -> int | None:
     try:
         size = 1
@@ -211,7 +220,7 @@ def summarize(value: Any) -> dict[str, Any]:
             elif size is not None and size <= 64:
                 out["value"] = _jsonable(value.tolist())
             out["requires_grad"] = bool(getattr(value, "requires_grad", False))
-            grad = getattr(value, "grad", None)
+            grad = kept_grad(value)
             out["grad"] = None if grad is None else safe_repr(grad)
             if grad is not None and is_tensor(grad) and tuple(grad.shape) == ():
                 out["grad_value"] = _jsonable(grad.item())
