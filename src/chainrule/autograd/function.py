@@ -176,6 +176,7 @@ class FunctionOp(Op):
     formula for explanations. Its backward calls the class's `backward` and checks what it returns."""
 
     __slots__ = ("function", "output_ops", "repr_prefix", "setup_style")
+    user_code = True  # backward is the user's
 
     def __init__(self, cls: type) -> None:
         setup_style = cls.setup_context is not Function.setup_context

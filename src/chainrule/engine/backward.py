@@ -159,7 +159,10 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))
     epoch = inplace_epoch.value
     step_index = 0
-    modes = enter_backward(create_graph)  # in this thread only: hooks run under it, as in PyTorch
+    # This thread's grad mode is create_graph while user code runs in the walk (hooks, custom Functions,
+    # observers), as in PyTorch. Built-in VJPs on arrays record nothing, so a plain walk switches the mode
+    # only when it reaches user code (`op.user_code`, tensor hooks): the common loss.backward() skips the cost.
+    modes = enter_backward(create_graph) if special else None
     # The walk makes no reference cycles, so the cyclic collector has nothing to find here; on a large
     # graph its full passes over the (long-lived) nodes would make backward superlinear.
     collecting = gc.isenabled()
@@ -175,6 +178,8 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
             else:
                 if node.watched:
                     if node.hooks:
+                        if modes is None:
+                            modes = enter_backward(create_graph)
                         g = _apply_hooks(node.hooks, g, create_graph)
                     if node.retains_grad:
                         _retain(node, g, create_graph)
@@ -188,6 +193,8 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     if op.binary and node.attrs is None:  # most nodes: skip Op.backward's dispatch
                         in_grads = op._backward2(parents, g, datas, node.out)
                     else:
+                        if modes is None and op.user_code:
+                            modes = enter_backward(False)
                         in_grads = op.backward(node, g, xp, datas, node.out)
                 else:
                     in_grads = _special_step(node, g, xp, create_graph, capture, watchers, step_index)
@@ -209,7 +216,8 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     prev = leaf_grads.get(key)
                     leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
     finally:
-        exit_backward(modes)
+        if modes is not None:
+            exit_backward(modes)
         if collecting:
             gc.enable()
     return leaf_grads

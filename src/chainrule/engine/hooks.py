@@ -89,6 +89,7 @@ class _IdentityOp:
     """The op of hub and selector nodes: shared attributes the backward walk and the explanations read."""
 
     binary = False
+    user_code = True  # the hub calls the module's backward hooks
     elementwise = False
     differentiable = True
     broadcasting = False

@@ -73,6 +73,8 @@ class Op:
         # a binary elementwise op without its own VJP: the walk calls `_backward2` directly on arrays
         self.binary = vjp is None and derivs is not None and len(derivs) == 2
 
+    user_code = False  # whether backward may run user code (a custom Function): the walk then sets grad mode
+
     def __repr__(self) -> str:
         return f"Op({self.name})"
 
