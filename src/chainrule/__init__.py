@@ -92,6 +92,8 @@ globals().update(_out.namespace)
 
 from chainrule import cuda, accelerator, backends  # noqa: E402 - CPU-only answers: cr.cuda.is_available() is False
 from chainrule import nn, optim, utils, datasets  # noqa: E402 - after the core namespace
+from chainrule import amp  # noqa: E402
+from chainrule.amp import autocast  # noqa: E402
 from chainrule import interop  # noqa: E402
 from chainrule import widgets  # noqa: E402 - light: anywidget is imported when a widget class is first used
 from chainrule import explain  # noqa: E402
