@@ -19,7 +19,8 @@ from chainrule.web.playgrounds import PlaygroundError, depth, flip, neuron, two_
 
 DEFAULT_VALUE = 1.0  # value of a variable the request gives none for
 
-# The engine keeps global state (the observer list, grad mode): one computation at a time.
+# One computation at a time. Grad mode and observers are per thread now, so this lock is no longer needed for
+# correctness; it still bounds the work the server does at once (see docs/playgrounds.md).
 ENGINE_LOCK = threading.Lock()
 LOCK_TIMEOUT = 10.0  # seconds a request waits for the engine before it is answered 503 (busy)
 
