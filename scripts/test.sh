@@ -11,9 +11,10 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   fi
 fi
-# torch first, alone: the CPU build from PyTorch's CPU index (machines with a local wheel find it there too).
+# torch first, alone and without its dependencies (they come from PyPI with the rest, pinned): the CPU build from
+# PyTorch's CPU index (machines with a local wheel find it there too).
 if ! python -c 'import sys, torch; sys.exit(torch.__version__ != "2.13.0+cpu")' 2>/dev/null; then
-  python -m pip install -q --retries 1 --timeout 30 \
+  python -m pip install -q --no-deps --retries 1 --timeout 30 \
     --extra-index-url https://download.pytorch.org/whl/cpu \
     -c requirements/test-constraints.txt 'torch==2.13.0+cpu'
 fi
