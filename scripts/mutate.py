@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Mutation testing, run on demand (not in CI): plant one small bug at a time in a copy of the source tree
+and check that the test suite notices it.
+
+    python scripts/mutate.py                       # a deterministic sample over engine, ops, autograd, explain
+    python scripts/mutate.py --count 40 --jobs 2   # fewer mutants, two at a time
+    python scripts/mutate.py --package ops --list  # only show what would be planted
+
+Each mutant is one AST edit (an arithmetic or comparison operator swapped, a constant nudged, a boolean
+flipped, a `not` dropped, a `copy=True` dropped, a unary minus removed, an early `return`/`raise` turned
+into `pass`). The mutated tree is a temporary copy, so the checkout is never touched. Each mutant runs the
+tests that belong to its package (see TESTS) with `-x`; it is *killed* when a test fails or errors, and
+*survives* when they all pass. Mutants that make the import itself fail are counted as killed (the suite
+cannot even start). Equivalent mutants (no behaviour change) are unavoidable in a sample; the report lists
+survivors with file, line and the edit so a person can judge each one. Score and survivors go to stdout
+and, with --json, to a file; docs/testing.md records the latest score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src"
+PACKAGES = ("engine", "ops", "autograd", "explain")
+# the tests that should notice a bug in each package (the fastest-failing first)
+TESTS = {
+    "engine": ["tests/engine", "tests/autograd", "tests/ops/test_ops_table_gradcheck.py"],
+    "ops": ["tests/ops", "tests/engine/test_chapter_examples.py"],
+    "autograd": ["tests/autograd", "tests/func", "tests/engine/test_autograd.py"],
+    "explain": ["tests/explain", "tests/engine/test_chapter_examples.py"],
+}
+
+SWAPS: dict[type, type] = {
+    ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
+    ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In, ast.And: ast.Or, ast.Or: ast.And,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    package: str
+    path: str  # relative to src/
+    line: int
+    col: int
+    kind: str
+    description: str
+
+
+def _skippable(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Docstrings, type annotations, error-message strings and `__all__` carry no behaviour worth mutating."""
+    p = parents.get(node)
+    while p is not None:
+        if isinstance(p, (ast.JoinedStr, ast.arg)) or (isinstance(p, ast.AnnAssign) and node is not p.value):
+            return True
+        if isinstance(p, ast.FunctionDef) and node in (p.returns,):
+            return True
+        if isinstance(p, ast.Raise):
+            return True  # the message of an error; whether it is raised is mutated separately
+        node, p = p, parents.get(p)
+    return False
+
+
+def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
+    """Every mutation point of a file, with the edit to make there."""
+    tree = ast.parse(path.read_text())
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    rel = str(path.relative_to(SRC))
+    out: list[tuple[Mutant, object]] = []
+
+    def add(node: ast.AST, kind: str, desc: str, edit: object) -> None:
+        out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc), edit))
+
+    for node in ast.walk(tree):
+        if not hasattr(node, "lineno") or _skippable(node, parents):
+            continue
+        if isinstance(node, (ast.BinOp, ast.AugAssign)) and type(node.op) in SWAPS:
+            add(node, "operator", f"{type(node.op).__name__} -> {SWAPS[type(node.op)].__name__}", ("op", None))
+        elif isinstance(node, ast.Compare) and type(node.ops[0]) in SWAPS:
+            add(node, "comparison", f"{type(node.ops[0]).__name__} -> {SWAPS[type(node.ops[0])].__name__}",
+                ("cmp", None))
+        elif isinstance(node, ast.BoolOp):
+            add(node, "boolean", f"{type(node.op).__name__} -> {SWAPS[type(node.op)].__name__}", ("bool", None))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            add(node, "not", "drop `not`", ("unary", None))
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and not isinstance(node.operand,
+                                                                                                  ast.Constant):
+            add(node, "negation", "drop unary minus", ("unary", None))
+        elif isinstance(node, ast.Constant) and type(node.value) in (int, float) and not isinstance(
+                parents.get(node), (ast.Subscript, ast.Slice)):
+            add(node, "constant", f"{node.value!r} -> {node.value + 1!r}", ("const", None))
+        elif isinstance(node, ast.Constant) and type(node.value) is bool:
+            add(node, "constant", f"{node.value} -> {not node.value}", ("const", None))
+        elif isinstance(node, ast.keyword) and node.arg == "copy" and isinstance(node.value, ast.Constant):
+            add(node, "copy", f"copy={node.value.value} -> copy={not node.value.value}", ("copy", None))
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            add(node, "raise", "raise -> pass (a check removed)", ("stmt", None))
+        elif isinstance(node, ast.If) and isinstance(node.body[0], (ast.Return, ast.Raise, ast.Continue)):
+            add(node, "branch", "if-condition -> False (an early exit removed)", ("iffalse", None))
+    return out
+
+
+class _Apply(ast.NodeTransformer):
+    def __init__(self, mutant: Mutant) -> None:
+        self.m = mutant
+        self.done = False
+
+    def _here(self, node: ast.AST) -> bool:
+        return (not self.done and getattr(node, "lineno", None) == self.m.line
+                and getattr(node, "col_offset", None) == self.m.col)
+
+    def generic_visit(self, node: ast.AST) -> ast.AST:
+        node = super().generic_visit(node)
+        if not self._here(node):
+            return node
+        kind = self.m.kind
+        if kind == "operator" and isinstance(node, (ast.BinOp, ast.AugAssign)):
+            node.op = SWAPS[type(node.op)]()
+        elif kind == "comparison" and isinstance(node, ast.Compare):
+            node.ops[0] = SWAPS[type(node.ops[0])]()
+        elif kind == "boolean" and isinstance(node, ast.BoolOp):
+            node.op = SWAPS[type(node.op)]()
+        elif kind in ("not", "negation") and isinstance(node, ast.UnaryOp):
+            self.done = True
+            return node.operand
+        elif kind == "constant" and isinstance(node, ast.Constant):
+            node.value = (not node.value) if type(node.value) is bool else node.value + 1
+        elif kind == "copy" and isinstance(node, ast.keyword):
+            node.value = ast.Constant(not node.value.value)
+        elif kind == "raise" and isinstance(node, ast.Raise):
+            self.done = True
+            return ast.Pass()
+        elif kind == "branch" and isinstance(node, ast.If):
+            node.test = ast.Constant(False)
+        else:
+            return node
+        self.done = True
+        return node
+
+
+def mutate_source(source: str, mutant: Mutant) -> str:
+    tree = ast.parse(source)
+    applier = _Apply(mutant)
+    tree = applier.visit(tree)
+    if not applier.done:
+        raise RuntimeError(f"mutation point not found: {mutant}")
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def run_one(mutant: Mutant, timeout: float) -> tuple[str, float]:
+    """'killed', 'survived' or 'timeout' (counted as killed: the bug made the tests hang)."""
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
+        tree = Path(tmp) / "src"
+        shutil.copytree(SRC / "chainrule", tree / "chainrule",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        target = tree / mutant.path
+        target.write_text(mutate_source(target.read_text(), mutant))
+        env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
+        cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
+               "-o", "addopts=", *TESTS[mutant.package]]
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return "timeout", time.perf_counter() - start
+    return ("survived" if proc.returncode == 0 else "killed"), time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--package", choices=PACKAGES, action="append", help="limit to a package (repeatable)")
+    ap.add_argument("--count", type=int, default=120, help="how many mutants to sample (default 120)")
+    ap.add_argument("--seed", type=int, default=2026, help="sampling seed (default 2026)")
+    ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
+    ap.add_argument("--list", action="store_true", help="only list the sampled mutants")
+    ap.add_argument("--json", type=Path, help="write the results here")
+    args = ap.parse_args(argv)
+
+    pool: list[Mutant] = []
+    for package in args.package or PACKAGES:
+        for path in sorted((SRC / "chainrule" / package).rglob("*.py")):
+            pool.extend(m for m, _ in candidates(path, package))
+    rng = random.Random(args.seed)
+    sample = sorted(rng.sample(pool, min(args.count, len(pool))), key=lambda m: (m.path, m.line, m.col))
+    print(f"{len(pool)} mutation points; sampling {len(sample)} (seed {args.seed})", flush=True)
+    if args.list:
+        for m in sample:
+            print(f"  {m.path}:{m.line}  {m.kind}: {m.description}")
+        return 0
+
+    results: list[dict] = []
+
+    def work(m: Mutant) -> None:
+        outcome, seconds = run_one(m, args.timeout)
+        results.append(dict(asdict(m), outcome=outcome, seconds=round(seconds, 1)))
+        mark = "SURVIVED" if outcome == "survived" else outcome
+        print(f"[{len(results)}/{len(sample)}] {mark:8s} {m.path}:{m.line} {m.kind}: {m.description} "
+              f"({seconds:.0f} s)", flush=True)
+
+    with ThreadPoolExecutor(args.jobs) as ex:
+        list(ex.map(work, sample))
+    survivors = [r for r in results if r["outcome"] == "survived"]
+    killed = len(results) - len(survivors)
+    score = killed / len(results) if results else 1.0
+    print(f"\nkilled {killed} of {len(results)}: {score:.1%}")
+    for r in sorted(survivors, key=lambda r: (r["path"], r["line"])):
+        print(f"  survived: {r['path']}:{r['line']}  {r['kind']}: {r['description']}")
+    if args.json:
+        args.json.write_text(json.dumps({"score": score, "results": results}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,70 @@
+"""Backward edge cases that once let a deliberately planted bug through the suite (mutation testing, see
+docs/testing.md). Each compares chainrule with PyTorch on the same program."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+
+
+@pytest.mark.parametrize("lib", [torch, cr], ids=["torch", "chainrule"])
+def test_zeroing_a_saved_output_through_detach_raises(lib) -> None:
+    # exp saves its output; detach() shares storage, so zero_() on it invalidates the saved value
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    y.detach().zero_()
+    with pytest.raises(RuntimeError, match="inplace|in-place|modified"):
+        y.sum().backward()
+
+
+@pytest.mark.parametrize("lib", [torch, cr], ids=["torch", "chainrule"])
+def test_in_place_on_a_saved_input_raises(lib) -> None:
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    a = x * 1.0
+    y = a * a  # saves a
+    a.add_(1.0)
+    with pytest.raises(RuntimeError, match="inplace|in-place|modified"):
+        y.sum().backward()
+
+
+def test_retained_grad_is_not_the_callers_gradient_array() -> None:
+    results = []
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        g = lib.tensor([1.0, 3.0])
+        y.backward(g)
+        g.mul_(100)
+        results.append((y.grad.tolist(), x.grad.tolist()))
+    assert results[0] == results[1] == ([1.0, 3.0], [2.0, 6.0])
+
+
+def test_leaf_grad_is_not_the_callers_gradient_array() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    g = cr.tensor([5.0, 7.0])
+    x.backward(g)
+    g.mul_(0)
+    assert x.grad.tolist() == [5.0, 7.0]
+
+
+@pytest.mark.parametrize("shape", [(1,), (1, 1), (1, 1, 1)])
+def test_implicit_backward_on_one_element_tensors(shape) -> None:
+    # PyTorch only refuses an implicit gradient when the output has more than one element
+    expected = None
+    for lib in (torch, cr):
+        x = lib.full(shape, 3.0, requires_grad=True)
+        (x * x).backward()
+        got = np.asarray(x.grad.tolist()).reshape(-1).tolist()
+        expected = got if expected is None else expected
+        assert got == expected == [6.0]
+
+
+def test_implicit_backward_on_two_elements_is_refused_like_torch() -> None:
+    with pytest.raises(RuntimeError, match="scalar"):
+        (torch.ones(2, requires_grad=True) * 2).backward()
+    with pytest.raises(RuntimeError, match="scalar"):
+        (cr.ones(2, requires_grad=True) * 2).backward()
