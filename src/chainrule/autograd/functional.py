@@ -248,7 +248,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, 
 def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False, strict: bool = False,
             vectorize: bool = False, outer_jacobian_strategy: str = "reverse-mode") -> Any:
     """The Hessian of a function returning a single-element Tensor: in.shape + in.shape for a Tensor input; a
-    tuple of tuples (H[i][j] = d^2 f / d in_i d in_j) for a tuple of inputs."""
+    tuple of tuples (`H[i][j]` = d^2 f / d in_i d in_j) for a tuple of inputs."""
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "hessian")
     if outer_jacobian_strategy not in ("forward-mode", "reverse-mode"):
         raise AssertionError('Expected strategy to be either "forward-mode" or "reverse-mode".')
