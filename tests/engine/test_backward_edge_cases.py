@@ -3,6 +3,8 @@ docs/testing.md). Each compares chainrule with PyTorch on the same program."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -68,3 +70,34 @@ def test_implicit_backward_on_two_elements_is_refused_like_torch() -> None:
         (torch.ones(2, requires_grad=True) * 2).backward()
     with pytest.raises(RuntimeError, match="scalar"):
         (cr.ones(2, requires_grad=True) * 2).backward()
+
+
+def test_leaves_fed_by_one_add_get_separate_gradient_arrays() -> None:
+    # add passes the same upstream array to both inputs: each leaf's .grad must be its own array
+    results = []
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        (x + w).sum().backward()
+        x.grad.add_(10)
+        results.append((x.grad.tolist(), w.grad.tolist()))
+    assert results[0] == results[1] == ([11.0, 11.0], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("lib", [torch, cr], ids=["torch", "chainrule"])
+def test_anomaly_mode_checks_nan_by_default(lib) -> None:
+    a = lib.tensor([0.0], requires_grad=True)
+    with warnings.catch_warnings(), lib.autograd.set_detect_anomaly(True):
+        warnings.simplefilter("ignore")  # torch also warns with the forward traceback
+        with pytest.raises(RuntimeError, match="SqrtBackward0.*nan"):
+            (lib.sqrt(a) * 0).sum().backward()
+
+
+@pytest.mark.parametrize("lib", [torch, cr], ids=["torch", "chainrule"])
+def test_hessian_results_need_no_grad_unless_create_graph(lib) -> None:
+    def f(v):
+        return (v ** 3).sum()
+
+    x = lib.tensor([1.0, 2.0])
+    assert lib.autograd.functional.hessian(f, x).requires_grad is False
+    assert lib.autograd.functional.hessian(f, x.clone().requires_grad_(), create_graph=True).requires_grad is True
