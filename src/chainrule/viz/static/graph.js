@@ -291,6 +291,14 @@
       self.act(a, true);
     });
     this.bindPanZoom();
+    var self2 = this;
+    window.addEventListener("resize", function () {  /* a phone turned, a window resized: re-lay out if needed */
+      var w = self2.canvas.clientWidth;
+      if (!w || (w < 560) === self2.tb) return;
+      self2.relayout();
+      self2.paint();
+      self2.fit();
+    });
   };
 
   Viewer.prototype.bindPanZoom = function () {
@@ -456,6 +464,10 @@
 
   Viewer.prototype.relayout = function () {
     var self = this, vb = this.visibleBoxes();
+    /* narrow screens (phones): top to bottom. The layout is computed left to right with each box turned by
+       90 degrees, then mirrored on the diagonal, so the routing below has one case only. */
+    var tb = this.canvas.clientWidth > 0 && this.canvas.clientWidth < 560;
+    this.tb = tb;
     this.boxOf = vb.boxOf;
     var g = new D.graphlib.Graph({ multigraph: true });
     g.setGraph({ rankdir: "LR", nodesep: 22, ranksep: 46, edgesep: 16, marginx: 14, marginy: 14 });
@@ -474,7 +486,7 @@
       b.h = t.lines.length ? 16 + LINE * (t.lines.length + 1) - 3 : 30;
       b.t = t;
       self.boxById[b.id] = b;
-      g.setNode(b.id, { width: b.w, height: b.h });
+      g.setNode(b.id, tb ? { width: b.h, height: b.w } : { width: b.w, height: b.h });
     });
     var links = [], pairs = {};
     this.doc.edges.forEach(function (e) {
@@ -493,21 +505,22 @@
     links.forEach(function (l) {
       var lab = l.label, attrs = { minlen: 1 };
       if (lab) {
-        attrs.width = Math.ceil(Math.max(lab.before.length, lab.after.length) * LABEL_CHAR) + 10;
-        attrs.height = LABEL_H;
+        var lw = Math.ceil(Math.max(lab.before.length, lab.after.length) * LABEL_CHAR) + 10;
+        attrs.width = tb ? LABEL_H : lw;
+        attrs.height = tb ? lw : LABEL_H;
         attrs.labelpos = "c";
       }
       g.setEdge(l.s, l.t, attrs, l.id);
     });
     D.layout(g);
     var P = {};
-    vb.boxes.forEach(function (b) { var n = g.node(b.id); P[b.id] = { x: n.x, y: n.y, w: b.w, h: b.h }; });
+    vb.boxes.forEach(function (b) { var n = g.node(b.id); P[b.id] = { x: n.x, y: n.y, w: n.width, h: n.height }; });
     this.P = P;
     /* columns: every box and label of a rank shares its x; an edge crosses a column only horizontally, at the
        height dagre gave its dummy node, so it never passes behind a box */
     var colHalf = {};
     function col(x, w) { var k = Math.round(x); colHalf[k] = Math.max(colHalf[k] || 0, w / 2); }
-    vb.boxes.forEach(function (b) { col(P[b.id].x, b.w); });
+    vb.boxes.forEach(function (b) { col(P[b.id].x, P[b.id].w); });
     links.forEach(function (l) {
       var ed = g.edge(l.s, l.t, l.id);
       l.points = ed.points;
@@ -543,22 +556,30 @@
         way.push([p.x - hw, p.y], [p.x + hw, p.y]);
       });
       way.push([b.x - ht, l.endY]);
-      var d = "M " + (a.x + a.w / 2).toFixed(1) + " " + l.startY.toFixed(1) + " L " + way[0][0].toFixed(1) + " " + way[0][1].toFixed(1);
+      function xy(x, y) { return tb ? y.toFixed(1) + " " + x.toFixed(1) : x.toFixed(1) + " " + y.toFixed(1); }
+      var d = "M " + xy(a.x + a.w / 2, l.startY) + " L " + xy(way[0][0], way[0][1]);
       for (var i = 1; i < way.length; i++) {
         var p0 = way[i - 1], p1 = way[i];
         if (i % 2 === 1) {  /* between columns: a curve that keeps moving right */
           var mx = (p0[0] + p1[0]) / 2;
-          d += " C " + mx.toFixed(1) + " " + p0[1].toFixed(1) + ", " + mx.toFixed(1) + " " + p1[1].toFixed(1) + ", " +
-            p1[0].toFixed(1) + " " + p1[1].toFixed(1);
-        } else d += " L " + p1[0].toFixed(1) + " " + p1[1].toFixed(1);
+          d += " C " + xy(mx, p0[1]) + ", " + xy(mx, p1[1]) + ", " + xy(p1[0], p1[1]);
+        } else d += " L " + xy(p1[0], p1[1]);
       }
-      if (ht - b.w / 2 > 0.5) d += " L " + (b.x - b.w / 2).toFixed(1) + " " + l.endY.toFixed(1);
+      if (ht - b.w / 2 > 0.5) d += " L " + xy(b.x - b.w / 2, l.endY);
       l.d = d;
     });
     this.links = links;
     var gg = g.graph();
-    this.W = gg.width;
-    this.H = gg.height;
+    this.W = tb ? gg.height : gg.width;
+    this.H = tb ? gg.width : gg.height;
+    if (tb) {  /* mirror on the diagonal: boxes and labels back to screen coordinates */
+      Object.keys(P).forEach(function (id) { var q = P[id]; P[id] = { x: q.y, y: q.x, w: q.h, h: q.w }; });
+      links.forEach(function (l) {
+        if (!l.label) return;
+        var x = l.lx, w = l.lw;
+        l.lx = l.ly; l.ly = x; l.lw = l.lh; l.lh = w;
+      });
+    }
     this.drawSvg();
     this.updateNotice();
   };
