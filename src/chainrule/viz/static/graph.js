@@ -617,6 +617,8 @@
       var flows = l.edges.some(function (e) { return e.flows; });
       var path = el("path", { d: l.d, "class": "crg-edge" + (flows ? "" : " crg-noflow"), "marker-end": "url(#" + id + "-arrow)" });
       path.setAttribute("data-link", l.id);
+      path.setAttribute("data-source", l.s);
+      path.setAttribute("data-target", l.t);
       path.setAttribute("data-edge", l.edges[0].id);
       if (l.grouped) path.setAttribute("data-edges", l.edges.map(function (e) { return e.id; }).join(" "));
       edgeLayer.appendChild(path);
@@ -717,11 +719,12 @@
     var cw = this.cw(), ch = this.ch();
     var s = Math.min(1.25, (cw - 8) / this.W, (ch - 8) / this.H);
     if (s >= 0.7) { this.fit(); return; }
-    /* too large to read whole: start at the inputs (the left end), readable, with the overview in the corner */
-    this.view = { s: Math.max(0.75, Math.min(1, s)), tx: 4, ty: 0 };
-    var midY = this.H / 2;
-    this.view.ty = ch / 2 - midY * this.view.s;
-    if (this.H * this.view.s < ch) this.view.ty = (ch - this.H * this.view.s) / 2;
+    /* too large to read whole: start at the inputs (the left end, or the top on a phone), readable, with the
+       overview in the corner */
+    var v = { s: Math.max(0.75, Math.min(1, s)), tx: 4, ty: 4 };
+    if (this.tb) v.tx = this.W * v.s < cw ? (cw - this.W * v.s) / 2 : cw / 2 - this.W * v.s / 2;
+    else v.ty = this.H * v.s < ch ? (ch - this.H * v.s) / 2 : ch / 2 - this.H * v.s / 2;
+    this.view = v;
     this.applyView();
   };
 
