@@ -8,6 +8,7 @@ without details (the fuzz tests assert that never happens).
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -92,8 +93,39 @@ def graph(body: Any) -> dict[str, Any]:
     from chainrule.explain import graph as explain_graph
 
     document = json.loads(explain_graph(built.output).to_json())
+    _check_finite(document)
     return {"expression": built.text, "variables": {k: float(v.item()) for k, v in built.leaves.items()},
             "defaulted": defaulted, **_view(document)}
+
+
+def _finite(v: Any) -> bool:
+    """False for NaN and infinities (the document writes them as the strings "nan", "inf", "-inf")."""
+    if isinstance(v, str):
+        return False
+    if isinstance(v, float):
+        return math.isfinite(v)
+    if isinstance(v, list):
+        return all(_finite(x) for x in v)
+    return True
+
+
+def _check_finite(document: dict[str, Any]) -> None:
+    """A graph whose numbers are not all finite is refused with the node's name (JSON has no NaN or infinity)."""
+    for n in document["nodes"]:
+        for key in ("value", "grad"):
+            if n[key] is not None and not _finite(n[key].get("data")):
+                what = "gradient" if key == "grad" else "value"
+                raise ApiError(400, f"the {what} at {n['name']} is not finite (NaN or infinite)")
+    names = {n["id"]: n["name"] for n in document["nodes"]}
+    for e in document["edges"]:
+        for key in ("local", "contribution"):
+            if e[key] is not None and not _finite(e[key].get("data")):
+                raise ApiError(400, f"the local derivative of {names[e['target']]} with respect to "
+                               f"{names[e['source']]} is not finite (NaN or infinite)")
+    try:
+        json.dumps(document, allow_nan=False)
+    except ValueError:
+        raise ApiError(400, "the graph holds a number that is not finite (NaN or infinite)") from None
 
 
 def graph_upload(body: Any) -> dict[str, Any]:

@@ -64,7 +64,7 @@ def _texts(v: Any, what: str) -> list[str]:
 
 def _numbers(v: Any, what: str, budget: list[int], depth: int = 0) -> Any:
     """A number, None, or a nested list of them (bounded in depth and count); non-finite numbers become None."""
-    if v is None:
+    if v is None or v in ("nan", "inf", "-inf"):  # how the document writes non-finite numbers
         return None
     if depth > 8:
         raise UploadError(f"{what} is nested too deeply")
@@ -248,7 +248,7 @@ def check_document(doc: Any) -> dict[str, Any]:
     edge_ids = {e["id"] for e in edges}
     steps = []
     for i, s in enumerate(_list(doc.get("backward_steps"), "backward_steps", MAX_NODES)):
-        if not isinstance(s, dict) or s.get("node") not in ids:
+        if not isinstance(s, dict) or not isinstance(s.get("node"), str) or s["node"] not in ids:
             raise UploadError(f"backward step {i} must be an object naming a node")
         step_edges = _texts(s.get("edges"), f"backward step {i} edges")
         if any(e not in edge_ids for e in step_edges):
