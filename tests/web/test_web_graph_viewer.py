@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_pages import OfflinePage
 from viewer_geometry import geometry, layout_problems, walk_all_steps
 
 import chainrule as cr
+from browser_pages import OfflinePage
 
 SIZES = [(1280, 800), (390, 844)]
 TWO_LAYERS = "?expr=(w2*relu(w1*x%2Bb1)%2Bb2-4)**2&v.w2=2&v.w1=0.5&v.x=3&v.b1=0&v.b2=-1"

@@ -41,7 +41,8 @@ def _inside(p: tuple[float, float], r: dict[str, float], margin: float) -> bool:
 
 
 def _overlap(a: dict[str, float], b: dict[str, float], margin: float = 0.5) -> bool:
-    return a["l"] + margin < b["r"] and b["l"] + margin < a["r"] and a["t"] + margin < b["b"] and b["t"] + margin < a["b"]
+    return (a["l"] + margin < b["r"] and b["l"] + margin < a["r"]
+            and a["t"] + margin < b["b"] and b["t"] + margin < a["b"])
 
 
 def geometry(page: Any, root: str = "[data-cr-graph]") -> dict[str, Any]:

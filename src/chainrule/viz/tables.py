@@ -103,8 +103,9 @@ def leaf_paths(graph: Any, max_paths: int = MAX_PATHS, max_variables: int = MAX_
                                  "total": None if p.total is None else float(p.total),
                                  "paths": []}
         for term in p.paths:
+            edges = _route_edges(graph, consumers, n["id"], term.names)
             entry["paths"].append({"names": list(term.names), "factors": list(term.factors),
-                                   "product": term.product, "edges": _route_edges(graph, consumers, n["id"], term.names)})
+                                   "product": term.product, "edges": edges})
         if p.too_many:
             entry["summary"] = [list(row) for row in (p.summary or [])[:64]]
             entry["note"] = (f"{entry['count_text']} paths: too many to list (limit {max_paths}); "

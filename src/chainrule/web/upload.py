@@ -253,8 +253,8 @@ def check_document(doc: Any) -> dict[str, Any]:
         step_edges = _texts(s.get("edges"), f"backward step {i} edges")
         if any(e not in edge_ids for e in step_edges):
             raise UploadError(f"backward step {i} names an unknown edge")
-        steps.append({"index": i, "node": s["node"], "upstream": _value(s.get("upstream"), f"backward step {i} upstream",
-                                                                          budget), "edges": step_edges})
+        upstream = _value(s.get("upstream"), f"backward step {i} upstream", budget)
+        steps.append({"index": i, "node": s["node"], "upstream": upstream, "edges": step_edges})
     groups = []
     group_ids: set[str] = set()
     for i, g in enumerate(_list(doc.get("groups"), "groups", MAX_NODES)):
