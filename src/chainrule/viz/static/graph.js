@@ -123,8 +123,12 @@
     });
     var singles = doc.nodes.filter(function (n) { return !taken[n.id]; })
       .map(function (n) { return { id: n.id, key: forwardKey(v, n.id), members: [n.id], node: true }; });
-    if (units.length + singles.length > MAX_BOXES) {
-      return units.concat(runs(v, "top", singles));
+    if (units.length + singles.length > MAX_BOXES) {  /* still too many: runs of groups and nodes, in forward order */
+      units.forEach(function (u) {
+        u.key = Math.min.apply(null, u.members.map(function (m) { return forwardKey(v, m); }));
+      });
+      var all = runs(v, "top", units.concat(singles));
+      return all.length > MAX_BOXES ? runs(v, "top2", all.map(function (r, i) { r.key = i; return r; })) : all;
     }
     return units.concat(singles.map(function (s) { return { id: s.id, node: true, members: [s.id] }; }));
   }
