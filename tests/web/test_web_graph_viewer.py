@@ -239,3 +239,44 @@ def test_graph_widget_geometry(browser: Any, width: int, height: int) -> None:
         assert errors == []
     finally:
         context.close()
+
+
+# --- names, large graphs and the dark theme --------------------------------------------------------------
+
+def _contrast(fg: str, bg: str) -> float:
+    def lum(css: str) -> float:
+        r, g, b = (int(v) / 255 for v in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    if bg.startswith("rgba(") and bg.replace(" ", "").endswith(",0)"):  # transparent: the canvas is white
+        bg = "rgb(255, 255, 255)"
+    hi, lo = sorted((lum(fg), lum(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_module_groups_are_named_after_what_they_are_and_readable(browser: Any, tmp_path: Path, scheme: str) -> None:
+    model = cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
+    with cr.explain.record_modules(model):
+        loss = model(cr.randn(4, 64)).sum()
+    path = tmp_path / "modules.html"
+    cr.graph(loss, names=model).to_html(path)
+    page = OfflinePage(browser, path)
+    try:
+        page.page.emulate_media(color_scheme=scheme)
+        page.page.wait_for_selector("[data-cr-graph] .crg-canvas .crg-box")
+        chips = [c.inner_text() for c in page.page.locator(".crg-group-toggle").all()]
+        assert chips == ["0: Linear(64->32)", "2: Linear(32->10)"]
+        page.page.locator(".crg-group-toggle").first.click()  # pressed: closed into one box
+        assert page.page.locator(".crg-canvas .crg-group").count() == 1
+        colors = page.page.evaluate("""() => {
+          const c = (sel) => { const s = getComputedStyle(document.querySelector(sel));
+            return [s.color, s.backgroundColor]; };
+          const root = getComputedStyle(document.querySelector('[data-cr-graph]'));
+          return { pressed: c('.crg-group-toggle[aria-pressed=true]'), button: c('.crg-btn[data-act=forward]'),
+                   step: c('.crg-step'), text: [root.color, getComputedStyle(document.body).backgroundColor] }; }""")
+        for what, (fg, bg) in colors.items():
+            assert _contrast(fg, bg) >= 4.5, (scheme, what, fg, bg)
+    finally:
+        page.context.close()
