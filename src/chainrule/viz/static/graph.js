@@ -355,9 +355,10 @@
       var self = this;
       this.open = {};
       if (a === "expand-all") {
-        var total = 0;
-        this.units.forEach(function (u) { if (!u.node) { self.open[u.id] = true; total += u.members.length; } });
-        if (total > MAX_BOXES * 4) this.open = {};  /* refuse quietly: the notice says how to open one */
+        (function openAll(list) {
+          list.forEach(function (u) { if (!u.node) { self.open[u.id] = true; openAll(childrenOf(self, u)); } });
+        })(this.units);
+        if (this.visibleBoxes().boxes.length > 1200) this.open = {};  /* too many at once: open one group at a time */
       }
       this.relayout();
       this.paint();
@@ -395,16 +396,16 @@
 
   Viewer.prototype.gradText = function (n) {
     var k = this.done(), text = null, complete = false;
-    if (k < 0) return null;
     if (!this.B) return n.grad ? { text: n.grad.text, complete: true } : null;  /* no recorded steps: what survived */
+    if (k < 0) return null;
     (n.grad_states || []).forEach(function (st) { if (st.step < k) { text = st.text; complete = st.complete; } });
     return text === null ? null : { text: text, complete: complete };
   };
 
   Viewer.prototype.edgeDone = function (e) {
     var k = this.done();
+    if (!this.B) return !!e.text;  /* no recorded steps: nothing to step through */
     if (k < 0) return false;
-    if (!this.B) return true;
     return e.step !== null && e.step !== undefined && e.step < k;
   };
 
@@ -492,7 +493,7 @@
       self.boxById[b.id] = b;
       g.setNode(b.id, tb ? { width: b.h, height: b.w } : { width: b.w, height: b.h });
     });
-    var links = [], pairs = {};
+    var links = [], pairs = {}, manyBoxes = vb.boxes.length > 300;  /* labels only where they can be read */
     this.doc.edges.forEach(function (e) {
       var s = vb.boxOf[e.source], t = vb.boxOf[e.target];
       if (!s || !t || s === t) return;
@@ -503,7 +504,8 @@
         pairs[key] = { id: "l" + links.length, s: s, t: t, edges: [e], grouped: true };
         links.push(pairs[key]);
       } else {
-        links.push({ id: "l" + links.length, s: s, t: t, edges: [e], grouped: false, label: self.edgeLabelTexts(e) });
+        links.push({ id: "l" + links.length, s: s, t: t, edges: [e], grouped: false,
+          label: manyBoxes ? null : self.edgeLabelTexts(e) });
       }
     });
     links.forEach(function (l) {
@@ -633,7 +635,8 @@
         lg.appendChild(el("rect", { x: l.lx - l.lw / 2, y: l.ly - l.lh / 2, width: l.lw, height: l.lh, rx: 3 }));
         var tx = el("text", { x: l.lx, y: l.ly + 4, "text-anchor": "middle" }, l.label.before);
         lg.appendChild(tx);
-        lg.appendChild(el("title", {}, l.edges[0].text || l.edges[0].formula_named || ""));
+        var full = l.edges[0].text || "";
+        if (full.length > MAX_LABEL) lg.appendChild(el("title", {}, full));  /* the clipped text, whole */
         labelLayer.appendChild(lg);
         l.text = tx;
         l.labelEl = lg;
@@ -796,9 +799,11 @@
     this.root.setAttribute("data-step", String(this.step));
     this.slider.value = String(this.step);
     this.pos.textContent = p.name === "forward" ? "Forward " + p.k + " of " + this.F : "Backward " + p.k + " of " + this.B;
+    var focused = document.activeElement;
     this.root.querySelector('[data-act="prev"]').disabled = this.step === 0;
     this.root.querySelector('[data-act="next"]').disabled = this.step === this.total - 1;
     this.root.querySelector('[data-act="backward"]').disabled = !this.B || this.step === this.total - 1;
+    if (focused && focused.disabled && this.root.contains(focused)) this.canvas.focus({ preventScroll: true });  /* keys keep working */
     Object.keys(this.groupButtons).forEach(function (gid) {
       self.groupButtons[gid].setAttribute("aria-pressed", self.open[gid] ? "true" : "false");
     });
@@ -872,8 +877,9 @@
   /* ------------------------------------------------------------------ the explain tables, step by step */
   Viewer.prototype.rowDone = function (nodeId) {
     var n = this.nodes[nodeId], k = this.done();
-    if (k < 0 || !n) return false;
+    if (!n) return false;
     if (!this.B) return true;
+    if (k < 0) return false;
     if (nodeId === this.doc.root) return true;
     return (n.grad_states || []).some(function (st) { return st.complete && st.step < k; });
   };
