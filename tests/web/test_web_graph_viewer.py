@@ -209,6 +209,8 @@ def test_notebook_fragment_without_javascript_shows_the_static_picture(browser: 
         img = page.locator(".crg-fallback img")
         assert img.count() == 1 and page.evaluate("document.querySelector('.crg-fallback img').naturalWidth") > 100
         assert "needs JavaScript" not in page.locator("body").inner_text()
+        # what survives JupyterLab's sanitizer (no script, no SVG, no data: image): the gradient table as HTML
+        assert "-24.0" in page.locator(".crg-fallback table").inner_text()
     finally:
         context.close()
 

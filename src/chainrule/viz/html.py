@@ -64,9 +64,13 @@ def render_fragment(graph: Any, title: str | None = None, with_style: bool = Tru
     shown = tables(graph) if len(graph.nodes) <= TABLES_UP_TO else {
         "gradient_table": [], "paths": [], "notes": [f"{len(graph.nodes)} nodes: the tables are left out of this page "
                                                      "(cr.explain.gradient_table(graph) prints them)"]}
+    # JupyterLab's sanitizer (an untrusted notebook) keeps neither scripts nor SVG nor data: images: the
+    # gradient table, as plain HTML, is what such a notebook shows
+    table = graph.gradient_table().to_html() if len(graph.nodes) <= TABLES_UP_TO else ""
     parts = {"__CR_TITLE__": html.escape(title), "__CR_SVG__": picture, "__CR_TABLES__": _script_json(shown),
+             "__CR_TABLE_HTML__": table,
              "__CR_JS__": viewer_js(), "__CR_DATA__": _data(graph)}
-    body = re.sub("__CR_[A-Z]+__", lambda m: parts[m.group(0)], static("fragment.html"))
+    body = re.sub(r"__CR_[A-Z]+(?:_[A-Z]+)*__", lambda m: parts[m.group(0)], static("fragment.html"))
     if with_style:
         body = "<style>\n" + static("graph.css") + "\n</style>\n" + body
     return body
@@ -76,4 +80,4 @@ def render_page(graph: Any, title: str | None = None) -> str:
     title = title or f"Graph of {graph.root['name']}"
     parts = {"__CR_CSS__": static("graph.css"), "__CR_TITLE__": html.escape(title),
              "__CR_FRAGMENT__": render_fragment(graph, title, with_style=False)}
-    return re.sub("__CR_[A-Z]+__", lambda m: parts[m.group(0)], static("graph.html"))
+    return re.sub(r"__CR_[A-Z]+(?:_[A-Z]+)*__", lambda m: parts[m.group(0)], static("graph.html"))
