@@ -206,6 +206,8 @@
     var self = this, r = this.root;
     r.textContent = "";
     r.classList.add("crg-root");
+    /* JupyterLab: its shortcuts (b inserts a cell...) stay off while a key is meant for this viewer */
+    r.setAttribute("data-lm-suppress-shortcuts", "true");
     var head = h("div", "crg-head");
     head.appendChild(h("h2", "crg-title", r.getAttribute("data-title") || ("Graph of " + this.nodes[this.doc.root].name)));
     this.doc.notices.forEach(function (t) {
