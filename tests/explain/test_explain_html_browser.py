@@ -109,6 +109,7 @@ def test_accumulation_where_a_node_has_two_consumers(browser: Any, tmp_path: Pat
     loss = p_ * q
     g = cr.graph(loss)
     page = _page(browser, tmp_path, g)
+    page.page.locator(".crg-canvas").focus()  # keys act while the viewer has the focus
     page.page.keyboard.press("End")
     text = page.text(".crg-step")
     final = g.node("a")["grad_states"][-1]["text"]
@@ -127,9 +128,10 @@ def test_large_graph_starts_grouped_and_groups_expand(browser: Any, tmp_path: Pa
     g = cr.graph(total)
     assert g.data["default_view"] == "groups"
     p = _page(browser, tmp_path, g)
-    assert "too many to draw one by one" in p.text(".crg-notice")
     boxes = p.page.locator("g[data-node]")
     grouped = boxes.count()
+    groups = p.page.locator("g.crg-group").count()
+    assert f"{len(g.nodes)} nodes, drawn as {groups} groups" in p.text(".crg-notice")  # says what is drawn
     assert grouped < len(g.nodes) / 4
     group_box = p.page.locator("g.crg-group").first
     group_box.click()
@@ -139,8 +141,9 @@ def test_large_graph_starts_grouped_and_groups_expand(browser: Any, tmp_path: Pa
     p.page.click('[data-act="expand-all"]')
     assert boxes.count() == len(g.nodes)
     toggle = p.page.locator("button.crg-group-toggle").first
-    toggle.click()  # collapse one group again
-    assert toggle.get_attribute("aria-pressed") == "true" and boxes.count() < len(g.nodes)
+    assert toggle.get_attribute("aria-pressed") == "true"  # pressed: open
+    toggle.click()  # close one group again
+    assert toggle.get_attribute("aria-pressed") == "false" and boxes.count() < len(g.nodes)
     p.close()
 
 
@@ -177,8 +180,8 @@ def test_a_graph_after_plain_backward_shows_the_surviving_gradients(browser: Any
 
 
 def test_the_current_node_stays_in_view_and_the_view_moves_only_when_needed(browser: Any, tmp_path: Path) -> None:
-    """A graph wider than the window: each step's box is fully visible, and stepping onto a box already in
-    view does not scroll (scrolling a visible box to the centre used to cut off the first column)."""
+    """A graph wider than the window: each step's box is fully visible in the canvas, and stepping onto a box
+    already in view does not move the view (moving a visible box to the centre used to cut off the first column)."""
     x = cr.tensor(0.5, requires_grad=True, name="x")
     y = x
     for _ in range(10):
@@ -190,20 +193,22 @@ def test_the_current_node_stays_in_view_and_the_view_moves_only_when_needed(brow
     visible = """() => {
         const c = document.querySelector('.crg-canvas'), b = c.querySelector('.crg-current rect');
         const cr = c.getBoundingClientRect(), br = b.getBoundingClientRect();
-        return {inside: br.left >= cr.left - 0.5 && br.right <= cr.left + c.clientWidth + 0.5,
-                gap: cr.left + c.clientWidth - br.right, scroll: c.scrollLeft, wide: c.scrollWidth > c.clientWidth};
+        const svg = c.querySelector('svg.crg-svg').getBoundingClientRect();
+        const all = c.querySelector('.crg-viewport').getBoundingClientRect();
+        return {inside: br.left >= cr.left - 0.5 && br.right <= cr.right + 0.5 && br.top >= cr.top - 0.5
+                        && br.bottom <= cr.bottom + 0.5,
+                view: c.querySelector('.crg-viewport').getAttribute('transform'), wide: all.width > svg.width};
     }"""
     page.click('[data-act="forward"]')
     state = page.evaluate(visible)
-    assert state["wide"] and state["inside"] and state["scroll"] == 0  # the first op is in view: no scroll
+    assert state["wide"] and state["inside"]
     moved = 0
     while not p.text(".crg-pos").startswith("Forward 20 "):
-        before = state["scroll"]
+        before = state
         page.click('[data-act="forward"]')
         state = page.evaluate(visible)
         assert state["inside"], p.text(".crg-pos")
-        if state["scroll"] != before:  # scrolled just enough to show the box at the right edge, not centred
+        if state["view"] != before["view"]:
             moved += 1
-            assert state["scroll"] > before and state["gap"] < 20, (p.text(".crg-pos"), state)
-    assert moved > 0
+    assert 0 < moved < 19  # it moved, but not at every step
     p.close()

@@ -16,7 +16,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run"]
 OUT = Path(__file__).resolve().parents[2] / "docs" / "img"
 SHOTS = {
-    "graph": "/graph?expr=relu(w*x%2Bb)&v.w=1.5&v.x=2&v.b=-1&step=5",
+    "graph": "/graph?expr=x*y%2Bx&v.x=2&v.y=3&step=4",
     "neuron": "/neuron?x=2&w=1.5&b=-1&t=3&lr=0.1",
     "neuron-closed": "/neuron?x=2&w=1.5&b=-4&t=3&lr=0.1",
     "two-inputs": "/two-inputs?a1=1&a2=0.5&w1=0.8&w2=-0.4&b=0.2&y=1",

@@ -27,7 +27,7 @@ def test_health_and_functions(client: Client) -> None:
     f = client.get("/api/functions").json
     names = {x["name"] for x in f["functions"]}
     assert {"relu", "sigmoid", "tanh", "exp", "log", "sqrt", "abs", "max", "min"} <= names
-    assert f["limits"]["graph_nodes"] == 200
+    assert f["limits"]["graph_nodes"] == 2000
 
 
 def test_openapi_describes_every_route(client: Client) -> None:
@@ -39,46 +39,62 @@ def test_openapi_describes_every_route(client: Client) -> None:
 
 # --- graph lab -----------------------------------------------------------------------------------------
 
+def grads(v: dict) -> dict:
+    """{leaf name: gradient} of an answer's graph document."""
+    return {n["name"]: n["grad"]["data"] for n in v["document"]["nodes"] if n["kind"] == "leaf"}
+
+
+def node(v: dict, name: str) -> dict:
+    return next(n for n in v["document"]["nodes"] if n["name"] == name)
+
+
+def paths_of(v: dict, name: str) -> dict:
+    return next(p for p in v["tables"]["paths"] if p["name"] == name)
+
+
 def test_graph_chain_rule_basic(client: Client) -> None:
     r = client.post("/api/graph", {"expression": "(3*x + 1)**2", "variables": {"x": 2.0}})
     assert r.status == 200, r.body
     v = r.json
-    assert by_name(v, "x")["grad"] == 42.0
-    out = next(n for n in v["nodes"] if n["id"] == v["output"])
-    assert out["value"] == 49.0 and out["grad"] == 1.0
-    assert [n["value"] for n in v["nodes"] if n["kind"] == "op"] == [6.0, 7.0, 49.0]
-    assert len(v["forward"]) == 3 and len(v["backward"]) == 3
-    assert v["backward"][0]["node"] == v["output"]
+    doc = v["document"]
+    assert doc["schema"] == "chainrule.graph"  # the one model: cr.graph's document
+    assert grads(v) == {"x": 42.0}
+    out = node(v, "out")
+    assert doc["root"] == out["id"] and out["value"]["data"] == 49.0 and out["grad"]["data"] == 1.0
+    ops = sorted((n for n in doc["nodes"] if n["kind"] == "op"), key=lambda n: n["forward_index"])
+    assert [n["value"]["data"] for n in ops] == [6.0, 7.0, 49.0] and [n["name"] for n in ops] == ["u1", "u2", "out"]
+    assert len(doc["backward_steps"]) == 3 and doc["backward_steps"][0]["node"] == out["id"]
     # the pow edge carries the outer derivative 2u = 14 at u = 7; the chain is 14 x 1 x 3 = 42
-    (chain,) = v["chains"]
-    assert [f["value"] for f in chain["paths"][0]["factors"]] == [14.0, 1.0, 3.0]
-    assert chain["paths"][0]["product"] == 42.0
-    assert v["table"][-1]["how"] == "14 \u00d7 3 = 42"
+    (x_paths,) = v["tables"]["paths"]
+    (path,) = x_paths["paths"]
+    assert path["names"] == ["x", "u1", "u2", "out"] and path["factors"] == ["3.0", "1.0", "14.0"]
+    assert path["product"] == 42.0 and len(path["edges"]) == 3 and None not in path["edges"]
+    assert v["tables"]["gradient_table"][-1]["location"] == "dout/dx"
+    assert v["tables"]["gradient_table"][-1]["grad"] == "42.0"
 
 
 def test_graph_neuron_and_defaults(client: Client) -> None:
     v = client.post("/api/graph", {"expression": "relu(w*x + b)", "variables": {"w": 1.5, "x": 2}}).json
     assert v["variables"] == {"w": 1.5, "x": 2.0, "b": 1.0}
     assert v["defaulted"] == ["b"]
-    assert by_name(v, "w")["grad"] == 2.0 and by_name(v, "b")["grad"] == 1.0
+    assert grads(v)["w"] == 2.0 and grads(v)["b"] == 1.0
     closed = client.post("/api/graph", {"expression": "relu(w*x + b)", "variables": {"w": 1.5, "x": 2, "b": -4}}).json
-    assert by_name(closed, "w")["grad"] == 0.0
-    relu_edge = next(e for e in closed["edges"] if e["to"] == closed["output"])
-    assert relu_edge["local"] == 0.0
+    assert grads(closed)["w"] == 0.0
+    relu_edge = next(e for e in closed["document"]["edges"] if e["target"] == closed["document"]["root"])
+    assert relu_edge["local"]["data"] == 0.0
 
 
 def test_graph_two_layer_chapter_numbers(client: Client) -> None:
     v = client.post("/api/graph", {"expression": "(w2*relu(w1*x + b1) + b2 - 4)**2",
                                    "variables": {"x": 3, "w1": 0.5, "b1": 0, "w2": 2, "b2": -1}}).json
-    grads = {n["name"]: n["grad"] for n in v["nodes"] if n["kind"] == "variable"}
-    assert grads == {"w2": -6.0, "w1": -24.0, "x": -4.0, "b1": -8.0, "b2": -4.0}  # dL/dx = dL/dz1 * w1
+    assert grads(v) == {"w2": -6.0, "w1": -24.0, "x": -4.0, "b1": -8.0, "b2": -4.0}  # dL/dx = dL/dz1 * w1
 
 
 def test_graph_sum_over_paths(client: Client) -> None:
     v = client.post("/api/graph", {"expression": "x*y + x", "variables": {"x": 2, "y": 3}}).json
-    chain = next(c for c in v["chains"] if c["variable"] == "x")
-    assert sorted(p["product"] for p in chain["paths"]) == [1.0, 3.0]
-    assert chain["grad"] == 4.0
+    x = paths_of(v, "x")
+    assert sorted(p["product"] for p in x["paths"]) == [1.0, 3.0] and x["count"] == 2
+    assert x["grad"] == "4.0" and x["total"] == 4.0
 
 
 @pytest.mark.parametrize(("body", "needle"), [
@@ -99,6 +115,7 @@ def test_graph_sum_over_paths(client: Client) -> None:
     ({"expression": "x ** 0.5", "variables": {"x": -2}}, "not a real number"),
     ({"expression": "exp(x) * exp(x)", "variables": {"x": 400}}, "overflows"),
     ({"expression": "sqrt(x)", "variables": {"x": 0}}, "not finite"),
+    ({"expression": "x", "variables": {"x": 1}}, "no operation to show"),
     ({"expression": "x +", "variables": {"x": 1}}, "syntax error"),
     ({"expression": "x " * 300}, "too long"),
     ({"expression": "-" * 60 + "x", "variables": {"x": 1}}, "nested too deeply"),
@@ -123,37 +140,50 @@ def test_graph_bad_input_is_a_clear_400(client: Client, body: dict, needle: str)
 
 def test_graph_upload_round_trip(client: Client) -> None:
     v = client.post("/api/graph", {"expression": "x*y + x", "variables": {"x": 2, "y": 3}}).json
-    up = client.post("/api/graph/upload", {"graph": v})
+    up = client.post("/api/graph/upload", {"graph": v["document"]})
     assert up.status == 200, up.body
     u = up.json
     assert u["uploaded"] is True
-    assert {n["name"]: n["grad"] for n in u["nodes"] if n["kind"] == "variable"} == {"x": 4.0, "y": 2.0}
-    assert u["output"] == v["output"] and len(u["backward"]) == len(v["backward"])
+    assert grads(u) == {"x": 4.0, "y": 2.0}
+    assert u["tables"] == v["tables"] and u["document"]["root"] == v["document"]["root"]
+
+
+ENGINE = {"schema": "chainrule.graph", "version": 1, "root": "a"}
 
 
 def _chain(n: int) -> dict:
-    nodes = [{"id": f"n{i}", "kind": "op" if i else "variable", "label": f"n{i}", "value": 1.0, "grad": 1.0}
-             for i in range(n)]
-    edges = [{"from": f"n{i}", "to": f"n{i + 1}", "local": 1.0, "contribution": 1.0} for i in range(n - 1)]
-    return {"nodes": nodes, "edges": edges}
+    """The chainrule.graph document of a leaf and a chain of n - 1 ops (n nodes)."""
+    import chainrule as cr
+
+    y = cr.tensor(1.0, requires_grad=True, name="x")
+    for _ in range(n - 1):
+        y = cr.sin(y)
+    return json.loads(cr.graph(y).to_json())
+
+
+def _minimal(n: int) -> dict:
+    """n leaves and nothing else: small on the wire, large in nodes."""
+    return {**ENGINE, "nodes": [{"id": "a" if i == 0 else f"n{i}", "kind": "leaf"} for i in range(n)], "edges": []}
 
 
 @pytest.mark.parametrize(("graph", "needle"), [
-    (_chain(300), "too large"),
-    ({"nodes": [], "edges": []}, "no nodes"),
-    ({"nodes": "x", "edges": []}, "list of nodes"),
-    ({"nodes": [{"id": "a"}, {"id": "a"}], "edges": []}, "duplicate node id"),
-    ({"nodes": [{"id": "a"}, {"id": "b"}], "edges": [{"from": "a", "to": "c"}]}, "unknown nodes"),
-    ({"nodes": [{"id": "a"}, {"id": "b"}], "edges": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}]}, "cycle"),
-    ({"nodes": [{"id": "a", "value": "7"}], "edges": []}, "must be a number"),
-    ({"nodes": [{"id": "a", "kind": "module"}], "edges": []}, "kind must be"),
+    (_minimal(2100), "too large"),
+    ({**ENGINE, "nodes": [], "edges": []}, "no nodes"),
+    ({**ENGINE, "nodes": "x", "edges": []}, "list of nodes"),
+    ({**ENGINE, "nodes": [{"id": "a", "kind": "leaf"}, {"id": "a", "kind": "leaf"}], "edges": []}, "unique"),
+    ({**ENGINE, "nodes": [{"id": "a", "kind": "op"}, {"id": "b", "kind": "leaf"}],
+      "edges": [{"source": "b", "target": "c"}]}, "unknown nodes"),
+    ({**ENGINE, "nodes": [{"id": "a", "kind": "op"}, {"id": "b", "kind": "op"}],
+      "edges": [{"source": "a", "target": "b"}, {"source": "b", "target": "a"}]}, "cycle"),
+    ({**ENGINE, "nodes": [{"id": "a", "kind": "leaf", "value": {"data": "7"}}], "edges": []}, "must be a number"),
+    ({**ENGINE, "nodes": [{"id": "a", "kind": "module"}], "edges": []}, "kind must be"),
+    ({**ENGINE, "root": "zz", "nodes": [{"id": "a", "kind": "leaf"}], "edges": []}, "root must be"),
     ("not a graph", "JSON object"),
+    ({"nodes": [{"id": "a"}], "edges": []}, "unknown schema"),
     ({"schema": "other.graph", "version": 1, "nodes": [], "edges": []}, "unknown schema"),
     ({"schema": "chainrule.graph", "version": 99, "nodes": [], "edges": []}, "version 99 is not supported"),
-    ({"schema": "chainrule.graph", "version": 1, "nodes": [{"id": "a", "kind": "leaf"}], "edges": [],
-      "groups": "x"}, "groups must be a list"),
-    ({"schema": "chainrule.graph", "version": 1, "nodes": [{"id": "a", "kind": "leaf", "value": 3}], "edges": []},
-     "must be objects with 'data'"),
+    ({**ENGINE, "nodes": [{"id": "a", "kind": "leaf"}], "edges": [], "groups": "x"}, "groups must be a list"),
+    ({**ENGINE, "nodes": [{"id": "a", "kind": "leaf", "value": 3}], "edges": []}, "must be an object"),
 ])
 def test_graph_upload_bad_input(client: Client, graph: object, needle: str) -> None:
     r = client.post("/api/graph/upload", {"graph": graph})
@@ -172,15 +202,16 @@ def test_graph_upload_of_an_engine_document(client: Client) -> None:
     doc = json.loads(cr.graph(loss).to_json())
     r = client.post("/api/graph/upload", {"graph": doc})
     assert r.status == 200, r.body
-    grads = {n["name"]: n["grad"] for n in r.json["nodes"] if n["kind"] == "variable"}
-    assert grads == {"w1": -24.0, "b1": -8.0, "w2": -6.0, "b2": -4.0}  # the chapter's table
+    assert grads(r.json) == {"w1": -24.0, "b1": -8.0, "w2": -6.0, "b2": -4.0}  # the chapter's table
     assert r.json["document"]["schema"] == "chainrule.graph"
+    rows = {row["name"]: row["grad"] for row in r.json["tables"]["gradient_table"]}
+    assert rows["w1"] == "-24.0"
 
 
 def test_upload_of_a_large_chain_is_within_limits(client: Client) -> None:
     r = client.post("/api/graph/upload", {"graph": _chain(200)})
-    assert r.status == 200
-    assert len(r.json["nodes"]) == 200
+    assert r.status == 200, r.body[:300]
+    assert len(r.json["document"]["nodes"]) == 200
 
 
 # --- playgrounds ---------------------------------------------------------------------------------------

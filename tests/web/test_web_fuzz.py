@@ -47,7 +47,8 @@ NUMBERS = (st.integers(-10**6, 10**6) | st.integers() | st.floats(allow_nan=Fals
                               0.0, -0.0]))
 EXTREME = st.sampled_from([10**400, -10**400, 2**1024, 1e308, 5e-324, -0.0])
 FIELDS = ["x", "w", "b", "t", "lr", "a1", "a2", "w1", "w2", "y", "depth", "scale", "activation", "steps",
-          "expression", "variables", "graph", "nodes", "edges", "output", "from", "to", "arg", "local", "value"]
+          "expression", "variables", "graph", "nodes", "edges", "root", "source", "target", "index", "local", "value",
+          "schema", "version"]
 JSON = st.recursive(st.none() | st.booleans() | NUMBERS | EXTREME | st.text(max_size=20),
                     lambda children: st.lists(children, max_size=5)
                     | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), children, max_size=5),
@@ -98,14 +99,19 @@ WRONG = st.none() | st.booleans() | NUMBERS | st.text(max_size=5) | st.lists(st.
     | st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)
 
 
+def _value(draw: st.DrawFn) -> dict | None:
+    x = draw(NUMBERS | st.none())
+    return None if x is None else {"shape": [], "dtype": "float64", "text": "v", "data": x}
+
+
 @st.composite
 def graphs(draw: st.DrawFn) -> dict:
-    """Upload documents: deep chains, wide fans, lattices with and without dead ends, random DAGs (sometimes
-    with cycles), and any field replaced by a value of the wrong type or an extreme number."""
+    """chainrule.graph documents: deep chains, wide fans, lattices with and without dead ends, random DAGs
+    (sometimes with cycles), and any field replaced by a value of the wrong type or an extreme number."""
     n = draw(st.integers(1, 200))
     shape = draw(st.sampled_from(["chain", "fan", "lattice", "random"]))
-    nodes = [{"id": f"n{i}", "kind": draw(st.sampled_from(["variable", "op", "constant"])) if i else "variable",
-              "value": draw(NUMBERS | st.none()), "grad": draw(NUMBERS | st.none())} for i in range(n)]
+    nodes = [{"id": f"n{i}", "kind": draw(st.sampled_from(["leaf", "op", "constant"])) if i else "leaf",
+              "name": f"n{i}", "value": _value(draw), "grad": _value(draw)} for i in range(n)]
     if shape == "chain":
         pairs = [(i, i + 1) for i in range(n - 1)]
     elif shape == "fan":
@@ -119,21 +125,21 @@ def graphs(draw: st.DrawFn) -> dict:
         pairs = draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=4 * n))
         if not draw(st.booleans()):
             pairs = [(i, j) for i, j in pairs if i < j]  # acyclic
-    edges = [{"from": f"n{i}", "to": f"n{j}", "arg": k % 3, "local": draw(NUMBERS),
-              "contribution": draw(NUMBERS | st.none())} for k, (i, j) in enumerate(pairs[:800])]
-    doc: dict = {"nodes": nodes, "edges": edges}
-    if draw(st.booleans()):
-        doc["output"] = f"n{n - 1}"
+    edges = [{"id": f"e{k}", "source": f"n{i}", "target": f"n{j}", "index": k % 3, "local": _value(draw),
+              "contribution": _value(draw), "flows": draw(st.booleans()), "step": draw(st.none() | st.integers(0, n))}
+             for k, (i, j) in enumerate(pairs[:800])]
+    doc: dict = {"schema": "chainrule.graph", "version": 1, "root": f"n{n - 1}", "nodes": nodes, "edges": edges}
     for _ in range(draw(st.integers(0, 2))):  # spoil a field
         target = draw(st.sampled_from(["node", "edge", "doc"]))
         value = draw(WRONG)
         if target == "node":
-            nodes[draw(st.integers(0, n - 1))][draw(st.sampled_from(["id", "kind", "value", "grad", "label"]))] = value
+            nodes[draw(st.integers(0, n - 1))][draw(st.sampled_from(["id", "kind", "value", "grad", "name",
+                                                                     "grad_states", "forward_index"]))] = value
         elif target == "edge" and edges:
-            key = draw(st.sampled_from(["from", "to", "arg", "local", "contribution", "formula"]))
+            key = draw(st.sampled_from(["source", "target", "index", "local", "contribution", "formula", "flows"]))
             edges[draw(st.integers(0, len(edges) - 1))][key] = value
         else:
-            doc[draw(st.sampled_from(["output", "nodes", "edges"]))] = value
+            doc[draw(st.sampled_from(["root", "nodes", "edges", "backward_steps", "groups"]))] = value
     return doc
 
 
@@ -147,7 +153,7 @@ def test_uploaded_graphs_deep_wide_and_spoiled(fuzz_client: Client, doc: dict) -
     if r.status == 400:
         assert r.json["error"]
     else:
-        assert all(len(c["paths"]) <= 32 for c in r.json["chains"])
+        assert all(len(p["paths"]) <= 32 for p in r.json["tables"]["paths"])
 
 
 TOKENS = ["x", "y", "w", "1", "0", "2.5", "1e308", "-", "+", "*", "/", "**", "(", ")", ",", "relu(", "log(", "sqrt(",

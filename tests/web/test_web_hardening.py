@@ -20,24 +20,36 @@ from chainrule.web import api
 BIG = 10**400  # an integer JSON allows and float() cannot hold
 
 
+def value(x: float | None) -> dict | None:
+    return None if x is None else {"shape": [], "dtype": "float64", "text": repr(x), "data": x}
+
+
 def lattice(layers: int, live: bool = False) -> dict:
-    """x feeds the output directly and a lattice of `layers` layers of two nodes, each feeding both nodes of
-    the next layer: 2**layers paths. Dead (live=False): the lattice never reaches the output, and its edges
-    come first, so a walk that does not prune explores all 2**layers paths before the live one."""
-    nodes = [{"id": "x", "kind": "variable", "value": 1.0, "grad": 1.0}]
+    """A chainrule.graph document: x feeds the output directly and a lattice of `layers` layers of two nodes,
+    each feeding both nodes of the next layer: 2**layers paths. Dead (live=False): the lattice never reaches
+    the output, and its edges come first, so a walk that does not prune explores all 2**layers paths before
+    the live one."""
+    nodes = [{"id": "x", "kind": "leaf", "name": "x", "value": value(1.0), "grad": value(1.0)}]
     edges = []
     prev = ["x"]
+
+    def edge(s: str, t: str) -> None:
+        edges.append({"id": f"e{len(edges)}", "source": s, "target": t, "local": value(1.0), "contribution": value(1.0),
+                      "flows": True, "formula": "1"})
+
     for k in range(layers):
         cur = [f"a{k}", f"b{k}"]
         for nid in cur:
-            nodes.append({"id": nid, "kind": "op", "label": "+", "value": 1.0, "grad": 1.0})
-            edges.extend({"from": p, "to": nid, "local": 1.0} for p in prev)
+            nodes.append({"id": nid, "kind": "op", "op": "add", "name": nid, "value": value(1.0), "grad": value(1.0)})
+            for p in prev:
+                edge(p, nid)
         prev = cur
-    nodes.append({"id": "out", "kind": "op", "label": "+", "value": 2.0, "grad": 1.0})
-    edges.append({"from": "x", "to": "out", "local": 1.0})
+    nodes.append({"id": "out", "kind": "op", "op": "add", "name": "out", "value": value(2.0), "grad": value(1.0)})
+    edge("x", "out")
     if live:
-        edges.extend({"from": p, "to": "out", "local": 1.0} for p in prev)
-    return {"nodes": nodes, "edges": edges, "output": "out"}
+        for p in prev:
+            edge(p, "out")
+    return {"schema": "chainrule.graph", "version": 1, "root": "out", "nodes": nodes, "edges": edges}
 
 
 # --- path work is pruned and capped ------------------------------------------------------------------------
@@ -65,42 +77,43 @@ def test_the_97_layer_dead_end_lattice_answers_while_health_stays_fast(client: C
     assert r.status == 200, r.body[:300]
     assert result["seconds"] < 10  # it never returned before the dead ends were pruned
     assert max(health_times, default=0.0) < 5
-    (chain,) = r.json["chains"]
-    assert chain["path_count"] == 1 and len(chain["paths"]) == 1 and not chain["truncated"]
-    assert [f["value"] for f in chain["paths"][0]["factors"]] == [1.0]
+    (x,) = r.json["tables"]["paths"]
+    assert x["count"] == 1 and len(x["paths"]) == 1 and not x["too_many"]
+    assert x["paths"][0]["names"] == ["x", "out"] and x["paths"][0]["product"] == 1.0
 
 
-def test_a_live_lattice_lists_some_paths_and_counts_all(client: Client) -> None:
+def test_a_live_lattice_counts_all_paths_and_summarizes(client: Client) -> None:
     r = client.post("/api/graph/upload", {"graph": lattice(97, live=True)})
     assert r.status == 200, r.body[:300]
-    (chain,) = r.json["chains"]
-    assert chain["path_count"] == float(2**97 + 1)  # 2**97 through the lattice, 1 direct
-    assert chain["truncated"] is True and 0 < len(chain["paths"]) <= 32
-    assert "too many paths" in chain["note"] and "1.58e+29" in chain["note"]
-    assert all(p["product"] == 1.0 for p in chain["paths"])
+    (x,) = r.json["tables"]["paths"]
+    assert x["count"] == float(2**97 + 1)  # 2**97 through the lattice, 1 direct
+    assert x["too_many"] is True and x["paths"] == [] and 0 < len(x["summary"]) <= 64
+    assert "too many to list" in x["note"] and "1.58e+29" in x["note"]
 
 
-def test_many_variables_share_one_work_cap() -> None:
-    from chainrule.web import graphview, upload
+def test_many_leaves_share_one_work_cap() -> None:
+    from chainrule.viz import tables as viz_tables
+    from chainrule.web import api
 
     doc = lattice(60, live=True)
-    for k in range(30):  # 30 more variables, each into the lattice's first layer
-        doc["nodes"].append({"id": f"v{k}", "kind": "variable", "value": 1.0, "grad": 1.0})
-        doc["edges"].append({"from": f"v{k}", "to": "a0", "local": 1.0})
-    view = upload.view_from_json(doc)
-    listed = sum(len(p["factors"]) for c in view["chains"] for p in c["paths"])
-    assert listed <= graphview.MAX_PATH_EDGES
-    assert len(view["chains"]) == 31 and all(c["path_count"] > 1 for c in view["chains"])
-    assert all(c["truncated"] for c in view["chains"])
+    for k in range(30):  # 30 more leaves, each into the lattice's first layer
+        doc["nodes"].append({"id": f"v{k}", "kind": "leaf", "name": f"v{k}", "value": value(1.0), "grad": value(1.0)})
+        doc["edges"].append({"id": f"ev{k}", "source": f"v{k}", "target": "a0", "local": value(1.0), "flows": True})
+    t0 = time.monotonic()
+    answer = api.call("POST", "/api/graph/upload", {"graph": doc})
+    assert time.monotonic() - t0 < 10
+    listed = answer["tables"]["paths"]
+    assert len(listed) == viz_tables.MAX_VARIABLES and all(p["too_many"] for p in listed)
+    assert any("first 24 of 31 leaves" in n for n in answer["tables"]["notes"])
 
 
 def test_exact_path_counts_on_a_small_graph() -> None:
-    from chainrule.web import upload
+    from chainrule.web import api
 
-    view = upload.view_from_json(lattice(3, live=True))
-    (chain,) = view["chains"]
-    assert chain["path_count"] == 2**3 + 1 == len(chain["paths"]) and not chain["truncated"]
-    assert "note" not in chain
+    answer = api.call("POST", "/api/graph/upload", {"graph": lattice(3, live=True)})
+    (x,) = answer["tables"]["paths"]
+    assert x["count"] == 2**3 + 1 == len(x["paths"]) and not x["too_many"]
+    assert "note" not in x
 
 
 # --- every input error is a 4xx --------------------------------------------------------------------------
@@ -123,35 +136,38 @@ def test_huge_integers_in_playground_fields(client: Client, path: str, key: str,
 
 
 def _upload_fields(value: object) -> list[dict]:
-    """Upload documents with `value` in each numeric field in turn (both upload formats)."""
-    base = {"nodes": [{"id": "x", "kind": "variable", "value": 1.0, "grad": 1.0},
-                      {"id": "y", "kind": "op", "value": 1.0, "grad": 1.0}],
-            "edges": [{"from": "x", "to": "y", "arg": 0, "local": 1.0, "contribution": 1.0}]}
+    """Upload documents with `value` in each field of a chainrule.graph document in turn."""
+    engine = {"schema": "chainrule.graph", "version": 1, "root": "y", "loss_name": "y",
+              "seed": {"data": 1.0, "text": "1.0"}, "notices": [], "groups": [],
+              "backward_steps": [{"node": "y", "upstream": {"data": 1.0}, "edges": ["e0"]}],
+              "nodes": [{"id": "x", "kind": "leaf", "name": "x", "value": {"data": 1.0}, "grad": {"data": 1.0},
+                         "grad_states": [{"step": 0, "text": "1.0", "terms": ["1.0"], "complete": True}]},
+                        {"id": "y", "kind": "op", "op": "mul", "value": {"data": 1.0}, "grad": {"data": 1.0},
+                         "forward_index": 0, "shape": [], "groups": []}],
+              "edges": [{"id": "e0", "source": "x", "target": "y", "index": 0, "local": {"data": 1.0},
+                         "contribution": {"data": 1.0}, "step": 0, "flows": True, "text": "1.0 x 1.0 = 1.0"}]}
     docs = []
-    for where, key in [("nodes", "value"), ("nodes", "grad"), ("edges", "local"), ("edges", "contribution"),
-                       ("edges", "arg"), ("edges", "from"), ("edges", "to"), ("nodes", "id"), ("nodes", "kind")]:
-        doc = json.loads(json.dumps(base))
-        doc[where][0][key] = value
-        docs.append(doc)
-    for key in ("output",):
-        docs.append({**base, key: value})
-    engine = {"schema": "chainrule.graph", "version": 1, "root": "y",
-              "nodes": [{"id": "x", "kind": "leaf", "name": "x", "value": {"data": 1.0}, "grad": {"data": 1.0}},
-                        {"id": "y", "kind": "op", "op": "mul", "value": {"data": 1.0}, "grad": {"data": 1.0}}],
-              "edges": [{"source": "x", "target": "y", "index": 0, "local": {"data": 1.0}}]}
-    for key in ("version", "root"):
+    for key in ("version", "root", "seed", "notices", "groups", "backward_steps", "loss_name", "status", "nodes",
+                "edges", "default_view"):
         docs.append({**engine, key: value})
-    for node_key in ("kind", "id", "op", "name"):
+    for node_key in ("kind", "id", "op", "name", "value", "grad", "grad_states", "forward_index", "shape", "groups",
+                     "explicit_name", "inputs", "expression", "module", "time_step"):
         doc = json.loads(json.dumps(engine))
         doc["nodes"][1][node_key] = value
         docs.append(doc)
-    for edge_key in ("source", "target", "index"):
+    for edge_key in ("id", "source", "target", "index", "local", "contribution", "step", "flows", "text", "formula",
+                     "accumulated"):
         doc = json.loads(json.dumps(engine))
         doc["edges"][0][edge_key] = value
         docs.append(doc)
-    doc = json.loads(json.dumps(engine))
-    doc["nodes"][0]["value"]["data"] = value
-    docs.append(doc)
+    for where in (("nodes", 0, "value", "data"), ("nodes", 0, "grad_states", 0, "step"),
+                  ("backward_steps", 0, "edges"), ("backward_steps", 0, "node"), ("edges", 0, "local", "shape")):
+        doc = json.loads(json.dumps(engine))
+        target = doc
+        for k in where[:-1]:
+            target = target[k]
+        target[where[-1]] = value
+        docs.append(doc)
     return docs
 
 

@@ -113,5 +113,5 @@ def test_graph_widget_mounts_the_shared_viewer(widget_page: Any) -> None:
     widget_page.evaluate("(s) => window.widget.render({model: {get: (k) => s[k], on() {}, off() {}},"
                          " el: document.getElementById('root')})", {"kind": "graph", "result": w.result, "error": ""})
     widget_page.eval_on_selector(".crg-slider", "el => { el.value = el.max; el.dispatchEvent(new Event('input')); }")
-    assert "grad 42.0" in widget_page.locator(".crg-canvas svg").text_content()
-    assert "42.0" in widget_page.locator(".crw-table").inner_text()
+    assert "grad 42.0" in widget_page.locator(".crg-canvas svg.crg-svg").text_content()
+    assert "42.0" in widget_page.locator(".crg-table").inner_text()  # the explain table, in the shared viewer

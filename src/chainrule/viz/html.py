@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -13,6 +15,7 @@ def static(name: str) -> str:
     return resources.files("chainrule.viz").joinpath("static", name).read_text(encoding="utf-8")
 
 
+TABLES_UP_TO = 2000  # nodes: larger pages leave the gradient table and the paths out
 COMPACT_ABOVE = 2000  # nodes: larger pages embed the document without raw numbers (the page shows texts)
 
 
@@ -32,19 +35,42 @@ def _compact(doc: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _script_json(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")  # stay inside the <script> element
+
+
 def _data(graph: Any) -> str:
     doc = graph.to_dict()
     if len(doc["nodes"]) > COMPACT_ABOVE:
         doc = _compact(doc)
-    text = json.dumps(doc, ensure_ascii=False)
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")  # stay inside the <script> element
+    return _script_json(doc)
+
+
+def viewer_js() -> str:
+    """The shared viewer's script: the vendored layout engine (dagre) followed by graph.js."""
+    return static("dagre.min.js") + "\n" + static("graph.js")
 
 
 def render_fragment(graph: Any, title: str | None = None, with_style: bool = True) -> str:
-    """The viewer as an HTML fragment (Jupyter's _repr_html_), styles included unless with_style=False."""
+    """The viewer as an HTML fragment (Jupyter's _repr_html_), styles included unless with_style=False.
+
+    Without JavaScript (an untrusted notebook) the fragment shows the static SVG picture instead."""
+    from chainrule.viz.svg import to_svg
+    from chainrule.viz.tables import tables
+
     title = title or f"Graph of {graph.root['name']}"
-    body = (static("fragment.html").replace("__CR_TITLE__", html.escape(title))
-            .replace("__CR_JS__", static("graph.js")).replace("__CR_DATA__", _data(graph)))
+    picture = base64.b64encode(to_svg(graph).encode("utf-8")).decode("ascii")
+    shown = tables(graph) if len(graph.nodes) <= TABLES_UP_TO else {
+        "gradient_table": [], "paths": [], "notes": [f"{len(graph.nodes)} nodes: the tables are left out of this page "
+                                                     "(cr.explain.gradient_table(graph) prints them)"]}
+    # JupyterLab's sanitizer (an untrusted notebook) keeps neither scripts nor SVG nor data: images: the
+    # gradient table, as plain HTML, is what such a notebook shows
+    table = graph.gradient_table().to_html() if len(graph.nodes) <= TABLES_UP_TO else ""
+    parts = {"__CR_TITLE__": html.escape(title), "__CR_SVG__": picture, "__CR_TABLES__": _script_json(shown),
+             "__CR_TABLE_HTML__": table,
+             "__CR_JS__": viewer_js(), "__CR_DATA__": _data(graph)}
+    body = re.sub(r"__CR_[A-Z]+(?:_[A-Z]+)*__", lambda m: parts[m.group(0)], static("fragment.html"))
     if with_style:
         body = "<style>\n" + static("graph.css") + "\n</style>\n" + body
     return body
@@ -52,5 +78,6 @@ def render_fragment(graph: Any, title: str | None = None, with_style: bool = Tru
 
 def render_page(graph: Any, title: str | None = None) -> str:
     title = title or f"Graph of {graph.root['name']}"
-    page = static("graph.html").replace("__CR_CSS__", static("graph.css")).replace("__CR_TITLE__", html.escape(title))
-    return page.replace("__CR_FRAGMENT__", render_fragment(graph, title, with_style=False))
+    parts = {"__CR_CSS__": static("graph.css"), "__CR_TITLE__": html.escape(title),
+             "__CR_FRAGMENT__": render_fragment(graph, title, with_style=False)}
+    return re.sub(r"__CR_[A-Z]+(?:_[A-Z]+)*__", lambda m: parts[m.group(0)], static("graph.html"))

@@ -8,13 +8,14 @@ without details (the fuzz tests assert that never happens).
 from __future__ import annotations
 
 import json
+import math
 import threading
 from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
 import chainrule as cr
-from chainrule.web import expr, graphview, upload
+from chainrule.web import expr, upload
 from chainrule.web.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
 
 DEFAULT_VALUE = 1.0  # value of a variable the request gives none for
@@ -56,8 +57,16 @@ def functions(_: Any = None) -> dict[str, Any]:
         "operators": ["+", "-", "*", "/", "**", "unary -"],
         "limits": {"length": expr.MAX_LENGTH, "depth": expr.MAX_DEPTH, "operations": expr.MAX_OPS,
                    "variables": expr.MAX_VARIABLES, "magnitude": expr.MAX_MAGNITUDE,
-                   "graph_nodes": graphview.MAX_NODES},
+                   "graph_nodes": upload.MAX_NODES},
     }
+
+
+def _view(document: dict[str, Any]) -> dict[str, Any]:
+    """What the graph lab shows: the graph document and its explain tables (the one model, docs/graph-schema.md)."""
+    from chainrule.explain.model import Graph
+    from chainrule.viz.tables import tables
+
+    return {"document": document, "tables": tables(Graph(document))}
 
 
 def graph(body: Any) -> dict[str, Any]:
@@ -69,42 +78,63 @@ def graph(body: Any) -> dict[str, Any]:
             raise expr.ExpressionError(f"at most {expr.MAX_VARIABLES} variables")
         defaulted = [n for n in names if n not in given]
         built = expr.build(body.get("expression"), {n: given.get(n, DEFAULT_VALUE) for n in names})
-        if built.output.grad_fn is not None:  # name the nodes as the table does: u1, u2, ..., out
-            for k, node in enumerate(graphview._topological(built.output.grad_fn)[:-1]):
-                result = built.results.get(id(node))
-                if result is not None:  # Tensor.name also names the node that made it
-                    result.name = f"u{k + 1}"
-            built.output.name = "out"
-        document = _document(built.output)
-        view = graphview.describe(built.output, built.leaves, built.labels)
     except expr.ExpressionError as exc:
         detail = {"column": exc.column} if exc.column else {}
         raise ApiError(400, exc.message, detail) from None
-    except graphview.GraphError as exc:
-        raise ApiError(400, str(exc)) from None
+    if built.output.grad_fn is None:
+        raise ApiError(400, "the expression has no variables: there is nothing to differentiate"
+                       if not built.output.requires_grad else
+                       "the expression is a single variable: there is no operation to show")
+    # name the intermediate results as the chapter does (u1, u2, ... in the order they are computed)
+    inner = [t for t in built.results.values() if t is not built.output]
+    for k, t in enumerate(inner):
+        t.name = f"u{k + 1}"
+    built.output.name = "out"
+    from chainrule.explain import graph as explain_graph
+
+    document = json.loads(explain_graph(built.output).to_json())
+    _check_finite(document)
     return {"expression": built.text, "variables": {k: float(v.item()) for k, v in built.leaves.items()},
-            "defaulted": defaulted, **view, "document": document}
+            "defaulted": defaulted, **_view(document)}
 
 
-def _document(output: cr.Tensor) -> dict[str, Any] | None:
-    """The graph document of `cr.explain.graph(output)` (docs/graph-schema.md) for the shared graph viewer;
-    None where it cannot be built (the page then uses its own stepper)."""
-    if output.grad_fn is None:
-        return None
+def _finite(v: Any) -> bool:
+    """False for NaN and infinities (the document writes them as the strings "nan", "inf", "-inf")."""
+    if isinstance(v, str):
+        return False
+    if isinstance(v, float):
+        return math.isfinite(v)
+    if isinstance(v, list):
+        return all(_finite(x) for x in v)
+    return True
+
+
+def _check_finite(document: dict[str, Any]) -> None:
+    """A graph whose numbers are not all finite is refused with the node's name (JSON has no NaN or infinity)."""
+    for n in document["nodes"]:
+        for key in ("value", "grad"):
+            if n[key] is not None and not _finite(n[key].get("data")):
+                what = "gradient" if key == "grad" else "value"
+                raise ApiError(400, f"the {what} at {n['name']} is not finite (NaN or infinite)")
+    names = {n["id"]: n["name"] for n in document["nodes"]}
+    for e in document["edges"]:
+        for key in ("local", "contribution"):
+            if e[key] is not None and not _finite(e[key].get("data")):
+                raise ApiError(400, f"the local derivative of {names[e['target']]} with respect to "
+                               f"{names[e['source']]} is not finite (NaN or infinite)")
     try:
-        from chainrule.explain import graph as explain_graph
-
-        return json.loads(explain_graph(output).to_json())
-    except Exception:  # the viewer is optional: the lab's own view still shows every number
-        return None
+        json.dumps(document, allow_nan=False)
+    except ValueError:
+        raise ApiError(400, "the graph holds a number that is not finite (NaN or infinite)") from None
 
 
 def graph_upload(body: Any) -> dict[str, Any]:
     body = _object(body)
     try:
-        return upload.view_from_json(body.get("graph"))
+        document = upload.check_document(body.get("graph"))
     except upload.UploadError as exc:
         raise ApiError(400, str(exc)) from None
+    return {"uploaded": True, **_view(document)}
 
 
 def _playground(fn: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[Any], dict[str, Any]]:

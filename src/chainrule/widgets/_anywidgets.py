@@ -17,10 +17,12 @@ from chainrule.web.playgrounds import PlaygroundError, depth, flip, neuron, two_
 
 def _asset(ext: str) -> str:
     """The widget front end (widget.js / widget.css), preceded by the shared graph viewer of chainrule.viz
-    (graph.js defines window.CRGraph)."""
+    (its layout engine and graph.js, which defines window.CRGraph)."""
     own = resources.files("chainrule.widgets").joinpath("static", f"widget.{ext}").read_text(encoding="utf-8")
     try:
-        viewer = resources.files("chainrule.viz").joinpath("static", f"graph.{ext}").read_text(encoding="utf-8")
+        from chainrule.viz.html import static, viewer_js
+
+        viewer = viewer_js() if ext == "js" else static("graph.css")
     except (ModuleNotFoundError, FileNotFoundError):
         viewer = ""
     return viewer + "\n" + own
@@ -135,13 +137,8 @@ class Graph(anywidget.AnyWidget):
 
     def __init__(self, loss: cr.Tensor, names: Any = None) -> None:
         from chainrule.explain import graph as explain_graph
-        from chainrule.web import upload
+        from chainrule.viz.tables import tables
 
-        document = json.loads(explain_graph(loss, names=names).to_json())
-        try:
-            view = upload.view_from_json(document)
-            error = ""
-        except upload.UploadError as exc:  # too large for the table: the viewer still shows it
-            view, error = {"document": document, "table": [], "chains": []}, str(exc)
-        super().__init__(result={"document": document, "table": view["table"], "chains": view["chains"]},
-                         error=error)
+        g = explain_graph(loss, names=names)
+        document = json.loads(g.to_json())
+        super().__init__(result={"document": document, "tables": tables(g)}, error="")

@@ -115,14 +115,11 @@ const RENDERERS = {
     };
   },
   graph(model, root) {
+    // the shared graph viewer of chainrule.viz (graph.js, loaded before this file): graph, steps and tables
     const host = h("div", { "data-cr-graph": "", "data-title": "Step the forward pass, then the backward pass" });
-    const table = h("table", { class: "crw-table" });
-    root.append(host, table);
+    root.append(host);
     return (r) => {
-      if (window.CRGraph && r.document) window.CRGraph.mount(host, r.document);
-      table.replaceChildren(h("tr", {}, h("th", { text: "node" }), h("th", { text: "value" }), h("th", { text: "gradient" }),
-        h("th", { text: "how" })), ...r.table.map((row) => h("tr", {}, h("td", { text: row.expr }),
-        h("td", { text: fmt(row.value) }), h("td", { text: fmt(row.grad) }), h("td", { text: row.how }))));
+      if (window.CRGraph && r.document) window.CRGraph.mount(host, r.document, { tables: r.tables });
     };
   },
 };
