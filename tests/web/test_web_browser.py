@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import chainrule as cr
-from chainrule.web.playgrounds import depth, flip, neuron, two_inputs
+from chainrule.playgrounds import depth, flip, neuron, two_inputs
 
 
 class Page:
