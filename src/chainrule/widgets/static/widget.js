@@ -36,13 +36,18 @@ function setParams(model, patch) {
   model.save_changes();
 }
 
+const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+function ownKeys(event) { if (SLIDER_KEYS.has(event.key)) event.stopPropagation(); }
+
 function slider(model, key, label, lo, hi, step) {
   const value = model.get("params")[key];
   const out = h("span", { class: "crw-num", text: fmt(value) });
-  // data-lm-suppress-shortcuts: JupyterLab (Lumino) handles keydown in the capture phase for its notebook
-  // shortcuts (arrows move between cells); this attribute makes it leave the slider's keys to the slider.
+  // The slider's own keys stay with the slider: data-lm-suppress-shortcuts makes JupyterLab (Lumino, which
+  // handles keydown in the capture phase for its notebook shortcuts) leave them alone, and stopping them here
+  // keeps page-wide listeners (a graph viewer shown in the same notebook steps on ArrowLeft/Right) from
+  // taking them; the browser still moves the slider.
   const input = h("input", { type: "range", min: lo, max: hi, step, value, "data-param": key, "aria-label": label,
-    "data-lm-suppress-shortcuts": "true",
+    "data-lm-suppress-shortcuts": "true", onkeydown: ownKeys,
     oninput: () => { out.textContent = fmt(Number(input.value)); setParams(model, { [key]: Number(input.value) }); } });
   const sync = () => { const v = model.get("params")[key]; input.value = v; out.textContent = fmt(v); };
   return { row: h("label", { class: "crw-control" }, h("span", { text: label }), input, out), sync };
@@ -138,7 +143,7 @@ const RENDERERS = {
   depth(model, root) {
     const d = slider(model, "depth", "depth", 1, 60, 1);
     const s = slider(model, "scale", "scale", 0.05, 4, 0.05);
-    const act = h("select", { "data-lm-suppress-shortcuts": "true", onchange: () => setParams(model, { activation: act.value }) },
+    const act = h("select", { "data-lm-suppress-shortcuts": "true", onkeydown: ownKeys, onchange: () => setParams(model, { activation: act.value }) },
       ...["relu", "tanh", "sigmoid", "linear"].map((a) => h("option", { value: a, text: a })));
     const bars = h("div", { class: "crw-bars" });
     const verdict = h("div", { class: "crw-eq" });
