@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "chainrule"
-UPPER = ("explain", "viz", "trace", "web", "widgets", "cli", "chapter")
+UPPER = ("explain", "viz", "trace", "playgrounds", "web", "widgets", "cli", "chapter")
 CORE = ("engine", "ops", "autograd", "nn", "optim", "func", "creation", "dtypes", "random", "serialization",
         "interop", "datasets", "utils")
 # Fields of engine nodes and tensor internals, and the methods a patch would replace: never assigned from above.

@@ -21,6 +21,7 @@ SHOTS = {
     "neuron-closed": "/neuron?x=2&w=1.5&b=-4&t=3&lr=0.1",
     "two-inputs": "/two-inputs?a1=1&a2=0.5&w1=0.8&w2=-0.4&b=0.2&y=1",
     "flip": "/flip?x=1100&t=1010&lr=0.1&steps=3",
+    "flip-trained": "/flip?x=1100&t=1010&lr=0.1&steps=0&hidden=3&train=1",
     "depth": "/depth?depth=20&activation=sigmoid&scale=1",
 }
 
@@ -35,6 +36,8 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"), args=ARGS)
             page = browser.new_page(viewport={"width": 1200, "height": 860})
             for name, path in SHOTS.items():
+                if sys.argv[1:] and name not in sys.argv[1:]:  # make_screenshots.py flip depth: only those
+                    continue
                 page.goto(url + path)
                 page.wait_for_function("() => Number(document.body.dataset.updates || 0) > 0")
                 page.wait_for_load_state("networkidle")

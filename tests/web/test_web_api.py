@@ -284,15 +284,19 @@ def test_flip_other_inputs(client: Client) -> None:
 def test_flip_steps_and_training(client: Client) -> None:
     curve = client.post("/api/flip", {"steps": 3}).json["curve"]
     assert len(curve) == 4 and curve[3] < curve[0]
-    t = client.post("/api/flip", {"train": True}).json
-    assert t["solved"] is True and t["forward"]["loss"] < 1e-3
-    assert t["inputs"]["steps"] == len(t["curve"]) - 1
-    again = client.post("/api/flip", {"steps": t["inputs"]["steps"]}).json  # a step count reproduces the state
-    assert again["forward"]["loss"] == t["forward"]["loss"]
+    seven = client.post("/api/flip", {"steps": 7}).json
+    assert seven["solved"] is True and seven["forward"]["loss"] < 1e-3  # the one example, fitted
+    again = client.post("/api/flip", {"steps": 7}).json  # a step count reproduces the state
+    assert again["forward"]["loss"] == seven["forward"]["loss"]
+    three = client.post("/api/flip", {"train": True}).json["task"]  # all 16 images: not with 3 hidden units
+    assert three["solved"] is False and three["errors"] > 0 and "15 regions" in three["why"]
+    four = client.post("/api/flip", {"train": True, "hidden": 4}).json
+    assert four["task"]["solved"] is True and four["task"]["errors"] == 0 and four["solved"] is True
 
 
 @pytest.mark.parametrize("body", [{"x": [1, 0, 0]}, {"x": [1, 0, 0, 2]}, {"t": "1001"}, {"steps": 5000},
-                                  {"steps": 1.5}, {"lr": 0}, {"train": "yes"}, {"x": [True, 0, 0, 1]}])
+                                  {"steps": 1.5}, {"lr": 0}, {"train": "yes"}, {"x": [True, 0, 0, 1]},
+                                  {"hidden": 5}, {"hidden": "4"}])
 def test_flip_bad_input(client: Client, body: dict) -> None:
     r = client.post("/api/flip", body)
     assert r.status == 400, r.body

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chainrule.web.playgrounds import depth, flip
+from chainrule.playgrounds import depth, flip
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "playgrounds.md").read_text(encoding="utf-8")
 
@@ -61,6 +61,9 @@ def test_documented_depth_behaviour() -> None:
 def test_documented_default_training() -> None:
     assert flip.compute({})["dead"] == [2]
     assert flip.compute({"steps": 1})["dead"] == [1, 2]  # h2 dies at the first update
-    trained = flip.compute({"train": True})
-    assert trained["inputs"]["steps"] == 7 and trained["solved"]
+    assert flip.compute({"steps": 7})["curve"][-1] < 1e-3  # the other units fit the one example in 7 updates
     assert "/flip?x=1100&t=1010&lr=0.1&steps=7" in DOC
+    three = flip.compute({"train": True})["task"]
+    four = flip.compute({"train": True, "hidden": 4})["task"]
+    assert not three["solved"] and four["solved"]
+    assert f"{three['errors']} of the 16 images" in DOC and f"after {four['epochs']} epochs" in DOC

@@ -115,3 +115,66 @@ def test_graph_widget_mounts_the_shared_viewer(widget_page: Any) -> None:
     widget_page.eval_on_selector(".crg-slider", "el => { el.value = el.max; el.dispatchEvent(new Event('input')); }")
     assert "grad 42.0" in widget_page.locator(".crg-canvas svg.crg-svg").text_content()
     assert "42.0" in widget_page.locator(".crg-table").inner_text()  # the explain table, in the shared viewer
+
+
+def test_flip_widget_counts_from_1_and_offers_4_4_4(widget_page: Any) -> None:
+    w = cr.widgets.DiagonalFlip()  # x = 1100: h3 dead, zero rows x3, x4 of dL/dW1 and h3 of dL/dW2
+    mount(widget_page, w)
+    assert "zero rows of dL/dW1: x3, x4; of dL/dW2: h3" in out(widget_page, "info")
+    assert widget_page.locator(".crw-unit.crw-dead").inner_text().startswith("h3:")
+    boxes = [widget_page.locator(f"[data-out=y-image] [data-pixel='{i}']").bounding_box() for i in range(4)]
+    assert boxes[0]["y"] == boxes[1]["y"] < boxes[2]["y"] == boxes[3]["y"]  # y drawn as a 2x2 image
+    assert boxes[0]["x"] == boxes[2]["x"] < boxes[1]["x"] == boxes[3]["x"]
+    before = widget_page.evaluate("() => window.syncs || 0")
+    widget_page.locator("[data-act=train]").click()
+    widget_page.wait_for_function("(n) => (window.syncs || 0) > n", arg=before)
+    assert "15 regions" in out(widget_page, "task") and widget_page.locator("[data-act=try-444]").is_visible()
+    before = widget_page.evaluate("() => window.syncs || 0")
+    widget_page.locator("[data-act=try-444]").click()
+    widget_page.wait_for_function("(n) => (window.syncs || 0) > n", arg=before)
+    assert w.params["hidden"] == 4 and w.result["task"]["solved"]
+    assert "zero error" in out(widget_page, "task") and widget_page.locator(".crw-unit").count() == 4
+
+
+def test_neuron_slider_arrow_keys_even_with_a_page_wide_key_listener(widget_page: Any) -> None:
+    w = cr.widgets.Neuron()
+    mount(widget_page, w)
+    # what a graph viewer shown in the same notebook did: take ArrowLeft/Right on the whole page
+    widget_page.evaluate("() => document.addEventListener('keydown', (e) => { if (e.key.startsWith('Arrow')) "
+                         "e.preventDefault(); })")
+    widget_page.locator("input[data-param=w]").focus()
+    before = widget_page.evaluate("() => window.syncs || 0")
+    widget_page.keyboard.press("ArrowRight")
+    widget_page.wait_for_function("(n) => (window.syncs || 0) > n", arg=before)
+    assert w.params["w"] == 1.6 and out(widget_page, "L") == "0.64"
+
+
+CONTRAST = """(sel) => [...document.querySelectorAll(sel)].map((e) => {
+  const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (c) => { const [r, g, b] = rgb(c).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92
+    : ((v + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  let p = e; while (p && getComputedStyle(p).backgroundColor.endsWith(", 0)")) p = p.parentElement;
+  const a = lum(getComputedStyle(e).color), b = lum(p ? getComputedStyle(p).backgroundColor : "rgb(255, 255, 255)");
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); })"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_widgets_readable_in_both_colour_schemes(browser: Any, scheme: str) -> None:
+    context = browser.new_context(color_scheme=scheme)
+    context.route("**/*", lambda route: route.abort())
+    page = context.new_page()
+    page.set_content("<!doctype html><body style='background:" + ("#111" if scheme == "dark" else "#fff") + "'>"
+                     "<div id='a'></div><div id='b'></div></body>")
+    for root, widget in (("a", cr.widgets.Neuron(b=-4.0)), ("b", cr.widgets.DiagonalFlip())):
+        esm = widget._esm.replace("export default", f"window.w_{root} =")
+        page.add_style_tag(content=widget._css)
+        page.add_script_tag(content=esm, type="module")
+        page.wait_for_function(f"() => window.w_{root} !== undefined")
+        page.evaluate(f"(s) => window.w_{root}.render({{model: {{get: (k) => s[k], on() {{}}, off() {{}}}}, "
+                      f"el: document.getElementById('{root}')}})",
+                      {"kind": widget.kind, "params": widget.params, "result": widget.result, "error": ""})
+    texts = page.evaluate(CONTRAST, ".crw-eq, .crw-num, .crw-unit, .crw button, .crw-control")
+    assert texts and min(texts) >= 4.5, texts
+    assert min(page.evaluate(CONTRAST, ".crw-unit.crw-dead")) >= 4.5
+    assert min(page.evaluate(CONTRAST, ".crw-gate")) >= 3.0
+    context.close()

@@ -45,8 +45,12 @@ def test_flip_widget_model() -> None:
     assert f.dead == [1] and f.result["zero_rows"]["W1"] == [1, 2]
     first = f.result["forward"]["loss"]
     assert f.step() < first
-    n = f.train()
-    assert f.result["solved"] and f.result["inputs"]["steps"] == n
+    task = f.train()  # all 16 images: the 4->3->4 network cannot solve them and says why
+    assert not task["solved"] and "15 regions" in task["why"] and f.result["task"] == task
+    f.set(hidden=4)
+    assert f.result["task"]["solved"] and f.result["task"]["errors"] == 0
+    f.reset()
+    assert f.result["task"] is None and f.result["inputs"]["steps"] == 0
 
 
 def test_graph_widget_model() -> None:

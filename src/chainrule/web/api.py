@@ -15,8 +15,8 @@ from importlib import resources
 from typing import Any
 
 import chainrule as cr
+from chainrule.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
 from chainrule.web import expr, upload
-from chainrule.web.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
 
 DEFAULT_VALUE = 1.0  # value of a variable the request gives none for
 

@@ -1,5 +1,5 @@
 """The widget classes (anywidget). Every number is computed here, in the kernel, by the playgrounds' Python
-code (chainrule.web.playgrounds) or by cr.explain; the front end (static/widget.js) only displays `result`
+code (chainrule.playgrounds) or by cr.explain; the front end (static/widget.js) only displays `result`
 and writes `params` back."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import anywidget
 import traitlets
 
 import chainrule as cr
-from chainrule.web.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
+from chainrule.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
 
 
 def _asset(ext: str) -> str:
@@ -87,31 +87,36 @@ class TwoInputs(_Playground):
 
 
 class DiagonalFlip(_Playground):
-    """The 4->3->4 ReLU network on 2x2 images with fixed weights (docs/playgrounds.md)."""
+    """The 4->3->4 ReLU network on 2x2 images with the chapter's fixed weights (hidden=4: the 4->4->4 network
+    that can solve the whole task); docs/playgrounds.md."""
 
     _compute = staticmethod(flip.compute)
     _kind = "flip"
 
     def __init__(self, x: list[int] | None = None, t: list[int] | None = None, lr: float = 0.1,
-                 steps: int = 0) -> None:
+                 steps: int = 0, hidden: int = 3) -> None:
         x = list(x) if x is not None else list(flip.DEFAULT_X)
-        super().__init__(x=x, t=list(t) if t is not None else flip.transpose(x), lr=lr, steps=steps)
+        super().__init__(x=x, t=list(t) if t is not None else flip.transpose(x), lr=lr, steps=steps,
+                         hidden=hidden, train=False)
 
     def step(self) -> float:
-        """One more SGD update; returns the new loss."""
-        self.set(steps=int(self.result["inputs"]["steps"]) + 1, train=False)
+        """One more SGD update on the example shown; returns its new loss."""
+        self.set(steps=int(self.result["inputs"]["steps"]) + 1)
         return float(self.result["forward"]["loss"])
 
-    def train(self) -> int:
-        """Train until solved (loss < 0.001, at most 2000 updates); returns the number of updates."""
-        self.set(train=True)
-        steps = int(self.result["inputs"]["steps"])
-        self.params = {**self.params, "steps": steps, "train": False}
-        return steps
+    def train(self) -> dict[str, Any]:
+        """Train on all 16 images until zero error (or until the loss stops falling); returns the summary:
+        epochs, errors (images still wrong), solved, and `why` when the network cannot solve the task."""
+        self.set(train=True, steps=0)
+        return dict(self.result["task"])
+
+    def reset(self) -> None:
+        """Back to the documented starting weights."""
+        self.set(train=False, steps=0)
 
     @property
     def dead(self) -> list[int]:
-        """Indices of the hidden units whose ReLU derivative is 0 (the engine's observer)."""
+        """Indices (from 0) of the hidden units whose ReLU derivative is 0 (the engine's observer)."""
         return list(self.result["dead"])
 
 

@@ -18,17 +18,24 @@ export async function api(path, body) {
   return data;
 }
 
-// 1 -> "1.0", -4 -> "-4.0", 0.30000000000000004 -> "0.3", tiny/huge -> exponent notation.
+// The one number format of every page (Python twin: chainrule.utils.numbers.format_number): `digits`
+// significant digits, a whole number keeps ".0", exponent notation ("7.326e5", "1e-4") when the rounded
+// magnitude is >= 1e4 or < 1e-3. -24 -> "-24.0", 1.9 -> "1.9", 1/3 -> "0.3333", -0 -> "0.0", null -> "—".
 export function fmt(v, digits = 4) {
   if (v === null || v === undefined) return "\u2014";
   if (typeof v !== "number") return String(v);
-  if (!Number.isFinite(v)) return String(v);
-  if (Object.is(v, -0)) v = 0;
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return v.toExponential(2).replace("e+", "e");
-  const r = parseFloat(v.toFixed(digits));
-  if (Object.is(r, -0)) return "0.0";
-  return Number.isInteger(r) ? r.toFixed(1) : String(r);
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  if (v === 0) return "0.0";
+  const sign = v < 0 ? "-" : "";
+  const [mant, expText] = Math.abs(v).toExponential(digits - 1).split("e");
+  const exponent = Number(expText);
+  const trim = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, ".0") : `${t}.0`);
+  if (exponent >= 4 || exponent < -3) {
+    const m = trim(mant);
+    return `${sign}${m.endsWith(".0") ? m.slice(0, -2) : m}e${exponent}`;
+  }
+  return sign + trim(Math.abs(v).toFixed(Math.max(digits - 1 - exponent, 0)));
 }
 
 const PAGES = [["/graph", "Graph lab"], ["/neuron", "Neuron"], ["/two-inputs", "Two inputs"], ["/flip", "Diagonal flip"],

@@ -1,13 +1,22 @@
 // chainrule Jupyter widgets (anywidget). Displays `result` computed by the kernel's engine; writes `params`.
 
+// The one number format of every page (same as web/static/common.js fmt; Python twin:
+// chainrule.utils.numbers.format_number): 4 significant digits, exponent notation from 1e4 up and below 1e-3.
 function fmt(v, digits = 4) {
   if (v === null || v === undefined) return "\u2014";
-  if (typeof v !== "number" || !Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-4)) return v.toExponential(2).replace("e+", "e");
-  const r = parseFloat(v.toFixed(digits));
-  if (Object.is(r, -0) || r === 0) return "0.0";
-  return Number.isInteger(r) ? r.toFixed(1) : String(r);
+  if (typeof v !== "number") return String(v);
+  if (Number.isNaN(v)) return "nan";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  if (v === 0) return "0.0";
+  const sign = v < 0 ? "-" : "";
+  const [mant, expText] = Math.abs(v).toExponential(digits - 1).split("e");
+  const exponent = Number(expText);
+  const trim = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, ".0") : `${t}.0`);
+  if (exponent >= 4 || exponent < -3) {
+    const m = trim(mant);
+    return `${sign}${m.endsWith(".0") ? m.slice(0, -2) : m}e${exponent}`;
+  }
+  return sign + trim(Math.abs(v).toFixed(Math.max(digits - 1 - exponent, 0)));
 }
 
 function h(tag, attrs = {}, ...children) {
@@ -27,10 +36,18 @@ function setParams(model, patch) {
   model.save_changes();
 }
 
+const SLIDER_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown"]);
+function ownKeys(event) { if (SLIDER_KEYS.has(event.key)) event.stopPropagation(); }
+
 function slider(model, key, label, lo, hi, step) {
   const value = model.get("params")[key];
   const out = h("span", { class: "crw-num", text: fmt(value) });
+  // The slider's own keys stay with the slider: data-lm-suppress-shortcuts makes JupyterLab (Lumino, which
+  // handles keydown in the capture phase for its notebook shortcuts) leave them alone, and stopping them here
+  // keeps page-wide listeners (a graph viewer shown in the same notebook steps on ArrowLeft/Right) from
+  // taking them; the browser still moves the slider.
   const input = h("input", { type: "range", min: lo, max: hi, step, value, "data-param": key, "aria-label": label,
+    "data-lm-suppress-shortcuts": "true", onkeydown: ownKeys,
     oninput: () => { out.textContent = fmt(Number(input.value)); setParams(model, { [key]: Number(input.value) }); } });
   const sync = () => { const v = model.get("params")[key]; input.value = v; out.textContent = fmt(v); };
   return { row: h("label", { class: "crw-control" }, h("span", { text: label }), input, out), sync };
@@ -76,15 +93,24 @@ const RENDERERS = {
     const bits = (key) => h("div", { class: "crw-pixels" }, ...[0, 1, 2, 3].map((i) => h("button", {
       type: "button", "data-bit": `${key}${i}`, onclick: () => {
         const p = model.get("params");
-        setParams(model, { [key]: p[key].map((v, j) => (j === i ? 1 - v : v)), steps: 0, train: false });
+        setParams(model, { [key]: p[key].map((v, j) => (j === i ? 1 - v : v)), steps: 0 });
       } })));
+    const output = h("div", { class: "crw-pixels crw-out", "data-out": "y-image" });
     const units = h("div", { class: "crw-units" });
-    const info = h("div", { class: "crw-eq" });
+    const info = h("div", { class: "crw-eq", "data-out": "info" });
+    const task = h("div", { class: "crw-task", "data-out": "task" });
+    const try444 = h("button", { type: "button", "data-act": "try-444", text: "try the 4 \u2192 4 \u2192 4 network",
+      onclick: () => setParams(model, { hidden: 4, train: true, steps: 0 }) });
     root.append(h("div", { class: "crw-row" }, h("div", {}, "input x", bits("x")), h("div", {}, "target t", bits("t")),
+      h("div", {}, "output y", output),
       h("div", {}, h("button", { type: "button", text: "SGD step", onclick: () =>
-        setParams(model, { steps: model.get("result").inputs.steps + 1, train: false }) }),
-      h("button", { type: "button", text: "train until solved", onclick: () => setParams(model, { train: true }) }),
-      info)), units);
+        setParams(model, { steps: model.get("result").inputs.steps + 1 }) }),
+      h("button", { type: "button", "data-act": "train", text: "train until solved", onclick: () =>
+        setParams(model, { train: true, steps: 0 }) }),
+      h("button", { type: "button", "data-act": "reset", text: "reset weights", onclick: () =>
+        setParams(model, { train: false, steps: 0 }) }),
+      info)), units, task, try444);
+    const names = (list, prefix) => list.map((i) => `${prefix}${i + 1}`).join(", ") || "none";
     return (r) => {
       for (const key of ["x", "t"]) {
         root.querySelectorAll(`[data-bit^="${key}"]`).forEach((b, i) => {
@@ -92,17 +118,32 @@ const RENDERERS = {
           b.setAttribute("aria-pressed", r.inputs[key][i] ? "true" : "false");
         });
       }
-      info.textContent = `step ${r.inputs.steps}, loss ${fmt(r.forward.loss)}${r.solved ? " (solved)" : ""}; ` +
-        `zero rows of dL/dW1: ${r.zero_rows.W1.join(", ") || "none"}; of dL/dW2: ${r.zero_rows.W2.join(", ") || "none"}`;
-      units.replaceChildren(...r.forward.z1.map((z, j) => h("div", {
-        class: `crw-unit${r.dead.includes(j) ? " crw-dead" : ""}`, "data-unit": j,
-        text: `h${j + 1}: z = ${fmt(z)}, h = ${fmt(r.forward.h[j])}, dL/dz = ${fmt(r.grads.z1[j])}${r.dead.includes(j) ? " DEAD" : ""}` })));
+      output.replaceChildren(...r.forward.y.map((v, i) => {
+        const level = Math.min(Math.max(v, 0), 1);
+        const px = h("span", { class: `crw-pixel${level > 0.5 ? " crw-on" : ""}`, "data-pixel": i, text: fmt(v, 2) });
+        px.style.setProperty("--crw-level", `${Math.round(level * 100)}%`);
+        return px;
+      }));
+      const nh = r.forward.h.length;
+      info.textContent = `4\u2192${nh}\u21924, step ${r.inputs.steps}, loss ${fmt(r.forward.loss)}` +
+        `${r.solved ? " (output = target)" : ""}; zero rows of dL/dW1: ${names(r.zero_rows.W1, "x")}; ` +
+        `of dL/dW2: ${names(r.zero_rows.W2, "h")}`;
+      units.replaceChildren(...r.forward.z1.map((z, j) => {
+        const dead = r.dead.includes(j);
+        return h("div", { class: `crw-unit${dead ? " crw-dead" : ""}`, "data-unit": j, "data-dead": dead ? "true" : "false",
+          text: `h${j + 1}: z = ${fmt(z)}, h = ${fmt(r.forward.h[j])}, dL/dz = ${fmt(r.grads.z1[j])}${dead ? " \u2014 dead" : ""}` });
+      }));
+      const t = r.task;
+      task.textContent = !t ? "" : t.solved
+        ? `trained on all 16 images: zero error after ${t.epochs} epochs`
+        : `trained on all 16 images: stopped after ${t.epochs} epochs, ${t.errors} of 16 still wrong. ${t.why || ""}`;
+      try444.hidden = !(t && !t.solved && r.inputs.hidden === 3);
     };
   },
   depth(model, root) {
     const d = slider(model, "depth", "depth", 1, 60, 1);
     const s = slider(model, "scale", "scale", 0.05, 4, 0.05);
-    const act = h("select", { onchange: () => setParams(model, { activation: act.value }) },
+    const act = h("select", { "data-lm-suppress-shortcuts": "true", onkeydown: ownKeys, onchange: () => setParams(model, { activation: act.value }) },
       ...["relu", "tanh", "sigmoid", "linear"].map((a) => h("option", { value: a, text: a })));
     const bars = h("div", { class: "crw-bars" });
     const verdict = h("div", { class: "crw-eq" });

@@ -76,7 +76,7 @@ def step_for(steps: list[BackwardStep], op: str, output: Any = None) -> Backward
     raise LookupError(f"no backward step for {op}")
 
 
-def f(value: Any) -> float:
+def as_float(value: Any) -> float:
     """A Python float from an engine value (NumPy scalar, 0-d array, bool or tensor)."""
     if hasattr(value, "item"):
         value = value.item()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import chainrule as cr
-from chainrule.web.playgrounds.common import f, number, step_for
+from chainrule.playgrounds.common import as_float, number, step_for
 
 DEFAULTS = {"x": 2.0, "w": 1.5, "b": -1.0, "t": 3.0, "lr": 0.1}
 LIMIT = 10.0  # x, w, b and t lie in [-LIMIT, LIMIT]
@@ -44,17 +44,18 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
     relu = step_for(steps, "relu")
     mul = step_for(steps, "mul", wx)
     add = step_for(steps, "add", z)
-    dl_da, da_dz, dz_dw, dz_db = f(a.grad), f(relu.local[0]), f(mul.local[0]), f(add.local[1])
+    dl_da, da_dz = as_float(a.grad), as_float(relu.local[0])
+    dz_dw, dz_db = as_float(mul.local[0]), as_float(add.local[1])
     with cr.no_grad():
         w_new = wt - lr * wt.grad
-    new_loss = _forward(x, f(w_new), b, t)[-1]
+    new_loss = _forward(x, as_float(w_new), b, t)[-1]
     return {
         "inputs": {"x": x, "w": w, "b": b, "t": t, "lr": lr},
-        "forward": {"wx": f(wx), "z": f(z), "a": f(a), "L": f(loss)},
+        "forward": {"wx": as_float(wx), "z": as_float(z), "a": as_float(a), "L": as_float(loss)},
         "factors": {"dL_da": dl_da, "da_dz": da_dz, "dz_dw": dz_dw, "dz_db": dz_db,
                     "formulas": {"dL_da": "2(a - t)", "da_dz": relu.formulas[0], "dz_dw": "x", "dz_db": "1"}},
         "product": dl_da * da_dz * dz_dw + 0.0,
-        "grads": {"w": f(wt.grad), "b": f(bt.grad), "z": f(z.grad), "a": dl_da},
+        "grads": {"w": as_float(wt.grad), "b": as_float(bt.grad), "z": as_float(z.grad), "a": dl_da},
         "gate": "open" if da_dz > 0 else "closed",
-        "update": {"w": f(w_new), "L": f(new_loss), "in_range": abs(f(w_new)) <= LIMIT},
+        "update": {"w": as_float(w_new), "L": as_float(new_loss), "in_range": abs(as_float(w_new)) <= LIMIT},
     }

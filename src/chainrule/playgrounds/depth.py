@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 import chainrule as cr
-from chainrule.web.playgrounds.common import choice, f, integer, number
+from chainrule.playgrounds.common import as_float, choice, integer, number
 
 WIDTH = 16
 SEED = 0
@@ -63,7 +63,7 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
     return {
         "inputs": {"depth": depth, "activation": activation, "scale": scale},
         "width": WIDTH,
-        "loss": _finite(f(loss)),
+        "loss": _finite(as_float(loss)),
         "layers": layers,
         "ratio": ratio,
         "verdict": _verdict(ratio, first),

@@ -3,7 +3,7 @@
 Each module has `compute(params: dict) -> dict` (JSON-ready), raising `PlaygroundError` for bad input.
 """
 
-from chainrule.web.playgrounds import depth, flip, neuron, two_inputs
-from chainrule.web.playgrounds.common import PlaygroundError
+from chainrule.playgrounds import depth, flip, neuron, two_inputs
+from chainrule.playgrounds.common import PlaygroundError
 
 __all__ = ["PlaygroundError", "depth", "flip", "neuron", "two_inputs"]
