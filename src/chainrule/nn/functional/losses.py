@@ -1,9 +1,9 @@
-"""Loss functions (re-exported by `cr.nn.functional`), with PyTorch's arguments and reductions.
+"""Loss functions of `cr.nn.functional`, with PyTorch's arguments and reductions.
 
 The cross-entropy family is one fused op each (`chainrule.ops.losses`): the class indices or
 probabilities, class weights, `ignore_index` and `label_smoothing` become a constant target matrix q,
 and the loss is -sum(q * log_softmax(x)) / denom, computed from a max-shifted log-softmax so that
-large logits never overflow.
+large logits never overflow. The regression losses are compositions of recorded ops.
 """
 
 from __future__ import annotations
@@ -12,16 +12,22 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import dtypes
 from chainrule.engine.tensor import Tensor
+from chainrule.nn.functional._args import as_float
 from chainrule.ops import losses as _ops
 from chainrule.ops.elementwise import abs as _abs
-from chainrule.ops.elementwise import cast
+from chainrule.ops.elementwise import where
+
+__all__ = [
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div", "l1_loss",
+    "mse_loss", "nll_loss", "smooth_l1_loss",
+]
 
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduction(reduction: str) -> str:
+def check_reduction(reduction: str) -> str:
+    """'mean', 'sum' or 'none', else PyTorch's ValueError (the loss modules check at construction)."""
     if reduction not in _REDUCTIONS:
         raise ValueError(f"{reduction!r} is not a valid value for reduction: use 'mean', 'sum' or 'none'")
     return reduction
@@ -30,7 +36,7 @@ def _reduction(reduction: str) -> str:
 def _float(x: Tensor, name: str) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor as input, got {type(x).__name__}")
-    return x if x._data.dtype.kind == "f" else cast(x, dtypes.get_default_dtype().np)
+    return as_float(x)
 
 
 def _array(x: Any, dtype: np.dtype) -> np.ndarray:
@@ -64,7 +70,7 @@ def _warn_if_broadcast(input: Tensor, target: Any, stacklevel: int = 3) -> None:
 
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """mean((input - target)^2); a target of another shape is broadcast, with PyTorch's warning."""
-    _reduction(reduction)
+    check_reduction(reduction)
     x = _float(input, "mse_loss")
     _warn_if_broadcast(x, target)
     d = x - target
@@ -73,7 +79,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """mean(|input - target|); the gradient at a zero difference is 0, as in PyTorch."""
-    _reduction(reduction)
+    check_reduction(reduction)
     x = _float(input, "l1_loss")
     _warn_if_broadcast(x, target)
     return _reduce(_abs(x - target), reduction)
@@ -136,7 +142,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """Cross entropy of logits (N, C[, d...]) with class indices (N[, d...]) or class probabilities
     (the input's shape), as `torch.nn.functional.cross_entropy`."""
-    _reduction(reduction)
+    check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     if weight is None and not label_smoothing and isinstance(input, Tensor) and input._data.ndim == 2:
@@ -163,7 +169,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log likelihood of log-probabilities (N, C[, d...]) at class indices."""
-    _reduction(reduction)
+    check_reduction(reduction)
     x, target, squeeze = _unbatched(_float(input, "nll_loss"), target)
     q, denom = _class_targets(x, target, weight, ignore_index, "nll_loss")
     out = _ops.nll_loss(x, q, reduction, denom)
@@ -174,7 +180,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """BCE of probabilities in [0, 1]; logs are clamped at -100 as in PyTorch."""
-    _reduction(reduction)
+    check_reduction(reduction)
     x = _float(input, "binary_cross_entropy")
     _check_same_shape(x, target, "binary_cross_entropy")
     data = np.asarray(x._data)
@@ -189,7 +195,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean", pos_weight: Tensor | None = None) -> Tensor:
     """sigmoid + BCE in one numerically stable op: finite for any logits."""
-    _reduction(reduction)
+    check_reduction(reduction)
     x = _float(input, "binary_cross_entropy_with_logits")
     _check_same_shape(x, target, "binary_cross_entropy_with_logits")
     dt = x._data.dtype
@@ -209,9 +215,7 @@ def _difference(input: Tensor, target: Any, name: str) -> Tensor:
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta: float = 1.0) -> Tensor:
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target); beta = 0 is l1_loss.
     The gradient is d / beta inside, sign(d) outside (1 at |d| = beta), as PyTorch."""
-    from chainrule.ops.elementwise import where
-
-    _reduction(reduction)
+    check_reduction(reduction)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
     d = _difference(input, target, "smooth_l1_loss")
@@ -223,9 +227,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
     """0.5 d^2 where |d| <= delta, else delta * (|d| - 0.5 delta): smooth_l1_loss(beta=delta) * delta."""
-    from chainrule.ops.elementwise import where
-
-    _reduction(reduction)
+    check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta, got {delta}")
     d = _difference(input, target, "huber_loss")
