@@ -7,7 +7,7 @@ layers, with `torch.nn.functional`'s names and arguments, one file per concept:
 - `convolution`: conv1d, conv2d, conv_transpose1d, conv_transpose2d
 - `pooling`: max/avg pooling (1-D, 2-D) and adaptive average pooling
 - `normalization`: batch_norm, layer_norm, group_norm, normalize
-- `dropout`, `linear`, `sparse` (embedding, one_hot), `distance` (cosine_similarity), `shape` (pad, flatten)
+- `dropouts`, `affine` (linear), `sparse` (embedding, one_hot), `distance` (cosine_similarity), `shape` (pad, flatten)
 
 The math of each registered op (forward, derivative, formula) lives in `chainrule.ops`; the functions here
 check arguments with PyTorch's messages and call those ops, or compose them.
@@ -41,10 +41,10 @@ from chainrule.nn.functional.activations import (
     softsign,
     tanh,
 )
+from chainrule.nn.functional.affine import linear
 from chainrule.nn.functional.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from chainrule.nn.functional.distance import cosine_similarity
-from chainrule.nn.functional.dropout import dropout, dropout2d
-from chainrule.nn.functional.linear import linear
+from chainrule.nn.functional.dropouts import dropout, dropout2d
 from chainrule.nn.functional.losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,

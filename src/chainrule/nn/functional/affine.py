@@ -1,4 +1,4 @@
-"""`linear` of `cr.nn.functional` (the registered op is `chainrule.ops.linalg.linear`)."""
+"""`linear` of `cr.nn.functional`, the affine map x W^T + b (the registered op is `chainrule.ops.linalg.linear`)."""
 
 from __future__ import annotations
 
