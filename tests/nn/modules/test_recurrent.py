@@ -458,7 +458,7 @@ def test_lstm_sum_example_learns_to_add() -> None:
     import sys
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "examples"))
     try:
         import lstm_sum
     finally:
