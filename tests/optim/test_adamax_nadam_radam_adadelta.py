@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from nn_helpers import close, copy_weights
 
 import chainrule as cr
+from nn_helpers import close, copy_weights
 
 NAMES = ["Adamax", "NAdam", "RAdam", "Adadelta"]
 

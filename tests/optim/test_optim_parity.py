@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from nn_helpers import close, copy_weights
 
 import chainrule as cr
+from nn_helpers import close, copy_weights
 
 CONFIGS = [
     ("SGD", {"lr": 0.1}),

@@ -10,9 +10,9 @@ import math
 import numpy as np
 import pytest
 import torch
-from nn_helpers import check_module
 
 import chainrule as cr
+from nn_helpers import check_module
 
 TOL = {"float32": dict(rtol=1e-4, atol=1e-5), "float64": dict(rtol=1e-10, atol=1e-11)}
 

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from nn_helpers import check_module, close
 
 import chainrule as cr
 import chainrule.nn.functional as F
+from nn_helpers import check_module, close
 
 RNG = np.random.default_rng(0)
 # special points: the kinks of relu/leaky_relu/elu, the bounds of hardtanh/relu6, NaN

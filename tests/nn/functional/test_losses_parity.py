@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from nn_helpers import close
 
 import chainrule as cr
 import chainrule.nn.functional as F
+from nn_helpers import close
 
 RNG = np.random.default_rng(0)
 REDUCTIONS = ["mean", "sum", "none"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from nn_helpers import check_module, close, copy_weights
 
 import chainrule as cr
+from nn_helpers import check_module, close, copy_weights
 
 RNG = np.random.default_rng(0)
 

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as TF
-from nn_helpers import check_module, close, copy_weights
 
 import chainrule as cr
 import chainrule.nn.functional as F
 from chainrule import nn
+from nn_helpers import check_module, close, copy_weights
 
 RNG = np.random.default_rng(0)
 

@@ -13,10 +13,10 @@ import zlib
 import numpy as np
 import pytest
 import torch
-from nn_helpers import close
 
 import chainrule as cr
 from chainrule import nn
+from nn_helpers import close
 
 SEQ, BATCH, IN, HID = 4, 3, 5, 6
 

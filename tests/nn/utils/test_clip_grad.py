@@ -9,11 +9,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from nn_helpers import close, copy_weights
 
 import chainrule as cr
 import chainrule.nn.utils as cr_utils
 from chainrule.nn.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
+from nn_helpers import close, copy_weights
 
 RNG = np.random.default_rng(0)
 
