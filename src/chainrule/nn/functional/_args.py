@@ -12,6 +12,7 @@ from chainrule.engine.tensor import Tensor
 
 Size1 = int | tuple[int]
 Size2 = int | tuple[int, int]
+SizeN = int | tuple[int, ...]
 
 
 def pair(value: Size2, name: str) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from chainrule.engine.tensor import Tensor
 from chainrule.nn.functional._args import (
     Size1,
     Size2,
+    SizeN,
     batched1d,
     batched2d,
     check_supported,
@@ -119,8 +120,8 @@ def _conv_transpose(fn: str, nd: int, input: Tensor, weight: Tensor, bias: Tenso
     return out[0] if unbatched else out
 
 
-def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: SizeN = 1, padding: SizeN = 0,
+                     output_padding: SizeN = 0, groups: int = 1, dilation: SizeN = 1) -> Tensor:
     """Transposed 2-D convolution of (N, C_in, H, W) or (C_in, H, W) with weight (C_in, C_out/groups, kh, kw):
     the gradient of conv2d with respect to its input, as `torch.nn.functional.conv_transpose2d`. Output size
     (H - 1) * stride - 2 * padding + dilation * (kh - 1) + output_padding + 1 (and likewise for W)."""
@@ -128,8 +129,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
                            dilation)
 
 
-def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
-                     output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: SizeN = 1, padding: SizeN = 0,
+                     output_padding: SizeN = 0, groups: int = 1, dilation: SizeN = 1) -> Tensor:
     """Transposed 1-D convolution of (N, C_in, L) or (C_in, L) with weight (C_in, C_out/groups, k), computed as
     conv_transpose2d on a height of 1."""
     return _conv_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding, output_padding, groups,

@@ -4,8 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from chainrule import dtypes
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
@@ -216,7 +215,7 @@ class GLU(Module):
 class PReLU(Module):
     """x if x > 0 else a * x with a learnable slope `a`: one for all channels, or one per channel (dim 1)."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: Any = None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
         from chainrule.creation import full
 

@@ -70,7 +70,7 @@ class _IndexedModules(Module):
 class Sequential(_IndexedModules):
     """Runs its modules in order, each on the previous one's output. Accepts modules or an OrderedDict."""
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, *args: Module | OrderedDict[str, Module]) -> None:
         super().__init__()
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for name, module in args[0].items():
@@ -161,7 +161,7 @@ class ModuleDict(Module):
     """Modules by name, registered (in insertion order) so that their parameters are found; state_dict
     keys are `name.param`."""
 
-    def __init__(self, modules: Any = None) -> None:
+    def __init__(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]] | None = None) -> None:
         super().__init__()
         if modules is not None:
             self.update(modules)
@@ -207,7 +207,7 @@ class ModuleDict(Module):
     def values(self) -> Iterable[Module]:
         return self._modules.values()
 
-    def update(self, modules: Any) -> None:
+    def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         for key, module in _pairs(modules, "ModuleDict"):
             self[key] = module
 
@@ -289,7 +289,7 @@ class ParameterList(Module):
 class ParameterDict(Module):
     """Parameters by name, in insertion order (plain tensors are wrapped in Parameter)."""
 
-    def __init__(self, parameters: Any = None) -> None:
+    def __init__(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
         super().__init__()
         if parameters is not None:
             self.update(parameters)
@@ -336,7 +336,7 @@ class ParameterDict(Module):
     def values(self) -> Iterable[Parameter]:
         return self._parameters.values()
 
-    def update(self, parameters: Any) -> None:
+    def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
         pairs = _pairs(parameters, "ParameterDict")
         if isinstance(parameters, Mapping) and not isinstance(parameters, OrderedDict):
             pairs = sorted(pairs)  # PyTorch sorts a plain dict's keys (an OrderedDict keeps its order)

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from chainrule import dtypes
 from chainrule.creation import empty
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
 from chainrule.nn import init
-from chainrule.nn.functional._args import Size2, check_supported, pair, single
+from chainrule.nn.functional._args import Size1, Size2, SizeN, check_supported, pair, single
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
@@ -48,7 +50,7 @@ class Conv2d(_ConvNd):
     """2-D convolution with weight (out_channels, in_channels, kh, kw), PyTorch's default initialization."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: Size2, stride: Size2 = 1,
-                 padding: Size2 = 0, bias: bool = True, dtype: Any = None) -> None:
+                 padding: Size2 = 0, bias: bool = True, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
         self._setup(in_channels, out_channels, kernel_size, stride, padding, bias, dtype, pair)
 
@@ -67,9 +69,9 @@ class Conv1d(_ConvNd):
     """1-D convolution with weight (out_channels, in_channels, kernel_size), PyTorch's default
     initialization; computed by conv2d on a (N, C, 1, L) view. dilation and groups other than 1 raise."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int], stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: Any = None) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size1, stride: Size1 = 1,
+                 padding: Size1 = 0, dilation: Size1 = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
         check_supported("Conv1d", dilation=(dilation, 1), groups=(groups, 1), padding_mode=(padding_mode, "zeros"))
         self._setup(in_channels, out_channels, kernel_size, stride, padding, bias, dtype,
@@ -90,9 +92,9 @@ class _ConvTransposeNd(_ConvNd):
 
     _nd = 2
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 output_padding: Any = 0, groups: int = 1, bias: bool = True, dilation: Any = 1,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None) -> None:
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: SizeN, stride: SizeN = 1, padding: SizeN = 0,
+                 output_padding: SizeN = 0, groups: int = 1, bias: bool = True, dilation: SizeN = 1,
+                 padding_mode: str = "zeros", device: str | None = None, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
         name = type(self).__name__
         if not isinstance(groups, int) or groups <= 0:
@@ -142,7 +144,7 @@ class _ConvTransposeNd(_ConvNd):
             s += f", groups={self.groups}"
         return s + ("" if self.bias is not None else ", bias=False")
 
-    def _output_padding(self, input: Tensor, output_size: Any) -> tuple[int, ...]:
+    def _output_padding(self, input: Tensor, output_size: Sequence[int] | None) -> tuple[int, ...]:
         """The output_padding that gives `output_size` (as PyTorch: the last nd entries count; each must lie
         between the smallest output size and that plus stride - 1)."""
         if output_size is None:
@@ -163,7 +165,7 @@ class _ConvTransposeNd(_ConvNd):
                              f"(for an input of {list(spatial)})")
         return tuple(size[d] - lo[d] for d in range(n))
 
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+    def forward(self, input: Tensor, output_size: Sequence[int] | None = None) -> Tensor:
         fn = F.conv_transpose2d if self._nd == 2 else F.conv_transpose1d
         return fn(input, self.weight, self.bias, self.stride, self.padding, self._output_padding(input, output_size),
                   self.groups, self.dilation)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule import dtypes
 from chainrule.creation import empty
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import init
@@ -30,7 +31,8 @@ class Linear(Module):
     W and b start uniform in (-1/sqrt(in_features), 1/sqrt(in_features)), PyTorch's default (its
     kaiming_uniform_ with a=sqrt(5)), drawn from chainrule's default generator."""
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
         self.in_features = int(in_features)
         self.out_features = int(out_features)

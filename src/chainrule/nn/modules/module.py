@@ -407,7 +407,7 @@ class Module:
                 t._data = np.asarray(t._data, dtype=np_dtype)
         return self
 
-    def cuda(self, device: Any = None) -> Module:
+    def cuda(self, device: int | str | None = None) -> Module:
         """Always an error: chainrule has no GPU support (use `.to(device)` with a device that may be 'cpu')."""
         raise DeviceUnavailableError("cuda: device 'cuda' is not available: chainrule computes on the CPU only "
                                      "(there is no CUDA support); use 'cpu' or drop the .cuda() call")

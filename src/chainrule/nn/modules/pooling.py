@@ -7,7 +7,7 @@ from typing import Any
 
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
-from chainrule.nn.functional._args import Size2, check_supported, single
+from chainrule.nn.functional._args import Size1, Size2, check_supported, single
 from chainrule.nn.modules.module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
@@ -44,7 +44,7 @@ def _single(value: Any, name: str, layer: str) -> tuple[int]:
 class MaxPool1d(_Pool2d):
     """Max pooling of (N, C, L) or (C, L); dilation, ceil_mode and return_indices other than the defaults raise."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, dilation: Any = 1,
+    def __init__(self, kernel_size: Size1, stride: Size1 | None = None, padding: Size1 = 0, dilation: Size1 = 1,
                  return_indices: bool = False, ceil_mode: bool = False) -> None:
         check_supported("MaxPool1d", dilation=(dilation, 1), return_indices=(return_indices, False),
                      ceil_mode=(ceil_mode, False))
@@ -61,7 +61,7 @@ class AvgPool1d(Module):
     """Average pooling of (N, C, L) or (C, L), zero padding counted; ceil_mode=True and
     count_include_pad=False raise."""
 
-    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0, ceil_mode: bool = False,
+    def __init__(self, kernel_size: Size1, stride: Size1 | None = None, padding: Size1 = 0, ceil_mode: bool = False,
                  count_include_pad: bool = True) -> None:
         super().__init__()
         check_supported("AvgPool1d", ceil_mode=(ceil_mode, False), count_include_pad=(count_include_pad, True))
@@ -80,7 +80,7 @@ class AdaptiveAvgPool2d(Module):
     """Average pooling to a fixed output size (int, or a pair whose entries may be None to keep the input's
     size), with PyTorch's windows (they overlap when the sizes do not divide)."""
 
-    def __init__(self, output_size: Any) -> None:
+    def __init__(self, output_size: int | tuple[int | None, ...]) -> None:
         super().__init__()
         self.output_size = output_size
 

@@ -15,6 +15,7 @@ import numbers
 import warnings
 from typing import Any
 
+from chainrule import dtypes
 from chainrule.creation import empty, zeros
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
@@ -77,7 +78,8 @@ class RNNCellBase(Module):
     """Parameters `weight_ih` (chunks*hidden, input), `weight_hh` (chunks*hidden, hidden), `bias_ih`,
     `bias_hh` (chunks*hidden), all uniform in +-1/sqrt(hidden_size) (PyTorch's default)."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int, dtype: Any = None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
         _check_size("input_size", input_size)
         _check_size("hidden_size", hidden_size)
@@ -159,7 +161,7 @@ class RNNCell(RNNCellBase):
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). Input (N, input_size) or (input_size,)."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-                 dtype: Any = None) -> None:
+                 dtype: dtypes.dtype | None = None) -> None:
         if nonlinearity not in ("tanh", "relu"):  # PyTorch only fails at the first forward
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         super().__init__(input_size, hidden_size, bias, num_chunks=1, dtype=dtype)
@@ -175,7 +177,7 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One LSTM step; `hx=(h, c)` (zeros when None); returns `(h', c')`. Gates in PyTorch's order i, f, g, o."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: dtypes.dtype | None = None) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=4, dtype=dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
@@ -190,7 +192,7 @@ class LSTMCell(RNNCellBase):
 class GRUCell(RNNCellBase):
     """One GRU step; gates in PyTorch's order r, z, n."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: Any = None) -> None:
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: dtypes.dtype | None = None) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=3, dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -210,7 +212,7 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype: Any = None) -> None:
+                 dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
         if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
                 or not 0 <= dropout <= 1):  # type: ignore[operator]
@@ -433,7 +435,7 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype: Any = None, **kwargs: Any) -> None:
+                 dtype: dtypes.dtype | None = None, **kwargs: Any) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if kwargs:
@@ -457,7 +459,7 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype: Any = None) -> None:
+                 dtype: dtypes.dtype | None = None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
                          proj_size, dtype=dtype)
 
@@ -469,7 +471,7 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype: Any = None, **kwargs: Any) -> None:
+                 dtype: dtypes.dtype | None = None, **kwargs: Any) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if kwargs:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from chainrule import dtypes
 from chainrule.creation import empty
 from chainrule.engine.grad_mode import no_grad
 from chainrule.engine.tensor import Tensor
@@ -19,7 +18,7 @@ class Embedding(Module):
     """A lookup table of `num_embeddings` rows of size `embedding_dim`, initialized N(0, 1)."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 dtype: Any = None) -> None:
+                 dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
