@@ -18,7 +18,7 @@ Three workloads, every engine run round by round in one process, the order rotat
 Before timing, chainrule's gradients are checked against the hand-written and PyTorch ones (neuron,
 chains, MLP step): a benchmark of a wrong computation is worthless.
 
-Measurement rules (see ../shared/bench-notes.md): gc.freeze() after imports; a gc.collect() between
+Measurement rules (the pitfalls are in bench/README.md): gc.freeze() after imports; a gc.collect() between
 timed blocks, untimed, so that one engine's garbage is never collected on another engine's clock;
 untimed warm-up; a 0.15 s pause before each large-matrix block (BLAS threads keep spinning after a call);
 medians and mins over rounds. OPENBLAS_* environment variables are reported, never changed.
@@ -845,7 +845,7 @@ python bench/bench_engine.py          # full run, 1.5 min on a quiet machine (mo
 python bench/bench_engine.py --quick  # smoke run, under ~30 s; prints only
 ```
 
-Targets (issue 2):
+Targets:
 
 1. the single neuron (forward + backward, fresh graph each time) faster than micrograd, so several times
    faster than PyTorch eager;

@@ -34,16 +34,33 @@ from chainrule.engine.tensor import Tensor
 FORMAT = "chainrule-checkpoint"
 VERSION = 1
 _MANIFEST = "__manifest__"
+_PARAMETER = "chainrule.nn.parameter.Parameter"
+_parameter_class: type[Tensor] | None = None
+
+
+def _parameter() -> type[Tensor] | None:
+    """`cr.nn.Parameter`, found among Tensor's subclasses by its qualified name rather than imported: the
+    serialization layer does not depend on nn (issue 12's layering). `import chainrule` loads nn, so it is
+    found whenever a program has made one; None only if nn was never imported (then nothing is one)."""
+    global _parameter_class
+    if _parameter_class is None:
+        stack = list(Tensor.__subclasses__())
+        while stack:
+            cls = stack.pop()
+            if f"{cls.__module__}.{cls.__qualname__}" == _PARAMETER:
+                _parameter_class = cls
+                break
+            stack.extend(cls.__subclasses__())
+    return _parameter_class
 
 
 def _encode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(obj, Tensor):
         key = f"a{len(arrays)}"
         arrays[key] = np.asarray(obj._data)
-        from chainrule.nn.parameter import Parameter
-
+        parameter = _parameter()
         return {"$tensor": key, "requires_grad": bool(obj.requires_grad and obj.grad_fn is None),
-                "parameter": isinstance(obj, Parameter)}
+                "parameter": parameter is not None and isinstance(obj, parameter)}
     if isinstance(obj, np.ndarray | np.generic):
         key = f"a{len(arrays)}"
         arrays[key] = np.asarray(obj)
@@ -79,10 +96,9 @@ def _decode(obj: Any, arrays: Callable[[Any], np.ndarray]) -> Any:
         data = data[()] if data.ndim == 0 else data
         if not all(isinstance(obj.get(k, False), bool) for k in ("requires_grad", "parameter")):
             raise _Malformed("requires_grad and parameter of a $tensor entry must be true or false")
-        if obj.get("parameter"):
-            from chainrule.nn.parameter import Parameter
-
-            return Parameter(Tensor._make(np.asarray(data)), obj.get("requires_grad", True))
+        parameter = _parameter() if obj.get("parameter") else None
+        if parameter is not None:
+            return parameter(Tensor._make(np.asarray(data)), obj.get("requires_grad", True))
         return Tensor._make(data, None, obj.get("requires_grad", False))
     if "$ndarray" in obj:
         return arrays(obj["$ndarray"])

@@ -18,7 +18,7 @@ def _model() -> cr.nn.Module:
 
 
 def _no_hooks(model: cr.nn.Module) -> bool:
-    from chainrule.nn import module as module_module
+    from chainrule.nn.modules import module as module_module
 
     own = all(not m.__dict__.get("_forward_hooks") and not m.__dict__.get("_forward_pre_hooks")
               for m in model.modules())

@@ -1,4 +1,4 @@
-"""The op table: every op and Tensor method of issue 2, with broadcasting shapes, 0-d and empty tensors,
+"""The op table: every registered op and Tensor method, with broadcasting shapes, 0-d and empty tensors,
 and ties. Each row is run against PyTorch (float32 and float64, value, gradient, create_graph=True
 gradient, second derivative) and, if differentiable, through float64 gradcheck."""
 

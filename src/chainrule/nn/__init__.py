@@ -1,13 +1,81 @@
-"""`cr.nn`: modules, layers, losses, initializers, `cr.nn.functional` and `cr.nn.utils`, with PyTorch's names."""
+"""`cr.nn`: modules, layers, losses, initializers, `cr.nn.functional` and `cr.nn.utils`, with PyTorch's names.
 
-from chainrule.nn import functional, init, modules, utils  # modules: PyTorch's paths nn.modules.<file>
+The layers live in `cr.nn.modules` (one file per family, PyTorch's file names), the stateless functions in
+`cr.nn.functional` (one file per concept); the layers are re-exported here."""
+
+from chainrule.nn import functional, init, modules, parameter, utils
 from chainrule.nn import functional as F
-from chainrule.nn.layers import *
-from chainrule.nn.module import (
+from chainrule.nn.modules import (  # every layer (modules.__all__)
+    CELU,
+    ELU,
+    GELU,
+    GLU,
+    GRU,
+    LSTM,
+    RNN,
+    SELU,
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    BCELoss,
+    BCEWithLogitsLoss,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    CrossEntropyLoss,
+    Dropout,
+    Dropout2d,
+    Embedding,
+    Flatten,
+    GroupNorm,
+    GRUCell,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    HuberLoss,
+    Identity,
+    KLDivLoss,
+    L1Loss,
+    LayerNorm,
+    LeakyReLU,
+    Linear,
+    LogSigmoid,
+    LogSoftmax,
+    LSTMCell,
+    MaxPool1d,
+    MaxPool2d,
+    Mish,
     Module,
+    ModuleDict,
+    ModuleList,
+    MSELoss,
+    NLLLoss,
+    ParameterDict,
+    ParameterList,
+    PReLU,
+    ReLU,
+    ReLU6,
+    RNNBase,
+    RNNCell,
+    RNNCellBase,
+    Sequential,
+    Sigmoid,
+    SiLU,
+    SmoothL1Loss,
+    Softmax,
+    Softplus,
+    Softsign,
+    Tanh,
+    Unflatten,
     register_module_forward_hook,
     register_module_forward_pre_hook,
     register_module_full_backward_hook,
     register_module_full_backward_pre_hook,
 )
 from chainrule.nn.parameter import Parameter
+
+__all__ = [*modules.__all__, "F", "Parameter", "functional", "init", "modules", "parameter", "utils"]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from chainrule.engine.tensor import Tensor
 
@@ -15,7 +15,7 @@ class Parameter(Tensor):
 
     As in PyTorch, wrapping a tensor shares its storage (no copy)."""
 
-    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
+    def __init__(self, data: Tensor | ArrayLike | None = None, requires_grad: bool = True) -> None:
         if data is None:
             arr = np.empty((0,), np.float32)
         elif isinstance(data, Tensor):

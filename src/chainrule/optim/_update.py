@@ -76,3 +76,18 @@ def update_moments(m: np.ndarray, v: np.ndarray, g: np.ndarray, beta1: float, be
     """Adam's running moments, in place: m = lerp(m, g, 1 - beta1); v = beta2 v + (1 - beta2) g^2."""
     m[...] = lerp(m, g, 1 - beta1)
     v[...] = v * beta2 + (1 - beta2) * (g * g)
+
+
+def adam_moments(p: Tensor, g: np.ndarray, state: dict[str, Any], lr: float, weight_decay: float,
+                 decoupled: bool, betas: tuple[float, float]) -> tuple[float, np.ndarray, np.ndarray, np.ndarray,
+                                                                       np.ndarray]:
+    """The start of every Adam-family step (Adam, AdamW, NAdam, RAdam): count the step, apply weight decay
+    (decoupled or L2), update the running moments in place. Returns (step, the parameter's values after a
+    decoupled decay, the gradient after an L2 decay, exp_avg m, exp_avg_sq v). State keys, in PyTorch's
+    order: step, exp_avg, exp_avg_sq."""
+    step = next_step(state)
+    m = buffer(state, "exp_avg", p._data)
+    v = buffer(state, "exp_avg_sq", p._data)
+    data, g = decay_weights(p._data, g, lr, weight_decay, decoupled)
+    update_moments(m, v, g, betas[0], betas[1])
+    return step, data, g, m, v

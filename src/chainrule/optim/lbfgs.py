@@ -9,7 +9,7 @@ with `torch.optim.LBFGS` to rounding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ import numpy as np
 from chainrule.engine.grad_mode import enable_grad
 from chainrule.engine.tensor import Tensor
 from chainrule.optim._update import write
-from chainrule.optim.optimizer import Optimizer
+from chainrule.optim.optimizer import Optimizer, ParamsT
 
 
 def _cubic_interpolate(x1: float, f1: float, g1: float, x2: float, f2: float, g2: float,
@@ -128,7 +128,7 @@ class LBFGS(Optimizer):
     # state tensors that are flat vectors or scalars, not shaped like the parameter
     _scalar_state = ("d", "t", "H_diag", "prev_flat_grad", "prev_loss", "func_evals", "n_iter")
 
-    def __init__(self, params: Iterable[Any], lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
+    def __init__(self, params: ParamsT, lr: float = 1, max_iter: int = 20, max_eval: int | None = None,
                  tolerance_grad: float = 1e-7, tolerance_change: float = 1e-9, history_size: int = 100,
                  line_search_fn: str | None = None) -> None:
         if isinstance(lr, Tensor) and lr.numel() != 1:

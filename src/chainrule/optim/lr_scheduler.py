@@ -13,9 +13,12 @@ import warnings
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, SupportsFloat
 
 from chainrule.optim.optimizer import Optimizer
+
+LrLambda = Callable[[int], float] | Sequence[Callable[[int], float]]
+"""LambdaLR's and MultiplicativeLR's lr_lambda: one function of the epoch, or one per parameter group."""
 
 
 class LRScheduler:
@@ -146,7 +149,7 @@ class CosineAnnealingLR(LRScheduler):
                 for base in self.base_lrs]
 
 
-def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float]]:
+def _lambdas(optimizer: Optimizer, lr_lambda: LrLambda) -> list[Callable[[int], float]]:
     if not isinstance(lr_lambda, list | tuple):
         lambdas = [lr_lambda] * len(optimizer.param_groups)
     else:
@@ -183,7 +186,7 @@ class _LambdaState:
 class LambdaLR(_LambdaState, LRScheduler):
     """lr = base_lr * lr_lambda(epoch) (one function, or one per parameter group)."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, lr_lambda: LrLambda, last_epoch: int = -1) -> None:
         self.optimizer = optimizer
         self.lr_lambdas = _lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
@@ -195,7 +198,7 @@ class LambdaLR(_LambdaState, LRScheduler):
 class MultiplicativeLR(_LambdaState, LRScheduler):
     """lr *= lr_lambda(epoch) every epoch after the first."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
+    def __init__(self, optimizer: Optimizer, lr_lambda: LrLambda, last_epoch: int = -1) -> None:
         self.optimizer = optimizer
         self.lr_lambdas = _lambdas(optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
@@ -502,7 +505,7 @@ class ReduceLROnPlateau(LRScheduler):
         self.cooldown_counter = 0
         self.num_bad_epochs = 0
 
-    def step(self, metrics: Any, epoch: int | None = None) -> None:  # type: ignore[override]
+    def step(self, metrics: SupportsFloat, epoch: int | None = None) -> None:  # type: ignore[override]
         current = float(metrics)
         if epoch is None:
             epoch = self.last_epoch + 1

@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import copy
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
 from chainrule.engine.tensor import Tensor
-from chainrule.nn.parameter import zero_grads
+from chainrule.optim._update import params_with_grad
+
+ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+"""What an optimizer takes: tensors (`model.parameters()`), or parameter groups, dicts with a "params" entry
+and per-group options (PyTorch's `ParamsT`)."""
+
+Closure = Callable[[], Any]
+"""`step(closure)`'s argument: re-evaluates the model and returns the loss (usually a Tensor)."""
 
 
-def check_lr(lr: Any, name: str = "lr") -> float:
+def check_lr(lr: float | Tensor, name: str = "lr") -> float:
     """A learning rate must be a non-negative number: refuse NaN and negatives at construction."""
     value = float(lr.item() if isinstance(lr, Tensor) else lr)
     if math.isnan(value) or value < 0.0:
@@ -33,7 +40,7 @@ class Optimizer:
 
     _scalar_state: tuple[str, ...] = ("step",)  # 0-d float32 state tensors (not shaped like the parameter)
 
-    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
@@ -64,9 +71,17 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
+        """Clear `.grad` of every parameter: drop it (set_to_none, the default) or fill it with zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad._data = np.zeros_like(p.grad._data)
 
-    def step(self, closure: Any = None) -> Any:
+    def step(self, closure: Closure | None = None) -> Any:
         raise NotImplementedError
 
     def _state(self, p: Tensor) -> dict[str, Any]:
@@ -129,7 +144,25 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-def _copy(v: Any, dtype: Any = None) -> Any:
+class ParameterwiseOptimizer(Optimizer):
+    """An optimizer whose step updates each parameter on its own, from its gradient and its state (all of
+    chainrule's but LBFGS, as PyTorch's single-tensor implementations): `step()` evaluates the closure, then
+    calls `_update_parameter` for each parameter that has a gradient, group by group."""
+
+    def step(self, closure: Closure | None = None) -> Any:
+        loss = closure() if closure is not None else None
+        for group in self.param_groups:
+            for p, g in params_with_grad(group):
+                self._update_parameter(p, g, group)
+        return loss
+
+    def _update_parameter(self, p: Tensor, g: np.ndarray, group: dict[str, Any]) -> None:
+        """Update `p` in place (outside the graph) from its gradient `g` (negated when the group maximizes),
+        its state `self._state(p)` (created on first use, as PyTorch's) and its `group`'s options."""
+        raise NotImplementedError
+
+
+def _copy(v: Any, dtype: np.dtype | None = None) -> Any:
     if isinstance(v, Tensor):
         data = np.array(v._data, copy=True)
         if dtype is not None and data.dtype != dtype:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from chainrule.engine.tensor import Tensor
 from chainrule.optim._update import descend
-from chainrule.optim.optimizer import Optimizer, check_lr, check_range
+from chainrule.optim.optimizer import ParameterwiseOptimizer, ParamsT, check_lr, check_range
+
+__all__ = ["SGD"]
 
 
-class SGD(Optimizer):
+class SGD(ParameterwiseOptimizer):
     """g = grad + weight_decay * p; with momentum, buf = momentum * buf + (1 - dampening) * g (buf = g on the
-    first step) and g = g + momentum * buf (Nesterov) or g = buf; then p -= lr * g."""
+    first step) and g = g + momentum * buf (Nesterov) or g = buf; then p -= lr * g. Without momentum no state
+    is kept, as PyTorch."""
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
+    def __init__(self, params: ParamsT, lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False) -> None:
         check_lr(lr)
         check_range(momentum, "momentum")
@@ -24,26 +28,16 @@ class SGD(Optimizer):
         super().__init__(params, {"lr": lr, "momentum": momentum, "dampening": dampening,
                                   "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize})
 
-    def step(self, closure: Any = None) -> Any:
-        loss = closure() if closure is not None else None
-        for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            wd, nesterov = group["weight_decay"], group["nesterov"]
-            maximize = group.get("maximize", False)
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                g = -grad._data if maximize else grad._data
-                if wd != 0:
-                    g = g + wd * p._data
-                if momentum != 0:
-                    state = self._state(p)
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = Tensor._make(g.copy())
-                    else:
-                        buf._data = buf._data * momentum + (1 - dampening) * g
-                    g = g + momentum * buf._data if nesterov else buf._data
-                descend(p, g, lr)
-        return loss
+    def _update_parameter(self, p: Tensor, g: np.ndarray, group: dict[str, Any]) -> None:
+        momentum, wd = group["momentum"], group["weight_decay"]
+        if wd != 0:
+            g = g + wd * p._data
+        if momentum != 0:
+            state = self._state(p)
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = Tensor._make(g.copy())
+            else:
+                buf._data = buf._data * momentum + (1 - group["dampening"]) * g
+            g = g + momentum * buf._data if group["nesterov"] else buf._data
+        descend(p, g, group["lr"])

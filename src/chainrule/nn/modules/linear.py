@@ -1,5 +1,57 @@
-"""`torch.nn.modules.linear`'s path: re-exports from chainrule's own modules."""
+"""`Linear` (PyTorch's default initialization) and `Identity`."""
 
-from chainrule.nn.layers.linear import Identity, Linear
+from __future__ import annotations
+
+from typing import Any
+
+from chainrule import dtypes
+from chainrule.creation import empty
+from chainrule.engine.tensor import Tensor
+from chainrule.nn import init
+from chainrule.nn.modules.module import Module
+from chainrule.nn.parameter import Parameter
+from chainrule.ops import linalg as _ops
 
 __all__ = ["Identity", "Linear"]
+
+
+class Identity(Module):
+    """Returns its input unchanged (accepts and ignores any constructor arguments, as PyTorch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Tensor) -> Tensor:
+        return input
+
+
+class Linear(Module):
+    """y = x @ W^T + b with W of shape (out_features, in_features).
+
+    W and b start uniform in (-1/sqrt(in_features), 1/sqrt(in_features)), PyTorch's default (its
+    kaiming_uniform_ with a=sqrt(5)), drawn from chainrule's default generator."""
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: dtypes.dtype | None = None) -> None:
+        super().__init__()
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        self.weight = Parameter(empty(out_features, in_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.default_layer_init_(self.weight, self.bias)
+
+    def forward(self, input: Tensor) -> Tensor:
+        shape = input.shape
+        if not shape or shape[-1] != self.in_features:
+            raise RuntimeError(f"{self!r}: expected an input whose last dimension is in_features={self.in_features}, "
+                               f"got input of shape {tuple(shape)} (weight has shape {tuple(self.weight.shape)})")
+        return _ops.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from chainrule.engine.tensor import Tensor
-from chainrule.nn.module import Module
+from chainrule.nn.modules.module import Module
 
 __all__ = ["functional_call"]
 

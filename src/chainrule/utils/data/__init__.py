@@ -15,7 +15,7 @@ import bisect
 import collections.abc
 import itertools
 import math
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from typing import Any
 
 import numpy as np
@@ -137,7 +137,7 @@ class Sampler:
 class SequentialSampler(Sampler):
     """0, 1, ..., len(data_source) - 1."""
 
-    def __init__(self, data_source: Any) -> None:
+    def __init__(self, data_source: Sized) -> None:
         self.data_source = data_source
 
     def __iter__(self) -> Iterator[int]:
@@ -151,7 +151,7 @@ class RandomSampler(Sampler):
     """A random order of the indices (a new one each pass), or `num_samples` indices drawn with replacement.
     Without replacement, more samples than the dataset has come from consecutive permutations."""
 
-    def __init__(self, data_source: Any, replacement: bool = False, num_samples: int | None = None,
+    def __init__(self, data_source: Sized, replacement: bool = False, num_samples: int | None = None,
                  generator: _random.Generator | None = None) -> None:
         self.data_source = data_source
         self.replacement = replacement

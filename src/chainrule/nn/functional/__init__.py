@@ -1,0 +1,86 @@
+"""`cr.nn.functional` (conventionally `import chainrule.nn.functional as F`): the stateless side of the
+layers, with `torch.nn.functional`'s names and arguments, one file per concept:
+
+- `activations`: relu, leaky_relu, elu, gelu, silu, sigmoid, tanh, softmax, ... (and their in-place forms)
+- `losses`: mse_loss, l1_loss, cross_entropy, nll_loss, binary_cross_entropy(_with_logits), smooth_l1_loss,
+  huber_loss, kl_div
+- `convolution`: conv1d, conv2d, conv_transpose1d, conv_transpose2d
+- `pooling`: max/avg pooling (1-D, 2-D) and adaptive average pooling
+- `normalization`: batch_norm, layer_norm, group_norm, normalize
+- `dropouts`, `affine` (linear), `sparse` (embedding, one_hot), `distance` (cosine_similarity), `shape` (pad, flatten)
+
+The math of each registered op (forward, derivative, formula) lives in `chainrule.ops`; the functions here
+check arguments with PyTorch's messages and call those ops, or compose them.
+"""
+
+from chainrule.engine.tensor import Tensor  # torch.nn.functional.Tensor exists too
+from chainrule.nn.functional.activations import (
+    celu,
+    elu,
+    elu_,
+    gelu,
+    glu,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    hardtanh_,
+    leaky_relu,
+    leaky_relu_,
+    log_softmax,
+    logsigmoid,
+    mish,
+    prelu,
+    relu,
+    relu6,
+    relu_,
+    selu,
+    sigmoid,
+    silu,
+    softmax,
+    softplus,
+    softsign,
+    tanh,
+)
+from chainrule.nn.functional.affine import linear
+from chainrule.nn.functional.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from chainrule.nn.functional.distance import cosine_similarity
+from chainrule.nn.functional.dropouts import dropout, dropout2d
+from chainrule.nn.functional.losses import (
+    binary_cross_entropy,
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from chainrule.nn.functional.normalization import batch_norm, group_norm, layer_norm, normalize
+from chainrule.nn.functional.pooling import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    max_pool1d,
+    max_pool2d,
+)
+from chainrule.nn.functional.shape import flatten, pad
+from chainrule.nn.functional.sparse import embedding, one_hot
+
+__all__ = [
+    # activations
+    "celu", "elu", "elu_", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "leaky_relu",
+    "leaky_relu_", "log_softmax", "logsigmoid", "mish", "prelu", "relu", "relu6", "relu_", "selu", "sigmoid",
+    "silu", "softmax", "softplus", "softsign", "tanh",
+    # losses
+    "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div", "l1_loss",
+    "mse_loss", "nll_loss", "smooth_l1_loss",
+    # convolution, pooling
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "avg_pool1d", "avg_pool2d", "max_pool1d", "max_pool2d",
+    # normalization, dropout
+    "batch_norm", "group_norm", "layer_norm", "normalize", "dropout", "dropout2d",
+    # linear, sparse, distance, shape
+    "linear", "embedding", "one_hot", "cosine_similarity", "flatten", "pad",
+]

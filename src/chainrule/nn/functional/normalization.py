@@ -1,0 +1,102 @@
+"""Normalization of `cr.nn.functional`: batch_norm, layer_norm, group_norm and normalize, composed from
+recorded ops (mean, var, sqrt, norm, clamp), so their gradients come from those ops' VJPs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor
+from chainrule.ops import activations as _act
+from chainrule.ops.elementwise import sqrt
+from chainrule.ops.reductions import mean, var
+from chainrule.ops.reductions import norm as _norm
+
+__all__ = ["batch_norm", "group_norm", "layer_norm", "normalize"]
+
+
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Normalize over every dimension but the channels (dim 1): (N, C), (N, C, L), (N, C, H, W), ...; in
+    training, update the running statistics in place with the unbiased batch variance, as PyTorch."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dimensions (N, C, ...), got shape "
+                         f"{tuple(input.shape)}")
+    dims = (0,) + tuple(range(2, input.ndim))
+    shape = (1, input.shape[1]) + (1,) * (input.ndim - 2)
+    if training:
+        count = int(np.prod([input.shape[d] for d in dims]))
+        if count <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                             f"{tuple(input.shape)}")
+        mu = mean(input, dims, keepdim=True)
+        v = var(input, dims, keepdim=True, correction=0)
+        if running_mean is not None and running_var is not None:
+            batch_mean = np.asarray(mu._data).reshape(-1)
+            unbiased = np.asarray(v._data).reshape(-1) * (count / (count - 1))
+            _update(running_mean, (1 - momentum) * running_mean._data + momentum * batch_mean)
+            _update(running_var, (1 - momentum) * running_var._data + momentum * unbiased)
+    else:
+        mu = Tensor._make(np.asarray(running_mean._data).reshape(shape))
+        v = Tensor._make(np.asarray(running_var._data).reshape(shape))
+    out = (input - mu) / sqrt(v + eps)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def _update(buffer: Tensor, values: np.ndarray) -> None:
+    np.copyto(buffer._data, values, casting="unsafe")
+    buffer._version += 1
+
+
+def layer_norm(input: Tensor, normalized_shape: tuple[int, ...], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    shape = tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape:
+        raise RuntimeError(f"layer_norm: expected input with shape (*, {', '.join(map(str, shape))}), "
+                           f"got {tuple(input.shape)}")
+    dims = tuple(range(input.ndim - len(shape), input.ndim))
+    mu = mean(input, dims, keepdim=True)
+    centered = input - mu
+    out = centered / sqrt(var(input, dims, keepdim=True, correction=0) + eps)
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None, bias: Tensor | None = None,
+               eps: float = 1e-5) -> Tensor:
+    """Normalize each sample's channels in `num_groups` groups (mean and biased variance over the group's
+    channels and positions), then scale and shift per channel."""
+    if input.ndim < 2:
+        raise RuntimeError(f"group_norm: expected an input of at least 2 dimensions (N, C, ...), got shape "
+                           f"{tuple(input.shape)}")
+    n, c = input.shape[0], input.shape[1]
+    if num_groups <= 0 or c % num_groups:
+        raise RuntimeError(f"group_norm: expected the number of channels ({c}) of the input of shape "
+                           f"{tuple(input.shape)} to be divisible by num_groups={num_groups}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise RuntimeError(f"group_norm: expected {name} of shape ({c},) for an input of shape "
+                               f"{tuple(input.shape)}, got {tuple(t.shape)}")
+    x = input.reshape(n, num_groups, -1)
+    out = (x - mean(x, -1, keepdim=True)) / sqrt(var(x, -1, keepdim=True, correction=0) + eps)
+    out = out.reshape(tuple(input.shape))
+    shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    if bias is not None:
+        out = out + bias.reshape(shape)
+    return out
+
+
+def normalize(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12) -> Tensor:
+    """input / max(||input||_p along dim, eps), as PyTorch (a gradient flows through the norm except where
+    it is clamped to eps)."""
+    denom = _act.clamp(_norm(input, p, dim, keepdim=True), min=eps)
+    return input / denom
