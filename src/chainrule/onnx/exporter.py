@@ -133,6 +133,11 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+# attributes that may differ between the two runs: the exporter reads them from the shapes (reshape's target),
+# or the engine keeps them for backward only (max pooling's argmax mask)
+SIZED_ATTRS = {"reshape": {"shape"}, "max_pool2d": {"mask"}}
+
+
 def _compare(first: Trace, second: Trace) -> None:
     """Fill each node's dynamic axes from the second run and check that nothing else changed."""
     if len(first.nodes) != len(second.nodes) or any(a.op != b.op for a, b in zip(first.nodes, second.nodes)):
@@ -146,6 +151,12 @@ def _compare(first: Trace, second: Trace) -> None:
             raise OnnxExporterError(f"onnx.export: {a.where()} gives a result of another rank for another batch "
                                     f"size ({a.shape} and {b.shape})")
         a.dynamic = tuple(i for i, (s, t) in enumerate(zip(a.shape, b.shape)) if s != t)
+        skip = SIZED_ATTRS.get(a.op, set())
+        for key in a.attrs:
+            if a.depends and key not in skip and not _same(a.attrs[key], b.attrs.get(key)):
+                raise OnnxExporterError(
+                    f"onnx.export: the argument {key!r} of {a.where()} changes with the input (it was computed from "
+                    f"the input's values or size outside the recorded graph), so it cannot be stored as a constant")
         for oa, ob in zip(a.operands, b.operands):
             if oa.kind != ob.kind or (oa.kind in (NODE, INPUT) and oa.index != ob.index):
                 raise OnnxExporterError(f"onnx.export: the operands of {a.where()} change with the batch size")
@@ -534,7 +545,16 @@ def _hardswish(ctx: Ctx) -> str:
     return ctx.add("Mul", [x, ctx.add("HardSigmoid", [x], alpha=1.0 / 6.0, beta=0.5)])
 
 
+def _prelu(ctx: Ctx) -> str:
+    x, w = _input(ctx, 0), _input(ctx, 1)
+    rank, n = len(ctx.in_shapes[0]), int(np.prod(ctx.in_shapes[1]))
+    shape = [n] + [1] * (rank - 2) if n != 1 and rank > 2 else [n]
+    slope = ctx.add("Reshape", [w, ctx.g.ints(shape, "prelu_shape")])
+    return ctx.add("PRelu", [x, slope])
+
+
 CONVERTERS: dict[str, Any] = {
+    "prelu": _prelu,
     "linear": _linear, "matmul": _matmul, "conv2d": _conv2d, "conv_transpose2d": _conv_transpose2d,
     "max_pool2d": _pool("MaxPool"), "avg_pool2d": _pool("AveragePool", count_include_pad=1),
     "reshape": _reshape, "permute": _permute, "cat": _cat, "stack": _stack, "index": _index,

@@ -80,10 +80,16 @@ def _node_of(t: Any) -> Node | None:
     return fn if type(fn) is Node else None
 
 
-def run(model: Any, inputs: list[Tensor]) -> tuple[Any, dict[int, tuple[str, str]], list[Tensor]]:
+# Modules translated whole (their forward's ops are not all exportable one by one): module type -> the op name
+# the exporter translates, and the module's tensors that follow its input as operands.
+WHOLE_MODULES: dict[str, tuple[str, tuple[str, ...]]] = {"PReLU": ("prelu", ("weight",))}
+
+
+def run(model: Any, inputs: list[Tensor]) -> tuple[Any, dict[int, Any], list[Tensor]]:
     """Run the model on copies of `inputs` (floating ones requiring grad); returns (result, node id -> (module
-    path, type), the copies)."""
-    tagged: dict[int, tuple[str, str]] = {}
+    path, type), the copies). Nodes that end a call of a module in WHOLE_MODULES are tagged with a third item:
+    (op name, operand tensors)."""
+    tagged: dict[int, Any] = {}
     keep: list[Node] = []  # tagged nodes stay alive so their ids stay unique during the run
     handles = []
     if isinstance(model, nn.Module):
@@ -94,6 +100,14 @@ def run(model: Any, inputs: list[Tensor]) -> tuple[Any, dict[int, tuple[str, str
                     _type: str = type_name) -> None:
                 stop = {id(n) for n in map(_node_of, _tensors((args, kwargs))) if n is not None}
                 stack = [n for n in map(_node_of, _tensors(result)) if n is not None]
+                whole = WHOLE_MODULES.get(_type)
+                if whole is not None and isinstance(result, Tensor) and stack and len(args) == 1 and not kwargs:
+                    node = stack[0]
+                    operands = (args[0],) + tuple(getattr(_module, name) for name in whole[1])
+                    if id(node) not in tagged:
+                        tagged[id(node)] = (_path, _type, (whole[0], operands))
+                        keep.append(node)
+                    return
                 seen: set[int] = set()
                 while stack:
                     node = stack.pop()
@@ -130,7 +144,7 @@ def _flatten_outputs(result: Any) -> list[Any]:
                             f"{type(result).__name__}")
 
 
-def read_graph(result: Any, tagged: dict[int, tuple[str, str]], inputs: list[Tensor],
+def read_graph(result: Any, tagged: dict[int, Any], inputs: list[Tensor],
                params: dict[int, str]) -> Trace:
     """The recorded graph behind `result`, in topological order."""
     outs = _flatten_outputs(result)
@@ -139,6 +153,14 @@ def read_graph(result: Any, tagged: dict[int, tuple[str, str]], inputs: list[Ten
     order: list[Node] = []
     index: dict[int, int] = {}
     visiting: set[int] = set()
+
+    def parents(node: Node) -> list[Any]:
+        """The node's parents, or for a module translated whole, its operands' nodes (or tensors)."""
+        entry = tagged.get(id(node))
+        if entry is not None and len(entry) == 3:
+            return [_node_of(t) or t for t in entry[2][1]]
+        return list(node.parents)
+
     for out in outs:
         root = _node_of(out)
         if root is None or id(root) in index:
@@ -156,7 +178,7 @@ def read_graph(result: Any, tagged: dict[int, tuple[str, str]], inputs: list[Ten
                 continue
             visiting.add(id(node))
             stack.append((node, True))
-            for p in reversed(node.parents):
+            for p in reversed(parents(node)):
                 if type(p) is Node and id(p) not in index:
                     stack.append((p, False))
 
@@ -179,6 +201,13 @@ def read_graph(result: Any, tagged: dict[int, tuple[str, str]], inputs: list[Ten
 
     traced = []
     for node in order:
+        entry = tagged.get(id(node), (None, None))
+        if len(entry) == 3:
+            op_name, tensors = entry[2]
+            operands = [operand(t, _node_of(t) or (t if t.requires_grad else None)) for t in tensors]
+            traced.append(Traced(node, op_name, {}, operands, tuple(np.shape(node.out)), np.asarray(node.out).dtype,
+                                 entry[0], entry[1]))
+            continue
         operands = [operand(node.inputs[i] if node.inputs is not None else None, p)
                     for i, p in enumerate(node.parents)]
         attrs = dict(node.attrs or {})
@@ -188,7 +217,7 @@ def read_graph(result: Any, tagged: dict[int, tuple[str, str]], inputs: list[Ten
             attrs["index"] = tuple(Operand(INPUT, input_datas[id(a)]) if isinstance(a, np.ndarray) and
                                    id(a) in input_datas else a for a in idx)
         out = node.out
-        path, type_name = tagged.get(id(node), (None, None))
+        path, type_name = entry[0], entry[1]
         traced.append(Traced(node, node.op.name, attrs, operands, tuple(np.shape(out)), np.asarray(out).dtype,
                              path, type_name))
     for t in traced:
