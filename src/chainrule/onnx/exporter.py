@@ -607,6 +607,11 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
 
     result, tagged, copies = run(model, inputs)
     first = read_graph(result, tagged, copies, params)
+    for t in first.nodes:
+        if t.depends and t.op not in CONVERTERS:
+            what = "is a custom autograd.Function, which" if t.node.ctx is not None else "has"
+            raise UnsupportedOperatorError(f"onnx.export: {t.where()} {what} no ONNX translation; supported ops: "
+                                           f"{', '.join(sorted(CONVERTERS))}")
     n_out = len(first.outputs)
     in_names = _names(input_names, len(inputs), "input", "input_names")
     out_names = _names(output_names, n_out, "output", "output_names")
@@ -633,10 +638,7 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
                         "const")
             values.append(g.const(np.asarray(t.node.out), f"{hint}.{t.op}" if hint != "const" else "const"))
             continue
-        convert = CONVERTERS.get(t.op)
-        if convert is None:
-            raise UnsupportedOperatorError(
-                f"onnx.export: {t.where()} has no ONNX translation; supported ops: {', '.join(sorted(CONVERTERS))}")
+        convert = CONVERTERS[t.op]
         ins: list[str | None] = []
         shapes: list[tuple | None] = []
         dyn: list[tuple[int, ...]] = []
