@@ -104,3 +104,14 @@ def test_output_must_depend_on_the_input() -> None:
         export(lambda x: w * 2, cr.randn(2, 3))
     with pytest.raises(cr.onnx.OnnxExporterError, match="must return a tensor"):
         export(lambda x: {"y": x * 2}, cr.randn(2, 3))
+
+
+def test_the_exporter_does_not_patch_the_core() -> None:
+    """The architecture rule of tests/test_layering.py (no assignment to core classes, nodes or modules from
+    above), applied to chainrule.onnx, which reads the graph through `grad_fn` and module forward hooks only."""
+
+    import test_layering
+
+    files = sorted((test_layering.SRC / "onnx").glob("*.py"))
+    assert len(files) >= 4
+    assert [p for f in files for p in test_layering._problems(f)] == []

@@ -311,3 +311,31 @@ def test_import_chainrule_does_not_import_onnx() -> None:
     code = ("import sys, chainrule as cr; assert callable(cr.onnx.export); "
             "assert not [m for m in sys.modules if m == 'onnx' or m.startswith('onnx.')], 'onnx imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+_W = cr.tensor(np.random.default_rng(9).standard_normal(5).astype(np.float32))
+_M = cr.tensor(np.random.default_rng(10).standard_normal((5, 3)).astype(np.float32))
+FUNCTIONS: dict[str, Callable[[cr.Tensor], cr.Tensor]] = {
+    "pad": lambda x: nn.functional.pad(x, (1, 2), value=0.5) + 0,
+    "pad-2d-and-crop": lambda x: nn.functional.pad(x[:, None], (-1, 1, 0, 1)),
+    "stack": lambda x: cr.stack([x, x * 2], dim=1),
+    "clamp": lambda x: x.clamp(-0.5, 0.5) + x.clamp(max=0.1) + x.clamp(min=-0.2),
+    "where-constant-condition": lambda x: cr.where(_W > 0, x, -x),
+    "maximum-minimum": lambda x: cr.maximum(x, _W) + cr.minimum(x, _W * 0.5),
+    "reductions": lambda x: (x.std(dim=1, keepdim=True) + x.var(dim=1)[:, None] + x.amin(dim=1, keepdim=True)
+                             + x.amax(dim=-1, keepdim=True) + x.sum(1, keepdim=True) + x.mean()),
+    "indexing": lambda x: x[..., 0] + x[:, None, 2][:, 0] + x[:, 1:4:2].sum(1) + x[:, -1],
+    "unary": lambda x: (x.abs() + 1).rsqrt() + x.square() + (x.abs() + 1).reciprocal() + x.sign() + x.floor()
+    + x.ceil() + cr.erf(x) + x.sin() + x.cos() + (x.abs() + 1).log() + x.exp() + (x.abs() + 1).sqrt() - x,
+    "whole-input-reduction": lambda x: x * x.sum(),
+    "over-the-batch": lambda x: x - x.mean(0, keepdim=True),
+    "matmul-transpose": lambda x: (x @ _M).t().t() @ _M.transpose(0, 1),
+    "casts": lambda x: x.double().float() * 2,
+    "pow": lambda x: x ** 2 + (x.abs() + 1) ** 0.5 + 2 ** x,
+    "flatten-unsqueeze": lambda x: x.unsqueeze(1).unsqueeze(-1).flatten(1).squeeze(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_functions_of_a_custom_forward(ort: Any, name: str) -> None:
+    assert_parity(ort, FUNCTIONS[name], cr.randn(4, 5))

@@ -450,15 +450,9 @@ def _where(ctx: Ctx) -> str:
 
 
 def _pad(ctx: Ctx) -> str:
-    a = ctx.attrs
-    pad = [int(p) for p in a.get("pad", ())]
-    rank = len(ctx.in_shapes[0])
-    begins, ends = [0] * rank, [0] * rank
-    for i in range(len(pad) // 2):
-        d = rank - 1 - i
-        begins[d], ends[d] = pad[2 * i], pad[2 * i + 1]
-    value = a.get("value", 0.0)
-    return ctx.add("Pad", [_input(ctx, 0), ctx.g.ints(begins + ends, "pads"), ctx.scalar(value, "pad_value")],
+    widths = [(int(lo), int(hi)) for lo, hi in ctx.attrs["widths"]]
+    pads = [lo for lo, _ in widths] + [hi for _, hi in widths]
+    return ctx.add("Pad", [_input(ctx, 0), ctx.g.ints(pads, "pads"), ctx.scalar(ctx.attrs.get("value", 0.0), "value")],
                    mode="constant")
 
 
