@@ -190,9 +190,7 @@ class Graph:
 
     def const(self, value: Any, hint: str = "const", dtype: Any = None) -> str:
         arr = np.asarray(value, dtype=dtype)
-        if arr.dtype == np.bool_:
-            pass
-        elif arr.dtype.kind not in "fiub":
+        if arr.dtype.kind not in "fiub":
             raise OnnxExporterError(f"onnx.export: cannot store a constant of dtype {arr.dtype}")
         name = self.unique(hint)
         self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
@@ -226,14 +224,21 @@ class Ctx:
     """What a translation sees of one recorded op."""
 
     def __init__(self, g: Graph, t: Traced, ins: list[str | None], in_shapes: list[tuple | None],
-                 in_dynamic: list[tuple[int, ...]]) -> None:
+                 in_dynamic: list[tuple[int, ...]], in_dtypes: list[Any], graph_inputs: list[str]) -> None:
         self.g, self.t, self.ins, self.in_shapes, self.in_dynamic = g, t, ins, in_shapes, in_dynamic
-        path = t.path if t.path else ("" if t.path is None else "")
-        self.prefix = "/" + "/".join(p for p in (path.replace(".", "/"), t.op) if p)
+        self.operand_dtypes = in_dtypes  # per operand: its dtype, None for a missing one
+        self.graph_inputs = graph_inputs  # the graph's input names (an embedding's indices are one)
+        self.prefix = "/" + "/".join(p for p in ((t.path or "").replace(".", "/"), t.op) if p)
         self.attrs = t.attrs
 
     def add(self, op_type: str, inputs: list[str], **attrs: Any) -> str:
         return self.g.add(op_type, inputs, self.prefix, **attrs)
+
+    def shape(self, i: int) -> tuple[int, ...]:
+        shape = self.in_shapes[i]
+        if shape is None:
+            raise self.unsupported(f"operand {i} is missing")
+        return shape
 
     def scalar(self, value: Any, hint: str = "scalar") -> str:
         return self.g.const(np.asarray(value, dtype=self.t.dtype), f"{self.prefix.strip('/').replace('/', '.')}."
@@ -265,7 +270,7 @@ def _binary(op_type: str) -> Any:
 def _as_out_dtype(ctx: Ctx, i: int) -> str:
     """Operand i in the result's dtype (Python scalars come as constants already in it)."""
     name = _input(ctx, i)
-    dt = ctx.operand_dtypes[i]  # type: ignore[attr-defined]
+    dt = ctx.operand_dtypes[i]
     if dt is not None and dt != ctx.t.dtype:
         return ctx.add("Cast", [name], to=helper.np_dtype_to_tensor_dtype(ctx.t.dtype))
     return name
@@ -274,7 +279,7 @@ def _as_out_dtype(ctx: Ctx, i: int) -> str:
 def _linear(ctx: Ctx) -> str:
     x, w = _input(ctx, 0), _input(ctx, 1)
     b = ctx.ins[2] if len(ctx.ins) > 2 else None
-    if len(ctx.in_shapes[0] or ()) == 2:
+    if len(ctx.shape(0)) == 2:
         return ctx.add("Gemm", [x, w] + ([b] if b else []), transB=1)
     y = ctx.add("MatMul", [x, ctx.add("Transpose", [w], perm=[1, 0])])
     return ctx.add("Add", [y, b]) if b else y
@@ -284,7 +289,7 @@ def _conv2d(ctx: Ctx) -> str:
     a = ctx.attrs
     ph, pw = a["padding"]
     ins = [_input(ctx, 0), _input(ctx, 1)] + ([ctx.ins[2]] if len(ctx.ins) > 2 and ctx.ins[2] else [])
-    w = ctx.in_shapes[1]
+    w = ctx.shape(1)
     extra = {}
     if a.get("dilation", (1, 1)) != (1, 1):
         extra["dilations"] = list(a["dilation"])
@@ -297,7 +302,7 @@ def _conv_transpose2d(ctx: Ctx) -> str:
     a = ctx.attrs
     ph, pw = a["padding"]
     ins = [_input(ctx, 0), _input(ctx, 1)] + ([ctx.ins[2]] if len(ctx.ins) > 2 and ctx.ins[2] else [])
-    w = ctx.in_shapes[1]
+    w = ctx.shape(1)
     return ctx.add("ConvTranspose", ins, kernel_shape=list(w[2:]), strides=list(a["stride"]), pads=[ph, pw, ph, pw],
                    output_padding=list(a["output_padding"]), dilations=list(a["dilation"]), group=int(a["groups"]))
 
@@ -316,8 +321,8 @@ def _reshape(ctx: Ctx) -> str:
     target = [s if i not in t.dynamic else -1 for i, s in enumerate(t.shape)]
     if len(t.dynamic) > 1:
         raise ctx.unsupported(f"the dynamic axis ends up in several axes of the result {t.shape}")
-    if not t.dynamic and any(s == 0 for s in target):
-        raise ctx.unsupported("a reshape to an empty shape")
+    if any(s == 0 for s in target):
+        raise ctx.unsupported(f"a reshape to an empty shape {t.shape}")
     return ctx.add("Reshape", [_input(ctx, 0), ctx.g.ints(target, ctx.prefix.strip("/").replace("/", ".") + ".shape")])
 
 
@@ -389,7 +394,7 @@ def _square(ctx: Ctx) -> str:
 
 def _dims(ctx: Ctx) -> tuple[int, ...]:
     dims = ctx.attrs.get("dims")
-    rank = len(ctx.in_shapes[0] or ())
+    rank = len(ctx.shape(0))
     if dims is None:
         return tuple(range(rank))
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
@@ -417,7 +422,7 @@ def _var(ctx: Ctx, std: bool = False) -> str:
     if correction:
         if any(a in ctx.in_dynamic[0] for a in dims):
             raise ctx.unsupported("a variance with correction over the dynamic axis")
-        n = int(np.prod([ctx.in_shapes[0][a] for a in dims]))
+        n = int(np.prod([ctx.shape(0)[a] for a in dims]))
         v = ctx.add("Mul", [v, ctx.scalar(n / max(n - correction, 0.0) if n > correction else np.inf, "correction")])
     return ctx.add("Sqrt", [v]) if std else v
 
@@ -444,7 +449,7 @@ def _cast(ctx: Ctx) -> str:
 
 def _where(ctx: Ctx) -> str:
     cond = _input(ctx, 0)
-    if ctx.operand_dtypes[0] != np.bool_:  # type: ignore[attr-defined]
+    if ctx.operand_dtypes[0] != np.bool_:
         cond = ctx.add("Cast", [cond], to=TensorProto.BOOL)
     return ctx.add("Where", [cond, _as_out_dtype(ctx, 1), _as_out_dtype(ctx, 2)])
 
@@ -460,14 +465,14 @@ def _index(ctx: Ctx) -> str:
     index = ctx.attrs["index"]
     index = index if isinstance(index, tuple) else (index,)
     x = _input(ctx, 0)
-    shape = ctx.in_shapes[0]
+    shape = ctx.shape(0)
     dynamic = ctx.in_dynamic[0]
     if any(isinstance(i, Operand | np.ndarray | list) for i in index):
         if len(index) != 1:
             raise ctx.unsupported("advanced indexing with more than one index array")
         i = index[0]
         if isinstance(i, Operand):
-            indices = ctx.ins_extra[i.index]  # type: ignore[attr-defined]
+            indices = ctx.graph_inputs[i.index]
         else:
             arr = np.asarray(i)
             if arr.dtype.kind not in "iu":
@@ -541,7 +546,7 @@ def _hardswish(ctx: Ctx) -> str:
 
 def _prelu(ctx: Ctx) -> str:
     x, w = _input(ctx, 0), _input(ctx, 1)
-    rank, n = len(ctx.in_shapes[0]), int(np.prod(ctx.in_shapes[1]))
+    rank, n = len(ctx.shape(0)), int(np.prod(ctx.shape(1)))
     shape = [n] + [1] * (rank - 2) if n != 1 and rank > 2 else [n]
     slope = ctx.add("Reshape", [w, ctx.g.ints(shape, "prelu_shape")])
     return ctx.add("PRelu", [x, slope])
@@ -668,10 +673,7 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
                 shapes.append(None)
                 dyn.append(())
                 dtypes.append(None)
-        ctx = Ctx(g, t, ins, shapes, dyn)
-        ctx.operand_dtypes = dtypes  # type: ignore[attr-defined]
-        ctx.ins_extra = in_names  # type: ignore[attr-defined]
-        values.append(convert(ctx))
+        values.append(convert(Ctx(g, t, ins, shapes, dyn, dtypes, in_names)))
 
     graph_outputs = []
     for k, o in enumerate(first.outputs):
@@ -684,7 +686,7 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
             shape, dtype, dyn_axes = tuple(inputs[o.index].shape), np.asarray(inputs[o.index]._data).dtype, \
                 in_dynamic[o.index]
         wanted = out_axes.get(out_names[k], {})
-        dims = {a: wanted.get(a, symbol or "batch") for a in dyn_axes}
+        dims: dict[int, str] = {a: wanted.get(a, symbol or "batch") for a in dyn_axes}
         for a, s in wanted.items():
             if a % max(len(shape), 1) not in dyn_axes:
                 raise ValueError(f"onnx.export: dynamic_axes asks for axis {a} of output {out_names[k]!r} to be "
