@@ -290,7 +290,7 @@ def _conv2d(ctx: Ctx) -> str:
     ph, pw = a["padding"]
     ins = [_input(ctx, 0), _input(ctx, 1)] + ([ctx.ins[2]] if len(ctx.ins) > 2 and ctx.ins[2] else [])
     w = ctx.shape(1)
-    extra = {}
+    extra: dict[str, Any] = {}
     if a.get("dilation", (1, 1)) != (1, 1):
         extra["dilations"] = list(a["dilation"])
     if a.get("groups", 1) != 1:
@@ -694,7 +694,7 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
             dims[a % len(shape)] = s
         graph_outputs.append(_value_info(out_names[k], dtype, shape, dims))
     graph_inputs = [_value_info(name, np.asarray(x._data).dtype, tuple(x.shape),
-                                {axes[i]: symbol} if i in axes else {})
+                                {axes[i]: symbol or "batch"} if i in axes else {})
                     for i, (name, x) in enumerate(zip(in_names, inputs))]
     graph = helper.make_graph(g.nodes, type(model).__name__ if isinstance(model, nn.Module) else "main",
                               graph_inputs, graph_outputs, g.initializers)

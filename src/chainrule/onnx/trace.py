@@ -225,9 +225,9 @@ def read_graph(result: Any, tagged: dict[int, Any], inputs: list[Tensor],
             any(isinstance(a, Operand) for a in t.attrs.get("index", ()) if t.op == "index")
     outputs = []
     for out in outs:
-        node = _node_of(out)
-        if node is not None:
-            outputs.append(Operand(NODE, index[id(node)]))
+        made_by = _node_of(out)
+        if made_by is not None:
+            outputs.append(Operand(NODE, index[id(made_by)]))
         elif id(out) in input_ids:
             outputs.append(Operand(INPUT, input_ids[id(out)]))
         else:
