@@ -11,7 +11,6 @@ import pytest
 
 import chainrule as cr
 from chainrule.cli import train as train_cmd
-from conftest import unavailable
 
 TRAIN = [sys.executable, "-m", "chainrule", "train", "--dataset", "moons", "--epochs", "2", "--hidden", "8,4",
          "--quiet", "--plot", "none"]
@@ -25,7 +24,7 @@ def test_export_onnx_writes_the_trained_model(tmp_path: Path) -> None:
     try:
         import onnxruntime as ort
     except ImportError:
-        unavailable("onnxruntime is not installed")
+        pytest.skip("onnxruntime is not installed")
     done = _run(TRAIN + ["--checkpoint", "run.npz", "--export-onnx", "models/moons.onnx"], tmp_path)
     assert done.returncode == 0, done.stderr
     assert "models/moons.onnx" in done.stdout

@@ -15,7 +15,6 @@ import pytest
 
 import chainrule as cr
 from chainrule import nn
-from conftest import unavailable
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,8 @@ def ort() -> Any:
 
         import onnx  # noqa: F401
     except ImportError:
-        unavailable("onnx and onnxruntime are not installed (pip install 'chainrule[onnx]' onnxruntime)")
+        # a skip here fails in CI (tests/conftest.py): parity tests never pass by being skipped
+        pytest.skip("onnx and onnxruntime are not installed (pip install 'chainrule[onnx]' onnxruntime)")
     return onnxruntime
 
 
