@@ -95,6 +95,7 @@ from chainrule import nn, optim, utils, datasets  # noqa: E402 - after the core 
 from chainrule import amp  # noqa: E402
 from chainrule.amp import autocast  # noqa: E402
 from chainrule import interop  # noqa: E402
+from chainrule import onnx  # noqa: E402 - light: the onnx package is imported when cr.onnx.export is called
 from chainrule import widgets  # noqa: E402 - light: anywidget is imported when a widget class is first used
 from chainrule import explain  # noqa: E402
 from chainrule.explain import draw, graph, name_tensors  # noqa: E402

@@ -58,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", default=None,
                         help="loss-curve PNG (default chainrule-runs/DATASET-loss.png; 'none': skip; needs matplotlib)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--export-onnx", metavar="PATH", default=None,
+                        help="also write the trained model as ONNX to PATH, with a dynamic batch size (needs the "
+                             "onnx extra: pip install 'chainrule[onnx]'); see docs/onnx.md")
 
 
 DEFAULTS: dict[str, Any] = {"dataset": "digits", "activation": "relu", "optimizer": "adam", "schedule": "cosine",
@@ -490,7 +493,30 @@ def _progress_text(result: dict[str, Any]) -> str:
     return text + f" in {result['elapsed']:.2f} s"
 
 
-def _summary(result: dict[str, Any], checkpoint: str | None, plot: str | None) -> None:
+def _check_onnx_path(path: str) -> None:
+    """Before training: the onnx package is there and PATH can be a file (so a long run is not wasted)."""
+    if not path or os.path.isdir(path):
+        raise UsageError(f"--export-onnx: {path!r} is {'a folder' if path else 'empty'}; give a file path such as "
+                         f"model.onnx")
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise UsageError("--export-onnx needs the onnx package: pip install 'chainrule[onnx]'") from None
+
+
+def export_onnx(result: dict[str, Any], path: str) -> None:
+    """The trained model in eval mode, traced on one sample, as ONNX with a dynamic batch axis."""
+    model = result["model"]
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise NotADirectoryError(20, "Not a directory", folder)
+    os.makedirs(folder, exist_ok=True)
+    model.eval()
+    example = cr.zeros(1, model[0].in_features)
+    cr.onnx.export(model, example, path, input_names=["input"], output_names=["logits"])
+
+
+def _summary(result: dict[str, Any], checkpoint: str | None, plot: str | None, onnx_path: str | None = None) -> None:
     c = result["config"]
     params = sum(p.numel() for p in result["model"].parameters())
     rows = [("dataset", f"{c['dataset']} ({result['n_train']} train / {result['n_test']} test)"),
@@ -500,6 +526,8 @@ def _summary(result: dict[str, Any], checkpoint: str | None, plot: str | None) -
             ("train loss / accuracy", f"{result['train_loss']:.4f} / {result['train_acc']:.2%}"),
             ("test loss / accuracy", f"{result['test_loss']:.4f} / {result['test_acc']:.2%}"),
             ("checkpoint", checkpoint or "-"), ("loss curve", plot or "-")]
+    if onnx_path:
+        rows.append(("onnx", onnx_path))
     try:
         from rich.console import Console
         from rich.table import Table
@@ -531,6 +559,8 @@ def run(args: argparse.Namespace) -> int:
         dataset = args.dataset or (resumed["config"]["dataset"] if resumed is not None else DEFAULTS["dataset"])
         checkpoint = _path(args.checkpoint, f"chainrule-runs/{dataset}.npz")
         plot = _path(args.plot, f"chainrule-runs/{dataset}-loss.png")
+        if args.export_onnx is not None:
+            _check_onnx_path(args.export_onnx)
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported by the NaN check
             result = train(args, resumed, on_epoch)
     except UsageError as exc:
@@ -553,11 +583,14 @@ def run(args: argparse.Namespace) -> int:
             save_checkpoint(result, checkpoint)  # --epochs 0: the untrained model
         target = plot
         note = save_plot(result, plot) if plot else None
+        target = args.export_onnx
+        if args.export_onnx:
+            export_onnx(result, args.export_onnx)
     except OSError as exc:
         print(f"chainrule train: cannot write {target}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     if plot and note:
         print(note, file=sys.stderr)
         plot = None
-    _summary(result, checkpoint, plot)
+    _summary(result, checkpoint, plot, args.export_onnx)
     return 0
