@@ -8,10 +8,11 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.engine.size import wrap_dim
 from chainrule.engine.tensor import Tensor
+from chainrule.engine.xp import np_erf
 from chainrule.ops.elementwise import cast
 from chainrule.ops.registry import apply, apply1, defop
-from chainrule.ops.xp import np_erf
 
 
 def _float(input: Any, name: str) -> Tensor:
@@ -262,11 +263,10 @@ LOG_SOFTMAX = defop(
 
 
 def _dim_arg(input: Tensor, dim: int | None, name: str) -> int:
-    from chainrule.engine.tensor import _wrap_dim
 
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
-    return _wrap_dim(dim, input.ndim, name) if input.ndim else 0
+    return wrap_dim(dim, input.ndim, name) if input.ndim else 0
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:

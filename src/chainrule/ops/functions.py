@@ -177,7 +177,7 @@ def xp_sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def xp_sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
-    from chainrule.ops.xp import reduced_axes
+    from chainrule.engine.xp import reduced_axes
 
     leading, kept = reduced_axes(tuple(x.shape), tuple(shape))
     if kept:  # first: `kept` counts axes of the unreduced tensor

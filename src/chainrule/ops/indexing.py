@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim, tensor_from_data
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor, tensor_from_data
 from chainrule.ops.registry import apply, defop, variant
 from chainrule.ops.views import register
 
@@ -192,7 +193,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: float) -> Tensor:
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    d = _wrap_dim(dim, input.ndim, "index_select")
+    d = wrap_dim(dim, input.ndim, "index_select")
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select: index must be a 1-D tensor")
@@ -209,7 +210,7 @@ def _check_bounds(idx: np.ndarray, n: int, dim: int, op: str) -> None:
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and so on), as `torch.gather`."""
-    d = _wrap_dim(dim, input.ndim, "gather")
+    d = wrap_dim(dim, input.ndim, "gather")
     idx = index._data if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim != input.ndim:
         raise RuntimeError(f"gather: index tensor must have the same number of dimensions as input "

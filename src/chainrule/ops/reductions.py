@@ -14,10 +14,11 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
-from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor
+from chainrule.engine.xp import NUMPY
 from chainrule.ops.elementwise import cast
 from chainrule.ops.registry import apply, defop, variant
-from chainrule.ops.xp import NUMPY
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -45,9 +46,9 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple
     dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
     if ndim == 0:
         for d in dims:
-            _wrap_dim(d, 0, op)
+            wrap_dim(d, 0, op)
         return ()
-    wrapped = tuple(sorted({_wrap_dim(int(d), ndim, op) for d in dims}))
+    wrapped = tuple(sorted({wrap_dim(int(d), ndim, op) for d in dims}))
     if len(wrapped) != len(dims):
         raise RuntimeError(f"{op}: dim {dims} appears multiple times in the list of dims")
     return wrapped
@@ -223,7 +224,7 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
         _check_nonempty(input, None, name)
         return apply(_MAX_ALL if is_max else _MIN_ALL, (input,),
                      {"dims": tuple(range(input.ndim)), "keepdim": False})
-    d = _wrap_dim(dim, input.ndim, name) if input.ndim else 0
+    d = wrap_dim(dim, input.ndim, name) if input.ndim else 0
     if input.ndim == 0:  # the value as a new tensor, as PyTorch's (the input itself may be a view)
         values = apply(_MAX_0D if is_max else _MIN_0D, (input,), {"dims": (), "keepdim": False})
         return MaxResult(values, Tensor._make(np.int64(0)))
@@ -275,7 +276,7 @@ def _arg(fn: Any, input: Tensor, dim: int | None, keepdim: bool, name: str) -> T
     if dim is None:
         idx = np.int64(fn(input._data))
         return Tensor._make(np.reshape(idx, (1,) * input.ndim) if keepdim else idx)
-    d = _wrap_dim(dim, input.ndim, name) if input.ndim else None
+    d = wrap_dim(dim, input.ndim, name) if input.ndim else None
     return Tensor._make(np.asarray(fn(input._data, axis=d, keepdims=keepdim), np.int64)[()])
 
 
@@ -403,7 +404,7 @@ CUMSUM = defop("cumsum", _cumsum_forward, "x", vjp=_cumsum_vjp,
 
 
 def cumsum(input: Tensor, dim: int) -> Tensor:
-    return apply(CUMSUM, (input,), {"dim": _wrap_dim(dim, input.ndim, "cumsum") if input.ndim else 0})
+    return apply(CUMSUM, (input,), {"dim": wrap_dim(dim, input.ndim, "cumsum") if input.ndim else 0})
 
 
 # ----------------------------------------------------------------------------- cumprod
@@ -472,7 +473,7 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Cumulative product along `dim`; integers and bools multiply up in int64, as PyTorch."""
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
-    return apply(CUMPROD, (input,), {"dim": _wrap_dim(dim, input.ndim, "cumprod") if input.ndim else 0})
+    return apply(CUMPROD, (input,), {"dim": wrap_dim(dim, input.ndim, "cumprod") if input.ndim else 0})
 
 
 # ----------------------------------------------------------------------------- any / all (no gradient)

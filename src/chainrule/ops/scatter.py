@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor
 from chainrule.ops.registry import apply, defop, variant
 
 
@@ -148,7 +149,7 @@ def _scatter_setup(input: Tensor, dim: int, index: Any, src: Any, op: str) -> tu
     idx = _index_data(index, op)
     if idx.ndim == 0 and x.ndim == 1:
         idx = idx.reshape(1)
-    d = _wrap_dim(dim, x.ndim, op)
+    d = wrap_dim(dim, x.ndim, op)
     if idx.ndim != x.ndim:
         raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as self tensor (index has "
                            f"shape {tuple(idx.shape)}, self {tuple(input.shape)})")
@@ -388,7 +389,7 @@ def _index_setup(input: Tensor, dim: int, index: Any, source: Any, op: str, nega
         raise IndexError(f"{op}(): Index is supposed to be a vector, but got dim: {idx.ndim} with size "
                          f"{list(idx.shape)}")
     idx = idx.reshape(-1)
-    d = _wrap_dim(dim, x.ndim, op)
+    d = wrap_dim(dim, x.ndim, op)
     n = x.shape[d]
     if negative_ok and idx.size and idx.min() >= -n:
         idx = np.where(idx < 0, idx + n, idx)
