@@ -14,8 +14,9 @@ from chainrule import dtypes
 from chainrule.creation import new_empty, new_full, new_ones, new_tensor, new_zeros
 from chainrule.engine.device import parse_to
 from chainrule.engine.tensor import Tensor
+from chainrule.ops import functions
 from chainrule.ops.functions import *  # noqa: F403 - every op function is a method too
-from chainrule.ops.functions import (  # the ones used below
+from chainrule.ops.functions import (  # used below, or internal (not in the functional namespace)
     abs,
     add,
     cast,
@@ -24,7 +25,9 @@ from chainrule.ops.functions import (  # the ones used below
     div,
     exp,
     floor,
+    getitem,
     index_add,
+    index_add_zeros,
     index_copy,
     index_fill,
     lerp,
@@ -45,20 +48,36 @@ from chainrule.ops.functions import (  # the ones used below
     tanh,
     tril,
     triu,
+    xp_astype,
+    xp_broadcast_to,
+    xp_cumsum,
+    xp_expand_dims,
+    xp_flip,
+    xp_index_add,
+    xp_reshape,
+    xp_sum,
+    xp_sum_to,
+    xp_swapaxes,
+    xp_transpose,
+    xp_where,
+    xp_zeros_like,
 )
 from chainrule.ops.inplace import copy_, fill_, make_inplace, setitem, zero_
 from chainrule.ops.random_fills import normal_, uniform_
 from chainrule.ops.shape_ops import T, clone, mT
 from chainrule.random import multinomial
 
-# the names the Tensor methods call that are not in the functional namespace
+# every op function (above), plus what the methods and TensorXP call that is not in the functional namespace
 __all__ = [
-    "T", "clone", "copy_", "fill_", "mT", "multinomial", "new_empty", "new_full", "new_ones", "new_tensor",
-    "new_zeros", "normal_", "rtruediv", "setitem", "to", "type_", "uniform_", "zero_", "add_", "sub_", "mul_", "div_",
-    "pow_", "clamp_", "neg_", "exp_", "log_", "sqrt_", "abs_", "sigmoid_", "tanh_", "relu_", "masked_fill_", "floor_",
-    "ceil_", "round_", "tril_", "triu_", "lerp_", "scatter_", "scatter_add_", "scatter_reduce_", "index_add_",
-    "index_copy_", "index_fill_",
+    "T", "abs_", "add_", "cast", "ceil_", "clamp_", "clone", "copy_", "div_", "exp_", "fill_", "floor_", "getitem",
+    "index_add_", "index_add_zeros", "index_copy_", "index_fill_", "lerp_", "log_", "mT", "masked_fill_", "mul_",
+    "multinomial", "neg_", "new_empty", "new_full", "new_ones", "new_tensor", "new_zeros", "normal_", "pow_", "relu_",
+    "round_", "rtruediv", "scatter_", "scatter_add_", "scatter_reduce_", "setitem", "sigmoid_", "sqrt_", "sub_",
+    "tanh_", "to", "tril_", "triu_", "type_", "uniform_", "xp_astype", "xp_broadcast_to", "xp_cumsum",
+    "xp_expand_dims", "xp_flip", "xp_index_add", "xp_reshape", "xp_sum", "xp_sum_to", "xp_swapaxes", "xp_transpose",
+    "xp_where", "xp_zeros_like", "zero_",
 ]
+__all__ += functions.__all__
 
 
 def rtruediv(self: Tensor, other: Any) -> Tensor:
