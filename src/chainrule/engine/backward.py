@@ -35,7 +35,7 @@ def _count_consumers(roots: Sequence[Node], mark: object) -> None:
     stack: list[Node] = []
     for r in roots:
         if r.mark is not mark:
-            r.mark = mark
+            r.mark = mark  # type: ignore[assignment]  # Node.mark is unannotated in node.py (None in __init__)
             r.deps = 0
             r.acc = None
             stack.append(r)
@@ -45,7 +45,7 @@ def _count_consumers(roots: Sequence[Node], mark: object) -> None:
                 if parent.mark is mark:
                     parent.deps += 1
                 else:
-                    parent.mark = mark
+                    parent.mark = mark  # type: ignore[assignment]  # as above
                     parent.deps = 1
                     parent.acc = None
                     stack.append(parent)
@@ -288,6 +288,7 @@ def normalize_outputs(tensors: Any, grad_tensors: Any, op: str) -> tuple[list[Te
     """`backward`'s and `autograd.grad`'s outputs and gradients as two lists of equal length, checked: each
     output a tensor that requires grad (`op` names the caller in errors)."""
     outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    grads: list[Any]
     if grad_tensors is None:
         grads = [None] * len(outputs)
     elif isinstance(grad_tensors, Tensor) or not isinstance(grad_tensors, list | tuple):
@@ -364,7 +365,9 @@ def _take(leaf: Tensor, g: Any, handed: set[int]) -> bool:
 
 
 def _post_accumulate(leaf: Tensor) -> None:
-    for hook in list(leaf._post_accumulate_hooks.values()):
+    hooks = leaf._post_accumulate_hooks
+    assert hooks is not None  # called only when the leaf has some
+    for hook in list(hooks.values()):
         result = hook(leaf)
         if result is not None:
             raise TypeError(f"post accumulate grad hook must return None, got {type(result).__name__}")

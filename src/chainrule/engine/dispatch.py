@@ -5,14 +5,14 @@ still have to call ops: the methods of `Tensor` (`x.exp()` is `cr.exp(x)`, see `
 and the graph-building array namespace of `create_graph=True` backward passes (`engine/xp.py: TensorXP`).
 They call them through `ops`, the namespace module `chainrule.ops.methods`, which `chainrule.ops` hands
 to `bind` once, as the last step of its own import (dependency inversion: the engine declares what it
-needs, the layer above provides it). Type checkers see `ops` as that module, so every method call is
-checked against the op's real signature.
+needs, the layer above provides it). The methods' signatures are those of the functions they call, so a
+type checker sees every method with its parameters.
 """
 
 from __future__ import annotations
 
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 __all__ = ["bind", "ops"]
 
@@ -22,10 +22,7 @@ class _NotLoaded:
         raise RuntimeError(f"Tensor.{name}: the ops are not loaded; `import chainrule` loads them")
 
 
-if TYPE_CHECKING:
-    from chainrule.ops import methods as ops
-else:
-    ops = _NotLoaded()
+ops: Any = _NotLoaded()
 
 
 def bind(namespace: ModuleType) -> None:

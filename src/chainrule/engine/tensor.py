@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins as _builtins
 import warnings
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -62,8 +63,10 @@ def storage_written_since(arr: Any, epoch: int) -> bool:
     return entry is not None and entry[0]() is owner and entry[1] > epoch
 
 
-def _forget(key: int) -> Callable[[Any], None]:
+def _forget(key: int) -> Callable[[Any], object]:
     return lambda _ref: written_storage.pop(key, None)
+
+
 _new = object.__new__
 
 _NONLEAF_GRAD = (
@@ -100,11 +103,14 @@ class Tensor(TensorMathMixin, TensorReduceMixin, TensorShapeMixin, TensorIndexMi
     # The three fields every op sets are slots; rarely-set ones live in the instance dict and default to
     # these class attributes, so making a tensor (the per-op hot path) costs three stores.
     __slots__ = ("_data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
+    _data: Any  # an ndarray, or a NumPy scalar for 0-d values (see the class docstring)
+    grad_fn: Any  # the Node that made this tensor, None for a leaf
+    requires_grad: bool
     grad: Tensor | None = _NoGrad()  # type: ignore[assignment]
     _name: str | None = None
     _version: int = 0
     _grad_hooks: list | None = None
-    _post_accumulate_hooks: dict | None = None
+    _post_accumulate_hooks: OrderedDict | None = None
     _modified_epoch: int = 0
     _inference: bool = False  # made under `inference_mode` (set per instance only then)
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
@@ -351,8 +357,6 @@ class Tensor(TensorMathMixin, TensorReduceMixin, TensorShapeMixin, TensorIndexMi
         from chainrule.engine.hooks import add_hook
 
         if self._post_accumulate_hooks is None:
-            from collections import OrderedDict
-
             self._post_accumulate_hooks = OrderedDict()
         return add_hook(self._post_accumulate_hooks, hook)
 

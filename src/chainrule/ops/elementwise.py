@@ -36,7 +36,9 @@ def _as_operand(x: Any) -> Any:
 
 
 def _group(x: Any) -> tuple[list, list, list]:
-    dimensioned, zero_dim, scalars = [], [], []
+    dimensioned: list = []
+    zero_dim: list = []
+    scalars: list = []
     for v in x:
         if isinstance(v, Tensor):
             (dimensioned if v._data.ndim else zero_dim).append(v._data.dtype)

@@ -83,6 +83,7 @@ def _ce_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, target: np.
     from chainrule.ops.activations import softmax
 
     if q is None:
+        assert target is not None  # class-index targets: `q` is None, `target` given
         q = onehot(target, x.shape, x._data.dtype)
     return ((softmax(x, 1) * q.sum(axis=1, keepdims=True) - q) * _scale(xp, g, reduction, denom),)
 

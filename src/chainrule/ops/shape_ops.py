@@ -299,7 +299,8 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
         zeros = Tensor._make(np.zeros((n, n), input._data.dtype))
         return index_put(zeros, _diagonal_positions(n, n, diagonal), input)
     if input.ndim == 2:
-        return getitem(input, _diagonal_positions(*input.shape, diagonal))
+        rows, cols = input._data.shape
+        return getitem(input, _diagonal_positions(rows, cols, diagonal))
     raise RuntimeError(f"diag: supports 1-D or 2-D tensors, got a {input.ndim}-D tensor of shape "
                        f"{tuple(input.shape)}")
 

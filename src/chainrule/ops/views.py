@@ -75,7 +75,9 @@ def refresh_views(base: Tensor, old_data: Any) -> None:
         return
     for key in list(keys):
         entry = _VIEWS.get(key)
-        view = entry[0]() if entry is not None else None
+        if entry is None:
+            continue
+        view = entry[0]()
         if view is None or entry[1] is not base or type(view._data) is not np.ndarray \
                 or not np.may_share_memory(view._data, old_data):
             continue
@@ -111,7 +113,9 @@ def share_version(written: Tensor) -> None:
             t._version += 1
         for key in tuple(_CHILDREN.get(id(t), ())):  # a weakref callback (GC, another thread) may change it
             child = _VIEWS.get(key)
-            view = child[0]() if child is not None else None
+            if child is None:
+                continue
+            view = child[0]()
             if view is not None and child[1] is t and type(view._data) is np.ndarray \
                     and storage_owner(view._data) is owner:
                 stack.append(view)
