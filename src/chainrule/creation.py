@@ -89,7 +89,7 @@ def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad:
 
 
 def _like(t: Tensor, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
-    return t.shape, (t._data.dtype if dtype is None else dtypes.to_dtype(dtype).np)
+    return t.shape, (t.array.dtype if dtype is None else dtypes.to_dtype(dtype).np)
 
 
 def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
@@ -202,7 +202,7 @@ class _TypedTensorMeta(type):
     _dtype: dtypes.dtype
 
     def __instancecheck__(cls, obj: Any) -> builtins.bool:
-        return isinstance(obj, Tensor) and obj._data.dtype == cls._dtype.np
+        return isinstance(obj, Tensor) and obj.array.dtype == cls._dtype.np
 
 
 def _typed(name: str, dt: dtypes.dtype) -> type:

@@ -112,13 +112,13 @@ def randperm(n: int, dtype: Any = None, generator: Generator | None = None, requ
 def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
               **kwargs: Any) -> Tensor:
     check_extra(device, kwargs, "rand_like")
-    return rand(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
                **kwargs: Any) -> Tensor:
     check_extra(device, kwargs, "randn_like")
-    return randn(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, dtype: Any = None,
@@ -127,7 +127,7 @@ def randint_like(input: Tensor, low: int = 0, high: int | None = None, dtype: An
     check_extra(device, kwargs, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randint(low, high, input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -141,7 +141,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         raise TypeError(f"multinomial(): argument 'input' must be Tensor, not {type(input).__name__}")
     if not isinstance(num_samples, int | np.integer) or isinstance(num_samples, bool):
         raise TypeError(f"multinomial(): argument 'num_samples' must be int, not {type(num_samples).__name__}")
-    w = np.asarray(input._data)
+    w = np.asarray(input.array)
     if w.dtype.kind != "f":
         raise RuntimeError(f"multinomial: only supports floating-point dtypes for input, got {input.dtype}")
     if w.ndim not in (1, 2):

@@ -39,7 +39,7 @@ _MANIFEST = "__manifest__"
 def _encode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(obj, Tensor):
         key = f"a{len(arrays)}"
-        arrays[key] = np.asarray(obj._data)
+        arrays[key] = np.asarray(obj.array)
         from chainrule.nn.parameter import Parameter
 
         return {"$tensor": key, "requires_grad": bool(obj.requires_grad and obj.grad_fn is None),

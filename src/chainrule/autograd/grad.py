@@ -37,7 +37,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             if not (allow_unused or materialize_grads):
                 raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.shape)}) was not used in the graph "
                                    f"of the outputs; set allow_unused=True if this is the desired behavior")
-            results.append(Tensor._make(np.zeros_like(t._data)[()]) if materialize_grads else None)
+            results.append(Tensor._make(np.zeros_like(t.array)[()]) if materialize_grads else None)
         elif isinstance(g, Tensor):
             results.append(g)
         else:

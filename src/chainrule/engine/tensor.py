@@ -90,8 +90,18 @@ class _NoGrad:
         return None
 
 
-class Tensor(TensorMathMixin, TensorReduceMixin, TensorShapeMixin, TensorIndexMixin, TensorInplaceMixin,
-             TensorDtypeMixin, TensorCreationMixin):
+class _TensorFields:
+    """The fields every op sets, as slots (making a tensor, the per-op hot path, costs three stores); rarely-set
+    ones live in the instance dict and default to class attributes of `Tensor`."""
+
+    __slots__ = ("_data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
+    _data: Any  # an ndarray, or a NumPy scalar for 0-d values (see Tensor's docstring)
+    grad_fn: Any  # the Node that made this tensor, None for a leaf
+    requires_grad: bool
+
+
+class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin, TensorIndexMixin,
+             TensorInplaceMixin, TensorDtypeMixin, TensorCreationMixin):
     """An n-dimensional array that can record the operations applied to it for reverse-mode autodiff.
 
     0-d values are stored as NumPy scalars (fast scalar arithmetic); they turn into shared 0-d arrays
@@ -100,12 +110,13 @@ class Tensor(TensorMathMixin, TensorReduceMixin, TensorShapeMixin, TensorIndexMi
     memory, as PyTorch's 0-d views; arithmetic on it gives NumPy scalars again.
     """
 
-    # The three fields every op sets are slots; rarely-set ones live in the instance dict and default to
-    # these class attributes, so making a tensor (the per-op hot path) costs three stores.
-    __slots__ = ("_data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
-    _data: Any  # an ndarray, or a NumPy scalar for 0-d values (see the class docstring)
-    grad_fn: Any  # the Node that made this tensor, None for a leaf
-    requires_grad: bool
+    __slots__ = ()
+    # `t.array`: the storage itself (that ndarray or NumPy scalar), no copy and no autograd check: how code
+    # outside the engine reads a tensor's values (ops, autograd, nn, ...). It is the `_data` slot under a public
+    # name, so reading it costs what reading `_data` does. Read-only by convention: only the engine and the
+    # in-place machinery of ops store a tensor's storage; everything else changes a tensor through ops
+    # (in-place ops, `.data = ...`), never by assigning `array`.
+    array: Any = _TensorFields._data
     grad: Tensor | None = _NoGrad()  # type: ignore[assignment]
     _name: str | None = None
     _version: int = 0

@@ -257,7 +257,7 @@ def xp_index_add(shape: tuple, index: Any, g: Tensor, basic: bool) -> Tensor:
 
 
 def xp_astype(x: Tensor, like: Tensor) -> Tensor:
-    return cast(x, like._data.dtype) if x._data.dtype != like._data.dtype else x
+    return cast(x, like.array.dtype) if x.array.dtype != like.array.dtype else x
 
 
 def _tensor(x: Any) -> Tensor:

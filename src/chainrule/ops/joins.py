@@ -32,7 +32,7 @@ def _check_list(tensors: Any, op: str) -> list[Tensor]:
         raise TypeError(f"{op}: expected a sequence of tensors, got {type(tensors).__name__}")
     if not tensors:
         raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
-    return list(promote(*tensors)) if len({t._data.dtype for t in tensors}) > 1 else list(tensors)
+    return list(promote(*tensors)) if len({t.array.dtype for t in tensors}) > 1 else list(tensors)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -160,7 +160,7 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
             raise TypeError(f"meshgrid: expected tensors, got {type(t).__name__} at position {i}")
         if t.ndim > 1:
             raise RuntimeError(f"meshgrid: expected 0-D or 1-D tensors, got shape {tuple(t.shape)} at position {i}")
-        if t._data.dtype != tensors[0]._data.dtype:
+        if t.array.dtype != tensors[0].array.dtype:
             raise RuntimeError(f"meshgrid: expects all tensors to have the same dtype, got {tensors[0].dtype} "
                                f"and {t.dtype} (at position {i})")
     n = len(tensors)

@@ -82,7 +82,7 @@ __all__ += functions.__all__
 
 def rtruediv(self: Tensor, other: Any) -> Tensor:
     """`number / x` is reciprocal(x) * number, as PyTorch computes it (same rounding; saves 1/x, not x)."""
-    if type(other) in (int, float) and self._data.dtype.kind == "f":
+    if type(other) in (int, float) and self.array.dtype.kind == "f":
         return mul(reciprocal(self), other)
     return div(other, self)
 
@@ -96,7 +96,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         target = other.dtype
     if target is not None:
         np_dtype = dtypes.to_dtype(target).np
-        if np_dtype != self._data.dtype:
+        if np_dtype != self.array.dtype:
             return cast(self, np_dtype)
     return clone(self) if copy else self
 

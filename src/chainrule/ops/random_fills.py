@@ -19,9 +19,9 @@ __all__ = ["normal_", "uniform_"]
 
 
 def _fill_random(self: Tensor, draw: Any, op: str) -> Tensor:
-    if self._data.dtype.kind != "f":
+    if self.array.dtype.kind != "f":
         raise RuntimeError(f"{op}: only floating-point tensors can be filled with random values, got {self.dtype}")
-    values = np.asarray(draw(self.shape), dtype=self._data.dtype)[()]
+    values = np.asarray(draw(self.shape), dtype=self.array.dtype)[()]
     if self.grad_fn is not None and grad_state.enabled:  # cut the old history, under PyTorch's node name
         return assign(self, apply(_FILLS.setdefault(op, variant(_OVERWRITE, _BACKWARD_NAMES[op])), (self,),
                                   {"value": values}), op)

@@ -69,7 +69,7 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
 
 
 def _float_input(input: Tensor) -> Tensor:
-    return input if input._data.dtype.kind == "f" else cast(input, dtypes.get_default_dtype().np)
+    return input if input.array.dtype.kind == "f" else cast(input, dtypes.get_default_dtype().np)
 
 
 # ----------------------------------------------------------------------------- sum / mean
@@ -100,7 +100,7 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
-    if input._data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, "
                            f"got {input.dtype}")
     return apply(MEAN if dim is None else _MEAN_DIM, (input,),
@@ -166,7 +166,7 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype: An
 def _check_nonempty(input: Tensor, dims: tuple | None, op: str) -> None:
     """PyTorch's errors for max/min/amax/amin of nothing: reducing all of an empty tensor (`dims` None) is a
     RuntimeError, reducing over a dim of size 0 an IndexError; other dims of an empty tensor reduce to empty."""
-    if input._data.size:
+    if input.array.size:
         return
     if dims is None:
         raise RuntimeError(f"{op}: Expected reduction dim to be specified for input.numel() == 0; got shape "
@@ -230,7 +230,7 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
         return MaxResult(values, Tensor._make(np.int64(0)))
     if input.shape[d] == 0:
         raise IndexError(f"{name}: cannot reduce over dimension {dim} of size 0 (shape {tuple(input.shape)})")
-    indices = (np.argmax if is_max else np.argmin)(input._data, axis=d)
+    indices = (np.argmax if is_max else np.argmin)(input.array, axis=d)
     values = apply(MAX_DIM if is_max else MIN_DIM, (input,), {"dim": d, "keepdim": keepdim, "indices": indices})
     return MaxResult(values, Tensor._make(np.expand_dims(indices, d) if keepdim else indices))
 
@@ -271,13 +271,13 @@ def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tens
 
 
 def _arg(fn: Any, input: Tensor, dim: int | None, keepdim: bool, name: str) -> Tensor:
-    if input._data.size == 0:
+    if input.array.size == 0:
         raise IndexError(f"{name}: Expected reduction dim to be specified for input.numel() == 0")
     if dim is None:
-        idx = np.int64(fn(input._data))
+        idx = np.int64(fn(input.array))
         return Tensor._make(np.reshape(idx, (1,) * input.ndim) if keepdim else idx)
     d = wrap_dim(dim, input.ndim, name) if input.ndim else None
-    return Tensor._make(np.asarray(fn(input._data, axis=d, keepdims=keepdim), np.int64)[()])
+    return Tensor._make(np.asarray(fn(input.array, axis=d, keepdims=keepdim), np.int64)[()])
 
 
 # ----------------------------------------------------------------------------- var / std / norm / logsumexp
@@ -478,7 +478,7 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 
 # ----------------------------------------------------------------------------- any / all (no gradient)
 def _any_all(input: Tensor, dim: Any, keepdim: bool, fn: Any, name: str) -> Tensor:
-    data = np.asarray(input._data)
+    data = np.asarray(input.array)
     dims = None if dim is None else normalize_dims(dim, input.ndim, name)
     truth = data if data.dtype.kind == "b" else data != 0  # NaN counts as true, as in PyTorch
     out = np.asarray(fn(truth, axis=dims, keepdims=keepdim))

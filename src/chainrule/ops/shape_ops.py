@@ -296,10 +296,10 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     diagonal = int(diagonal)
     if input.ndim == 1:
         n = input.shape[0] + abs(diagonal)
-        zeros = Tensor._make(np.zeros((n, n), input._data.dtype))
+        zeros = Tensor._make(np.zeros((n, n), input.array.dtype))
         return index_put(zeros, _diagonal_positions(n, n, diagonal), input)
     if input.ndim == 2:
-        rows, cols = input._data.shape
+        rows, cols = input.array.shape
         return getitem(input, _diagonal_positions(rows, cols, diagonal))
     raise RuntimeError(f"diag: supports 1-D or 2-D tensors, got a {input.ndim}-D tensor of shape "
                        f"{tuple(input.shape)}")
@@ -333,7 +333,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: 
         if x.shape[d] == 0:
             break
         hi, lo = getitem(x, lead + (slice(1, None),)), getitem(x, lead + (slice(None, -1),))
-        x = ne(hi, lo) if x._data.dtype.kind == "b" else sub(hi, lo)
+        x = ne(hi, lo) if x.array.dtype.kind == "b" else sub(hi, lo)
     return x
 
 
@@ -345,7 +345,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     from chainrule.ops.indexing import getitem
 
     if repeats is None:  # torch.repeat_interleave(repeats): 0, 1, ... each repeated
-        counts = np.asarray(input._data)
+        counts = np.asarray(input.array)
         if counts.ndim > 1 or counts.dtype.kind not in "iu":
             raise RuntimeError(f"repeat_interleave: repeats must be a 0-d or 1-d integer tensor, got "
                                f"{input.dtype} of shape {tuple(input.shape)}")
@@ -357,7 +357,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         if input.ndim == 0:
             input = reshape(input, (1,))
     size = input.shape[d]
-    counts = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats)
+    counts = np.asarray(repeats.array if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1:
         raise RuntimeError(f"repeat_interleave: repeats must be an int or a 1-d integer tensor, got {repeats!r}")
     if counts.ndim == 1 and counts.shape[0] not in (1, size):

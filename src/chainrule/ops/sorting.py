@@ -57,7 +57,7 @@ def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool
     """Sorted values along `dim` and the indices they came from (int64). Always stable, whatever `stable` says
     (see the module doc)."""
     x, d, scalar = _as_1d(input, dim, "sort")
-    indices = _argsort(np.asarray(x._data), d, descending)
+    indices = _argsort(np.asarray(x.array), d, descending)
     values = _pick(x, d, indices, _SORT)
     return _result(SortResult, values, indices, scalar)
 
@@ -72,7 +72,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: selected index k out of range: k={k} but dimension {d} has size {n} "
                            f"(shape {tuple(input.shape)})")
-    order = _argsort(np.asarray(x._data), d, largest)
+    order = _argsort(np.asarray(x.array), d, largest)
     indices = np.take(order, np.arange(int(k)), axis=d)
     values = _pick(x, d, indices, _TOPK)
     return _result(TopkResult, values, indices, scalar)
