@@ -20,7 +20,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     if device is not None:
         check_device(device, "tensor")
     if type(data) is builtins.float and dtype is None and name is None:  # scalar parameters: the short path
-        t = Tensor._make(dtypes._Defaults.unit * data, None, requires_grad is True)
+        t = Tensor._make(dtypes.Defaults.unit * data, None, requires_grad is True)
         if grad_state.inference:
             t._inference = True
         if requires_grad and requires_grad is not True:

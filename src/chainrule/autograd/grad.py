@@ -42,6 +42,6 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             results.append(g)
         else:
             results.append(Tensor._make(np.array(g, copy=True)[()]))
-    if _observe._local.calls:
+    if _observe.call_observers():
         _observe.publish_call("autograd.grad", outs, ins, retain_graph, create_graph)
     return tuple(results)

@@ -135,7 +135,7 @@ class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin
         if device is not None:
             check_device(device, "Tensor")
         if len(data) == 1 and type(data[0]) is float and dtype is None:  # the scalar fast path
-            self._data = dtypes._Defaults.unit * data[0]
+            self._data = dtypes.Defaults.unit * data[0]
         else:
             self._data = _constructor_data(data, dtype)
         self.grad_fn = None
@@ -491,7 +491,7 @@ def infer_dtype(data: Any) -> np.dtype | None:
 def as_array(data: Any, dtype: Any, op: str) -> Any:
     """Convert user data to the storage of a new tensor (a copy), with clear errors for bad data."""
     if type(data) is _builtins.float and dtype is None:  # the scalar fast path: 1 * x rounds x to the dtype
-        return dtypes._Defaults.unit * data
+        return dtypes.Defaults.unit * data
     np_dtype = None if dtype is None else dtypes.to_dtype(dtype).np
     if isinstance(data, Tensor):
         arr = np.array(data._data, dtype=np_dtype, copy=True)
