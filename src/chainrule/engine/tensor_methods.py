@@ -348,50 +348,60 @@ class TensorReduceMixin:
 
     __slots__ = ()
 
-    def sum(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.sum(self, *args, **kwargs)
+    def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
+            keepdims: bool | None = None) -> Tensor:
+        return _d.ops.sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
-    def mean(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.mean(self, *args, **kwargs)
+    def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        return _d.ops.mean(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
-    def prod(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.prod(self, *args, **kwargs)
+    def prod(self, dim: int | None = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
+             keepdims: bool | None = None) -> Tensor:
+        return _d.ops.prod(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
-    def max(self, *args: Any, **kwargs: Any) -> Any:
-        return _d.ops.max(self, *args, **kwargs)
+    def max(self, dim: Any = None, keepdim: bool = False, *, other: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> Any:
+        return _d.ops.max(self, dim, keepdim, other=other, axis=axis, keepdims=keepdims)
 
-    def min(self, *args: Any, **kwargs: Any) -> Any:
-        return _d.ops.min(self, *args, **kwargs)
+    def min(self, dim: Any = None, keepdim: bool = False, *, other: Any = None, axis: Any = None,
+            keepdims: bool | None = None) -> Any:
+        return _d.ops.min(self, dim, keepdim, other=other, axis=axis, keepdims=keepdims)
 
-    def amax(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.amax(self, *args, **kwargs)
+    def amax(self, dim: Any = (), keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        return _d.ops.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def amin(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.amin(self, *args, **kwargs)
+    def amin(self, dim: Any = (), keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        return _d.ops.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def argmax(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.argmax(self, *args, **kwargs)
+    def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
+               keepdims: bool | None = None) -> Tensor:
+        return _d.ops.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def argmin(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.argmin(self, *args, **kwargs)
+    def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
+               keepdims: bool | None = None) -> Tensor:
+        return _d.ops.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def var(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.var(self, *args, **kwargs)
+    def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        return _d.ops.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
-    def std(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.std(self, *args, **kwargs)
+    def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+            correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        return _d.ops.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
     def norm(self, p: Any = 'fro', dim: Any = None, keepdim: bool = False) -> Tensor:
         return _d.ops.norm(self, p, dim, keepdim)
 
-    def logsumexp(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.logsumexp(self, *args, **kwargs)
+    def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+                  keepdims: bool | None = None) -> Tensor:
+        return _d.ops.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def any(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.any(self, *args, **kwargs)
+    def any(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        return _d.ops.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
-    def all(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.all(self, *args, **kwargs)
+    def all(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+        return _d.ops.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def cumsum(self, dim: int) -> Tensor:
         return _d.ops.cumsum(self, dim)
