@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install everything the tests need (idempotent), then run ruff and the whole test suite.
+# Install everything the tests need (idempotent), then run ruff, mypy, import-linter and the whole test suite.
 # The test toolchain is pinned: every package comes at the exact version in requirements/test-constraints.txt.
 # torch is its CPU build (2.13.0+cpu), taken from PyTorch's CPU index; on an ordinary machine a plain
 # `pip install torch` would pull the multi-gigabyte CUDA build.
@@ -21,4 +21,6 @@ fi
 python -m pip install -q -c requirements/test-constraints.txt -e '.[dev,all]'
 
 ruff check src tests bench examples
+mypy                 # the core's types (files and settings: [tool.mypy] in pyproject.toml)
+lint-imports         # the layering (contracts: [tool.importlinter] in pyproject.toml; docs/architecture.md)
 python -m pytest -n 2 "$@"

@@ -111,3 +111,34 @@ def is_tensor(obj: object) -> "bool":
 
 def numel(input: Tensor) -> "int":
     return input.numel()
+
+# The public namespace: PyTorch's names (tensors, dtypes, creation, math, grad modes, ...), chainrule's additions
+# (explanations, tracing) and the subpackages. tests/test_namespace.py checks that nothing else leaks into dir(cr).
+__all__ = [
+    "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "Generator", "HalfTensor", "IntTensor",
+    "LongTensor", "ShortTensor", "Size", "Tensor", "abs", "absolute", "accelerator", "add", "all", "allclose", "amax",
+    "amin", "amp", "any", "arange", "arctan", "argmax", "argmin", "argsort", "atan", "autocast", "autograd",
+    "backends", "bmm", "bool", "broadcast_tensors", "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip", "clone",
+    "concat", "concatenate", "contiguous", "cos", "cosh", "cuda", "cumprod", "cumsum", "datasets", "device", "diag",
+    "diff", "div", "divide", "dot", "double", "draw", "dtype", "einsum", "elu", "empty", "empty_like", "enable_grad",
+    "eq", "equal", "erf", "exp", "exp2", "expand", "expand_as", "explain", "expm1", "eye", "flatten", "flip", "float",
+    "float16", "float32", "float64", "floor", "floor_divide", "from_numpy", "full", "full_like", "func", "gather",
+    "ge", "gelu", "ger", "get_default_device", "get_default_dtype", "grad", "gradcheck", "gradgradcheck", "graph",
+    "greater", "greater_equal", "gt", "half", "hardtanh", "hessian", "hstack", "index_add", "index_copy",
+    "index_fill", "index_put", "index_select", "inference_mode", "inner", "int", "int16", "int32", "int64", "int8",
+    "interop", "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "is_grad_enabled", "is_inference_mode_enabled",
+    "is_tensor", "isclose", "isfinite", "isinf", "isnan", "jacobian", "jacrev", "jvp", "le", "leaky_relu", "lerp",
+    "less", "less_equal", "linspace", "load", "log", "log10", "log1p", "log2", "log_softmax", "logical_and",
+    "logical_not", "logical_or", "logical_xor", "logsigmoid", "logspace", "logsumexp", "long", "lt", "manual_seed",
+    "masked_fill", "matmul", "max", "maximum", "mean", "meshgrid", "min", "minimum", "mm", "movedim", "mul",
+    "multinomial", "multiply", "mv", "name_tensors", "ne", "neg", "negative", "nn", "no_grad", "norm", "numel",
+    "numerical_derivative", "ones", "ones_like", "optim", "outer", "pad", "permute", "pow", "prod", "rand",
+    "rand_like", "randint", "randint_like", "randn", "randn_like", "random", "randperm", "reciprocal", "relu",
+    "remainder", "repeat", "repeat_interleave", "reshape", "reshape_as", "roll", "round", "rsqrt", "rsub", "save",
+    "scatter", "scatter_add", "scatter_reduce", "serialization", "set_default_device", "set_default_dtype",
+    "set_grad_enabled", "short", "sigmoid", "sign", "silu", "sin", "sinh", "softmax", "softplus", "sort", "split",
+    "sqrt", "square", "squeeze", "stack", "std", "sub", "subtract", "sum", "swapaxes", "t", "take_along_dim", "tan",
+    "tanh", "tensor", "topk", "trace", "transpose", "tril", "triu", "true_divide", "trunc", "uint8", "unbind",
+    "unflatten", "unsqueeze", "utils", "value_and_grad", "var", "view", "view_as", "vjp", "vmap", "vstack", "where",
+    "widgets", "zeros", "zeros_like",
+]

@@ -11,68 +11,7 @@ import numpy as np
 from chainrule import dtypes
 from chainrule.engine.device import check_device
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor
-
-
-def _infer_dtype(data: Any) -> np.dtype | None:
-    """PyTorch's inference for Python data: floats -> default dtype, ints -> int64, bools -> bool."""
-    if isinstance(data, builtins.bool):
-        return np.dtype(np.bool_)
-    if isinstance(data, builtins.int):
-        return np.dtype(np.int64)
-    if isinstance(data, builtins.float):
-        return dtypes.get_default_dtype().np
-    return None
-
-
-def as_array(data: Any, dtype: Any, op: str) -> Any:
-    """Convert user data to the storage of a new tensor (a copy), with clear errors for bad data."""
-    if type(data) is builtins.float and dtype is None:  # the scalar fast path: 1 * x rounds x to the dtype
-        return dtypes._Defaults.unit * data
-    np_dtype = None if dtype is None else dtypes.to_dtype(dtype).np
-    if isinstance(data, Tensor):
-        arr = np.array(data._data, dtype=np_dtype, copy=True)
-    elif isinstance(data, np.ndarray | np.generic):
-        if data.dtype.kind not in "fiub":
-            raise TypeError(f"{op}: can't convert np.ndarray of type {data.dtype}; "
-                            f"supported: float, int, uint8 and bool")
-        arr = np.array(data, dtype=np_dtype, copy=True)
-    else:
-        inferred = _infer_dtype(data)
-        if inferred is None:
-            _check_nested(data, op)
-            try:
-                arr = np.array(data)
-            except ValueError as exc:
-                raise ValueError(f"{op}: expected a rectangular (non-ragged) nested sequence: {exc}") from None
-            if arr.dtype.kind == "f":
-                arr = arr.astype(np_dtype or dtypes.get_default_dtype().np)
-            elif arr.dtype.kind == "i":
-                arr = arr.astype(np_dtype or np.int64)
-            elif arr.dtype.kind == "b":
-                arr = arr.astype(np_dtype or np.bool_)
-            elif arr.dtype.kind == "O" or arr.size:
-                raise TypeError(f"{op}: could not convert {type(data).__name__} with elements of type "
-                                f"{arr.dtype} to a tensor; expected numbers")
-            else:
-                arr = arr.astype(np_dtype or dtypes.get_default_dtype().np)
-        else:
-            arr = np.array(data, dtype=np_dtype or inferred)
-    if arr.dtype not in _SUPPORTED:
-        arr = arr.astype(dtypes.to_dtype(arr.dtype).np)
-    return arr[()] if arr.ndim == 0 else arr
-
-
-_SUPPORTED = {d.np for d in dtypes.ALL}
-
-
-def _check_nested(data: Any, op: str) -> None:
-    if isinstance(data, str | bytes) or (
-            not isinstance(data, Sequence | Tensor | np.ndarray) and not hasattr(data, "__len__")):
-        raise TypeError(f"{op}: could not convert {type(data).__name__} {data!r:.40} to a tensor; "
-                            f"expected a number or a (nested) sequence of numbers")
-    if isinstance(data, list | tuple) and data and any(isinstance(x, Tensor) for x in data):
-        raise TypeError(f"{op}: lists of tensors are not converted implicitly; use cr.stack(...)")
+from chainrule.engine.tensor import Tensor, as_array, float_dtype, infer_dtype, shape_arg
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
@@ -81,7 +20,7 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     if device is not None:
         check_device(device, "tensor")
     if type(data) is builtins.float and dtype is None and name is None:  # scalar parameters: the short path
-        t = Tensor._make(dtypes._Defaults.unit * data, None, requires_grad is True)
+        t = Tensor._make(dtypes.Defaults.unit * data, None, requires_grad is True)
         if grad_state.inference:
             t._inference = True
         if requires_grad and requires_grad is not True:
@@ -103,22 +42,11 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor._make(array)
 
 
-def _shape_arg(size: tuple, op: str) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], list | tuple):
-        size = tuple(size[0])
-    for s in size:
-        if not isinstance(s, builtins.int | np.integer) or isinstance(s, builtins.bool):
-            raise TypeError(f"{op}: size must be a sequence of ints, got {size!r}")
-        if s < 0:
-            raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: {list(size)}")
-    return tuple(builtins.int(s) for s in size)
-
-
 # The keywords of PyTorch's factory functions that change nothing on a CPU-only NumPy engine.
 _IGNORED = frozenset({"pin_memory", "layout", "memory_format"})
 
 
-def _check_extra(device: Any, kwargs: dict, op: str) -> None:
+def check_extra(device: Any, kwargs: dict, op: str) -> None:
     """Check a factory's `device=` (the CPU only) and its remaining keywords (PyTorch's no-ops here)."""
     if device is not None:
         check_device(device, op)
@@ -127,7 +55,8 @@ def _check_extra(device: Any, kwargs: dict, op: str) -> None:
             raise TypeError(f"{op}() got an unexpected keyword argument '{k}'")
 
 
-def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
+def new_leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    """A new leaf tensor holding `arr` (made under `inference_mode` if that is on), requiring grad if asked."""
     t = Tensor._make(arr[()] if arr.ndim == 0 else arr)
     if grad_state.inference:
         t._inference = True
@@ -136,68 +65,64 @@ def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
-def _float_dtype(dtype: Any) -> np.dtype:
-    return dtypes.get_default_dtype().np if dtype is None else dtypes.to_dtype(dtype).np
-
-
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "zeros")
-    return _new(np.zeros(_shape_arg(size, "zeros"), _float_dtype(dtype)), requires_grad)
+    check_extra(device, kwargs, "zeros")
+    return new_leaf(np.zeros(shape_arg(size, "zeros"), float_dtype(dtype)), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "ones")
-    return _new(np.ones(_shape_arg(size, "ones"), _float_dtype(dtype)), requires_grad)
+    check_extra(device, kwargs, "ones")
+    return new_leaf(np.ones(shape_arg(size, "ones"), float_dtype(dtype)), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "empty")
-    return _new(np.empty(_shape_arg(size, "empty"), _float_dtype(dtype)), requires_grad)
+    check_extra(device, kwargs, "empty")
+    return new_leaf(np.empty(shape_arg(size, "empty"), float_dtype(dtype)), requires_grad)
 
 
 def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
          **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "full")
+    check_extra(device, kwargs, "full")
     if dtype is None:
-        dtype = dtypes.from_numpy_dtype(_infer_dtype(fill_value) or dtypes.get_default_dtype().np)
-    return _new(np.full(_shape_arg(tuple(size), "full"), fill_value, dtypes.to_dtype(dtype).np), requires_grad)
+        dtype = dtypes.from_numpy_dtype(infer_dtype(fill_value) or dtypes.get_default_dtype().np)
+    return new_leaf(np.full(shape_arg(tuple(size), "full"), fill_value, dtypes.to_dtype(dtype).np), requires_grad)
 
 
 def _like(t: Tensor, dtype: Any) -> tuple[tuple[int, ...], np.dtype]:
-    return t.shape, (t._data.dtype if dtype is None else dtypes.to_dtype(dtype).np)
+    return t.shape, (t.array.dtype if dtype is None else dtypes.to_dtype(dtype).np)
 
 
 def zeros_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
                **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "zeros_like")
+    check_extra(device, kwargs, "zeros_like")
     shape, dt = _like(input, dtype)
-    return _new(np.zeros(shape, dt), requires_grad)
+    return new_leaf(np.zeros(shape, dt), requires_grad)
 
 
 def ones_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
               **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "ones_like")
+    check_extra(device, kwargs, "ones_like")
     shape, dt = _like(input, dtype)
-    return _new(np.ones(shape, dt), requires_grad)
+    return new_leaf(np.ones(shape, dt), requires_grad)
 
 
 def empty_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
                **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "empty_like")
+    check_extra(device, kwargs, "empty_like")
     shape, dt = _like(input, dtype)
-    return _new(np.empty(shape, dt), requires_grad)
+    return new_leaf(np.empty(shape, dt), requires_grad)
 
 
 def full_like(input: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
               **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "full_like")
+    check_extra(device, kwargs, "full_like")
     shape, dt = _like(input, dtype)
-    return _new(np.full(shape, fill_value, dt), requires_grad)
+    return new_leaf(np.full(shape, fill_value, dt), requires_grad)
 
 
 def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,
            device: Any = None, **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "arange")
+    check_extra(device, kwargs, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -205,31 +130,31 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
     if dtype is None:
         is_int = all(isinstance(v, builtins.int | np.integer) for v in (start, end, step))
         dtype = dtypes.int64 if is_int else dtypes.get_default_dtype()
-    return _new(np.arange(start, end, step, dtype=dtypes.to_dtype(dtype).np), requires_grad)
+    return new_leaf(np.arange(start, end, step, dtype=dtypes.to_dtype(dtype).np), requires_grad)
 
 
 def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False,
              device: Any = None, **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "linspace")
+    check_extra(device, kwargs, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got {steps}")
-    return _new(np.linspace(start, end, steps, dtype=_float_dtype(dtype)), requires_grad)
+    return new_leaf(np.linspace(start, end, steps, dtype=float_dtype(dtype)), requires_grad)
 
 
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False, device: Any = None,
         **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "eye")
-    return _new(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+    check_extra(device, kwargs, "eye")
+    return new_leaf(np.eye(n, m, dtype=float_dtype(dtype)), requires_grad)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
              requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
     """`steps` values from base**start to base**end, evenly spaced in the exponent."""
-    _check_extra(device, kwargs, "logspace")
+    check_extra(device, kwargs, "logspace")
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got {steps}")
     values = np.power(float(base), np.linspace(float(start), float(end), steps))
-    return _new(values.astype(_float_dtype(dtype)), requires_grad)
+    return new_leaf(values.astype(float_dtype(dtype)), requires_grad)
 
 
 # ----------------------------------------------------------------------------- Tensor.new_*: the source's dtype
@@ -242,7 +167,7 @@ def _new_filled(self: Tensor, size: tuple, fill: Any, dtype: Any, requires_grad:
     if device is not None:
         check_device(device, op)
     np_dtype = dtypes.to_dtype(_source_dtype(self, dtype)).np
-    return _new(fill(_shape_arg(size, op), np_dtype), requires_grad)
+    return new_leaf(fill(shape_arg(size, op), np_dtype), requires_grad)
 
 
 def new_zeros(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
@@ -277,7 +202,7 @@ class _TypedTensorMeta(type):
     _dtype: dtypes.dtype
 
     def __instancecheck__(cls, obj: Any) -> builtins.bool:
-        return isinstance(obj, Tensor) and obj._data.dtype == cls._dtype.np
+        return isinstance(obj, Tensor) and obj.array.dtype == cls._dtype.np
 
 
 def _typed(name: str, dt: dtypes.dtype) -> type:

@@ -46,13 +46,16 @@ def _lookup(name: str) -> dtype:
     return _BY_NAME[name]
 
 
-class _Defaults:
+class Defaults:
+    """The default float dtype (`set_default_dtype`) and a scalar 1 of it, which the engine's scalar fast paths
+    multiply by (`Defaults.unit * 2.5` is a NumPy scalar of the default dtype, made fast)."""
+
     float_dtype: dtype = float32
     unit = np.float32(1.0)  # a scalar 1 of the default dtype: `unit * x` makes a scalar of that dtype fast
 
 
 def get_default_dtype() -> dtype:
-    return _Defaults.float_dtype
+    return Defaults.float_dtype
 
 
 def set_default_dtype(d: dtype) -> None:
@@ -60,8 +63,8 @@ def set_default_dtype(d: dtype) -> None:
     d = to_dtype(d)
     if not d.is_floating_point:
         raise TypeError(f"set_default_dtype: only floating-point dtypes are allowed as default, got {d}")
-    _Defaults.float_dtype = d
-    _Defaults.unit = d.np.type(1.0)
+    Defaults.float_dtype = d
+    Defaults.unit = d.np.type(1.0)
 
 
 def from_numpy_dtype(np_dtype: np.dtype) -> dtype:

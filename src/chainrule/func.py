@@ -139,7 +139,7 @@ def _track(x: Any, where: str) -> Tensor:
     that stays connected to the outer graph so transforms nest."""
     if not isinstance(x, Tensor):
         raise ValueError(f"Thing passed to transform API must be Tensor, got {type(x)}")
-    if x._data.dtype.kind not in "fc":
+    if x.array.dtype.kind not in "fc":
         raise RuntimeError(f"{where}: only Tensors of floating point dtype can require gradients, got {x.dtype}")
     if x.requires_grad:
         return x.view_as(x)
@@ -160,7 +160,7 @@ def _track_args(args: tuple, nums: tuple[int, ...], where: str) -> tuple[list[An
 
 
 def _zeros_like(t: Tensor) -> Tensor:
-    return Tensor._make(np.zeros_like(t._data)[()])
+    return Tensor._make(np.zeros_like(t.array)[()])
 
 
 def _grads(outputs: list[Tensor], inputs: list[Tensor], seeds: list[Any] | None, create_graph: bool,
@@ -332,7 +332,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
             _check_aux(aux)
         outs, out_spec = _only_tensors(out, "jvp(f, primals, tangents)")
         nested = nested or _captures(outs, flat)
-        dummies = [Tensor._make(np.zeros_like(o._data)[()], None, True) for o in outs]
+        dummies = [Tensor._make(np.zeros_like(o.array)[()], None, True) for o in outs]
         pulled = _grads(outs, flat, dummies, create_graph=True)
         used = [(g, t) for g, t in zip(pulled, t_leaves) if g.requires_grad]
         if used:
@@ -363,10 +363,10 @@ def _jacobian(func: Callable[..., Any], argnums: Any, has_aux: bool, where: str)
         nested = nested or _captures(outs, flat)
         per_output = []
         for o in outs:
-            n = o._data.size
+            n = o.array.size
             rows: list[list[Tensor]] = [[] for _ in flat]
             for j in range(n):
-                seed = np.zeros(n, o._data.dtype)
+                seed = np.zeros(n, o.array.dtype)
                 seed[j] = 1
                 gs = _grads([o], flat, [Tensor._make(seed.reshape(o.shape))], create_graph=nested)
                 for k, g in enumerate(gs):
@@ -374,7 +374,7 @@ def _jacobian(func: Callable[..., Any], argnums: Any, has_aux: bool, where: str)
             jacs = []
             for r, x in zip(rows, flat):
                 shape = tuple(o.shape) + tuple(x.shape)
-                jac = stack(r).reshape(shape) if r else Tensor._make(np.zeros(shape, x._data.dtype))
+                jac = stack(r).reshape(shape) if r else Tensor._make(np.zeros(shape, x.array.dtype))
                 jacs.append(jac if nested else jac.detach())
             per_arg, k = [], 0
             for leaves, spec in tracked:
@@ -493,7 +493,7 @@ def vmap(func: Callable[..., Any], in_dims: int | tuple = 0, out_dims: int | tup
                     out.append(leaf)
                 elif b is None:  # an empty batch: a zero stand-in with the per-example shape
                     shape = tuple(s for k, s in enumerate(leaf.shape) if k != d % leaf.ndim)
-                    out.append(Tensor._make(np.zeros(shape, leaf._data.dtype)))
+                    out.append(Tensor._make(np.zeros(shape, leaf.array.dtype)))
                 else:
                     out.append(leaf[(slice(None),) * (d % leaf.ndim) + (b,)])
             return out
@@ -533,7 +533,7 @@ def vmap(func: Callable[..., Any], in_dims: int | tuple = 0, out_dims: int | tup
                 t = column[0]
                 shape = list(t.shape)
                 shape.insert(od % nd, 0)
-                stacked.append(Tensor._make(np.zeros(shape, t._data.dtype)))
+                stacked.append(Tensor._make(np.zeros(shape, t.array.dtype)))
             else:
                 stacked.append(stack(column, od % nd))
         return tree_unflatten(stacked, out_spec)

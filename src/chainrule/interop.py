@@ -31,7 +31,7 @@ def to_torch(obj: Any) -> Any:
     """A chainrule tensor (or a dict/list/tuple of them, such as a state dict) as torch tensors."""
     torch = _torch()
     if isinstance(obj, Tensor):
-        t = torch.from_numpy(np.array(obj._data, copy=True))
+        t = torch.from_numpy(np.array(obj.array, copy=True))
         return t.requires_grad_(True) if obj.requires_grad and obj.grad_fn is None else t
     return _map(obj, to_torch)
 

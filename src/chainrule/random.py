@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
-from chainrule.creation import _check_extra, _float_dtype, _new, _shape_arg
-from chainrule.engine.tensor import Tensor
+from chainrule.creation import check_extra, new_leaf
+from chainrule.engine.tensor import Tensor, float_dtype, shape_arg
 
 
 class Generator:
@@ -54,16 +54,16 @@ def _rng(generator: Generator | None) -> np.random.Generator:
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Generator | None = None,
          device: Any = None, **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "rand")
-    shape = _shape_arg(size, "rand")
-    return _new(_rng(generator).random(shape).astype(_float_dtype(dtype)), requires_grad)
+    check_extra(device, kwargs, "rand")
+    shape = shape_arg(size, "rand")
+    return new_leaf(_rng(generator).random(shape).astype(float_dtype(dtype)), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, generator: Generator | None = None,
           device: Any = None, **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "randn")
-    shape = _shape_arg(size, "randn")
-    return _new(_rng(generator).standard_normal(shape).astype(_float_dtype(dtype)), requires_grad)
+    check_extra(device, kwargs, "randn")
+    shape = shape_arg(size, "randn")
+    return new_leaf(_rng(generator).standard_normal(shape).astype(float_dtype(dtype)), requires_grad)
 
 
 def randint(*args: Any, size: Any = None, low: int | None = None, high: int | None = None, dtype: Any = None,
@@ -71,7 +71,7 @@ def randint(*args: Any, size: Any = None, low: int | None = None, high: int | No
             **kwargs: Any) -> Tensor:
     """Integers drawn uniformly from [low, high), as `torch.randint`: `randint(high, size)`,
     `randint(low, high, size)` (or with keywords); int64 unless `dtype=` says otherwise."""
-    _check_extra(device, kwargs, "randint")
+    check_extra(device, kwargs, "randint")
     args = list(args)
     if size is None:
         if not args or not isinstance(args[-1], list | tuple):
@@ -97,72 +97,37 @@ def randint(*args: Any, size: Any = None, low: int | None = None, high: int | No
             raise TypeError(f"randint(): argument '{name}' must be int, not {type(v).__name__}")
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    shape = _shape_arg(tuple(size), "randint")
+    shape = shape_arg(tuple(size), "randint")
     np_dtype = dtypes.int64.np if dtype is None else dtypes.to_dtype(dtype).np
-    return _new(_rng(generator).integers(low, high, shape).astype(np_dtype), requires_grad)
+    return new_leaf(_rng(generator).integers(low, high, shape).astype(np_dtype), requires_grad)
 
 
 def randperm(n: int, dtype: Any = None, generator: Generator | None = None, requires_grad: bool = False,
              device: Any = None, **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "randperm")
+    check_extra(device, kwargs, "randperm")
     np_dtype = dtypes.int64.np if dtype is None else dtypes.to_dtype(dtype).np
-    return _new(_rng(generator).permutation(n).astype(np_dtype), requires_grad)
+    return new_leaf(_rng(generator).permutation(n).astype(np_dtype), requires_grad)
 
 
 def rand_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
               **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "rand_like")
-    return rand(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    check_extra(device, kwargs, "rand_like")
+    return rand(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randn_like(input: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None,
                **kwargs: Any) -> Tensor:
-    _check_extra(device, kwargs, "randn_like")
-    return randn(*input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+    check_extra(device, kwargs, "randn_like")
+    return randn(*input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 def randint_like(input: Tensor, low: int = 0, high: int | None = None, dtype: Any = None,
                  requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
     """`randint_like(input, high)` or `randint_like(input, low, high)`, in `input`'s dtype by default."""
-    _check_extra(device, kwargs, "randint_like")
+    check_extra(device, kwargs, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, input._data.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
-
-
-# ----------------------------------------------------------------------------- in-place random fills
-def _fill_random(self: Tensor, draw: Any, op: str) -> Tensor:
-    from chainrule.engine.grad_mode import grad_state
-    from chainrule.ops.inplace import _OVERWRITE, assign
-    from chainrule.ops.registry import apply, variant
-
-    if self._data.dtype.kind != "f":
-        raise RuntimeError(f"{op}: only floating-point tensors can be filled with random values, got {self.dtype}")
-    values = np.asarray(draw(self.shape), dtype=self._data.dtype)[()]
-    if self.grad_fn is not None and grad_state.enabled:  # cut the old history, under PyTorch's node name
-        return assign(self, apply(_FILLS.setdefault(op, variant(_OVERWRITE, _BACKWARD_NAMES[op])), (self,),
-                                  {"value": values}), op)
-    return assign(self, Tensor._make(values), op)
-
-
-_BACKWARD_NAMES = {"uniform_": "UniformBackward0", "normal_": "NormalBackward0"}
-_FILLS: dict = {}
-
-
-def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-    """Fill in place with values drawn uniformly from [a, b), from chainrule's seeded generator. As every
-    in-place op: refused on a leaf that requires grad unless under `cr.no_grad()`; on a tensor with history,
-    no gradient flows to what it held before."""
-    if a > b:
-        raise RuntimeError(f"uniform_: expects a [from, to) range, but found from={a} > to={b}")
-    return _fill_random(self, lambda shape: _rng(generator).uniform(a, b, shape), "uniform_")
-
-
-def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-    """Fill in place with values drawn from N(mean, std^2), from chainrule's seeded generator."""
-    if std < 0:
-        raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
-    return _fill_random(self, lambda shape: _rng(generator).normal(mean, std, shape), "normal_")
+    return randint(low, high, input.array.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
 # ----------------------------------------------------------------------------- sampling
@@ -176,7 +141,7 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         raise TypeError(f"multinomial(): argument 'input' must be Tensor, not {type(input).__name__}")
     if not isinstance(num_samples, int | np.integer) or isinstance(num_samples, bool):
         raise TypeError(f"multinomial(): argument 'num_samples' must be int, not {type(num_samples).__name__}")
-    w = np.asarray(input._data)
+    w = np.asarray(input.array)
     if w.dtype.kind != "f":
         raise RuntimeError(f"multinomial: only supports floating-point dtypes for input, got {input.dtype}")
     if w.ndim not in (1, 2):
@@ -213,4 +178,4 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,
         with np.errstate(divide="ignore"):
             keys = rng.standard_exponential(rows.shape) / rows
         out = np.argsort(keys, axis=1, kind="stable")[:, :n].astype(np.int64)
-    return _new(out.reshape(w.shape[:-1] + (n,)), False)
+    return new_leaf(out.reshape(w.shape[:-1] + (n,)), False)

@@ -57,7 +57,7 @@ def _parameter() -> type[Tensor] | None:
 def _encode(obj: Any, arrays: dict[str, np.ndarray]) -> Any:
     if isinstance(obj, Tensor):
         key = f"a{len(arrays)}"
-        arrays[key] = np.asarray(obj._data)
+        arrays[key] = np.asarray(obj.array)
         parameter = _parameter()
         return {"$tensor": key, "requires_grad": bool(obj.requires_grad and obj.grad_fn is None),
                 "parameter": parameter is not None and isinstance(obj, parameter)}

@@ -115,7 +115,7 @@ class FunctionCtx:
             else:
                 tensor = payload
                 current = tensor._version
-                data = tensor._data
+                data = tensor.array
             if current != version or storage_written_since(data, epoch):
                 shape = list(np.shape(data))
                 raise RuntimeError(
@@ -264,17 +264,17 @@ class FunctionOp(Op):
                 if not compatible:
                     raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - got "
                                        f"{list(got)} but expected shape compatible with {list(shape)}")
-            if gi._data.dtype.kind not in "fiub":
+            if gi.array.dtype.kind not in "fiub":
                 raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - expected dtype "
                                    f"{np.dtype(dtype).name} but got {gi.dtype}")
             if tensors:
                 if got != shape:
                     gi = xp.sum_to(gi, shape)
-                if gi._data.dtype != dtype:
+                if gi.array.dtype != dtype:
                     gi = xp.astype(gi, Tensor._make(np.zeros((), dtype)))
                 grads.append(gi)
             else:
-                data = gi._data
+                data = gi.array
                 if got != shape:
                     data = xp.sum_to(np.asarray(data), shape)
                 if np.asarray(data).dtype != dtype:
@@ -386,10 +386,10 @@ class Function:
         if not any(needs):
             return outs[0] if single else tuple(outs)
         non_diff = {id(t) for t in ctx._non_differentiable}
-        diff = [isinstance(o, Tensor) and o._data.dtype.kind == "f" and id(o) not in non_diff for o in outs]
-        ctx._outputs = [(tuple(o.shape), o._data.dtype) if isinstance(o, Tensor) else None for o in outs]
-        ctx._inputs = [(tuple(a.shape), a._data.dtype) if isinstance(a, Tensor) else None for a in args]
-        datas = _Datas(a._data if isinstance(a, Tensor) else a for a in args)
+        diff = [isinstance(o, Tensor) and o.array.dtype.kind == "f" and id(o) not in non_diff for o in outs]
+        ctx._outputs = [(tuple(o.shape), o.array.dtype) if isinstance(o, Tensor) else None for o in outs]
+        ctx._inputs = [(tuple(a.shape), a.array.dtype) if isinstance(a, Tensor) else None for a in args]
+        datas = _Datas(a.array if isinstance(a, Tensor) else a for a in args)
         # a dirty input is recorded as it was before forward (its old history), as in-place ops save `self`
         input_objs = tuple(_snapshot(a, history[i]) if id(a) in dirty else a for i, a in enumerate(args))
         out_value = getattr(outs[0], "_data", None) if single else tuple(getattr(o, "_data", o) for o in outs)
@@ -408,7 +408,7 @@ class Function:
             if single:
                 grad_fn = node
             else:
-                grad_fn = Node(op.output_op(k, count), (None,), (None,), (node,), o._data, {"ctx": ctx},
+                grad_fn = Node(op.output_op(k, count), (None,), (None,), (node,), o.array, {"ctx": ctx},
                                inplace_epoch.value)
             o.grad_fn = grad_fn
             o.requires_grad = True
@@ -429,7 +429,7 @@ def function_op(cls: type[Function]) -> FunctionOp:
 
 def _snapshot(t: Tensor, history: tuple) -> Tensor:
     grad_fn, requires_grad, version = history
-    snap = Tensor._make(t._data, grad_fn, requires_grad)
+    snap = Tensor._make(t.array, grad_fn, requires_grad)
     snap._version = version
     return snap
 
@@ -443,7 +443,7 @@ def _saved_entries(ctx: FunctionCtx, out_nodes: dict[int, Node]) -> list:
         if t is None:
             saved.append((None, None, 0, epoch))
         elif id(t) in out_nodes:
-            saved.append(("output", (weakref.ref(t), t._data, weakref.ref(out_nodes[id(t)])), t._version, epoch))
+            saved.append(("output", (weakref.ref(t), t.array, weakref.ref(out_nodes[id(t)])), t._version, epoch))
         else:
             saved.append(("input", t, t._version, epoch))
     ctx._to_save = None

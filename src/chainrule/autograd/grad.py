@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import observe as _observe
-from chainrule.engine.backward import _normalize_outputs, _seed, backward, run_backward
+from chainrule.engine.backward import backward, normalize_outputs, run_backward, seed_gradient
 from chainrule.engine.tensor import Tensor
 
 __all__ = ["backward", "grad"]
@@ -17,7 +17,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
          create_graph: bool = False, allow_unused: bool | None = None, materialize_grads: bool = False
          ) -> tuple[Tensor | None, ...]:
     """Return d(outputs)/d(inputs) (weighted by `grad_outputs`), as `torch.autograd.grad`."""
-    outs, grads = _normalize_outputs(outputs, grad_outputs, "autograd.grad")
+    outs, grads = normalize_outputs(outputs, grad_outputs, "autograd.grad")
     single = isinstance(inputs, Tensor)
     ins = [inputs] if single else list(inputs)
     for i, t in enumerate(ins):
@@ -27,7 +27,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             raise RuntimeError(f"autograd.grad: input {i} does not require grad")
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = [_seed(o, g, create_graph, i) for i, (o, g) in enumerate(zip(outs, grads))]
+    seeds = [seed_gradient(o, g, create_graph, i) for i, (o, g) in enumerate(zip(outs, grads))]
     capture = {t.grad_fn: None for t in ins if t.grad_fn is not None}
     leaf_grads = run_backward(outs, seeds, retain_graph, create_graph, capture)
     results: list[Tensor | None] = []
@@ -37,11 +37,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             if not (allow_unused or materialize_grads):
                 raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.shape)}) was not used in the graph "
                                    f"of the outputs; set allow_unused=True if this is the desired behavior")
-            results.append(Tensor._make(np.zeros_like(t._data)[()]) if materialize_grads else None)
+            results.append(Tensor._make(np.zeros_like(t.array)[()]) if materialize_grads else None)
         elif isinstance(g, Tensor):
             results.append(g)
         else:
             results.append(Tensor._make(np.array(g, copy=True)[()]))
-    if _observe._local.calls:
+    if _observe.call_observers():
         _observe.publish_call("autograd.grad", outs, ins, retain_graph, create_graph)
     return tuple(results)

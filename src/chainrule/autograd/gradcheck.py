@@ -25,15 +25,15 @@ def _outputs(fn: Callable, inputs: Sequence[Any]) -> list[Tensor]:
 
 def _numerical_jacobian(fn: Callable, inputs: list[Any], k: int, eps: float, n_out: list[int]) -> np.ndarray:
     x = inputs[k]
-    flat = x._data.reshape(-1)  # a view: perturb in place, then restore
+    flat = x.array.reshape(-1)  # a view: perturb in place, then restore
     jac = np.zeros((flat.size, sum(n_out)))
     with no_grad():
         for i in range(flat.size):
             orig = flat[i]
             flat[i] = orig + eps
-            plus = np.concatenate([np.asarray(o._data, np.float64).ravel() for o in _outputs(fn, inputs)])
+            plus = np.concatenate([np.asarray(o.array, np.float64).ravel() for o in _outputs(fn, inputs)])
             flat[i] = orig - eps
-            minus = np.concatenate([np.asarray(o._data, np.float64).ravel() for o in _outputs(fn, inputs)])
+            minus = np.concatenate([np.asarray(o.array, np.float64).ravel() for o in _outputs(fn, inputs)])
             flat[i] = orig
             jac[i] = (plus - minus) / (2 * eps)
     return jac
@@ -45,23 +45,23 @@ def _analytical_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[in
 
     x = inputs[k]
     outs = _outputs(fn, inputs)
-    jac = np.zeros((x._data.size, sum(n_out)))
+    jac = np.zeros((x.array.size, sum(n_out)))
     col = 0
     for out in outs:
         if not out.requires_grad:
-            col += out._data.size
+            col += out.array.size
             continue
-        for j in range(out._data.size):
-            seed = np.zeros(out._data.size, out._data.dtype)
+        for j in range(out.array.size):
+            seed = np.zeros(out.array.size, out.array.dtype)
             seed[j] = 1.0
             (g,) = grad(out, x, grad_outputs=Tensor._make(seed.reshape(out.shape)), retain_graph=True,
                         allow_unused=True)
             if g is not None:
                 if tuple(g.shape) != tuple(x.shape):
                     raise GradcheckError("Analytical gradient has incorrect size")
-                if check_grad_dtypes and g._data.dtype != x._data.dtype:
+                if check_grad_dtypes and g.array.dtype != x.array.dtype:
                     raise GradcheckError("Gradient has dtype mismatch")
-                jac[:, col] = np.asarray(g._data, np.float64).ravel()
+                jac[:, col] = np.asarray(g.array, np.float64).ravel()
             col += 1
     return jac
 
@@ -71,16 +71,16 @@ def _forward_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[int])
     from chainrule.func import jvp
 
     x = inputs[k]
-    jac = np.zeros((x._data.size, sum(n_out)))
-    for i in range(x._data.size):
-        tangent = np.zeros(x._data.size, x._data.dtype)
+    jac = np.zeros((x.array.size, sum(n_out)))
+    for i in range(x.array.size):
+        tangent = np.zeros(x.array.size, x.array.dtype)
         tangent[i] = 1.0
 
         def of_x(t: Tensor) -> tuple[Tensor, ...]:
             return tuple(_outputs(fn, inputs[:k] + [t] + inputs[k + 1:]))
 
         _, cols = jvp(of_x, (x.detach(),), (Tensor._make(tangent.reshape(x.shape)),))
-        jac[i] = np.concatenate([np.asarray(c._data, np.float64).ravel() for c in cols]) if cols else []
+        jac[i] = np.concatenate([np.asarray(c.array, np.float64).ravel() for c in cols]) if cols else []
     return jac
 
 
@@ -104,11 +104,11 @@ def _check_undefined_grad(fn: Callable, inputs: list[Any], checked: list[int]) -
     if not outs:
         return None
     try:
-        grads = grad(outs, [inputs[k] for k in checked], [Tensor._make(np.zeros_like(o._data)[()]) for o in outs],
+        grads = grad(outs, [inputs[k] for k in checked], [Tensor._make(np.zeros_like(o.array)[()]) for o in outs],
                      allow_unused=True)
     except RuntimeError as e:
         return f"Expected backward function to handle undefined output grads ({e})"
-    if any(g is not None and np.any(g._data != 0) for g in grads):
+    if any(g is not None and np.any(g.array != 0) for g in grads):
         return ("Expected all input grads to be undefined or zero when all output grads are undefined or zero "
                 "(here: all-zero output gradients gave a non-zero input gradient)")
     return None
@@ -126,21 +126,21 @@ def _fast_check(fn: Callable, inputs: list[Any], checked: list[int], eps: float,
     outs = _outputs(fn, inputs)
     us = {}
     for k in checked:
-        u = rng.random(inputs[k]._data.size)
+        u = rng.random(inputs[k].array.size)
         us[k] = u / np.linalg.norm(u)
     vs = []
     for o in outs:
-        v = rng.random(o._data.size)
+        v = rng.random(o.array.size)
         vs.append(v / (np.linalg.norm(v) or 1.0))
     for k in checked:
         x = inputs[k]
-        flat = x._data.reshape(-1)
+        flat = x.array.reshape(-1)
         orig = flat.copy()
         with no_grad():
             flat[:] = orig + eps * us[k]
-            plus = [np.asarray(o._data, np.float64).ravel() for o in _outputs(fn, inputs)]
+            plus = [np.asarray(o.array, np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[:] = orig - eps * us[k]
-            minus = [np.asarray(o._data, np.float64).ravel() for o in _outputs(fn, inputs)]
+            minus = [np.asarray(o.array, np.float64).ravel() for o in _outputs(fn, inputs)]
             flat[:] = orig
         ju_numerical = [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
         if check_forward_ad:
@@ -149,9 +149,9 @@ def _fast_check(fn: Callable, inputs: list[Any], checked: list[int], eps: float,
             def of_x(t: Tensor, k: int = k) -> tuple[Tensor, ...]:
                 return tuple(_outputs(fn, inputs[:k] + [t] + inputs[k + 1:]))
 
-            _, cols = jvp(of_x, (x.detach(),), (Tensor._make(us[k].reshape(x.shape).astype(x._data.dtype)),))
+            _, cols = jvp(of_x, (x.detach(),), (Tensor._make(us[k].reshape(x.shape).astype(x.array.dtype)),))
             for j, (c, n) in enumerate(zip(cols, ju_numerical)):
-                a = np.asarray(c._data, np.float64).ravel()
+                a = np.asarray(c.array, np.float64).ravel()
                 tol = atol * us[k].sum()
                 if not np.allclose(a, n, rtol=rtol, atol=tol, equal_nan=True):
                     return (f"gradcheck (fast mode): forward-mode Jacobian mismatch for output {j} with respect to "
@@ -165,9 +165,9 @@ def _fast_check(fn: Callable, inputs: list[Any], checked: list[int], eps: float,
                 if not o.requires_grad:
                     analytical.append(0.0)
                     continue
-                (g,) = grad(o, x, grad_outputs=Tensor._make(v.reshape(o.shape).astype(o._data.dtype)),
+                (g,) = grad(o, x, grad_outputs=Tensor._make(v.reshape(o.shape).astype(o.array.dtype)),
                             retain_graph=True, allow_unused=True)
-                analytical.append(0.0 if g is None else float(np.asarray(g._data, np.float64).ravel() @ us[k]))
+                analytical.append(0.0 if g is None else float(np.asarray(g.array, np.float64).ravel() @ us[k]))
             if abs(analytical[0] - analytical[1]) > nondet_tol + nondet_tol * abs(analytical[1]):
                 return _NOT_REENTRANT.format(nondet_tol=nondet_tol)
             tol = atol * us[k].sum() * v.sum()
@@ -223,7 +223,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
         return False
 
     for k in checked:
-        if ins[k]._data.dtype != np.float64:
+        if ins[k].array.dtype != np.float64:
             return fail(f"gradcheck: input {k} has dtype {ins[k].dtype}; use float64 inputs "
                         f"(finite differences in lower precision are not reliable)")
         data = ins[k]._shared_array()
@@ -233,7 +233,7 @@ def gradcheck(fn: Callable[..., Any], inputs: Any, eps: float = 1e-6, atol: floa
         if message is not None:
             return fail(message)
     else:
-        n_out = [o._data.size for o in _outputs(fn, ins)]
+        n_out = [o.array.size for o in _outputs(fn, ins)]
         for k in checked:
             numerical = _numerical_jacobian(fn, ins, k, eps, n_out)
             if check_backward_ad:
@@ -278,7 +278,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         outs = [o for o in _outputs(fn, ins) if o.requires_grad]
-        gos = [Tensor._make(rng.uniform(-1.0, 1.0, o.shape).astype(o._data.dtype if o._data.dtype.kind == "f"
+        gos = [Tensor._make(rng.uniform(-1.0, 1.0, o.shape).astype(o.array.dtype if o.array.dtype.kind == "f"
                                                                    else np.float64)[()], None, True) for o in outs]
     else:
         gos = list(_as_tuple(grad_outputs))

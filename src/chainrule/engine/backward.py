@@ -14,13 +14,12 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import observe as _observe
-from chainrule.engine import tensor as _tensor_module
+from chainrule.engine import xp as _xp
 from chainrule.engine.anomaly import anomaly_state, record_flags
 from chainrule.engine.grad_mode import enter_backward, exit_backward
 from chainrule.engine.hooks import _Partial
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since, tensor_from_data
-from chainrule.ops import xp as _xp
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -36,7 +35,7 @@ def _count_consumers(roots: Sequence[Node], mark: object) -> None:
     stack: list[Node] = []
     for r in roots:
         if r.mark is not mark:
-            r.mark = mark
+            r.mark = mark  # type: ignore[assignment]  # Node.mark is unannotated in node.py (None in __init__)
             r.deps = 0
             r.acc = None
             stack.append(r)
@@ -46,13 +45,16 @@ def _count_consumers(roots: Sequence[Node], mark: object) -> None:
                 if parent.mark is mark:
                     parent.deps += 1
                 else:
-                    parent.mark = mark
+                    parent.mark = mark  # type: ignore[assignment]  # as above
                     parent.deps = 1
                     parent.acc = None
                     stack.append(parent)
 
 
-def _seed(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
+def seed_gradient(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
+    """The gradient a backward pass starts from at `output` (number `position` of the outputs): `grad` checked
+    against the output's shape and cast to its dtype, or 1 for a one-element output when `grad` is None; an
+    array, or a tensor under `create_graph`."""
     if grad is None:
         if output._data.size != 1:
             raise RuntimeError(
@@ -282,8 +284,11 @@ def _check_finite(node: Node, in_grads: Sequence[Any]) -> None:
             )
 
 
-def _normalize_outputs(tensors: Any, grad_tensors: Any, op: str) -> tuple[list[Tensor], list[Any]]:
+def normalize_outputs(tensors: Any, grad_tensors: Any, op: str) -> tuple[list[Tensor], list[Any]]:
+    """`backward`'s and `autograd.grad`'s outputs and gradients as two lists of equal length, checked: each
+    output a tensor that requires grad (`op` names the caller in errors)."""
     outputs = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    grads: list[Any]
     if grad_tensors is None:
         grads = [None] * len(outputs)
     elif isinstance(grad_tensors, Tensor) or not isinstance(grad_tensors, list | tuple):
@@ -310,10 +315,10 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             and inputs is None and tensors[0].grad_fn is not None and tensors[0]._data.ndim == 0):
         backward_scalar(tensors[0], bool(retain_graph))  # `loss.backward()`: the common case, kept short
         return
-    outputs, grads = _normalize_outputs(tensors, grad_tensors, "backward")
+    outputs, grads = normalize_outputs(tensors, grad_tensors, "backward")
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = [_seed(o, g, create_graph, i) for i, (o, g) in enumerate(zip(outputs, grads))]
+    seeds = [seed_gradient(o, g, create_graph, i) for i, (o, g) in enumerate(zip(outputs, grads))]
     only = None if inputs is None else {id(t) for t in ([inputs] if isinstance(inputs, Tensor) else inputs)}
     leaf_grads = run_backward(outputs, seeds, retain_graph, create_graph)
     handed = {id(s) for s in seeds}
@@ -360,7 +365,9 @@ def _take(leaf: Tensor, g: Any, handed: set[int]) -> bool:
 
 
 def _post_accumulate(leaf: Tensor) -> None:
-    for hook in list(leaf._post_accumulate_hooks.values()):
+    hooks = leaf._post_accumulate_hooks
+    assert hooks is not None  # called only when the leaf has some
+    for hook in list(hooks.values()):
         result = hook(leaf)
         if result is not None:
             raise TypeError(f"post accumulate grad hook must return None, got {type(result).__name__}")
@@ -387,8 +394,3 @@ def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> N
         existing._version += 1
     else:
         leaf.grad = Tensor._make(existing._data + g)
-
-
-# Tensor.backward calls these without an import per call
-_tensor_module.engine_backward = backward
-_tensor_module.engine_backward_scalar = backward_scalar

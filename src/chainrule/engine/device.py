@@ -23,6 +23,8 @@ class device:  # noqa: N801 - PyTorch's name
     string, as in PyTorch); hashable; `repr` is `device(type='cpu')`."""
 
     __slots__ = ("_type", "_index")
+    _type: str
+    _index: int | None
 
     def __init__(self, type: Any, index: int | None = None) -> None:  # noqa: A002 - PyTorch's parameter name
         if isinstance(type, device):

@@ -40,6 +40,7 @@ def _special(v: float) -> str | None:
 def format_values(data: np.ndarray, prefix: str = "tensor(") -> str:
     arr = np.asarray(data)
     kind = arr.dtype.kind
+    formatter: Any = None
     if kind == "f":
         sample = arr if arr.size <= _SUMMARIZE_ABOVE else _edges(arr)
         fmt = _float_formatter(sample.astype(np.float64).ravel())
@@ -49,8 +50,6 @@ def format_values(data: np.ndarray, prefix: str = "tensor(") -> str:
     elif kind == "b":
         width = 5 if (~arr).any() and arr.any() else 0  # ' True' lines up with 'False', as in PyTorch
         formatter = {"bool": lambda v: ("True" if v else "False").rjust(width)}
-    else:
-        formatter = None
     return np.array2string(
         arr, separator=", ", prefix=prefix, formatter=formatter,
         threshold=_SUMMARIZE_ABOVE, edgeitems=_EDGE, max_line_width=80,

@@ -207,14 +207,14 @@ class inference_mode(_GradModeContext):  # noqa: N801
         self.mode = mode
 
     def __enter__(self) -> None:
-        self._prev = (grad_state.mode, grad_state.inference)
+        self._prev_modes = (grad_state.mode, grad_state.inference)
         mode = bool(self.mode)
         if mode:
             note_inference_mode()  # from now on, recording checks for inference tensors
         _set(not mode, mode)  # as PyTorch: inference_mode(False) turns grad mode on
 
     def __exit__(self, *exc: object) -> None:
-        _set(*self._prev)
+        _set(*self._prev_modes)
 
     def clone(self) -> inference_mode:
         return inference_mode(self.mode)

@@ -63,10 +63,6 @@ class Node:
         """(parent, 0) pairs as in PyTorch; leaves appear as themselves (PyTorch shows AccumulateGrad)."""
         return tuple((p, 0) for p in self.parents)
 
-    @property
-    def saved_freed(self) -> bool:
-        return self.inputs is None
-
     def __repr__(self) -> str:
         # a custom Function's node prints with its module path, as PyTorch's (`chainrule.autograd.function.`)
         return f"<{getattr(self.op, 'repr_prefix', '')}{self.name()} object at {hex(id(self))}>"

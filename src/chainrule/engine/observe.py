@@ -28,10 +28,6 @@ class _ThreadObservers(threading.local):
 _local = _ThreadObservers()
 
 
-def active_observers() -> list[Callable[[BackwardStep], None]]:
-    return _local.active
-
-
 @dataclass(frozen=True)
 class BackwardStep:
     """One node processed by the backward walk, in processing order.

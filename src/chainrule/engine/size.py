@@ -1,4 +1,5 @@
-"""`cr.Size`: a tensor's shape, as `torch.Size`: a tuple of ints that prints as `chainrule.Size([2, 3])`."""
+"""`cr.Size`: a tensor's shape, as `torch.Size`: a tuple of ints that prints as `chainrule.Size([2, 3])`; and
+`wrap_dim`, the one check of a `dim=` argument every op uses."""
 
 from __future__ import annotations
 
@@ -71,3 +72,14 @@ def as_size(shape: tuple) -> Size:
             _CACHE.clear()
         size = _CACHE[shape] = _tuple_new(Size, shape)
     return size
+
+
+def wrap_dim(dim: int, ndim: int, op: str) -> int:
+    """`dim` as a non-negative index into `ndim` dimensions (negative dims count from the end), or PyTorch's
+    IndexError naming `op`. A 0-d tensor accepts the dims of a 1-d one (0 and -1), as in PyTorch."""
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(
+            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
+        )
+    return dim % n

@@ -1,11 +1,16 @@
-"""The Tensor: a NumPy array plus what autograd needs. Operators and math methods are attached by
-`chainrule.ops.methods`, so this file holds only state, conversion, autograd entry points and repr."""
+"""The Tensor: a NumPy array plus what autograd needs.
+
+This file holds the state, conversion, autograd entry points and repr. The math, reduction, shape,
+indexing, in-place and dtype methods come from the mixin classes in `engine/tensor_methods.py` (each calls
+the op function of the same name, as `x.exp()` is `cr.exp(x)`); `class Tensor` below lists them all."""
 
 from __future__ import annotations
 
+import builtins as _builtins
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,7 +19,16 @@ from chainrule import dtypes
 from chainrule.engine.device import CPU, DeviceUnavailableError, check_device, device
 from chainrule.engine.grad_mode import INFERENCE_REQUIRES_GRAD_MESSAGE, grad_state
 from chainrule.engine.size import _CACHE as _SIZES
-from chainrule.engine.size import Size, as_size
+from chainrule.engine.size import Size, as_size, wrap_dim
+from chainrule.engine.tensor_methods import (
+    TensorCreationMixin,
+    TensorDtypeMixin,
+    TensorIndexMixin,
+    TensorInplaceMixin,
+    TensorMathMixin,
+    TensorReduceMixin,
+    TensorShapeMixin,
+)
 
 
 class _Epoch:
@@ -49,8 +63,10 @@ def storage_written_since(arr: Any, epoch: int) -> bool:
     return entry is not None and entry[0]() is owner and entry[1] > epoch
 
 
-def _forget(key: int) -> Callable[[Any], None]:
+def _forget(key: int) -> Callable[[Any], object]:
     return lambda _ref: written_storage.pop(key, None)
+
+
 _new = object.__new__
 
 _NONLEAF_GRAD = (
@@ -74,7 +90,18 @@ class _NoGrad:
         return None
 
 
-class Tensor:
+class _TensorFields:
+    """The fields every op sets, as slots (making a tensor, the per-op hot path, costs three stores); rarely-set
+    ones live in the instance dict and default to class attributes of `Tensor`."""
+
+    __slots__ = ("_data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
+    _data: Any  # an ndarray, or a NumPy scalar for 0-d values (see Tensor's docstring)
+    grad_fn: Any  # the Node that made this tensor, None for a leaf
+    requires_grad: bool
+
+
+class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin, TensorIndexMixin,
+             TensorInplaceMixin, TensorDtypeMixin, TensorCreationMixin):
     """An n-dimensional array that can record the operations applied to it for reverse-mode autodiff.
 
     0-d values are stored as NumPy scalars (fast scalar arithmetic); they turn into shared 0-d arrays
@@ -83,14 +110,18 @@ class Tensor:
     memory, as PyTorch's 0-d views; arithmetic on it gives NumPy scalars again.
     """
 
-    # The three fields every op sets are slots; rarely-set ones live in the instance dict and default to
-    # these class attributes, so making a tensor (the per-op hot path) costs three stores.
-    __slots__ = ("_data", "grad_fn", "requires_grad", "__dict__", "__weakref__")
+    __slots__ = ()
+    # `t.array`: the storage itself (that ndarray or NumPy scalar), no copy and no autograd check: how code
+    # outside the engine reads a tensor's values (ops, autograd, nn, ...). It is the `_data` slot under a public
+    # name, so reading it costs what reading `_data` does. Read-only by convention: only the engine and the
+    # in-place machinery of ops store a tensor's storage; everything else changes a tensor through ops
+    # (in-place ops, `.data = ...`), never by assigning `array`.
+    array: Any = _TensorFields._data
     grad: Tensor | None = _NoGrad()  # type: ignore[assignment]
     _name: str | None = None
     _version: int = 0
     _grad_hooks: list | None = None
-    _post_accumulate_hooks: dict | None = None
+    _post_accumulate_hooks: OrderedDict | None = None
     _modified_epoch: int = 0
     _inference: bool = False  # made under `inference_mode` (set per instance only then)
     __array_ufunc__ = None  # make NumPy defer to our reflected operators (ndarray * Tensor -> Tensor)
@@ -104,7 +135,7 @@ class Tensor:
         if device is not None:
             check_device(device, "Tensor")
         if len(data) == 1 and type(data[0]) is float and dtype is None:  # the scalar fast path
-            self._data = dtypes._Defaults.unit * data[0]
+            self._data = dtypes.Defaults.unit * data[0]
         else:
             self._data = _constructor_data(data, dtype)
         self.grad_fn = None
@@ -147,7 +178,7 @@ class Tensor:
         if dim is None:
             shape = self._data.shape
             return _SIZES.get(shape) or as_size(shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+        return self._data.shape[wrap_dim(dim, self._data.ndim, "size")]
 
     @property
     def ndim(self) -> int:
@@ -249,11 +280,6 @@ class Tensor:
         self.requires_grad = False
         return self
 
-    def clone(self) -> Tensor:
-        from chainrule.ops import shape_ops
-
-        return shape_ops.clone(self)
-
     def __len__(self) -> int:
         if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -342,8 +368,6 @@ class Tensor:
         from chainrule.engine.hooks import add_hook
 
         if self._post_accumulate_hooks is None:
-            from collections import OrderedDict
-
             self._post_accumulate_hooks = OrderedDict()
         return add_hook(self._post_accumulate_hooks, hook)
 
@@ -352,9 +376,9 @@ class Tensor:
         """Accumulate d(self)/d(leaf) into every leaf's `.grad`, as `torch.Tensor.backward`."""
         if gradient is None and not create_graph and inputs is None and self.grad_fn is not None \
                 and self._data.ndim == 0:
-            engine_backward_scalar(self, bool(retain_graph))  # `loss.backward()`: the common case, kept short
+            _backward.backward_scalar(self, bool(retain_graph))  # `loss.backward()`: the common case, kept short
             return
-        engine_backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+        _backward.backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
 
     # ----------------------------------------------------------------- in-place support
     def _bump_version(self, storage_written: bool = True) -> None:
@@ -407,23 +431,17 @@ class Tensor:
 def tensor_from_data(data: Any, dtype: Any = None) -> Tensor:
     """A new leaf from user data with `cr.tensor`'s dtype inference (ints stay int64), for internal callers;
     `Tensor(data)` itself follows `torch.Tensor` (always the default float dtype)."""
-    from chainrule.creation import as_array
-
     return Tensor._make(as_array(data, dtype, "tensor"))
 
 
 def _constructor_data(data: tuple, dtype: Any) -> Any:
     """The storage for `Tensor(*data)`: a shape (ints or a Size) or one piece of data, in the default float
     dtype unless `dtype` is given."""
-    from chainrule.creation import as_array
-
     if not data:
         return np.empty((0,), dtypes.get_default_dtype().np if dtype is None else dtypes.to_dtype(dtype).np)
     first = data[0]
     if isinstance(first, Size) or (isinstance(first, int | np.integer) and not isinstance(first, bool | np.bool_)):
-        from chainrule.creation import _float_dtype, _shape_arg
-
-        return np.empty(_shape_arg(data, "Tensor"), _float_dtype(dtype))
+        return np.empty(shape_arg(data, "Tensor"), float_dtype(dtype))
     if len(data) > 1:
         raise TypeError(f"Tensor(): expected a shape (ints) or one piece of data, got {len(data)} arguments "
                         f"starting with {type(first).__name__}")
@@ -434,16 +452,6 @@ def _constructor_data(data: tuple, dtype: Any) -> Any:
 
 
 _NUMPY_REQUIRES_GRAD = "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
-
-
-def engine_backward(*args: Any) -> None:
-    """Replaced by `chainrule.engine.backward.backward` when that module loads (it imports this one)."""
-    raise RuntimeError("chainrule.engine.backward is not loaded")
-
-
-def engine_backward_scalar(*args: Any) -> None:
-    """Replaced by `chainrule.engine.backward.backward_scalar` when that module loads."""
-    raise RuntimeError("chainrule.engine.backward is not loaded")
 
 
 def _rebuild(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -468,10 +476,85 @@ class _HookHandle:
         self.remove()
 
 
-def _wrap_dim(dim: int, ndim: int, op: str) -> int:
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(
-            f"{op}: Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {dim})"
-        )
-    return dim % n
+# ----------------------------------------------------------------------------- user data -> storage
+def infer_dtype(data: Any) -> np.dtype | None:
+    """PyTorch's inference for Python data: floats -> default dtype, ints -> int64, bools -> bool."""
+    if isinstance(data, _builtins.bool):
+        return np.dtype(np.bool_)
+    if isinstance(data, _builtins.int):
+        return np.dtype(np.int64)
+    if isinstance(data, _builtins.float):
+        return dtypes.get_default_dtype().np
+    return None
+
+
+def as_array(data: Any, dtype: Any, op: str) -> Any:
+    """Convert user data to the storage of a new tensor (a copy), with clear errors for bad data."""
+    if type(data) is _builtins.float and dtype is None:  # the scalar fast path: 1 * x rounds x to the dtype
+        return dtypes.Defaults.unit * data
+    np_dtype = None if dtype is None else dtypes.to_dtype(dtype).np
+    if isinstance(data, Tensor):
+        arr = np.array(data._data, dtype=np_dtype, copy=True)
+    elif isinstance(data, np.ndarray | np.generic):
+        if data.dtype.kind not in "fiub":
+            raise TypeError(f"{op}: can't convert np.ndarray of type {data.dtype}; "
+                            f"supported: float, int, uint8 and bool")
+        arr = np.array(data, dtype=np_dtype, copy=True)
+    else:
+        inferred = infer_dtype(data)
+        if inferred is None:
+            _check_nested(data, op)
+            try:
+                arr = np.array(data)
+            except ValueError as exc:
+                raise ValueError(f"{op}: expected a rectangular (non-ragged) nested sequence: {exc}") from None
+            if arr.dtype.kind == "f":
+                arr = arr.astype(np_dtype or dtypes.get_default_dtype().np)
+            elif arr.dtype.kind == "i":
+                arr = arr.astype(np_dtype or np.int64)
+            elif arr.dtype.kind == "b":
+                arr = arr.astype(np_dtype or np.bool_)
+            elif arr.dtype.kind == "O" or arr.size:
+                raise TypeError(f"{op}: could not convert {type(data).__name__} with elements of type "
+                                f"{arr.dtype} to a tensor; expected numbers")
+            else:
+                arr = arr.astype(np_dtype or dtypes.get_default_dtype().np)
+        else:
+            arr = np.array(data, dtype=np_dtype or inferred)
+    if arr.dtype not in _SUPPORTED:
+        arr = arr.astype(dtypes.to_dtype(arr.dtype).np)
+    return arr[()] if arr.ndim == 0 else arr
+
+
+_SUPPORTED = {d.np for d in dtypes.ALL}
+
+
+def _check_nested(data: Any, op: str) -> None:
+    if isinstance(data, str | bytes) or (
+            not isinstance(data, Sequence | Tensor | np.ndarray) and not hasattr(data, "__len__")):
+        raise TypeError(f"{op}: could not convert {type(data).__name__} {data!r:.40} to a tensor; "
+                            f"expected a number or a (nested) sequence of numbers")
+    if isinstance(data, list | tuple) and data and any(isinstance(x, Tensor) for x in data):
+        raise TypeError(f"{op}: lists of tensors are not converted implicitly; use cr.stack(...)")
+
+
+def shape_arg(size: tuple, op: str) -> tuple[int, ...]:
+    """A factory's size arguments (`zeros(2, 3)` or `zeros((2, 3))`) as a tuple of ints, checked."""
+    if len(size) == 1 and isinstance(size[0], list | tuple):
+        size = tuple(size[0])
+    for s in size:
+        if not isinstance(s, _builtins.int | np.integer) or isinstance(s, _builtins.bool):
+            raise TypeError(f"{op}: size must be a sequence of ints, got {size!r}")
+        if s < 0:
+            raise RuntimeError(f"{op}: Trying to create tensor with negative dimension {s}: {list(size)}")
+    return tuple(_builtins.int(s) for s in size)
+
+
+def float_dtype(dtype: Any) -> np.dtype:
+    """The NumPy dtype for a factory's `dtype=`: the default float dtype when None."""
+    return dtypes.get_default_dtype().np if dtype is None else dtypes.to_dtype(dtype).np
+
+
+# The backward walk makes tensors (gradients), so it imports this module; `Tensor.backward` calls into it.
+# Imported last, once `Tensor` exists, so that either module may be imported first.
+from chainrule.engine import backward as _backward  # noqa: E402

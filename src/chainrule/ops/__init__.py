@@ -1,8 +1,10 @@
 """The ops: each op's forward, vector-Jacobian product and local-derivative formula, in one place each.
 
-Importing this package registers every op and attaches the tensor methods and operators.
+Importing this package registers every op and binds `chainrule.ops.methods` as the namespace the engine's
+`Tensor` methods call (`engine/dispatch.py`), so `x.exp()` works once `chainrule.ops` is loaded.
 """
 
+from chainrule.engine import dispatch as _dispatch
 from chainrule.ops import (  # noqa: F401 - imported for registration
     activations,
     conv,
@@ -11,11 +13,13 @@ from chainrule.ops import (  # noqa: F401 - imported for registration
     joins,
     linalg,
     losses,
+    methods,
     reductions,
     scatter,
     shape_ops,
 )
-from chainrule.ops import methods as _methods  # noqa: F401 - attaches Tensor methods
 from chainrule.ops.registry import REGISTRY, Op, apply, defop
+
+_dispatch.bind(methods)
 
 __all__ = ["REGISTRY", "Op", "apply", "defop"]

@@ -8,16 +8,17 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
+from chainrule.engine.size import wrap_dim
 from chainrule.engine.tensor import Tensor
+from chainrule.engine.xp import np_erf
 from chainrule.ops.elementwise import cast
 from chainrule.ops.registry import apply, apply1, defop
-from chainrule.ops.xp import np_erf
 
 
 def _float(input: Any, name: str) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(input).__name__}")
-    if input._data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         return cast(input, dtypes.get_default_dtype().np)
     return input
 
@@ -58,7 +59,7 @@ RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp
 
 def relu(input: Tensor) -> Tensor:
     """max(0, x). The derivative at exactly 0 is taken as 0, as in PyTorch. Integer tensors stay integer."""
-    if isinstance(input, Tensor) and input._data.dtype.kind in "fiu":
+    if isinstance(input, Tensor) and input.array.dtype.kind in "fiu":
         return apply1(RELU, input)
     return apply1(RELU, _float(input, "relu"))
 
@@ -207,7 +208,7 @@ def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> 
         if max is not None:
             out = where(out > max, max, out)
         return out
-    if input._data.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
+    if input.array.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
         input = cast(input, dtypes.get_default_dtype().np)  # an int tensor clamped to a float bound is float
     return apply(CLAMP, (input,), {"min": min, "max": max})
 
@@ -228,7 +229,7 @@ HARDTANH = defop(
 def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     """x clamped to [min_val, max_val], with gradient 1 strictly inside and 0 at and beyond the bounds.
     Integer tensors stay integer, the bounds truncated to them (as PyTorch)."""
-    kind = input._data.dtype.kind
+    kind = input.array.dtype.kind
     if kind in "iu":
         return clamp(input, int(min_val), int(max_val))
     if kind != "f":
@@ -262,11 +263,10 @@ LOG_SOFTMAX = defop(
 
 
 def _dim_arg(input: Tensor, dim: int | None, name: str) -> int:
-    from chainrule.engine.tensor import _wrap_dim
 
     if dim is None:
         dim = 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
-    return _wrap_dim(dim, input.ndim, name) if input.ndim else 0
+    return wrap_dim(dim, input.ndim, name) if input.ndim else 0
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:

@@ -186,7 +186,7 @@ def _max_pool_vjp(xp: Any, g: Any, out: Any, x: Any, kernel: Pair, stride: Pair,
     n, c = x.shape[:2]
     k = kernel[0] * kernel[1]
     spread = xp.reshape(g, (n, c, 1, -1)) * mask.reshape(n, c, k, -1).astype(x.dtype if not xp.is_tensor
-                                                                              else x._data.dtype)
+                                                                              else x.array.dtype)
     return (fold_(xp, xp.reshape(spread, (n, c * k, -1)), x.shape[2:], kernel, stride, padding),)
 
 
@@ -196,7 +196,7 @@ MAX_POOL2D = defop("max_pool2d", _max_pool_forward, "x", vjp=_max_pool_vjp,
 
 
 def max_pool2d(input: Tensor, kernel: Pair, stride: Pair, padding: Pair) -> Tensor:
-    mask = max_pool_mask(input._data, kernel, stride, padding)
+    mask = max_pool_mask(input.array, kernel, stride, padding)
     return apply(MAX_POOL2D, (input,), {"kernel": kernel, "stride": stride, "padding": padding, "mask": mask})
 
 

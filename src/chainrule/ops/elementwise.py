@@ -14,8 +14,8 @@ from chainrule.engine.anomaly import record_checks, record_flags
 from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, tensor_from_data
+from chainrule.engine.xp import np_erf, np_sign
 from chainrule.ops.registry import ONE, apply, apply1, defop, variant
-from chainrule.ops.xp import np_sign
 
 _new = object.__new__
 
@@ -36,10 +36,12 @@ def _as_operand(x: Any) -> Any:
 
 
 def _group(x: Any) -> tuple[list, list, list]:
-    dimensioned, zero_dim, scalars = [], [], []
+    dimensioned: list = []
+    zero_dim: list = []
+    scalars: list = []
     for v in x:
         if isinstance(v, Tensor):
-            (dimensioned if v._data.ndim else zero_dim).append(v._data.dtype)
+            (dimensioned if v.array.ndim else zero_dim).append(v.array.dtype)
         else:
             scalars.append(v)
     return dimensioned, zero_dim, scalars
@@ -48,13 +50,13 @@ def _group(x: Any) -> tuple[list, list, list]:
 def promote(*operands: Any) -> tuple:
     """Cast operands to PyTorch's result dtype where NumPy's own rules would differ."""
     ops = [_as_operand(x) for x in operands]
-    tensor_dtypes = {v._data.dtype for v in ops if isinstance(v, Tensor)}
+    tensor_dtypes = {v.array.dtype for v in ops if isinstance(v, Tensor)}
     if len(tensor_dtypes) == 1:
         (dt,) = tensor_dtypes
         if dt.kind == "f" or all(_scalar_fits(dt, v) for v in ops if not isinstance(v, Tensor)):
             return tuple(ops)
     target = dtypes.result_dtype(*_group(ops))
-    return tuple(cast(v, target) if isinstance(v, Tensor) and v._data.dtype != target else v for v in ops)
+    return tuple(cast(v, target) if isinstance(v, Tensor) and v.array.dtype != target else v for v in ops)
 
 
 def _scalar_fits(dt: np.dtype, v: Any) -> bool:
@@ -65,10 +67,10 @@ def _scalar_fits(dt: np.dtype, v: Any) -> bool:
 
 def cast(x: Tensor, np_dtype: np.dtype) -> Tensor:
     np_dtype = np.dtype(np_dtype)
-    if x._data.dtype == np_dtype:
+    if x.array.dtype == np_dtype:
         return x
-    if np_dtype.kind != "f" or x._data.dtype.kind != "f":
-        return Tensor._make(x._data.astype(np_dtype))  # no gradient flows through a cast to int/bool
+    if np_dtype.kind != "f" or x.array.dtype.kind != "f":
+        return Tensor._make(x.array.astype(np_dtype))  # no gradient flows through a cast to int/bool
     return apply(_to, (x,), {"dtype": np_dtype})
 
 
@@ -88,10 +90,10 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
     dtypes, or a float tensor with a Python number), and record the node without generic machinery."""
     fast = False
     if isinstance(a, Tensor):
-        da = a._data
+        da = a.array
         kind = type(da)
         if isinstance(b, Tensor):
-            db = b._data
+            db = b.array
             fast = kind is type(db) and (kind is not np.ndarray or da.dtype == db.dtype)
             grad_a, grad_b = a.requires_grad, b.requires_grad
         else:
@@ -99,7 +101,7 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
             fast = type(b) in _NUMBERS and (kind in _FLOAT_SCALARS or (kind is np.ndarray and da.dtype.kind == "f"))
             grad_a, grad_b = a.requires_grad, False
     elif isinstance(b, Tensor) and type(a) in _NUMBERS:
-        da, db = a, b._data
+        da, db = a, b.array
         kind = type(db)
         fast = kind in _FLOAT_SCALARS or (kind is np.ndarray and db.dtype.kind == "f")
         grad_a, grad_b = False, b.requires_grad
@@ -144,7 +146,7 @@ def _bool_sub_error() -> RuntimeError:
 
 
 def _is_bool(x: Any) -> bool:
-    return type(x) is builtins.bool or (isinstance(x, Tensor) and x._data.dtype.kind == "b")
+    return type(x) is builtins.bool or (isinstance(x, Tensor) and x.array.dtype.kind == "b")
 
 
 def _check_broadcast(name: str, a: Any, b: Any) -> None:
@@ -264,11 +266,11 @@ def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
         raise ValueError(f"div: rounding_mode must be None or 'floor', got {rounding_mode!r}")
     a, b = promote(input, other)
     float_dtype = dtypes.get_default_dtype().np
-    if isinstance(a, Tensor) and a._data.dtype.kind != "f":
+    if isinstance(a, Tensor) and a.array.dtype.kind != "f":
         a = cast(a, float_dtype)
         if isinstance(b, Tensor):
             b = cast(b, float_dtype)
-    elif isinstance(b, Tensor) and b._data.dtype.kind != "f":
+    elif isinstance(b, Tensor) and b.array.dtype.kind != "f":
         b = cast(b, float_dtype)
     return _binary(DIV, a, b)
 
@@ -311,8 +313,8 @@ def _compare(name: str, fn: Any) -> Any:
 
     def compare(input: Any, other: Any) -> Tensor:
         a, b = promote(input, other)
-        return Tensor._make(forward(a._data if isinstance(a, Tensor) else a,
-                                    b._data if isinstance(b, Tensor) else b))
+        return Tensor._make(forward(a.array if isinstance(a, Tensor) else a,
+                                    b.array if isinstance(b, Tensor) else b))
 
     compare.__name__ = name
     return compare
@@ -330,31 +332,31 @@ logical_xor = _compare("logical_xor", np.logical_xor)
 
 
 def logical_not(input: Tensor) -> Tensor:
-    return Tensor._make(np.logical_not(input._data))
+    return Tensor._make(np.logical_not(input.array))
 
 
 def isnan(input: Tensor) -> Tensor:
-    return Tensor._make(np.isnan(input._data))
+    return Tensor._make(np.isnan(input.array))
 
 
 def isinf(input: Tensor) -> Tensor:
-    return Tensor._make(np.isinf(input._data))
+    return Tensor._make(np.isinf(input.array))
 
 
 def isfinite(input: Tensor) -> Tensor:
-    return Tensor._make(np.isfinite(input._data))
+    return Tensor._make(np.isfinite(input.array))
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
-    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+    return input.shape == other.shape and bool(np.array_equal(input.array, other.array))
 
 
 def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> bool:
-    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(np.allclose(input.array, other.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
-    return Tensor._make(np.isclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return Tensor._make(np.isclose(input.array, other.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 # ----------------------------------------------------------------------------- where
@@ -391,12 +393,12 @@ MASKED_FILL = variant(WHERE, "MaskedFillBackward0")
 
 def where(condition: Any, input: Any, other: Any, _op: Any = None) -> Tensor:
     cond = condition if isinstance(condition, Tensor) else Tensor(condition)
-    if cond._data.dtype.kind != "b":
+    if cond.array.dtype.kind != "b":
         raise TypeError(f"where: condition must be a bool tensor, got {cond.dtype}")
     a, b = promote(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = tensor_from_data(a)
-    return apply(_op or WHERE, (Tensor._make(cond._data), a, b))
+    return apply(_op or WHERE, (Tensor._make(cond.array), a, b))
 
 
 # ----------------------------------------------------------------------------- unary math
@@ -413,7 +415,7 @@ def _unary(name: str, forward: Any, formula: str, local: Any, saves_output: bool
     def fn(input: Tensor) -> Tensor:
         if not isinstance(input, Tensor):
             input = tensor_from_data(input)
-        kind = input._data.dtype.kind
+        kind = input.array.dtype.kind
         if kind != "f" and kind not in keep:
             input = cast(input, dtypes.get_default_dtype().np)
         return apply1(op, input)
@@ -431,7 +433,7 @@ NEG = defop("neg", _neg_forward, "x", derivs=(("-1", lambda xp, out, x: -1.0),),
 
 
 def neg(input: Tensor) -> Tensor:
-    if input._data.dtype.kind == "b":
+    if input.array.dtype.kind == "b":
         raise TypeError("neg: negation, the `-` operator, on a bool tensor is not supported; use ~ or logical_not")
     return apply1(NEG, input)
 
@@ -461,7 +463,7 @@ tanh = _unary("tanh", np.tanh, "1 - tanh(x)^2", lambda xp, out, x: 1.0 - out * o
 sinh = _unary("sinh", np.sinh, "cosh(x)", lambda xp, out, x: 0.5 * (xp.exp(x) + xp.exp(-x)))
 cosh = _unary("cosh", np.cosh, "sinh(x)", lambda xp, out, x: 0.5 * (xp.exp(x) - xp.exp(-x)))
 arctan = atan = _unary("atan", np.arctan, "1/(1+x^2)", lambda xp, out, x: 1.0 / (1.0 + x * x))
-erf = _unary("erf", lambda x: __import__("chainrule.ops.xp", fromlist=["np_erf"]).np_erf(x),
+erf = _unary("erf", lambda x: np_erf(x),
              "2/sqrt(pi)*exp(-x^2)", lambda xp, out, x: 1.1283791670955126 * xp.exp(-(x * x)))
 floor = _unary("floor", np.floor, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
 ceil = _unary("ceil", np.ceil, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
@@ -491,15 +493,15 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     """`input + weight * (end - input)`, elementwise with broadcasting; `weight` a number or a tensor."""
     if not isinstance(end, Tensor):
         raise TypeError(f"lerp: end must be a tensor, got {type(end).__name__}")
-    if input._data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f"lerp: expected a floating-point input, got {input.dtype}")
-    if end._data.dtype != input._data.dtype:
+    if end.array.dtype != input.array.dtype:
         raise RuntimeError(f"lerp: expected dtype {input.dtype} for `end` but got dtype {end.dtype}")
     if isinstance(weight, Tensor):
-        if weight._data.dtype != input._data.dtype:
+        if weight.array.dtype != input.array.dtype:
             if weight.ndim:
                 raise RuntimeError(f"lerp: expected dtype {input.dtype} for `weight` but got dtype {weight.dtype}")
-            weight = cast(weight, input._data.dtype)  # a 0-d weight adapts, as PyTorch's
+            weight = cast(weight, input.array.dtype)  # a 0-d weight adapts, as PyTorch's
         return apply(_LERP_TENSOR, (input, end, weight))
     if isinstance(weight, np.generic):
         weight = weight.item()

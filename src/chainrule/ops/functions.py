@@ -1,5 +1,5 @@
 """The public functional namespace (`cr.exp`, `cr.sum`, ...) plus the adapters that let VJPs written
-against NumPy's signatures run on tensors (`xp_*`, used by `chainrule.ops.xp.TensorXP`)."""
+against NumPy's signatures run on tensors (`xp_*`, used by `chainrule.engine.xp.TensorXP`)."""
 
 from __future__ import annotations
 
@@ -170,6 +170,26 @@ from chainrule.ops.shape_ops import (  # noqa: F401
 )
 from chainrule.ops.sorting import argsort, sort, topk  # noqa: F401
 
+# The public functional namespace (`cr.exp`, `cr.sum`, ...); the xp_* adapters and `cast`, `getitem`,
+# `index_add_zeros` are internal (methods and VJPs use them).
+__all__ = [
+    "abs", "absolute", "add", "all", "allclose", "amax", "amin", "any", "arctan", "argmax", "argmin", "argsort",
+    "atan", "bmm", "broadcast_tensors", "broadcast_to", "cat", "ceil", "chunk", "clamp", "clip", "clone", "concat",
+    "concatenate", "contiguous", "cos", "cosh", "cumprod", "cumsum", "diag", "diff", "div", "divide", "dot", "einsum",
+    "elu", "eq", "equal", "erf", "exp", "exp2", "expand", "expand_as", "expm1", "flatten", "flip", "floor",
+    "floor_divide", "gather", "ge", "gelu", "ger", "greater", "greater_equal", "gt", "hardtanh", "hstack",
+    "index_add", "index_copy", "index_fill", "index_put", "index_select", "inner", "isclose", "isfinite", "isinf",
+    "isnan", "le", "leaky_relu", "lerp", "less", "less_equal", "log", "log10", "log1p", "log2", "log_softmax",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "logsigmoid", "logsumexp", "lt", "masked_fill",
+    "matmul", "max", "maximum", "mean", "meshgrid", "min", "minimum", "mm", "movedim", "mul", "multiply", "mv", "ne",
+    "neg", "negative", "norm", "outer", "pad", "permute", "pow", "prod", "reciprocal", "relu", "remainder", "repeat",
+    "repeat_interleave", "reshape", "reshape_as", "roll", "round", "rsqrt", "rsub", "scatter", "scatter_add",
+    "scatter_reduce", "sigmoid", "sign", "silu", "sin", "sinh", "softmax", "softplus", "sort", "split", "sqrt",
+    "square", "squeeze", "stack", "std", "sub", "subtract", "sum", "swapaxes", "t", "take_along_dim", "tan", "tanh",
+    "topk", "transpose", "tril", "triu", "true_divide", "trunc", "unbind", "unflatten", "unsqueeze", "var", "view",
+    "view_as", "vstack", "where",
+]
+
 
 # ----------------------------------------------------------------------------- xp adapters (NumPy signatures)
 def xp_sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
@@ -177,7 +197,7 @@ def xp_sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
 
 
 def xp_sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
-    from chainrule.ops.xp import reduced_axes
+    from chainrule.engine.xp import reduced_axes
 
     leading, kept = reduced_axes(tuple(x.shape), tuple(shape))
     if kept:  # first: `kept` counts axes of the unreduced tensor
@@ -237,7 +257,7 @@ def xp_index_add(shape: tuple, index: Any, g: Tensor, basic: bool) -> Tensor:
 
 
 def xp_astype(x: Tensor, like: Tensor) -> Tensor:
-    return cast(x, like._data.dtype) if x._data.dtype != like._data.dtype else x
+    return cast(x, like.array.dtype) if x.array.dtype != like.array.dtype else x
 
 
 def _tensor(x: Any) -> Tensor:

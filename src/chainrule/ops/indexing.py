@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim, tensor_from_data
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor, tensor_from_data
 from chainrule.ops.registry import apply, defop, variant
 from chainrule.ops.views import register
 
@@ -19,7 +20,7 @@ def normalize_index(index: Any) -> tuple[Any, bool]:
     basic = True
     for p in parts:
         if isinstance(p, Tensor):
-            p = p._data
+            p = p.array
             if p.dtype.kind == "f":
                 raise IndexError("index: tensors used as indices must be long, int, byte or bool tensors, "
                                  "got a floating-point tensor")
@@ -96,14 +97,14 @@ def getitem(input: Tensor, index: Any, _op: Any = None) -> Tensor:
             return getitem(getitem(input, split[0]), split[1], _op)
     op = _op or (_basic_op(idx) if basic else GETITEM)
     if basic:
-        data = input._data
+        data = input.array
         if type(data) is not np.ndarray:  # a 0-d value kept as a NumPy scalar: give it memory a view can share
             data = input._shared_array()
         if len(idx) == data.ndim and _all_ints(idx):
             # Down to one element: `a[1]` would be a copied NumPy scalar, `a[1, ...]` is a 0-d view of `a`
             idx += (Ellipsis,)
     out = apply(op, (input,), {"index": idx, "basic": basic})
-    if basic and type(out._data) is np.ndarray:  # a view of the input (see ops/views.py)
+    if basic and type(out.array) is np.ndarray:  # a view of the input (see ops/views.py)
         register(out, input, lambda b: getitem(b, index, _op), lambda b, v: index_put(b, index, v, _COPY_SLICES))
     return out
 
@@ -174,10 +175,10 @@ def index_put(input: Tensor, index: Any, value: Any, _op: Any = None) -> Tensor:
             return index_put(input, select, index_put(getitem(input, select), rest, value), _op)
     if not isinstance(value, Tensor):
         value = tensor_from_data(value, input.dtype)
-    elif value._data.dtype != input._data.dtype:
+    elif value.array.dtype != input.array.dtype:
         from chainrule.ops.elementwise import cast
 
-        value = cast(value, input._data.dtype)
+        value = cast(value, input.array.dtype)
     return apply(_op or INDEX_PUT, (input, value), {"index": idx, "basic": basic})
 
 
@@ -185,15 +186,15 @@ def masked_fill(input: Tensor, mask: Tensor, value: float) -> Tensor:
     from chainrule.ops.elementwise import MASKED_FILL, where
 
     m = mask if isinstance(mask, Tensor) else Tensor(mask)
-    if m._data.dtype.kind != "b":
+    if m.array.dtype.kind != "b":
         raise RuntimeError(f"masked_fill: expected a bool mask, got {m.dtype}")
-    fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=input._data.dtype)[()])
+    fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=input.array.dtype)[()])
     return where(m, fill, input, _op=MASKED_FILL)
 
 
 def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
-    d = _wrap_dim(dim, input.ndim, "index_select")
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    d = wrap_dim(dim, input.ndim, "index_select")
+    idx = index.array if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select: index must be a 1-D tensor")
     _check_bounds(idx, input.shape[d], d, "index_select")
@@ -209,8 +210,8 @@ def _check_bounds(idx: np.ndarray, n: int, dim: int, op: str) -> None:
 
 def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and so on), as `torch.gather`."""
-    d = _wrap_dim(dim, input.ndim, "gather")
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    d = wrap_dim(dim, input.ndim, "gather")
+    idx = index.array if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim != input.ndim:
         raise RuntimeError(f"gather: index tensor must have the same number of dimensions as input "
                            f"({idx.ndim} vs {input.ndim})")

@@ -31,25 +31,25 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
     if self.requires_grad and self.grad_fn is None and grad_state.enabled:
         raise RuntimeError(f"{op}: a leaf Variable that requires grad is being used in an in-place operation; "
                            f"wrap the update in `with cr.no_grad():`")
-    if type(self._data) is np.ndarray and not self._data.flags.writeable:
+    if type(self.array) is np.ndarray and not self.array.flags.writeable:
         raise RuntimeError(f"{op}: unsupported operation: more than one element of the written-to tensor refers to "
                            f"a single memory location (a broadcast/expanded view); clone() it before writing")
     if (not recording and self.grad_fn is not None and grad_state.enabled
-            and result._data.shape == self._data.shape):
+            and result.array.shape == self.array.shape):
         # overwritten by a constant: cut the old history, or backward would still flow through it
-        result = apply(_OVERWRITE, (self,), {"value": np.array(result._data, dtype=self._data.dtype)[()]})
+        result = apply(_OVERWRITE, (self,), {"value": np.array(result.array, dtype=self.array.dtype)[()]})
         recording = True
-    if result._data.dtype.kind == "f" and self._data.dtype.kind != "f":
+    if result.array.dtype.kind == "f" and self.array.dtype.kind != "f":
         raise RuntimeError(f"{op}: result type {result.dtype} can't be cast to the desired output type "
                            f"{self.dtype}")
-    if result._data.shape != self._data.shape:
+    if result.array.shape != self.array.shape:
         raise RuntimeError(f"{op}: output with shape {tuple(self.shape)} doesn't match the broadcast shape "
                            f"{tuple(result.shape)}")
     if recording:
         # The new node saved `self`, whose storage is about to be replaced: give it a snapshot of the
         # pre-op tensor instead (same data, history and version), as PyTorch saves the original self.
         node = result.grad_fn
-        snapshot = Tensor._make(self._data, self.grad_fn, self.requires_grad)
+        snapshot = Tensor._make(self.array, self.grad_fn, self.requires_grad)
         snapshot._version = self._version
         node.inputs = tuple(snapshot if a is self else a for a in node.inputs)
         located = base_of(self)
@@ -59,17 +59,17 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
             return self
     self._bump_version(storage_written=not recording)
     if recording:
-        previous = self._data
-        self._data = result._data if result._data.dtype == self._data.dtype else result._data.astype(self._data.dtype)
+        previous = self.array
+        self._data = result.array if result.array.dtype == self.array.dtype else result.array.astype(self.array.dtype)
         self.grad_fn = result.grad_fn
         self.requires_grad = True
         refresh_views(self, previous)  # views of the old memory now show (and differentiate through) the new value
         return self
-    if type(self._data) is np.ndarray:
-        np.copyto(self._data, result._data, casting="unsafe")
+    if type(self.array) is np.ndarray:
+        np.copyto(self.array, result.array, casting="unsafe")
         share_version(self)
     else:
-        self._data = np.asarray(result._data).astype(self._data.dtype)[()]
+        self._data = np.asarray(result.array).astype(self.array.dtype)[()]
     return self
 
 
@@ -79,12 +79,12 @@ _UFUNCS = {"add_": np.add, "sub_": np.subtract, "mul_": np.multiply, "div_": np.
 
 def _direct(self: Tensor, ufunc: Any, other: Any) -> bool:
     """Apply `self op= other` straight into self's array when that is exactly what PyTorch would do."""
-    data = self._data
+    data = self.array
     if type(data) is not np.ndarray or not data.flags.writeable or data.dtype.kind != "f":
         return False
     if (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)) and grad_state.enabled:
         return False
-    value = other._data if isinstance(other, Tensor) else other
+    value = other.array if isinstance(other, Tensor) else other
     if isinstance(value, np.ndarray | np.generic):
         if value.dtype.kind not in "fiub" or np.broadcast_shapes(data.shape, value.shape) != data.shape:
             return False
@@ -118,8 +118,8 @@ def zero_(self: Tensor) -> Tensor:
 def fill_(self: Tensor, value: Any) -> Tensor:
     if isinstance(value, Tensor) and value.requires_grad:
         return copy_(self, value)  # the gradient flows to the fill value, summed
-    v = value._data if isinstance(value, Tensor) else value
-    return assign(self, Tensor._make(np.full(self.shape, v, self._data.dtype)[()]), "fill_")
+    v = value.array if isinstance(value, Tensor) else value
+    return assign(self, Tensor._make(np.full(self.shape, v, self.array.dtype)[()]), "fill_")
 
 
 def copy_(self: Tensor, src: Any) -> Tensor:
@@ -129,8 +129,8 @@ def copy_(self: Tensor, src: Any) -> Tensor:
     src = src if isinstance(src, Tensor) else Tensor(src)
     if src.shape != self.shape:
         src = expand(src, self.shape)
-    if src._data.dtype != self._data.dtype:
-        src = cast(src, self._data.dtype)
+    if src.array.dtype != self.array.dtype:
+        src = cast(src, self.array.dtype)
     # a recorded copy of its own: `self` must neither share src's storage nor take over src's node
     return assign(self, clone(src), "copy_")
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor
 from chainrule.ops.elementwise import promote
 from chainrule.ops.indexing import SPLIT, UNBIND, getitem
 from chainrule.ops.registry import apply, defop
@@ -31,7 +32,7 @@ def _check_list(tensors: Any, op: str) -> list[Tensor]:
         raise TypeError(f"{op}: expected a sequence of tensors, got {type(tensors).__name__}")
     if not tensors:
         raise RuntimeError(f"{op}: expected a non-empty list of Tensors")
-    return list(promote(*tensors)) if len({t._data.dtype for t in tensors}) > 1 else list(tensors)
+    return list(promote(*tensors)) if len({t.array.dtype for t in tensors}) > 1 else list(tensors)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -39,7 +40,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     ndim = ts[0].ndim
     if ndim == 0:
         raise RuntimeError("cat: zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = _wrap_dim(dim, ndim, "cat")
+    d = wrap_dim(dim, ndim, "cat")
     for i, t in enumerate(ts):
         if t.ndim != ndim or any(a != b for k, (a, b) in enumerate(zip(t.shape, ts[0].shape)) if k != d):
             raise RuntimeError(f"cat: sizes of tensors must match except in dimension {d}: tensor 0 has shape "
@@ -64,7 +65,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
         if t.shape != ts[0].shape:
             raise RuntimeError(f"stack: expects each tensor to be equal size, but got {tuple(ts[0].shape)} at "
                                f"entry 0 and {tuple(t.shape)} at entry {i}")
-    d = _wrap_dim(dim, ts[0].ndim + 1, "stack")
+    d = wrap_dim(dim, ts[0].ndim + 1, "stack")
     return apply(STACK, tuple(ts), {"dim": d})
 
 
@@ -79,7 +80,7 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
 
 
 def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
-    d = _wrap_dim(dim, tensor.ndim, "split")
+    d = wrap_dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
@@ -101,7 +102,7 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise RuntimeError(f"chunk: number of chunks must be greater than 0, got {chunks}")
-    d = _wrap_dim(dim, input.ndim, "chunk")
+    d = wrap_dim(dim, input.ndim, "chunk")
     n = input.shape[d]
     if n == 0:  # PyTorch: `chunks` empty chunks
         return tuple(getitem(input, (slice(None),) * d + (slice(0, 0),), SPLIT) for _ in range(chunks))
@@ -109,7 +110,7 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
-    d = _wrap_dim(dim, input.ndim, "unbind")
+    d = wrap_dim(dim, input.ndim, "unbind")
     return tuple(getitem(input, (slice(None),) * d + (i,), UNBIND) for i in range(input.shape[d]))
 
 
@@ -159,7 +160,7 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
             raise TypeError(f"meshgrid: expected tensors, got {type(t).__name__} at position {i}")
         if t.ndim > 1:
             raise RuntimeError(f"meshgrid: expected 0-D or 1-D tensors, got shape {tuple(t.shape)} at position {i}")
-        if t._data.dtype != tensors[0]._data.dtype:
+        if t.array.dtype != tensors[0].array.dtype:
             raise RuntimeError(f"meshgrid: expects all tensors to have the same dtype, got {tensors[0].dtype} "
                                f"and {t.dtype} (at position {i})")
     n = len(tensors)

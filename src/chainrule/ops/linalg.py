@@ -60,7 +60,7 @@ MATMUL = defop("matmul", _matmul_forward, "A B", vjp=_matmul_vjp,
 
 
 def matmul(input: Tensor, other: Tensor, _op: Op = MATMUL) -> Tensor:
-    if type(input) is Tensor and type(other) is Tensor and input._data.dtype is other._data.dtype:
+    if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:
         return apply(_op, (input, other))
     a, b = promote(input, other)
     return apply(_op, (a, b))
@@ -233,8 +233,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))
             and grad_state.enabled):
         return apply(LINEAR, (input, weight, bias), None if input.requires_grad else _NO_INPUT_GRAD)
-    x, w = input._data, weight._data
-    b = None if bias is None else bias._data
+    x, w = input.array, weight.array
+    b = None if bias is None else bias.array
     out = _linear_forward(x, w, b)
     if input.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad):
         return record(LINEAR, (input, weight, bias), (x, w, b), out, None if input.requires_grad else _NO_INPUT_GRAD)

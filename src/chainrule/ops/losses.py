@@ -83,7 +83,8 @@ def _ce_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, target: np.
     from chainrule.ops.activations import softmax
 
     if q is None:
-        q = onehot(target, x.shape, x._data.dtype)
+        assert target is not None  # class-index targets: `q` is None, `target` given
+        q = onehot(target, x.shape, x.array.dtype)
     return ((softmax(x, 1) * q.sum(axis=1, keepdims=True) - q) * _scale(xp, g, reduction, denom),)
 
 
@@ -94,7 +95,7 @@ CROSS_ENTROPY = defop("cross_entropy", _ce_forward, "x", vjp=_ce_vjp,
 
 def cross_entropy(input: Tensor, q: np.ndarray, reduction: str, denom: float) -> Tensor:
     """Fused log_softmax + negative log likelihood against a target matrix q."""
-    shifted, e, total = _softmax_sums(input._data)
+    shifted, e, total = _softmax_sums(input.array)
     per = -(q * (shifted - np.log(total))).sum(axis=1)
     return apply(CROSS_ENTROPY, (input,), {"q": q, "target": None, "reduction": reduction, "denom": denom,
                                           "per": per, "e": e, "total": total})
@@ -103,9 +104,9 @@ def cross_entropy(input: Tensor, q: np.ndarray, reduction: str, denom: float) ->
 def cross_entropy_indices(input: Tensor, target: np.ndarray, reduction: str) -> Tensor | None:
     """The common case: (N, C) logits, int64 class indices, nothing weighted, smoothed or ignored. None when
     an index is outside [0, C), so that the caller's general path ignores or reports it."""
-    if target.view(np.uint64).max() >= input._data.shape[1]:  # one pass: negative indices wrap to huge values
+    if target.view(np.uint64).max() >= input.array.shape[1]:  # one pass: negative indices wrap to huge values
         return None
-    shifted, e, total = _softmax_sums(input._data)
+    shifted, e, total = _softmax_sums(input.array)
     flat = _flat_index(target, shifted.shape[1])
     per = np.log(total.ravel()) - shifted.ravel()[flat]
     return apply(CROSS_ENTROPY, (input,), {"q": None, "target": target, "reduction": reduction,

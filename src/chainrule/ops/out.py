@@ -62,17 +62,17 @@ def write_out(out: Any, result: Tensor, op: str, warn_resize: bool = True) -> Te
         raise TypeError(f"{op}(): argument 'out' must be Tensor, not {type(out).__name__}")
     if grad_state.enabled and (out.requires_grad or result.requires_grad):
         raise _no_grad_error(op)
-    value = result._data
-    src, dst = np.asarray(value).dtype, out._data.dtype
+    value = result.array
+    src, dst = np.asarray(value).dtype, out.array.dtype
     if src != dst and not _can_cast(src, dst):
         raise RuntimeError(f"{op}: result type {dtypes.from_numpy_dtype(src)} can't be cast to the desired "
                            f"output type {dtypes.from_numpy_dtype(dst)}")
     shape = np.shape(value)
-    if out._data.shape != shape:
-        if warn_resize and out._data.size:
+    if out.array.shape != shape:
+        if warn_resize and out.array.size:
             warnings.warn(
                 f"{op}: an output with one or more elements was resized since it had shape "
-                f"{list(out._data.shape)}, which does not match the required output shape {list(shape)}. "
+                f"{list(out.array.shape)}, which does not match the required output shape {list(shape)}. "
                 f"This behavior is deprecated (as in PyTorch); resize it to zero elements first with "
                 f"out.resize_(0) or pass an out of the right shape.", UserWarning, stacklevel=3)
         out._data = np.asarray(value, dtype=dst).copy() if shape else np.array(value, dtype=dst)

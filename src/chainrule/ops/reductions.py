@@ -6,7 +6,6 @@ maxima; `max(dim)`/`min(dim)` send it to the returned index (the first occurrenc
 
 from __future__ import annotations
 
-import functools
 from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
@@ -14,28 +13,28 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
-from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor
+from chainrule.engine.xp import NUMPY
 from chainrule.ops.elementwise import cast
 from chainrule.ops.registry import apply, defop, variant
-from chainrule.ops.xp import NUMPY
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
 
-def numpy_names(fn: Any) -> Any:
-    """Accept NumPy's `axis` and `keepdims` for `dim` and `keepdim`, as PyTorch's reductions do."""
-
-    @functools.wraps(fn)
-    def reduction(*args: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            for numpy_name, name in (("axis", "dim"), ("keepdims", "keepdim")):
-                if numpy_name in kwargs:
-                    if name in kwargs:
-                        raise TypeError(f"{fn.__name__}() got both '{name}' and its alias '{numpy_name}'")
-                    kwargs[name] = kwargs.pop(numpy_name)
-        return fn(*args, **kwargs)
-
-    return reduction
+def numpy_aliases(op: str, dim: Any, keepdim: bool, axis: Any, keepdims: bool | None, default: Any = None
+                  ) -> tuple[Any, bool]:
+    """NumPy's `axis=` and `keepdims=` for `dim` and `keepdim`, as PyTorch's reductions accept them (each
+    reduction calls this only when one of them is given)."""
+    if axis is not None:
+        if dim is not default:
+            raise TypeError(f"{op}() got both 'dim' and its alias 'axis'")
+        dim = axis
+    if keepdims is not None:
+        if keepdim is not False:
+            raise TypeError(f"{op}() got both 'keepdim' and its alias 'keepdims'")
+        keepdim = bool(keepdims)
+    return dim, keepdim
 
 
 def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple[int, ...]:
@@ -45,9 +44,9 @@ def normalize_dims(dim: int | Sequence[int] | None, ndim: int, op: str) -> tuple
     dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
     if ndim == 0:
         for d in dims:
-            _wrap_dim(d, 0, op)
+            wrap_dim(d, 0, op)
         return ()
-    wrapped = tuple(sorted({_wrap_dim(int(d), ndim, op) for d in dims}))
+    wrapped = tuple(sorted({wrap_dim(int(d), ndim, op) for d in dims}))
     if len(wrapped) != len(dims):
         raise RuntimeError(f"{op}: dim {dims} appears multiple times in the list of dims")
     return wrapped
@@ -68,7 +67,7 @@ def _count(shape: tuple[int, ...], dims: tuple[int, ...]) -> int:
 
 
 def _float_input(input: Tensor) -> Tensor:
-    return input if input._data.dtype.kind == "f" else cast(input, dtypes.get_default_dtype().np)
+    return input if input.array.dtype.kind == "f" else cast(input, dtypes.get_default_dtype().np)
 
 
 # ----------------------------------------------------------------------------- sum / mean
@@ -87,19 +86,23 @@ MEAN = defop(
 )
 
 
-@numpy_names
-def sum(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None,
+        *, axis: Any = None, keepdims: bool | None = None) -> Tensor:  # noqa: A001
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("sum", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
     return apply(SUM if dim is None else _SUM_DIM, (input,),
                  {"dims": normalize_dims(dim, input.ndim, "sum"), "keepdim": keepdim})
 
 
-@numpy_names
-def mean(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+def mean(input: Tensor, dim: Any = None, keepdim: bool = False, dtype: Any = None,
+         *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("mean", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
-    if input._data.dtype.kind != "f":
+    if input.array.dtype.kind != "f":
         raise RuntimeError(f"mean: could not infer output dtype. Input dtype must be floating point, "
                            f"got {input.dtype}")
     return apply(MEAN if dim is None else _MEAN_DIM, (input,),
@@ -153,8 +156,10 @@ PROD = defop("prod", lambda x, dims, keepdim: np.prod(x, axis=dims, keepdims=kee
              formulas=("product of the other elements",))
 
 
-@numpy_names
-def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = None) -> Tensor:
+def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype: Any = None,
+         *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("prod", dim, keepdim, axis, keepdims)
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
     return apply(PROD if dim is None else _PROD_DIM, (input,),
@@ -165,7 +170,7 @@ def prod(input: Tensor, dim: int | None = None, keepdim: bool = False, dtype: An
 def _check_nonempty(input: Tensor, dims: tuple | None, op: str) -> None:
     """PyTorch's errors for max/min/amax/amin of nothing: reducing all of an empty tensor (`dims` None) is a
     RuntimeError, reducing over a dim of size 0 an IndexError; other dims of an empty tensor reduce to empty."""
-    if input._data.size:
+    if input.array.size:
         return
     if dims is None:
         raise RuntimeError(f"{op}: Expected reduction dim to be specified for input.numel() == 0; got shape "
@@ -223,60 +228,72 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
         _check_nonempty(input, None, name)
         return apply(_MAX_ALL if is_max else _MIN_ALL, (input,),
                      {"dims": tuple(range(input.ndim)), "keepdim": False})
-    d = _wrap_dim(dim, input.ndim, name) if input.ndim else 0
+    d = wrap_dim(dim, input.ndim, name) if input.ndim else 0
     if input.ndim == 0:  # the value as a new tensor, as PyTorch's (the input itself may be a view)
         values = apply(_MAX_0D if is_max else _MIN_0D, (input,), {"dims": (), "keepdim": False})
         return MaxResult(values, Tensor._make(np.int64(0)))
     if input.shape[d] == 0:
         raise IndexError(f"{name}: cannot reduce over dimension {dim} of size 0 (shape {tuple(input.shape)})")
-    indices = (np.argmax if is_max else np.argmin)(input._data, axis=d)
+    indices = (np.argmax if is_max else np.argmin)(input.array, axis=d)
     values = apply(MAX_DIM if is_max else MIN_DIM, (input,), {"dim": d, "keepdim": keepdim, "indices": indices})
     return MaxResult(values, Tensor._make(np.expand_dims(indices, d) if keepdim else indices))
 
 
-@numpy_names
-def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
+def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None,
+        axis: Any = None, keepdims: bool | None = None) -> Any:  # noqa: A001
     """Over all elements (a tensor), over `dim` (values, indices), or elementwise with another tensor."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("max", dim, keepdim, axis, keepdims)
     return _max_min(input, dim, keepdim, other, True)
 
 
-@numpy_names
-def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None) -> Any:  # noqa: A001
+def min(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None,
+        axis: Any = None, keepdims: bool | None = None) -> Any:  # noqa: A001
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("min", dim, keepdim, axis, keepdims)
     return _max_min(input, dim, keepdim, other, False)
 
 
-@numpy_names
-def amax(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+def amax(input: Tensor, dim: Any = (), keepdim: bool = False,
+         *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("amax", dim, keepdim, axis, keepdims, ())
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amax")
     _check_nonempty(input, None if dim in ((), None) else dims, "amax")
     return apply(AMAX, (input,), {"dims": dims, "keepdim": keepdim})
 
 
-@numpy_names
-def amin(input: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
+def amin(input: Tensor, dim: Any = (), keepdim: bool = False,
+         *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("amin", dim, keepdim, axis, keepdims, ())
     dims = normalize_dims(None if dim == () else dim, input.ndim, "amin")
     _check_nonempty(input, None if dim in ((), None) else dims, "amin")
     return apply(AMIN, (input,), {"dims": dims, "keepdim": keepdim})
 
 
-@numpy_names
-def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False,
+           *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("argmax", dim, keepdim, axis, keepdims)
     return _arg(np.argmax, input, dim, keepdim, "argmax")
 
 
-@numpy_names
-def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False,
+           *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("argmin", dim, keepdim, axis, keepdims)
     return _arg(np.argmin, input, dim, keepdim, "argmin")
 
 
 def _arg(fn: Any, input: Tensor, dim: int | None, keepdim: bool, name: str) -> Tensor:
-    if input._data.size == 0:
+    if input.array.size == 0:
         raise IndexError(f"{name}: Expected reduction dim to be specified for input.numel() == 0")
     if dim is None:
-        idx = np.int64(fn(input._data))
+        idx = np.int64(fn(input.array))
         return Tensor._make(np.reshape(idx, (1,) * input.ndim) if keepdim else idx)
-    d = _wrap_dim(dim, input.ndim, name) if input.ndim else None
-    return Tensor._make(np.asarray(fn(input._data, axis=d, keepdims=keepdim), np.int64)[()])
+    d = wrap_dim(dim, input.ndim, name) if input.ndim else None
+    return Tensor._make(np.asarray(fn(input.array, axis=d, keepdims=keepdim), np.int64)[()])
 
 
 # ----------------------------------------------------------------------------- var / std / norm / logsumexp
@@ -318,18 +335,20 @@ def _correction(unbiased: bool | None, correction: float | None) -> float:
     return 1.0 if unbiased is None or unbiased else 0.0
 
 
-@numpy_names
 def var(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: float | None = None) -> Tensor:
+        correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
     """Variance with Bessel's correction by default (correction=1), as in PyTorch."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("var", dim, keepdim, axis, keepdims)
     x = _float_input(input)
     return apply(VAR, (x,), {"dims": normalize_dims(dim, x.ndim, "var"), "keepdim": keepdim,
                              "correction": _correction(unbiased, correction)})
 
 
-@numpy_names
 def std(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
-        correction: float | None = None) -> Tensor:
+        correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("std", dim, keepdim, axis, keepdims)
     x = _float_input(input)
     return apply(STD, (x,), {"dims": normalize_dims(dim, x.ndim, "std"), "keepdim": keepdim,
                              "correction": _correction(unbiased, correction)})
@@ -379,8 +398,12 @@ LOGSUMEXP = defop(
 )
 
 
-@numpy_names
-def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
+def logsumexp(input: Tensor, dim: Any = None, keepdim: bool = False,
+              *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("logsumexp", dim, keepdim, axis, keepdims)
+    if dim is None:
+        raise TypeError("logsumexp() missing 1 required positional argument: 'dim'")
     x = _float_input(input)
     return apply(LOGSUMEXP, (x,), {"dims": normalize_dims(dim, x.ndim, "logsumexp"), "keepdim": keepdim})
 
@@ -403,7 +426,7 @@ CUMSUM = defop("cumsum", _cumsum_forward, "x", vjp=_cumsum_vjp,
 
 
 def cumsum(input: Tensor, dim: int) -> Tensor:
-    return apply(CUMSUM, (input,), {"dim": _wrap_dim(dim, input.ndim, "cumsum") if input.ndim else 0})
+    return apply(CUMSUM, (input,), {"dim": wrap_dim(dim, input.ndim, "cumsum") if input.ndim else 0})
 
 
 # ----------------------------------------------------------------------------- cumprod
@@ -472,12 +495,12 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     """Cumulative product along `dim`; integers and bools multiply up in int64, as PyTorch."""
     if dtype is not None:
         input = cast(input, dtypes.to_dtype(dtype).np)
-    return apply(CUMPROD, (input,), {"dim": _wrap_dim(dim, input.ndim, "cumprod") if input.ndim else 0})
+    return apply(CUMPROD, (input,), {"dim": wrap_dim(dim, input.ndim, "cumprod") if input.ndim else 0})
 
 
 # ----------------------------------------------------------------------------- any / all (no gradient)
 def _any_all(input: Tensor, dim: Any, keepdim: bool, fn: Any, name: str) -> Tensor:
-    data = np.asarray(input._data)
+    data = np.asarray(input.array)
     dims = None if dim is None else normalize_dims(dim, input.ndim, name)
     truth = data if data.dtype.kind == "b" else data != 0  # NaN counts as true, as in PyTorch
     out = np.asarray(fn(truth, axis=dims, keepdims=keepdim))
@@ -486,13 +509,17 @@ def _any_all(input: Tensor, dim: Any, keepdim: bool, fn: Any, name: str) -> Tens
     return Tensor._make(out[()])
 
 
-@numpy_names
-def any(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def any(input: Tensor, dim: Any = None, keepdim: bool = False,
+        *, axis: Any = None, keepdims: bool | None = None) -> Tensor:  # noqa: A001
     """Whether any element (over `dim`, an int or a tuple, or over all) is non-zero: a bool tensor."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("any", dim, keepdim, axis, keepdims)
     return _any_all(input, dim, keepdim, np.any, "any")
 
 
-@numpy_names
-def all(input: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001
+def all(input: Tensor, dim: Any = None, keepdim: bool = False,
+        *, axis: Any = None, keepdims: bool | None = None) -> Tensor:  # noqa: A001
     """Whether every element (over `dim`, an int or a tuple, or over all) is non-zero: a bool tensor."""
+    if axis is not None or keepdims is not None:
+        dim, keepdim = numpy_aliases("all", dim, keepdim, axis, keepdims)
     return _any_all(input, dim, keepdim, np.all, "all")

@@ -21,7 +21,7 @@ from chainrule.engine.anomaly import record_checks, record_flags
 from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
-from chainrule.ops.xp import NUMPY
+from chainrule.engine.xp import NUMPY
 
 _new = object.__new__
 

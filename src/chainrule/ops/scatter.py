@@ -19,13 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor
 from chainrule.ops.registry import apply, defop, variant
 
 
 # ----------------------------------------------------------------------------- checks and positions
 def _index_data(index: Any, op: str) -> np.ndarray:
-    idx = index._data if isinstance(index, Tensor) else np.asarray(index)
+    idx = index.array if isinstance(index, Tensor) else np.asarray(index)
     idx = np.asarray(idx)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index, got {_dtype_name(idx.dtype)}")
@@ -43,7 +44,7 @@ def _check_range(idx: np.ndarray, n: int, dim: int, op: str, error: type = Runti
 
 
 def _check_same_dtype(input: Tensor, src: Tensor, op: str) -> None:
-    if src._data.dtype != input._data.dtype:
+    if src.array.dtype != input.array.dtype:
         raise RuntimeError(f"{op}(): Expected self.dtype to be equal to src.dtype (self is {input.dtype}, src is "
                            f"{src.dtype})")
 
@@ -148,7 +149,7 @@ def _scatter_setup(input: Tensor, dim: int, index: Any, src: Any, op: str) -> tu
     idx = _index_data(index, op)
     if idx.ndim == 0 and x.ndim == 1:
         idx = idx.reshape(1)
-    d = _wrap_dim(dim, x.ndim, op)
+    d = wrap_dim(dim, x.ndim, op)
     if idx.ndim != x.ndim:
         raise RuntimeError(f"{op}(): Index tensor must have the same number of dimensions as self tensor (index has "
                            f"shape {tuple(idx.shape)}, self {tuple(input.shape)})")
@@ -180,7 +181,7 @@ def _value(value: Any, input: Tensor, op: str) -> Any:
         raise TypeError(f"{op}(): expected a number as value, got a Tensor")
     if not isinstance(value, int | float | bool | np.number):
         raise TypeError(f"{op}(): argument 'value' must be Number, not {type(value).__name__}")
-    return np.asarray(value).astype(input._data.dtype)[()]
+    return np.asarray(value).astype(input.array.dtype)[()]
 
 
 def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None,
@@ -388,7 +389,7 @@ def _index_setup(input: Tensor, dim: int, index: Any, source: Any, op: str, nega
         raise IndexError(f"{op}(): Index is supposed to be a vector, but got dim: {idx.ndim} with size "
                          f"{list(idx.shape)}")
     idx = idx.reshape(-1)
-    d = _wrap_dim(dim, x.ndim, op)
+    d = wrap_dim(dim, x.ndim, op)
     n = x.shape[d]
     if negative_ok and idx.size and idx.min() >= -n:
         idx = np.where(idx < 0, idx + n, idx)
@@ -398,7 +399,7 @@ def _index_setup(input: Tensor, dim: int, index: Any, source: Any, op: str, nega
             raise TypeError(f"{op}(): argument 'source' must be Tensor, not {type(source).__name__}")
         if scalar or (source.ndim == 0 and x.ndim == 1):
             source = _reshape1(source)
-        if source._data.dtype != input._data.dtype:
+        if source.array.dtype != input.array.dtype:
             raise RuntimeError(f"{op}(): self ({input.dtype}) and source ({source.dtype}) must have the same "
                                f"scalar type")
         if source.ndim > d and source.shape[d] != idx.size:  # checked first, as PyTorch (broadcasting is refused)
@@ -437,7 +438,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     """A copy of `input` with `alpha * source[i]` added to the slice `index[i]` along `dim`; repeated indices
     accumulate."""
     x, scalar, idx, d, source = _index_setup(input, dim, index, source, "index_add")
-    if isinstance(alpha, float) and input._data.dtype.kind != "f":
+    if isinstance(alpha, float) and input.array.dtype.kind != "f":
         raise RuntimeError(f"index_add(): for integral input tensors, argument alpha must not be a floating point "
                            f"number (got {alpha})")
     out = apply(INDEX_ADD, (x, source), {"pos": _flat_positions(idx, d), "alpha": alpha})
@@ -495,10 +496,10 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
         if value.ndim != 0:
             raise RuntimeError(f"index_fill_(): only supports a 0-dimensional value tensor, but got tensor with "
                                f"{value.ndim} dimension(s).")
-        if value._data.dtype != input._data.dtype:
+        if value.array.dtype != input.array.dtype:
             from chainrule.ops.elementwise import cast
 
-            value = cast(value, input._data.dtype)
+            value = cast(value, input.array.dtype)
         out = apply(_INDEX_FILL_TENSOR, (x, value), {"pos": pos})
     else:
         out = apply(INDEX_FILL, (x, _value(value, input, "index_fill")), {"pos": pos})

@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim, tensor_from_data
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor, tensor_from_data
 from chainrule.ops.registry import apply, defop, variant
 from chainrule.ops.views import register
 
@@ -67,8 +68,8 @@ reshape_as = view_as
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     if input.ndim == 0:
         return reshape(input, (1,))
-    s = _wrap_dim(start_dim, input.ndim, "flatten")
-    e = _wrap_dim(end_dim, input.ndim, "flatten")
+    s = wrap_dim(start_dim, input.ndim, "flatten")
+    e = wrap_dim(end_dim, input.ndim, "flatten")
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     shape = input.shape
@@ -76,7 +77,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def unflatten(input: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
-    d = _wrap_dim(dim, input.ndim, "unflatten")
+    d = wrap_dim(dim, input.ndim, "unflatten")
     return reshape(input, input.shape[:d] + tuple(sizes) + input.shape[d + 1:])
 
 
@@ -94,7 +95,7 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
     if len(dims) != input.ndim:
         raise RuntimeError(f"permute: number of dims don't match: input has {input.ndim} dims, "
                            f"permutation {list(dims)} has {len(dims)}")
-    wrapped = tuple(_wrap_dim(d, input.ndim, "permute") for d in dims)
+    wrapped = tuple(wrap_dim(d, input.ndim, "permute") for d in dims)
     if len(set(wrapped)) != len(wrapped):
         raise RuntimeError(f"permute: repeated dim in {list(dims)}")
     return _permuted(input, wrapped)
@@ -110,10 +111,10 @@ _TRANSPOSE, _T = variant(PERMUTE, "TransposeBackward0"), variant(PERMUTE, "TBack
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     if input.ndim == 0:
-        _wrap_dim(dim0, 0, "transpose")
-        _wrap_dim(dim1, 0, "transpose")
+        wrap_dim(dim0, 0, "transpose")
+        wrap_dim(dim1, 0, "transpose")
         return input
-    d0, d1 = _wrap_dim(dim0, input.ndim, "transpose"), _wrap_dim(dim1, input.ndim, "transpose")
+    d0, d1 = wrap_dim(dim0, input.ndim, "transpose"), wrap_dim(dim1, input.ndim, "transpose")
     perm = list(range(input.ndim))
     perm[d0], perm[d1] = perm[d1], perm[d0]
     return _permuted(input, tuple(perm), _TRANSPOSE)
@@ -140,8 +141,8 @@ def mT(input: Tensor) -> Tensor:  # noqa: N802
 
 def movedim(input: Tensor, source: int, destination: int) -> Tensor:
     perm = list(range(input.ndim))
-    s = _wrap_dim(source, input.ndim, "movedim")
-    d = _wrap_dim(destination, input.ndim, "movedim")
+    s = wrap_dim(source, input.ndim, "movedim")
+    d = wrap_dim(destination, input.ndim, "movedim")
     perm.insert(d, perm.pop(s))
     return permute(input, perm)
 
@@ -151,13 +152,13 @@ def squeeze(input: Tensor, dim: Any = None) -> Tensor:
         shape = tuple(s for s in input.shape if s != 1)
     else:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        wrapped = {_wrap_dim(d, input.ndim, "squeeze") for d in dims} if input.ndim else set()
+        wrapped = {wrap_dim(d, input.ndim, "squeeze") for d in dims} if input.ndim else set()
         shape = tuple(s for i, s in enumerate(input.shape) if not (i in wrapped and s == 1))
     return _reshaped(input, shape, _SQUEEZE[0 if dim is None else 1 if isinstance(dim, int) else 2])
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
-    d = _wrap_dim(dim, input.ndim + 1, "unsqueeze")
+    d = wrap_dim(dim, input.ndim + 1, "unsqueeze")
     return _reshaped(input, input.shape[:d] + (1,) + input.shape[d:], _UNSQUEEZE)
 
 
@@ -233,7 +234,7 @@ FLIP = defop("flip", lambda x, dims: np.flip(x, dims), "x",
 
 def flip(input: Tensor, dims: Any) -> Tensor:
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    return apply(FLIP, (input,), {"dims": tuple(_wrap_dim(d, input.ndim, "flip") for d in dims)})
+    return apply(FLIP, (input,), {"dims": tuple(wrap_dim(d, input.ndim, "flip") for d in dims)})
 
 
 CLONE = defop("clone", lambda x: np.array(x, copy=True)[()], "x",
@@ -295,10 +296,11 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     diagonal = int(diagonal)
     if input.ndim == 1:
         n = input.shape[0] + abs(diagonal)
-        zeros = Tensor._make(np.zeros((n, n), input._data.dtype))
+        zeros = Tensor._make(np.zeros((n, n), input.array.dtype))
         return index_put(zeros, _diagonal_positions(n, n, diagonal), input)
     if input.ndim == 2:
-        return getitem(input, _diagonal_positions(*input.shape, diagonal))
+        rows, cols = input.array.shape
+        return getitem(input, _diagonal_positions(rows, cols, diagonal))
     raise RuntimeError(f"diag: supports 1-D or 2-D tensors, got a {input.ndim}-D tensor of shape "
                        f"{tuple(input.shape)}")
 
@@ -315,7 +317,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: 
         raise RuntimeError(f"diff: order must be non-negative but got {n}")
     if input.ndim == 0:
         raise RuntimeError("diff: expects input to be at least one-dimensional (got a 0-d tensor)")
-    d = _wrap_dim(dim, input.ndim, "diff")
+    d = wrap_dim(dim, input.ndim, "diff")
     parts = []
     for extra in (prepend, input, append):
         if extra is None:
@@ -331,7 +333,7 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: 
         if x.shape[d] == 0:
             break
         hi, lo = getitem(x, lead + (slice(1, None),)), getitem(x, lead + (slice(None, -1),))
-        x = ne(hi, lo) if x._data.dtype.kind == "b" else sub(hi, lo)
+        x = ne(hi, lo) if x.array.dtype.kind == "b" else sub(hi, lo)
     return x
 
 
@@ -343,7 +345,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     from chainrule.ops.indexing import getitem
 
     if repeats is None:  # torch.repeat_interleave(repeats): 0, 1, ... each repeated
-        counts = np.asarray(input._data)
+        counts = np.asarray(input.array)
         if counts.ndim > 1 or counts.dtype.kind not in "iu":
             raise RuntimeError(f"repeat_interleave: repeats must be a 0-d or 1-d integer tensor, got "
                                f"{input.dtype} of shape {tuple(input.shape)}")
@@ -351,11 +353,11 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
     if dim is None:
         input, d = flatten(input), 0
     else:
-        d = _wrap_dim(dim, input.ndim, "repeat_interleave") if input.ndim else 0
+        d = wrap_dim(dim, input.ndim, "repeat_interleave") if input.ndim else 0
         if input.ndim == 0:
             input = reshape(input, (1,))
     size = input.shape[d]
-    counts = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats)
+    counts = np.asarray(repeats.array if isinstance(repeats, Tensor) else repeats)
     if counts.dtype.kind not in "iu" or counts.ndim > 1:
         raise RuntimeError(f"repeat_interleave: repeats must be an int or a 1-d integer tensor, got {repeats!r}")
     if counts.ndim == 1 and counts.shape[0] not in (1, size):
@@ -401,5 +403,5 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] |
     else:
         if input.ndim == 0:
             raise IndexError(f"roll: Dimension specified as {dims_[0]} but tensor has no dimensions")
-        dims_ = tuple(_wrap_dim(d, input.ndim, "roll") for d in dims_)
+        dims_ = tuple(wrap_dim(d, input.ndim, "roll") for d in dims_)
     return apply(ROLL, (input,), {"shifts": tuple(int(s) for s in shifts_), "dims": dims_})

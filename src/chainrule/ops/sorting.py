@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, _wrap_dim
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor
 from chainrule.ops.indexing import GETITEM, getitem
 from chainrule.ops.registry import variant
 
@@ -45,18 +46,18 @@ def _pick(input: Tensor, dim: int, indices: np.ndarray, op: Any) -> Tensor:
 def _as_1d(input: Tensor, dim: int, name: str) -> tuple[Tensor, int, bool]:
     """A 0-d input is handled as shape (1,) (dim must be 0 or -1), and its results reshaped back."""
     if input.ndim == 0:
-        _wrap_dim(dim, 0, name)
+        wrap_dim(dim, 0, name)
         from chainrule.ops.shape_ops import reshape
 
         return reshape(input, (1,)), 0, True
-    return input, _wrap_dim(dim, input.ndim, name), False
+    return input, wrap_dim(dim, input.ndim, name), False
 
 
 def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> SortResult:
     """Sorted values along `dim` and the indices they came from (int64). Always stable, whatever `stable` says
     (see the module doc)."""
     x, d, scalar = _as_1d(input, dim, "sort")
-    indices = _argsort(np.asarray(x._data), d, descending)
+    indices = _argsort(np.asarray(x.array), d, descending)
     values = _pick(x, d, indices, _SORT)
     return _result(SortResult, values, indices, scalar)
 
@@ -71,7 +72,7 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     if not 0 <= k <= n:
         raise RuntimeError(f"topk: selected index k out of range: k={k} but dimension {d} has size {n} "
                            f"(shape {tuple(input.shape)})")
-    order = _argsort(np.asarray(x._data), d, largest)
+    order = _argsort(np.asarray(x.array), d, largest)
     indices = np.take(order, np.arange(int(k)), axis=d)
     values = _pick(x, d, indices, _TOPK)
     return _result(TopkResult, values, indices, scalar)

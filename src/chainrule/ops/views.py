@@ -29,7 +29,7 @@ def register(view: Tensor, base: Tensor, make: Callable[[Tensor], Tensor],
              write: Callable[[Tensor, Tensor], Tensor]) -> Tensor:
     """Record that `view` was made from `base` (a no-op unless `view` is a NumPy view: whether it still shares
     the base's memory is checked when a write needs it)."""
-    data = view._data
+    data = view.array
     if view is base or type(data) is not np.ndarray or data.base is None:
         return view
     key, base_key = id(view), id(base)
@@ -62,7 +62,7 @@ def base_of(view: Tensor) -> tuple[Tensor, Callable] | None:
     if entry is None or entry[0]() is not view:
         return None
     base = entry[1]
-    if type(base._data) is not np.ndarray or not np.may_share_memory(view._data, base._data):
+    if type(base.array) is not np.ndarray or not np.may_share_memory(view.array, base.array):
         return None
     return base, entry[3]
 
@@ -75,13 +75,15 @@ def refresh_views(base: Tensor, old_data: Any) -> None:
         return
     for key in list(keys):
         entry = _VIEWS.get(key)
-        view = entry[0]() if entry is not None else None
-        if view is None or entry[1] is not base or type(view._data) is not np.ndarray \
-                or not np.may_share_memory(view._data, old_data):
+        if entry is None:
+            continue
+        view = entry[0]()
+        if view is None or entry[1] is not base or type(view.array) is not np.ndarray \
+                or not np.may_share_memory(view.array, old_data):
             continue
         fresh = entry[2](base)
-        previous = view._data
-        view._data = fresh._data
+        previous = view.array
+        view._data = fresh.array
         view.grad_fn = fresh.grad_fn
         view.requires_grad = fresh.requires_grad
         view._bump_version(storage_written=False)
@@ -92,7 +94,7 @@ def share_version(written: Tensor) -> None:
     """`written` was changed straight in its memory (nothing recorded): bump the version of every registered
     view and base of the same memory too, as PyTorch's single version counter per storage does. (Recorded
     writes rebuild the base and its views, bumping each: `assign` and `refresh_views`.)"""
-    data = written._data
+    data = written.array
     if type(data) is not np.ndarray:
         return
     root = written
@@ -100,8 +102,8 @@ def share_version(written: Tensor) -> None:
     if entry is None and id(root) not in _CHILDREN:
         return  # neither a view nor a base: the common case
     owner = storage_owner(data)
-    while entry is not None and entry[0]() is root and type(entry[1]._data) is np.ndarray \
-            and storage_owner(entry[1]._data) is owner:
+    while entry is not None and entry[0]() is root and type(entry[1].array) is np.ndarray \
+            and storage_owner(entry[1].array) is owner:
         root = entry[1]
         entry = _VIEWS.get(id(root))
     stack = [root]
@@ -111,7 +113,9 @@ def share_version(written: Tensor) -> None:
             t._version += 1
         for key in tuple(_CHILDREN.get(id(t), ())):  # a weakref callback (GC, another thread) may change it
             child = _VIEWS.get(key)
-            view = child[0]() if child is not None else None
-            if view is not None and child[1] is t and type(view._data) is np.ndarray \
-                    and storage_owner(view._data) is owner:
+            if child is None:
+                continue
+            view = child[0]()
+            if view is not None and child[1] is t and type(view.array) is np.ndarray \
+                    and storage_owner(view.array) is owner:
                 stack.append(view)

@@ -67,7 +67,7 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(Tensor._make(t._data[index]) for t in self.tensors)
+        return tuple(Tensor._make(t.array[index]) for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
@@ -209,7 +209,7 @@ class WeightedRandomSampler(Sampler):
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples!r}")
         if not isinstance(replacement, bool):
             raise ValueError(f"replacement should be a boolean value, but got replacement={replacement!r}")
-        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        w = np.asarray(weights.array if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
         self.weights = Tensor._make(w)
@@ -218,7 +218,7 @@ class WeightedRandomSampler(Sampler):
         self.generator = generator
 
     def __iter__(self) -> Iterator[int]:
-        w = self.weights._data
+        w = self.weights.array
         if not np.all(np.isfinite(w)) or np.any(w < 0):
             raise RuntimeError(f"probability tensor contains either inf, nan or element < 0 (weights={w.tolist()})")
         if w.sum() <= 0:
@@ -277,7 +277,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {tuple(elem.shape)} at entry 0 "
                                f"and {next(tuple(b.shape) for b in batch if tuple(b.shape) != tuple(elem.shape))} "
                                "at a later entry")
-        return Tensor._make(np.stack([b._data for b in batch]))
+        return Tensor._make(np.stack([b.array for b in batch]))
     if isinstance(elem, np.ndarray | np.generic) and not isinstance(elem, np.str_ | np.bytes_):
         if elem.dtype.kind in "OSUV":
             raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "

@@ -1,5 +1,8 @@
 """The two array namespaces VJPs are written against: NumPy (fast, no graph) and chainrule tensors
-(graph-building, for `create_graph=True`). Both offer the same small set of functions."""
+(graph-building, for `create_graph=True`). Both offer the same small set of functions.
+
+The backward walk picks one per pass (`NUMPY`, or `TENSOR` under `create_graph=True`) and hands it to each
+op's VJP, so one derivative rule serves first and higher-order gradients."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import math
 from typing import Any
 
 import numpy as np
+
+from chainrule.engine import dispatch
 
 _ERF: list[Any] = []  # filled on the first erf: importing SciPy costs about 0.2 s, so `import chainrule` doesn't
 
@@ -120,10 +125,11 @@ class TensorXP:
     is_tensor = True
 
     def __getattr__(self, name: str) -> Any:
-        from chainrule.ops import functions
-
+        """`xp.exp` is the op function `exp`; `xp.sum` its NumPy-signature adapter `xp_sum` where one exists
+        (the op functions come from `chainrule.ops`, reached through `engine.dispatch`)."""
+        functions = dispatch.ops
         fn = getattr(functions, "xp_" + name, None) or getattr(functions, name)
-        setattr(self, name, fn)
+        self.__dict__[name] = fn  # found by plain attribute lookup from now on
         return fn
 
     @staticmethod
