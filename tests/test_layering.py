@@ -222,15 +222,8 @@ def test_the_private_name_check_catches_crossings(tmp_path: Path) -> None:
 # field). Packages not converted yet, and files that store the field (the in-place machinery), are listed with
 # the reason; `python scripts/convert_data_reads.py <package>` converts a package's reads.
 DATA_READS_ALLOWED = {
-    "nn": "not converted yet (another change moves nn/functional)",
-    "optim": "not converted yet",
     "explain": "not converted yet",
-    "viz": "not converted yet",
-    "web": "not converted yet",
-    "widgets": "not converted yet",
     "trace": "not converted yet",
-    "cli": "not converted yet",
-    "playgrounds": "not converted yet",
     "ops/registry.py": "the Op class is being rewritten into a declarative record; convert after that",
 }
 DATA_STORES_ALLOWED = {  # files outside the engine that set a tensor's storage, and why
@@ -240,6 +233,11 @@ DATA_STORES_ALLOWED = {  # files outside the engine that set a tensor's storage,
     "ops/views.py": "a view is refreshed from its base after an out-of-place rebase",
     "ops/out.py": "`out=` resizes the output tensor",
     "autograd/gradcheck.py": "perturbs an input's values in place for finite differences",
+    "nn/parameter.py": "a Parameter adopts its data's storage; zero_grads clears gradients in place",
+    "nn/modules/module.py": "Module.to(dtype) and load_state_dict write into the parameters' own storage",
+    "nn/modules/batchnorm.py": "num_batches_tracked counts up in place, as PyTorch's buffer does",
+    "nn/init.py": "initializers fill a parameter in place (under no_grad), as torch.nn.init does",
+    "optim": "optimizers update parameters, gradients and momentum buffers in place (under no_grad)",
 }
 
 

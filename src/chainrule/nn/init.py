@@ -39,7 +39,7 @@ def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     """Write `values` into the tensor's storage (aliases and optimizers see it), outside the graph."""
-    data = tensor._data
+    data = tensor.array
     if type(data) is np.ndarray and data.ndim:
         np.copyto(data, values, casting="unsafe")
     else:

@@ -34,14 +34,14 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __deepcopy__(self, memo: dict) -> Parameter:
-        p = Parameter(np.array(self._data, copy=True), self.requires_grad)
+        p = Parameter(np.array(self.array, copy=True), self.requires_grad)
         if self.grad is not None:
-            p.grad = Tensor._make(np.array(self.grad._data, copy=True))
+            p.grad = Tensor._make(np.array(self.grad.array, copy=True))
         memo[id(self)] = p
         return p
 
     def __reduce__(self):
-        return (Parameter, (np.asarray(self._data).copy(), self.requires_grad))
+        return (Parameter, (np.asarray(self.array).copy(), self.requires_grad))
 
 
 def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
@@ -52,4 +52,4 @@ def zero_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
         if set_to_none:
             p.grad = None
         else:
-            p.grad._data = np.zeros_like(p.grad._data)
+            p.grad._data = np.zeros_like(p.grad.array)

@@ -108,7 +108,7 @@ def _dynamic(dynamic_axes: dict | None, in_names: list[str], out_names: list[str
 
 def _grown(x: Tensor, axis: int) -> Tensor:
     """The second run's input: one more entry along `axis`, shifted by one, floats slightly scaled."""
-    data = np.asarray(x._data)
+    data = np.asarray(x.array)
     grown = np.concatenate([data, np.take(data, [0], axis=axis)], axis=axis)
     grown = np.roll(grown, 1, axis=axis)
     if grown.dtype.kind == "f":
@@ -199,7 +199,7 @@ class Graph:
     def param(self, t: Tensor) -> str:
         key = id(t)
         if key not in self.param_values:
-            self.param_values[key] = self.const(np.asarray(t._data), self.params.get(key, "param"))
+            self.param_values[key] = self.const(np.asarray(t.array), self.params.get(key, "param"))
         return self.param_values[key]
 
     def ints(self, values: Any, hint: str = "shape") -> str:
@@ -652,12 +652,12 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
                 ins.append(in_names[o.index])
                 shapes.append(tuple(inputs[o.index].shape))
                 dyn.append(in_dynamic[o.index])
-                dtypes.append(np.asarray(inputs[o.index]._data).dtype)
+                dtypes.append(np.asarray(inputs[o.index].array).dtype)
             elif o.kind == PARAM:
                 ins.append(g.param(o.value))
                 shapes.append(tuple(o.value.shape))
                 dyn.append(())
-                dtypes.append(np.asarray(o.value._data).dtype)
+                dtypes.append(np.asarray(o.value.array).dtype)
             elif o.kind == CONST:
                 value = o.value
                 if isinstance(value, bool | int | float | np.number) and not isinstance(value, np.ndarray):
@@ -683,7 +683,7 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
             t = first.nodes[o.index]
             shape, dtype, dyn_axes = t.shape, t.dtype, t.dynamic
         else:
-            shape, dtype, dyn_axes = tuple(inputs[o.index].shape), np.asarray(inputs[o.index]._data).dtype, \
+            shape, dtype, dyn_axes = tuple(inputs[o.index].shape), np.asarray(inputs[o.index].array).dtype, \
                 in_dynamic[o.index]
         wanted = out_axes.get(out_names[k], {})
         dims: dict[int, str] = {a: wanted.get(a, symbol or "batch") for a in dyn_axes}
@@ -693,7 +693,7 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
                                  f"dynamic, but its size does not follow the dynamic input axis (shape {shape})")
             dims[a % len(shape)] = s
         graph_outputs.append(_value_info(out_names[k], dtype, shape, dims))
-    graph_inputs = [_value_info(name, np.asarray(x._data).dtype, tuple(x.shape),
+    graph_inputs = [_value_info(name, np.asarray(x.array).dtype, tuple(x.shape),
                                 {axes[i]: symbol or "batch"} if i in axes else {})
                     for i, (name, x) in enumerate(zip(in_names, inputs))]
     graph = helper.make_graph(g.nodes, type(model).__name__ if isinstance(model, nn.Module) else "main",

@@ -149,7 +149,7 @@ def read_graph(result: Any, tagged: dict[int, Any], inputs: list[Tensor],
     """The recorded graph behind `result`, in topological order."""
     outs = _flatten_outputs(result)
     input_ids = {id(t): i for i, t in enumerate(inputs)}
-    input_datas = {id(t._data): i for i, t in enumerate(inputs)}
+    input_datas = {id(t.array): i for i, t in enumerate(inputs)}
     order: list[Node] = []
     index: dict[int, int] = {}
     visiting: set[int] = set()
@@ -196,7 +196,7 @@ def read_graph(result: Any, tagged: dict[int, Any], inputs: list[Tensor],
                 return Operand(INPUT, input_ids[id(value)])
             if id(value) in params:
                 return Operand(PARAM, value=value)
-            return Operand(CONST, value=np.asarray(value._data))
+            return Operand(CONST, value=np.asarray(value.array))
         return Operand(CONST, value=value)
 
     traced = []

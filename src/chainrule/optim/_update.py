@@ -14,7 +14,7 @@ def params_with_grad(group: dict[str, Any]) -> list[tuple[Tensor, np.ndarray]]:
     out = []
     for p in group["params"]:
         if p.grad is not None:
-            g = p.grad._data
+            g = p.grad.array
             out.append((p, -g if group.get("maximize") else g))
     return out
 
@@ -24,20 +24,20 @@ def buffer(state: dict[str, Any], name: str, like: np.ndarray, fill: float = 0.0
     t = state.get(name)
     if t is None:
         t = state[name] = Tensor._make(np.full(like.shape, fill, like.dtype))
-    return t._data
+    return t.array
 
 
 def next_step(state: dict[str, Any]) -> float:
     """Increment and return the step count (kept as a float32 tensor, as PyTorch)."""
     t = state.get("step")
-    value = 1.0 if t is None else float(t._data) + 1.0
+    value = 1.0 if t is None else float(t.array) + 1.0
     state["step"] = Tensor._make(np.float32(value))
     return value
 
 
 def write(p: Tensor, values: np.ndarray) -> None:
     """Update a parameter in place, outside the graph (aliases such as state_dict values follow)."""
-    data = p._data
+    data = p.array
     if type(data) is np.ndarray:  # write into the memory (0-d too): aliases such as p.numpy() follow
         np.copyto(data, values, casting="unsafe")
     else:
@@ -47,7 +47,7 @@ def write(p: Tensor, values: np.ndarray) -> None:
 
 def descend(p: Tensor, step: np.ndarray, lr: float) -> None:
     """p -= lr * step in place, outside the graph (PyTorch's param.add_(step, alpha=-lr))."""
-    data = p._data
+    data = p.array
     if type(data) is np.ndarray and data.dtype == step.dtype:
         data -= lr * step
         p._bump_version()
@@ -86,8 +86,8 @@ def adam_moments(p: Tensor, g: np.ndarray, state: dict[str, Any], lr: float, wei
     decoupled decay, the gradient after an L2 decay, exp_avg m, exp_avg_sq v). State keys, in PyTorch's
     order: step, exp_avg, exp_avg_sq."""
     step = next_step(state)
-    m = buffer(state, "exp_avg", p._data)
-    v = buffer(state, "exp_avg_sq", p._data)
-    data, g = decay_weights(p._data, g, lr, weight_decay, decoupled)
+    m = buffer(state, "exp_avg", p.array)
+    v = buffer(state, "exp_avg_sq", p.array)
+    data, g = decay_weights(p.array, g, lr, weight_decay, decoupled)
     update_moments(m, v, g, betas[0], betas[1])
     return step, data, g, m, v

@@ -30,11 +30,11 @@ class Adadelta(ParameterwiseOptimizer):
         lr, rho, eps, wd = group["lr"], group["rho"], group["eps"], group["weight_decay"]
         state = self._state(p)
         next_step(state)
-        s = buffer(state, "square_avg", p._data)
-        acc = buffer(state, "acc_delta", p._data)
+        s = buffer(state, "square_avg", p.array)
+        acc = buffer(state, "acc_delta", p.array)
         if wd != 0:
-            g = g + wd * p._data
+            g = g + wd * p.array
         s[...] = s * rho + (1 - rho) * (g * g)
         delta = np.sqrt(acc + eps) / np.sqrt(s + eps) * g
         acc[...] = acc * rho + (1 - rho) * (delta * delta)
-        write(p, p._data + (-lr) * delta)
+        write(p, p.array + (-lr) * delta)

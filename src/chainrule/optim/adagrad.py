@@ -31,9 +31,9 @@ class Adagrad(ParameterwiseOptimizer):
         lr, lr_decay, wd, eps = group["lr"], group["lr_decay"], group["weight_decay"], group["eps"]
         state = self._state(p)
         step = next_step(state)
-        acc = buffer(state, "sum", p._data, group["initial_accumulator_value"])
+        acc = buffer(state, "sum", p.array, group["initial_accumulator_value"])
         if wd != 0:
-            g = g + wd * p._data
+            g = g + wd * p.array
         clr = lr / (1 + (step - 1) * lr_decay)
         acc += g * g
-        write(p, p._data + (-clr) * (g / (np.sqrt(acc) + eps)))
+        write(p, p.array + (-clr) * (g / (np.sqrt(acc) + eps)))

@@ -34,7 +34,7 @@ class Adam(ParameterwiseOptimizer):
         step_size = lr / (1 - beta1**step)
         bc2_sqrt = math.sqrt(1 - beta2**step)
         if group["amsgrad"]:
-            vmax = buffer(state, "max_exp_avg_sq", p._data)
+            vmax = buffer(state, "max_exp_avg_sq", p.array)
             np.maximum(vmax, v, out=vmax)
             denom = np.sqrt(vmax) / bc2_sqrt + eps
         else:

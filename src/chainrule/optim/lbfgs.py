@@ -113,7 +113,7 @@ def _strong_wolfe(obj_func: Callable, x: list[np.ndarray], t: Any, d: np.ndarray
 
 
 def _arr(v: Any) -> Any:
-    return v._data if isinstance(v, Tensor) else v
+    return v.array if isinstance(v, Tensor) else v
 
 
 def _tensor(v: Any) -> Any:
@@ -151,19 +151,19 @@ class LBFGS(Optimizer):
         super().add_param_group(param_group)
 
     def _gather_flat_grad(self) -> np.ndarray:
-        views = [np.zeros(p._data.size, p._data.dtype) if p.grad is None else np.ravel(p.grad._data)
+        views = [np.zeros(p.array.size, p.array.dtype) if p.grad is None else np.ravel(p.grad.array)
                  for p in self._params]
         return np.concatenate(views)
 
     def _add_grad(self, step_size: Any, update: np.ndarray) -> None:
         offset = 0
         for p in self._params:
-            n = p._data.size
-            write(p, p._data + (step_size * update[offset:offset + n]).reshape(p.shape).astype(p._data.dtype))
+            n = p.array.size
+            write(p, p.array + (step_size * update[offset:offset + n]).reshape(p.shape).astype(p.array.dtype))
             offset += n
 
     def _clone_param(self) -> list[np.ndarray]:
-        return [np.array(p._data, copy=True) for p in self._params]
+        return [np.array(p.array, copy=True) for p in self._params]
 
     def _set_param(self, params_data: list[np.ndarray]) -> None:
         for p, data in zip(self._params, params_data):

@@ -39,7 +39,7 @@ class NAdam(ParameterwiseOptimizer):
                                            (beta1, beta2))
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * decay))
-        mu_product = np.float32(state["mu_product"]._data) * np.float32(mu)
+        mu_product = np.float32(state["mu_product"].array) * np.float32(mu)
         state["mu_product"] = Tensor._make(np.float32(mu_product))
         mu_product = float(mu_product)
         denom = np.sqrt(v / (1 - beta2**step)) + eps

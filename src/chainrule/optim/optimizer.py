@@ -79,7 +79,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad._data = np.zeros_like(p.grad._data)
+                    p.grad._data = np.zeros_like(p.grad.array)
 
     def step(self, closure: Closure | None = None) -> Any:
         raise NotImplementedError
@@ -127,7 +127,7 @@ class Optimizer:
                     if isinstance(v, Tensor) and v.shape != p.shape and not scalar:
                         raise ValueError(f"optimizer state '{k}' for parameter {idx} has shape {tuple(v.shape)}, the "
                                          f"parameter has shape {tuple(p.shape)}")
-                    entry[k] = _copy(v, None if scalar else p._data.dtype)
+                    entry[k] = _copy(v, None if scalar else p.array.dtype)
                 self.state[p] = entry
         for saved, own in zip(groups, self.param_groups):
             for k, v in saved.items():
@@ -164,7 +164,7 @@ class ParameterwiseOptimizer(Optimizer):
 
 def _copy(v: Any, dtype: np.dtype | None = None) -> Any:
     if isinstance(v, Tensor):
-        data = np.array(v._data, copy=True)
+        data = np.array(v.array, copy=True)
         if dtype is not None and data.dtype != dtype:
             data = data.astype(dtype)
         return Tensor._make(data)

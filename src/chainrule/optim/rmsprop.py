@@ -34,18 +34,18 @@ class RMSprop(ParameterwiseOptimizer):
         state = self._state(p)
         next_step(state)
         if wd != 0:
-            g = g + wd * p._data
-        s = buffer(state, "square_avg", p._data)
+            g = g + wd * p.array
+        s = buffer(state, "square_avg", p.array)
         s[...] = s * alpha + (1 - alpha) * (g * g)
         if group["centered"]:
-            mg = buffer(state, "grad_avg", p._data)
+            mg = buffer(state, "grad_avg", p.array)
             mg[...] = lerp(mg, g, 1 - alpha)
             avg = np.sqrt(s - mg * mg) + eps
         else:
             avg = np.sqrt(s) + eps
         if momentum > 0:
-            buf = buffer(state, "momentum_buffer", p._data)
+            buf = buffer(state, "momentum_buffer", p.array)
             buf[...] = buf * momentum + g / avg
-            write(p, p._data + (-lr) * buf)
+            write(p, p.array + (-lr) * buf)
         else:
-            write(p, p._data + (-lr) * (g / avg))
+            write(p, p.array + (-lr) * (g / avg))

@@ -31,13 +31,13 @@ class SGD(ParameterwiseOptimizer):
     def _update_parameter(self, p: Tensor, g: np.ndarray, group: dict[str, Any]) -> None:
         momentum, wd = group["momentum"], group["weight_decay"]
         if wd != 0:
-            g = g + wd * p._data
+            g = g + wd * p.array
         if momentum != 0:
             state = self._state(p)
             buf = state.get("momentum_buffer")
             if buf is None:
                 buf = state["momentum_buffer"] = Tensor._make(g.copy())
             else:
-                buf._data = buf._data * momentum + (1 - group["dampening"]) * g
-            g = g + momentum * buf._data if group["nesterov"] else buf._data
+                buf._data = buf.array * momentum + (1 - group["dampening"]) * g
+            g = g + momentum * buf.array if group["nesterov"] else buf.array
         descend(p, g, group["lr"])

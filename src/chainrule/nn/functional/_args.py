@@ -94,7 +94,7 @@ def check_window(x: Tensor, kernel: tuple[int, int], padding: tuple[int, int], n
 def as_float(x: Tensor) -> Tensor:
     """x itself if it is floating point, else x cast to the default float dtype (recorded, as PyTorch's
     type promotion)."""
-    if x._data.dtype.kind == "f":
+    if x.array.dtype.kind == "f":
         return x
     from chainrule import dtypes
     from chainrule.ops.elementwise import cast

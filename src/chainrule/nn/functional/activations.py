@@ -79,8 +79,8 @@ _TORCH_SCALAR_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8"
 
 def _integer_inplace(input: Tensor, name: str) -> None:
     """PyTorch has no integer kernel for these in-place activations (the out-of-place ones promote)."""
-    if isinstance(input, Tensor) and input._data.dtype.kind not in "fc":
-        kind = _TORCH_SCALAR_NAMES.get(input._data.dtype.name, input._data.dtype.name)
+    if isinstance(input, Tensor) and input.array.dtype.kind not in "fc":
+        kind = _TORCH_SCALAR_NAMES.get(input.array.dtype.name, input.array.dtype.name)
         raise NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\'')
 
 

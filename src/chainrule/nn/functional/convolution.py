@@ -100,7 +100,7 @@ def _conv_transpose(fn: str, nd: int, input: Tensor, weight: Tensor, bias: Tenso
         raise RuntimeError(f"{fn}: Given transposed=1, weight of size {list(weight.shape)}, expected bias to be "
                            f"1-dimensional with {out_channels} elements, but got bias of size {list(bias.shape)} "
                            f"instead")
-    if x._data.dtype != weight._data.dtype or (bias is not None and bias._data.dtype != weight._data.dtype):
+    if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != weight.array.dtype):
         raise RuntimeError(f"{fn}: Input type ({x.dtype}) and weight type ({weight.dtype}) should be the same"
                            + ("" if bias is None else f" (bias type {bias.dtype})"))
     sizes = tuple(_conv.transposed_size(x.shape[2 + i], weight.shape[2 + i], s[i], p[i], d[i], op[i])

@@ -23,7 +23,7 @@ def _apply_mask(input: Tensor, shape: tuple[int, ...], p: float, inplace: bool,
                 generator: _random.Generator | None = None) -> Tensor:
     """input * mask, the mask of `shape` (broadcast over the input) holding 0 with probability p, else
     1/(1-p); `inplace=True` multiplies `input` itself."""
-    dt = input._data.dtype
+    dt = input.array.dtype
     if p == 1.0:
         mask = np.zeros(shape, dt)
     else:

@@ -40,7 +40,7 @@ def _float(x: Tensor, name: str) -> Tensor:
 
 
 def _array(x: Any, dtype: np.dtype) -> np.ndarray:
-    data = x._data if isinstance(x, Tensor) else x
+    data = x.array if isinstance(x, Tensor) else x
     return np.asarray(data, dtype=dtype)
 
 
@@ -51,7 +51,7 @@ def _reduce(loss: Tensor, reduction: str) -> Tensor:
 
 
 def _check_same_shape(input: Tensor, target: Any, name: str) -> None:
-    shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
+    shape = tuple(np.shape(target.array if isinstance(target, Tensor) else target))
     if shape != tuple(input.shape):
         raise ValueError(f"{name}: using a target size {shape} that is different to the input size "
                          f"{tuple(input.shape)}; they must match")
@@ -59,7 +59,7 @@ def _check_same_shape(input: Tensor, target: Any, name: str) -> None:
 
 def _warn_if_broadcast(input: Tensor, target: Any, stacklevel: int = 3) -> None:
     """PyTorch's warning for the regression losses, which broadcast a target of another shape."""
-    shape = tuple(np.shape(target._data if isinstance(target, Tensor) else target))
+    shape = tuple(np.shape(target.array if isinstance(target, Tensor) else target))
     if shape != tuple(input.shape):
         import warnings
 
@@ -89,7 +89,7 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name: str,
                    smoothing: float = 0.0) -> tuple[np.ndarray, float]:
     """q (the weighted one-hot targets, smoothed) and the mean's denominator for class-index targets."""
-    t = np.asarray(target._data if isinstance(target, Tensor) else target)
+    t = np.asarray(target.array if isinstance(target, Tensor) else target)
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"{name}: expected class indices of an integer dtype (int64), got {t.dtype}")
     c = x.shape[1]
@@ -103,7 +103,7 @@ def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name:
         index = int(t[bad].flat[0])
         raise IndexError(f"{name}: target class index {index} is out of bounds for {c} classes "
                          f"(valid indices are 0 to {c - 1}; ignore_index={ignore_index})")
-    dt = x._data.dtype
+    dt = x.array.dtype
     if weight is None and not smoothing and x.ndim == 2 and valid.all():
         return _ops.onehot(t, x.shape, dt), float(t.shape[0])
     safe = np.where(valid, t, 0)
@@ -121,10 +121,10 @@ def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name:
 def _plain(x: Tensor, target: Any, ignore_index: int, reduction: str) -> Tensor | None:
     """Cross entropy of float (N, C) logits at int64 class indices, none of them ignored; None when the
     general path must decide (another dtype or shape, an ignored or out-of-range index)."""
-    t = target._data if isinstance(target, Tensor) else target
-    c = x._data.shape[1]
-    if (type(t) is not np.ndarray or t.dtype != np.int64 or t.shape != x._data.shape[:1] or not t.size
-            or x._data.dtype.kind != "f" or (0 <= ignore_index < c and (t == ignore_index).any())):
+    t = target.array if isinstance(target, Tensor) else target
+    c = x.array.shape[1]
+    if (type(t) is not np.ndarray or t.dtype != np.int64 or t.shape != x.array.shape[:1] or not t.size
+            or x.array.dtype.kind != "f" or (0 <= ignore_index < c and (t == ignore_index).any())):
         return None
     return _ops.cross_entropy_indices(x, t, reduction)
 
@@ -133,7 +133,7 @@ def _unbatched(x: Tensor, target: Any) -> tuple[Tensor, Any, bool]:
     if x.ndim == 1:
         from chainrule.ops.shape_ops import unsqueeze
 
-        t = target._data if isinstance(target, Tensor) else np.asarray(target)
+        t = target.array if isinstance(target, Tensor) else np.asarray(target)
         return unsqueeze(x, 0), np.asarray(t)[None], True
     return x, target, False
 
@@ -145,21 +145,21 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    if weight is None and not label_smoothing and isinstance(input, Tensor) and input._data.ndim == 2:
+    if weight is None and not label_smoothing and isinstance(input, Tensor) and input.array.ndim == 2:
         out = _plain(input, target, ignore_index, reduction)  # the common case, kept fast
         if out is not None:
             return out
     x, target, squeeze = _unbatched(_float(input, "cross_entropy"), target)
-    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    t = target.array if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind == "f":
         if t.shape != tuple(x.shape):
             raise ValueError(f"cross_entropy: class-probability targets must have the input's shape "
                              f"{tuple(x.shape)}, got {tuple(t.shape)}")
         c = x.shape[1]
-        q = t.astype(x._data.dtype) * (1.0 - label_smoothing) + label_smoothing / c
+        q = t.astype(x.array.dtype) * (1.0 - label_smoothing) + label_smoothing / c
         if weight is not None:
-            q = q * _array(weight, x._data.dtype).reshape((1, c) + (1,) * (x.ndim - 2))
-        q, denom = q.astype(x._data.dtype), float(x._data.size // c)
+            q = q * _array(weight, x.array.dtype).reshape((1, c) + (1,) * (x.ndim - 2))
+        q, denom = q.astype(x.array.dtype), float(x.array.size // c)
     else:
         q, denom = _class_targets(x, t, weight, ignore_index, "cross_entropy", label_smoothing)
     out = _ops.cross_entropy(x, q, reduction, denom)
@@ -183,11 +183,11 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     check_reduction(reduction)
     x = _float(input, "binary_cross_entropy")
     _check_same_shape(x, target, "binary_cross_entropy")
-    data = np.asarray(x._data)
+    data = np.asarray(x.array)
     if data.size and (np.nanmin(data) < 0 or np.nanmax(data) > 1):
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 "
                            "(apply sigmoid first, or use binary_cross_entropy_with_logits)")
-    dt = x._data.dtype
+    dt = x.array.dtype
     w = None if weight is None else np.broadcast_to(_array(weight, dt), x.shape)
     return _ops.bce(x, _array(target, dt), w, reduction)
 
@@ -198,7 +198,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     check_reduction(reduction)
     x = _float(input, "binary_cross_entropy_with_logits")
     _check_same_shape(x, target, "binary_cross_entropy_with_logits")
-    dt = x._data.dtype
+    dt = x.array.dtype
     w = None if weight is None else np.broadcast_to(_array(weight, dt), x.shape)
     pw = None if pos_weight is None else _array(pos_weight, dt)
     return _ops.bce_with_logits(x, _array(target, dt), w, pw, reduction)
@@ -208,7 +208,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 def _difference(input: Tensor, target: Any, name: str) -> Tensor:
     x = _float(input, name)
     _warn_if_broadcast(x, target, stacklevel=4)
-    t = target.detach() if isinstance(target, Tensor) else Tensor._make(_array(target, x._data.dtype))
+    t = target.detach() if isinstance(target, Tensor) else Tensor._make(_array(target, x.array.dtype))
     return x - t
 
 
@@ -251,7 +251,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                       stacklevel=2)
     x = _float(input, "kl_div")
-    t = _array(target.detach() if isinstance(target, Tensor) else target, x._data.dtype)
+    t = _array(target.detach() if isinstance(target, Tensor) else target, x.array.dtype)
     if t.shape != tuple(x.shape):
         np.broadcast_shapes(t.shape, tuple(x.shape))  # broadcasting is allowed, as PyTorch; raise if not
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -259,7 +259,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
             p, const = np.exp(t), np.exp(t) * t
         else:
             p, const = t, np.where(t == 0, 0.0, t * np.log(np.where(t > 0, t, 1.0)) + np.where(t < 0, np.nan, 0.0))
-    loss = Tensor._make(np.asarray(const, x._data.dtype)) - Tensor._make(np.asarray(p, x._data.dtype)) * x
+    loss = Tensor._make(np.asarray(const, x.array.dtype)) - Tensor._make(np.asarray(p, x.array.dtype)) * x
     if reduction == "batchmean":
         return loss.sum() / (x.shape[0] if x.ndim else 1)
     return _reduce(loss, reduction)

@@ -32,13 +32,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         mu = mean(input, dims, keepdim=True)
         v = var(input, dims, keepdim=True, correction=0)
         if running_mean is not None and running_var is not None:
-            batch_mean = np.asarray(mu._data).reshape(-1)
-            unbiased = np.asarray(v._data).reshape(-1) * (count / (count - 1))
-            _update(running_mean, (1 - momentum) * running_mean._data + momentum * batch_mean)
-            _update(running_var, (1 - momentum) * running_var._data + momentum * unbiased)
+            batch_mean = np.asarray(mu.array).reshape(-1)
+            unbiased = np.asarray(v.array).reshape(-1) * (count / (count - 1))
+            _update(running_mean, (1 - momentum) * running_mean.array + momentum * batch_mean)
+            _update(running_var, (1 - momentum) * running_var.array + momentum * unbiased)
     else:
-        mu = Tensor._make(np.asarray(running_mean._data).reshape(shape))
-        v = Tensor._make(np.asarray(running_var._data).reshape(shape))
+        mu = Tensor._make(np.asarray(running_mean.array).reshape(shape))
+        v = Tensor._make(np.asarray(running_var.array).reshape(shape))
     out = (input - mu) / sqrt(v + eps)
     if weight is not None:
         out = out * weight.reshape(shape)
@@ -48,7 +48,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 
 def _update(buffer: Tensor, values: np.ndarray) -> None:
-    np.copyto(buffer._data, values, casting="unsafe")
+    np.copyto(buffer.array, values, casting="unsafe")
     buffer._version += 1
 
 

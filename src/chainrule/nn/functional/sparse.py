@@ -12,7 +12,7 @@ __all__ = ["embedding", "one_hot"]
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of `weight` at the indices in `input`; the row at padding_idx gets no gradient."""
-    idx = np.asarray(input._data if isinstance(input, Tensor) else input)
+    idx = np.asarray(input.array if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected indices of an integer dtype, got {idx.dtype}")
     n = weight.shape[0]
@@ -30,7 +30,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """Class indices -> int64 one-hot vectors along a new last dimension."""
-    idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
+    idx = np.asarray(tensor.array if isinstance(tensor, Tensor) else tensor)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"one_hot is only applicable to index tensors (int64), got {idx.dtype}")
     if num_classes == -1:

@@ -52,9 +52,9 @@ class _BatchNorm(Module):
         self._check_input(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._data = np.asarray(self.num_batches_tracked._data + 1)
+            self.num_batches_tracked._data = np.asarray(self.num_batches_tracked.array + 1)
             if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked._data)
+                momentum = 1.0 / float(self.num_batches_tracked.array)
         use_batch = self.training or self.running_mean is None
         track = self.training and self.track_running_stats
         return F.batch_norm(input, self.running_mean if track or not use_batch else None,

@@ -403,8 +403,8 @@ class Module:
                             f"dtype={dt}")
         np_dtype = dt.np
         for t in list(self.parameters()) + list(self.buffers()):
-            if t._data.dtype.kind == "f":
-                t._data = np.asarray(t._data, dtype=np_dtype)
+            if t.array.dtype.kind == "f":
+                t._data = np.asarray(t.array, dtype=np_dtype)
         return self
 
     def cuda(self, device: int | str | None = None) -> Module:
@@ -448,7 +448,7 @@ class Module:
         for key, target in own.items():
             if key in state_dict:
                 value = state_dict[key]
-                shape = tuple(np.shape(value._data if isinstance(value, Tensor) else value))
+                shape = tuple(np.shape(value.array if isinstance(value, Tensor) else value))
                 if shape != tuple(target.shape):
                     mismatched.append(f"size mismatch for {key}: copying a param with shape {shape} from checkpoint, "
                                       f"the shape in current model is {tuple(target.shape)}")
@@ -488,9 +488,9 @@ class Module:
 
 
 def _copy_into(target: Tensor, value: Any) -> None:
-    data = value._data if isinstance(value, Tensor) else np.asarray(value)
-    if type(target._data) is np.ndarray and target._data.ndim:
-        np.copyto(target._data, data, casting="unsafe")
+    data = value.array if isinstance(value, Tensor) else np.asarray(value)
+    if type(target.array) is np.ndarray and target.array.ndim:
+        np.copyto(target.array, data, casting="unsafe")
     else:
-        target._data = np.asarray(data, dtype=target._data.dtype)
+        target._data = np.asarray(data, dtype=target.array.dtype)
     target._version += 1

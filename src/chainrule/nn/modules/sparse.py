@@ -31,7 +31,7 @@ class Embedding(Module):
         init.normal_(self.weight)
         if padding_idx is not None:
             with no_grad():
-                self.weight._data[padding_idx] = 0
+                self.weight.array[padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx)

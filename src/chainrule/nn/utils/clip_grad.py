@@ -42,7 +42,7 @@ def get_total_norm(tensors: Tensors, norm_type: float = 2.0, error_if_nonfinite:
     norm_type = float(norm_type)
     if not tensors:
         return Tensor._make(np.array(0.0, np.float32))
-    norms = [_vector_norm(t._data, norm_type) for t in tensors]
+    norms = [_vector_norm(t.array, norm_type) for t in tensors]
     total = _vector_norm(np.array(norms, dtype=np.result_type(*norms)), norm_type)  # the norm of the norms
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
@@ -59,7 +59,7 @@ def clip_grads_with_norm_(parameters: Tensors, max_norm: float, total_norm: Tens
     max_norm = float(max_norm)
     if not grads:
         return
-    norm = total_norm._data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    norm = total_norm.array if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coef = np.asarray(max_norm / (norm + norm.dtype.type(1e-6)), dtype=norm.dtype)  # in the norm's dtype
     coef = np.minimum(coef, norm.dtype.type(1.0))[()]
     with no_grad():
