@@ -184,7 +184,7 @@ def test_an_op_declares_one_rule_per_input() -> None:
 
 @pytest.mark.parametrize(("fn", "x", "local"), [
     (cr.relu, np.nan, 1.0), (lambda t: cr.nn.functional.leaky_relu(t, 0.1), np.nan, 0.1),
-    (cr.nn.functional.elu, np.nan, 1.0), (cr.nn.functional.hardtanh, np.nan, 1.0),
+    (cr.nn.functional.elu, np.nan, 1.0), (cr.nn.functional.hardtanh, np.nan, 0.0),
     (cr.nn.functional.hardtanh, 1.0, 0.0), (cr.nn.functional.hardtanh, -1.0, 0.0), (cr.relu, 0.0, 0.0),
     (lambda t: t.clamp(min=0.0), 0.0, 1.0), (lambda t: t.clamp(min=0.0), np.nan, 0.0),
     (lambda t: cr.where(t > 0, t * 0.0, t), np.nan, 1.0), (lambda t: cr.where(t > 0, t, t * 0.0), np.nan, 0.0),

@@ -227,10 +227,10 @@ clip = clamp
 
 HARDTANH = defop(
     "hardtanh", lambda x, min_val, max_val: np.clip(x, min_val, max_val), "x",
-    # unlike clamp, no gradient at the bounds themselves, and a NaN input passes its gradient (PyTorch's
-    # hardtanh_backward: 0 where x <= min_val or x >= max_val). Routed: +0, never -0 or NaN, at a closed gate.
-    derivs=(("0 if x <= min_val or x >= max_val else 1",
-             lambda xp, g, out, x, min_val, max_val: xp.where((x <= min_val) | (x >= max_val), 0.0, g)),),
+    # unlike clamp, no gradient at the bounds themselves (PyTorch's hardtanh_backward); a NaN input passes none
+    # either (PyTorch's vectorized kernel). Routed: +0, never -0 or NaN, where the gate is closed.
+    derivs=(("1 if min_val < x < max_val else 0",
+             lambda xp, g, out, x, min_val, max_val: xp.where((x > min_val) & (x < max_val), g, 0.0)),),
 )
 
 
