@@ -131,8 +131,18 @@ class Op:
                 if parent is not None and gi is not None:
                     grads[i] = _match_dtype(xp, gi, inputs[i])
             return grads
-        if len(inputs) == 2 and not xp.is_tensor and not attrs:
-            return self.backward_binary(node.parents, g, inputs, out)
+        if not xp.is_tensor:
+            if len(inputs) == 1:  # unary math and activations on NumPy values: the short path
+                rule = self.rules[0]
+                if node.parents[0] is None or rule is None:
+                    return (None,)
+                x = inputs[0]
+                gi = g if rule is ONE else (rule(NUMPY, g, out, x, **attrs) if attrs else rule(NUMPY, g, out, x))
+                if type(gi) is not type(x) or type(x) is np.ndarray:  # equal scalar types: same shape and dtype
+                    gi = _fit(gi, x)
+                return (gi,)
+            if len(inputs) == 2 and not attrs:
+                return self.backward_binary(node.parents, g, inputs, out)
         grads = []
         append = grads.append
         tensors = xp.is_tensor
