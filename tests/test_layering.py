@@ -224,7 +224,6 @@ def test_the_private_name_check_catches_crossings(tmp_path: Path) -> None:
 DATA_READS_ALLOWED = {
     "explain": "not converted yet",
     "trace": "not converted yet",
-    "ops/registry.py": "the Op class is being rewritten into a declarative record; convert after that",
 }
 DATA_STORES_ALLOWED = {  # files outside the engine that set a tensor's storage, and why
     "ops/registry.py": "makes each op's output tensor (node creation)",

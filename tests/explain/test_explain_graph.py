@@ -42,7 +42,7 @@ def test_two_layer_graph_before_backward_leaves_grad_untouched() -> None:
     # the local derivative on each edge, with the formula written with the inputs' names
     by = {(g.by_id(e["source"])["name"], g.by_id(e["target"])["name"]): e for e in g.edges}
     relu_edge = by[("z1", "h")]
-    assert relu_edge["formula_named"] == "1 if z1 > 0 else 0" and relu_edge["local"]["data"] == 1.0
+    assert relu_edge["formula_named"] == "0 if z1 <= 0 else 1" and relu_edge["local"]["data"] == 1.0
     w1_edge = by[("w1", "mul#1")]
     assert w1_edge["formula_named"] == "x" and w1_edge["local"]["data"] == 3.0
     assert w1_edge["contribution"]["data"] == -24.0 and w1_edge["text"] == "-8.0 × 3.0 = -24.0"

@@ -94,7 +94,7 @@ def test_stepping_forward_and_backward_through_the_two_layer_network(browser: An
     assert "gradient dL/dw1" in detail and "-24.0" in detail and "dmul#1/dw1" not in detail
     page.hover(f'g[data-node="{g.node("h")["id"]}"]')
     detail = p.text(".crg-detail")
-    assert "h = relu(z1)" in detail and "dh/dz1 = 1 if z1 > 0 else 0 = 1.0" in detail
+    assert "h = relu(z1)" in detail and "dh/dz1 = 0 if z1 <= 0 else 1 = 1.0" in detail
     page.click(f'g[data-node="{g.node("z1")["id"]}"]')
     assert "z1 = mul#1 + b1" in p.text(".crg-detail")
     p.close()

@@ -24,7 +24,7 @@ def test_two_layer_gradient_table_is_the_chapters() -> None:
     assert table["dL/dw1"].how == "dL/dz1 × x = -8.0 × 3.0"
     assert table["dL/dw2"].how == "dL/dy × h = -4.0 × 1.5"
     assert table["dL/dh"].how == "dL/dy × w2 = -4.0 × 2.0"
-    assert table["dL/dz1"].how == "dL/dh × (1 if z1 > 0 else 0) = -8.0 × 1.0"
+    assert table["dL/dz1"].how == "dL/dh × (0 if z1 <= 0 else 1) = -8.0 × 1.0"
     assert table["dL/db1"].how == "dL/dz1 × 1 = -8.0 × 1.0"
     # each row's value is the engine's gradient
     t["L"].backward()
@@ -58,7 +58,7 @@ def test_chain_for_the_single_neuron() -> None:
     t = recorded("single_neuron")
     c = cr.explain.chain(t["L"], t["w"])
     assert str(c) == "dL/dw = dL/da · da/dz · dz/dw = -2.0 × 1.0 × 2.0 = -4.0"
-    assert [f.formula for f in c.chains[0]] == ["2*sub^(2-1)", "1 if z > 0 else 0", "x"]
+    assert [f.formula for f in c.chains[0]] == ["2*sub^(2-1)", "0 if z <= 0 else 1", "x"]
     assert c.products() == [-4.0] and float(c.grad["data"]) == t["w"].grad.item()
     assert "dL/dw = dL/da" in c.to_markdown() and "<table" in c.to_html()
 

@@ -192,8 +192,8 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     _check_saved(node)
                 if not special:
                     op = node.op
-                    if op.binary and node.attrs is None:  # most nodes: skip Op.backward's dispatch
-                        in_grads = op._backward2(parents, g, datas, node.out)
+                    if op.binary_elementwise and node.attrs is None:  # most nodes: skip Op.backward's dispatch
+                        in_grads = op.backward_binary(parents, g, datas, node.out)
                     else:
                         if modes is None and op.user_code:
                             modes = enter_backward(False)

@@ -88,12 +88,12 @@ class _Partial:
 class _IdentityOp:
     """The op of hub and selector nodes: shared attributes the backward walk and the explanations read."""
 
-    binary = False
+    binary_elementwise = False
     user_code = True  # the hub calls the module's backward hooks
     elementwise = False
     differentiable = True
     broadcasting = False
-    uses_needs = False
+    vjp_takes_needs = False
     saves_inputs = False
     saves_output = False
     forbids_inplace = True  # writing into a hooked tensor would bypass the hook (PyTorch forbids it too)

@@ -36,8 +36,13 @@ class BackwardStep:
       values as the VJP saw them (NumPy arrays, or tensors under create_graph=True).
     upstream: the gradient of the final output with respect to this node's output (already summed
       over every path that reaches it).
-    local: per input, the local derivative d(out)/d(input) as the engine applied it (elementwise ops),
-      or None where the op's Jacobian is not elementwise (then see `formulas`).
+    local: per input, the local derivative d(out)/d(input) of an elementwise op, computed by the very rule
+      the engine applied (the op's rule at an upstream of ones, at the output's shape): upstream * local is
+      the contribution before it is summed over broadcast dimensions (a rule that routes the gradient through
+      a gate sends +0 where local is 0, even for an infinite or NaN upstream). None for an input that takes
+      no gradient and for ops whose Jacobian is not elementwise (then see `formulas`).
+    formulas: per input, the formula for people (for elementwise ops, in the evaluable language of
+      `chainrule.ops.formula`, the same rule as `local`).
     contributions: per input, the gradient this node sends to that input (None where none flows).
     """
 

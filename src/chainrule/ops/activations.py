@@ -1,4 +1,4 @@
-"""Activation functions and softmax: forward, local derivative (or VJP) and formula for each."""
+"""Activation functions and softmax: forward, derivative rule and formula for each."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from chainrule.engine.size import wrap_dim
 from chainrule.engine.tensor import Tensor
 from chainrule.engine.xp import np_erf
 from chainrule.ops.elementwise import cast
-from chainrule.ops.registry import apply, apply1, defop
+from chainrule.ops.registry import apply, apply1, defop, variant
 
 
 def _float(input: Any, name: str) -> Tensor:
@@ -31,30 +31,30 @@ def _relu_forward(x: Any) -> Any:
     return x if not x <= 0 else x.dtype.type(0)  # scalar fast path; keeps NaN like PyTorch
 
 
-def _relu_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
+def _relu_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
     # `where` rather than g * mask: a closed gate passes +0, not -0 (as PyTorch); scalars skip np.where.
     # Read from the output (out > 0 exactly where x > 0), which is what PyTorch saves: modifying the input
     # in place afterwards is then legal, modifying the output is not.
     # A NaN input passes its gradient (out <= 0 is False), as in PyTorch's threshold_backward.
     if xp.is_tensor:
-        return (xp.where(out <= 0, 0.0, g),)
+        return xp.where(out <= 0, 0.0, g)
     if type(out) is np.ndarray:
         ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None
         if out.size <= 8192 or ints is None:  # small: one `where` is the fastest
-            return (np.where(out <= 0, 0.0, g),)
+            return np.where(out <= 0, 0.0, g)
         # Large: NumPy's `where` is ~6x slower than a multiply, and g * mask would give -0 and NaN (inf * 0) at
         # closed gates. A bitwise AND with an all-ones/all-zeros mask keeps g's bits or gives exactly +0.
         keep = (out <= 0).view(np.int8).astype(ints)
         keep -= 1  # closed gate: 1 - 1 = 0; open: 0 - 1 = all bits set
-        return (np.bitwise_and(g.view(ints), keep, out=keep).view(g.dtype),)
-    return (g * 0.0 + 0.0 if out <= 0 else g,)
+        return np.bitwise_and(g.view(ints), keep, out=keep).view(g.dtype)
+    return g * 0.0 + 0.0 if out <= 0 else g
 
 
 _SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
-RELU = defop("relu", _relu_forward, "x", derivs=(("1 if x > 0 else 0", lambda xp, out, x: (out > 0) * 1.0),),
-             vjp=_relu_vjp, saves_output=True, saves_inputs=False)
+RELU = defop("relu", _relu_forward, "x", derivs=(("0 if x <= 0 else 1", _relu_rule),), saves_output=True,
+             saves_inputs=False)
 
 
 def relu(input: Tensor) -> Tensor:
@@ -66,10 +66,9 @@ def relu(input: Tensor) -> Tensor:
 
 LEAKY_RELU = defop(
     "leaky_relu", lambda x, negative_slope: np.where(x > 0, x, x * negative_slope).astype(x.dtype)[()], "x",
+    # the slope multiplies g, so it keeps g's dtype; NaN takes the slope (not > 0), as PyTorch
     derivs=(("1 if x > 0 else negative_slope",
-             lambda xp, out, x, negative_slope: (x > 0) + (x <= 0) * negative_slope),),
-    # applied to g, so the slope keeps g's dtype (bool * slope is float32 under create_graph=True)
-    vjp=lambda xp, g, out, x, negative_slope: (xp.where(x > 0, g, g * negative_slope),),
+             lambda xp, g, out, x, negative_slope: xp.where(x > 0, g, g * negative_slope)),),
 )
 
 
@@ -79,8 +78,9 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01) -> Tensor:
 
 ELU = defop(
     "elu", lambda x, alpha: np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0))).astype(x.dtype)[()], "x",
-    derivs=(("1 if x > 0 else elu(x) + alpha", lambda xp, out, x, alpha: (x > 0) + (x <= 0) * (out + alpha)),),
-    vjp=lambda xp, g, out, x, alpha: (xp.where(x <= 0, g * (out + alpha), g),),  # routed: NaN passes g
+    # elu(x) + alpha = alpha*exp(x) for x <= 0; routed, so a NaN input passes g (not <= 0), as PyTorch
+    derivs=(("alpha*exp(x) if x <= 0 else 1",
+             lambda xp, g, out, x, alpha: xp.where(x <= 0, g * (out + alpha), g)),),
     saves_output=True,
 )
 
@@ -94,8 +94,8 @@ def _sigmoid_forward(x: Any) -> Any:
 
 
 SIGMOID = defop("sigmoid", _sigmoid_forward, "x",
-                derivs=(("sigmoid(x)*(1-sigmoid(x))", lambda xp, out, x: out * (1.0 - out)),), saves_output=True,
-                saves_inputs=False)
+                derivs=(("sigmoid(x)*(1-sigmoid(x))", lambda xp, g, out, x: g * (out * (1.0 - out))),),
+                saves_output=True, saves_inputs=False)
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -113,31 +113,35 @@ def _gelu_forward(x: Any, approximate: str) -> Any:
     return (0.5 * x * (1.0 + np_erf(x / _SQRT_2))).astype(x.dtype)[()]
 
 
-def _gelu_local(xp: Any, out: Any, x: Any, approximate: str) -> Any:
+def _gelu_rule(xp: Any, g: Any, out: Any, x: Any, approximate: str) -> Any:
     if approximate == "tanh":
         inner = _SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)
         t = xp.tanh(inner)
-        return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
+        return g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x))
     cdf = 0.5 * (1.0 + xp.erf(x / _SQRT_2))
-    return cdf + x * _INV_SQRT_2PI * xp.exp(-0.5 * x * x)
+    return g * (cdf + x * _INV_SQRT_2PI * xp.exp(-0.5 * x * x))
 
 
-GELU = defop("gelu", _gelu_forward, "x", derivs=(("Phi(x) + x*phi(x)", _gelu_local),))
+GELU = defop("gelu", _gelu_forward, "x", derivs=(("Phi(x) + x*phi(x)", _gelu_rule),))
+# the same rule with approximate="tanh", whose derivative is that of the tanh approximation
+_GELU_TANH = variant(GELU, "GeluBackward0", formulas=(
+    "(1 + tanh(sqrt(2/pi)*(x + 0.044715*x^3)))/2 + x*(1 - tanh(sqrt(2/pi)*(x + 0.044715*x^3))^2)"
+    "*sqrt(2/pi)*(1 + 3*0.044715*x^2)/2",))
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return apply(GELU, (_float(input, "gelu"),), {"approximate": approximate})
+    return apply(_GELU_TANH if approximate == "tanh" else GELU, (_float(input, "gelu"),), {"approximate": approximate})
 
 
-def _silu_local(xp: Any, out: Any, x: Any) -> Any:
+def _silu_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
     s = xp.sigmoid(x)
-    return s * (1.0 + x * (1.0 - s))
+    return g * (s * (1.0 + x * (1.0 - s)))
 
 
 SILU = defop("silu", lambda x: (x * _sigmoid_forward(x)).astype(x.dtype)[()], "x",
-             derivs=(("sigmoid(x)*(1 + x*(1-sigmoid(x)))", _silu_local),))
+             derivs=(("sigmoid(x)*(1 + x*(1-sigmoid(x)))", _silu_rule),))
 
 
 def silu(input: Tensor) -> Tensor:
@@ -151,8 +155,8 @@ def _hardswish_forward(x: Any) -> Any:
 HARDSWISH = defop(
     "hardswish", _hardswish_forward, "x",
     # PyTorch's hardswish_backward, bounds included: 0 at x = -3, 1 at x = 3
-    derivs=(("0 if x <= -3, x/3 + 1/2 if x < 3, else 1",
-             lambda xp, out, x: xp.where(x <= -3.0, 0.0, xp.where(x < 3.0, x / 3.0 + 0.5, 1.0))),),
+    derivs=(("0 if x <= -3 else x/3 + 1/2 if x < 3 else 1",
+             lambda xp, g, out, x: g * xp.where(x <= -3.0, 0.0, xp.where(x < 3.0, x / 3.0 + 0.5, 1.0))),),
 )
 
 
@@ -168,8 +172,8 @@ def _softplus_forward(x: Any, beta: float, threshold: float) -> Any:
 
 SOFTPLUS = defop(
     "softplus", _softplus_forward, "x",
-    derivs=(("sigmoid(beta*x) (1 above threshold)",
-             lambda xp, out, x, beta, threshold: xp.where(beta * x > threshold, 1.0, xp.sigmoid(beta * x))),),
+    derivs=(("1 if beta*x > threshold else sigmoid(beta*x)",
+             lambda xp, g, out, x, beta, threshold: g * xp.where(beta * x > threshold, 1.0, xp.sigmoid(beta * x))),),
 )
 
 
@@ -181,17 +185,22 @@ def _clamp_forward(x: Any, min: Any, max: Any) -> Any:
     return np.clip(x, min, max)
 
 
-CLAMP = defop("clamp", _clamp_forward, "x",
-              derivs=(("1 if min <= x <= max else 0",
-                       lambda xp, out, x, min, max: _in_range(x, min, max)),), backward_name="ClampBackward1")
+def _clamp_rule(xp: Any, g: Any, out: Any, x: Any, min: Any, max: Any) -> Any:  # noqa: A002
+    """g where min <= x <= max (bounds included; a NaN input is outside), else +0 (routed, as PyTorch)."""
+    if min is None:
+        inside = x <= max
+    elif max is None:
+        inside = x >= min
+    else:
+        inside = (x >= min) & (x <= max)
+    return xp.where(inside, g, xp.zeros_like(g))
 
 
-def _in_range(x: Any, lo: Any, hi: Any) -> Any:
-    if lo is None:
-        return x <= hi
-    if hi is None:
-        return x >= lo
-    return (x >= lo) & (x <= hi)
+CLAMP = defop("clamp", _clamp_forward, "x", derivs=(("1 if min <= x <= max else 0", _clamp_rule),),
+              backward_name="ClampBackward1")
+# one bound given: the formula names only that one (PyTorch's grad_fn is ClampBackward1 for all three)
+_CLAMP_MIN = variant(CLAMP, "ClampBackward1", formulas=("1 if x >= min else 0",))
+_CLAMP_MAX = variant(CLAMP, "ClampBackward1", formulas=("1 if x <= max else 0",))
 
 
 def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
@@ -210,7 +219,8 @@ def clamp(input: Tensor, min: float | None = None, max: float | None = None) -> 
         return out
     if input.array.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
         input = cast(input, dtypes.get_default_dtype().np)  # an int tensor clamped to a float bound is float
-    return apply(CLAMP, (input,), {"min": min, "max": max})
+    op = CLAMP if min is not None and max is not None else _CLAMP_MAX if min is None else _CLAMP_MIN
+    return apply(op, (input,), {"min": min, "max": max})
 
 
 clip = clamp
@@ -218,11 +228,10 @@ clip = clamp
 
 HARDTANH = defop(
     "hardtanh", lambda x, min_val, max_val: np.clip(x, min_val, max_val), "x",
-    # unlike clamp, no gradient at the bounds themselves (PyTorch's hardtanh_backward); NaN passes none either.
-    # The VJP selects rather than multiplies: +0 (not -0 or NaN) where the gate is closed, as PyTorch's kernel.
+    # unlike clamp, no gradient at the bounds themselves (PyTorch's hardtanh_backward); a NaN input passes none
+    # either (PyTorch's vectorized kernel). Routed: +0, never -0 or NaN, where the gate is closed.
     derivs=(("1 if min_val < x < max_val else 0",
-             lambda xp, out, x, min_val, max_val: (x > min_val) & (x < max_val)),),
-    vjp=lambda xp, g, out, x, min_val, max_val: (xp.where((x > min_val) & (x < max_val), g, 0.0),),
+             lambda xp, g, out, x, min_val, max_val: xp.where((x > min_val) & (x < max_val), g, 0.0)),),
 )
 
 

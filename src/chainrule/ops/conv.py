@@ -266,7 +266,7 @@ def _conv_t_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any, stride: Pair,
 
 
 CONV_TRANSPOSE2D = defop(
-    "conv_transpose2d", _conv_t_forward, "x weight bias", vjp=_conv_t_vjp, uses_needs=True,
+    "conv_transpose2d", _conv_t_forward, "x weight bias", vjp=_conv_t_vjp, vjp_takes_needs=True,
     formulas=("W @ im2col(G) (a convolution of G)", "sum over the batch of x @ im2col(G)^T",
               "sum of G over batch and pixels"),
     backward_name="ConvolutionBackward0")

@@ -10,12 +10,10 @@ from typing import Any
 import numpy as np
 
 from chainrule import dtypes
-from chainrule.engine.anomaly import record_checks, record_flags
 from chainrule.engine.grad_mode import grad_state, off_threads
-from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, inplace_epoch, tensor_from_data
+from chainrule.engine.tensor import Tensor, tensor_from_data
 from chainrule.engine.xp import np_erf, np_sign
-from chainrule.ops.registry import ONE, apply, apply1, defop, variant
+from chainrule.ops.registry import ONE, apply, apply1, defop, record, variant
 
 _new = object.__new__
 
@@ -74,11 +72,9 @@ def cast(x: Tensor, np_dtype: np.dtype) -> Tensor:
     return apply(_to, (x,), {"dtype": np_dtype})
 
 
-_to = defop(
-    "to_copy", lambda x, dtype: x.astype(dtype), "x",
-    vjp=lambda xp, g, out, x, dtype: (xp.astype(g, x),), formulas=("1 (cast back to the input's dtype)",),
-    saves_inputs=False, backward_name="ToCopyBackward0",
-)
+# the gradient is cast back to the input's dtype, as every rule's result is
+_to = defop("to_copy", lambda x, dtype: x.astype(dtype), "x", derivs=(("1", ONE),), saves_inputs=False,
+            backward_name="ToCopyBackward0")
 
 
 _FLOAT_SCALARS = (np.float32, np.float64, np.float16)
@@ -123,20 +119,15 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         if op.name == "sub" and (_is_bool(a) or _is_bool(b)):
             raise _bool_sub_error() from None
         raise
-    t = _new(Tensor)
-    t._data = out
     if (grad_a or grad_b) and (not off_threads or grad_state.enabled):
-        parents = ((a.grad_fn or a) if grad_a else None, (b.grad_fn or b) if grad_b else None)
-        node = Node(op, (a, b), (da, db), parents, out, None, inplace_epoch.value)
-        if record_flags.checks:
-            record_checks(node)
-        t.grad_fn = node
-        t.requires_grad = True
-    else:
-        t.grad_fn = None
-        t.requires_grad = False
-        if off_threads and grad_state.inference:
-            t._inference = True
+        return record(op, (a, b), (da, db),
+                      ((a.grad_fn or a) if grad_a else None, (b.grad_fn or b) if grad_b else None), out, None)
+    t = _new(Tensor)  # `registry.constant`, inlined: this is the per-op path of scalar code
+    t._data = out
+    t.grad_fn = None
+    t.requires_grad = False
+    if off_threads and grad_state.inference:
+        t._inference = True
     return t
 
 
@@ -174,30 +165,25 @@ def _broadcasting(name: str, fn: Any) -> Any:
 
 
 # ----------------------------------------------------------------------------- binary ops
-def _pow_base(xp: Any, out: Any, a: Any, b: Any) -> Any:
+# Each rule returns the upstream gradient g times the local derivative (see `registry.Op`).
+def _pow_base(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     if type(b) in _PY_SCALARS:
         if b == 0:
-            return 0.0
+            return g * 0.0
         if b == 2:
-            return 2.0 * a
-        return b * a ** (b - 1)
-    return xp.where(b == 0, 0.0, b * a ** (b - 1.0))
+            return g * (2.0 * a)
+        return g * (b * a ** (b - 1))
+    return g * xp.where(b == 0, 0.0, b * a ** (b - 1.0))
 
 
-def _pow_exponent(xp: Any, out: Any, a: Any, b: Any) -> Any:
+def _pow_exponent(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     # PyTorch: 0 where the base is 0 and the exponent non-negative (the limit), else out * log(base)
     if type(a) in _PY_SCALARS:
-        return out * math.log(a) if a != 0 else xp.where(b >= 0, 0.0, out * -math.inf)
+        return g * (out * math.log(a) if a != 0 else xp.where(b >= 0, 0.0, out * -math.inf))
     safe = xp.where((a == 0) & (b >= 0), 1.0, a)
-    return xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))
+    return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))
 
 
-ADD = defop("add", operator.add, "a b", broadcasting=True, derivs=(("1", ONE), ("1", ONE)),
-            saves_inputs=False)
-SUB = defop("sub", operator.sub, "a b", broadcasting=True,
-            derivs=(("1", ONE), ("-1", lambda xp, out, a, b: -1.0)), saves_inputs=False)
-MUL = defop("mul", operator.mul, "a b", broadcasting=True,
-            derivs=(("b", lambda xp, out, a, b: b), ("a", lambda xp, out, a, b: a)))
 def _inverse(b: Any) -> Any:
     """1/b; a Python zero gives a signed infinity (as the forward `x / 0` does), not ZeroDivisionError."""
     if type(b) in _PY_SCALARS and b == 0:
@@ -205,30 +191,47 @@ def _inverse(b: Any) -> Any:
     return 1.0 / b
 
 
+def _tie_split(xp: Any, g: Any, beaten: Any, tied: Any) -> Any:
+    """maximum/minimum: g times 0 where beaten, 1/2 where tied, else 1 (a NaN is never beaten, so it passes g)."""
+    return g * xp.where(beaten, 0.0, xp.where(tied, 0.5, 1.0))
+
+
+def _remainder_divisor(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    return g * -xp.data(np.floor_divide(xp.data(a), xp.data(b)))
+
+
+ADD = defop("add", operator.add, "a b", broadcasting=True, derivs=(("1", ONE), ("1", ONE)), saves_inputs=False)
+SUB = defop("sub", operator.sub, "a b", broadcasting=True,
+            derivs=(("1", ONE), ("-1", lambda xp, g, out, a, b: -g)), saves_inputs=False)
+MUL = defop("mul", operator.mul, "a b", broadcasting=True,
+            derivs=(("b", lambda xp, g, out, a, b: g * b), ("a", lambda xp, g, out, a, b: g * a)))
 DIV = defop("div", operator.truediv, "a b", broadcasting=True,
-            derivs=(("1/b", lambda xp, out, a, b: _inverse(b)), ("-a/b^2", lambda xp, out, a, b: -a / (b * b))))
+            derivs=(("1/b", lambda xp, g, out, a, b: g * _inverse(b)),
+                    ("-a/b^2", lambda xp, g, out, a, b: g * (-a / (b * b)))))
 POW = defop("pow", operator.pow, "a b", broadcasting=True,
-            derivs=(("b*a^(b-1)", _pow_base), ("a^b*ln(a)", _pow_exponent)))
+            derivs=(("0 if b == 0 else b*a^(b-1)", _pow_base),
+                    ("0 if a == 0 and b >= 0 else a^b*ln(a)", _pow_exponent)))
+# PyTorch's overloads: x ** 2.0 (PowBackward0; the formula of a nonzero number exponent reads as the chapter's,
+# x ** 0 has derivative 0), x ** y (PowBackward1), 2.0 ** y (PowBackward2)
+_POW_NUMBER = variant(POW, "PowBackward0", formulas=("b*a^(b-1)", "a^b*ln(a)"))
+_POW_ZERO = variant(POW, "PowBackward0", formulas=("0", "a^b*ln(a)"))
 MAXIMUM = defop(
     "maximum", _broadcasting("maximum", np.maximum), "a b",
     # written as "1 unless beaten" so that a NaN (which wins the comparison) passes the gradient, as PyTorch
-    derivs=(("0 if a < b, 1/2 if a == b, else 1", lambda xp, out, a, b: _tie_split(xp, a < b, a == b)),
-            ("0 if b < a, 1/2 if a == b, else 1", lambda xp, out, a, b: _tie_split(xp, b < a, a == b))),
+    derivs=(("0 if a < b else 1/2 if a == b else 1",
+             lambda xp, g, out, a, b: _tie_split(xp, g, a < b, a == b)),
+            ("0 if b < a else 1/2 if a == b else 1",
+             lambda xp, g, out, a, b: _tie_split(xp, g, b < a, a == b))),
 )
 MINIMUM = defop(
     "minimum", _broadcasting("minimum", np.minimum), "a b",
-    derivs=(("0 if a > b, 1/2 if a == b, else 1", lambda xp, out, a, b: _tie_split(xp, a > b, a == b)),
-            ("0 if b > a, 1/2 if a == b, else 1", lambda xp, out, a, b: _tie_split(xp, b > a, a == b))),
+    derivs=(("0 if a > b else 1/2 if a == b else 1",
+             lambda xp, g, out, a, b: _tie_split(xp, g, a > b, a == b)),
+            ("0 if b > a else 1/2 if a == b else 1",
+             lambda xp, g, out, a, b: _tie_split(xp, g, b > a, a == b))),
 )
-REMAINDER = defop(
-    "remainder", _broadcasting("remainder", np.remainder), "a b",
-    derivs=(("1", ONE), ("-floor(a/b)", lambda xp, out, a, b: -xp.data(np.floor_divide(xp.data(a), xp.data(b))))),
-)
-
-
-def _tie_split(xp: Any, beaten: Any, tied: Any) -> Any:
-    """maximum/minimum's local derivative: 0 where beaten, 1/2 where tied, else 1 (a NaN is never beaten)."""
-    return xp.where(beaten, 0.0, xp.where(tied, 0.5, 1.0))
+REMAINDER = defop("remainder", _broadcasting("remainder", np.remainder), "a b",
+                  derivs=(("1", ONE), ("-(a // b)", _remainder_divisor)))
 
 
 _POW_TENSOR, _POW_SCALAR_BASE = variant(POW, "PowBackward1"), variant(POW, "PowBackward2")
@@ -291,6 +294,8 @@ def remainder(input: Any, other: Any) -> Tensor:
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
     if isinstance(exponent, Tensor):  # PyTorch's names: PowBackward1 (tensor ** tensor), PowBackward2 (2 ** x)
         return _binary(_POW_TENSOR if isinstance(input, Tensor) else _POW_SCALAR_BASE, input, exponent)
+    if isinstance(exponent, _NUMBERS):
+        return _binary(_POW_ZERO if exponent == 0 else _POW_NUMBER, input, exponent)
     return _binary(POW, input, exponent)
 
 
@@ -368,24 +373,16 @@ def _where_forward(cond: Any, a: Any, b: Any) -> Any:
                            f"broadcastable") from None
 
 
-def _unbroadcast(xp: Any, g: Any, x: Any) -> Any:
-    if not hasattr(x, "shape"):  # a Python scalar: no gradient
-        return None
-    return xp.sum_to(g, x.shape) if g.shape != x.shape else g
+def _where_a(xp: Any, g: Any, out: Any, c: Any, a: Any, b: Any) -> Any:
+    return xp.where(c, g, xp.zeros_like(g))  # route with where, never multiply by a mask: NaN * 0 would be NaN
 
 
-def _where_vjp(xp: Any, g: Any, out: Any, c: Any, a: Any, b: Any) -> tuple:
-    zero = xp.zeros_like(g)  # route with where, never multiply by a mask: NaN * 0 would be NaN (as PyTorch)
-    return None, _unbroadcast(xp, xp.where(c, g, zero), a), _unbroadcast(xp, xp.where(c, zero, g), b)
+def _where_b(xp: Any, g: Any, out: Any, c: Any, a: Any, b: Any) -> Any:
+    return xp.where(c, xp.zeros_like(g), g)
 
 
-WHERE = defop(
-    "where", _where_forward, "condition a b",
-    derivs=((("none", None)),
-            ("1 where condition else 0", lambda xp, out, c, a, b: c),
-            ("0 where condition else 1", lambda xp, out, c, a, b: ~c)),
-    vjp=_where_vjp,
-)
+WHERE = defop("where", _where_forward, "condition a b",
+              derivs=((None, None), ("1 if condition else 0", _where_a), ("0 if condition else 1", _where_b)))
 
 
 MASKED_FILL = variant(WHERE, "MaskedFillBackward0")
@@ -402,13 +399,14 @@ def where(condition: Any, input: Any, other: Any, _op: Any = None) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- unary math
-def _unary(name: str, forward: Any, formula: str, local: Any, saves_output: bool = False,
+def _unary(name: str, forward: Any, formula: str, rule: Any, saves_output: bool = False,
            keep_int: bool = False) -> Any:
-    """An elementwise math function; integer inputs become the default float dtype unless `keep_int`
-    (abs, sign, square, floor, ... of an int tensor stay int, as in PyTorch)."""
+    """An elementwise math function with its derivative (`rule(xp, g, out, x)`: g times the local derivative);
+    integer inputs become the default float dtype unless `keep_int` (abs, sign, square, floor, ... of an int
+    tensor stay int, as in PyTorch)."""
     # an op that saves its output computes its derivative from the output alone (exp, tanh, sqrt, ...), so
     # modifying its input in place afterwards is legal, as in PyTorch
-    op = defop(name, forward, "x", derivs=((formula, local),), saves_output=saves_output,
+    op = defop(name, forward, "x", derivs=((formula, rule),), saves_output=saves_output,
                saves_inputs=not saves_output)
     keep = "iu" if keep_int else ""
 
@@ -429,7 +427,7 @@ def _neg_forward(x: Any) -> Any:
     return -x
 
 
-NEG = defop("neg", _neg_forward, "x", derivs=(("-1", lambda xp, out, x: -1.0),), saves_inputs=False)
+NEG = defop("neg", _neg_forward, "x", derivs=(("-1", lambda xp, g, out, x: -g),), saves_inputs=False)
 
 
 def neg(input: Tensor) -> Tensor:
@@ -440,35 +438,42 @@ def neg(input: Tensor) -> Tensor:
 
 negative = neg
 
-exp = _unary("exp", np.exp, "exp(x)", lambda xp, out, x: out, saves_output=True)
-exp2 = _unary("exp2", np.exp2, "2^x*ln 2", lambda xp, out, x: out * 0.6931471805599453, saves_output=True)
-log = _unary("log", np.log, "1/x", lambda xp, out, x: 1.0 / x)
-log2 = _unary("log2", np.log2, "1/(x*ln 2)", lambda xp, out, x: 1.0 / (x * 0.6931471805599453))
-log10 = _unary("log10", np.log10, "1/(x*ln 10)", lambda xp, out, x: 1.0 / (x * 2.302585092994046))
-log1p = _unary("log1p", np.log1p, "1/(1+x)", lambda xp, out, x: 1.0 / (1.0 + x))
-expm1 = _unary("expm1", np.expm1, "exp(x)", lambda xp, out, x: out + 1.0, saves_output=True)
-sqrt = _unary("sqrt", np.sqrt, "1/(2*sqrt(x))", lambda xp, out, x: 0.5 / out, saves_output=True)
-rsqrt = _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), "-1/(2*x^(3/2))", lambda xp, out, x: -0.5 * out * out * out,
-               saves_output=True)
-square = _unary("square", np.square, "2x", lambda xp, out, x: 2.0 * x, keep_int=True)
+
+def _zero(xp: Any, g: Any, out: Any, x: Any) -> Any:
+    return g * xp.zeros_like(x)  # 0, but NaN where g is NaN or infinite, as PyTorch's g * 0
+
+
+_LN2, _LN10 = 0.6931471805599453, 2.302585092994046
+exp = _unary("exp", np.exp, "exp(x)", lambda xp, g, out, x: g * out, saves_output=True)
+exp2 = _unary("exp2", np.exp2, "2^x*ln(2)", lambda xp, g, out, x: g * (out * _LN2), saves_output=True)
+log = _unary("log", np.log, "1/x", lambda xp, g, out, x: g * (1.0 / x))
+log2 = _unary("log2", np.log2, "1/(x*ln(2))", lambda xp, g, out, x: g * (1.0 / (x * _LN2)))
+log10 = _unary("log10", np.log10, "1/(x*ln(10))", lambda xp, g, out, x: g * (1.0 / (x * _LN10)))
+log1p = _unary("log1p", np.log1p, "1/(1+x)", lambda xp, g, out, x: g * (1.0 / (1.0 + x)))
+expm1 = _unary("expm1", np.expm1, "exp(x)", lambda xp, g, out, x: g * (out + 1.0), saves_output=True)
+sqrt = _unary("sqrt", np.sqrt, "1/(2*sqrt(x))", lambda xp, g, out, x: g * (0.5 / out), saves_output=True)
+rsqrt = _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), "-(1/sqrt(x))^3/2",
+               lambda xp, g, out, x: g * (-0.5 * out * out * out), saves_output=True)
+square = _unary("square", np.square, "2*x", lambda xp, g, out, x: g * (2.0 * x), keep_int=True)
 square.op.backward_name = "PowBackward0"  # PyTorch computes square as pow(x, 2)
-reciprocal = _unary("reciprocal", np.reciprocal, "-1/x^2", lambda xp, out, x: -(out * out), saves_output=True)
-abs = _unary("abs", np.abs, "sign(x) (0 at 0)", lambda xp, out, x: xp.sign(x), keep_int=True)  # noqa: A001
+reciprocal = _unary("reciprocal", np.reciprocal, "-1/x^2", lambda xp, g, out, x: g * -(out * out),
+                    saves_output=True)
+abs = _unary("abs", np.abs, "sign(x)", lambda xp, g, out, x: g * xp.sign(x), keep_int=True)  # noqa: A001
 absolute = abs
-sign = _unary("sign", np_sign, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
-sin = _unary("sin", np.sin, "cos(x)", lambda xp, out, x: xp.cos(x))
-cos = _unary("cos", np.cos, "-sin(x)", lambda xp, out, x: -xp.sin(x))
-tan = _unary("tan", np.tan, "1 + tan(x)^2", lambda xp, out, x: 1.0 + out * out, saves_output=True)
-tanh = _unary("tanh", np.tanh, "1 - tanh(x)^2", lambda xp, out, x: 1.0 - out * out, saves_output=True)
-sinh = _unary("sinh", np.sinh, "cosh(x)", lambda xp, out, x: 0.5 * (xp.exp(x) + xp.exp(-x)))
-cosh = _unary("cosh", np.cosh, "sinh(x)", lambda xp, out, x: 0.5 * (xp.exp(x) - xp.exp(-x)))
-arctan = atan = _unary("atan", np.arctan, "1/(1+x^2)", lambda xp, out, x: 1.0 / (1.0 + x * x))
-erf = _unary("erf", lambda x: np_erf(x),
-             "2/sqrt(pi)*exp(-x^2)", lambda xp, out, x: 1.1283791670955126 * xp.exp(-(x * x)))
-floor = _unary("floor", np.floor, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
-ceil = _unary("ceil", np.ceil, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
-round = _unary("round", np.round, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)  # noqa: A001
-trunc = _unary("trunc", np.trunc, "0", lambda xp, out, x: xp.zeros_like(x), keep_int=True)
+sign = _unary("sign", np_sign, "0", _zero, keep_int=True)
+sin = _unary("sin", np.sin, "cos(x)", lambda xp, g, out, x: g * xp.cos(x))
+cos = _unary("cos", np.cos, "-sin(x)", lambda xp, g, out, x: g * -xp.sin(x))
+tan = _unary("tan", np.tan, "1 + tan(x)^2", lambda xp, g, out, x: g * (1.0 + out * out), saves_output=True)
+tanh = _unary("tanh", np.tanh, "1 - tanh(x)^2", lambda xp, g, out, x: g * (1.0 - out * out), saves_output=True)
+sinh = _unary("sinh", np.sinh, "cosh(x)", lambda xp, g, out, x: g * (0.5 * (xp.exp(x) + xp.exp(-x))))
+cosh = _unary("cosh", np.cosh, "sinh(x)", lambda xp, g, out, x: g * (0.5 * (xp.exp(x) - xp.exp(-x))))
+arctan = atan = _unary("atan", np.arctan, "1/(1+x^2)", lambda xp, g, out, x: g * (1.0 / (1.0 + x * x)))
+erf = _unary("erf", np_erf, "2/sqrt(pi)*exp(-x^2)",
+             lambda xp, g, out, x: g * (1.1283791670955126 * xp.exp(-(x * x))))
+floor = _unary("floor", np.floor, "0", _zero, keep_int=True)
+ceil = _unary("ceil", np.ceil, "0", _zero, keep_int=True)
+round = _unary("round", np.round, "0", _zero, keep_int=True)  # noqa: A001
+trunc = _unary("trunc", np.trunc, "0", _zero, keep_int=True)
 
 
 # ----------------------------------------------------------------------------- lerp
@@ -483,9 +488,9 @@ def _lerp_forward(start: Any, end: Any, weight: Any) -> Any:
 
 
 LERP = defop("lerp", _lerp_forward, "start end weight", broadcasting=True,
-             derivs=(("1 - weight", lambda xp, out, s, e, w: 1 - w),
-                     ("weight", lambda xp, out, s, e, w: w),
-                     ("end - start", lambda xp, out, s, e, w: e - s)))
+             derivs=(("1 - weight", lambda xp, g, out, s, e, w: g * (1 - w)),
+                     ("weight", lambda xp, g, out, s, e, w: g * w),
+                     ("end - start", lambda xp, g, out, s, e, w: g * (e - s))))
 _LERP_TENSOR = variant(LERP, "LerpBackward1")  # PyTorch's name when the weight is a tensor
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.elementwise import promote
-from chainrule.ops.registry import Op, apply, defop, record, variant
+from chainrule.ops.registry import Op, apply, defop, parents_of, record, variant
 
 
 def _matmul_forward(a: Any, b: Any) -> Any:
@@ -56,7 +56,7 @@ def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bo
 
 
 MATMUL = defop("matmul", _matmul_forward, "A B", vjp=_matmul_vjp,
-               formulas=("G @ B^T", "A^T @ G"), backward_name="MmBackward0", uses_needs=True)
+               formulas=("G @ B^T", "A^T @ G"), backward_name="MmBackward0", vjp_takes_needs=True)
 
 
 def matmul(input: Tensor, other: Tensor, _op: Op = MATMUL) -> Tensor:
@@ -237,5 +237,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     b = None if bias is None else bias.array
     out = _linear_forward(x, w, b)
     if input.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad):
-        return record(LINEAR, (input, weight, bias), (x, w, b), out, None if input.requires_grad else _NO_INPUT_GRAD)
+        args = (input, weight, bias)
+        return record(LINEAR, args, (x, w, b), parents_of(args), out,
+                      None if input.requires_grad else _NO_INPUT_GRAD)
     return Tensor._make(out)

@@ -1,18 +1,27 @@
-"""The op registry: one `Op` per operation, holding its forward, its VJP and its derivative formulas.
+"""The op registry: one `Op` per operation, a small declarative record of its math.
 
-Elementwise ops declare, per input, a local derivative (a formula string for people and a function
-for the engine); their VJP is `upstream * local`, summed back over broadcast dimensions. Other ops
-declare a VJP directly plus a formula describing it. An elementwise op may declare both, when a VJP
-computes `upstream * local` better (e.g. ReLU's `where`, which gives +0 rather than -0 at a closed
-gate). VJPs and derivatives are written against an array namespace `xp`: NumPy when no graph is
-being built (fast), chainrule's own ops when `create_graph=True` (so gradients of gradients come
-for free).
+An `Op` holds the op's name, its NumPy forward, its argument names, and exactly one derivative rule:
+
+- an **elementwise** op declares, per input, a pair `(formula, rule)`. The formula is for people, in the
+  evaluable language of `chainrule.ops.formula` (`"b"`, `"1 if x > 0 else negative_slope"`); the rule is
+  the engine's: `rule(xp, g, out, *inputs, **attrs)` returns the upstream gradient `g` times the local
+  derivative, elementwise, at the output's shape (`g * b`, or a `where` that routes `g` through a gate, which
+  gives +0 rather than -0 or NaN where the gate is closed, as PyTorch). `ONE` marks a local derivative of
+  exactly 1 (g passes unchanged), None an input that takes no gradient. The engine sums each result back
+  over broadcast dimensions and casts it to the input's dtype. The local derivative the explanations show
+  (`local_derivatives`, reported in `cr.autograd.observe()` steps) is the same rule applied to a unit
+  upstream gradient, so what is shown and what the engine sends cannot disagree.
+- any other op declares a `vjp(xp, g, out, *inputs, **attrs)` returning one gradient (or None) per
+  input, and `formulas` describing it for people (`"G @ B^T"`); its reported local derivatives are None.
+
+Rules and VJPs are written against an array namespace `xp`: NumPy when no graph is being built (fast),
+chainrule's own ops when `create_graph=True` (so gradients of gradients come for free).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,6 +31,7 @@ from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
 from chainrule.engine.xp import NUMPY
+from chainrule.ops import formula as _formula
 
 _new = object.__new__
 
@@ -45,44 +55,67 @@ REGISTRY: dict[str, Op] = {}
 
 
 class Op:
-    __slots__ = ("name", "forward", "arg_names", "derivs", "locals", "vjp", "formulas", "saves_output",
-                 "saves_inputs", "backward_name", "differentiable", "elementwise", "broadcasting", "uses_needs",
-                 "binary")
+    """One operation: what it computes and its one derivative rule (see the module docstring).
+
+    name: the op's name (`"mul"`); forward: its NumPy function; arg_names: the names its formulas use for
+    its inputs. Exactly one of `derivs` (elementwise: `(formula, rule)` per input) or `vjp` (with
+    `formulas`, one per input, describing it). Flags:
+
+    - saves_output / saves_inputs: which values the backward pass reads (to detect in-place changes);
+    - differentiable: False for ops that never record a node;
+    - broadcasting: a forward ValueError means the shapes did not broadcast (error message);
+    - vjp_takes_needs: the VJP takes `needs` (which inputs want a gradient) to skip work;
+    - backward_name: PyTorch's grad_fn name (default `<Name>Backward0`).
+
+    Derived: `elementwise` (derivs given) and `binary_elementwise` (two inputs, derivs only: the
+    backward walk calls `backward_binary` directly, the path of most nodes).
+    """
+
+    __slots__ = ("name", "forward", "arg_names", "derivs", "rules", "vjp", "formulas", "saves_output",
+                 "saves_inputs", "backward_name", "differentiable", "elementwise", "broadcasting",
+                 "vjp_takes_needs", "binary_elementwise")
 
     def __init__(self, name: str, forward: Callable, arg_names: tuple[str, ...],
                  derivs: tuple | None = None, vjp: Callable | None = None,
                  formulas: tuple[str, ...] | None = None, saves_output: bool = False,
                  saves_inputs: bool = True, backward_name: str | None = None,
-                 differentiable: bool = True, broadcasting: bool = False, uses_needs: bool = False) -> None:
+                 differentiable: bool = True, broadcasting: bool = False, vjp_takes_needs: bool = False) -> None:
+        if derivs is not None and (vjp is not None or formulas is not None):
+            raise ValueError(f"op {name!r}: declare either derivs (formula and rule per input) or a vjp with "
+                             f"formulas, not both: one derivative rule per input")
         self.name = name
         self.forward = forward
         self.arg_names = arg_names
         self.derivs = derivs
-        self.locals = tuple(fn for _, fn in derivs) if derivs is not None else None
         self.vjp = vjp
         self.elementwise = derivs is not None
         if derivs is not None:
-            formulas = tuple(f for f, _ in derivs)
-        self.formulas = formulas or ()
+            for text, _ in derivs:
+                if text is not None:
+                    _formula.check(text)
+            self.rules: Any = tuple(rule for _, rule in derivs)  # None for an op declared by a VJP
+            self.formulas = tuple(text or "none" for text, _ in derivs)
+        else:
+            self.rules = None
+            self.formulas = tuple(formulas or ())
         self.saves_output = saves_output
         self.saves_inputs = saves_inputs
         self.backward_name = backward_name or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
         self.differentiable = differentiable
         self.broadcasting = broadcasting
-        self.uses_needs = uses_needs  # the VJP takes `needs` (which inputs want a gradient) to skip work
-        # a binary elementwise op without its own VJP: the walk calls `_backward2` directly on arrays
-        self.binary = vjp is None and derivs is not None and len(derivs) == 2
+        self.vjp_takes_needs = vjp_takes_needs
+        self.binary_elementwise = vjp is None and derivs is not None and len(derivs) == 2
 
     user_code = False  # whether backward may run user code (a custom Function): the walk then sets grad mode
 
     def __repr__(self) -> str:
         return f"Op({self.name})"
 
-    def backward(self, node: Node, g: Any, xp: Any, inputs: tuple, out: Any) -> list:
+    def backward(self, node: Node, g: Any, xp: Any, inputs: tuple, out: Any) -> Sequence[Any]:
         """Gradients for each input (None where no gradient flows), in each input's dtype and shape."""
         attrs = node.attrs
         if self.vjp is not None:
-            if self.uses_needs:
+            if self.vjp_takes_needs:
                 attrs = dict(attrs or {}, needs=tuple(p is not None for p in node.parents))
             grads = self.vjp(xp, g, out, *inputs, **attrs) if attrs else self.vjp(xp, g, out, *inputs)
             if not xp.is_tensor:  # on arrays, usually every gradient already has its input's type: check only
@@ -98,19 +131,29 @@ class Op:
                 if parent is not None and gi is not None:
                     grads[i] = _match_dtype(xp, gi, inputs[i])
             return grads
-        if len(inputs) == 2 and not xp.is_tensor and not attrs:
-            return self._backward2(node.parents, g, inputs, out)
+        if not xp.is_tensor:
+            if len(inputs) == 1:  # unary math and activations on NumPy values: the short path
+                rule = self.rules[0]
+                if node.parents[0] is None or rule is None:
+                    return (None,)
+                x = inputs[0]
+                gi = g if rule is ONE else (rule(NUMPY, g, out, x, **attrs) if attrs else rule(NUMPY, g, out, x))
+                if type(gi) is not type(x) or type(x) is np.ndarray:  # equal scalar types: same shape and dtype
+                    gi = _fit(gi, x)
+                return (gi,)
+            if len(inputs) == 2 and not attrs:
+                return self.backward_binary(node.parents, g, inputs, out)
         grads = []
         append = grads.append
         tensors = xp.is_tensor
-        for parent, local, x in zip(node.parents, self.locals, inputs):
-            if parent is None:
+        for parent, rule, x in zip(node.parents, self.rules, inputs):
+            if parent is None or rule is None:
                 append(None)
                 continue
-            if local is ONE:
+            if rule is ONE:
                 gi = g
             else:
-                gi = g * (local(xp, out, *inputs, **attrs) if attrs else local(xp, out, *inputs))
+                gi = rule(xp, g, out, *inputs, **attrs) if attrs else rule(xp, g, out, *inputs)
             if gi.shape != x.shape:
                 gi = xp.sum_to(gi, x.shape)
             kind = type(gi)
@@ -119,36 +162,49 @@ class Op:
             append(gi)
         return grads
 
-    def _backward2(self, parents: tuple, g: Any, inputs: tuple, out: Any) -> tuple:
-        """The loop above unrolled for binary elementwise ops on NumPy values (most of every graph)."""
+    def backward_binary(self, parents: tuple, g: Any, inputs: tuple, out: Any) -> tuple:
+        """`backward` unrolled for binary elementwise ops on NumPy values (most of every graph)."""
         a, b = inputs
         pa, pb = parents
-        la, lb = self.locals
+        ra, rb = self.rules
         ga = gb = None
         if pa is not None:
-            ga = g if la is ONE else g * la(NUMPY, out, a, b)
+            ga = g if ra is ONE else ra(NUMPY, g, out, a, b)
             if type(ga) is not type(a) or type(a) is np.ndarray:  # equal scalar types: same shape and dtype
                 ga = _fit(ga, a)
         if pb is not None:
-            gb = g if lb is ONE else g * lb(NUMPY, out, a, b)
+            gb = g if rb is ONE else rb(NUMPY, g, out, a, b)
             if type(gb) is not type(b) or type(b) is np.ndarray:
                 gb = _fit(gb, b)
         return ga, gb
 
     def local_derivatives(self, node: Node, xp: Any, inputs: tuple, out: Any) -> tuple:
-        """Per input, d(out)/d(input) as the engine applies it (elementwise ops), else None."""
-        if self.derivs is None:
+        """Per input, d(out)/d(input) at the output's shape, from the rule the engine applies (the rule applied
+        to an upstream gradient of ones); None for inputs without a gradient and for ops declared by a VJP."""
+        if self.rules is None:
             return tuple(None for _ in node.parents)
         attrs = node.attrs or {}
-        result = []
-        for parent, local in zip(node.parents, self.locals):
-            if parent is None:
+        unit = None
+        result: list[Any] = []
+        for parent, rule in zip(node.parents, self.rules):
+            if parent is None or rule is None:
                 result.append(None)
-            elif local is ONE:
+            elif rule is ONE:
                 result.append(1.0)
             else:
-                result.append(local(xp, out, *inputs, **attrs))
+                if unit is None:
+                    unit = _unit_like(xp, out)
+                result.append(rule(xp, unit, out, *inputs, **attrs))
         return tuple(result)
+
+
+def _unit_like(xp: Any, out: Any) -> Any:
+    """An upstream gradient of ones shaped like `out` (floating point, as every gradient is)."""
+    if xp.is_tensor:
+        return Tensor._make(np.ones_like(out.array))
+    arr = np.asarray(out)
+    dtype = arr.dtype if arr.dtype.kind == "f" else np.float64
+    return np.ones(arr.shape, dtype)[()] if arr.ndim == 0 else np.ones(arr.shape, dtype)
 
 
 def _fit(gi: Any, x: Any) -> Any:
@@ -164,21 +220,30 @@ def _fit(gi: Any, x: Any) -> Any:
 def _match_dtype(xp: Any, gi: Any, x: Any) -> Any:
     """Local derivatives built from masks may come out in another dtype: cast back to the input's."""
     if xp.is_tensor:
-        return gi if gi._data.dtype == x._data.dtype else xp.astype(gi, x)
+        return gi if gi.array.dtype == x.array.dtype else xp.astype(gi, x)
     kind = type(gi)
     if kind is type(x) and (kind is not np.ndarray or gi.dtype == x.dtype):
         return gi
     return np.asarray(gi).astype(x.dtype)[()] if type(x) is not np.ndarray else np.asarray(gi, dtype=x.dtype)
 
 
-def variant(op: Op, backward_name: str) -> Op:
+def variant(op: Op, backward_name: str, formulas: tuple[str, ...] | None = None) -> Op:
     """The same op under another grad_fn name, as PyTorch names overloads and views apart (SumBackward0 for
-    `sum()`, SumBackward1 for `sum(dim)`, SelectBackward0 for `x[0]`). Not registered: its `name`, math and
-    formulas are the op's own, so whatever looks an op up by name finds the same one."""
+    `sum()`, SumBackward1 for `sum(dim)`, SelectBackward0 for `x[0]`). Not registered: its `name` and math are
+    the op's own, so whatever looks an op up by name finds the same one. `formulas` replaces the formula
+    texts where an overload reads more simply (a one-sided clamp names only its bound); each must state the
+    same rule for the overload's attributes (the op table's property test evaluates them)."""
     twin = object.__new__(Op)
     for slot in Op.__slots__:
         setattr(twin, slot, getattr(op, slot))
     twin.backward_name = backward_name
+    if formulas is not None:
+        if len(formulas) != len(op.formulas):
+            raise ValueError(f"variant of {op.name!r}: {len(formulas)} formulas for {len(op.formulas)} inputs")
+        if op.elementwise:
+            for text in formulas:
+                _formula.check(text)
+        twin.formulas = tuple(formulas)
     return twin
 
 
@@ -204,13 +269,18 @@ def _forward_error(op: Op, datas: list, exc: ValueError) -> RuntimeError:
     return RuntimeError(f"{op.name}: {exc}")
 
 
+def parents_of(args: tuple) -> tuple:
+    """Where each input's gradient goes: the node that made it, the leaf itself, or None (no gradient)."""
+    return tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
+
+
 def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
     """Run `op` forward on tensors and Python scalars, recording a node when a gradient may flow."""
     requires = False
     datas = []
     for a in args:
         if isinstance(a, Tensor):
-            datas.append(a._data)
+            datas.append(a.array)
             if a.requires_grad:
                 requires = True
         else:
@@ -222,39 +292,22 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
             raise _forward_error(op, datas, exc) from None
         raise
     if requires and (not off_threads or grad_state.enabled) and op.differentiable:
-        return record(op, args, datas, out, attrs)
-    t = _new(Tensor)
-    t._data = out
-    t.grad_fn = None
-    t.requires_grad = False
-    if off_threads and grad_state.inference:
-        t._inference = True
-    return t
+        return record(op, args, datas, parents_of(args), out, attrs)
+    return constant(out)
 
 
 def apply1(op: Op, x: Tensor) -> Tensor:
     """`apply` for one tensor input and no attributes (activations, unary math): the short path."""
-    data = x._data
+    data = x.array
     out = op.forward(data)
-    t = _new(Tensor)
-    t._data = out
     if x.requires_grad and (not off_threads or grad_state.enabled):
-        node = Node(op, (x,), (data,), (x.grad_fn or x,), out, None, inplace_epoch.value)
-        if record_flags.checks:
-            record_checks(node)
-        t.grad_fn = node
-        t.requires_grad = True
-    else:
-        t.grad_fn = None
-        t.requires_grad = False
-        if off_threads and grad_state.inference:
-            t._inference = True
-    return t
+        return record(op, (x,), (data,), (x.grad_fn or x,), out, None)
+    return constant(out)
 
 
-def record(op: Op, args: tuple, datas: Any, out: Any, attrs: dict | None) -> Tensor:
-    """Make the output tensor and the node that lets gradients flow back to `args` (`datas`: their values)."""
-    parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a.requires_grad else None for a in args])
+def record(op: Op, args: tuple, datas: Any, parents: tuple, out: Any, attrs: dict | None) -> Tensor:
+    """The one place a node is created: the output tensor of `op` applied to `args` (values `datas`, computed
+    `out`), with the node that sends gradients to `parents` (see `parents_of`)."""
     node = Node(op, args, datas, parents, out, attrs, inplace_epoch.value)
     if record_flags.checks:
         record_checks(node)
@@ -262,4 +315,15 @@ def record(op: Op, args: tuple, datas: Any, out: Any, attrs: dict | None) -> Ten
     t._data = out
     t.grad_fn = node
     t.requires_grad = True
+    return t
+
+
+def constant(out: Any) -> Tensor:
+    """The output tensor of an op that records no node (no input requires grad, or grad mode is off)."""
+    t = _new(Tensor)
+    t._data = out
+    t.grad_fn = None
+    t.requires_grad = False
+    if off_threads and grad_state.inference:
+        t._inference = True
     return t

@@ -127,4 +127,4 @@ def test_hardswish_is_one_registered_op_with_a_formula() -> None:
 
     y = F.hardswish(cr.randn(3, requires_grad=True))
     assert y.grad_fn.name() == "HardswishBackward0"
-    assert activations.HARDSWISH.formulas == ("0 if x <= -3, x/3 + 1/2 if x < 3, else 1",)
+    assert activations.HARDSWISH.formulas == ("0 if x <= -3 else x/3 + 1/2 if x < 3 else 1",)
