@@ -48,10 +48,10 @@ FUNCTIONS: dict[str, Any] = {
 }
 CONSTANTS: dict[str, float] = {"pi": math.pi}
 
-_BINARY: dict[type, Any] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-           ast.FloorDiv: np.floor_divide, ast.Pow: operator.pow}
-_COMPARE: dict[type, Any] = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
-            ast.Eq: np.equal, ast.NotEq: np.not_equal}
+_BINARY: dict[type, Any] = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+                            ast.Div: operator.truediv, ast.FloorDiv: np.floor_divide, ast.Pow: operator.pow}
+_COMPARE: dict[type, Any] = {ast.Lt: np.less, ast.LtE: np.less_equal, ast.Gt: np.greater,
+                             ast.GtE: np.greater_equal, ast.Eq: np.equal, ast.NotEq: np.not_equal}
 
 
 @functools.cache
