@@ -16,6 +16,7 @@ from chainrule.engine import observe as _observe
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor
 from chainrule.explain import record as _record
+from chainrule.explain import replay as _replay
 from chainrule.explain.naming import disambiguate, factor, substitute, symbol
 from chainrule.explain.values import as_array, fmt_array, value_json
 
@@ -102,6 +103,10 @@ class _Source:
             self.input_objs = self.rec.input_tensors
             self.input_values = self.rec.inputs
             self.out = self.rec.output
+        elif _replay.kept(node) is not None:  # backward freed the buffers; the node kept its values
+            self.input_objs, self.input_values, self.out = node.kept
+            if not isinstance(self.input_values, tuple):  # a custom Function's saved context: no plain values
+                self.input_values = None
         else:
             self.input_objs = None
             self.input_values = None
@@ -289,33 +294,8 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
 
     # ---- gradients: observed backward on a retained graph, or recorded steps, or what survives
     root_entry = op_entry[id(root)]
-    out_arr = np.asarray(output._data)
-    if grad_output is not None:
-        seed = np.asarray(getattr(grad_output, "_data", grad_output), dtype=out_arr.dtype).reshape(out_arr.shape)
-    else:
-        seed = np.ones(out_arr.shape, out_arr.dtype)
-        if out_arr.size != 1:
-            notices.append(f"{root_entry['name']} is not a scalar (shape {list(out_arr.shape)}): gradients are those "
-                           f"of its sum (a gradient of ones), as backward(gradient=ones_like(...)).")
-    all_alive = all(s.alive for s in sources.values())
-    leaf_grads: dict[int, Any] = {}
-    records: dict[int, Any] = {}
-    gradient_source = ""
-    if all_alive and observe_backward:
-        try:
-            records, leaf_grads = _observed_backward(output, ops, leaf_tensors, seed)
-            gradient_source = "observed"
-        except RuntimeError as exc:  # e.g. a saved tensor was modified in place since: say so, show values
-            notices.append(f"the engine could not run backward on this graph, so no gradients are shown: {exc}")
-    if gradient_source:
-        pass
-    elif all(s.rec is not None for s in sources.values()) and len({s.rec.pass_id for s in sources.values()}) == 1:
-        records = {i: s.rec for i, s in sources.items()}
-        gradient_source = "recorded"
-    else:
-        gradient_source = "partial"
-        if not all_alive:
-            notices.append(FREED_NOTICE)
+    seed, records, leaf_grads, gradient_source = _gradients(output, ops, sources, leaf_tensors, grad_output,
+                                                            observe_backward, root_entry["name"], notices)
     for i, s in sources.items():
         s.step = records.get(i)
 
@@ -357,6 +337,59 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
         "backward_steps": _backward_steps(ops, sources, op_entry, edges) if gradient_source != "partial" else [],
         "groups": groups,
     }, index
+
+
+def _seed_of(output: Tensor, grad_output: Any, root_name: str, notices: list[str]) -> np.ndarray:
+    out_arr = np.asarray(output._data)
+    if grad_output is not None:
+        return np.asarray(getattr(grad_output, "_data", grad_output), dtype=out_arr.dtype).reshape(out_arr.shape)
+    if out_arr.size != 1:
+        notices.append(f"{root_name} is not a scalar (shape {list(out_arr.shape)}): gradients are those of its sum "
+                       f"(a gradient of ones), as backward(gradient=ones_like(...)).")
+    return np.ones(out_arr.shape, out_arr.dtype)
+
+
+def _gradients(output: Tensor, ops: list[Node], sources: dict[int, _Source], leaf_tensors: list[Tensor],
+               grad_output: Any, observe_backward: bool, root_name: str,
+               notices: list[str]) -> tuple[np.ndarray, dict[int, Any], dict[int, Any], str]:
+    """Where the backward steps come from, best first: the steps recorded by `cr.explain.record()` (with the
+    seed that pass really used), an observed backward on the retained graph, the steps taken again from the
+    values the nodes kept after backward freed them, else only what survives ("partial").
+
+    Returns (seed, {id(node): step}, {id(leaf): gradient}, source)."""
+    recs = [s.rec for s in sources.values()]
+    recorded = all(r is not None for r in recs) and len({r.pass_id for r in recs}) == 1
+    all_alive = all(s.alive for s in sources.values())
+    if recorded and grad_output is None:  # the recorded pass's own seed (backward(gradient=v)), not ones
+        seed = np.asarray(sources[id(ops[-1])].rec.upstream)
+        if seed.size != 1 or float(seed.reshape(())) != 1.0:
+            notices.append(f"the gradient seeded at {root_name} was {fmt_array(seed)} (backward(gradient=...)): "
+                           f"every gradient below is for that seed.")
+        return seed, {i: s.rec for i, s in sources.items()}, {}, "recorded"
+    seed = _seed_of(output, grad_output, root_name, notices)
+    if recorded:
+        return seed, {i: s.rec for i, s in sources.items()}, {}, "recorded"
+    if all_alive:
+        if observe_backward:
+            try:
+                records, leaf_grads = _observed_backward(output, ops, leaf_tensors, seed)
+                return seed, records, leaf_grads, "observed"
+            except RuntimeError as exc:  # e.g. a saved tensor was modified in place since: say so, show values
+                notices.append(f"the engine could not run backward on this graph, so no gradients are shown: {exc}")
+        return seed, {}, {}, "partial"
+    if observe_backward and _replay.replayable(ops):
+        changed = _replay.modified_since(ops)
+        if changed is None:
+            try:
+                records, leaf_grads = _replay.replay(ops, seed)
+                return seed, records, leaf_grads, "replayed"
+            except Exception as exc:  # noqa: BLE001 - an op's rule refused the kept values: show what survives
+                notices.append(f"the backward steps could not be taken again from the values the graph kept: {exc}")
+        else:
+            notices.append(f"{changed} was modified in place after this graph used it (an optimizer step?), so "
+                           f"the steps cannot be shown with the values it had.")
+    notices.append(FREED_NOTICE)
+    return seed, {}, {}, "partial"
 
 
 def fmt_v(entry: dict[str, Any]) -> str:
