@@ -43,10 +43,10 @@ def test_two_layer_graph_before_backward_leaves_grad_untouched() -> None:
     by = {(g.by_id(e["source"])["name"], g.by_id(e["target"])["name"]): e for e in g.edges}
     relu_edge = by[("z1", "h")]
     assert relu_edge["formula_named"] == "1 if z1 > 0 else 0" and relu_edge["local"]["data"] == 1.0
-    w1_edge = by[("w1", "mul#1")]
+    w1_edge = by[("w1", "w1*x")]
     assert w1_edge["formula_named"] == "x" and w1_edge["local"]["data"] == 3.0
     assert w1_edge["contribution"]["data"] == -24.0 and w1_edge["text"] == "-8.0 × 3.0 = -24.0"
-    assert not by[("x", "mul#1")]["flows"]
+    assert not by[("x", "w1*x")]["flows"]
     # matches a real backward afterwards
     t["L"].backward()
     assert t["w1"].grad.item() == -24.0
@@ -274,7 +274,7 @@ def test_a_digits_training_step_is_drawn_at_layer_level() -> None:
     assert all(e["contribution"] is None and e["text"] is None for e in g.edges if not e["flows"])
     assert any(not e["flows"] for e in g.edges)
     table = cr.explain.gradient_table(loss)
-    assert [r.name for r in table][:2] == ["L", "linear#2"]
+    assert [r.name for r in table][:2] == ["loss", "linear(…)"]
     assert "0.weight" in [r.name for r in table]
 
 

@@ -7,6 +7,7 @@ after a plain `backward()` freed the buffers, whatever survives (leaves, retaine
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,8 +18,17 @@ from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor
 from chainrule.explain import record as _record
 from chainrule.explain import replay as _replay
-from chainrule.explain.naming import disambiguate, factor, substitute, symbol
-from chainrule.explain.values import as_array, fmt_array, value_json
+from chainrule.explain.naming import (
+    ATOM,
+    disambiguate,
+    expression_label,
+    expression_precedence,
+    expression_text,
+    factor,
+    substitute,
+    symbol,
+)
+from chainrule.explain.values import MAX_TEXT_ELEMENTS, as_array, fmt_array, value_json
 
 SCHEMA = "chainrule.graph"
 VERSION = 1
@@ -28,7 +38,7 @@ MAX_NODES = 200_000  # refuse to build larger graphs (they cannot be shown anywa
 NODE_KEYS = ("id", "kind", "name", "explicit_name", "op", "grad_fn", "requires_grad", "shape", "dtype", "value", "grad",
              "module", "module_type", "groups", "forward_index", "backward_index", "inputs", "arg_names",
              "elementwise", "expression", "forward_text", "grad_states")
-INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
+INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@"}
 
 FREED_NOTICE = ("backward() freed the intermediate values of this graph: only leaves, retained tensors and "
                 ".grad are shown. Build the graph before backward(), call backward(retain_graph=True), or run "
@@ -156,77 +166,108 @@ def build_graph(output: Tensor, names: Any = None, grad_output: Any = None, obse
     return build_indexed(output, names, grad_output, observe_backward, what)[0]
 
 
-def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, observe_backward: bool = True,
-                  what: str = "cr.graph") -> tuple[dict[str, Any], dict[int, str]]:
-    """The graph document and {id(tensor) or id(node): node id} to find the user's tensors in it."""
-    root = _check_output(output, what)
-    ops = _forward_order(root)
-    sources = {id(n): _Source(n) for n in ops}
-    explicit = _name_map(names)
-    notices: list[str] = []
+class _Nodes:
+    """The document's nodes while they are collected: op nodes, leaves and constants, each with a stable id,
+    in forward order (every node after its inputs)."""
 
-    # ---- graph nodes: op nodes, leaves and constants, each with a stable id
-    gnodes: list[dict[str, Any]] = []
-    by_key: dict[Any, dict[str, Any]] = {}
-    edges: list[dict[str, Any]] = []
-    leaf_tensors: list[Tensor] = []
-    bases: list[str | None] = []
-    fallbacks: list[str] = []
+    def __init__(self, explicit: dict[int, str]) -> None:
+        self.explicit = explicit
+        self.entries: list[dict[str, Any]] = []
+        self.by_key: dict[Any, dict[str, Any]] = {}
+        self.op_entry: dict[int, dict[str, Any]] = {}
+        self.leaf_tensors: list[Tensor] = []
+        self.inputs_of: dict[int, list[dict[str, Any]]] = {}  # id(node) -> its input entries, in argument order
+        self.precedence: dict[str, int] = {}  # node id -> how tightly its name binds as an operand
 
-    def add(key: Any, entry: dict[str, Any], base: str | None, fallback: str) -> dict[str, Any]:
-        entry["id"] = f"n{len(gnodes)}"
-        gnodes.append(entry)
-        bases.append(base)
-        fallbacks.append(fallback)
-        by_key[key] = entry
+    def add(self, key: Any, entry: dict[str, Any], base: str | None) -> dict[str, Any]:
+        entry["id"] = f"n{len(self.entries)}"
+        entry["base"] = base
+        self.entries.append(entry)
+        self.by_key[key] = entry
         return entry
 
-    def tensor_name(t: Tensor) -> str | None:
-        return t.name or explicit.get(id(t)) or _record.parameter_name(t)
+    def tensor_name(self, t: Tensor) -> str | None:
+        return t.name or self.explicit.get(id(t)) or _record.parameter_name(t)
 
-    op_entry: dict[int, dict[str, Any]] = {}
+    def input(self, node: Node, src: _Source, i: int) -> dict[str, Any]:
+        """The entry of input i of `node`, added the first time it is met."""
+        parent = node.parents[i]
+        if type(parent) is Node:
+            return self.op_entry[id(parent)]
+        obj = src.input_objs[i] if src.input_objs is not None else None
+        value = src.input_values[i] if src.input_values is not None else None
+        if isinstance(parent, Tensor):
+            if id(parent) not in self.by_key:
+                self.leaf_tensors.append(parent)
+                self.add(id(parent), {"kind": "leaf", "requires_grad": True,
+                                      "value": value_json(value if value is not None else parent._data)},
+                         self.tensor_name(parent))
+            return self.by_key[id(parent)]
+        if isinstance(obj, Tensor):
+            if id(obj) not in self.by_key:
+                self.add(id(obj), {"kind": "constant", "requires_grad": False,
+                                   "value": value_json(value if value is not None else obj._data)},
+                         self.tensor_name(obj))
+            return self.by_key[id(obj)]
+        v = value_json(value if value is not None else obj)
+        text = v["text"] if v is not None else ("?" if src.input_objs is None else repr(obj))
+        return self.add((id(node), i), {"kind": "constant", "requires_grad": False, "value": v, "python": text},
+                        None)
+
+    def collect(self, ops: list[Node], sources: dict[int, _Source]) -> None:
+        for node in ops:
+            src = sources[id(node)]
+            self.inputs_of[id(node)] = [self.input(node, src, i) for i in range(len(node.parents))]
+            self.op_entry[id(node)] = self.add(
+                id(node), {"kind": "op", "requires_grad": True, "op": node.op.name, "grad_fn": node.name(),
+                           "value": value_json(src.out) if src.out is not None else None},
+                node.out_name or self.explicit.get(id(node)))
+
+
+def _name_nodes(nodes: _Nodes, ops: list[Node], root: Node) -> None:
+    """Every node's `name`: its own (explicit) name, else what a learner would write: a letter for an unnamed
+    input (`a`, `b`, ...), the value for a small constant (`3.0`), the expression for an unnamed result
+    (`w*x + b`, shortened when long) and `L` for an unnamed loss. Names used twice get `#2`, `#3`..."""
+    entries = nodes.entries
+    root_entry = nodes.op_entry[id(root)]
+    taken = {e["base"] for e in entries if e["base"] is not None}
+    if root_entry["base"] is None and "L" not in taken:
+        root_entry["base"] = "L"
+        taken.add("L")
+    letters = (c for c in _letters() if c not in taken)
+    derived: dict[str, tuple[str, int]] = {}  # id -> (label, precedence)
+    for entry in entries:
+        if entry.get("python") is not None:
+            derived[entry["id"]] = (entry["python"], expression_precedence(entry["python"]))
+        elif entry["base"] is not None:
+            derived[entry["id"]] = (entry["base"], ATOM)
+        elif entry["kind"] == "constant" and entry["value"] is not None and \
+                math.prod(entry["value"]["shape"]) <= MAX_TEXT_ELEMENTS:
+            derived[entry["id"]] = (entry["value"]["text"], expression_precedence(entry["value"]["text"]))
+        elif entry["kind"] != "op":
+            derived[entry["id"]] = (next(letters), ATOM)
     for node in ops:
-        src = sources[id(node)]
-        for i, parent in enumerate(node.parents):
-            obj = src.input_objs[i] if src.input_objs is not None else None
-            value = src.input_values[i] if src.input_values is not None else None
-            if type(parent) is Node:
-                continue
-            if isinstance(parent, Tensor):
-                if id(parent) not in by_key:
-                    leaf_tensors.append(parent)
-                    add(id(parent), {"kind": "leaf", "requires_grad": True,
-                                     "value": value_json(value if value is not None else parent._data)},
-                        tensor_name(parent), "leaf")
-            elif isinstance(obj, Tensor):
-                if id(obj) not in by_key:
-                    add(id(obj), {"kind": "constant", "requires_grad": False,
-                                  "value": value_json(value if value is not None else obj._data)},
-                        tensor_name(obj), "const")
-            else:
-                v = value_json(value if value is not None else obj)
-                text = v["text"] if v is not None else ("?" if src.input_objs is None else repr(obj))
-                add((id(node), i), {"kind": "constant", "requires_grad": False, "value": v, "python": True},
-                    None, text)
-        entry = add(id(node), {"kind": "op", "requires_grad": True, "op": node.op.name, "grad_fn": node.name(),
-                               "value": value_json(src.out) if src.out is not None else None},
-                    node.out_name or explicit.get(id(node)), node.op.name)
-        op_entry[id(node)] = entry
-    if output.grad_fn.out_name is None and explicit.get(id(output.grad_fn)) is None:
-        ri = op_entry[id(root)]["id"]
-        idx = int(ri[1:])
-        if "L" not in bases:
-            bases[idx] = "L"
-    if op_entry[id(root)]["value"] is None:
-        op_entry[id(root)]["value"] = value_json(output._data)
+        entry = nodes.op_entry[id(node)]
+        if entry["base"] is None:
+            ins = [derived[e["id"]] for e in nodes.inputs_of[id(node)]]
+            derived[entry["id"]] = expression_label(node.op.name, ins)
+    nodes.precedence = {k: v[1] for k, v in derived.items()}
+    bases = [e["base"] for e in entries]
+    unique = disambiguate(bases, [derived.get(e["id"], (e["base"] or "?", ATOM))[0] for e in entries])
+    for entry, name in zip(entries, unique):
+        entry["name"] = entry["python"] if entry.get("python") is not None else name
+        entry["explicit_name"] = entry.pop("base") is not None
+        entry.pop("python", None)
 
-    unique = disambiguate(bases, fallbacks)
-    for entry, base, name in zip(gnodes, bases, unique):
-        if entry.get("python"):
-            entry["name"] = fallbacks[int(entry["id"][1:])]
-        else:
-            entry["name"] = name
-        entry["explicit_name"] = base is not None
+
+def _letters() -> Any:
+    for k in range(0, 1000):
+        for c in "abcdefghijklmnopqrstuvwxyz":
+            yield c if k == 0 else f"{c}{k}"
+
+
+def _finish_entries(entries: list[dict[str, Any]]) -> None:
+    for entry in entries:
         entry.setdefault("op", None)
         entry.setdefault("grad_fn", None)
         entry["grad"] = None
@@ -238,43 +279,44 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
         v = entry["value"]
         entry["shape"] = v["shape"] if v else None
         entry["dtype"] = v["dtype"] if v else None
-        entry.pop("python", None)
+        entry.setdefault("inputs", [])
+        entry.setdefault("arg_names", [])
+        entry.setdefault("elementwise", None)
+        entry.setdefault("expression", None)
+        entry.setdefault("forward_text", None)
 
-    # ---- edges (input -> consumer), forward order and texts
-    def input_entry(node: Node, i: int) -> dict[str, Any]:
-        parent = node.parents[i]
-        if type(parent) is Node:
-            return op_entry[id(parent)]
-        if isinstance(parent, Tensor):
-            return by_key[id(parent)]
-        src = sources[id(node)]
-        obj = src.input_objs[i] if src.input_objs is not None else None
-        if isinstance(obj, Tensor) and id(obj) in by_key:
-            return by_key[id(obj)]
-        return by_key[(id(node), i)]
 
+def _edges_and_texts(nodes: _Nodes, ops: list[Node]) -> list[dict[str, Any]]:
+    """One edge per input of each op (input -> consumer), and each op's expression and forward text."""
+    edges: list[dict[str, Any]] = []
     for k, node in enumerate(ops):
-        entry = op_entry[id(node)]
+        entry = nodes.op_entry[id(node)]
         entry["forward_index"] = k
-        ins = [input_entry(node, i) for i in range(len(node.parents))]
+        ins = nodes.inputs_of[id(node)]
         in_names = [e["name"] for e in ins]
         entry["arg_names"] = [_arg_name(node.op, i) for i in range(len(ins))]
         entry["inputs"] = [e["id"] for e in ins]
         entry["elementwise"] = bool(node.op.elementwise)
         mod = _record.module_of(node)
         if mod is not None:
-            entry["module"], entry["module_type"] = mod
+            entry["module"], entry["module_type"] = mod[0], mod[1]
+            if len(mod) > 2:
+                entry["call"] = mod[2]
         op = node.op.name
+        prec = nodes.precedence
+        expr = expression_text(op, [(e["name"], ATOM if e["explicit_name"] else prec.get(e["id"], ATOM))
+                                    for e in ins])
         if op in INFIX and len(ins) == 2:
-            expr = f"{symbol(in_names[0])} {INFIX[op]} {symbol(in_names[1])}"
             vals = f"{symbol(fmt_v(ins[0]))} {INFIX[op]} {symbol(fmt_v(ins[1]))}"
         else:
-            expr = f"{op}({', '.join(in_names)})"
             vals = f"{op}({', '.join(fmt_v(e) for e in ins)})"
         entry["expression"] = expr
         out_text = entry["value"]["text"] if entry["value"] else "?"
-        entry["forward_text"] = f"{entry['name']} = {expr} = {vals} = {out_text}" if vals != expr else \
-            f"{entry['name']} = {expr} = {out_text}"
+        if entry["name"] == expr:
+            entry["forward_text"] = f"{expr} = {vals} = {out_text}" if vals != expr else f"{expr} = {out_text}"
+        else:
+            entry["forward_text"] = f"{entry['name']} = {expr} = {vals} = {out_text}" if vals != expr else \
+                f"{entry['name']} = {expr} = {out_text}"
         for i, src_entry in enumerate(ins):
             formula = _formula(node.op, i)
             named = substitute(formula, tuple(entry["arg_names"]), in_names)
@@ -285,12 +327,24 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
                 "flows": node.parents[i] is not None, "local": None, "contribution": None, "step": None,
                 "text": None, "accumulated": None,
             })
-    for e in gnodes:
-        e.setdefault("inputs", [])
-        e.setdefault("arg_names", [])
-        e.setdefault("elementwise", None)
-        e.setdefault("expression", None)
-        e.setdefault("forward_text", None)
+    return edges
+
+
+def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, observe_backward: bool = True,
+                  what: str = "cr.graph") -> tuple[dict[str, Any], dict[int, str]]:
+    """The graph document and {id(tensor) or id(node): node id} to find the user's tensors in it."""
+    root = _check_output(output, what)
+    ops = _forward_order(root)
+    sources = {id(n): _Source(n) for n in ops}
+    notices: list[str] = []
+    nodes = _Nodes(_name_map(names))
+    nodes.collect(ops, sources)
+    gnodes, by_key, op_entry, leaf_tensors = nodes.entries, nodes.by_key, nodes.op_entry, nodes.leaf_tensors
+    if op_entry[id(root)]["value"] is None:
+        op_entry[id(root)]["value"] = value_json(output._data)
+    _name_nodes(nodes, ops, root)
+    _finish_entries(gnodes)
+    edges = _edges_and_texts(nodes, ops)
 
     # ---- gradients: observed backward on a retained graph, or recorded steps, or what survives
     root_entry = op_entry[id(root)]

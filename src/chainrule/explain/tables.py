@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.explain.naming import factor
+from chainrule.explain.naming import factor, symbol
 from chainrule.explain.values import fmt_array, fmt_number, is_scalar, scalar, value_array
 
 TIMES = "×"
@@ -97,7 +97,9 @@ def _graph_and_index(output: Any, what: str) -> tuple[Any, dict[int, str]]:
 
     if hasattr(output, "data") and isinstance(getattr(output, "data", None), dict):
         return output, {}
-    data, index = build_indexed(output, what=what)
+    from chainrule.explain import _names
+
+    data, index = build_indexed(output, names=_names(None), what=what)
     return Graph(data), index
 
 
@@ -152,7 +154,7 @@ def _loss(graph: Any) -> str:
 
 
 def _d(graph: Any, top: str, bottom: str) -> str:
-    return f"d{top}/d{bottom}"
+    return f"d{symbol(top)}/d{symbol(bottom)}"
 
 
 # ---------------------------------------------------------------------- gradient table
@@ -374,7 +376,7 @@ class Paths(_Rendered):
             out.append(f"sum over paths = {fmt_number(self.total)} = d{self.loss}/d{self.name} "
                        f"(the engine's gradient: {grad})")
         else:
-            out.append(f"d{self.loss}/d{self.name} (the engine's gradient) = {grad}")
+            out.append(f"{_d(None, self.loss, self.name)} (the engine's gradient) = {grad}")
         return out
 
 
@@ -424,6 +426,7 @@ class Factor:
     formula: str  # 2*(a - t) style, with input names
     value: float | None
     text: str
+    parts: list[str] = field(default_factory=list)  # each step's local derivative, loss side first
 
 
 class Chain(_Rendered):
@@ -447,27 +450,30 @@ class Chain(_Rendered):
 
     def line(self, k: int = 0) -> str:
         factors = self.chains[k]
-        lhs = f"d{self.loss}/d{self.name}"
+        lhs = f"{_d(None, self.loss, self.name)}"
         sym = f" {DOT} ".join(f.symbol for f in factors)
         if len(factors) == 1:  # one step: show its formula instead of repeating dL/dw
             sym = factors[0].formula
         prods = self.products()
-        nums = f" {TIMES} ".join(f.text for f in factors)
+        if len(factors) == 1:  # unnamed steps in between: each step's number, as with names
+            nums = f" {TIMES} ".join(factors[0].parts)
+        else:
+            nums = f" {TIMES} ".join(f.text for f in factors)
         if prods[k] is None:
             return f"{lhs} = {sym}"
-        if len(factors) == 1:
-            return f"{lhs} = {sym} = {fmt_number(prods[k])}"
+        if nums == fmt_number(prods[k]):
+            return f"{lhs} = {sym} = {nums}"
         return f"{lhs} = {sym} = {nums} = {fmt_number(prods[k])}"
 
     def __str__(self) -> str:
         if not self.chains:
-            return "\n".join([f"d{self.loss}/d{self.name}: no path"] + self.notes)
+            return "\n".join([f"{_d(None, self.loss, self.name)}: no path"] + self.notes)
         if len(self.chains) == 1:
             out = [self.line(0)]
             if self.products()[0] is None:
                 out.append(f"  = {self.grad['text'] if self.grad else '?'} (the engine's gradient)")
         else:
-            out = [f"d{self.loss}/d{self.name} = the sum over {len(self.chains)} paths:"]
+            out = [f"{_d(None, self.loss, self.name)} = the sum over {len(self.chains)} paths:"]
             out += ["  " + self.line(k) for k in range(len(self.chains))]
             prods = self.products()
             if all(p is not None for p in prods):
@@ -502,7 +508,8 @@ def _segment_factor(graph: Any, seg: list[dict]) -> Factor:
     else:
         value = math.prod(vals)
         text = fmt_number(value)
-    return Factor(f"d{top_node['name']}/d{bottom['name']}", formula, value, text)
+    parts = [e["local"]["text"] if e["local"] is not None else "?" for e in reversed(kept)]
+    return Factor(_d(None, top_node["name"], bottom["name"]), formula, value, text, parts)
 
 
 def chain(loss: Any, w: Any, max_paths: int = 16) -> Chain:
