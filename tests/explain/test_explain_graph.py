@@ -274,7 +274,7 @@ def test_a_digits_training_step_is_drawn_at_layer_level() -> None:
     assert all(e["contribution"] is None and e["text"] is None for e in g.edges if not e["flows"])
     assert any(not e["flows"] for e in g.edges)
     table = cr.explain.gradient_table(loss)
-    assert [r.name for r in table][:2] == ["loss", "linear(…)"]
+    assert [r.name for r in table][:2] == ["loss", "Linear[2](ReLU[1])"]
     assert "0.weight" in [r.name for r in table]
 
 

@@ -28,7 +28,7 @@ from chainrule.explain.naming import (
     substitute,
     symbol,
 )
-from chainrule.explain.values import MAX_TEXT_ELEMENTS, as_array, fmt_array, value_json
+from chainrule.explain.values import as_array, fmt_array, value_json
 
 SCHEMA = "chainrule.graph"
 VERSION = 1
@@ -36,8 +36,8 @@ MAX_ELEMENT_NODES = 300  # above this many nodes, renderers start from the group
 MAX_NODES = 200_000  # refuse to build larger graphs (they cannot be shown anyway)
 
 NODE_KEYS = ("id", "kind", "name", "explicit_name", "op", "grad_fn", "requires_grad", "shape", "dtype", "value", "grad",
-             "module", "module_type", "groups", "forward_index", "backward_index", "inputs", "arg_names",
-             "elementwise", "expression", "forward_text", "grad_states")
+             "module", "module_type", "call", "calls", "groups", "forward_index", "backward_index", "inputs",
+             "arg_names", "elementwise", "expression", "forward_text", "grad_states")
 INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@"}
 
 FREED_NOTICE = ("backward() freed the intermediate values of this graph: only leaves, retained tensors and "
@@ -176,7 +176,7 @@ class _Nodes:
         self.by_key: dict[Any, dict[str, Any]] = {}
         self.op_entry: dict[int, dict[str, Any]] = {}
         self.leaf_tensors: list[Tensor] = []
-        self.inputs_of: dict[int, list[dict[str, Any]]] = {}  # id(node) -> its input entries, in argument order
+        self.inputs_of: dict[int, list[dict[str, Any] | None]] = {}  # id(node) -> its input entries, in argument order
         self.precedence: dict[str, int] = {}  # node id -> how tightly its name binds as an operand
 
     def add(self, key: Any, entry: dict[str, Any], base: str | None) -> dict[str, Any]:
@@ -189,8 +189,8 @@ class _Nodes:
     def tensor_name(self, t: Tensor) -> str | None:
         return t.name or self.explicit.get(id(t)) or _record.parameter_name(t)
 
-    def input(self, node: Node, src: _Source, i: int) -> dict[str, Any]:
-        """The entry of input i of `node`, added the first time it is met."""
+    def input(self, node: Node, src: _Source, i: int) -> dict[str, Any] | None:
+        """The entry of input i of `node`, added the first time it is met (None for an input given as None)."""
         parent = node.parents[i]
         if type(parent) is Node:
             return self.op_entry[id(parent)]
@@ -209,6 +209,8 @@ class _Nodes:
                                    "value": value_json(value if value is not None else obj._data)},
                          self.tensor_name(obj))
             return self.by_key[id(obj)]
+        if obj is None and value is None and src.input_objs is not None:
+            return None  # an optional input left out (Linear(bias=False)'s bias): no node, no edge
         v = value_json(value if value is not None else obj)
         text = v["text"] if v is not None else ("?" if src.input_objs is None else repr(obj))
         return self.add((id(node), i), {"kind": "constant", "requires_grad": False, "value": v, "python": text},
@@ -242,15 +244,24 @@ def _name_nodes(nodes: _Nodes, ops: list[Node], root: Node) -> None:
         elif entry["base"] is not None:
             derived[entry["id"]] = (entry["base"], ATOM)
         elif entry["kind"] == "constant" and entry["value"] is not None and \
-                math.prod(entry["value"]["shape"]) <= MAX_TEXT_ELEMENTS:
+                math.prod(entry["value"]["shape"]) <= 3:
             derived[entry["id"]] = (entry["value"]["text"], expression_precedence(entry["value"]["text"]))
+        elif entry["kind"] == "constant" and entry["value"] is not None:  # data: called by its shape
+            derived[entry["id"]] = (f"tensor({'×'.join(map(str, entry['value']['shape']))})", ATOM)
         elif entry["kind"] != "op":
             derived[entry["id"]] = (next(letters), ATOM)
     for node in ops:
         entry = nodes.op_entry[id(node)]
         if entry["base"] is None:
-            ins = [derived[e["id"]] for e in nodes.inputs_of[id(node)]]
-            derived[entry["id"]] = expression_label(node.op.name, ins)
+            ins = [e for e in nodes.inputs_of[id(node)] if e is not None]
+            label = _module_label(node, ins, derived) or expression_label(node.op.name, [derived[e["id"]] for e in ins])
+            mod = _record.module_of(node)
+            if "…" in label[0] and mod is not None:  # deep inside a module: where it is says more than "…"
+                where = _short_path(mod[0])
+                if where.rsplit(".", 1)[-1].isdigit():
+                    where = f"{mod[1]}[{where}]"
+                label = (where if mod[1].lower() == node.op.name else f"{where}: {node.op.name}", ATOM)
+            derived[entry["id"]] = label
     nodes.precedence = {k: v[1] for k, v in derived.items()}
     bases = [e["base"] for e in entries]
     unique = disambiguate(bases, [derived.get(e["id"], (e["base"] or "?", ATOM))[0] for e in entries])
@@ -258,6 +269,33 @@ def _name_nodes(nodes: _Nodes, ops: list[Node], root: Node) -> None:
         entry["name"] = entry["python"] if entry.get("python") is not None else name
         entry["explicit_name"] = entry.pop("base") is not None
         entry.pop("python", None)
+
+
+def _module_label(node: Node, ins: list[dict[str, Any]], derived: dict[str, tuple[str, int]]) -> tuple[str, int] | None:
+    """`fc1(x)` for the op a module applies with its own parameters (Linear, Conv2d, ...)."""
+    mod = _record.module_of(node)
+    if mod is None:
+        return None
+    path = mod[0]
+    owned = None
+    others = []
+    for e in ins:
+        prefix = e["base"].rsplit(".", 1)[0] if e["kind"] == "leaf" and e["base"] and "." in e["base"] else None
+        if prefix is not None and (path == prefix or path.endswith("." + prefix)):
+            owned = prefix
+        else:
+            others.append(derived[e["id"]][0])
+    if owned is None:
+        return None
+    if owned.rsplit(".", 1)[-1].isdigit():  # a Sequential's child: `Linear[2](x)`, not `2(x)`
+        owned = f"{mod[1]}[{owned}]"
+    return expression_label(owned, [(o, ATOM) for o in others])
+
+
+def _short_path(path: str) -> str:
+    """`Net.cell` -> `cell`: the root module's class name (added by `chainrule explain`) is left out."""
+    head, _, rest = path.partition(".")
+    return rest if rest and head[:1].isupper() else path
 
 
 def _letters() -> Any:
@@ -273,6 +311,8 @@ def _finish_entries(entries: list[dict[str, Any]]) -> None:
         entry["grad"] = None
         entry["module"] = None
         entry["module_type"] = None
+        entry["call"] = None
+        entry["calls"] = []
         entry["forward_index"] = None
         entry["backward_index"] = None
         entry["grad_states"] = []
@@ -292,16 +332,16 @@ def _edges_and_texts(nodes: _Nodes, ops: list[Node]) -> list[dict[str, Any]]:
     for k, node in enumerate(ops):
         entry = nodes.op_entry[id(node)]
         entry["forward_index"] = k
-        ins = nodes.inputs_of[id(node)]
+        positions = [i for i, e in enumerate(nodes.inputs_of[id(node)]) if e is not None]
+        ins = [e for e in nodes.inputs_of[id(node)] if e is not None]
         in_names = [e["name"] for e in ins]
-        entry["arg_names"] = [_arg_name(node.op, i) for i in range(len(ins))]
+        entry["arg_names"] = [_arg_name(node.op, i) for i in positions]
         entry["inputs"] = [e["id"] for e in ins]
         entry["elementwise"] = bool(node.op.elementwise)
         mod = _record.module_of(node)
         if mod is not None:
             entry["module"], entry["module_type"] = mod[0], mod[1]
-            if len(mod) > 2:
-                entry["call"] = mod[2]
+            entry["call"], entry["calls"] = mod[2], [list(pc) for pc in mod[3]]
         op = node.op.name
         prec = nodes.precedence
         expr = expression_text(op, [(e["name"], ATOM if e["explicit_name"] else prec.get(e["id"], ATOM))
@@ -317,12 +357,12 @@ def _edges_and_texts(nodes: _Nodes, ops: list[Node]) -> list[dict[str, Any]]:
         else:
             entry["forward_text"] = f"{entry['name']} = {expr} = {vals} = {out_text}" if vals != expr else \
                 f"{entry['name']} = {expr} = {out_text}"
-        for i, src_entry in enumerate(ins):
+        for k, (i, src_entry) in enumerate(zip(positions, ins)):
             formula = _formula(node.op, i)
             named = substitute(formula, tuple(entry["arg_names"]), in_names)
             edges.append({
                 "id": f"e{len(edges)}", "source": src_entry["id"], "target": entry["id"], "index": i,
-                "arg": entry["arg_names"][i], "formula": formula,
+                "arg": entry["arg_names"][k], "formula": formula,
                 "formula_named": named, "formula_factor": factor(named),
                 "flows": node.parents[i] is not None, "local": None, "contribution": None, "step": None,
                 "text": None, "accumulated": None,
@@ -551,6 +591,39 @@ def _depths(gnodes: list[dict], edges: list[dict]) -> dict[str, int]:
     return depth
 
 
+def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
+    """Calls numbered 0, 1, ... within this graph; a module called more than once (a cell once per time step, a
+    shared block) gets one group per call, nested in the module's group, holding every node made during that
+    call (its submodules' too)."""
+    seen: dict[str, list[int]] = {}
+    for n in gnodes:
+        for path, call in n["calls"]:
+            seen.setdefault(path, []).append(call)
+    renumber = {path: {c: k for k, c in enumerate(sorted(set(cs)))} for path, cs in seen.items()}
+    for n in gnodes:
+        n["calls"] = [[path, renumber[path][call]] for path, call in n["calls"]]
+        if n["module"] is not None and n["call"] is not None and n["module"] in renumber:
+            n["call"] = renumber[n["module"]].get(n["call"], n["call"])
+    for path, numbers in renumber.items():
+        gid = f"m:{path}"
+        if gid in groups:
+            groups[gid]["calls"] = len(numbers)
+        if len(numbers) < 2 or gid not in groups:
+            continue
+        for k in range(len(numbers)):
+            groups[f"{gid}@{k}"] = {"id": f"{gid}@{k}", "kind": "call", "label": f"{path}, call {k + 1} of "
+                                    f"{len(numbers)}", "path": path, "module_type": groups[gid]["module_type"],
+                                    "parent": gid, "call": k, "nodes": []}
+    for n in gnodes:
+        for path, call in n["calls"]:
+            gid = f"m:{path}@{call}"
+            if gid in groups:
+                groups[gid]["nodes"].append(n["id"])
+    for g in groups.values():
+        g.setdefault("calls", None)
+        g.setdefault("call", None)
+
+
 def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
     """Module groups (nested by path) and op groups (same op at the same depth, outside modules)."""
     groups: dict[str, dict[str, Any]] = {}
@@ -563,14 +636,16 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
     for n in gnodes:
         if n["module"]:
             groups[f"m:{n['module']}"]["nodes"].append(n["id"])
-    # parameters join the module that owns them
+    # parameters join the module that owns them (`fc1.weight` -> `fc1`, or `Net.fc1` when the path has the root)
     for n in gnodes:
         if n["kind"] == "leaf" and "." in n["name"]:
             prefix = n["name"].rsplit(".", 1)[0]
-            if f"m:{prefix}" in groups:
-                groups[f"m:{prefix}"]["nodes"].append(n["id"])
-                n["module"] = prefix
-                n["module_type"] = paths[prefix]
+            owner = prefix if prefix in paths else next((p for p in paths if p.endswith("." + prefix)), None)
+            if owner is not None:
+                groups[f"m:{owner}"]["nodes"].append(n["id"])
+                n["module"] = owner
+                n["module_type"] = paths[owner]
+    _call_groups(gnodes, groups)
     depth = _depths(gnodes, edges)
     consumers: dict[str, str] = {}
     for e in edges:
@@ -592,8 +667,8 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
         gid = f"o:{kind}:{op}:{d}"
         plural = {"leaf": "leaves", "constant": "constants"}
         label = f"{op} ×{len(members)}" if kind == "op" else f"{len(members)} {plural.get(kind, kind)} → {op}"
-        groups[gid] = {"id": gid, "kind": "op", "label": label, "path": None, "module_type": None,
-                       "parent": None, "nodes": members}
+        groups[gid] = {"id": gid, "kind": "op", "label": label, "path": None, "module_type": None, "calls": None,
+                       "call": None, "parent": None, "nodes": members}
     for g in groups.values():
         for nid in g["nodes"]:
             by_id[nid].setdefault("groups", []).append(g["id"])

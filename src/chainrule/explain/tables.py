@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -73,22 +74,31 @@ class _Rendered:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=self.title or None)
+        # every cell is Text, never markup: `[sum of G over the batch]` is a formula, not a style tag
+        table = Table(title=Text(self.title) if self.title else None)
         for h in self._header():
-            table.add_column(h)
+            table.add_column(Text(h))
         for r in self._rows():
-            table.add_row(*r)
+            table.add_row(*(Text(c) for c in r))
         foot = self._footer()
         return Group(table, *(Text(f) for f in foot)) if foot else table
 
-    def print(self) -> None:
-        """Print to the terminal with rich (plain text if rich is missing)."""
+    def print(self, file: Any = None) -> None:
+        """Print to the terminal with rich; as plain text, never cut, when the output is not a terminal (a pipe,
+        a file) or rich is missing."""
+        import sys
+
+        out = file if file is not None else sys.stdout
+        isatty = getattr(out, "isatty", None)
+        if not (isatty is not None and isatty()):
+            print(str(self), file=out)
+            return
         try:
             from rich.console import Console
         except ImportError:  # pragma: no cover - rich is a dependency of the cli extra
-            print(str(self))
+            print(str(self), file=out)
             return
-        Console().print(self)
+        Console(file=out).print(self)
 
 
 def _graph_and_index(output: Any, what: str) -> tuple[Any, dict[int, str]]:
@@ -192,15 +202,58 @@ class GradientTable(_Rendered):
     def _header(self) -> list[str]:
         return ["Location", "Gradient Value", "How It Got There"]
 
+    max_rows = 60  # longer tables are summarized: rows that repeat (time steps, layers) are counted, not listed
+
+    def show_all(self) -> GradientTable:
+        """The same table, every row listed (`chainrule explain --all-rows`)."""
+        table = GradientTable(self.rows, self.notices)
+        table.max_rows = 0
+        return table
+
     def _rows(self) -> list[list[str]]:
-        return [[r.location, r.value, r.how] for r in self.rows]
+        rows = [[r.location, r.value, r.how] for r in self.rows]
+        if not self.max_rows or len(rows) <= self.max_rows:
+            return rows
+        return [[r.location, r.value, r.how] if isinstance(r, GradientRow) else r for r in self._summary()]
+
+    def _summary(self) -> list[Any]:
+        """Rows whose names differ only in their number (`cell: sigmoid#3`, `#4`...) or that repeat a time step:
+        the first two of each kind are listed, the rest counted in one row where the third would be."""
+        kinds: dict[str, list[int]] = {}
+        for k, r in enumerate(self.rows):
+            kinds.setdefault(_pattern_of(r.name), []).append(k)
+        out: list[Any] = []
+        for k, r in enumerate(self.rows):
+            same = kinds[_pattern_of(r.name)]
+            position = same.index(k)
+            if position < 2 or len(same) <= 3:
+                out.append(r)
+            elif position == 2:
+                out.append([f"… {len(same) - 2} more like {_pattern_of(r.name)}", "", "(not listed: the table "
+                            "has many repeated rows; .show_all() or chainrule explain --all-rows lists every one)"])
+        return out
 
     def _footer(self) -> list[str]:
+        if self.max_rows and len(self.rows) > self.max_rows:
+            return [*self.notices, f"{len(self.rows)} rows, summarized: repeated kinds of rows are counted."]
         return self.notices
 
     def to_dict(self) -> list[dict[str, Any]]:
         return [{"location": r.location, "name": r.name, "node": r.node, "value": r.value, "how": r.how,
                  "grad": r.grad, "terms": r.terms} for r in self.rows]
+
+
+MAX_TERMS = 6  # a gradient summed over more consumers (a weight shared by 200 time steps) lists the first few
+
+
+def _sum_text(parts: list[str]) -> str:
+    if len(parts) <= MAX_TERMS:
+        return " + ".join(parts)
+    return " + ".join(parts[:3]) + f" + … ({len(parts) - 3} more terms)"
+
+
+def _pattern_of(name: str) -> str:
+    return re.sub(r"#\d+$", "", name)
 
 
 def _shown(graph: Any, top: _Topology, n: dict, all_nodes: bool) -> bool:
@@ -272,8 +325,8 @@ def table_from_graph(graph: Any, wrt: Any = None, all_nodes: bool = False,
             if not terms:
                 how = "no gradient reached it"
             else:
-                sym = " + ".join(t["symbolic"] for t in terms)
-                num = " + ".join(t["numeric"] for t in terms)
+                sym = _sum_text([t["symbolic"] for t in terms])
+                num = _sum_text([t["numeric"] for t in terms])
                 how = sym if sym == num else f"{sym} = {num}"
         rows.append(GradientRow(location=_d(graph, loss, n["name"]), name=n["name"], node=nid, value=value, how=how,
                                 grad=n["grad"], terms=terms))
