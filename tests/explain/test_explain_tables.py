@@ -148,3 +148,18 @@ def test_path_sums_equal_gradients_on_random_graphs(leaves: list[float], program
         if p.too_many:
             continue
         assert p.total == pytest.approx(g.item(), rel=1e-9, abs=1e-12)
+
+
+def test_paths_summary_counts_paths_through_a_node_as_in_times_out() -> None:
+    x = cr.tensor(1.5, dtype=cr.float64, requires_grad=True, name="x")
+    a = x * x  # 2 paths from x to a
+    b = a + a  # 2 paths from a to b
+    L = b * b  # noqa: N806 - 2 paths from b to L: 8 in all
+    a.name, b.name = "a", "b"
+    p = cr.explain.paths(L, x, max_paths=3)
+    assert p.count == 8 and p.too_many
+    through = {row[0]: int(row[1]) for row in p.summary}
+    # every path from x to L passes through a and through b: 2 in x 4 out, 4 in x 2 out (adding would give 6)
+    assert through == {"x": 8, "a": 8, "b": 8, "L": 8}
+    assert float(p.grad["data"]) == pytest.approx(16 * 1.5 ** 3)  # L = 4 x^4, dL/dx = 16 x^3
+    assert len(cr.explain.paths(L, x, max_paths=8).paths) == 8
