@@ -115,7 +115,7 @@ class _Source:
             self.out = self.rec.output
         elif _replay.kept(node) is not None:  # backward freed the buffers; the node kept its values
             self.input_objs, self.input_values, self.out = node.kept
-            if not isinstance(self.input_values, tuple):  # a custom Function's saved context: no plain values
+            if not isinstance(self.input_values, tuple | list):  # a custom Function's saved context: no plain values
                 self.input_values = None
         else:
             self.input_objs = None

@@ -37,7 +37,7 @@ def replayable(ops: list[Node]) -> bool:
     """Every node kept its values and no hook changes gradients on the way (a replay would not see it)."""
     for node in ops:
         k = kept(node)
-        if k is None or not isinstance(k[1], tuple) or node.hooks or getattr(node.op, "user_code", False):
+        if k is None or not isinstance(k[1], tuple | list) or node.hooks or getattr(node.op, "user_code", False):
             return False
     return True
 
