@@ -167,3 +167,11 @@ def test_explain_a_script_that_does_not_compile(tmp_path: Path, capsys: pytest.C
     assert main(["explain", str(bad), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "does not compile" in err and "nothing to explain" not in err
+
+
+def test_tour_steps_names_every_node(capsys: pytest.CaptureFixture) -> None:
+    assert main(["tour", "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert "unnamed" not in out and "leaf#" not in out
+    assert "backward add   at z        upstream -2.0  d/d(w*x): local 1.0 -> -2.0, d/db: local 1.0 -> -2.0" in out
+    assert "dL/dw1 = -24" in out and "d/dw1: local 3.0 -> -24.0" in out

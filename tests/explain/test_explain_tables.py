@@ -163,3 +163,33 @@ def test_paths_summary_counts_paths_through_a_node_as_in_times_out() -> None:
     assert through == {"x": 8, "a": 8, "b": 8, "L": 8}
     assert float(p.grad["data"]) == pytest.approx(16 * 1.5 ** 3)  # L = 4 x^4, dL/dx = 16 x^3
     assert len(cr.explain.paths(L, x, max_paths=8).paths) == 8
+
+
+def _neuron_without_names() -> tuple[cr.Tensor, cr.Tensor]:
+    """The chapter's neuron built where no variable can name it (the caller only sees the loss and w)."""
+    w = cr.tensor(1.5, dtype=cr.float64, requires_grad=True)
+    b = cr.tensor(-1.0, dtype=cr.float64, requires_grad=True)
+    return (cr.relu(w * cr.tensor(2.0, dtype=cr.float64) + b) - 3.0) ** 2, w
+
+
+def test_chain_gives_each_steps_number_without_names_and_the_chapters_notation() -> None:
+    loss, w = _neuron_without_names()
+    text = str(cr.explain.chain(loss, w))
+    assert text == "dloss/dw = 2(relu(w*2.0 + a) - 3.0) × (1 if (w*2.0 + a) > 0 else 0) × 2.0 = -2.0 × 1.0 × 2.0 = -4.0"
+    loss.backward()  # the same after backward
+    assert str(cr.explain.chain(loss, w)) == text and w.grad.item() == -4.0
+    names = [n["name"] for n in cr.graph(loss).nodes]
+    assert names == ["w", "2.0", "w*2.0", "a", "w*2.0 + a", "relu(w*2.0 + a)", "3.0", "relu(w*2.0 + a) - 3.0", "2",
+                     "loss"]  # named by this test's variables where it has them, else as a learner would
+    table = str(cr.explain.gradient_table(loss, all_nodes=True))
+    assert "leaf" not in table and "const" not in table and "unnamed" not in table and "#" not in table
+
+
+def test_the_two_layer_chapter_numbers_after_backward() -> None:
+    t = two_layer()
+    t["L"].backward()
+    table = cr.explain.gradient_table(t["L"])
+    assert table["w1"].how == "dL/dz1 × x = -8.0 × 3.0" and table["w1"].value == "-24.0"
+    assert table["b1"].value == "-8.0" and table["w2"].value == "-6.0" and table["b2"].value == "-4.0"
+    assert str(cr.explain.chain(t["L"], t["w1"])) == \
+        "dL/dw1 = dL/dy · dy/dh · dh/dz1 · dz1/dw1 = -4.0 × 2.0 × 1.0 × 3.0 = -24.0"
