@@ -39,8 +39,9 @@ class Node:
         self.deps = 0  # how many of that walk's nodes consume it,
         self.acc = None  # and the gradient summed so far
         # (inputs, datas, out) as recorded, kept when backward frees the saved buffers above, until the graph
-        # itself is dropped: explanations after `loss.backward()` read them (never the backward walk).
-        self.kept = (inputs, datas, out)
+        # itself is dropped: explanations after `loss.backward()` read them (never the backward walk). Not for
+        # a custom Function (its datas is its ctx's saved tensors, which backward must release, as PyTorch's).
+        self.kept = (inputs, datas, out) if type(datas) is tuple or type(datas) is list else None
 
     def name(self) -> str:
         """PyTorch's grad_fn name, e.g. 'MulBackward0'."""
