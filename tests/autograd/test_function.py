@@ -672,7 +672,7 @@ def test_graph_and_gradient_table_show_the_function_under_its_class_name():
     assert edge["contribution"]["data"] == [1.0, 0.0]
     np.testing.assert_allclose(g.grad("w"), [3.0, 0.0])
     table = str(cr.explain.gradient_table(loss))
-    assert "[1 if mul > 0 else 0]" in table
+    assert "[1 if (w*3) > 0 else 0]" in table  # the operand by its expression
     assert "ReLU" in g.to_dot()
 
 

@@ -117,9 +117,9 @@ def test_explain_autograd_grad_and_the_transforms(tmp_path: Path, capsys: pytest
     captured = capsys.readouterr()
     text = captured.out
     assert "autograd.grad #1 (line 7): loss = 1.0" in text
-    assert "| dloss/dw | -4.0 | 2*sub^(2-1) × (0 if add <= 0 else 1) × x = -2.0 × 1.0 × 2.0 |" in text
+    assert "| dloss/dw | -4.0 | 2(relu(w*x + b) - 3.0) × (0 if (w*x + b) <= 0 else 1) × x = -2.0 × 1.0 × 2.0 |" in text
     assert "| dloss/db | -2.0 |" in text and "grads -4.0 -2.0" in text
-    assert "autograd.grad #2 (line 9):" in text and "| 42.0 | 2*add^(2-1) × 3 = 14.0 × 3.0 |" in text
+    assert "autograd.grad #2 (line 9):" in text and "| dL/da | 42.0 | 2(3*a + 1) × 3 = 14.0 × 3 |" in text
     assert "dh/dx 42.0" in text and (out / "backward_2.html").exists()
     assert "1 autograd.grad() calls with several outputs were not explained" in captured.err
     assert cr.autograd.grad is original and func.autograd_grad is original
@@ -167,3 +167,11 @@ def test_explain_a_script_that_does_not_compile(tmp_path: Path, capsys: pytest.C
     assert main(["explain", str(bad), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "does not compile" in err and "nothing to explain" not in err
+
+
+def test_tour_steps_names_every_node(capsys: pytest.CaptureFixture) -> None:
+    assert main(["tour", "--steps"]) == 0
+    out = capsys.readouterr().out
+    assert "unnamed" not in out and "leaf#" not in out
+    assert "backward add   at z        upstream -2.0  d/d(w*x): local 1.0 -> -2.0, d/db: local 1.0 -> -2.0" in out
+    assert "dL/dw1 = -24" in out and "d/dw1: local 3.0 -> -24.0" in out

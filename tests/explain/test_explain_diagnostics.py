@@ -77,3 +77,55 @@ def test_dead_units_and_the_gradient_rows_they_zero() -> None:
 def test_dead_units_needs_relu() -> None:
     with pytest.raises(ValueError, match="ReLU"):
         cr.explain.dead_units(nn.Sequential(nn.Linear(2, 2)), cr.randn(3, 2))
+
+
+class _FunctionalNet(nn.Module):
+    """ReLUs written as F.relu and clamp(min=0), not nn.ReLU; layers registered in the opposite order of use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.out = nn.Linear(5, 2)  # registered first, used last
+        self.mid = nn.Linear(6, 5)
+        self.inp = nn.Linear(4, 6)
+
+    def forward(self, x: cr.Tensor) -> cr.Tensor:
+        h = nn.functional.relu(self.inp(x))
+        return self.out(self.mid(h).clamp(min=0))
+
+
+def test_dead_units_finds_functional_relu_and_clamp_and_the_layers_around_them() -> None:
+    cr.manual_seed(0)
+    model = _FunctionalNet()
+    with cr.no_grad():
+        model.inp.bias[2] = -100.0
+        model.mid.bias[0] = -100.0
+        model.mid.bias[3] = -100.0
+    x = cr.randn(8, 4)
+    report = cr.explain.dead_units(model, x)
+    assert [la.name for la in report.layers] == ["relu in _FunctionalNet", "clamp in _FunctionalNet"]
+    first, second = report.layers
+    assert first.dead == [2] and first.units == 6 and (first.previous, first.next) == ("inp", "mid")
+    with cr.no_grad():  # independently: the units whose pre-activation is <= 0 on every sample
+        pre = model.mid(nn.functional.relu(model.inp(x))).numpy()
+    expected = [int(i) for i in np.nonzero(np.all(pre <= 0, axis=0))[0]]
+    assert {0, 3} <= set(expected) and second.dead == expected and second.units == 5
+    assert (second.previous, second.next) == ("mid", "out")
+    assert first.zero_rows_checked is True and second.zero_rows_checked is True
+    # the engine agrees after a real backward
+    (model(x) ** 2).mean().backward()
+    assert np.all(model.inp.weight.grad.numpy()[2] == 0) and np.all(model.mid.weight.grad.numpy()[expected] == 0)
+    assert np.all(model.out.weight.grad.numpy()[:, expected] == 0)
+
+
+def test_gradient_flow_lists_layers_input_side_first_when_given_the_loss() -> None:
+    cr.manual_seed(0)
+    model = _FunctionalNet()
+    loss = (model(cr.randn(8, 4)) ** 2).mean()
+    loss.backward()
+    assert [la.name for la in cr.explain.gradient_flow(model).layers] == ["out", "mid", "inp"]  # registration
+    assert "registration order" in cr.explain.gradient_flow(model).title
+    flow = cr.explain.gradient_flow(model, loss=loss)
+    assert [la.name for la in flow.layers] == ["inp", "mid", "out"] and "input side first" in flow.title
+    assert flow["inp"].grad_norm == pytest.approx(float(np.sqrt(
+        (model.inp.weight.grad.numpy().astype(np.float64) ** 2).sum()
+        + (model.inp.bias.grad.numpy().astype(np.float64) ** 2).sum())), rel=1e-6)

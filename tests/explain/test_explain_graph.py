@@ -43,10 +43,10 @@ def test_two_layer_graph_before_backward_leaves_grad_untouched() -> None:
     by = {(g.by_id(e["source"])["name"], g.by_id(e["target"])["name"]): e for e in g.edges}
     relu_edge = by[("z1", "h")]
     assert relu_edge["formula_named"] == "0 if z1 <= 0 else 1" and relu_edge["local"]["data"] == 1.0
-    w1_edge = by[("w1", "mul#1")]
+    w1_edge = by[("w1", "w1*x")]
     assert w1_edge["formula_named"] == "x" and w1_edge["local"]["data"] == 3.0
     assert w1_edge["contribution"]["data"] == -24.0 and w1_edge["text"] == "-8.0 × 3.0 = -24.0"
-    assert not by[("x", "mul#1")]["flows"]
+    assert not by[("x", "w1*x")]["flows"]
     # matches a real backward afterwards
     t["L"].backward()
     assert t["w1"].grad.item() == -24.0
@@ -62,16 +62,56 @@ def test_after_backward_with_retain_graph_is_complete_and_matches_grad() -> None
     assert g.notices == []
 
 
-def test_after_plain_backward_shows_what_survives_and_says_so() -> None:
+def test_after_plain_backward_the_explanation_is_the_same_as_before() -> None:
+    before = two_layer()
+    g_before = cr.graph(before["L"])
     t = two_layer()
     t["h"].retain_grad()
     t["L"].backward()
     g = cr.graph(t["L"])
+    # backward freed the saved buffers; the nodes kept their values, so the steps are taken again from them
+    assert g.data["status"] == {"values": "complete", "gradients": "replayed"}
+    assert not any("freed" in n for n in g.notices)
+    assert g.grad("w1") == -24.0 and g.value("w1") == 0.5
+    assert g.grad("h") == -8.0 and g.value("h") == 1.5
+    assert g.value("L") == 4.0 and g.value("z1") == 1.5 and g.value("y") == 2.0
+    keys = ("formula_named", "local", "contribution", "text", "accumulated", "step")
+    assert [{k: e[k] for k in keys} for e in g.edges] == [{k: e[k] for k in keys} for e in g_before.edges]
+    assert [n["grad"] for n in g.nodes] == [n["grad"] for n in g_before.nodes]
+    assert str(cr.explain.gradient_table(t["L"])) == str(cr.explain.gradient_table(before["L"]))
+    assert str(cr.explain.chain(t["L"], t["w1"])) == str(cr.explain.chain(before["L"], before["w1"]))
+    assert cr.explain.paths(t["L"], t["w1"]).total == -24.0
+
+
+def test_after_backward_and_an_optimizer_step_the_explanation_says_why_it_is_partial() -> None:
+    t = two_layer()
+    t["L"].backward()
+    cr.optim.SGD([t["w1"], t["b1"], t["w2"], t["b2"]], lr=0.1).step()
+    g = cr.graph(t["L"])
+    assert g.data["status"]["gradients"] == "partial"
+    assert any("modified in place" in n for n in g.notices) and any("freed" in n for n in g.notices)
+    assert g.grad("w1") == -24.0
+
+
+def test_after_backward_a_custom_function_shows_what_survives_and_says_so() -> None:
+    class Square(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    w = cr.tensor(3.0, dtype=cr.float64, requires_grad=True, name="w")
+    L = Square.apply(w) * 2.0  # noqa: N806
+    L.backward()
+    g = cr.graph(L)
     assert g.data["status"]["gradients"] == "partial"
     assert any("freed" in n for n in g.notices)
-    assert g.grad("w1") == -24.0 and g.value("w1") == 0.5
-    assert g.grad("h") == -8.0 and g.value("h") == 1.5  # a retained tensor keeps value and grad
-    assert g.value("L") == 4.0
+    assert g.grad("w") == 12.0 and g.value("L") == 18.0
 
 
 def test_accumulated_grad_is_noticed() -> None:
@@ -234,7 +274,7 @@ def test_a_digits_training_step_is_drawn_at_layer_level() -> None:
     assert all(e["contribution"] is None and e["text"] is None for e in g.edges if not e["flows"])
     assert any(not e["flows"] for e in g.edges)
     table = cr.explain.gradient_table(loss)
-    assert [r.name for r in table][:2] == ["L", "linear#2"]
+    assert [r.name for r in table][:2] == ["loss", "Linear[2](ReLU[1])"]
     assert "0.weight" in [r.name for r in table]
 
 

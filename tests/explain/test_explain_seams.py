@@ -33,9 +33,9 @@ def test_record_modules_tags_nodes_and_removes_its_hooks(per_model: bool) -> Non
         out = model(x)
     assert _no_hooks(model)
     root = "" if per_model else "Sequential."
-    assert module_of(out.grad_fn) == (f"{root}2.0" if root else "2.0", "Linear")
+    assert module_of(out.grad_fn)[:2] == (f"{root}2.0" if root else "2.0", "Linear")
     relu_node = out.grad_fn.parents[0]
-    assert module_of(relu_node) == (f"{root}1" if root else "1", "ReLU")
+    assert module_of(relu_node)[:2] == (f"{root}1" if root else "1", "ReLU")
 
 
 def test_global_record_modules_ignores_other_threads_and_unwinds_on_errors() -> None:
@@ -54,7 +54,7 @@ def test_global_record_modules_ignores_other_threads_and_unwinds_on_errors() -> 
             cr.nn.Sequential(Boom())(cr.ones(1))
         out = model(cr.ones(1, 3))  # the stack was unwound: this is a root call again
     assert module_of(other[0].grad_fn) is None
-    assert module_of(out.grad_fn) == ("Sequential#2.2.0", "Linear")  # the second root Sequential, not inside Boom
+    assert module_of(out.grad_fn)[:2] == ("Sequential#2.2.0", "Linear")  # the second root Sequential, not inside Boom
     assert _no_hooks(model)
 
 

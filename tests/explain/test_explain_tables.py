@@ -51,14 +51,14 @@ def test_gradient_table_renders_as_text_markdown_html_and_rich() -> None:
 def test_all_nodes_adds_the_unnamed_intermediates() -> None:
     t = two_layer()
     names = [r.name for r in cr.explain.gradient_table(t["L"], all_nodes=True)]
-    assert "mul#1" in names and "sub" in names
+    assert "w1*x" in names and "y - 4.0" in names and not any("#" in n for n in names)
 
 
 def test_chain_for_the_single_neuron() -> None:
     t = recorded("single_neuron")
     c = cr.explain.chain(t["L"], t["w"])
     assert str(c) == "dL/dw = dL/da · da/dz · dz/dw = -2.0 × 1.0 × 2.0 = -4.0"
-    assert [f.formula for f in c.chains[0]] == ["2*sub^(2-1)", "0 if z <= 0 else 1", "x"]
+    assert [f.formula for f in c.chains[0]] == ["2(a - 3.0)", "0 if z <= 0 else 1", "x"]
     assert c.products() == [-4.0] and float(c.grad["data"]) == t["w"].grad.item()
     assert "dL/dw = dL/da" in c.to_markdown() and "<table" in c.to_html()
 
@@ -88,7 +88,7 @@ def test_paths_of_the_chapter_examples() -> None:
     t = recorded("composed_function")
     p = cr.explain.paths(t["h"], t["x"])
     assert p.count == 1 and p.total == 42.0 and float(p.grad["data"]) == t["x"].grad.item()
-    assert p.paths[0].route == "x → mul → u → h"
+    assert p.paths[0].route == "x → 3*x → u → h"
     t = recorded("two_layer_network")
     p = cr.explain.paths(t["L"], t["w1"])
     assert p.total == -24.0 == t["w1"].grad.item()
@@ -148,3 +148,48 @@ def test_path_sums_equal_gradients_on_random_graphs(leaves: list[float], program
         if p.too_many:
             continue
         assert p.total == pytest.approx(g.item(), rel=1e-9, abs=1e-12)
+
+
+def test_paths_summary_counts_paths_through_a_node_as_in_times_out() -> None:
+    x = cr.tensor(1.5, dtype=cr.float64, requires_grad=True, name="x")
+    a = x * x  # 2 paths from x to a
+    b = a + a  # 2 paths from a to b
+    L = b * b  # noqa: N806 - 2 paths from b to L: 8 in all
+    a.name, b.name = "a", "b"
+    p = cr.explain.paths(L, x, max_paths=3)
+    assert p.count == 8 and p.too_many
+    through = {row[0]: int(row[1]) for row in p.summary}
+    # every path from x to L passes through a and through b: 2 in x 4 out, 4 in x 2 out (adding would give 6)
+    assert through == {"x": 8, "a": 8, "b": 8, "L": 8}
+    assert float(p.grad["data"]) == pytest.approx(16 * 1.5 ** 3)  # L = 4 x^4, dL/dx = 16 x^3
+    assert len(cr.explain.paths(L, x, max_paths=8).paths) == 8
+
+
+def _neuron_without_names() -> tuple[cr.Tensor, cr.Tensor]:
+    """The chapter's neuron built where no variable can name it (the caller only sees the loss and w)."""
+    w = cr.tensor(1.5, dtype=cr.float64, requires_grad=True)
+    b = cr.tensor(-1.0, dtype=cr.float64, requires_grad=True)
+    return (cr.relu(w * cr.tensor(2.0, dtype=cr.float64) + b) - 3.0) ** 2, w
+
+
+def test_chain_gives_each_steps_number_without_names_and_the_chapters_notation() -> None:
+    loss, w = _neuron_without_names()
+    text = str(cr.explain.chain(loss, w))
+    assert text == "dloss/dw = 2(relu(w*2.0 + a) - 3.0) × (1 if (w*2.0 + a) > 0 else 0) × 2.0 = -2.0 × 1.0 × 2.0 = -4.0"
+    loss.backward()  # the same after backward
+    assert str(cr.explain.chain(loss, w)) == text and w.grad.item() == -4.0
+    names = [n["name"] for n in cr.graph(loss).nodes]
+    assert names == ["w", "2.0", "w*2.0", "a", "w*2.0 + a", "relu(w*2.0 + a)", "3.0", "relu(w*2.0 + a) - 3.0", "2",
+                     "loss"]  # named by this test's variables where it has them, else as a learner would
+    table = str(cr.explain.gradient_table(loss, all_nodes=True))
+    assert "leaf" not in table and "const" not in table and "unnamed" not in table and "#" not in table
+
+
+def test_the_two_layer_chapter_numbers_after_backward() -> None:
+    t = two_layer()
+    t["L"].backward()
+    table = cr.explain.gradient_table(t["L"])
+    assert table["w1"].how == "dL/dz1 × x = -8.0 × 3.0" and table["w1"].value == "-24.0"
+    assert table["b1"].value == "-8.0" and table["w2"].value == "-6.0" and table["b2"].value == "-4.0"
+    assert str(cr.explain.chain(t["L"], t["w1"])) == \
+        "dL/dw1 = dL/dy · dy/dh · dh/dz1 · dz1/dw1 = -4.0 × 2.0 × 1.0 × 3.0 = -24.0"

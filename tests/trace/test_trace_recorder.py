@@ -426,3 +426,60 @@ def test_huge_ints_and_non_finite_floats_still_make_valid_json(trace_code) -> No
     big = next(s for s in data["steps"] if s["source"].startswith("big"))["assigned"][0]
     assert big["value"].startswith("<repr raised ValueError")
     assert t.last("bad") == "nan" and t.last("inf") == "inf"
+
+
+MODULE_LOOP = """
+import chainrule as cr
+import chainrule.nn as nn
+
+
+class Tiny(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 1)
+
+    def forward(self, x):
+        return self.fc(x).sum()
+
+
+model = Tiny()
+v = cr.Tensor([1.0, 2.0])
+for i in range(100):
+    loss = model(v)
+"""
+
+
+def test_a_module_forward_called_through_module_call_is_nested_and_hidden_with_its_iteration(trace_code) -> None:
+    t = trace_code(MODULE_LOOP, max_iterations=3)
+    forwards = [s for s in t.steps if s.event == "call" and s.function == "Tiny.forward"]
+    assert len(forwards) == 3  # not 100: the calls of iterations past the cap are hidden with them
+    assert all(s.depth == 1 for s in forwards)  # called by line 18 (through Module.__call__), not at depth 0
+    assert [s.depth for s in t.steps if s.function == "Tiny.forward" and s.event == "line"] == [1, 1, 1]
+    marker = [s for s in t.steps if s.event == "skipped"]
+    assert len(marker) == 1 and "97 more iterations" in marker[0].note
+
+
+def test_a_class_called_in_an_expression_shows_the_instance_it_built(trace_code) -> None:
+    t = trace_code(MODULE_LOOP, max_iterations=1)
+    assert chain(t, line_of(t, "v = cr.Tensor")).endswith("tensor([1.0, 2.0])")
+    fc_line = [s for s in t.steps if s.line == line_of(t, "self.fc = nn.Linear") and s.event == "line"][0]
+    assert "None" not in " = ".join(fc_line.substitution or [])
+    assert "Linear(in_features=2" in " = ".join(fc_line.substitution or [])
+
+
+def test_the_step_limit_inside_a_capped_loop_says_how_many_iterations_ran_unseen(trace_code) -> None:
+    t = trace_code(
+        """
+        total = 0
+        for i in range(1000):
+            total += i
+        """,
+        max_iterations=3,
+        max_steps=50,
+    )
+    kinds = [s.event for s in t.steps]
+    assert kinds[-2:] == ["skipped", "limit"]
+    marker = t.steps[-2]
+    assert marker.line == 2 and "before the step limit stopped the script" in marker.note
+    more = int(marker.note.split()[1])
+    assert more == marker.iteration - 3 and more > 15

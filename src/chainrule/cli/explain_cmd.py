@@ -28,6 +28,7 @@ FORMATS = ("terminal", "md", "html", "json")
 
 
 _OPTIONS = {"--format": "format", "--out": "out", "--max-backwards": "max_backwards", "--timeout": "timeout"}
+_FLAGS = {"--all-rows": "all_rows"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,14 +41,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="where to write the pages and files (default ./chainrule-explain)")
     parser.add_argument("--max-backwards", type=int, default=10, metavar="N",
                         help="explain at most the first N backward() / autograd.grad() calls (default 10)")
+    parser.add_argument("--all-rows", action="store_true",
+                        help="list every row of long gradient tables (default: rows that repeat, such as time "
+                             "steps, are counted past 60 rows)")
     parser.add_argument("--timeout", type=limits.seconds, default=None, metavar="SECONDS",
                         help="stop the script after SECONDS of wall-clock time, keeping what was explained "
                              "(exit status 3; default: no limit)")
 
 
 class _Explainer:
-    def __init__(self, fmt: str, out: Path, limit: int) -> None:
-        self.fmt, self.out, self.limit = fmt, out, limit
+    def __init__(self, fmt: str, out: Path, limit: int, all_rows: bool = False) -> None:
+        self.fmt, self.out, self.limit, self.all_rows = fmt, out, limit, all_rows
         self.count = 0
         self.skipped = 0
         self.unexplained = 0
@@ -82,6 +86,8 @@ class _Explainer:
             print(f"chainrule explain: {call} #{self.count}: {exc}", file=sys.stderr)
             return
         table = table_from_graph(graph)
+        if self.all_rows:
+            table = table.show_all()
         k = self.count
         self.out.mkdir(parents=True, exist_ok=True)
         page = self.out / f"backward_{k}.html"
@@ -166,7 +172,13 @@ def _convert(dest: str, value: str) -> Any:
 def _split(args: Any) -> str | None:
     """Take explain's own options out of the script's arguments (those after '--' stay the script's)."""
     usage = "which script? usage: chainrule explain SCRIPT.py [ARGS ...] [--format ...] [--out DIR]"
-    return split_script_args(args, args.explain_argv, _OPTIONS, usage, _convert)
+    argv = list(args.explain_argv)
+    end = argv.index("--", 1) if "--" in argv[1:] else len(argv)  # after a second '--': the script's own
+    for flag, dest in _FLAGS.items():
+        if flag in argv[1:end]:
+            setattr(args, dest, True)
+            argv = [a for k, a in enumerate(argv) if not (a == flag and 0 < k < end)]
+    return split_script_args(args, argv, _OPTIONS, usage, _convert)
 
 
 def run(args: Any) -> int:
@@ -188,7 +200,7 @@ def run(args: Any) -> int:
                                   "; what was explained before is kept")
     if supervised is not None:  # --timeout: the script ran in a supervised child process
         return supervised
-    explainer = _Explainer(args.format, Path(args.out), args.max_backwards)
+    explainer = _Explainer(args.format, Path(args.out), args.max_backwards, getattr(args, "all_rows", False))
     saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [path, *script_args]
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))

@@ -8,6 +8,7 @@ import inspect
 
 import chainrule as cr
 from chainrule.chapter import examples
+from chainrule.explain.naming import symbol
 
 _EXAMPLES = [
     ("The chain rule on a composition: h(x) = (3x + 1)^2", examples.composed_function, ["u", "h"], ["x"]),
@@ -38,22 +39,35 @@ def _defaults(build: object) -> dict[str, float]:
     return values
 
 
+def _print_steps(graph: cr.explain.Graph) -> None:
+    """Each backward step the engine took (recorded while the example ran), with the nodes' own names: an
+    unnamed one is called by its expression (`w*x + b`)."""
+    edges = {e["id"]: e for e in graph.edges}
+    for step in graph.data["backward_steps"]:
+        node = graph.by_id(step["node"])
+        parts = []
+        for eid in step["edges"]:
+            e = edges[eid]
+            if e["contribution"] is None:
+                continue
+            local = e["local"]["text"] if e["local"] else "-"
+            parts.append(f"d/d{symbol(graph.by_id(e['source'])['name'])}: local {local} -> {e['contribution']['text']}")
+        print(f"     backward {node['op']:<5} at {node['name']:<8} upstream {step['upstream']['text']}  "
+              + ", ".join(parts))
+
+
 def run(args: argparse.Namespace) -> int:
     failures = 0
     for title, build, intermediates, params in _EXAMPLES:
         print(f"\n== {title}")
-        with cr.autograd.observe() as steps:
+        with cr.explain.record():
             values = build()
         inputs = ", ".join(f"{k} = {v:g}" for k, v in _defaults(build).items())
         print(f"   inputs: {inputs}")
         print("   forward: " + ", ".join(f"{n} = {_fmt(values[n])}" for n in intermediates))
-        if args.steps:
-            for step in steps:
-                names = [n or "(unnamed)" for n in step.input_names()]
-                print(f"     backward {step.op_name:<5} upstream {float(step.upstream):g}  " + ", ".join(
-                    f"d/d{n}: local {'-' if loc is None else f'{float(loc):g}'} -> {float(c):g}"
-                    for n, loc, c in zip(names, step.local, step.contributions) if c is not None))
         loss_name = intermediates[-1]
+        if args.steps:
+            _print_steps(cr.graph(values[loss_name]))
         for p in params:
             grad = values[p].grad.item()
             numeric = examples.finite_difference(build, p, _defaults(build))

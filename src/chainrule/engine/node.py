@@ -16,8 +16,8 @@ class Node:
     """
 
     # Hot fields are slots set once per op; rarely-set ones default to class attributes.
-    __slots__ = ("op", "inputs", "datas", "parents", "out", "attrs", "epoch", "acc", "deps", "mark", "__dict__",
-                 "__weakref__")
+    __slots__ = ("op", "inputs", "datas", "parents", "out", "attrs", "epoch", "acc", "deps", "mark", "kept",
+                 "__dict__", "__weakref__")
     tensor_ref: Any = None  # weakref to the output tensor, only set for retain_grad
     hooks: list | None = None
     retains_grad: bool = False
@@ -38,6 +38,10 @@ class Node:
         self.mark = None  # scratch for the plain backward walk: which walk counted this node,
         self.deps = 0  # how many of that walk's nodes consume it,
         self.acc = None  # and the gradient summed so far
+        # (inputs, datas, out) as recorded, kept when backward frees the saved buffers above, until the graph
+        # itself is dropped: explanations after `loss.backward()` read them (never the backward walk). Not for
+        # a custom Function (its datas is its ctx's saved tensors, which backward must release, as PyTorch's).
+        self.kept = (inputs, datas, out) if type(datas) is tuple or type(datas) is list else None
 
     def name(self) -> str:
         """PyTorch's grad_fn name, e.g. 'MulBackward0'."""

@@ -20,10 +20,11 @@ from chainrule.explain.record import record, record_modules
 def graph(output: Any, names: Any = None, grad_output: Any = None) -> Graph:
     """The recorded graph of `output` (usually a loss), before or after `backward()`.
 
-    names: optional dict (e.g. `locals()`) or `cr.nn.Module` naming tensors that have no `.name`.
+    names: optional dict (e.g. `locals()`) or `cr.nn.Module` naming tensors that have no `.name`; by
+      default the variables of the calling code name them.
     grad_output: the gradient to seed at a non-scalar output (default: ones).
     """
-    return Graph(build_graph(output, names=names, grad_output=grad_output))
+    return Graph(build_graph(output, names=_names(names), grad_output=grad_output))
 
 
 def draw(output: Any, names: Any = None) -> Graph:
@@ -31,7 +32,17 @@ def draw(output: Any, names: Any = None) -> Graph:
 
     Returns the Graph, which displays itself in Jupyter; `.to_svg()`, `.to_dot()`, `.to_html(path)`.
     """
-    return Graph(build_graph(output, names=names, what="cr.draw"))
+    return Graph(build_graph(output, names=_names(names), what="cr.draw"))
+
+
+def _names(names: Any) -> Any:
+    if names is not None:
+        return names
+    import os
+
+    from chainrule.explain.naming import caller_names
+
+    return caller_names(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 from chainrule.explain.diagnostics import dead_units, gradient_flow  # noqa: E402

@@ -7,6 +7,7 @@ after a plain `backward()` freed the buffers, whatever survives (leaves, retaine
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,7 +17,17 @@ from chainrule.engine import observe as _observe
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor
 from chainrule.explain import record as _record
-from chainrule.explain.naming import disambiguate, factor, substitute, symbol
+from chainrule.explain import replay as _replay
+from chainrule.explain.naming import (
+    ATOM,
+    disambiguate,
+    expression_label,
+    expression_precedence,
+    expression_text,
+    factor,
+    substitute,
+    symbol,
+)
 from chainrule.explain.values import as_array, fmt_array, value_json
 
 SCHEMA = "chainrule.graph"
@@ -25,9 +36,9 @@ MAX_ELEMENT_NODES = 300  # above this many nodes, renderers start from the group
 MAX_NODES = 200_000  # refuse to build larger graphs (they cannot be shown anyway)
 
 NODE_KEYS = ("id", "kind", "name", "explicit_name", "op", "grad_fn", "requires_grad", "shape", "dtype", "value", "grad",
-             "module", "module_type", "groups", "forward_index", "backward_index", "inputs", "arg_names",
-             "elementwise", "expression", "forward_text", "grad_states")
-INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**", "matmul": "@"}
+             "module", "module_type", "call", "calls", "groups", "forward_index", "backward_index", "inputs",
+             "arg_names", "elementwise", "expression", "forward_text", "grad_states")
+INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "^", "matmul": "@"}
 
 FREED_NOTICE = ("backward() freed the intermediate values of this graph: only leaves, retained tensors and "
                 ".grad are shown. Build the graph before backward(), call backward(retain_graph=True), or run "
@@ -102,6 +113,10 @@ class _Source:
             self.input_objs = self.rec.input_tensors
             self.input_values = self.rec.inputs
             self.out = self.rec.output
+        elif _replay.kept(node) is not None:  # backward freed the buffers; the node kept its values
+            self.input_objs, self.input_values, self.out = node.kept
+            if not isinstance(self.input_values, tuple | list):  # a custom Function's saved context: no plain values
+                self.input_values = None
         else:
             self.input_objs = None
             self.input_values = None
@@ -151,171 +166,230 @@ def build_graph(output: Tensor, names: Any = None, grad_output: Any = None, obse
     return build_indexed(output, names, grad_output, observe_backward, what)[0]
 
 
-def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, observe_backward: bool = True,
-                  what: str = "cr.graph") -> tuple[dict[str, Any], dict[int, str]]:
-    """The graph document and {id(tensor) or id(node): node id} to find the user's tensors in it."""
-    root = _check_output(output, what)
-    ops = _forward_order(root)
-    sources = {id(n): _Source(n) for n in ops}
-    explicit = _name_map(names)
-    notices: list[str] = []
+class _Nodes:
+    """The document's nodes while they are collected: op nodes, leaves and constants, each with a stable id,
+    in forward order (every node after its inputs)."""
 
-    # ---- graph nodes: op nodes, leaves and constants, each with a stable id
-    gnodes: list[dict[str, Any]] = []
-    by_key: dict[Any, dict[str, Any]] = {}
-    edges: list[dict[str, Any]] = []
-    leaf_tensors: list[Tensor] = []
-    bases: list[str | None] = []
-    fallbacks: list[str] = []
+    def __init__(self, explicit: dict[int, str]) -> None:
+        self.explicit = explicit
+        self.entries: list[dict[str, Any]] = []
+        self.by_key: dict[Any, dict[str, Any]] = {}
+        self.op_entry: dict[int, dict[str, Any]] = {}
+        self.leaf_tensors: list[Tensor] = []
+        self.inputs_of: dict[int, list[dict[str, Any] | None]] = {}  # id(node) -> its input entries, in argument order
+        self.precedence: dict[str, int] = {}  # node id -> how tightly its name binds as an operand
 
-    def add(key: Any, entry: dict[str, Any], base: str | None, fallback: str) -> dict[str, Any]:
-        entry["id"] = f"n{len(gnodes)}"
-        gnodes.append(entry)
-        bases.append(base)
-        fallbacks.append(fallback)
-        by_key[key] = entry
+    def add(self, key: Any, entry: dict[str, Any], base: str | None) -> dict[str, Any]:
+        entry["id"] = f"n{len(self.entries)}"
+        entry["base"] = base
+        self.entries.append(entry)
+        self.by_key[key] = entry
         return entry
 
-    def tensor_name(t: Tensor) -> str | None:
-        return t.name or explicit.get(id(t)) or _record.parameter_name(t)
+    def tensor_name(self, t: Tensor) -> str | None:
+        return t.name or self.explicit.get(id(t)) or _record.parameter_name(t)
 
-    op_entry: dict[int, dict[str, Any]] = {}
+    def input(self, node: Node, src: _Source, i: int) -> dict[str, Any] | None:
+        """The entry of input i of `node`, added the first time it is met (None for an input given as None)."""
+        parent = node.parents[i]
+        if type(parent) is Node:
+            return self.op_entry[id(parent)]
+        obj = src.input_objs[i] if src.input_objs is not None else None
+        value = src.input_values[i] if src.input_values is not None else None
+        if isinstance(parent, Tensor):
+            if id(parent) not in self.by_key:
+                self.leaf_tensors.append(parent)
+                self.add(id(parent), {"kind": "leaf", "requires_grad": True,
+                                      "value": value_json(value if value is not None else parent._data)},
+                         self.tensor_name(parent))
+            return self.by_key[id(parent)]
+        if isinstance(obj, Tensor):
+            if id(obj) not in self.by_key:
+                self.add(id(obj), {"kind": "constant", "requires_grad": False,
+                                   "value": value_json(value if value is not None else obj._data)},
+                         self.tensor_name(obj))
+            return self.by_key[id(obj)]
+        if obj is None and value is None and src.input_objs is not None:
+            return None  # an optional input left out (Linear(bias=False)'s bias): no node, no edge
+        v = value_json(value if value is not None else obj)
+        text = v["text"] if v is not None else ("?" if src.input_objs is None else repr(obj))
+        return self.add((id(node), i), {"kind": "constant", "requires_grad": False, "value": v, "python": text},
+                        None)
+
+    def collect(self, ops: list[Node], sources: dict[int, _Source]) -> None:
+        for node in ops:
+            src = sources[id(node)]
+            self.inputs_of[id(node)] = [self.input(node, src, i) for i in range(len(node.parents))]
+            self.op_entry[id(node)] = self.add(
+                id(node), {"kind": "op", "requires_grad": True, "op": node.op.name, "grad_fn": node.name(),
+                           "value": value_json(src.out) if src.out is not None else None},
+                node.out_name or self.explicit.get(id(node)))
+
+
+def _name_nodes(nodes: _Nodes, ops: list[Node], root: Node) -> None:
+    """Every node's `name`: its own (explicit) name, else what a learner would write: a letter for an unnamed
+    input (`a`, `b`, ...), the value for a small constant (`3.0`), the expression for an unnamed result
+    (`w*x + b`, shortened when long) and `L` for an unnamed loss. Names used twice get `#2`, `#3`..."""
+    entries = nodes.entries
+    root_entry = nodes.op_entry[id(root)]
+    taken = {e["base"] for e in entries if e["base"] is not None}
+    if root_entry["base"] is None and "L" not in taken:
+        root_entry["base"] = "L"
+        taken.add("L")
+    letters = (c for c in _letters() if c not in taken)
+    derived: dict[str, tuple[str, int]] = {}  # id -> (label, precedence)
+    for entry in entries:
+        if entry.get("python") is not None:
+            derived[entry["id"]] = (entry["python"], expression_precedence(entry["python"]))
+        elif entry["base"] is not None:
+            derived[entry["id"]] = (entry["base"], ATOM)
+        elif entry["kind"] == "constant" and entry["value"] is not None and \
+                math.prod(entry["value"]["shape"]) <= 3:
+            derived[entry["id"]] = (entry["value"]["text"], expression_precedence(entry["value"]["text"]))
+        elif entry["kind"] == "constant" and entry["value"] is not None:  # data: called by its shape
+            derived[entry["id"]] = (f"tensor({'×'.join(map(str, entry['value']['shape']))})", ATOM)
+        elif entry["kind"] != "op":
+            derived[entry["id"]] = (next(letters), ATOM)
     for node in ops:
-        src = sources[id(node)]
-        for i, parent in enumerate(node.parents):
-            obj = src.input_objs[i] if src.input_objs is not None else None
-            value = src.input_values[i] if src.input_values is not None else None
-            if type(parent) is Node:
-                continue
-            if isinstance(parent, Tensor):
-                if id(parent) not in by_key:
-                    leaf_tensors.append(parent)
-                    add(id(parent), {"kind": "leaf", "requires_grad": True,
-                                     "value": value_json(value if value is not None else parent._data)},
-                        tensor_name(parent), "leaf")
-            elif isinstance(obj, Tensor):
-                if id(obj) not in by_key:
-                    add(id(obj), {"kind": "constant", "requires_grad": False,
-                                  "value": value_json(value if value is not None else obj._data)},
-                        tensor_name(obj), "const")
-            else:
-                v = value_json(value if value is not None else obj)
-                text = v["text"] if v is not None else ("?" if src.input_objs is None else repr(obj))
-                add((id(node), i), {"kind": "constant", "requires_grad": False, "value": v, "python": True},
-                    None, text)
-        entry = add(id(node), {"kind": "op", "requires_grad": True, "op": node.op.name, "grad_fn": node.name(),
-                               "value": value_json(src.out) if src.out is not None else None},
-                    node.out_name or explicit.get(id(node)), node.op.name)
-        op_entry[id(node)] = entry
-    if output.grad_fn.out_name is None and explicit.get(id(output.grad_fn)) is None:
-        ri = op_entry[id(root)]["id"]
-        idx = int(ri[1:])
-        if "L" not in bases:
-            bases[idx] = "L"
-    if op_entry[id(root)]["value"] is None:
-        op_entry[id(root)]["value"] = value_json(output._data)
+        entry = nodes.op_entry[id(node)]
+        if entry["base"] is None:
+            ins = [e for e in nodes.inputs_of[id(node)] if e is not None]
+            label = _module_label(node, ins, derived) or expression_label(node.op.name, [derived[e["id"]] for e in ins])
+            mod = _record.module_of(node)
+            if "…" in label[0] and mod is not None:  # deep inside a module: where it is says more than "…"
+                where = _short_path(mod[0])
+                if where.rsplit(".", 1)[-1].isdigit():
+                    where = f"{mod[1]}[{where}]"
+                label = (where if mod[1].lower() == node.op.name else f"{where}: {node.op.name}", ATOM)
+            derived[entry["id"]] = label
+    nodes.precedence = {k: v[1] for k, v in derived.items()}
+    bases = [e["base"] for e in entries]
+    unique = disambiguate(bases, [derived.get(e["id"], (e["base"] or "?", ATOM))[0] for e in entries])
+    for entry, name in zip(entries, unique):
+        entry["name"] = entry["python"] if entry.get("python") is not None else name
+        entry["explicit_name"] = entry.pop("base") is not None
+        entry.pop("python", None)
 
-    unique = disambiguate(bases, fallbacks)
-    for entry, base, name in zip(gnodes, bases, unique):
-        if entry.get("python"):
-            entry["name"] = fallbacks[int(entry["id"][1:])]
+
+def _module_label(node: Node, ins: list[dict[str, Any]], derived: dict[str, tuple[str, int]]) -> tuple[str, int] | None:
+    """`fc1(x)` for the op a module applies with its own parameters (Linear, Conv2d, ...)."""
+    mod = _record.module_of(node)
+    if mod is None:
+        return None
+    path = mod[0]
+    owned = None
+    others = []
+    for e in ins:
+        prefix = e["base"].rsplit(".", 1)[0] if e["kind"] == "leaf" and e["base"] and "." in e["base"] else None
+        if prefix is not None and (path == prefix or path.endswith("." + prefix)):
+            owned = prefix
         else:
-            entry["name"] = name
-        entry["explicit_name"] = base is not None
+            others.append(derived[e["id"]][0])
+    if owned is None:
+        return None
+    if owned.rsplit(".", 1)[-1].isdigit():  # a Sequential's child: `Linear[2](x)`, not `2(x)`
+        owned = f"{mod[1]}[{owned}]"
+    return expression_label(owned, [(o, ATOM) for o in others])
+
+
+def _short_path(path: str) -> str:
+    """`Net.cell` -> `cell`: the root module's class name (added by `chainrule explain`) is left out."""
+    head, _, rest = path.partition(".")
+    return rest if rest and head[:1].isupper() else path
+
+
+def _letters() -> Any:
+    for k in range(0, 1000):
+        for c in "abcdefghijklmnopqrstuvwxyz":
+            yield c if k == 0 else f"{c}{k}"
+
+
+def _finish_entries(entries: list[dict[str, Any]]) -> None:
+    for entry in entries:
         entry.setdefault("op", None)
         entry.setdefault("grad_fn", None)
         entry["grad"] = None
         entry["module"] = None
         entry["module_type"] = None
+        entry["call"] = None
+        entry["calls"] = []
         entry["forward_index"] = None
         entry["backward_index"] = None
         entry["grad_states"] = []
         v = entry["value"]
         entry["shape"] = v["shape"] if v else None
         entry["dtype"] = v["dtype"] if v else None
-        entry.pop("python", None)
+        entry.setdefault("inputs", [])
+        entry.setdefault("arg_names", [])
+        entry.setdefault("elementwise", None)
+        entry.setdefault("expression", None)
+        entry.setdefault("forward_text", None)
 
-    # ---- edges (input -> consumer), forward order and texts
-    def input_entry(node: Node, i: int) -> dict[str, Any]:
-        parent = node.parents[i]
-        if type(parent) is Node:
-            return op_entry[id(parent)]
-        if isinstance(parent, Tensor):
-            return by_key[id(parent)]
-        src = sources[id(node)]
-        obj = src.input_objs[i] if src.input_objs is not None else None
-        if isinstance(obj, Tensor) and id(obj) in by_key:
-            return by_key[id(obj)]
-        return by_key[(id(node), i)]
 
+def _edges_and_texts(nodes: _Nodes, ops: list[Node]) -> list[dict[str, Any]]:
+    """One edge per input of each op (input -> consumer), and each op's expression and forward text."""
+    edges: list[dict[str, Any]] = []
     for k, node in enumerate(ops):
-        entry = op_entry[id(node)]
+        entry = nodes.op_entry[id(node)]
         entry["forward_index"] = k
-        ins = [input_entry(node, i) for i in range(len(node.parents))]
+        positions = [i for i, e in enumerate(nodes.inputs_of[id(node)]) if e is not None]
+        ins = [e for e in nodes.inputs_of[id(node)] if e is not None]
         in_names = [e["name"] for e in ins]
-        entry["arg_names"] = [_arg_name(node.op, i) for i in range(len(ins))]
+        entry["arg_names"] = [_arg_name(node.op, i) for i in positions]
         entry["inputs"] = [e["id"] for e in ins]
         entry["elementwise"] = bool(node.op.elementwise)
         mod = _record.module_of(node)
         if mod is not None:
-            entry["module"], entry["module_type"] = mod
+            entry["module"], entry["module_type"] = mod[0], mod[1]
+            entry["call"], entry["calls"] = mod[2], [list(pc) for pc in mod[3]]
         op = node.op.name
+        prec = nodes.precedence
+        expr = expression_text(op, [(e["name"], ATOM if e["explicit_name"] else prec.get(e["id"], ATOM))
+                                    for e in ins])
         if op in INFIX and len(ins) == 2:
-            expr = f"{symbol(in_names[0])} {INFIX[op]} {symbol(in_names[1])}"
             vals = f"{symbol(fmt_v(ins[0]))} {INFIX[op]} {symbol(fmt_v(ins[1]))}"
         else:
-            expr = f"{op}({', '.join(in_names)})"
             vals = f"{op}({', '.join(fmt_v(e) for e in ins)})"
         entry["expression"] = expr
         out_text = entry["value"]["text"] if entry["value"] else "?"
-        entry["forward_text"] = f"{entry['name']} = {expr} = {vals} = {out_text}" if vals != expr else \
-            f"{entry['name']} = {expr} = {out_text}"
-        for i, src_entry in enumerate(ins):
+        if entry["name"] == expr:
+            entry["forward_text"] = f"{expr} = {vals} = {out_text}" if vals != expr else f"{expr} = {out_text}"
+        else:
+            entry["forward_text"] = f"{entry['name']} = {expr} = {vals} = {out_text}" if vals != expr else \
+                f"{entry['name']} = {expr} = {out_text}"
+        for k, (i, src_entry) in enumerate(zip(positions, ins)):
             formula = _formula(node.op, i)
             named = substitute(formula, tuple(entry["arg_names"]), in_names)
             edges.append({
                 "id": f"e{len(edges)}", "source": src_entry["id"], "target": entry["id"], "index": i,
-                "arg": entry["arg_names"][i], "formula": formula,
+                "arg": entry["arg_names"][k], "formula": formula,
                 "formula_named": named, "formula_factor": factor(named),
                 "flows": node.parents[i] is not None, "local": None, "contribution": None, "step": None,
                 "text": None, "accumulated": None,
             })
-    for e in gnodes:
-        e.setdefault("inputs", [])
-        e.setdefault("arg_names", [])
-        e.setdefault("elementwise", None)
-        e.setdefault("expression", None)
-        e.setdefault("forward_text", None)
+    return edges
+
+
+def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, observe_backward: bool = True,
+                  what: str = "cr.graph") -> tuple[dict[str, Any], dict[int, str]]:
+    """The graph document and {id(tensor) or id(node): node id} to find the user's tensors in it."""
+    root = _check_output(output, what)
+    ops = _forward_order(root)
+    sources = {id(n): _Source(n) for n in ops}
+    notices: list[str] = []
+    nodes = _Nodes(_name_map(names))
+    nodes.collect(ops, sources)
+    gnodes, by_key, op_entry, leaf_tensors = nodes.entries, nodes.by_key, nodes.op_entry, nodes.leaf_tensors
+    if op_entry[id(root)]["value"] is None:
+        op_entry[id(root)]["value"] = value_json(output._data)
+    _name_nodes(nodes, ops, root)
+    _finish_entries(gnodes)
+    edges = _edges_and_texts(nodes, ops)
 
     # ---- gradients: observed backward on a retained graph, or recorded steps, or what survives
     root_entry = op_entry[id(root)]
-    out_arr = np.asarray(output._data)
-    if grad_output is not None:
-        seed = np.asarray(getattr(grad_output, "_data", grad_output), dtype=out_arr.dtype).reshape(out_arr.shape)
-    else:
-        seed = np.ones(out_arr.shape, out_arr.dtype)
-        if out_arr.size != 1:
-            notices.append(f"{root_entry['name']} is not a scalar (shape {list(out_arr.shape)}): gradients are those "
-                           f"of its sum (a gradient of ones), as backward(gradient=ones_like(...)).")
-    all_alive = all(s.alive for s in sources.values())
-    leaf_grads: dict[int, Any] = {}
-    records: dict[int, Any] = {}
-    gradient_source = ""
-    if all_alive and observe_backward:
-        try:
-            records, leaf_grads = _observed_backward(output, ops, leaf_tensors, seed)
-            gradient_source = "observed"
-        except RuntimeError as exc:  # e.g. a saved tensor was modified in place since: say so, show values
-            notices.append(f"the engine could not run backward on this graph, so no gradients are shown: {exc}")
-    if gradient_source:
-        pass
-    elif all(s.rec is not None for s in sources.values()) and len({s.rec.pass_id for s in sources.values()}) == 1:
-        records = {i: s.rec for i, s in sources.items()}
-        gradient_source = "recorded"
-    else:
-        gradient_source = "partial"
-        if not all_alive:
-            notices.append(FREED_NOTICE)
+    seed, records, leaf_grads, gradient_source = _gradients(output, ops, sources, leaf_tensors, grad_output,
+                                                            observe_backward, root_entry["name"], notices)
     for i, s in sources.items():
         s.step = records.get(i)
 
@@ -357,6 +431,59 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
         "backward_steps": _backward_steps(ops, sources, op_entry, edges) if gradient_source != "partial" else [],
         "groups": groups,
     }, index
+
+
+def _seed_of(output: Tensor, grad_output: Any, root_name: str, notices: list[str]) -> np.ndarray:
+    out_arr = np.asarray(output._data)
+    if grad_output is not None:
+        return np.asarray(getattr(grad_output, "_data", grad_output), dtype=out_arr.dtype).reshape(out_arr.shape)
+    if out_arr.size != 1:
+        notices.append(f"{root_name} is not a scalar (shape {list(out_arr.shape)}): gradients are those of its sum "
+                       f"(a gradient of ones), as backward(gradient=ones_like(...)).")
+    return np.ones(out_arr.shape, out_arr.dtype)
+
+
+def _gradients(output: Tensor, ops: list[Node], sources: dict[int, _Source], leaf_tensors: list[Tensor],
+               grad_output: Any, observe_backward: bool, root_name: str,
+               notices: list[str]) -> tuple[np.ndarray, dict[int, Any], dict[int, Any], str]:
+    """Where the backward steps come from, best first: the steps recorded by `cr.explain.record()` (with the
+    seed that pass really used), an observed backward on the retained graph, the steps taken again from the
+    values the nodes kept after backward freed them, else only what survives ("partial").
+
+    Returns (seed, {id(node): step}, {id(leaf): gradient}, source)."""
+    recs = [s.rec for s in sources.values()]
+    recorded = all(r is not None for r in recs) and len({r.pass_id for r in recs}) == 1
+    all_alive = all(s.alive for s in sources.values())
+    if recorded and grad_output is None:  # the recorded pass's own seed (backward(gradient=v)), not ones
+        seed = np.asarray(sources[id(ops[-1])].rec.upstream)
+        if seed.size != 1 or float(seed.reshape(())) != 1.0:
+            notices.append(f"the gradient seeded at {root_name} was {fmt_array(seed)} (backward(gradient=...)): "
+                           f"every gradient below is for that seed.")
+        return seed, {i: s.rec for i, s in sources.items()}, {}, "recorded"
+    seed = _seed_of(output, grad_output, root_name, notices)
+    if recorded:
+        return seed, {i: s.rec for i, s in sources.items()}, {}, "recorded"
+    if all_alive:
+        if observe_backward:
+            try:
+                records, leaf_grads = _observed_backward(output, ops, leaf_tensors, seed)
+                return seed, records, leaf_grads, "observed"
+            except RuntimeError as exc:  # e.g. a saved tensor was modified in place since: say so, show values
+                notices.append(f"the engine could not run backward on this graph, so no gradients are shown: {exc}")
+        return seed, {}, {}, "partial"
+    if observe_backward and _replay.replayable(ops):
+        changed = _replay.modified_since(ops)
+        if changed is None:
+            try:
+                records, leaf_grads = _replay.replay(ops, seed)
+                return seed, records, leaf_grads, "replayed"
+            except Exception as exc:  # noqa: BLE001 - an op's rule refused the kept values: show what survives
+                notices.append(f"the backward steps could not be taken again from the values the graph kept: {exc}")
+        else:
+            notices.append(f"{changed} was modified in place after this graph used it (an optimizer step?), so "
+                           f"the steps cannot be shown with the values it had.")
+    notices.append(FREED_NOTICE)
+    return seed, {}, {}, "partial"
 
 
 def fmt_v(entry: dict[str, Any]) -> str:
@@ -464,6 +591,39 @@ def _depths(gnodes: list[dict], edges: list[dict]) -> dict[str, int]:
     return depth
 
 
+def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
+    """Calls numbered 0, 1, ... within this graph; a module called more than once (a cell once per time step, a
+    shared block) gets one group per call, nested in the module's group, holding every node made during that
+    call (its submodules' too)."""
+    seen: dict[str, list[int]] = {}
+    for n in gnodes:
+        for path, call in n["calls"]:
+            seen.setdefault(path, []).append(call)
+    renumber = {path: {c: k for k, c in enumerate(sorted(set(cs)))} for path, cs in seen.items()}
+    for n in gnodes:
+        n["calls"] = [[path, renumber[path][call]] for path, call in n["calls"]]
+        if n["module"] is not None and n["call"] is not None and n["module"] in renumber:
+            n["call"] = renumber[n["module"]].get(n["call"], n["call"])
+    for path, numbers in renumber.items():
+        gid = f"m:{path}"
+        if gid in groups:
+            groups[gid]["calls"] = len(numbers)
+        if len(numbers) < 2 or gid not in groups:
+            continue
+        for k in range(len(numbers)):
+            groups[f"{gid}@{k}"] = {"id": f"{gid}@{k}", "kind": "call", "label": f"{path}, call {k + 1} of "
+                                    f"{len(numbers)}", "path": path, "module_type": groups[gid]["module_type"],
+                                    "parent": gid, "call": k, "nodes": []}
+    for n in gnodes:
+        for path, call in n["calls"]:
+            gid = f"m:{path}@{call}"
+            if gid in groups:
+                groups[gid]["nodes"].append(n["id"])
+    for g in groups.values():
+        g.setdefault("calls", None)
+        g.setdefault("call", None)
+
+
 def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
     """Module groups (nested by path) and op groups (same op at the same depth, outside modules)."""
     groups: dict[str, dict[str, Any]] = {}
@@ -476,14 +636,16 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
     for n in gnodes:
         if n["module"]:
             groups[f"m:{n['module']}"]["nodes"].append(n["id"])
-    # parameters join the module that owns them
+    # parameters join the module that owns them (`fc1.weight` -> `fc1`, or `Net.fc1` when the path has the root)
     for n in gnodes:
         if n["kind"] == "leaf" and "." in n["name"]:
             prefix = n["name"].rsplit(".", 1)[0]
-            if f"m:{prefix}" in groups:
-                groups[f"m:{prefix}"]["nodes"].append(n["id"])
-                n["module"] = prefix
-                n["module_type"] = paths[prefix]
+            owner = prefix if prefix in paths else next((p for p in paths if p.endswith("." + prefix)), None)
+            if owner is not None:
+                groups[f"m:{owner}"]["nodes"].append(n["id"])
+                n["module"] = owner
+                n["module_type"] = paths[owner]
+    _call_groups(gnodes, groups)
     depth = _depths(gnodes, edges)
     consumers: dict[str, str] = {}
     for e in edges:
@@ -505,8 +667,8 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
         gid = f"o:{kind}:{op}:{d}"
         plural = {"leaf": "leaves", "constant": "constants"}
         label = f"{op} ×{len(members)}" if kind == "op" else f"{len(members)} {plural.get(kind, kind)} → {op}"
-        groups[gid] = {"id": gid, "kind": "op", "label": label, "path": None, "module_type": None,
-                       "parent": None, "nodes": members}
+        groups[gid] = {"id": gid, "kind": "op", "label": label, "path": None, "module_type": None, "calls": None,
+                       "call": None, "parent": None, "nodes": members}
     for g in groups.values():
         for nid in g["nodes"]:
             by_id[nid].setdefault("groups", []).append(g["id"])

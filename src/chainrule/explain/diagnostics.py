@@ -88,8 +88,12 @@ def _norm(arrays: list[np.ndarray]) -> float:
 
 
 def gradient_flow(model: Any, vanish: float = 1e-3, explode: float = 1e3, vanish_abs: float = 1e-5,
-                  explode_abs: float = 1e3) -> GradientFlow:
+                  explode_abs: float = 1e3, loss: Any = None) -> GradientFlow:
     """Gradient and weight norms of each layer that owns parameters, after a backward pass.
+
+    Layers are listed input side first: in the order the graph of `loss` uses their parameters when `loss` is
+    given (its graph is still alive after backward), else in the order the model registers them (which is
+    the input-side-first order of a Sequential, not necessarily of a custom forward).
 
     A layer is flagged vanishing when its gradient norm is below `vanish` times the last layer's (the
     one nearest the loss) or below `vanish_abs`; exploding above `explode` times the last layer's or
@@ -102,8 +106,8 @@ def gradient_flow(model: Any, vanish: float = 1e-3, explode: float = 1e3, vanish
         params = list(module.named_parameters(recurse=False))
         if not params:
             continue
-        grads = [p.grad._data for _, p in params if p.grad is not None]
-        weights = [np.asarray(p._data) for _, p in params]
+        grads = [p.grad.numpy() for _, p in params if p.grad is not None]
+        weights = [p.detach().numpy() for _, p in params]
         gnorm = _norm([np.asarray(g) for g in grads]) if grads else None
         wnorm = _norm(weights)
         layers.append(LayerFlow(name or type(module).__name__, type(module).__name__, gnorm, wnorm,
@@ -111,6 +115,9 @@ def gradient_flow(model: Any, vanish: float = 1e-3, explode: float = 1e3, vanish
                                 [f"{name}.{n}" if name else n for n, _ in params]))
     if not layers:
         raise ValueError("gradient_flow: the model has no parameters")
+    ordered = loss is not None
+    if ordered:
+        layers = _by_graph_order(layers, dict(model.named_parameters()), loss)
     if all(la.grad_norm is None for la in layers):
         raise ValueError("gradient_flow: no parameter has a gradient yet: call loss.backward() first")
     reference = next((la.grad_norm for la in reversed(layers) if la.grad_norm), None)
@@ -125,7 +132,30 @@ def gradient_flow(model: Any, vanish: float = 1e-3, explode: float = 1e3, vanish
                 la.flag = "vanishing"
             elif rel > explode or la.grad_norm > explode_abs:
                 la.flag = "exploding"
-    return GradientFlow(layers, vanish, explode, vanish_abs, explode_abs)
+    flow = GradientFlow(layers, vanish, explode, vanish_abs, explode_abs)
+    if not ordered:
+        flow.title = "Gradient flow by layer (in registration order; pass loss= to list them input side first)"
+    return flow
+
+
+def _by_graph_order(layers: list[LayerFlow], params: dict[str, Any], loss: Any) -> list[LayerFlow]:
+    """Layers sorted by where the graph of `loss` first uses one of their parameters (inputs before consumers)."""
+    from chainrule.engine.tensor import Tensor
+    from chainrule.explain.build import _forward_order
+
+    if not isinstance(loss, Tensor) or loss.grad_fn is None:
+        raise ValueError("gradient_flow: loss= must be the tensor whose backward() computed the gradients")
+    first: dict[int, int] = {}
+    for k, node in enumerate(_forward_order(loss.grad_fn)):
+        for parent in node.parents:
+            if isinstance(parent, Tensor):
+                first.setdefault(id(parent), k)
+    unused = len(first) + 1
+
+    def position(layer: LayerFlow) -> int:
+        return min((first.get(id(params[p]), unused) for p in layer.parameters if p in params), default=unused)
+
+    return sorted(layers, key=position)
 
 
 # ---------------------------------------------------------------------- dead units
@@ -182,55 +212,93 @@ class DeadUnits(_Rendered):
                 "the next layer's weight-gradient columns fed by it are zero too."]
 
 
-def dead_units(model: Any, data: Any) -> DeadUnits:
-    """Per ReLU layer, the units whose input is <= 0 for every sample of `data`, and the gradient rows they zero.
+def _is_gate(node: Any) -> bool:
+    """A ReLU however it is written: nn.ReLU, F.relu, relu_, or clamp(min=0) with no upper bound."""
+    if node.op.name in ("relu", "relu_"):
+        return True
+    attrs = node.attrs or {}
+    return node.op.name in ("clamp", "clamp_", "clip") and attrs.get("min") == 0 and attrs.get("max") is None
 
-    Runs the model forward on `data` (a tensor, or a tuple whose first item is the input); checks with
-    the engine that those weight-gradient rows are exactly zero (`cr.autograd.grad`, `.grad` untouched).
+
+def _nearest(start: Any, step: Any, weighted: dict[str, Any]) -> str | None:
+    """The nearest node from `start` (walking `step`: parents or consumers) made by a module with a weight."""
+    from collections import deque
+
+    from chainrule.explain.record import module_of
+
+    queue = deque(step(start))
+    seen = {id(start)}
+    while queue:
+        node = queue.popleft()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        mod = module_of(node)
+        if mod is not None and mod[0] in weighted:
+            return mod[0]
+        queue.extend(step(node))
+    return None
+
+
+def dead_units(model: Any, data: Any) -> DeadUnits:
+    """Per ReLU (`nn.ReLU`, `F.relu` or `clamp(min=0)`), the units whose output is 0 for every sample of `data`
+    (their input is <= 0), and the gradient rows they zero.
+
+    Runs the model forward on `data` (a tensor, or a tuple whose first item is the input) and reads the ReLUs
+    from the graph it records; the layers before and after each are found in that graph. Checks with the
+    engine that those weight-gradient rows are exactly zero (`cr.autograd.grad`, `.grad` untouched).
     """
     import chainrule as cr
-    from chainrule.nn import ReLU
+    from chainrule.engine.node import Node
+    from chainrule.explain.build import _forward_order
+    from chainrule.explain.record import module_of, record_modules
 
     if isinstance(data, tuple | list):
         data = data[0]
-    named = list(model.named_modules())
-    relus = [(n, m) for n, m in named if isinstance(m, ReLU)]
-    if not relus:
-        raise ValueError("dead_units: the model has no cr.nn.ReLU module")
-    seen: dict[str, np.ndarray] = {}
-    handles = []
-    for name, module in relus:
-
-        def look(_module: Any, args: tuple, _name: str = name) -> None:
-            seen[_name] = np.array(args[0].detach().numpy())  # a copy: an in-place ReLU overwrites its input
-
-        handles.append(module.register_forward_pre_hook(look))
-    try:
+    if not hasattr(model, "named_modules"):
+        raise TypeError(f"dead_units: expected a cr.nn.Module, got {type(model).__name__}")
+    modules = {(path or type(m).__name__): m for path, m in model.named_modules()}
+    weighted = {p: m for p, m in modules.items() if isinstance(getattr(m, "_parameters", {}).get("weight"), cr.Tensor)}
+    with record_modules(model):
         out = model(data)
-    finally:
-        for handle in handles:
-            handle.remove()
-    order = [n for n, _ in named]
-    weighted = {n: m for n, m in named if isinstance(getattr(m, "_parameters", {}).get("weight"), cr.Tensor)}
+    if getattr(out, "grad_fn", None) is None:
+        raise ValueError("dead_units: the model's output has no recorded graph (no parameter requires grad, or it "
+                         "ran under cr.no_grad()), so its ReLUs cannot be found")
+    ops = _forward_order(out.grad_fn)
+    consumers: dict[int, list[Any]] = {}
+    for node in ops:
+        for parent in node.parents:
+            if type(parent) is Node:
+                consumers.setdefault(id(parent), []).append(node)
+    gates = [n for n in ops if _is_gate(n)]
+    if not gates:
+        raise ValueError("dead_units: the model applies no ReLU (cr.nn.ReLU, F.relu or clamp(min=0))")
     layers = []
     checks: list[tuple[DeadLayer, Any]] = []
-    for name, _ in relus:
-        pre = seen.get(name)
-        if pre is None:
-            continue
-        flat = pre.reshape(-1, pre.shape[-1]) if pre.ndim > 1 else pre.reshape(1, -1)
-        if pre.ndim == 4:  # conv feature maps: a unit is a channel
-            flat = np.moveaxis(pre, 1, -1).reshape(-1, pre.shape[1])
-        dead = [int(i) for i in np.nonzero(np.all(flat <= 0, axis=0))[0]]
-        k = order.index(name)
-        prev = next((n for n in reversed(order[:k]) if n in weighted), None)
-        nxt = next((n for n in order[k + 1:] if n in weighted), None)
+    counts: dict[str, int] = {}
+    flat = np.zeros((0, 0))
+    for node in gates:
+        value = node.out if node.out is not None else node.kept[2]
+        post = np.asarray(value)
+        flat = np.moveaxis(post, 1, -1).reshape(-1, post.shape[1]) if post.ndim == 4 else \
+            post.reshape(-1, post.shape[-1]) if post.ndim > 1 else post.reshape(1, -1)  # conv maps: a unit per channel
+        dead = [int(i) for i in np.nonzero(np.all(flat == 0, axis=0))[0]]
+        mod = module_of(node)
+        if mod is not None and mod[1] == "ReLU":
+            name = mod[0]
+        else:
+            where = f" in {mod[0]}" if mod is not None else ""
+            base = f"{node.op.name}{where}"
+            counts[base] = counts.get(base, 0) + 1
+            name = base if counts[base] == 1 else f"{base} #{counts[base]}"
+        prev = _nearest(node, lambda n: [p for p in n.parents if type(p) is Node], weighted)
+        nxt = _nearest(node, lambda n: consumers.get(id(n), []), weighted)
         layer = DeadLayer(name, flat.shape[1], dead, prev, nxt, None)
         layers.append(layer)
         if prev is not None and dead:
             checks.append((layer, weighted[prev].weight))
-    if checks and getattr(out, "requires_grad", False):
+    if checks:
         grads = cr.autograd.grad(out.sum(), [w for _, w in checks], allow_unused=True)
         for (layer, _), g in zip(checks, grads):
-            layer.zero_rows_checked = g is not None and bool(np.all(np.asarray(g._data)[layer.dead] == 0))
+            layer.zero_rows_checked = g is not None and bool(np.all(g.numpy()[layer.dead] == 0))
     return DeadUnits(layers, int(flat.shape[0]) if layers else 0)

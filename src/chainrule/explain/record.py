@@ -63,8 +63,10 @@ def step_record(step: Any, pass_id: int = 0) -> StepRecord:
 
 # node -> its last recorded step (weak keys: a record goes away with its graph)
 _records: weakref.WeakKeyDictionary[Node, StepRecord] = weakref.WeakKeyDictionary()
-# node -> (module path, module type), filled by record_modules
-_modules: weakref.WeakKeyDictionary[Node, tuple[str, str]] = weakref.WeakKeyDictionary()
+# node -> (module path, module type, call), filled by record_modules; `call` counts that module's calls from 0
+# (the time step of a cell called once per step, the k-th use of a shared block)
+_modules: weakref.WeakKeyDictionary[Node, tuple[str, str, int, tuple]] = weakref.WeakKeyDictionary()
+# (the 4th item: ((path, call), ...) of every module call active when the node was made, outermost first)
 # id(parameter tensor) -> (weak reference, its name in a recorded model, "0.weight"). Not a
 # WeakKeyDictionary: tensors compare elementwise, so they cannot be dictionary keys by equality.
 _param_names: dict[int, tuple[weakref.ref, str]] = {}
@@ -81,7 +83,9 @@ def recorded_step(node: Node) -> StepRecord | None:
     return _records.get(node)
 
 
-def module_of(node: Node) -> tuple[str, str] | None:
+def module_of(node: Node) -> tuple[str, str, int, tuple] | None:
+    """(module path, module type, call index, ((path, call) of every enclosing module call, outermost first))
+    of the module whose forward created `node`, if recorded."""
     return _modules.get(node)
 
 
@@ -139,7 +143,8 @@ def _tensors(obj: Any) -> Iterator[Tensor]:
             yield from _tensors(o)
 
 
-def tag_outputs(result: Any, inputs: Any, path: str, type_name: str) -> None:
+def tag_outputs(result: Any, inputs: Any, path: str, type_name: str, call: int = 0,
+                enclosing: tuple = ()) -> None:
     """Tag the nodes that produced `result` and are not before `inputs` (and not tagged by a submodule)."""
     stop = {id(t.grad_fn) for t in _tensors(inputs) if t.grad_fn is not None}
     stack = [t.grad_fn for t in _tensors(result) if t.grad_fn is not None]
@@ -150,7 +155,7 @@ def tag_outputs(result: Any, inputs: Any, path: str, type_name: str) -> None:
             continue
         seen.add(id(node))
         if node not in _modules:
-            _modules[node] = (path, type_name)
+            _modules[node] = (path, type_name, call, enclosing or ((path, call),))
         for parent in node.parents:
             if type(parent) is Node:
                 stack.append(parent)
@@ -164,6 +169,7 @@ def record_modules(model: Any = None) -> Iterator[None]:
         yield from _record_all()
         return
     handles = []
+    calls: dict[str, int] = {}
     for path, module in model.named_modules():
         for pname, p in module.named_parameters(recurse=False):
             _remember_parameter(p, f"{path}.{pname}" if path else pname)
@@ -171,7 +177,9 @@ def record_modules(model: Any = None) -> Iterator[None]:
 
         def tag(_module: Any, args: Any, kwargs: Any, result: Any, _path: str = path or type_name,
                 _type: str = type_name) -> None:
-            tag_outputs(result, (args, kwargs), _path, _type)
+            k = calls.get(_path, 0)
+            calls[_path] = k + 1
+            tag_outputs(result, (args, kwargs), _path, _type, k)
 
         handles.append(module.register_forward_hook(tag, with_kwargs=True))
     try:
@@ -186,16 +194,17 @@ def _record_all() -> Iterator[None]:
     from chainrule.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
     thread = threading.get_ident()
-    stack: list[tuple[Any, str]] = []
+    stack: list[tuple[Any, str, int]] = []
     counters: dict[str, int] = {}
     roots: dict[int, str] = {}
+    calls: dict[str, int] = {}
 
     def enter(module: Any, args: Any) -> None:
         if threading.get_ident() != thread:
             return
         type_name = type(module).__name__
         if stack:
-            parent, parent_path = stack[-1]
+            parent, parent_path, _ = stack[-1]
             child = next((n for n, m in parent.named_children() if m is module), type_name)
             path = f"{parent_path}.{child}"
         else:
@@ -206,14 +215,17 @@ def _record_all() -> Iterator[None]:
                 for pname, p in module.named_parameters():
                     _remember_parameter(p, pname, overwrite=False)
             path = roots[id(module)]
-        stack.append((module, path))
+        k = calls.get(path, 0)
+        calls[path] = k + 1
+        stack.append((module, path, k))
 
     def leave(module: Any, args: Any, kwargs: Any, result: Any) -> None:
         if threading.get_ident() != thread or not stack or stack[-1][0] is not module:
             return
-        _, path = stack.pop()
+        _, path, k = stack.pop()
         if result is not None:
-            tag_outputs(result, (args, kwargs), path, type(module).__name__)
+            enclosing = tuple((p, c) for _, p, c in stack) + ((path, k),)
+            tag_outputs(result, (args, kwargs), path, type(module).__name__, k, enclosing)
 
     pre = register_module_forward_pre_hook(enter)
     post = register_module_forward_hook(leave, with_kwargs=True, always_call=True)

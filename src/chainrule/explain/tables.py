@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from chainrule.explain.naming import factor
+from chainrule.explain.naming import factor, symbol
 from chainrule.explain.values import fmt_array, fmt_number, is_scalar, scalar, value_array
 
 TIMES = "×"
@@ -73,22 +74,31 @@ class _Rendered:
         from rich.table import Table
         from rich.text import Text
 
-        table = Table(title=self.title or None)
+        # every cell is Text, never markup: `[sum of G over the batch]` is a formula, not a style tag
+        table = Table(title=Text(self.title) if self.title else None)
         for h in self._header():
-            table.add_column(h)
+            table.add_column(Text(h))
         for r in self._rows():
-            table.add_row(*r)
+            table.add_row(*(Text(c) for c in r))
         foot = self._footer()
         return Group(table, *(Text(f) for f in foot)) if foot else table
 
-    def print(self) -> None:
-        """Print to the terminal with rich (plain text if rich is missing)."""
+    def print(self, file: Any = None) -> None:
+        """Print to the terminal with rich; as plain text, never cut, when the output is not a terminal (a pipe,
+        a file) or rich is missing."""
+        import sys
+
+        out = file if file is not None else sys.stdout
+        isatty = getattr(out, "isatty", None)
+        if not (isatty is not None and isatty()):
+            print(str(self), file=out)
+            return
         try:
             from rich.console import Console
         except ImportError:  # pragma: no cover - rich is a dependency of the cli extra
-            print(str(self))
+            print(str(self), file=out)
             return
-        Console().print(self)
+        Console(file=out).print(self)
 
 
 def _graph_and_index(output: Any, what: str) -> tuple[Any, dict[int, str]]:
@@ -97,7 +107,9 @@ def _graph_and_index(output: Any, what: str) -> tuple[Any, dict[int, str]]:
 
     if hasattr(output, "data") and isinstance(getattr(output, "data", None), dict):
         return output, {}
-    data, index = build_indexed(output, what=what)
+    from chainrule.explain import _names
+
+    data, index = build_indexed(output, names=_names(None), what=what)
     return Graph(data), index
 
 
@@ -152,7 +164,7 @@ def _loss(graph: Any) -> str:
 
 
 def _d(graph: Any, top: str, bottom: str) -> str:
-    return f"d{top}/d{bottom}"
+    return f"d{symbol(top)}/d{symbol(bottom)}"
 
 
 # ---------------------------------------------------------------------- gradient table
@@ -190,15 +202,58 @@ class GradientTable(_Rendered):
     def _header(self) -> list[str]:
         return ["Location", "Gradient Value", "How It Got There"]
 
+    max_rows = 60  # longer tables are summarized: rows that repeat (time steps, layers) are counted, not listed
+
+    def show_all(self) -> GradientTable:
+        """The same table, every row listed (`chainrule explain --all-rows`)."""
+        table = GradientTable(self.rows, self.notices)
+        table.max_rows = 0
+        return table
+
     def _rows(self) -> list[list[str]]:
-        return [[r.location, r.value, r.how] for r in self.rows]
+        rows = [[r.location, r.value, r.how] for r in self.rows]
+        if not self.max_rows or len(rows) <= self.max_rows:
+            return rows
+        return [[r.location, r.value, r.how] if isinstance(r, GradientRow) else r for r in self._summary()]
+
+    def _summary(self) -> list[Any]:
+        """Rows whose names differ only in their number (`cell: sigmoid#3`, `#4`...) or that repeat a time step:
+        the first two of each kind are listed, the rest counted in one row where the third would be."""
+        kinds: dict[str, list[int]] = {}
+        for k, r in enumerate(self.rows):
+            kinds.setdefault(_pattern_of(r.name), []).append(k)
+        out: list[Any] = []
+        for k, r in enumerate(self.rows):
+            same = kinds[_pattern_of(r.name)]
+            position = same.index(k)
+            if position < 2 or len(same) <= 3:
+                out.append(r)
+            elif position == 2:
+                out.append([f"… {len(same) - 2} more like {_pattern_of(r.name)}", "", "(not listed: the table "
+                            "has many repeated rows; .show_all() or chainrule explain --all-rows lists every one)"])
+        return out
 
     def _footer(self) -> list[str]:
+        if self.max_rows and len(self.rows) > self.max_rows:
+            return [*self.notices, f"{len(self.rows)} rows, summarized: repeated kinds of rows are counted."]
         return self.notices
 
     def to_dict(self) -> list[dict[str, Any]]:
         return [{"location": r.location, "name": r.name, "node": r.node, "value": r.value, "how": r.how,
                  "grad": r.grad, "terms": r.terms} for r in self.rows]
+
+
+MAX_TERMS = 6  # a gradient summed over more consumers (a weight shared by 200 time steps) lists the first few
+
+
+def _sum_text(parts: list[str]) -> str:
+    if len(parts) <= MAX_TERMS:
+        return " + ".join(parts)
+    return " + ".join(parts[:3]) + f" + … ({len(parts) - 3} more terms)"
+
+
+def _pattern_of(name: str) -> str:
+    return re.sub(r"#\d+$", "", name)
 
 
 def _shown(graph: Any, top: _Topology, n: dict, all_nodes: bool) -> bool:
@@ -270,8 +325,8 @@ def table_from_graph(graph: Any, wrt: Any = None, all_nodes: bool = False,
             if not terms:
                 how = "no gradient reached it"
             else:
-                sym = " + ".join(t["symbolic"] for t in terms)
-                num = " + ".join(t["numeric"] for t in terms)
+                sym = _sum_text([t["symbolic"] for t in terms])
+                num = _sum_text([t["numeric"] for t in terms])
                 how = sym if sym == num else f"{sym} = {num}"
         rows.append(GradientRow(location=_d(graph, loss, n["name"]), name=n["name"], node=nid, value=value, how=how,
                                 grad=n["grad"], terms=terms))
@@ -374,7 +429,7 @@ class Paths(_Rendered):
             out.append(f"sum over paths = {fmt_number(self.total)} = d{self.loss}/d{self.name} "
                        f"(the engine's gradient: {grad})")
         else:
-            out.append(f"d{self.loss}/d{self.name} (the engine's gradient) = {grad}")
+            out.append(f"{_d(None, self.loss, self.name)} (the engine's gradient) = {grad}")
         return out
 
 
@@ -424,6 +479,7 @@ class Factor:
     formula: str  # 2*(a - t) style, with input names
     value: float | None
     text: str
+    parts: list[str] = field(default_factory=list)  # each step's local derivative, loss side first
 
 
 class Chain(_Rendered):
@@ -447,27 +503,30 @@ class Chain(_Rendered):
 
     def line(self, k: int = 0) -> str:
         factors = self.chains[k]
-        lhs = f"d{self.loss}/d{self.name}"
+        lhs = f"{_d(None, self.loss, self.name)}"
         sym = f" {DOT} ".join(f.symbol for f in factors)
         if len(factors) == 1:  # one step: show its formula instead of repeating dL/dw
             sym = factors[0].formula
         prods = self.products()
-        nums = f" {TIMES} ".join(f.text for f in factors)
+        if len(factors) == 1:  # unnamed steps in between: each step's number, as with names
+            nums = f" {TIMES} ".join(factors[0].parts)
+        else:
+            nums = f" {TIMES} ".join(f.text for f in factors)
         if prods[k] is None:
             return f"{lhs} = {sym}"
-        if len(factors) == 1:
-            return f"{lhs} = {sym} = {fmt_number(prods[k])}"
+        if nums == fmt_number(prods[k]):
+            return f"{lhs} = {sym} = {nums}"
         return f"{lhs} = {sym} = {nums} = {fmt_number(prods[k])}"
 
     def __str__(self) -> str:
         if not self.chains:
-            return "\n".join([f"d{self.loss}/d{self.name}: no path"] + self.notes)
+            return "\n".join([f"{_d(None, self.loss, self.name)}: no path"] + self.notes)
         if len(self.chains) == 1:
             out = [self.line(0)]
             if self.products()[0] is None:
                 out.append(f"  = {self.grad['text'] if self.grad else '?'} (the engine's gradient)")
         else:
-            out = [f"d{self.loss}/d{self.name} = the sum over {len(self.chains)} paths:"]
+            out = [f"{_d(None, self.loss, self.name)} = the sum over {len(self.chains)} paths:"]
             out += ["  " + self.line(k) for k in range(len(self.chains))]
             prods = self.products()
             if all(p is not None for p in prods):
@@ -502,7 +561,8 @@ def _segment_factor(graph: Any, seg: list[dict]) -> Factor:
     else:
         value = math.prod(vals)
         text = fmt_number(value)
-    return Factor(f"d{top_node['name']}/d{bottom['name']}", formula, value, text)
+    parts = [e["local"]["text"] if e["local"] is not None else "?" for e in reversed(kept)]
+    return Factor(_d(None, top_node["name"], bottom["name"]), formula, value, text, parts)
 
 
 def chain(loss: Any, w: Any, max_paths: int = 16) -> Chain:

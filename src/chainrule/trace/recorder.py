@@ -345,6 +345,17 @@ class Tracer:
             return fs.owner
         return fs
 
+    def _owner_through(self, frame: types.FrameType | None) -> _Frame | None:
+        """The nearest traced frame up the stack, past frames of other code (chainrule's Module.__call__)."""
+        for _ in range(64):
+            if frame is None:
+                return None
+            fs = self._owner(frame)
+            if fs is not None:
+                return fs
+            frame = frame.f_back
+        return None
+
     def _global(self, frame: types.FrameType, event: str, arg: Any) -> Any:
         if event != "call":
             return None
@@ -381,6 +392,8 @@ class Tracer:
             return self._local
         # a function of the traced file
         assert self._info is not None
+        if parent is None and code.co_name != "<module>":  # called through library code (`model(x)` runs
+            parent = self._owner_through(frame.f_back)  # Module.__call__, then forward): its caller is the parent
         fs = _Frame(depth=(parent.depth + 1) if parent else 0)
         if code.co_name == "<module>":
             fs.depth = 0
@@ -717,17 +730,24 @@ class Tracer:
         parent = self._owner(frame.f_back)
         self._current = parent.pending.step if parent is not None and parent.pending is not None else None
 
-    def _exit_loop(self, fs: _Frame, loop: _Loop) -> None:
+    def _exit_loop(self, fs: _Frame, loop: _Loop, stopped: bool = False) -> None:
         more = loop.iterations - self.max_iterations
         if more <= 0 or fs.suppressed or any(outer.hits > self.max_iterations for outer in fs.loops):
             return
         assert self._info is not None
         step = self._new_step("skipped", loop.header, "", fs.depth, self._info.source_of(loop.header))
         word = "iteration" if more == 1 else "iterations"
-        step.note = (
-            f"… {more} more {word} of the loop at line {loop.header} ran, not shown "
-            f"(the first {self.max_iterations} of {loop.iterations} are shown; see --max-iterations)"
-        )
+        if stopped:
+            step.note = (
+                f"… {more} more {word} of the loop at line {loop.header} ran before the step limit stopped the "
+                f"script, not shown (the first {self.max_iterations} of {loop.iterations} are shown; see "
+                f"--max-iterations)"
+            )
+        else:
+            step.note = (
+                f"… {more} more {word} of the loop at line {loop.header} ran, not shown "
+                f"(the first {self.max_iterations} of {loop.iterations} are shown; see --max-iterations)"
+            )
         step.iteration = loop.iterations
 
     def _stop(self, frame: types.FrameType, fs: _Frame, start: int) -> None:
@@ -736,6 +756,9 @@ class Tracer:
         for other_frame, other in list(self._frames.items()):
             if other.pending is not None:
                 self._finish(other, other_frame, unwinding=True)
+        for other in reversed(list(self._frames.values())):  # innermost first: the loops it stopped inside
+            while other.loops and not other.transparent:
+                self._exit_loop(other, other.loops.pop(), stopped=True)
         step = self._new_step("limit", start, "", fs.depth, self._info.source_of(start))
         step.note = (
             f"Stopped: the step limit of {self.max_steps} executed lines was reached before line {start} "

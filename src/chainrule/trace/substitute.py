@@ -19,7 +19,6 @@ Values come from what the tracer recorded, never from running the script's code 
 from __future__ import annotations
 
 import ast
-import builtins
 import contextlib
 import copy
 import inspect
@@ -27,7 +26,7 @@ import math
 import operator
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -269,7 +268,7 @@ class Evaluator:
             raise Unknown
         rec = self._take_record(func, hint)
         if rec is not None:
-            if isinstance(func, type) and rec.name == "__init__":
+            if isinstance(func, type) and rec.code.co_name == "__init__":  # a class called: the instance it built
                 if rec.returned and rec.self_obj is not None:
                     return rec.self_obj
                 raise Unknown
@@ -336,142 +335,154 @@ class Evaluator:
                 raise Unknown from exc
 
     def _dispatch(self, node: ast.AST) -> Any:
-        if isinstance(node, ast.Constant):
-            return node.value
-        if isinstance(node, ast.Name):
-            try:
-                return self._name(node.id)
-            except (KeyError, NameError) as exc:
-                raise Unknown from exc
-        if isinstance(node, ast.BinOp):
-            left = self._eval(node.left)
-            right = self._eval(node.right)
-            return self._binary(node.op, left, right)
-        if isinstance(node, ast.UnaryOp):
-            operand = self._eval(node.operand)
-            if not is_plain(operand):
-                raise Unknown
-            with _no_grad(operand):
-                try:
-                    return _UNARY[type(node.op)](operand)
-                except Exception as exc:
-                    raise Unknown from exc
-        if isinstance(node, ast.BoolOp):
-            result: Any = None
-            for value_node in node.values:
-                result = self._eval(value_node)
-                if not is_plain(result):
-                    raise Unknown
-                if isinstance(node.op, ast.And) and not result:
-                    return result
-                if isinstance(node.op, ast.Or) and result:
-                    return result
-            return result
-        if isinstance(node, ast.Compare):
-            left = self._eval(node.left)
-            outcome: Any = True
-            for op, comp in zip(node.ops, node.comparators):
-                right = self._eval(comp)
-                if not (is_plain(left) and is_plain(right)):
-                    raise Unknown
-                try:
-                    outcome = _COMPARE[type(op)](left, right)
-                except Exception as exc:
-                    raise Unknown from exc
-                if is_tensor(outcome) or is_ndarray(outcome):
-                    if len(node.ops) > 1:
-                        raise Unknown
-                    return outcome
-                if not outcome:
-                    return outcome
-                left = right
-            return outcome
-        if isinstance(node, ast.IfExp):
-            test = self._eval(node.test)
-            if not is_plain(test) or is_tensor(test) or (is_ndarray(test) and test.shape != ()):
-                raise Unknown
-            return self._eval(node.body if test else node.orelse)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        if isinstance(node, ast.Attribute):
-            base = self._eval(node.value)
-            return self._attribute(base, node.attr)
-        if isinstance(node, ast.Subscript):
-            base = self._eval(node.value)
-            index = self._eval(node.slice)
-            if not (is_plain(base) and is_plain(index)):
-                raise Unknown
-            try:
-                return base[index]
-            except Exception as exc:
-                raise Unknown from exc
-        if isinstance(node, ast.Slice):
-            parts = [None if p is None else self._eval(p) for p in (node.lower, node.upper, node.step)]
-            return slice(*parts)
-        if isinstance(node, ast.Tuple | ast.List | ast.Set):
-            items: list[Any] = []
-            for elt in node.elts:
-                if isinstance(elt, ast.Starred):
-                    seq = self._eval(elt.value)
-                    if not is_plain(seq):
-                        raise Unknown
-                    items.extend(seq)
-                else:
-                    items.append(self._eval(elt))
-            if isinstance(node, ast.Tuple):
-                return tuple(items)
-            if isinstance(node, ast.List):
-                return items
-            try:
-                return set(items)
-            except TypeError as exc:
-                raise Unknown from exc
-        if isinstance(node, ast.Dict):
-            out: dict[Any, Any] = {}
-            for k, v in zip(node.keys, node.values):
-                if k is None:
-                    extra = self._eval(v)
-                    if type(extra) is not dict:
-                        raise Unknown
-                    out.update(extra)
-                else:
-                    key = self._eval(k)
-                    if not is_plain(key):
-                        raise Unknown
-                    out[key] = self._eval(v)
-            return out
-        if isinstance(node, ast.JoinedStr):
-            pieces = []
-            for part in node.values:
-                if isinstance(part, ast.Constant):
-                    pieces.append(str(part.value))
-                else:
-                    pieces.append(self._eval(part))
-            return "".join(pieces)
-        if isinstance(node, ast.FormattedValue):
-            value = self._eval(node.value)
-            if not is_plain(value):
-                raise Unknown
-            spec = "" if node.format_spec is None else self._eval(node.format_spec)
-            try:
-                if node.conversion == ord("r"):
-                    value = repr(value)
-                elif node.conversion == ord("s"):
-                    value = str(value)
-                elif node.conversion == ord("a"):
-                    value = ascii(value)
-                return format(value, spec)
-            except Exception as exc:
-                raise Unknown from exc
-        if isinstance(node, ast.Lambda):
-            raise Unknown  # a lambda's value is a function: shown as written
-        if isinstance(node, _COMPREHENSIONS):
-            return self._comprehension(node)
-        if isinstance(node, ast.NamedExpr):
-            return self._eval(node.value)
-        if isinstance(node, ast.Starred):
+        """The value of one expression node: each kind of node has its own method (`_DISPATCH`); a kind not
+        listed there (a lambda, a starred item outside a call) is Unknown."""
+        method = _DISPATCH.get(type(node))
+        if method is None:
             raise Unknown
-        raise Unknown
+        return method(self, node)
+
+    def _constant(self, node: ast.Constant) -> Any:
+        return node.value
+
+    def _name_node(self, node: ast.Name) -> Any:
+        try:
+            return self._name(node.id)
+        except (KeyError, NameError) as exc:
+            raise Unknown from exc
+
+    def _binop(self, node: ast.BinOp) -> Any:
+        left = self._eval(node.left)
+        right = self._eval(node.right)
+        return self._binary(node.op, left, right)
+
+    def _unaryop(self, node: ast.UnaryOp) -> Any:
+        operand = self._eval(node.operand)
+        if not is_plain(operand):
+            raise Unknown
+        with _no_grad(operand):
+            try:
+                return _UNARY[type(node.op)](operand)
+            except Exception as exc:
+                raise Unknown from exc
+
+    def _boolop(self, node: ast.BoolOp) -> Any:
+        result: Any = None
+        for value_node in node.values:
+            result = self._eval(value_node)
+            if not is_plain(result):
+                raise Unknown
+            if isinstance(node.op, ast.And) and not result:
+                return result
+            if isinstance(node.op, ast.Or) and result:
+                return result
+        return result
+
+    def _compare(self, node: ast.Compare) -> Any:
+        left = self._eval(node.left)
+        outcome: Any = True
+        for op, comp in zip(node.ops, node.comparators):
+            right = self._eval(comp)
+            if not (is_plain(left) and is_plain(right)):
+                raise Unknown
+            try:
+                outcome = _COMPARE[type(op)](left, right)
+            except Exception as exc:
+                raise Unknown from exc
+            if is_tensor(outcome) or is_ndarray(outcome):
+                if len(node.ops) > 1:
+                    raise Unknown
+                return outcome
+            if not outcome:
+                return outcome
+            left = right
+        return outcome
+
+    def _ifexp(self, node: ast.IfExp) -> Any:
+        test = self._eval(node.test)
+        if not is_plain(test) or is_tensor(test) or (is_ndarray(test) and test.shape != ()):
+            raise Unknown
+        return self._eval(node.body if test else node.orelse)
+
+    def _attribute_node(self, node: ast.Attribute) -> Any:
+        base = self._eval(node.value)
+        return self._attribute(base, node.attr)
+
+    def _subscript(self, node: ast.Subscript) -> Any:
+        base = self._eval(node.value)
+        index = self._eval(node.slice)
+        if not (is_plain(base) and is_plain(index)):
+            raise Unknown
+        try:
+            return base[index]
+        except Exception as exc:
+            raise Unknown from exc
+
+    def _slice(self, node: ast.Slice) -> Any:
+        parts = [None if p is None else self._eval(p) for p in (node.lower, node.upper, node.step)]
+        return slice(*parts)
+
+    def _sequence(self, node: ast.Tuple | ast.List | ast.Set) -> Any:
+        items: list[Any] = []
+        for elt in node.elts:
+            if isinstance(elt, ast.Starred):
+                seq = self._eval(elt.value)
+                if not is_plain(seq):
+                    raise Unknown
+                items.extend(seq)
+            else:
+                items.append(self._eval(elt))
+        if isinstance(node, ast.Tuple):
+            return tuple(items)
+        if isinstance(node, ast.List):
+            return items
+        try:
+            return set(items)
+        except TypeError as exc:
+            raise Unknown from exc
+
+    def _dict(self, node: ast.Dict) -> Any:
+        out: dict[Any, Any] = {}
+        for k, v in zip(node.keys, node.values):
+            if k is None:
+                extra = self._eval(v)
+                if type(extra) is not dict:
+                    raise Unknown
+                out.update(extra)
+            else:
+                key = self._eval(k)
+                if not is_plain(key):
+                    raise Unknown
+                out[key] = self._eval(v)
+        return out
+
+    def _joined_str(self, node: ast.JoinedStr) -> Any:
+        pieces = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                pieces.append(str(part.value))
+            else:
+                pieces.append(self._eval(part))
+        return "".join(pieces)
+
+    def _formatted_value(self, node: ast.FormattedValue) -> Any:
+        value = self._eval(node.value)
+        if not is_plain(value):
+            raise Unknown
+        spec = "" if node.format_spec is None else self._eval(node.format_spec)
+        try:
+            if node.conversion == ord("r"):
+                value = repr(value)
+            elif node.conversion == ord("s"):
+                value = str(value)
+            elif node.conversion == ord("a"):
+                value = ascii(value)
+            return format(value, spec)
+        except Exception as exc:
+            raise Unknown from exc
+
+    def _named_expr(self, node: ast.NamedExpr) -> Any:
+        return self._eval(node.value)
 
     def _attribute(self, base: Any, attr: str) -> Any:
         known_kind = isinstance(base, types.ModuleType) or is_tensor(base) or is_ndarray(base) or is_plain(base)
@@ -569,6 +580,18 @@ class Evaluator:
 # Forms are made by splicing value texts into the expression's own source text (so the author's
 # spelling is kept), using the AST's positions. Everything that does not depend on the values is
 # worked out once per expression and cached.
+
+
+_DISPATCH: dict[type, Callable[[Evaluator, Any], Any]] = {
+    ast.Constant: Evaluator._constant, ast.Name: Evaluator._name_node, ast.BinOp: Evaluator._binop,
+    ast.UnaryOp: Evaluator._unaryop, ast.BoolOp: Evaluator._boolop, ast.Compare: Evaluator._compare,
+    ast.IfExp: Evaluator._ifexp, ast.Call: Evaluator._call, ast.Attribute: Evaluator._attribute_node,
+    ast.Subscript: Evaluator._subscript, ast.Slice: Evaluator._slice, ast.Tuple: Evaluator._sequence,
+    ast.List: Evaluator._sequence, ast.Set: Evaluator._sequence, ast.Dict: Evaluator._dict,
+    ast.JoinedStr: Evaluator._joined_str, ast.FormattedValue: Evaluator._formatted_value,
+    ast.NamedExpr: Evaluator._named_expr,
+    **{kind: Evaluator._comprehension for kind in _COMPREHENSIONS},
+}
 
 
 def _node_dump(node: ast.AST) -> str:
@@ -814,21 +837,3 @@ def match_calls(expr: ast.AST, lookup: Callable[[str], Any], calls: list[CallRec
     """Evaluate ``expr`` only to mark which recorded calls its source made (no forms are built)."""
     with contextlib.suppress(Exception):
         Evaluator(lookup, calls).evaluate(expr)
-
-
-def chain_text(forms: list[str]) -> str:
-    """``a + b = 1 + 2 = 3``."""
-    return " = ".join(forms)
-
-
-def iter_names(node: ast.AST) -> Iterator[str]:
-    """Names a statement reads (loads), outside lambdas and comprehension bodies."""
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load):
-            yield sub.id
-
-
-def builtin_lookup(name: str) -> Any:
-    if hasattr(builtins, name):
-        return getattr(builtins, name)
-    raise KeyError(name)
