@@ -222,8 +222,6 @@ def test_the_private_name_check_catches_crossings(tmp_path: Path) -> None:
 # field). Packages not converted yet, and files that store the field (the in-place machinery), are listed with
 # the reason; `python scripts/convert_data_reads.py <package>` converts a package's reads.
 DATA_READS_ALLOWED = {
-    "explain": "not converted yet",
-    "trace": "not converted yet",
 }
 DATA_STORES_ALLOWED = {  # files outside the engine that set a tensor's storage, and why
     "ops/registry.py": "makes each op's output tensor (node creation)",

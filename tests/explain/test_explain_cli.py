@@ -119,7 +119,7 @@ def test_explain_autograd_grad_and_the_transforms(tmp_path: Path, capsys: pytest
     assert "autograd.grad #1 (line 7): loss = 1.0" in text
     assert "| dloss/dw | -4.0 | 2(relu(w*x + b) - 3.0) × (0 if (w*x + b) <= 0 else 1) × x = -2.0 × 1.0 × 2.0 |" in text
     assert "| dloss/db | -2.0 |" in text and "grads -4.0 -2.0" in text
-    assert "autograd.grad #2 (line 9):" in text and "| dL/da | 42.0 | 2(3*a + 1) × 3 = 14.0 × 3 |" in text
+    assert "autograd.grad #2 (line 9):" in text and "| dL/da | 42.0 | 2(3*a + 1) × 3 = 14.0 × 3.0 |" in text
     assert "dh/dx 42.0" in text and (out / "backward_2.html").exists()
     assert "1 autograd.grad() calls with several outputs were not explained" in captured.err
     assert cr.autograd.grad is original and func.autograd_grad is original

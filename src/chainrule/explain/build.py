@@ -123,7 +123,7 @@ class _Source:
             self.out = None
             ref = node.tensor_ref() if node.tensor_ref is not None else None
             if ref is not None:
-                self.out = ref._data
+                self.out = ref.array
         self.step: Any = None  # a StepRecord for this graph's backward pass
 
 
@@ -142,7 +142,7 @@ def _observed_backward(output: Tensor, ops: list[Node], leaves: list[Tensor], se
         for t, previous in before:
             t.grad = previous
     records = {id(s.node): _record.step_record(s) for s in steps}
-    leaf_grads = {id(t): (None if g is None else g._data) for t, g in zip(leaves, grads)}
+    leaf_grads = {id(t): (None if g is None else g.array) for t, g in zip(leaves, grads)}
     return records, leaf_grads
 
 
@@ -200,13 +200,13 @@ class _Nodes:
             if id(parent) not in self.by_key:
                 self.leaf_tensors.append(parent)
                 self.add(id(parent), {"kind": "leaf", "requires_grad": True,
-                                      "value": value_json(value if value is not None else parent._data)},
+                                      "value": value_json(value if value is not None else parent.array)},
                          self.tensor_name(parent))
             return self.by_key[id(parent)]
         if isinstance(obj, Tensor):
             if id(obj) not in self.by_key:
                 self.add(id(obj), {"kind": "constant", "requires_grad": False,
-                                   "value": value_json(value if value is not None else obj._data)},
+                                   "value": value_json(value if value is not None else obj.array)},
                          self.tensor_name(obj))
             return self.by_key[id(obj)]
         if obj is None and value is None and src.input_objs is not None:
@@ -381,7 +381,7 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
     nodes.collect(ops, sources)
     gnodes, by_key, op_entry, leaf_tensors = nodes.entries, nodes.by_key, nodes.op_entry, nodes.leaf_tensors
     if op_entry[id(root)]["value"] is None:
-        op_entry[id(root)]["value"] = value_json(output._data)
+        op_entry[id(root)]["value"] = value_json(output.array)
     _name_nodes(nodes, ops, root)
     _finish_entries(gnodes)
     edges = _edges_and_texts(nodes, ops)
@@ -402,8 +402,8 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
         entry = by_key[id(t)]
         if t.grad is not None and entry["grad"] is not None and gradient_source != "partial":
             mine = as_array(entry["grad"]["data"]) if entry["grad"]["data"] is not None else None
-            if mine is not None and mine.shape == np.shape(t.grad._data) and not np.allclose(mine, t.grad._data):
-                notices.append(f"{entry['name']}.grad holds {fmt_array(np.asarray(t.grad._data))}, not "
+            if mine is not None and mine.shape == np.shape(t.grad.array) and not np.allclose(mine, t.grad.array):
+                notices.append(f"{entry['name']}.grad holds {fmt_array(np.asarray(t.grad.array))}, not "
                                f"{entry['grad']['text']}: it accumulated over several backward() calls; this graph "
                                f"shows one backward pass.")
 
@@ -434,7 +434,7 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
 
 
 def _seed_of(output: Tensor, grad_output: Any, root_name: str, notices: list[str]) -> np.ndarray:
-    out_arr = np.asarray(output._data)
+    out_arr = np.asarray(output.array)
     if grad_output is not None:
         return np.asarray(getattr(grad_output, "_data", grad_output), dtype=out_arr.dtype).reshape(out_arr.shape)
     if out_arr.size != 1:
@@ -554,13 +554,13 @@ def _surviving_gradients(ops: list[Node], op_entry: dict[int, dict], leaf_tensor
                          by_key: dict[Any, dict], output: Tensor, root_entry: dict) -> None:
     for t in leaf_tensors:
         if t.grad is not None:
-            by_key[id(t)]["grad"] = value_json(t.grad._data)
+            by_key[id(t)]["grad"] = value_json(t.grad.array)
     for node in ops:
         ref = node.tensor_ref() if node.tensor_ref is not None else None
         if ref is not None and ref.grad is not None:
-            op_entry[id(node)]["grad"] = value_json(ref.grad._data)
+            op_entry[id(node)]["grad"] = value_json(ref.grad.array)
     if (output.is_leaf or output.retains_grad) and output.grad is not None:  # a non-leaf's .grad warns
-        root_entry["grad"] = value_json(output.grad._data)
+        root_entry["grad"] = value_json(output.grad.array)
 
 
 def _backward_steps(ops: list[Node], sources: dict[int, _Source], op_entry: dict[int, dict],

@@ -15,7 +15,7 @@ from typing import Any
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, storage_written_since
 from chainrule.explain.record import StepRecord, step_record
-from chainrule.ops.xp import NUMPY
+from chainrule.engine.xp import NUMPY
 
 
 class _Step:
