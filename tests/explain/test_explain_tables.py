@@ -175,7 +175,8 @@ def _neuron_without_names() -> tuple[cr.Tensor, cr.Tensor]:
 def test_chain_gives_each_steps_number_without_names_and_the_chapters_notation() -> None:
     loss, w = _neuron_without_names()
     text = str(cr.explain.chain(loss, w))
-    assert text == "dloss/dw = 2(relu(w*2.0 + a) - 3.0) × (0 if (w*2.0 + a) <= 0 else 1) × 2.0 = -2.0 × 1.0 × 2.0 = -4.0"
+    assert text == ("dloss/dw = 2(relu(w*2.0 + a) - 3.0) × (0 if (w*2.0 + a) <= 0 else 1) × 2.0"
+                    " = -2.0 × 1.0 × 2.0 = -4.0")
     loss.backward()  # the same after backward
     assert str(cr.explain.chain(loss, w)) == text and w.grad.item() == -4.0
     names = [n["name"] for n in cr.graph(loss).nodes]

@@ -14,8 +14,8 @@ from typing import Any
 
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, storage_written_since
-from chainrule.explain.record import StepRecord, step_record
 from chainrule.engine.xp import NUMPY
+from chainrule.explain.record import StepRecord, step_record
 
 
 class _Step:
