@@ -104,6 +104,17 @@
         byStep[t].forEach(function (id) { taken[id] = 1; });
       });
     }
+    /* one box per call of a module called again and again (a cell over time steps, a shared block): the
+       document's "call" groups (docs/graph-schema.md), largest first so an outer call takes its inner ones */
+    doc.groups.filter(function (g) { return g.kind === "call"; })
+      .sort(function (a, b) { return b.nodes.length - a.nodes.length; })
+      .forEach(function (g) {
+        var members = g.nodes.filter(function (id) { return !taken[id] && v.nodes[id]; });
+        if (members.length < 2) return;
+        members.forEach(function (id) { taken[id] = 1; });
+        units.push({ id: "g:" + g.id, group: g, label: (g.label || g.id) + " (" + opsSummary(v, members) + ")",
+          members: members, kind: "step" });
+      });
     var mods = doc.groups.filter(function (g) { return g.kind === "module" && !g.parent; });
     /* op groups (same op at the same depth) only help a graph too large to draw node by node */
     var ops = doc.default_view === "groups" ? doc.groups.filter(function (g) { return g.kind !== "module" && !g.parent; }) : [];
