@@ -63,7 +63,8 @@ def test_stepping_forward_and_backward_through_the_two_layer_network(browser: An
         assert p.text(".crg-pos") == f"Backward {k} of {len(steps)}"
         text = p.text(".crg-step")
         node = g.by_id(st["node"])
-        assert f"upstream gradient dL/d{node['name']} = {st['upstream']['text']}" in text
+        name = node["name"] if node["name"].isidentifier() else f"({node['name']})"  # d(y - 4.0), as written by hand
+        assert f"upstream gradient dL/d{name} = {st['upstream']['text']}" in text
         for eid in st["edges"]:
             edge = next(e for e in g.edges if e["id"] == eid)
             if edge["text"]:

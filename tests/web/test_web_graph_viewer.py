@@ -143,7 +143,7 @@ def test_upload_of_to_json_in_the_same_viewer(lab: Any, tmp_path: Path) -> None:
     assert walk_all_steps(lab) == []
     rows = {r.locator("td").nth(0).inner_text(): r.locator("td").nth(1).inner_text()
             for r in lab.locator(".crg-table tbody tr").all()}
-    assert rows["dL/dw1"] == "-24.0"
+    assert rows["dloss/dw1"] == "-24.0"  # named from the caller's variables, as cr.graph does by default
 
 
 def test_large_chain_notice_matches_the_drawing(lab: Any, tmp_path: Path) -> None:

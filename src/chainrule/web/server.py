@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 from chainrule.web import api
 
-MAX_BODY = 512 * 1024  # bytes
+MAX_BODY = 4 * 1024 * 1024  # bytes: an uploaded graph document of up to ~2000 nodes (web/upload.py)
 REQUEST_TIMEOUT = 15.0  # seconds from a request's first byte to its last (headers and body): one deadline
 KEEP_ALIVE_TIMEOUT = 5.0  # seconds an open connection may wait for its (next) request
 WRITE_TIMEOUT = 15.0  # seconds a client may take to accept the response

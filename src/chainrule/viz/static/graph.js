@@ -89,6 +89,11 @@
     return out;
   }
 
+  function dn(name) {  /* a name inside d.../d...: an expression label gets parentheses, d(w*x + b) */
+    name = String(name);
+    return /^[A-Za-z_][A-Za-z0-9_.\[\]#]*$/.test(name) ? name : "(" + name + ")";
+  }
+
   function buildUnits(v) {
     /* the top-level units: module groups when the document has them, time steps when it has those, then its
        op groups; nothing grouped -> single nodes (split into runs when too many to draw) */
@@ -863,12 +868,12 @@
     }
     var rootNode = this.nodes[this.doc.root];
     if (p.k === 0) {
-      box.appendChild(h("p", "crg-line", "Backward pass starts at " + rootNode.name + " with d" + L + "/d" + rootNode.name + " = " + this.doc.seed.text + "."));
+      box.appendChild(h("p", "crg-line", "Backward pass starts at " + rootNode.name + " with d" + dn(L) + "/d" + dn(rootNode.name) + " = " + this.doc.seed.text + "."));
       return;
     }
     var st = cur.step, n = this.nodes[st.node];
     box.appendChild(h("p", "crg-line crg-upstream", "At " + n.name + (n.expression ? " = " + n.expression : "") +
-      ": upstream gradient d" + L + "/d" + n.name + " = " + (st.upstream ? st.upstream.text : "?")));
+      ": upstream gradient d" + dn(L) + "/d" + dn(n.name) + " = " + (st.upstream ? st.upstream.text : "?")));
     var list = h("ul", "crg-contribs");
     st.edges.forEach(function (eid) {
       var e = self.edges[eid];
@@ -877,7 +882,7 @@
       if (!e.text) { list.appendChild(h("li", "crg-none", src.name + ": no gradient (it does not require grad)")); return; }
       var li = h("li", "crg-contrib");
       li.setAttribute("data-edge", eid);
-      li.appendChild(h("span", "crg-eq", "d" + L + "/d" + src.name + " \u2190 upstream \u00D7 " + e.formula_factor + " = " + e.text));
+      li.appendChild(h("span", "crg-eq", "d" + dn(L) + "/d" + dn(src.name) + " \u2190 upstream \u00D7 " + e.formula_factor + " = " + e.text));
       if (e.accumulated && e.accumulated.of > 1) {
         li.appendChild(h("span", "crg-acc", " accumulated at " + src.name + ": " + e.accumulated.text +
           " (" + e.accumulated.count + " of " + e.accumulated.of + " consumers)" + (e.accumulated.complete ? ", complete" : "")));
@@ -932,7 +937,7 @@
       var div = h("div", "crg-var");
       div.setAttribute("data-variable", v.name);
       var allDone = self.rowDone(v.node);
-      div.appendChild(h("h4", "crg-var-title", "d" + v.loss + "/d" + v.name + " = " + (allDone ? v.grad : pending) +
+      div.appendChild(h("h4", "crg-var-title", "d" + dn(v.loss) + "/d" + dn(v.name) + " = " + (allDone ? v.grad : pending) +
         (v.count > 1 ? " (sum of " + v.count_text + " paths)" : "")));
       v.paths.forEach(function (path, k) {
         var pd = h("div", "crg-path"), known = 0;
@@ -943,7 +948,7 @@
           var shown = e ? self.edgeDone(e) : allDone;
           if (shown) known++;
           var top = path.names[i + 1], bottom = path.names[i];
-          var li = h("li", "crg-mono" + (shown ? "" : " crg-pending"), "d" + top + "/d" + bottom + " = " +
+          var li = h("li", "crg-mono" + (shown ? "" : " crg-pending"), "d" + dn(top) + "/d" + dn(bottom) + " = " +
             (e ? e.formula_named : "?") + " = " + (shown ? path.factors[i] : pending));
           if (eid) li.setAttribute("data-edge", eid);
           ul.appendChild(li);
@@ -956,7 +961,7 @@
       });
       if (v.paths.length > 1 && v.total !== null) {
         div.appendChild(h("p", "crg-eq crg-sum", allDone ? "sum over paths = " + v.paths.map(function (p) { return fmtNum(p.product); }).join(" + ") +
-          " = " + fmtNum(v.total) + " = d" + v.loss + "/d" + v.name : "sum over paths: " + pending));
+          " = " + fmtNum(v.total) + " = d" + dn(v.loss) + "/d" + dn(v.name) : "sum over paths: " + pending));
       }
       if (v.note) div.appendChild(h("p", "crg-hint", v.note));
       (v.notes || []).forEach(function (n) { div.appendChild(h("p", "crg-hint", n)); });
@@ -1004,11 +1009,11 @@
     }
     if (n.kind !== "constant") {
       var gt = this.gradText(n);
-      row("gradient d" + L + "/d" + n.name, gt ? gt.text + (gt.complete ? "" : " (so far)") : "\u2026 (the backward pass has not reached it)");
+      row("gradient d" + dn(L) + "/d" + dn(n.name), gt ? gt.text + (gt.complete ? "" : " (so far)") : "\u2026 (the backward pass has not reached it)");
     }
     (this.inputs[id] || []).forEach(function (e) {
       var src = self.nodes[e.source];
-      var t = "d" + n.name + "/d" + src.name + " = " + e.formula_named;
+      var t = "d" + dn(n.name) + "/d" + dn(src.name) + " = " + e.formula_named;
       if (self.edgeDone(e)) t += (e.local ? " = " + e.local.text : "") + (e.text ? "; sends " + e.text : "");
       row("input " + e.arg, t);
     });

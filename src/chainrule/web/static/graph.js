@@ -75,7 +75,7 @@ $("#upload").addEventListener("change", async () => {
   const file = $("#upload").files[0];
   if (!file) return;
   try {
-    if (file.size > 400 * 1024) throw new Error("the file is too large (at most 400 KiB)");
+    if (file.size > 4000 * 1024) throw new Error("the file is too large (at most 4000 KiB)");
     let graph;
     try { graph = JSON.parse(await file.text()); } catch { throw new Error("the file is not valid JSON"); }
     const answer = await api("/api/graph/upload", { graph });
