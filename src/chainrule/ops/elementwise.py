@@ -14,6 +14,8 @@ from chainrule.engine.anomaly import record_checks, record_flags
 from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, tensor_from_data
+from chainrule.ops.observe import publish as _publish
+from chainrule.ops.observe import watch as _watch
 from chainrule.ops.registry import ONE, apply, apply1, defop, variant
 from chainrule.ops.xp import np_sign
 
@@ -135,6 +137,8 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
         t.requires_grad = False
         if off_threads and grad_state.inference:
             t._inference = True
+    if _watch.on:
+        _publish(op, (a, b), None, t)
     return t
 
 

@@ -21,6 +21,8 @@ from chainrule.engine.anomaly import record_checks, record_flags
 from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.ops.observe import publish as _publish
+from chainrule.ops.observe import watch as _watch
 from chainrule.ops.xp import NUMPY
 
 _new = object.__new__
@@ -229,6 +231,8 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
     t.requires_grad = False
     if off_threads and grad_state.inference:
         t._inference = True
+    if _watch.on:
+        _publish(op, args, attrs, t)
     return t
 
 
@@ -249,6 +253,8 @@ def apply1(op: Op, x: Tensor) -> Tensor:
         t.requires_grad = False
         if off_threads and grad_state.inference:
             t._inference = True
+    if _watch.on:
+        _publish(op, (x,), None, t)
     return t
 
 
@@ -262,4 +268,6 @@ def record(op: Op, args: tuple, datas: Any, out: Any, attrs: dict | None) -> Ten
     t._data = out
     t.grad_fn = node
     t.requires_grad = True
+    if _watch.on:
+        _publish(op, args, attrs, t)
     return t
