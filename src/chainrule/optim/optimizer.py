@@ -12,6 +12,7 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor
 from chainrule.nn.parameter import zero_grads
+from chainrule.optim import observe as _observe
 
 
 def check_lr(lr: Any, name: str = "lr") -> float:
@@ -32,6 +33,13 @@ class Optimizer:
     """Base class: subclasses implement `step()` over `self.param_groups` using `self.state[p]`."""
 
     _scalar_state: tuple[str, ...] = ("step",)  # 0-d float32 state tensors (not shaped like the parameter)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own `step` is wrapped once, at class definition, so that `optim.observe` sees it."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "__observed__", False):
+            cls.step = _observe.observed_step(step)
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -65,6 +73,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
+        if _observe.active():
+            _observe.publish(_observe.OptimizerCall("zero_grad", "post", self, bool(set_to_none)))
 
     def step(self, closure: Any = None) -> Any:
         raise NotImplementedError
