@@ -100,6 +100,7 @@ from chainrule import explain  # noqa: E402
 from chainrule.explain import draw, graph, name_tensors  # noqa: E402
 from chainrule.serialization import load, save  # noqa: E402
 from chainrule import trace  # noqa: E402 - a callable module: `with cr.trace():` and `cr.trace.run(path)`
+from chainrule.compile import compile  # noqa: E402, A004 - cr.compile(step): trace once, replay generated code
 
 __version__ = "0.1.0"
 

@@ -1,0 +1,95 @@
+"""How one recorded op becomes lines of Python: inline NumPy where the op's math is a plain expression (checked
+bit for bit against the engine's own result while tracing), otherwise a call of the op's own forward or VJP from
+the registry (one place for each op's math)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.ops.registry import ONE
+
+# op name -> forward expression over its inputs {0}, {1}
+FORWARD = {
+    "add": "{0} + {1}",
+    "sub": "{0} - {1}",
+    "mul": "{0} * {1}",
+    "div": "{0} / {1}",
+    "exp": "np.exp({0})",
+    "tanh": "np.tanh({0})",
+    "log": "np.log({0})",
+}
+
+# (op name, input index) -> the gradient sent to that input, over {g} (upstream), {out} and inputs {0}, {1};
+# the comment is the local derivative as the chapter writes it
+LOCAL = {
+    ("add", 0): "{g}",
+    ("add", 1): "{g}",
+    ("sub", 0): "{g}",
+    ("sub", 1): "{g} * -1.0",
+    ("mul", 0): "{g} * {1}",
+    ("mul", 1): "{g} * {0}",
+    ("div", 0): "{g} * (1.0 / {1})",
+    ("div", 1): "{g} * (-{0} / ({1} * {1}))",
+    ("exp", 0): "{g} * {out}",
+    ("tanh", 0): "{g} * (1.0 - {out} * {out})",
+    ("log", 0): "{g} * (1.0 / {0})",
+}
+
+_checkers: dict[str, Any] = {}
+
+
+def evaluate(template: str, **values: Any) -> Any:
+    """Run a template on trace-time values (compiled once per template) to check it against the engine."""
+    fn = _checkers.get(template)
+    if fn is None:
+        names = sorted(set(values))
+        body = template.format(*[f"v{i}" for i in range(4)], g="g", out="out")
+        fn = eval(f"lambda {', '.join(names)}: {body}", {"np": np})  # noqa: S307 - our own templates
+        fn.names = names
+        _checkers[template] = fn
+    return fn(**{k: values[k] for k in fn.names})
+
+
+def same(a: Any, b: Any) -> bool:
+    """Bit for bit: same type, dtype, shape and bytes (NaN payloads included)."""
+    if a is None or b is None:
+        return a is b
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray | np.generic):
+        return a.dtype == b.dtype and np.shape(a) == np.shape(b) and np.asarray(a).tobytes() == np.asarray(b).tobytes()
+    if isinstance(a, float):
+        return np.float64(a).tobytes() == np.float64(b).tobytes()
+    return bool(a == b)
+
+
+def inline_forward(op: Any, datas: list, attrs: Any, out: Any) -> str | None:
+    """The op's forward as an inline expression template if that reproduces `out` exactly, else None."""
+    template = FORWARD.get(op.name)
+    if template is None or attrs or len(datas) != template.count("{") - template.count("{{"):
+        return None
+    values = {f"v{i}": d for i, d in enumerate(datas)}
+    try:
+        result = evaluate(template, **values)
+    except Exception:  # noqa: BLE001 - anything odd: use the op's own function
+        return None
+    return template if same(result, out) else None
+
+
+def inline_local(op: Any, index: int, g: Any, out: Any, datas: tuple, expected: Any) -> str | None:
+    """The gradient to input `index` as an inline template if it reproduces the engine's exactly, else None."""
+    if op.derivs is None or op.vjp is not None:
+        return None
+    template = LOCAL.get((op.name, index))
+    if template is None:
+        return None
+    if op.locals[index] is ONE and template != "{g}":
+        return None
+    values = {f"v{i}": d for i, d in enumerate(datas)}
+    try:
+        result = evaluate(template, g=g, out=out, **values)
+    except Exception:  # noqa: BLE001
+        return None
+    return template if same(result, expected) else None
