@@ -1,3 +1,4 @@
+# ruff: noqa: UP031 - templates use {braces}, so they are filled with %-formatting
 """From a `Trace` to Python source: names, dead-code elimination, guards, and the compiled functions."""
 
 from __future__ import annotations
@@ -31,13 +32,9 @@ def assign_names(t: Trace) -> None:
         used.add(name)
         return name
 
-    for i, var in enumerate(t.vars):  # user-visible values first, gradients after (their names derive)
+    for var in t.vars:  # user-visible values first, gradients after (their names derive)
         if var.kind != "grad":
             var.name = unique(var.base)
-    for root in t.roots:
-        r = t.vars[int(root)]
-        if r.name.startswith(("cross_entropy", "loss")) is False and not r.name.startswith("loss"):
-            pass
     for var in t.vars:
         if var.kind == "grad":
             root = getattr(var, "root", None)
@@ -162,9 +159,6 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
     ns: dict[str, Any] = {"is_grad_enabled": is_grad_enabled, "Tensor": Tensor, "np": np}
     args = [_ident_arg(a) for a in t.arg_names]
     conds = [f"is_grad_enabled() is {t.grad_enabled!r}"]
-    positions = {}
-    for k, name in enumerate(t.arg_names):
-        positions[k] = args[k]
     for j, (position, kind, payload) in enumerate(t.input_guards):
         a = args[position] if isinstance(position, int) else _ident_arg(position)
         if kind == "tensor":

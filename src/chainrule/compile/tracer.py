@@ -1,3 +1,4 @@
+# ruff: noqa: UP031 - templates use {braces}, so they are filled with %-formatting
 """Tracing one eager call of a step: what ran (forward ops, the backward walk, gradient accumulation, optimizer
 calls), seen through the core's seams, checked for anything a replay could get wrong.
 
@@ -9,6 +10,7 @@ trace only (a value leaving the tensor world: `.item()`, `bool(t)`, `float(t)`, 
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
 import os
@@ -197,10 +199,8 @@ class Tracer:
     # ------------------------------------------------------------------ inputs and values
     def _bind_inputs(self) -> None:
         sig = None
-        try:
+        with contextlib.suppress(TypeError, ValueError):
             sig = inspect.signature(self.fn)
-        except (TypeError, ValueError):
-            pass
         names = []
         params = list(sig.parameters) if sig is not None else []
         for i, a in enumerate(self.args):
@@ -413,7 +413,7 @@ class Tracer:
         shifted = logits - np.fmax.reduce(logits, axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
-        if not (lowering.same(shifted, shifted) and lowering.same(e, attrs["e"]) and lowering.same(total, attrs["total"])
+        if not (lowering.same(e, attrs["e"]) and lowering.same(total, attrs["total"])
                 and lowering.same(np.arange(0, n * c, c) + target, attrs["flat"])):
             self.fail("cross_entropy: the inline softmax does not reproduce the engine's", line)
         per = np.log(total.ravel()) - shifted.ravel()[attrs["flat"]]
@@ -499,7 +499,6 @@ class Tracer:
             if oi not in grad_of:
                 self.fail("backward: a node received a gradient the trace did not see", line)
             g_index = grad_of[oi]
-            op = node.op
             input_vars = []
             for x in step.input_tensors:
                 if isinstance(x, Tensor):
@@ -507,7 +506,7 @@ class Tracer:
                 else:
                     input_vars.append(_literal(x) if x is None or type(x) in (bool, int, float) else None)
             targets = []  # per input: (parent var index or None)
-            for parent, x in zip(node.parents, step.input_tensors):
+            for parent in node.parents:
                 if parent is None:
                     targets.append(None)
                 elif type(parent) is Node:
