@@ -37,10 +37,11 @@ class CompileWarning(UserWarning):
 
 
 class _Entry:
-    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops")
+    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops", "eager_lines")
 
     def __init__(self, guard: Callable, run: Callable, source: str, guard_source: str, seconds: float,
-                 ops: int) -> None:
+                 ops: int, eager_lines: list[str]) -> None:
+        self.eager_lines = eager_lines
         self.guard = guard
         self.run = run
         self.source = source
@@ -103,7 +104,7 @@ class CompiledStep:
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         self.traces += 1
         self.entries.append(_Entry(guard_ns["guard"], ns[_fn_name(self.fn)], source, guard_source,
-                                   time.perf_counter() - start, tracer.ops_seen))
+                                   time.perf_counter() - start, tracer.ops_seen, tracer.eager_lines))
         if self.explain:
             print(self.explain_text())
         return result

@@ -93,3 +93,16 @@ def inline_local(op: Any, index: int, g: Any, out: Any, datas: tuple, expected: 
     except Exception:  # noqa: BLE001
         return None
     return template if same(result, expected) else None
+
+
+def _max_pool_mask(x: Any, kernel: Any, stride: Any, padding: Any) -> Any:
+    from chainrule.ops.conv import max_pool_mask
+
+    return max_pool_mask(x, kernel, stride, padding)
+
+
+# op name -> {attribute: function of the op's input values and its other attributes}: attributes an op's caller
+# computes from the inputs before the op (max-pool's argmax mask); a replay computes them again from its values
+DERIVED = {
+    "max_pool2d": {"mask": (_max_pool_mask, ("kernel", "stride", "padding"))},
+}

@@ -46,11 +46,17 @@ class Unsupported(Exception):
         self.line = line
 
 
-def user_line(skip_compile: bool = True) -> str | None:
-    """file:line: code of the innermost frame outside chainrule (the user's line that ran an op)."""
+def user_frame() -> Any:
+    """The innermost frame outside chainrule (the user's code that ran an op)."""
     frame = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame = frame.f_back
+    return frame
+
+
+def user_line() -> str | None:
+    """file:line: code of the innermost frame outside chainrule (the user's line that ran an op)."""
+    frame = user_frame()
     if frame is None:
         return None
     import linecache
@@ -85,6 +91,8 @@ class Var:
     tensor: Any = None  # const: the tensor; input: None
     position: Any = None  # input: index or keyword
     value: Any = None  # the trace-time value (for checks)
+    node: Any = None  # op outputs: the node recorded with them (None when none was)
+    named: bool = False  # the base is a name the user gave (tensor.name or a local variable)
     name: str = ""
 
 
@@ -139,11 +147,15 @@ class Tracer:
         self.thread = threading.get_ident()
         self.ops_seen = 0
         self.had_backward = False
+        self.eager_lines: list[str] = []  # what the engine ran, one line per event, for explain=True
+        self.buffers: list[tuple] = []  # (module, name, buffer, its array, version, a copy) at first sight
+        self.live_attrs: dict[int, list] = {}  # op output var -> attribute texts computed again on each call
 
     # ------------------------------------------------------------------ running
     def run(self) -> Any:
         gc_was = gc.isenabled()
-        self.preexisting = {id(o): weakref.ref(o) for o in gc.get_objects() if isinstance(o, Tensor)}
+        self.preexisting = {id(o): weakref.ref(o) for o in gc.get_objects()
+                            if issubclass(type(o), Tensor)}
         self.epoch = inplace_epoch.value
         self.rng_state = _rng_snapshot()
         self.t.grad_enabled = is_grad_enabled()
@@ -154,8 +166,9 @@ class Tracer:
         def profile(frame: Any, event: str, arg: Any) -> None:
             if (event == "call" and frame.f_code in codes and not self.in_opt and self.failure is None
                     and not frame.f_back.f_code.co_filename.startswith(_COMPILE)):
-                self.fail(f"the step reads a tensor's value in Python with {codes[frame.f_code]}: a replay "
-                          f"cannot follow Python control flow or values", user_line())
+                self.failure = Unsupported(f"the step reads a tensor's value in Python with "
+                                           f"{codes[frame.f_code]}: a replay cannot follow Python control flow "
+                                           f"or values", user_line())
 
         pre = register_module_forward_pre_hook(self._module_pre)
         post = register_module_forward_hook(self._module_post)
@@ -220,7 +233,7 @@ class Tracer:
             data = a._data
             self.t.input_guards.append((position, "tensor", (type(a), type(data), np.shape(data),
                                                              np.asarray(data).dtype, a.requires_grad)))
-            index = self._new_var(Var("input", a.name or _ident(name), position=position, value=data), a)
+            index = self._new_var(Var("input", a.name or _ident(name), position=position, value=data, named=True), a)
             if a.requires_grad:
                 self.grad_expect[id(a)] = a.grad
                 self.t.grad_none_guards.append((("input", position), a.grad is None))
@@ -244,6 +257,12 @@ class Tracer:
             var = self.t.vars[index]
             if var.kind == "op" and x._data is not var.value:
                 self.fail(f"{op_name}: an input was changed in place after it was made", line)
+            if var.kind == "op" and x.grad_fn is not var.node:
+                node = x.grad_fn
+                if node is not None and getattr(node.op, "user_code", False):
+                    self.fail(f"{op_name}: an input comes from a custom autograd.Function ({node.name()}) whose "
+                              f"backward is Python code the tracer cannot replay", line)
+                self.fail(f"{op_name}: an input's history was replaced after it was made", line)
             return index
         ref = self.preexisting.get(id(x))
         if ref is not None and ref() is x:
@@ -256,7 +275,8 @@ class Tracer:
                 self.grad_expect[id(x)] = x.grad
                 if id(x) not in self.zeroed:  # an earlier zero_grad() in the step sets it, whatever it was
                     self.t.grad_none_guards.append((("const", x), x.grad is None))
-            return self._new_var(Var("const", x.name or self._param_name(x) or "t", tensor=x, value=x._data), x)
+            name = x.name or self._param_name(x) or _global_name(x, user_frame()) or "t"
+            return self._new_var(Var("const", name, tensor=x, value=x._data, named=name != "t"), x)
         node = x.grad_fn
         if node is not None and getattr(node.op, "user_code", False):
             self.fail(f"{op_name}: an input comes from a custom autograd.Function ({node.name()}) whose forward "
@@ -311,6 +331,9 @@ class Tracer:
                 self.module_paths.setdefault(id(m), _module_path(path))
         self.module_stack.append(module)
         if id(module) not in self.modules:
+            for name, b in module.named_buffers(recurse=False):
+                if b is not None:
+                    self.buffers.append((module, name, b, b._data, b._version, np.array(b._data, copy=True)))
             self.modules[id(module)] = module
             self.module_paths.setdefault(id(module), "")
             self.t.module_guards.append((module, module.training))
@@ -329,9 +352,29 @@ class Tracer:
     def _on_op(self, call: Any) -> None:
         self._guarded(self._op, call)
 
+    def _name_from_frame(self) -> None:
+        """Give values of the step the names the user's code holds them under (`h = model.fc1(x)` -> h)."""
+        frame = user_frame()
+        if frame is None or frame.f_code is _EVAL_CODE:
+            return
+        for name, value in list(frame.f_locals.items()):
+            if type(value) is not Tensor or name.startswith("_"):
+                continue
+            index = self.by_id.get(id(value))
+            if index is not None:
+                var = self.t.vars[index]
+                if not var.named and var.kind in ("op", "const"):
+                    var.base = _ident(name)
+                    var.named = True
+
     def _op(self, call: Any) -> None:
         self._check_epoch()
+        self._name_from_frame()
         line = user_line()
+        self.eager_lines.append(f"{call.op.name:<14} {(line or '').split(': ', 1)[-1]}")
+        if _inside_backward():
+            self.fail("backward runs Python code that computes with tensors (a custom autograd.Function's "
+                      "backward or a hook): not replayed", line)
         op = call.op
         self.ops_seen += 1
         name = op.name
@@ -346,8 +389,24 @@ class Tracer:
             self._cross_entropy(call, args_t, datas, line)
             return
         kw = []
+        derived = lowering.DERIVED.get(name, {})
+        aux_uses: list[int] = []
         for k, v in (attrs or {}).items():
-            if isinstance(v, np.ndarray | Tensor | list | dict | set):
+            if k in derived:
+                fn, static = derived[k]
+                again = fn(*datas, *(attrs[s] for s in static))
+                if not lowering.same(again, v):
+                    self.fail(f"{name}: its {k} could not be computed again from its inputs", line)
+                fn_key = f"{name}_{k}"
+                self.t.consts.setdefault(fn_key, fn)
+                aux = self._new_var(Var("op", k, value=v))
+                call_args = ", ".join(args_t + [_literal(attrs[s]) for s in static])
+                self.t.stmts.append(Stmt("fwd", "{V%d} = {K%s}(%s)" % (aux, fn_key, call_args), defs=(aux,),
+                                         uses=_uses(args_t), comment=f"{name}'s {k}, from its input"))
+                kw.append(f"{k}={{V{aux}}}")
+                aux_uses.append(aux)
+                continue
+            if _contains_data(v):
                 self.fail(f"{name}: takes array data computed outside the op ({k}): replaying it would reuse "
                           f"the trace's values", line)
             if v is None or type(v) in (bool, int, float, str) or _simple_tuple(v):
@@ -369,13 +428,15 @@ class Tracer:
             self.t.consts.setdefault(fn_key, op.forward)
             expr = "{K%s}(%s)" % (fn_key, ", ".join(args_t + kw))
         base = out.name or self._op_base(name)
-        index = self._new_var(Var("op", base, value=out._data), out)
+        index = self._new_var(Var("op", base, value=out._data, node=out.grad_fn, named=out.name is not None), out)
         comment = name if not op.formulas else f"{name}; local derivatives: " + ", ".join(
             f"d/d{a} = {f}" for a, f in zip(op.arg_names, op.formulas))
-        self.t.stmts.append(Stmt("fwd", "{V%d} = %s" % (index, expr), defs=(index,), uses=_uses(args_t),
-                                 comment=comment))
+        self.t.stmts.append(Stmt("fwd", "{V%d} = %s" % (index, expr), defs=(index,),
+                                 uses=_uses(args_t) + tuple(aux_uses), comment=comment))
         if out.grad_fn is not None:
             self.node_var[id(out.grad_fn)] = index
+        if aux_uses:
+            self.live_attrs[index] = kw
 
     def _op_base(self, name: str) -> str:
         if self.module_stack:
@@ -398,7 +459,7 @@ class Tracer:
         n, c = logits.shape
         starts = self._const(np.arange(0, n * c, c), "row_starts")
         out = call.output
-        index = self._new_var(Var("op", out.name or "loss", value=out._data), out)
+        index = self._new_var(Var("op", out.name or "loss", value=out._data, node=out.grad_fn), out)
         lines = [
             "shifted = {x} - np.fmax.reduce({x}, axis=1, keepdims=True)",
             "e = np.exp(shifted)",
@@ -432,8 +493,10 @@ class Tracer:
 
     def _step(self, step: Any) -> None:
         self._check_epoch()
+        self.eager_lines.append(f"backward: {step.node.name()}")
         node = step.node
         if not self.steps:
+            self._name_from_frame()
             for key, expect in self.grad_expect.items():
                 leaf = self.keep[self._keep_index(key)]
                 if leaf.grad is not expect and not (key in self.zeroed and leaf.grad is None):
@@ -593,6 +656,8 @@ class Tracer:
         # the op's own backward (its VJP or local derivatives), through a stand-in node holding its attributes
         if any(v is None for v in input_vars):
             self.fail(f"backward of {op.name}: an input is not a value of the step", line)
+        if oi in self.live_attrs:
+            return self._live_vjp(step, oi, gi, input_vars, line)
         stub = Node(op, None, None, tuple(None if p is None else True for p in node.parents), None, node.attrs, 0)
         again = op.backward(stub, g, lowering_numpy(), datas, out)
         for a, b in zip(again, contributions):
@@ -610,6 +675,26 @@ class Tracer:
             results.append(None if c is None else ("{V%d}[%d]" % (tmp, i), (tmp,), f"{op.name} -> "
                                                    f"{op.arg_names[i] if i < len(op.arg_names) else i}"))
         return results
+
+    def _live_vjp(self, step: Any, oi: int, gi: int, input_vars: list, line: str | None) -> list:
+        """The op's VJP called with attributes computed on each call (max-pool's mask)."""
+        node = step.node
+        op = node.op
+        if op.vjp is None or op.uses_needs:
+            self.fail(f"backward of {op.name}: not compiled yet", line)
+        again = op.vjp(lowering_numpy(), step.upstream, step.output, *step.inputs, **node.attrs)
+        for a, b in zip(again, step.contributions):
+            if b is not None and not lowering.same(a, b):
+                self.fail(f"backward of {op.name}: rerunning its VJP does not give the engine's gradients", line)
+        key = f"vjp_{op.name}"
+        self.t.consts.setdefault(key, op.vjp)
+        tmp = self._new_var(Var("grad", f"grads_{op.name}"))
+        kw = self.live_attrs[oi]
+        text = "{V%d} = {K%s}(NUMPY, {V%d}, {V%d}, %s)" % (tmp, key, gi, oi, ", ".join(input_vars + kw))
+        self.t.stmts.append(Stmt("bwd", text, defs=(tmp,), uses=_uses_text(text),
+                                 comment=f"{op.name}: its VJP, " + "; ".join(op.formulas)))
+        return [None if c is None else ("{V%d}[%d]" % (tmp, i), (tmp,), f"{op.name} -> {op.arg_names[i]}")
+                for i, c in enumerate(step.contributions)]
 
     def _ce_vjp(self, step: Any, oi: int, gi: int, line: str | None) -> list:
         attrs, n = self.ce[oi]
@@ -646,6 +731,8 @@ class Tracer:
 
     def _opt(self, call: Any) -> None:
         opt = call.optimizer
+        if call.phase == "post":
+            self.eager_lines.append(f"{type(opt).__name__}.{call.kind}()")
         if call.kind == "zero_grad":
             self._check_epoch()
             key = self._const(opt, "opt")
@@ -673,6 +760,11 @@ class Tracer:
 
     # ------------------------------------------------------------------ the end
     def _finish(self, result: Any) -> None:
+        for module, name, b, data, version, copy in self.buffers:
+            if b._data is not data or b._version != version or not lowering.same(np.asarray(b._data), copy):
+                path = self.module_paths.get(id(module), "") or type(module).__name__
+                self.fail(f"{type(module).__name__} ({path}) updated its buffer {name!r} during the step (running "
+                          f"statistics): not replayed yet")
         if _rng_snapshot() != self.rng_state:
             self.fail("the step drew random numbers (dropout, rand, randn) that no replay could draw again the "
                       "same way yet", None)
@@ -696,6 +788,18 @@ class Tracer:
         return None
 
 
+def _inside_backward() -> bool:
+    from chainrule.engine.backward import run_backward
+
+    code = run_backward.__code__
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code is code:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def lowering_numpy() -> Any:
     from chainrule.ops.xp import NUMPY
 
@@ -715,6 +819,31 @@ def _literal(v: Any) -> str:
     if isinstance(v, float):
         return repr(v) if v == v and v not in (float("inf"), float("-inf")) else f"float({str(v)!r})"
     return repr(v)
+
+
+_EVAL_CODE = None
+
+
+def _global_name(x: Any, frame: Any) -> str | None:
+    """The name a tensor from outside the step goes by in the user's code (a local, closure or global)."""
+    if frame is None:
+        return None
+    for scope in (frame.f_locals, frame.f_globals):
+        for name, value in scope.items():
+            if value is x and not name.startswith("_"):
+                return _ident(name)
+    return None
+
+
+def _contains_data(v: Any) -> bool:
+    """Whether an attribute holds values (arrays, tensors, or containers of them) rather than settings."""
+    if isinstance(v, np.ndarray | Tensor):
+        return True
+    if isinstance(v, tuple | list | set | frozenset):
+        return any(_contains_data(x) for x in v)
+    if isinstance(v, dict):
+        return any(_contains_data(x) for x in v.values())
+    return False
 
 
 def _simple_tuple(v: Any) -> bool:
