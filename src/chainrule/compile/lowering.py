@@ -37,6 +37,41 @@ LOCAL = {
     ("log", 0): "{g} * (1.0 / {0})",
 }
 
+# ops whose VJP (not elementwise locals) has a plain NumPy form in the common case; checked bit for bit
+VJP = {
+    ("linear", 0): "{g} @ {1}",
+    ("linear", 1): "{g}.T @ {0}",
+    ("linear", 2): "{g}.sum(0)",
+    ("relu", 0): "np.where({out} <= 0, 0.0, {g})",
+}
+
+
+def forward_statement(op: Any, datas: list, attrs: Any) -> str | None:
+    """Multi-line forward templates over {out} and the inputs, for ops whose forward is a few NumPy lines."""
+    name = op.name
+    if name == "linear" and all(type(d) is np.ndarray for d in datas[:2]) and datas[0].ndim == 2:
+        return "{out} = {0} @ {1}.T" + ("" if datas[2] is None else "\n{out} += {2}")
+    if name == "relu" and type(datas[0]) is np.ndarray and datas[0].ndim:
+        return "{out} = np.maximum({0}, 0)"
+    return None
+
+
+_statements: dict[str, Any] = {}
+
+
+def run_statement(template: str, values: list) -> Any:
+    """Run a statement template on trace-time values; returns what it assigns to {out}."""
+    fn = _statements.get(template)
+    if fn is None:
+        body = template.format(*[f"v{i}" for i in range(len(values) + 3)], out="out")
+        args = ", ".join(f"v{i}" for i in range(len(values)))
+        src = "def f(%s):\n    %s\n    return out\n" % (args, body.replace("\n", "\n    "))
+        ns: dict[str, Any] = {"np": np}
+        exec(src, ns)  # noqa: S102 - our own templates
+        fn = _statements[template] = ns["f"]
+    return fn(*values)
+
+
 _checkers: dict[str, Any] = {}
 
 
@@ -80,13 +115,18 @@ def inline_forward(op: Any, datas: list, attrs: Any, out: Any) -> str | None:
 
 def inline_local(op: Any, index: int, g: Any, out: Any, datas: tuple, expected: Any) -> str | None:
     """The gradient to input `index` as an inline template if it reproduces the engine's exactly, else None."""
-    if op.derivs is None or op.vjp is not None:
-        return None
-    template = LOCAL.get((op.name, index))
-    if template is None:
-        return None
-    if op.locals[index] is ONE and template != "{g}":
-        return None
+    if op.vjp is not None:
+        template = VJP.get((op.name, index))
+        if template is None:
+            return None
+    else:
+        if op.derivs is None:
+            return None
+        template = LOCAL.get((op.name, index))
+        if template is None:
+            return None
+        if op.locals[index] is ONE and template != "{g}":
+            return None
     values = {f"v{i}": d for i, d in enumerate(datas)}
     try:
         result = evaluate(template, g=g, out=out, **values)

@@ -11,12 +11,10 @@ trace only (a value leaving the tensor world: `.item()`, `bool(t)`, `float(t)`, 
 from __future__ import annotations
 
 import contextlib
-import gc
 import inspect
 import os
 import sys
 import threading
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -153,9 +151,10 @@ class Tracer:
 
     # ------------------------------------------------------------------ running
     def run(self) -> Any:
-        gc_was = gc.isenabled()
-        self.preexisting = {id(o): weakref.ref(o) for o in gc.get_objects()
-                            if issubclass(type(o), Tensor)}
+        self.created: set[int] = set()  # ids of tensors made during the step outside the op seam
+        make_code = Tensor._make.__func__.__code__
+        init_code = Tensor.__init__.__code__
+        created, keep = self.created, self.keep
         self.epoch = inplace_epoch.value
         self.rng_state = _rng_snapshot()
         self.t.grad_enabled = is_grad_enabled()
@@ -164,6 +163,18 @@ class Tracer:
         prev_profile = sys.getprofile()
 
         def profile(frame: Any, event: str, arg: Any) -> None:
+            code = frame.f_code
+            if code is make_code:
+                if event == "return" and arg is not None:
+                    created.add(id(arg))
+                    keep.append(arg)
+                return
+            if code is init_code and event == "call":
+                made = frame.f_locals.get("self")
+                if made is not None:
+                    created.add(id(made))
+                    keep.append(made)
+                return
             if (event == "call" and frame.f_code in codes and not self.in_opt and self.failure is None
                     and not frame.f_back.f_code.co_filename.startswith(_COMPILE)):
                 self.failure = Unsupported(f"the step reads a tensor's value in Python with "
@@ -183,8 +194,6 @@ class Tracer:
         finally:
             pre.remove()
             post.remove()
-            if gc_was and not gc.isenabled():
-                gc.enable()
         if self.failure is None:
             try:
                 self._check_epoch()
@@ -264,8 +273,7 @@ class Tracer:
                               f"backward is Python code the tracer cannot replay", line)
                 self.fail(f"{op_name}: an input's history was replaced after it was made", line)
             return index
-        ref = self.preexisting.get(id(x))
-        if ref is not None and ref() is x:
+        if id(x) not in self.created:
             if x.grad_fn is not None:
                 self.fail(f"{op_name}: an input comes from a graph built before the step (a tensor that carries "
                           f"history across calls): the replay would not see it change", line)
@@ -421,9 +429,17 @@ class Tracer:
             self.fail(f"{name}: rerunning its forward on the recorded inputs does not give the same values (part "
                       f"of it is computed outside the op)", line)
         template = lowering.inline_forward(op, datas, attrs, out._data)
+        statement = None
         if template is not None:
             expr = template.format(*args_t)
         else:
+            statement = lowering.forward_statement(op, datas, attrs)
+            if statement is not None:
+                try:
+                    ok = lowering.same(lowering.run_statement(statement, datas), out._data)
+                except Exception:  # noqa: BLE001 - anything odd: the op's own function
+                    ok = False
+                statement = statement if ok else None
             fn_key = f"op_{name}"
             self.t.consts.setdefault(fn_key, op.forward)
             expr = "{K%s}(%s)" % (fn_key, ", ".join(args_t + kw))
@@ -431,8 +447,8 @@ class Tracer:
         index = self._new_var(Var("op", base, value=out._data, node=out.grad_fn, named=out.name is not None), out)
         comment = name if not op.formulas else f"{name}; local derivatives: " + ", ".join(
             f"d/d{a} = {f}" for a, f in zip(op.arg_names, op.formulas))
-        self.t.stmts.append(Stmt("fwd", "{V%d} = %s" % (index, expr), defs=(index,),
-                                 uses=_uses(args_t) + tuple(aux_uses), comment=comment))
+        text = "{V%d} = %s" % (index, expr) if statement is None else statement.format(*args_t, out="{V%d}" % index)
+        self.t.stmts.append(Stmt("fwd", text, defs=(index,), uses=_uses(args_t) + tuple(aux_uses), comment=comment))
         if out.grad_fn is not None:
             self.node_var[id(out.grad_fn)] = index
         if aux_uses:
@@ -634,8 +650,8 @@ class Tracer:
         if op.name == "cross_entropy" and oi in getattr(self, "ce", {}):
             return self._ce_vjp(step, oi, gi, line)
         results: list = []
-        inline_ok = op.derivs is not None and op.vjp is None and not node.attrs and all(
-            v is not None for v in input_vars)
+        inline_ok = (op.derivs is not None or op.vjp is not None) and all(v is not None for v in input_vars) and (
+            not node.attrs or op.name == "linear")
         if inline_ok:
             for i, (parent, c) in enumerate(zip(node.parents, contributions)):
                 if parent is None or c is None:
