@@ -190,6 +190,12 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
     for j, (m, attr, p) in enumerate(t.param_guards):
         ns[f"pm{j}"], ns[f"pp{j}"] = m, p
         conds.append(f"pm{j}._parameters.get({attr!r}) is pp{j}")
+    for j, (opt, gi, params, n) in enumerate(t.opt_guards):
+        ns[f"o{j}"], ns[f"ol{j}"] = opt, params
+        conds.append(f"o{j}.param_groups[{gi}]['params'] is ol{j} and len(ol{j}) == {n} and "
+                     f"o{j}.param_groups[{gi}]['momentum'] == 0 and o{j}.param_groups[{gi}]['weight_decay'] == 0 "
+                     f"and not o{j}.param_groups[{gi}]['nesterov'] and not o{j}.param_groups[{gi}].get('maximize') "
+                     f"and type(o{j}.param_groups[{gi}]['lr']) is float")
     body = " and\n            ".join(conds)
     src = f"def {fn_name}({', '.join(args)}):\n    return ({body})\n"
     return src, ns

@@ -121,6 +121,7 @@ class Trace:
     module_guards: list = field(default_factory=list)  # (module, training)
     param_guards: list = field(default_factory=list)  # (module, attr, tensor)
     grad_enabled: bool = True
+    opt_guards: list = field(default_factory=list)  # (optimizer, group index, params list, its length)
     roots: list[str] = field(default_factory=list)  # names of the tensors backward() started from
 
 
@@ -146,6 +147,7 @@ class Tracer:
         self.ops_seen = 0
         self.had_backward = False
         self.eager_lines: list[str] = []  # what the engine ran, one line per event, for explain=True
+        self.grad_var: dict[int, int] = {}  # id(leaf) -> the var its .grad array is, after this step's backward
         self.buffers: list[tuple] = []  # (module, name, buffer, its array, version, a copy) at first sight
         self.live_attrs: dict[int, list] = {}  # op output var -> attribute texts computed again on each call
 
@@ -528,6 +530,12 @@ class Tracer:
             self.fail(f"backward runs Python code ({node.name()})", user_line())
         self.steps.append(step)
 
+    def _keep_index_of_var(self, li: int) -> int:
+        for key, index in self.by_id.items():
+            if index == li:
+                return self._keep_index(key)
+        raise KeyError(li)
+
     def _keep_index(self, key: int) -> int:
         for i, t in enumerate(self.keep):
             if id(t) == key:
@@ -572,6 +580,7 @@ class Tracer:
         grad_of[root] = g0
         leaf_order: list[int] = []
         leaf_grad: dict[int, int] = {}
+        leaf_value: dict[int, Any] = {}
         for step in steps:
             node = step.node
             oi = self.node_var[id(node)]
@@ -610,10 +619,12 @@ class Tracer:
                         t.vars[gi].root = root
                         leaf_grad[li] = gi
                         leaf_order.append(li)
+                        leaf_value[li] = contribution
                         t.stmts.append(Stmt("bwd", "{V%d} = %s" % (gi, expr[0]), defs=(gi,), uses=expr[1],
                                             comment=expr[2]))
                     else:
                         gi = leaf_grad[li]
+                        leaf_value[li] = None  # a sum: let the helper decide
                         t.stmts.append(Stmt("bwd", "{V%d} = {V%d} + %s" % (gi, gi, _paren(expr[0])), defs=(gi,),
                                             uses=expr[1] + (gi,), comment=expr[2] + " (another path: sum)"))
                 else:
@@ -626,18 +637,34 @@ class Tracer:
                         gi = grad_of[target]
                         t.stmts.append(Stmt("bwd", "{V%d} = {V%d} + %s" % (gi, gi, _paren(expr[0])), defs=(gi,),
                                             uses=expr[1] + (gi,), comment=expr[2] + " (another path: sum)"))
-        handed = self._const(None, "handed")
-        first = True
+        taken: set[int] = set()  # ids of trace-time gradients that became a .grad without a copy
+        need_helper = False
+        plan = []
         for li in leaf_order:
             var = t.vars[li]
-            leaf_expr = "{T%d}" % li
-            text = "accumulate(%s, {V%d}, handed)" % (leaf_expr, leaf_grad[li])
+            leaf = var.tensor if var.kind == "const" else self.keep[self._keep_index_of_var(li)]
+            g = leaf_value[li]
+            data = leaf._data
+            fresh_none = id(leaf) in self.zeroed and g is not None and id(g) not in taken and (
+                (type(g) is np.ndarray and g.base is None and type(data) is np.ndarray and g.dtype == data.dtype
+                 and g.shape == data.shape) or (type(g) is not np.ndarray and type(g) is type(data)))
+            if fresh_none:
+                taken.add(id(g))
+                self.grad_var[id(leaf)] = leaf_grad[li]
+                plan.append(("{T%d}.grad = make({V%d})" % (li, leaf_grad[li]), li, f"{var.base}.grad = its gradient "
+                             f"(zero_grad() left it None)"))
+            else:
+                need_helper = True
+                plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
+                             f"{var.base}.grad += its gradient"))
+        first = need_helper
+        for text, li, comment in plan:
             if first:
                 text = "handed = set()\n" + text
                 first = False
-            t.stmts.append(Stmt("acc", text, uses=(leaf_grad[li],), effect=True,
-                                comment=f"{var.base}.grad += its gradient"))
-        del handed
+            t.stmts.append(Stmt("acc", text, uses=(leaf_grad[li],), effect=True, comment=comment))
+        self.accumulated = {id(self.keep[self._keep_index_of_var(li)]) if t.vars[li].kind != "const"
+                            else id(t.vars[li].tensor) for li in leaf_order}
 
     def _vjp_exprs(self, step: Any, oi: int, gi: int, input_vars: list, line: str | None) -> list:
         """Per input: (expression template, uses, comment) for the gradient it receives."""
@@ -767,12 +794,59 @@ class Tracer:
                 self.fail("optimizer.step(closure) runs the closure: not compiled", user_line())
             return
         key = self._const(opt, "opt")
+        if self._inline_sgd(opt, key):
+            self.epoch = inplace_epoch.value
+            self.t.stmts.append(Stmt("reload", "", effect=True))
+            return
         self.t.stmts.append(Stmt("opt", "%s.step()" % key, effect=True,
                                  comment=f"{type(opt).__name__}'s own update, in place (reads lr and the other "
                                          f"hyperparameters live)"))
         self.epoch = inplace_epoch.value
         # parameters may be rebound (0-d values): later reads of them load again
         self.t.stmts.append(Stmt("reload", "", effect=True))
+
+    def _inline_sgd(self, opt: Any, key: str) -> bool:
+        """Plain SGD (no momentum, weight decay, Nesterov or maximize) as one line per parameter, when the
+        step itself decided which parameters have a gradient: `p -= lr * p.grad` with lr read live."""
+        from chainrule.optim.sgd import SGD
+
+        if type(opt) is not SGD:
+            return False
+        accumulated = getattr(self, "accumulated", set())
+        lines = []
+        for gi, group in enumerate(opt.param_groups):
+            if (group["momentum"] != 0 or group["weight_decay"] != 0 or group["nesterov"]
+                    or group.get("maximize", False) or type(group["lr"]) is not float):
+                return False
+            self.t.opt_guards.append((opt, gi, group["params"], len(group["params"])))
+            for p in group["params"]:
+                if p.grad is None:
+                    if id(p) not in self.zeroed:
+                        return False
+                    continue
+                if id(p) not in accumulated or id(p) not in self.by_id:
+                    return False
+                data = p._data
+                if type(data) is not np.ndarray or data.dtype != p.grad._data.dtype:
+                    return False
+                lines.append(id(p))
+        text: list[str] = []
+        uses: list[int] = []
+        for gi, group in enumerate(opt.param_groups):
+            text.append("lr = %s.param_groups[%d]['lr']" % (key, gi))
+            for p in group["params"]:
+                if id(p) in lines:
+                    i = self.by_id[id(p)]
+                    g = self.grad_var.get(id(p))
+                    if g is not None and self.t.vars[i].kind == "const":
+                        text.append("{V%d} -= lr * {V%d}" % (i, g))
+                        uses.extend((i, g))
+                    else:
+                        text.append("{T%d}._data -= lr * {T%d}.grad._data" % (i, i))
+                    text.append("{T%d}._bump_version()  # autograd's record of in-place changes" % i)
+        self.t.stmts.append(Stmt("opt", "\n".join(text), effect=True, uses=tuple(uses),
+                                 comment="SGD: p -= lr * dloss/dp, in place (lr read on each call: schedulers work)"))
+        return True
 
     # ------------------------------------------------------------------ the end
     def _finish(self, result: Any) -> None:
