@@ -23,12 +23,15 @@ def assign_names(t: Trace) -> None:
                       "per", "Tensor"}
     used |= set(t.consts)
 
+    counters: dict[str, int] = {}
+
     def unique(base: str) -> str:
         base = base if base not in _PY_KEYWORDS else base + "_"
-        name, k = base, 1
+        name, k = base, counters.get(base, 1)
         while name in used:
             k += 1
             name = f"{base}_{k}"
+        counters[base] = k
         used.add(name)
         return name
 
@@ -164,8 +167,11 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
         if kind == "tensor":
             cls, dkind, shape, dtype, rg = payload
             ns[f"cls{j}"], ns[f"dk{j}"], ns[f"dt{j}"] = cls, dkind, dtype
-            conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}._data.shape == {shape!r} "
-                         f"and {a}._data.dtype == dt{j} and {a}.requires_grad is {rg!r}")
+            if dkind is np.ndarray:
+                conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}._data.shape == {shape!r} "
+                             f"and {a}._data.dtype == dt{j} and {a}.requires_grad is {rg!r}")
+            else:  # a NumPy scalar: its type fixes its dtype and shape
+                conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}.requires_grad is {rg!r}")
         elif kind == "equal":
             ns[f"v{j}"] = payload
             conds.append(f"type({a}) is type(v{j}) and {a} == v{j}")
@@ -173,10 +179,12 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
             ns[f"v{j}"] = payload
             conds.append(f"{a} is v{j}")
     for j, (x, shape, dtype, rg, scalar) in enumerate(t.const_guards):
-        ns[f"c{j}"], ns[f"cdt{j}"] = x, dtype
-        kind = "is not np.ndarray" if scalar else "is np.ndarray"
-        conds.append(f"type(c{j}._data) {kind} and c{j}._data.shape == {shape!r} and c{j}._data.dtype == cdt{j} "
-                     f"and c{j}.requires_grad is {rg!r}")
+        ns[f"c{j}"], ns[f"cdt{j}"], ns[f"ck{j}"] = x, dtype, type(x._data)
+        if scalar:
+            conds.append(f"type(c{j}._data) is ck{j} and c{j}.requires_grad is {rg!r}")
+        else:
+            conds.append(f"type(c{j}._data) is np.ndarray and c{j}._data.shape == {shape!r} and c{j}._data.dtype == "
+                         f"cdt{j} and c{j}.requires_grad is {rg!r}")
     for j, (where, is_none) in enumerate(t.grad_none_guards):
         if where[0] == "input":
             a = args[where[1]] if isinstance(where[1], int) else _ident_arg(where[1])

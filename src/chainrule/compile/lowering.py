@@ -65,7 +65,7 @@ def run_statement(template: str, values: list) -> Any:
     if fn is None:
         body = template.format(*[f"v{i}" for i in range(len(values) + 3)], out="out")
         args = ", ".join(f"v{i}" for i in range(len(values)))
-        src = "def f(%s):\n    %s\n    return out\n" % (args, body.replace("\n", "\n    "))
+        src = "def f({}):\n    {}\n    return out\n".format(args, body.replace("\n", "\n    "))
         ns: dict[str, Any] = {"np": np}
         exec(src, ns)  # noqa: S102 - our own templates
         fn = _statements[template] = ns["f"]
@@ -91,8 +91,11 @@ def same(a: Any, b: Any) -> bool:
     """Bit for bit: same type, dtype, shape and bytes (NaN payloads included)."""
     if a is None or b is None:
         return a is b
-    if type(a) is not type(b):
+    kind = type(a)
+    if kind is not type(b):
         return False
+    if kind is np.float32 or kind is np.float64:
+        return a.tobytes() == b.tobytes()
     if isinstance(a, np.ndarray | np.generic):
         return a.dtype == b.dtype and np.shape(a) == np.shape(b) and np.asarray(a).tobytes() == np.asarray(b).tobytes()
     if isinstance(a, float):

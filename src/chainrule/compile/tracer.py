@@ -4,8 +4,10 @@ calls), seen through the core's seams, checked for anything a replay could get w
 
 Seams used: `chainrule.ops.observe.observe_ops` (forward ops), `cr.autograd.observe` and `observe_calls` (the
 backward walk, step by step), `chainrule.optim.observe.observe_optimizers` (zero_grad and step), the global
-module forward hooks (module paths for names, train/eval guards), and `sys.setprofile` for the duration of the
-trace only (a value leaving the tensor world: `.item()`, `bool(t)`, `float(t)`, `.numpy()`, `.tolist()`).
+module forward hooks (module paths for names, train/eval guards), and `sys.settrace` for the duration of the
+trace only: calls of Tensor._make/__init__ (tensors made in the step outside the op seam) and a value leaving the
+tensor world (`.item()`, `bool(t)`, `float(t)`, `.numpy()`, `.tolist()`). A debugger or coverage tracer is
+suspended during that one call and restored after it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
+import re
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -147,6 +150,7 @@ class Tracer:
         self.ops_seen = 0
         self.had_backward = False
         self.eager_lines: list[str] = []  # what the engine ran, one line per event, for explain=True
+        self.guarded_set: set[int] = set()  # leaves whose .grad being None or not is a guard of this trace
         self.grad_var: dict[int, int] = {}  # id(leaf) -> the var its .grad array is, after this step's backward
         self.buffers: list[tuple] = []  # (module, name, buffer, its array, version, a copy) at first sight
         self.live_attrs: dict[int, list] = {}  # op output var -> attribute texts computed again on each call
@@ -162,37 +166,42 @@ class Tracer:
         self.t.grad_enabled = is_grad_enabled()
         self._bind_inputs()
         codes = _escape_codes()
-        prev_profile = sys.getprofile()
+        prev_trace = sys.gettrace()
 
-        def profile(frame: Any, event: str, arg: Any) -> None:
+        def on_make_return(frame: Any, event: str, arg: Any) -> Any:
+            if event == "return" and arg is not None:
+                created.add(id(arg))
+                keep.append(arg)
+            return on_make_return
+
+        def on_call(frame: Any, event: str, arg: Any) -> Any:
+            # a global trace function: called once per Python call (not per C call, unlike a profile function);
+            # returning None leaves the frame untraced
             code = frame.f_code
             if code is make_code:
-                if event == "return" and arg is not None:
-                    created.add(id(arg))
-                    keep.append(arg)
-                return
-            if code is init_code and event == "call":
+                return on_make_return
+            if code is init_code:
                 made = frame.f_locals.get("self")
                 if made is not None:
                     created.add(id(made))
                     keep.append(made)
-                return
-            if (event == "call" and frame.f_code in codes and not self.in_opt and self.failure is None
+                return None
+            if (code in codes and not self.in_opt and self.failure is None
                     and not frame.f_back.f_code.co_filename.startswith(_COMPILE)):
-                self.failure = Unsupported(f"the step reads a tensor's value in Python with "
-                                           f"{codes[frame.f_code]}: a replay cannot follow Python control flow "
-                                           f"or values", user_line())
+                self.failure = Unsupported(f"the step reads a tensor's value in Python with {codes[code]}: a "
+                                           f"replay cannot follow Python control flow or values", user_line())
+            return None
 
         pre = register_module_forward_pre_hook(self._module_pre)
         post = register_module_forward_hook(self._module_post)
         try:
             with observe_ops(self._on_op), observe(self._on_step, keep=False), observe_calls(self._on_call), \
                     observe_optimizers(self._on_opt):
-                sys.setprofile(profile)
+                sys.settrace(on_call)
                 try:
                     result = self.fn(*self.args, **self.kwargs)
                 finally:
-                    sys.setprofile(prev_profile)
+                    sys.settrace(prev_trace)
         finally:
             pre.remove()
             post.remove()
@@ -213,12 +222,16 @@ class Tracer:
         """Run one seam callback; after a failure, ignore the rest of the trace (the eager call goes on)."""
         if self.failure is not None or threading.get_ident() != self.thread:
             return
+        hook = sys.gettrace()
+        sys.settrace(None)  # the tracer's own work is not the step's: leave it untraced (faster)
         try:
             fn(*a)
         except Unsupported:
             pass
         except Exception as exc:  # noqa: BLE001 - a tracer bug must not break the user's eager call
             self.failure = Unsupported(f"internal error in the tracer ({type(exc).__name__}: {exc}); please report it")
+        finally:
+            sys.settrace(hook)
 
     # ------------------------------------------------------------------ inputs and values
     def _bind_inputs(self) -> None:
@@ -248,6 +261,7 @@ class Tracer:
             if a.requires_grad:
                 self.grad_expect[id(a)] = a.grad
                 self.t.grad_none_guards.append((("input", position), a.grad is None))
+                self.guarded_set.add(id(a))
             del index
         elif a is None or isinstance(a, bool | int | float | str | tuple | bytes):
             self.t.input_guards.append((position, "equal", a))
@@ -285,6 +299,7 @@ class Tracer:
                 self.grad_expect[id(x)] = x.grad
                 if id(x) not in self.zeroed:  # an earlier zero_grad() in the step sets it, whatever it was
                     self.t.grad_none_guards.append((("const", x), x.grad is None))
+                    self.guarded_set.add(id(x))
             name = x.name or self._param_name(x) or _global_name(x, user_frame()) or "t"
             return self._new_var(Var("const", name, tensor=x, value=x._data, named=name != "t"), x)
         node = x.grad_fn
@@ -648,6 +663,13 @@ class Tracer:
             fresh_none = id(leaf) in self.zeroed and g is not None and id(g) not in taken and (
                 (type(g) is np.ndarray and g.base is None and type(data) is np.ndarray and g.dtype == data.dtype
                  and g.shape == data.shape) or (type(g) is not np.ndarray and type(g) is type(data)))
+            known_set = (id(leaf) not in self.zeroed and id(leaf) in self.guarded_set
+                         and self.grad_expect.get(id(leaf)) is not None)
+            if (known_set and g is not None and type(data) is not np.ndarray and type(g) is type(data)
+                    and type(leaf.grad._data) is type(data)):
+                plan.append(("{T%d}.grad = make({T%d}.grad._data + {V%d})" % (li, li, leaf_grad[li]), li,
+                             f"{var.base}.grad += its gradient"))
+                continue
             if fresh_none:
                 taken.add(id(g))
                 self.grad_var[id(leaf)] = leaf_grad[li]
@@ -944,10 +966,11 @@ def _uses(texts: list) -> tuple:
     return tuple(i for t in texts for i in _uses_text(t))
 
 
-def _uses_text(text: str) -> tuple:
-    import re
+_USES = re.compile(r"\{V(\d+)\}")
 
-    return tuple(int(m) for m in re.findall(r"\{V(\d+)\}", text))
+
+def _uses_text(text: str) -> tuple:
+    return tuple(int(m) for m in _USES.findall(text))
 
 
 def _paren(expr: str) -> str:
