@@ -391,6 +391,19 @@ def test_tensor_hook_falls_back() -> None:
     _runs_eagerly(f, cr.tensor([1.0, 1.0]), match="hook")
 
 
+def test_module_hooks_fall_back() -> None:
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 2)
+    seen = []
+    model.register_forward_hook(lambda m, args, out: seen.append(1))
+
+    def f(x):
+        return model(x).sum()
+
+    _runs_eagerly(f, cr.ones(2, 3), match="hooks of its own")
+    assert len(seen) == 2
+
+
 def test_backward_with_create_graph_falls_back() -> None:
     w = cr.tensor([1.0, 2.0], requires_grad=True)
 

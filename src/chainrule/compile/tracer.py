@@ -355,6 +355,11 @@ class Tracer:
             for path, m in module.named_modules():
                 self.module_paths.setdefault(id(m), _module_path(path))
         self.module_stack.append(module)
+        if id(module) not in self.modules and self.failure is None and any(
+                module.__dict__.get(k) for k in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
+                                                 "_backward_pre_hooks")):
+            self.failure = Unsupported(f"{type(module).__name__} has hooks of its own (Python code a replay would "
+                                       f"not run)", user_line())
         if id(module) not in self.modules:
             for name, b in module.named_buffers(recurse=False):
                 if b is not None:
