@@ -477,3 +477,40 @@ def test_against_torch_one_step() -> None:
     assert step.replays >= 3
     for p, q in zip(tmodel.parameters(), model.parameters()):
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_keyword_arguments_and_argument_counts_select_their_own_trace() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    @cr.compile
+    def f(x, scale=None, shift=None):
+        y = w * x
+        if scale is not None:
+            y = y * scale
+        if shift is not None:
+            y = y + shift
+        return y.sum()
+
+    x = cr.tensor([1.0, 1.0])
+    with cr.no_grad():
+        for _ in range(2):
+            assert f(x, scale=cr.tensor(2.0)).item() == 6.0
+            assert f(x, shift=cr.tensor(2.0)).item() == 7.0
+            assert f(x).item() == 3.0
+    assert f.traces == 3 and f.replays == 3
+
+
+def test_inference_mode_is_guarded() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    @cr.compile
+    def f(x):
+        return (w * x).sum()
+
+    x = cr.tensor([1.0, 1.0])
+    with cr.no_grad():
+        f(x)
+        f(x)
+    with cr.inference_mode():
+        f(x)
+    assert f.traces == 2

@@ -37,11 +37,12 @@ class CompileWarning(UserWarning):
 
 
 class _Entry:
-    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops", "eager_lines")
+    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops", "eager_lines", "signature")
 
     def __init__(self, guard: Callable, run: Callable, source: str, guard_source: str, seconds: float,
                  ops: int, eager_lines: list[str]) -> None:
         self.eager_lines = eager_lines
+        self.signature: tuple = ()
         self.guard = guard
         self.run = run
         self.source = source
@@ -69,8 +70,9 @@ class CompiledStep:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self.fallback_reason is None:
             call_args = args if not kwargs else (*args, *(kwargs[k] for k in sorted(kwargs)))
+            signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
             for entry in self.entries:
-                if entry.guard(*call_args):
+                if entry.signature == signature and entry.guard(*call_args):
                     self.replays += 1
                     return entry.run(*call_args)
             if len(self.entries) < self.cache_size:
@@ -103,8 +105,10 @@ class CompiledStep:
         filename = f"<cr.compile {_fn_name(self.fn)}>"
         linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
         self.traces += 1
-        self.entries.append(_Entry(guard_ns["guard"], ns[_fn_name(self.fn)], source, guard_source,
-                                   time.perf_counter() - start, tracer.ops_seen, tracer.eager_lines))
+        entry = _Entry(guard_ns["guard"], ns[_fn_name(self.fn)], source, guard_source, time.perf_counter() - start,
+                       tracer.ops_seen, tracer.eager_lines)
+        entry.signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
+        self.entries.append(entry)
         if self.explain:
             print(self.explain_text())
         return result

@@ -10,7 +10,7 @@ import numpy as np
 
 from chainrule.compile import runtime
 from chainrule.compile.tracer import Trace
-from chainrule.engine.grad_mode import is_grad_enabled
+from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.xp import NUMPY
 
@@ -159,9 +159,9 @@ def _backward(node: Any, g: Any, xp: Any, inputs: tuple, out: Any) -> list:
 
 def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
     """A function of the step's arguments that is True when this trace may replay them."""
-    ns: dict[str, Any] = {"is_grad_enabled": is_grad_enabled, "Tensor": Tensor, "np": np}
+    ns: dict[str, Any] = {"grad_state": grad_state, "Tensor": Tensor, "np": np}
     args = [_ident_arg(a) for a in t.arg_names]
-    conds = [f"is_grad_enabled() is {t.grad_enabled!r}"]
+    conds = [f"grad_state.mode is {t.grad_enabled!r} and grad_state.inference is {t.inference!r}"]
     for j, (position, kind, payload) in enumerate(t.input_guards):
         a = args[position] if isinstance(position, int) else _ident_arg(position)
         if kind == "tensor":

@@ -25,7 +25,7 @@ import numpy as np
 
 import chainrule
 from chainrule.compile import lowering
-from chainrule.engine.grad_mode import is_grad_enabled
+from chainrule.engine.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from chainrule.engine.node import Node
 from chainrule.engine.observe import observe, observe_calls
 from chainrule.engine.tensor import Tensor, inplace_epoch
@@ -124,6 +124,7 @@ class Trace:
     module_guards: list = field(default_factory=list)  # (module, training)
     param_guards: list = field(default_factory=list)  # (module, attr, tensor)
     grad_enabled: bool = True
+    inference: bool = False
     opt_guards: list = field(default_factory=list)  # (optimizer, group index, params list, its length)
     roots: list[str] = field(default_factory=list)  # names of the tensors backward() started from
 
@@ -164,6 +165,7 @@ class Tracer:
         self.epoch = inplace_epoch.value
         self.rng_state = _rng_snapshot()
         self.t.grad_enabled = is_grad_enabled()
+        self.t.inference = is_inference_mode_enabled()
         self._bind_inputs()
         codes = _escape_codes()
         prev_trace = sys.gettrace()
