@@ -514,3 +514,14 @@ def test_inference_mode_is_guarded() -> None:
     with cr.inference_mode():
         f(x)
     assert f.traces == 2
+
+
+def test_the_same_tensor_twice_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(a, b):
+        return (w * a * b).sum()
+
+    x = cr.tensor([1.0, 3.0])
+    a, b, _ = _runs_eagerly(f, x, x, match="same tensor")
+    assert a.item() == b.item() == 19.0

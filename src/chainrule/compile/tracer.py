@@ -166,7 +166,8 @@ class Tracer:
         self.rng_state = _rng_snapshot()
         self.t.grad_enabled = is_grad_enabled()
         self.t.inference = is_inference_mode_enabled()
-        self._bind_inputs()
+        with contextlib.suppress(Unsupported):  # the failure is kept; the eager call still runs
+            self._bind_inputs()
         codes = _escape_codes()
         prev_trace = sys.gettrace()
 
@@ -254,6 +255,9 @@ class Tracer:
 
     def _bind_one(self, position: Any, name: str, a: Any) -> None:
         if isinstance(a, Tensor):
+            if id(a) in self.by_id:
+                self.fail(f"argument {name!r} is the same tensor as an earlier argument: a replay could not tell "
+                          f"whether later calls alias them too")
             if a.grad_fn is not None:
                 self.fail(f"argument {name!r} is the output of a graph built before the step: pass leaves")
             data = a._data
