@@ -289,10 +289,13 @@ def main() -> None:
     gc.freeze()
     rounds = 3 if args.quick else 9
     mlp = digits_mlp(20 if args.quick else 100, rounds)
+    print("digits MLP:", mlp, flush=True)
     neu = neuron(500 if args.quick else 20_000, rounds)
+    print("neuron:", neu, flush=True)
+    big = {} if args.quick else large_mlp(5)
+    print("large MLP:", big, flush=True)
     sizes = [1_000, 10_000] if args.quick else [n for n in (1_000, 10_000, 100_000, 1_000_000) if n <= args.max_chain]
     ch = chain(sizes, 3 if args.quick else 5)
-    big = {} if args.quick else large_mlp(5)
     text = report(mlp, neu, ch, big, args.quick)
     print(text)
     if not args.quick and not args.no_write:

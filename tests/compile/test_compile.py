@@ -525,3 +525,32 @@ def test_the_same_tensor_twice_falls_back() -> None:
     x = cr.tensor([1.0, 3.0])
     a, b, _ = _runs_eagerly(f, x, x, match="same tensor")
     assert a.item() == b.item() == 19.0
+
+
+def test_broadcast_bias_and_matmul_mlp_bit_for_bit() -> None:
+    rng = np.random.default_rng(0)
+    shapes = [(8, 6), (6,), (6, 4), (4,)]
+    runs = []
+    for compiled in (False, True):
+        ws = [cr.from_numpy(rng.standard_normal(s).astype(np.float32)).requires_grad_() for s in shapes]
+        rng = np.random.default_rng(0)
+        opt = cr.optim.SGD(ws, lr=0.1)
+
+        def step(x, t, ws=ws, opt=opt):
+            opt.zero_grad()
+            w1, b1, w2, b2 = ws
+            h = cr.relu(x @ w1 + b1)
+            loss = F.cross_entropy(h @ w2 + b2, t)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        data = np.random.default_rng(1)
+        for _ in range(5):
+            run(cr.from_numpy(data.standard_normal((5, 8)).astype(np.float32)), cr.from_numpy(data.integers(0, 4, 5)))
+        runs.append([w.detach().numpy().copy() for w in ws])
+        if compiled:
+            assert run.fallback_reason is None and run.replays >= 3
+    for a, b in zip(*runs):
+        assert a.tobytes() == b.tobytes()

@@ -729,6 +729,7 @@ class Tracer:
                                                       f"{formula}"))
             if inline_ok:
                 return results
+            results = []  # some input needs more than an expression (a broadcast sum): the op's own backward
         # the op's own backward (its VJP or local derivatives), through a stand-in node holding its attributes
         if any(v is None for v in input_vars):
             self.fail(f"backward of {op.name}: an input is not a value of the step", line)
