@@ -226,7 +226,7 @@ def report(mlp: dict, neu: dict, ch: dict, big: dict, quick: bool) -> str:
     hand = mlp["NumPy by hand"]
     lines = [HEADING, "",
              f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}{' (quick run)' if quick else ''} on "
-             f"{info.get('cpu', platform.processor())}, Python {platform.python_version()}, NumPy {np.__version__}"
+             f"{info.get('CPU', platform.processor())} (BLAS: {info.get('NumPy', '?').split('BLAS: ')[-1]}), Python {platform.python_version()}, NumPy {np.__version__}"
              f"{', torch ' + torch.__version__ if torch is not None else ''}; CPU time of the benchmark thread, "
              f"medians over interleaved rounds. jax is {'installed' if HAVE_JAX else 'not installed here'}: "
              f"{'see below' if HAVE_JAX else 'no jax.jit column'}. The machine is shared (2 vCPUs, several "
@@ -256,9 +256,9 @@ neuron under 3 us; the scalar chain under 0.3 us per op, linear from 1,000 to 1,
 the large MLP within 1.03x of the GEMM floor. What a compiled step still pays beyond the NumPy a person would
 write: the guard (a few microseconds: shapes, dtypes, modes, parameter identity), the `.grad` tensors and version
 counters eager code expects, and one Python line per op, which is the whole cost for scalars. Tracing (the first
-call) checks every op and every backward step bit for bit and describes them; it costs a few hundred
-microseconds per op and grows faster than linearly, so the 1,000,000-op chain was not traced in this run
-(`--max-chain`).
+call) checks every op and every backward step bit for bit and describes them; it costs about 0.7-0.8 ms per op
+here (roughly linear in the graph size, plus a fixed second or so), so the 1,000,000-op chain (a trace of about a
+quarter of an hour and a 2,000,000-line function) was not run (`--max-chain`).
 
 Very large eager scalar graphs and the garbage collector: a graph of n ops is about 2n live Python objects, and
 each full pass of CPython's cyclic collector walks all of them, so building the graph is superlinear in n (the
