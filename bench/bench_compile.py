@@ -224,9 +224,11 @@ def large_mlp(rounds: int) -> dict[str, float]:
 def report(mlp: dict, neu: dict, ch: dict, big: dict, quick: bool) -> str:
     info = BE.machine_info()
     hand = mlp["NumPy by hand"]
+    blas = info.get("NumPy", "?").split("BLAS: ")[-1]
     lines = [HEADING, "",
              f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}{' (quick run)' if quick else ''} on "
-             f"{info.get('CPU', platform.processor())} (BLAS: {info.get('NumPy', '?').split('BLAS: ')[-1]}), Python {platform.python_version()}, NumPy {np.__version__}"
+             f"{info.get('CPU', platform.processor())} (BLAS: {blas}), Python {platform.python_version()}, "
+             f"NumPy {np.__version__}"
              f"{', torch ' + torch.__version__ if torch is not None else ''}; CPU time of the benchmark thread, "
              f"medians over interleaved rounds. jax is {'installed' if HAVE_JAX else 'not installed here'}: "
              f"{'see below' if HAVE_JAX else 'no jax.jit column'}. The machine is shared (2 vCPUs, several "
