@@ -64,3 +64,17 @@ def test_a_user_optimizer_is_observed_too() -> None:
         opt.step()
     assert [c.kind for c in calls] == ["step", "step"]
     assert w.detach().numpy().tolist() == [0.0]
+
+
+def test_a_subclass_step_calling_super_is_one_step() -> None:
+    class Logged(cr.optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    w = cr.tensor([1.0], requires_grad=True)
+    opt = Logged([w], lr=0.5)
+    (w * 2.0).sum().backward()
+    with observe_optimizers() as calls:
+        opt.step()
+    assert [(c.kind, c.phase) for c in calls] == [("step", "pre"), ("step", "post")]
+    assert w.detach().numpy().tolist() == [0.0]

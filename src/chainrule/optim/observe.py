@@ -32,6 +32,7 @@ class OptimizerCall:
 class _ThreadOptObservers(threading.local):
     def __init__(self) -> None:
         self.active: list[Callable[[OptimizerCall], None]] = []
+        self.stepping: set[int] = set()  # optimizers whose observed step is running (nested calls publish once)
 
 
 _local = _ThreadOptObservers()
@@ -69,10 +70,14 @@ def observed_step(step: Callable) -> Callable:
 
     @functools.wraps(step)
     def wrapper(self: Any, closure: Any = None) -> Any:
-        if not _local.active:
+        if not _local.active or id(self) in _local.stepping:  # a subclass's step calling super().step(): once
             return step(self, closure) if closure is not None else step(self)
         publish(OptimizerCall("step", "pre", self, None, closure is not None))
-        result = step(self, closure) if closure is not None else step(self)
+        _local.stepping.add(id(self))
+        try:
+            result = step(self, closure) if closure is not None else step(self)
+        finally:
+            _local.stepping.discard(id(self))
         publish(OptimizerCall("step", "post", self, None, closure is not None))
         return result
 
