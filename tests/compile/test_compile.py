@@ -554,3 +554,24 @@ def test_broadcast_bias_and_matmul_mlp_bit_for_bit() -> None:
             assert run.fallback_reason is None and run.replays >= 3
     for a, b in zip(*runs):
         assert a.tobytes() == b.tobytes()
+
+
+def test_as_a_method_decorator() -> None:
+    class Trainer:
+        def __init__(self):
+            cr.manual_seed(0)
+            self.model = _mlp()
+            self.opt = cr.optim.SGD(self.model.parameters(), lr=0.1)
+
+        @cr.compile
+        def step(self, x, y):
+            self.opt.zero_grad()
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    a, b = Trainer(), Trainer()
+    for x, y in _batches(4):
+        assert a.step(x, y).item() == b.step(x, y).item()
+    assert Trainer.step.fallback_reason is None and Trainer.step.replays >= 4

@@ -121,6 +121,10 @@ class CompiledStep:
             warnings.warn(f"cr.compile({_fn_name(self.fn)}) runs eagerly: {self.fallback_reason}", CompileWarning,
                           stacklevel=4)
 
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        """As a method decorator: `obj.step(x)` calls the compiled function with `obj` first (guarded by identity)."""
+        return self if obj is None else functools.partial(self.__call__, obj)
+
     # ------------------------------------------------------------------ reading
     @property
     def source(self) -> str:
