@@ -101,6 +101,7 @@ from chainrule import explain  # noqa: E402
 from chainrule.explain import draw, graph, name_tensors  # noqa: E402
 from chainrule.serialization import load, save  # noqa: E402
 from chainrule import trace  # noqa: E402 - a callable module: `with cr.trace():` and `cr.trace.run(path)`
+from chainrule.compile import compile  # noqa: E402, A004 - cr.compile(step): trace once, replay generated code
 
 __version__ = "0.1.0"
 
@@ -115,6 +116,7 @@ def numel(input: Tensor) -> "int":
 # The public namespace: PyTorch's names (tensors, dtypes, creation, math, grad modes, ...), chainrule's additions
 # (explanations, tracing) and the subpackages. tests/test_namespace.py checks that nothing else leaks into dir(cr).
 __all__ = [
+    "compile",
     "BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "Generator", "HalfTensor", "IntTensor",
     "LongTensor", "ShortTensor", "Size", "Tensor", "abs", "absolute", "accelerator", "add", "all", "allclose", "amax",
     "amin", "amp", "any", "arange", "arctan", "argmax", "argmin", "argsort", "atan", "autocast", "autograd",

@@ -13,6 +13,8 @@ from chainrule import dtypes
 from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.tensor import Tensor, tensor_from_data
 from chainrule.engine.xp import np_erf, np_sign
+from chainrule.ops.observe import publish as _publish
+from chainrule.ops.observe import watch as _watch
 from chainrule.ops.registry import ONE, apply, apply1, defop, record, variant
 
 _new = object.__new__
@@ -128,6 +130,8 @@ def _binary(op: Any, a: Any, b: Any) -> Tensor:
     t.requires_grad = False
     if off_threads and grad_state.inference:
         t._inference = True
+    if _watch.on:
+        _publish(op, (a, b), None, t)
     return t
 
 

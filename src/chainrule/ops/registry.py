@@ -32,6 +32,8 @@ from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
 from chainrule.engine.xp import NUMPY
 from chainrule.ops import formula as _formula
+from chainrule.ops.observe import publish as _publish
+from chainrule.ops.observe import watch as _watch
 
 _new = object.__new__
 
@@ -293,7 +295,10 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
         raise
     if requires and (not off_threads or grad_state.enabled) and op.differentiable:
         return record(op, args, datas, parents_of(args), out, attrs)
-    return constant(out)
+    t = constant(out)
+    if _watch.on:
+        _publish(op, args, attrs, t)
+    return t
 
 
 def apply1(op: Op, x: Tensor) -> Tensor:
@@ -302,7 +307,10 @@ def apply1(op: Op, x: Tensor) -> Tensor:
     out = op.forward(data)
     if x.requires_grad and (not off_threads or grad_state.enabled):
         return record(op, (x,), (data,), (x.grad_fn or x,), out, None)
-    return constant(out)
+    t = constant(out)
+    if _watch.on:
+        _publish(op, (x,), None, t)
+    return t
 
 
 def record(op: Op, args: tuple, datas: Any, parents: tuple, out: Any, attrs: dict | None) -> Tensor:
@@ -315,6 +323,8 @@ def record(op: Op, args: tuple, datas: Any, parents: tuple, out: Any, attrs: dic
     t._data = out
     t.grad_fn = node
     t.requires_grad = True
+    if _watch.on:
+        _publish(op, args, attrs, t)
     return t
 
 

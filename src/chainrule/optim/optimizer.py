@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.tensor import Tensor
+from chainrule.optim import observe as _observe
 from chainrule.optim._update import params_with_grad
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
@@ -39,6 +40,13 @@ class Optimizer:
     """Base class: subclasses implement `step()` over `self.param_groups` using `self.state[p]`."""
 
     _scalar_state: tuple[str, ...] = ("step",)  # 0-d float32 state tensors (not shaped like the parameter)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A subclass's own `step` is wrapped once, at class definition, so that `optim.observe` sees it."""
+        super().__init_subclass__(**kwargs)
+        step = cls.__dict__.get("step")
+        if step is not None and not getattr(step, "__observed__", False):
+            cls.step = _observe.observed_step(step)
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self.defaults = defaults
@@ -80,6 +88,8 @@ class Optimizer:
                     p.grad = None
                 else:
                     p.grad._data = np.zeros_like(p.grad.array)
+        if _observe.active():
+            _observe.publish(_observe.OptimizerCall("zero_grad", "post", self, bool(set_to_none)))
 
     def step(self, closure: Closure | None = None) -> Any:
         raise NotImplementedError

@@ -1,0 +1,163 @@
+"""`cr.compile`: trace a training step once with the eager engine, replay it as generated NumPy code you can read.
+
+    @cr.compile
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    loss = step(x, y)      # the first call runs eagerly and records what ran
+    loss = step(x, y)      # later calls with the same shapes replay the generated code
+    print(step.source)     # forward, backward, accumulation and update as straight-line Python
+
+A step that cannot be replayed exactly (a value read in Python with `.item()` or `if tensor:`, random ops, in-place
+writes, custom autograd Functions, ...) runs eagerly, with a one-time warning naming the reason and the line.
+See docs/compile.md.
+"""
+
+from __future__ import annotations
+
+import builtins
+import functools
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from chainrule.compile.codegen import generate, generate_guard
+from chainrule.compile.tracer import Tracer, Unsupported
+
+__all__ = ["CompiledStep", "compile", "CompileWarning"]
+
+
+class CompileWarning(UserWarning):
+    """`cr.compile` runs a step eagerly: the message says why and where."""
+
+
+class _Entry:
+    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops", "eager_lines", "signature")
+
+    def __init__(self, guard: Callable, run: Callable, source: str, guard_source: str, seconds: float,
+                 ops: int, eager_lines: list[str]) -> None:
+        self.eager_lines = eager_lines
+        self.signature: tuple = ()
+        self.guard = guard
+        self.run = run
+        self.source = source
+        self.guard_source = guard_source
+        self.trace_seconds = seconds
+        self.ops = ops
+
+
+class CompiledStep:
+    """The compiled form of a function: call it like the function. `source` is the generated code of the most
+    recent trace; `fallback_reason` says why it runs eagerly (None while it compiles); `traces` counts traces."""
+
+    def __init__(self, fn: Callable, cache_size: int = 8, explain: bool = False) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.cache_size = cache_size
+        self.explain = explain
+        self.entries: list[_Entry] = []
+        self.fallback_reason: str | None = None
+        self.traces = 0
+        self.replays = 0
+        self._warned = False
+
+    # ------------------------------------------------------------------ calling
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.fallback_reason is None:
+            call_args = args if not kwargs else (*args, *(kwargs[k] for k in sorted(kwargs)))
+            signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
+            for entry in self.entries:
+                if entry.signature == signature and entry.guard(*call_args):
+                    self.replays += 1
+                    return entry.run(*call_args)
+            if len(self.entries) < self.cache_size:
+                return self._trace(args, kwargs)
+            self._fall_back(f"more than {self.cache_size} different traces (input shapes, dtypes, requires_grad, "
+                            f"train/eval, grad mode or parameters keep changing)", None)
+        return self.fn(*args, **kwargs)
+
+    def _trace(self, args: tuple, kwargs: dict) -> Any:
+        start = time.perf_counter()
+        tracer = Tracer(self.fn, args, kwargs)
+        result = tracer.run()
+        if tracer.failure is not None:
+            self._fall_back(tracer.failure.reason, tracer.failure.line)
+            return result
+        try:
+            source, ns = generate(tracer.t, _fn_name(self.fn))
+            guard_source, guard_ns = generate_guard(tracer.t, "guard")
+            code = builtins.compile(source, f"<cr.compile {_fn_name(self.fn)}>", "exec")
+            exec(code, ns)  # noqa: S102 - our own generated code
+            exec(builtins.compile(guard_source, f"<cr.compile guard {_fn_name(self.fn)}>", "exec"), guard_ns)  # noqa: S102
+        except Unsupported as exc:
+            self._fall_back(exc.reason, exc.line)
+            return result
+        except Exception as exc:  # noqa: BLE001 - a code generation bug must not break the user's step
+            self._fall_back(f"internal error generating code ({type(exc).__name__}: {exc}); please report it", None)
+            return result
+        import linecache
+
+        filename = f"<cr.compile {_fn_name(self.fn)}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        self.traces += 1
+        entry = _Entry(guard_ns["guard"], ns[_fn_name(self.fn)], source, guard_source, time.perf_counter() - start,
+                       tracer.ops_seen, tracer.eager_lines)
+        entry.signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
+        self.entries.append(entry)
+        if self.explain:
+            print(self.explain_text())
+        return result
+
+    def _fall_back(self, reason: str, line: str | None) -> None:
+        self.fallback_reason = reason if line is None else f"{reason} (at {line})"
+        self.entries.clear()
+        if not self._warned:
+            self._warned = True
+            warnings.warn(f"cr.compile({_fn_name(self.fn)}) runs eagerly: {self.fallback_reason}", CompileWarning,
+                          stacklevel=4)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        """As a method decorator: `obj.step(x)` calls the compiled function with `obj` first (guarded by identity)."""
+        return self if obj is None else functools.partial(self.__call__, obj)
+
+    # ------------------------------------------------------------------ reading
+    @property
+    def source(self) -> str:
+        """The generated Python of the latest trace (empty before the first call or when running eagerly)."""
+        return self.entries[-1].source if self.entries else ""
+
+    @property
+    def guard_source(self) -> str:
+        return self.entries[-1].guard_source if self.entries else ""
+
+    @property
+    def trace_seconds(self) -> float | None:
+        """How long the latest trace took (the first call: eager run, recording and code generation)."""
+        return self.entries[-1].trace_seconds if self.entries else None
+
+    def explain_text(self) -> str:
+        """The eager program's recorded ops and the generated code side by side."""
+        from chainrule.compile.explain import side_by_side
+
+        return side_by_side(self)
+
+    def __repr__(self) -> str:
+        state = f"eager: {self.fallback_reason}" if self.fallback_reason else f"{len(self.entries)} trace(s)"
+        return f"<cr.compile {_fn_name(self.fn)}: {state}>"
+
+
+def _fn_name(fn: Any) -> str:
+    name = getattr(fn, "__name__", "step")
+    return name if name.isidentifier() and name != "<lambda>" else "step"
+
+
+def compile(fn: Callable | None = None, *, explain: bool = False, cache_size: int = 8) -> Any:  # noqa: A001
+    """Compile a step: `cr.compile(fn)` or `@cr.compile` / `@cr.compile(explain=True)`. See the module doc."""
+    if fn is None:
+        return lambda f: CompiledStep(f, cache_size=cache_size, explain=explain)
+    return CompiledStep(fn, cache_size=cache_size, explain=explain)

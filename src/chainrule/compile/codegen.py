@@ -1,0 +1,209 @@
+# ruff: noqa: UP031 - templates use {braces}, so they are filled with %-formatting
+"""From a `Trace` to Python source: names, dead-code elimination, guards, and the compiled functions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from chainrule.compile import runtime
+from chainrule.compile.tracer import Trace
+from chainrule.engine.grad_mode import grad_state
+from chainrule.engine.tensor import Tensor
+from chainrule.engine.xp import NUMPY
+
+_PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "for", "while", "and", "or", "not",
+                "None", "True", "False", "from", "import", "as", "with", "try", "pass", "del", "global", "yield"}
+
+
+def assign_names(t: Trace) -> None:
+    used: set[str] = {"np", "NUMPY", "backward", "accumulate", "make", "handed", "shifted", "e", "total", "flat",
+                      "per", "Tensor"}
+    used |= set(t.consts)
+
+    counters: dict[str, int] = {}
+
+    def unique(base: str) -> str:
+        base = base if base not in _PY_KEYWORDS else base + "_"
+        name, k = base, counters.get(base, 1)
+        while name in used:
+            k += 1
+            name = f"{base}_{k}"
+        counters[base] = k
+        used.add(name)
+        return name
+
+    for var in t.vars:  # user-visible values first, gradients after (their names derive)
+        if var.kind != "grad":
+            var.name = unique(var.base)
+    for var in t.vars:
+        if var.kind == "grad":
+            root = getattr(var, "root", None)
+            rname = t.vars[root].name if root is not None else "loss"
+
+            def sub(m: re.Match) -> str:
+                return t.vars[int(m.group(1))].name
+
+            base = var.base.replace("{root}", rname)
+            base = re.sub(r"\{(\d+)\}", sub, base)
+            var.name = unique(base)
+
+
+def eliminate_dead_code(t: Trace) -> list:
+    """Keep statements with effects and those defining values something kept (or the result) uses."""
+    live: set[int] = set(_result_vars(t.result))
+    kept = []
+    for stmt in reversed(t.stmts):
+        if stmt.effect or any(d in live for d in stmt.defs):
+            kept.append(stmt)
+            live.difference_update(d for d in stmt.defs if d not in stmt.uses)
+            live.update(stmt.uses)
+    kept.reverse()
+    return kept
+
+
+def _result_vars(r: Any) -> list[int]:
+    if r[0] == "var":
+        return [r[1]]
+    if r[0] == "tuple":
+        return [i for x in r[1] for i in _result_vars(x)]
+    return []
+
+
+def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
+    """(source of `def <fn_name>(...)`, its namespace)."""
+    assign_names(t)
+    stmts = eliminate_dead_code(t)
+    ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": runtime.accumulate, "make": runtime.make,
+                          "backward": _backward}
+    ns.update(t.consts)
+    args = [_ident_arg(a) for a in t.arg_names]
+    lines = [f"def {fn_name}({', '.join(args)}):"]
+    loaded: set[int] = set()
+
+    def name_of(i: int) -> str:
+        return t.vars[i].name
+
+    def handle(i: int) -> str:
+        var = t.vars[i]
+        if var.kind == "input":
+            return args[var.position] if isinstance(var.position, int) else _ident_arg(var.position)
+        key = f"T_{var.name}"
+        ns[key] = var.tensor
+        return key
+
+    body: list[str] = []
+    for var_i, var in enumerate(t.vars):
+        if var.kind == "input" and _used(var_i, stmts, t):
+            body.append(f"{var.name} = {handle(var_i)}._data")
+            loaded.add(var_i)
+    section = None
+    for stmt in stmts:
+        if stmt.kind == "reload":
+            loaded = {i for i in loaded if t.vars[i].kind == "input"}
+            continue
+        kind = {"fwd": "forward", "bwd": "backward", "acc": "gradient accumulation into .grad",
+                "opt": "optimizer"}.get(stmt.kind)
+        if kind != section:
+            body.append(f"# ---- {kind}")
+            section = kind
+        for i in stmt.uses:
+            if t.vars[i].kind == "const" and i not in loaded:
+                body.append(f"{t.vars[i].name} = {handle(i)}._data")
+                loaded.add(i)
+        text = re.sub(r"\{V(\d+)\}", lambda m: name_of(int(m.group(1))), stmt.template)
+        text = re.sub(r"\{T(\d+)\}", lambda m: handle(int(m.group(1))), text)
+        text = re.sub(r"\{K([A-Za-z0-9_]+)\}", lambda m: m.group(1), text)
+        parts = text.split("\n")
+        if stmt.comment:
+            body.append(f"# {stmt.comment}" if len(parts) > 1 or len(parts[0]) + len(stmt.comment) > 100
+                        else None)
+            if body[-1] is None:
+                body.pop()
+                parts[0] = f"{parts[0]}  # {stmt.comment}"
+        body.extend(parts)
+    body.append(f"return {_result_text(t.result, t, handle)}")
+    lines.extend("    " + b for b in body)
+    return "\n".join(lines) + "\n", ns
+
+
+def _used(i: int, stmts: list, t: Trace) -> bool:
+    return any(i in s.uses for s in stmts) or i in _result_vars(t.result) or any(
+        ("{T%d}" % i) in s.template for s in stmts)
+
+
+def _result_text(r: Any, t: Trace, handle: Any) -> str:
+    if r[0] == "none":
+        return "None"
+    if r[0] == "var":
+        var = t.vars[r[1]]
+        if var.kind == "input" or var.kind == "const":
+            return handle(r[1])
+        return f"make({var.name})"
+    items = [_result_text(x, t, handle) for x in r[1]]
+    if r[2]:
+        return "[" + ", ".join(items) + "]"
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _ident_arg(name: Any) -> str:
+    return str(name) + "_t"
+
+
+def _backward(node: Any, g: Any, xp: Any, inputs: tuple, out: Any) -> list:
+    """An op's own backward (VJP or local derivatives), through the stand-in node that holds its attributes."""
+    return node.op.backward(node, g, xp, inputs, out)
+
+
+def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
+    """A function of the step's arguments that is True when this trace may replay them."""
+    ns: dict[str, Any] = {"grad_state": grad_state, "Tensor": Tensor, "np": np}
+    args = [_ident_arg(a) for a in t.arg_names]
+    conds = [f"grad_state.mode is {t.grad_enabled!r} and grad_state.inference is {t.inference!r}"]
+    for j, (position, kind, payload) in enumerate(t.input_guards):
+        a = args[position] if isinstance(position, int) else _ident_arg(position)
+        if kind == "tensor":
+            cls, dkind, shape, dtype, rg = payload
+            ns[f"cls{j}"], ns[f"dk{j}"], ns[f"dt{j}"] = cls, dkind, dtype
+            if dkind is np.ndarray:
+                conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}._data.shape == {shape!r} "
+                             f"and {a}._data.dtype == dt{j} and {a}.requires_grad is {rg!r}")
+            else:  # a NumPy scalar: its type fixes its dtype and shape
+                conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}.requires_grad is {rg!r}")
+        elif kind == "equal":
+            ns[f"v{j}"] = payload
+            conds.append(f"type({a}) is type(v{j}) and {a} == v{j}")
+        else:
+            ns[f"v{j}"] = payload
+            conds.append(f"{a} is v{j}")
+    for j, (x, shape, dtype, rg, scalar) in enumerate(t.const_guards):
+        ns[f"c{j}"], ns[f"cdt{j}"], ns[f"ck{j}"] = x, dtype, type(x.array)
+        if scalar:
+            conds.append(f"type(c{j}._data) is ck{j} and c{j}.requires_grad is {rg!r}")
+        else:
+            conds.append(f"type(c{j}._data) is np.ndarray and c{j}._data.shape == {shape!r} and c{j}._data.dtype == "
+                         f"cdt{j} and c{j}.requires_grad is {rg!r}")
+    for j, (where, is_none) in enumerate(t.grad_none_guards):
+        if where[0] == "input":
+            a = args[where[1]] if isinstance(where[1], int) else _ident_arg(where[1])
+        else:
+            ns[f"g{j}"] = where[1]
+            a = f"g{j}"
+        conds.append(f"({a}.grad is None) is {is_none!r}")
+    for j, (m, training) in enumerate(t.module_guards):
+        ns[f"m{j}"] = m
+        conds.append(f"m{j}.training is {training!r}")
+    for j, (m, attr, p) in enumerate(t.param_guards):
+        ns[f"pm{j}"], ns[f"pp{j}"] = m, p
+        conds.append(f"pm{j}._parameters.get({attr!r}) is pp{j}")
+    for j, (opt, gi, params, n) in enumerate(t.opt_guards):
+        ns[f"o{j}"], ns[f"ol{j}"] = opt, params
+        conds.append(f"o{j}.param_groups[{gi}]['params'] is ol{j} and len(ol{j}) == {n} and "
+                     f"o{j}.param_groups[{gi}]['momentum'] == 0 and o{j}.param_groups[{gi}]['weight_decay'] == 0 "
+                     f"and not o{j}.param_groups[{gi}]['nesterov'] and not o{j}.param_groups[{gi}].get('maximize') "
+                     f"and type(o{j}.param_groups[{gi}]['lr']) is float")
+    body = " and\n            ".join(conds)
+    src = f"def {fn_name}({', '.join(args)}):\n    return ({body})\n"
+    return src, ns

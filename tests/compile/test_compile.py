@@ -1,0 +1,577 @@
+"""cr.compile: replayed steps equal eager steps bit for bit; everything it cannot replay runs eagerly with a
+one-time warning naming the reason (one test per reason)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.compile import CompileWarning
+
+F = cr.nn.functional
+BATCH = 32
+
+
+def _batches(n: int, images: bool = False) -> list:
+    x, y = cr.datasets.digits(images=images)
+    xs, ys = x.numpy(), y.numpy()
+    order = np.random.default_rng(0).permutation(len(xs))
+    out = []
+    for i in range(n):
+        idx = order[(i * BATCH) % (len(xs) - BATCH):][:BATCH]
+        out.append((cr.tensor(np.ascontiguousarray(xs[idx])), cr.tensor(ys[idx])))
+    return out
+
+
+def _mlp() -> cr.nn.Module:
+    return cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
+
+
+def _cnn() -> cr.nn.Module:
+    return cr.nn.Sequential(cr.nn.Conv2d(1, 4, 3, padding=1), cr.nn.ReLU(), cr.nn.MaxPool2d(2), cr.nn.Flatten(),
+                            cr.nn.Linear(4 * 4 * 4, 10))
+
+
+def _pair(make_model, make_opt, steps: int = 100, images: bool = False, compiled_expect: bool = True):
+    """Train two identical models, one eager and one compiled; return both and the compiled step."""
+    models, steppers = [], []
+    for _ in range(2):
+        cr.manual_seed(0)
+        model = make_model()
+        opt = make_opt(model.parameters())
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        models.append(model)
+        steppers.append(step)
+    eager, compiled = steppers[0], cr.compile(steppers[1])
+    for x, y in _batches(steps, images):
+        a, b = eager(x, y), compiled(x, y)
+        assert a.item() == b.item()
+    for (name, p), q in zip(models[0].named_parameters(), models[1].parameters()):
+        assert np.array_equal(p.detach().numpy(), q.detach().numpy()), name
+        assert p.detach().numpy().tobytes() == q.detach().numpy().tobytes(), name
+    if compiled_expect:
+        assert compiled.fallback_reason is None, compiled.fallback_reason
+        assert compiled.replays >= steps - 3
+    return models, compiled
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda ps: cr.optim.SGD(ps, lr=0.1),
+    lambda ps: cr.optim.SGD(ps, lr=0.05, momentum=0.9, weight_decay=1e-4),
+    lambda ps: cr.optim.Adam(ps, lr=1e-2),
+    lambda ps: cr.optim.AdamW(ps, lr=1e-2),
+], ids=["sgd", "sgd-momentum", "adam", "adamw"])
+def test_digits_mlp_100_steps_bit_for_bit(make_opt) -> None:
+    models, compiled = _pair(_mlp, make_opt)
+    assert compiled.traces <= 2  # the first call, and the second once optimizer state exists
+
+
+def test_optimizer_state_is_the_same_arrays_eager_code_sees() -> None:
+    (m_eager, m_comp), compiled = _pair(_mlp, lambda ps: cr.optim.Adam(ps, lr=1e-2), steps=5)
+    assert compiled.replays >= 3
+    for p in m_comp.parameters():
+        assert p.grad is not None and p.grad.shape == p.shape
+    sd = m_comp.state_dict()
+    assert np.array_equal(sd["0.weight"].numpy(), m_comp[0].weight.detach().numpy())
+
+
+def test_cnn_with_max_pool_bit_for_bit() -> None:
+    _pair(_cnn, lambda ps: cr.optim.SGD(ps, lr=0.1), steps=30, images=True)
+
+
+def test_source_reads_like_the_chapter() -> None:
+    cr.manual_seed(0)
+    model = _mlp()
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+
+    @cr.compile
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    (x, y), = _batches(1)
+    step(x, y)
+    src = step.source
+    assert "def step(x_t, y_t):" in src
+    assert "layer0_linear = " in src and "layer1_relu = " in src and "dloss_dlayer0_weight" in src
+    assert "# ---- forward" in src and "# ---- backward" in src and "layer0_weight -= lr * dloss_dlayer0_weight" in src
+    assert "local derivative" in src
+
+
+def test_scheduler_lr_is_read_live_without_retracing() -> None:
+    models, steppers = [], []
+    for _ in range(2):
+        cr.manual_seed(0)
+        model = _mlp()
+        opt = cr.optim.SGD(model.parameters(), lr=0.1)
+        sched = cr.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        models.append((model, sched))
+        steppers.append(step)
+    compiled = cr.compile(steppers[1])
+    for x, y in _batches(12):
+        steppers[0](x, y)
+        compiled(x, y)
+        for _, sched in models:
+            sched.step()
+    for p, q in zip(models[0][0].parameters(), models[1][0].parameters()):
+        assert np.array_equal(p.detach().numpy(), q.detach().numpy())
+    assert compiled.traces == 1 and compiled.fallback_reason is None
+
+
+def test_guards_retrace_on_shape_and_train_eval_and_grad_mode() -> None:
+    cr.manual_seed(0)
+    model = _mlp()
+
+    @cr.compile
+    def forward(x):
+        return model(x)
+
+    x = cr.randn(4, 64)
+    with cr.no_grad():
+        a = forward(x)
+        b = forward(x)
+        assert forward.traces == 1 and forward.replays == 1
+        forward(cr.randn(5, 64))
+        assert forward.traces == 2
+        model.eval()
+        forward(x)
+        assert forward.traces == 3
+    assert np.array_equal(a.numpy(), b.numpy())
+
+
+def test_the_cache_is_bounded_then_eager_with_one_warning() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    @cr.compile(cache_size=2)
+    def f(x):
+        return (x * 2.0).sum()
+
+    with pytest.warns(CompileWarning, match="more than 2 different traces"):
+        for n in range(1, 6):
+            f(cr.ones(n))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert f(cr.ones(7)).item() == 14.0
+    del w
+
+
+# ----------------------------------------------------------------------------- scalar engine
+def test_chapter_neuron_compiles_to_float_operations() -> None:
+    def make():
+        x1, x2 = cr.tensor(2.0, requires_grad=True), cr.tensor(0.0, requires_grad=True)
+        w1, w2 = cr.tensor(-3.0, requires_grad=True), cr.tensor(1.0, requires_grad=True)
+        b = cr.tensor(6.8813735870195432, requires_grad=True)
+        return x1, x2, w1, w2, b
+
+    leaves_e, leaves_c = make(), make()
+
+    def neuron(x1, x2, w1, w2, b):
+        n = x1 * w1 + x2 * w2 + b
+        o = n.tanh()
+        o.backward()
+        return o
+
+    compiled = cr.compile(neuron)
+    for _ in range(3):
+        oe, oc = neuron(*leaves_e), compiled(*leaves_c)
+        assert oe.item() == oc.item()
+    for a, b in zip(leaves_e, leaves_c):
+        assert a.grad.item() == b.grad.item()
+    assert compiled.traces == 2 and compiled.replays == 1  # .grad None on the first call, then set
+    src = compiled.source
+    assert "np.tanh(" in src and "op_" not in src and "backward(" not in src.split("def ")[1].split("accumulate")[0]
+    # the chapter's numbers: o = 0.7071, do/dw1 = 1.0 per call (accumulated three times)
+    assert abs(oc.item() - 0.7071) < 1e-4
+    assert abs(leaves_c[2].grad.item() - 3.0) < 1e-4
+
+
+# ----------------------------------------------------------------------------- fallbacks, one per reason
+def _runs_eagerly(fn, *args, match: str):
+    compiled = cr.compile(fn)
+    with pytest.warns(CompileWarning, match=match):
+        first = compiled(*args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # one-time: no second warning
+        second = compiled(*args)
+    assert compiled.fallback_reason is not None and compiled.source == ""
+    return first, second, compiled
+
+
+def test_item_falls_back_naming_the_line() -> None:
+    w = cr.tensor([1.0, -2.0], requires_grad=True)
+
+    def f(x):
+        y = (w * x).sum()
+        if y.item() > 0:
+            return y * 2.0
+        return y
+
+    _, _, c = _runs_eagerly(f, cr.tensor([1.0, 1.0]), match=r"\.item\(\)")
+    assert "test_compile.py" in c.fallback_reason and "y.item() > 0" in c.fallback_reason
+
+
+def test_bool_of_a_tensor_falls_back() -> None:
+    def f(x):
+        return x * 2.0 if (x.sum() > 0) else x * 3.0
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match=r"bool\(tensor\)")
+
+
+def test_float_of_a_tensor_falls_back() -> None:
+    def f(x):
+        return x * float(x.sum())
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match=r"float\(tensor\)")
+
+
+def test_data_dependent_indexing_falls_back() -> None:
+    def f(x):
+        return x[x > 0].sum()
+
+    a, b, _ = _runs_eagerly(f, cr.tensor([1.0, -1.0, 2.0]), match="not a recorded op|array data|tensor's value")
+    assert a.item() == b.item() == 3.0
+
+
+def test_dropout_falls_back_and_draws_fresh_masks() -> None:
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(8, 8), cr.nn.Dropout(0.5))
+
+    def f(x):
+        return model(x).sum()
+
+    x = cr.ones(4, 8)
+    a, b, c = _runs_eagerly(f, x, match="random")
+    assert a.item() != b.item()
+
+
+def test_dropout_with_a_fixed_seed_equals_eager() -> None:
+    results = []
+    for compiled in (False, True):
+        cr.manual_seed(0)
+        model = cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Dropout(0.2), cr.nn.Linear(32, 10))
+        opt = cr.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompileWarning)
+            results.append([run(x, y).item() for x, y in _batches(10)])
+    assert results[0] == results[1]
+
+
+def test_in_place_op_falls_back() -> None:
+    w = cr.tensor([1.0, -2.0], requires_grad=True)
+
+    def f(x):
+        y = w * x
+        y.relu_()
+        return y.sum()
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match="in place")
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batchnorm_falls_back_or_compiles_and_equals_eager(training: bool) -> None:
+    results = []
+    for compiled in (False, True):
+        cr.manual_seed(0)
+        model = cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.BatchNorm1d(32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
+        model.train(training)
+        opt = cr.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CompileWarning)
+            results.append(([run(x, y).item() for x, y in _batches(20)],
+                            {k: v.numpy().copy() for k, v in model.state_dict().items()}))
+    assert results[0][0] == results[1][0]
+    for k in results[0][1]:
+        assert np.array_equal(results[0][1][k], results[1][1][k]), k
+
+
+def test_custom_function_falls_back_cleanly() -> None:
+    class Square(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    def f():
+        y = Square.apply(w).sum()
+        y.backward()
+        return y
+
+    a, b, c = _runs_eagerly(f, match="custom autograd.Function|Python code")
+    assert w.grad.numpy().tolist() == [4.0, 12.0]
+
+
+def test_random_creation_inside_the_step_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    def f():
+        return (w * cr.randn(2)).sum()
+
+    _runs_eagerly(f, match="random|not a recorded op")
+
+
+def test_returning_a_python_value_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(x):
+        return (w * x).sum().detach().numpy().sum()
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match=r"numpy|Python")
+
+
+def test_manual_grad_reset_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    w.grad = cr.tensor([5.0, 5.0])
+
+    def f(x):
+        y = (w * x).sum()
+        w.grad = None
+        y.backward()
+        return y
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match="zero_grad")
+    assert w.grad.numpy().tolist() == [1.0, 1.0]
+
+
+def test_tensor_hook_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(x):
+        y = w * x
+        y.register_hook(lambda g: g * 2)
+        z = y.sum()
+        z.backward()
+        return z
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match="hook")
+
+
+def test_module_hooks_fall_back() -> None:
+    cr.manual_seed(0)
+    model = cr.nn.Linear(3, 2)
+    seen = []
+    model.register_forward_hook(lambda m, args, out: seen.append(1))
+
+    def f(x):
+        return model(x).sum()
+
+    _runs_eagerly(f, cr.ones(2, 3), match="hooks of its own")
+    assert len(seen) == 2
+
+
+def test_backward_with_create_graph_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(x):
+        (g,) = cr.autograd.grad((w * w * x).sum(), [w], create_graph=True)
+        return g
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match="autograd.grad|inputs=")
+
+
+def test_graph_from_a_previous_call_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    h = w * 3.0  # built outside the step
+
+    def f(x):
+        return (h * x).sum()
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match="graph built before")
+
+
+def test_optimizer_closure_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    opt = cr.optim.SGD([w], lr=0.1)
+
+    def f(x):
+        def closure():
+            opt.zero_grad()
+            y = (w * x).sum()
+            y.backward()
+            return y
+        return opt.step(closure)
+
+    _runs_eagerly(f, cr.tensor([1.0, 1.0]), match="closure|Python")
+
+
+def test_a_tracer_never_breaks_the_eager_call_on_errors() -> None:
+    def f(x):
+        raise ValueError("boom")
+
+    c = cr.compile(f)
+    with pytest.raises(ValueError, match="boom"):
+        c(cr.ones(2))
+
+
+def test_against_torch_one_step() -> None:
+    torch = pytest.importorskip("torch")
+    cr.manual_seed(0)
+    model = _mlp()
+    tmodel = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
+    with torch.no_grad():
+        for p, q in zip(tmodel.parameters(), model.parameters()):
+            p.copy_(torch.from_numpy(q.detach().numpy().copy()))
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+    topt = torch.optim.SGD(tmodel.parameters(), lr=0.1)
+
+    @cr.compile
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    for x, y in _batches(5):
+        loss = step(x, y)
+        topt.zero_grad()
+        tloss = torch.nn.functional.cross_entropy(tmodel(torch.from_numpy(x.numpy())), torch.from_numpy(y.numpy()))
+        tloss.backward()
+        topt.step()
+        assert abs(loss.item() - tloss.item()) < 1e-5
+    assert step.replays >= 3
+    for p, q in zip(tmodel.parameters(), model.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_keyword_arguments_and_argument_counts_select_their_own_trace() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    @cr.compile
+    def f(x, scale=None, shift=None):
+        y = w * x
+        if scale is not None:
+            y = y * scale
+        if shift is not None:
+            y = y + shift
+        return y.sum()
+
+    x = cr.tensor([1.0, 1.0])
+    with cr.no_grad():
+        for _ in range(2):
+            assert f(x, scale=cr.tensor(2.0)).item() == 6.0
+            assert f(x, shift=cr.tensor(2.0)).item() == 7.0
+            assert f(x).item() == 3.0
+    assert f.traces == 3 and f.replays == 3
+
+
+def test_inference_mode_is_guarded() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    @cr.compile
+    def f(x):
+        return (w * x).sum()
+
+    x = cr.tensor([1.0, 1.0])
+    with cr.no_grad():
+        f(x)
+        f(x)
+    with cr.inference_mode():
+        f(x)
+    assert f.traces == 2
+
+
+def test_the_same_tensor_twice_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(a, b):
+        return (w * a * b).sum()
+
+    x = cr.tensor([1.0, 3.0])
+    a, b, _ = _runs_eagerly(f, x, x, match="same tensor")
+    assert a.item() == b.item() == 19.0
+
+
+def test_broadcast_bias_and_matmul_mlp_bit_for_bit() -> None:
+    rng = np.random.default_rng(0)
+    shapes = [(8, 6), (6,), (6, 4), (4,)]
+    runs = []
+    for compiled in (False, True):
+        ws = [cr.from_numpy(rng.standard_normal(s).astype(np.float32)).requires_grad_() for s in shapes]
+        rng = np.random.default_rng(0)
+        opt = cr.optim.SGD(ws, lr=0.1)
+
+        def step(x, t, ws=ws, opt=opt):
+            opt.zero_grad()
+            w1, b1, w2, b2 = ws
+            h = cr.relu(x @ w1 + b1)
+            loss = F.cross_entropy(h @ w2 + b2, t)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        data = np.random.default_rng(1)
+        for _ in range(5):
+            run(cr.from_numpy(data.standard_normal((5, 8)).astype(np.float32)), cr.from_numpy(data.integers(0, 4, 5)))
+        runs.append([w.detach().numpy().copy() for w in ws])
+        if compiled:
+            assert run.fallback_reason is None and run.replays >= 3
+    for a, b in zip(*runs):
+        assert a.tobytes() == b.tobytes()
+
+
+def test_as_a_method_decorator() -> None:
+    class Trainer:
+        def __init__(self):
+            cr.manual_seed(0)
+            self.model = _mlp()
+            self.opt = cr.optim.SGD(self.model.parameters(), lr=0.1)
+
+        @cr.compile
+        def step(self, x, y):
+            self.opt.zero_grad()
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    a, b = Trainer(), Trainer()
+    for x, y in _batches(4):
+        assert a.step(x, y).item() == b.step(x, y).item()
+    assert Trainer.step.fallback_reason is None and Trainer.step.replays >= 4
