@@ -16,11 +16,12 @@ LESSONS = ROOT / "docs" / "lessons"
 # what each notebook's outputs must contain (the chapter's numbers, computed by the engine)
 EXPECTED = {
     "01-composed-function": ["u = g(2) = 7.0", "h = f(u) = 49.0", "dh/dx = 42.0", "correct: gradcheck agrees"],
-    "02-one-neuron": ["z = 2.0, a = 2.0, loss = 1.0", "dL/dw = -4.0", "dL/db = -2.0",
+    "02-one-neuron": ["z = 2.0, a = 2.0, loss = 1.0", "× x = -2.0 × 2.0", "dL/dw = -4.0", "dL/db = -2.0",
                       "loss = 9.0, dL/dw = 0.0, dL/db = 0.0", "correct"],
     "03-two-inputs": ["delta = dC/dz", "correct"],
     "04-two-layers": ["dloss/dw1 = -24.0", "dloss/db1 = -8.0", "dloss/dw2 = -6.0", "dloss/db2 = -4.0",
-                      "dloss/dw1 = -24.0000", "correct"],
+                      "dloss/dw1 = -24.0000", "dloss/dz1 × x = -8.0 × 3.0",
+                      "-4.0 × 2.0 × 1.0 × 3.0 = -24.0", "correct"],
     "05-diagonal-flip": ["dead hidden units (counted from 1)", "zero rows of dL/dW1 (pixels that are 0): [3, 4]",
                          "4 -> 4 -> 4: images wrong: 0", "correct"],
     "06-vanishing-exploding": ["weight scale 0.25", "weight scale 3.0", "correct"],
