@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from chainrule import dtypes
-from chainrule.engine import dispatch as _d
+from chainrule.engine import dispatch
 
 if TYPE_CHECKING:
     from chainrule.engine.tensor import Tensor
@@ -37,309 +37,309 @@ class TensorMathMixin:
 
     # operators: `a + b`, `2 * x`, `a @ b`, `-x`, `a < b`, `~m`, ...
     def __add__(self, other: Any) -> Tensor:
-        return _d.ops.add(self, other)
+        return dispatch.ops.add(self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return _d.ops.add(other, self)
+        return dispatch.ops.add(other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return _d.ops.sub(self, other)
+        return dispatch.ops.sub(self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
-        return _d.ops.rsub(self, other)
+        return dispatch.ops.rsub(self, other)
 
     def __mul__(self, other: Any) -> Tensor:
-        return _d.ops.mul(self, other)
+        return dispatch.ops.mul(self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return _d.ops.mul(other, self)
+        return dispatch.ops.mul(other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return _d.ops.div(self, other)
+        return dispatch.ops.div(self, other)
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return _d.ops.rtruediv(self, other)
+        return dispatch.ops.rtruediv(self, other)
 
     def __floordiv__(self, other: Any) -> Tensor:
-        return _d.ops.floor_divide(self, other)
+        return dispatch.ops.floor_divide(self, other)
 
     def __rfloordiv__(self, other: Any) -> Tensor:
-        return _d.ops.floor_divide(other, self)
+        return dispatch.ops.floor_divide(other, self)
 
     def __mod__(self, other: Any) -> Tensor:
-        return _d.ops.remainder(self, other)
+        return dispatch.ops.remainder(self, other)
 
     def __rmod__(self, other: Any) -> Tensor:
-        return _d.ops.remainder(other, self)
+        return dispatch.ops.remainder(other, self)
 
     def __pow__(self, exponent: Any) -> Tensor:
-        return _d.ops.pow(self, exponent)
+        return dispatch.ops.pow(self, exponent)
 
     def __rpow__(self, other: Any) -> Tensor:
-        return _d.ops.pow(other, self)
+        return dispatch.ops.pow(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _d.ops.matmul(self, other)
+        return dispatch.ops.matmul(self, other)
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _d.ops.matmul(other, self)
+        return dispatch.ops.matmul(other, self)
 
     def __neg__(self) -> Tensor:
-        return _d.ops.neg(self)
+        return dispatch.ops.neg(self)
 
     def __pos__(self) -> Tensor:
         return self  # type: ignore[return-value]
 
     def __abs__(self) -> Tensor:
-        return _d.ops.abs(self)
+        return dispatch.ops.abs(self)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _d.ops.eq(self, other)
+        return dispatch.ops.eq(self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return _d.ops.ne(self, other)
+        return dispatch.ops.ne(self, other)
 
     def __lt__(self, other: Any) -> Tensor:
-        return _d.ops.lt(self, other)
+        return dispatch.ops.lt(self, other)
 
     def __le__(self, other: Any) -> Tensor:
-        return _d.ops.le(self, other)
+        return dispatch.ops.le(self, other)
 
     def __gt__(self, other: Any) -> Tensor:
-        return _d.ops.gt(self, other)
+        return dispatch.ops.gt(self, other)
 
     def __ge__(self, other: Any) -> Tensor:
-        return _d.ops.ge(self, other)
+        return dispatch.ops.ge(self, other)
 
     def __and__(self, other: Any) -> Tensor:
-        return _d.ops.logical_and(self, other)
+        return dispatch.ops.logical_and(self, other)
 
     def __or__(self, other: Any) -> Tensor:
-        return _d.ops.logical_or(self, other)
+        return dispatch.ops.logical_or(self, other)
 
     def __xor__(self, other: Any) -> Tensor:
-        return _d.ops.logical_xor(self, other)
+        return dispatch.ops.logical_xor(self, other)
 
     def __invert__(self) -> Tensor:
-        return _d.ops.logical_not(self)
+        return dispatch.ops.logical_not(self)
 
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
     def add(self, other: Any, alpha: float | None = None) -> Tensor:
-        return _d.ops.add(self, other, alpha)
+        return dispatch.ops.add(self, other, alpha)
 
     def sub(self, other: Any, alpha: float | None = None) -> Tensor:
-        return _d.ops.sub(self, other, alpha)
+        return dispatch.ops.sub(self, other, alpha)
 
     def mul(self, other: Any) -> Tensor:
-        return _d.ops.mul(self, other)
+        return dispatch.ops.mul(self, other)
 
     def div(self, other: Any, rounding_mode: str | None = None) -> Tensor:
-        return _d.ops.div(self, other, rounding_mode)
+        return dispatch.ops.div(self, other, rounding_mode)
 
     def divide(self, other: Any, rounding_mode: str | None = None) -> Tensor:
-        return _d.ops.divide(self, other, rounding_mode)
+        return dispatch.ops.divide(self, other, rounding_mode)
 
     def multiply(self, other: Any) -> Tensor:
-        return _d.ops.multiply(self, other)
+        return dispatch.ops.multiply(self, other)
 
     def subtract(self, other: Any, alpha: float | None = None) -> Tensor:
-        return _d.ops.subtract(self, other, alpha)
+        return dispatch.ops.subtract(self, other, alpha)
 
     def true_divide(self, other: Any, rounding_mode: str | None = None) -> Tensor:
-        return _d.ops.true_divide(self, other, rounding_mode)
+        return dispatch.ops.true_divide(self, other, rounding_mode)
 
     def floor_divide(self, other: Any) -> Tensor:
-        return _d.ops.floor_divide(self, other)
+        return dispatch.ops.floor_divide(self, other)
 
     def remainder(self, other: Any) -> Tensor:
-        return _d.ops.remainder(self, other)
+        return dispatch.ops.remainder(self, other)
 
     def pow(self, exponent: Any) -> Tensor:
-        return _d.ops.pow(self, exponent)
+        return dispatch.ops.pow(self, exponent)
 
     def matmul(self, other: Tensor) -> Tensor:
-        return _d.ops.matmul(self, other)
+        return dispatch.ops.matmul(self, other)
 
     def mm(self, mat2: Tensor) -> Tensor:
-        return _d.ops.mm(self, mat2)
+        return dispatch.ops.mm(self, mat2)
 
     def bmm(self, mat2: Tensor) -> Tensor:
-        return _d.ops.bmm(self, mat2)
+        return dispatch.ops.bmm(self, mat2)
 
     def mv(self, vec: Tensor) -> Tensor:
-        return _d.ops.mv(self, vec)
+        return dispatch.ops.mv(self, vec)
 
     def dot(self, other: Tensor) -> Tensor:
-        return _d.ops.dot(self, other)
+        return dispatch.ops.dot(self, other)
 
     def outer(self, vec2: Tensor) -> Tensor:
-        return _d.ops.outer(self, vec2)
+        return dispatch.ops.outer(self, vec2)
 
     def inner(self, other: Tensor) -> Tensor:
-        return _d.ops.inner(self, other)
+        return dispatch.ops.inner(self, other)
 
     def neg(self) -> Tensor:
-        return _d.ops.neg(self)
+        return dispatch.ops.neg(self)
 
     def negative(self) -> Tensor:
-        return _d.ops.negative(self)
+        return dispatch.ops.negative(self)
 
     def exp(self) -> Tensor:
-        return _d.ops.exp(self)
+        return dispatch.ops.exp(self)
 
     def exp2(self) -> Tensor:
-        return _d.ops.exp2(self)
+        return dispatch.ops.exp2(self)
 
     def expm1(self) -> Tensor:
-        return _d.ops.expm1(self)
+        return dispatch.ops.expm1(self)
 
     def log(self) -> Tensor:
-        return _d.ops.log(self)
+        return dispatch.ops.log(self)
 
     def log2(self) -> Tensor:
-        return _d.ops.log2(self)
+        return dispatch.ops.log2(self)
 
     def log10(self) -> Tensor:
-        return _d.ops.log10(self)
+        return dispatch.ops.log10(self)
 
     def log1p(self) -> Tensor:
-        return _d.ops.log1p(self)
+        return dispatch.ops.log1p(self)
 
     def sqrt(self) -> Tensor:
-        return _d.ops.sqrt(self)
+        return dispatch.ops.sqrt(self)
 
     def rsqrt(self) -> Tensor:
-        return _d.ops.rsqrt(self)
+        return dispatch.ops.rsqrt(self)
 
     def square(self) -> Tensor:
-        return _d.ops.square(self)
+        return dispatch.ops.square(self)
 
     def reciprocal(self) -> Tensor:
-        return _d.ops.reciprocal(self)
+        return dispatch.ops.reciprocal(self)
 
     def abs(self) -> Tensor:
-        return _d.ops.abs(self)
+        return dispatch.ops.abs(self)
 
     def absolute(self) -> Tensor:
-        return _d.ops.absolute(self)
+        return dispatch.ops.absolute(self)
 
     def sign(self) -> Tensor:
-        return _d.ops.sign(self)
+        return dispatch.ops.sign(self)
 
     def sin(self) -> Tensor:
-        return _d.ops.sin(self)
+        return dispatch.ops.sin(self)
 
     def cos(self) -> Tensor:
-        return _d.ops.cos(self)
+        return dispatch.ops.cos(self)
 
     def tan(self) -> Tensor:
-        return _d.ops.tan(self)
+        return dispatch.ops.tan(self)
 
     def tanh(self) -> Tensor:
-        return _d.ops.tanh(self)
+        return dispatch.ops.tanh(self)
 
     def sinh(self) -> Tensor:
-        return _d.ops.sinh(self)
+        return dispatch.ops.sinh(self)
 
     def cosh(self) -> Tensor:
-        return _d.ops.cosh(self)
+        return dispatch.ops.cosh(self)
 
     def atan(self) -> Tensor:
-        return _d.ops.atan(self)
+        return dispatch.ops.atan(self)
 
     def arctan(self) -> Tensor:
-        return _d.ops.arctan(self)
+        return dispatch.ops.arctan(self)
 
     def erf(self) -> Tensor:
-        return _d.ops.erf(self)
+        return dispatch.ops.erf(self)
 
     def floor(self) -> Tensor:
-        return _d.ops.floor(self)
+        return dispatch.ops.floor(self)
 
     def ceil(self) -> Tensor:
-        return _d.ops.ceil(self)
+        return dispatch.ops.ceil(self)
 
     def round(self) -> Tensor:
-        return _d.ops.round(self)
+        return dispatch.ops.round(self)
 
     def trunc(self) -> Tensor:
-        return _d.ops.trunc(self)
+        return dispatch.ops.trunc(self)
 
     def sigmoid(self) -> Tensor:
-        return _d.ops.sigmoid(self)
+        return dispatch.ops.sigmoid(self)
 
     def relu(self) -> Tensor:
-        return _d.ops.relu(self)
+        return dispatch.ops.relu(self)
 
     def softmax(self, dim: int | None = None, dtype: Any = None) -> Tensor:
-        return _d.ops.softmax(self, dim, dtype)
+        return dispatch.ops.softmax(self, dim, dtype)
 
     def log_softmax(self, dim: int | None = None, dtype: Any = None) -> Tensor:
-        return _d.ops.log_softmax(self, dim, dtype)
+        return dispatch.ops.log_softmax(self, dim, dtype)
 
     def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _d.ops.clamp(self, min, max)
+        return dispatch.ops.clamp(self, min, max)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:
-        return _d.ops.clip(self, min, max)
+        return dispatch.ops.clip(self, min, max)
 
     def maximum(self, other: Any) -> Tensor:
-        return _d.ops.maximum(self, other)
+        return dispatch.ops.maximum(self, other)
 
     def minimum(self, other: Any) -> Tensor:
-        return _d.ops.minimum(self, other)
+        return dispatch.ops.minimum(self, other)
 
     def lerp(self, end: Tensor, weight: Any) -> Tensor:
-        return _d.ops.lerp(self, end, weight)
+        return dispatch.ops.lerp(self, end, weight)
 
     def eq(self, other: Any) -> Tensor:
-        return _d.ops.eq(self, other)
+        return dispatch.ops.eq(self, other)
 
     def ne(self, other: Any) -> Tensor:
-        return _d.ops.ne(self, other)
+        return dispatch.ops.ne(self, other)
 
     def lt(self, other: Any) -> Tensor:
-        return _d.ops.lt(self, other)
+        return dispatch.ops.lt(self, other)
 
     def le(self, other: Any) -> Tensor:
-        return _d.ops.le(self, other)
+        return dispatch.ops.le(self, other)
 
     def gt(self, other: Any) -> Tensor:
-        return _d.ops.gt(self, other)
+        return dispatch.ops.gt(self, other)
 
     def ge(self, other: Any) -> Tensor:
-        return _d.ops.ge(self, other)
+        return dispatch.ops.ge(self, other)
 
     def logical_and(self, other: Any) -> Tensor:
-        return _d.ops.logical_and(self, other)
+        return dispatch.ops.logical_and(self, other)
 
     def logical_or(self, other: Any) -> Tensor:
-        return _d.ops.logical_or(self, other)
+        return dispatch.ops.logical_or(self, other)
 
     def logical_not(self) -> Tensor:
-        return _d.ops.logical_not(self)
+        return dispatch.ops.logical_not(self)
 
     def logical_xor(self, other: Any) -> Tensor:
-        return _d.ops.logical_xor(self, other)
+        return dispatch.ops.logical_xor(self, other)
 
     def isnan(self) -> Tensor:
-        return _d.ops.isnan(self)
+        return dispatch.ops.isnan(self)
 
     def isinf(self) -> Tensor:
-        return _d.ops.isinf(self)
+        return dispatch.ops.isinf(self)
 
     def isfinite(self) -> Tensor:
-        return _d.ops.isfinite(self)
+        return dispatch.ops.isfinite(self)
 
     def equal(self, other: Tensor) -> bool:
-        return _d.ops.equal(self, other)
+        return dispatch.ops.equal(self, other)
 
     def allclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
-        return _d.ops.allclose(self, other, rtol, atol, equal_nan)
+        return dispatch.ops.allclose(self, other, rtol, atol, equal_nan)
 
     def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
-        return _d.ops.isclose(self, other, rtol, atol, equal_nan)
+        return dispatch.ops.isclose(self, other, rtol, atol, equal_nan)
 
 
 
@@ -350,76 +350,76 @@ class TensorReduceMixin:
 
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
             keepdims: bool | None = None) -> Tensor:
-        return _d.ops.sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
+        return dispatch.ops.sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
     def mean(self, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
              keepdims: bool | None = None) -> Tensor:
-        return _d.ops.mean(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
+        return dispatch.ops.mean(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
     def prod(self, dim: int | None = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
              keepdims: bool | None = None) -> Tensor:
-        return _d.ops.prod(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
+        return dispatch.ops.prod(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
     def max(self, dim: Any = None, keepdim: bool = False, *, other: Any = None, axis: Any = None,
             keepdims: bool | None = None) -> Any:
-        return _d.ops.max(self, dim, keepdim, other=other, axis=axis, keepdims=keepdims)
+        return dispatch.ops.max(self, dim, keepdim, other=other, axis=axis, keepdims=keepdims)
 
     def min(self, dim: Any = None, keepdim: bool = False, *, other: Any = None, axis: Any = None,
             keepdims: bool | None = None) -> Any:
-        return _d.ops.min(self, dim, keepdim, other=other, axis=axis, keepdims=keepdims)
+        return dispatch.ops.min(self, dim, keepdim, other=other, axis=axis, keepdims=keepdims)
 
     def amax(self, dim: Any = (), keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        return _d.ops.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+        return dispatch.ops.amax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def amin(self, dim: Any = (), keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        return _d.ops.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+        return dispatch.ops.amin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def argmax(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
                keepdims: bool | None = None) -> Tensor:
-        return _d.ops.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
+        return dispatch.ops.argmax(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False, *, axis: Any = None,
                keepdims: bool | None = None) -> Tensor:
-        return _d.ops.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
+        return dispatch.ops.argmin(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def var(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        return _d.ops.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        return dispatch.ops.var(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
     def std(self, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
             correction: float | None = None, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        return _d.ops.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
+        return dispatch.ops.std(self, dim, unbiased, keepdim, correction=correction, axis=axis, keepdims=keepdims)
 
     def norm(self, p: Any = 'fro', dim: Any = None, keepdim: bool = False) -> Tensor:
-        return _d.ops.norm(self, p, dim, keepdim)
+        return dispatch.ops.norm(self, p, dim, keepdim)
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
                   keepdims: bool | None = None) -> Tensor:
-        return _d.ops.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
+        return dispatch.ops.logsumexp(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def any(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        return _d.ops.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
+        return dispatch.ops.any(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def all(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None, keepdims: bool | None = None) -> Tensor:
-        return _d.ops.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
+        return dispatch.ops.all(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
     def cumsum(self, dim: int) -> Tensor:
-        return _d.ops.cumsum(self, dim)
+        return dispatch.ops.cumsum(self, dim)
 
     def cumprod(self, dim: int, *, dtype: Any = None) -> Tensor:
-        return _d.ops.cumprod(self, dim, dtype=dtype)
+        return dispatch.ops.cumprod(self, dim, dtype=dtype)
 
     def diff(self, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
-        return _d.ops.diff(self, n, dim, prepend, append)
+        return dispatch.ops.diff(self, n, dim, prepend, append)
 
     def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:
-        return _d.ops.sort(self, dim, descending, stable=stable)
+        return dispatch.ops.sort(self, dim, descending, stable=stable)
 
     def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
-        return _d.ops.argsort(self, dim, descending, stable=stable)
+        return dispatch.ops.argsort(self, dim, descending, stable=stable)
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
-        return _d.ops.topk(self, k, dim, largest, sorted)
+        return dispatch.ops.topk(self, k, dim, largest, sorted)
 
 
 
@@ -430,96 +430,96 @@ class TensorShapeMixin:
 
     @property
     def T(self) -> Tensor:  # noqa: N802
-        return _d.ops.T(self)
+        return dispatch.ops.T(self)
 
     @property
     def mT(self) -> Tensor:  # noqa: N802
-        return _d.ops.mT(self)
+        return dispatch.ops.mT(self)
 
     def clone(self) -> Tensor:
-        return _d.ops.clone(self)
+        return dispatch.ops.clone(self)
 
     def reshape(self, *shape: Any) -> Tensor:
-        return _d.ops.reshape(self, *shape)
+        return dispatch.ops.reshape(self, *shape)
 
     def view(self, *shape: Any) -> Tensor:
-        return _d.ops.view(self, *shape)
+        return dispatch.ops.view(self, *shape)
 
     def view_as(self, other: Tensor) -> Tensor:
-        return _d.ops.view_as(self, other)
+        return dispatch.ops.view_as(self, other)
 
     def reshape_as(self, other: Tensor) -> Tensor:
-        return _d.ops.reshape_as(self, other)
+        return dispatch.ops.reshape_as(self, other)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return _d.ops.flatten(self, start_dim, end_dim)
+        return dispatch.ops.flatten(self, start_dim, end_dim)
 
     def unflatten(self, dim: int, sizes: Sequence[int]) -> Tensor:
-        return _d.ops.unflatten(self, dim, sizes)
+        return dispatch.ops.unflatten(self, dim, sizes)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
-        return _d.ops.transpose(self, dim0, dim1)
+        return dispatch.ops.transpose(self, dim0, dim1)
 
     def swapaxes(self, dim0: int, dim1: int) -> Tensor:
-        return _d.ops.swapaxes(self, dim0, dim1)
+        return dispatch.ops.swapaxes(self, dim0, dim1)
 
     def permute(self, *dims: Any) -> Tensor:
-        return _d.ops.permute(self, *dims)
+        return dispatch.ops.permute(self, *dims)
 
     def t(self) -> Tensor:
-        return _d.ops.t(self)
+        return dispatch.ops.t(self)
 
     def movedim(self, source: int, destination: int) -> Tensor:
-        return _d.ops.movedim(self, source, destination)
+        return dispatch.ops.movedim(self, source, destination)
 
     def squeeze(self, dim: Any = None) -> Tensor:
-        return _d.ops.squeeze(self, dim)
+        return dispatch.ops.squeeze(self, dim)
 
     def unsqueeze(self, dim: int) -> Tensor:
-        return _d.ops.unsqueeze(self, dim)
+        return dispatch.ops.unsqueeze(self, dim)
 
     def expand(self, *sizes: Any) -> Tensor:
-        return _d.ops.expand(self, *sizes)
+        return dispatch.ops.expand(self, *sizes)
 
     def expand_as(self, other: Tensor) -> Tensor:
-        return _d.ops.expand_as(self, other)
+        return dispatch.ops.expand_as(self, other)
 
     def broadcast_to(self, shape: Sequence[int]) -> Tensor:
-        return _d.ops.broadcast_to(self, shape)
+        return dispatch.ops.broadcast_to(self, shape)
 
     def repeat(self, *sizes: Any) -> Tensor:
-        return _d.ops.repeat(self, *sizes)
+        return dispatch.ops.repeat(self, *sizes)
 
     def repeat_interleave(self, repeats: Any = None, dim: int | None = None,
                           *, output_size: int | None = None) -> Tensor:
-        return _d.ops.repeat_interleave(self, repeats, dim, output_size=output_size)
+        return dispatch.ops.repeat_interleave(self, repeats, dim, output_size=output_size)
 
     def flip(self, dims: Any) -> Tensor:
-        return _d.ops.flip(self, dims)
+        return dispatch.ops.flip(self, dims)
 
     def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
-        return _d.ops.roll(self, shifts, dims)
+        return dispatch.ops.roll(self, shifts, dims)
 
     def contiguous(self) -> Tensor:
-        return _d.ops.contiguous(self)
+        return dispatch.ops.contiguous(self)
 
     def tril(self, diagonal: int = 0) -> Tensor:
-        return _d.ops.tril(self, diagonal)
+        return dispatch.ops.tril(self, diagonal)
 
     def triu(self, diagonal: int = 0) -> Tensor:
-        return _d.ops.triu(self, diagonal)
+        return dispatch.ops.triu(self, diagonal)
 
     def diag(self, diagonal: int = 0) -> Tensor:
-        return _d.ops.diag(self, diagonal)
+        return dispatch.ops.diag(self, diagonal)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
-        return _d.ops.split(self, split_size_or_sections, dim)
+        return dispatch.ops.split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        return _d.ops.chunk(self, chunks, dim)
+        return dispatch.ops.chunk(self, chunks, dim)
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
-        return _d.ops.unbind(self, dim)
+        return dispatch.ops.unbind(self, dim)
 
 
 
@@ -529,45 +529,45 @@ class TensorIndexMixin:
     __slots__ = ()
 
     def __getitem__(self, index: Any) -> Tensor:
-        return _d.ops.getitem(self, index)
+        return dispatch.ops.getitem(self, index)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        _d.ops.setitem(self, index, value)
+        dispatch.ops.setitem(self, index, value)
 
     def where(self, condition: Tensor, other: Any) -> Tensor:
         """`x.where(condition, y)` is `cr.where(condition, x, y)`."""
-        return _d.ops.where(condition, self, other)
+        return dispatch.ops.where(condition, self, other)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
-        return _d.ops.gather(self, dim, index)
+        return dispatch.ops.gather(self, dim, index)
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:
-        return _d.ops.index_select(self, dim, index)
+        return dispatch.ops.index_select(self, dim, index)
 
     def take_along_dim(self, indices: Tensor, dim: int) -> Tensor:
-        return _d.ops.take_along_dim(self, indices, dim)
+        return dispatch.ops.take_along_dim(self, indices, dim)
 
     def masked_fill(self, mask: Tensor, value: float) -> Tensor:
-        return _d.ops.masked_fill(self, mask, value)
+        return dispatch.ops.masked_fill(self, mask, value)
 
     def scatter(self, dim: int, index: Tensor, src: Any = None,
                 *, value: Any = None, reduce: str | None = None) -> Tensor:
-        return _d.ops.scatter(self, dim, index, src, value=value, reduce=reduce)
+        return dispatch.ops.scatter(self, dim, index, src, value=value, reduce=reduce)
 
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
-        return _d.ops.scatter_add(self, dim, index, src)
+        return dispatch.ops.scatter_add(self, dim, index, src)
 
     def scatter_reduce(self, dim: int, index: Tensor, src: Tensor, reduce: str, *, include_self: bool = True) -> Tensor:
-        return _d.ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+        return dispatch.ops.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
     def index_add(self, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
-        return _d.ops.index_add(self, dim, index, source, alpha=alpha)
+        return dispatch.ops.index_add(self, dim, index, source, alpha=alpha)
 
     def index_copy(self, dim: int, index: Tensor, source: Tensor) -> Tensor:
-        return _d.ops.index_copy(self, dim, index, source)
+        return dispatch.ops.index_copy(self, dim, index, source)
 
     def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
-        return _d.ops.index_fill(self, dim, index, value)
+        return dispatch.ops.index_fill(self, dim, index, value)
 
 class TensorInplaceMixin:
     """In-place updates (PyTorch's trailing underscore): `x.add_(y)`, `x += y`, `x.zero_()`, `w.uniform_()`, ...
@@ -580,115 +580,115 @@ class TensorInplaceMixin:
     __slots__ = ()
 
     def add_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.add_(self, *args, **kwargs)
+        return dispatch.ops.add_(self, *args, **kwargs)
 
     def sub_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.sub_(self, *args, **kwargs)
+        return dispatch.ops.sub_(self, *args, **kwargs)
 
     def mul_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.mul_(self, *args, **kwargs)
+        return dispatch.ops.mul_(self, *args, **kwargs)
 
     def div_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.div_(self, *args, **kwargs)
+        return dispatch.ops.div_(self, *args, **kwargs)
 
     def pow_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.pow_(self, *args, **kwargs)
+        return dispatch.ops.pow_(self, *args, **kwargs)
 
     def clamp_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.clamp_(self, *args, **kwargs)
+        return dispatch.ops.clamp_(self, *args, **kwargs)
 
     def neg_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.neg_(self, *args, **kwargs)
+        return dispatch.ops.neg_(self, *args, **kwargs)
 
     def exp_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.exp_(self, *args, **kwargs)
+        return dispatch.ops.exp_(self, *args, **kwargs)
 
     def log_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.log_(self, *args, **kwargs)
+        return dispatch.ops.log_(self, *args, **kwargs)
 
     def sqrt_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.sqrt_(self, *args, **kwargs)
+        return dispatch.ops.sqrt_(self, *args, **kwargs)
 
     def abs_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.abs_(self, *args, **kwargs)
+        return dispatch.ops.abs_(self, *args, **kwargs)
 
     def sigmoid_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.sigmoid_(self, *args, **kwargs)
+        return dispatch.ops.sigmoid_(self, *args, **kwargs)
 
     def tanh_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.tanh_(self, *args, **kwargs)
+        return dispatch.ops.tanh_(self, *args, **kwargs)
 
     def relu_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.relu_(self, *args, **kwargs)
+        return dispatch.ops.relu_(self, *args, **kwargs)
 
     def masked_fill_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.masked_fill_(self, *args, **kwargs)
+        return dispatch.ops.masked_fill_(self, *args, **kwargs)
 
     def floor_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.floor_(self, *args, **kwargs)
+        return dispatch.ops.floor_(self, *args, **kwargs)
 
     def ceil_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.ceil_(self, *args, **kwargs)
+        return dispatch.ops.ceil_(self, *args, **kwargs)
 
     def round_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.round_(self, *args, **kwargs)
+        return dispatch.ops.round_(self, *args, **kwargs)
 
     def tril_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.tril_(self, *args, **kwargs)
+        return dispatch.ops.tril_(self, *args, **kwargs)
 
     def triu_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.triu_(self, *args, **kwargs)
+        return dispatch.ops.triu_(self, *args, **kwargs)
 
     def lerp_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.lerp_(self, *args, **kwargs)
+        return dispatch.ops.lerp_(self, *args, **kwargs)
 
     def scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.scatter_(self, *args, **kwargs)
+        return dispatch.ops.scatter_(self, *args, **kwargs)
 
     def scatter_add_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.scatter_add_(self, *args, **kwargs)
+        return dispatch.ops.scatter_add_(self, *args, **kwargs)
 
     def scatter_reduce_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.scatter_reduce_(self, *args, **kwargs)
+        return dispatch.ops.scatter_reduce_(self, *args, **kwargs)
 
     def index_add_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.index_add_(self, *args, **kwargs)
+        return dispatch.ops.index_add_(self, *args, **kwargs)
 
     def index_copy_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.index_copy_(self, *args, **kwargs)
+        return dispatch.ops.index_copy_(self, *args, **kwargs)
 
     def index_fill_(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.index_fill_(self, *args, **kwargs)
+        return dispatch.ops.index_fill_(self, *args, **kwargs)
 
     def __iadd__(self, other: Any) -> Tensor:
-        return _d.ops.add_(self, other)
+        return dispatch.ops.add_(self, other)
 
     def __isub__(self, other: Any) -> Tensor:
-        return _d.ops.sub_(self, other)
+        return dispatch.ops.sub_(self, other)
 
     def __imul__(self, other: Any) -> Tensor:
-        return _d.ops.mul_(self, other)
+        return dispatch.ops.mul_(self, other)
 
     def __itruediv__(self, other: Any) -> Tensor:
-        return _d.ops.div_(self, other)
+        return dispatch.ops.div_(self, other)
 
     def __ipow__(self, other: Any) -> Tensor:
-        return _d.ops.pow_(self, other)
+        return dispatch.ops.pow_(self, other)
 
     def zero_(self) -> Tensor:
-        return _d.ops.zero_(self)
+        return dispatch.ops.zero_(self)
 
     def fill_(self, value: Any) -> Tensor:
-        return _d.ops.fill_(self, value)
+        return dispatch.ops.fill_(self, value)
 
     def copy_(self, src: Any) -> Tensor:
-        return _d.ops.copy_(self, src)
+        return dispatch.ops.copy_(self, src)
 
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Any = None) -> Tensor:
-        return _d.ops.uniform_(self, a, b, generator=generator)
+        return dispatch.ops.uniform_(self, a, b, generator=generator)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
-        return _d.ops.normal_(self, mean, std, generator=generator)
+        return dispatch.ops.normal_(self, mean, std, generator=generator)
 
 
 class TensorDtypeMixin:
@@ -698,28 +698,28 @@ class TensorDtypeMixin:
     __slots__ = ()
 
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        return _d.ops.to(self, *args, **kwargs)
+        return dispatch.ops.to(self, *args, **kwargs)
 
     def type(self, dtype: Any = None) -> Any:
-        return _d.ops.type_(self, dtype)
+        return dispatch.ops.type_(self, dtype)
 
     def float(self) -> Tensor:
-        return _d.ops.cast(self, dtypes.float32.np)
+        return dispatch.ops.cast(self, dtypes.float32.np)
 
     def double(self) -> Tensor:
-        return _d.ops.cast(self, dtypes.float64.np)
+        return dispatch.ops.cast(self, dtypes.float64.np)
 
     def half(self) -> Tensor:
-        return _d.ops.cast(self, dtypes.float16.np)
+        return dispatch.ops.cast(self, dtypes.float16.np)
 
     def long(self) -> Tensor:
-        return _d.ops.cast(self, dtypes.int64.np)
+        return dispatch.ops.cast(self, dtypes.int64.np)
 
     def int(self) -> Tensor:
-        return _d.ops.cast(self, dtypes.int32.np)
+        return dispatch.ops.cast(self, dtypes.int32.np)
 
     def bool(self) -> Tensor:
-        return _d.ops.cast(self, dtypes.bool.np)
+        return dispatch.ops.cast(self, dtypes.bool.np)
 
 
 class TensorCreationMixin:
@@ -730,24 +730,24 @@ class TensorCreationMixin:
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False,
                   device: Any = None) -> Tensor:
-        return _d.ops.new_zeros(self, *size, dtype=dtype, requires_grad=requires_grad, device=device)
+        return dispatch.ops.new_zeros(self, *size, dtype=dtype, requires_grad=requires_grad, device=device)
 
     def new_ones(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False,
                  device: Any = None) -> Tensor:
-        return _d.ops.new_ones(self, *size, dtype=dtype, requires_grad=requires_grad, device=device)
+        return dispatch.ops.new_ones(self, *size, dtype=dtype, requires_grad=requires_grad, device=device)
 
     def new_empty(self, *size: Any, dtype: Any = None, requires_grad: builtins.bool = False,
                   device: Any = None) -> Tensor:
-        return _d.ops.new_empty(self, *size, dtype=dtype, requires_grad=requires_grad, device=device)
+        return dispatch.ops.new_empty(self, *size, dtype=dtype, requires_grad=requires_grad, device=device)
 
     def new_full(self, size: Sequence[builtins.int], fill_value: Any, dtype: Any = None,
                  requires_grad: builtins.bool = False, device: Any = None) -> Tensor:
-        return _d.ops.new_full(self, size, fill_value, dtype, requires_grad, device)
+        return dispatch.ops.new_full(self, size, fill_value, dtype, requires_grad, device)
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: builtins.bool = False,
                    device: Any = None) -> Tensor:
-        return _d.ops.new_tensor(self, data, dtype, requires_grad, device)
+        return dispatch.ops.new_tensor(self, data, dtype, requires_grad, device)
 
     def multinomial(self, num_samples: builtins.int, replacement: builtins.bool = False, *,
                     generator: Any = None) -> Tensor:
-        return _d.ops.multinomial(self, num_samples, replacement, generator=generator)
+        return dispatch.ops.multinomial(self, num_samples, replacement, generator=generator)

@@ -163,7 +163,7 @@ def _loss(graph: Any) -> str:
     return graph.data["loss_name"]
 
 
-def _d(graph: Any, top: str, bottom: str) -> str:
+def _derivative_name(graph: Any, top: str, bottom: str) -> str:
     return f"d{symbol(top)}/d{symbol(bottom)}"
 
 
@@ -283,7 +283,7 @@ def _term(graph: Any, top: _Topology, edge: dict, shown: set[str]) -> dict[str, 
         kept = [chain[0]]
     sym_factors = [factor(e["formula_named"]) if e["local"] is not None else f"[{e['formula_named']}]" for e in kept]
     seed_is_one = start["id"] == top.root and scalar(graph.data["seed"]) == 1.0
-    lead = [] if seed_is_one and sym_factors else [_d(graph, loss, start["name"])]
+    lead = [] if seed_is_one and sym_factors else [_derivative_name(graph, loss, start["name"])]
     symbolic = f" {TIMES} ".join(lead + sym_factors)
     scalar_chain = is_scalar(start["grad"]) and all(is_scalar(e["local"]) for e in kept)
     if scalar_chain:
@@ -315,7 +315,7 @@ def table_from_graph(graph: Any, wrt: Any = None, all_nodes: bool = False,
             continue
         value = n["grad"]["text"] if n["grad"] else "?"
         if nid == top.root:
-            how = f"starting point: {_d(graph, loss, loss)} = {graph.data['seed']['text']}"
+            how = f"starting point: {_derivative_name(graph, loss, loss)} = {graph.data['seed']['text']}"
             terms: list[dict[str, Any]] = []
         elif partial:
             how = "(backward freed the recorded steps)"
@@ -328,8 +328,8 @@ def table_from_graph(graph: Any, wrt: Any = None, all_nodes: bool = False,
                 sym = _sum_text([t["symbolic"] for t in terms])
                 num = _sum_text([t["numeric"] for t in terms])
                 how = sym if sym == num else f"{sym} = {num}"
-        rows.append(GradientRow(location=_d(graph, loss, n["name"]), name=n["name"], node=nid, value=value, how=how,
-                                grad=n["grad"], terms=terms))
+        rows.append(GradientRow(location=_derivative_name(graph, loss, n["name"]), name=n["name"], node=nid,
+                                value=value, how=how, grad=n["grad"], terms=terms))
     return GradientTable(rows, graph.notices)
 
 
@@ -429,7 +429,7 @@ class Paths(_Rendered):
             out.append(f"sum over paths = {fmt_number(self.total)} = d{self.loss}/d{self.name} "
                        f"(the engine's gradient: {grad})")
         else:
-            out.append(f"{_d(None, self.loss, self.name)} (the engine's gradient) = {grad}")
+            out.append(f"{_derivative_name(None, self.loss, self.name)} (the engine's gradient) = {grad}")
         return out
 
 
@@ -503,7 +503,7 @@ class Chain(_Rendered):
 
     def line(self, k: int = 0) -> str:
         factors = self.chains[k]
-        lhs = f"{_d(None, self.loss, self.name)}"
+        lhs = f"{_derivative_name(None, self.loss, self.name)}"
         sym = f" {DOT} ".join(f.symbol for f in factors)
         if len(factors) == 1:  # one step: show its formula instead of repeating dL/dw
             sym = factors[0].formula
@@ -520,13 +520,13 @@ class Chain(_Rendered):
 
     def __str__(self) -> str:
         if not self.chains:
-            return "\n".join([f"{_d(None, self.loss, self.name)}: no path"] + self.notes)
+            return "\n".join([f"{_derivative_name(None, self.loss, self.name)}: no path"] + self.notes)
         if len(self.chains) == 1:
             out = [self.line(0)]
             if self.products()[0] is None:
                 out.append(f"  = {self.grad['text'] if self.grad else '?'} (the engine's gradient)")
         else:
-            out = [f"{_d(None, self.loss, self.name)} = the sum over {len(self.chains)} paths:"]
+            out = [f"{_derivative_name(None, self.loss, self.name)} = the sum over {len(self.chains)} paths:"]
             out += ["  " + self.line(k) for k in range(len(self.chains))]
             prods = self.products()
             if all(p is not None for p in prods):
@@ -562,7 +562,7 @@ def _segment_factor(graph: Any, seg: list[dict]) -> Factor:
         value = math.prod(vals)
         text = fmt_number(value)
     parts = [e["local"]["text"] if e["local"] is not None else "?" for e in reversed(kept)]
-    return Factor(_d(None, top_node["name"], bottom["name"]), formula, value, text, parts)
+    return Factor(_derivative_name(None, top_node["name"], bottom["name"]), formula, value, text, parts)
 
 
 def chain(loss: Any, w: Any, max_paths: int = 16) -> Chain:

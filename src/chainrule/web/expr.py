@@ -200,7 +200,7 @@ def build(text: object, variables: object) -> Built:
     labels: dict[int, str] = {}
     results: dict[int, cr.Tensor] = {}
 
-    def ev(node: ast.expr) -> cr.Tensor | float:
+    def evaluate(node: ast.expr) -> cr.Tensor | float:
         result = _ev(node)
         if isinstance(result, cr.Tensor) and result.grad_fn is not None:
             labels.setdefault(id(result.grad_fn), ast.unparse(node))
@@ -214,11 +214,11 @@ def build(text: object, variables: object) -> Built:
         if isinstance(node, ast.Name):
             return leaves[node.id]
         if isinstance(node, ast.UnaryOp):
-            operand = ev(node.operand)
+            operand = evaluate(node.operand)
             result = -operand if isinstance(node.op, ast.USub) else operand
             return _finite(result, "unary minus", col)
         if isinstance(node, ast.BinOp):
-            left, right = ev(node.left), ev(node.right)
+            left, right = evaluate(node.left), evaluate(node.right)
             op = _BINOPS[type(node.op)]
             if op == "/" and float(_value(right)) == 0.0:
                 raise ExpressionError("division by zero", col)
@@ -244,7 +244,7 @@ def build(text: object, variables: object) -> Built:
             return _finite(result, op, col)
         if isinstance(node, ast.Call):
             fn = FUNCTIONS[node.func.id]
-            args = [ev(a) for a in node.args]
+            args = [evaluate(a) for a in node.args]
             args = [a if isinstance(a, cr.Tensor) else cr.tensor(a, dtype=cr.float64) for a in args]
             name = node.func.id
             if name == "log" and float(_value(args[0])) <= 0:
@@ -256,7 +256,7 @@ def build(text: object, variables: object) -> Built:
             return _finite(result, name, col)
         raise ExpressionError(f"{type(node).__name__} is not allowed", col)  # pragma: no cover - validated
 
-    out = ev(tree)
+    out = evaluate(tree)
     if not isinstance(out, cr.Tensor):
         out = cr.tensor(out, dtype=cr.float64)
     return Built(out, leaves, labels, ast.unparse(tree), results)
