@@ -101,3 +101,37 @@ def test_hessian_results_need_no_grad_unless_create_graph(lib) -> None:
     x = lib.tensor([1.0, 2.0])
     assert lib.autograd.functional.hessian(f, x).requires_grad is False
     assert lib.autograd.functional.hessian(f, x.clone().requires_grad_(), create_graph=True).requires_grad is True
+
+
+@pytest.mark.parametrize("lib", [torch, cr], ids=["torch", "chainrule"])
+def test_autograd_grad_refuses_an_input_that_needs_no_grad(lib) -> None:
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    c = lib.tensor([3.0, 4.0])
+    y = (x * c).sum()
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        lib.autograd.grad(y, [x, c])
+
+
+@pytest.mark.parametrize("lib", [torch, cr], ids=["torch", "chainrule"])
+def test_deepcopy_of_a_non_leaf_is_refused(lib) -> None:
+    import copy
+
+    x = lib.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="deepcopy"):
+        copy.deepcopy(x * 2)
+    assert copy.deepcopy(x).requires_grad
+
+
+def test_full_backward_pre_hook_may_replace_grad_output() -> None:
+    grads = []
+    for lib in (torch, cr):
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(2, 1)
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor([[0.5, -1.0]]))
+            layer.bias.fill_(0.25)
+        layer.register_full_backward_pre_hook(lambda module, grad_output: (grad_output[0] * 3,))
+        x = lib.tensor([[1.0, 2.0]], requires_grad=True)
+        layer(x).sum().backward()
+        grads.append((layer.weight.grad.tolist(), x.grad.tolist()))
+    assert grads[0] == grads[1] == ([[3.0, 6.0]], [[1.5, -3.0]])
