@@ -38,7 +38,7 @@ PACKAGES = ("engine", "ops", "autograd", "explain")
 # the tests that should notice a bug in each package (the fastest-failing first)
 TESTS = {
     "engine": ["tests/engine", "tests/autograd", "tests/ops/test_ops_table_gradcheck.py"],
-    "ops": ["tests/ops", "tests/engine/test_chapter_examples.py"],
+    "ops": ["tests/ops", "tests/nn/functional", "tests/engine/test_chapter_examples.py"],
     "autograd": ["tests/autograd", "tests/func", "tests/engine/test_autograd.py"],
     "explain": ["tests/explain", "tests/engine/test_chapter_examples.py"],
 }

@@ -33,3 +33,9 @@ def test_method_defaults_match_torch(name: str) -> None:
     theirs = CASES[name](torch.tensor(data), torch)
     np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12, atol=1e-12)
     assert tuple(ours.shape) == tuple(theirs.shape)
+
+
+@pytest.mark.parametrize("lib", [torch, cr], ids=["torch", "chainrule"])
+def test_flatten_refuses_start_after_end(lib) -> None:
+    with pytest.raises(RuntimeError, match="start_dim cannot come after end_dim"):
+        lib.zeros(2, 3, 4).flatten(2, 1)
