@@ -132,22 +132,23 @@ class record:  # noqa: N801 - a context manager, like cr.autograd.observe
         self._observer.__exit__(*exc)
 
 
-def _tensors(obj: Any) -> Iterator[Tensor]:
+def iter_tensors(obj: Any) -> Iterator[Tensor]:
+    """Every tensor in a module's arguments or result (nested lists, tuples and dict values), in order."""
     if isinstance(obj, Tensor):
         yield obj
     elif isinstance(obj, list | tuple):
         for o in obj:
-            yield from _tensors(o)
+            yield from iter_tensors(o)
     elif isinstance(obj, dict):
         for o in obj.values():
-            yield from _tensors(o)
+            yield from iter_tensors(o)
 
 
 def tag_outputs(result: Any, inputs: Any, path: str, type_name: str, call: int = 0,
                 enclosing: tuple = ()) -> None:
     """Tag the nodes that produced `result` and are not before `inputs` (and not tagged by a submodule)."""
-    stop = {id(t.grad_fn) for t in _tensors(inputs) if t.grad_fn is not None}
-    stack = [t.grad_fn for t in _tensors(result) if t.grad_fn is not None]
+    stop = {id(t.grad_fn) for t in iter_tensors(inputs) if t.grad_fn is not None}
+    stack = [t.grad_fn for t in iter_tensors(result) if t.grad_fn is not None]
     seen: set[int] = set()
     while stack:
         node = stack.pop()

@@ -10,7 +10,6 @@ outside the graph (a comparison, `.item()`, NumPy) and cannot be exported.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ from chainrule import nn
 from chainrule.engine.grad_mode import enable_grad
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor
+from chainrule.explain.record import iter_tensors
 from chainrule.onnx.errors import OnnxExporterError
 
 # operand kinds of a traced node
@@ -64,17 +64,6 @@ class Trace:
     inputs: list[Tensor]  # the tensors the model ran on
 
 
-def _tensors(obj: Any) -> Iterator[Tensor]:
-    if isinstance(obj, Tensor):
-        yield obj
-    elif isinstance(obj, list | tuple):
-        for o in obj:
-            yield from _tensors(o)
-    elif isinstance(obj, dict):
-        for o in obj.values():
-            yield from _tensors(o)
-
-
 def _node_of(t: Any) -> Node | None:
     fn = getattr(t, "grad_fn", None)
     return fn if type(fn) is Node else None
@@ -98,8 +87,8 @@ def run(model: Any, inputs: list[Tensor]) -> tuple[Any, dict[int, Any], list[Ten
 
             def tag(_module: Any, args: Any, kwargs: Any, result: Any, _path: str = path,
                     _type: str = type_name) -> None:
-                stop = {id(n) for n in map(_node_of, _tensors((args, kwargs))) if n is not None}
-                stack = [n for n in map(_node_of, _tensors(result)) if n is not None]
+                stop = {id(n) for n in map(_node_of, iter_tensors((args, kwargs))) if n is not None}
+                stack = [n for n in map(_node_of, iter_tensors(result)) if n is not None]
                 whole = WHOLE_MODULES.get(_type)
                 if whole is not None and isinstance(result, Tensor) and stack and len(args) == 1 and not kwargs:
                     node = stack[0]
