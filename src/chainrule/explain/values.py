@@ -1,7 +1,7 @@
 """Turning the engine's values (NumPy scalars/arrays, tensors, Python numbers) into JSON and short text.
 
-Every number shown by a table or a renderer is formatted here, once, in Python: the web pages only
-display these strings.
+Every number shown by a table or a renderer is formatted here, once, in Python, with the one number format
+(chainrule.utils.numbers.format_number): the web pages only display these strings.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import math
 from typing import Any
 
 import numpy as np
+
+from chainrule.utils.numbers import format_number
 
 MAX_DATA_ELEMENTS = 256  # arrays larger than this keep only their summary in the JSON
 MAX_TEXT_ELEMENTS = 6  # arrays larger than this are shown as a summary in text
@@ -29,22 +31,9 @@ def as_array(value: Any) -> np.ndarray | None:
 
 
 def fmt_number(x: Any) -> str:
-    """A short, stable text for one number: -24.0, 1.5, 0.333333, 1e-10, nan."""
-    if isinstance(x, bool | np.bool_):
-        return "1.0" if x else "0.0"
-    if isinstance(x, int | np.integer):
-        return str(int(x))
-    x = float(x)
-    if math.isnan(x):
-        return "nan"
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    if x == 0:
-        return "0.0" if math.copysign(1.0, x) > 0 else "-0.0"
-    text = f"{x:.6g}"
-    if "e" not in text and "." not in text and "inf" not in text:
-        text += ".0"
-    return text
+    """A short, stable text for one number: chainrule's one number format (chainrule.utils.numbers.format_number:
+    -24.0, 1.5, 0.3333, 1e-10, nan; docs/numbers.md)."""
+    return format_number(x)
 
 
 def fmt_array(arr: np.ndarray | None, max_elements: int = MAX_TEXT_ELEMENTS) -> str:

@@ -1,15 +1,19 @@
-"""One number format for every page, widget and export: `format_number(v)`, significant digits.
+"""The one number format of chainrule: `format_number(v)`, significant digits.
 
-The JavaScript twin is `fmt` in `chainrule/web/static/common.js` (and the widgets' copy); both give the same
-text for the same float (tests/playgrounds/test_number_format.py compares them in a browser):
+Every number a learner reads (the explain tables, chain and paths texts, the graph viewer and its exports,
+the playground pages and widgets, the CLI and the tracer) is written by this function or by its JavaScript
+twin `crFormatNumber` in `chainrule/viz/static/format.js`, which gives the same text for the same float
+(tests/playgrounds/test_number_format.py runs both over one table of values). docs/numbers.md states the rule:
 
-    -24.0 -> "-24.0"   1.9 -> "1.9"   0.04 -> "0.04"   1/3 -> "0.3333"   732582.0243 -> "7.326e5"
-    0.0001 -> "1e-4"   0.0 and -0.0 -> "0.0"   nan -> "nan"   inf -> "inf"   None -> "—"
+    -24.0 -> "-24.0"   49.0 -> "49.0"   1.9 -> "1.9"   0.042 -> "0.042"   1/3 -> "0.3333"   0.1 + 0.2 -> "0.3"
+    0.0001 -> "0.0001"   1e-5 -> "1e-5"   732582.0243 -> "7.326e5"   49 (an int) -> "49"
+    0.0 and -0.0 -> "0.0"   nan -> "nan"   inf -> "inf"   None -> "—"
 
-Rules: `digits` significant digits (default 4), rounded half away from zero on the exact binary value (as
-JavaScript's toPrecision); a whole number keeps ".0"; exponent notation ("m e k", no "+", mantissa without
-trailing zeros) when the rounded magnitude is at least 1e4 or below 1e-3, so a column never mixes
-"732582.0243" with "0.0001".
+Rules: floats get `digits` significant digits (default 4, PyTorch's print precision), rounded half away from
+zero on the exact binary value (as JavaScript's toPrecision); a whole number keeps ".0" (the chapter's
+-24.0); trailing zeros are dropped; exponent notation ("m e k", no "+", mantissa without trailing zeros) when
+the rounded magnitude is at least 1e4 or below 1e-4, so a column never mixes "732582.0243" with "0.0001".
+Integers (Python or NumPy ints) are exact: "49", "100000". The sign of a zero is not shown.
 """
 
 from __future__ import annotations
@@ -18,23 +22,28 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-__all__ = ["EXP_HIGH", "EXP_LOW", "format_number"]
+__all__ = ["DIGITS", "EXP_HIGH", "EXP_LOW", "format_number"]
 
+DIGITS = 4  # significant digits
 EXP_HIGH = 1e4  # at or above this magnitude: exponent notation
-EXP_LOW = 1e-3  # below this magnitude (and not 0): exponent notation
+EXP_LOW = 1e-4  # below this magnitude (and not 0): exponent notation
 DASH = "\u2014"
+_HIGH = Decimal(EXP_HIGH)
+_LOW = Decimal(str(EXP_LOW))
 
 
-def format_number(value: Any, digits: int = 4) -> str:
+def format_number(value: Any, digits: int = DIGITS) -> str:
     """`value` (a Python or NumPy number, a 0-d array or one-element tensor, or None) as short text."""
     if value is None:
         return DASH
     if hasattr(value, "item"):
         value = value.item()
-    if isinstance(value, bool):
-        value = float(value)
     if isinstance(value, str):
         return value
+    if isinstance(value, bool):
+        value = float(value)
+    elif isinstance(value, int):
+        return str(value)
     v = float(value)
     if math.isnan(v):
         return "nan"
@@ -50,14 +59,13 @@ def format_number(value: Any, digits: int = 4) -> str:
     if rounded.adjusted() != exponent:  # 9.9996 -> 10.00: one digit more before the point
         exponent = rounded.adjusted()
         rounded = d.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
-    if rounded >= Decimal(EXP_HIGH) or rounded < Decimal(str(EXP_LOW)):
+    if rounded >= _HIGH or rounded < _LOW:
         mantissa = rounded.scaleb(-exponent)
         text = _trim(f"{mantissa:f}")
         if text.endswith(".0"):
             text = text[:-2]
         return f"{sign}{text}e{exponent}"
-    text = _trim(f"{rounded:f}")
-    return sign + text
+    return sign + _trim(f"{rounded:f}")
 
 
 def _trim(text: str) -> str:

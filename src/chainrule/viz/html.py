@@ -11,7 +11,7 @@ from typing import Any
 
 
 def static(name: str) -> str:
-    """A file of chainrule/viz/static (graph.js, graph.css, graph.html, fragment.html)."""
+    """A file of chainrule/viz/static (format.js, graph.js, graph.css, graph.html, fragment.html)."""
     return resources.files("chainrule.viz").joinpath("static", name).read_text(encoding="utf-8")
 
 
@@ -48,8 +48,9 @@ def _data(graph: Any) -> str:
 
 
 def viewer_js() -> str:
-    """The shared viewer's script: the vendored layout engine (dagre) followed by graph.js."""
-    return static("dagre.min.js") + "\n" + static("graph.js")
+    """The shared viewer's script: the one number format (format.js), the vendored layout engine (dagre) and
+    graph.js."""
+    return static("format.js") + "\n" + static("dagre.min.js") + "\n" + static("graph.js")
 
 
 def render_fragment(graph: Any, title: str | None = None, with_style: bool = True) -> str:

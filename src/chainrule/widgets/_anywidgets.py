@@ -17,7 +17,8 @@ from chainrule.playgrounds import PlaygroundError, depth, flip, neuron, two_inpu
 
 def _asset(ext: str) -> str:
     """The widget front end (widget.js / widget.css), preceded by the shared graph viewer of chainrule.viz
-    (its layout engine and graph.js, which defines window.CRGraph)."""
+    (the one number format crFormatNumber of format.js, which widget.js uses too, the layout engine and graph.js,
+    which defines window.CRGraph): anywidget's `_esm` is one module string."""
     own = resources.files("chainrule.widgets").joinpath("static", f"widget.{ext}").read_text(encoding="utf-8")
     try:
         from chainrule.viz.html import static, viewer_js

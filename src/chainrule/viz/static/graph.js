@@ -971,11 +971,8 @@
     box.appendChild(psec);
   };
 
-  function fmtNum(x) {
-    if (x === null || x === undefined) return "?";
-    if (Number.isInteger(x)) return x.toFixed(1);
-    var s = String(parseFloat(x.toPrecision(6)));
-    return s;
+  function fmtNum(x) {  // the one number format of chainrule (format.js, loaded before this file)
+    return x === null || x === undefined ? "?" : crFormatNumber(x);
   }
 
   Viewer.prototype.showDetail = function (id) {

@@ -1,5 +1,6 @@
 // Shared helpers for the playground pages: the JSON API, number formatting, URL state, errors.
 // Every number shown comes from the server (the chainrule engine); this file only displays.
+import "/static/viz/format.js";  // sets globalThis.crFormatNumber
 
 export async function api(path, body) {
   const options = body === undefined ? {} : {
@@ -18,25 +19,10 @@ export async function api(path, body) {
   return data;
 }
 
-// The one number format of every page (Python twin: chainrule.utils.numbers.format_number): `digits`
-// significant digits, a whole number keeps ".0", exponent notation ("7.326e5", "1e-4") when the rounded
-// magnitude is >= 1e4 or < 1e-3. -24 -> "-24.0", 1.9 -> "1.9", 1/3 -> "0.3333", -0 -> "0.0", null -> "—".
-export function fmt(v, digits = 4) {
-  if (v === null || v === undefined) return "\u2014";
-  if (typeof v !== "number") return String(v);
-  if (Number.isNaN(v)) return "nan";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  if (v === 0) return "0.0";
-  const sign = v < 0 ? "-" : "";
-  const [mant, expText] = Math.abs(v).toExponential(digits - 1).split("e");
-  const exponent = Number(expText);
-  const trim = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, ".0") : `${t}.0`);
-  if (exponent >= 4 || exponent < -3) {
-    const m = trim(mant);
-    return `${sign}${m.endsWith(".0") ? m.slice(0, -2) : m}e${exponent}`;
-  }
-  return sign + trim(Math.abs(v).toFixed(Math.max(digits - 1 - exponent, 0)));
-}
+// The one number format of every page: crFormatNumber of the shared /static/viz/format.js (the graph viewer's
+// and the widgets' too; Python twin: chainrule.utils.numbers.format_number). -24 -> "-24.0", 1/3 -> "0.3333",
+// 732582.0243 -> "7.326e5", 1e-5 -> "1e-5", -0 -> "0.0", null -> "—".
+export const fmt = globalThis.crFormatNumber;
 
 const PAGES = [["/graph", "Graph lab"], ["/neuron", "Neuron"], ["/two-inputs", "Two inputs"], ["/flip", "Diagonal flip"],
   ["/depth", "Depth"]];

@@ -1,23 +1,8 @@
 // chainrule Jupyter widgets (anywidget). Displays `result` computed by the kernel's engine; writes `params`.
 
-// The one number format of every page (same as web/static/common.js fmt; Python twin:
-// chainrule.utils.numbers.format_number): 4 significant digits, exponent notation from 1e4 up and below 1e-3.
-function fmt(v, digits = 4) {
-  if (v === null || v === undefined) return "\u2014";
-  if (typeof v !== "number") return String(v);
-  if (Number.isNaN(v)) return "nan";
-  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
-  if (v === 0) return "0.0";
-  const sign = v < 0 ? "-" : "";
-  const [mant, expText] = Math.abs(v).toExponential(digits - 1).split("e");
-  const exponent = Number(expText);
-  const trim = (t) => (t.includes(".") ? t.replace(/0+$/, "").replace(/\.$/, ".0") : `${t}.0`);
-  if (exponent >= 4 || exponent < -3) {
-    const m = trim(mant);
-    return `${sign}${m.endsWith(".0") ? m.slice(0, -2) : m}e${exponent}`;
-  }
-  return sign + trim(Math.abs(v).toFixed(Math.max(digits - 1 - exponent, 0)));
-}
+// The one number format of every page: crFormatNumber, from chainrule/viz/static/format.js, which the Python
+// loader (chainrule.widgets._anywidgets._asset) puts in front of this module with the graph viewer.
+const fmt = crFormatNumber;
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
