@@ -231,7 +231,8 @@ def test_module_grouping_for_a_digits_style_mlp() -> None:
     assert len([n for n in g.nodes if n["kind"] == "op"]) <= 5
     loss.backward()
     summary = g.node("0.weight")["grad"]["summary"]  # large arrays keep a summary, not every element
-    assert float(summary["norm"]) == pytest.approx(float(np.linalg.norm(model[0].weight.grad.numpy())), rel=1e-5)
+    # the summary's texts have 4 significant digits (the one number format)
+    assert float(summary["norm"]) == pytest.approx(float(np.linalg.norm(model[0].weight.grad.numpy())), rel=5e-4)
     assert np.allclose(g.grad("2.bias"), model[2].bias.grad.numpy())
 
 
@@ -269,7 +270,7 @@ def test_a_digits_training_step_is_drawn_at_layer_level() -> None:
     assert [n["module_type"] for n in g.nodes if n["kind"] == "op"][:3] == ["Linear", "ReLU", "Linear"]
     # the recorded values are those before the optimizer step changed the weights in place
     assert float(g.node("2.bias")["grad"]["summary"]["norm"]) == pytest.approx(
-        float(np.linalg.norm(model[2].bias.grad.numpy())), rel=1e-5)
+        float(np.linalg.norm(model[2].bias.grad.numpy())), rel=5e-4)  # 4 significant digits
     # the input needs no gradient: nothing is shown flowing to it, though linear's VJP computes one
     assert all(e["contribution"] is None and e["text"] is None for e in g.edges if not e["flows"])
     assert any(not e["flows"] for e in g.edges)

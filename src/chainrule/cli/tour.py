@@ -9,6 +9,7 @@ import inspect
 import chainrule as cr
 from chainrule.chapter import examples
 from chainrule.explain.naming import symbol
+from chainrule.utils.numbers import format_number
 
 _EXAMPLES = [
     ("The chain rule on a composition: h(x) = (3x + 1)^2", examples.composed_function, ["u", "h"], ["x"]),
@@ -26,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _fmt(t: cr.Tensor) -> str:
-    return f"{t.item():g}"
+    return format_number(t.item())
 
 
 def _defaults(build: object) -> dict[str, float]:
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n== {title}")
         with cr.explain.record():
             values = build()
-        inputs = ", ".join(f"{k} = {v:g}" for k, v in _defaults(build).items())
+        inputs = ", ".join(f"{k} = {format_number(float(v))}" for k, v in _defaults(build).items())
         print(f"   inputs: {inputs}")
         print("   forward: " + ", ".join(f"{n} = {_fmt(values[n])}" for n in intermediates))
         loss_name = intermediates[-1]
@@ -74,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
             ok = abs(grad - numeric) <= 1e-6 * max(1.0, abs(numeric))
             failures += not ok
             mark = "ok" if ok else "MISMATCH"
-            print(f"   d{loss_name}/d{p} = {grad:g}   (finite difference {numeric:.6f}: {mark})")
+            digits = 4 if ok else 10  # a mismatch shows the digits where the two differ
+            print(f"   d{loss_name}/d{p} = {format_number(grad, digits)}   "
+                  f"(finite difference {format_number(numeric, digits)}: {mark})")
     print("\nAll gradients match finite differences." if not failures else f"\n{failures} gradient(s) differ!")
     return 1 if failures else 0

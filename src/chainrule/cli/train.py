@@ -21,6 +21,7 @@ import chainrule as cr
 from chainrule import nn
 from chainrule.serialization import atomic_write
 from chainrule.utils.data import DataLoader, TensorDataset
+from chainrule.utils.numbers import format_number
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU}
 OPTIMIZERS = {"sgd": cr.optim.SGD, "momentum": cr.optim.SGD, "adam": cr.optim.Adam, "adamw": cr.optim.AdamW,
@@ -225,9 +226,9 @@ class _Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
             self.bar = Progress(TextColumn("epoch {task.fields[epoch]}"), BarColumn(), MofNCompleteColumn(),
-                                TextColumn("loss {task.fields[loss]:.4f}  acc {task.fields[acc]:.2%}"),
+                                TextColumn("loss {task.fields[loss]}  acc {task.fields[acc]:.2%}"),
                                 TimeElapsedColumn())
-            self.task = self.bar.add_task("train", total=total, epoch=0, loss=float("nan"), acc=0.0)
+            self.task = self.bar.add_task("train", total=total, epoch=0, loss=format_number(float("nan")), acc=0.0)
             self.bar.start()
             self.kind = "rich"
         except ImportError:
@@ -246,12 +247,12 @@ class _Progress:
             return
         steps, self.pending, self.last = self.pending, 0, now
         if self.kind == "rich":
-            self.bar.update(self.task, advance=steps, epoch=epoch, loss=loss, acc=acc)
+            self.bar.update(self.task, advance=steps, epoch=epoch, loss=format_number(loss), acc=acc)
         elif self.kind == "tqdm":
             self.bar.update(steps)
-            self.bar.set_postfix(epoch=epoch, loss=f"{loss:.4f}", acc=f"{acc:.2%}")
+            self.bar.set_postfix(epoch=epoch, loss=format_number(loss), acc=f"{acc:.2%}")
         elif self.kind == "plain" and last_in_epoch:
-            print(f"epoch {epoch}: loss {loss:.4f}  acc {acc:.2%}")
+            print(f"epoch {epoch}: loss {format_number(loss)}  acc {acc:.2%}")
 
     def close(self) -> None:
         if self.kind in ("rich", "tqdm"):
@@ -355,14 +356,14 @@ def _plan_schedule(args: argparse.Namespace, config: dict[str, Any], checkpoint:
     same_schedule = args.schedule is None or args.schedule == checkpoint["config"]["schedule"]
     if unfinished and target == saved["last"] and same_lr and same_schedule:
         lr = optimizer.param_groups[0]["lr"]
-        note = (f"continuing the saved {name} schedule at epoch {done + 1} of {target} (lr {lr:.3g})"
-                if name != "none" else f"continuing at epoch {done + 1} of {target} with lr {lr:.3g}")
+        note = (f"continuing the saved {name} schedule at epoch {done + 1} of {target} (lr {format_number(lr)})"
+                if name != "none" else f"continuing at epoch {done + 1} of {target} with lr {format_number(lr)}")
         return saved["first"], saved["last"], target, note
     for group in optimizer.param_groups:  # a fresh schedule from the base learning rate
         group["lr"] = group["initial_lr"] = config["lr"]
     why = "the saved one ended" if not unfinished else "new --epochs, --lr or --schedule"
-    note = (f"a fresh {name} schedule over epochs {done + 1}-{target} from lr {config['lr']:.3g} ({why})"
-            if name != "none" else f"epochs {done + 1}-{target} at lr {config['lr']:.3g}")
+    note = (f"a fresh {name} schedule over epochs {done + 1}-{target} from lr {format_number(config['lr'])} ({why})"
+            if name != "none" else f"epochs {done + 1}-{target} at lr {format_number(config['lr'])}")
     return done, target, target, note
 
 
@@ -521,10 +522,10 @@ def _summary(result: dict[str, Any], checkpoint: str | None, plot: str | None, o
     params = sum(p.numel() for p in result["model"].parameters())
     rows = [("dataset", f"{c['dataset']} ({result['n_train']} train / {result['n_test']} test)"),
             ("model", f"MLP {'-'.join(map(str, c['hidden']))} {c['activation']}, {params} parameters"),
-            ("optimizer", f"{c['optimizer']} lr={c['lr']:g}, batch {c['batch_size']}, seed {c['seed']}"),
+            ("optimizer", f"{c['optimizer']} lr={format_number(c['lr'])}, batch {c['batch_size']}, seed {c['seed']}"),
             ("epochs / steps", _progress_text(result)),
-            ("train loss / accuracy", f"{result['train_loss']:.4f} / {result['train_acc']:.2%}"),
-            ("test loss / accuracy", f"{result['test_loss']:.4f} / {result['test_acc']:.2%}"),
+            ("train loss / accuracy", f"{format_number(result['train_loss'])} / {result['train_acc']:.2%}"),
+            ("test loss / accuracy", f"{format_number(result['test_loss'])} / {result['test_acc']:.2%}"),
             ("checkpoint", checkpoint or "-"), ("loss curve", plot or "-")]
     if onnx_path:
         rows.append(("onnx", onnx_path))
