@@ -1,13 +1,17 @@
 """Summaries of runtime values for the trace: short, safe, bounded in size.
 
 Nothing here imports the engine or NumPy: tensors and arrays are recognised by duck typing, so the
-tracer works on any script and a broken ``__repr__`` never breaks a trace.
+tracer works on any script and a broken ``__repr__`` never breaks a trace. Floats (Python, NumPy and tensor
+elements) are written in chainrule's one number format (chainrule.utils.numbers.format_number: 0.1 + 0.2 is
+"0.3", -24.0 stays "-24.0"); integers, booleans and everything else as Python writes them.
 """
 
 from __future__ import annotations
 
 import types
 from typing import Any
+
+from chainrule.utils.numbers import format_number
 
 MAX_REPR = 200  # characters in a summary's repr
 MAX_ITEMS = 8  # items of a container shown before "... (N more)"
@@ -55,14 +59,18 @@ def safe_str(value: Any, limit: int = MAX_REPR) -> str:
 def _number(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return repr(value)
-    if isinstance(value, int | float | complex):
+    if isinstance(value, float):
+        return format_number(value)
+    if isinstance(value, int | complex):
         return repr(value)
-    return str(value)  # NumPy scalars: "2.0", not "np.float64(2.0)"
+    if getattr(getattr(value, "dtype", None), "kind", None) == "f":  # NumPy floating scalars
+        return format_number(float(value))
+    return str(value)  # other NumPy scalars: "2", not "np.int64(2)"
 
 
 def _repr(value: Any, limit: int) -> str:
     if value is None or isinstance(value, bool | int | float | complex):
-        return repr(value)
+        return _number(value)
     if isinstance(value, str | bytes):
         if len(value) > limit:
             return repr(value[:limit]) + f"… ({len(value)} chars)"
@@ -110,7 +118,8 @@ def array_repr(value: Any) -> str:
         return _number(value)
     import numpy as np  # present: the value is a NumPy array
 
-    body = np.array2string(value, threshold=MAX_ITEMS, edgeitems=2, separator=", ", max_line_width=10_000)
+    body = np.array2string(value, threshold=MAX_ITEMS, edgeitems=2, separator=", ", max_line_width=10_000,
+                           formatter={"float_kind": format_number})
     return f"array({body}, shape={shape}, dtype={value.dtype})"
 
 
@@ -180,7 +189,7 @@ def inline(value: Any) -> str | None:
     """
     try:
         if value is None or isinstance(value, bool | int | float | complex):
-            return repr(value)
+            return _number(value)
         if isinstance(value, str):
             return repr(value) if len(value) <= INLINE_MAX else None
         if is_tensor(value):
@@ -189,21 +198,30 @@ def inline(value: Any) -> str | None:
                 return None
             if tuple(value.shape) == ():
                 return f"tensor({_tensor_number(value)})"
-            return f"tensor({value.tolist()!r})"
+            return f"tensor({_numbers(value.tolist())})"
         if is_ndarray(value):
             size = _size(value)
             if tuple(value.shape) == ():
                 return _number(value)
             if size is None or size > INLINE_ELEMENTS:
                 return None
-            return f"array({value.tolist()!r})"
+            return f"array({_numbers(value.tolist())})"
         small = type(value) in (list, tuple) and len(value) <= INLINE_ELEMENTS
         if small and all(v is None or isinstance(v, bool | int | float | str) for v in value):
-            text = repr(value)
+            text = _numbers(value)
             return text if len(text) <= INLINE_MAX else None
     except Exception:
         return None
     return None
+
+
+def _numbers(value: Any) -> str:
+    """Nested lists and tuples of numbers (a tensor's tolist()) as Python writes them, floats in the one format."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_numbers(v) for v in value) + "]"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(_numbers(v) for v in value) + (",)" if len(value) == 1 else ")")
+    return repr(value) if isinstance(value, str) else _number(value)
 
 
 def summarize(value: Any) -> dict[str, Any]:

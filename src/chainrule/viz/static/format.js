@@ -25,7 +25,12 @@ function crFormatNumber(v, digits) {
     var m = crTrimZeros(parts[0]);
     return sign + (m.slice(-2) === ".0" ? m.slice(0, -2) : m) + "e" + exponent;
   }
-  return sign + crTrimZeros(a.toFixed(Math.max(digits - 1 - exponent, 0)));
+  if (exponent >= digits) {  // fewer digits than the integer part has (2 digits of 531 -> 530): pad with zeros
+    var whole = parts[0].replace(".", "");
+    while (whole.length <= exponent) whole += "0";
+    return sign + whole + ".0";
+  }
+  return sign + crTrimZeros(a.toFixed(digits - 1 - exponent));
 }
 
 function crTrimZeros(t) {  // "1.9000" -> "1.9", "24" -> "24.0", "0.0400" -> "0.04"
