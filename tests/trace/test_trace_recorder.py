@@ -384,13 +384,16 @@ def test_cr_trace_is_the_callable_module() -> None:
 
 
 def test_the_tracer_imports_nothing_from_the_engine() -> None:
+    """Only the one number format (chainrule.utils.numbers: a function on the standard library) is shared."""
     import ast as _ast
+
+    allowed = {"chainrule.utils.numbers"}
 
     package = Path(crtrace.__file__).parent
     for path in package.glob("*.py"):
         tree = _ast.parse(path.read_text(encoding="utf-8"))
         for node in _ast.walk(tree):
-            if isinstance(node, _ast.ImportFrom) and node.level == 0 and node.module:
+            if isinstance(node, _ast.ImportFrom) and node.level == 0 and node.module and node.module not in allowed:
                 assert not node.module.startswith("chainrule"), f"{path.name} imports {node.module}"
             if isinstance(node, _ast.Import):
                 assert not any(a.name.startswith("chainrule") for a in node.names), path.name
