@@ -94,5 +94,7 @@ def test_the_viewer_the_pages_and_the_widgets_share_one_formatter() -> None:
     for source in (common, widget, graph):
         assert "toPrecision" not in source and "toExponential" not in source  # no private number format
     assert 'import "/static/viz/format.js"' in common and "crFormatNumber" in graph
+    lab = static.joinpath("web", "static", "graph.html").read_text(encoding="utf-8")  # graph.js as a classic script
+    assert lab.index('src="/static/viz/format.js"') < lab.index('src="/static/viz/graph.js"')
     assert viewer_js().startswith(static.joinpath("viz", "static", "format.js").read_text(encoding="utf-8"))
     assert _asset("js").count("function crFormatNumber(") == 1  # one module string: declared once
