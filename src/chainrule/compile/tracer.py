@@ -25,6 +25,7 @@ import numpy as np
 
 import chainrule
 from chainrule.compile import lowering
+from chainrule.compile.coverage import Coverage
 from chainrule.engine.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from chainrule.engine.node import Node
 from chainrule.engine.observe import observe, observe_calls
@@ -129,7 +130,7 @@ class Trace:
     roots: list[str] = field(default_factory=list)  # names of the tensors backward() started from
 
 
-class Tracer:
+class Tracer(Coverage):
     def __init__(self, fn: Any, args: tuple, kwargs: dict) -> None:
         self.fn = fn
         self.args = args
@@ -164,11 +165,13 @@ class Tracer:
         created, keep = self.created, self.keep
         self.epoch = inplace_epoch.value
         self.rng_state = _rng_snapshot()
+        self._cov_init()
         self.t.grad_enabled = is_grad_enabled()
         self.t.inference = is_inference_mode_enabled()
         with contextlib.suppress(Unsupported):  # the failure is kept; the eager call still runs
             self._bind_inputs()
         codes = _escape_codes()
+        watched = self._cov_watched()
         prev_trace = sys.gettrace()
 
         def on_make_return(frame: Any, event: str, arg: Any) -> Any:
@@ -183,6 +186,8 @@ class Tracer:
             code = frame.f_code
             if code is make_code:
                 return on_make_return
+            if code in watched:  # random draws, BatchNorm (compile/coverage.py)
+                return self._cov_watch(frame)
             if code is init_code:
                 made = frame.f_locals.get("self")
                 if made is not None:
@@ -308,6 +313,9 @@ class Tracer:
                     self.guarded_set.add(id(x))
             name = x.name or self._param_name(x) or _global_name(x, user_frame()) or "t"
             return self._new_var(Var("const", name, tensor=x, value=x.array, named=name != "t"), x)
+        explained = self._cov_created(x)  # a dropout mask, a view of a buffer (compile/coverage.py)
+        if explained is not None:
+            return explained
         node = x.grad_fn
         if node is not None and getattr(node.op, "user_code", False):
             self.fail(f"{op_name}: an input comes from a custom autograd.Function ({node.name()}) whose forward "
@@ -885,13 +893,16 @@ class Tracer:
     # ------------------------------------------------------------------ the end
     def _finish(self, result: Any) -> None:
         for module, name, b, data, version, copy in self.buffers:
+            expect = self.buffer_expect.get(id(b))
+            if expect is not None:  # replayed (BatchNorm's running statistics): must hold what the replay writes
+                if not lowering.same(np.asarray(b.array), expect):
+                    self.fail(f"{type(module).__name__}: its buffer {name!r} changed after its recorded update")
+                continue
             if b.array is not data or b._version != version or not lowering.same(np.asarray(b.array), copy):
                 path = self.module_paths.get(id(module), "") or type(module).__name__
                 self.fail(f"{type(module).__name__} ({path}) updated its buffer {name!r} during the step (running "
                           f"statistics): not replayed yet")
-        if _rng_snapshot() != self.rng_state:
-            self.fail("the step drew random numbers (dropout, rand, randn) that no replay could draw again the "
-                      "same way yet", None)
+        self._rng_finish()
         self.t.result = self._result(result)
 
     def _result(self, r: Any) -> Any:
