@@ -322,8 +322,8 @@ class Tracer(Coverage):
                       f"and backward are Python code the tracer cannot replay", line)
         hint = ""
         if _rng_snapshot() != self.rng_state:
-            hint = ("; the step drew random numbers (dropout, rand, randn): a replay would reuse the trace's "
-                    "draws, so it runs eagerly")
+            hint = ("; the step drew random numbers: a replay draws them again only for dropout, rand, randn, "
+                    "randint and randperm from the default generator")
         self.fail(f"{op_name}: an input is a tensor made inside the step by something that is not a recorded op "
                   f"(a random mask, a creation op such as zeros/tensor(), a comparison or argmax, or values "
                   f"computed in NumPy){hint}", line)
