@@ -251,3 +251,152 @@ def test_adam_with_dropout_and_batchnorm_100_steps() -> None:
                                 cr.nn.Linear(32, 10))
 
     _twins(make, lambda ps: cr.optim.Adam(ps, lr=1e-2))
+
+
+# ----------------------------------------------------------------------------- custom autograd.Function
+class MyReLU(cr.autograd.Function):
+    """The PyTorch tutorial's custom ReLU: its backward writes into a clone in place."""
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+
+class ScaledTanh(cr.autograd.Function):
+    """Saves its output and keeps a Python number on ctx."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        out = (x * scale).tanh()
+        ctx.scale = scale
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * ctx.scale * (1 - out * out), None
+
+
+class _Act(cr.nn.Module):
+    def __init__(self, fn, *args):
+        super().__init__()
+        self.fn, self.args = fn, args
+
+    def forward(self, x):
+        return self.fn.apply(x, *self.args)
+
+
+@pytest.mark.parametrize("act", [(MyReLU,), (ScaledTanh, 0.5)], ids=["relu", "scaled-tanh"])
+def test_custom_function_100_steps_equals_eager(act) -> None:
+    def make():
+        return cr.nn.Sequential(cr.nn.Linear(64, 32), _Act(*act), cr.nn.Linear(32, 10))
+
+    compiled = _twins(make, lambda ps: cr.optim.Adam(ps, lr=1e-2))
+    assert f"{act[0].__name__}.backward, your own code" in compiled.source
+    assert "function_backward(" in compiled.source
+
+
+def test_custom_function_backward_runs_on_each_replay() -> None:
+    calls = []
+
+    class Cube(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(1)
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * g
+
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    opt = cr.optim.SGD([w], lr=0.01)
+
+    @cr.compile
+    def step():
+        opt.zero_grad()
+        y = Cube.apply(w).sum()
+        y.backward()
+        opt.step()
+        return y
+
+    for _ in range(5):
+        step()
+    assert step.fallback_reason is None and step.replays == 4 and len(calls) == 5
+    v = np.array([1.0, 2.0], np.float32)
+    for _ in range(5):
+        v = v - np.float32(0.01) * (3 * v * v)
+    assert np.array_equal(w.detach().numpy(), v)
+
+
+def test_custom_function_with_a_ctx_object_falls_back() -> None:
+    class Keep(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.log = []
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    def f():
+        y = Keep.apply(w).sum()
+        y.backward()
+        return y
+
+    _runs_eagerly(f, match=r"ctx.log holds a list")
+
+
+def test_custom_function_with_two_outputs_falls_back() -> None:
+    class Two(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0, x * 3.0
+
+        @staticmethod
+        def backward(ctx, a, b):
+            return a * 2.0 + b * 3.0
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    def f():
+        a, b = Two.apply(w)
+        y = (a + b).sum()
+        y.backward()
+        return y
+
+    _runs_eagerly(f, match="several outputs")
+
+
+def test_custom_function_computing_in_numpy_falls_back() -> None:
+    class Np(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return cr.from_numpy(np.sin(x.detach().numpy()))
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    def f():
+        y = Np.apply(w).sum()
+        y.backward()
+        return y
+
+    _runs_eagerly(f, match="numpy|NumPy|not made by recorded ops")

@@ -15,22 +15,39 @@ incremented as the module does. In eval mode, the running statistics are read on
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import numpy as np
 
 from chainrule import random as cr_random
+from chainrule.autograd.function import Function, FunctionOp
 from chainrule.compile import lowering
+from chainrule.engine.node import Node
+from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.engine.xp import NUMPY
 from chainrule.nn.functional import dropouts, normalization
 from chainrule.nn.modules.batchnorm import _BatchNorm
 
-__all__ = ["Coverage", "update_buffer"]
+__all__ = ["Coverage", "function_backward", "update_buffer"]
 
 
 def update_buffer(buffer: Any, values: Any) -> None:
     """Write `values` into a running-statistics buffer in place, as `batch_norm` does (its version counts it)."""
     np.copyto(buffer.array, values, casting="unsafe")
     buffer._version += 1
+
+
+def function_backward(op: FunctionOp, template: Any, saved: tuple, attrs: dict, g: Any, pattern: tuple) -> list:
+    """A custom autograd.Function's own `backward`, called as the engine calls it: with a ctx holding what the
+    traced call's ctx held (flags, Python attributes) and this call's saved tensors and tensor attributes."""
+    ctx = copy.copy(template)
+    for name, value in attrs.items():
+        setattr(ctx, name, value if isinstance(value, Tensor) else Tensor._make(value))
+    ctx._recorded = False  # saved tensors come from save_for_backward below, not from a recorded node
+    ctx.save_for_backward(*(s if s is None or isinstance(s, Tensor) else Tensor._make(s) for s in saved))
+    stub = Node(op, None, None, pattern, None, {"ctx": ctx}, 0)
+    return op.backward(stub, g, NUMPY, (), None)
 
 
 def _code(fn: Any) -> Any:
@@ -46,7 +63,12 @@ _WATCHED = {
     _code(cr_random.randperm): "randperm",
     _code(normalization.batch_norm): "batch_norm",
     _code(_BatchNorm.forward): "bn_module",
+    _code(Function.apply.__func__): "fn_apply",
+    _code(FunctionOp._run_backward): "fn_backward",
 }
+
+# what a Function's ctx may hold besides tensors, as constants of the trace
+_SIMPLE = (type(None), bool, int, float, str, complex, np.dtype, np.generic)
 
 
 def _dtype_text(dt: np.dtype) -> str:
@@ -62,6 +84,8 @@ class Coverage:
         self.bn_frames: list[list] = []  # [frame, module, nbt before, nbt var]
         self.buffer_expect: dict[int, Any] = {}  # id(buffer) -> the value the replayed statements leave in it
         self.draws = 0
+        self.in_user_backward = 0  # inside a custom autograd.Function's backward (the replay runs it again)
+        self.functions: dict[int, tuple] = {}  # id(Function node) -> (op, ctx template, saved, tensor attrs)
 
     def _cov_watched(self) -> dict:
         return _WATCHED
@@ -71,6 +95,10 @@ class Coverage:
         kind = _WATCHED.get(frame.f_code)
         if kind is None or self.failure is not None:
             return None
+        if self.in_user_backward and kind != "fn_backward":
+            return None  # the user's backward runs again in the replay, draws and all
+        if kind == "fn_backward":
+            return self._fn_backward_frame(frame)
         if kind == "batch_norm":
             loc = frame.f_locals
             pre = {}
@@ -83,6 +111,8 @@ class Coverage:
             module = frame.f_locals.get("self")
             entry = [frame, kind, module]
             self._cov_safe(self._bn_enter, module, entry)
+        elif kind == "fn_apply":
+            entry = [frame, kind]
         else:
             entry = [frame, kind, cr_random.default_generator.get_state(), None]
             self.rng_frames.append(entry)
@@ -99,6 +129,8 @@ class Coverage:
                     self._cov_safe(self._bn_update, frame, entry)
                 elif kind == "bn_module":
                     self._cov_safe(self._bn_exit, entry)
+                elif kind == "fn_apply" and arg is not None:
+                    self._cov_safe(self._fn_applied, arg)
             return local
 
         return local
@@ -306,3 +338,124 @@ class Coverage:
         self.t.stmts.append(Stmt("fwd", text, uses=(rm_i, rv_i, mu_i, v_i), effect=True,
                                  comment="BatchNorm running statistics, in place (running = (1 - momentum) * "
                                          "running + momentum * batch; the variance unbiased)"))
+
+    # ------------------------------------------------------------------ custom autograd.Function
+    def _fn_applied(self, output: Any) -> None:
+        """`MyFunction.apply` returned: its forward's ops were traced like any others; remember what its
+        backward will need (the ctx) so that the replay can call the user's `backward` with the same."""
+        if isinstance(output, tuple):
+            if any(isinstance(o, Tensor) and o.grad_fn is not None and any(
+                    isinstance(p, Node) and isinstance(p.op, FunctionOp) for p in o.grad_fn.parents)
+                   for o in output):
+                self.fail("a custom autograd.Function with several outputs is not compiled yet", None)
+            return
+        if not isinstance(output, Tensor) or output.grad_fn is None:
+            return  # nothing needed grad: no node, only its forward's ops
+        node = output.grad_fn
+        op = node.op
+        if not isinstance(op, FunctionOp):
+            return
+        name = op.function.__name__
+        index = self.by_id.get(id(output))
+        if index is None or self.t.vars[index].kind != "op" or self.t.vars[index].value is not output.array:
+            self.fail(f"{name}: its forward's output is not made by recorded ops (values computed in NumPy, or "
+                      f"an input returned as is): its forward cannot be replayed", None)
+        ctx = node.attrs["ctx"]
+        saved = []
+        for kind, payload, _version, _epoch in node.datas.saved:
+            if kind is None:
+                saved.append(None)
+                continue
+            tensor = payload[0]() if kind == "output" else payload
+            i = self.by_id.get(id(tensor)) if tensor is not None else None
+            if i is None and kind == "output":
+                i = index if payload[1] is output.array else None
+            if i is None:
+                if kind == "input" and isinstance(tensor, Tensor):
+                    i = self.var_of(tensor, name, None)
+                else:
+                    self.fail(f"{name}: saves a tensor for backward that the trace did not see made", None)
+            saved.append(i)
+        attrs = {}
+        template = copy.copy(ctx)
+        for key, value in vars(ctx).items():
+            if key.startswith("_") or key in ("needs_input_grad", "materialize_grads"):
+                continue
+            if isinstance(value, Tensor):
+                i = self.by_id.get(id(value))
+                if i is None:
+                    self.fail(f"{name}: its ctx.{key} holds a tensor the trace did not see made", None)
+                attrs[key] = i
+            elif not (isinstance(value, _SIMPLE) or _simple_tuple(value)):
+                self.fail(f"{name}: its ctx.{key} holds a {type(value).__name__}: a replay could not prove its "
+                          f"backward sees the same (keep Python numbers, strings or tuples of them on ctx)", None)
+        self.t.vars[index].node = node
+        self.node_var[id(node)] = index
+        self.functions[id(node)] = (op, template, saved, attrs)
+
+    def _fn_backward_frame(self, frame: Any) -> Any:
+        """Inside a Function's backward: its ops and Python reads are the user's and run again in a replay."""
+        ctx = frame.f_locals.get("ctx")
+        node = ctx._node_ref() if ctx is not None and ctx._node_ref is not None else None
+        if node is None or id(node) not in self.functions:
+            return None  # not one of this step's: the step's own checks report it
+        self.in_user_backward += 1
+        gen = cr_random.default_generator
+        start = gen.get_state()
+        versions = {id(t): t._version for t in self.keep if isinstance(t, Tensor)}
+        frame.f_trace_lines = False
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "return":
+                self.in_user_backward -= 1
+                self._cov_safe(self._fn_backward_done, start, versions)
+            return local
+
+        return local
+
+    def _fn_backward_done(self, start: dict, versions: dict) -> None:
+        gen = cr_random.default_generator
+        if gen.get_state() != start:  # the replay runs the same backward at the same point: the same draws
+            if start != self.rng_last:
+                self.fail("the generator's state changed before a custom backward's draws by something the trace "
+                          "did not record", None)
+            self.rng_last = gen.get_state()
+        for t in self.keep:
+            if isinstance(t, Tensor) and versions.get(id(t), t._version) != t._version:
+                self.fail("a custom autograd.Function's backward changed a tensor of the step in place: not "
+                          "replayed", None)
+        self.epoch = inplace_epoch.value  # its own in-place work (grad_input[x < 0] = 0) is replayed by running it
+
+    def _function_vjp(self, step: Any, oi: int, gi: int) -> list:
+        """The gradients a Function's backward sends: the replay calls the user's `backward` (see
+        `function_backward`) with this call's saved tensors."""
+        from chainrule.compile.tracer import Stmt, Var
+
+        node = step.node
+        op, template, saved, attrs = self.functions[id(node)]
+        self.t.consts.setdefault("function_backward", function_backward)
+        cls = op.function.__name__
+        op_key = self._const(op, f"{cls}_op")
+        ctx_key = self._const(template, f"{cls}_ctx")
+        uses: list[int] = [gi]
+
+        def text(i: int) -> str:
+            var = self.t.vars[i]
+            uses.append(i) if var.kind == "op" else None
+            return "{T%d}" % i if var.kind in ("input", "const") else "{V%d}" % i
+
+        saved_text = "(" + "".join(("None" if i is None else text(i)) + ", " for i in saved) + ")"
+        attrs_text = "{" + ", ".join("%r: %s" % (k, text(i)) for k, i in attrs.items()) + "}"
+        pattern = tuple(None if p is None else True for p in node.parents)
+        tmp = self._new_var(Var("grad", f"grads_{cls}"))
+        self.t.stmts.append(Stmt("bwd", "{V%d} = {Kfunction_backward}(%s, %s, %s, %s, {V%d}, %r)" % (
+            tmp, op_key, ctx_key, saved_text, attrs_text, gi, pattern), defs=(tmp,), uses=tuple(uses),
+            comment=f"{cls}.backward, your own code, called with ctx as the engine does"))
+        del oi
+        return [None if c is None else ("{V%d}[%d]" % (tmp, i), (tmp,), f"{cls} -> "
+                                        f"{op.arg_names[i] if i < len(op.arg_names) else i}")
+                for i, c in enumerate(step.contributions)]
+
+
+def _simple_tuple(v: Any) -> bool:
+    return isinstance(v, tuple) and all(isinstance(x, _SIMPLE) or _simple_tuple(x) for x in v)

@@ -194,7 +194,7 @@ class Tracer(Coverage):
                     created.add(id(made))
                     keep.append(made)
                 return None
-            if (code in codes and not self.in_opt and self.failure is None
+            if (code in codes and not self.in_opt and self.failure is None and not self.in_user_backward
                     and not frame.f_back.f_code.co_filename.startswith(_COMPILE)):
                 self.failure = Unsupported(f"the step reads a tensor's value in Python with {codes[code]}: a "
                                            f"replay cannot follow Python control flow or values", user_line())
@@ -394,7 +394,8 @@ class Tracer(Coverage):
                       "running statistics) outside the optimizer's step: not replayed yet", user_line())
 
     def _on_op(self, call: Any) -> None:
-        self._guarded(self._op, call)
+        if not self.in_user_backward:  # a custom Function's backward runs as Python in the replay too
+            self._guarded(self._op, call)
 
     def _name_from_frame(self) -> None:
         """Give values of the step the names the user's code holds them under (`h = model.fc1(x)` -> h)."""
@@ -560,7 +561,7 @@ class Tracer(Coverage):
         if node.watched:
             self.fail("backward runs a tensor hook or retain_grad() on a value of the step: not replayed",
                       user_line())
-        if getattr(node.op, "user_code", False):
+        if getattr(node.op, "user_code", False) and id(node) not in self.functions:
             self.fail(f"backward runs Python code ({node.name()})", user_line())
         self.steps.append(step)
 
@@ -717,6 +718,8 @@ class Tracer(Coverage):
         contributions = step.contributions
         if op.name == "cross_entropy" and oi in getattr(self, "ce", {}):
             return self._ce_vjp(step, oi, gi, line)
+        if id(node) in self.functions:  # a custom autograd.Function (compile/coverage.py)
+            return self._function_vjp(step, oi, gi)
         results: list = []
         inline_ok = (op.derivs is not None or op.vjp is not None) and all(v is not None for v in input_vars) and (
             not node.attrs or op.name == "linear")
