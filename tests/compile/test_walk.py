@@ -91,3 +91,36 @@ def test_the_walk_of_the_scalar_neuron() -> None:
     t = neuron.trace(*leaves)
     assert abs(t.last("o") - 0.7071) < 1e-4
     assert np.isclose(leaves[2].grad.item(), 3 * 1.0)
+
+
+def test_explain_shows_the_eager_ops_beside_the_generated_code_by_section(capsys) -> None:
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(4, 3), cr.nn.ReLU(), cr.nn.Dropout(0.1), cr.nn.Linear(3, 2))
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+
+    @cr.compile(explain=True)
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    x, y = cr.randn(5, 4), cr.tensor([0, 1, 0, 1, 1])
+    step(x, y)
+    printed = capsys.readouterr().out
+    assert printed.strip() == step.explain_text().strip()
+    rows = [r.split(" | ", 1) + [""] for r in printed.splitlines()[2:]]
+    left = [r[0].strip() for r in rows]
+    right = [r[1].strip() for r in rows]
+    assert "eager (what the engine ran)" in printed and "generated (what a replay runs)" in printed
+    # each section's eager events sit beside that section's generated code
+    row = left.index("SGD.zero_grad()")
+    assert right[row] == "# ---- optimizer"
+    row = next(i for i, t in enumerate(left) if t.startswith("linear") and "model(x)" in t)
+    assert right[row] == "# ---- forward"
+    assert any(t.startswith("dropout mask") for t in left)
+    row = left.index("backward: CrossEntropyLossBackward0")
+    assert right[row] == "# ---- backward"
+    row = left.index("SGD.step()")
+    assert right[row] == "# ---- optimizer"

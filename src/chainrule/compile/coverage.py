@@ -153,8 +153,14 @@ class Coverage:
         self.t.consts.setdefault("generator", cr_random.default_generator)
         return "{Kgenerator}.numpy"
 
+    def _eager_line(self, what: str) -> None:
+        from chainrule.compile.tracer import user_line
+
+        self.eager_lines.append(f"{what:<14} {(user_line() or '').split(': ', 1)[-1]}")
+
     def _check_draw(self, pre: dict, fn: Any, value: Any, what: str) -> None:
         """Run the replay's draw from the state before the eager one: same values, same state after."""
+        self._eager_line(f"{what} (draw)" if what != "dropout" else "dropout mask")
         gen = cr_random.default_generator
         if pre != self.rng_last:
             self.fail(f"{what}: the generator's state changed before this draw by something the trace did not "
@@ -323,6 +329,7 @@ class Coverage:
                 self.fail("batch_norm: the running statistics could not be computed again the same way", None)
             self.buffer_expect[id(b)] = np.array(b.array, copy=True)
         self.t.consts.setdefault("update_buffer", update_buffer)
+        self._eager_line("running stats")
         rm_i, rv_i = self.var_of(rm, "batch_norm", None), self.var_of(rv, "batch_norm", None)
         if live is None:
             m, one_m = repr(momentum), repr(1 - momentum)
