@@ -26,8 +26,8 @@ from chainrule.compile import lowering
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
 from chainrule.engine.xp import NUMPY
-from chainrule.nn.functional import dropouts, normalization
-from chainrule.nn.modules.batchnorm import _BatchNorm
+from chainrule.nn import BatchNorm1d
+from chainrule.nn import functional as F
 
 __all__ = ["Coverage", "function_backward", "update_buffer"]
 
@@ -56,15 +56,15 @@ def _code(fn: Any) -> Any:
 
 # the functions whose frames the tracer follows: code -> kind
 _WATCHED = {
-    _code(dropouts._apply_mask): "mask",
+    _code(F.dropout): "mask",
+    _code(F.dropout2d): "mask",
     _code(cr_random.rand): "rand",
     _code(cr_random.randn): "randn",
     _code(cr_random.randint): "randint",
     _code(cr_random.randperm): "randperm",
-    _code(normalization.batch_norm): "batch_norm",
-    _code(_BatchNorm.forward): "bn_module",
+    _code(F.batch_norm): "batch_norm",
+    _code(BatchNorm1d.forward): "bn_module",  # BatchNorm2d's and 3d's too: one forward for all
     _code(Function.apply.__func__): "fn_apply",
-    _code(FunctionOp._run_backward): "fn_backward",
 }
 
 # what a Function's ctx may hold besides tensors, as constants of the trace
@@ -86,13 +86,15 @@ class Coverage:
         self.draws = 0
         self.in_user_backward = 0  # inside a custom autograd.Function's backward (the replay runs it again)
         self.functions: dict[int, tuple] = {}  # id(Function node) -> (op, ctx template, saved, tensor attrs)
+        self.fn_ctxs: dict[int, Any] = {}  # id(ctx) -> ctx of this step's Function calls
+        self.watched = dict(_WATCHED)  # plus the backward of each custom Function the step calls
 
     def _cov_watched(self) -> dict:
-        return _WATCHED
+        return self.watched
 
     def _cov_watch(self, frame: Any) -> Any:
         """From the global trace function: a local trace function for a watched frame, else None."""
-        kind = _WATCHED.get(frame.f_code)
+        kind = self.watched.get(frame.f_code)
         if kind is None or self.failure is not None:
             return None
         if self.in_user_backward and kind != "fn_backward":
@@ -216,11 +218,11 @@ class Coverage:
         drawn, or a view of a module buffer (BatchNorm's running statistics in eval mode). Its var, or None."""
         for entry in reversed(self.rng_frames):
             if entry[1] == "mask" and entry[3] is None:
-                frame = entry[0]
-                loc = frame.f_locals
-                if loc.get("mask") is not x.array:
-                    continue
-                return self._mask(entry, x)
+                loc = entry[0].f_locals
+                data, inp = x.array, loc.get("input")
+                if (type(data) is np.ndarray and isinstance(inp, Tensor) and x is not inp
+                        and data.dtype == inp.array.dtype and data.ndim == inp.ndim):
+                    return self._mask(entry, x)
         return self._buffer_view(x)
 
     def _mask(self, entry: list, x: Any) -> int:
@@ -229,7 +231,7 @@ class Coverage:
         if loc.get("generator") not in (None, cr_random.default_generator):
             self.fail("dropout: draws from a generator other than the default one: not replayed yet", None)
         mask = x.array
-        shape = tuple(int(s) for s in loc["shape"])
+        shape = tuple(int(s) for s in mask.shape)
         p = loc["p"]
         dt = mask.dtype
         from chainrule.compile.tracer import Stmt, Var
@@ -399,13 +401,20 @@ class Coverage:
         self.t.vars[index].node = node
         self.node_var[id(node)] = index
         self.functions[id(node)] = (op, template, saved, attrs)
+        cls = op.function
+        user = cls.backward if cls.backward is not Function.backward else cls.vjp
+        code = getattr(user, "__code__", None)
+        if code is None or code.co_argcount < 1:
+            self.fail(f"{name}: its backward is not a plain Python function of (ctx, *grads)", None)
+        self.watched[code] = "fn_backward"
+        self.fn_ctxs[id(ctx)] = ctx
 
     def _fn_backward_frame(self, frame: Any) -> Any:
         """Inside a Function's backward: its ops and Python reads are the user's and run again in a replay."""
-        ctx = frame.f_locals.get("ctx")
-        node = ctx._node_ref() if ctx is not None and ctx._node_ref is not None else None
-        if node is None or id(node) not in self.functions:
-            return None  # not one of this step's: the step's own checks report it
+        code = frame.f_code
+        ctx = frame.f_locals.get(code.co_varnames[0]) if code.co_argcount else None
+        if ctx is None or self.fn_ctxs.get(id(ctx)) is not ctx:
+            return None  # not one of this step's calls: the step's own checks report it
         self.in_user_backward += 1
         gen = cr_random.default_generator
         start = gen.get_state()
