@@ -400,3 +400,36 @@ def test_custom_function_computing_in_numpy_falls_back() -> None:
         return y
 
     _runs_eagerly(f, match="numpy|NumPy|not made by recorded ops")
+
+
+def test_custom_function_backward_runs_without_recording_as_in_eager() -> None:
+    seen = []
+
+    class Probe(cr.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * 2.0
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(*inputs)
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(cr.is_grad_enabled())
+            (x,) = ctx.saved_tensors
+            return g * 2.0 + x * 0.0
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    @cr.compile
+    def f():
+        y = Probe.apply(w).sum()
+        y.backward()
+        return y
+
+    for _ in range(3):
+        f()
+    assert f.fallback_reason is None and f.replays == 1
+    assert seen == [False, False, False]
+    assert w.grad.numpy().tolist() == [6.0, 6.0]

@@ -23,6 +23,7 @@ import numpy as np
 from chainrule import random as cr_random
 from chainrule.autograd.function import Function, FunctionOp
 from chainrule.compile import lowering
+from chainrule.engine.grad_mode import enter_backward, exit_backward
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch
 from chainrule.engine.xp import NUMPY
@@ -47,7 +48,11 @@ def function_backward(op: FunctionOp, template: Any, saved: tuple, attrs: dict, 
     ctx._recorded = False  # saved tensors come from save_for_backward below, not from a recorded node
     ctx.save_for_backward(*(s if s is None or isinstance(s, Tensor) else Tensor._make(s) for s in saved))
     stub = Node(op, None, None, pattern, None, {"ctx": ctx}, 0)
-    return op.backward(stub, g, NUMPY, (), None)
+    token = enter_backward(False)  # the modes the engine's backward walk runs it under (no recording)
+    try:
+        return op.backward(stub, g, NUMPY, (), None)
+    finally:
+        exit_backward(token)
 
 
 def _code(fn: Any) -> Any:
