@@ -146,6 +146,13 @@ class CompiledStep:
 
         return side_by_side(self)
 
+    def trace(self, *args: Any, **kwargs: Any) -> Any:
+        """One replay walked line by line with chainrule's tracer: a `chainrule.trace.Trace` of the generated
+        code and its values (`.print()`, `.to_markdown()`, `.to_html(path)`). A real call: it updates state."""
+        from chainrule.compile.explain import walk
+
+        return walk(self, *args, **kwargs)
+
     def __repr__(self) -> str:
         state = f"eager: {self.fallback_reason}" if self.fallback_reason else f"{len(self.entries)} trace(s)"
         return f"<cr.compile {_fn_name(self.fn)}: {state}>"

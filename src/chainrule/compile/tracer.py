@@ -25,6 +25,7 @@ import numpy as np
 
 import chainrule
 from chainrule.compile import lowering
+from chainrule.compile.coverage import Coverage
 from chainrule.engine.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from chainrule.engine.node import Node
 from chainrule.engine.observe import observe, observe_calls
@@ -129,7 +130,7 @@ class Trace:
     roots: list[str] = field(default_factory=list)  # names of the tensors backward() started from
 
 
-class Tracer:
+class Tracer(Coverage):
     def __init__(self, fn: Any, args: tuple, kwargs: dict) -> None:
         self.fn = fn
         self.args = args
@@ -164,11 +165,13 @@ class Tracer:
         created, keep = self.created, self.keep
         self.epoch = inplace_epoch.value
         self.rng_state = _rng_snapshot()
+        self._cov_init()
         self.t.grad_enabled = is_grad_enabled()
         self.t.inference = is_inference_mode_enabled()
         with contextlib.suppress(Unsupported):  # the failure is kept; the eager call still runs
             self._bind_inputs()
         codes = _escape_codes()
+        watched = self._cov_watched()
         prev_trace = sys.gettrace()
 
         def on_make_return(frame: Any, event: str, arg: Any) -> Any:
@@ -183,13 +186,15 @@ class Tracer:
             code = frame.f_code
             if code is make_code:
                 return on_make_return
+            if code in watched:  # random draws, BatchNorm (compile/coverage.py)
+                return self._cov_watch(frame)
             if code is init_code:
                 made = frame.f_locals.get("self")
                 if made is not None:
                     created.add(id(made))
                     keep.append(made)
                 return None
-            if (code in codes and not self.in_opt and self.failure is None
+            if (code in codes and not self.in_opt and self.failure is None and not self.in_user_backward
                     and not frame.f_back.f_code.co_filename.startswith(_COMPILE)):
                 self.failure = Unsupported(f"the step reads a tensor's value in Python with {codes[code]}: a "
                                            f"replay cannot follow Python control flow or values", user_line())
@@ -308,14 +313,17 @@ class Tracer:
                     self.guarded_set.add(id(x))
             name = x.name or self._param_name(x) or _global_name(x, user_frame()) or "t"
             return self._new_var(Var("const", name, tensor=x, value=x.array, named=name != "t"), x)
+        explained = self._cov_created(x)  # a dropout mask, a view of a buffer (compile/coverage.py)
+        if explained is not None:
+            return explained
         node = x.grad_fn
         if node is not None and getattr(node.op, "user_code", False):
             self.fail(f"{op_name}: an input comes from a custom autograd.Function ({node.name()}) whose forward "
                       f"and backward are Python code the tracer cannot replay", line)
         hint = ""
         if _rng_snapshot() != self.rng_state:
-            hint = ("; the step drew random numbers (dropout, rand, randn): a replay would reuse the trace's "
-                    "draws, so it runs eagerly")
+            hint = ("; the step drew random numbers: a replay draws them again only for dropout, rand, randn, "
+                    "randint and randperm from the default generator")
         self.fail(f"{op_name}: an input is a tensor made inside the step by something that is not a recorded op "
                   f"(a random mask, a creation op such as zeros/tensor(), a comparison or argmax, or values "
                   f"computed in NumPy){hint}", line)
@@ -386,7 +394,8 @@ class Tracer:
                       "running statistics) outside the optimizer's step: not replayed yet", user_line())
 
     def _on_op(self, call: Any) -> None:
-        self._guarded(self._op, call)
+        if not self.in_user_backward:  # a custom Function's backward runs as Python in the replay too
+            self._guarded(self._op, call)
 
     def _name_from_frame(self) -> None:
         """Give values of the step the names the user's code holds them under (`h = model.fc1(x)` -> h)."""
@@ -552,7 +561,7 @@ class Tracer:
         if node.watched:
             self.fail("backward runs a tensor hook or retain_grad() on a value of the step: not replayed",
                       user_line())
-        if getattr(node.op, "user_code", False):
+        if getattr(node.op, "user_code", False) and id(node) not in self.functions:
             self.fail(f"backward runs Python code ({node.name()})", user_line())
         self.steps.append(step)
 
@@ -709,6 +718,8 @@ class Tracer:
         contributions = step.contributions
         if op.name == "cross_entropy" and oi in getattr(self, "ce", {}):
             return self._ce_vjp(step, oi, gi, line)
+        if id(node) in self.functions:  # a custom autograd.Function (compile/coverage.py)
+            return self._function_vjp(step, oi, gi)
         results: list = []
         inline_ok = (op.derivs is not None or op.vjp is not None) and all(v is not None for v in input_vars) and (
             not node.attrs or op.name == "linear")
@@ -885,13 +896,16 @@ class Tracer:
     # ------------------------------------------------------------------ the end
     def _finish(self, result: Any) -> None:
         for module, name, b, data, version, copy in self.buffers:
+            expect = self.buffer_expect.get(id(b))
+            if expect is not None:  # replayed (BatchNorm's running statistics): must hold what the replay writes
+                if not lowering.same(np.asarray(b.array), expect):
+                    self.fail(f"{type(module).__name__}: its buffer {name!r} changed after its recorded update")
+                continue
             if b.array is not data or b._version != version or not lowering.same(np.asarray(b.array), copy):
                 path = self.module_paths.get(id(module), "") or type(module).__name__
                 self.fail(f"{type(module).__name__} ({path}) updated its buffer {name!r} during the step (running "
                           f"statistics): not replayed yet")
-        if _rng_snapshot() != self.rng_state:
-            self.fail("the step drew random numbers (dropout, rand, randn) that no replay could draw again the "
-                      "same way yet", None)
+        self._rng_finish()
         self.t.result = self._result(result)
 
     def _result(self, r: Any) -> Any:

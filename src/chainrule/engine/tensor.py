@@ -63,6 +63,12 @@ def storage_written_since(arr: Any, epoch: int) -> bool:
     return entry is not None and entry[0]() is owner and entry[1] > epoch
 
 
+def changed_since(t: Tensor, data: Any, epoch: int) -> bool:
+    """Whether `t` was changed in place, or the memory behind `data` (its values as a node saved them) was
+    written, after `epoch`: the check the engine makes before it uses saved values."""
+    return t._modified_epoch > epoch or storage_written_since(data, epoch)
+
+
 def _forget(key: int) -> Callable[[Any], object]:
     return lambda _ref: written_storage.pop(key, None)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, storage_written_since
+from chainrule.engine.tensor import Tensor, changed_since
 from chainrule.engine.xp import NUMPY
 from chainrule.explain.record import StepRecord, step_record
 
@@ -48,7 +48,7 @@ def modified_since(ops: list[Node]) -> str | None:
     for node in ops:
         inputs, datas, _ = node.kept  # type: ignore[misc]
         for i, (x, data) in enumerate(zip(inputs, datas)):
-            if isinstance(x, Tensor) and (x._modified_epoch > node.epoch or storage_written_since(data, node.epoch)):
+            if isinstance(x, Tensor) and changed_since(x, data, node.epoch):
                 return f"input {i} of {node.name()} (shape {tuple(x.shape)})"
     return None
 

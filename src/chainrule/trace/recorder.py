@@ -145,6 +145,7 @@ class Tracer:
         self._with_line = 0
         self._started = 0.0
         self._alarm: Any = None
+        self.result: Any = None  # what `run_call`'s function returned
 
     # ---- public entry points -------------------------------------------------------------------
     def run(self, path: str | os.PathLike[str], argv: list[str] | None = None) -> Trace:
@@ -184,6 +185,30 @@ class Tracer:
             if saved_main is not None:
                 sys.modules["__main__"] = saved_main
             sys.path[:] = saved_path
+        return self.trace
+
+    def run_call(self, filename: str, fn: Any, *args: Any, **kwargs: Any) -> Trace:
+        """Call ``fn(*args, **kwargs)`` and record the lines it runs in ``filename``: code that is not a script
+        file, such as the generated code of a compiled step (its source registered with ``linecache``).
+        The call's result is in ``self.result``; an exception it raises is recorded, then raised again."""
+        self._setup(filename)
+        self._start()
+        try:
+            with time_limit(self.timeout):
+                self.result = fn(*args, **kwargs)
+        except StepLimitReached:
+            self.trace.exit_code = 3
+        except TimeLimitReached as exc:
+            self._stop_tracing()
+            self._time_limit(exc)
+        except BaseException as exc:
+            self._stop_tracing()
+            self.trace.exception = {**_exc_info(exc), "line": self._exc_line(exc.__traceback__)}
+            self.trace.exit_code = 1
+            raise
+        finally:
+            self._stop_tracing()
+            self._finish_all()
         return self.trace
 
     def __enter__(self) -> Trace:

@@ -1,0 +1,482 @@
+# ruff: noqa: UP031 - templates use {braces}, so they are filled with %-formatting
+"""What the tracer replays besides recorded ops: random draws and BatchNorm's running statistics.
+
+Random draws (dropout masks, `rand`, `randn`, `randint`, `randperm`) are replayed as the same call on
+chainrule's seeded generator (`default_generator.numpy`, read on each call, so `manual_seed` works), in the order
+the eager step drew them. Each draw is checked while tracing: the generator is put back to the state before the
+draw, the generated expression is run, and it must give the same values bit for bit and leave the generator in
+the same state as the eager draw did. The draws must also account for every change of the generator's state
+during the step (nothing else drew), so a replay consumes the stream exactly as eager code would.
+
+BatchNorm's running statistics (training mode) are replayed as in-place updates of the same buffers with the
+expression `batch_norm` uses (checked bit for bit against the eager update), and `num_batches_tracked` is
+incremented as the module does. In eval mode, the running statistics are read on each call.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from chainrule import random as cr_random
+from chainrule.autograd.function import Function, FunctionOp
+from chainrule.compile import lowering
+from chainrule.engine.grad_mode import enter_backward, exit_backward
+from chainrule.engine.node import Node
+from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.engine.xp import NUMPY
+from chainrule.nn import BatchNorm1d
+from chainrule.nn import functional as F
+
+__all__ = ["Coverage", "function_backward", "update_buffer"]
+
+
+def update_buffer(buffer: Any, values: Any) -> None:
+    """Write `values` into a running-statistics buffer in place, as `batch_norm` does (its version counts it)."""
+    np.copyto(buffer.array, values, casting="unsafe")
+    buffer._version += 1
+
+
+def function_backward(op: FunctionOp, template: Any, saved: tuple, attrs: dict, g: Any, pattern: tuple) -> list:
+    """A custom autograd.Function's own `backward`, called as the engine calls it: with a ctx holding what the
+    traced call's ctx held (flags, Python attributes) and this call's saved tensors and tensor attributes."""
+    ctx = copy.copy(template)
+    for name, value in attrs.items():
+        setattr(ctx, name, value if isinstance(value, Tensor) else Tensor._make(value))
+    ctx._recorded = False  # saved tensors come from save_for_backward below, not from a recorded node
+    ctx.save_for_backward(*(s if s is None or isinstance(s, Tensor) else Tensor._make(s) for s in saved))
+    stub = Node(op, None, None, pattern, None, {"ctx": ctx}, 0)
+    token = enter_backward(False)  # the modes the engine's backward walk runs it under (no recording)
+    try:
+        return op.backward(stub, g, NUMPY, (), None)
+    finally:
+        exit_backward(token)
+
+
+def _code(fn: Any) -> Any:
+    return fn.__code__
+
+
+# the functions whose frames the tracer follows: code -> kind
+_WATCHED = {
+    _code(F.dropout): "mask",
+    _code(F.dropout2d): "mask",
+    _code(cr_random.rand): "rand",
+    _code(cr_random.randn): "randn",
+    _code(cr_random.randint): "randint",
+    _code(cr_random.randperm): "randperm",
+    _code(F.batch_norm): "batch_norm",
+    _code(BatchNorm1d.forward): "bn_module",  # BatchNorm2d's and 3d's too: one forward for all
+    _code(Function.apply.__func__): "fn_apply",
+}
+
+# what a Function's ctx may hold besides tensors, as constants of the trace
+_SIMPLE = (type(None), bool, int, float, str, complex, np.dtype, np.generic)
+
+
+def _dtype_text(dt: np.dtype) -> str:
+    return "np.%s" % np.dtype(dt).name
+
+
+class Coverage:
+    """Mixed into the Tracer: follows the watched frames (see `_WATCHED`) and emits their replay."""
+
+    def _cov_init(self) -> None:
+        self.rng_last = cr_random.default_generator.get_state()  # the state after the last recorded draw
+        self.rng_frames: list[list] = []  # [frame, kind, state before, handled var or None]
+        self.bn_frames: list[list] = []  # [frame, module, nbt before, nbt var]
+        self.buffer_expect: dict[int, Any] = {}  # id(buffer) -> the value the replayed statements leave in it
+        self.draws = 0
+        self.in_user_backward = 0  # inside a custom autograd.Function's backward (the replay runs it again)
+        self.functions: dict[int, tuple] = {}  # id(Function node) -> (op, ctx template, saved, tensor attrs)
+        self.fn_ctxs: dict[int, Any] = {}  # id(ctx) -> ctx of this step's Function calls
+        self.watched = dict(_WATCHED)  # plus the backward of each custom Function the step calls
+
+    def _cov_watched(self) -> dict:
+        return self.watched
+
+    def _cov_watch(self, frame: Any) -> Any:
+        """From the global trace function: a local trace function for a watched frame, else None."""
+        kind = self.watched.get(frame.f_code)
+        if kind is None or self.failure is not None:
+            return None
+        if self.in_user_backward and kind != "fn_backward":
+            return None  # the user's backward runs again in the replay, draws and all
+        if kind == "fn_backward":
+            return self._fn_backward_frame(frame)
+        if kind == "batch_norm":
+            loc = frame.f_locals
+            pre = {}
+            for key in ("running_mean", "running_var"):
+                b = loc.get(key)
+                if b is not None and loc.get("training"):
+                    pre[key] = np.array(b.array, copy=True)
+            entry = [frame, kind, pre]
+        elif kind == "bn_module":
+            module = frame.f_locals.get("self")
+            entry = [frame, kind, module]
+            self._cov_safe(self._bn_enter, module, entry)
+        elif kind == "fn_apply":
+            entry = [frame, kind]
+        else:
+            entry = [frame, kind, cr_random.default_generator.get_state(), None]
+            self.rng_frames.append(entry)
+        frame.f_trace_lines = False
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "return":
+                if kind in ("mask", "rand", "randn", "randint", "randperm"):
+                    if self.rng_frames and self.rng_frames[-1] is entry:
+                        self.rng_frames.pop()
+                    if arg is not None and entry[3] is None and kind != "mask":
+                        self._cov_safe(self._draw_returned, entry, arg)
+                elif kind == "batch_norm" and arg is not None:
+                    self._cov_safe(self._bn_update, frame, entry)
+                elif kind == "bn_module":
+                    self._cov_safe(self._bn_exit, entry)
+                elif kind == "fn_apply" and arg is not None:
+                    self._cov_safe(self._fn_applied, arg)
+            return local
+
+        return local
+
+    def _cov_safe(self, fn: Any, *a: Any) -> None:
+        """Run from inside the trace function (tracing is off there): a failure is kept, the eager call goes on."""
+        if self.failure is not None:
+            return
+        from chainrule.compile.tracer import Unsupported
+
+        try:
+            fn(*a)
+        except Exception as exc:  # noqa: BLE001 - Unsupported is kept by fail(); a bug must not break the call
+            if self.failure is None:
+                self.failure = Unsupported(f"internal error in the tracer ({type(exc).__name__}: {exc}); "
+                                                 f"please report it")
+
+    # ------------------------------------------------------------------ random draws
+    def _rng_text(self) -> str:
+        self.t.consts.setdefault("generator", cr_random.default_generator)
+        return "{Kgenerator}.numpy"
+
+    def _eager_line(self, what: str) -> None:
+        from chainrule.compile.tracer import user_line
+
+        self.eager_lines.append(f"{what:<14} {(user_line() or '').split(': ', 1)[-1]}")
+
+    def _check_draw(self, pre: dict, fn: Any, value: Any, what: str) -> None:
+        """Run the replay's draw from the state before the eager one: same values, same state after."""
+        self._eager_line(f"{what} (draw)" if what != "dropout" else "dropout mask")
+        gen = cr_random.default_generator
+        if pre != self.rng_last:
+            self.fail(f"{what}: the generator's state changed before this draw by something the trace did not "
+                      f"record (manual_seed or a random call outside the recorded ones): a replay could not "
+                      f"draw the same numbers", None)
+        post = gen.get_state()
+        try:
+            gen.set_state(pre)
+            again = fn(gen.numpy)
+            after = gen.get_state()
+        finally:
+            gen.set_state(post)
+        if not lowering.same(again, value) or after != post:
+            self.fail(f"{what}: drawing again from the same generator state does not give the same values", None)
+        self.rng_last = post
+        self.draws += 1
+
+    def _draw_returned(self, entry: list, result: Any) -> None:
+        """`rand`, `randn`, `randint`, `randperm` returned: the replay draws with the same call."""
+        frame, kind, pre, _ = entry
+        loc = frame.f_locals
+        if loc.get("generator") not in (None, cr_random.default_generator):
+            self.fail(f"{kind}: draws from a generator other than the default one: not replayed yet", None)
+        if loc.get("requires_grad"):
+            self.fail(f"{kind}: a random leaf that requires grad made inside the step is not replayed", None)
+        data = result.array
+        if type(data) is not np.ndarray or data.ndim == 0:
+            self.fail(f"{kind}: a 0-d random value is not replayed yet", None)
+        dt = _dtype_text(data.dtype)
+        shape = tuple(int(s) for s in data.shape)
+        if kind == "rand":
+            call, fn = "random(%r)" % (shape,), lambda r: r.random(shape).astype(data.dtype)
+        elif kind == "randn":
+            call, fn = "standard_normal(%r)" % (shape,), lambda r: r.standard_normal(shape).astype(data.dtype)
+        elif kind == "randint":
+            low, high = int(loc["low"]), int(loc["high"])
+            call, fn = "integers(%r, %r, %r)" % (low, high, shape), lambda r: r.integers(low, high, shape).astype(
+                data.dtype)
+        else:
+            n = int(loc["n"])
+            call, fn = "permutation(%r)" % n, lambda r: r.permutation(n).astype(data.dtype)
+        self._check_draw(pre, fn, data, kind)
+        from chainrule.compile.tracer import Stmt, Var
+
+        index = self._new_var(Var("op", kind, value=data), result)
+        entry[3] = index
+        self.t.stmts.append(Stmt("fwd", "{V%d} = %s.%s.astype(%s)" % (index, self._rng_text(), call, dt),
+                                 defs=(index,), effect=True,
+                                 comment=f"{kind}: fresh values from chainrule's seeded generator (as eager)"))
+
+    def _cov_created(self, x: Any) -> int | None:
+        """A tensor made in the step outside the op seam that a watched frame explains: a dropout mask being
+        drawn, or a view of a module buffer (BatchNorm's running statistics in eval mode). Its var, or None."""
+        for entry in reversed(self.rng_frames):
+            if entry[1] == "mask" and entry[3] is None:
+                loc = entry[0].f_locals
+                data, inp = x.array, loc.get("input")
+                if (type(data) is np.ndarray and isinstance(inp, Tensor) and x is not inp
+                        and data.dtype == inp.array.dtype and data.ndim == inp.ndim):
+                    return self._mask(entry, x)
+        return self._buffer_view(x)
+
+    def _mask(self, entry: list, x: Any) -> int:
+        frame, _, pre, _ = entry
+        loc = frame.f_locals
+        if loc.get("generator") not in (None, cr_random.default_generator):
+            self.fail("dropout: draws from a generator other than the default one: not replayed yet", None)
+        mask = x.array
+        shape = tuple(int(s) for s in mask.shape)
+        p = loc["p"]
+        dt = mask.dtype
+        from chainrule.compile.tracer import Stmt, Var
+
+        if p == 1.0:
+            if not lowering.same(np.zeros(shape, dt), mask):
+                self.fail("dropout: its mask could not be made again", None)
+            text = "np.zeros(%r, %s)" % (shape, _dtype_text(dt))
+            effect = False
+        else:
+            keep = 1.0 - p
+            self._check_draw(pre, lambda r: ((r.random(shape) >= p) / keep).astype(dt), mask, "dropout")
+            text = "((%s.random(%r) >= %r) / %r).astype(%s)" % (self._rng_text(), shape, p, keep, _dtype_text(dt))
+            effect = True
+        index = self._new_var(Var("op", "mask", value=mask), x)
+        entry[3] = index
+        self.t.stmts.append(Stmt("fwd", "{V%d} = %s" % (index, text), defs=(index,), effect=effect,
+                                 comment=f"dropout mask (p={p}): a fresh draw from chainrule's seeded generator, "
+                                         f"as eager"))
+        return index
+
+    def _rng_finish(self) -> None:
+        if cr_random.default_generator.get_state() != self.rng_last:
+            self.fail("the step drew random numbers in a way the trace does not replay (a generator call outside "
+                      "dropout, rand, randn, randint and randperm, such as an initializer or uniform_/normal_, or "
+                      "manual_seed inside the step)", None)
+
+    # ------------------------------------------------------------------ BatchNorm
+    def _buffer_view(self, x: Any) -> int | None:
+        data = x.array
+        if type(data) is not np.ndarray:
+            return None
+        for _module, name, b, *_ in self.buffers:
+            if data.base is not b.array or type(b.array) is not np.ndarray:
+                continue
+            shape = tuple(int(s) for s in data.shape)
+            if not lowering.same(b.array.reshape(shape), data):
+                continue
+            from chainrule.compile.tracer import Stmt, Var
+
+            bi = self.var_of(b, "batch_norm", None)
+            index = self._new_var(Var("op", f"{self.t.vars[bi].base}_view", value=data), x)
+            self.t.stmts.append(Stmt("fwd", "{V%d} = {V%d}.reshape(%r)" % (index, bi, shape), defs=(index,),
+                                     uses=(bi,), comment=f"{name}, read on each call"))
+            return index
+        return None
+
+    def _bn_enter(self, module: Any, entry: list) -> None:
+        if not (module.training and module.track_running_stats):
+            entry.append(None)
+            return
+        nbt = module.num_batches_tracked
+        from chainrule.compile.tracer import Stmt
+
+        bi = self.var_of(nbt, "batch_norm", None)
+        entry.append((nbt, np.array(nbt.array, copy=True), bi))
+        self.t.stmts.append(Stmt("fwd", "{T%d}._data = np.asarray({T%d}._data + 1)" % (bi, bi), effect=True,
+                                 comment="num_batches_tracked += 1, as the module does"))
+        self.bn_frames.append(entry)
+
+    def _bn_exit(self, entry: list) -> None:
+        if self.bn_frames and self.bn_frames[-1] is entry:
+            self.bn_frames.pop()
+        if len(entry) < 4 or entry[3] is None:
+            return
+        nbt, before, _ = entry[3]
+        expect = np.asarray(before + 1)
+        if not lowering.same(np.asarray(nbt.array), expect):
+            self.fail("BatchNorm: num_batches_tracked did not count one batch", None)
+        self.buffer_expect[id(nbt)] = expect
+
+    def _bn_update(self, frame: Any, entry: list) -> None:
+        loc = frame.f_locals
+        pre = entry[2]
+        if not loc.get("training") or not pre:
+            return
+        from chainrule.compile.tracer import Stmt
+
+        rm, rv = loc["running_mean"], loc["running_var"]
+        mu_i, v_i = self.by_id.get(id(loc["mu"])), self.by_id.get(id(loc["v"]))
+        if mu_i is None or v_i is None:
+            self.fail("batch_norm: its batch statistics were not recorded", None)
+        mu, v = self.t.vars[mu_i].value, self.t.vars[v_i].value
+        count = loc["count"]
+        momentum = loc["momentum"]
+        live = None
+        module = self.bn_frames[-1][2] if self.bn_frames else None
+        if module is not None and module.momentum is None and module.running_mean is rm:
+            live = self.bn_frames[-1][3][2]  # momentum = 1 / num_batches_tracked, read on each call
+        scale = count / (count - 1)
+        batch_mean = np.asarray(mu).reshape(-1)
+        unbiased = np.asarray(v).reshape(-1) * scale
+        new_mean = (1 - momentum) * pre["running_mean"] + momentum * batch_mean
+        new_var = (1 - momentum) * pre["running_var"] + momentum * unbiased
+        for b, new in ((rm, new_mean), (rv, new_var)):
+            if not lowering.same(np.asarray(b.array), np.asarray(new, b.array.dtype)):
+                self.fail("batch_norm: the running statistics could not be computed again the same way", None)
+            self.buffer_expect[id(b)] = np.array(b.array, copy=True)
+        self.t.consts.setdefault("update_buffer", update_buffer)
+        self._eager_line("running stats")
+        rm_i, rv_i = self.var_of(rm, "batch_norm", None), self.var_of(rv, "batch_norm", None)
+        if live is None:
+            m, one_m = repr(momentum), repr(1 - momentum)
+            head = ""
+        else:
+            m, one_m = "momentum", "(1 - momentum)"
+            self.t.consts.setdefault("momentum", None)  # reserves the name: no value of the step is called so
+            head = "momentum = 1.0 / float({T%d}._data)  # momentum=None: a cumulative average\n" % live
+        text = head + (
+            "{Kupdate_buffer}({T%d}, %s * {V%d} + %s * np.asarray({V%d}).reshape(-1))\n"
+            "{Kupdate_buffer}({T%d}, %s * {V%d} + %s * (np.asarray({V%d}).reshape(-1) * %r))"
+            % (rm_i, one_m, rm_i, m, mu_i, rv_i, one_m, rv_i, m, v_i, scale))
+        self.t.stmts.append(Stmt("fwd", text, uses=(rm_i, rv_i, mu_i, v_i), effect=True,
+                                 comment="BatchNorm running statistics, in place (running = (1 - momentum) * "
+                                         "running + momentum * batch; the variance unbiased)"))
+
+    # ------------------------------------------------------------------ custom autograd.Function
+    def _fn_applied(self, output: Any) -> None:
+        """`MyFunction.apply` returned: its forward's ops were traced like any others; remember what its
+        backward will need (the ctx) so that the replay can call the user's `backward` with the same."""
+        if isinstance(output, tuple):
+            if any(isinstance(o, Tensor) and o.grad_fn is not None and any(
+                    isinstance(p, Node) and isinstance(p.op, FunctionOp) for p in o.grad_fn.parents)
+                   for o in output):
+                self.fail("a custom autograd.Function with several outputs is not compiled yet", None)
+            return
+        if not isinstance(output, Tensor) or output.grad_fn is None:
+            return  # nothing needed grad: no node, only its forward's ops
+        node = output.grad_fn
+        op = node.op
+        if not isinstance(op, FunctionOp):
+            return
+        name = op.function.__name__
+        index = self.by_id.get(id(output))
+        if index is None or self.t.vars[index].kind != "op" or self.t.vars[index].value is not output.array:
+            self.fail(f"{name}: its forward's output is not made by recorded ops (values computed in NumPy, or "
+                      f"an input returned as is): its forward cannot be replayed", None)
+        ctx = node.attrs["ctx"]
+        saved = []
+        for kind, payload, _version, _epoch in node.datas.saved:
+            if kind is None:
+                saved.append(None)
+                continue
+            tensor = payload[0]() if kind == "output" else payload
+            i = self.by_id.get(id(tensor)) if tensor is not None else None
+            if i is None and kind == "output":
+                i = index if payload[1] is output.array else None
+            if i is None:
+                if kind == "input" and isinstance(tensor, Tensor):
+                    i = self.var_of(tensor, name, None)
+                else:
+                    self.fail(f"{name}: saves a tensor for backward that the trace did not see made", None)
+            saved.append(i)
+        attrs = {}
+        template = copy.copy(ctx)
+        for key, value in vars(ctx).items():
+            if key.startswith("_") or key in ("needs_input_grad", "materialize_grads"):
+                continue
+            if isinstance(value, Tensor):
+                i = self.by_id.get(id(value))
+                if i is None:
+                    self.fail(f"{name}: its ctx.{key} holds a tensor the trace did not see made", None)
+                attrs[key] = i
+            elif not (isinstance(value, _SIMPLE) or _simple_tuple(value)):
+                self.fail(f"{name}: its ctx.{key} holds a {type(value).__name__}: a replay could not prove its "
+                          f"backward sees the same (keep Python numbers, strings or tuples of them on ctx)", None)
+        self.t.vars[index].node = node
+        self.node_var[id(node)] = index
+        self.functions[id(node)] = (op, template, saved, attrs)
+        cls = op.function
+        user = cls.backward if cls.backward is not Function.backward else cls.vjp
+        code = getattr(user, "__code__", None)
+        if code is None or code.co_argcount < 1:
+            self.fail(f"{name}: its backward is not a plain Python function of (ctx, *grads)", None)
+        self.watched[code] = "fn_backward"
+        self.fn_ctxs[id(ctx)] = ctx
+
+    def _fn_backward_frame(self, frame: Any) -> Any:
+        """Inside a Function's backward: its ops and Python reads are the user's and run again in a replay."""
+        code = frame.f_code
+        ctx = frame.f_locals.get(code.co_varnames[0]) if code.co_argcount else None
+        if ctx is None or self.fn_ctxs.get(id(ctx)) is not ctx:
+            return None  # not one of this step's calls: the step's own checks report it
+        self.in_user_backward += 1
+        gen = cr_random.default_generator
+        start = gen.get_state()
+        versions = {id(t): t._version for t in self.keep if isinstance(t, Tensor)}
+        frame.f_trace_lines = False
+
+        def local(frame: Any, event: str, arg: Any) -> Any:
+            if event == "return":
+                self.in_user_backward -= 1
+                self._cov_safe(self._fn_backward_done, start, versions)
+            return local
+
+        return local
+
+    def _fn_backward_done(self, start: dict, versions: dict) -> None:
+        gen = cr_random.default_generator
+        if gen.get_state() != start:  # the replay runs the same backward at the same point: the same draws
+            if start != self.rng_last:
+                self.fail("the generator's state changed before a custom backward's draws by something the trace "
+                          "did not record", None)
+            self.rng_last = gen.get_state()
+        for t in self.keep:
+            if isinstance(t, Tensor) and versions.get(id(t), t._version) != t._version:
+                self.fail("a custom autograd.Function's backward changed a tensor of the step in place: not "
+                          "replayed", None)
+        self.epoch = inplace_epoch.value  # its own in-place work (grad_input[x < 0] = 0) is replayed by running it
+
+    def _function_vjp(self, step: Any, oi: int, gi: int) -> list:
+        """The gradients a Function's backward sends: the replay calls the user's `backward` (see
+        `function_backward`) with this call's saved tensors."""
+        from chainrule.compile.tracer import Stmt, Var
+
+        node = step.node
+        op, template, saved, attrs = self.functions[id(node)]
+        self.t.consts.setdefault("function_backward", function_backward)
+        cls = op.function.__name__
+        op_key = self._const(op, f"{cls}_op")
+        ctx_key = self._const(template, f"{cls}_ctx")
+        uses: list[int] = [gi]
+
+        def text(i: int) -> str:
+            var = self.t.vars[i]
+            uses.append(i) if var.kind == "op" else None
+            return "{T%d}" % i if var.kind in ("input", "const") else "{V%d}" % i
+
+        saved_text = "(" + "".join(("None" if i is None else text(i)) + ", " for i in saved) + ")"
+        attrs_text = "{" + ", ".join("%r: %s" % (k, text(i)) for k, i in attrs.items()) + "}"
+        pattern = tuple(None if p is None else True for p in node.parents)
+        tmp = self._new_var(Var("grad", f"grads_{cls}"))
+        self.t.stmts.append(Stmt("bwd", "{V%d} = {Kfunction_backward}(%s, %s, %s, %s, {V%d}, %r)" % (
+            tmp, op_key, ctx_key, saved_text, attrs_text, gi, pattern), defs=(tmp,), uses=tuple(uses),
+            comment=f"{cls}.backward, your own code, called with ctx as the engine does"))
+        del oi
+        return [None if c is None else ("{V%d}[%d]" % (tmp, i), (tmp,), f"{cls} -> "
+                                        f"{op.arg_names[i] if i < len(op.arg_names) else i}")
+                for i, c in enumerate(step.contributions)]
+
+
+def _simple_tuple(v: Any) -> bool:
+    return isinstance(v, tuple) and all(isinstance(x, _SIMPLE) or _simple_tuple(x) for x in v)

@@ -1,0 +1,435 @@
+"""cr.compile coverage: dropout and random draws, BatchNorm (training and eval), Adam/AdamW and a CNN with
+max-pool. Each trains 100 steps compiled and eagerly from the same seed and initial state and checks every loss,
+parameter and buffer bit for bit (and the generator's state after the run)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.compile import CompileWarning
+
+F = cr.nn.functional
+BATCH = 32
+STEPS = 100
+
+
+def _batches(n: int, images: bool = False) -> list:
+    x, y = cr.datasets.digits(images=images)
+    xs, ys = x.numpy(), y.numpy()
+    order = np.random.default_rng(0).permutation(len(xs))
+    out = []
+    for i in range(n):
+        idx = order[(i * BATCH) % (len(xs) - BATCH):][:BATCH]
+        out.append((cr.tensor(np.ascontiguousarray(xs[idx])), cr.tensor(ys[idx])))
+    return out
+
+
+def _twins(make_model, make_opt=lambda ps: cr.optim.SGD(ps, lr=0.1), steps: int = STEPS, images: bool = False,
+           train: bool = True, body=None):
+    """Train an eager and a compiled twin from the same seed; check losses, state_dict and the generator."""
+    runs = []
+    data = _batches(steps, images)
+    for compiled in (False, True):
+        cr.manual_seed(0)
+        model = make_model()
+        model.train(train)
+        opt = make_opt(model.parameters())
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(body(x) if body else x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CompileWarning)
+            losses = [run(x, y).item() for x, y in data]
+        state = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+        runs.append((losses, state, cr.random.default_generator.get_state(), run))
+    (la, sa, ga, _), (lb, sb, gb, compiled) = runs
+    assert compiled.fallback_reason is None, compiled.fallback_reason
+    assert compiled.replays >= steps - 3, (compiled.traces, compiled.replays)
+    assert la == lb
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert sa[k].dtype == sb[k].dtype and sa[k].tobytes() == sb[k].tobytes(), k
+    assert ga == gb  # the replay drew exactly what eager drew
+    return compiled
+
+
+def _mlp_dropout(p: float = 0.2):
+    return lambda: cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Dropout(p), cr.nn.Linear(32, 10))
+
+
+# ----------------------------------------------------------------------------- random draws
+def test_dropout_100_steps_equals_eager_with_a_fixed_seed() -> None:
+    compiled = _twins(_mlp_dropout())
+    src = compiled.source
+    assert "generator.numpy.random((32, 32)) >= 0.2" in src and "dropout mask" in src
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0])
+def test_dropout_edge_probabilities(p: float) -> None:
+    _twins(_mlp_dropout(p), steps=10)
+
+
+def test_dropout2d_in_a_cnn_equals_eager() -> None:
+    def make():
+        return cr.nn.Sequential(cr.nn.Conv2d(1, 4, 3, padding=1), cr.nn.ReLU(), cr.nn.Dropout2d(0.25),
+                                cr.nn.MaxPool2d(2), cr.nn.Flatten(), cr.nn.Linear(4 * 4 * 4, 10))
+
+    _twins(make, steps=20, images=True)
+
+
+def test_each_replay_draws_a_fresh_mask() -> None:
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(8, 8), cr.nn.Dropout(0.5))
+
+    @cr.compile
+    def f(x):
+        return model(x).sum()
+
+    x = cr.ones(4, 8)
+    with cr.no_grad():
+        values = [f(x).item() for _ in range(4)]
+    assert f.fallback_reason is None and f.replays == 3
+    assert len(set(values)) == 4
+    cr.manual_seed(0)
+    eager = cr.nn.Sequential(cr.nn.Linear(8, 8), cr.nn.Dropout(0.5))
+    with cr.no_grad():
+        assert [eager(x).sum().item() for _ in range(4)] == values
+
+
+def test_rand_randn_randint_randperm_in_a_step_equal_eager() -> None:
+    def noisy_ok(x):
+        x = x + 0.1 * cr.randn(*x.shape)
+        x = x * cr.rand(x.shape[1])
+        return (x + 0.01 * cr.randint(0, 2, (x.shape[1],), dtype=cr.float32)
+                + 0.001 * cr.randperm(x.shape[1], dtype=cr.float32))
+
+    compiled = _twins(lambda: cr.nn.Sequential(cr.nn.Linear(64, 10)), steps=30, body=noisy_ok)
+    src = compiled.source
+    for call in ("standard_normal((32, 64))", "random((64,))", "integers(0, 2, (64,))", "permutation(64)"):
+        assert call in src, call
+
+
+def test_random_values_of_a_step_without_backward_replay() -> None:
+    @cr.compile
+    def f(x):
+        return x + cr.randn(3)
+
+    x = cr.zeros(3)
+    cr.manual_seed(5)
+    got = [f(x).numpy().tolist() for _ in range(3)]
+    cr.manual_seed(5)
+    assert got == [cr.randn(3).numpy().tolist() for _ in range(3)]
+    assert f.replays == 2
+
+
+def _runs_eagerly(fn, *args, match: str):
+    compiled = cr.compile(fn)
+    with pytest.warns(CompileWarning, match=match):
+        compiled(*args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        compiled(*args)
+    assert compiled.fallback_reason is not None and compiled.source == ""
+    return compiled
+
+
+def test_a_draw_from_another_generator_falls_back() -> None:
+    g = cr.Generator().manual_seed(3)
+
+    def f(x):
+        return x + cr.randn(3, generator=g)
+
+    _runs_eagerly(f, cr.zeros(3), match="generator other than the default")
+
+
+def test_manual_seed_inside_the_step_falls_back() -> None:
+    def f(x):
+        cr.manual_seed(1)
+        return x + cr.randn(3)
+
+    _runs_eagerly(f, cr.zeros(3), match="state changed|drew random numbers")
+
+
+def test_an_unrecorded_draw_falls_back() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+
+    def f(x):
+        cr.random.default_generator.numpy.random(3)  # a draw no replay would repeat
+        return (w * x).sum()
+
+    _runs_eagerly(f, cr.ones(2), match="drew random numbers")
+
+
+# ----------------------------------------------------------------------------- BatchNorm
+def _mlp_bn(**kw):
+    return lambda: cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.BatchNorm1d(32, **kw), cr.nn.ReLU(),
+                                    cr.nn.Linear(32, 10))
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_batchnorm1d_100_steps_equals_eager(train: bool) -> None:
+    compiled = _twins(_mlp_bn(), train=train)
+    src = compiled.source
+    if train:
+        assert "update_buffer(T_layer1_running_mean" in src and "num_batches_tracked" in src
+    else:
+        assert "layer1_running_mean.reshape((1, 32))" in src and "update_buffer" not in src
+
+
+def test_batchnorm_cumulative_average_momentum_none() -> None:
+    compiled = _twins(_mlp_bn(momentum=None), steps=30)
+    assert "momentum = 1.0 / float(" in compiled.source
+
+
+def test_batchnorm_without_running_stats_or_affine() -> None:
+    _twins(_mlp_bn(track_running_stats=False), steps=20)
+    _twins(_mlp_bn(affine=False), steps=20)
+
+
+def _cnn_bn():
+    return cr.nn.Sequential(cr.nn.Conv2d(1, 4, 3, padding=1), cr.nn.BatchNorm2d(4), cr.nn.ReLU(),
+                            cr.nn.MaxPool2d(2), cr.nn.Flatten(), cr.nn.Linear(4 * 4 * 4, 10))
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_batchnorm2d_cnn_equals_eager(train: bool) -> None:
+    _twins(_cnn_bn, images=True, train=train, steps=30)
+
+
+def test_batchnorm_then_eval_uses_the_replayed_statistics() -> None:
+    results = []
+    for compiled in (False, True):
+        cr.manual_seed(0)
+        model = _mlp_bn()()
+        opt = cr.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y, model=model, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        for x, y in _batches(10):
+            run(x, y)
+        model.eval()
+        with cr.no_grad():
+            results.append(model(_batches(1)[0][0]).numpy().copy())
+        assert int(model[1].num_batches_tracked.item()) == 10
+    assert results[0].tobytes() == results[1].tobytes()
+
+
+# ----------------------------------------------------------------------------- optimizers and a CNN
+def _cnn():
+    return cr.nn.Sequential(cr.nn.Conv2d(1, 4, 3, padding=1), cr.nn.ReLU(), cr.nn.MaxPool2d(2), cr.nn.Flatten(),
+                            cr.nn.Linear(4 * 4 * 4, 10))
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda ps: cr.optim.SGD(ps, lr=0.1),
+    lambda ps: cr.optim.Adam(ps, lr=1e-2),
+    lambda ps: cr.optim.AdamW(ps, lr=1e-2, weight_decay=0.05),
+], ids=["sgd", "adam", "adamw"])
+def test_cnn_with_max_pool_100_steps(make_opt) -> None:
+    _twins(_cnn, make_opt, images=True)
+
+
+def test_adam_with_dropout_and_batchnorm_100_steps() -> None:
+    def make():
+        return cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.BatchNorm1d(32), cr.nn.ReLU(), cr.nn.Dropout(0.1),
+                                cr.nn.Linear(32, 10))
+
+    _twins(make, lambda ps: cr.optim.Adam(ps, lr=1e-2))
+
+
+# ----------------------------------------------------------------------------- custom autograd.Function
+class MyReLU(cr.autograd.Function):
+    """The PyTorch tutorial's custom ReLU: its backward writes into a clone in place."""
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+
+class ScaledTanh(cr.autograd.Function):
+    """Saves its output and keeps a Python number on ctx."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        out = (x * scale).tanh()
+        ctx.scale = scale
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * ctx.scale * (1 - out * out), None
+
+
+class _Act(cr.nn.Module):
+    def __init__(self, fn, *args):
+        super().__init__()
+        self.fn, self.args = fn, args
+
+    def forward(self, x):
+        return self.fn.apply(x, *self.args)
+
+
+@pytest.mark.parametrize("act", [(MyReLU,), (ScaledTanh, 0.5)], ids=["relu", "scaled-tanh"])
+def test_custom_function_100_steps_equals_eager(act) -> None:
+    def make():
+        return cr.nn.Sequential(cr.nn.Linear(64, 32), _Act(*act), cr.nn.Linear(32, 10))
+
+    compiled = _twins(make, lambda ps: cr.optim.Adam(ps, lr=1e-2))
+    assert f"{act[0].__name__}.backward, your own code" in compiled.source
+    assert "function_backward(" in compiled.source
+
+
+def test_custom_function_backward_runs_on_each_replay() -> None:
+    calls = []
+
+    class Cube(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            calls.append(1)
+            (x,) = ctx.saved_tensors
+            return 3 * x * x * g
+
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    opt = cr.optim.SGD([w], lr=0.01)
+
+    @cr.compile
+    def step():
+        opt.zero_grad()
+        y = Cube.apply(w).sum()
+        y.backward()
+        opt.step()
+        return y
+
+    for _ in range(5):
+        step()
+    assert step.fallback_reason is None and step.replays == 4 and len(calls) == 5
+    v = np.array([1.0, 2.0], np.float32)
+    for _ in range(5):
+        v = v - np.float32(0.01) * (3 * v * v)
+    assert np.array_equal(w.detach().numpy(), v)
+
+
+def test_custom_function_with_a_ctx_object_falls_back() -> None:
+    class Keep(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.log = []
+            return x * 2.0
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2.0
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    def f():
+        y = Keep.apply(w).sum()
+        y.backward()
+        return y
+
+    _runs_eagerly(f, match=r"ctx.log holds a list")
+
+
+def test_custom_function_with_two_outputs_falls_back() -> None:
+    class Two(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2.0, x * 3.0
+
+        @staticmethod
+        def backward(ctx, a, b):
+            return a * 2.0 + b * 3.0
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    def f():
+        a, b = Two.apply(w)
+        y = (a + b).sum()
+        y.backward()
+        return y
+
+    _runs_eagerly(f, match="several outputs")
+
+
+def test_custom_function_computing_in_numpy_falls_back() -> None:
+    class Np(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return cr.from_numpy(np.sin(x.detach().numpy()))
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    def f():
+        y = Np.apply(w).sum()
+        y.backward()
+        return y
+
+    _runs_eagerly(f, match="numpy|NumPy|not made by recorded ops")
+
+
+def test_custom_function_backward_runs_without_recording_as_in_eager() -> None:
+    seen = []
+
+    class Probe(cr.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x * 2.0
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(*inputs)
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(cr.is_grad_enabled())
+            (x,) = ctx.saved_tensors
+            return g * 2.0 + x * 0.0
+
+    w = cr.tensor([1.0, 3.0], requires_grad=True)
+
+    @cr.compile
+    def f():
+        y = Probe.apply(w).sum()
+        y.backward()
+        return y
+
+    for _ in range(3):
+        f()
+    assert f.fallback_reason is None and f.replays == 1
+    assert seen == [False, False, False]
+    assert w.grad.numpy().tolist() == [6.0, 6.0]
