@@ -11,9 +11,13 @@ flipped, a `not` dropped, a `copy=True` dropped, a unary minus removed, an early
 into `pass`). The mutated tree is a temporary copy, so the checkout is never touched. Each mutant runs the
 tests that belong to its package (see TESTS) with `-x`; it is *killed* when a test fails or errors, and
 *survives* when they all pass. Mutants that make the import itself fail are counted as killed (the suite
-cannot even start). Equivalent mutants (no behaviour change) are unavoidable in a sample; the report lists
-survivors with file, line and the edit so a person can judge each one. Score and survivors go to stdout
-and, with --json, to a file; docs/testing.md records the latest score.
+cannot even start). Equivalent mutants (no behaviour change) are unavoidable in a sample: the ones a person
+has judged are listed in EQUIVALENT (file, the source line, the edit, and why), are not run, and do not count
+in the score (killed / non-equivalent). The report lists survivors with file, line and the edit so a person
+can judge each one. Score and survivors go to stdout and, with --json, to a file; docs/testing.md records
+the runs.
+
+    python scripts/mutate.py --only ops/conv.py:175     # just the mutants on that line (to check a new test)
 """
 
 from __future__ import annotations
@@ -43,6 +47,13 @@ TESTS = {
     "explain": ["tests/explain", "tests/engine/test_chapter_examples.py"],
 }
 
+# Mutants judged equivalent (no observable behaviour change), keyed by file (relative to src/chainrule), the
+# stripped source line and the edit, so an entry follows its line when code above it moves. One reason each.
+EQUIVALENT: list[tuple[str, str, str, str]] = [
+    ("ops/conv.py", "return mask.reshape(n, c * k, -1)", "1 -> 2",
+     "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+]
+
 SWAPS: dict[type, type] = {
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
@@ -58,6 +69,16 @@ class Mutant:
     col: int
     kind: str
     description: str
+    source: str = ""  # the mutated line, stripped
+
+
+def equivalent_reason(m: Mutant) -> str | None:
+    """Why `m` is a known equivalent mutant, or None."""
+    rel = m.path.removeprefix("chainrule/")
+    for path, source, description, reason in EQUIVALENT:
+        if path == rel and source == m.source and description == m.description:
+            return reason
+    return None
 
 
 def _skippable(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -76,13 +97,16 @@ def _skippable(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 
 def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
     """Every mutation point of a file, with the edit to make there."""
-    tree = ast.parse(path.read_text())
+    text = path.read_text()
+    lines = text.splitlines()
+    tree = ast.parse(text)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     rel = str(path.relative_to(SRC))
     out: list[tuple[Mutant, object]] = []
 
     def add(node: ast.AST, kind: str, desc: str, edit: object) -> None:
-        out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc), edit))
+        out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc, lines[node.lineno - 1].strip()),
+                    edit))
 
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or _skippable(node, parents):
@@ -184,6 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--package", choices=PACKAGES, action="append", help="limit to a package (repeatable)")
     ap.add_argument("--count", type=int, default=120, help="how many mutants to sample (default 120)")
     ap.add_argument("--seed", type=int, default=2026, help="sampling seed (default 2026)")
+    ap.add_argument("--only", action="append", metavar="FILE:LINE",
+                    help="run every mutant on this line instead of a sample (FILE relative to src/chainrule; "
+                         "repeatable)")
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     ap.add_argument("--list", action="store_true", help="only list the sampled mutants")
@@ -194,15 +221,26 @@ def main(argv: list[str] | None = None) -> int:
     for package in args.package or PACKAGES:
         for path in sorted((SRC / "chainrule" / package).rglob("*.py")):
             pool.extend(m for m, _ in candidates(path, package))
-    rng = random.Random(args.seed)
-    sample = sorted(rng.sample(pool, min(args.count, len(pool))), key=lambda m: (m.path, m.line, m.col))
-    print(f"{len(pool)} mutation points; sampling {len(sample)} (seed {args.seed})", flush=True)
+    if args.only:
+        wanted = {(f"chainrule/{spec.rsplit(':', 1)[0]}", int(spec.rsplit(":", 1)[1])) for spec in args.only}
+        sample = [m for m in pool if (m.path, m.line) in wanted]
+        print(f"{len(pool)} mutation points; {len(sample)} on the lines asked for", flush=True)
+    else:
+        rng = random.Random(args.seed)
+        sample = sorted(rng.sample(pool, min(args.count, len(pool))), key=lambda m: (m.path, m.line, m.col))
+        print(f"{len(pool)} mutation points; sampling {len(sample)} (seed {args.seed})", flush=True)
+    equivalent = {m: reason for m in sample if (reason := equivalent_reason(m)) is not None}
     if args.list:
         for m in sample:
-            print(f"  {m.path}:{m.line}  {m.kind}: {m.description}")
+            note = f"  [equivalent: {equivalent[m]}]" if m in equivalent else ""
+            print(f"  {m.path}:{m.line}  {m.kind}: {m.description}{note}")
         return 0
 
     results: list[dict] = []
+    for m, reason in equivalent.items():
+        results.append(dict(asdict(m), outcome="equivalent", reason=reason, seconds=0.0))
+        print(f"[{len(results)}/{len(sample)}] equivalent {m.path}:{m.line} {m.kind}: {m.description} ({reason})",
+              flush=True)
 
     def work(m: Mutant) -> None:
         outcome, seconds = run_one(m, args.timeout)
@@ -212,15 +250,18 @@ def main(argv: list[str] | None = None) -> int:
               f"({seconds:.0f} s)", flush=True)
 
     with ThreadPoolExecutor(args.jobs) as ex:
-        list(ex.map(work, sample))
+        list(ex.map(work, [m for m in sample if m not in equivalent]))
     survivors = [r for r in results if r["outcome"] == "survived"]
-    killed = len(results) - len(survivors)
-    score = killed / len(results) if results else 1.0
-    print(f"\nkilled {killed} of {len(results)}: {score:.1%}")
+    counted = [r for r in results if r["outcome"] != "equivalent"]
+    killed = len(counted) - len(survivors)
+    score = killed / len(counted) if counted else 1.0
+    print(f"\nkilled {killed} of {len(counted)} non-equivalent mutants: {score:.1%} "
+          f"({len(results) - len(counted)} equivalent not run)")
     for r in sorted(survivors, key=lambda r: (r["path"], r["line"])):
-        print(f"  survived: {r['path']}:{r['line']}  {r['kind']}: {r['description']}")
+        print(f"  survived: {r['path']}:{r['line']}  {r['kind']}: {r['description']}    {r['source']}")
     if args.json:
-        args.json.write_text(json.dumps({"score": score, "results": results}, indent=1))
+        args.json.write_text(json.dumps({"score": score, "killed": killed, "counted": len(counted),
+                                         "results": results}, indent=1))
     return 0
 
 
