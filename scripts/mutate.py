@@ -18,6 +18,7 @@ can judge each one. Score and survivors go to stdout and, with --json, to a file
 the runs.
 
     python scripts/mutate.py --only ops/conv.py:175     # just the mutants on that line (to check a new test)
+    python scripts/mutate.py --only ops/views.py:65 --tests tests/ops/test_views_mutants.py
 """
 
 from __future__ import annotations
@@ -184,7 +185,7 @@ def mutate_source(source: str, mutant: Mutant) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
-def run_one(mutant: Mutant, timeout: float) -> tuple[str, float]:
+def run_one(mutant: Mutant, timeout: float, tests: list[str] | None = None) -> tuple[str, float]:
     """'killed', 'survived' or 'timeout' (counted as killed: the bug made the tests hang)."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
@@ -195,7 +196,7 @@ def run_one(mutant: Mutant, timeout: float) -> tuple[str, float]:
         target.write_text(mutate_source(target.read_text(), mutant))
         env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-               "-o", "addopts=", *TESTS[mutant.package]]
+               "-o", "addopts=", *(tests or TESTS[mutant.package])]
         try:
             proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -211,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", action="append", metavar="FILE:LINE",
                     help="run every mutant on this line instead of a sample (FILE relative to src/chainrule; "
                          "repeatable)")
+    ap.add_argument("--tests", action="append", metavar="PATH",
+                    help="run these tests instead of the package's (repeatable; to check that a new test kills a "
+                         "mutant quickly)")
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     ap.add_argument("--list", action="store_true", help="only list the sampled mutants")
@@ -243,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
 
     def work(m: Mutant) -> None:
-        outcome, seconds = run_one(m, args.timeout)
+        outcome, seconds = run_one(m, args.timeout, args.tests)
         results.append(dict(asdict(m), outcome=outcome, seconds=round(seconds, 1)))
         mark = "SURVIVED" if outcome == "survived" else outcome
         print(f"[{len(results)}/{len(sample)}] {mark:8s} {m.path}:{m.line} {m.kind}: {m.description} "
