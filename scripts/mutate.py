@@ -12,7 +12,7 @@ into `pass`). The mutated tree is a temporary copy, so the checkout is never tou
 tests that belong to its package (see TESTS) with `-x`; it is *killed* when a test fails or errors, and
 *survives* when they all pass. Mutants that make the import itself fail are counted as killed (the suite
 cannot even start). Equivalent mutants (no behaviour change) are unavoidable in a sample: the ones a person
-has judged are listed in EQUIVALENT (file, the source line, the edit, and why), are not run, and do not count
+has judged are listed in EQUIVALENT (file, the source line and column, the edit, and why), are not run, and do not count
 in the score (killed / non-equivalent). The report lists survivors with file, line and the edit so a person
 can judge each one. Score and survivors go to stdout and, with --json, to a file; docs/testing.md records
 the runs.
@@ -49,10 +49,17 @@ TESTS = {
 }
 
 # Mutants judged equivalent (no observable behaviour change), keyed by file (relative to src/chainrule), the
-# stripped source line and the edit, so an entry follows its line when code above it moves. One reason each.
-EQUIVALENT: list[tuple[str, str, str, str]] = [
-    ("ops/conv.py", "return mask.reshape(n, c * k, -1)", "1 -> 2",
+# stripped source line, the column in it and the edit, so an entry follows its line when code above it moves.
+# One reason each.
+EQUIVALENT: list[tuple[str, str, int, str, str]] = [
+    ("ops/conv.py", "return mask.reshape(n, c * k, -1)", 31, "1 -> 2",
      "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/linalg.py", "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:",
+     3, "Is -> IsNot",
+     "the fast path is then taken only for a Tensor subclass with equal dtypes, where promote() changes nothing"),
+    ("ops/linalg.py", "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:",
+     29, "Is -> IsNot",
+     "the fast path is then taken only for a Tensor subclass with equal dtypes, where promote() changes nothing"),
 ]
 
 SWAPS: dict[type, type] = {
@@ -71,13 +78,14 @@ class Mutant:
     kind: str
     description: str
     source: str = ""  # the mutated line, stripped
+    indent: int = 0  # of that line (col - indent: the column in `source`)
 
 
 def equivalent_reason(m: Mutant) -> str | None:
     """Why `m` is a known equivalent mutant, or None."""
     rel = m.path.removeprefix("chainrule/")
-    for path, source, description, reason in EQUIVALENT:
-        if path == rel and source == m.source and description == m.description:
+    for path, source, col, description, reason in EQUIVALENT:
+        if path == rel and source == m.source and col == m.col - m.indent and description == m.description:
             return reason
     return None
 
@@ -106,8 +114,9 @@ def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
     out: list[tuple[Mutant, object]] = []
 
     def add(node: ast.AST, kind: str, desc: str, edit: object) -> None:
-        out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc, lines[node.lineno - 1].strip()),
-                    edit))
+        line = lines[node.lineno - 1]
+        out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc, line.strip(),
+                           len(line) - len(line.lstrip())), edit))
 
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or _skippable(node, parents):
@@ -209,9 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--package", choices=PACKAGES, action="append", help="limit to a package (repeatable)")
     ap.add_argument("--count", type=int, default=120, help="how many mutants to sample (default 120)")
     ap.add_argument("--seed", type=int, default=2026, help="sampling seed (default 2026)")
-    ap.add_argument("--only", action="append", metavar="FILE:LINE",
-                    help="run every mutant on this line instead of a sample (FILE relative to src/chainrule; "
-                         "repeatable)")
+    ap.add_argument("--only", action="append", metavar="FILE:LINE[:COL]",
+                    help="run every mutant on this line (or at this column) instead of a sample (FILE relative to "
+                         "src/chainrule; repeatable)")
     ap.add_argument("--tests", action="append", metavar="PATH",
                     help="run these tests instead of the package's (repeatable; to check that a new test kills a "
                          "mutant quickly)")
@@ -226,8 +235,10 @@ def main(argv: list[str] | None = None) -> int:
         for path in sorted((SRC / "chainrule" / package).rglob("*.py")):
             pool.extend(m for m, _ in candidates(path, package))
     if args.only:
-        wanted = {(f"chainrule/{spec.rsplit(':', 1)[0]}", int(spec.rsplit(":", 1)[1])) for spec in args.only}
-        sample = [m for m in pool if (m.path, m.line) in wanted]
+        wanted = [(f"chainrule/{f}", int(rest[0]), int(rest[1]) if len(rest) > 1 else None)
+                  for f, *rest in (spec.split(":") for spec in args.only)]
+        sample = [m for m in pool if any(m.path == f and m.line == line and col in (None, m.col)
+                                         for f, line, col in wanted)]
         print(f"{len(pool)} mutation points; {len(sample)} on the lines asked for", flush=True)
     else:
         rng = random.Random(args.seed)
@@ -237,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for m in sample:
             note = f"  [equivalent: {equivalent[m]}]" if m in equivalent else ""
-            print(f"  {m.path}:{m.line}  {m.kind}: {m.description}{note}")
+            print(f"  {m.path}:{m.line}:{m.col}  {m.kind}: {m.description}{note}")
         return 0
 
     results: list[dict] = []
