@@ -60,6 +60,8 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
     ("ops/linalg.py", "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:",
      29, "Is -> IsNot",
      "the fast path is then taken only for a Tensor subclass with equal dtypes, where promote() changes nothing"),
+    ("autograd/function.py", "arr = np.concatenate(parts) if parts else np.zeros(0)", 51, "0 -> 1",
+     "an empty buffer that anomaly mode only scans for nan/inf: one 0.0 more finds nothing"),
     ("engine/tensor.py", "return arr[()] if arr.ndim == 0 else arr", 18, "Eq -> NotEq",
      "a 0-d value kept as a 0-d ndarray (what _shared_array makes of a scalar anyway), an n-d one as a view of "
      "a fresh array: no difference found (aliases, in-place writes, numpy(), repr, gradients probed)"),
