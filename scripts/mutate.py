@@ -62,6 +62,8 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
      "the fast path is then taken only for a Tensor subclass with equal dtypes, where promote() changes nothing"),
     ("autograd/function.py", "arr = np.concatenate(parts) if parts else np.zeros(0)", 51, "0 -> 1",
      "an empty buffer that anomaly mode only scans for nan/inf: one 0.0 more finds nothing"),
+    ("explain/values.py", 'return "0.0" if math.copysign(1.0, x) > 0 else "-0.0"', 30, "1.0 -> 2.0",
+     "copysign(2.0, x) has the sign of copysign(1.0, x): only the sign is compared"),
     ("engine/tensor.py", "return arr[()] if arr.ndim == 0 else arr", 18, "Eq -> NotEq",
      "a 0-d value kept as a 0-d ndarray (what _shared_array makes of a scalar anyway), an n-d one as a view of "
      "a fresh array: no difference found (aliases, in-place writes, numpy(), repr, gradients probed)"),
