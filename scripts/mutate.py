@@ -281,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
           f"({len(results) - len(counted)} equivalent not run)")
     for r in sorted(survivors, key=lambda r: (r["path"], r["line"])):
         print(f"  survived: {r['path']}:{r['line']}  {r['kind']}: {r['description']}    {r['source']}")
+    for r in sorted((r for r in results if r["outcome"] == "timeout"), key=lambda r: (r["path"], r["line"])):
+        print(f"  timeout (counted as killed; on a loaded machine it may be a slow survivor): {r['path']}:{r['line']}"
+              f"  {r['kind']}: {r['description']}    {r['source']}")
     if args.json:
         args.json.write_text(json.dumps({"score": score, "killed": killed, "counted": len(counted),
                                          "results": results}, indent=1))
