@@ -11,9 +11,14 @@ flipped, a `not` dropped, a `copy=True` dropped, a unary minus removed, an early
 into `pass`). The mutated tree is a temporary copy, so the checkout is never touched. Each mutant runs the
 tests that belong to its package (see TESTS) with `-x`; it is *killed* when a test fails or errors, and
 *survives* when they all pass. Mutants that make the import itself fail are counted as killed (the suite
-cannot even start). Equivalent mutants (no behaviour change) are unavoidable in a sample; the report lists
-survivors with file, line and the edit so a person can judge each one. Score and survivors go to stdout
-and, with --json, to a file; docs/testing.md records the latest score.
+cannot even start). Equivalent mutants (no behaviour change) are unavoidable in a sample: the ones a person
+has judged are listed in EQUIVALENT (file, the source line and column, the edit, and why), are not run, and do not count
+in the score (killed / non-equivalent). The report lists survivors with file, line and the edit so a person
+can judge each one. Score and survivors go to stdout and, with --json, to a file; docs/testing.md records
+the runs.
+
+    python scripts/mutate.py --only ops/conv.py:175     # just the mutants on that line (to check a new test)
+    python scripts/mutate.py --only ops/views.py:65 --tests tests/ops/test_views_mutants.py
 """
 
 from __future__ import annotations
@@ -43,6 +48,27 @@ TESTS = {
     "explain": ["tests/explain", "tests/engine/test_chapter_examples.py"],
 }
 
+# Mutants judged equivalent (no observable behaviour change), keyed by file (relative to src/chainrule), the
+# stripped source line, the column in it and the edit, so an entry follows its line when code above it moves.
+# One reason each.
+EQUIVALENT: list[tuple[str, str, int, str, str]] = [
+    ("ops/conv.py", "return mask.reshape(n, c * k, -1)", 31, "1 -> 2",
+     "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/linalg.py", "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:",
+     3, "Is -> IsNot",
+     "the fast path is then taken only for a Tensor subclass with equal dtypes, where promote() changes nothing"),
+    ("ops/linalg.py", "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:",
+     29, "Is -> IsNot",
+     "the fast path is then taken only for a Tensor subclass with equal dtypes, where promote() changes nothing"),
+    ("autograd/function.py", "arr = np.concatenate(parts) if parts else np.zeros(0)", 51, "0 -> 1",
+     "an empty buffer that anomaly mode only scans for nan/inf: one 0.0 more finds nothing"),
+    ("explain/values.py", 'return "0.0" if math.copysign(1.0, x) > 0 else "-0.0"', 30, "1.0 -> 2.0",
+     "copysign(2.0, x) has the sign of copysign(1.0, x): only the sign is compared"),
+    ("engine/tensor.py", "return arr[()] if arr.ndim == 0 else arr", 18, "Eq -> NotEq",
+     "a 0-d value kept as a 0-d ndarray (what _shared_array makes of a scalar anyway), an n-d one as a view of "
+     "a fresh array: no difference found (aliases, in-place writes, numpy(), repr, gradients probed)"),
+]
+
 SWAPS: dict[type, type] = {
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
@@ -58,6 +84,17 @@ class Mutant:
     col: int
     kind: str
     description: str
+    source: str = ""  # the mutated line, stripped
+    indent: int = 0  # of that line (col - indent: the column in `source`)
+
+
+def equivalent_reason(m: Mutant) -> str | None:
+    """Why `m` is a known equivalent mutant, or None."""
+    rel = m.path.removeprefix("chainrule/")
+    for path, source, col, description, reason in EQUIVALENT:
+        if path == rel and source == m.source and col == m.col - m.indent and description == m.description:
+            return reason
+    return None
 
 
 def _skippable(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
@@ -76,13 +113,17 @@ def _skippable(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
 
 def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
     """Every mutation point of a file, with the edit to make there."""
-    tree = ast.parse(path.read_text())
+    text = path.read_text()
+    lines = text.splitlines()
+    tree = ast.parse(text)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     rel = str(path.relative_to(SRC))
     out: list[tuple[Mutant, object]] = []
 
     def add(node: ast.AST, kind: str, desc: str, edit: object) -> None:
-        out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc), edit))
+        line = lines[node.lineno - 1]
+        out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc, line.strip(),
+                           len(line) - len(line.lstrip())), edit))
 
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or _skippable(node, parents):
@@ -160,7 +201,7 @@ def mutate_source(source: str, mutant: Mutant) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
-def run_one(mutant: Mutant, timeout: float) -> tuple[str, float]:
+def run_one(mutant: Mutant, timeout: float, tests: list[str] | None = None) -> tuple[str, float]:
     """'killed', 'survived' or 'timeout' (counted as killed: the bug made the tests hang)."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
@@ -171,7 +212,7 @@ def run_one(mutant: Mutant, timeout: float) -> tuple[str, float]:
         target.write_text(mutate_source(target.read_text(), mutant))
         env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-               "-o", "addopts=", *TESTS[mutant.package]]
+               "-o", "addopts=", *(tests or TESTS[mutant.package])]
         try:
             proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -184,6 +225,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--package", choices=PACKAGES, action="append", help="limit to a package (repeatable)")
     ap.add_argument("--count", type=int, default=120, help="how many mutants to sample (default 120)")
     ap.add_argument("--seed", type=int, default=2026, help="sampling seed (default 2026)")
+    ap.add_argument("--only", action="append", metavar="FILE:LINE[:COL]",
+                    help="run every mutant on this line (or at this column) instead of a sample (FILE relative to "
+                         "src/chainrule; repeatable)")
+    ap.add_argument("--tests", action="append", metavar="PATH",
+                    help="run these tests instead of the package's (repeatable; to check that a new test kills a "
+                         "mutant quickly)")
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     ap.add_argument("--list", action="store_true", help="only list the sampled mutants")
@@ -194,33 +241,52 @@ def main(argv: list[str] | None = None) -> int:
     for package in args.package or PACKAGES:
         for path in sorted((SRC / "chainrule" / package).rglob("*.py")):
             pool.extend(m for m, _ in candidates(path, package))
-    rng = random.Random(args.seed)
-    sample = sorted(rng.sample(pool, min(args.count, len(pool))), key=lambda m: (m.path, m.line, m.col))
-    print(f"{len(pool)} mutation points; sampling {len(sample)} (seed {args.seed})", flush=True)
+    if args.only:
+        wanted = [(f"chainrule/{f}", int(rest[0]), int(rest[1]) if len(rest) > 1 else None)
+                  for f, *rest in (spec.split(":") for spec in args.only)]
+        sample = [m for m in pool if any(m.path == f and m.line == line and col in (None, m.col)
+                                         for f, line, col in wanted)]
+        print(f"{len(pool)} mutation points; {len(sample)} on the lines asked for", flush=True)
+    else:
+        rng = random.Random(args.seed)
+        sample = sorted(rng.sample(pool, min(args.count, len(pool))), key=lambda m: (m.path, m.line, m.col))
+        print(f"{len(pool)} mutation points; sampling {len(sample)} (seed {args.seed})", flush=True)
+    equivalent = {m: reason for m in sample if (reason := equivalent_reason(m)) is not None}
     if args.list:
         for m in sample:
-            print(f"  {m.path}:{m.line}  {m.kind}: {m.description}")
+            note = f"  [equivalent: {equivalent[m]}]" if m in equivalent else ""
+            print(f"  {m.path}:{m.line}:{m.col}  {m.kind}: {m.description}{note}")
         return 0
 
     results: list[dict] = []
+    for m, reason in equivalent.items():
+        results.append(dict(asdict(m), outcome="equivalent", reason=reason, seconds=0.0))
+        print(f"[{len(results)}/{len(sample)}] equivalent {m.path}:{m.line} {m.kind}: {m.description} ({reason})",
+              flush=True)
 
     def work(m: Mutant) -> None:
-        outcome, seconds = run_one(m, args.timeout)
+        outcome, seconds = run_one(m, args.timeout, args.tests)
         results.append(dict(asdict(m), outcome=outcome, seconds=round(seconds, 1)))
         mark = "SURVIVED" if outcome == "survived" else outcome
         print(f"[{len(results)}/{len(sample)}] {mark:8s} {m.path}:{m.line} {m.kind}: {m.description} "
               f"({seconds:.0f} s)", flush=True)
 
     with ThreadPoolExecutor(args.jobs) as ex:
-        list(ex.map(work, sample))
+        list(ex.map(work, [m for m in sample if m not in equivalent]))
     survivors = [r for r in results if r["outcome"] == "survived"]
-    killed = len(results) - len(survivors)
-    score = killed / len(results) if results else 1.0
-    print(f"\nkilled {killed} of {len(results)}: {score:.1%}")
+    counted = [r for r in results if r["outcome"] != "equivalent"]
+    killed = len(counted) - len(survivors)
+    score = killed / len(counted) if counted else 1.0
+    print(f"\nkilled {killed} of {len(counted)} non-equivalent mutants: {score:.1%} "
+          f"({len(results) - len(counted)} equivalent not run)")
     for r in sorted(survivors, key=lambda r: (r["path"], r["line"])):
-        print(f"  survived: {r['path']}:{r['line']}  {r['kind']}: {r['description']}")
+        print(f"  survived: {r['path']}:{r['line']}  {r['kind']}: {r['description']}    {r['source']}")
+    for r in sorted((r for r in results if r["outcome"] == "timeout"), key=lambda r: (r["path"], r["line"])):
+        print(f"  timeout (counted as killed; on a loaded machine it may be a slow survivor): {r['path']}:{r['line']}"
+              f"  {r['kind']}: {r['description']}    {r['source']}")
     if args.json:
-        args.json.write_text(json.dumps({"score": score, "results": results}, indent=1))
+        args.json.write_text(json.dumps({"score": score, "killed": killed, "counted": len(counted),
+                                         "results": results}, indent=1))
     return 0
 
 

@@ -18,14 +18,13 @@ def _float_formatter(values: np.ndarray) -> Any:
     if finite.size == 0:
         return lambda v: _special(v) or f"{v:.0f}."
     abs_finite = np.abs(finite)
-    if np.all(finite == np.round(finite)):
-        if abs_finite.max() >= 1e8:
-            return lambda v: _special(v) or f"{v:.{PRECISION}e}"
-        return lambda v: _special(v) or f"{v:.0f}."
     nonzero = abs_finite[abs_finite > 0]
     big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)
+    # PyTorch's rule, for whole numbers too: `tensor([1., 2000.])` prints as `[1.0000e+00, 2.0000e+03]`
     if nonzero.size and (big / small > 1000.0 or big > 1e8 or small < 1e-4):
         return lambda v: _special(v) or f"{v:.{PRECISION}e}"
+    if np.all(finite == np.round(finite)):
+        return lambda v: _special(v) or f"{v:.0f}."
     return lambda v: _special(v) or f"{v:.{PRECISION}f}"
 
 
