@@ -342,6 +342,7 @@ def _edges_and_texts(nodes: _Nodes, ops: list[Node]) -> list[dict[str, Any]]:
         if mod is not None:
             entry["module"], entry["module_type"] = mod[0], mod[1]
             entry["call"], entry["calls"] = mod[2], [list(pc) for pc in mod[3]]
+        entry["_scopes"] = _record.scopes_of(node)
         op = node.op.name
         prec = nodes.precedence
         expr = expression_text(op, [(e["name"], ATOM if e["explicit_name"] else prec.get(e["id"], ATOM))
@@ -624,6 +625,59 @@ def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
         g.setdefault("call", None)
 
 
+def _scope_groups(gnodes: list[dict], edges: list[dict], groups: dict[str, dict[str, Any]]) -> None:
+    """One "call" group per named scope (`record_function`: a time step of nn.LSTM, a user's block), holding
+    every node made inside it, nested in its enclosing scope, else in the innermost module call all its nodes
+    share. A leaf or constant joins the scopes all its consumers are in (a layer's weights: that layer). Ids
+    `s:0`, `s:1`, ... in the order the scopes were entered."""
+    by_id = {n["id"]: n for n in gnodes}
+    inputs_chain: dict[str, tuple] = {}  # a leaf or constant: the scopes every one of its consumers is in
+    for e in edges:
+        chain = by_id[e["target"]].get("_scopes") or ()
+        prev = inputs_chain.get(e["source"])
+        if prev is None:
+            inputs_chain[e["source"]] = chain
+        elif prev:
+            k = 0
+            while k < min(len(prev), len(chain)) and prev[k] == chain[k]:
+                k += 1
+            inputs_chain[e["source"]] = prev[:k]
+    members: dict[int, list[str]] = {}
+    names: dict[int, str] = {}
+    parents: dict[int, int | None] = {}
+    shared: dict[int, list | None] = {}  # scope -> the module calls all its op nodes share (a common prefix)
+    for n in gnodes:
+        chain = n.get("_scopes") or () if n["kind"] == "op" else inputs_chain.get(n["id"], ())
+        for depth, (sid, name) in enumerate(chain):
+            if sid not in members:
+                members[sid], names[sid], parents[sid] = [], name, chain[depth - 1][0] if depth else None
+            members[sid].append(n["id"])
+            if n["kind"] != "op":
+                continue
+            calls = n["calls"]
+            prefix = shared.get(sid)
+            if sid not in shared:
+                shared[sid] = list(calls)
+            elif prefix:
+                k = 0
+                while k < min(len(prefix), len(calls)) and prefix[k] == calls[k]:
+                    k += 1
+                shared[sid] = prefix[:k]
+    number = {sid: k for k, sid in enumerate(sorted(members))}
+    for sid in sorted(members):
+        within = shared.get(sid) or []
+        path = within[-1][0] if within else None
+        parent = None
+        if parents[sid] is not None:
+            parent = f"s:{number[parents[sid]]}"
+        elif within:
+            parent = next((g for g in (f"m:{path}@{within[-1][1]}", f"m:{path}") if g in groups), None)
+        gid = f"s:{number[sid]}"
+        groups[gid] = {"id": gid, "kind": "call", "label": names[sid], "scope": names[sid], "path": path,
+                       "module_type": groups[f"m:{path}"]["module_type"] if f"m:{path}" in groups else None,
+                       "parent": parent, "call": None, "calls": None, "nodes": members[sid]}
+
+
 def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
     """Module groups (nested by path) and op groups (same op at the same depth, outside modules)."""
     groups: dict[str, dict[str, Any]] = {}
@@ -646,6 +700,9 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
                 n["module"] = owner
                 n["module_type"] = paths[owner]
     _call_groups(gnodes, groups)
+    _scope_groups(gnodes, edges, groups)
+    for g in groups.values():
+        g.setdefault("scope", None)
     depth = _depths(gnodes, edges)
     consumers: dict[str, str] = {}
     for e in edges:

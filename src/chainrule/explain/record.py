@@ -6,9 +6,11 @@
 - `record_modules(model)`: while active, nodes created inside each module's `forward` are tagged
   with the module's path (`"0"`, `"encoder.fc1"`) and type (`"Linear"`), which renderers use to group
   large graphs. With no model, every `cr.nn.Module` call is tagged (used by `chainrule explain`).
+  Nodes made inside a named scope (`cr.autograd.profiler.record_function`, opened by the user or by
+  `nn.LSTM`/`nn.GRU`/`nn.RNN` per layer and per time step) are tagged with the open scopes too.
 
-Both use the core's seams (`cr.autograd.observe()`, module forward hooks) and cost nothing when not
-active: no observer or hook is registered.
+All use the core's seams (`cr.autograd.observe()`, module forward hooks, the scope and forward-op observers)
+and cost nothing when not active: no observer or hook is registered.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import profiler as _profiler
 from chainrule.engine import observe as _observe
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor
@@ -67,6 +70,9 @@ _records: weakref.WeakKeyDictionary[Node, StepRecord] = weakref.WeakKeyDictionar
 # (the time step of a cell called once per step, the k-th use of a shared block)
 _modules: weakref.WeakKeyDictionary[Node, tuple[str, str, int, tuple]] = weakref.WeakKeyDictionary()
 # (the 4th item: ((path, call), ...) of every module call active when the node was made, outermost first)
+# node -> ((scope id, scope name), ...) of the record_function scopes open when it was made, outermost first
+# (ids grow in the order the scopes were entered)
+_scopes: weakref.WeakKeyDictionary[Node, tuple[tuple[int, str], ...]] = weakref.WeakKeyDictionary()
 # id(parameter tensor) -> (weak reference, its name in a recorded model, "0.weight"). Not a
 # WeakKeyDictionary: tensors compare elementwise, so they cannot be dictionary keys by equality.
 _param_names: dict[int, tuple[weakref.ref, str]] = {}
@@ -87,6 +93,12 @@ def module_of(node: Node) -> tuple[str, str, int, tuple] | None:
     """(module path, module type, call index, ((path, call) of every enclosing module call, outermost first))
     of the module whose forward created `node`, if recorded."""
     return _modules.get(node)
+
+
+def scopes_of(node: Node) -> tuple[tuple[int, str], ...]:
+    """((scope id, name), ...) of the `record_function` scopes open when `node` was made (outermost first), if
+    recorded; () otherwise."""
+    return _scopes.get(node, ())
 
 
 def parameter_name(t: Tensor) -> str | None:
@@ -163,12 +175,56 @@ def tag_outputs(result: Any, inputs: Any, path: str, type_name: str, call: int =
 
 
 @contextmanager
+def record_scopes() -> Iterator[None]:
+    """Tag every node made in this thread inside a `record_function` scope with the open scopes (see `scopes_of`).
+    The forward ops are watched only while a scope is open."""
+    from chainrule.ops.observe import observe_ops
+
+    open_scopes: list[tuple[int, str]] = []
+    chain: list[tuple] = [()]
+    ops = observe_ops(lambda call: _tag_scope(call.output, chain[0]))
+
+    def on_scope(event: _profiler.ScopeEvent) -> None:
+        if event.kind == "enter":
+            if not open_scopes:
+                ops.__enter__()
+            open_scopes.append((event.id, event.name))
+        else:
+            ids = [i for i, _ in open_scopes]
+            if event.id not in ids:
+                return
+            del open_scopes[ids.index(event.id):]
+            if not open_scopes:
+                ops.__exit__(None, None, None)
+        chain[0] = tuple(open_scopes)
+
+    try:
+        with _profiler.observe_scopes(on_scope):
+            yield
+    finally:
+        if open_scopes:
+            ops.__exit__(None, None, None)
+
+
+def _tag_scope(output: Any, chain: tuple) -> None:
+    node = getattr(output, "grad_fn", None)
+    if node is not None and chain:
+        _scopes[node] = chain
+
+
+@contextmanager
 def record_modules(model: Any = None) -> Iterator[None]:
     """Tag nodes with the module whose forward created them (see the module docstring), through forward
-    hooks: one per module of `model`, or global module hooks when no model is given."""
-    if model is None:
-        yield from _record_all()
-        return
+    hooks: one per module of `model`, or global module hooks when no model is given; and with the named scopes
+    (`record_function`) open when they were made."""
+    with record_scopes():
+        if model is None:
+            yield from _record_all()
+        else:
+            yield from _record_model(model)
+
+
+def _record_model(model: Any) -> Iterator[None]:
     handles = []
     calls: dict[str, int] = {}
     for path, module in model.named_modules():
