@@ -413,8 +413,13 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
     default_view = "elements"
     if n_drawn > MAX_ELEMENT_NODES:
         default_view = "groups"
-        notices.append(f"{n_drawn} nodes are too many to draw one by one: the graph starts grouped by module and by "
-                       f"op ({len(groups)} groups); expand a group to see its nodes.")
+        tops, singles = _top_groups(gnodes, groups)
+        kinds = [k for k, on in (("module", any(g["kind"] == "module" for g in groups)),
+                                 ("named scope", any(g.get("scope") for g in groups)),
+                                 ("op", any(g["kind"] == "op" for g in groups))) if on]
+        notices.append(f"{n_drawn} nodes are too many to draw one by one: the graph starts grouped"
+                       f"{' by ' + ', '.join(kinds) if kinds else ''} as {tops} {'group' if tops == 1 else 'groups'}"
+                       f"{f' and {singles} single nodes' if singles else ''}; open a group to see its nodes.")
     values_status = "complete" if all(e["value"] is not None for e in gnodes) else "partial"
     gnodes[:] = [{k: n[k] for k in NODE_KEYS} for n in gnodes]
     index = {k: v["id"] for k, v in by_key.items() if isinstance(k, int)}
@@ -432,6 +437,24 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
         "backward_steps": _backward_steps(ops, sources, op_entry, edges) if gradient_source != "partial" else [],
         "groups": groups,
     }, index
+
+
+def _top_groups(gnodes: list[dict], groups: list[dict]) -> tuple[int, int]:
+    """How many outermost groups and ungrouped nodes the grouped view starts with (as chainrule.viz.view)."""
+    by_id = {g["id"]: g for g in groups}
+    tops: set[str] = set()
+    singles = 0
+    for n in gnodes:
+        gids = n.get("groups") or []
+        mods = [g for g in gids if by_id[g]["kind"] == "module"]
+        pick = mods[0] if mods else gids[0] if gids else None
+        if pick is None:
+            singles += 1
+            continue
+        while by_id[pick]["parent"] is not None:
+            pick = by_id[pick]["parent"]
+        tops.add(pick)
+    return len(tops), singles
 
 
 def _seed_of(output: Tensor, grad_output: Any, root_name: str, notices: list[str]) -> np.ndarray:
@@ -592,6 +615,36 @@ def _depths(gnodes: list[dict], edges: list[dict]) -> dict[str, int]:
     return depth
 
 
+_CELLS = ("RNNCell", "LSTMCell", "GRUCell")
+_GATE_COUNT = {"LSTM": 4, "LSTMCell": 4, "GRU": 3, "GRUCell": 3, "RNN": 1, "RNNCell": 1}
+
+
+def module_description(type_name: str, params: dict[str, list[int]]) -> str:
+    """What a module is, as a learner would write it, from its type and its parameters' shapes:
+    `Linear(64->32)`, `Conv2d(3->16, 3x3)`, `LSTMCell(10->20)`, `LSTM(10->20)`, `Embedding(100, 16)`,
+    `LayerNorm(32)`; the type name alone when the shapes are not known."""
+    w = params.get("weight")
+    if type_name in _GATE_COUNT:
+        wi = params.get("weight_ih", params.get("weight_ih_l0"))
+        wh = params.get("weight_hh", params.get("weight_hh_l0"))
+        if wi is not None and wh is not None and len(wi) == 2 and len(wh) == 2:
+            return f"{type_name}({wi[1]}->{wh[0] // _GATE_COUNT[type_name]})"
+        return type_name
+    if w is None:
+        return type_name
+    if type_name in ("Linear", "LazyLinear") and len(w) == 2:
+        return f"Linear({w[1]}->{w[0]})"
+    if type_name.startswith("ConvTranspose") and len(w) >= 3:
+        return f"{type_name}({w[0]}->{w[1]}, {'x'.join(map(str, w[2:]))})"
+    if type_name.startswith("Conv") and len(w) >= 3:
+        return f"{type_name}({w[1]}->{w[0]}, {'x'.join(map(str, w[2:]))})"
+    if type_name == "Embedding" and len(w) == 2:
+        return f"Embedding({w[0]}, {w[1]})"
+    if len(w) == 1:  # LayerNorm, BatchNorm1d, GroupNorm ...: the number of features
+        return f"{type_name}({w[0]})"
+    return type_name
+
+
 def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
     """Calls numbered 0, 1, ... within this graph; a module called more than once (a cell once per time step, a
     shared block) gets one group per call, nested in the module's group, holding every node made during that
@@ -611,10 +664,11 @@ def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
             groups[gid]["calls"] = len(numbers)
         if len(numbers) < 2 or gid not in groups:
             continue
+        cell = groups[gid]["module_type"] in _CELLS  # a cell is called once per time step
         for k in range(len(numbers)):
-            groups[f"{gid}@{k}"] = {"id": f"{gid}@{k}", "kind": "call", "label": f"{path}, call {k + 1} of "
-                                    f"{len(numbers)}", "path": path, "module_type": groups[gid]["module_type"],
-                                    "parent": gid, "call": k, "nodes": []}
+            label = f"{groups[gid]['label']}, " + (f"t={k}" if cell else f"call {k + 1} of {len(numbers)}")
+            groups[f"{gid}@{k}"] = {"id": f"{gid}@{k}", "kind": "call", "label": label, "path": path,
+                                    "module_type": groups[gid]["module_type"], "parent": gid, "call": k, "nodes": []}
     for n in gnodes:
         for path, call in n["calls"]:
             gid = f"m:{path}@{call}"
@@ -625,7 +679,7 @@ def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
         g.setdefault("call", None)
 
 
-def _scope_groups(gnodes: list[dict], edges: list[dict], groups: dict[str, dict[str, Any]]) -> None:
+def _scope_groups(gnodes: list[dict], edges: list[dict], groups: dict[str, dict[str, Any]]) -> set[str]:
     """One "call" group per named scope (`record_function`: a time step of nn.LSTM, a user's block), holding
     every node made inside it, nested in its enclosing scope, else in the innermost module call all its nodes
     share. A leaf or constant joins the scopes all its consumers are in (a layer's weights: that layer). Ids
@@ -676,6 +730,7 @@ def _scope_groups(gnodes: list[dict], edges: list[dict], groups: dict[str, dict[
         groups[gid] = {"id": gid, "kind": "call", "label": names[sid], "scope": names[sid], "path": path,
                        "module_type": groups[f"m:{path}"]["module_type"] if f"m:{path}" in groups else None,
                        "parent": parent, "call": None, "calls": None, "nodes": members[sid]}
+    return {nid for m in members.values() for nid in m}
 
 
 def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
@@ -691,6 +746,7 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
         if n["module"]:
             groups[f"m:{n['module']}"]["nodes"].append(n["id"])
     # parameters join the module that owns them (`fc1.weight` -> `fc1`, or `Net.fc1` when the path has the root)
+    owned: dict[str, dict[str, list[int]]] = {}  # module path -> {parameter name: shape}
     for n in gnodes:
         if n["kind"] == "leaf" and "." in n["name"]:
             prefix = n["name"].rsplit(".", 1)[0]
@@ -699,8 +755,14 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
                 groups[f"m:{owner}"]["nodes"].append(n["id"])
                 n["module"] = owner
                 n["module_type"] = paths[owner]
+                if n["shape"] is not None:
+                    owned.setdefault(owner, {})[n["name"].rsplit(".", 1)[1]] = n["shape"]
+    for path, type_name in paths.items():
+        what = module_description(type_name, owned.get(path, {}))
+        where = _short_path(path)
+        groups[f"m:{path}"]["label"] = what if where == type_name else f"{where}: {what}"
     _call_groups(gnodes, groups)
-    _scope_groups(gnodes, edges, groups)
+    scoped = _scope_groups(gnodes, edges, groups)
     for g in groups.values():
         g.setdefault("scope", None)
     depth = _depths(gnodes, edges)
@@ -710,7 +772,7 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
     by_op: dict[tuple, list[str]] = {}
     by_id = {n["id"]: n for n in gnodes}
     for n in gnodes:
-        if n["module"]:
+        if n["module"] or n["id"] in scoped:
             continue
         if n["kind"] == "op":
             key = ("op", n["op"], depth[n["id"]])
