@@ -535,6 +535,7 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
         entry = op_entry[id(node)]
         entry["backward_index"] = index
         entry["grad"] = value_json(rec.upstream)
+        up_text = entry["grad"]["text"] if entry["grad"] is not None else "?"  # each value is formatted once
         for e in edges_of[entry["id"]]:
             i = e["index"]
             e["step"] = index
@@ -546,10 +547,9 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
             e["contribution"] = value_json(contrib)
             if contrib is None or as_array(contrib) is None:  # None, or not an array (the packed gradients
                 continue  # an output of a custom Function with several outputs sends to it): nothing to add up
-            up_text = fmt_array(as_array(rec.upstream))
-            c_text = fmt_array(as_array(contrib))
+            c_text = e["contribution"]["text"]
             if local is not None:
-                e["text"] = f"{up_text} × {fmt_array(as_array(local))} = {c_text}"
+                e["text"] = f"{up_text} × {e['local']['text'] if e['local'] is not None else '?'} = {c_text}"
             else:
                 e["text"] = f"{e['formula']} with G = {up_text} → {c_text}"
             target = by_id[e["source"]]
@@ -560,7 +560,7 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
             running[target["id"]] = (total, terms)
             seen_edges[target["id"]] = seen_edges.get(target["id"], 0) + 1
             complete = seen_edges[target["id"]] == consumers.get(target["id"], 0)
-            acc_text = fmt_array(total) if len(terms) == 1 else f"{' + '.join(terms)} = {fmt_array(total)}"
+            acc_text = c_text if len(terms) == 1 else f"{_sum_text(terms)} = {fmt_array(total)}"
             state = {"step": index, "text": acc_text, "terms": terms, "complete": complete}
             e["accumulated"] = {"terms": terms, "text": acc_text, "complete": complete,
                                 "count": len(terms), "of": consumers.get(target["id"], 0)}
@@ -572,6 +572,16 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
     for key, g in leaf_grads.items():
         if g is not None and key in by_key:
             by_key[key]["grad"] = value_json(g)
+
+
+MAX_SUM_TERMS = 6  # a longer sum (a weight used in 200 time steps) is written with its first and last terms
+
+
+def _sum_text(terms: list[str]) -> str:
+    """`a + b + c`, or for a long sum `a + b + … + z (200 terms)`: every term stays in the state's `terms`."""
+    if len(terms) <= MAX_SUM_TERMS:
+        return " + ".join(terms)
+    return f"{terms[0]} + {terms[1]} + … + {terms[-1]} ({len(terms)} terms)"
 
 
 def _surviving_gradients(ops: list[Node], op_entry: dict[int, dict], leaf_tensors: list[Tensor],
