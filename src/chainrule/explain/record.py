@@ -225,20 +225,34 @@ def record_modules(model: Any = None) -> Iterator[None]:
 
 
 def _record_model(model: Any) -> Iterator[None]:
+    """Hooks on each module of `model`: a pre hook opens the call (numbered per module path), the forward hook
+    tags what it made, with every enclosing call of this thread (outermost first)."""
+    thread = threading.get_ident()
     handles = []
     calls: dict[str, int] = {}
+    stack: list[tuple[Any, str, int]] = []
     for path, module in model.named_modules():
         for pname, p in module.named_parameters(recurse=False):
             _remember_parameter(p, f"{path}.{pname}" if path else pname)
         type_name = type(module).__name__
 
-        def tag(_module: Any, args: Any, kwargs: Any, result: Any, _path: str = path or type_name,
-                _type: str = type_name) -> None:
+        def enter(_module: Any, args: Any, _path: str = path or type_name) -> None:
+            if threading.get_ident() != thread:
+                return
             k = calls.get(_path, 0)
             calls[_path] = k + 1
-            tag_outputs(result, (args, kwargs), _path, _type, k)
+            stack.append((_module, _path, k))
 
-        handles.append(module.register_forward_hook(tag, with_kwargs=True))
+        def tag(_module: Any, args: Any, kwargs: Any, result: Any, _type: str = type_name) -> None:
+            if threading.get_ident() != thread or not stack or stack[-1][0] is not _module:
+                return
+            _, _path, k = stack.pop()
+            if result is not None:
+                enclosing = tuple((p, c) for _, p, c in stack) + ((_path, k),)
+                tag_outputs(result, (args, kwargs), _path, _type, k, enclosing)
+
+        handles.append(module.register_forward_pre_hook(enter))
+        handles.append(module.register_forward_hook(tag, with_kwargs=True, always_call=True))
     try:
         yield
     finally:
