@@ -794,8 +794,12 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
         if len(members) < 2:
             continue
         gid = f"o:{kind}:{op}:{d}"
-        plural = {"leaf": "leaves", "constant": "constants"}
-        label = f"{op} ×{len(members)}" if kind == "op" else f"{len(members)} {plural.get(kind, kind)} → {op}"
+        if kind == "op":  # `mul ×32 (forward 5)`: the ops, and where the first one runs in the forward pass
+            label = f"{op} ×{len(members)} (forward {min(by_id[m]['forward_index'] for m in members) + 1})"
+        else:  # the inputs by name: `w1, w2 and 30 more → mul`
+            names = [by_id[m]["name"] for m in members]
+            what = ", ".join(names) if len(names) <= 3 else f"{names[0]}, {names[1]} and {len(names) - 2} more"
+            label = f"{what} → {op}"
         groups[gid] = {"id": gid, "kind": "op", "label": label, "path": None, "module_type": None, "calls": None,
                        "call": None, "parent": None, "nodes": members}
     for g in groups.values():
