@@ -2,7 +2,9 @@
 
 Everything is built from existing ops (`linear`, `sigmoid`, `tanh`, `relu`, `chunk`, `unbind`, `stack`,
 `cat`), so gradients, `create_graph=True` and the explanations work through them unchanged: an LSTM
-unrolled over T steps is T copies of the cell in the graph. Gate layouts, parameter names and shapes,
+unrolled over T steps is T copies of the cell in the graph (while scopes are observed, each layer and each step
+runs in a named scope, `record_function("LSTM layer 0, t=3")`, so the explanations group the graph by step).
+Gate layouts, parameter names and shapes,
 default initialization, `state_dict` keys, result shapes, `repr` and the error messages follow PyTorch, so
 a `state_dict` moves between `cr.nn.LSTM` and `torch.nn.LSTM` unchanged. Packed sequences are not
 supported.
