@@ -36,12 +36,12 @@ def test_a_cell_over_time_steps_is_one_box_per_call(browser: Any, tmp_path: Path
     try:
         page.goto(path.as_uri())
         page.locator(".crg-svg").first.wait_for()
-        chips = page.locator("button", has_text="cell, call").all_inner_texts()
-        assert len(chips) == STEPS and chips[0].startswith("cell, call 1 of 30")
+        chips = page.locator("button", has_text="cell: LSTMCell(3->4), t=").all_inner_texts()
+        assert len(chips) == STEPS and chips[0].startswith("cell: LSTMCell(3->4), t=0 (")
         notice = page.locator(".crg-notice, .crg-note").first.inner_text()
         assert "519 nodes" in notice and "groups" in notice
         boxes_before = page.evaluate("document.querySelectorAll('.crg-svg g.crg-box').length")
-        page.locator("button", has_text="cell, call 7 of 30").first.click()  # drill into one time step
+        page.locator("button", has_text="cell: LSTMCell(3->4), t=6 (").first.click()  # drill into one time step
         page.wait_for_timeout(300)
         boxes_after = page.evaluate("document.querySelectorAll('.crg-svg g.crg-box').length")
         assert boxes_after > boxes_before

@@ -1,7 +1,7 @@
 """`cr.autograd`: `grad`, `backward`, custom `Function`s, anomaly detection, backward observers (steps and calls)
 and gradcheck."""
 
-from chainrule.autograd import function
+from chainrule.autograd import function, profiler
 from chainrule.autograd.function import Function, FunctionCtx, once_differentiable
 from chainrule.autograd.grad import backward, grad
 from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_derivative
@@ -16,5 +16,5 @@ from chainrule.engine.observe import BackwardCall, BackwardStep, observe, observ
 __all__ = ["BackwardCall", "BackwardStep", "Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly",
            "function", "functional", "grad", "gradcheck", "gradgradcheck", "is_anomaly_check_nan_enabled",
            "is_anomaly_enabled", "numerical_derivative", "observe", "observe_calls", "once_differentiable",
-           "set_detect_anomaly"]
+           "profiler", "set_detect_anomaly"]
 from chainrule.autograd import functional  # noqa: E402 - cr.autograd.functional

@@ -342,6 +342,7 @@ def _edges_and_texts(nodes: _Nodes, ops: list[Node]) -> list[dict[str, Any]]:
         if mod is not None:
             entry["module"], entry["module_type"] = mod[0], mod[1]
             entry["call"], entry["calls"] = mod[2], [list(pc) for pc in mod[3]]
+        entry["_scopes"] = _record.scopes_of(node)
         op = node.op.name
         prec = nodes.precedence
         expr = expression_text(op, [(e["name"], ATOM if e["explicit_name"] else prec.get(e["id"], ATOM))
@@ -412,8 +413,13 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
     default_view = "elements"
     if n_drawn > MAX_ELEMENT_NODES:
         default_view = "groups"
-        notices.append(f"{n_drawn} nodes are too many to draw one by one: the graph starts grouped by module and by "
-                       f"op ({len(groups)} groups); expand a group to see its nodes.")
+        tops, singles = _top_groups(gnodes, groups)
+        kinds = [k for k, on in (("module", any(g["kind"] == "module" for g in groups)),
+                                 ("named scope", any(g.get("scope") for g in groups)),
+                                 ("op", any(g["kind"] == "op" for g in groups))) if on]
+        notices.append(f"{n_drawn} nodes are too many to draw one by one: the graph starts grouped"
+                       f"{' by ' + ', '.join(kinds) if kinds else ''} as {tops} {'group' if tops == 1 else 'groups'}"
+                       f"{f' and {singles} single nodes' if singles else ''}; open a group to see its nodes.")
     values_status = "complete" if all(e["value"] is not None for e in gnodes) else "partial"
     gnodes[:] = [{k: n[k] for k in NODE_KEYS} for n in gnodes]
     index = {k: v["id"] for k, v in by_key.items() if isinstance(k, int)}
@@ -431,6 +437,24 @@ def build_indexed(output: Tensor, names: Any = None, grad_output: Any = None, ob
         "backward_steps": _backward_steps(ops, sources, op_entry, edges) if gradient_source != "partial" else [],
         "groups": groups,
     }, index
+
+
+def _top_groups(gnodes: list[dict], groups: list[dict]) -> tuple[int, int]:
+    """How many outermost groups and ungrouped nodes the grouped view starts with (as chainrule.viz.view)."""
+    by_id = {g["id"]: g for g in groups}
+    tops: set[str] = set()
+    singles = 0
+    for n in gnodes:
+        gids = n.get("groups") or []
+        mods = [g for g in gids if by_id[g]["kind"] == "module"]
+        pick = mods[0] if mods else gids[0] if gids else None
+        if pick is None:
+            singles += 1
+            continue
+        while by_id[pick]["parent"] is not None:
+            pick = by_id[pick]["parent"]
+        tops.add(pick)
+    return len(tops), singles
 
 
 def _seed_of(output: Tensor, grad_output: Any, root_name: str, notices: list[str]) -> np.ndarray:
@@ -511,6 +535,7 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
         entry = op_entry[id(node)]
         entry["backward_index"] = index
         entry["grad"] = value_json(rec.upstream)
+        up_text = entry["grad"]["text"] if entry["grad"] is not None else "?"  # each value is formatted once
         for e in edges_of[entry["id"]]:
             i = e["index"]
             e["step"] = index
@@ -522,10 +547,9 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
             e["contribution"] = value_json(contrib)
             if contrib is None or as_array(contrib) is None:  # None, or not an array (the packed gradients
                 continue  # an output of a custom Function with several outputs sends to it): nothing to add up
-            up_text = fmt_array(as_array(rec.upstream))
-            c_text = fmt_array(as_array(contrib))
+            c_text = e["contribution"]["text"]
             if local is not None:
-                e["text"] = f"{up_text} × {fmt_array(as_array(local))} = {c_text}"
+                e["text"] = f"{up_text} × {e['local']['text'] if e['local'] is not None else '?'} = {c_text}"
             else:
                 e["text"] = f"{e['formula']} with G = {up_text} → {c_text}"
             target = by_id[e["source"]]
@@ -536,7 +560,7 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
             running[target["id"]] = (total, terms)
             seen_edges[target["id"]] = seen_edges.get(target["id"], 0) + 1
             complete = seen_edges[target["id"]] == consumers.get(target["id"], 0)
-            acc_text = fmt_array(total) if len(terms) == 1 else f"{' + '.join(terms)} = {fmt_array(total)}"
+            acc_text = c_text if len(terms) == 1 else f"{_sum_text(terms)} = {fmt_array(total)}"
             state = {"step": index, "text": acc_text, "terms": terms, "complete": complete}
             e["accumulated"] = {"terms": terms, "text": acc_text, "complete": complete,
                                 "count": len(terms), "of": consumers.get(target["id"], 0)}
@@ -548,6 +572,16 @@ def _backward_details(ops: list[Node], sources: dict[int, _Source], op_entry: di
     for key, g in leaf_grads.items():
         if g is not None and key in by_key:
             by_key[key]["grad"] = value_json(g)
+
+
+MAX_SUM_TERMS = 6  # a longer sum (a weight used in 200 time steps) is written with its first and last terms
+
+
+def _sum_text(terms: list[str]) -> str:
+    """`a + b + c`, or for a long sum `a + b + … + z (200 terms)`: every term stays in the state's `terms`."""
+    if len(terms) <= MAX_SUM_TERMS:
+        return " + ".join(terms)
+    return f"{terms[0]} + {terms[1]} + … + {terms[-1]} ({len(terms)} terms)"
 
 
 def _surviving_gradients(ops: list[Node], op_entry: dict[int, dict], leaf_tensors: list[Tensor],
@@ -591,6 +625,36 @@ def _depths(gnodes: list[dict], edges: list[dict]) -> dict[str, int]:
     return depth
 
 
+_CELLS = ("RNNCell", "LSTMCell", "GRUCell")
+_GATE_COUNT = {"LSTM": 4, "LSTMCell": 4, "GRU": 3, "GRUCell": 3, "RNN": 1, "RNNCell": 1}
+
+
+def module_description(type_name: str, params: dict[str, list[int]]) -> str:
+    """What a module is, as a learner would write it, from its type and its parameters' shapes:
+    `Linear(64->32)`, `Conv2d(3->16, 3x3)`, `LSTMCell(10->20)`, `LSTM(10->20)`, `Embedding(100, 16)`,
+    `LayerNorm(32)`; the type name alone when the shapes are not known."""
+    w = params.get("weight")
+    if type_name in _GATE_COUNT:
+        wi = params.get("weight_ih", params.get("weight_ih_l0"))
+        wh = params.get("weight_hh", params.get("weight_hh_l0"))
+        if wi is not None and wh is not None and len(wi) == 2 and len(wh) == 2:
+            return f"{type_name}({wi[1]}->{wh[0] // _GATE_COUNT[type_name]})"
+        return type_name
+    if w is None:
+        return type_name
+    if type_name in ("Linear", "LazyLinear") and len(w) == 2:
+        return f"Linear({w[1]}->{w[0]})"
+    if type_name.startswith("ConvTranspose") and len(w) >= 3:
+        return f"{type_name}({w[0]}->{w[1]}, {'x'.join(map(str, w[2:]))})"
+    if type_name.startswith("Conv") and len(w) >= 3:
+        return f"{type_name}({w[1]}->{w[0]}, {'x'.join(map(str, w[2:]))})"
+    if type_name == "Embedding" and len(w) == 2:
+        return f"Embedding({w[0]}, {w[1]})"
+    if len(w) == 1:  # LayerNorm, BatchNorm1d, GroupNorm ...: the number of features
+        return f"{type_name}({w[0]})"
+    return type_name
+
+
 def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
     """Calls numbered 0, 1, ... within this graph; a module called more than once (a cell once per time step, a
     shared block) gets one group per call, nested in the module's group, holding every node made during that
@@ -610,10 +674,11 @@ def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
             groups[gid]["calls"] = len(numbers)
         if len(numbers) < 2 or gid not in groups:
             continue
+        cell = groups[gid]["module_type"] in _CELLS  # a cell is called once per time step
         for k in range(len(numbers)):
-            groups[f"{gid}@{k}"] = {"id": f"{gid}@{k}", "kind": "call", "label": f"{path}, call {k + 1} of "
-                                    f"{len(numbers)}", "path": path, "module_type": groups[gid]["module_type"],
-                                    "parent": gid, "call": k, "nodes": []}
+            label = f"{groups[gid]['label']}, " + (f"t={k}" if cell else f"call {k + 1} of {len(numbers)}")
+            groups[f"{gid}@{k}"] = {"id": f"{gid}@{k}", "kind": "call", "label": label, "path": path,
+                                    "module_type": groups[gid]["module_type"], "parent": gid, "call": k, "nodes": []}
     for n in gnodes:
         for path, call in n["calls"]:
             gid = f"m:{path}@{call}"
@@ -622,6 +687,60 @@ def _call_groups(gnodes: list[dict], groups: dict[str, dict[str, Any]]) -> None:
     for g in groups.values():
         g.setdefault("calls", None)
         g.setdefault("call", None)
+
+
+def _scope_groups(gnodes: list[dict], edges: list[dict], groups: dict[str, dict[str, Any]]) -> set[str]:
+    """One "call" group per named scope (`record_function`: a time step of nn.LSTM, a user's block), holding
+    every node made inside it, nested in its enclosing scope, else in the innermost module call all its nodes
+    share. A leaf or constant joins the scopes all its consumers are in (a layer's weights: that layer). Ids
+    `s:0`, `s:1`, ... in the order the scopes were entered."""
+    by_id = {n["id"]: n for n in gnodes}
+    inputs_chain: dict[str, tuple] = {}  # a leaf or constant: the scopes every one of its consumers is in
+    for e in edges:
+        chain = by_id[e["target"]].get("_scopes") or ()
+        prev = inputs_chain.get(e["source"])
+        if prev is None:
+            inputs_chain[e["source"]] = chain
+        elif prev:
+            k = 0
+            while k < min(len(prev), len(chain)) and prev[k] == chain[k]:
+                k += 1
+            inputs_chain[e["source"]] = prev[:k]
+    members: dict[int, list[str]] = {}
+    names: dict[int, str] = {}
+    parents: dict[int, int | None] = {}
+    shared: dict[int, list | None] = {}  # scope -> the module calls all its op nodes share (a common prefix)
+    for n in gnodes:
+        chain = n.get("_scopes") or () if n["kind"] == "op" else inputs_chain.get(n["id"], ())
+        for depth, (sid, name) in enumerate(chain):
+            if sid not in members:
+                members[sid], names[sid], parents[sid] = [], name, chain[depth - 1][0] if depth else None
+            members[sid].append(n["id"])
+            if n["kind"] != "op":
+                continue
+            calls = n["calls"]
+            prefix = shared.get(sid)
+            if sid not in shared:
+                shared[sid] = list(calls)
+            elif prefix:
+                k = 0
+                while k < min(len(prefix), len(calls)) and prefix[k] == calls[k]:
+                    k += 1
+                shared[sid] = prefix[:k]
+    number = {sid: k for k, sid in enumerate(sorted(members))}
+    for sid in sorted(members):
+        within = shared.get(sid) or []
+        path = within[-1][0] if within else None
+        parent = None
+        if parents[sid] is not None:
+            parent = f"s:{number[parents[sid]]}"
+        elif within:
+            parent = next((g for g in (f"m:{path}@{within[-1][1]}", f"m:{path}") if g in groups), None)
+        gid = f"s:{number[sid]}"
+        groups[gid] = {"id": gid, "kind": "call", "label": names[sid], "scope": names[sid], "path": path,
+                       "module_type": groups[f"m:{path}"]["module_type"] if f"m:{path}" in groups else None,
+                       "parent": parent, "call": None, "calls": None, "nodes": members[sid]}
+    return {nid for m in members.values() for nid in m}
 
 
 def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
@@ -637,6 +756,7 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
         if n["module"]:
             groups[f"m:{n['module']}"]["nodes"].append(n["id"])
     # parameters join the module that owns them (`fc1.weight` -> `fc1`, or `Net.fc1` when the path has the root)
+    owned: dict[str, dict[str, list[int]]] = {}  # module path -> {parameter name: shape}
     for n in gnodes:
         if n["kind"] == "leaf" and "." in n["name"]:
             prefix = n["name"].rsplit(".", 1)[0]
@@ -645,7 +765,16 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
                 groups[f"m:{owner}"]["nodes"].append(n["id"])
                 n["module"] = owner
                 n["module_type"] = paths[owner]
+                if n["shape"] is not None:
+                    owned.setdefault(owner, {})[n["name"].rsplit(".", 1)[1]] = n["shape"]
+    for path, type_name in paths.items():
+        what = module_description(type_name, owned.get(path, {}))
+        where = _short_path(path)
+        groups[f"m:{path}"]["label"] = what if where == type_name else f"{where}: {what}"
     _call_groups(gnodes, groups)
+    scoped = _scope_groups(gnodes, edges, groups)
+    for g in groups.values():
+        g.setdefault("scope", None)
     depth = _depths(gnodes, edges)
     consumers: dict[str, str] = {}
     for e in edges:
@@ -653,7 +782,7 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
     by_op: dict[tuple, list[str]] = {}
     by_id = {n["id"]: n for n in gnodes}
     for n in gnodes:
-        if n["module"]:
+        if n["module"] or n["id"] in scoped:
             continue
         if n["kind"] == "op":
             key = ("op", n["op"], depth[n["id"]])
@@ -665,8 +794,12 @@ def _groups(gnodes: list[dict], edges: list[dict]) -> list[dict[str, Any]]:
         if len(members) < 2:
             continue
         gid = f"o:{kind}:{op}:{d}"
-        plural = {"leaf": "leaves", "constant": "constants"}
-        label = f"{op} ×{len(members)}" if kind == "op" else f"{len(members)} {plural.get(kind, kind)} → {op}"
+        if kind == "op":  # `mul ×32 (forward 5)`: the ops, and where the first one runs in the forward pass
+            label = f"{op} ×{len(members)} (forward {min(by_id[m]['forward_index'] for m in members) + 1})"
+        else:  # the inputs by name: `w1, w2 and 30 more → mul`
+            names = [by_id[m]["name"] for m in members]
+            what = ", ".join(names) if len(names) <= 3 else f"{names[0]}, {names[1]} and {len(names) - 2} more"
+            label = f"{what} → {op}"
         groups[gid] = {"id": gid, "kind": "op", "label": label, "path": None, "module_type": None, "calls": None,
                        "call": None, "parent": None, "nodes": members}
     for g in groups.values():

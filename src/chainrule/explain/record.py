@@ -6,9 +6,11 @@
 - `record_modules(model)`: while active, nodes created inside each module's `forward` are tagged
   with the module's path (`"0"`, `"encoder.fc1"`) and type (`"Linear"`), which renderers use to group
   large graphs. With no model, every `cr.nn.Module` call is tagged (used by `chainrule explain`).
+  Nodes made inside a named scope (`cr.autograd.profiler.record_function`, opened by the user or by
+  `nn.LSTM`/`nn.GRU`/`nn.RNN` per layer and per time step) are tagged with the open scopes too.
 
-Both use the core's seams (`cr.autograd.observe()`, module forward hooks) and cost nothing when not
-active: no observer or hook is registered.
+All use the core's seams (`cr.autograd.observe()`, module forward hooks, the scope and forward-op observers)
+and cost nothing when not active: no observer or hook is registered.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import profiler as _profiler
 from chainrule.engine import observe as _observe
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor
@@ -67,6 +70,9 @@ _records: weakref.WeakKeyDictionary[Node, StepRecord] = weakref.WeakKeyDictionar
 # (the time step of a cell called once per step, the k-th use of a shared block)
 _modules: weakref.WeakKeyDictionary[Node, tuple[str, str, int, tuple]] = weakref.WeakKeyDictionary()
 # (the 4th item: ((path, call), ...) of every module call active when the node was made, outermost first)
+# node -> ((scope id, scope name), ...) of the record_function scopes open when it was made, outermost first
+# (ids grow in the order the scopes were entered)
+_scopes: weakref.WeakKeyDictionary[Node, tuple[tuple[int, str], ...]] = weakref.WeakKeyDictionary()
 # id(parameter tensor) -> (weak reference, its name in a recorded model, "0.weight"). Not a
 # WeakKeyDictionary: tensors compare elementwise, so they cannot be dictionary keys by equality.
 _param_names: dict[int, tuple[weakref.ref, str]] = {}
@@ -87,6 +93,12 @@ def module_of(node: Node) -> tuple[str, str, int, tuple] | None:
     """(module path, module type, call index, ((path, call) of every enclosing module call, outermost first))
     of the module whose forward created `node`, if recorded."""
     return _modules.get(node)
+
+
+def scopes_of(node: Node) -> tuple[tuple[int, str], ...]:
+    """((scope id, name), ...) of the `record_function` scopes open when `node` was made (outermost first), if
+    recorded; () otherwise."""
+    return _scopes.get(node, ())
 
 
 def parameter_name(t: Tensor) -> str | None:
@@ -163,26 +175,84 @@ def tag_outputs(result: Any, inputs: Any, path: str, type_name: str, call: int =
 
 
 @contextmanager
+def record_scopes() -> Iterator[None]:
+    """Tag every node made in this thread inside a `record_function` scope with the open scopes (see `scopes_of`).
+    The forward ops are watched only while a scope is open."""
+    from chainrule.ops.observe import observe_ops
+
+    open_scopes: list[tuple[int, str]] = []
+    chain: list[tuple] = [()]
+    ops = observe_ops(lambda call: _tag_scope(call.output, chain[0]))
+
+    def on_scope(event: _profiler.ScopeEvent) -> None:
+        if event.kind == "enter":
+            if not open_scopes:
+                ops.__enter__()
+            open_scopes.append((event.id, event.name))
+        else:
+            ids = [i for i, _ in open_scopes]
+            if event.id not in ids:
+                return
+            del open_scopes[ids.index(event.id):]
+            if not open_scopes:
+                ops.__exit__(None, None, None)
+        chain[0] = tuple(open_scopes)
+
+    try:
+        with _profiler.observe_scopes(on_scope):
+            yield
+    finally:
+        if open_scopes:
+            ops.__exit__(None, None, None)
+
+
+def _tag_scope(output: Any, chain: tuple) -> None:
+    node = getattr(output, "grad_fn", None)
+    if node is not None and chain:
+        _scopes[node] = chain
+
+
+@contextmanager
 def record_modules(model: Any = None) -> Iterator[None]:
     """Tag nodes with the module whose forward created them (see the module docstring), through forward
-    hooks: one per module of `model`, or global module hooks when no model is given."""
-    if model is None:
-        yield from _record_all()
-        return
+    hooks: one per module of `model`, or global module hooks when no model is given; and with the named scopes
+    (`record_function`) open when they were made."""
+    with record_scopes():
+        if model is None:
+            yield from _record_all()
+        else:
+            yield from _record_model(model)
+
+
+def _record_model(model: Any) -> Iterator[None]:
+    """Hooks on each module of `model`: a pre hook opens the call (numbered per module path), the forward hook
+    tags what it made, with every enclosing call of this thread (outermost first)."""
+    thread = threading.get_ident()
     handles = []
     calls: dict[str, int] = {}
+    stack: list[tuple[Any, str, int]] = []
     for path, module in model.named_modules():
         for pname, p in module.named_parameters(recurse=False):
             _remember_parameter(p, f"{path}.{pname}" if path else pname)
         type_name = type(module).__name__
 
-        def tag(_module: Any, args: Any, kwargs: Any, result: Any, _path: str = path or type_name,
-                _type: str = type_name) -> None:
+        def enter(_module: Any, args: Any, _path: str = path or type_name) -> None:
+            if threading.get_ident() != thread:
+                return
             k = calls.get(_path, 0)
             calls[_path] = k + 1
-            tag_outputs(result, (args, kwargs), _path, _type, k)
+            stack.append((_module, _path, k))
 
-        handles.append(module.register_forward_hook(tag, with_kwargs=True))
+        def tag(_module: Any, args: Any, kwargs: Any, result: Any, _type: str = type_name) -> None:
+            if threading.get_ident() != thread or not stack or stack[-1][0] is not _module:
+                return
+            _, _path, k = stack.pop()
+            if result is not None:
+                enclosing = tuple((p, c) for _, p, c in stack) + ((_path, k),)
+                tag_outputs(result, (args, kwargs), _path, _type, k, enclosing)
+
+        handles.append(module.register_forward_pre_hook(enter))
+        handles.append(module.register_forward_hook(tag, with_kwargs=True, always_call=True))
     try:
         yield
     finally:

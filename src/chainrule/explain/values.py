@@ -88,20 +88,27 @@ def value_json(value: Any, max_data: int = MAX_DATA_ELEMENTS) -> dict[str, Any] 
         else:
             data = x
         return {"shape": [], "dtype": _dtype_name(arr.dtype), "text": fmt_number(x), "data": data}
-    out: dict[str, Any] = {
-        "shape": list(arr.shape),
-        "dtype": _dtype_name(arr.dtype),
-        "text": fmt_array(arr),
-        "data": _jsonable(arr) if arr.size <= max_data else None,
-    }
+    summary = None
     if arr.size > 1 and arr.dtype.kind in "fiub":
         a = arr.astype(np.float64)
-        out["summary"] = {
+        summary = {
             "min": fmt_number(a.min()),
             "max": fmt_number(a.max()),
             "mean": fmt_number(a.mean()),
             "norm": fmt_number(np.linalg.norm(a)),
         }
+    if summary is not None and arr.size > MAX_TEXT_ELEMENTS:  # fmt_array's summary, computed once
+        text = f"[{'×'.join(str(d) for d in arr.shape)}] mean {summary['mean']}, norm {summary['norm']}"
+    else:
+        text = fmt_array(arr)
+    out: dict[str, Any] = {
+        "shape": list(arr.shape),
+        "dtype": _dtype_name(arr.dtype),
+        "text": text,
+        "data": _jsonable(arr) if arr.size <= max_data else None,
+    }
+    if summary is not None:
+        out["summary"] = summary
     return out
 
 

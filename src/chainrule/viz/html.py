@@ -20,16 +20,22 @@ COMPACT_ABOVE = 2000  # nodes: larger pages embed the document without raw numbe
 
 
 def _compact(doc: dict[str, Any]) -> dict[str, Any]:
-    """The document without `data` arrays and gradient terms: what the page displays, at a fraction of the size."""
+    """The document without `data` arrays and gradient terms: what the page displays, at a fraction of the size.
+    Only the places docs/graph-schema.md puts them are visited (value objects, grad states, accumulated sums)."""
 
-    def strip(v: Any) -> Any:
-        if isinstance(v, dict):
-            return {k: strip(x) for k, x in v.items() if k not in ("data", "terms")}
-        if isinstance(v, list):
-            return [strip(x) for x in v]
-        return v
+    def value(v: Any) -> Any:
+        return {k: x for k, x in v.items() if k != "data"} if isinstance(v, dict) and "data" in v else v
 
-    out = strip(doc)
+    def no_terms(v: Any) -> Any:
+        return {k: x for k, x in v.items() if k != "terms"} if isinstance(v, dict) and "terms" in v else v
+
+    out = dict(doc)
+    out["seed"] = value(doc.get("seed"))
+    out["nodes"] = [{**n, "value": value(n.get("value")), "grad": value(n.get("grad")),
+                     "grad_states": [no_terms(s) for s in n.get("grad_states") or []]} for n in doc["nodes"]]
+    out["edges"] = [{**e, "local": value(e.get("local")), "contribution": value(e.get("contribution")),
+                     "accumulated": no_terms(e.get("accumulated"))} for e in doc["edges"]]
+    out["backward_steps"] = [{**s, "upstream": value(s.get("upstream"))} for s in doc.get("backward_steps") or []]
     out["notices"] = list(out["notices"]) + ["This page shows a compact copy of the graph document (display texts "
                                              "only); Graph.to_json() has every number."]
     return out

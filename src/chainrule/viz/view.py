@@ -22,14 +22,10 @@ def _top_group(graph: Any) -> dict[str, str]:
     for n in graph.nodes:
         gids = n.get("groups") or []
         mods = [g for g in gids if groups[g]["kind"] == "module"]
-        pick = None
-        if mods:
-            pick = mods[0]
-            while groups[pick]["parent"] is not None:
-                pick = groups[pick]["parent"]
-        elif gids:
-            pick = gids[0]
+        pick = mods[0] if mods else gids[0] if gids else None
         if pick is not None:
+            while groups[pick]["parent"] is not None:  # a time step's outermost group: its layer's module
+                pick = groups[pick]["parent"]
             out[n["id"]] = pick
     return out
 

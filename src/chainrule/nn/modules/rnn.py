@@ -2,7 +2,9 @@
 
 Everything is built from existing ops (`linear`, `sigmoid`, `tanh`, `relu`, `chunk`, `unbind`, `stack`,
 `cat`), so gradients, `create_graph=True` and the explanations work through them unchanged: an LSTM
-unrolled over T steps is T copies of the cell in the graph. Gate layouts, parameter names and shapes,
+unrolled over T steps is T copies of the cell in the graph (while scopes are observed, each layer and each step
+runs in a named scope, `record_function("LSTM layer 0, t=3")`, so the explanations group the graph by step).
+Gate layouts, parameter names and shapes,
 default initialization, `state_dict` keys, result shapes, `repr` and the error messages follow PyTorch, so
 a `state_dict` moves between `cr.nn.LSTM` and `torch.nn.LSTM` unchanged. Packed sequences are not
 supported.
@@ -10,12 +12,14 @@ supported.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
 import warnings
 from typing import Any
 
 from chainrule import dtypes
+from chainrule.autograd import profiler
 from chainrule.creation import empty, zeros
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
@@ -203,6 +207,7 @@ class GRUCell(RNNCellBase):
 
 # ----------------------------------------------------------------------------- sequence layers
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+_NO_SCOPE = contextlib.nullcontext()  # the scope of a time step when nobody observes scopes
 
 
 class RNNBase(Module):
@@ -378,6 +383,10 @@ class RNNBase(Module):
         batch = x.shape[1]
         real_hidden = self.proj_size if self.proj_size > 0 else self.hidden_size
         lstm = self.mode == "LSTM"
+        # one named scope per layer (and direction) and per time step, only when someone observes scopes
+        # (`cr.explain` groups the graph by them): "LSTM layer 0", "LSTM layer 0, t=3"
+        scoped = profiler.observed()
+        kind = "RNN" if self.mode.startswith("RNN") else self.mode
         h0 = states[0].unbind(0) if states[0] is not None else None
         c0 = states[1].unbind(0) if lstm and states[1] is not None else None
         xs = list(x.unbind(0))
@@ -397,15 +406,18 @@ class RNNBase(Module):
                 if lstm:
                     c = c0[index] if c0 is not None else zeros(batch, self.hidden_size, dtype=x.dtype)
                 hs: list[Any] = [None] * len(xs)
-                for t in (range(len(xs) - 1, -1, -1) if direction else range(len(xs))):
-                    gi = _ops.linear(xs[t], w_ih, b_ih)
-                    if lstm:
-                        h, c = _lstm_step(gi, h, c, w_hh, b_hh, w_hr)
-                    elif self.mode == "GRU":
-                        h = _gru_step(gi, h, w_hh, b_hh)
-                    else:
-                        h = _rnn_step(gi, h, w_hh, b_hh, "tanh" if self.mode == "RNN_TANH" else "relu")
-                    hs[t] = h
+                where = f"{kind} layer {layer}{', reverse' if direction else ''}" if scoped else ""
+                with profiler.record_function(where) if scoped else _NO_SCOPE:
+                    for t in (range(len(xs) - 1, -1, -1) if direction else range(len(xs))):
+                        with profiler.record_function(f"{where}, t={t}") if scoped else _NO_SCOPE:
+                            gi = _ops.linear(xs[t], w_ih, b_ih)
+                            if lstm:
+                                h, c = _lstm_step(gi, h, c, w_hh, b_hh, w_hr)
+                            elif self.mode == "GRU":
+                                h = _gru_step(gi, h, w_hh, b_hh)
+                            else:
+                                h = _rnn_step(gi, h, w_hh, b_hh, "tanh" if self.mode == "RNN_TANH" else "relu")
+                        hs[t] = h
                 outputs.append(hs)
                 finals_h.append(h)
                 if lstm:

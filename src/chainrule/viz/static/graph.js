@@ -39,18 +39,8 @@
   /* A unit is a box that stands for several nodes: a module (nn.Module call), a module's time step (when the
      document has them), one of the document's op groups, or a run of consecutive ops. Units open into
      their children; a unit with too many children opens into runs of them. */
-  function moduleLabel(v, g, members) {
-    var type = g.module_type || "", name = g.path || g.label;
-    if (type === "Linear") {
-      var w = members.map(function (id) { return v.nodes[id]; })
-        .filter(function (n) { return n.kind === "leaf" && n.shape && n.shape.length === 2 && /weight$/.test(n.name); })[0];
-      if (w) type = "Linear(" + w.shape[1] + "->" + w.shape[0] + ")";
-    } else if (type) {
-      var p = members.map(function (id) { return v.nodes[id]; })
-        .filter(function (n) { return n.kind === "leaf" && n.shape && /weight$/.test(n.name); })[0];
-      if (p) type = type + "(" + p.shape.join("x") + ")";
-    }
-    return type ? name + ": " + type : g.label;
+  function moduleLabel(v, g) {  /* the document names the module after what it is: "fc1: Linear(64->32)" */
+    return g.label || g.path || g.id;
   }
 
   function opsSummary(v, members) {
@@ -83,10 +73,29 @@
       var ops = members.filter(function (m) { return v.nodes[m].kind === "op"; })
         .map(function (m) { return v.nodes[m].forward_index; });
       var lo = Math.min.apply(null, ops.length ? ops : [0]) + 1, hi = Math.max.apply(null, ops.length ? ops : [0]) + 1;
-      out.push({ id: parentId + "/r" + i, label: "ops " + lo + "\u2013" + hi + " (" + opsSummary(v, members) + ")",
+      var named = part.filter(function (it) { return it.name; });  /* time steps: "t=0 \u2026 t=39" */
+      var what = named.length ? span(named[0].name, named[named.length - 1].name) : "ops " + lo + "\u2013" + hi;
+      out.push({ id: parentId + "/r" + i, label: what + " (" + opsSummary(v, members) + ")",
         members: members, items: part, kind: "run" });
     }
     return out;
+  }
+
+  function span(a, b) {  /* "LSTM layer 0, t=0" and "LSTM layer 0, t=39" -> "LSTM layer 0, t=0 \u2026 t=39" */
+    if (a === b) return a;
+    var cut = a.lastIndexOf(", ");
+    return a + " \u2026 " + (cut > 0 && b.indexOf(a.slice(0, cut + 2)) === 0 ? b.slice(cut + 2) : b);
+  }
+
+  /* a call group (a module's call, a named scope such as a time step) as a unit; its nested call groups (the
+     time steps of a layer) become its children when it is opened. Inside its parent it is named by what the
+     parent's name does not say already ("t=3" inside "LSTM layer 0"). */
+  function callUnit(v, g, parentName, free) {
+    var members = g.nodes.filter(function (id) { return free(id) && v.nodes[id]; });
+    var name = g.label || g.id;
+    if (parentName && name.indexOf(parentName + ", ") === 0) name = name.slice(parentName.length + 2);
+    return { id: "g:" + g.id, group: g, name: name, label: name + " (" + opsSummary(v, members) + ")",
+      members: members, kind: "step", subgroups: v.callKids[g.id] || null };
   }
 
   function dn(name) {  /* a name inside d.../d...: an expression label gets parentheses, d(w*x + b) */
@@ -111,14 +120,17 @@
     }
     /* one box per call of a module called again and again (a cell over time steps, a shared block): the
        document's "call" groups (docs/graph-schema.md), largest first so an outer call takes its inner ones */
-    doc.groups.filter(function (g) { return g.kind === "call"; })
+    v.callKids = {};
+    var calls = doc.groups.filter(function (g) { return g.kind === "call"; });
+    function nested(g) { var p = g.parent && v.groups[g.parent]; return !!(p && p.kind === "call"); }
+    calls.forEach(function (g) { if (nested(g)) (v.callKids[g.parent] = v.callKids[g.parent] || []).push(g); });
+    calls.filter(function (g) { return !nested(g); })
       .sort(function (a, b) { return b.nodes.length - a.nodes.length; })
       .forEach(function (g) {
-        var members = g.nodes.filter(function (id) { return !taken[id] && v.nodes[id]; });
-        if (members.length < 2) return;
-        members.forEach(function (id) { taken[id] = 1; });
-        units.push({ id: "g:" + g.id, group: g, label: (g.label || g.id) + " (" + opsSummary(v, members) + ")",
-          members: members, kind: "step" });
+        var u = callUnit(v, g, null, function (id) { return !taken[id]; });
+        if (u.members.length < 2) return;
+        u.members.forEach(function (id) { taken[id] = 1; });
+        units.push(u);
       });
     var mods = doc.groups.filter(function (g) { return g.kind === "module" && !g.parent; });
     /* op groups (same op at the same depth) only help a graph too large to draw node by node */
@@ -134,7 +146,7 @@
       }
       if (members.length < 2) return;
       members.forEach(function (id) { taken[id] = 1; });
-      units.push({ id: "g:" + g.id, group: g, label: g.kind === "module" ? moduleLabel(v, g, members) : opGroupLabel(v, g, members),
+      units.push({ id: "g:" + g.id, group: g, label: g.kind === "module" ? moduleLabel(v, g) : opGroupLabel(v, g, members),
         members: members, kind: g.kind === "module" ? "module" : "ops" });
     });
     var singles = doc.nodes.filter(function (n) { return !taken[n.id]; })
@@ -170,9 +182,21 @@
         return it.node ? { id: it.id, node: true, members: it.members } : it;
       });
     } else {
-      var items = unit.members.map(function (id) { return { id: id, key: forwardKey(v, id), members: [id], node: true }; });
-      kids = items.length > MAX_BOXES ? runs(v, unit.id, items)
-        : items.map(function (it) { return { id: it.id, node: true, members: it.members }; });
+      var used = {}, subs = [], inside = {};
+      unit.members.forEach(function (id) { inside[id] = 1; });
+      (unit.subgroups || []).slice().sort(function (a, b) { return b.nodes.length - a.nodes.length; })
+        .forEach(function (g) {  /* nested call groups (the time steps of a layer) first, each one unit */
+          var u = callUnit(v, g, unit.name, function (id) { return inside[id] && !used[id]; });
+          if (u.members.length < 2) return;
+          u.id = unit.id + "/" + u.id;
+          u.members.forEach(function (id) { used[id] = 1; });
+          u.key = Math.min.apply(null, u.members.map(function (m) { return forwardKey(v, m); }));
+          subs.push(u);
+        });
+      var items = subs.concat(unit.members.filter(function (id) { return !used[id]; })
+        .map(function (id) { return { id: id, key: forwardKey(v, id), members: [id], node: true }; }));
+      kids = items.length > MAX_BOXES ? runs(v, unit.id, items) : items.sort(function (a, b) { return a.key - b.key; })
+        .map(function (it) { return it.node ? { id: it.id, node: true, members: it.members } : it; });
     }
     unit._children = kids;
     return kids;
