@@ -28,8 +28,6 @@ DIGITS = 4  # significant digits
 EXP_HIGH = 1e4  # at or above this magnitude: exponent notation
 EXP_LOW = 1e-4  # below this magnitude (and not 0): exponent notation
 DASH = "\u2014"
-_HIGH = Decimal(EXP_HIGH)
-_LOW = Decimal(str(EXP_LOW))
 
 
 def format_number(value: Any, digits: int = DIGITS) -> str:
@@ -52,20 +50,26 @@ def format_number(value: Any, digits: int = DIGITS) -> str:
     if v == 0:
         return "0.0"
     sign = "-" if v < 0 else ""
-    # the exact binary value, rounded to `digits` significant digits, half away from zero (toPrecision's rule)
-    d = abs(Decimal(v))
-    exponent = d.adjusted()
-    rounded = d.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
-    if rounded.adjusted() != exponent:  # 9.9996 -> 10.00: one digit more before the point
-        exponent = rounded.adjusted()
-        rounded = d.quantize(Decimal(1).scaleb(exponent - digits + 1), rounding=ROUND_HALF_UP)
-    if rounded >= _HIGH or rounded < _LOW:
-        mantissa = rounded.scaleb(-exponent)
-        text = _trim(f"{mantissa:f}")
-        if text.endswith(".0"):
-            text = text[:-2]
-        return f"{sign}{text}e{exponent}"
-    return sign + _trim(f"{rounded:f}")
+    a = abs(v)
+    text = format(a, f".{digits - 1}e")
+    if format(a, f".{digits}e")[digits + 1] == "5":
+        # a possible tie at `digits` digits, where Python rounds half to even: round the exact binary value
+        # half away from zero, as toPrecision does (otherwise Python's correctly rounded "e" format is the same)
+        d = Decimal(a)
+        text = format(d.quantize(Decimal(1).scaleb(d.adjusted() - digits + 1), rounding=ROUND_HALF_UP),
+                      f".{digits - 1}e")
+    mantissa, _, exp_text = text.partition("e")
+    exponent = int(exp_text)
+    figures = mantissa.replace(".", "")
+    if exponent >= 4 or exponent < -4:  # at or above 1e4, or below 1e-4
+        body = _trim(figures[0] + "." + figures[1:])
+        if body.endswith(".0"):
+            body = body[:-2]
+        return f"{sign}{body}e{exponent}"
+    if exponent >= 0:
+        figures = figures.ljust(exponent + 1, "0")
+        return sign + _trim(figures[:exponent + 1] + "." + figures[exponent + 1:])
+    return sign + _trim("0." + "0" * (-exponent - 1) + figures)
 
 
 def _trim(text: str) -> str:
