@@ -710,7 +710,7 @@ class Tracer:
         if op.name == "cross_entropy" and oi in getattr(self, "ce", {}):
             return self._ce_vjp(step, oi, gi, line)
         results: list = []
-        inline_ok = (op.derivs is not None or op.vjp is not None) and all(v is not None for v in input_vars) and (
+        inline_ok = op.derivative is not None and all(v is not None for v in input_vars) and (
             not node.attrs or op.name == "linear")
         if inline_ok:
             for i, (parent, c) in enumerate(zip(node.parents, contributions)):
