@@ -83,7 +83,7 @@ _FLOAT_SCALARS = (np.float32, np.float64, np.float16)
 _NUMBERS = (builtins.float, builtins.int)
 
 
-def _binary(op: Any, a: Any, b: Any) -> Tensor:
+def arithmetic(op: Any, a: Any, b: Any) -> Tensor:
     """The per-op hot path for arithmetic: skip promotion when NumPy already agrees with PyTorch (same
     dtypes, or a float tensor with a Python number), and record the node without generic machinery."""
     fast = False
@@ -254,15 +254,15 @@ FLOOR_DIVIDE = defop("floor_divide", _broadcasting("floor_divide", np.floor_divi
 
 
 def add(input: Any, other: Any, alpha: float | None = None) -> Tensor:
-    return _binary(ADD, input, other if alpha is None else mul(other, alpha))
+    return arithmetic(ADD, input, other if alpha is None else mul(other, alpha))
 
 
 def sub(input: Any, other: Any, alpha: float | None = None) -> Tensor:
-    return _binary(SUB, input, other if alpha is None else mul(other, alpha))
+    return arithmetic(SUB, input, other if alpha is None else mul(other, alpha))
 
 
 def mul(input: Any, other: Any) -> Tensor:
-    return _binary(MUL, input, other)
+    return arithmetic(MUL, input, other)
 
 
 def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
@@ -278,7 +278,7 @@ def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
             b = cast(b, float_dtype)
     elif isinstance(b, Tensor) and b.array.dtype.kind != "f":
         b = cast(b, float_dtype)
-    return _binary(DIV, a, b)
+    return arithmetic(DIV, a, b)
 
 
 true_divide = divide = div
@@ -287,32 +287,32 @@ subtract = sub
 
 
 def floor_divide(input: Any, other: Any) -> Tensor:
-    return _binary(FLOOR_DIVIDE, input, other)
+    return arithmetic(FLOOR_DIVIDE, input, other)
 
 
 def remainder(input: Any, other: Any) -> Tensor:
-    return _binary(REMAINDER, input, other)
+    return arithmetic(REMAINDER, input, other)
 
 
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
     if isinstance(exponent, Tensor):  # PyTorch's names: PowBackward1 (tensor ** tensor), PowBackward2 (2 ** x)
-        return _binary(_POW_TENSOR if isinstance(input, Tensor) else _POW_SCALAR_BASE, input, exponent)
+        return arithmetic(_POW_TENSOR if isinstance(input, Tensor) else _POW_SCALAR_BASE, input, exponent)
     if isinstance(exponent, _NUMBERS):
-        return _binary(_POW_ZERO if exponent == 0 else _POW_NUMBER, input, exponent)
-    return _binary(POW, input, exponent)
+        return arithmetic(_POW_ZERO if exponent == 0 else _POW_NUMBER, input, exponent)
+    return arithmetic(POW, input, exponent)
 
 
 def rsub(input: Any, other: Any, alpha: float | None = None) -> Tensor:
     """`other - alpha * input` (the reflected `-`, PyTorch's RsubBackward1)."""
-    return _binary(_RSUB, other, input if alpha is None else mul(input, alpha))
+    return arithmetic(_RSUB, other, input if alpha is None else mul(input, alpha))
 
 
 def maximum(input: Any, other: Any) -> Tensor:
-    return _binary(MAXIMUM, input, other)
+    return arithmetic(MAXIMUM, input, other)
 
 
 def minimum(input: Any, other: Any) -> Tensor:
-    return _binary(MINIMUM, input, other)
+    return arithmetic(MINIMUM, input, other)
 
 
 # ----------------------------------------------------------------------------- comparisons (no gradient)

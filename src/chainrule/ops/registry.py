@@ -340,7 +340,20 @@ def apply1(op: Op, x: Tensor) -> Tensor:
 def record(op: Op, args: tuple, datas: Any, parents: tuple, out: Any, attrs: dict | None) -> Tensor:
     """The one place a node is created: the output tensor of `op` applied to `args` (values `datas`, computed
     `out`), with the node that sends gradients to `parents` (see `parents_of`)."""
-    node = Node(op, args, datas, parents, out, attrs, inplace_epoch.value)
+    # `Node(op, args, datas, parents, out, attrs, epoch)` without the call (the per-op path): the same fields
+    # as `Node.__init__` (tests/engine/test_autograd.py checks that they agree)
+    node = _new(Node)
+    node.op = op
+    node.inputs = args
+    node.datas = datas
+    node.parents = parents
+    node.out = out
+    node.attrs = attrs
+    node.epoch = inplace_epoch.value
+    node.mark = None
+    node.deps = 0
+    node.acc = None
+    node.freed = False
     if record_flags.checks:
         record_checks(node)
     t = _new(Tensor)
