@@ -20,7 +20,7 @@ def _wrong_exp() -> Op:
 
 
 def _op(name, forward, vjp):
-    return Op(name, forward, ("x",), vjp=vjp, saves_output=True)
+    return Op(name, forward, ("x",), vjp, ("vjp",), saves="both")
 
 
 def fns(lib):

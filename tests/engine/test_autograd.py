@@ -139,10 +139,22 @@ def test_saved_buffers_are_freed_after_backward():
     node = y.grad_fn
     assert node.out is not None
     out.backward()
-    assert node.inputs is None and node.out is None
+    # marked used: the values stay only for explanations (`Node.kept`) while the graph lives
+    assert node.freed and node.kept is not None
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        out.backward()
     del y, out, node
     gc.collect()
     assert ref() is None
+
+
+def test_recorded_nodes_have_every_field_node_init_sets():
+    from chainrule.engine.node import Node
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    made = Node(None, (x,), (x.array,), (x,), x.array, None, 0)
+    for node in ((x * 2.0).grad_fn, x.exp().grad_fn, (x @ x).grad_fn, made):
+        fields = {s: getattr(node, s) for s in Node.__slots__ if not s.startswith("__")}
+        assert fields["mark"] is None and fields["deps"] == 0 and fields["acc"] is None and not fields["freed"]
 
 
 def test_million_op_chain_has_no_recursion_limit():

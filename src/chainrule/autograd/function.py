@@ -188,7 +188,7 @@ class FunctionOp(Op):
             formulas = (formula,)
         else:
             formulas = tuple(formula)
-        super().__init__(cls.__name__, cls.forward, arg_names, formulas=formulas, saves_inputs=False,
+        super().__init__(cls.__name__, cls.forward, arg_names, None, formulas, saves="nothing",
                          backward_name=f"{cls.__name__}Backward")
         self.function = cls
         self.output_ops: dict[tuple[int, int], _OutputOp] = {}
@@ -295,8 +295,8 @@ class _OutputOp(Op):
     __slots__ = ("index", "count", "repr_prefix")
 
     def __init__(self, fop: FunctionOp, index: int, count: int) -> None:
-        super().__init__(f"{fop.name}[{index}]", _identity, ("out",), formulas=(f"G (output {index} of {fop.name})",),
-                         saves_inputs=False, backward_name=fop.backward_name)
+        super().__init__(f"{fop.name}[{index}]", _identity, ("out",), None, (f"G (output {index} of {fop.name})",),
+                         saves="nothing", backward_name=fop.backward_name)
         self.index = index
         self.count = count
         self.repr_prefix = fop.repr_prefix
@@ -454,8 +454,8 @@ def _raise_twice(xp: Any, g: Any, out: Any, *inputs: Any) -> Any:
     raise RuntimeError("trying to differentiate twice a function that was marked with @once_differentiable")
 
 
-_DELAYED = Op("delayed_error", lambda x, *rest: x, ("grad",), vjp=_raise_twice,
-              formulas=("error: marked @once_differentiable",), saves_inputs=False, backward_name="DelayedError")
+_DELAYED = Op("delayed_error", lambda x, *rest: x, ("grad",), _raise_twice,
+              ("error: marked @once_differentiable",), saves="nothing", backward_name="DelayedError")
 
 
 def once_differentiable(fn: Callable) -> Callable:

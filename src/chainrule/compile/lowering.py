@@ -123,7 +123,7 @@ def inline_local(op: Any, index: int, g: Any, out: Any, datas: tuple, expected: 
         if template is None:
             return None
     else:
-        if op.derivs is None:
+        if not op.elementwise:
             return None
         template = LOCAL.get((op.name, index))
         if template is None:

@@ -721,7 +721,7 @@ class Tracer(Coverage):
         if id(node) in self.functions:  # a custom autograd.Function (compile/coverage.py)
             return self._function_vjp(step, oi, gi)
         results: list = []
-        inline_ok = (op.derivs is not None or op.vjp is not None) and all(v is not None for v in input_vars) and (
+        inline_ok = op.derivative is not None and all(v is not None for v in input_vars) and (
             not node.attrs or op.name == "linear")
         if inline_ok:
             for i, (parent, c) in enumerate(zip(node.parents, contributions)):

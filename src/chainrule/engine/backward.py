@@ -186,7 +186,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     if node.retains_grad:
                         _retain(node, g, create_graph)
                 datas = node.datas
-                if datas is None:
+                if datas is None or node.freed:
                     raise RuntimeError(_FREED_MESSAGE)
                 if node.epoch != epoch:
                     _check_saved(node)
@@ -201,8 +201,10 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                 else:
                     in_grads = _special_step(node, g, xp, create_graph, capture, watchers, step_index)
                     step_index += 1
-                if not retain_graph:
-                    node.inputs = node.datas = node.out = None
+                if not retain_graph:  # the values stay for explanations (`Node.kept`), except a Function's ctx
+                    node.freed = True
+                    if type(datas) is not tuple and type(datas) is not list:
+                        node.inputs = node.datas = node.out = None
             for parent, gi in zip(parents, in_grads):
                 if parent is None:
                     continue

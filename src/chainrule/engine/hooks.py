@@ -91,7 +91,6 @@ class _IdentityOp:
     binary_elementwise = False
     user_code = True  # the hub calls the module's backward hooks
     elementwise = False
-    differentiable = True
     broadcasting = False
     vjp_takes_needs = False
     saves_inputs = False
@@ -101,7 +100,7 @@ class _IdentityOp:
     backward_name = "BackwardHookFunctionBackward"
     arg_names: tuple[str, ...] = ("input",)
     formulas: tuple[str, ...] = ("1 (identity: a module's backward hook sees the gradient here)",)
-    derivs = None
+    derivative = None
     vjp = None
 
     def local_derivatives(self, node: Node, xp: Any, inputs: tuple, out: Any) -> tuple:

@@ -16,7 +16,7 @@ class Node:
     """
 
     # Hot fields are slots set once per op; rarely-set ones default to class attributes.
-    __slots__ = ("op", "inputs", "datas", "parents", "out", "attrs", "epoch", "acc", "deps", "mark", "kept",
+    __slots__ = ("op", "inputs", "datas", "parents", "out", "attrs", "epoch", "acc", "deps", "mark", "freed",
                  "__dict__", "__weakref__")
     tensor_ref: Any = None  # weakref to the output tensor, only set for retain_grad
     hooks: list | None = None
@@ -28,6 +28,7 @@ class Node:
 
     def __init__(self, op: Any, inputs: tuple, datas: Any, parents: tuple, out: Any, attrs: dict | None,
                  epoch: int) -> None:
+        # ops' nodes are made by `chainrule.ops.registry.record`, which sets these same fields without this call
         self.op = op
         self.inputs = inputs
         self.datas = datas
@@ -38,10 +39,16 @@ class Node:
         self.mark = None  # scratch for the plain backward walk: which walk counted this node,
         self.deps = 0  # how many of that walk's nodes consume it,
         self.acc = None  # and the gradient summed so far
-        # (inputs, datas, out) as recorded, kept when backward frees the saved buffers above, until the graph
-        # itself is dropped: explanations after `loss.backward()` read them (never the backward walk). Not for
-        # a custom Function (its datas is its ctx's saved tensors, which backward must release, as PyTorch's).
-        self.kept = (inputs, datas, out) if type(datas) is tuple or type(datas) is list else None
+        self.freed = False  # a backward without retain_graph has used the saved buffers (see `kept`)
+
+    @property
+    def kept(self) -> tuple | None:
+        """(inputs, datas, out) as recorded, until the graph itself is dropped, also after a backward without
+        retain_graph marked the node `freed` (the walk then refuses to use it again): explanations after
+        `loss.backward()` read them, never the backward walk. None for a custom Function's node, whose
+        saved tensors (its ctx) backward releases, as PyTorch does."""
+        datas = self.datas
+        return (self.inputs, datas, self.out) if type(datas) is tuple or type(datas) is list else None
 
     def name(self) -> str:
         """PyTorch's grad_fn name, e.g. 'MulBackward0'."""

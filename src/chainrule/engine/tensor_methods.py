@@ -35,24 +35,30 @@ class TensorMathMixin:
 
     __slots__ = ()
 
-    # operators: `a + b`, `2 * x`, `a @ b`, `-x`, `a < b`, `~m`, ...
+    # operators: `a + b`, `2 * x`, `a @ b`, `-x`, `a < b`, `~m`, ... (`+ - *`, the per-op path of scalar code,
+    # call the arithmetic fast path with their op directly: `cr.add(a, b)` is `arithmetic(ADD, a, b)`)
     def __add__(self, other: Any) -> Tensor:
-        return dispatch.ops.add(self, other)
+        ops = dispatch.ops
+        return ops.arithmetic(ops.ADD, self, other)
 
     def __radd__(self, other: Any) -> Tensor:
-        return dispatch.ops.add(other, self)
+        ops = dispatch.ops
+        return ops.arithmetic(ops.ADD, other, self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return dispatch.ops.sub(self, other)
+        ops = dispatch.ops
+        return ops.arithmetic(ops.SUB, self, other)
 
     def __rsub__(self, other: Any) -> Tensor:
         return dispatch.ops.rsub(self, other)
 
     def __mul__(self, other: Any) -> Tensor:
-        return dispatch.ops.mul(self, other)
+        ops = dispatch.ops
+        return ops.arithmetic(ops.MUL, self, other)
 
     def __rmul__(self, other: Any) -> Tensor:
-        return dispatch.ops.mul(other, self)
+        ops = dispatch.ops
+        return ops.arithmetic(ops.MUL, other, self)
 
     def __truediv__(self, other: Any) -> Tensor:
         return dispatch.ops.div(self, other)

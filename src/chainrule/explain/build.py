@@ -103,7 +103,7 @@ class _Source:
 
     def __init__(self, node: Node) -> None:
         self.node = node
-        self.alive = node.inputs is not None
+        self.alive = node.inputs is not None and not node.freed
         self.rec = _record.recorded_step(node)
         if self.alive:
             self.input_objs: tuple | None = tuple(node.inputs)

@@ -53,8 +53,7 @@ def _relu_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
 _SAME_SIZE_INT = {2: np.int16, 4: np.int32, 8: np.int64}
 
 
-RELU = defop("relu", _relu_forward, "x", derivs=(("0 if x <= 0 else 1", _relu_rule),), saves_output=True,
-             saves_inputs=False)
+RELU = defop("relu", _relu_forward, "x", derivs=(("0 if x <= 0 else 1", _relu_rule),), saves="output")
 
 
 def relu(input: Tensor) -> Tensor:
@@ -81,7 +80,7 @@ ELU = defop(
     # elu(x) + alpha = alpha*exp(x) for x <= 0; routed, so a NaN input passes g (not <= 0), as PyTorch
     derivs=(("alpha*exp(x) if x <= 0 else 1",
              lambda xp, g, out, x, alpha: xp.where(x <= 0, g * (out + alpha), g)),),
-    saves_output=True,
+    saves="both",
 )
 
 
@@ -95,7 +94,7 @@ def _sigmoid_forward(x: Any) -> Any:
 
 SIGMOID = defop("sigmoid", _sigmoid_forward, "x",
                 derivs=(("sigmoid(x)*(1-sigmoid(x))", lambda xp, g, out, x: g * (out * (1.0 - out))),),
-                saves_output=True, saves_inputs=False)
+                saves="output")
 
 
 def sigmoid(input: Tensor) -> Tensor:
@@ -262,13 +261,11 @@ def _log_softmax_forward(x: Any, dim: int) -> Any:
 SOFTMAX = defop(
     "softmax", _softmax_forward, "x",
     vjp=lambda xp, g, out, x, dim: (out * (g - xp.sum(g * out, axis=dim, keepdims=True)),),
-    formulas=("diag(s) - s s^T  (s = softmax(x))",), saves_output=True, saves_inputs=False,
-)
+    formulas=("diag(s) - s s^T  (s = softmax(x))",), saves="output", )
 LOG_SOFTMAX = defop(
     "log_softmax", _log_softmax_forward, "x",
     vjp=lambda xp, g, out, x, dim: (g - xp.exp(out) * xp.sum(g, axis=dim, keepdims=True),),
-    formulas=("I - softmax(x) 1^T",), saves_output=True, saves_inputs=False,
-)
+    formulas=("I - softmax(x) 1^T",), saves="output", )
 
 
 def _dim_arg(input: Tensor, dim: int | None, name: str) -> int:

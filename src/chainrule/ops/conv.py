@@ -79,7 +79,7 @@ UNFOLD = defop(
     vjp=lambda xp, g, out, x, kernel, stride, padding, dilation=(1, 1), grid=None: (
         fold_(xp, g, x.shape[2:], kernel, stride, padding, dilation, grid),),
     formulas=("1 from each window position back to its pixel (col2im, summed over overlaps)",),
-    saves_inputs=False, backward_name="Im2ColBackward0",
+    saves="nothing", backward_name="Im2ColBackward0",
 )
 FOLD = defop(
     "fold", lambda g, size, kernel, stride, padding, dilation=(1, 1), grid=None: np_fold(g, size, kernel, stride,
@@ -88,7 +88,7 @@ FOLD = defop(
     vjp=lambda xp, g, out, cols, size, kernel, stride, padding, dilation=(1, 1), grid=None: (
         unfold_(xp, g, kernel, stride, padding, dilation, grid),),
     formulas=("each pixel's gradient copied to every window containing it (im2col)",),
-    saves_inputs=False, backward_name="Col2ImBackward0",
+    saves="nothing", backward_name="Col2ImBackward0",
 )
 
 
@@ -191,7 +191,7 @@ def _max_pool_vjp(xp: Any, g: Any, out: Any, x: Any, kernel: Pair, stride: Pair,
 
 
 MAX_POOL2D = defop("max_pool2d", _max_pool_forward, "x", vjp=_max_pool_vjp,
-                   formulas=("1 at each window's maximum, else 0",), saves_inputs=False,
+                   formulas=("1 at each window's maximum, else 0",), saves="nothing",
                    backward_name="MaxPool2DWithIndicesBackward0")
 
 
@@ -212,7 +212,7 @@ def _avg_pool_vjp(xp: Any, g: Any, out: Any, x: Any, kernel: Pair, stride: Pair,
 
 
 AVG_POOL2D = defop("avg_pool2d", _avg_pool_forward, "x", vjp=_avg_pool_vjp,
-                   formulas=("1/(kh*kw) for every element of the window (padding counted)",), saves_inputs=False,
+                   formulas=("1/(kh*kw) for every element of the window (padding counted)",), saves="nothing",
                    backward_name="AvgPool2DBackward0")
 
 
@@ -266,7 +266,7 @@ def _conv_t_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any, stride: Pair,
 
 
 CONV_TRANSPOSE2D = defop(
-    "conv_transpose2d", _conv_t_forward, "x weight bias", vjp=_conv_t_vjp, vjp_takes_needs=True,
+    "conv_transpose2d", _conv_t_forward, "x weight bias", vjp=_conv_t_vjp,
     formulas=("W @ im2col(G) (a convolution of G)", "sum over the batch of x @ im2col(G)^T",
               "sum of G over batch and pixels"),
     backward_name="ConvolutionBackward0")

@@ -15,7 +15,7 @@ from chainrule.engine.tensor import Tensor, tensor_from_data
 from chainrule.engine.xp import np_erf, np_sign
 from chainrule.ops.observe import publish as _publish
 from chainrule.ops.observe import watch as _watch
-from chainrule.ops.registry import ONE, apply, apply1, defop, record, variant
+from chainrule.ops.registry import ONE, Saves, apply, apply1, defop, record, variant
 
 _new = object.__new__
 
@@ -75,7 +75,7 @@ def cast(x: Tensor, np_dtype: np.dtype) -> Tensor:
 
 
 # the gradient is cast back to the input's dtype, as every rule's result is
-_to = defop("to_copy", lambda x, dtype: x.astype(dtype), "x", derivs=(("1", ONE),), saves_inputs=False,
+_to = defop("to_copy", lambda x, dtype: x.astype(dtype), "x", derivs=(("1", ONE),), saves="nothing",
             backward_name="ToCopyBackward0")
 
 
@@ -83,7 +83,7 @@ _FLOAT_SCALARS = (np.float32, np.float64, np.float16)
 _NUMBERS = (builtins.float, builtins.int)
 
 
-def _binary(op: Any, a: Any, b: Any) -> Tensor:
+def arithmetic(op: Any, a: Any, b: Any) -> Tensor:
     """The per-op hot path for arithmetic: skip promotion when NumPy already agrees with PyTorch (same
     dtypes, or a float tensor with a Python number), and record the node without generic machinery."""
     fast = False
@@ -204,15 +204,14 @@ def _remainder_divisor(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
     return g * -xp.data(np.floor_divide(xp.data(a), xp.data(b)))
 
 
-ADD = defop("add", operator.add, "a b", broadcasting=True, derivs=(("1", ONE), ("1", ONE)), saves_inputs=False)
-SUB = defop("sub", operator.sub, "a b", broadcasting=True,
-            derivs=(("1", ONE), ("-1", lambda xp, g, out, a, b: -g)), saves_inputs=False)
-MUL = defop("mul", operator.mul, "a b", broadcasting=True,
+ADD = defop("add", operator.add, "a b", derivs=(("1", ONE), ("1", ONE)), saves="nothing")
+SUB = defop("sub", operator.sub, "a b", derivs=(("1", ONE), ("-1", lambda xp, g, out, a, b: -g)), saves="nothing")
+MUL = defop("mul", operator.mul, "a b",
             derivs=(("b", lambda xp, g, out, a, b: g * b), ("a", lambda xp, g, out, a, b: g * a)))
-DIV = defop("div", operator.truediv, "a b", broadcasting=True,
+DIV = defop("div", operator.truediv, "a b",
             derivs=(("1/b", lambda xp, g, out, a, b: g * _inverse(b)),
                     ("-a/b^2", lambda xp, g, out, a, b: g * (-a / (b * b)))))
-POW = defop("pow", operator.pow, "a b", broadcasting=True,
+POW = defop("pow", operator.pow, "a b",
             derivs=(("0 if b == 0 else b*a^(b-1)", _pow_base),
                     ("0 if a == 0 and b >= 0 else a^b*ln(a)", _pow_exponent)))
 # PyTorch's overloads: x ** 2.0 (PowBackward0; the formula of a nonzero number exponent reads as the chapter's,
@@ -255,15 +254,15 @@ FLOOR_DIVIDE = defop("floor_divide", _broadcasting("floor_divide", np.floor_divi
 
 
 def add(input: Any, other: Any, alpha: float | None = None) -> Tensor:
-    return _binary(ADD, input, other if alpha is None else mul(other, alpha))
+    return arithmetic(ADD, input, other if alpha is None else mul(other, alpha))
 
 
 def sub(input: Any, other: Any, alpha: float | None = None) -> Tensor:
-    return _binary(SUB, input, other if alpha is None else mul(other, alpha))
+    return arithmetic(SUB, input, other if alpha is None else mul(other, alpha))
 
 
 def mul(input: Any, other: Any) -> Tensor:
-    return _binary(MUL, input, other)
+    return arithmetic(MUL, input, other)
 
 
 def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
@@ -279,7 +278,7 @@ def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
             b = cast(b, float_dtype)
     elif isinstance(b, Tensor) and b.array.dtype.kind != "f":
         b = cast(b, float_dtype)
-    return _binary(DIV, a, b)
+    return arithmetic(DIV, a, b)
 
 
 true_divide = divide = div
@@ -288,32 +287,32 @@ subtract = sub
 
 
 def floor_divide(input: Any, other: Any) -> Tensor:
-    return _binary(FLOOR_DIVIDE, input, other)
+    return arithmetic(FLOOR_DIVIDE, input, other)
 
 
 def remainder(input: Any, other: Any) -> Tensor:
-    return _binary(REMAINDER, input, other)
+    return arithmetic(REMAINDER, input, other)
 
 
 def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
     if isinstance(exponent, Tensor):  # PyTorch's names: PowBackward1 (tensor ** tensor), PowBackward2 (2 ** x)
-        return _binary(_POW_TENSOR if isinstance(input, Tensor) else _POW_SCALAR_BASE, input, exponent)
+        return arithmetic(_POW_TENSOR if isinstance(input, Tensor) else _POW_SCALAR_BASE, input, exponent)
     if isinstance(exponent, _NUMBERS):
-        return _binary(_POW_ZERO if exponent == 0 else _POW_NUMBER, input, exponent)
-    return _binary(POW, input, exponent)
+        return arithmetic(_POW_ZERO if exponent == 0 else _POW_NUMBER, input, exponent)
+    return arithmetic(POW, input, exponent)
 
 
 def rsub(input: Any, other: Any, alpha: float | None = None) -> Tensor:
     """`other - alpha * input` (the reflected `-`, PyTorch's RsubBackward1)."""
-    return _binary(_RSUB, other, input if alpha is None else mul(input, alpha))
+    return arithmetic(_RSUB, other, input if alpha is None else mul(input, alpha))
 
 
 def maximum(input: Any, other: Any) -> Tensor:
-    return _binary(MAXIMUM, input, other)
+    return arithmetic(MAXIMUM, input, other)
 
 
 def minimum(input: Any, other: Any) -> Tensor:
-    return _binary(MINIMUM, input, other)
+    return arithmetic(MINIMUM, input, other)
 
 
 # ----------------------------------------------------------------------------- comparisons (no gradient)
@@ -403,15 +402,14 @@ def where(condition: Any, input: Any, other: Any, _op: Any = None) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- unary math
-def _unary(name: str, forward: Any, formula: str, rule: Any, saves_output: bool = False,
-           keep_int: bool = False) -> Any:
+def _unary(name: str, forward: Any, formula: str, rule: Any, saves: Saves = "inputs", keep_int: bool = False,
+           backward_name: str = "") -> Any:
     """An elementwise math function with its derivative (`rule(xp, g, out, x)`: g times the local derivative);
     integer inputs become the default float dtype unless `keep_int` (abs, sign, square, floor, ... of an int
     tensor stay int, as in PyTorch)."""
     # an op that saves its output computes its derivative from the output alone (exp, tanh, sqrt, ...), so
     # modifying its input in place afterwards is legal, as in PyTorch
-    op = defop(name, forward, "x", derivs=((formula, rule),), saves_output=saves_output,
-               saves_inputs=not saves_output)
+    op = defop(name, forward, "x", derivs=((formula, rule),), saves=saves, backward_name=backward_name)
     keep = "iu" if keep_int else ""
 
     def fn(input: Tensor) -> Tensor:
@@ -431,7 +429,7 @@ def _neg_forward(x: Any) -> Any:
     return -x
 
 
-NEG = defop("neg", _neg_forward, "x", derivs=(("-1", lambda xp, g, out, x: -g),), saves_inputs=False)
+NEG = defop("neg", _neg_forward, "x", derivs=(("-1", lambda xp, g, out, x: -g),), saves="nothing")
 
 
 def neg(input: Tensor) -> Tensor:
@@ -448,27 +446,27 @@ def _zero(xp: Any, g: Any, out: Any, x: Any) -> Any:
 
 
 _LN2, _LN10 = 0.6931471805599453, 2.302585092994046
-exp = _unary("exp", np.exp, "exp(x)", lambda xp, g, out, x: g * out, saves_output=True)
-exp2 = _unary("exp2", np.exp2, "2^x*ln(2)", lambda xp, g, out, x: g * (out * _LN2), saves_output=True)
+exp = _unary("exp", np.exp, "exp(x)", lambda xp, g, out, x: g * out, saves="output")
+exp2 = _unary("exp2", np.exp2, "2^x*ln(2)", lambda xp, g, out, x: g * (out * _LN2), saves="output")
 log = _unary("log", np.log, "1/x", lambda xp, g, out, x: g * (1.0 / x))
 log2 = _unary("log2", np.log2, "1/(x*ln(2))", lambda xp, g, out, x: g * (1.0 / (x * _LN2)))
 log10 = _unary("log10", np.log10, "1/(x*ln(10))", lambda xp, g, out, x: g * (1.0 / (x * _LN10)))
 log1p = _unary("log1p", np.log1p, "1/(1+x)", lambda xp, g, out, x: g * (1.0 / (1.0 + x)))
-expm1 = _unary("expm1", np.expm1, "exp(x)", lambda xp, g, out, x: g * (out + 1.0), saves_output=True)
-sqrt = _unary("sqrt", np.sqrt, "1/(2*sqrt(x))", lambda xp, g, out, x: g * (0.5 / out), saves_output=True)
+expm1 = _unary("expm1", np.expm1, "exp(x)", lambda xp, g, out, x: g * (out + 1.0), saves="output")
+sqrt = _unary("sqrt", np.sqrt, "1/(2*sqrt(x))", lambda xp, g, out, x: g * (0.5 / out), saves="output")
 rsqrt = _unary("rsqrt", lambda x: 1.0 / np.sqrt(x), "-(1/sqrt(x))^3/2",
-               lambda xp, g, out, x: g * (-0.5 * out * out * out), saves_output=True)
-square = _unary("square", np.square, "2*x", lambda xp, g, out, x: g * (2.0 * x), keep_int=True)
-square.op.backward_name = "PowBackward0"  # PyTorch computes square as pow(x, 2)
+               lambda xp, g, out, x: g * (-0.5 * out * out * out), saves="output")
+square = _unary("square", np.square, "2*x", lambda xp, g, out, x: g * (2.0 * x), keep_int=True,
+                backward_name="PowBackward0")  # PyTorch computes square as pow(x, 2)
 reciprocal = _unary("reciprocal", np.reciprocal, "-1/x^2", lambda xp, g, out, x: g * -(out * out),
-                    saves_output=True)
+                    saves="output")
 abs = _unary("abs", np.abs, "sign(x)", lambda xp, g, out, x: g * xp.sign(x), keep_int=True)  # noqa: A001
 absolute = abs
 sign = _unary("sign", np_sign, "0", _zero, keep_int=True)
 sin = _unary("sin", np.sin, "cos(x)", lambda xp, g, out, x: g * xp.cos(x))
 cos = _unary("cos", np.cos, "-sin(x)", lambda xp, g, out, x: g * -xp.sin(x))
-tan = _unary("tan", np.tan, "1 + tan(x)^2", lambda xp, g, out, x: g * (1.0 + out * out), saves_output=True)
-tanh = _unary("tanh", np.tanh, "1 - tanh(x)^2", lambda xp, g, out, x: g * (1.0 - out * out), saves_output=True)
+tan = _unary("tan", np.tan, "1 + tan(x)^2", lambda xp, g, out, x: g * (1.0 + out * out), saves="output")
+tanh = _unary("tanh", np.tanh, "1 - tanh(x)^2", lambda xp, g, out, x: g * (1.0 - out * out), saves="output")
 sinh = _unary("sinh", np.sinh, "cosh(x)", lambda xp, g, out, x: g * (0.5 * (xp.exp(x) + xp.exp(-x))))
 cosh = _unary("cosh", np.cosh, "sinh(x)", lambda xp, g, out, x: g * (0.5 * (xp.exp(x) - xp.exp(-x))))
 arctan = atan = _unary("atan", np.arctan, "1/(1+x^2)", lambda xp, g, out, x: g * (1.0 / (1.0 + x * x)))
@@ -491,8 +489,7 @@ def _lerp_forward(start: Any, end: Any, weight: Any) -> Any:
     return out if out.ndim else out[()]
 
 
-LERP = defop("lerp", _lerp_forward, "start end weight", broadcasting=True,
-             derivs=(("1 - weight", lambda xp, g, out, s, e, w: g * (1 - w)),
+LERP = defop("lerp", _lerp_forward, "start end weight", derivs=(("1 - weight", lambda xp, g, out, s, e, w: g * (1 - w)),
                      ("weight", lambda xp, g, out, s, e, w: g * w),
                      ("end - start", lambda xp, g, out, s, e, w: g * (e - s))))
 _LERP_TENSOR = variant(LERP, "LerpBackward1")  # PyTorch's name when the weight is a tensor

@@ -49,7 +49,7 @@ def _getitem_forward(x: Any, index: Any, basic: bool) -> Any:
 GETITEM = defop(
     "index", _getitem_forward, "x",
     vjp=lambda xp, g, out, x, index, basic: (xp.index_add(x.shape, index, g, basic),),
-    formulas=("1 at each selected position (summed over repeats), else 0",), saves_inputs=False,
+    formulas=("1 at each selected position (summed over repeats), else 0",), saves="nothing",
 )
 
 
@@ -65,7 +65,7 @@ def _index_add_forward(g: Any, shape: tuple, index: Any, basic: bool) -> Any:
 INDEX_ADD = defop(
     "index_add_zeros", _index_add_forward, "g",
     vjp=lambda xp, gg, out, g, shape, index, basic: (xp.getitem(gg, index),),
-    formulas=("1 at each scattered position",), saves_inputs=False, backward_name="IndexPutBackward0",
+    formulas=("1 at each scattered position",), saves="nothing", backward_name="IndexPutBackward0",
 )
 
 
@@ -162,7 +162,7 @@ def _index_put_vjp(xp: Any, g: Any, out: Any, x: Any, v: Any, index: Any, basic:
 
 
 INDEX_PUT = defop("index_put", _index_put_forward, "x value", vjp=_index_put_vjp,
-                  formulas=("1 where not overwritten, else 0", "1 at each written position"), saves_inputs=False)
+                  formulas=("1 where not overwritten, else 0", "1 at each written position"), saves="nothing")
 _COPY_SLICES = variant(INDEX_PUT, "CopySlices")  # `x[i] = v` and writes through views, as PyTorch names them
 
 

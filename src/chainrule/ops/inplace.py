@@ -15,7 +15,7 @@ from chainrule.ops.views import base_of, refresh_views, share_version
 # A value written over a tensor that has history (fill_, zero_, copy_ of a constant): the new value does
 # not depend on the old one, so no gradient flows back through it (PyTorch's FillBackward0).
 _OVERWRITE = defop("overwrite", lambda x, value: value, "x", vjp=lambda xp, g, out, x, value: (None,),
-                   formulas=("0 (the old value is overwritten)",), saves_inputs=False, backward_name="FillBackward0")
+                   formulas=("0 (the old value is overwritten)",), saves="nothing", backward_name="FillBackward0")
 
 
 def assign(self: Tensor, result: Tensor, op: str) -> Tensor:

@@ -24,7 +24,7 @@ def _cat_vjp(xp: Any, g: Any, out: Any, *xs: Any, dim: int) -> tuple:
 
 
 CAT = defop("cat", lambda *xs, dim: np.concatenate(xs, axis=dim), "tensors", vjp=_cat_vjp,
-            formulas=("1 on each input's slice of the output",), saves_inputs=False)
+            formulas=("1 on each input's slice of the output",), saves="nothing")
 
 
 def _check_list(tensors: Any, op: str) -> list[Tensor]:
@@ -56,7 +56,7 @@ def _stack_vjp(xp: Any, g: Any, out: Any, *xs: Any, dim: int) -> tuple:
 
 
 STACK = defop("stack", lambda *xs, dim: np.stack(xs, axis=dim), "tensors", vjp=_stack_vjp,
-              formulas=("1 on each input's slice of the output",), saves_inputs=False)
+              formulas=("1 on each input's slice of the output",), saves="nothing")
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -128,7 +128,7 @@ def _pad_vjp(xp: Any, g: Any, out: Any, x: Any, widths: list, value: float) -> t
 
 PAD = defop("constant_pad_nd",
             lambda x, widths, value: np.pad(x, widths, mode="constant", constant_values=value), "x",
-            vjp=_pad_vjp, formulas=("1 inside the original region, 0 on the padding",), saves_inputs=False)
+            vjp=_pad_vjp, formulas=("1 inside the original region, 0 on the padding",), saves="nothing")
 
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float = 0.0) -> Tensor:

@@ -56,7 +56,7 @@ def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bo
 
 
 MATMUL = defop("matmul", _matmul_forward, "A B", vjp=_matmul_vjp,
-               formulas=("G @ B^T", "A^T @ G"), backward_name="MmBackward0", vjp_takes_needs=True)
+               formulas=("G @ B^T", "A^T @ G"), backward_name="MmBackward0")
 
 
 def matmul(input: Tensor, other: Tensor, _op: Op = MATMUL) -> Tensor:

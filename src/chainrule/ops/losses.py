@@ -117,7 +117,7 @@ def cross_entropy_indices(input: Tensor, target: np.ndarray, reduction: str) -> 
 NLL_LOSS = defop(
     "nll_loss", lambda x, q, reduction, denom: _reduce(-(q * x).sum(axis=1), reduction, denom), "x",
     vjp=lambda xp, g, out, x, q, reduction, denom: (-q * _scale(xp, g, reduction, denom),),
-    formulas=("-q  (q: the weighted one-hot target)",), saves_inputs=False, backward_name="NllLossBackward0",
+    formulas=("-q  (q: the weighted one-hot target)",), saves="nothing", backward_name="NllLossBackward0",
 )
 
 

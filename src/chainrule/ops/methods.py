@@ -15,6 +15,7 @@ from chainrule.creation import new_empty, new_full, new_ones, new_tensor, new_ze
 from chainrule.engine.device import parse_to
 from chainrule.engine.tensor import Tensor
 from chainrule.ops import functions
+from chainrule.ops.elementwise import ADD, MUL, SUB, arithmetic
 from chainrule.ops.functions import *  # noqa: F403 - every op function is a method too
 from chainrule.ops.functions import (  # used below, or internal (not in the functional namespace)
     abs,
@@ -67,8 +68,10 @@ from chainrule.ops.random_fills import normal_, uniform_
 from chainrule.ops.shape_ops import T, clone, mT
 from chainrule.random import multinomial
 
-# every op function (above), plus what the methods and TensorXP call that is not in the functional namespace
+# every op function (above), plus what the methods and TensorXP call that is not in the functional namespace;
+# the operators `+ - *` call `arithmetic` with their op (ADD, SUB, MUL): `add` less its alpha, one call fewer
 __all__ = [
+    "ADD", "MUL", "SUB", "arithmetic",
     "T", "abs_", "add_", "cast", "ceil_", "clamp_", "clone", "copy_", "div_", "exp_", "fill_", "floor_", "getitem",
     "index_add_", "index_add_zeros", "index_copy_", "index_fill_", "lerp_", "log_", "mT", "masked_fill_", "mul_",
     "multinomial", "neg_", "new_empty", "new_full", "new_ones", "new_tensor", "new_zeros", "normal_", "pow_", "relu_",

@@ -78,11 +78,11 @@ def _sum_forward(x: Any, dims: tuple, keepdim: bool) -> Any:
 
 SUM = defop("sum", _sum_forward, "x",
             vjp=lambda xp, g, out, x, dims, keepdim: (expand_back(xp, g, x.shape, dims, keepdim),),
-            formulas=("1 for every summed element",), saves_inputs=False)
+            formulas=("1 for every summed element",), saves="nothing")
 MEAN = defop(
     "mean", lambda x, dims, keepdim: np.mean(x, axis=dims, keepdims=keepdim), "x",
     vjp=lambda xp, g, out, x, dims, keepdim: (expand_back(xp, g / _count(x.shape, dims), x.shape, dims, keepdim),),
-    formulas=("1/N for every averaged element",), saves_inputs=False,
+    formulas=("1/N for every averaged element",), saves="nothing",
 )
 
 
@@ -326,7 +326,7 @@ def _std_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool, corr
 
 VAR = defop("var", _var_forward, "x", vjp=_var_vjp, formulas=("2*(x - mean)/(N - correction)",))
 STD = defop("std", lambda x, dims, keepdim, correction: np.std(x, axis=dims, keepdims=keepdim, ddof=correction),
-            "x", vjp=_std_vjp, formulas=("(x - mean)/((N - correction)*std)",), saves_output=True)
+            "x", vjp=_std_vjp, formulas=("(x - mean)/((N - correction)*std)",), saves="both")
 
 
 def _correction(unbiased: bool | None, correction: float | None) -> float:
@@ -361,7 +361,7 @@ def _norm2_vjp(xp: Any, g: Any, out: Any, x: Any, dims: tuple, keepdim: bool) ->
 
 
 NORM2 = defop("norm", lambda x, dims, keepdim: np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim)), "x",
-              vjp=_norm2_vjp, formulas=("x/||x||",), saves_output=True, backward_name="LinalgVectorNormBackward0")
+              vjp=_norm2_vjp, formulas=("x/||x||",), saves="both", backward_name="LinalgVectorNormBackward0")
 
 
 def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
@@ -394,7 +394,7 @@ LOGSUMEXP = defop(
     "logsumexp", _logsumexp_forward, "x",
     vjp=lambda xp, g, out, x, dims, keepdim: (
         expand_back(xp, g, x.shape, dims, keepdim) * xp.exp(x - expand_back(xp, out, x.shape, dims, keepdim)),),
-    formulas=("softmax(x)",), saves_output=True,
+    formulas=("softmax(x)",), saves="both",
 )
 
 
@@ -422,7 +422,7 @@ def _cumsum_forward(x: Any, dim: int) -> Any:
 
 
 CUMSUM = defop("cumsum", _cumsum_forward, "x", vjp=_cumsum_vjp,
-               formulas=("1 for every later position",), saves_inputs=False)
+               formulas=("1 for every later position",), saves="nothing")
 
 
 def cumsum(input: Tensor, dim: int) -> Tensor:

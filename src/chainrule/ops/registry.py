@@ -20,9 +20,11 @@ chainrule's own ops when `create_graph=True` (so gradients of gradients come for
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 
@@ -52,61 +54,81 @@ class _One:
 
 
 ONE = _One()
+_SAVES = frozenset(("inputs", "output", "both", "nothing"))
 
 REGISTRY: dict[str, Op] = {}
 
+Rule = Callable[..., Any]
+Saves = Literal["inputs", "output", "both", "nothing"]
 
+
+@dataclass(slots=True, eq=False, repr=False)
 class Op:
-    """One operation: what it computes and its one derivative rule (see the module docstring).
+    """One operation, declared once: what it computes, its one derivative rule and the formula for people.
 
-    name: the op's name (`"mul"`); forward: its NumPy function; arg_names: the names its formulas use for
-    its inputs. Exactly one of `derivs` (elementwise: `(formula, rule)` per input) or `vjp` (with
-    `formulas`, one per input, describing it). Flags:
+    Declared (the record):
 
-    - saves_output / saves_inputs: which values the backward pass reads (to detect in-place changes);
-    - differentiable: False for ops that never record a node;
-    - broadcasting: a forward ValueError means the shapes did not broadcast (error message);
-    - vjp_takes_needs: the VJP takes `needs` (which inputs want a gradient) to skip work;
-    - backward_name: PyTorch's grad_fn name (default `<Name>Backward0`).
+    - name: the op's name (`"mul"`); forward: its NumPy function; arg_names: the names its formulas use
+      for its inputs (`("a", "b")`);
+    - derivative: the one derivative rule. An elementwise op gives one rule per input (`ONE` for a local
+      derivative of exactly 1, None for an input without a gradient): `rule(xp, g, out, *inputs, **attrs)`
+      returns g times the local derivative. Any other op gives its VJP, `vjp(xp, g, out, *inputs, **attrs)`,
+      returning one gradient (or None) per input. None only for subclasses that override `backward`;
+    - formulas: one per input, for people (an elementwise op's in the evaluable language of
+      `chainrule.ops.formula`; `"none"` for an input without a gradient);
+    - backward_name: PyTorch's grad_fn name where it is not `<Name>Backward0` ("" for the default);
+    - saves: which recorded values the backward pass reads, so that changing them in place afterwards is
+      detected: "inputs" (the default), "output", "both" or "nothing".
 
-    Derived: `elementwise` (derivs given) and `binary_elementwise` (two inputs, derivs only: the
-    backward walk calls `backward_binary` directly, the path of most nodes).
+    Derived once from those, never declared (the engine reads them on the hot path): `elementwise` (a rule
+    per input), `rules` and `vjp` (the derivative as one or the other), `saves_inputs` / `saves_output`,
+    `broadcasting` (elementwise with several inputs: a forward ValueError means the shapes did not
+    broadcast), `vjp_takes_needs` (the VJP has a `needs` parameter: which inputs want a gradient, to skip
+    work) and `binary_elementwise` (the backward walk calls `backward_binary` directly, as for most nodes).
+    Ops are compared by identity.
     """
 
-    __slots__ = ("name", "forward", "arg_names", "derivs", "rules", "vjp", "formulas", "saves_output",
-                 "saves_inputs", "backward_name", "differentiable", "elementwise", "broadcasting",
-                 "vjp_takes_needs", "binary_elementwise")
+    name: str
+    forward: Callable[..., Any]
+    arg_names: tuple[str, ...]
+    derivative: tuple[Rule | _One | None, ...] | Rule | None
+    formulas: tuple[str, ...]
+    backward_name: str = ""
+    saves: Saves = "inputs"
+    elementwise: bool = field(init=False)
+    rules: Any = field(init=False)
+    vjp: Rule | None = field(init=False)
+    saves_inputs: bool = field(init=False)
+    saves_output: bool = field(init=False)
+    broadcasting: bool = field(init=False)
+    vjp_takes_needs: bool = field(init=False)
+    binary_elementwise: bool = field(init=False)
 
-    def __init__(self, name: str, forward: Callable, arg_names: tuple[str, ...],
-                 derivs: tuple | None = None, vjp: Callable | None = None,
-                 formulas: tuple[str, ...] | None = None, saves_output: bool = False,
-                 saves_inputs: bool = True, backward_name: str | None = None,
-                 differentiable: bool = True, broadcasting: bool = False, vjp_takes_needs: bool = False) -> None:
-        if derivs is not None and (vjp is not None or formulas is not None):
-            raise ValueError(f"op {name!r}: declare either derivs (formula and rule per input) or a vjp with "
-                             f"formulas, not both: one derivative rule per input")
-        self.name = name
-        self.forward = forward
-        self.arg_names = arg_names
-        self.derivs = derivs
-        self.vjp = vjp
-        self.elementwise = derivs is not None
-        if derivs is not None:
-            for text, _ in derivs:
-                if text is not None:
+    def __post_init__(self) -> None:
+        derivative = self.derivative
+        elementwise = type(derivative) is tuple
+        if elementwise:
+            rules: tuple = derivative  # type: ignore[assignment]
+            if len(rules) != len(self.arg_names):
+                raise ValueError(f"op {self.name!r}: {len(rules)} rules for {len(self.arg_names)} inputs: one "
+                                 f"derivative rule per input")
+            if len(self.formulas) != len(rules):
+                raise ValueError(f"op {self.name!r}: {len(self.formulas)} formulas for {len(rules)} inputs")
+            for text, rule in zip(self.formulas, rules):
+                if rule is not None or text != "none":
                     _formula.check(text)
-            self.rules: Any = tuple(rule for _, rule in derivs)  # None for an op declared by a VJP
-            self.formulas = tuple(text or "none" for text, _ in derivs)
-        else:
-            self.rules = None
-            self.formulas = tuple(formulas or ())
-        self.saves_output = saves_output
-        self.saves_inputs = saves_inputs
-        self.backward_name = backward_name or "".join(p.capitalize() for p in name.split("_")) + "Backward0"
-        self.differentiable = differentiable
-        self.broadcasting = broadcasting
-        self.vjp_takes_needs = vjp_takes_needs
-        self.binary_elementwise = vjp is None and derivs is not None and len(derivs) == 2
+        if self.saves not in _SAVES:
+            raise ValueError(f"op {self.name!r}: saves must be one of {sorted(_SAVES)}, not {self.saves!r}")
+        if not self.backward_name:
+            self.backward_name = "".join(p.capitalize() for p in self.name.split("_")) + "Backward0"
+        self.elementwise = elementwise
+        self.rules = derivative if elementwise else None
+        self.vjp = None if elementwise else derivative  # type: ignore[assignment]
+        self.saves_inputs = self.saves in ("inputs", "both")
+        self.saves_output = self.saves in ("output", "both")
+        self.broadcasting = elementwise and len(self.arg_names) > 1
+        self.vjp_takes_needs = callable(derivative) and "needs" in inspect.signature(derivative).parameters
+        self.binary_elementwise = elementwise and len(self.arg_names) == 2
 
     user_code = False  # whether backward may run user code (a custom Function): the walk then sets grad mode
 
@@ -235,26 +257,28 @@ def variant(op: Op, backward_name: str, formulas: tuple[str, ...] | None = None)
     the op's own, so whatever looks an op up by name finds the same one. `formulas` replaces the formula
     texts where an overload reads more simply (a one-sided clamp names only its bound); each must state the
     same rule for the overload's attributes (the op table's property test evaluates them)."""
-    twin = object.__new__(Op)
-    for slot in Op.__slots__:
-        setattr(twin, slot, getattr(op, slot))
-    twin.backward_name = backward_name
-    if formulas is not None:
-        if len(formulas) != len(op.formulas):
-            raise ValueError(f"variant of {op.name!r}: {len(formulas)} formulas for {len(op.formulas)} inputs")
-        if op.elementwise:
-            for text in formulas:
-                _formula.check(text)
-        twin.formulas = tuple(formulas)
-    return twin
+    if formulas is not None and len(formulas) != len(op.formulas):
+        raise ValueError(f"variant of {op.name!r}: {len(formulas)} formulas for {len(op.formulas)} inputs")
+    return replace(op, backward_name=backward_name, formulas=op.formulas if formulas is None else tuple(formulas))
 
 
-def defop(name: str, forward: Callable, args: tuple[str, ...] | str, **kwargs: Any) -> Op:
-    """Register an op under `name` (see `Op`)."""
+def defop(name: str, forward: Callable, args: tuple[str, ...] | str, *, derivs: tuple | None = None,
+          vjp: Rule | None = None, formulas: tuple[str, ...] | None = None, backward_name: str = "",
+          saves: Saves = "inputs") -> Op:
+    """Declare and register the op `name` (see `Op`). `args`: its input names (`"a b"`). The derivative is
+    either `derivs`, a `(formula, rule)` pair per input of an elementwise op (formula None and rule None for
+    an input without a gradient), or a `vjp` with its `formulas`: one derivative rule per input."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is already registered")
+    if (derivs is None) == (vjp is None) or (derivs is not None and formulas is not None):
+        raise ValueError(f"op {name!r}: declare either derivs (formula and rule per input) or a vjp with "
+                         f"formulas, not both: one derivative rule per input")
     arg_names = tuple(args.split()) if isinstance(args, str) else tuple(args)
-    op = Op(name, forward, arg_names, **kwargs)
+    if derivs is not None:
+        op = Op(name, forward, arg_names, tuple(rule for _, rule in derivs),
+                tuple("none" if text is None else text for text, _ in derivs), backward_name, saves)
+    else:
+        op = Op(name, forward, arg_names, vjp, tuple(formulas or ()), backward_name, saves)
     REGISTRY[name] = op
     return op
 
@@ -293,7 +317,7 @@ def apply(op: Op, args: tuple, attrs: dict | None = None) -> Tensor:
         if op.broadcasting:
             raise _forward_error(op, datas, exc) from None
         raise
-    if requires and (not off_threads or grad_state.enabled) and op.differentiable:
+    if requires and (not off_threads or grad_state.enabled):
         return record(op, args, datas, parents_of(args), out, attrs)
     t = constant(out)
     if _watch.on:
@@ -316,7 +340,20 @@ def apply1(op: Op, x: Tensor) -> Tensor:
 def record(op: Op, args: tuple, datas: Any, parents: tuple, out: Any, attrs: dict | None) -> Tensor:
     """The one place a node is created: the output tensor of `op` applied to `args` (values `datas`, computed
     `out`), with the node that sends gradients to `parents` (see `parents_of`)."""
-    node = Node(op, args, datas, parents, out, attrs, inplace_epoch.value)
+    # `Node(op, args, datas, parents, out, attrs, epoch)` without the call (the per-op path): the same fields
+    # as `Node.__init__` (tests/engine/test_autograd.py checks that they agree)
+    node = _new(Node)
+    node.op = op
+    node.inputs = args
+    node.datas = datas
+    node.parents = parents
+    node.out = out
+    node.attrs = attrs
+    node.epoch = inplace_epoch.value
+    node.mark = None
+    node.deps = 0
+    node.acc = None
+    node.freed = False
     if record_flags.checks:
         record_checks(node)
     t = _new(Tensor)

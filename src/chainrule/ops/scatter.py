@@ -119,7 +119,7 @@ def _scatter_vjp(xp: Any, g: Any, out: Any, x: Any, src: Any, pos: tuple, head: 
     return gx, gs
 
 
-SCATTER = defop("scatter", _scatter_forward, "x src", vjp=_scatter_vjp, vjp_takes_needs=True, saves_inputs=False,
+SCATTER = defop("scatter", _scatter_forward, "x src", vjp=_scatter_vjp, saves="nothing",
                 formulas=("1 where not written, else 0", "1 from each element to the position it is written to"))
 _SCATTER_VALUE = variant(SCATTER, "ScatterBackward1")
 
@@ -140,7 +140,7 @@ def _not_implemented(xp: Any, g: Any, out: Any, *args: Any, **kwargs: Any) -> tu
 
 
 _SCATTER_REDUCE_ARG = defop("scatter_with_reduce", _scatter_reduce_forward, "x src", vjp=_not_implemented,
-                            formulas=("not implemented", "not implemented"), saves_inputs=False,
+                            formulas=("not implemented", "not implemented"), saves="nothing",
                             backward_name="NotImplemented")
 
 
@@ -223,8 +223,8 @@ def _scatter_add_vjp(xp: Any, g: Any, out: Any, x: Any, src: Any, pos: tuple, he
     return (g if needs[0] else None), (_pad_to(xp, xp.getitem(g, pos), src.shape) if needs[1] else None)
 
 
-SCATTER_ADD = defop("scatter_add", _scatter_add_forward, "x src", vjp=_scatter_add_vjp, vjp_takes_needs=True,
-                    saves_inputs=False, formulas=("1", "1 from each element to the position it is added to"))
+SCATTER_ADD = defop("scatter_add", _scatter_add_forward, "x src", vjp=_scatter_add_vjp, saves="nothing",
+                    formulas=("1", "1 from each element to the position it is added to"))
 
 
 def scatter_add(input: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
@@ -358,7 +358,7 @@ def _tensor_scatter_reduce(x: Any, src: Any, pos: tuple, head: tuple, reduce: st
 
 
 SCATTER_REDUCE = defop(
-    "scatter_reduce", _np_scatter_reduce, "x src", vjp=_scatter_reduce_vjp, vjp_takes_needs=True, saves_output=True,
+    "scatter_reduce", _np_scatter_reduce, "x src", vjp=_scatter_reduce_vjp, saves="both",
     formulas=("sum: 1 (0 where written and not include_self); mean: 1/count; prod: the product of the others; "
               "amax/amin: 1/(number of ties) where equal to the result",
               "the same, gathered from each element's target"))
@@ -430,8 +430,8 @@ def _index_add_vjp(xp: Any, g: Any, out: Any, x: Any, src: Any, pos: tuple, alph
     return (g if needs[0] else None), gs
 
 
-INDEX_ADD = defop("index_add", _index_add_forward, "x source", vjp=_index_add_vjp, vjp_takes_needs=True,
-                  saves_inputs=False, formulas=("1", "alpha at each slice it is added to (index_select)"))
+INDEX_ADD = defop("index_add", _index_add_forward, "x source", vjp=_index_add_vjp, saves="nothing",
+                  formulas=("1", "alpha at each slice it is added to (index_select)"))
 
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
@@ -456,8 +456,8 @@ def _index_copy_vjp(xp: Any, g: Any, out: Any, x: Any, src: Any, pos: tuple, nee
     return gx, (xp.getitem(g, pos) if needs[1] else None)
 
 
-INDEX_COPY = defop("index_copy", _index_copy_forward, "x source", vjp=_index_copy_vjp, vjp_takes_needs=True,
-                   saves_inputs=False, formulas=("1 outside the copied slices, else 0", "1 (index_select)"))
+INDEX_COPY = defop("index_copy", _index_copy_forward, "x source", vjp=_index_copy_vjp, saves="nothing",
+                   formulas=("1 outside the copied slices, else 0", "1 (index_select)"))
 
 
 def index_copy(input: Tensor, dim: int, index: Tensor, source: Tensor) -> Tensor:
@@ -481,8 +481,8 @@ def _index_fill_vjp(xp: Any, g: Any, out: Any, x: Any, value: Any, pos: tuple, n
     return gx, gv
 
 
-INDEX_FILL = defop("index_fill", _index_fill_forward, "x value", vjp=_index_fill_vjp, vjp_takes_needs=True,
-                   saves_inputs=False, formulas=("1 outside the filled slices, else 0",
+INDEX_FILL = defop("index_fill", _index_fill_forward, "x value", vjp=_index_fill_vjp, saves="nothing",
+                   formulas=("1 outside the filled slices, else 0",
                                                  "1 from each filled element (summed)"))
 _INDEX_FILL_TENSOR = variant(INDEX_FILL, "IndexFillBackward1")
 

@@ -33,7 +33,7 @@ def _reshape_forward(x: Any, shape: tuple[int, ...]) -> Any:
 
 RESHAPE = defop("reshape", _reshape_forward, "x",
                 vjp=lambda xp, g, out, x, shape: (xp.reshape(g, x.shape),),
-                formulas=("1 (the same elements, reshaped back)",), saves_inputs=False,
+                formulas=("1 (the same elements, reshaped back)",), saves="nothing",
                 backward_name="ViewBackward0")
 
 
@@ -87,7 +87,7 @@ def _inverse(perm: tuple[int, ...]) -> tuple[int, ...]:
 
 PERMUTE = defop("permute", lambda x, dims: np.transpose(x, dims), "x",
                 vjp=lambda xp, g, out, x, dims: (xp.transpose(g, _inverse(dims)),),
-                formulas=("1 (the same elements, permuted back)",), saves_inputs=False)
+                formulas=("1 (the same elements, permuted back)",), saves="nothing")
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
@@ -168,7 +168,7 @@ def _expand_forward(x: Any, shape: tuple[int, ...]) -> Any:
 
 EXPAND = defop("expand", _expand_forward, "x",
                vjp=lambda xp, g, out, x, shape: (xp.sum_to(g, x.shape),),
-               formulas=("1, summed over every broadcast copy",), saves_inputs=False)
+               formulas=("1, summed over every broadcast copy",), saves="nothing")
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
@@ -216,7 +216,7 @@ def _repeat_vjp(xp: Any, g: Any, out: Any, x: Any, repeats: tuple[int, ...]) -> 
 
 
 REPEAT = defop("repeat", lambda x, repeats: np.tile(x, repeats), "x", vjp=_repeat_vjp,
-               formulas=("1, summed over every repeated copy",), saves_inputs=False)
+               formulas=("1, summed over every repeated copy",), saves="nothing")
 
 
 def repeat(input: Tensor, *sizes: Any) -> Tensor:
@@ -229,7 +229,7 @@ def repeat(input: Tensor, *sizes: Any) -> Tensor:
 
 FLIP = defop("flip", lambda x, dims: np.flip(x, dims), "x",
              vjp=lambda xp, g, out, x, dims: (xp.flip(g, dims),), formulas=("1 (flipped back)",),
-             saves_inputs=False)
+             saves="nothing")
 
 
 def flip(input: Tensor, dims: Any) -> Tensor:
@@ -237,7 +237,7 @@ def flip(input: Tensor, dims: Any) -> Tensor:
     return apply(FLIP, (input,), {"dims": tuple(wrap_dim(d, input.ndim, "flip") for d in dims)})
 
 
-CLONE = defop("clone", lambda x: np.array(x, copy=True)[()], "x", derivs=(("1", ONE),), saves_inputs=False)
+CLONE = defop("clone", lambda x: np.array(x, copy=True)[()], "x", derivs=(("1", ONE),), saves="nothing")
 
 
 def clone(input: Tensor) -> Tensor:
@@ -256,9 +256,9 @@ def _tri_vjp(xp: Any, g: Any, out: Any, x: Any, diagonal: int, lower: bool) -> t
 
 
 TRIL = defop("tril", lambda x, diagonal, lower=True: np.tril(x, diagonal), "x",
-             vjp=_tri_vjp, formulas=("1 on and below the diagonal, else 0",), saves_inputs=False)
+             vjp=_tri_vjp, formulas=("1 on and below the diagonal, else 0",), saves="nothing")
 TRIU = defop("triu", lambda x, diagonal, lower=False: np.triu(x, diagonal), "x",
-             vjp=_tri_vjp, formulas=("1 on and above the diagonal, else 0",), saves_inputs=False)
+             vjp=_tri_vjp, formulas=("1 on and above the diagonal, else 0",), saves="nothing")
 
 
 def _tri(input: Tensor, diagonal: int, lower: bool) -> Tensor:
@@ -384,7 +384,7 @@ def _roll_(xp: Any, g: Any, shifts: tuple, dims: tuple | None) -> Any:
 
 ROLL = defop("roll", _roll_forward, "x",
              vjp=lambda xp, g, out, x, shifts, dims: (_roll_(xp, g, tuple(-s for s in shifts), dims),),
-             formulas=("1 (rolled back)",), saves_inputs=False)
+             formulas=("1 (rolled back)",), saves="nothing")
 
 
 def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
