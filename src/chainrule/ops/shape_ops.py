@@ -42,6 +42,8 @@ def reshape(input: Tensor, *shape: Any) -> Tensor:
 
 
 def _reshaped(input: Tensor, shape: tuple, op: Any) -> Tensor:
+    if type(input.array) is not np.ndarray:  # a 0-d value kept as a NumPy scalar: memory the view can share
+        input._shared_array()
     if tuple(shape) == input.shape:
         out = apply(op, (input,), {"shape": tuple(shape)}) if input.requires_grad else input
     else:
@@ -102,6 +104,8 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
 
 
 def _permuted(input: Tensor, dims: tuple[int, ...], op: Any = PERMUTE) -> Tensor:
+    if type(input.array) is not np.ndarray:
+        input._shared_array()
     out = apply(op, (input,), {"dims": dims})
     return register(out, input, lambda b: _permuted(b, dims, op), lambda b, v: _permuted(v, _inverse(dims)))
 
