@@ -52,22 +52,33 @@ def viewer_js() -> str:
     return static("dagre.min.js") + "\n" + static("graph.js")
 
 
+def _picture(graph: Any, title: str) -> str:
+    """The static SVG as an <img> (the viewer's layout, run in V8), or how to get it without mini-racer."""
+    from chainrule.viz.jslayout import INSTALL_HINT, available
+    from chainrule.viz.svg import to_svg
+
+    if not available():
+        return (f'<p class="crg-no-picture">The static picture needs the optional dependency mini-racer '
+                f"(<code>{html.escape(INSTALL_HINT)}</code>); the gradient table follows.</p>")
+    svg = base64.b64encode(to_svg(graph).encode("utf-8")).decode("ascii")
+    return f'<img alt="{html.escape(title)}" src="data:image/svg+xml;base64,{svg}">'
+
+
 def render_fragment(graph: Any, title: str | None = None, with_style: bool = True) -> str:
     """The viewer as an HTML fragment (Jupyter's _repr_html_), styles included unless with_style=False.
 
     Without JavaScript (an untrusted notebook) the fragment shows the static SVG picture instead."""
-    from chainrule.viz.svg import to_svg
     from chainrule.viz.tables import tables
 
     title = title or f"Graph of {graph.root['name']}"
-    picture = base64.b64encode(to_svg(graph).encode("utf-8")).decode("ascii")
+    picture = _picture(graph, title)
     shown = tables(graph) if len(graph.nodes) <= TABLES_UP_TO else {
         "gradient_table": [], "paths": [], "notes": [f"{len(graph.nodes)} nodes: the tables are left out of this page "
                                                      "(cr.explain.gradient_table(graph) prints them)"]}
     # JupyterLab's sanitizer (an untrusted notebook) keeps neither scripts nor SVG nor data: images: the
     # gradient table, as plain HTML, is what such a notebook shows
     table = graph.gradient_table().to_html() if len(graph.nodes) <= TABLES_UP_TO else ""
-    parts = {"__CR_TITLE__": html.escape(title), "__CR_SVG__": picture, "__CR_TABLES__": _script_json(shown),
+    parts = {"__CR_TITLE__": html.escape(title), "__CR_PICTURE__": picture, "__CR_TABLES__": _script_json(shown),
              "__CR_TABLE_HTML__": table,
              "__CR_JS__": viewer_js(), "__CR_DATA__": _data(graph)}
     body = re.sub(r"__CR_[A-Z]+(?:_[A-Z]+)*__", lambda m: parts[m.group(0)], static("fragment.html"))

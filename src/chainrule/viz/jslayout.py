@@ -1,0 +1,85 @@
+"""The viewer's layout, run in Python: graph.js's `CRGraph.layout` (dagre) in an embedded V8 (mini-racer).
+
+There is one layout of a graph, the browser viewer's (`static/graph.js` on the vendored `static/dagre.min.js`).
+The static SVG (`to_svg`, the no-JavaScript picture of the offline page and of the notebook display) runs that
+same code here, so it is the viewer's picture at its last step. V8 comes from the optional dependency
+mini-racer (`pip install 'chainrule[viz]'`); the core needs only NumPy.
+
+One V8 context per process, made on first use (about a quarter of a second) and kept; a lock serializes the
+calls, so threads may draw at the same time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from typing import Any
+
+INSTALL_HINT = "pip install 'chainrule[viz]'"
+
+_PRELUDE = """
+var window = globalThis; var self = globalThis;
+if (typeof structuredClone === "undefined") {  /* dagre copies plain arrays of names with it */
+  globalThis.structuredClone = function (x) { return x === undefined ? x : JSON.parse(JSON.stringify(x)); };
+}
+"""
+
+_lock = threading.Lock()
+_context: Any = None
+_context_pid: int | None = None
+
+
+def available() -> bool:
+    """True when mini-racer (the `viz` extra) is installed, so static pictures can be laid out."""
+    try:
+        import py_mini_racer  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _new_context() -> Any:
+    try:
+        from py_mini_racer import MiniRacer
+    except ImportError as exc:
+        raise ImportError("the static graph picture (to_svg) runs the viewer's layout (dagre) in V8, which needs "
+                          f"the optional dependency mini-racer: {INSTALL_HINT}") from exc
+    from chainrule.viz.html import static
+
+    ctx = MiniRacer()
+    ctx.eval(_PRELUDE)
+    ctx.eval(static("dagre.min.js"))
+    ctx.eval(static("graph.js"))
+    return ctx
+
+
+def _strip(v: Any) -> Any:
+    """The document without raw number arrays and gradient terms: the layout reads only texts and structure."""
+    if isinstance(v, dict):
+        return {k: _strip(x) for k, x in v.items() if k not in ("data", "terms")}
+    if isinstance(v, list):
+        return [_strip(x) for x in v]
+    return v
+
+
+def layout(graph: Any, grouped: bool | None = None) -> dict[str, Any]:
+    """The viewer's picture of `graph` (a `chainrule.explain.Graph` or its document dict) at its last step.
+
+    grouped=None: what the viewer shows first (small graphs node by node, large ones as groups);
+    True: every group closed; False: every node. Returns plain data: `width`, `height`, `line` (text line
+    height), `notice`, `boxes` (id, kind, group, center x/y, w, h, title, full_title, lines) and `links`
+    (id, source, target, edges, d: the SVG path, flows, label: x/y center, w, h, text, full or None).
+    Raises ImportError naming the `viz` extra when mini-racer is not installed.
+    """
+    global _context, _context_pid
+    doc = graph if isinstance(graph, dict) else graph.to_dict()
+    which = {None: "initial", True: "none", False: "all"}[grouped]
+    text = json.dumps(_strip(doc), ensure_ascii=False)  # NaN/Infinity stay valid JavaScript literals
+    code = f"JSON.stringify(CRGraph.layout({text}, {json.dumps({'open': which})}))"
+    with _lock:
+        if _context is None or _context_pid != os.getpid():  # a forked child gets its own V8
+            _context = _new_context()
+            _context_pid = os.getpid()
+        out = _context.eval(code)
+    return json.loads(out)
