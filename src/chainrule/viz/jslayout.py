@@ -6,11 +6,13 @@ same code here, so it is the viewer's picture at its last step. V8 comes from th
 mini-racer (`pip install 'chainrule[viz]'`); the core needs only NumPy.
 
 One V8 context per process, made on first use (about a quarter of a second) and kept; a lock serializes the
-calls, so threads may draw at the same time.
+calls, so threads may draw at the same time. V8 does not survive os.fork(): a child forked after its parent
+drew lays out in a fresh helper process instead.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
@@ -54,6 +56,29 @@ def _new_context() -> Any:
     return ctx
 
 
+@atexit.register
+def _close() -> None:
+    """Free V8 while the interpreter is whole: mini-racer's own cleanup at teardown can hang the exit."""
+    global _context
+    with _lock:
+        ctx, _context = _context, None
+    if ctx is not None and _context_pid == os.getpid():  # a forked child leaves its parent's V8 alone
+        ctx.close()
+
+
+def _keep_in_child() -> None:
+    """A forked child never frees its parent's V8 (mini-racer's cleanup would wait for threads that did not
+    fork): one extra reference keeps the inherited context alive until the process ends."""
+    if _context is not None:
+        import ctypes
+
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(_context))
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_keep_in_child)
+
+
 def _strip(v: Any) -> Any:
     """The document without raw number arrays and gradient terms: the layout reads only texts and structure."""
     if isinstance(v, dict):
@@ -78,8 +103,36 @@ def layout(graph: Any, grouped: bool | None = None) -> dict[str, Any]:
     text = json.dumps(_strip(doc), ensure_ascii=False)  # NaN/Infinity stay valid JavaScript literals
     code = f"JSON.stringify(CRGraph.layout({text}, {json.dumps({'open': which})}))"
     with _lock:
-        if _context is None or _context_pid != os.getpid():  # a forked child gets its own V8
-            _context = _new_context()
-            _context_pid = os.getpid()
-        out = _context.eval(code)
+        if _context_pid is not None and _context_pid != os.getpid():
+            out = _in_subprocess(code)  # V8 does not survive os.fork(): a forked child asks a fresh process
+        else:
+            if _context is None:
+                _context = _new_context()
+                _context_pid = os.getpid()
+            out = _context.eval(code)
     return json.loads(out)
+
+
+def _in_subprocess(code: str) -> str:
+    import subprocess
+    import sys
+
+    if not available():
+        _new_context()  # raises the ImportError that names the extra
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    script = "from chainrule.viz.jslayout import _eval_stdin; _eval_stdin()"
+    run = subprocess.run([sys.executable, "-c", script], input=code.encode("utf-8"),
+                         capture_output=True, env=env, check=False)
+    if run.returncode:
+        raise RuntimeError(f"the graph layout failed in a helper process: {run.stderr.decode(errors='replace')[-500:]}")
+    return run.stdout.decode("utf-8")
+
+
+def _eval_stdin() -> None:
+    import sys
+
+    ctx = _new_context()
+    try:
+        sys.stdout.buffer.write(ctx.eval(sys.stdin.buffer.read().decode("utf-8")).encode("utf-8"))
+    finally:
+        ctx.close()
