@@ -250,3 +250,12 @@ def test_a_forked_child_draws_and_exits() -> None:
     run = subprocess.run([sys.executable, "-c", FORK], capture_output=True, text=True, timeout=180, check=False)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "child 0"
+
+
+def test_nan_and_infinite_values_are_drawn() -> None:
+    x = cr.tensor([float("nan"), float("inf"), -1.0], requires_grad=True, name="x")
+    y = cr.relu(x).sum()
+    y.backward()
+    pic = parse(cr.graph(y).to_svg())
+    assert problems(pic) == []
+    assert any("nan" in t.lower() for texts in pic["texts"].values() for t in texts)

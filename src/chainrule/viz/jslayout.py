@@ -79,15 +79,6 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_keep_in_child)
 
 
-def _strip(v: Any) -> Any:
-    """The document without raw number arrays and gradient terms: the layout reads only texts and structure."""
-    if isinstance(v, dict):
-        return {k: _strip(x) for k, x in v.items() if k not in ("data", "terms")}
-    if isinstance(v, list):
-        return [_strip(x) for x in v]
-    return v
-
-
 def layout(graph: Any, grouped: bool | None = None) -> dict[str, Any]:
     """The viewer's picture of `graph` (a `chainrule.explain.Graph` or its document dict) at its last step.
 
@@ -100,7 +91,7 @@ def layout(graph: Any, grouped: bool | None = None) -> dict[str, Any]:
     global _context, _context_pid
     doc = graph if isinstance(graph, dict) else graph.to_dict()
     which = {None: "initial", True: "none", False: "all"}[grouped]
-    text = json.dumps(_strip(doc), ensure_ascii=False)  # NaN/Infinity stay valid JavaScript literals
+    text = json.dumps(doc, ensure_ascii=False)  # a JavaScript literal: NaN and Infinity stay valid
     code = f"JSON.stringify(CRGraph.layout({text}, {json.dumps({'open': which})}))"
     with _lock:
         if _context_pid is not None and _context_pid != os.getpid():
