@@ -259,3 +259,19 @@ def test_nan_and_infinite_values_are_drawn() -> None:
     pic = parse(cr.graph(y).to_svg())
     assert problems(pic) == []
     assert any("nan" in t.lower() for texts in pic["texts"].values() for t in texts)
+
+
+def test_a_slow_layout_is_left_out_of_the_page_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    from chainrule.viz import html as viz_html
+
+    ws = [cr.tensor(float(i % 7) / 7, dtype=cr.float64, requires_grad=True) for i in range(100)]
+    total = ws[0] * 0.0
+    for w in ws:  # the viewer's first view: 103 boxes, two groups with an edge to each add: dagre takes seconds
+        total = total + w * w
+    g = cr.graph(total)
+    with pytest.raises(TimeoutError):
+        g.to_svg(timeout=0.2)
+    monkeypatch.setattr(viz_html, "PICTURE_SECONDS", 0.2)
+    fragment = g._repr_html_()
+    assert "layout took more than 0.2 s" in fragment and "<img" not in fragment
+    assert parse(_sum_over_paths().to_svg())["boxes"]  # V8 still works after the interruption

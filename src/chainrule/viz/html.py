@@ -15,6 +15,7 @@ def static(name: str) -> str:
     return resources.files("chainrule.viz").joinpath("static", name).read_text(encoding="utf-8")
 
 
+PICTURE_SECONDS = 5.0  # the no-JavaScript picture in a page or notebook display: at most this long to lay out
 TABLES_UP_TO = 2000  # nodes: larger pages leave the gradient table and the paths out
 COMPACT_ABOVE = 2000  # nodes: larger pages embed the document without raw numbers (the page shows texts)
 
@@ -60,7 +61,11 @@ def _picture(graph: Any, title: str) -> str:
     if not available():
         return (f'<p class="crg-no-picture">The static picture needs the optional dependency mini-racer '
                 f"(<code>{html.escape(INSTALL_HINT)}</code>); the gradient table follows.</p>")
-    svg = base64.b64encode(to_svg(graph).encode("utf-8")).decode("ascii")
+    try:
+        svg = base64.b64encode(to_svg(graph, timeout=PICTURE_SECONDS).encode("utf-8")).decode("ascii")
+    except TimeoutError:
+        return (f'<p class="crg-no-picture">The static picture was left out: its layout took more than '
+                f"{PICTURE_SECONDS:g} s (<code>g.to_svg()</code> draws it without a limit).</p>")
     return f'<img alt="{html.escape(title)}" src="data:image/svg+xml;base64,{svg}">'
 
 

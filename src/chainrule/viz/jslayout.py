@@ -79,14 +79,15 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_keep_in_child)
 
 
-def layout(graph: Any, grouped: bool | None = None) -> dict[str, Any]:
+def layout(graph: Any, grouped: bool | None = None, timeout: float | None = None) -> dict[str, Any]:
     """The viewer's picture of `graph` (a `chainrule.explain.Graph` or its document dict) at its last step.
 
     grouped=None: what the viewer shows first (small graphs node by node, large ones as groups);
     True: every group closed; False: every node. Returns plain data: `width`, `height`, `line` (text line
     height), `notice`, `boxes` (id, kind, group, center x/y, w, h, title, full_title, lines) and `links`
     (id, source, target, edges, d: the SVG path, flows, label: x/y center, w, h, text, full or None).
-    Raises ImportError naming the `viz` extra when mini-racer is not installed.
+    Raises ImportError naming the `viz` extra when mini-racer is not installed, TimeoutError when the layout
+    takes longer than `timeout` seconds (dagre on a few hundred boxes with long edges can take seconds).
     """
     global _context, _context_pid
     doc = graph if isinstance(graph, dict) else graph.to_dict()
@@ -95,16 +96,16 @@ def layout(graph: Any, grouped: bool | None = None) -> dict[str, Any]:
     code = f"JSON.stringify(CRGraph.layout({text}, {json.dumps({'open': which})}))"
     with _lock:
         if _context_pid is not None and _context_pid != os.getpid():
-            out = _in_subprocess(code)  # V8 does not survive os.fork(): a forked child asks a fresh process
+            out = _in_subprocess(code, timeout)  # V8 does not survive os.fork(): a forked child asks a new process
         else:
             if _context is None:
                 _context = _new_context()
                 _context_pid = os.getpid()
-            out = _context.eval(code)
+            out = _context.eval(code, timeout_sec=timeout)  # its timeout error is a TimeoutError
     return json.loads(out)
 
 
-def _in_subprocess(code: str) -> str:
+def _in_subprocess(code: str, timeout: float | None) -> str:
     import subprocess
     import sys
 
@@ -112,8 +113,12 @@ def _in_subprocess(code: str) -> str:
         _new_context()  # raises the ImportError that names the extra
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     script = "from chainrule.viz.jslayout import _eval_stdin; _eval_stdin()"
-    run = subprocess.run([sys.executable, "-c", script], input=code.encode("utf-8"),
-                         capture_output=True, env=env, check=False)
+    limit = None if timeout is None else timeout + 5  # and the helper's start
+    try:
+        run = subprocess.run([sys.executable, "-c", script], input=code.encode("utf-8"),
+                             capture_output=True, env=env, check=False, timeout=limit)
+    except subprocess.TimeoutExpired as exc:
+        raise TimeoutError(f"the graph layout took more than {timeout} s") from exc
     if run.returncode:
         raise RuntimeError(f"the graph layout failed in a helper process: {run.stderr.decode(errors='replace')[-500:]}")
     return run.stdout.decode("utf-8")

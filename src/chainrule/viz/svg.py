@@ -18,13 +18,14 @@ FONT = "-apple-system, 'Segoe UI', Helvetica, Arial, sans-serif"
 MONO = "Menlo, Consolas, monospace"
 
 
-def to_svg(graph: Any, grouped: bool | None = None) -> str:
+def to_svg(graph: Any, grouped: bool | None = None, timeout: float | None = None) -> str:
     """The graph as an SVG document: the viewer's boxes (data, grad), edges and edge labels, at the last step.
 
     grouped=None draws what the viewer shows first (large graphs as groups), True every group closed, False
-    every node. Needs mini-racer (`pip install 'chainrule[viz]'`); raises ImportError naming it otherwise.
+    every node. Needs mini-racer (`pip install 'chainrule[viz]'`); raises ImportError naming it otherwise, and
+    TimeoutError if the layout takes more than `timeout` seconds.
     """
-    p = layout(graph, grouped)
+    p = layout(graph, grouped, timeout)
     e = html.escape
     w, h, line = p["width"], p["height"], p["line"]
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="cr-graph-svg" width="{w:.0f}" height="{h:.0f}" '
