@@ -3,7 +3,9 @@
    It lays the graph out with dagre (dagre.min.js, vendored: see dagre.VENDORED.txt), and steps through the
    forward and backward passes. It only displays texts and numbers of the document and of its explain tables
    (chainrule.viz.tables): every value, gradient, local derivative and sum was computed by chainrule in Python.
-   Use: CRGraph.mount(rootElement, graphDocument, {tables, step, onStep}). */
+   Use: CRGraph.mount(rootElement, graphDocument, {tables, step, onStep}). CRGraph.layout(graphDocument, {open})
+   is the same layout without a page (box sizes from character counts, never measured): Python's static SVG
+   (chainrule.viz.svg) runs it in V8, so the picture without JavaScript is this viewer's. */
 (function () {
   "use strict";
   var VERSION = 2;
