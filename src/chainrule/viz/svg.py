@@ -19,7 +19,8 @@ MONO = "Menlo, Consolas, monospace"
 
 
 def to_svg(graph: Any, grouped: bool | None = None, timeout: float | None = None) -> str:
-    """The graph as an SVG document: the viewer's boxes (data, grad), edges and edge labels, at the last step.
+    """The graph (a `chainrule.explain.Graph` or its document) as an SVG document: the viewer's boxes (data,
+    grad), edges and edge labels, at the last step.
 
     grouped=None draws what the viewer shows first (large graphs as groups), True every group closed, False
     every node. Needs mini-racer (`pip install 'chainrule[viz]'`); raises ImportError naming it otherwise, and
