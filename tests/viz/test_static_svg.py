@@ -275,3 +275,21 @@ def test_a_slow_layout_is_left_out_of_the_page_not_waited_for(monkeypatch: pytes
     fragment = g._repr_html_()
     assert "layout took more than 0.2 s" in fragment and "<img" not in fragment
     assert parse(_sum_over_paths().to_svg())["boxes"]  # V8 still works after the interruption
+
+
+def test_drawn_from_inside_a_running_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Jupyter kernel runs cells inside an asyncio loop: the V8 context must still honour a timeout."""
+    import asyncio
+
+    monkeypatch.setattr(jslayout, "_context", None)  # made afresh, from inside the loop
+    monkeypatch.setattr(jslayout, "_context_pid", None)
+    g = _sum_over_paths()
+
+    async def cell() -> str:
+        return g.to_svg(timeout=30)
+
+    try:
+        assert parse(asyncio.run(cell()))["boxes"]
+        assert "<img" in g._repr_html_()
+    finally:
+        jslayout._close()

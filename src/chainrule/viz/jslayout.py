@@ -49,7 +49,23 @@ def _new_context() -> Any:
                           f"the optional dependency mini-racer: {INSTALL_HINT}") from exc
     from chainrule.viz.html import static
 
-    ctx = MiniRacer()
+    # made in a thread of its own: mini-racer adopts the caller's running asyncio loop if there is one (a
+    # Jupyter kernel's), and on that loop it cannot apply a timeout; in a fresh thread it starts its own loop
+    made: list[Any] = []
+    failed: list[BaseException] = []
+
+    def make() -> None:
+        try:
+            made.append(MiniRacer())
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread below
+            failed.append(exc)
+
+    maker = threading.Thread(target=make, name="chainrule-v8")
+    maker.start()
+    maker.join()
+    if failed:
+        raise failed[0]
+    ctx = made[0]
     ctx.eval(_PRELUDE)
     ctx.eval(static("dagre.min.js"))
     ctx.eval(static("graph.js"))
