@@ -107,8 +107,10 @@ class Graph:
 
         return render_fragment(self)
 
-    def _repr_svg_(self) -> str:
-        return self.to_svg()
+    def _repr_svg_(self) -> str | None:
+        from chainrule.viz.jslayout import available
+
+        return self.to_svg() if available() else None  # the picture needs mini-racer (chainrule[viz])
 
     # ------------------------------------------------------------------ explanations
     def gradient_table(self, wrt: Any = None, all_nodes: bool = False) -> Any:

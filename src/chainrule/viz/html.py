@@ -15,6 +15,7 @@ def static(name: str) -> str:
     return resources.files("chainrule.viz").joinpath("static", name).read_text(encoding="utf-8")
 
 
+PICTURE_SECONDS = 5.0  # the no-JavaScript picture in a page or notebook display: at most this long to lay out
 TABLES_UP_TO = 2000  # nodes: larger pages leave the gradient table and the paths out
 COMPACT_ABOVE = 2000  # nodes: larger pages embed the document without raw numbers (the page shows texts)
 
@@ -46,11 +47,10 @@ def _script_json(value: Any) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")  # stay inside the <script> element
 
 
-def _data(graph: Any) -> str:
+def _shown(graph: Any) -> dict[str, Any]:
+    """The document the page embeds (compact for large graphs): the viewer and the static picture read it."""
     doc = graph.to_dict()
-    if len(doc["nodes"]) > COMPACT_ABOVE:
-        doc = _compact(doc)
-    return _script_json(doc)
+    return _compact(doc) if len(doc["nodes"]) > COMPACT_ABOVE else doc
 
 
 def viewer_js() -> str:
@@ -59,24 +59,40 @@ def viewer_js() -> str:
     return static("format.js") + "\n" + static("dagre.min.js") + "\n" + static("graph.js")
 
 
+def _picture(doc: dict[str, Any], title: str) -> str:
+    """The static SVG as an <img> (the viewer's layout, run in V8), or how to get it without mini-racer."""
+    from chainrule.viz.jslayout import INSTALL_HINT, available
+    from chainrule.viz.svg import to_svg
+
+    if not available():
+        return (f'<p class="crg-no-picture">The static picture needs the optional dependency mini-racer '
+                f"(<code>{html.escape(INSTALL_HINT)}</code>); the gradient table follows.</p>")
+    try:
+        svg = base64.b64encode(to_svg(doc, timeout=PICTURE_SECONDS).encode("utf-8")).decode("ascii")
+    except TimeoutError:
+        return (f'<p class="crg-no-picture">The static picture was left out: its layout took more than '
+                f"{PICTURE_SECONDS:g} s (<code>g.to_svg()</code> draws it without a limit).</p>")
+    return f'<img alt="{html.escape(title)}" src="data:image/svg+xml;base64,{svg}">'
+
+
 def render_fragment(graph: Any, title: str | None = None, with_style: bool = True) -> str:
     """The viewer as an HTML fragment (Jupyter's _repr_html_), styles included unless with_style=False.
 
     Without JavaScript (an untrusted notebook) the fragment shows the static SVG picture instead."""
-    from chainrule.viz.svg import to_svg
     from chainrule.viz.tables import tables
 
     title = title or f"Graph of {graph.root['name']}"
-    picture = base64.b64encode(to_svg(graph).encode("utf-8")).decode("ascii")
+    doc = _shown(graph)
+    picture = _picture(doc, title)
     shown = tables(graph) if len(graph.nodes) <= TABLES_UP_TO else {
         "gradient_table": [], "paths": [], "notes": [f"{len(graph.nodes)} nodes: the tables are left out of this page "
                                                      "(cr.explain.gradient_table(graph) prints them)"]}
     # JupyterLab's sanitizer (an untrusted notebook) keeps neither scripts nor SVG nor data: images: the
     # gradient table, as plain HTML, is what such a notebook shows
     table = graph.gradient_table().to_html() if len(graph.nodes) <= TABLES_UP_TO else ""
-    parts = {"__CR_TITLE__": html.escape(title), "__CR_SVG__": picture, "__CR_TABLES__": _script_json(shown),
+    parts = {"__CR_TITLE__": html.escape(title), "__CR_PICTURE__": picture, "__CR_TABLES__": _script_json(shown),
              "__CR_TABLE_HTML__": table,
-             "__CR_JS__": viewer_js(), "__CR_DATA__": _data(graph)}
+             "__CR_JS__": viewer_js(), "__CR_DATA__": _script_json(doc)}
     body = re.sub(r"__CR_[A-Z]+(?:_[A-Z]+)*__", lambda m: parts[m.group(0)], static("fragment.html"))
     if with_style:
         body = "<style>\n" + static("graph.css") + "\n</style>\n" + body

@@ -3,7 +3,9 @@
    It lays the graph out with dagre (dagre.min.js, vendored: see dagre.VENDORED.txt), and steps through the
    forward and backward passes. It only displays texts and numbers of the document and of its explain tables
    (chainrule.viz.tables): every value, gradient, local derivative and sum was computed by chainrule in Python.
-   Use: CRGraph.mount(rootElement, graphDocument, {tables, step, onStep}). */
+   Use: CRGraph.mount(rootElement, graphDocument, {tables, step, onStep}). CRGraph.layout(graphDocument, {open})
+   is the same layout without a page (box sizes from character counts, never measured): Python's static SVG
+   (chainrule.viz.svg) runs it in V8, so the picture without JavaScript is this viewer's. */
 (function () {
   "use strict";
   var VERSION = 2;
@@ -203,38 +205,43 @@
   }
 
   /* ------------------------------------------------------------------ the viewer */
+  /* the document indexed for drawing (no DOM): nodes, edges, groups, steps, the units and which are open */
+  function index(v, doc) {
+    v.doc = doc;
+    v.nodes = {};
+    doc.nodes.forEach(function (n) { v.nodes[n.id] = n; });
+    v.edges = {};
+    v.consumers = {};
+    v.inputs = {};
+    doc.edges.forEach(function (e) {
+      v.edges[e.id] = e;
+      (v.consumers[e.source] = v.consumers[e.source] || []).push(e);
+      (v.inputs[e.target] = v.inputs[e.target] || []).push(e);
+    });
+    v.groups = {};
+    doc.groups.forEach(function (g) { v.groups[g.id] = g; });
+    v.ops = doc.nodes.filter(function (n) { return n.kind === "op"; })
+      .sort(function (a, b) { return a.forward_index - b.forward_index; });
+    v.F = v.ops.length;
+    v.B = doc.backward_steps.length;
+    v.total = v.F + 1 + (v.B ? v.B + 1 : 0);
+    v.step = 0;
+    v.open = {};
+    v.units = buildUnits(v);
+    if (doc.default_view !== "groups" && doc.nodes.length <= MAX_BOXES) {  /* small enough: start with every node */
+      v.units.forEach(function (u) { if (!u.node) v.open[u.id] = true; });
+    }
+    return v;
+  }
+
   function Viewer(root, doc, opts) {
-    var self = this;
     opts = opts || {};
     this.uid = ++uid;
     this.root = root;
-    this.doc = doc;
     this.tables = opts.tables || null;
     this.onStep = opts.onStep || null;
-    this.nodes = {};
-    doc.nodes.forEach(function (n) { self.nodes[n.id] = n; });
-    this.edges = {};
-    this.consumers = {};
-    this.inputs = {};
-    doc.edges.forEach(function (e) {
-      self.edges[e.id] = e;
-      (self.consumers[e.source] = self.consumers[e.source] || []).push(e);
-      (self.inputs[e.target] = self.inputs[e.target] || []).push(e);
-    });
-    this.groups = {};
-    doc.groups.forEach(function (g) { self.groups[g.id] = g; });
-    this.ops = doc.nodes.filter(function (n) { return n.kind === "op"; })
-      .sort(function (a, b) { return a.forward_index - b.forward_index; });
-    this.F = this.ops.length;
-    this.B = doc.backward_steps.length;
-    this.total = this.F + 1 + (this.B ? this.B + 1 : 0);
-    this.step = 0;
+    index(this, doc);
     this.selected = null;
-    this.open = {};
-    this.units = buildUnits(this);
-    if (doc.default_view !== "groups" && doc.nodes.length <= MAX_BOXES) {  /* small enough: start with every node */
-      this.units.forEach(function (u) { if (!u.node) self.open[u.id] = true; });
-    }
     this.view = { s: 1, tx: 0, ty: 0 };
     this.build();
     this.relayout();
@@ -510,10 +517,20 @@
   };
 
   Viewer.prototype.relayout = function () {
+    /* narrow screens (phones): top to bottom */
+    this.computeLayout(this.canvas.clientWidth > 0 && this.canvas.clientWidth < 560);
+    this.drawSvg();
+    this.updateNotice();
+  };
+
+  /* The layout of the visible boxes, without the DOM (Python's static SVG runs this too, in V8: see
+     chainrule/viz/svg.py): box sizes from the texts' lengths (CHAR px per character, no measuring, so every
+     renderer gets the same picture), dagre's ranks and edge points, label boxes, edge paths. Sets P (box
+     centers and sizes), boxList, boxById, boxOf, links and the size W x H. tb: top to bottom (phones): the
+     layout is computed left to right with each box turned by 90 degrees, then mirrored on the diagonal, so the
+     routing below has one case only. */
+  Viewer.prototype.computeLayout = function (tb) {
     var self = this, vb = this.visibleBoxes();
-    /* narrow screens (phones): top to bottom. The layout is computed left to right with each box turned by
-       90 degrees, then mirrored on the diagonal, so the routing below has one case only. */
-    var tb = this.canvas.clientWidth > 0 && this.canvas.clientWidth < 560;
     this.tb = tb;
     this.boxOf = vb.boxOf;
     var g = new D.graphlib.Graph({ multigraph: true });
@@ -628,18 +645,31 @@
         l.lx = l.ly; l.ly = x; l.lw = l.lh; l.lh = w;
       });
     }
-    this.drawSvg();
-    this.updateNotice();
+  };
+
+  Viewer.prototype.noticeText = function () {
+    var groups = this.boxList.filter(function (b) { return b.unit; }).length;
+    var singles = this.boxList.length - groups, n = this.doc.nodes.length;
+    return groups ? n + " nodes, drawn as " + groups + (groups === 1 ? " group" : " groups") +
+      (singles ? " and " + singles + " single " + (singles === 1 ? "node" : "nodes") : "") +
+      ": click a group to open it." : "";
   };
 
   Viewer.prototype.updateNotice = function () {
-    var groups = this.boxList.filter(function (b) { return b.unit; }).length;
-    var singles = this.boxList.length - groups, n = this.doc.nodes.length;
-    this.drawNotice.hidden = !groups;
-    this.drawNotice.textContent = groups ? n + " nodes, drawn as " + groups + (groups === 1 ? " group" : " groups") +
-      (singles ? " and " + singles + " single " + (singles === 1 ? "node" : "nodes") : "") +
-      ": click a group to open it." : "";
+    var text = this.noticeText();
+    this.drawNotice.hidden = !text;
+    this.drawNotice.textContent = text;
     this.root.setAttribute("data-boxes", String(this.boxList.length));
+  };
+
+  /* the texts of a box's lines at the current step */
+  Viewer.prototype.boxLines = function (b) {
+    if (!b.node) return b.t.lines;
+    var n = b.node;
+    var value = this.valueShown(n) && n.value ? n.value.text : "\u2026";
+    if (n.kind === "constant") return b.t.lines.length ? [clip("data " + value, 36)] : [];
+    var gt = this.gradText(n);
+    return [clip("data " + value, 36), clip("grad " + (gt ? gt.text + (gt.complete ? "" : " (so far)") : "\u2014"), 36)];
   };
 
   Viewer.prototype.drawSvg = function () {
@@ -858,12 +888,7 @@
         (b.id === self.selected ? " crg-selected" : "");
       b.el.setAttribute("class", cls);
       if (!b.node) return;
-      var n = b.node;
-      var value = self.valueShown(n) && n.value ? n.value.text : "\u2026";
-      if (n.kind === "constant") { if (b.lineEls[0]) b.lineEls[0].textContent = clip("data " + value, 36); return; }
-      var gt = self.gradText(n);
-      b.lineEls[0].textContent = clip("data " + value, 36);
-      b.lineEls[1].textContent = clip("grad " + (gt ? gt.text + (gt.complete ? "" : " (so far)") : "\u2014"), 36);
+      self.boxLines(b).forEach(function (text, k) { if (b.lineEls[k]) b.lineEls[k].textContent = text; });
     });
     var id = "crg" + this.uid;
     this.links.forEach(function (l) {
@@ -1061,7 +1086,39 @@
     });
   }
 
-  window.CRGraph = { version: VERSION, mount: mount, mountAll: mountAll };
+  /* The viewer's picture at its last step (every value and gradient known), laid out by the viewer's own code,
+     as plain data without the DOM: chainrule.viz.svg draws it as the static SVG (run in V8 by mini-racer).
+     opts.open: "initial" (the viewer's first view, the default), "none" (every group closed), "all" (every node). */
+  function layoutDocument(doc, opts) {
+    opts = opts || {};
+    var v = index(Object.create(Viewer.prototype), doc);
+    if (opts.open === "none" || opts.open === "all") v.open = {};
+    if (opts.open === "all") {
+      (function openAll(list) {
+        list.forEach(function (u) { if (!u.node) { v.open[u.id] = true; openAll(childrenOf(v, u)); } });
+      })(v.units);
+    }
+    v.step = v.total - 1;
+    v.computeLayout(false);
+    return {
+      width: v.W, height: v.H, line: LINE, notice: v.noticeText(),
+      boxes: v.boxList.map(function (b) {
+        var p = v.P[b.id];
+        return { id: b.id, kind: b.t.kind, group: !!b.unit, x: p.x, y: p.y, w: p.w, h: p.h, title: clip(b.t.title, 36),
+          full_title: b.t.title, lines: v.boxLines(b) };
+      }),
+      links: v.links.map(function (l) {
+        var e = l.edges[0];
+        return { id: l.id, source: l.s, target: l.t, edges: l.edges.map(function (x) { return x.id; }), d: l.d,
+          flows: l.edges.some(function (x) { return x.flows; }),
+          label: l.label ? { x: l.lx, y: l.ly, w: l.lw, h: l.lh, text: v.edgeDone(e) ? l.label.after : l.label.before,
+            full: e.text || "" } : null };
+      })
+    };
+  }
+
+  window.CRGraph = { version: VERSION, mount: mount, mountAll: mountAll, layout: layoutDocument };
+  if (typeof document === "undefined") return;  /* no page (V8 in Python): the layout only */
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
   else mountAll();
 })();
