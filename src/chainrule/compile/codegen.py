@@ -83,9 +83,6 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     lines = [f"def {fn_name}({', '.join(args)}):"]
     loaded: set[int] = set()
 
-    def name_of(i: int) -> str:
-        return t.vars[i].name
-
     def handle(i: int) -> str:
         var = t.vars[i]
         if var.kind == "input":
@@ -95,8 +92,19 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
         return key
 
     body: list[str] = []
+    used_inputs = _used_inputs(t, stmts)
+    placeholder = re.compile(r"\{([VTK])([A-Za-z0-9_]+)\}")
+
+    def fill(m: re.Match) -> str:
+        kind, key = m.group(1), m.group(2)
+        if kind == "V":
+            return t.vars[int(key)].name
+        if kind == "T":
+            return handle(int(key))
+        return key
+
     for var_i, var in enumerate(t.vars):
-        if var.kind == "input" and _used(var_i, stmts, t):
+        if var.kind == "input" and var_i in used_inputs:
             body.append(f"{var.name} = {handle(var_i)}._data")
             loaded.add(var_i)
     section = None
@@ -113,9 +121,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
             if t.vars[i].kind == "const" and i not in loaded:
                 body.append(f"{t.vars[i].name} = {handle(i)}._data")
                 loaded.add(i)
-        text = re.sub(r"\{V(\d+)\}", lambda m: name_of(int(m.group(1))), stmt.template)
-        text = re.sub(r"\{T(\d+)\}", lambda m: handle(int(m.group(1))), text)
-        text = re.sub(r"\{K([A-Za-z0-9_]+)\}", lambda m: m.group(1), text)
+        text = placeholder.sub(fill, stmt.template) if "{" in stmt.template else stmt.template
         parts = text.split("\n")
         if stmt.comment:
             body.append(f"# {stmt.comment}" if len(parts) > 1 or len(parts[0]) + len(stmt.comment) > 100
@@ -129,9 +135,15 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     return "\n".join(lines) + "\n", ns
 
 
-def _used(i: int, stmts: list, t: Trace) -> bool:
-    return any(i in s.uses for s in stmts) or i in _result_vars(t.result) or any(
-        ("{T%d}" % i) in s.template for s in stmts)
+def _used_inputs(t: Trace, stmts: list) -> set[int]:
+    """The input variables something kept (or the result) reads, as a value or as a tensor handle."""
+    inputs = {i for i, var in enumerate(t.vars) if var.kind == "input"}
+    used = inputs.intersection(_result_vars(t.result))
+    for s in stmts:
+        used.update(inputs.intersection(s.uses))
+        if "{T" in s.template:
+            used.update(inputs.intersection(int(k) for k in re.findall(r"\{T(\d+)\}", s.template)))
+    return used
 
 
 def _result_text(r: Any, t: Trace, handle: Any) -> str:
