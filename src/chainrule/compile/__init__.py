@@ -68,13 +68,24 @@ class CompiledStep:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.fallback_reason is None:
-            call_args = args if not kwargs else (*args, *(kwargs[k] for k in sorted(kwargs)))
-            signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
+        if not kwargs:  # the replay path: one guard call, then the generated step
             for entry in self.entries:
-                if entry.signature == signature and entry.guard(*call_args):
-                    self.replays += 1
-                    return entry.run(*call_args)
+                if entry.signature == len(args):
+                    try:
+                        ok = entry.guard(*args)
+                    except Exception:  # noqa: BLE001 - an argument of another kind (no ._data ...): not this trace
+                        ok = False
+                    if ok:
+                        self.replays += 1
+                        return entry.run(*args)
+        if self.fallback_reason is None:
+            if kwargs:
+                call_args = (*args, *(kwargs[k] for k in sorted(kwargs)))
+                signature = (len(args), tuple(sorted(kwargs)))
+                for entry in self.entries:
+                    if entry.signature == signature and _guard(entry, call_args):
+                        self.replays += 1
+                        return entry.run(*call_args)
             if len(self.entries) < self.cache_size:
                 return self._trace(args, kwargs)
             self._fall_back(f"more than {self.cache_size} different traces (input shapes, dtypes, requires_grad, "
@@ -149,6 +160,13 @@ class CompiledStep:
     def __repr__(self) -> str:
         state = f"eager: {self.fallback_reason}" if self.fallback_reason else f"{len(self.entries)} trace(s)"
         return f"<cr.compile {_fn_name(self.fn)}: {state}>"
+
+
+def _guard(entry: _Entry, args: tuple) -> bool:
+    try:
+        return bool(entry.guard(*args))
+    except Exception:  # noqa: BLE001 - an argument of another kind: not this trace
+        return False
 
 
 def _fn_name(fn: Any) -> str:

@@ -170,52 +170,60 @@ def _backward(node: Any, g: Any, xp: Any, inputs: tuple, out: Any) -> list:
 
 
 def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
-    """A function of the step's arguments that is True when this trace may replay them."""
+    """A function of the step's arguments that is True when this trace may replay them: one tuple of what the
+    trace depends on (types, shapes, dtypes, requires_grad, modes, identities as booleans) compared with the
+    tuple seen while tracing (`key`), then the few checks that need Python equality. It may raise (an argument of
+    another kind): the caller counts that as a mismatch."""
     ns: dict[str, Any] = {"grad_state": grad_state, "Tensor": Tensor, "np": np}
     args = [_ident_arg(a) for a in t.arg_names]
-    conds = [f"grad_state.mode is {t.grad_enabled!r} and grad_state.inference is {t.inference!r}"]
+    items: list[tuple[str, Any]] = [("grad_state.mode", t.grad_enabled), ("grad_state.inference", t.inference)]
+    extra: list[str] = []
     for j, (position, kind, payload) in enumerate(t.input_guards):
         a = args[position] if isinstance(position, int) else _ident_arg(position)
         if kind == "tensor":
             cls, dkind, shape, dtype, rg = payload
-            ns[f"cls{j}"], ns[f"dk{j}"], ns[f"dt{j}"] = cls, dkind, dtype
+            items += [(f"type({a})", cls), (f"type({a}._data)", dkind)]
             if dkind is np.ndarray:
-                conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}._data.shape == {shape!r} "
-                             f"and {a}._data.dtype == dt{j} and {a}.requires_grad is {rg!r}")
-            else:  # a NumPy scalar: its type fixes its dtype and shape
-                conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}.requires_grad is {rg!r}")
+                items += [(f"{a}._data.shape", shape), (f"{a}._data.dtype", dtype)]
+            # a NumPy scalar: its type fixes its dtype and shape
+            items.append((f"{a}.requires_grad", rg))
         elif kind == "equal":
             ns[f"v{j}"] = payload
-            conds.append(f"type({a}) is type(v{j}) and {a} == v{j}")
+            extra.append(f"type({a}) is type(v{j}) and {a} == v{j}")
         else:
             ns[f"v{j}"] = payload
-            conds.append(f"{a} is v{j}")
+            items.append((f"{a} is v{j}", True))
     for j, (x, shape, dtype, rg, scalar) in enumerate(t.const_guards):
-        ns[f"c{j}"], ns[f"cdt{j}"], ns[f"ck{j}"] = x, dtype, type(x.array)
-        if scalar:
-            conds.append(f"type(c{j}._data) is ck{j} and c{j}.requires_grad is {rg!r}")
-        else:
-            conds.append(f"type(c{j}._data) is np.ndarray and c{j}._data.shape == {shape!r} and c{j}._data.dtype == "
-                         f"cdt{j} and c{j}.requires_grad is {rg!r}")
+        ns[f"c{j}"] = x
+        items.append((f"type(c{j}._data)", type(x.array) if scalar else np.ndarray))
+        if not scalar:
+            items += [(f"c{j}._data.shape", shape), (f"c{j}._data.dtype", dtype)]
+        items.append((f"c{j}.requires_grad", rg))
     for j, (where, is_none) in enumerate(t.grad_none_guards):
         if where[0] == "input":
             a = args[where[1]] if isinstance(where[1], int) else _ident_arg(where[1])
         else:
             ns[f"g{j}"] = where[1]
             a = f"g{j}"
-        conds.append(f"({a}.grad is None) is {is_none!r}")
+        items.append((f"{a}.grad is None", is_none))
     for j, (m, training) in enumerate(t.module_guards):
         ns[f"m{j}"] = m
-        conds.append(f"m{j}.training is {training!r}")
+        items.append((f"m{j}.training", training))
     for j, (m, attr, p) in enumerate(t.param_guards):
         ns[f"pm{j}"], ns[f"pp{j}"] = m, p
-        conds.append(f"pm{j}._parameters.get({attr!r}) is pp{j}")
+        items.append((f"pm{j}._parameters.get({attr!r}) is pp{j}", True))
     for j, (opt, gi, params, n) in enumerate(t.opt_guards):
         ns[f"o{j}"], ns[f"ol{j}"] = opt, params
-        conds.append(f"o{j}.param_groups[{gi}]['params'] is ol{j} and len(ol{j}) == {n} and "
-                     f"o{j}.param_groups[{gi}]['momentum'] == 0 and o{j}.param_groups[{gi}]['weight_decay'] == 0 "
-                     f"and not o{j}.param_groups[{gi}]['nesterov'] and not o{j}.param_groups[{gi}].get('maximize') "
-                     f"and type(o{j}.param_groups[{gi}]['lr']) is float")
-    body = " and\n            ".join(conds)
+        group = f"o{j}.param_groups[{gi}]"
+        items.append((f"{group}['params'] is ol{j} and len(ol{j}) == {n} and {group}['momentum'] == 0 and "
+                      f"{group}['weight_decay'] == 0 and not {group}['nesterov'] and not {group}.get('maximize') "
+                      f"and type({group}['lr']) is float", True))
+    for value in (v for _, v in items):
+        if not isinstance(value, bool | int | tuple | type | np.dtype):
+            raise TypeError(f"a guard value of type {type(value).__name__}")  # equality must be plain
+    ns["key"] = tuple(v for _, v in items)
+    body = "(" + ",\n             ".join(("(%s)" % e) if " " in e else e for e, _ in items) + ",) == key"
+    if extra:
+        body += "".join(f" and\n            {e}" for e in extra)
     src = f"def {fn_name}({', '.join(args)}):\n    return ({body})\n"
     return src, ns
