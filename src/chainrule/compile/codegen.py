@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -64,6 +65,94 @@ def eliminate_dead_code(t: Trace) -> list:
     return kept
 
 
+_LINEAR = re.compile(r"\{V(\d+)\} = (\{V\d+\}) @ (\{V\d+\})\.T(\n\{V\d+\} \+= \{V\d+\})?")
+_RELU = re.compile(r"\{V(\d+)\} = np\.maximum\(\{V(\d+)\}, 0\)")
+_ALIAS = re.compile(r"^\{V\d+\} = \{V(\d+)\}$", re.M)
+SCRATCH_MIN_SIZE = 1 << 16  # smaller updates keep `p -= lr * g` (allocating a small array costs little)
+_SGD = re.compile(r"\{V(\d+)\} -= lr \* \{V(\d+)\}")
+_CONST = re.compile(r"\{K([A-Za-z0-9_]+)\}")
+
+
+def plan_buffers(t: Trace, stmts: list, ns: dict) -> list:
+    """Preallocated output arrays (`out=`) for the forward's linear layers and ReLUs, reused on every replay.
+
+    Only for a value no one outside the call can see: not returned, not stored in `.grad` or a module, not passed
+    to an op's own function or VJP (which might keep or return a view of it), not renamed (`a = b`); every
+    statement that reads it computes new arrays from it. A ReLU whose input is such a buffer and is read by
+    nothing else writes into that buffer (`np.maximum(z, 0, out=z)`: bias, activation and their output share
+    one array). `ns["__buffers__"]` counts them (a step with buffers must not run twice at once)."""
+    result = set(_result_vars(t.result))
+    users: dict[int, list[int]] = {}
+    for k, stmt in enumerate(stmts):
+        for i in set(stmt.uses):
+            users.setdefault(i, []).append(k)
+
+    def pure(stmt: Any) -> bool:
+        text = stmt.template
+        if stmt.kind not in ("fwd", "bwd") or "{T" in text or "make(" in text or "accumulate(" in text \
+                or "backward(" in text:
+            return False
+        return all(not callable(t.consts.get(key)) for key in _CONST.findall(text))
+
+    def private(i: int, k_def: int) -> bool:
+        var = t.vars[i]
+        if i in result or var.kind != "op" or type(var.value) is not np.ndarray or not var.value.flags.c_contiguous:
+            return False
+        for k in users.get(i, ()):
+            if k == k_def:
+                continue
+            if not pure(stmts[k]) or any(int(m) == i for m in _ALIAS.findall(stmts[k].template)):
+                return False
+        return True
+
+    out = list(stmts)
+    buffer_of: dict[int, str] = {}
+    count = 0
+    for k, stmt in enumerate(stmts):
+        m = _LINEAR.fullmatch(stmt.template)
+        if m is not None and private(int(m.group(1)), k):
+            i = int(m.group(1))
+            key = "buf_%s" % t.vars[i].name
+            ns[key] = np.empty_like(t.vars[i].value)
+            buffer_of[i] = key
+            count += 1
+            text = "{V%d} = np.matmul(%s, %s.T, out=%s)%s" % (i, m.group(2), m.group(3), key, m.group(4) or "")
+            out[k] = dataclasses.replace(stmt, template=text)
+            continue
+        m = _RELU.fullmatch(stmt.template)
+        if m is not None and private(int(m.group(1)), k):
+            i, x = int(m.group(1)), int(m.group(2))
+            if x in buffer_of and users.get(x) == [k] and t.vars[x].value.dtype == t.vars[i].value.dtype:
+                key = buffer_of[x]  # the input's buffer, read by nothing else: in place
+            else:
+                key = "buf_%s" % t.vars[i].name
+                ns[key] = np.empty_like(t.vars[i].value)
+                count += 1
+            buffer_of[i] = key
+            out[k] = dataclasses.replace(stmt, template="{V%d} = np.maximum({V%d}, 0, out=%s)" % (i, x, key))
+    scratch: dict[tuple, str] = {}
+    for k, stmt in enumerate(out):
+        if stmt.kind != "opt" or " -= lr * " not in stmt.template:
+            continue
+        lines = stmt.template.split("\n")
+        for j, line in enumerate(lines):
+            m = _SGD.fullmatch(line)
+            value = t.vars[int(m.group(1))].value if m is not None else None
+            if type(value) is not np.ndarray or value.size < SCRATCH_MIN_SIZE:
+                continue
+            # `p -= lr * g` with lr * g in a scratch array (the same values: the product's dtype is g's)
+            sig = (value.shape, value.dtype.str)
+            key = scratch.get(sig)
+            if key is None:
+                key = scratch[sig] = "scratch%d" % len(scratch)
+                ns[key] = np.empty_like(value)
+                count += 1
+            lines[j] = "{V%s} -= np.multiply(lr, {V%s}, out=%s)" % (m.group(1), m.group(2), key)
+        out[k] = dataclasses.replace(stmt, template="\n".join(lines))
+    ns["__buffers__"] = count
+    return out
+
+
 def _result_vars(r: Any) -> list[int]:
     if r[0] == "var":
         return [r[1]]
@@ -79,6 +168,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": runtime.accumulate, "make": runtime.make,
                           "backward": _backward}
     ns.update(t.consts)
+    stmts = plan_buffers(t, stmts, ns)
     args = [_ident_arg(a) for a in t.arg_names]
     lines = [f"def {fn_name}({', '.join(args)}):"]
     loaded: set[int] = set()
