@@ -262,19 +262,21 @@ def report(mlp: dict, neu: dict, ch: dict, big: dict, quick: bool) -> str:
 
 
 NOTES = """Targets of the compile issue, against these numbers: the digits step within 1.1x of hand-written NumPy; the
-neuron under 3 us; the scalar chain under 0.3 us per op, linear from 1,000 to 1,000,000 ops (within 1.2x per op);
-the large MLP within 1.03x of the GEMM floor. What a compiled step still pays beyond the NumPy a person would
-write: the guard (a few microseconds: shapes, dtypes, modes, parameter identity), the `.grad` tensors and version
-counters eager code expects, and one Python line per op, which is the whole cost for scalars. Tracing (the first
-call) checks every op and every backward step bit for bit and describes them; it costs about 0.7-0.8 ms per op
-here (roughly linear in the graph size, plus a fixed second or so), so the 1,000,000-op chain (a trace of about a
-quarter of an hour and a 2,000,000-line function) was not run (`--max-chain`).
+neuron under 3 us (set on a machine where the hand-written neuron took 0.26 us; compare the ratio to the
+hand-written row too); the scalar chain under 0.3 us per op, linear from 1,000 to 1,000,000 ops (within 1.2x per
+op); the large MLP within 1.03x of the GEMM floor. What a compiled step still pays beyond the NumPy a person would
+write: the guard (one tuple of types, shapes, dtypes, requires_grad, modes and identities compared with the one
+seen while tracing: about 0.5 us for the neuron, 2 us for the digits step), the `.grad` tensors and version
+counters eager code expects, and one Python line per op, which is the whole cost for scalars (NumPy scalar
+arithmetic, about 60 ns an op here). Linear layers and ReLUs write into preallocated buffers (`out=`) when nothing
+outside the call can see them, the ReLU in place into its linear layer's buffer.
 
-Very large eager scalar graphs and the garbage collector: a graph of n ops is about 2n live Python objects, and
-each full pass of CPython's cyclic collector walks all of them, so building the graph is superlinear in n (the
-engine's "GC off" diagnostic row above shows the difference). The backward walk disables the collector while it
-runs; for the forward, call `gc.freeze()` after building long-lived objects, or wrap the construction of a huge
-graph in `gc.disable()`/`gc.enable()`, or compile the step (a replay builds no graph)."""
+Tracing (the first call) runs the step eagerly under the tracer: the eager ops themselves, `sys.settrace` (every
+Python call in the engine passes through the tracer's call hook, about 25 us an op here), the op and backward
+observers, one bit-for-bit check of every op and every backward step, naming, then code generation (about 30 us
+an op) and CPython's compile of the generated function (about 25 us an op). The CPU time is reported; on this
+shared machine the wall clock is several times longer. The chain sets `.grad` before the first call, so that
+call is the only trace."""
 
 
 def write_section(text: str) -> None:
