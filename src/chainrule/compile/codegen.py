@@ -65,6 +65,29 @@ def eliminate_dead_code(t: Trace) -> list:
     return kept
 
 
+_CE_LOSS = "\nper = np.log(total.ravel()) - shifted.ravel()[flat]\n"
+
+
+def _drop_unused_loss(t: Trace, stmts: list) -> list:
+    """cross_entropy's forward statement also defines the softmax pieces its gradient reads (`e`, `total`,
+    `flat`); when nothing reads the loss itself (a step that calls backward() and returns nothing), its last two
+    lines (the log and the mean) are dead: drop them."""
+    out = list(stmts)
+    result = set(_result_vars(t.result))
+    for k, stmt in enumerate(stmts):
+        if _CE_LOSS not in stmt.template or len(stmt.defs) != 1:
+            continue
+        loss = stmt.defs[0]
+        mark = "{V%d}" % loss
+        if loss in result or any(mark in other.template for j, other in enumerate(stmts) if j != k):
+            continue
+        head = stmt.template.split(_CE_LOSS)[0]
+        out[k] = dataclasses.replace(stmt, template=head, defs=(),
+                                     comment="cross_entropy: only the softmax its gradient needs (nothing reads "
+                                             "the loss value)")
+    return out
+
+
 _LINEAR = re.compile(r"\{V(\d+)\} = (\{V\d+\}) @ (\{V\d+\})\.T(\n\{V\d+\} \+= \{V\d+\})?")
 _RELU = re.compile(r"\{V(\d+)\} = np\.maximum\(\{V(\d+)\}, 0\)")
 _ALIAS = re.compile(r"^\{V\d+\} = \{V(\d+)\}$", re.M)
@@ -168,6 +191,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": runtime.accumulate, "make": runtime.make,
                           "backward": _backward}
     ns.update(t.consts)
+    stmts = _drop_unused_loss(t, stmts)
     stmts = plan_buffers(t, stmts, ns)
     args = [_ident_arg(a) for a in t.arg_names]
     lines = [f"def {fn_name}({', '.join(args)}):"]
