@@ -158,13 +158,17 @@ def chain(sizes: list[int], rounds: int) -> dict[int, dict[str, float]]:
             return x
 
         compiled = cr.compile(step)
-        t0 = time.perf_counter()
+        # .grad set before the first call, as after any earlier step: one trace (with .grad None, the first call
+        # would trace the `.grad = g` path and the second call trace again for `.grad += g`)
+        x0.grad = cr.tensor(0.0)
+        t0, c0 = time.perf_counter(), time.process_time()
         compiled()  # first call: eager run + trace + code generation
-        trace_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        compiled()  # second call: .grad is set now, so one retrace
-        retrace_s = time.perf_counter() - t0
+        trace_s, trace_cpu = time.perf_counter() - t0, time.process_time() - c0
         assert compiled.fallback_reason is None, compiled.fallback_reason
+        t0 = cpu()
+        compiled()  # the first replay
+        retrace_s = cpu() - t0
+        assert compiled.traces == 1 and compiled.replays == 1, compiled
         reps = max(1, 200_000 // n)
         samples = []
         for _ in range(rounds):
@@ -177,8 +181,10 @@ def chain(sizes: list[int], rounds: int) -> dict[int, dict[str, float]]:
         t0 = cpu()
         step(eager_x, n)
         eager_s = (cpu() - t0) / n
-        out[n] = {"replay_us_per_op": statistics.median(samples) * 1e6, "trace_s": trace_s, "retrace_s": retrace_s,
-                  "eager_us_per_op": eager_s * 1e6, "lines": compiled.source.count("\n")}
+        out[n] = {"replay_us_per_op": statistics.median(samples) * 1e6, "trace_s": trace_s, "trace_cpu": trace_cpu,
+                  "first_replay_s": retrace_s, "eager_us_per_op": eager_s * 1e6,
+                  "lines": compiled.source.count("\n")}
+        print(f"chain {n:,}: {out[n]}", flush=True)
         del compiled
         gc.collect()
     return out
@@ -240,10 +246,12 @@ def report(mlp: dict, neu: dict, ch: dict, big: dict, quick: bool) -> str:
     for name, v in neu.items():
         lines.append(f"| {name} | {v * 1e6:.2f} us |")
     lines += ["", "| scalar chain (x = x * C + D, with backward), n ops | compiled replay per op | eager per op | "
-                  "first call (trace + codegen) | generated lines |", "|---|---|---|---|---|"]
+                  "first call (trace + codegen), CPU | the same, wall clock | generated lines |",
+              "|---|---|---|---|---|---|"]
     for n, r in ch.items():
         lines.append(f"| {n:,} | {r['replay_us_per_op']:.3f} us | {r['eager_us_per_op']:.2f} us | "
-                     f"{r['trace_s']:.2f} s ({r['trace_s'] / n * 1e6:.0f} us/op) | {r['lines']:,} |")
+                     f"{r['trace_cpu']:.2f} s ({r['trace_cpu'] / n * 1e6:.0f} us/op) | {r['trace_s']:.2f} s | "
+                     f"{r['lines']:,} |")
     if big:
         floor = big["GEMM floor"]
         lines += ["", "| MLP 784-1024-1024-10, batch 512, SGD step | time | vs GEMM floor |", "|---|---|---|"]
@@ -254,19 +262,21 @@ def report(mlp: dict, neu: dict, ch: dict, big: dict, quick: bool) -> str:
 
 
 NOTES = """Targets of the compile issue, against these numbers: the digits step within 1.1x of hand-written NumPy; the
-neuron under 3 us; the scalar chain under 0.3 us per op, linear from 1,000 to 1,000,000 ops (within 1.2x per op);
-the large MLP within 1.03x of the GEMM floor. What a compiled step still pays beyond the NumPy a person would
-write: the guard (a few microseconds: shapes, dtypes, modes, parameter identity), the `.grad` tensors and version
-counters eager code expects, and one Python line per op, which is the whole cost for scalars. Tracing (the first
-call) checks every op and every backward step bit for bit and describes them; it costs about 0.7-0.8 ms per op
-here (roughly linear in the graph size, plus a fixed second or so), so the 1,000,000-op chain (a trace of about a
-quarter of an hour and a 2,000,000-line function) was not run (`--max-chain`).
+neuron under 3 us (set on a machine where the hand-written neuron took 0.26 us; compare the ratio to the
+hand-written row too); the scalar chain under 0.3 us per op, linear from 1,000 to 1,000,000 ops (within 1.2x per
+op); the large MLP within 1.03x of the GEMM floor. What a compiled step still pays beyond the NumPy a person would
+write: the guard (one tuple of types, shapes, dtypes, requires_grad, modes and identities compared with the one
+seen while tracing: about 0.5 us for the neuron, 2 us for the digits step), the `.grad` tensors and version
+counters eager code expects, and one Python line per op, which is the whole cost for scalars (NumPy scalar
+arithmetic, about 60 ns an op here). Linear layers and ReLUs write into preallocated buffers (`out=`) when nothing
+outside the call can see them, the ReLU in place into its linear layer's buffer.
 
-Very large eager scalar graphs and the garbage collector: a graph of n ops is about 2n live Python objects, and
-each full pass of CPython's cyclic collector walks all of them, so building the graph is superlinear in n (the
-engine's "GC off" diagnostic row above shows the difference). The backward walk disables the collector while it
-runs; for the forward, call `gc.freeze()` after building long-lived objects, or wrap the construction of a huge
-graph in `gc.disable()`/`gc.enable()`, or compile the step (a replay builds no graph)."""
+Tracing (the first call) runs the step eagerly under the tracer: the eager ops themselves, `sys.settrace` (every
+Python call in the engine passes through the tracer's call hook, about 25 us an op here), the op and backward
+observers, one bit-for-bit check of every op and every backward step, naming, then code generation (about 30 us
+an op) and CPython's compile of the generated function (about 25 us an op). The CPU time is reported; on this
+shared machine the wall clock is several times longer. The chain sets `.grad` before the first call, so that
+call is the only trace."""
 
 
 def write_section(text: str) -> None:
@@ -284,11 +294,17 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--max-chain", type=int, default=1_000_000)
+    ap.add_argument("--chain", type=int, nargs="+", help="only the scalar chain, at these sizes (prints only)")
     args = ap.parse_args()
     from chainrule.compile import CompileWarning
 
     warnings.simplefilter("error", CompileWarning)
     gc.freeze()
+    if args.chain:
+        for n, r in chain(args.chain, 5).items():
+            print(f"| {n:,} | {r['replay_us_per_op']:.3f} us | {r['eager_us_per_op']:.2f} us | {r['trace_cpu']:.2f} s "
+                  f"({r['trace_cpu'] / n * 1e6:.0f} us/op) | {r['trace_s']:.2f} s | {r['lines']:,} |", flush=True)
+        return
     rounds = 3 if args.quick else 9
     mlp = digits_mlp(20 if args.quick else 100, rounds)
     print("digits MLP:", mlp, flush=True)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -37,12 +38,13 @@ class CompileWarning(UserWarning):
 
 
 class _Entry:
-    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops", "eager_lines", "signature")
+    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops", "eager_lines", "signature", "lock")
 
     def __init__(self, guard: Callable, run: Callable, source: str, guard_source: str, seconds: float,
                  ops: int, eager_lines: list[str]) -> None:
         self.eager_lines = eager_lines
         self.signature: tuple = ()
+        self.lock: Any = None  # a threading.Lock when the generated code reuses buffers across calls
         self.guard = guard
         self.run = run
         self.source = source
@@ -68,18 +70,45 @@ class CompiledStep:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.fallback_reason is None:
-            call_args = args if not kwargs else (*args, *(kwargs[k] for k in sorted(kwargs)))
-            signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
+        if not kwargs:  # the replay path: one guard call, then the generated step
             for entry in self.entries:
-                if entry.signature == signature and entry.guard(*call_args):
-                    self.replays += 1
-                    return entry.run(*call_args)
+                if entry.signature == len(args):
+                    try:
+                        ok = entry.guard(*args)
+                    except Exception:  # noqa: BLE001 - an argument of another kind (no ._data ...): not this trace
+                        ok = False
+                    if ok:
+                        lock = entry.lock
+                        if lock is None:
+                            self.replays += 1
+                            return entry.run(*args)
+                        return self._run_locked(entry, lock, args)
+        if self.fallback_reason is None:
+            if kwargs:
+                call_args = (*args, *(kwargs[k] for k in sorted(kwargs)))
+                signature = (len(args), tuple(sorted(kwargs)))
+                for entry in self.entries:
+                    if entry.signature == signature and _guard(entry, call_args):
+                        if entry.lock is not None:
+                            return self._run_locked(entry, entry.lock, call_args, kwargs)
+                        self.replays += 1
+                        return entry.run(*call_args)
             if len(self.entries) < self.cache_size:
                 return self._trace(args, kwargs)
             self._fall_back(f"more than {self.cache_size} different traces (input shapes, dtypes, requires_grad, "
                             f"train/eval, grad mode or parameters keep changing)", None)
         return self.fn(*args, **kwargs)
+
+    def _run_locked(self, entry: _Entry, lock: Any, args: tuple, kwargs: dict | None = None) -> Any:
+        """A trace with preallocated buffers runs once at a time: a call from another thread (or from inside
+        the step) while it runs takes the eager path instead of sharing its buffers."""
+        if not lock.acquire(False):
+            return self.fn(*args) if not kwargs else self.fn(*args[:len(args) - len(kwargs)], **kwargs)
+        try:
+            self.replays += 1
+            return entry.run(*args)
+        finally:
+            lock.release()
 
     def _trace(self, args: tuple, kwargs: dict) -> Any:
         start = time.perf_counter()
@@ -108,6 +137,7 @@ class CompiledStep:
         entry = _Entry(guard_ns["guard"], ns[_fn_name(self.fn)], source, guard_source, time.perf_counter() - start,
                        tracer.ops_seen, tracer.eager_lines)
         entry.signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
+        entry.lock = threading.Lock() if ns.get("__buffers__") else None
         self.entries.append(entry)
         if self.explain:
             print(self.explain_text())
@@ -156,6 +186,13 @@ class CompiledStep:
     def __repr__(self) -> str:
         state = f"eager: {self.fallback_reason}" if self.fallback_reason else f"{len(self.entries)} trace(s)"
         return f"<cr.compile {_fn_name(self.fn)}: {state}>"
+
+
+def _guard(entry: _Entry, args: tuple) -> bool:
+    try:
+        return bool(entry.guard(*args))
+    except Exception:  # noqa: BLE001 - an argument of another kind: not this trace
+        return False
 
 
 def _fn_name(fn: Any) -> str:

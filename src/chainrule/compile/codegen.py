@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -64,6 +65,117 @@ def eliminate_dead_code(t: Trace) -> list:
     return kept
 
 
+_CE_LOSS = "\nper = np.log(total.ravel()) - shifted.ravel()[flat]\n"
+
+
+def _drop_unused_loss(t: Trace, stmts: list) -> list:
+    """cross_entropy's forward statement also defines the softmax pieces its gradient reads (`e`, `total`,
+    `flat`); when nothing reads the loss itself (a step that calls backward() and returns nothing), its last two
+    lines (the log and the mean) are dead: drop them."""
+    out = list(stmts)
+    result = set(_result_vars(t.result))
+    for k, stmt in enumerate(stmts):
+        if _CE_LOSS not in stmt.template or len(stmt.defs) != 1:
+            continue
+        loss = stmt.defs[0]
+        mark = "{V%d}" % loss
+        if loss in result or any(mark in other.template for j, other in enumerate(stmts) if j != k):
+            continue
+        head = stmt.template.split(_CE_LOSS)[0]
+        out[k] = dataclasses.replace(stmt, template=head, defs=(),
+                                     comment="cross_entropy: only the softmax its gradient needs (nothing reads "
+                                             "the loss value)")
+    return out
+
+
+_LINEAR = re.compile(r"\{V(\d+)\} = (\{V\d+\}) @ (\{V\d+\})\.T(\n\{V\d+\} \+= \{V\d+\})?")
+_RELU = re.compile(r"\{V(\d+)\} = np\.maximum\(\{V(\d+)\}, 0\)")
+_ALIAS = re.compile(r"^\{V\d+\} = \{V(\d+)\}$", re.M)
+SCRATCH_MIN_SIZE = 1 << 16  # smaller updates keep `p -= lr * g` (allocating a small array costs little)
+_SGD = re.compile(r"\{V(\d+)\} -= lr \* \{V(\d+)\}")
+_CONST = re.compile(r"\{K([A-Za-z0-9_]+)\}")
+
+
+def plan_buffers(t: Trace, stmts: list, ns: dict) -> list:
+    """Preallocated output arrays (`out=`) for the forward's linear layers and ReLUs, reused on every replay.
+
+    Only for a value no one outside the call can see: not returned, not stored in `.grad` or a module, not passed
+    to an op's own function or VJP (which might keep or return a view of it), not renamed (`a = b`); every
+    statement that reads it computes new arrays from it. A ReLU whose input is such a buffer and is read by
+    nothing else writes into that buffer (`np.maximum(z, 0, out=z)`: bias, activation and their output share
+    one array). `ns["__buffers__"]` counts them (a step with buffers must not run twice at once)."""
+    result = set(_result_vars(t.result))
+    users: dict[int, list[int]] = {}
+    for k, stmt in enumerate(stmts):
+        for i in set(stmt.uses):
+            users.setdefault(i, []).append(k)
+
+    def pure(stmt: Any) -> bool:
+        text = stmt.template
+        if stmt.kind not in ("fwd", "bwd") or "{T" in text or "make(" in text or "accumulate(" in text \
+                or "backward(" in text:
+            return False
+        return all(not callable(t.consts.get(key)) for key in _CONST.findall(text))
+
+    def private(i: int, k_def: int) -> bool:
+        var = t.vars[i]
+        if i in result or var.kind != "op" or type(var.value) is not np.ndarray or not var.value.flags.c_contiguous:
+            return False
+        for k in users.get(i, ()):
+            if k == k_def:
+                continue
+            if not pure(stmts[k]) or any(int(m) == i for m in _ALIAS.findall(stmts[k].template)):
+                return False
+        return True
+
+    out = list(stmts)
+    buffer_of: dict[int, str] = {}
+    count = 0
+    for k, stmt in enumerate(stmts):
+        m = _LINEAR.fullmatch(stmt.template)
+        if m is not None and private(int(m.group(1)), k):
+            i = int(m.group(1))
+            key = "buf_%s" % t.vars[i].name
+            ns[key] = np.empty_like(t.vars[i].value)
+            buffer_of[i] = key
+            count += 1
+            text = "{V%d} = np.matmul(%s, %s.T, out=%s)%s" % (i, m.group(2), m.group(3), key, m.group(4) or "")
+            out[k] = dataclasses.replace(stmt, template=text)
+            continue
+        m = _RELU.fullmatch(stmt.template)
+        if m is not None and private(int(m.group(1)), k):
+            i, x = int(m.group(1)), int(m.group(2))
+            if x in buffer_of and users.get(x) == [k] and t.vars[x].value.dtype == t.vars[i].value.dtype:
+                key = buffer_of[x]  # the input's buffer, read by nothing else: in place
+            else:
+                key = "buf_%s" % t.vars[i].name
+                ns[key] = np.empty_like(t.vars[i].value)
+                count += 1
+            buffer_of[i] = key
+            out[k] = dataclasses.replace(stmt, template="{V%d} = np.maximum({V%d}, 0, out=%s)" % (i, x, key))
+    scratch: dict[tuple, str] = {}
+    for k, stmt in enumerate(out):
+        if stmt.kind != "opt" or " -= lr * " not in stmt.template:
+            continue
+        lines = stmt.template.split("\n")
+        for j, line in enumerate(lines):
+            m = _SGD.fullmatch(line)
+            value = t.vars[int(m.group(1))].value if m is not None else None
+            if type(value) is not np.ndarray or value.size < SCRATCH_MIN_SIZE:
+                continue
+            # `p -= lr * g` with lr * g in a scratch array (the same values: the product's dtype is g's)
+            sig = (value.shape, value.dtype.str)
+            key = scratch.get(sig)
+            if key is None:
+                key = scratch[sig] = "scratch%d" % len(scratch)
+                ns[key] = np.empty_like(value)
+                count += 1
+            lines[j] = "{V%s} -= np.multiply(lr, {V%s}, out=%s)" % (m.group(1), m.group(2), key)
+        out[k] = dataclasses.replace(stmt, template="\n".join(lines))
+    ns["__buffers__"] = count
+    return out
+
+
 def _result_vars(r: Any) -> list[int]:
     if r[0] == "var":
         return [r[1]]
@@ -79,12 +191,11 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": runtime.accumulate, "make": runtime.make,
                           "backward": _backward}
     ns.update(t.consts)
+    stmts = _drop_unused_loss(t, stmts)
+    stmts = plan_buffers(t, stmts, ns)
     args = [_ident_arg(a) for a in t.arg_names]
     lines = [f"def {fn_name}({', '.join(args)}):"]
     loaded: set[int] = set()
-
-    def name_of(i: int) -> str:
-        return t.vars[i].name
 
     def handle(i: int) -> str:
         var = t.vars[i]
@@ -95,8 +206,19 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
         return key
 
     body: list[str] = []
+    used_inputs = _used_inputs(t, stmts)
+    placeholder = re.compile(r"\{([VTK])([A-Za-z0-9_]+)\}")
+
+    def fill(m: re.Match) -> str:
+        kind, key = m.group(1), m.group(2)
+        if kind == "V":
+            return t.vars[int(key)].name
+        if kind == "T":
+            return handle(int(key))
+        return key
+
     for var_i, var in enumerate(t.vars):
-        if var.kind == "input" and _used(var_i, stmts, t):
+        if var.kind == "input" and var_i in used_inputs:
             body.append(f"{var.name} = {handle(var_i)}._data")
             loaded.add(var_i)
     section = None
@@ -113,9 +235,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
             if t.vars[i].kind == "const" and i not in loaded:
                 body.append(f"{t.vars[i].name} = {handle(i)}._data")
                 loaded.add(i)
-        text = re.sub(r"\{V(\d+)\}", lambda m: name_of(int(m.group(1))), stmt.template)
-        text = re.sub(r"\{T(\d+)\}", lambda m: handle(int(m.group(1))), text)
-        text = re.sub(r"\{K([A-Za-z0-9_]+)\}", lambda m: m.group(1), text)
+        text = placeholder.sub(fill, stmt.template) if "{" in stmt.template else stmt.template
         parts = text.split("\n")
         if stmt.comment:
             body.append(f"# {stmt.comment}" if len(parts) > 1 or len(parts[0]) + len(stmt.comment) > 100
@@ -129,9 +249,15 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     return "\n".join(lines) + "\n", ns
 
 
-def _used(i: int, stmts: list, t: Trace) -> bool:
-    return any(i in s.uses for s in stmts) or i in _result_vars(t.result) or any(
-        ("{T%d}" % i) in s.template for s in stmts)
+def _used_inputs(t: Trace, stmts: list) -> set[int]:
+    """The input variables something kept (or the result) reads, as a value or as a tensor handle."""
+    inputs = {i for i, var in enumerate(t.vars) if var.kind == "input"}
+    used = inputs.intersection(_result_vars(t.result))
+    for s in stmts:
+        used.update(inputs.intersection(s.uses))
+        if "{T" in s.template:
+            used.update(inputs.intersection(int(k) for k in re.findall(r"\{T(\d+)\}", s.template)))
+    return used
 
 
 def _result_text(r: Any, t: Trace, handle: Any) -> str:
@@ -158,52 +284,60 @@ def _backward(node: Any, g: Any, xp: Any, inputs: tuple, out: Any) -> list:
 
 
 def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
-    """A function of the step's arguments that is True when this trace may replay them."""
+    """A function of the step's arguments that is True when this trace may replay them: one tuple of what the
+    trace depends on (types, shapes, dtypes, requires_grad, modes, identities as booleans) compared with the
+    tuple seen while tracing (`key`), then the few checks that need Python equality. It may raise (an argument of
+    another kind): the caller counts that as a mismatch."""
     ns: dict[str, Any] = {"grad_state": grad_state, "Tensor": Tensor, "np": np}
     args = [_ident_arg(a) for a in t.arg_names]
-    conds = [f"grad_state.mode is {t.grad_enabled!r} and grad_state.inference is {t.inference!r}"]
+    items: list[tuple[str, Any]] = [("grad_state.mode", t.grad_enabled), ("grad_state.inference", t.inference)]
+    extra: list[str] = []
     for j, (position, kind, payload) in enumerate(t.input_guards):
         a = args[position] if isinstance(position, int) else _ident_arg(position)
         if kind == "tensor":
             cls, dkind, shape, dtype, rg = payload
-            ns[f"cls{j}"], ns[f"dk{j}"], ns[f"dt{j}"] = cls, dkind, dtype
+            items += [(f"type({a})", cls), (f"type({a}._data)", dkind)]
             if dkind is np.ndarray:
-                conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}._data.shape == {shape!r} "
-                             f"and {a}._data.dtype == dt{j} and {a}.requires_grad is {rg!r}")
-            else:  # a NumPy scalar: its type fixes its dtype and shape
-                conds.append(f"type({a}) is cls{j} and type({a}._data) is dk{j} and {a}.requires_grad is {rg!r}")
+                items += [(f"{a}._data.shape", shape), (f"{a}._data.dtype", dtype)]
+            # a NumPy scalar: its type fixes its dtype and shape
+            items.append((f"{a}.requires_grad", rg))
         elif kind == "equal":
             ns[f"v{j}"] = payload
-            conds.append(f"type({a}) is type(v{j}) and {a} == v{j}")
+            extra.append(f"type({a}) is type(v{j}) and {a} == v{j}")
         else:
             ns[f"v{j}"] = payload
-            conds.append(f"{a} is v{j}")
+            items.append((f"{a} is v{j}", True))
     for j, (x, shape, dtype, rg, scalar) in enumerate(t.const_guards):
-        ns[f"c{j}"], ns[f"cdt{j}"], ns[f"ck{j}"] = x, dtype, type(x.array)
-        if scalar:
-            conds.append(f"type(c{j}._data) is ck{j} and c{j}.requires_grad is {rg!r}")
-        else:
-            conds.append(f"type(c{j}._data) is np.ndarray and c{j}._data.shape == {shape!r} and c{j}._data.dtype == "
-                         f"cdt{j} and c{j}.requires_grad is {rg!r}")
+        ns[f"c{j}"] = x
+        items.append((f"type(c{j}._data)", type(x.array) if scalar else np.ndarray))
+        if not scalar:
+            items += [(f"c{j}._data.shape", shape), (f"c{j}._data.dtype", dtype)]
+        items.append((f"c{j}.requires_grad", rg))
     for j, (where, is_none) in enumerate(t.grad_none_guards):
         if where[0] == "input":
             a = args[where[1]] if isinstance(where[1], int) else _ident_arg(where[1])
         else:
             ns[f"g{j}"] = where[1]
             a = f"g{j}"
-        conds.append(f"({a}.grad is None) is {is_none!r}")
+        items.append((f"{a}.grad is None", is_none))
     for j, (m, training) in enumerate(t.module_guards):
         ns[f"m{j}"] = m
-        conds.append(f"m{j}.training is {training!r}")
+        items.append((f"m{j}.training", training))
     for j, (m, attr, p) in enumerate(t.param_guards):
         ns[f"pm{j}"], ns[f"pp{j}"] = m, p
-        conds.append(f"pm{j}._parameters.get({attr!r}) is pp{j}")
+        items.append((f"pm{j}._parameters.get({attr!r}) is pp{j}", True))
     for j, (opt, gi, params, n) in enumerate(t.opt_guards):
         ns[f"o{j}"], ns[f"ol{j}"] = opt, params
-        conds.append(f"o{j}.param_groups[{gi}]['params'] is ol{j} and len(ol{j}) == {n} and "
-                     f"o{j}.param_groups[{gi}]['momentum'] == 0 and o{j}.param_groups[{gi}]['weight_decay'] == 0 "
-                     f"and not o{j}.param_groups[{gi}]['nesterov'] and not o{j}.param_groups[{gi}].get('maximize') "
-                     f"and type(o{j}.param_groups[{gi}]['lr']) is float")
-    body = " and\n            ".join(conds)
+        group = f"o{j}.param_groups[{gi}]"
+        items.append((f"{group}['params'] is ol{j} and len(ol{j}) == {n} and {group}['momentum'] == 0 and "
+                      f"{group}['weight_decay'] == 0 and not {group}['nesterov'] and not {group}.get('maximize') "
+                      f"and type({group}['lr']) is float", True))
+    for value in (v for _, v in items):
+        if not isinstance(value, bool | int | tuple | type | np.dtype):
+            raise TypeError(f"a guard value of type {type(value).__name__}")  # equality must be plain
+    ns["key"] = tuple(v for _, v in items)
+    body = "(" + ",\n             ".join(("(%s)" % e) if " " in e else e for e, _ in items) + ",) == key"
+    if extra:
+        body += "".join(f" and\n            {e}" for e in extra)
     src = f"def {fn_name}({', '.join(args)}):\n    return ({body})\n"
     return src, ns

@@ -35,7 +35,12 @@ LOCAL = {
     ("exp", 0): "{g} * {out}",
     ("tanh", 0): "{g} * (1.0 - {out} * {out})",
     ("log", 0): "{g} * (1.0 / {0})",
+    # the engine's rule for arrays up to 8,192 elements (larger ones take its bitwise form: same bits, faster)
+    ("relu", 0): "np.where({out} <= 0, 0.0, {g})",
 }
+
+# (op name, input index) -> the largest output (elements) for which the inline form is used
+LOCAL_MAX_SIZE = {("relu", 0): 8192}
 
 # ops whose VJP (not elementwise locals) has a plain NumPy form in the common case; checked bit for bit
 VJP = {
@@ -129,6 +134,9 @@ def inline_local(op: Any, index: int, g: Any, out: Any, datas: tuple, expected: 
         if template is None:
             return None
         if op.rules[index] is ONE and template != "{g}":
+            return None
+        limit = LOCAL_MAX_SIZE.get((op.name, index))
+        if limit is not None and (type(out) is not np.ndarray or out.size > limit):
             return None
     values = {f"v{i}": d for i, d in enumerate(datas)}
     try:

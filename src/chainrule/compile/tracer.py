@@ -397,9 +397,9 @@ class Tracer(Coverage):
         if not self.in_user_backward:  # a custom Function's backward runs as Python in the replay too
             self._guarded(self._op, call)
 
-    def _name_from_frame(self) -> None:
+    def _name_from_frame(self, frame: Any = None) -> None:
         """Give values of the step the names the user's code holds them under (`h = model.fc1(x)` -> h)."""
-        frame = user_frame()
+        frame = user_frame() if frame is None else frame
         if frame is None or frame.f_code is _EVAL_CODE:
             return
         for name, value in list(frame.f_locals.items()):
@@ -414,20 +414,25 @@ class Tracer(Coverage):
 
     def _op(self, call: Any) -> None:
         self._check_epoch()
-        self._name_from_frame()
-        line = user_line()
+        frame, inside = _op_frame()
+        self._name_from_frame(frame)
+        line = _frame_line(frame)
         self.eager_lines.append(f"{call.op.name:<14} {(line or '').split(': ', 1)[-1]}")
-        if _inside_backward():
+        if inside:
             self.fail("backward runs Python code that computes with tensors (a custom autograd.Function's "
                       "backward or a hook): not replayed", line)
         op = call.op
         self.ops_seen += 1
         name = op.name
         args_t, datas = [], []
+        arg_uses: list[int] = []
         for a in call.args:
             text, value = self._arg(a, name, line)
             args_t.append(text)
             datas.append(value)
+            if text[:2] == "{V":
+                arg_uses.append(int(text[2:-1]))
+        arg_uses_t = tuple(arg_uses)
         out = call.output
         attrs = call.attrs
         if name == "cross_entropy" and attrs and attrs.get("target") is not None:
@@ -447,7 +452,7 @@ class Tracer(Coverage):
                 aux = self._new_var(Var("op", k, value=v))
                 call_args = ", ".join(args_t + [_literal(attrs[s]) for s in static])
                 self.t.stmts.append(Stmt("fwd", "{V%d} = {K%s}(%s)" % (aux, fn_key, call_args), defs=(aux,),
-                                         uses=_uses(args_t), comment=f"{name}'s {k}, from its input"))
+                                         uses=arg_uses_t, comment=f"{name}'s {k}, from its input"))
                 kw.append(f"{k}={{V{aux}}}")
                 aux_uses.append(aux)
                 continue
@@ -482,10 +487,9 @@ class Tracer(Coverage):
             expr = "{K%s}(%s)" % (fn_key, ", ".join(args_t + kw))
         base = out.name or self._op_base(name)
         index = self._new_var(Var("op", base, value=out.array, node=out.grad_fn, named=out.name is not None), out)
-        comment = name if not op.formulas else f"{name}; local derivatives: " + ", ".join(
-            f"d/d{a} = {f}" for a, f in zip(op.arg_names, op.formulas))
+        comment = _forward_comment(op)
         text = "{V%d} = %s" % (index, expr) if statement is None else statement.format(*args_t, out="{V%d}" % index)
-        self.t.stmts.append(Stmt("fwd", text, defs=(index,), uses=_uses(args_t) + tuple(aux_uses), comment=comment))
+        self.t.stmts.append(Stmt("fwd", text, defs=(index,), uses=arg_uses_t + tuple(aux_uses), comment=comment))
         if out.grad_fn is not None:
             self.node_var[id(out.grad_fn)] = index
         if aux_uses:
@@ -924,6 +928,59 @@ class Tracer(Coverage):
             return ("tuple", [self._result(x) for x in r], type(r) is list)
         self.fail(f"the step returns a {type(r).__name__}, not tensors: a replay cannot recompute Python values")
         return None
+
+
+_IN_PACKAGE: dict[Any, bool] = {}  # code object -> whether it is chainrule's own
+
+
+def _op_frame() -> tuple[Any, bool]:
+    """One walk up the stack from an op's observer: (the user's frame that ran the op, whether the op runs inside
+    a backward walk (a custom Function's backward or a hook computing with tensors))."""
+    from chainrule.engine.backward import run_backward
+
+    backward_code = run_backward.__code__
+    in_package = _IN_PACKAGE
+    frame = sys._getframe(2)
+    user = None
+    inside_backward = False
+    while frame is not None:
+        code = frame.f_code
+        if code is backward_code:
+            inside_backward = True
+            if user is not None:
+                break
+        elif user is None:
+            inside = in_package.get(code)
+            if inside is None:
+                inside = in_package[code] = code.co_filename.startswith(_PACKAGE)
+            if not inside:
+                user = frame
+                if inside_backward:
+                    break
+        frame = frame.f_back
+    return user, inside_backward
+
+
+def _frame_line(frame: Any) -> str | None:
+    """file:line: code of a frame."""
+    if frame is None:
+        return None
+    import linecache
+
+    code = frame.f_code
+    text = linecache.getline(code.co_filename, frame.f_lineno).strip()
+    return f"{os.path.basename(code.co_filename)}:{frame.f_lineno}: {text}"
+
+
+_COMMENTS: dict[Any, str] = {}
+
+
+def _forward_comment(op: Any) -> str:
+    comment = _COMMENTS.get(op)
+    if comment is None:
+        comment = _COMMENTS[op] = op.name if not op.formulas else f"{op.name}; local derivatives: " + ", ".join(
+            f"d/d{a} = {f}" for a, f in zip(op.arg_names, op.formulas))
+    return comment
 
 
 def _inside_backward() -> bool:
