@@ -67,6 +67,7 @@ def jupyterlab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
           "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
           "nbformat": 4, "nbformat_minor": 5}
     (notebooks / "widgets.ipynb").write_text(json.dumps(nb))
+    (notebooks / "untrusted.ipynb").write_text(json.dumps(_untrusted_notebook()))
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), os.environ.get("PYTHONPATH", "")]),
            "JUPYTER_CONFIG_DIR": str(config), "JUPYTER_RUNTIME_DIR": str(runtime), "PYTHONUNBUFFERED": "1"}
@@ -210,3 +211,44 @@ def test_typing_in_a_cell_after_a_graph_viewer_arrives_intact(notebook: Any) -> 
                                    ".querySelector('.cm-content').textContent.length >= 11", timeout=3000)
     typed = cells.last.locator(".cm-content").inner_text()
     assert typed == "fab = 'bob'", f"the cell reads {typed!r}"
+
+
+def _untrusted_notebook() -> dict:
+    """A notebook with a graph's display saved in it, as if run elsewhere: JupyterLab does not trust it."""
+    sys.path.insert(0, str(SRC))
+    import chainrule as cr
+
+    x = cr.tensor(2.0, requires_grad=True, name="x")
+    loss = (3 * x + 1) ** 2
+    loss.backward()
+    html_out = cr.graph(loss)._repr_html_()
+    assert "data:image/svg+xml;base64," in html_out
+    return {"cells": [{"cell_type": "code", "execution_count": 1, "id": "u0", "metadata": {}, "source": "g",
+                       "outputs": [{"output_type": "display_data", "metadata": {},
+                                    "data": {"text/html": html_out, "text/plain": "<graph>"}}]}],
+            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_an_untrusted_notebook_shows_the_static_picture(browser: Any, jupyterlab: str) -> None:
+    """A notebook whose outputs were saved elsewhere is not trusted: no script runs, and JupyterLab sanitizes its
+    HTML. The graph's display still shows the static picture (the viewer's dagre layout, as an <img>) and the
+    gradient table with the chapter-style numbers, never only "needs JavaScript"."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(jupyterlab + "/lab/tree/untrusted.ipynb")
+        output = page.locator(".jp-OutputArea-output", has_text="Gradients").first
+        output.wait_for()
+        page.wait_for_function("() => [...document.querySelectorAll('.jp-OutputArea-output img')]"
+                               ".some(i => i.complete && i.naturalWidth > 0)")
+        img = output.locator("img").first
+        size = img.evaluate("i => [i.naturalWidth, i.getBoundingClientRect().width, "
+                            "i.getBoundingClientRect().height]")
+        assert size[0] > 300 and size[1] > 300 and size[2] > 60, size
+        text = output.inner_text()
+        assert "42.0" in text and "dloss/dx" in text
+        assert "needs JavaScript" not in text
+    finally:
+        context.close()

@@ -87,8 +87,8 @@ def render_fragment(graph: Any, title: str | None = None, with_style: bool = Tru
     shown = tables(graph) if len(graph.nodes) <= TABLES_UP_TO else {
         "gradient_table": [], "paths": [], "notes": [f"{len(graph.nodes)} nodes: the tables are left out of this page "
                                                      "(cr.explain.gradient_table(graph) prints them)"]}
-    # JupyterLab's sanitizer (an untrusted notebook) keeps neither scripts nor SVG nor data: images: the
-    # gradient table, as plain HTML, is what such a notebook shows
+    # JupyterLab's sanitizer (an untrusted notebook) drops scripts and inline <svg> but keeps the picture's
+    # <img> with a data: source and this plain-HTML gradient table (tests/web/test_jupyterlab_browser.py)
     table = graph.gradient_table().to_html() if len(graph.nodes) <= TABLES_UP_TO else ""
     parts = {"__CR_TITLE__": html.escape(title), "__CR_PICTURE__": picture, "__CR_TABLES__": _script_json(shown),
              "__CR_TABLE_HTML__": table,
