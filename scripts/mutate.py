@@ -67,6 +67,15 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
     ("engine/tensor.py", "return arr[()] if arr.ndim == 0 else arr", 18, "Eq -> NotEq",
      "a 0-d value kept as a 0-d ndarray (what _shared_array makes of a scalar anyway), an n-d one as a view of "
      "a fresh array: no difference found (aliases, in-place writes, numpy(), repr, gradients probed)"),
+    ("engine/tensor_methods.py",
+     "def sort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Any:", 74, "False -> True",
+     "chainrule's sort is always stable (docs/semantics.md), so the flag changes nothing"),
+    ("ops/linalg.py", "def _linear_forward(x: Any, w: Any, b: Any, input_grad: bool = True) -> Any:", 63,
+     "True -> False", "the forward never reads input_grad (only the VJP does): the default is unused"),
+    ("ops/linalg.py",
+     "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short", 0,
+     "if-condition -> False (an early exit removed)",
+     "the short path for 2-D arrays and the general path compute the same products and sum"),
 ]
 
 SWAPS: dict[type, type] = {
