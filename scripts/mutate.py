@@ -76,6 +76,9 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
      "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short", 0,
      "if-condition -> False (an early exit removed)",
      "the short path for 2-D arrays and the general path compute the same products and sum"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 25, "Add -> Sub",
+     "the windows' reach never exceeds h + 2*ph for the grids conv, unfold and conv_transpose make (checked by "
+     "hand), so a smaller reach never wins the max"),
 ]
 
 SWAPS: dict[type, type] = {
