@@ -983,18 +983,6 @@ def _forward_comment(op: Any) -> str:
     return comment
 
 
-def _inside_backward() -> bool:
-    from chainrule.engine.backward import run_backward
-
-    code = run_backward.__code__
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code is code:
-            return True
-        frame = frame.f_back
-    return False
-
-
 def lowering_numpy() -> Any:
     from chainrule.engine.xp import NUMPY
 
