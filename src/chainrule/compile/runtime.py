@@ -37,5 +37,7 @@ def accumulate(leaf: Tensor, g: Any, handed: set[int]) -> None:
     if type(existing.array) is np.ndarray and existing.array.shape == g.shape and existing.grad_fn is None:
         np.add(existing.array, g, out=existing.array)
         existing._version += 1
+    elif existing.grad_fn is None and np.shape(existing.array) == g.shape:
+        existing.data = existing.array + g  # a 0-d gradient stays the same tensor, as in eager (a version bump)
     else:
         leaf.grad = make(existing.array + g)

@@ -394,5 +394,9 @@ def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> N
     elif type(existing._data) is np.ndarray and existing._data.shape == g.shape and existing.grad_fn is None:
         np.add(existing._data, g, out=existing._data)
         existing._version += 1
+    elif existing.grad_fn is None and np.shape(existing._data) == g.shape:
+        # a 0-d gradient kept as a NumPy scalar: still the same tensor, as PyTorch accumulates in place
+        existing._data = existing._data + g
+        existing._version += 1
     else:
         leaf.grad = Tensor._make(existing._data + g)
