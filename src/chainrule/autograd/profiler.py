@@ -21,6 +21,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from chainrule.engine.watch import Watch
+
 __all__ = ["ScopeEvent", "current_scopes", "observe_scopes", "observed", "record_function"]
 
 
@@ -41,18 +43,7 @@ class ScopeEvent:
     depth: int
 
 
-class _Watch:
-    """`on` is True while some thread observes scopes: the one check when a scope opens."""
-
-    __slots__ = ("on", "count")
-
-    def __init__(self) -> None:
-        self.on = False
-        self.count = 0
-
-
-watch = _Watch()
-_lock = threading.Lock()
+watch = Watch()  # read on the hot path: is anybody observing, in any thread?
 _ids = itertools.count(1)
 
 
@@ -133,18 +124,14 @@ class observe_scopes:  # noqa: N801 - a context manager, like cr.autograd.observ
 
     def __enter__(self) -> list[ScopeEvent]:
         _local.active.append(self._callback)
-        with _lock:
-            watch.count += 1
-            watch.on = True
+        watch.start()
         return self.events
 
     def __exit__(self, *exc: object) -> None:
         _local.active.remove(self._callback)
         if not _local.active:
             _local.stack.clear()
-        with _lock:
-            watch.count -= 1
-            watch.on = watch.count > 0
+        watch.stop()
 
 
 def current_scopes() -> tuple[int, ...]:

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chainrule.engine.watch import Watch
+
 
 @dataclass(frozen=True)
 class OpCall:
@@ -32,18 +34,7 @@ class OpCall:
     output: Any
 
 
-class _Watch:
-    """`on` is True while some thread observes: the one check on the per-op path."""
-
-    __slots__ = ("on", "count")
-
-    def __init__(self) -> None:
-        self.on = False
-        self.count = 0
-
-
-watch = _Watch()
-_lock = threading.Lock()
+watch = Watch()  # read on the hot path: is anybody observing, in any thread?
 
 
 class _ThreadOpObservers(threading.local):
@@ -73,13 +64,9 @@ class observe_ops:  # noqa: N801 - a context manager, lowercase like cr.autograd
 
     def __enter__(self) -> list[OpCall]:
         _local.active.append(self._callback)
-        with _lock:
-            watch.count += 1
-            watch.on = True
+        watch.start()
         return self.calls
 
     def __exit__(self, *exc: object) -> None:
         _local.active.remove(self._callback)
-        with _lock:
-            watch.count -= 1
-            watch.on = watch.count > 0
+        watch.stop()
