@@ -691,8 +691,10 @@ class Tracer(Coverage):
                          and self.grad_expect.get(id(leaf)) is not None)
             if (known_set and g is not None and type(data) is not np.ndarray and type(g) is type(data)
                     and type(leaf.grad.array) is type(data)):
-                plan.append(("{T%d}.grad = make({T%d}.grad._data + {V%d})" % (li, li, leaf_grad[li]), li,
-                             f"{var.base}.grad += its gradient"))
+                # the same tensor, as eager's accumulation into a 0-d .grad (a version bump)
+                plan.append(("grad_{T%d} = {T%d}.grad\ngrad_{T%d}._data = grad_{T%d}._data + {V%d}\n"
+                             "grad_{T%d}._version += 1" % (li, li, li, li, leaf_grad[li], li), li,
+                             f"{var.base}.grad += its gradient (in place)"))
                 continue
             if fresh_none:
                 taken.add(id(g))
