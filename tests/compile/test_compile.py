@@ -584,3 +584,59 @@ def test_as_a_method_decorator() -> None:
     for x, y in _batches(4):
         assert a.step(x, y).item() == b.step(x, y).item()
     assert Trainer.step.fallback_reason is None and Trainer.step.replays >= 4
+
+
+def test_a_step_local_named_like_a_guard_constant_still_replays() -> None:
+    """The guard is inlined at the top of the generated step; a step value named like one of the guard's
+    constants (`c0`, `m0`, `key` ...) must not shadow it (the step then calls the guard instead)."""
+    w = cr.tensor([1.5, -2.0], requires_grad=True)
+
+    def step(x):
+        c0 = x * w
+        m0 = c0.tanh()
+        key = m0.sum()
+        key.backward()
+        return key
+
+    compiled = cr.compile(step)
+    ref = cr.tensor([1.5, -2.0], requires_grad=True)
+    for k in range(4):
+        x = cr.tensor([0.5 * k, 1.0])
+        out = compiled(x)
+        w_grad = w.grad.clone()
+        ref.grad = None
+        expect = (x * ref).tanh().sum()
+        expect.backward()
+        w.grad = None
+        assert out.item() == expect.item()
+        assert w_grad.tolist() == ref.grad.tolist()
+    assert compiled.replays >= 2 and compiled.fallback_reason is None
+
+
+def test_a_param_group_added_after_compiling_is_updated() -> None:
+    """`opt.add_param_group` between calls: the replay must not keep updating only the old groups (the guard
+    checks the number of groups), and zero_grad must clear the new group's gradients too."""
+    def run(compiled: bool) -> list:
+        cr.manual_seed(0)
+        a = cr.randn(3, requires_grad=True)
+        b = cr.randn(3, requires_grad=True)
+        opt = cr.optim.SGD([a], lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            loss = ((a * x + b) ** 2).sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = cr.compile(step) if compiled else step
+        out = []
+        for k in range(6):
+            if k == 3:
+                opt.add_param_group({"params": [b], "lr": 0.05})
+            out.append(f(cr.tensor([1.0, -1.0, 0.5 * k])).item())
+        if compiled:
+            assert f.replays >= 3 and f.fallback_reason is None
+        return out + a.tolist() + b.tolist() + [b.grad.tolist()]
+
+    assert run(True) == run(False)

@@ -23,11 +23,12 @@ import builtins
 import functools
 import threading
 import time
+import types
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-from chainrule.compile.codegen import generate, generate_guard
+from chainrule.compile.codegen import NOT_THIS_TRACE, generate, generate_guard
 from chainrule.compile.tracer import Tracer, Unsupported
 
 __all__ = ["CompiledStep", "compile", "CompileWarning"]
@@ -70,19 +71,24 @@ class CompiledStep:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs:  # the replay path: one guard call, then the generated step
+        if not kwargs:  # the replay path: the generated step checks its own guard first
             for entry in self.entries:
                 if entry.signature == len(args):
-                    try:
-                        ok = entry.guard(*args)
-                    except Exception:  # noqa: BLE001 - an argument of another kind (no ._data ...): not this trace
-                        ok = False
-                    if ok:
-                        lock = entry.lock
-                        if lock is None:
-                            self.replays += 1
-                            return entry.run(*args)
-                        return self._run_locked(entry, lock, args)
+                    lock = entry.lock
+                    if lock is None:
+                        result = entry.run(*args)
+                    elif lock.acquire(False):
+                        try:
+                            result = entry.run(*args)
+                        finally:
+                            lock.release()
+                    elif _guard(entry, args):  # running (another thread, or this step calls itself): eagerly
+                        return self.fn(*args)
+                    else:
+                        continue
+                    if result is not NOT_THIS_TRACE:
+                        self.replays += 1
+                        return result
         if self.fallback_reason is None:
             if kwargs:
                 call_args = (*args, *(kwargs[k] for k in sorted(kwargs)))
@@ -119,10 +125,25 @@ class CompiledStep:
             return result
         try:
             source, ns = generate(tracer.t, _fn_name(self.fn))
-            guard_source, guard_ns = generate_guard(tracer.t, "guard")
-            code = builtins.compile(source, f"<cr.compile {_fn_name(self.fn)}>", "exec")
-            exec(code, ns)  # noqa: S102 - our own generated code
+            guard_source, guard_ns, guard_expression = generate_guard(tracer.t, "guard")
             exec(builtins.compile(guard_source, f"<cr.compile guard {_fn_name(self.fn)}>", "exec"), guard_ns)  # noqa: S102
+            ns["NOT_THIS_TRACE"] = NOT_THIS_TRACE
+            ns["guard"] = guard_ns["guard"]
+            filename = f"<cr.compile {_fn_name(self.fn)}>"
+            code = None
+            if not any(k in ns and ns[k] is not v for k, v in guard_ns.items()):
+                # the guard inlined: the same test without a call (line 2 reads `if not guard(...)`)
+                head, _, rest = source.split("\n", 2)
+                code = builtins.compile(f"{head}\n    if not ({guard_expression}): return NOT_THIS_TRACE\n{rest}",
+                                        filename, "exec")
+                step_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+                if set(step_code.co_varnames) & (set(guard_ns) - {"g"}):
+                    code = None  # a local of the step shadows a name the guard reads: call the guard instead
+                else:
+                    ns.update(guard_ns)
+            if code is None:
+                code = builtins.compile(source, filename, "exec")
+            exec(code, ns)  # noqa: S102 - our own generated code
         except Unsupported as exc:
             self._fall_back(exc.reason, exc.line)
             return result

@@ -12,7 +12,7 @@ import numpy as np
 from chainrule.compile import runtime
 from chainrule.compile.tracer import Trace
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, bump_versions
 from chainrule.engine.xp import NUMPY
 
 _PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "for", "while", "and", "or", "not",
@@ -21,7 +21,7 @@ _PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "f
 
 def assign_names(t: Trace) -> None:
     used: set[str] = {"np", "NUMPY", "backward", "accumulate", "make", "handed", "shifted", "e", "total", "flat",
-                      "per", "Tensor"}
+                      "per", "Tensor", "bump_versions", "guard", "NOT_THIS_TRACE", "lr"}
     used |= set(t.consts)
 
     counters: dict[str, int] = {}
@@ -189,7 +189,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     assign_names(t)
     stmts = eliminate_dead_code(t)
     ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": runtime.accumulate, "make": runtime.make,
-                          "backward": _backward}
+                          "backward": _backward, "bump_versions": bump_versions}
     ns.update(t.consts)
     stmts = _drop_unused_loss(t, stmts)
     stmts = plan_buffers(t, stmts, ns)
@@ -205,7 +205,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
         ns[key] = var.tensor
         return key
 
-    body: list[str] = []
+    body: list[str] = [GUARD_LINE % ", ".join(args)]  # line 2 (see CompiledStep: the guard, inlined)
     used_inputs = _used_inputs(t, stmts)
     placeholder = re.compile(r"\{([VTK])([A-Za-z0-9_]+)\}")
 
@@ -237,6 +237,9 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
                 loaded.add(i)
         text = placeholder.sub(fill, stmt.template) if "{" in stmt.template else stmt.template
         parts = text.split("\n")
+        if not text:  # a comment only (zero_grad() with nothing to clear)
+            body.append(f"# {stmt.comment}")
+            continue
         if stmt.comment:
             body.append(f"# {stmt.comment}" if len(parts) > 1 or len(parts[0]) + len(stmt.comment) > 100
                         else None)
@@ -283,20 +286,37 @@ def _backward(node: Any, g: Any, xp: Any, inputs: tuple, out: Any) -> list:
     return node.op.backward(node, g, xp, inputs, out)
 
 
-def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
-    """A function of the step's arguments that is True when this trace may replay them: one tuple of what the
-    trace depends on (types, shapes, dtypes, requires_grad, modes, identities as booleans) compared with the
-    tuple seen while tracing (`key`), then the few checks that need Python equality. It may raise (an argument of
-    another kind): the caller counts that as a mismatch."""
+GUARD_LINE = "if not guard(%s): return NOT_THIS_TRACE  # arguments, modes and parameters as traced? (step.guard_source)"
+
+
+class NotThisTrace:
+    """What a generated step returns when its guard does not hold: the caller tries another trace or traces."""
+
+    def __repr__(self) -> str:
+        return "NOT_THIS_TRACE"
+
+
+NOT_THIS_TRACE = NotThisTrace()
+
+
+def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict, str]:
+    """A function of the step's arguments that is True when this trace may replay them, and the same test as one
+    expression (the generated step starts with it, inlined): each tensor argument's exact class first (so that
+    what follows cannot raise), then one tuple of what the trace depends on (types, shapes, dtypes,
+    requires_grad, modes, identities as booleans) compared with the tuple seen while tracing (`key`), then the
+    few checks that need Python equality."""
     ns: dict[str, Any] = {"grad_state": grad_state, "Tensor": Tensor, "np": np}
     args = [_ident_arg(a) for a in t.arg_names]
     items: list[tuple[str, Any]] = [("grad_state.mode", t.grad_enabled), ("grad_state.inference", t.inference)]
     extra: list[str] = []
+    first: list[str] = []
     for j, (position, kind, payload) in enumerate(t.input_guards):
         a = args[position] if isinstance(position, int) else _ident_arg(position)
         if kind == "tensor":
             cls, dkind, shape, dtype, rg = payload
-            items += [(f"type({a})", cls), (f"type({a}._data)", dkind)]
+            ns[f"cls{j}"] = cls
+            first.append(f"type({a}) is cls{j}")
+            items.append((f"type({a}._data)", dkind))
             if dkind is np.ndarray:
                 items += [(f"{a}._data.shape", shape), (f"{a}._data.dtype", dtype)]
             # a NumPy scalar: its type fixes its dtype and shape
@@ -326,18 +346,25 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict]:
     for j, (m, attr, p) in enumerate(t.param_guards):
         ns[f"pm{j}"], ns[f"pp{j}"] = m, p
         items.append((f"pm{j}._parameters.get({attr!r}) is pp{j}", True))
-    for j, (opt, gi, params, n) in enumerate(t.opt_guards):
-        ns[f"o{j}"], ns[f"ol{j}"] = opt, params
-        group = f"o{j}.param_groups[{gi}]"
-        items.append((f"{group}['params'] is ol{j} and len(ol{j}) == {n} and {group}['momentum'] == 0 and "
-                      f"{group}['weight_decay'] == 0 and not {group}['nesterov'] and not {group}.get('maximize') "
-                      f"and type({group}['lr']) is float", True))
+    for j, (opt, ngroups, groups) in enumerate(t.opt_guards):
+        ns[f"o{j}"] = opt
+        # the same groups (an added group would be missed), each with the same parameter list
+        items.append((f"len(o{j}.param_groups) == {ngroups}", True))
+        for gi, (params, n, sgd) in groups.items():
+            ns[f"ol{j}_{gi}"] = params
+            group = f"o{j}.param_groups[{gi}]"
+            text = f"(g := {group})['params'] is ol{j}_{gi} and len(ol{j}_{gi}) == {n}"
+            if sgd:
+                text += (" and g['momentum'] == 0 and g['weight_decay'] == 0 and not g['nesterov'] and not "
+                         "g.get('maximize') and type(g['lr']) is float")
+            items.append((text, True))
     for value in (v for _, v in items):
         if not isinstance(value, bool | int | tuple | type | np.dtype):
             raise TypeError(f"a guard value of type {type(value).__name__}")  # equality must be plain
     ns["key"] = tuple(v for _, v in items)
-    body = "(" + ",\n             ".join(("(%s)" % e) if " " in e else e for e, _ in items) + ",) == key"
-    if extra:
-        body += "".join(f" and\n            {e}" for e in extra)
-    src = f"def {fn_name}({', '.join(args)}):\n    return ({body})\n"
-    return src, ns
+    tests = [*first, "(" + ", ".join(("(%s)" % e) if " " in e else e for e, _ in items) + ",) == key", *extra]
+    expression = " and ".join(tests)
+    src = f"def {fn_name}({', '.join(args)}):\n    return (" + " and\n            ".join(
+        tests[:len(first)] + ["(" + ",\n             ".join(("(%s)" % e) if " " in e else e for e, _ in items)
+                              + ",) == key"] + extra) + ")\n"
+    return src, ns, expression

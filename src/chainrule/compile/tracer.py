@@ -126,7 +126,8 @@ class Trace:
     param_guards: list = field(default_factory=list)  # (module, attr, tensor)
     grad_enabled: bool = True
     inference: bool = False
-    opt_guards: list = field(default_factory=list)  # (optimizer, group index, params list, its length)
+    # (optimizer, number of groups, {group index: (params list, its length, plain-SGD hyperparameters?)})
+    opt_guards: list = field(default_factory=list)
     roots: list[str] = field(default_factory=list)  # names of the tensors backward() started from
 
 
@@ -147,6 +148,12 @@ class Tracer(Coverage):
         self.in_opt = 0
         self.grad_expect: dict[int, Any] = {}  # id(leaf) -> the .grad object the trace expects it to hold
         self.zeroed: set[int] = set()  # leaves whose .grad an optimizer's zero_grad set to None
+        # zero_grad() replayed as `p.grad = None` lines: (statement index, its parameters); the parameters whose
+        # next `.grad` is a fresh assignment (nothing reads .grad in between) need no line
+        self.zero_stmts: list[tuple[int, list]] = []
+        self.seeds: dict[int, Any] = {}  # gradient var index -> the constant seed it holds (dloss/dloss = 1)
+        self.zeroed_by: dict[int, int] = {}  # id(leaf) -> the index of the statement that set its .grad to None
+        self.overwritten: set[tuple[int, int]] = set()  # (zero statement index, id(leaf)) made dead
         self.nconst = 0
         self.thread = threading.get_ident()
         self.ops_seen = 0
@@ -520,7 +527,7 @@ class Tracer(Coverage):
         lines = [
             "shifted = {x} - np.fmax.reduce({x}, axis=1, keepdims=True)",
             "e = np.exp(shifted)",
-            "total = e.sum(axis=1, keepdims=True)",
+            "total = np.add.reduce(e, axis=1, keepdims=True)",
             "flat = %s + {y}" % starts,
             "per = np.log(total.ravel()) - shifted.ravel()[flat]",
             "{out} = per.dtype.type(per.sum() / %r)" % float(n),
@@ -530,7 +537,7 @@ class Tracer(Coverage):
         # check it against the engine now
         shifted = logits - np.fmax.reduce(logits, axis=1, keepdims=True)
         e = np.exp(shifted)
-        total = e.sum(axis=1, keepdims=True)
+        total = np.add.reduce(e, axis=1, keepdims=True)
         if not (lowering.same(e, attrs["e"]) and lowering.same(total, attrs["total"])
                 and lowering.same(np.arange(0, n * c, c) + target, attrs["flat"])):
             self.fail("cross_entropy: the inline softmax does not reproduce the engine's", line)
@@ -617,6 +624,7 @@ class Tracer(Coverage):
         g0 = gvar(root)
         t.stmts.append(Stmt("bwd", "{V%d} = %s" % (g0, seed_key), defs=(g0,), comment="the seed: dloss/dloss = 1"))
         grad_of[root] = g0
+        self.seeds[g0] = t.consts[seed_key[2:-1]]
         leaf_order: list[int] = []
         leaf_grad: dict[int, int] = {}
         leaf_value: dict[int, Any] = {}
@@ -700,7 +708,11 @@ class Tracer(Coverage):
                 taken.add(id(g))
                 self.grad_var[id(leaf)] = leaf_grad[li]
                 plan.append(("{T%d}.grad = make({V%d})" % (li, leaf_grad[li]), li, f"{var.base}.grad = its gradient "
-                             f"(zero_grad() left it None)"))
+                             f"(zero_grad() cleared it)"))
+                zero = self.zeroed_by.get(id(leaf))
+                if zero is not None and all(s.kind in ("fwd", "bwd", "acc", "reload")
+                                            for s in self.t.stmts[zero + 1:]):
+                    self.overwritten.add((zero, id(leaf)))  # its `.grad = None` is overwritten unread
             else:
                 need_helper = True
                 plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
@@ -799,8 +811,12 @@ class Tracer(Coverage):
         if not lowering.same(grad, step.contributions[0]):
             self.fail("backward of cross_entropy: the inline gradient does not reproduce the engine's", line)
         tmp = self._new_var(Var("grad", "softmax"))
-        text = ("{V%d} = e / total\n{V%d}.ravel()[flat] -= {V%d}.dtype.type(1)\n{V%d} *= {V%d} / %r"
-                % (tmp, tmp, tmp, tmp, gi, float(n)))
+        one = self._const(grad.dtype.type(1), "one")
+        if gi in self.seeds and lowering.same(self.seeds[gi], g):  # the loss's own seed: a constant scale
+            scale = "{V%d} *= %s  # dloss/dloss / N" % (tmp, self._const(self.seeds[gi] / float(n), "scale"))
+        else:
+            scale = "{V%d} *= {V%d} / %r" % (tmp, gi, float(n))
+        text = "{V%d} = e / total\n{V%d}.ravel()[flat] -= %s\n%s" % (tmp, tmp, one, scale)
         # `e`, `total` and `flat` are the forward's locals; the forward statement defines them
         self.t.stmts.append(Stmt("bwd", text, defs=(tmp,), uses=(gi, oi), comment="softmax(x) - onehot(target), "
                                  "scaled by the upstream gradient over N"))
@@ -829,13 +845,24 @@ class Tracer(Coverage):
             self.eager_lines.append(f"{type(opt).__name__}.{call.kind}()")
         if call.kind == "zero_grad":
             self._check_epoch()
-            key = self._const(opt, "opt")
-            self.t.stmts.append(Stmt("opt", "%s.zero_grad(set_to_none=%r)" % (key, call.set_to_none), effect=True,
-                                     comment="the optimizer's own zero_grad"))
+            from chainrule.optim.optimizer import Optimizer
+
+            index = len(self.t.stmts)
+            if call.set_to_none and type(opt).zero_grad is Optimizer.zero_grad:
+                # what the stock zero_grad does, one line per parameter (filled in at the end)
+                for gi in range(len(opt.param_groups)):
+                    self._guard_optimizer(opt, gi, sgd=False)
+                self.zero_stmts.append((index, [p for group in opt.param_groups for p in group["params"]]))
+                self.t.stmts.append(Stmt("opt", "", effect=True))
+            else:
+                key = self._const(opt, "opt")
+                self.t.stmts.append(Stmt("opt", "%s.zero_grad(set_to_none=%r)" % (key, call.set_to_none),
+                                         effect=True, comment="the optimizer's own zero_grad"))
             for group in opt.param_groups:
                 for p in group["params"]:
                     if call.set_to_none:
                         self.zeroed.add(id(p))
+                        self.zeroed_by[id(p)] = index
                         if id(p) in self.grad_expect:
                             self.grad_expect[id(p)] = None
             return
@@ -856,6 +883,17 @@ class Tracer(Coverage):
         # parameters may be rebound (0-d values): later reads of them load again
         self.t.stmts.append(Stmt("reload", "", effect=True))
 
+    def _guard_optimizer(self, opt: Any, gi: int, sgd: bool) -> None:
+        """Replay only while `opt` has the same groups, group `gi` the same parameter list (and, `sgd`, plain
+        SGD's hyperparameters)."""
+        groups = next((g for o, _, g in self.t.opt_guards if o is opt), None)
+        if groups is None:
+            groups = {}
+            self.t.opt_guards.append((opt, len(opt.param_groups), groups))
+        params = opt.param_groups[gi]["params"]
+        old = groups.get(gi)
+        groups[gi] = (params, len(params), sgd or (old is not None and old[2]))
+
     def _inline_sgd(self, opt: Any, key: str) -> bool:
         """Plain SGD (no momentum, weight decay, Nesterov or maximize) as one line per parameter, when the
         step itself decided which parameters have a gradient: `p -= lr * p.grad` with lr read live."""
@@ -869,7 +907,7 @@ class Tracer(Coverage):
             if (group["momentum"] != 0 or group["weight_decay"] != 0 or group["nesterov"]
                     or group.get("maximize", False) or type(group["lr"]) is not float):
                 return False
-            self.t.opt_guards.append((opt, gi, group["params"], len(group["params"])))
+            self._guard_optimizer(opt, gi, sgd=True)
             for p in group["params"]:
                 if p.grad is None:
                     if id(p) not in self.zeroed:
@@ -883,6 +921,7 @@ class Tracer(Coverage):
                 lines.append(id(p))
         text: list[str] = []
         uses: list[int] = []
+        updated: list[str] = []
         for gi, group in enumerate(opt.param_groups):
             text.append("lr = %s.param_groups[%d]['lr']" % (key, gi))
             for p in group["params"]:
@@ -894,13 +933,30 @@ class Tracer(Coverage):
                         uses.extend((i, g))
                     else:
                         text.append("{T%d}._data -= lr * {T%d}.grad._data" % (i, i))
-                    text.append("{T%d}._bump_version()  # autograd's record of in-place changes" % i)
+                    updated.append("{T%d}" % i)
+        if updated:
+            text.append("bump_versions((%s%s))  # autograd's record of in-place changes"
+                        % (", ".join(updated), "," if len(updated) == 1 else ""))
         self.t.stmts.append(Stmt("opt", "\n".join(text), effect=True, uses=tuple(uses),
                                  comment="SGD: p -= lr * dloss/dp, in place (lr read on each call: schedulers work)"))
         return True
 
     # ------------------------------------------------------------------ the end
     def _finish(self, result: Any) -> None:
+        for index, params in self.zero_stmts:
+            lines = []
+            for p in params:
+                if (index, id(p)) not in self.overwritten:
+                    handle = "{T%d}" % self.by_id[id(p)] if id(p) in self.by_id else self._const(p, "param")
+                    lines.append("%s.grad = None" % handle)
+            if lines:
+                self.t.stmts[index] = Stmt("opt", "\n".join(lines), effect=True,
+                                           comment="zero_grad(): .grad = None (a .grad the backward below sets "
+                                                   "is not cleared first)")
+            else:  # every .grad is set by the backward below before anything reads it: a comment only
+                self.t.stmts[index] = Stmt("opt", "", effect=True,
+                                           comment="zero_grad(): nothing to clear, the backward below sets every "
+                                                   ".grad")
         for module, name, b, data, version, copy in self.buffers:
             expect = self.buffer_expect.get(id(b))
             if expect is not None:  # replayed (BatchNorm's running statistics): must hold what the replay writes

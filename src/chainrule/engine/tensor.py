@@ -10,7 +10,7 @@ import builtins as _builtins
 import warnings
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,13 @@ def changed_since(t: Tensor, data: Any, epoch: int) -> bool:
     """Whether `t` was changed in place, or the memory behind `data` (its values as a node saved them) was
     written, after `epoch`: the check the engine makes before it uses saved values."""
     return t._modified_epoch > epoch or storage_written_since(data, epoch)
+
+
+def bump_versions(tensors: Iterable[Tensor]) -> None:
+    """Record in-place writes into several tensors (each one's version counter and storage epoch, as an in-place
+    op does): a compiled optimizer update makes one call for all its parameters."""
+    for t in tensors:
+        t._bump_version()
 
 
 def _forget(key: int) -> Callable[[Any], object]:
