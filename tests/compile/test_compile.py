@@ -640,3 +640,27 @@ def test_a_param_group_added_after_compiling_is_updated() -> None:
         return out + a.tolist() + b.tolist() + [b.grad.tolist()]
 
     assert run(True) == run(False)
+
+
+def test_a_step_value_named_lr_is_not_the_learning_rate() -> None:
+    """The inlined SGD update reads the learning rate into a local `lr`; a step value named `lr` keeps its own
+    name's meaning (renamed in the generated code)."""
+    def run(compiled: bool) -> list:
+        w = cr.tensor([0.5, -1.0], requires_grad=True)
+        opt = cr.optim.SGD([w], lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            lr = x * w
+            loss = (lr * lr).sum()
+            loss.backward()
+            opt.step()
+            return lr
+
+        f = cr.compile(step) if compiled else step
+        out = [f(cr.tensor([1.0, 2.0])).tolist() for _ in range(4)]
+        if compiled:
+            assert f.replays >= 2 and f.fallback_reason is None
+        return out + [w.tolist()]
+
+    assert run(True) == run(False)
