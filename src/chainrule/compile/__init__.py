@@ -63,7 +63,8 @@ class CompiledStep:
         self.fn = fn
         self.cache_size = cache_size
         self.explain = explain
-        self.entries: list[_Entry] = []
+        self.entries: list[_Entry] = []  # in the order traced
+        self._recent: list[_Entry] = []  # the same, the one that replayed last first (tried first)
         self.fallback_reason: str | None = None
         self.traces = 0
         self.replays = 0
@@ -72,7 +73,7 @@ class CompiledStep:
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not kwargs:  # the replay path: the generated step checks its own guard first
-            for entry in self.entries:
+            for entry in self._recent:
                 if entry.signature == len(args):
                     lock = entry.lock
                     if lock is None:
@@ -88,6 +89,9 @@ class CompiledStep:
                         continue
                     if result is not NOT_THIS_TRACE:
                         self.replays += 1
+                        if entry is not self._recent[0]:
+                            self._recent.remove(entry)
+                            self._recent.insert(0, entry)
                         return result
         if self.fallback_reason is None:
             if kwargs:
@@ -160,6 +164,7 @@ class CompiledStep:
         entry.signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
         entry.lock = threading.Lock() if ns.get("__buffers__") else None
         self.entries.append(entry)
+        self._recent.insert(0, entry)
         if self.explain:
             print(self.explain_text())
         return result
@@ -167,6 +172,7 @@ class CompiledStep:
     def _fall_back(self, reason: str, line: str | None) -> None:
         self.fallback_reason = reason if line is None else f"{reason} (at {line})"
         self.entries.clear()
+        self._recent.clear()
         if not self._warned:
             self._warned = True
             warnings.warn(f"cr.compile({_fn_name(self.fn)}) runs eagerly: {self.fallback_reason}", CompileWarning,
