@@ -181,14 +181,15 @@ def test_batchnorm1d_100_steps_equals_eager(train: bool) -> None:
     compiled = _twins(_mlp_bn(), train=train)
     src = compiled.source
     if train:
-        assert "update_buffer(T_layer1_running_mean" in src and "num_batches_tracked" in src
+        assert "update_running_stats(T_layer1_running_mean, T_layer1_running_var" in src
+        assert "count_batch(T_layer1_num_batches_tracked, 0.1)" in src
     else:
-        assert "layer1_running_mean.reshape((1, 32))" in src and "update_buffer" not in src
+        assert "layer1_running_mean.reshape((1, 32))" in src and "update_running_stats" not in src
 
 
 def test_batchnorm_cumulative_average_momentum_none() -> None:
     compiled = _twins(_mlp_bn(momentum=None), steps=30)
-    assert "momentum = 1.0 / float(" in compiled.source
+    assert "momentum = count_batch(" in compiled.source
 
 
 def test_batchnorm_without_running_stats_or_affine() -> None:

@@ -24,6 +24,7 @@ non-tensors); a backward written with chainrule ops is itself differentiable und
 
 from __future__ import annotations
 
+import copy
 import functools
 import inspect
 import warnings
@@ -40,7 +41,7 @@ from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since
 from chainrule.ops.registry import Op
 from chainrule.ops.registry import apply as apply_op
 
-__all__ = ["Function", "FunctionCtx", "FunctionOp", "function_op", "once_differentiable"]
+__all__ = ["Function", "FunctionCtx", "FunctionOp", "function_op", "once_differentiable", "replay_context"]
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -456,6 +457,18 @@ def _raise_twice(xp: Any, g: Any, out: Any, *inputs: Any) -> Any:
 
 _DELAYED = Op("delayed_error", lambda x, *rest: x, ("grad",), _raise_twice,
               ("error: marked @once_differentiable",), saves="nothing", backward_name="DelayedError")
+
+
+def replay_context(template: FunctionCtx, saved: tuple, attrs: dict[str, Any]) -> FunctionCtx:
+    """A copy of a traced call's ctx holding `saved` (arrays or tensors, for `saved_tensors`) and the tensor
+    attributes `attrs` (arrays are wrapped as tensors), so that the Function's `backward` can be called again
+    outside the graph with what this call would have given it: `cr.compile`'s replay of a custom Function."""
+    ctx = copy.copy(template)
+    for name, value in attrs.items():
+        setattr(ctx, name, value if isinstance(value, Tensor) else Tensor._make(value))
+    ctx._recorded = False  # saved tensors come from save_for_backward below, not from a recorded node
+    ctx.save_for_backward(*(s if s is None or isinstance(s, Tensor) else Tensor._make(s) for s in saved))
+    return ctx
 
 
 def once_differentiable(fn: Callable) -> Callable:

@@ -9,10 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.compile import runtime
 from chainrule.compile.tracer import Trace
+from chainrule.engine.backward import accumulate_grad
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor, bump_versions
+from chainrule.engine.tensor import Tensor, bump_versions, wrap
 from chainrule.engine.xp import NUMPY
 
 _PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "for", "while", "and", "or", "not",
@@ -188,7 +188,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     """(source of `def <fn_name>(...)`, its namespace)."""
     assign_names(t)
     stmts = eliminate_dead_code(t)
-    ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": runtime.accumulate, "make": runtime.make,
+    ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": accumulate_grad, "make": wrap,
                           "backward": _backward, "bump_versions": bump_versions}
     ns.update(t.consts)
     stmts = _drop_unused_loss(t, stmts)
@@ -219,7 +219,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
 
     for var_i, var in enumerate(t.vars):
         if var.kind == "input" and var_i in used_inputs:
-            body.append(f"{var.name} = {handle(var_i)}._data")
+            body.append(f"{var.name} = {handle(var_i)}.array")
             loaded.add(var_i)
     section = None
     for stmt in stmts:
@@ -233,7 +233,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
             section = kind
         for i in stmt.uses:
             if t.vars[i].kind == "const" and i not in loaded:
-                body.append(f"{t.vars[i].name} = {handle(i)}._data")
+                body.append(f"{t.vars[i].name} = {handle(i)}.array")
                 loaded.add(i)
         text = placeholder.sub(fill, stmt.template) if "{" in stmt.template else stmt.template
         parts = text.split("\n")
@@ -316,9 +316,9 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict, str]:
             cls, dkind, shape, dtype, rg = payload
             ns[f"cls{j}"] = cls
             first.append(f"type({a}) is cls{j}")
-            items.append((f"type({a}._data)", dkind))
+            items.append((f"type({a}.array)", dkind))
             if dkind is np.ndarray:
-                items += [(f"{a}._data.shape", shape), (f"{a}._data.dtype", dtype)]
+                items += [(f"{a}.array.shape", shape), (f"{a}.array.dtype", dtype)]
             # a NumPy scalar: its type fixes its dtype and shape
             items.append((f"{a}.requires_grad", rg))
         elif kind == "equal":
@@ -329,9 +329,9 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict, str]:
             items.append((f"{a} is v{j}", True))
     for j, (x, shape, dtype, rg, scalar) in enumerate(t.const_guards):
         ns[f"c{j}"] = x
-        items.append((f"type(c{j}._data)", type(x.array) if scalar else np.ndarray))
+        items.append((f"type(c{j}.array)", type(x.array) if scalar else np.ndarray))
         if not scalar:
-            items += [(f"c{j}._data.shape", shape), (f"c{j}._data.dtype", dtype)]
+            items += [(f"c{j}.array.shape", shape), (f"c{j}.array.dtype", dtype)]
         items.append((f"c{j}.requires_grad", rg))
     for j, (where, is_none) in enumerate(t.grad_none_guards):
         if where[0] == "input":
@@ -345,7 +345,9 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict, str]:
         items.append((f"m{j}.training", training))
     for j, (m, attr, p) in enumerate(t.param_guards):
         ns[f"pm{j}"], ns[f"pp{j}"] = m, p
-        items.append((f"pm{j}._parameters.get({attr!r}) is pp{j}", True))
+        # the module still holds this parameter (`model.fc.weight = Parameter(...)` retraces)
+        items.append((f"pm{j}.{attr} is pp{j}" if attr.isidentifier() else f"getattr(pm{j}, {attr!r}) is pp{j}",
+                      True))
     for j, (opt, ngroups, groups) in enumerate(t.opt_guards):
         ns[f"o{j}"] = opt
         # the same groups (an added group would be missed), each with the same parameter list

@@ -21,32 +21,24 @@ from typing import Any
 import numpy as np
 
 from chainrule import random as cr_random
-from chainrule.autograd.function import Function, FunctionOp
+from chainrule.autograd.function import Function, FunctionOp, replay_context
 from chainrule.compile import lowering
 from chainrule.engine.grad_mode import enter_backward, exit_backward
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.engine.tensor import Tensor, inplace_epoch, wrap
 from chainrule.engine.xp import NUMPY
 from chainrule.nn import BatchNorm1d
 from chainrule.nn import functional as F
+from chainrule.nn.functional.normalization import update_running_stats
+from chainrule.nn.modules.batchnorm import count_batch
 
-__all__ = ["Coverage", "function_backward", "update_buffer"]
-
-
-def update_buffer(buffer: Any, values: Any) -> None:
-    """Write `values` into a running-statistics buffer in place, as `batch_norm` does (its version counts it)."""
-    np.copyto(buffer.array, values, casting="unsafe")
-    buffer._version += 1
+__all__ = ["Coverage", "function_backward"]
 
 
 def function_backward(op: FunctionOp, template: Any, saved: tuple, attrs: dict, g: Any, pattern: tuple) -> list:
     """A custom autograd.Function's own `backward`, called as the engine calls it: with a ctx holding what the
     traced call's ctx held (flags, Python attributes) and this call's saved tensors and tensor attributes."""
-    ctx = copy.copy(template)
-    for name, value in attrs.items():
-        setattr(ctx, name, value if isinstance(value, Tensor) else Tensor._make(value))
-    ctx._recorded = False  # saved tensors come from save_for_backward below, not from a recorded node
-    ctx.save_for_backward(*(s if s is None or isinstance(s, Tensor) else Tensor._make(s) for s in saved))
+    ctx = replay_context(template, saved, attrs)
     stub = Node(op, None, None, pattern, None, {"ctx": ctx}, 0)
     token = enter_backward(False)  # the modes the engine's backward walk runs it under (no recording)
     try:
@@ -293,8 +285,13 @@ class Coverage:
 
         bi = self.var_of(nbt, "batch_norm", None)
         entry.append((nbt, np.array(nbt.array, copy=True), bi))
-        self.t.stmts.append(Stmt("fwd", "{T%d}._data = np.asarray({T%d}._data + 1)" % (bi, bi), effect=True,
-                                 comment="num_batches_tracked += 1, as the module does"))
+        self.t.consts.setdefault("count_batch", count_batch)
+        if module.momentum is None:  # a cumulative average: this batch's momentum is 1 / count, read on each call
+            self.t.consts.setdefault("momentum", None)  # reserves the name: no value of the step is called so
+            text = "momentum = {Kcount_batch}({T%d}, None)" % bi
+        else:
+            text = "{Kcount_batch}({T%d}, %r)" % (bi, module.momentum)
+        self.t.stmts.append(Stmt("fwd", text, effect=True, comment="num_batches_tracked += 1, as the module does"))
         self.bn_frames.append(entry)
 
     def _bn_exit(self, entry: list) -> None:
@@ -326,30 +323,18 @@ class Coverage:
         module = self.bn_frames[-1][2] if self.bn_frames else None
         if module is not None and module.momentum is None and module.running_mean is rm:
             live = self.bn_frames[-1][3][2]  # momentum = 1 / num_batches_tracked, read on each call
-        scale = count / (count - 1)
-        batch_mean = np.asarray(mu).reshape(-1)
-        unbiased = np.asarray(v).reshape(-1) * scale
-        new_mean = (1 - momentum) * pre["running_mean"] + momentum * batch_mean
-        new_var = (1 - momentum) * pre["running_var"] + momentum * unbiased
-        for b, new in ((rm, new_mean), (rv, new_var)):
+        scratch_mean, scratch_var = wrap(pre["running_mean"].copy()), wrap(pre["running_var"].copy())
+        update_running_stats(scratch_mean, scratch_var, mu, v, count, momentum)  # what the replay will run
+        for b, new in ((rm, scratch_mean.array), (rv, scratch_var.array)):
             if not lowering.same(np.asarray(b.array), np.asarray(new, b.array.dtype)):
                 self.fail("batch_norm: the running statistics could not be computed again the same way", None)
             self.buffer_expect[id(b)] = np.array(b.array, copy=True)
-        self.t.consts.setdefault("update_buffer", update_buffer)
+        self.t.consts.setdefault("update_running_stats", update_running_stats)
         self._eager_line("running stats")
         rm_i, rv_i = self.var_of(rm, "batch_norm", None), self.var_of(rv, "batch_norm", None)
-        if live is None:
-            m, one_m = repr(momentum), repr(1 - momentum)
-            head = ""
-        else:
-            m, one_m = "momentum", "(1 - momentum)"
-            self.t.consts.setdefault("momentum", None)  # reserves the name: no value of the step is called so
-            head = "momentum = 1.0 / float({T%d}._data)  # momentum=None: a cumulative average\n" % live
-        text = head + (
-            "{Kupdate_buffer}({T%d}, %s * {V%d} + %s * np.asarray({V%d}).reshape(-1))\n"
-            "{Kupdate_buffer}({T%d}, %s * {V%d} + %s * (np.asarray({V%d}).reshape(-1) * %r))"
-            % (rm_i, one_m, rm_i, m, mu_i, rv_i, one_m, rv_i, m, v_i, scale))
-        self.t.stmts.append(Stmt("fwd", text, uses=(rm_i, rv_i, mu_i, v_i), effect=True,
+        text = "{Kupdate_running_stats}({T%d}, {T%d}, {V%d}, {V%d}, %d, %s)" % (
+            rm_i, rv_i, mu_i, v_i, count, "momentum" if live is not None else repr(momentum))
+        self.t.stmts.append(Stmt("fwd", text, uses=(mu_i, v_i), effect=True,
                                  comment="BatchNorm running statistics, in place (running = (1 - momentum) * "
                                          "running + momentum * batch; the variance unbiased)"))
 

@@ -5,9 +5,9 @@ calls), seen through the core's seams, checked for anything a replay could get w
 Seams used: `chainrule.ops.observe.observe_ops` (forward ops), `cr.autograd.observe` and `observe_calls` (the
 backward walk, step by step), `chainrule.optim.observe.observe_optimizers` (zero_grad and step), the global
 module forward hooks (module paths for names, train/eval guards), and `sys.settrace` for the duration of the
-trace only: calls of Tensor._make/__init__ (tensors made in the step outside the op seam) and a value leaving the
-tensor world (`.item()`, `bool(t)`, `float(t)`, `.numpy()`, `.tolist()`). A debugger or coverage tracer is
-suspended during that one call and restored after it.
+trace only: calls of Tensor's constructors (`wrap`, `__init__`: tensors made in the step outside the op seam) and
+a value leaving the tensor world (`.item()`, `bool(t)`, `float(t)`, `.numpy()`, `.tolist()`). A debugger or
+coverage tracer is suspended during that one call and restored after it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from chainrule.compile.coverage import Coverage
 from chainrule.engine.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from chainrule.engine.node import Node
 from chainrule.engine.observe import observe, observe_calls
-from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.engine.tensor import Tensor, has_grad_hooks, inplace_epoch, wrap
 from chainrule.nn.modules.module import Module, register_module_forward_hook, register_module_forward_pre_hook
 from chainrule.ops.observe import observe_ops
 from chainrule.optim.observe import observe_optimizers
@@ -167,7 +167,7 @@ class Tracer(Coverage):
     # ------------------------------------------------------------------ running
     def run(self) -> Any:
         self.created: set[int] = set()  # ids of tensors made during the step outside the op seam
-        make_code = Tensor._make.__func__.__code__
+        make_code = wrap.__func__.__code__
         init_code = Tensor.__init__.__code__
         created, keep = self.created, self.keep
         self.epoch = inplace_epoch.value
@@ -652,7 +652,7 @@ class Tracer(Coverage):
                     if id(parent) not in self.by_id:
                         self.fail("backward reaches a leaf the trace did not see", line)
                     leaf = parent
-                    if leaf._grad_hooks or leaf._post_accumulate_hooks:
+                    if has_grad_hooks(leaf):
                         self.fail("a leaf has gradient hooks: not replayed", line)
                     targets.append(("leaf", self.by_id[id(parent)]))
             exprs = self._vjp_exprs(step, oi, g_index, input_vars, line)
@@ -699,9 +699,8 @@ class Tracer(Coverage):
                          and self.grad_expect.get(id(leaf)) is not None)
             if (known_set and g is not None and type(data) is not np.ndarray and type(g) is type(data)
                     and type(leaf.grad.array) is type(data)):
-                # the same tensor, as eager's accumulation into a 0-d .grad (a version bump)
-                plan.append(("grad_{T%d} = {T%d}.grad\ngrad_{T%d}._data = grad_{T%d}._data + {V%d}\n"
-                             "grad_{T%d}._version += 1" % (li, li, li, li, leaf_grad[li], li), li,
+                need_helper = True  # into the same tensor, as eager's accumulation into a 0-d .grad
+                plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
                              f"{var.base}.grad += its gradient (in place)"))
                 continue
             if fresh_none:
@@ -932,7 +931,7 @@ class Tracer(Coverage):
                         text.append("{V%d} -= lr * {V%d}" % (i, g))
                         uses.extend((i, g))
                     else:
-                        text.append("{T%d}._data -= lr * {T%d}.grad._data" % (i, i))
+                        text.append("np.subtract({T%d}.array, lr * {T%d}.grad.array, out={T%d}.array)" % (i, i, i))
                     updated.append("{T%d}" % i)
         if updated:
             text.append("bump_versions((%s%s))  # autograd's record of in-place changes"

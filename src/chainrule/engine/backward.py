@@ -329,7 +329,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             continue
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, create_graph)
-        _accumulate(leaf, g, create_graph, handed)
+        accumulate_grad(leaf, g, handed, create_graph)
         if leaf._post_accumulate_hooks:
             _post_accumulate(leaf)
     if _observe._local.calls:
@@ -344,7 +344,7 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, False)
         if leaf.grad is not None or not _take(leaf, g, handed):
-            _accumulate(leaf, g, False, handed)
+            accumulate_grad(leaf, g, handed)
         if leaf._post_accumulate_hooks:
             _post_accumulate(leaf)
     if _observe._local.calls:
@@ -375,7 +375,11 @@ def _post_accumulate(leaf: Tensor) -> None:
             raise TypeError(f"post accumulate grad hook must return None, got {type(result).__name__}")
 
 
-def _accumulate(leaf: Tensor, g: Any, create_graph: bool, handed: set[int]) -> None:
+def accumulate_grad(leaf: Tensor, g: Any, handed: set[int], create_graph: bool = False) -> None:
+    """Add the gradient `g` (an array, NumPy scalar or Tensor) into `leaf.grad` as `backward()` does: the first
+    becomes `.grad` (copied when it is a view or already handed to another leaf: `handed` holds the ids of the
+    arrays given out in this backward), later ones are added in place into the same tensor (one version bump).
+    `cr.compile`'s replay calls this too, so that replay and eager leave the same `.grad`."""
     if create_graph:
         if not isinstance(g, Tensor):
             g = Tensor._make(g)

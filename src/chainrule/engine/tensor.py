@@ -69,6 +69,12 @@ def changed_since(t: Tensor, data: Any, epoch: int) -> bool:
     return t._modified_epoch > epoch or storage_written_since(data, epoch)
 
 
+def has_grad_hooks(t: Tensor) -> bool:
+    """Whether `t` has hooks that run when its gradient arrives or is accumulated (`register_hook`,
+    `register_post_accumulate_grad_hook`)."""
+    return bool(t._grad_hooks or t._post_accumulate_hooks)
+
+
 def bump_versions(tensors: Iterable[Tensor]) -> None:
     """Record in-place writes into several tensors (each one's version counter and storage epoch, as an in-place
     op does): a compiled optimizer update makes one call for all its parameters."""
@@ -439,6 +445,12 @@ class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin
             t.grad = Tensor._make(np.array(self.grad._data, copy=True))
         memo[id(self)] = t
         return t
+
+
+# `wrap(data)`: a tensor without history around `data` (an ndarray or NumPy scalar of a supported dtype), no copy
+# and no checks: the engine's hot-path constructor, public for code that made the array itself (`cr.compile`'s
+# generated steps).
+wrap = Tensor._make
 
 
 def tensor_from_data(data: Any, dtype: Any = None) -> Tensor:

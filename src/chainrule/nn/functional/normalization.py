@@ -3,6 +3,8 @@ recorded ops (mean, var, sqrt, norm, clamp), so their gradients come from those 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from chainrule.engine.tensor import Tensor
@@ -32,10 +34,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         mu = mean(input, dims, keepdim=True)
         v = var(input, dims, keepdim=True, correction=0)
         if running_mean is not None and running_var is not None:
-            batch_mean = np.asarray(mu.array).reshape(-1)
-            unbiased = np.asarray(v.array).reshape(-1) * (count / (count - 1))
-            _update(running_mean, (1 - momentum) * running_mean.array + momentum * batch_mean)
-            _update(running_var, (1 - momentum) * running_var.array + momentum * unbiased)
+            update_running_stats(running_mean, running_var, mu.array, v.array, count, momentum)
     else:
         mu = Tensor._make(np.asarray(running_mean.array).reshape(shape))
         v = Tensor._make(np.asarray(running_var.array).reshape(shape))
@@ -45,6 +44,17 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+def update_running_stats(running_mean: Tensor, running_var: Tensor, batch_mean: Any, batch_var: Any, count: int,
+                         momentum: float) -> None:
+    """batch_norm's update of the running statistics in training, in place: running = (1 - momentum) * running
+    + momentum * batch, with the batch variance made unbiased (times count / (count - 1)) as PyTorch does. One
+    place for eager and `cr.compile`'s replay."""
+    batch_mean = np.asarray(batch_mean).reshape(-1)
+    unbiased = np.asarray(batch_var).reshape(-1) * (count / (count - 1))
+    _update(running_mean, (1 - momentum) * running_mean.array + momentum * batch_mean)
+    _update(running_var, (1 - momentum) * running_var.array + momentum * unbiased)
 
 
 def _update(buffer: Tensor, values: np.ndarray) -> None:

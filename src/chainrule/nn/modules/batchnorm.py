@@ -15,6 +15,14 @@ from chainrule.nn.parameter import Parameter
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
 
 
+def count_batch(num_batches_tracked: Tensor, momentum: float | None) -> float:
+    """Count one training batch (`num_batches_tracked` += 1) and return the momentum of this batch's update of
+    the running statistics: `momentum`, or 1 / count (a cumulative average) when it is None. One place for the
+    module and `cr.compile`'s replay."""
+    num_batches_tracked._data = np.asarray(num_batches_tracked.array + 1)
+    return 1.0 / float(num_batches_tracked.array) if momentum is None else momentum
+
+
 class _BatchNorm(Module):
     """Batch normalization over every dimension but the channels. In training it normalizes with the
     batch statistics and updates running_mean/running_var (momentum; None means a cumulative average);
@@ -52,9 +60,7 @@ class _BatchNorm(Module):
         self._check_input(input)
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked._data = np.asarray(self.num_batches_tracked.array + 1)
-            if self.momentum is None:
-                momentum = 1.0 / float(self.num_batches_tracked.array)
+            momentum = count_batch(self.num_batches_tracked, self.momentum)
         use_batch = self.training or self.running_mean is None
         track = self.training and self.track_running_stats
         return F.batch_norm(input, self.running_mean if track or not use_batch else None,
