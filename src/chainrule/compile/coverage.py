@@ -29,6 +29,7 @@ from chainrule.engine.tensor import Tensor, inplace_epoch, wrap
 from chainrule.engine.xp import NUMPY
 from chainrule.nn import BatchNorm1d
 from chainrule.nn import functional as F
+from chainrule.nn.functional.dropouts import dropout_mask
 from chainrule.nn.functional.normalization import update_running_stats
 from chainrule.nn.modules.batchnorm import count_batch
 
@@ -233,21 +234,21 @@ class Coverage:
         dt = mask.dtype
         from chainrule.compile.tracer import Stmt, Var
 
+        self.t.consts.setdefault("dropout_mask", dropout_mask)
         if p == 1.0:
-            if not lowering.same(np.zeros(shape, dt), mask):
+            if not lowering.same(dropout_mask(shape, p, dt), mask):
                 self.fail("dropout: its mask could not be made again", None)
-            text = "np.zeros(%r, %s)" % (shape, _dtype_text(dt))
             effect = False
         else:
-            keep = 1.0 - p
-            self._check_draw(pre, lambda r: ((r.random(shape) >= p) / keep).astype(dt), mask, "dropout")
-            text = "((%s.random(%r) >= %r) / %r).astype(%s)" % (self._rng_text(), shape, p, keep, _dtype_text(dt))
+            self._check_draw(pre, lambda r: dropout_mask(shape, p, dt), mask, "dropout")  # r: the default one
             effect = True
+        text = "{Kdropout_mask}(%r, %r, %s, {Kgenerator})" % (shape, p, _dtype_text(dt))
+        self.t.consts.setdefault("generator", cr_random.default_generator)
         index = self._new_var(Var("op", "mask", value=mask), x)
         entry[3] = index
         self.t.stmts.append(Stmt("fwd", "{V%d} = %s" % (index, text), defs=(index,), effect=effect,
-                                 comment=f"dropout mask (p={p}): a fresh draw from chainrule's seeded generator, "
-                                         f"as eager"))
+                                 comment=f"dropout mask: 0 with probability {p}, else 1/(1 - {p}); a fresh draw "
+                                         f"from chainrule's seeded generator, as eager"))
         return index
 
     def _rng_finish(self) -> None:

@@ -4,6 +4,7 @@ so the gradient is the same mask (mul's VJP)."""
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -23,13 +24,17 @@ def _apply_mask(input: Tensor, shape: tuple[int, ...], p: float, inplace: bool,
                 generator: _random.Generator | None = None) -> Tensor:
     """input * mask, the mask of `shape` (broadcast over the input) holding 0 with probability p, else
     1/(1-p); `inplace=True` multiplies `input` itself."""
-    dt = input.array.dtype
-    if p == 1.0:
-        mask = np.zeros(shape, dt)
-    else:
-        rng = (generator or _random.default_generator).numpy
-        mask = ((rng.random(shape) >= p) / (1.0 - p)).astype(dt)
+    mask = dropout_mask(shape, p, input.array.dtype, generator)
     return input.mul_(Tensor._make(mask)) if inplace else mul(input, Tensor._make(mask))
+
+
+def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any, generator: _random.Generator | None = None) -> Any:
+    """Dropout's mask: 0 with probability p, else 1/(1-p), drawn from `generator` (the default generator if None);
+    all zeros for p = 1 (no draw). One place for eager dropout and `cr.compile`'s replay."""
+    if p == 1.0:
+        return np.zeros(shape, dtype)
+    rng = (generator or _random.default_generator).numpy
+    return ((rng.random(shape) >= p) / (1.0 - p)).astype(dtype)
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False,
