@@ -664,3 +664,29 @@ def test_a_step_value_named_lr_is_not_the_learning_rate() -> None:
         return out + [w.tolist()]
 
     assert run(True) == run(False)
+
+
+def test_step_values_named_like_builtins_do_not_shadow_them() -> None:
+    """Values named `set`, `type`, `len` or `float` (a user's names, or an op's) are renamed in the generated
+    code: the step's `.grad` accumulation calls `set()` and its inlined guard `type()` and `len()`."""
+    w = cr.tensor([1.5, -2.0], requires_grad=True)
+    v = cr.tensor([0.5, 0.25], requires_grad=True)
+
+    def step(x):
+        set = x * w  # noqa: A001 - the point of the test
+        type = set * w + v  # noqa: A001
+        len = (type * type).sum()  # noqa: A001
+        len.backward()
+        return len
+
+    compiled = cr.compile(step)
+    ref_w, ref_v = w.detach().clone().requires_grad_(), v.detach().clone().requires_grad_()
+    for k in range(4):
+        x = cr.tensor([1.0, 0.5 * k])
+        out = compiled(x)
+        expect = (((x * ref_w) * ref_w + ref_v) ** 2).sum()
+        expect.backward()
+        assert out.item() == expect.item()
+        assert w.grad.tolist() == ref_w.grad.tolist() and v.grad.tolist() == ref_v.grad.tolist()
+    assert compiled.replays >= 2 and compiled.fallback_reason is None
+    assert "set_2 = x * w" in compiled.source

@@ -21,7 +21,10 @@ _PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "f
 
 def assign_names(t: Trace) -> None:
     used: set[str] = {"np", "NUMPY", "backward", "accumulate", "make", "handed", "shifted", "e", "total", "flat",
-                      "per", "Tensor", "bump_versions", "guard", "NOT_THIS_TRACE", "lr"}
+                      "per", "Tensor", "bump_versions", "guard", "NOT_THIS_TRACE", "lr",
+                      # builtins the generated step or its inlined guard call: a value of the step named so (an
+                      # op named `float`, say) must not shadow them
+                      "set", "type", "len", "getattr", "float", "int", "bool", "tuple", "list", "isinstance"}
     used |= set(t.consts)
 
     counters: dict[str, int] = {}
