@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 
-import chainrule
 from chainrule.compile import lowering
 from chainrule.compile.coverage import Coverage
 from chainrule.engine.grad_mode import is_grad_enabled, is_inference_mode_enabled
@@ -35,7 +34,7 @@ from chainrule.ops.observe import observe_ops
 from chainrule.optim.observe import observe_optimizers
 from chainrule.random import default_generator
 
-_PACKAGE = os.path.dirname(chainrule.__file__) + os.sep
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # src/chainrule/
 _COMPILE = os.path.dirname(__file__) + os.sep
 
 
