@@ -387,20 +387,27 @@ def accumulate_grad(leaf: Tensor, g: Any, handed: set[int], create_graph: bool =
         return
     if isinstance(g, Tensor):
         g = g._data
-    if g.shape != leaf._data.shape:
-        raise RuntimeError(f"backward: internal error: gradient of shape {g.shape} for a leaf of shape "
-                           f"{leaf._data.shape}")
-    if g.dtype != leaf._data.dtype:
-        g = g.astype(leaf._data.dtype)
+    data = leaf._data
+    if type(g) is not type(data) or type(g) is np.ndarray:  # (two NumPy scalars of one type agree in both)
+        if g.shape != data.shape:
+            raise RuntimeError(f"backward: internal error: gradient of shape {g.shape} for a leaf of shape "
+                               f"{data.shape}")
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
     existing = leaf.grad
     if existing is None:
         leaf.grad = Tensor._make(_fresh(g, handed))
-    elif type(existing._data) is np.ndarray and existing._data.shape == g.shape and existing.grad_fn is None:
-        np.add(existing._data, g, out=existing._data)
-        existing._version += 1
-    elif existing.grad_fn is None and np.shape(existing._data) == g.shape:
-        # a 0-d gradient kept as a NumPy scalar: still the same tensor, as PyTorch accumulates in place
-        existing._data = existing._data + g
-        existing._version += 1
-    else:
-        leaf.grad = Tensor._make(existing._data + g)
+        return
+    stored = existing._data
+    if existing.grad_fn is None:
+        if type(stored) is np.ndarray:
+            if stored.shape == g.shape:
+                np.add(stored, g, out=stored)
+                existing._version += 1
+                return
+        elif type(stored) is type(g) or np.shape(stored) == g.shape:
+            # a 0-d gradient kept as a NumPy scalar: still the same tensor, as PyTorch accumulates in place
+            existing._data = stored + g
+            existing._version += 1
+            return
+    leaf.grad = Tensor._make(stored + g)
