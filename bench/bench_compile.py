@@ -4,6 +4,7 @@
     python bench/bench_compile.py            # full run (a few minutes); rewrites its section of docs/performance.md
     python bench/bench_compile.py --quick    # smoke run; prints only
     python bench/bench_compile.py --no-write # full run, prints only
+    python bench/bench_compile.py --steps --rounds 41   # the digits step and the neuron only, more rounds
 
 Workloads (engines interleaved round by round, order rotated; CPU time of this thread, medians over rounds):
 
@@ -295,6 +296,9 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--max-chain", type=int, default=1_000_000)
     ap.add_argument("--chain", type=int, nargs="+", help="only the scalar chain, at these sizes (prints only)")
+    ap.add_argument("--steps", action="store_true",
+                    help="only the digits step and the neuron, with --rounds rounds (prints only)")
+    ap.add_argument("--rounds", type=int, default=9, help="interleaved rounds per workload (default 9)")
     args = ap.parse_args()
     from chainrule.compile import CompileWarning
 
@@ -305,7 +309,11 @@ def main() -> None:
             print(f"| {n:,} | {r['replay_us_per_op']:.3f} us | {r['eager_us_per_op']:.2f} us | {r['trace_cpu']:.2f} s "
                   f"({r['trace_cpu'] / n * 1e6:.0f} us/op) | {r['trace_s']:.2f} s | {r['lines']:,} |", flush=True)
         return
-    rounds = 3 if args.quick else 9
+    if args.steps:
+        print("digits MLP:", digits_mlp(100, args.rounds), flush=True)
+        print("neuron:", neuron(20_000, args.rounds), flush=True)
+        return
+    rounds = 3 if args.quick else args.rounds
     mlp = digits_mlp(20 if args.quick else 100, rounds)
     print("digits MLP:", mlp, flush=True)
     neu = neuron(500 if args.quick else 20_000, rounds)
