@@ -105,9 +105,12 @@ def test_a_second_caller_while_a_buffered_replay_runs_goes_eager() -> None:
         eager(x, y), compiled(x, y)
     replays = compiled.replays
     entry = compiled.entries[-1]
-    assert entry.lock is not None
-    with entry.lock:  # as if another thread were inside the replay: this call must not share its buffers
+    assert entry.free == [True]
+    token = entry.free.pop()  # as if another thread were inside the replay: this call must not share its buffers
+    try:
         a, b = eager(*data[3]), compiled(*data[3])
+    finally:
+        entry.free.append(token)
     assert compiled.replays == replays and a.item() == b.item()
     for p, q in zip(m_eager.parameters(), m_comp.parameters()):
         assert p.detach().numpy().tobytes() == q.detach().numpy().tobytes()
@@ -124,4 +127,45 @@ def test_scalar_steps_have_no_buffers_and_no_lock() -> None:
 
     for v in (1.0, 2.0, 3.0):
         step(cr.tensor(v))
-    assert step.replays >= 1 and step.entries[-1].lock is None and "out=" not in step.source
+    assert step.replays >= 1 and step.entries[-1].free is None and "out=" not in step.source
+
+
+def test_threads_calling_one_buffered_step_get_their_own_results() -> None:
+    """Two threads call the same compiled forward (its linear and ReLU outputs live in reused buffers) at once,
+    with the interpreter switching threads as often as it can: a call that finds the replay busy runs eagerly,
+    so every result is the one eager gives for that call's input."""
+    import sys
+    import threading
+
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(64, 256), cr.nn.ReLU(), cr.nn.Linear(256, 10))
+
+    def forward(x):
+        with cr.no_grad():
+            return model(x).sum(1)
+
+    compiled = cr.compile(forward)
+    inputs = [x for x, _ in _data(8)]
+    expect = [forward(x).numpy().tobytes() for x in inputs]
+    for x in inputs[:3]:
+        compiled(x)
+    assert compiled.entries[-1].free == [True]  # it has buffers
+    wrong: list = []
+
+    def worker(offset: int) -> None:
+        for k in range(300):
+            i = (k + offset) % len(inputs)
+            if compiled(inputs[i]).numpy().tobytes() != expect[i]:
+                wrong.append(i)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=worker, args=(o,)) for o in (0, 3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert wrong == [] and compiled.replays >= 300 and compiled.entries[-1].free == [True]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import builtins
 import functools
-import threading
 import time
 import types
 import warnings
@@ -39,13 +38,15 @@ class CompileWarning(UserWarning):
 
 
 class _Entry:
-    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops", "eager_lines", "signature", "lock")
+    __slots__ = ("guard", "run", "source", "guard_source", "trace_seconds", "ops", "eager_lines", "signature", "free")
 
     def __init__(self, guard: Callable, run: Callable, source: str, guard_source: str, seconds: float,
                  ops: int, eager_lines: list[str]) -> None:
         self.eager_lines = eager_lines
-        self.signature: tuple = ()
-        self.lock: Any = None  # a threading.Lock when the generated code reuses buffers across calls
+        self.signature: tuple | int = ()
+        # a trace whose generated code reuses buffers runs once at a time: `free` holds one token while nobody
+        # runs it (list.pop() and append() are atomic: a try-lock cheaper than threading.Lock); None: no buffers
+        self.free: list | None = None
         self.guard = guard
         self.run = run
         self.source = source
@@ -54,71 +55,99 @@ class _Entry:
         self.ops = ops
 
 
-class CompiledStep:
+class CompiledStep(functools.partial):
     """The compiled form of a function: call it like the function. `source` is the generated code of the most
-    recent trace; `fallback_reason` says why it runs eagerly (None while it compiles); `traces` counts traces."""
+    recent trace; `fallback_reason` says why it runs eagerly (None while it compiles); `traces` counts traces.
 
-    def __init__(self, fn: Callable, cache_size: int = 8, explain: bool = False) -> None:
+    It is a `functools.partial` of its dispatch function (below), so that a call costs one C-level call into it
+    rather than a Python `__call__` method: on a small step the difference is measurable."""
+
+    fn: Callable
+    cache_size: int
+    explain: bool
+    entries: list[_Entry]
+    _recent: list[_Entry]
+    fallback_reason: str | None
+    traces: int
+    replays: int
+    _warned: bool
+
+    def __new__(cls, fn: Callable, cache_size: int = 8, explain: bool = False) -> CompiledStep:
+        recent: list[_Entry] = []  # the traces, the one that replayed last first (tried first)
+        holder: list[CompiledStep] = []
+
+        def dispatch(*args: Any, **kwargs: Any) -> Any:
+            if not kwargs:  # the replay path: the generated step checks its own guard first
+                for entry in recent:
+                    if entry.signature == len(args):
+                        free = entry.free
+                        if free is None:
+                            result = entry.run(*args)
+                        else:
+                            try:
+                                token = free.pop()
+                            except IndexError:  # running (another thread, or the step calls itself): eagerly
+                                if _guard(entry, args):
+                                    return holder[0].fn(*args)
+                                continue
+                            try:
+                                result = entry.run(*args)
+                            finally:
+                                free.append(token)
+                        if result is not NOT_THIS_TRACE:
+                            holder[0].replays += 1
+                            if entry is not recent[0]:
+                                recent.remove(entry)
+                                recent.insert(0, entry)
+                            return result
+            return holder[0]._call(args, kwargs)
+
+        self = super().__new__(cls, dispatch)
+        holder.append(self)
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.cache_size = cache_size
         self.explain = explain
-        self.entries: list[_Entry] = []  # in the order traced
-        self._recent: list[_Entry] = []  # the same, the one that replayed last first (tried first)
-        self.fallback_reason: str | None = None
+        self.entries = []  # in the order traced
+        self._recent = recent
+        self.fallback_reason = None
         self.traces = 0
         self.replays = 0
         self._warned = False
+        return self
 
     # ------------------------------------------------------------------ calling
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not kwargs:  # the replay path: the generated step checks its own guard first
-            for entry in self._recent:
-                if entry.signature == len(args):
-                    lock = entry.lock
-                    if lock is None:
-                        result = entry.run(*args)
-                    elif lock.acquire(False):
-                        try:
-                            result = entry.run(*args)
-                        finally:
-                            lock.release()
-                    elif _guard(entry, args):  # running (another thread, or this step calls itself): eagerly
-                        return self.fn(*args)
-                    else:
-                        continue
-                    if result is not NOT_THIS_TRACE:
-                        self.replays += 1
-                        if entry is not self._recent[0]:
-                            self._recent.remove(entry)
-                            self._recent.insert(0, entry)
-                        return result
+    def _call(self, args: tuple, kwargs: dict) -> Any:
+        """A call no trace replayed: another trace's keyword arguments, a new trace, or eager."""
         if self.fallback_reason is None:
             if kwargs:
                 call_args = (*args, *(kwargs[k] for k in sorted(kwargs)))
                 signature = (len(args), tuple(sorted(kwargs)))
                 for entry in self.entries:
                     if entry.signature == signature and _guard(entry, call_args):
-                        if entry.lock is not None:
-                            return self._run_locked(entry, entry.lock, call_args, kwargs)
-                        self.replays += 1
-                        return entry.run(*call_args)
+                        return self._run_once(entry, call_args, kwargs)
             if len(self.entries) < self.cache_size:
                 return self._trace(args, kwargs)
             self._fall_back(f"more than {self.cache_size} different traces (input shapes, dtypes, requires_grad, "
                             f"train/eval, grad mode or parameters keep changing)", None)
         return self.fn(*args, **kwargs)
 
-    def _run_locked(self, entry: _Entry, lock: Any, args: tuple, kwargs: dict | None = None) -> Any:
-        """A trace with preallocated buffers runs once at a time: a call from another thread (or from inside
-        the step) while it runs takes the eager path instead of sharing its buffers."""
-        if not lock.acquire(False):
-            return self.fn(*args) if not kwargs else self.fn(*args[:len(args) - len(kwargs)], **kwargs)
+    def _run_once(self, entry: _Entry, args: tuple, kwargs: dict) -> Any:
+        """Replay `entry`; a trace with buffers that is running already (another thread, or the step calls
+        itself) takes the eager path instead of sharing its buffers."""
+        free = entry.free
+        if free is None:
+            self.replays += 1
+            return entry.run(*args)
+        try:
+            token = free.pop()
+        except IndexError:
+            return self.fn(*args[:len(args) - len(kwargs)], **kwargs)
         try:
             self.replays += 1
             return entry.run(*args)
         finally:
-            lock.release()
+            free.append(token)
 
     def _trace(self, args: tuple, kwargs: dict) -> Any:
         start = time.perf_counter()
@@ -162,7 +191,7 @@ class CompiledStep:
         entry = _Entry(guard_ns["guard"], ns[_fn_name(self.fn)], source, guard_source, time.perf_counter() - start,
                        tracer.ops_seen, tracer.eager_lines)
         entry.signature = (len(args), tuple(sorted(kwargs))) if kwargs else len(args)
-        entry.lock = threading.Lock() if ns.get("__buffers__") else None
+        entry.free = [True] if ns.get("__buffers__") else None
         self.entries.append(entry)
         self._recent.insert(0, entry)
         if self.explain:
