@@ -15,6 +15,7 @@ from chainrule.engine.tensor import Tensor
 from chainrule.onnx.errors import OnnxExporterError, UnsupportedOperatorError
 from chainrule.onnx.trace import CONST, INPUT, NODE, PARAM, Operand, Trace, Traced, read_graph, run
 from chainrule.serialization import atomic_write
+from chainrule.version import __version__
 
 try:
     import onnx
@@ -698,10 +699,8 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
                     for i, (name, x) in enumerate(zip(in_names, inputs))]
     graph = helper.make_graph(g.nodes, type(model).__name__ if isinstance(model, nn.Module) else "main",
                               graph_inputs, graph_outputs, g.initializers)
-    import chainrule
-
     proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset_version)],
-                              producer_name="chainrule", producer_version=chainrule.__version__)
+                              producer_name="chainrule", producer_version=__version__)
     proto.ir_version = min(proto.ir_version, _max_ir(opset_version))
     if check:
         onnx.checker.check_model(proto, full_check=True)
