@@ -259,7 +259,8 @@ def dead_units(model: Any, data: Any) -> DeadUnits:
     if not hasattr(model, "named_modules"):
         raise TypeError(f"dead_units: expected a cr.nn.Module, got {type(model).__name__}")
     modules = {(path or type(m).__name__): m for path, m in model.named_modules()}
-    weighted = {p: m for p, m in modules.items() if isinstance(getattr(m, "_parameters", {}).get("weight"), Tensor)}
+    weighted = {p: m for p, m in modules.items()
+                if isinstance(dict(m.named_parameters(recurse=False)).get("weight"), Tensor)}
     with record_modules(model):
         out = model(data)
     if getattr(out, "grad_fn", None) is None:

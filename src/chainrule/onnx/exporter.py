@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import nn
+from chainrule.creation import from_numpy
 from chainrule.engine.tensor import Tensor
 from chainrule.onnx.errors import OnnxExporterError, UnsupportedOperatorError
 from chainrule.onnx.trace import CONST, INPUT, NODE, PARAM, Operand, Trace, Traced, read_graph, run
@@ -115,7 +116,7 @@ def _grown(x: Tensor, axis: int) -> Tensor:
     if grown.dtype.kind == "f":
         rng = np.random.default_rng(0)
         grown = (grown * (1.0 + 1e-3 * rng.random(grown.shape))).astype(data.dtype)
-    return Tensor._make(np.ascontiguousarray(grown))
+    return from_numpy(np.ascontiguousarray(grown))
 
 
 def _same(a: Any, b: Any) -> bool:
