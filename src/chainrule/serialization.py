@@ -31,6 +31,8 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor
 
+__all__ = ["atomic_write", "load", "save"]
+
 FORMAT = "chainrule-checkpoint"
 VERSION = 1
 _MANIFEST = "__manifest__"
