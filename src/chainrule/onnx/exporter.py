@@ -639,62 +639,10 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
                         "const")
             values.append(g.const(np.asarray(t.node.out), f"{hint}.{t.op}" if hint != "const" else "const"))
             continue
-        convert = CONVERTERS[t.op]
-        ins: list[str | None] = []
-        shapes: list[tuple | None] = []
-        dyn: list[tuple[int, ...]] = []
-        dtypes: list[Any] = []
-        for o in t.operands:
-            if o.kind == NODE:
-                ins.append(values[o.index])
-                shapes.append(first.nodes[o.index].shape)
-                dyn.append(first.nodes[o.index].dynamic)
-                dtypes.append(first.nodes[o.index].dtype)
-            elif o.kind == INPUT:
-                ins.append(in_names[o.index])
-                shapes.append(tuple(inputs[o.index].shape))
-                dyn.append(in_dynamic[o.index])
-                dtypes.append(np.asarray(inputs[o.index].array).dtype)
-            elif o.kind == PARAM:
-                ins.append(g.param(o.value))
-                shapes.append(tuple(o.value.shape))
-                dyn.append(())
-                dtypes.append(np.asarray(o.value.array).dtype)
-            elif o.kind == CONST:
-                value = o.value
-                if isinstance(value, bool | int | float | np.number) and not isinstance(value, np.ndarray):
-                    arr = np.asarray(value, dtype=t.dtype)  # a Python number takes the tensor's dtype
-                else:
-                    arr = np.asarray(value)
-                ins.append(g.const(arr, f"{(t.path or '').strip('.') + '.' if t.path else ''}{t.op}.const"))
-                shapes.append(arr.shape)
-                dyn.append(())
-                dtypes.append(arr.dtype)
-            else:
-                ins.append(None)
-                shapes.append(None)
-                dyn.append(())
-                dtypes.append(None)
-        values.append(convert(Ctx(g, t, ins, shapes, dyn, dtypes, in_names)))
+        ins, shapes, dyn, dtypes = _operands(t, first, values, g, in_names, inputs, in_dynamic)
+        values.append(CONVERTERS[t.op](Ctx(g, t, ins, shapes, dyn, dtypes, in_names)))
 
-    graph_outputs = []
-    for k, o in enumerate(first.outputs):
-        source = values[o.index] if o.kind == NODE else in_names[o.index]
-        g.nodes.append(helper.make_node("Identity", [source], [out_names[k]], name=g.unique(f"/{out_names[k]}")))
-        if o.kind == NODE:
-            t = first.nodes[o.index]
-            shape, dtype, dyn_axes = t.shape, t.dtype, t.dynamic
-        else:
-            shape, dtype, dyn_axes = tuple(inputs[o.index].shape), np.asarray(inputs[o.index].array).dtype, \
-                in_dynamic[o.index]
-        wanted = out_axes.get(out_names[k], {})
-        dims: dict[int, str] = {a: wanted.get(a, symbol or "batch") for a in dyn_axes}
-        for a, s in wanted.items():
-            if a % max(len(shape), 1) not in dyn_axes:
-                raise ValueError(f"onnx.export: dynamic_axes asks for axis {a} of output {out_names[k]!r} to be "
-                                 f"dynamic, but its size does not follow the dynamic input axis (shape {shape})")
-            dims[a % len(shape)] = s
-        graph_outputs.append(_value_info(out_names[k], dtype, shape, dims))
+    graph_outputs = _graph_outputs(first, values, g, in_names, out_names, inputs, in_dynamic, out_axes, symbol)
     graph_inputs = [_value_info(name, np.asarray(x.array).dtype, tuple(x.shape),
                                 {axes[i]: symbol or "batch"} if i in axes else {})
                     for i, (name, x) in enumerate(zip(in_names, inputs))]
@@ -713,6 +661,72 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
     else:
         f.write(data)
     return proto
+
+
+def _operands(t: Traced, first: Trace, values: list[str], g: Graph, in_names: list[str], inputs: list[Tensor],
+              in_dynamic: list[tuple[int, ...]]) -> tuple[list, list, list, list]:
+    """A recorded op's operands as ONNX values: per operand its value name, shape, dynamic axes and dtype
+    (None, None, (), None for an operand that is not a tensor)."""
+    ins: list[str | None] = []
+    shapes: list[tuple | None] = []
+    dyn: list[tuple[int, ...]] = []
+    dtypes: list[Any] = []
+    for o in t.operands:
+        if o.kind == NODE:
+            ins.append(values[o.index])
+            shapes.append(first.nodes[o.index].shape)
+            dyn.append(first.nodes[o.index].dynamic)
+            dtypes.append(first.nodes[o.index].dtype)
+        elif o.kind == INPUT:
+            ins.append(in_names[o.index])
+            shapes.append(tuple(inputs[o.index].shape))
+            dyn.append(in_dynamic[o.index])
+            dtypes.append(np.asarray(inputs[o.index].array).dtype)
+        elif o.kind == PARAM:
+            ins.append(g.param(o.value))
+            shapes.append(tuple(o.value.shape))
+            dyn.append(())
+            dtypes.append(np.asarray(o.value.array).dtype)
+        elif o.kind == CONST:
+            value = o.value
+            if isinstance(value, bool | int | float | np.number) and not isinstance(value, np.ndarray):
+                arr = np.asarray(value, dtype=t.dtype)  # a Python number takes the tensor's dtype
+            else:
+                arr = np.asarray(value)
+            ins.append(g.const(arr, f"{(t.path or '').strip('.') + '.' if t.path else ''}{t.op}.const"))
+            shapes.append(arr.shape)
+            dyn.append(())
+            dtypes.append(arr.dtype)
+        else:
+            ins.append(None)
+            shapes.append(None)
+            dyn.append(())
+            dtypes.append(None)
+    return ins, shapes, dyn, dtypes
+
+
+def _graph_outputs(first: Trace, values: list[str], g: Graph, in_names: list[str], out_names: list[str],
+                   inputs: list[Tensor], in_dynamic: list[tuple[int, ...]], out_axes: dict, symbol: str | None) -> list:
+    """The graph's outputs (an Identity node per output, under its name) with their shapes and dynamic axes."""
+    graph_outputs = []
+    for k, o in enumerate(first.outputs):
+        source = values[o.index] if o.kind == NODE else in_names[o.index]
+        g.nodes.append(helper.make_node("Identity", [source], [out_names[k]], name=g.unique(f"/{out_names[k]}")))
+        if o.kind == NODE:
+            t = first.nodes[o.index]
+            shape, dtype, dyn_axes = t.shape, t.dtype, t.dynamic
+        else:
+            shape, dtype, dyn_axes = tuple(inputs[o.index].shape), np.asarray(inputs[o.index].array).dtype, \
+                in_dynamic[o.index]
+        wanted = out_axes.get(out_names[k], {})
+        dims: dict[int, str] = {a: wanted.get(a, symbol or "batch") for a in dyn_axes}
+        for a, s in wanted.items():
+            if a % max(len(shape), 1) not in dyn_axes:
+                raise ValueError(f"onnx.export: dynamic_axes asks for axis {a} of output {out_names[k]!r} to be "
+                                 f"dynamic, but its size does not follow the dynamic input axis (shape {shape})")
+            dims[a % len(shape)] = s
+        graph_outputs.append(_value_info(out_names[k], dtype, shape, dims))
+    return graph_outputs
 
 
 def _max_ir(opset: int) -> int:
