@@ -1,8 +1,12 @@
-"""Architecture rule: nothing outside the core assigns to a core class, method, module instance or node at
-run time. The layers above (explain, viz, trace, web, widgets, cli, chapter) see the engine through its
-seams (module hooks, `cr.autograd.observe()`, `cr.autograd.observe_calls()`); this AST check over their
-source fails on monkey-patching: `Tensor.backward = ...`, `Module.__call__ = ...`, `setattr(autograd, ...)`,
-`object.__setattr__(module, "forward", ...)`, writes through `__dict__`, or stores into node fields."""
+"""Architecture rules (docs/architecture.md), checked on the source's syntax trees.
+
+Nothing outside the core assigns to a core class, method, module instance or node at run time. The layers
+above (explain, viz, trace, web, widgets, cli, chapter, onnx) see the engine through its seams (module hooks,
+`cr.autograd.observe()`, `cr.autograd.observe_calls()`); the first check fails on monkey-patching:
+`Tensor.backward = ...`, `Module.__call__ = ...`, `setattr(autograd, ...)`, `object.__setattr__(module,
+"forward", ...)`, writes through `__dict__`, or stores into node fields. The others: no private name crosses
+a package line, `._data` is read only through `.array` outside the engine, and the upper layers read no
+private attribute of the core's objects."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "chainrule"
-UPPER = ("explain", "viz", "trace", "playgrounds", "web", "widgets", "cli", "chapter")
+UPPER = ("explain", "viz", "trace", "playgrounds", "web", "widgets", "cli", "chapter", "onnx")
 CORE = ("engine", "ops", "autograd", "nn", "optim", "func", "creation", "dtypes", "random", "serialization",
         "interop", "datasets", "utils")
 # Fields of engine nodes and tensor internals, and the methods a patch would replace: never assigned from above.
