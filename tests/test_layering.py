@@ -243,12 +243,15 @@ DATA_STORES_ALLOWED = {  # files outside the engine that set a tensor's storage,
 
 
 def _data_uses(path: Path) -> tuple[list[int], list[int]]:
-    """Line numbers of reads and of stores of an attribute named `_data`."""
+    """Line numbers of reads and of stores of an attribute named `_data` (`x._data`, `getattr(x, "_data")`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     reads, stores = [], []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr == "_data":
             (reads if isinstance(node.ctx, ast.Load) else stores).append(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Constant) and node.args[1].value == "_data":
+            (stores if node.func.id in ("setattr", "delattr") else reads).append(node.lineno)
     return reads, stores
 
 
@@ -270,6 +273,16 @@ def test_data_is_read_through_the_public_accessor_outside_the_engine() -> None:
             found += [f"{rel}:{n}: stores ._data" for n in stores]
     assert found == []
 
+
+
+def test_the_data_check_catches_reads_and_stores(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("a = t._data\n"
+                   "b = getattr(t, '_data', t)\n"
+                   "t._data = a\n"
+                   "setattr(t, '_data', b)\n"
+                   "c = t.array\n", encoding="utf-8")
+    assert _data_uses(bad) == ([1, 2], [3, 4])
 
 # ----------------------------------------------------------------------------- private attributes of core objects
 # The layers above the core read the engine through public names: `t.array` (not `t._data`), `t._version`

@@ -204,13 +204,14 @@ def build(text: object, variables: object) -> Built:
     results: dict[int, Tensor] = {}
 
     def evaluate(node: ast.expr) -> Tensor | float:
-        result = _ev(node)
+        result = compute(node)
         if isinstance(result, Tensor) and result.grad_fn is not None:
             labels.setdefault(id(result.grad_fn), ast.unparse(node))
             results.setdefault(id(result.grad_fn), result)
         return result
 
-    def _ev(node: ast.expr) -> Tensor | float:
+    def compute(node: ast.expr) -> Tensor | float:
+        """The value of one node (its operands through `evaluate`, so that each subexpression is labelled)."""
         col = getattr(node, "col_offset", 0) + 1
         if isinstance(node, ast.Constant):
             return float(node.value)
