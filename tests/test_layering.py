@@ -223,10 +223,9 @@ def test_the_private_name_check_catches_crossings(tmp_path: Path) -> None:
 
 
 # A tensor's storage is read through the public `Tensor.array` outside the engine (`._data` is the engine's
-# field). Packages not converted yet, and files that store the field (the in-place machinery), are listed with
-# the reason; `python scripts/convert_data_reads.py <package>` converts a package's reads.
-DATA_READS_ALLOWED = {
-}
+# field). Every package reads through `.array`; files that store the field (the in-place machinery) are listed
+# with the reason. Keep DATA_READS_ALLOWED empty.
+DATA_READS_ALLOWED: dict[str, str] = {}
 DATA_STORES_ALLOWED = {  # files outside the engine that set a tensor's storage, and why
     "ops/registry.py": "makes each op's output tensor (node creation)",
     "ops/elementwise.py": "makes binary ops' output tensors (node creation, the unrolled fast path)",
