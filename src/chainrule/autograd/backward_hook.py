@@ -62,6 +62,16 @@ class _SelectOp(_IdentityOp):
         return [Partial({self.position: g})]
 
 
+_SELECT_OPS: dict[int, _SelectOp] = {}  # by position: a selector op holds nothing else, so one per position
+
+
+def _select_op(position: int) -> _SelectOp:
+    op = _SELECT_OPS.get(position)
+    if op is None:
+        op = _SELECT_OPS.setdefault(position, _SelectOp(position))
+    return op
+
+
 class _HubOp(_IdentityOp):
     """All the tensors of one side (inputs or outputs) of one module call."""
 
@@ -98,7 +108,7 @@ def identity_hub(tensors: Sequence[Tensor], run: Callable[[dict[int, Any], bool]
     out = list(tensors)
     for k, i in enumerate(positions):
         t = tensors[i]
-        select = Node(_SelectOp(k), (t,), (t.array,), (hub,), t.array, None, epoch)
+        select = Node(_select_op(k), (t,), (t.array,), (hub,), t.array, None, epoch)
         out[i] = Tensor._make(t.array, select, True)
     return out
 
