@@ -1,8 +1,12 @@
-"""Architecture rule: nothing outside the core assigns to a core class, method, module instance or node at
-run time. The layers above (explain, viz, trace, web, widgets, cli, chapter) see the engine through its
-seams (module hooks, `cr.autograd.observe()`, `cr.autograd.observe_calls()`); this AST check over their
-source fails on monkey-patching: `Tensor.backward = ...`, `Module.__call__ = ...`, `setattr(autograd, ...)`,
-`object.__setattr__(module, "forward", ...)`, writes through `__dict__`, or stores into node fields."""
+"""Architecture rules (docs/architecture.md), checked on the source's syntax trees.
+
+Nothing outside the core assigns to a core class, method, module instance or node at run time. The layers
+above (explain, viz, trace, web, widgets, cli, chapter, onnx) see the engine through its seams (module hooks,
+`cr.autograd.observe()`, `cr.autograd.observe_calls()`); the first check fails on monkey-patching:
+`Tensor.backward = ...`, `Module.__call__ = ...`, `setattr(autograd, ...)`, `object.__setattr__(module,
+"forward", ...)`, writes through `__dict__`, or stores into node fields. The others: no private name crosses
+a package line, `._data` is read only through `.array` outside the engine, and the upper layers read no
+private attribute of the core's objects."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "chainrule"
-UPPER = ("explain", "viz", "trace", "playgrounds", "web", "widgets", "cli", "chapter")
+UPPER = ("explain", "viz", "trace", "playgrounds", "web", "widgets", "cli", "chapter", "onnx")
 CORE = ("engine", "ops", "autograd", "nn", "optim", "func", "creation", "dtypes", "random", "serialization",
         "interop", "datasets", "utils")
 # Fields of engine nodes and tensor internals, and the methods a patch would replace: never assigned from above.
@@ -219,10 +223,9 @@ def test_the_private_name_check_catches_crossings(tmp_path: Path) -> None:
 
 
 # A tensor's storage is read through the public `Tensor.array` outside the engine (`._data` is the engine's
-# field). Packages not converted yet, and files that store the field (the in-place machinery), are listed with
-# the reason; `python scripts/convert_data_reads.py <package>` converts a package's reads.
-DATA_READS_ALLOWED = {
-}
+# field). Every package reads through `.array`; files that store the field (the in-place machinery) are listed
+# with the reason. Keep DATA_READS_ALLOWED empty.
+DATA_READS_ALLOWED: dict[str, str] = {}
 DATA_STORES_ALLOWED = {  # files outside the engine that set a tensor's storage, and why
     "ops/registry.py": "makes each op's output tensor (node creation)",
     "ops/elementwise.py": "makes binary ops' output tensors (node creation, the unrolled fast path)",
@@ -239,12 +242,15 @@ DATA_STORES_ALLOWED = {  # files outside the engine that set a tensor's storage,
 
 
 def _data_uses(path: Path) -> tuple[list[int], list[int]]:
-    """Line numbers of reads and of stores of an attribute named `_data`."""
+    """Line numbers of reads and of stores of an attribute named `_data` (`x._data`, `getattr(x, "_data")`)."""
     tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
     reads, stores = [], []
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and node.attr == "_data":
             (reads if isinstance(node.ctx, ast.Load) else stores).append(node.lineno)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) >= 2 \
+                and isinstance(node.args[1], ast.Constant) and node.args[1].value == "_data":
+            (stores if node.func.id in ("setattr", "delattr") else reads).append(node.lineno)
     return reads, stores
 
 
@@ -265,3 +271,170 @@ def test_data_is_read_through_the_public_accessor_outside_the_engine() -> None:
         if stores and not _allowed(path, DATA_STORES_ALLOWED) and not _allowed(path, DATA_READS_ALLOWED):
             found += [f"{rel}:{n}: stores ._data" for n in stores]
     assert found == []
+
+
+
+def test_the_data_check_catches_reads_and_stores(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("a = t._data\n"
+                   "b = getattr(t, '_data', t)\n"
+                   "t._data = a\n"
+                   "setattr(t, '_data', b)\n"
+                   "c = t.array\n", encoding="utf-8")
+    assert _data_uses(bad) == ([1, 2], [3, 4])
+
+# ----------------------------------------------------------------------------- private attributes of core objects
+# The layers above the core read the engine through public names: `t.array` (not `t._data`), `t._version`
+# (PyTorch's own name), `module.named_parameters(recurse=False)` (not `module._parameters`), `from_numpy(a)` (not
+# `Tensor._make(a)`). This check fails when a module of an upper layer reads or writes an attribute with one
+# leading underscore (`x._name`, `getattr(x, "_name")`) of anything but `self`, `cls`, `type(self)`, `super()`, a
+# class or function of its own module, a name imported from its own package, or a module from outside chainrule
+# (`sys._getframe`, `os._exit`: the standard library's documented API).
+PRIVATE_ATTR_LAYERS = ("explain", "viz", "trace", "playgrounds", "web", "widgets", "cli", "onnx", "compile",
+                       "chapter")
+# "<package>" (every file of it), "<file>: .<attribute>" or "*: .<attribute>" (anywhere), with the reason each is
+# allowed.
+PRIVATE_ATTRS_ALLOWED = {
+    "*: ._version": "PyTorch's own public name: `Tensor._version`, the in-place version counter (its docs and "
+                    "torch.autograd's errors name it)",
+    "trace/substitute.py: ._cr_key": "substitute.py's own tag on the ast nodes it parsed itself (its data on "
+                                     "standard-library objects, not the core's)",
+}
+_ACCESSORS = ("getattr", "hasattr", "setattr", "delattr")
+
+
+def _own_names(tree: ast.Module, package: str) -> set[str]:
+    """Names whose private attributes are this module's own business (see above)."""
+    names = {"self", "cls"}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            names.add(node.name)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.split(".")[0] != "chainrule":
+                    names.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            parts = (node.module or "").split(".")
+            if node.level > 0 or parts[:2] == ["chainrule", package]:
+                names.update(alias.asname or alias.name for alias in node.names)
+    return names
+
+
+def _is_own(value: ast.expr, own: set[str]) -> bool:
+    if isinstance(value, ast.Name):
+        return value.id in own
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        if value.func.id == "super":
+            return True
+        return value.func.id == "type" and len(value.args) == 1 and isinstance(value.args[0], ast.Name) \
+            and value.args[0].id == "self"
+    return False
+
+
+def _private_attribute_uses(path: Path) -> list[str]:
+    rel = path.relative_to(SRC)
+    package = rel.parts[0] if len(rel.parts) > 1 else rel.stem
+    if package in PRIVATE_ATTRS_ALLOWED:
+        return []
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    own = _own_names(tree, package)
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and _private(node.attr):
+            value, attr = node.value, node.attr
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ACCESSORS \
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
+                and isinstance(node.args[1].value, str) and _private(node.args[1].value):
+            value, attr = node.args[0], node.args[1].value
+        else:
+            continue
+        if _is_own(value, own) or f"{rel}: .{attr}" in PRIVATE_ATTRS_ALLOWED or f"*: .{attr}" in PRIVATE_ATTRS_ALLOWED:
+            continue
+        found.append((node.lineno, f"{SRC.name}/{rel}:{node.lineno}: {ast.unparse(node)}"))
+    return [text for _, text in sorted(found)]
+
+
+def _private_attr_files() -> list[Path]:
+    return sorted(p for pkg in PRIVATE_ATTR_LAYERS for p in (SRC / pkg).rglob("*.py"))
+
+
+def test_upper_layers_read_no_private_attribute_of_the_core() -> None:
+    assert [p for path in _private_attr_files() for p in _private_attribute_uses(path)] == []
+
+
+def test_the_private_attribute_allow_table_has_no_stale_entries() -> None:
+    for key in PRIVATE_ATTRS_ALLOWED:
+        where = key.split(": .")[0]
+        if where == "*":
+            continue
+        assert (SRC / where).exists(), key
+        if ": ." in key:
+            assert f".{key.split(': .')[1]}" in (SRC / where).read_text(encoding="utf-8"), key
+
+
+def test_the_private_attribute_check_catches_reads(tmp_path: Path) -> None:
+    pkg = tmp_path / "chainrule" / "explain"
+    pkg.mkdir(parents=True)
+    bad = pkg / "bad.py"
+    bad.write_text("import sys\n"
+                   "from chainrule.engine.tensor import Tensor\n"
+                   "from chainrule.explain import record\n"
+                   "from chainrule.explain.record import Recorder\n"
+                   "class Mine:\n"
+                   "    def f(self, t, leaf, module):\n"
+                   "        self._ok, type(self)._ok, super()._ok, Mine._ok, record._ok, Recorder._ok\n"
+                   "        sys._getframe(0)\n"
+                   "        t._version\n"  # PyTorch's name: allowed
+                   "        t._modified_epoch\n"  # caught: 1
+                   "        leaf._grad_hooks.append(None)\n"  # 2
+                   "        getattr(module, '_parameters', {})\n"  # 3
+                   "        Tensor._make(None)\n"  # 4
+                   "        t.grad_fn._saved = None\n"  # 5
+                   "        getattr(module, '__dict__')\n", encoding="utf-8")
+    global SRC
+    saved, SRC = SRC, tmp_path / "chainrule"
+    try:
+        found = _private_attribute_uses(bad)
+    finally:
+        SRC = saved
+    assert len(found) == 5, found
+    assert [f.split(": ", 1)[1] for f in found] == [
+        "t._modified_epoch", "leaf._grad_hooks", "getattr(module, '_parameters', {})", "Tensor._make",
+        "t.grad_fn._saved"], found
+
+
+# Modules inside the package import the modules they use, never the root `chainrule` (which imports every layer:
+# a cycle).
+ROOT_IMPORTS_ALLOWED: dict[str, str] = {}
+
+
+def _root_imports(path: Path) -> list[str]:
+    """`import chainrule` and `from chainrule import name` where the name is not a module of the package."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(alias.name == "chainrule" for alias in node.names):
+            found.append(f"{path.name}:{node.lineno}: import chainrule")
+        elif isinstance(node, ast.ImportFrom) and node.module == "chainrule" and node.level == 0:
+            found += [f"{path.name}:{node.lineno}: from chainrule import {alias.name}" for alias in node.names
+                      if not _is_module(f"chainrule.{alias.name}")]
+    return found
+
+
+def test_no_module_imports_the_root_package() -> None:
+    found = []
+    for path in _all_files():
+        rel = path.relative_to(SRC)
+        if rel.parts == ("__init__.py",) or rel.parts[0] in ROOT_IMPORTS_ALLOWED:
+            continue
+        found += [f"{rel.parent}/{p}" for p in _root_imports(path)]
+    assert found == []
+
+
+def test_the_root_import_check_catches_them(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import chainrule\nimport chainrule as cr\nfrom chainrule import __version__, nn\n"
+                   "from chainrule import dtypes\nimport chainrule.nn\n", encoding="utf-8")
+    assert [p.split(": ", 1)[1] for p in _root_imports(bad)] == [
+        "import chainrule", "import chainrule", "from chainrule import __version__"]

@@ -37,3 +37,28 @@ def test_imported_modules_are_chainrule_modules() -> None:
     for n in _IMPORTED_MODULES:
         assert isinstance(getattr(cr, n), types.ModuleType)
         assert getattr(cr, n).__name__ == f"chainrule.{n}"
+
+
+def _public_namespaces() -> dict[str, types.ModuleType]:
+    """Every module a user reaches through public names: `cr.nn`, `cr.nn.init`, `cr.utils.data`, ..."""
+    found: dict[str, types.ModuleType] = {}
+    todo = [cr]
+    while todo:
+        module = todo.pop()
+        for name in getattr(module, "__all__", ()):
+            value = getattr(module, name, None)
+            if isinstance(value, types.ModuleType) and value.__name__.startswith("chainrule.") \
+                    and value.__name__ not in found:
+                found[value.__name__] = value
+                todo.append(value)
+    return found
+
+
+def test_every_public_namespace_declares_all() -> None:
+    """`__all__` everywhere the public namespace is built: each module reached as `cr.<name>...` lists what it
+    offers, and each listed name exists."""
+    namespaces = _public_namespaces()
+    assert {"chainrule.nn.init", "chainrule.random", "chainrule.utils.data", "chainrule.backends.cudnn"} <= set(
+        namespaces)
+    assert [n for n, m in namespaces.items() if not hasattr(m, "__all__")] == []
+    assert [(n, a) for n, m in namespaces.items() for a in m.__all__ if not hasattr(m, a)] == []

@@ -103,7 +103,7 @@ from chainrule.serialization import load, save  # noqa: E402
 from chainrule import trace  # noqa: E402 - a callable module: `with cr.trace():` and `cr.trace.run(path)`
 from chainrule.compile import compile  # noqa: E402, A004 - cr.compile(step): trace once, replay generated code
 
-__version__ = "0.1.0"
+from chainrule.version import __version__  # noqa: E402
 
 
 def is_tensor(obj: object) -> "bool":

@@ -6,6 +6,8 @@ from typing import NoReturn
 
 from chainrule.engine.device import DeviceUnavailableError, device
 
+__all__ = ["current_accelerator", "current_device_index", "device_count", "empty_cache", "is_available", "synchronize"]
+
 
 def is_available() -> bool:
     return False

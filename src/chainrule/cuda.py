@@ -8,6 +8,12 @@ from typing import Any, NoReturn
 
 from chainrule.engine.device import DeviceUnavailableError
 
+__all__ = [
+    "current_device", "device_count", "empty_cache", "get_device_name", "is_available", "is_bf16_supported",
+    "is_initialized", "manual_seed", "manual_seed_all", "max_memory_allocated", "memory_allocated", "seed",
+    "seed_all", "set_device", "synchronize",
+]
+
 
 def is_available() -> bool:
     return False

@@ -13,6 +13,8 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor
 
+__all__ = ["NAMES", "diagonal_flip", "digits", "moons", "spirals", "xor"]
+
 NAMES = ("digits", "xor", "moons", "spirals", "diagonal_flip")
 
 

@@ -18,6 +18,8 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor
 
+__all__ = ["from_torch", "to_torch"]
+
 
 def _torch() -> Any:
     try:

@@ -13,6 +13,11 @@ from chainrule import dtypes
 from chainrule.creation import check_extra, new_leaf
 from chainrule.engine.tensor import Tensor, float_dtype, shape_arg
 
+__all__ = [
+    "Generator", "default_generator", "manual_seed", "multinomial", "rand", "rand_like", "randint", "randint_like",
+    "randn", "randn_like", "randperm",
+]
+
 
 class Generator:
     """A seedable source of random numbers (as `torch.Generator`)."""

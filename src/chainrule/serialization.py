@@ -31,6 +31,8 @@ import numpy as np
 
 from chainrule.engine.tensor import Tensor
 
+__all__ = ["atomic_write", "load", "save"]
+
 FORMAT = "chainrule-checkpoint"
 VERSION = 1
 _MANIFEST = "__manifest__"
@@ -40,7 +42,7 @@ _parameter_class: type[Tensor] | None = None
 
 def _parameter() -> type[Tensor] | None:
     """`cr.nn.Parameter`, found among Tensor's subclasses by its qualified name rather than imported: the
-    serialization layer does not depend on nn (issue 12's layering). `import chainrule` loads nn, so it is
+    serialization layer does not depend on nn (docs/architecture.md). `import chainrule` loads nn, so it is
     found whenever a program has made one; None only if nn was never imported (then nothing is one)."""
     global _parameter_class
     if _parameter_class is None:

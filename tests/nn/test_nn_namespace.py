@@ -1,5 +1,5 @@
 """The public names of `cr.nn`, `cr.nn.functional`, `cr.nn.modules` and `cr.optim` are a superset of those
-before the layout change (issue 12: `nn/functional/` became a package by concept, `nn/layers` moved into
+before the layout change (`nn/functional/` became a package by concept, `nn/layers` moved into
 `nn/modules`, `optim/adam_variants.py` was split per optimizer): PyTorch code written against these names
 keeps working. Each package's `__all__` lists exactly its public names, and nothing is star-imported."""
 
@@ -140,7 +140,7 @@ def test_no_star_imports(package: str) -> None:
 
 @pytest.mark.parametrize("path", ["optim", "serialization.py", "utils", "datasets.py"])
 def test_layers_beside_nn_do_not_import_it(path: str) -> None:
-    """optim, serialization and data sit beside nn in the layering (issue 12): no import of chainrule.nn,
+    """optim, serialization and data sit beside nn in the layering (docs/architecture.md): no import of chainrule.nn,
     not even inside a function."""
     root = SRC / path
     for file in sorted(root.rglob("*.py")) if root.is_dir() else [root]:

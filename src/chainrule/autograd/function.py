@@ -154,7 +154,8 @@ class _Slots:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         """All filled slots, flattened (anomaly mode checks them for nan/inf)."""
-        parts = [np.ravel(np.asarray(getattr(g, "_data", g), dtype=np.float64)) for g in self.grads if g is not None]
+        parts = [np.ravel(np.asarray(g.array if isinstance(g, Tensor) else g, dtype=np.float64))
+                 for g in self.grads if g is not None]
         arr = np.concatenate(parts) if parts else np.zeros(0)
         return arr.astype(dtype) if dtype is not None else arr
 
@@ -393,7 +394,8 @@ class Function:
         datas = _Datas(a.array if isinstance(a, Tensor) else a for a in args)
         # a dirty input is recorded as it was before forward (its old history), as in-place ops save `self`
         input_objs = tuple(_snapshot(a, history[i]) if id(a) in dirty else a for i, a in enumerate(args))
-        out_value = getattr(outs[0], "_data", None) if single else tuple(getattr(o, "_data", o) for o in outs)
+        out_value = (outs[0].array if isinstance(outs[0], Tensor) else None) if single else \
+            tuple(o.array if isinstance(o, Tensor) else o for o in outs)
         node = Node(op, input_objs, datas, parents, out_value, {"ctx": ctx}, inplace_epoch.value)
         if anomaly_state.enabled:
             node.creation_trace = creation_trace()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+__all__ = ["allow_tf32", "benchmark", "deterministic", "enabled", "is_available", "version"]
+
 benchmark: bool = False
 deterministic: bool = False
 enabled: bool = True

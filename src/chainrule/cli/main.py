@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def _version() -> str:
     """The version of the chainrule that is running (the package's own, also in a checkout)."""
-    from chainrule import __version__
+    from chainrule.version import __version__
 
     return __version__
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import argparse
 import inspect
 
-import chainrule as cr
+from chainrule import explain
 from chainrule.chapter import examples
+from chainrule.engine.tensor import Tensor
 from chainrule.explain.naming import symbol
 from chainrule.utils.numbers import format_number
 
@@ -26,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", action="store_true", help="also print every backward step the engine took")
 
 
-def _fmt(t: cr.Tensor) -> str:
+def _fmt(t: Tensor) -> str:
     return format_number(t.item())
 
 
@@ -40,7 +41,7 @@ def _defaults(build: object) -> dict[str, float]:
     return values
 
 
-def _print_steps(graph: cr.explain.Graph) -> None:
+def _print_steps(graph: explain.Graph) -> None:
     """Each backward step the engine took (recorded while the example ran), with the nodes' own names: an
     unnamed one is called by its expression (`w*x + b`)."""
     edges = {e["id"]: e for e in graph.edges}
@@ -61,14 +62,14 @@ def run(args: argparse.Namespace) -> int:
     failures = 0
     for title, build, intermediates, params in _EXAMPLES:
         print(f"\n== {title}")
-        with cr.explain.record():
+        with explain.record():
             values = build()
         inputs = ", ".join(f"{k} = {format_number(float(v))}" for k, v in _defaults(build).items())
         print(f"   inputs: {inputs}")
         print("   forward: " + ", ".join(f"{n} = {_fmt(values[n])}" for n in intermediates))
         loss_name = intermediates[-1]
         if args.steps:
-            _print_steps(cr.graph(values[loss_name]))
+            _print_steps(explain.graph(values[loss_name]))
         for p in params:
             grad = values[p].grad.item()
             numeric = examples.finite_difference(build, p, _defaults(build))

@@ -17,15 +17,19 @@ from typing import Any
 
 import numpy as np
 
-import chainrule as cr
-from chainrule import nn
-from chainrule.serialization import atomic_write
+from chainrule import datasets, nn, optim
+from chainrule.creation import zeros
+from chainrule.engine.grad_mode import no_grad
+from chainrule.engine.tensor import Tensor
+from chainrule.onnx import export as onnx_export
+from chainrule.random import Generator, manual_seed
+from chainrule.serialization import atomic_write, load, save
 from chainrule.utils.data import DataLoader, TensorDataset
 from chainrule.utils.numbers import format_number
 
 ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "sigmoid": nn.Sigmoid, "leaky_relu": nn.LeakyReLU}
-OPTIMIZERS = {"sgd": cr.optim.SGD, "momentum": cr.optim.SGD, "adam": cr.optim.Adam, "adamw": cr.optim.AdamW,
-              "rmsprop": cr.optim.RMSprop, "adagrad": cr.optim.Adagrad}
+OPTIMIZERS = {"sgd": optim.SGD, "momentum": optim.SGD, "adam": optim.Adam, "adamw": optim.AdamW,
+              "rmsprop": optim.RMSprop, "adagrad": optim.Adagrad}
 DEFAULT_HIDDEN = "128,64"
 DEFAULT_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 1e-2, "adamw": 1e-2, "rmsprop": 1e-3, "adagrad": 0.05}
 
@@ -38,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = ("With --resume, options left out are the checkpoint's; --epochs is the total to reach. "
                      "Exit status: 0, 1 if training failed (a NaN loss), 2 for bad arguments or an unusable "
                      "checkpoint. See docs/nn.md.")
-    parser.add_argument("--dataset", choices=cr.datasets.NAMES, default=None, help="what to learn (default digits)")
+    parser.add_argument("--dataset", choices=datasets.NAMES, default=None, help="what to learn (default digits)")
     parser.add_argument("--hidden", default=None, help="hidden layer sizes, comma-separated (default 128,64)")
     parser.add_argument("--activation", choices=sorted(ACTIVATIONS), default=None, help="default relu")
     parser.add_argument("--optimizer", choices=sorted(OPTIMIZERS), default=None,
@@ -76,7 +80,7 @@ class UsageError(TrainingError):
 
 
 # ----------------------------------------------------------------------------- setup
-def _split(x: cr.Tensor, y: cr.Tensor, fraction: float, seed: int, dataset: str) -> tuple:
+def _split(x: Tensor, y: Tensor, fraction: float, seed: int, dataset: str) -> tuple:
     if dataset == "diagonal_flip":  # 16 images: learn them all, measure on all
         return x, y, x, y
     perm = np.random.default_rng(seed).permutation(len(x))
@@ -97,17 +101,17 @@ def build_model(n_in: int, hidden: list[int], n_out: int, activation: str) -> nn
     return nn.Sequential(*layers)
 
 
-def _make_optimizer(name: str, params: Any, lr: float) -> cr.optim.Optimizer:
+def _make_optimizer(name: str, params: Any, lr: float) -> optim.Optimizer:
     if name == "momentum":
-        return cr.optim.SGD(params, lr=lr, momentum=0.9)
+        return optim.SGD(params, lr=lr, momentum=0.9)
     return OPTIMIZERS[name](params, lr=lr)
 
 
-def _make_scheduler(name: str, optimizer: cr.optim.Optimizer, epochs: int, done: int) -> Any:
+def _make_scheduler(name: str, optimizer: optim.Optimizer, epochs: int, done: int) -> Any:
     """One step per epoch; on resume, the schedule picks up at the epoch reached."""
     if name == "none" or epochs <= 0:
         return None
-    sched = cr.optim.lr_scheduler
+    sched = optim.lr_scheduler
     if name == "cosine":
         return sched.CosineAnnealingLR(optimizer, T_max=epochs, last_epoch=done - 1 if done else -1)
     return sched.StepLR(optimizer, step_size=max(1, epochs // 3), gamma=0.1, last_epoch=done - 1 if done else -1)
@@ -133,7 +137,7 @@ def _check_hidden(sizes: Any, where: str) -> None:
 def _check_value(key: str, value: Any, where: str) -> None:
     """One configuration value (from the command line or a checkpoint); raises UsageError naming it."""
     flag = "--" + key.replace("_", "-")
-    ok = {"dataset": lambda v: v in cr.datasets.NAMES, "activation": lambda v: v in ACTIVATIONS,
+    ok = {"dataset": lambda v: v in datasets.NAMES, "activation": lambda v: v in ACTIVATIONS,
           "optimizer": lambda v: v in OPTIMIZERS, "schedule": lambda v: v in ("cosine", "step", "none"),
           "lr": lambda v: _number(v) and math.isfinite(v) and v >= 0,
           "batch_size": lambda v: _whole(v) and v > 0, "seed": lambda v: _whole(v) and 0 <= v < 2**63,
@@ -192,7 +196,7 @@ def _multilabel(dataset: str) -> bool:
     return dataset == "diagonal_flip"
 
 
-def loss_fn(dataset: str, logits: cr.Tensor, y: cr.Tensor) -> cr.Tensor:
+def loss_fn(dataset: str, logits: Tensor, y: Tensor) -> Tensor:
     if _multilabel(dataset):
         return nn.functional.binary_cross_entropy_with_logits(logits, y)
     return nn.functional.cross_entropy(logits, y)
@@ -204,9 +208,9 @@ def correct(dataset: str, logits: np.ndarray, y: np.ndarray) -> int:
     return int((logits.argmax(1) == y).sum())
 
 
-def evaluate(model: nn.Module, dataset: str, x: cr.Tensor, y: cr.Tensor) -> tuple[float, float]:
+def evaluate(model: nn.Module, dataset: str, x: Tensor, y: Tensor) -> tuple[float, float]:
     model.eval()
-    with cr.no_grad():
+    with no_grad():
         logits = model(x)
         loss = loss_fn(dataset, logits, y).item()
     model.train()
@@ -262,7 +266,7 @@ class _Progress:
 def read_checkpoint(path: str) -> dict[str, Any]:
     """Load and check a checkpoint written by `chainrule train`; UsageError (one line) for anything unusable."""
     try:
-        checkpoint = cr.load(path)
+        checkpoint = load(path)
     except FileNotFoundError:
         raise UsageError(f"--resume: {path}: no such file") from None
     except IsADirectoryError:
@@ -311,7 +315,7 @@ def _count_parameters(n_in: int, hidden: list[int], n_out: int) -> int:
     return sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
 
 
-def _load_optimizer(optimizer: cr.optim.Optimizer, state: dict[str, Any], path: str) -> None:
+def _load_optimizer(optimizer: optim.Optimizer, state: dict[str, Any], path: str) -> None:
     """Load the saved optimizer state after checking its hyperparameters with the optimizer's own checks."""
     bad = f"--resume: {path}: the optimizer state"
     groups = state.get("param_groups")
@@ -321,7 +325,7 @@ def _load_optimizer(optimizer: cr.optim.Optimizer, state: dict[str, Any], path: 
     for group in groups:
         hyper = {k: group[k] for k in optimizer.defaults if k in group}
         try:
-            type(optimizer)([cr.zeros(1, requires_grad=True)], **hyper)
+            type(optimizer)([zeros(1, requires_grad=True)], **hyper)
         except (ValueError, TypeError) as exc:
             raise UsageError(f"{bad} is unusable: {exc}") from None
         for key in ("lr", "initial_lr"):
@@ -334,7 +338,7 @@ def _load_optimizer(optimizer: cr.optim.Optimizer, state: dict[str, Any], path: 
 
 
 def _plan_schedule(args: argparse.Namespace, config: dict[str, Any], checkpoint: dict[str, Any] | None,
-                   optimizer: cr.optim.Optimizer) -> tuple[int, int, int, str | None]:
+                   optimizer: optim.Optimizer) -> tuple[int, int, int, str | None]:
     """(first, last, target): the schedule runs over epochs first+1..last; train up to epoch `target`.
     Also a note for the user on what a resumed run does with the learning rate."""
     if checkpoint is None:
@@ -372,7 +376,7 @@ def train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None, on
     config = _config(args, checkpoint["config"] if checkpoint is not None else None)
     dataset = config["dataset"]
     try:
-        x, y = getattr(cr.datasets, dataset)()
+        x, y = getattr(datasets, dataset)()
     except ImportError:
         raise UsageError(f"--dataset {dataset} needs scikit-learn, which ships its data (pip install scikit-learn); "
                          f"xor, moons, spirals and diagonal_flip need nothing more") from None
@@ -383,7 +387,7 @@ def train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None, on
         where = "--hidden" if args.hidden is not None or checkpoint is None else "--resume: the checkpoint's hidden"
         raise UsageError(f"{where} sizes {config['hidden']} make {n_params:,} parameters, more than the limit of "
                          f"{MAX_PARAMETERS:,}")
-    cr.manual_seed(config["seed"])
+    manual_seed(config["seed"])
     model = build_model(x.shape[1], config["hidden"], n_out, config["activation"])
     try:
         optimizer = _make_optimizer(config["optimizer"], model.parameters(), config["lr"])
@@ -404,7 +408,7 @@ def train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None, on
     if note:
         print(f"chainrule train: resuming at epoch {start_epoch}: {note}", file=sys.stderr)
     scheduler = _make_scheduler(config["schedule"], optimizer, last - first, start_epoch - first)
-    generator = cr.Generator(config["seed"])
+    generator = Generator(config["seed"])
     loader = DataLoader(TensorDataset(x_train, y_train), batch_size=config["batch_size"], shuffle=True,
                         generator=generator)
     result: dict[str, Any] = {"config": config, "model": model, "optimizer": optimizer, "history": history,
@@ -454,9 +458,9 @@ def train(args: argparse.Namespace, checkpoint: dict[str, Any] | None = None, on
 def save_checkpoint(result: dict[str, Any], path: str) -> None:
     """Written atomically (cr.save): a crash or kill at any moment leaves the previous checkpoint loadable."""
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    cr.save({"model": result["model"].state_dict(), "optimizer": result["optimizer"].state_dict(),
-             "config": result["config"], "epoch": result["epochs"], "step": result["step"],
-             "history": result["history"], "schedule": result["schedule"]}, path)
+    save({"model": result["model"].state_dict(), "optimizer": result["optimizer"].state_dict(),
+          "config": result["config"], "epoch": result["epochs"], "step": result["step"],
+          "history": result["history"], "schedule": result["schedule"]}, path)
 
 
 def save_plot(result: dict[str, Any], path: str) -> str | None:
@@ -513,8 +517,8 @@ def export_onnx(result: dict[str, Any], path: str) -> None:
         raise NotADirectoryError(20, "Not a directory", folder)
     os.makedirs(folder, exist_ok=True)
     model.eval()
-    example = cr.zeros(1, model[0].in_features)
-    cr.onnx.export(model, example, path, input_names=["input"], output_names=["logits"])
+    example = zeros(1, model[0].in_features)
+    onnx_export(model, example, path, input_names=["input"], output_names=["logits"])
 
 
 def _summary(result: dict[str, Any], checkpoint: str | None, plot: str | None, onnx_path: str | None = None) -> None:

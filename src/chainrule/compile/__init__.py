@@ -74,7 +74,8 @@ class CompiledStep(functools.partial):
 
     def __new__(cls, fn: Callable, cache_size: int = 8, explain: bool = False) -> CompiledStep:
         recent: list[_Entry] = []  # the traces, the one that replayed last first (tried first)
-        holder: list[CompiledStep] = []
+        holder: list[CompiledStep] = []  # the step itself, and its method for calls no trace replays
+        slow: list[Callable] = []
 
         def dispatch(*args: Any, **kwargs: Any) -> Any:
             if not kwargs:  # the replay path: the generated step checks its own guard first
@@ -100,10 +101,11 @@ class CompiledStep(functools.partial):
                                 recent.remove(entry)
                                 recent.insert(0, entry)
                             return result
-            return holder[0]._call(args, kwargs)
+            return slow[0](args, kwargs)
 
         self = super().__new__(cls, dispatch)
         holder.append(self)
+        slow.append(self._call)
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.cache_size = cache_size

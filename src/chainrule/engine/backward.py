@@ -17,7 +17,7 @@ from chainrule.engine import observe as _observe
 from chainrule.engine import xp as _xp
 from chainrule.engine.anomaly import anomaly_state, record_flags
 from chainrule.engine.grad_mode import enter_backward, exit_backward
-from chainrule.engine.hooks import _Partial
+from chainrule.engine.hooks import Partial
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since, tensor_from_data
 
@@ -275,7 +275,7 @@ def _retain(node: Node, g: Any, create_graph: bool) -> None:
 
 def _check_finite(node: Node, in_grads: Sequence[Any]) -> None:
     for i, gi in enumerate(in_grads):
-        if gi is None or type(gi) is _Partial:  # a module backward hook's gradients in transit
+        if gi is None or type(gi) is Partial:  # a module backward hook's gradients in transit
             continue
         arr = gi._data if isinstance(gi, Tensor) else gi
         if not np.all(np.isfinite(arr)):

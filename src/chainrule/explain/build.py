@@ -460,7 +460,8 @@ def _top_groups(gnodes: list[dict], groups: list[dict]) -> tuple[int, int]:
 def _seed_of(output: Tensor, grad_output: Any, root_name: str, notices: list[str]) -> np.ndarray:
     out_arr = np.asarray(output.array)
     if grad_output is not None:
-        return np.asarray(getattr(grad_output, "_data", grad_output), dtype=out_arr.dtype).reshape(out_arr.shape)
+        given = grad_output.array if isinstance(grad_output, Tensor) else grad_output
+        return np.asarray(given, dtype=out_arr.dtype).reshape(out_arr.shape)
     if out_arr.size != 1:
         notices.append(f"{root_name} is not a scalar (shape {list(out_arr.shape)}): gradients are those of its sum "
                        f"(a gradient of ones), as backward(gradient=ones_like(...)).")

@@ -248,8 +248,9 @@ def dead_units(model: Any, data: Any) -> DeadUnits:
     from the graph it records; the layers before and after each are found in that graph. Checks with the
     engine that those weight-gradient rows are exactly zero (`cr.autograd.grad`, `.grad` untouched).
     """
-    import chainrule as cr
+    from chainrule.autograd import grad
     from chainrule.engine.node import Node
+    from chainrule.engine.tensor import Tensor
     from chainrule.explain.build import _forward_order
     from chainrule.explain.record import module_of, record_modules
 
@@ -258,7 +259,8 @@ def dead_units(model: Any, data: Any) -> DeadUnits:
     if not hasattr(model, "named_modules"):
         raise TypeError(f"dead_units: expected a cr.nn.Module, got {type(model).__name__}")
     modules = {(path or type(m).__name__): m for path, m in model.named_modules()}
-    weighted = {p: m for p, m in modules.items() if isinstance(getattr(m, "_parameters", {}).get("weight"), cr.Tensor)}
+    weighted = {p: m for p, m in modules.items()
+                if isinstance(dict(m.named_parameters(recurse=False)).get("weight"), Tensor)}
     with record_modules(model):
         out = model(data)
     if getattr(out, "grad_fn", None) is None:
@@ -298,7 +300,7 @@ def dead_units(model: Any, data: Any) -> DeadUnits:
         if prev is not None and dead:
             checks.append((layer, weighted[prev].weight))
     if checks:
-        grads = cr.autograd.grad(out.sum(), [w for _, w in checks], allow_unused=True)
+        grads = grad(out.sum(), [w for _, w in checks], allow_unused=True)
         for (layer, _), g in zip(checks, grads):
             layer.zero_rows_checked = g is not None and bool(np.all(g.numpy()[layer.dead] == 0))
     return DeadUnits(layers, int(flat.shape[0]) if layers else 0)

@@ -45,7 +45,7 @@ class StepRecord:
 
 
 def _copy(value: Any) -> Any:
-    data = getattr(value, "_data", value)
+    data = value.array if isinstance(value, Tensor) else value
     if isinstance(data, np.ndarray):
         return data.copy()
     return data

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.engine.tensor import Tensor
 from chainrule.utils.numbers import format_number
 
 MAX_DATA_ELEMENTS = 256  # arrays larger than this keep only their summary in the JSON
@@ -21,7 +22,7 @@ def as_array(value: Any) -> np.ndarray | None:
     """A NumPy array for a tensor, a NumPy value or a Python number; None for anything else."""
     if value is None:
         return None
-    data = getattr(value, "_data", value)
+    data = value.array if isinstance(value, Tensor) else value
     if isinstance(data, np.generic | np.ndarray | int | float | bool):
         arr = np.asarray(data)
         if arr.dtype == np.bool_:

@@ -9,6 +9,8 @@ from numpy.typing import ArrayLike
 
 from chainrule.engine.tensor import Tensor
 
+__all__ = ["Parameter", "zero_grads"]
+
 
 class Parameter(Tensor):
     """A leaf tensor that requires grad by default and is listed by `Module.parameters()`.

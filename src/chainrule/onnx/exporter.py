@@ -11,10 +11,12 @@ from typing import Any
 import numpy as np
 
 from chainrule import nn
+from chainrule.creation import from_numpy
 from chainrule.engine.tensor import Tensor
 from chainrule.onnx.errors import OnnxExporterError, UnsupportedOperatorError
 from chainrule.onnx.trace import CONST, INPUT, NODE, PARAM, Operand, Trace, Traced, read_graph, run
 from chainrule.serialization import atomic_write
+from chainrule.version import __version__
 
 try:
     import onnx
@@ -114,7 +116,7 @@ def _grown(x: Tensor, axis: int) -> Tensor:
     if grown.dtype.kind == "f":
         rng = np.random.default_rng(0)
         grown = (grown * (1.0 + 1e-3 * rng.random(grown.shape))).astype(data.dtype)
-    return Tensor._make(np.ascontiguousarray(grown))
+    return from_numpy(np.ascontiguousarray(grown))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -637,44 +639,75 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
                         "const")
             values.append(g.const(np.asarray(t.node.out), f"{hint}.{t.op}" if hint != "const" else "const"))
             continue
-        convert = CONVERTERS[t.op]
-        ins: list[str | None] = []
-        shapes: list[tuple | None] = []
-        dyn: list[tuple[int, ...]] = []
-        dtypes: list[Any] = []
-        for o in t.operands:
-            if o.kind == NODE:
-                ins.append(values[o.index])
-                shapes.append(first.nodes[o.index].shape)
-                dyn.append(first.nodes[o.index].dynamic)
-                dtypes.append(first.nodes[o.index].dtype)
-            elif o.kind == INPUT:
-                ins.append(in_names[o.index])
-                shapes.append(tuple(inputs[o.index].shape))
-                dyn.append(in_dynamic[o.index])
-                dtypes.append(np.asarray(inputs[o.index].array).dtype)
-            elif o.kind == PARAM:
-                ins.append(g.param(o.value))
-                shapes.append(tuple(o.value.shape))
-                dyn.append(())
-                dtypes.append(np.asarray(o.value.array).dtype)
-            elif o.kind == CONST:
-                value = o.value
-                if isinstance(value, bool | int | float | np.number) and not isinstance(value, np.ndarray):
-                    arr = np.asarray(value, dtype=t.dtype)  # a Python number takes the tensor's dtype
-                else:
-                    arr = np.asarray(value)
-                ins.append(g.const(arr, f"{(t.path or '').strip('.') + '.' if t.path else ''}{t.op}.const"))
-                shapes.append(arr.shape)
-                dyn.append(())
-                dtypes.append(arr.dtype)
-            else:
-                ins.append(None)
-                shapes.append(None)
-                dyn.append(())
-                dtypes.append(None)
-        values.append(convert(Ctx(g, t, ins, shapes, dyn, dtypes, in_names)))
+        ins, shapes, dyn, dtypes = _operands(t, first, values, g, in_names, inputs, in_dynamic)
+        values.append(CONVERTERS[t.op](Ctx(g, t, ins, shapes, dyn, dtypes, in_names)))
 
+    graph_outputs = _graph_outputs(first, values, g, in_names, out_names, inputs, in_dynamic, out_axes, symbol)
+    graph_inputs = [_value_info(name, np.asarray(x.array).dtype, tuple(x.shape),
+                                {axes[i]: symbol or "batch"} if i in axes else {})
+                    for i, (name, x) in enumerate(zip(in_names, inputs))]
+    graph = helper.make_graph(g.nodes, type(model).__name__ if isinstance(model, nn.Module) else "main",
+                              graph_inputs, graph_outputs, g.initializers)
+    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset_version)],
+                              producer_name="chainrule", producer_version=__version__)
+    proto.ir_version = min(proto.ir_version, _max_ir(opset_version))
+    if check:
+        onnx.checker.check_model(proto, full_check=True)
+    if verbose:
+        print(helper.printable_graph(proto.graph))
+    data = proto.SerializeToString()
+    if isinstance(f, str | os.PathLike):
+        atomic_write(f, lambda fh: fh.write(data))
+    else:
+        f.write(data)
+    return proto
+
+
+def _operands(t: Traced, first: Trace, values: list[str], g: Graph, in_names: list[str], inputs: list[Tensor],
+              in_dynamic: list[tuple[int, ...]]) -> tuple[list, list, list, list]:
+    """A recorded op's operands as ONNX values: per operand its value name, shape, dynamic axes and dtype
+    (None, None, (), None for an operand that is not a tensor)."""
+    ins: list[str | None] = []
+    shapes: list[tuple | None] = []
+    dyn: list[tuple[int, ...]] = []
+    dtypes: list[Any] = []
+    for o in t.operands:
+        if o.kind == NODE:
+            ins.append(values[o.index])
+            shapes.append(first.nodes[o.index].shape)
+            dyn.append(first.nodes[o.index].dynamic)
+            dtypes.append(first.nodes[o.index].dtype)
+        elif o.kind == INPUT:
+            ins.append(in_names[o.index])
+            shapes.append(tuple(inputs[o.index].shape))
+            dyn.append(in_dynamic[o.index])
+            dtypes.append(np.asarray(inputs[o.index].array).dtype)
+        elif o.kind == PARAM:
+            ins.append(g.param(o.value))
+            shapes.append(tuple(o.value.shape))
+            dyn.append(())
+            dtypes.append(np.asarray(o.value.array).dtype)
+        elif o.kind == CONST:
+            value = o.value
+            if isinstance(value, bool | int | float | np.number) and not isinstance(value, np.ndarray):
+                arr = np.asarray(value, dtype=t.dtype)  # a Python number takes the tensor's dtype
+            else:
+                arr = np.asarray(value)
+            ins.append(g.const(arr, f"{(t.path or '').strip('.') + '.' if t.path else ''}{t.op}.const"))
+            shapes.append(arr.shape)
+            dyn.append(())
+            dtypes.append(arr.dtype)
+        else:
+            ins.append(None)
+            shapes.append(None)
+            dyn.append(())
+            dtypes.append(None)
+    return ins, shapes, dyn, dtypes
+
+
+def _graph_outputs(first: Trace, values: list[str], g: Graph, in_names: list[str], out_names: list[str],
+                   inputs: list[Tensor], in_dynamic: list[tuple[int, ...]], out_axes: dict, symbol: str | None) -> list:
+    """The graph's outputs (an Identity node per output, under its name) with their shapes and dynamic axes."""
     graph_outputs = []
     for k, o in enumerate(first.outputs):
         source = values[o.index] if o.kind == NODE else in_names[o.index]
@@ -693,26 +726,7 @@ def export(model: Any, args: Any, f: Any, *, input_names: list[str] | None, outp
                                  f"dynamic, but its size does not follow the dynamic input axis (shape {shape})")
             dims[a % len(shape)] = s
         graph_outputs.append(_value_info(out_names[k], dtype, shape, dims))
-    graph_inputs = [_value_info(name, np.asarray(x.array).dtype, tuple(x.shape),
-                                {axes[i]: symbol or "batch"} if i in axes else {})
-                    for i, (name, x) in enumerate(zip(in_names, inputs))]
-    graph = helper.make_graph(g.nodes, type(model).__name__ if isinstance(model, nn.Module) else "main",
-                              graph_inputs, graph_outputs, g.initializers)
-    import chainrule
-
-    proto = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset_version)],
-                              producer_name="chainrule", producer_version=chainrule.__version__)
-    proto.ir_version = min(proto.ir_version, _max_ir(opset_version))
-    if check:
-        onnx.checker.check_model(proto, full_check=True)
-    if verbose:
-        print(helper.printable_graph(proto.graph))
-    data = proto.SerializeToString()
-    if isinstance(f, str | os.PathLike):
-        atomic_write(f, lambda fh: fh.write(data))
-    else:
-        f.write(data)
-    return proto
+    return graph_outputs
 
 
 def _max_ir(opset: int) -> int:

@@ -49,10 +49,6 @@ def _check_same_dtype(input: Tensor, src: Tensor, op: str) -> None:
                            f"{src.dtype})")
 
 
-def _as_tensor(t: Any) -> Tensor:
-    return t if isinstance(t, Tensor) else Tensor(t)
-
-
 def _positions(idx: np.ndarray, d: int) -> tuple:
     """Where scatter along `d` writes: index[i][j] replaces the coordinate `d` of (i, j)."""
     grids = list(np.meshgrid(*(np.arange(n) for n in idx.shape), indexing="ij", sparse=True))

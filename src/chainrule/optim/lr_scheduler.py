@@ -17,6 +17,12 @@ from typing import Any, SupportsFloat
 
 from chainrule.optim.optimizer import Optimizer
 
+__all__ = [
+    "ChainedScheduler", "ConstantLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ExponentialLR",
+    "LRScheduler", "LambdaLR", "LinearLR", "MultiStepLR", "MultiplicativeLR", "OneCycleLR", "PolynomialLR",
+    "ReduceLROnPlateau", "SequentialLR", "StepLR",
+]
+
 LrLambda = Callable[[int], float] | Sequence[Callable[[int], float]]
 """LambdaLR's and MultiplicativeLR's lr_lambda: one function of the epoch, or one per parameter group."""
 

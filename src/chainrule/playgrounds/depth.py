@@ -14,16 +14,18 @@ from typing import Any
 
 import numpy as np
 
-import chainrule as cr
+from chainrule.creation import tensor
+from chainrule.dtypes import float64
+from chainrule.ops import functions as F
 from chainrule.playgrounds.common import as_float, choice, integer, number
 
 WIDTH = 16
 SEED = 0
 MAX_DEPTH = 60
 ACTIVATIONS: dict[str, Any] = {
-    "relu": cr.relu,
-    "tanh": cr.tanh,
-    "sigmoid": cr.sigmoid,
+    "relu": F.relu,
+    "tanh": F.tanh,
+    "sigmoid": F.sigmoid,
     "linear": lambda h: h,
 }
 
@@ -36,9 +38,9 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
     x = rng.standard_normal(WIDTH)
     raw = [rng.standard_normal((WIDTH, WIDTH)) / np.sqrt(WIDTH) for _ in range(MAX_DEPTH)]
     act = ACTIVATIONS[activation]
-    weights = [cr.tensor(scale * raw[k], dtype=cr.float64, requires_grad=True, name=f"W{k + 1}")
+    weights = [tensor(scale * raw[k], dtype=float64, requires_grad=True, name=f"W{k + 1}")
                for k in range(depth)]
-    h = cr.tensor(x, dtype=cr.float64, name="x")
+    h = tensor(x, dtype=float64, name="x")
     zs, hs = [], []
     with np.errstate(all="ignore"):
         for w in weights:

@@ -26,7 +26,13 @@ from typing import Any
 
 import numpy as np
 
-import chainrule as cr
+from chainrule import autograd
+from chainrule.creation import tensor
+from chainrule.datasets import diagonal_flip
+from chainrule.dtypes import float64
+from chainrule.engine.grad_mode import no_grad
+from chainrule.engine.tensor import Tensor
+from chainrule.ops import functions as F
 from chainrule.playgrounds.common import PlaygroundError, as_float, bits, integer, number
 
 W1 = np.array([[0.5, -0.4, 0.3],
@@ -77,22 +83,22 @@ def _forward_backward(weights: dict[str, np.ndarray], x: np.ndarray, t: np.ndarr
                       observe: bool = False) -> dict[str, Any]:
     """One forward and backward pass with the engine (x and t: one image, or a batch whose loss is the mean
     over images); returns the tensors and, when observing, the ReLU derivative the engine applied."""
-    w1 = cr.tensor(weights["W1"], dtype=cr.float64, requires_grad=True, name="W1")
-    b1 = cr.tensor(weights["b1"], dtype=cr.float64, requires_grad=True, name="b1")
-    w2 = cr.tensor(weights["W2"], dtype=cr.float64, requires_grad=True, name="W2")
-    b2 = cr.tensor(weights["b2"], dtype=cr.float64, requires_grad=True, name="b2")
-    xt = cr.tensor(x, dtype=cr.float64, name="x")
+    w1 = tensor(weights["W1"], dtype=float64, requires_grad=True, name="W1")
+    b1 = tensor(weights["b1"], dtype=float64, requires_grad=True, name="b1")
+    w2 = tensor(weights["W2"], dtype=float64, requires_grad=True, name="W2")
+    b2 = tensor(weights["b2"], dtype=float64, requires_grad=True, name="b2")
+    xt = tensor(x, dtype=float64, name="x")
     z1 = xt @ w1 + b1
-    h = cr.relu(z1)
+    h = F.relu(z1)
     y = h @ w2 + b2
-    loss = ((y - cr.tensor(t, dtype=cr.float64)) ** 2).sum()
+    loss = ((y - tensor(t, dtype=float64)) ** 2).sum()
     if x.ndim == 2:
         loss = loss / x.shape[0]
     relu_local = None
     if observe:
         for v in (z1, h, y):
             v.retain_grad()
-        with cr.autograd.observe() as steps:
+        with autograd.observe() as steps:
             loss.backward()
         relu_local = next(s.local[0] for s in steps if s.op_name == "relu")
     else:
@@ -102,12 +108,12 @@ def _forward_backward(weights: dict[str, np.ndarray], x: np.ndarray, t: np.ndarr
 
 
 def _sgd(run: dict[str, Any], lr: float) -> dict[str, np.ndarray]:
-    with cr.no_grad():
+    with no_grad():
         return {k: (run[k] - lr * run[k].grad).numpy().copy() for k in ("W1", "b1", "W2", "b2")}
 
 
 def _as_list(a: Any) -> list:
-    arr = np.asarray(a.detach().numpy() if isinstance(a, cr.Tensor) else a, dtype=np.float64) + 0.0
+    arr = np.asarray(a.detach().numpy() if isinstance(a, Tensor) else a, dtype=np.float64) + 0.0
     return arr.tolist()
 
 
@@ -122,7 +128,7 @@ def train_task(hidden: int = 3, lr: float = 0.1) -> dict[str, Any]:
     loss stops falling, or MAX_EPOCHS. An image is wrong while one of its output pixels is 0.5 or more off. Returns
     the weights, the loss per epoch, and the images still wrong (their input bits). Cached: it is the same
     computation for every example shown."""
-    inputs, targets = cr.datasets.diagonal_flip()
+    inputs, targets = diagonal_flip()
     x = inputs.numpy().astype(np.float64)
     t = targets.numpy().astype(np.float64)
     weights = initial_weights(hidden)

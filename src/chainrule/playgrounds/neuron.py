@@ -8,21 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
-import chainrule as cr
+from chainrule.creation import tensor
+from chainrule.dtypes import float64
+from chainrule.engine.grad_mode import no_grad
+from chainrule.engine.observe import observe
+from chainrule.engine.tensor import Tensor
+from chainrule.ops import functions as F
 from chainrule.playgrounds.common import as_float, number, step_for
 
 DEFAULTS = {"x": 2.0, "w": 1.5, "b": -1.0, "t": 3.0, "lr": 0.1}
 LIMIT = 10.0  # x, w, b and t lie in [-LIMIT, LIMIT]
 
 
-def _forward(x: float, w: float, b: float, t: float) -> tuple[cr.Tensor, ...]:
-    xt = cr.tensor(x, dtype=cr.float64, name="x")
-    wt = cr.tensor(w, dtype=cr.float64, requires_grad=True, name="w")
-    bt = cr.tensor(b, dtype=cr.float64, requires_grad=True, name="b")
+def _forward(x: float, w: float, b: float, t: float) -> tuple[Tensor, ...]:
+    xt = tensor(x, dtype=float64, name="x")
+    wt = tensor(w, dtype=float64, requires_grad=True, name="w")
+    bt = tensor(b, dtype=float64, requires_grad=True, name="b")
     wx = wt * xt
     z = wx + bt
     z.name = "z"
-    a = cr.relu(z)
+    a = F.relu(z)
     a.name = "a"
     loss = (a - t) ** 2
     loss.name = "L"
@@ -39,14 +44,14 @@ def compute(params: dict[str, Any]) -> dict[str, Any]:
     _, wt, bt, wx, z, a, loss = _forward(x, w, b, t)
     a.retain_grad()
     z.retain_grad()
-    with cr.autograd.observe() as steps:
+    with observe() as steps:
         loss.backward()
     relu = step_for(steps, "relu")
     mul = step_for(steps, "mul", wx)
     add = step_for(steps, "add", z)
     dl_da, da_dz = as_float(a.grad), as_float(relu.local[0])
     dz_dw, dz_db = as_float(mul.local[0]), as_float(add.local[1])
-    with cr.no_grad():
+    with no_grad():
         w_new = wt - lr * wt.grad
     new_loss = _forward(x, as_float(w_new), b, t)[-1]
     return {

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import chainrule as cr
+from chainrule.creation import tensor
+from chainrule.dtypes import float64
+from chainrule.engine.observe import observe
+from chainrule.ops import functions as F
 from chainrule.playgrounds.common import as_float, number, step_for
 
 DEFAULTS = {"a1": 1.0, "a2": 0.5, "w1": 0.8, "w2": -0.4, "b": 0.2, "y": 1.0}
@@ -17,21 +20,21 @@ LIMIT = 10.0
 
 def compute(params: dict[str, Any]) -> dict[str, Any]:
     values = {k: number(params, k, -LIMIT, LIMIT, d) for k, d in DEFAULTS.items()}
-    a1 = cr.tensor(values["a1"], dtype=cr.float64, name="a1")
-    a2 = cr.tensor(values["a2"], dtype=cr.float64, name="a2")
-    w1 = cr.tensor(values["w1"], dtype=cr.float64, requires_grad=True, name="w1")
-    w2 = cr.tensor(values["w2"], dtype=cr.float64, requires_grad=True, name="w2")
-    b = cr.tensor(values["b"], dtype=cr.float64, requires_grad=True, name="b")
+    a1 = tensor(values["a1"], dtype=float64, name="a1")
+    a2 = tensor(values["a2"], dtype=float64, name="a2")
+    w1 = tensor(values["w1"], dtype=float64, requires_grad=True, name="w1")
+    w2 = tensor(values["w2"], dtype=float64, requires_grad=True, name="w2")
+    b = tensor(values["b"], dtype=float64, requires_grad=True, name="b")
     p1 = w1 * a1
     p2 = w2 * a2
     z = p1 + p2 + b
     z.name = "z"
-    a = cr.relu(z)
+    a = F.relu(z)
     a.name = "a"
     cost = (a - values["y"]) ** 2
     z.retain_grad()
     a.retain_grad()
-    with cr.autograd.observe() as steps:
+    with observe() as steps:
         cost.backward()
     relu = step_for(steps, "relu")
     m1 = step_for(steps, "mul", p1)

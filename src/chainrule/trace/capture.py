@@ -11,11 +11,11 @@ class Tee:
 
     def __init__(self, target: Any, on_output: Callable[[str], None]) -> None:
         self._target = target
-        self._on_output = on_output
+        self.on_output = on_output  # recorder.py checks whose Tee sys.stdout is
 
     def write(self, text: str) -> int:
         result = self._target.write(text)
-        self._on_output(text)
+        self.on_output(text)
         return result
 
     def writelines(self, lines: Any) -> None:

@@ -275,7 +275,7 @@ class Tracer:
         if self._stdout is None:
             return
         sys.settrace(self._old_trace)
-        if isinstance(sys.stdout, Tee) and sys.stdout._on_output == self._on_output:
+        if isinstance(sys.stdout, Tee) and sys.stdout.on_output == self._on_output:
             sys.stdout = self._stdout
         self._stdout = None
         self.trace.stats = {

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from importlib import resources
 from typing import Any
 
-import chainrule as cr
 from chainrule.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
+from chainrule.version import __version__
 from chainrule.web import expr, upload
 
 DEFAULT_VALUE = 1.0  # value of a variable the request gives none for
@@ -44,7 +44,7 @@ def _object(body: Any) -> dict[str, Any]:
 
 
 def health(_: Any = None) -> dict[str, Any]:
-    return {"ok": True, "version": cr.__version__}
+    return {"ok": True, "version": __version__}
 
 
 def openapi(_: Any = None) -> dict[str, Any]:

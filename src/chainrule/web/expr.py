@@ -20,7 +20,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-import chainrule as cr
+from chainrule.creation import tensor
+from chainrule.dtypes import float64
+from chainrule.engine.tensor import Tensor
+from chainrule.ops import functions as F
 
 MAX_LENGTH = 400  # characters of expression text
 MAX_DEPTH = 32  # nesting of the syntax tree
@@ -42,23 +45,23 @@ class ExpressionError(ValueError):
 @dataclass(frozen=True)
 class Function:
     arity: int
-    fn: Callable[..., cr.Tensor]
+    fn: Callable[..., Tensor]
     doc: str
 
 
 FUNCTIONS: dict[str, Function] = {
-    "relu": Function(1, cr.relu, "max(0, x)"),
-    "sigmoid": Function(1, cr.sigmoid, "1 / (1 + exp(-x))"),
-    "tanh": Function(1, cr.tanh, "hyperbolic tangent"),
-    "exp": Function(1, cr.exp, "e^x"),
-    "log": Function(1, cr.log, "natural logarithm (x > 0)"),
-    "sqrt": Function(1, cr.sqrt, "square root (x >= 0)"),
-    "abs": Function(1, cr.abs, "|x|"),
-    "sin": Function(1, cr.sin, "sine"),
-    "cos": Function(1, cr.cos, "cosine"),
-    "square": Function(1, cr.square, "x^2"),
-    "max": Function(2, cr.maximum, "the larger of two values"),
-    "min": Function(2, cr.minimum, "the smaller of two values"),
+    "relu": Function(1, F.relu, "max(0, x)"),
+    "sigmoid": Function(1, F.sigmoid, "1 / (1 + exp(-x))"),
+    "tanh": Function(1, F.tanh, "hyperbolic tangent"),
+    "exp": Function(1, F.exp, "e^x"),
+    "log": Function(1, F.log, "natural logarithm (x > 0)"),
+    "sqrt": Function(1, F.sqrt, "square root (x >= 0)"),
+    "abs": Function(1, F.abs, "|x|"),
+    "sin": Function(1, F.sin, "sine"),
+    "cos": Function(1, F.cos, "cosine"),
+    "square": Function(1, F.square, "x^2"),
+    "max": Function(2, F.maximum, "the larger of two values"),
+    "min": Function(2, F.minimum, "the smaller of two values"),
 }
 
 _BINOPS: dict[type, str] = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
@@ -177,11 +180,11 @@ class Built:
     """An expression built by the engine: its output, its variables (leaves) and, per recorded node
     (keyed by ``id(node)``), the source text of the subexpression it computes and the tensor it made."""
 
-    output: cr.Tensor
-    leaves: dict[str, cr.Tensor]
+    output: Tensor
+    leaves: dict[str, Tensor]
     labels: dict[int, str]
     text: str
-    results: dict[int, cr.Tensor] = field(default_factory=dict)
+    results: dict[int, Tensor] = field(default_factory=dict)
 
 
 def build(text: object, variables: object) -> Built:
@@ -196,18 +199,19 @@ def build(text: object, variables: object) -> Built:
     missing = [n for n in used if n not in values]
     if missing:
         raise ExpressionError(f"no value given for variable(s): {', '.join(missing)}")
-    leaves = {n: cr.tensor(values[n], dtype=cr.float64, requires_grad=True, name=n) for n in used}
+    leaves = {n: tensor(values[n], dtype=float64, requires_grad=True, name=n) for n in used}
     labels: dict[int, str] = {}
-    results: dict[int, cr.Tensor] = {}
+    results: dict[int, Tensor] = {}
 
-    def evaluate(node: ast.expr) -> cr.Tensor | float:
-        result = _ev(node)
-        if isinstance(result, cr.Tensor) and result.grad_fn is not None:
+    def evaluate(node: ast.expr) -> Tensor | float:
+        result = compute(node)
+        if isinstance(result, Tensor) and result.grad_fn is not None:
             labels.setdefault(id(result.grad_fn), ast.unparse(node))
             results.setdefault(id(result.grad_fn), result)
         return result
 
-    def _ev(node: ast.expr) -> cr.Tensor | float:
+    def compute(node: ast.expr) -> Tensor | float:
+        """The value of one node (its operands through `evaluate`, so that each subexpression is labelled)."""
         col = getattr(node, "col_offset", 0) + 1
         if isinstance(node, ast.Constant):
             return float(node.value)
@@ -228,8 +232,8 @@ def build(text: object, variables: object) -> Built:
                     raise ExpressionError("division by zero (0 to a negative power)", col)
                 if base < 0 and not float(exponent).is_integer():
                     raise ExpressionError("a negative number to a fractional power is not a real number", col)
-            if not isinstance(left, cr.Tensor) and not isinstance(right, cr.Tensor):
-                left = cr.tensor(left, dtype=cr.float64)
+            if not isinstance(left, Tensor) and not isinstance(right, Tensor):
+                left = tensor(left, dtype=float64)
             with np.errstate(all="ignore"):
                 if op == "+":
                     result = left + right
@@ -245,7 +249,7 @@ def build(text: object, variables: object) -> Built:
         if isinstance(node, ast.Call):
             fn = FUNCTIONS[node.func.id]
             args = [evaluate(a) for a in node.args]
-            args = [a if isinstance(a, cr.Tensor) else cr.tensor(a, dtype=cr.float64) for a in args]
+            args = [a if isinstance(a, Tensor) else tensor(a, dtype=float64) for a in args]
             name = node.func.id
             if name == "log" and float(_value(args[0])) <= 0:
                 raise ExpressionError(f"log of {float(_value(args[0])):g}: log needs a positive number", col)
@@ -257,16 +261,16 @@ def build(text: object, variables: object) -> Built:
         raise ExpressionError(f"{type(node).__name__} is not allowed", col)  # pragma: no cover - validated
 
     out = evaluate(tree)
-    if not isinstance(out, cr.Tensor):
-        out = cr.tensor(out, dtype=cr.float64)
+    if not isinstance(out, Tensor):
+        out = tensor(out, dtype=float64)
     return Built(out, leaves, labels, ast.unparse(tree), results)
 
 
-def _value(x: cr.Tensor | float) -> float:
-    return float(x.item()) if isinstance(x, cr.Tensor) else float(x)
+def _value(x: Tensor | float) -> float:
+    return float(x.item()) if isinstance(x, Tensor) else float(x)
 
 
-def _finite(result: cr.Tensor | float, what: str, col: int) -> cr.Tensor | float:
+def _finite(result: Tensor | float, what: str, col: int) -> Tensor | float:
     v = _value(result)
     if math.isnan(v):
         raise ExpressionError(f"the result of {what} is not a number (NaN)", col)

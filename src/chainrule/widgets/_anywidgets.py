@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 import anywidget
 import traitlets
 
-import chainrule as cr
+from chainrule.engine.tensor import Tensor
 from chainrule.playgrounds import PlaygroundError, depth, flip, neuron, two_inputs
 
 
@@ -141,7 +141,7 @@ class Graph(anywidget.AnyWidget):
     result = traitlets.Dict().tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, loss: cr.Tensor, names: Any = None) -> None:
+    def __init__(self, loss: Tensor, names: Any = None) -> None:
         from chainrule.explain import graph as explain_graph
         from chainrule.viz.tables import tables
 

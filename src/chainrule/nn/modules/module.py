@@ -136,7 +136,7 @@ class Module:
                         args = new if isinstance(new, tuple) else (new,)
             bw_hook = None
             if backward or backward_pre:
-                from chainrule.engine.hooks import BackwardHook
+                from chainrule.autograd.backward_hook import BackwardHook
 
                 bw_hook = BackwardHook(self, backward, backward_pre)
                 args = bw_hook.setup_input_hook(tuple(args))

@@ -23,6 +23,12 @@ import numpy as np
 from chainrule import random as _random
 from chainrule.engine.tensor import Tensor
 
+__all__ = [
+    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler", "Sampler",
+    "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
+    "default_collate", "default_convert", "random_split",
+]
+
 
 class Dataset:
     """Anything with `__getitem__(index)` and `__len__()`."""

@@ -1,4 +1,4 @@
-"""The new ops (linear, conv2d, pooling, unfold/fold, fused losses) against float64 finite differences,
+"""The layers' own ops (linear, conv2d, pooling, unfold/fold, fused losses) against float64 finite differences,
 first and second order."""
 
 from __future__ import annotations
