@@ -11,7 +11,7 @@ import numpy as np
 from chainrule import dtypes
 from chainrule.engine.device import check_device
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor, as_array, float_dtype, infer_dtype, shape_arg
+from chainrule.engine.tensor import Tensor, as_array, float_dtype, infer_dtype, shape_arg, wrap
 
 
 def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None,
@@ -20,13 +20,13 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, name: str 
     if device is not None:
         check_device(device, "tensor")
     if type(data) is builtins.float and dtype is None and name is None:  # scalar parameters: the short path
-        t = Tensor._make(dtypes.Defaults.unit * data, None, requires_grad is True)
+        t = wrap(dtypes.Defaults.unit * data, None, requires_grad is True)
         if grad_state.inference:
             t._inference = True
         if requires_grad and requires_grad is not True:
             t.requires_grad_(bool(requires_grad))
         return t
-    t = Tensor._make(as_array(data, dtype, "tensor"))
+    t = wrap(as_array(data, dtype, "tensor"))
     if name is not None:
         t._name = name
     if requires_grad:
@@ -39,7 +39,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
     dtypes.from_numpy_dtype(array.dtype)
-    return Tensor._make(array)
+    return wrap(array)
 
 
 # The keywords of PyTorch's factory functions that change nothing on a CPU-only NumPy engine.
@@ -57,7 +57,7 @@ def check_extra(device: Any, kwargs: dict, op: str) -> None:
 
 def new_leaf(arr: np.ndarray, requires_grad: bool) -> Tensor:
     """A new leaf tensor holding `arr` (made under `inference_mode` if that is on), requiring grad if asked."""
-    t = Tensor._make(arr[()] if arr.ndim == 0 else arr)
+    t = wrap(arr[()] if arr.ndim == 0 else arr)
     if grad_state.inference:
         t._inference = True
     if requires_grad:

@@ -11,7 +11,7 @@ import itertools
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = ["NAMES", "diagonal_flip", "digits", "moons", "spirals", "xor"]
 
@@ -19,7 +19,7 @@ NAMES = ("digits", "xor", "moons", "spirals", "diagonal_flip")
 
 
 def _pair(x: np.ndarray, y: np.ndarray) -> tuple[Tensor, Tensor]:
-    return Tensor._make(np.ascontiguousarray(x, dtype=np.float32)), Tensor._make(np.ascontiguousarray(y))
+    return wrap(np.ascontiguousarray(x, dtype=np.float32)), wrap(np.ascontiguousarray(y))
 
 
 def digits(images: bool = False) -> tuple[Tensor, Tensor]:

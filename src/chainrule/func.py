@@ -22,7 +22,7 @@ import numpy as np
 
 from chainrule.autograd.grad import grad as autograd_grad
 from chainrule.engine.grad_mode import enable_grad
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacobian", "jacrev", "jvp",
            "value_and_grad", "vjp", "vmap"]
@@ -160,7 +160,7 @@ def _track_args(args: tuple, nums: tuple[int, ...], where: str) -> tuple[list[An
 
 
 def _zeros_like(t: Tensor) -> Tensor:
-    return Tensor._make(np.zeros_like(t.array)[()])
+    return wrap(np.zeros_like(t.array)[()])
 
 
 def _grads(outputs: list[Tensor], inputs: list[Tensor], seeds: list[Any] | None, create_graph: bool,
@@ -332,7 +332,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
             _check_aux(aux)
         outs, out_spec = _only_tensors(out, "jvp(f, primals, tangents)")
         nested = nested or _captures(outs, flat)
-        dummies = [Tensor._make(np.zeros_like(o.array)[()], None, True) for o in outs]
+        dummies = [wrap(np.zeros_like(o.array)[()], None, True) for o in outs]
         pulled = _grads(outs, flat, dummies, create_graph=True)
         used = [(g, t) for g, t in zip(pulled, t_leaves) if g.requires_grad]
         if used:
@@ -368,13 +368,13 @@ def _jacobian(func: Callable[..., Any], argnums: Any, has_aux: bool, where: str)
             for j in range(n):
                 seed = np.zeros(n, o.array.dtype)
                 seed[j] = 1
-                gs = _grads([o], flat, [Tensor._make(seed.reshape(o.shape))], create_graph=nested)
+                gs = _grads([o], flat, [wrap(seed.reshape(o.shape))], create_graph=nested)
                 for k, g in enumerate(gs):
                     rows[k].append(g)
             jacs = []
             for r, x in zip(rows, flat):
                 shape = tuple(o.shape) + tuple(x.shape)
-                jac = stack(r).reshape(shape) if r else Tensor._make(np.zeros(shape, x.array.dtype))
+                jac = stack(r).reshape(shape) if r else wrap(np.zeros(shape, x.array.dtype))
                 jacs.append(jac if nested else jac.detach())
             per_arg, k = [], 0
             for leaves, spec in tracked:
@@ -493,7 +493,7 @@ def vmap(func: Callable[..., Any], in_dims: int | tuple = 0, out_dims: int | tup
                     out.append(leaf)
                 elif b is None:  # an empty batch: a zero stand-in with the per-example shape
                     shape = tuple(s for k, s in enumerate(leaf.shape) if k != d % leaf.ndim)
-                    out.append(Tensor._make(np.zeros(shape, leaf.array.dtype)))
+                    out.append(wrap(np.zeros(shape, leaf.array.dtype)))
                 else:
                     out.append(leaf[(slice(None),) * (d % leaf.ndim) + (b,)])
             return out
@@ -533,7 +533,7 @@ def vmap(func: Callable[..., Any], in_dims: int | tuple = 0, out_dims: int | tup
                 t = column[0]
                 shape = list(t.shape)
                 shape.insert(od % nd, 0)
-                stacked.append(Tensor._make(np.zeros(shape, t.array.dtype)))
+                stacked.append(wrap(np.zeros(shape, t.array.dtype)))
             else:
                 stacked.append(stack(column, od % nd))
         return tree_unflatten(stacked, out_spec)

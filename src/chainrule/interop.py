@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = ["from_torch", "to_torch"]
 
@@ -46,7 +46,7 @@ def from_torch(obj: Any) -> Any:
         if data.dtype == torch.bfloat16:
             data = data.float()
         arr = np.array(data.numpy(), copy=True)
-        return Tensor._make(arr[()] if arr.ndim == 0 else arr, None, bool(obj.requires_grad and obj.is_leaf))
+        return wrap(arr[()] if arr.ndim == 0 else arr, None, bool(obj.requires_grad and obj.is_leaf))
     return _map(obj, from_torch)
 
 

@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = ["atomic_write", "load", "save"]
 
@@ -100,8 +100,8 @@ def _decode(obj: Any, arrays: Callable[[Any], np.ndarray]) -> Any:
             raise _Malformed("requires_grad and parameter of a $tensor entry must be true or false")
         parameter = _parameter() if obj.get("parameter") else None
         if parameter is not None:
-            return parameter(Tensor._make(np.asarray(data)), obj.get("requires_grad", True))
-        return Tensor._make(data, None, obj.get("requires_grad", False))
+            return parameter(wrap(np.asarray(data)), obj.get("requires_grad", True))
+        return wrap(data, None, obj.get("requires_grad", False))
     if "$ndarray" in obj:
         return arrays(obj["$ndarray"])
     if "$float" in obj:

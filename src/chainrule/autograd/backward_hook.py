@@ -21,7 +21,7 @@ import numpy as np
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.hooks import Partial
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.engine.tensor import Tensor, inplace_epoch, wrap
 from chainrule.ops.registry import Op
 
 __all__ = ["BackwardHook", "identity_hub"]
@@ -109,7 +109,7 @@ def identity_hub(tensors: Sequence[Tensor], run: Callable[[dict[int, Any], bool]
     for k, i in enumerate(positions):
         t = tensors[i]
         select = Node(_select_op(k), (t,), (t.array,), (hub,), t.array, None, epoch)
-        out[i] = Tensor._make(t.array, select, True)
+        out[i] = wrap(t.array, select, True)
     return out
 
 
@@ -135,7 +135,7 @@ def _as_engine(value: Any, like: Any, create_graph: bool, what: str, position: i
 
 def _zeros(t: Tensor, create_graph: bool) -> Any:
     z = np.zeros_like(np.asarray(t.array))[()]
-    return Tensor._make(z) if create_graph else z
+    return wrap(z) if create_graph else z
 
 
 class BackwardHook:
@@ -169,7 +169,7 @@ class BackwardHook:
         res: list[Any] = [None] * n
         for k, g in grads.items():
             if g is not None:
-                res[index[k]] = g if create_graph else Tensor._make(g)
+                res[index[k]] = g if create_graph else wrap(g)
         return tuple(res)
 
     def setup_input_hook(self, args: tuple) -> tuple:

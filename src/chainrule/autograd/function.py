@@ -37,7 +37,7 @@ import numpy as np
 from chainrule.engine.anomaly import anomaly_state, creation_trace
 from chainrule.engine.grad_mode import enable_grad, is_grad_enabled, no_grad
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since
+from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since, wrap
 from chainrule.ops.registry import Op
 from chainrule.ops.registry import apply as apply_op
 
@@ -112,7 +112,7 @@ class FunctionCtx:
                 t = ref()
                 current = t._version if t is not None else version
                 out_node = node_ref() if is_grad_enabled() else None  # under create_graph: differentiable
-                tensor = Tensor._make(data, out_node, out_node is not None)
+                tensor = wrap(data, out_node, out_node is not None)
             else:
                 tensor = payload
                 current = tensor._version
@@ -210,7 +210,7 @@ class FunctionOp(Op):
             if gk is None and ctx.materialize_grads:
                 gk = np.zeros(meta[0], meta[1])
             if gk is not None and not isinstance(gk, Tensor):
-                gk = Tensor._make(gk)
+                gk = wrap(gk)
             grads.append(gk)
         result = self._run_backward(ctx, grads)
         return self._check_grads(ctx, node, result, tensors, xp)
@@ -273,7 +273,7 @@ class FunctionOp(Op):
                 if got != shape:
                     gi = xp.sum_to(gi, shape)
                 if gi.array.dtype != dtype:
-                    gi = xp.astype(gi, Tensor._make(np.zeros((), dtype)))
+                    gi = xp.astype(gi, wrap(np.zeros((), dtype)))
                 grads.append(gi)
             else:
                 data = gi.array
@@ -432,7 +432,7 @@ def function_op(cls: type[Function]) -> FunctionOp:
 
 def _snapshot(t: Tensor, history: tuple) -> Tensor:
     grad_fn, requires_grad, version = history
-    snap = Tensor._make(t.array, grad_fn, requires_grad)
+    snap = wrap(t.array, grad_fn, requires_grad)
     snap._version = version
     return snap
 
@@ -467,9 +467,9 @@ def replay_context(template: FunctionCtx, saved: tuple, attrs: dict[str, Any]) -
     outside the graph with what this call would have given it: `cr.compile`'s replay of a custom Function."""
     ctx = copy.copy(template)
     for name, value in attrs.items():
-        setattr(ctx, name, value if isinstance(value, Tensor) else Tensor._make(value))
+        setattr(ctx, name, value if isinstance(value, Tensor) else wrap(value))
     ctx._recorded = False  # saved tensors come from save_for_backward below, not from a recorded node
-    ctx.save_for_backward(*(s if s is None or isinstance(s, Tensor) else Tensor._make(s) for s in saved))
+    ctx.save_for_backward(*(s if s is None or isinstance(s, Tensor) else wrap(s) for s in saved))
     return ctx
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from chainrule.engine import observe as _observe
 from chainrule.engine.backward import backward, normalize_outputs, run_backward, seed_gradient
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = ["backward", "grad"]
 
@@ -37,11 +37,11 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
             if not (allow_unused or materialize_grads):
                 raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.shape)}) was not used in the graph "
                                    f"of the outputs; set allow_unused=True if this is the desired behavior")
-            results.append(Tensor._make(np.zeros_like(t.array)[()]) if materialize_grads else None)
+            results.append(wrap(np.zeros_like(t.array)[()]) if materialize_grads else None)
         elif isinstance(g, Tensor):
             results.append(g)
         else:
-            results.append(Tensor._make(np.array(g, copy=True)[()]))
+            results.append(wrap(np.array(g, copy=True)[()]))
     if _observe.call_observers():
         _observe.publish_call("autograd.grad", outs, ins, retain_graph, create_graph)
     return tuple(results)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.grad_mode import enable_grad, no_grad
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 
 class GradcheckError(RuntimeError):
@@ -54,7 +54,7 @@ def _analytical_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[in
         for j in range(out.array.size):
             seed = np.zeros(out.array.size, out.array.dtype)
             seed[j] = 1.0
-            (g,) = grad(out, x, grad_outputs=Tensor._make(seed.reshape(out.shape)), retain_graph=True,
+            (g,) = grad(out, x, grad_outputs=wrap(seed.reshape(out.shape)), retain_graph=True,
                         allow_unused=True)
             if g is not None:
                 if tuple(g.shape) != tuple(x.shape):
@@ -79,7 +79,7 @@ def _forward_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[int])
         def of_x(t: Tensor) -> tuple[Tensor, ...]:
             return tuple(_outputs(fn, inputs[:k] + [t] + inputs[k + 1:]))
 
-        _, cols = jvp(of_x, (x.detach(),), (Tensor._make(tangent.reshape(x.shape)),))
+        _, cols = jvp(of_x, (x.detach(),), (wrap(tangent.reshape(x.shape)),))
         jac[i] = np.concatenate([np.asarray(c.array, np.float64).ravel() for c in cols]) if cols else []
     return jac
 
@@ -104,7 +104,7 @@ def _check_undefined_grad(fn: Callable, inputs: list[Any], checked: list[int]) -
     if not outs:
         return None
     try:
-        grads = grad(outs, [inputs[k] for k in checked], [Tensor._make(np.zeros_like(o.array)[()]) for o in outs],
+        grads = grad(outs, [inputs[k] for k in checked], [wrap(np.zeros_like(o.array)[()]) for o in outs],
                      allow_unused=True)
     except RuntimeError as e:
         return f"Expected backward function to handle undefined output grads ({e})"
@@ -149,7 +149,7 @@ def _fast_check(fn: Callable, inputs: list[Any], checked: list[int], eps: float,
             def of_x(t: Tensor, k: int = k) -> tuple[Tensor, ...]:
                 return tuple(_outputs(fn, inputs[:k] + [t] + inputs[k + 1:]))
 
-            _, cols = jvp(of_x, (x.detach(),), (Tensor._make(us[k].reshape(x.shape).astype(x.array.dtype)),))
+            _, cols = jvp(of_x, (x.detach(),), (wrap(us[k].reshape(x.shape).astype(x.array.dtype)),))
             for j, (c, n) in enumerate(zip(cols, ju_numerical)):
                 a = np.asarray(c.array, np.float64).ravel()
                 tol = atol * us[k].sum()
@@ -165,7 +165,7 @@ def _fast_check(fn: Callable, inputs: list[Any], checked: list[int], eps: float,
                 if not o.requires_grad:
                     analytical.append(0.0)
                     continue
-                (g,) = grad(o, x, grad_outputs=Tensor._make(v.reshape(o.shape).astype(o.array.dtype)),
+                (g,) = grad(o, x, grad_outputs=wrap(v.reshape(o.shape).astype(o.array.dtype)),
                             retain_graph=True, allow_unused=True)
                 analytical.append(0.0 if g is None else float(np.asarray(g.array, np.float64).ravel() @ us[k]))
             if abs(analytical[0] - analytical[1]) > nondet_tol + nondet_tol * abs(analytical[1]):
@@ -278,7 +278,7 @@ def gradgradcheck(fn: Callable[..., Any], inputs: Any, grad_outputs: Any = None,
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         outs = [o for o in _outputs(fn, ins) if o.requires_grad]
-        gos = [Tensor._make(rng.uniform(-1.0, 1.0, o.shape).astype(o.array.dtype if o.array.dtype.kind == "f"
+        gos = [wrap(rng.uniform(-1.0, 1.0, o.shape).astype(o.array.dtype if o.array.dtype.kind == "f"
                                                                    else np.float64)[()], None, True) for o in outs]
     else:
         gos = list(_as_tuple(grad_outputs))

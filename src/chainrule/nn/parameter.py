@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = ["Parameter", "zero_grads"]
 
@@ -38,7 +38,7 @@ class Parameter(Tensor):
     def __deepcopy__(self, memo: dict) -> Parameter:
         p = Parameter(np.array(self.array, copy=True), self.requires_grad)
         if self.grad is not None:
-            p.grad = Tensor._make(np.array(self.grad.array, copy=True))
+            p.grad = wrap(np.array(self.grad.array, copy=True))
         memo[id(self)] = p
         return p
 

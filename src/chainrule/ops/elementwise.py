@@ -11,7 +11,7 @@ import numpy as np
 
 from chainrule import dtypes
 from chainrule.engine.grad_mode import grad_state, off_threads
-from chainrule.engine.tensor import Tensor, tensor_from_data
+from chainrule.engine.tensor import Tensor, tensor_from_data, wrap
 from chainrule.engine.xp import np_erf, np_sign
 from chainrule.ops.observe import publish as _publish
 from chainrule.ops.observe import watch as _watch
@@ -70,7 +70,7 @@ def cast(x: Tensor, np_dtype: np.dtype) -> Tensor:
     if x.array.dtype == np_dtype:
         return x
     if np_dtype.kind != "f" or x.array.dtype.kind != "f":
-        return Tensor._make(x.array.astype(np_dtype))  # no gradient flows through a cast to int/bool
+        return wrap(x.array.astype(np_dtype))  # no gradient flows through a cast to int/bool
     return apply(_to, (x,), {"dtype": np_dtype})
 
 
@@ -321,7 +321,7 @@ def _compare(name: str, fn: Any) -> Any:
 
     def compare(input: Any, other: Any) -> Tensor:
         a, b = promote(input, other)
-        return Tensor._make(forward(a.array if isinstance(a, Tensor) else a,
+        return wrap(forward(a.array if isinstance(a, Tensor) else a,
                                     b.array if isinstance(b, Tensor) else b))
 
     compare.__name__ = name
@@ -340,19 +340,19 @@ logical_xor = _compare("logical_xor", np.logical_xor)
 
 
 def logical_not(input: Tensor) -> Tensor:
-    return Tensor._make(np.logical_not(input.array))
+    return wrap(np.logical_not(input.array))
 
 
 def isnan(input: Tensor) -> Tensor:
-    return Tensor._make(np.isnan(input.array))
+    return wrap(np.isnan(input.array))
 
 
 def isinf(input: Tensor) -> Tensor:
-    return Tensor._make(np.isinf(input.array))
+    return wrap(np.isinf(input.array))
 
 
 def isfinite(input: Tensor) -> Tensor:
-    return Tensor._make(np.isfinite(input.array))
+    return wrap(np.isfinite(input.array))
 
 
 def equal(input: Tensor, other: Tensor) -> bool:
@@ -364,7 +364,7 @@ def allclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-
 
 
 def isclose(input: Tensor, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False) -> Tensor:
-    return Tensor._make(np.isclose(input.array, other.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return wrap(np.isclose(input.array, other.array, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 # ----------------------------------------------------------------------------- where
@@ -398,7 +398,7 @@ def where(condition: Any, input: Any, other: Any, _op: Any = None) -> Tensor:
     a, b = promote(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         a = tensor_from_data(a)
-    return apply(_op or WHERE, (Tensor._make(cond.array), a, b))
+    return apply(_op or WHERE, (wrap(cond.array), a, b))
 
 
 # ----------------------------------------------------------------------------- unary math

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.activations import (  # noqa: F401
     clamp,
     clip,
@@ -242,7 +242,7 @@ def xp_cumsum(x: Tensor, axis: int) -> Tensor:
 
 
 def xp_where(cond: Any, a: Any, b: Any) -> Tensor:
-    c = cond if isinstance(cond, Tensor) else Tensor._make(cond)
+    c = cond if isinstance(cond, Tensor) else wrap(cond)
     return where(c, a, b)
 
 
@@ -261,4 +261,4 @@ def xp_astype(x: Tensor, like: Tensor) -> Tensor:
 
 
 def _tensor(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor._make(x)
+    return x if isinstance(x, Tensor) else wrap(x)

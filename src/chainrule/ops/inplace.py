@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.grad_mode import INFERENCE_INPLACE_MESSAGE, grad_state
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.registry import apply, defop
 from chainrule.ops.views import base_of, refresh_views, share_version
 
@@ -49,7 +49,7 @@ def assign(self: Tensor, result: Tensor, op: str) -> Tensor:
         # The new node saved `self`, whose storage is about to be replaced: give it a snapshot of the
         # pre-op tensor instead (same data, history and version), as PyTorch saves the original self.
         node = result.grad_fn
-        snapshot = Tensor._make(self.array, self.grad_fn, self.requires_grad)
+        snapshot = wrap(self.array, self.grad_fn, self.requires_grad)
         snapshot._version = self._version
         node.inputs = tuple(snapshot if a is self else a for a in node.inputs)
         located = base_of(self)
@@ -119,7 +119,7 @@ def fill_(self: Tensor, value: Any) -> Tensor:
     if isinstance(value, Tensor) and value.requires_grad:
         return copy_(self, value)  # the gradient flows to the fill value, summed
     v = value.array if isinstance(value, Tensor) else value
-    return assign(self, Tensor._make(np.full(self.shape, v, self.array.dtype)[()]), "fill_")
+    return assign(self, wrap(np.full(self.shape, v, self.array.dtype)[()]), "fill_")
 
 
 def copy_(self: Tensor, src: Any) -> Tensor:

@@ -10,7 +10,7 @@ import numpy as np
 
 from chainrule import random
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.inplace import _OVERWRITE, assign
 from chainrule.ops.registry import apply, variant
 from chainrule.random import Generator
@@ -25,7 +25,7 @@ def _fill_random(self: Tensor, draw: Any, op: str) -> Tensor:
     if self.grad_fn is not None and grad_state.enabled:  # cut the old history, under PyTorch's node name
         return assign(self, apply(_FILLS.setdefault(op, variant(_OVERWRITE, _BACKWARD_NAMES[op])), (self,),
                                   {"value": values}), op)
-    return assign(self, Tensor._make(values), op)
+    return assign(self, wrap(values), op)
 
 
 def _numpy_rng(generator: Generator | None) -> np.random.Generator:

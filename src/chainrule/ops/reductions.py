@@ -14,7 +14,7 @@ import numpy as np
 
 from chainrule import dtypes
 from chainrule.engine.size import wrap_dim
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.engine.xp import NUMPY
 from chainrule.ops.elementwise import cast
 from chainrule.ops.registry import apply, defop, variant
@@ -231,12 +231,12 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
     d = wrap_dim(dim, input.ndim, name) if input.ndim else 0
     if input.ndim == 0:  # the value as a new tensor, as PyTorch's (the input itself may be a view)
         values = apply(_MAX_0D if is_max else _MIN_0D, (input,), {"dims": (), "keepdim": False})
-        return MaxResult(values, Tensor._make(np.int64(0)))
+        return MaxResult(values, wrap(np.int64(0)))
     if input.shape[d] == 0:
         raise IndexError(f"{name}: cannot reduce over dimension {dim} of size 0 (shape {tuple(input.shape)})")
     indices = (np.argmax if is_max else np.argmin)(input.array, axis=d)
     values = apply(MAX_DIM if is_max else MIN_DIM, (input,), {"dim": d, "keepdim": keepdim, "indices": indices})
-    return MaxResult(values, Tensor._make(np.expand_dims(indices, d) if keepdim else indices))
+    return MaxResult(values, wrap(np.expand_dims(indices, d) if keepdim else indices))
 
 
 def max(input: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None,
@@ -291,9 +291,9 @@ def _arg(fn: Any, input: Tensor, dim: int | None, keepdim: bool, name: str) -> T
         raise IndexError(f"{name}: Expected reduction dim to be specified for input.numel() == 0")
     if dim is None:
         idx = np.int64(fn(input.array))
-        return Tensor._make(np.reshape(idx, (1,) * input.ndim) if keepdim else idx)
+        return wrap(np.reshape(idx, (1,) * input.ndim) if keepdim else idx)
     d = wrap_dim(dim, input.ndim, name) if input.ndim else None
-    return Tensor._make(np.asarray(fn(input.array, axis=d, keepdims=keepdim), np.int64)[()])
+    return wrap(np.asarray(fn(input.array, axis=d, keepdims=keepdim), np.int64)[()])
 
 
 # ----------------------------------------------------------------------------- var / std / norm / logsumexp
@@ -506,7 +506,7 @@ def _any_all(input: Tensor, dim: Any, keepdim: bool, fn: Any, name: str) -> Tens
     out = np.asarray(fn(truth, axis=dims, keepdims=keepdim))
     if data.dtype == np.uint8:  # PyTorch keeps uint8 for any/all of uint8 (older byte masks)
         out = out.astype(np.uint8)
-    return Tensor._make(out[()])
+    return wrap(out[()])
 
 
 def any(input: Tensor, dim: Any = None, keepdim: bool = False,

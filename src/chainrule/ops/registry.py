@@ -31,7 +31,7 @@ import numpy as np
 from chainrule.engine.anomaly import record_checks, record_flags
 from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor, inplace_epoch
+from chainrule.engine.tensor import Tensor, inplace_epoch, wrap
 from chainrule.engine.xp import NUMPY
 from chainrule.ops import formula as _formula
 from chainrule.ops.observe import publish as _publish
@@ -225,7 +225,7 @@ class Op:
 def _unit_like(xp: Any, out: Any) -> Any:
     """An upstream gradient of ones shaped like `out` (floating point, as every gradient is)."""
     if xp.is_tensor:
-        return Tensor._make(np.ones_like(out.array))
+        return wrap(np.ones_like(out.array))
     arr = np.asarray(out)
     dtype = arr.dtype if arr.dtype.kind == "f" else np.float64
     return np.ones(arr.shape, dtype)[()] if arr.ndim == 0 else np.ones(arr.shape, dtype)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.size import wrap_dim
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.registry import apply, defop, variant
 
 
@@ -347,8 +347,8 @@ def _reduce_with(xp: Any, x: Any, src: Any, pos: tuple, head: tuple, reduce: str
 
 
 def _tensor_scatter_reduce(x: Any, src: Any, pos: tuple, head: tuple, reduce: str, include_self: bool) -> Tensor:
-    x = x if isinstance(x, Tensor) else Tensor._make(x)
-    src = src if isinstance(src, Tensor) else Tensor._make(src)
+    x = x if isinstance(x, Tensor) else wrap(x)
+    src = src if isinstance(src, Tensor) else wrap(src)
     return apply(SCATTER_REDUCE, (x, src), {"pos": pos, "head": head, "reduce": reduce,
                                             "include_self": include_self})
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.size import wrap_dim
-from chainrule.engine.tensor import Tensor, tensor_from_data
+from chainrule.engine.tensor import Tensor, tensor_from_data, wrap
 from chainrule.ops.registry import ONE, apply, defop, variant
 from chainrule.ops.views import register
 
@@ -299,7 +299,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
     diagonal = int(diagonal)
     if input.ndim == 1:
         n = input.shape[0] + abs(diagonal)
-        zeros = Tensor._make(np.zeros((n, n), input.array.dtype))
+        zeros = wrap(np.zeros((n, n), input.array.dtype))
         return index_put(zeros, _diagonal_positions(n, n, diagonal), input)
     if input.ndim == 2:
         rows, cols = input.array.shape
@@ -352,7 +352,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         if counts.ndim > 1 or counts.dtype.kind not in "iu":
             raise RuntimeError(f"repeat_interleave: repeats must be a 0-d or 1-d integer tensor, got "
                                f"{input.dtype} of shape {tuple(input.shape)}")
-        return Tensor._make(np.repeat(np.arange(counts.size), counts.reshape(-1)).astype(np.int64))
+        return wrap(np.repeat(np.arange(counts.size), counts.reshape(-1)).astype(np.int64))
     if dim is None:
         input, d = flatten(input), 0
     else:

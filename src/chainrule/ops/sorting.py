@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.size import wrap_dim
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.indexing import GETITEM, getitem
 from chainrule.ops.registry import variant
 
@@ -83,8 +83,8 @@ def _result(kind: Any, values: Tensor, indices: np.ndarray, scalar: bool) -> Any
     if scalar and indices.size == 1:
         from chainrule.ops.shape_ops import reshape
 
-        return kind(reshape(values, ()), Tensor._make(indices.reshape(())[()]))
-    return kind(values, Tensor._make(indices))
+        return kind(reshape(values, ()), wrap(indices.reshape(())[()]))
+    return kind(values, wrap(indices))
 
 
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:

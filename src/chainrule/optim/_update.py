@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 
 def params_with_grad(group: dict[str, Any]) -> list[tuple[Tensor, np.ndarray]]:
@@ -23,7 +23,7 @@ def buffer(state: dict[str, Any], name: str, like: np.ndarray, fill: float = 0.0
     """The state array `name`, created filled with `fill` on first use."""
     t = state.get(name)
     if t is None:
-        t = state[name] = Tensor._make(np.full(like.shape, fill, like.dtype))
+        t = state[name] = wrap(np.full(like.shape, fill, like.dtype))
     return t.array
 
 
@@ -31,7 +31,7 @@ def next_step(state: dict[str, Any]) -> float:
     """Increment and return the step count (kept as a float32 tensor, as PyTorch)."""
     t = state.get("step")
     value = 1.0 if t is None else float(t.array) + 1.0
-    state["step"] = Tensor._make(np.float32(value))
+    state["step"] = wrap(np.float32(value))
     return value
 
 

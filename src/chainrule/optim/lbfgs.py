@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.grad_mode import enable_grad
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.optim._update import write
 from chainrule.optim.optimizer import Optimizer, ParamsT
 
@@ -117,7 +117,7 @@ def _arr(v: Any) -> Any:
 
 
 def _tensor(v: Any) -> Any:
-    return Tensor._make(np.asarray(v)[()] if not isinstance(v, np.ndarray) else v) if isinstance(
+    return wrap(np.asarray(v)[()] if not isinstance(v, np.ndarray) else v) if isinstance(
         v, np.ndarray | np.generic) else v
 
 

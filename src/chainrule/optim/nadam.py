@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.optim._update import adam_moments, write
 from chainrule.optim.optimizer import ParameterwiseOptimizer, ParamsT, check_adam_args, check_range
 
@@ -34,13 +34,13 @@ class NAdam(ParameterwiseOptimizer):
         lr, (beta1, beta2), eps, decay = group["lr"], group["betas"], group["eps"], group["momentum_decay"]
         state = self._state(p)
         if "mu_product" not in state:
-            state["mu_product"] = Tensor._make(np.float32(1.0))
+            state["mu_product"] = wrap(np.float32(1.0))
         step, data, g, m, v = adam_moments(p, g, state, lr, group["weight_decay"], group["decoupled_weight_decay"],
                                            (beta1, beta2))
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (step * decay))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((step + 1) * decay))
         mu_product = np.float32(state["mu_product"].array) * np.float32(mu)
-        state["mu_product"] = Tensor._make(np.float32(mu_product))
+        state["mu_product"] = wrap(np.float32(mu_product))
         mu_product = float(mu_product)
         denom = np.sqrt(v / (1 - beta2**step)) + eps
         data = data + (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom

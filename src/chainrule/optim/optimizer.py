@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.optim import observe as _observe
 from chainrule.optim._update import params_with_grad
 
@@ -177,7 +177,7 @@ def _copy(v: Any, dtype: np.dtype | None = None) -> Any:
         data = np.array(v.array, copy=True)
         if dtype is not None and data.dtype != dtype:
             data = data.astype(dtype)
-        return Tensor._make(data)
+        return wrap(data)
     return copy.deepcopy(v)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.optim._update import descend
 from chainrule.optim.optimizer import ParameterwiseOptimizer, ParamsT, check_lr, check_range
 
@@ -36,7 +36,7 @@ class SGD(ParameterwiseOptimizer):
             state = self._state(p)
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = Tensor._make(g.copy())
+                buf = state["momentum_buffer"] = wrap(g.copy())
             else:
                 buf._data = buf.array * momentum + (1 - group["dampening"]) * g
             g = g + momentum * buf.array if group["nesterov"] else buf.array

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import random as _random
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.elementwise import mul
 
 __all__ = ["dropout", "dropout2d"]
@@ -25,7 +25,7 @@ def _apply_mask(input: Tensor, shape: tuple[int, ...], p: float, inplace: bool,
     """input * mask, the mask of `shape` (broadcast over the input) holding 0 with probability p, else
     1/(1-p); `inplace=True` multiplies `input` itself."""
     mask = dropout_mask(shape, p, input.array.dtype, generator)
-    return input.mul_(Tensor._make(mask)) if inplace else mul(input, Tensor._make(mask))
+    return input.mul_(wrap(mask)) if inplace else mul(input, wrap(mask))
 
 
 def dropout_mask(shape: tuple[int, ...], p: float, dtype: Any, generator: _random.Generator | None = None) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.nn.functional._args import as_float
 from chainrule.ops import losses as _ops
 from chainrule.ops.elementwise import abs as _abs
@@ -208,7 +208,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 def _difference(input: Tensor, target: Any, name: str) -> Tensor:
     x = _float(input, name)
     _warn_if_broadcast(x, target, stacklevel=4)
-    t = target.detach() if isinstance(target, Tensor) else Tensor._make(_array(target, x.array.dtype))
+    t = target.detach() if isinstance(target, Tensor) else wrap(_array(target, x.array.dtype))
     return x - t
 
 
@@ -259,7 +259,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: b
             p, const = np.exp(t), np.exp(t) * t
         else:
             p, const = t, np.where(t == 0, 0.0, t * np.log(np.where(t > 0, t, 1.0)) + np.where(t < 0, np.nan, 0.0))
-    loss = Tensor._make(np.asarray(const, x.array.dtype)) - Tensor._make(np.asarray(p, x.array.dtype)) * x
+    loss = wrap(np.asarray(const, x.array.dtype)) - wrap(np.asarray(p, x.array.dtype)) * x
     if reduction == "batchmean":
         return loss.sum() / (x.shape[0] if x.ndim else 1)
     return _reduce(loss, reduction)

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops import activations as _act
 from chainrule.ops.elementwise import sqrt
 from chainrule.ops.reductions import mean, var
@@ -36,8 +36,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if running_mean is not None and running_var is not None:
             update_running_stats(running_mean, running_var, mu.array, v.array, count, momentum)
     else:
-        mu = Tensor._make(np.asarray(running_mean.array).reshape(shape))
-        v = Tensor._make(np.asarray(running_var.array).reshape(shape))
+        mu = wrap(np.asarray(running_mean.array).reshape(shape))
+        v = wrap(np.asarray(running_var.array).reshape(shape))
     out = (input - mu) / sqrt(v + eps)
     if weight is not None:
         out = out * weight.reshape(shape)

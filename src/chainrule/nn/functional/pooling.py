@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.nn.functional._args import (
     Size1,
     Size2,
@@ -123,8 +123,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     oh, ow = _output_sizes(output_size, (h, w), "adaptive_avg_pool2d")
     x = as_float(input)
     dt = x.array.dtype
-    ah = Tensor._make(_adaptive_matrix(h, oh, dt))
-    awt = Tensor._make(np.ascontiguousarray(_adaptive_matrix(w, ow, dt).T))
+    ah = wrap(_adaptive_matrix(h, oh, dt))
+    awt = wrap(np.ascontiguousarray(_adaptive_matrix(w, ow, dt).T))
     return _matmul(_matmul(ah, x), awt)
 
 
@@ -138,4 +138,4 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple[int]) -> Tensor:
         raise RuntimeError(f"adaptive_avg_pool1d: expected a non-empty input, got shape {tuple(input.shape)}")
     (o,) = _output_sizes(output_size, (length,), "adaptive_avg_pool1d")
     x = as_float(input)
-    return _matmul(x, Tensor._make(np.ascontiguousarray(_adaptive_matrix(length, o, x.array.dtype).T)))
+    return _matmul(x, wrap(np.ascontiguousarray(_adaptive_matrix(length, o, x.array.dtype).T)))

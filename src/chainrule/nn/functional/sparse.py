@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = ["embedding", "one_hot"]
 
@@ -24,7 +24,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
 
         rows = np.zeros((n, 1), bool)
         rows[padding_idx] = True
-        weight = where(Tensor._make(rows), weight.detach(), weight)
+        weight = where(wrap(rows), weight.detach(), weight)
     return weight[idx]
 
 
@@ -38,4 +38,4 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
         raise RuntimeError(f"one_hot: class values must be in [0, {num_classes}), got "
                            f"{int(idx.min()) if idx.min() < 0 else int(idx.max())}")
-    return Tensor._make((idx[..., None] == np.arange(num_classes)).astype(np.int64))
+    return wrap((idx[..., None] == np.arange(num_classes)).astype(np.int64))

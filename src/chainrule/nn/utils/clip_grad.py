@@ -11,7 +11,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from chainrule.engine.grad_mode import no_grad
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 Tensors = Tensor | Iterable[Tensor]
 
@@ -41,14 +41,14 @@ def get_total_norm(tensors: Tensors, norm_type: float = 2.0, error_if_nonfinite:
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
     norm_type = float(norm_type)
     if not tensors:
-        return Tensor._make(np.array(0.0, np.float32))
+        return wrap(np.array(0.0, np.float32))
     norms = [_vector_norm(t.array, norm_type) for t in tensors]
     total = _vector_norm(np.array(norms, dtype=np.result_type(*norms)), norm_type)  # the norm of the norms
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so "
                            f"it cannot be clipped. To disable this error and scale the gradients by the non-finite "
                            f"norm anyway, set `error_if_nonfinite=False`")
-    return Tensor._make(total)
+    return wrap(total)
 
 
 def clip_grads_with_norm_(parameters: Tensors, max_norm: float, total_norm: Tensor,

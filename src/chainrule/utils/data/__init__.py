@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import random as _random
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = [
     "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler", "Sampler",
@@ -73,7 +73,7 @@ class TensorDataset(Dataset):
         self.tensors = tensors
 
     def __getitem__(self, index: Any) -> tuple[Tensor, ...]:
-        return tuple(Tensor._make(t.array[index]) for t in self.tensors)
+        return tuple(wrap(t.array[index]) for t in self.tensors)
 
     def __len__(self) -> int:
         return self.tensors[0].shape[0]
@@ -218,7 +218,7 @@ class WeightedRandomSampler(Sampler):
         w = np.asarray(weights.array if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
-        self.weights = Tensor._make(w)
+        self.weights = wrap(w)
         self.num_samples = num_samples
         self.replacement = replacement
         self.generator = generator
@@ -283,18 +283,18 @@ def default_collate(batch: Sequence[Any]) -> Any:
             raise RuntimeError(f"stack expects each tensor to be equal size, but got {tuple(elem.shape)} at entry 0 "
                                f"and {next(tuple(b.shape) for b in batch if tuple(b.shape) != tuple(elem.shape))} "
                                "at a later entry")
-        return Tensor._make(np.stack([b.array for b in batch]))
+        return wrap(np.stack([b.array for b in batch]))
     if isinstance(elem, np.ndarray | np.generic) and not isinstance(elem, np.str_ | np.bytes_):
         if elem.dtype.kind in "OSUV":
             raise TypeError(f"default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; "
                             f"found a numpy array of dtype {elem.dtype}")
-        return default_collate([Tensor._make(np.asarray(b)) for b in batch])
+        return default_collate([wrap(np.asarray(b)) for b in batch])
     if isinstance(elem, bool):
-        return Tensor._make(np.asarray(batch, dtype=np.bool_))
+        return wrap(np.asarray(batch, dtype=np.bool_))
     if isinstance(elem, float):
-        return Tensor._make(np.asarray(batch, dtype=np.float64))
+        return wrap(np.asarray(batch, dtype=np.float64))
     if isinstance(elem, int):
-        return Tensor._make(np.asarray(batch, dtype=np.int64))
+        return wrap(np.asarray(batch, dtype=np.int64))
     if isinstance(elem, str | bytes):
         return batch
     if isinstance(elem, collections.abc.Mapping):
@@ -326,7 +326,7 @@ def default_convert(data: Any) -> Any:
     if isinstance(data, Tensor):
         return data
     if isinstance(data, np.ndarray | np.generic) and data.dtype.kind not in "OSUV":
-        return Tensor._make(np.asarray(data))
+        return wrap(np.asarray(data))
     if isinstance(data, collections.abc.Mapping):
         return {k: default_convert(v) for k, v in data.items()}
     if _is_namedtuple(data):
