@@ -690,3 +690,32 @@ def test_step_values_named_like_builtins_do_not_shadow_them() -> None:
         assert w.grad.tolist() == ref_w.grad.tolist() and v.grad.tolist() == ref_v.grad.tolist()
     assert compiled.replays >= 2 and compiled.fallback_reason is None
     assert "set_2 = x * w" in compiled.source
+
+
+def test_zero_grad_still_clears_a_parameter_the_backward_does_not_reach() -> None:
+    """The inlined zero_grad() leaves out `p.grad = None` only where the backward then sets `p.grad`; a parameter
+    the step does not use keeps its line (its `.grad`, set by hand between calls, is cleared as eager does)."""
+    def run(compiled: bool) -> list:
+        cr.manual_seed(0)
+        a = cr.randn(3, requires_grad=True)
+        unused = cr.randn(2, requires_grad=True)
+        opt = cr.optim.SGD([a, unused], lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            loss = ((a * x) ** 2).sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        f = cr.compile(step) if compiled else step
+        out: list = []
+        for k in range(5):
+            unused.grad = cr.ones(2)
+            out += [f(cr.tensor([1.0, 2.0, 0.5 * k])).item(), unused.grad]
+        if compiled:
+            assert f.replays >= 3 and f.fallback_reason is None
+            assert f.source.count(".grad = None") == 1
+        return out + a.tolist() + unused.tolist()
+
+    assert run(True) == run(False)
