@@ -720,3 +720,27 @@ def test_zero_grad_still_clears_a_parameter_the_backward_does_not_reach() -> Non
         return out + a.tolist() + unused.tolist()
 
     assert run(True) == run(False)
+
+
+def test_zero_grad_lines_name_parameters_by_module_path() -> None:
+    """Parameters the step does not reach are cleared by name (`T_extra_weight` for a global `extra`, as in a
+    script), and a value of the step with the same name does not take that handle."""
+    cr.manual_seed(0)
+    scope = {"cr": cr, "model": cr.nn.Linear(4, 2), "extra": cr.nn.Linear(2, 2)}
+    scope["opt"] = cr.optim.SGD(list(scope["model"].parameters()) + list(scope["extra"].parameters()), lr=0.1)
+    exec(  # noqa: S102 - a step whose globals are a script's
+        "def step(x):\n"
+        "    opt.zero_grad()\n"
+        "    extra_weight = model(x)\n"
+        "    loss = (extra_weight * extra_weight).sum()\n"
+        "    loss.backward()\n"
+        "    opt.step()\n"
+        "    return loss\n", scope)
+    compiled = cr.compile(scope["step"])
+    extra = scope["extra"]
+    for _ in range(3):
+        extra.weight.grad = cr.ones(2, 2)
+        compiled(cr.randn(5, 4))
+        assert extra.weight.grad is None
+    assert compiled.replays >= 1 and "T_extra_weight.grad = None" in compiled.source
+    assert "extra_weight_2 = " in compiled.source

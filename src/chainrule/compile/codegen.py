@@ -26,6 +26,7 @@ def assign_names(t: Trace) -> None:
                       # op named `float`, say) must not shadow them
                       "set", "type", "len", "getattr", "float", "int", "bool", "tuple", "list", "isinstance"}
     used |= set(t.consts)
+    used |= {k[2:] for k in t.consts if k.startswith("T_")}  # a value's tensor handle is T_<name>: keep them apart
 
     counters: dict[str, int] = {}
 

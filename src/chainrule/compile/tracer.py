@@ -151,6 +151,7 @@ class Tracer(Coverage):
         # next `.grad` is a fresh assignment (nothing reads .grad in between) need no line
         self.zero_stmts: list[tuple[int, list]] = []
         self.seeds: dict[int, Any] = {}  # gradient var index -> the constant seed it holds (dloss/dloss = 1)
+        self.param_paths: dict[int, str] = {}  # id(parameter) -> its module path (`layer0_weight`), for names
         self.zeroed_by: dict[int, int] = {}  # id(leaf) -> the index of the statement that set its .grad to None
         self.overwritten: set[tuple[int, int]] = set()  # (zero statement index, id(leaf)) made dead
         self.nconst = 0
@@ -374,6 +375,8 @@ class Tracer(Coverage):
         if not self.module_stack and id(module) not in self.modules:
             for path, m in module.named_modules():
                 self.module_paths.setdefault(id(m), _module_path(path))
+                for attr, p in m.named_parameters(recurse=False):
+                    self.param_paths.setdefault(id(p), _ident(f"{_module_path(path)}_{attr}" if path else attr))
         self.module_stack.append(module)
         if id(module) not in self.modules and self.failure is None and any(
                 module.__dict__.get(k) for k in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
@@ -940,12 +943,36 @@ class Tracer(Coverage):
         return True
 
     # ------------------------------------------------------------------ the end
+    def _name_parameters_of_globals(self) -> None:
+        """Names for parameters of modules the step did not call (`extra_weight` for `extra.weight`): the
+        modules among the step function's globals and closure variables."""
+        fn = getattr(self.fn, "__func__", self.fn)
+        scopes = [getattr(fn, "__globals__", {})]
+        if getattr(fn, "__closure__", None):
+            scopes.append(dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in fn.__closure__
+                                                            if c.cell_contents is not None))))
+        for scope in scopes:
+            for var, value in list(scope.items()):
+                if isinstance(value, Module) and not var.startswith("_"):
+                    for attr, p in value.named_parameters():
+                        self.param_paths.setdefault(id(p), _ident(f"{var}_{_module_path(attr)}"))
+
     def _finish(self, result: Any) -> None:
+        if any(id(p) not in self.param_paths and id(p) not in self.by_id
+               for _, params in self.zero_stmts for p in params):
+            self._name_parameters_of_globals()
         for index, params in self.zero_stmts:
             lines = []
             for p in params:
                 if (index, id(p)) not in self.overwritten:
-                    handle = "{T%d}" % self.by_id[id(p)] if id(p) in self.by_id else self._const(p, "param")
+                    name = self.param_paths.get(id(p))
+                    if id(p) in self.by_id:
+                        handle = "{T%d}" % self.by_id[id(p)]
+                    elif name is not None and f"T_{name}" not in self.t.consts:
+                        self.t.consts[f"T_{name}"] = p  # named as codegen names the tensors it reads
+                        handle = "{KT_%s}" % name
+                    else:
+                        handle = self._const(p, "param")
                     lines.append("%s.grad = None" % handle)
             if lines:
                 self.t.stmts[index] = Stmt("opt", "\n".join(lines), effect=True,
