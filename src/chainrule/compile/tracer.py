@@ -29,7 +29,12 @@ from chainrule.engine.grad_mode import is_grad_enabled, is_inference_mode_enable
 from chainrule.engine.node import Node
 from chainrule.engine.observe import observe, observe_calls
 from chainrule.engine.tensor import Tensor, has_grad_hooks, inplace_epoch, wrap
-from chainrule.nn.modules.module import Module, register_module_forward_hook, register_module_forward_pre_hook
+from chainrule.nn.modules.module import (
+    Module,
+    has_own_hooks,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+)
 from chainrule.ops.observe import observe_ops
 from chainrule.optim.observe import observe_optimizers
 from chainrule.random import default_generator
@@ -378,9 +383,7 @@ class Tracer(Coverage):
                 for attr, p in m.named_parameters(recurse=False):
                     self.param_paths.setdefault(id(p), _ident(f"{_module_path(path)}_{attr}" if path else attr))
         self.module_stack.append(module)
-        if id(module) not in self.modules and self.failure is None and any(
-                module.__dict__.get(k) for k in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks",
-                                                 "_backward_pre_hooks")):
+        if id(module) not in self.modules and self.failure is None and has_own_hooks(module):
             self.failure = Unsupported(f"{type(module).__name__} has hooks of its own (Python code a replay would "
                                        f"not run)", user_line())
         if id(module) not in self.modules:

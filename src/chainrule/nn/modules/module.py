@@ -68,6 +68,13 @@ def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandl
     return _add_global(_GLOBAL.forward_pre_hooks, hook, [])
 
 
+def has_own_hooks(module: Module) -> bool:
+    """Whether `module` has forward, forward-pre, backward or backward-pre hooks of its own (registered on it,
+    not the global ones): Python code that runs around its calls."""
+    d = module.__dict__
+    return any(d.get(k) for k in ("_forward_hooks", "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"))
+
+
 def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
                                  always_call: bool = False) -> RemovableHandle:
     """Call `hook(module, args, output)` after every module's forward (before the module's own hooks)."""
