@@ -689,8 +689,14 @@ class Tracer(Coverage):
                         gi = grad_of[target]
                         t.stmts.append(Stmt("bwd", "{V%d} = {V%d} + %s" % (gi, gi, _paren(expr[0])), defs=(gi,),
                                             uses=expr[1] + (gi,), comment=expr[2] + " (another path: sum)"))
+        self._emit_accumulation(leaf_order, leaf_grad, leaf_value)
+
+    def _emit_accumulation(self, leaf_order: list[int], leaf_grad: dict[int, int], leaf_value: dict[int, Any]) -> None:
+        """`.grad` of each leaf the backward reached, in the engine's order: `p.grad = make(g)` where zero_grad()
+        left it None and the gradient is a fresh array of its dtype and shape (what the engine would hand over
+        without a copy), else the engine's own `accumulate_grad` (into the existing `.grad`, or a copy)."""
+        t = self.t
         taken: set[int] = set()  # ids of trace-time gradients that became a .grad without a copy
-        need_helper = False
         plan = []
         for li in leaf_order:
             var = t.vars[li]
@@ -700,14 +706,6 @@ class Tracer(Coverage):
             fresh_none = id(leaf) in self.zeroed and g is not None and id(g) not in taken and (
                 (type(g) is np.ndarray and g.base is None and type(data) is np.ndarray and g.dtype == data.dtype
                  and g.shape == data.shape) or (type(g) is not np.ndarray and type(g) is type(data)))
-            known_set = (id(leaf) not in self.zeroed and id(leaf) in self.guarded_set
-                         and self.grad_expect.get(id(leaf)) is not None)
-            if (known_set and g is not None and type(data) is not np.ndarray and type(g) is type(data)
-                    and type(leaf.grad.array) is type(data)):
-                need_helper = True  # into the same tensor, as eager's accumulation into a 0-d .grad
-                plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
-                             f"{var.base}.grad += its gradient (in place)"))
-                continue
             if fresh_none:
                 taken.add(id(g))
                 self.grad_var[id(leaf)] = leaf_grad[li]
@@ -718,10 +716,9 @@ class Tracer(Coverage):
                                             for s in self.t.stmts[zero + 1:]):
                     self.overwritten.add((zero, id(leaf)))  # its `.grad = None` is overwritten unread
             else:
-                need_helper = True
                 plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
                              f"{var.base}.grad += its gradient"))
-        first = need_helper
+        first = any(text.startswith("accumulate(") for text, _, _ in plan)  # the helper's `handed` set, once
         for text, li, comment in plan:
             if first:
                 text = "handed = set()\n" + text
