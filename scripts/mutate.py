@@ -150,7 +150,7 @@ def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
     lines = text.splitlines()
     tree = ast.parse(text)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    rel = str(path.relative_to(SRC))
+    rel = str(path.relative_to(RUN / "src"))
     out: list[tuple[Mutant, object]] = []
 
     def add(node: ast.AST, kind: str, desc: str, edit: object) -> None:
@@ -235,12 +235,27 @@ def mutate_source(source: str, mutant: Mutant) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
+RUN = ROOT  # the tree the mutants are made from and the tests run in (a snapshot of ROOT during a run)
+
+
+def snapshot() -> Path:
+    """A copy of src/chainrule and tests/ as they are now (the other top-level entries linked), so that editing
+    the checkout while a sample runs (writing the tests for its first survivors) changes nothing in the run."""
+    base = Path(tempfile.mkdtemp(prefix="mutate-base-"))
+    shutil.copytree(SRC / "chainrule", base / "src" / "chainrule", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "tests", base / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for entry in ROOT.iterdir():
+        if entry.name not in ("src", "tests", ".git"):
+            (base / entry.name).symlink_to(entry)
+    return base
+
+
 def run_one(mutant: Mutant, timeout: float, tests: list[str] | None = None) -> tuple[str, float]:
     """'killed', 'survived' or 'timeout' (counted as killed: the bug made the tests hang)."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         tree = Path(tmp) / "src"
-        shutil.copytree(SRC / "chainrule", tree / "chainrule",
+        shutil.copytree(RUN / "src" / "chainrule", tree / "chainrule",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         target = tree / mutant.path
         target.write_text(mutate_source(target.read_text(), mutant))
@@ -253,7 +268,7 @@ def run_one(mutant: Mutant, timeout: float, tests: list[str] | None = None) -> t
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
                "-o", "addopts=", *args]
         try:
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=timeout)
+            proc = subprocess.run(cmd, cwd=RUN, env=env, capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return "timeout", time.perf_counter() - start
     return ("survived" if proc.returncode == 0 else "killed"), time.perf_counter() - start
@@ -280,10 +295,10 @@ def tree_hash() -> str:
     import coverage
 
     h = hashlib.sha256(coverage.__version__.encode())
-    for base in (SRC / "chainrule", ROOT / "tests"):
+    for base in (RUN / "src" / "chainrule", RUN / "tests"):
         for f in sorted(base.rglob("*")):
             if f.is_file() and "__pycache__" not in f.parts:
-                h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+                h.update(str(f.relative_to(RUN)).encode() + b"\0" + f.read_bytes() + b"\0")
     return h.hexdigest()[:16]
 
 
@@ -293,7 +308,7 @@ def _plugin_start() -> None:
     if out and _cov is None:
         import coverage
 
-        srcs = [str(SRC / "chainrule" / p) for p in PACKAGES]
+        srcs = [os.path.join(os.environ["MUTATE_COVERAGE_SRC"], "chainrule", p) for p in PACKAGES]
         _cov = coverage.Coverage(data_file=os.path.join(out, "cov"), data_suffix=True, source=srcs,
                                  config_file=False)
         _cov.start()
@@ -355,14 +370,15 @@ class CoverageMap:
         import coverage
 
         tmp = Path(tempfile.mkdtemp(prefix="mutate-map-", dir=CACHE.parent if CACHE.parent.exists() else None))
-        env = dict(os.environ, MUTATE_COVERAGE_OUT=str(tmp), PYTHONDONTWRITEBYTECODE="1",
-                   PYTHONPATH=os.pathsep.join([str(SRC), str(ROOT / "scripts"),
+        env = dict(os.environ, MUTATE_COVERAGE_OUT=str(tmp), MUTATE_COVERAGE_SRC=str(RUN / "src"),
+                   PYTHONDONTWRITEBYTECODE="1",
+                   PYTHONPATH=os.pathsep.join([str(RUN / "src"), str(ROOT / "scripts"),
                                                *filter(None, [os.environ.get("PYTHONPATH")])]))
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "mutate",
                "-o", "addopts=", *MAP_IGNORE, *(["-n", str(jobs)] if jobs > 1 else []), "tests"]
         print(f"building the coverage map (the whole suite under coverage, {jobs} job(s)) ...", flush=True)
         start = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=RUN, env=env, capture_output=True, text=True)
         print(proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-2000:], flush=True)
         durations: dict[str, float] = {}
         failed: set[str] = set()
@@ -384,8 +400,10 @@ class CoverageMap:
 
     def _lines(self, path: str) -> dict[int, set[str]]:
         if path not in self._files:
-            full = str(SRC / path)
-            by_line = self.data.contexts_by_lineno(full) if full in self.data.measured_files() else {}
+            if not hasattr(self, "_measured"):  # by path under src/ (the map may come from another snapshot)
+                self._measured = {f.split(os.sep + "src" + os.sep, 1)[-1]: f for f in self.data.measured_files()}
+            full = self._measured.get(path)
+            by_line = self.data.contexts_by_lineno(full) if full else {}
             self._files[path] = {line: set(ctx) for line, ctx in by_line.items()}
         return self._files[path]
 
@@ -429,10 +447,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--map-jobs", type=int, default=1, help="pytest-xdist workers for building the map (default 1)")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
+    global RUN
+    RUN = snapshot()
+    try:
+        return _main(args)
+    finally:
+        shutil.rmtree(RUN, ignore_errors=True)
+
+
+def _main(args: argparse.Namespace) -> int:
 
     pool: list[Mutant] = []
     for package in args.package or PACKAGES:
-        for path in sorted((SRC / "chainrule" / package).rglob("*.py")):
+        for path in sorted((RUN / "src" / "chainrule" / package).rglob("*.py")):
             pool.extend(m for m, _ in candidates(path, package))
     if args.only:
         wanted = [(f"chainrule/{f}", int(rest[0]), int(rest[1]) if len(rest) > 1 else None)
