@@ -81,6 +81,19 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
     ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 25, "Add -> Sub",
      "the windows' reach never exceeds h + 2*ph for the grids conv, unfold and conv_transpose make (checked by "
      "hand), so a smaller reach never wins the max"),
+    ("explain/build.py",
+     "if (output.is_leaf or output.retains_grad) and output.grad is not None:  # a non-leaf's .grad warns", 4,
+     "Or -> And", "the loop above already copied a retained output's .grad (the root node's tensor is the output), "
+     "and a leaf output has no graph to explain"),
+    ("autograd/gradcheck.py",
+     "def _analytical_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[int], check_grad_dtypes: bool = "
+     "False", 110, "False -> True",
+     "the engine casts every gradient to its input's dtype (as PyTorch's does), so the dtype check never fires"),
+    ("autograd/gradcheck.py", "flat = x.array.reshape(-1)", 24, "1 -> 2",
+     "reshape(-2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("autograd/functional.py", 'if input_type == "hessian":', 0, "if-condition -> False (an early exit removed)",
+     "hvp checks the same `jac` as 'jacobian' first (as PyTorch's hvp does), so the 'hessian' message is "
+     "unreachable"),
 ]
 
 SWAPS: dict[type, type] = {
