@@ -94,6 +94,9 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
     ("autograd/functional.py", 'if input_type == "hessian":', 0, "if-condition -> False (an early exit removed)",
      "hvp checks the same `jac` as 'jacobian' first (as PyTorch's hvp does), so the 'hessian' message is "
      "unreachable"),
+    ("ops/elementwise.py", "if b == 2:", 0, "if-condition -> False (an early exit removed)",
+     "a shortcut: the general rule gives b * a ** (b - 1) = 2 * a ** 1, the same values (a ** 1 is exact), dtype "
+     "and second derivative"),
 ]
 
 SWAPS: dict[type, type] = {
