@@ -518,7 +518,9 @@ def _main(args: argparse.Namespace) -> int:
               f"({seconds:.0f} s; {selected})", flush=True)
 
     with ThreadPoolExecutor(args.jobs) as ex:
-        list(ex.map(work, [m for m in sample if m not in equivalent]))
+        todo = [m for m in sample if m not in equivalent]
+        random.Random(args.seed).shuffle(todo)  # a run stopped early is still an unbiased part of the sample
+        list(ex.map(work, todo))
     survivors = [r for r in results if r["outcome"] == "survived"]
     counted = [r for r in results if r["outcome"] != "equivalent"]
     killed = len(counted) - len(survivors)
