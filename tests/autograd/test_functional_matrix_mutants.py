@@ -120,3 +120,32 @@ def test_under_no_grad_match_torch(fname):
     with torch.no_grad():
         theirs = _run(torch, fname, "two_used", False, False, "given", True)
     _same(ours, theirs, f"{fname} under no_grad")
+
+
+def _errs(lib):
+    mod = lib.autograd.functional
+    x = lib.tensor(X, dtype=lib.float64)
+    return {
+        "jacobian: strict with forward-mode": lambda: mod.jacobian(lambda a: a * 2, x, strict=True, vectorize=True,
+                                                                   strategy="forward-mode"),
+        "jacobian: an unknown strategy": lambda: mod.jacobian(lambda a: a * 2, x, strategy="sideways"),
+        "hessian: a vector output": lambda: mod.hessian(lambda a: a * a, x),
+        "vjp: a tuple v for a tensor output": lambda: mod.vjp(lambda a: a * 2, x, (x, x)),
+        "vhp: a non-scalar function": lambda: mod.vhp(lambda a: a * a, x, x),
+        "jacobian: strict, an output independent of the input": lambda: mod.jacobian(
+            lambda a, b: (a * 2, b.detach() * 1.0), (x, x), strict=True),
+    }
+
+
+@pytest.mark.parametrize("case", list(_errs(cr)))
+def test_errors_match_torch(case):
+    def raised(fn):
+        try:
+            fn()
+        except Exception as e:  # noqa: BLE001 - compared below
+            return e
+        return None
+
+    theirs, ours = raised(_errs(torch)[case]), raised(_errs(cr)[case])
+    assert theirs is not None and ours is not None, (theirs, ours)
+    _same(ours, theirs, case)
