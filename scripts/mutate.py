@@ -367,14 +367,14 @@ _plugin_start()
 class CoverageMap:
     """line -> the tests that execute it, for the files of the four packages (built once per tree hash)."""
 
-    def __init__(self, jobs: int, rebuild: bool = False) -> None:
+    def __init__(self, jobs: int, rebuild: bool = False, update_from: Path | None = None) -> None:
         import coverage
 
         self.dir = CACHE / f"map-{tree_hash()}"
         if rebuild and self.dir.exists():
             shutil.rmtree(self.dir)
         if not (self.dir / "meta.json").exists():
-            self._build(jobs)
+            self._build(jobs, update_from)
         meta = json.loads((self.dir / "meta.json").read_text())
         self.durations: dict[str, float] = meta["durations"]
         self.failed = set(meta["failed"])
@@ -382,22 +382,32 @@ class CoverageMap:
         self.data.read()
         self._files: dict[str, dict[int, set[str]]] = {}
 
-    def _build(self, jobs: int) -> None:
+    def _build(self, jobs: int, update_from: Path | None = None) -> None:
         import coverage
 
         tmp = Path(tempfile.mkdtemp(prefix="mutate-map-", dir=CACHE.parent if CACHE.parent.exists() else None))
+        targets = ["tests"]
+        old_meta: dict = {"durations": {}, "failed": []}
+        if update_from is not None:  # keep that map's tests; run only the test files it does not know
+            old_meta = json.loads((update_from / "meta.json").read_text())
+            known = {t.split("::")[0] for t in old_meta["durations"]}
+            targets = sorted(str(f.relative_to(RUN)) for f in (RUN / "tests").rglob("test_*.py")
+                             if str(f.relative_to(RUN)) not in known and not f.name.endswith("_browser.py")
+                             and "docs" not in f.relative_to(RUN / "tests").parts)
+            shutil.copy(update_from / "cov", tmp / "cov.previous-map")
+            print(f"updating the map from {update_from.name}: {len(targets)} new test files", flush=True)
         env = dict(os.environ, MUTATE_COVERAGE_OUT=str(tmp), MUTATE_COVERAGE_SRC=str(RUN / "src"),
                    PYTHONDONTWRITEBYTECODE="1",
                    PYTHONPATH=os.pathsep.join([str(RUN / "src"), str(ROOT / "scripts"),
                                                *filter(None, [os.environ.get("PYTHONPATH")])]))
         cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "mutate",
-               "-o", "addopts=", *MAP_IGNORE, *(["-n", str(jobs)] if jobs > 1 else []), "tests"]
+               "-o", "addopts=", *MAP_IGNORE, *(["-n", str(jobs)] if jobs > 1 else []), *targets]
         print(f"building the coverage map (the whole suite under coverage, {jobs} job(s)) ...", flush=True)
         start = time.perf_counter()
         proc = subprocess.run(cmd, cwd=RUN, env=env, capture_output=True, text=True)
         print(proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-2000:], flush=True)
-        durations: dict[str, float] = {}
-        failed: set[str] = set()
+        durations: dict[str, float] = dict(old_meta["durations"])
+        failed: set[str] = set(old_meta["failed"])
         for f in tmp.glob("meta-*.json"):
             meta = json.loads(f.read_text())
             for k, v in meta["durations"].items():
@@ -416,11 +426,15 @@ class CoverageMap:
 
     def _lines(self, path: str) -> dict[int, set[str]]:
         if path not in self._files:
-            if not hasattr(self, "_measured"):  # by path under src/ (the map may come from another snapshot)
-                self._measured = {f.split(os.sep + "src" + os.sep, 1)[-1]: f for f in self.data.measured_files()}
-            full = self._measured.get(path)
-            by_line = self.data.contexts_by_lineno(full) if full else {}
-            self._files[path] = {line: set(ctx) for line, ctx in by_line.items()}
+            if not hasattr(self, "_measured"):  # by path under src/ (the map may come from other snapshots)
+                self._measured: dict[str, list[str]] = {}
+                for f in self.data.measured_files():
+                    self._measured.setdefault(f.split(os.sep + "src" + os.sep, 1)[-1], []).append(f)
+            merged: dict[int, set[str]] = {}
+            for full in self._measured.get(path, []):
+                for line, ctx in self.data.contexts_by_lineno(full).items():
+                    merged.setdefault(line, set()).update(ctx)
+            self._files[path] = merged
         return self._files[path]
 
     def tests_for(self, m: Mutant) -> list[str] | None:
@@ -461,6 +475,10 @@ def main(argv: list[str] | None = None) -> int:
                          "map says execute its line")
     ap.add_argument("--rebuild-map", action="store_true", help="rebuild the coverage map even if it is cached")
     ap.add_argument("--map-jobs", type=int, default=1, help="pytest-xdist workers for building the map (default 1)")
+    ap.add_argument("--map-update-from", type=Path, metavar="DIR",
+                    help="build the map from an older one (a .cache/mutate/map-* folder): keep its tests' lines and "
+                         "run only the test files it does not know (tests added since; a changed test file or "
+                         "source needs a full rebuild)")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
     global RUN
@@ -500,7 +518,8 @@ def _main(args: argparse.Namespace) -> int:
         print(f"[{len(results)}/{len(sample)}] equivalent {m.path}:{m.line} {m.kind}: {m.description} ({reason})",
               flush=True)
 
-    cmap = None if args.tests or args.no_coverage else CoverageMap(args.map_jobs, args.rebuild_map)
+    cmap = None if args.tests or args.no_coverage else CoverageMap(args.map_jobs, args.rebuild_map,
+                                                                   args.map_update_from)
 
     def work(m: Mutant) -> None:
         tests, selected = args.tests, "given" if args.tests else "package"
