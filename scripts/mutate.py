@@ -97,6 +97,19 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
     ("ops/elementwise.py", "if b == 2:", 0, "if-condition -> False (an early exit removed)",
      "a shortcut: the general rule gives b * a ** (b - 1) = 2 * a ** 1, the same values (a ** 1 is exact), dtype "
      "and second derivative"),
+    ("engine/formatting.py", "big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)", 66,
+     "0.0 -> 1.0", "big and small are read only when nonzero.size (the next line checks it first)"),
+    ("engine/formatting.py", "big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)", 71,
+     "0.0 -> 1.0", "big and small are read only when nonzero.size (the next line checks it first)"),
+    ("explain/naming.py",
+     "out = _pattern(tuple(sorted(mapping, key=len, reverse=True))).sub(lambda m: mapping[m.group(1)], formula)", 54,
+     "True -> False", "the keys are argument names (identifiers) and the pattern's lookarounds let only a whole "
+     "identifier match, so the order of the alternatives never matters"),
+    ("engine/hooks.py", "self.n_inputs = -1", 17, "1 -> 2",
+     "a sentinel never read: setup_input_hook sets n_inputs before the module's forward, so before any backward"),
+    ("ops/views.py", "if entry is None:", 0, "if-condition -> False (an early exit removed)",
+     "unreachable: register() adds a view to _VIEWS and _CHILDREN together and its weakref callback removes it "
+     "from both"),
 ]
 
 SWAPS: dict[type, type] = {

@@ -59,3 +59,18 @@ def test_a_retained_output_whose_backward_fails_has_no_gradient_shown() -> None:
     assert g.data["status"]["gradients"] == "partial"
     assert any("could not run backward" in n for n in g.notices), g.notices
     assert g.grad("L") is None
+
+
+def test_the_node_limit_is_inclusive(monkeypatch) -> None:  # noqa: ANN001
+    import pytest
+
+    from chainrule.explain import build
+
+    x = cr.tensor([1.0], requires_grad=True)
+    y = (((x * 2.0).exp() * 3.0).tanh() * 4.0).sum()
+    ops = len(build._forward_order(y.grad_fn))
+    monkeypatch.setattr(build, "MAX_NODES", ops)
+    cr.graph(y)  # exactly the limit: accepted
+    monkeypatch.setattr(build, "MAX_NODES", ops - 1)
+    with pytest.raises(ValueError, match="too large to explain"):
+        cr.graph(y)
