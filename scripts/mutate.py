@@ -110,6 +110,17 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
     ("ops/views.py", "if entry is None:", 0, "if-condition -> False (an early exit removed)",
      "unreachable: register() adds a view to _VIEWS and _CHILDREN together and its weakref callback removes it "
      "from both"),
+    ("ops/sorting.py",
+     'grids = list(np.meshgrid(*(np.arange(n) for n in indices.shape), indexing="ij", sparse=True))', 87,
+     "True -> False", "dense grids index the same elements as sparse ones (they broadcast alike)"),
+    ("ops/linalg.py",
+     "def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
+     87, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs): the default is "
+     "unused"),
+    ("ops/linalg.py",
+     "def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
+     93, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs): the default is "
+     "unused"),
 ]
 
 SWAPS: dict[type, type] = {

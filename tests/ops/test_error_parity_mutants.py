@@ -110,3 +110,15 @@ def test_raises_what_torch_raises(case):
     ours = _raised(CASES[case], cr)
     # the same type, or a base of it (torch's NotImplementedError "not implemented for 'Long'" is a RuntimeError)
     assert ours is not None and (ours is OURS.get(case) or ours in theirs.__mro__[:-3]), (ours, theirs)
+
+
+def test_float_tensor_index_message_like_torch():
+    for lib in (torch, cr):
+        with pytest.raises(IndexError, match="tensors used as indices must be long, int, byte or bool tensors"):
+            lib.ones(3)[lib.tensor([0.0, 1.0])]
+
+
+def test_scatter_value_that_is_not_a_number_like_torch():
+    for lib in (torch, cr):
+        with pytest.raises(TypeError):
+            lib.zeros(3).scatter(0, lib.tensor([1]), "a")
