@@ -121,6 +121,10 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
      "def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
      93, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs): the default is "
      "unused"),
+    ("ops/conv.py", "input_grad: bool = True) -> tuple:", 19, "True -> False",
+     "conv2d always records input_grad in its attrs, so the VJP's default is never used"),
+    ("ops/elementwise.py", "return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))", 32, "GtE -> Gt",
+     "at a == 0, b == 0 the other branch gives out * log(safe) = 1 * log(1) = 0 too (safe is 1 there)"),
 ]
 
 SWAPS: dict[type, type] = {
