@@ -23,3 +23,31 @@ def test_dead_units_lookup_of_an_unknown_layer_is_a_keyerror() -> None:
     assert report["1"].units == 6
     with pytest.raises(KeyError):
         report["no such layer"]
+
+
+class _Block(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(2, 2)
+
+    def forward(self, x):  # noqa: ANN001, ANN201
+        return self.lin(x) * 2.0
+
+
+class _Outer(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.block = _Block()
+
+    def forward(self, x):  # noqa: ANN001, ANN201
+        return self.block(x) * 3.0
+
+
+def test_module_groups_nest_by_their_parent_path() -> None:
+    model = nn.Sequential(_Outer())
+    with cr.explain.record_modules(model):
+        out = model(cr.randn(1, 2)).sum()
+    groups = {g["id"]: g for g in cr.graph(out, names=model).data["groups"] if g["kind"] == "module"}
+    assert groups["m:0.block.lin"]["parent"] == "m:0.block"
+    assert groups["m:0.block"]["parent"] == "m:0"
+    assert groups["m:0"]["parent"] is None
