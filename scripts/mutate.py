@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import hashlib
 import json
 import os
 import random
@@ -36,6 +37,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src"
@@ -79,6 +81,50 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
     ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 25, "Add -> Sub",
      "the windows' reach never exceeds h + 2*ph for the grids conv, unfold and conv_transpose make (checked by "
      "hand), so a smaller reach never wins the max"),
+    ("explain/build.py",
+     "if (output.is_leaf or output.retains_grad) and output.grad is not None:  # a non-leaf's .grad warns", 4,
+     "Or -> And", "the loop above already copied a retained output's .grad (the root node's tensor is the output), "
+     "and a leaf output has no graph to explain"),
+    ("autograd/gradcheck.py",
+     "def _analytical_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[int], check_grad_dtypes: bool = "
+     "False", 110, "False -> True",
+     "the engine casts every gradient to its input's dtype (as PyTorch's does), so the dtype check never fires"),
+    ("autograd/gradcheck.py", "flat = x.array.reshape(-1)", 24, "1 -> 2",
+     "reshape(-2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("autograd/functional.py", 'if input_type == "hessian":', 0, "if-condition -> False (an early exit removed)",
+     "hvp checks the same `jac` as 'jacobian' first (as PyTorch's hvp does), so the 'hessian' message is "
+     "unreachable"),
+    ("ops/elementwise.py", "if b == 2:", 0, "if-condition -> False (an early exit removed)",
+     "a shortcut: the general rule gives b * a ** (b - 1) = 2 * a ** 1, the same values (a ** 1 is exact), dtype "
+     "and second derivative"),
+    ("engine/formatting.py", "big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)", 66,
+     "0.0 -> 1.0", "big and small are read only when nonzero.size (the next line checks it first)"),
+    ("engine/formatting.py", "big, small = (nonzero.max(), nonzero.min()) if nonzero.size else (0.0, 0.0)", 71,
+     "0.0 -> 1.0", "big and small are read only when nonzero.size (the next line checks it first)"),
+    ("explain/naming.py",
+     "out = _pattern(tuple(sorted(mapping, key=len, reverse=True))).sub(lambda m: mapping[m.group(1)], formula)", 54,
+     "True -> False", "the keys are argument names (identifiers) and the pattern's lookarounds let only a whole "
+     "identifier match, so the order of the alternatives never matters"),
+    ("engine/hooks.py", "self.n_inputs = -1", 17, "1 -> 2",
+     "a sentinel never read: setup_input_hook sets n_inputs before the module's forward, so before any backward"),
+    ("ops/views.py", "if entry is None:", 0, "if-condition -> False (an early exit removed)",
+     "unreachable: register() adds a view to _VIEWS and _CHILDREN together and its weakref callback removes it "
+     "from both"),
+    ("ops/sorting.py",
+     'grids = list(np.meshgrid(*(np.arange(n) for n in indices.shape), indexing="ij", sparse=True))', 87,
+     "True -> False", "dense grids index the same elements as sparse ones (they broadcast alike)"),
+    ("ops/linalg.py",
+     "def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
+     87, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs): the default is "
+     "unused"),
+    ("ops/linalg.py",
+     "def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
+     93, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs): the default is "
+     "unused"),
+    ("ops/conv.py", "input_grad: bool = True) -> tuple:", 19, "True -> False",
+     "conv2d always records input_grad in its attrs, so the VJP's default is never used"),
+    ("ops/elementwise.py", "return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))", 32, "GtE -> Gt",
+     "at a == 0, b == 0 the other branch gives out * log(safe) = 1 * log(1) = 0 too (safe is 1 there)"),
 ]
 
 SWAPS: dict[type, type] = {
@@ -98,6 +144,8 @@ class Mutant:
     description: str
     source: str = ""  # the mutated line, stripped
     indent: int = 0  # of that line (col - indent: the column in `source`)
+    span: tuple[int, int] = (0, 0)  # the lines of the statement (header) the edit is in: who executes them
+    body: tuple[int, int] | None = None  # a default argument's function body: who calls the function
 
 
 def equivalent_reason(m: Mutant) -> str | None:
@@ -123,19 +171,37 @@ def _skippable(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
     return False
 
 
+def _lines_run(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> tuple[tuple[int, int], tuple[int, int] | None]:
+    """The lines a test must execute to run the edited code: from the first line of the statement holding the
+    node to the node's last line (coverage records a multi-line statement on any of its lines); and, for an
+    edit in a function's signature (a default value, evaluated once at import), the function's body."""
+    stmt, child = node, node
+    while not isinstance(stmt, ast.stmt):
+        child, stmt = stmt, parents[stmt]
+    start = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+    end = node.end_lineno or node.lineno
+    if node is stmt and isinstance(node, (ast.If, ast.While)):
+        end = node.test.end_lineno or node.lineno
+    body = None
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and child is stmt.args:
+        body = (stmt.body[0].lineno, stmt.end_lineno or stmt.lineno)
+    return (start, end), body
+
+
 def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
     """Every mutation point of a file, with the edit to make there."""
     text = path.read_text()
     lines = text.splitlines()
     tree = ast.parse(text)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    rel = str(path.relative_to(SRC))
+    rel = str(path.relative_to(RUN / "src"))
     out: list[tuple[Mutant, object]] = []
 
     def add(node: ast.AST, kind: str, desc: str, edit: object) -> None:
         line = lines[node.lineno - 1]
+        span, body = _lines_run(node, parents)
         out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc, line.strip(),
-                           len(line) - len(line.lstrip())), edit))
+                           len(line) - len(line.lstrip()), span, body), edit))
 
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or _skippable(node, parents):
@@ -213,23 +279,209 @@ def mutate_source(source: str, mutant: Mutant) -> str:
     return ast.unparse(ast.fix_missing_locations(tree))
 
 
+RUN = ROOT  # the tree the mutants are made from and the tests run in (a snapshot of ROOT during a run)
+
+
+def snapshot() -> Path:
+    """A copy of src/chainrule and tests/ as they are now (the other top-level entries linked), so that editing
+    the checkout while a sample runs (writing the tests for its first survivors) changes nothing in the run."""
+    base = Path(tempfile.mkdtemp(prefix="mutate-base-"))
+    shutil.copytree(SRC / "chainrule", base / "src" / "chainrule", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "tests", base / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    for entry in ROOT.iterdir():
+        if entry.name not in ("src", "tests", ".git"):
+            (base / entry.name).symlink_to(entry)
+    return base
+
+
 def run_one(mutant: Mutant, timeout: float, tests: list[str] | None = None) -> tuple[str, float]:
     """'killed', 'survived' or 'timeout' (counted as killed: the bug made the tests hang)."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="mutant-") as tmp:
         tree = Path(tmp) / "src"
-        shutil.copytree(SRC / "chainrule", tree / "chainrule",
+        shutil.copytree(RUN / "src" / "chainrule", tree / "chainrule",
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         target = tree / mutant.path
         target.write_text(mutate_source(target.read_text(), mutant))
         env = dict(os.environ, PYTHONPATH=str(tree), PYTHONDONTWRITEBYTECODE="1")
+        args = tests or TESTS[mutant.package]
+        if len(args) > 50:  # test ids from the coverage map: through an argument file (pytest's @file)
+            argfile = Path(tmp) / "tests.txt"
+            argfile.write_text("\n".join(args) + "\n")
+            args = [f"@{argfile}"]
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-               "-o", "addopts=", *(tests or TESTS[mutant.package])]
+               "-o", "addopts=", *args]
         try:
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=timeout)
+            proc = subprocess.run(cmd, cwd=RUN, env=env, capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return "timeout", time.perf_counter() - start
     return ("survived" if proc.returncode == 0 else "killed"), time.perf_counter() - start
+
+
+# --- Coverage-guided test selection ------------------------------------------------------------------------
+# Built once per tree: the whole suite runs under coverage.py with one dynamic context per test (this file,
+# loaded into that pytest run as the plugin `-p mutate`, switches the context as each test starts), so each
+# line of engine/ops/autograd/explain maps to the ids of the tests that execute it. A mutant then runs only
+# those tests (from any directory, the fastest files first). Lines run only while modules are imported (a
+# module-level table, a decorator's arguments) map to no test: their mutants run the package's tests (TESTS).
+# A mutant on a line nothing executes survives without running. Tests that need Chromium or a Jupyter kernel
+# are left out of the map (slow, and they exercise the web layers, not these four packages).
+
+CACHE = ROOT / ".cache" / "mutate"
+MAP_IGNORE = ["--ignore=tests/docs", "--ignore-glob=*_browser.py"]
+_cov: Any = None
+_durations: dict[str, float] = {}
+_failed: set[str] = set()
+
+
+def tree_hash() -> str:
+    """A digest of everything the map depends on: the source, the tests and the coverage.py version."""
+    import coverage
+
+    h = hashlib.sha256(coverage.__version__.encode())
+    for base in (RUN / "src" / "chainrule", RUN / "tests"):
+        for f in sorted(base.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                h.update(str(f.relative_to(RUN)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _plugin_start() -> None:
+    global _cov
+    out = os.environ.get("MUTATE_COVERAGE_OUT")
+    if out and _cov is None:
+        import coverage
+
+        srcs = [os.path.join(os.environ["MUTATE_COVERAGE_SRC"], "chainrule", p) for p in PACKAGES]
+        _cov = coverage.Coverage(data_file=os.path.join(out, "cov"), data_suffix=True, source=srcs,
+                                 config_file=False)
+        _cov.start()
+
+
+def pytest_collection_modifyitems(config: Any, items: list) -> None:
+    if _cov is None:
+        return
+    keep = [it for it in items if "browser" not in getattr(it, "fixturenames", ())]
+    if len(keep) < len(items):
+        dropped = set(map(id, keep))
+        config.hook.pytest_deselected(items=[it for it in items if id(it) not in dropped])
+        items[:] = keep
+
+
+def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
+    if _cov is not None:
+        _cov.switch_context(nodeid)
+
+
+def pytest_runtest_logreport(report: Any) -> None:
+    if _cov is not None:
+        _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration
+        if report.failed:
+            _failed.add(report.nodeid)
+
+
+def pytest_unconfigure(config: Any) -> None:
+    if _cov is not None:
+        _cov.stop()
+        _cov.save()
+        out = Path(os.environ["MUTATE_COVERAGE_OUT"])
+        (out / f"meta-{os.getpid()}.json").write_text(json.dumps({"durations": _durations,
+                                                                  "failed": sorted(_failed)}))
+
+
+_plugin_start()
+
+
+class CoverageMap:
+    """line -> the tests that execute it, for the files of the four packages (built once per tree hash)."""
+
+    def __init__(self, jobs: int, rebuild: bool = False, update_from: Path | None = None) -> None:
+        import coverage
+
+        self.dir = CACHE / f"map-{tree_hash()}"
+        if rebuild and self.dir.exists():
+            shutil.rmtree(self.dir)
+        if not (self.dir / "meta.json").exists():
+            self._build(jobs, update_from)
+        meta = json.loads((self.dir / "meta.json").read_text())
+        self.durations: dict[str, float] = meta["durations"]
+        self.failed = set(meta["failed"])
+        self.data = coverage.CoverageData(basename=str(self.dir / "cov"))
+        self.data.read()
+        self._files: dict[str, dict[int, set[str]]] = {}
+
+    def _build(self, jobs: int, update_from: Path | None = None) -> None:
+        import coverage
+
+        tmp = Path(tempfile.mkdtemp(prefix="mutate-map-", dir=CACHE.parent if CACHE.parent.exists() else None))
+        targets = ["tests"]
+        old_meta: dict = {"durations": {}, "failed": []}
+        if update_from is not None:  # keep that map's tests; run only the test files it does not know
+            old_meta = json.loads((update_from / "meta.json").read_text())
+            known = {t.split("::")[0] for t in old_meta["durations"]}
+            targets = sorted(str(f.relative_to(RUN)) for f in (RUN / "tests").rglob("test_*.py")
+                             if str(f.relative_to(RUN)) not in known and not f.name.endswith("_browser.py")
+                             and "docs" not in f.relative_to(RUN / "tests").parts)
+            shutil.copy(update_from / "cov", tmp / "cov.previous-map")
+            print(f"updating the map from {update_from.name}: {len(targets)} new test files", flush=True)
+        env = dict(os.environ, MUTATE_COVERAGE_OUT=str(tmp), MUTATE_COVERAGE_SRC=str(RUN / "src"),
+                   PYTHONDONTWRITEBYTECODE="1",
+                   PYTHONPATH=os.pathsep.join([str(RUN / "src"), str(ROOT / "scripts"),
+                                               *filter(None, [os.environ.get("PYTHONPATH")])]))
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "mutate",
+               "-o", "addopts=", *MAP_IGNORE, *(["-n", str(jobs)] if jobs > 1 else []), *targets]
+        print(f"building the coverage map (the whole suite under coverage, {jobs} job(s)) ...", flush=True)
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, cwd=RUN, env=env, capture_output=True, text=True)
+        print(proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-2000:], flush=True)
+        durations: dict[str, float] = dict(old_meta["durations"])
+        failed: set[str] = set(old_meta["failed"])
+        for f in tmp.glob("meta-*.json"):
+            meta = json.loads(f.read_text())
+            for k, v in meta["durations"].items():
+                durations[k] = max(durations.get(k, 0.0), v)
+            failed.update(meta["failed"])
+        if not durations:
+            raise SystemExit(f"the coverage run recorded no test:\n{proc.stderr[-3000:]}")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        cov = coverage.Coverage(data_file=str(self.dir / "cov"), config_file=False)
+        cov.combine([str(tmp)])
+        cov.save()
+        (self.dir / "meta.json").write_text(json.dumps({"durations": durations, "failed": sorted(failed)}))
+        shutil.rmtree(tmp, ignore_errors=True)
+        print(f"map built in {time.perf_counter() - start:.0f} s: {len(durations)} tests"
+              f"{f', {len(failed)} failing on the unmutated tree (left out)' if failed else ''}", flush=True)
+
+    def _lines(self, path: str) -> dict[int, set[str]]:
+        if path not in self._files:
+            if not hasattr(self, "_measured"):  # by path under src/ (the map may come from other snapshots)
+                self._measured: dict[str, list[str]] = {}
+                for f in self.data.measured_files():
+                    self._measured.setdefault(f.split(os.sep + "src" + os.sep, 1)[-1], []).append(f)
+            merged: dict[int, set[str]] = {}
+            for full in self._measured.get(path, []):
+                for line, ctx in self.data.contexts_by_lineno(full).items():
+                    merged.setdefault(line, set()).update(ctx)
+            self._files[path] = merged
+        return self._files[path]
+
+    def tests_for(self, m: Mutant) -> list[str] | None:
+        """The test ids to run for `m` (fastest files first); [] when no test executes its line; None when only
+        the import does (then the package's tests run)."""
+        lines = self._lines(m.path)
+        spans = [m.body] if m.body else [m.span]
+        ctx: set[str] = set()
+        for a, b in spans:
+            for line in range(a, b + 1):
+                ctx |= lines.get(line, set())
+        tests = {c for c in ctx if c and c not in self.failed}
+        if not tests:
+            return None if "" in ctx else []
+        by_file: dict[str, list[str]] = {}
+        for t in sorted(tests):
+            by_file.setdefault(t.split("::")[0], []).append(t)
+        files = sorted(by_file, key=lambda f: sum(self.durations.get(t, 0.0) for t in by_file[f]))
+        return [t for f in files for t in by_file[f]]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,12 +498,30 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     ap.add_argument("--list", action="store_true", help="only list the sampled mutants")
+    ap.add_argument("--no-coverage", action="store_true",
+                    help="run each mutant against its package's tests (TESTS) instead of the tests the coverage "
+                         "map says execute its line")
+    ap.add_argument("--rebuild-map", action="store_true", help="rebuild the coverage map even if it is cached")
+    ap.add_argument("--map-jobs", type=int, default=1, help="pytest-xdist workers for building the map (default 1)")
+    ap.add_argument("--map-update-from", type=Path, metavar="DIR",
+                    help="build the map from an older one (a .cache/mutate/map-* folder): keep its tests' lines and "
+                         "run only the test files it does not know (tests added since; a changed test file or "
+                         "source needs a full rebuild)")
     ap.add_argument("--json", type=Path, help="write the results here")
     args = ap.parse_args(argv)
+    global RUN
+    RUN = snapshot()
+    try:
+        return _main(args)
+    finally:
+        shutil.rmtree(RUN, ignore_errors=True)
+
+
+def _main(args: argparse.Namespace) -> int:
 
     pool: list[Mutant] = []
     for package in args.package or PACKAGES:
-        for path in sorted((SRC / "chainrule" / package).rglob("*.py")):
+        for path in sorted((RUN / "src" / "chainrule" / package).rglob("*.py")):
             pool.extend(m for m, _ in candidates(path, package))
     if args.only:
         wanted = [(f"chainrule/{f}", int(rest[0]), int(rest[1]) if len(rest) > 1 else None)
@@ -276,15 +546,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{len(results)}/{len(sample)}] equivalent {m.path}:{m.line} {m.kind}: {m.description} ({reason})",
               flush=True)
 
+    cmap = None if args.tests or args.no_coverage else CoverageMap(args.map_jobs, args.rebuild_map,
+                                                                   args.map_update_from)
+
     def work(m: Mutant) -> None:
-        outcome, seconds = run_one(m, args.timeout, args.tests)
-        results.append(dict(asdict(m), outcome=outcome, seconds=round(seconds, 1)))
+        tests, selected = args.tests, "given" if args.tests else "package"
+        if cmap is not None:
+            tests = cmap.tests_for(m)
+            selected = (f"{len(tests)} covering tests" if tests else
+                        "no test executes the line" if tests == [] else "import-time line: package tests")
+        if tests == []:
+            outcome, seconds = "survived", 0.0
+        else:
+            outcome, seconds = run_one(m, args.timeout, tests)
+        results.append(dict(asdict(m), outcome=outcome, seconds=round(seconds, 1), selected=selected))
         mark = "SURVIVED" if outcome == "survived" else outcome
         print(f"[{len(results)}/{len(sample)}] {mark:8s} {m.path}:{m.line} {m.kind}: {m.description} "
-              f"({seconds:.0f} s)", flush=True)
+              f"({seconds:.0f} s; {selected})", flush=True)
 
     with ThreadPoolExecutor(args.jobs) as ex:
-        list(ex.map(work, [m for m in sample if m not in equivalent]))
+        todo = [m for m in sample if m not in equivalent]
+        random.Random(args.seed).shuffle(todo)  # a run stopped early is still an unbiased part of the sample
+        list(ex.map(work, todo))
     survivors = [r for r in results if r["outcome"] == "survived"]
     counted = [r for r in results if r["outcome"] != "equivalent"]
     killed = len(counted) - len(survivors)
@@ -292,7 +575,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nkilled {killed} of {len(counted)} non-equivalent mutants: {score:.1%} "
           f"({len(results) - len(counted)} equivalent not run)")
     for r in sorted(survivors, key=lambda r: (r["path"], r["line"])):
-        print(f"  survived: {r['path']}:{r['line']}  {r['kind']}: {r['description']}    {r['source']}")
+        print(f"  survived: {r['path']}:{r['line']}  {r['kind']}: {r['description']}    {r['source']}"
+              f"    [{r.get('selected', '')}]")
     for r in sorted((r for r in results if r["outcome"] == "timeout"), key=lambda r: (r["path"], r["line"])):
         print(f"  timeout (counted as killed; on a loaded machine it may be a slow survivor): {r['path']}:{r['line']}"
               f"  {r['kind']}: {r['description']}    {r['source']}")

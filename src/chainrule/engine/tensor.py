@@ -429,7 +429,7 @@ class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin
         return self.__repr__()
 
     def __format__(self, spec: str) -> str:
-        if spec and self._data.size == 1:
+        if self._data.ndim == 0 or (spec and self._data.size == 1):  # f"{loss}" is "1.5", as in PyTorch
             return format(self.item(), spec)
         return str(self) if not spec else format(str(self), spec)
 

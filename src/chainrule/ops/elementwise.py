@@ -442,7 +442,7 @@ negative = neg
 
 
 def _zero(xp: Any, g: Any, out: Any, x: Any) -> Any:
-    return g * xp.zeros_like(x)  # 0, but NaN where g is NaN or infinite, as PyTorch's g * 0
+    return xp.zeros_like(g)  # as PyTorch (zeros_like(grad)): 0 even where g is NaN, and no graph on g
 
 
 _LN2, _LN10 = 0.6931471805599453, 2.302585092994046

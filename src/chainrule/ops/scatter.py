@@ -260,7 +260,7 @@ def _np_scatter_reduce(x: np.ndarray, src: np.ndarray, pos: tuple, head: tuple, 
     ufunc.at(out, pos, values)
     if reduce == "mean":
         count = _counts(out.shape, pos, include_self, values.shape)
-        out = out // count if out.dtype.kind in "iu" else (out / count).astype(out.dtype, copy=False)
+        out = (out // count if out.dtype.kind in "iu" else out / count).astype(out.dtype, copy=False)  # keep int32
     return out
 
 
