@@ -105,7 +105,7 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
      "out = _pattern(tuple(sorted(mapping, key=len, reverse=True))).sub(lambda m: mapping[m.group(1)], formula)", 54,
      "True -> False", "the keys are argument names (identifiers) and the pattern's lookarounds let only a whole "
      "identifier match, so the order of the alternatives never matters"),
-    ("engine/hooks.py", "self.n_inputs = -1", 17, "1 -> 2",
+    ("autograd/backward_hook.py", "self.n_inputs = -1", 17, "1 -> 2",
      "a sentinel never read: setup_input_hook sets n_inputs before the module's forward, so before any backward"),
     ("ops/views.py", "if entry is None:", 0, "if-condition -> False (an early exit removed)",
      "unreachable: register() adds a view to _VIEWS and _CHILDREN together and its weakref callback removes it "
