@@ -10,24 +10,9 @@ import pytest
 
 import chainrule as cr
 from chainrule.compile import CompileWarning
+from compile_helpers import digits_batches, mlp
 
 F = cr.nn.functional
-BATCH = 32
-
-
-def _batches(n: int, images: bool = False) -> list:
-    x, y = cr.datasets.digits(images=images)
-    xs, ys = x.numpy(), y.numpy()
-    order = np.random.default_rng(0).permutation(len(xs))
-    out = []
-    for i in range(n):
-        idx = order[(i * BATCH) % (len(xs) - BATCH):][:BATCH]
-        out.append((cr.tensor(np.ascontiguousarray(xs[idx])), cr.tensor(ys[idx])))
-    return out
-
-
-def _mlp() -> cr.nn.Module:
-    return cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
 
 
 def _cnn() -> cr.nn.Module:
@@ -53,7 +38,7 @@ def _pair(make_model, make_opt, steps: int = 100, images: bool = False, compiled
         models.append(model)
         steppers.append(step)
     eager, compiled = steppers[0], cr.compile(steppers[1])
-    for x, y in _batches(steps, images):
+    for x, y in digits_batches(steps, images):
         a, b = eager(x, y), compiled(x, y)
         assert a.item() == b.item()
     for (name, p), q in zip(models[0].named_parameters(), models[1].parameters()):
@@ -72,12 +57,12 @@ def _pair(make_model, make_opt, steps: int = 100, images: bool = False, compiled
     lambda ps: cr.optim.AdamW(ps, lr=1e-2),
 ], ids=["sgd", "sgd-momentum", "adam", "adamw"])
 def test_digits_mlp_100_steps_bit_for_bit(make_opt) -> None:
-    models, compiled = _pair(_mlp, make_opt)
+    models, compiled = _pair(mlp, make_opt)
     assert compiled.traces <= 2  # the first call, and the second once optimizer state exists
 
 
 def test_optimizer_state_is_the_same_arrays_eager_code_sees() -> None:
-    (m_eager, m_comp), compiled = _pair(_mlp, lambda ps: cr.optim.Adam(ps, lr=1e-2), steps=5)
+    (m_eager, m_comp), compiled = _pair(mlp, lambda ps: cr.optim.Adam(ps, lr=1e-2), steps=5)
     assert compiled.replays >= 3
     for p in m_comp.parameters():
         assert p.grad is not None and p.grad.shape == p.shape
@@ -91,7 +76,7 @@ def test_cnn_with_max_pool_bit_for_bit() -> None:
 
 def test_source_reads_like_the_chapter() -> None:
     cr.manual_seed(0)
-    model = _mlp()
+    model = mlp()
     opt = cr.optim.SGD(model.parameters(), lr=0.1)
 
     @cr.compile
@@ -102,7 +87,7 @@ def test_source_reads_like_the_chapter() -> None:
         opt.step()
         return loss
 
-    (x, y), = _batches(1)
+    (x, y), = digits_batches(1)
     step(x, y)
     src = step.source
     assert "def step(x_t, y_t):" in src
@@ -115,7 +100,7 @@ def test_scheduler_lr_is_read_live_without_retracing() -> None:
     models, steppers = [], []
     for _ in range(2):
         cr.manual_seed(0)
-        model = _mlp()
+        model = mlp()
         opt = cr.optim.SGD(model.parameters(), lr=0.1)
         sched = cr.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
 
@@ -129,7 +114,7 @@ def test_scheduler_lr_is_read_live_without_retracing() -> None:
         models.append((model, sched))
         steppers.append(step)
     compiled = cr.compile(steppers[1])
-    for x, y in _batches(12):
+    for x, y in digits_batches(12):
         steppers[0](x, y)
         compiled(x, y)
         for _, sched in models:
@@ -141,7 +126,7 @@ def test_scheduler_lr_is_read_live_without_retracing() -> None:
 
 def test_guards_retrace_on_shape_and_train_eval_and_grad_mode() -> None:
     cr.manual_seed(0)
-    model = _mlp()
+    model = mlp()
 
     @cr.compile
     def forward(x):
@@ -285,7 +270,7 @@ def test_dropout_with_a_fixed_seed_equals_eager() -> None:
         run = cr.compile(step) if compiled else step
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CompileWarning)
-            results.append([run(x, y).item() for x, y in _batches(10)])
+            results.append([run(x, y).item() for x, y in digits_batches(10)])
     assert results[0] == results[1]
 
 
@@ -319,7 +304,7 @@ def test_batchnorm_falls_back_or_compiles_and_equals_eager(training: bool) -> No
         run = cr.compile(step) if compiled else step
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", CompileWarning)
-            results.append(([run(x, y).item() for x, y in _batches(20)],
+            results.append(([run(x, y).item() for x, y in digits_batches(20)],
                             {k: v.numpy().copy() for k, v in model.state_dict().items()}))
     assert results[0][0] == results[1][0]
     for k in results[0][1]:
@@ -460,7 +445,7 @@ def test_a_tracer_never_breaks_the_eager_call_on_errors() -> None:
 def test_against_torch_one_step() -> None:
     torch = pytest.importorskip("torch")
     cr.manual_seed(0)
-    model = _mlp()
+    model = mlp()
     tmodel = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.ReLU(), torch.nn.Linear(32, 10))
     with torch.no_grad():
         for p, q in zip(tmodel.parameters(), model.parameters()):
@@ -476,7 +461,7 @@ def test_against_torch_one_step() -> None:
         opt.step()
         return loss
 
-    for x, y in _batches(5):
+    for x, y in digits_batches(5):
         loss = step(x, y)
         topt.zero_grad()
         tloss = torch.nn.functional.cross_entropy(tmodel(torch.from_numpy(x.numpy())), torch.from_numpy(y.numpy()))
@@ -569,7 +554,7 @@ def test_as_a_method_decorator() -> None:
     class Trainer:
         def __init__(self):
             cr.manual_seed(0)
-            self.model = _mlp()
+            self.model = mlp()
             self.opt = cr.optim.SGD(self.model.parameters(), lr=0.1)
 
         @cr.compile
@@ -581,7 +566,7 @@ def test_as_a_method_decorator() -> None:
             return loss
 
     a, b = Trainer(), Trainer()
-    for x, y in _batches(4):
+    for x, y in digits_batches(4):
         assert a.step(x, y).item() == b.step(x, y).item()
     assert Trainer.step.fallback_reason is None and Trainer.step.replays >= 4
 

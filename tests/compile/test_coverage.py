@@ -11,28 +11,17 @@ import pytest
 
 import chainrule as cr
 from chainrule.compile import CompileWarning
+from compile_helpers import digits_batches
 
 F = cr.nn.functional
-BATCH = 32
 STEPS = 100
-
-
-def _batches(n: int, images: bool = False) -> list:
-    x, y = cr.datasets.digits(images=images)
-    xs, ys = x.numpy(), y.numpy()
-    order = np.random.default_rng(0).permutation(len(xs))
-    out = []
-    for i in range(n):
-        idx = order[(i * BATCH) % (len(xs) - BATCH):][:BATCH]
-        out.append((cr.tensor(np.ascontiguousarray(xs[idx])), cr.tensor(ys[idx])))
-    return out
 
 
 def _twins(make_model, make_opt=lambda ps: cr.optim.SGD(ps, lr=0.1), steps: int = STEPS, images: bool = False,
            train: bool = True, body=None):
     """Train an eager and a compiled twin from the same seed; check losses, state_dict and the generator."""
     runs = []
-    data = _batches(steps, images)
+    data = digits_batches(steps, images)
     for compiled in (False, True):
         cr.manual_seed(0)
         model = make_model()
@@ -222,11 +211,11 @@ def test_batchnorm_then_eval_uses_the_replayed_statistics() -> None:
             return loss
 
         run = cr.compile(step) if compiled else step
-        for x, y in _batches(10):
+        for x, y in digits_batches(10):
             run(x, y)
         model.eval()
         with cr.no_grad():
-            results.append(model(_batches(1)[0][0]).numpy().copy())
+            results.append(model(digits_batches(1)[0][0]).numpy().copy())
         assert int(model[1].num_batches_tracked.item()) == 10
     assert results[0].tobytes() == results[1].tobytes()
 

@@ -1,0 +1,26 @@
+"""Shared by the cr.compile tests: batches of the digits data in a fixed order, and the small MLP."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import chainrule as cr
+
+BATCH = 32
+
+
+def digits_batches(n: int, images: bool = False) -> list:
+    """`n` batches of 32 digits (flat 64-vectors, or 1x8x8 images), the same ones on every call."""
+    x, y = cr.datasets.digits(images=images)
+    xs, ys = x.numpy(), y.numpy()
+    order = np.random.default_rng(0).permutation(len(xs))
+    out = []
+    for i in range(n):
+        idx = order[(i * BATCH) % (len(xs) - BATCH):][:BATCH]
+        out.append((cr.tensor(np.ascontiguousarray(xs[idx])), cr.tensor(ys[idx])))
+    return out
+
+
+def mlp() -> cr.nn.Module:
+    """The digits MLP 64-32-10."""
+    return cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
