@@ -35,3 +35,17 @@ def test_retain_grad_on_a_tensor_without_grad_raises_like_torch():
     leaf.retain_grad()  # a leaf keeps its grad anyway: no error
     (leaf * 2).sum().backward()
     assert leaf.grad.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("values", [1.5, [1.5], [1.5, 2.0], [[1.0]]])
+@pytest.mark.parametrize("spec", ["", ".2f", ">20", "e"])
+def test_format_specs_as_torch(values, spec):
+    """A spec formats a 0-d tensor's number; on any other tensor PyTorch raises TypeError (a one-element vector
+    too), and an empty spec is str(t)."""
+    results = []
+    for lib in (cr, torch):
+        try:
+            results.append(format(lib.tensor(values), spec))
+        except TypeError as exc:
+            results.append((TypeError, str(exc)))
+    assert results[0] == results[1]

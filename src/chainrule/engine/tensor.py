@@ -429,9 +429,11 @@ class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin
         return self.__repr__()
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 or (spec and self._data.size == 1):  # f"{loss}" is "1.5", as in PyTorch
+        if self._data.ndim == 0:  # f"{loss}" is "1.5" and f"{loss:.4f}" "1.5000", as in PyTorch
             return format(self.item(), spec)
-        return str(self) if not spec else format(str(self), spec)
+        if spec:  # as PyTorch (object.__format__): a format spec is for 0-d tensors only
+            raise TypeError("unsupported format string passed to Tensor.__format__")
+        return str(self)
 
     def __reduce__(self):
         return (_rebuild, (np.asarray(self._data).copy(), self.requires_grad))
