@@ -150,6 +150,7 @@ def test_threads_calling_one_buffered_step_get_their_own_results() -> None:
     for x in inputs[:3]:
         compiled(x)
     assert compiled.entries[-1].free == [True]  # it has buffers
+    replays = compiled.replays
     wrong: list = []
 
     def worker(offset: int) -> None:
@@ -168,4 +169,5 @@ def test_threads_calling_one_buffered_step_get_their_own_results() -> None:
             t.join()
     finally:
         sys.setswitchinterval(interval)
-    assert wrong == [] and compiled.replays >= 300 and compiled.entries[-1].free == [True]
+    # how many of the 600 calls replay (rather than find the replay busy) depends on the scheduling
+    assert wrong == [] and compiled.replays > replays and compiled.entries[-1].free == [True]
