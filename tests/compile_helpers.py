@@ -24,3 +24,15 @@ def digits_batches(n: int, images: bool = False) -> list:
 def mlp() -> cr.nn.Module:
     """The digits MLP 64-32-10."""
     return cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
+
+
+def training_step(model: cr.nn.Module, opt: cr.optim.Optimizer):
+    """The usual step: zero_grad, cross-entropy of the model's output, backward, optimizer step; returns the loss."""
+    def step(x, y):
+        opt.zero_grad()
+        loss = cr.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step

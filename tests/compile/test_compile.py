@@ -10,7 +10,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.compile import CompileWarning
-from compile_helpers import digits_batches, mlp
+from compile_helpers import digits_batches, mlp, training_step
 
 F = cr.nn.functional
 
@@ -28,12 +28,7 @@ def _pair(make_model, make_opt, steps: int = 100, images: bool = False, compiled
         model = make_model()
         opt = make_opt(model.parameters())
 
-        def step(x, y, model=model, opt=opt):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        step = training_step(model, opt)
 
         models.append(model)
         steppers.append(step)
@@ -104,12 +99,7 @@ def test_scheduler_lr_is_read_live_without_retracing() -> None:
         opt = cr.optim.SGD(model.parameters(), lr=0.1)
         sched = cr.optim.lr_scheduler.StepLR(opt, step_size=3, gamma=0.5)
 
-        def step(x, y, model=model, opt=opt):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        step = training_step(model, opt)
 
         models.append((model, sched))
         steppers.append(step)
@@ -260,12 +250,7 @@ def test_dropout_with_a_fixed_seed_equals_eager() -> None:
         model = cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Dropout(0.2), cr.nn.Linear(32, 10))
         opt = cr.optim.SGD(model.parameters(), lr=0.1)
 
-        def step(x, y, model=model, opt=opt):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        step = training_step(model, opt)
 
         run = cr.compile(step) if compiled else step
         with warnings.catch_warnings():
@@ -294,12 +279,7 @@ def test_batchnorm_falls_back_or_compiles_and_equals_eager(training: bool) -> No
         model.train(training)
         opt = cr.optim.SGD(model.parameters(), lr=0.1)
 
-        def step(x, y, model=model, opt=opt):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        step = training_step(model, opt)
 
         run = cr.compile(step) if compiled else step
         with warnings.catch_warnings():

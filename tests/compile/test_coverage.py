@@ -11,7 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.compile import CompileWarning
-from compile_helpers import digits_batches
+from compile_helpers import digits_batches, training_step
 
 F = cr.nn.functional
 STEPS = 100
@@ -203,12 +203,7 @@ def test_batchnorm_then_eval_uses_the_replayed_statistics() -> None:
         model = _mlp_bn()()
         opt = cr.optim.SGD(model.parameters(), lr=0.1)
 
-        def step(x, y, model=model, opt=opt):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+        step = training_step(model, opt)
 
         run = cr.compile(step) if compiled else step
         for x, y in digits_batches(10):
