@@ -12,7 +12,7 @@ import numpy as np
 from chainrule.compile.tracer import Trace
 from chainrule.engine.backward import accumulate_grad
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor, bump_versions, wrap
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.engine.xp import NUMPY
 
 _PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "for", "while", "and", "or", "not",
@@ -21,7 +21,7 @@ _PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "f
 
 def assign_names(t: Trace) -> None:
     used: set[str] = {"np", "NUMPY", "backward", "accumulate", "make", "handed", "shifted", "e", "total", "flat",
-                      "per", "Tensor", "bump_versions", "guard", "NOT_THIS_TRACE", "lr",
+                      "per", "Tensor", "guard", "NOT_THIS_TRACE", "lr",
                       # builtins the generated step or its inlined guard call: a value of the step named so (an
                       # op named `float`, say) must not shadow them
                       "set", "type", "len", "getattr", "float", "int", "bool", "tuple", "list", "isinstance"}
@@ -193,7 +193,7 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     assign_names(t)
     stmts = eliminate_dead_code(t)
     ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": accumulate_grad, "make": wrap,
-                          "backward": _backward, "bump_versions": bump_versions}
+                          "backward": _backward}
     ns.update(t.consts)
     stmts = _drop_unused_loss(t, stmts)
     stmts = plan_buffers(t, stmts, ns)
@@ -303,6 +303,13 @@ class NotThisTrace:
 NOT_THIS_TRACE = NotThisTrace()
 
 
+def _array_like(shape: tuple, dtype: np.dtype) -> Any:
+    """A test that an array is an ndarray of this shape and dtype (the guard's path for a rebound parameter)."""
+    def like(array: Any) -> bool:
+        return type(array) is np.ndarray and array.shape == shape and array.dtype == dtype
+    return like
+
+
 def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict, str]:
     """A function of the step's arguments that is True when this trace may replay them, and the same test as one
     expression (the generated step starts with it, inlined): each tensor argument's exact class first (so that
@@ -333,9 +340,13 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict, str]:
             items.append((f"{a} is v{j}", True))
     for j, (x, shape, dtype, rg, scalar) in enumerate(t.const_guards):
         ns[f"c{j}"] = x
-        items.append((f"type(c{j}.array)", type(x.array) if scalar else np.ndarray))
-        if not scalar:
-            items += [(f"c{j}.array.shape", shape), (f"c{j}.array.dtype", dtype)]
+        if scalar:
+            items.append((f"type(c{j}.array)", type(x.array)))
+        else:
+            # the array it held when traced (an optimizer writes into it, so it stays), or else one of the same
+            # type, shape and dtype (`p.data = ...` rebound it): one identity test on every call
+            ns[f"a{j}"], ns[f"like{j}"] = x.array, _array_like(shape, dtype)
+            items.append((f"c{j}.array is a{j} or like{j}(c{j}.array)", True))
         items.append((f"c{j}.requires_grad", rg))
     for j, (where, is_none) in enumerate(t.grad_none_guards):
         if where[0] == "input":

@@ -28,7 +28,7 @@ from chainrule.compile.coverage import Coverage
 from chainrule.engine.grad_mode import is_grad_enabled, is_inference_mode_enabled
 from chainrule.engine.node import Node
 from chainrule.engine.observe import observe, observe_calls
-from chainrule.engine.tensor import Tensor, has_grad_hooks, inplace_epoch, wrap
+from chainrule.engine.tensor import Tensor, VersionCounters, has_grad_hooks, inplace_epoch, wrap
 from chainrule.nn.modules.module import (
     Module,
     has_own_hooks,
@@ -923,6 +923,7 @@ class Tracer(Coverage):
         text: list[str] = []
         uses: list[int] = []
         updated: list[str] = []
+        written: list[Tensor] = []
         for gi, group in enumerate(opt.param_groups):
             text.append("lr = %s.param_groups[%d]['lr']" % (key, gi))
             for p in group["params"]:
@@ -935,9 +936,11 @@ class Tracer(Coverage):
                     else:
                         text.append("np.subtract({T%d}.array, lr * {T%d}.grad.array, out={T%d}.array)" % (i, i, i))
                     updated.append("{T%d}" % i)
+                    written.append(p)
         if updated:
-            text.append("bump_versions((%s%s))  # autograd's record of in-place changes"
-                        % (", ".join(updated), "," if len(updated) == 1 else ""))
+            # one object for the update's version counters: it keeps what it looked up for the next call
+            text.append("%s.bump()  # autograd's record of the in-place writes into %s"
+                        % (self._const(VersionCounters(written), "versions"), ", ".join(updated)))
         self.t.stmts.append(Stmt("opt", "\n".join(text), effect=True, uses=tuple(uses),
                                  comment="SGD: p -= lr * dloss/dp, in place (lr read on each call: schedulers work)"))
         return True

@@ -75,11 +75,50 @@ def has_grad_hooks(t: Tensor) -> bool:
     return bool(t._grad_hooks or t._post_accumulate_hooks)
 
 
-def bump_versions(tensors: Iterable[Tensor]) -> None:
-    """Record in-place writes into several tensors (each one's version counter and storage epoch, as an in-place
-    op does): a compiled optimizer update makes one call for all its parameters."""
-    for t in tensors:
-        t._bump_version()
+class VersionCounters:
+    """The version counters of a fixed set of tensors that are written in place together, again and again (a
+    compiled optimizer update writes the same parameters on every call). `bump()` records the writes as an
+    in-place op does for each tensor (its version counter, its modification epoch, its storage's write epoch),
+    with one new epoch for all of them, and keeps each tensor's storage record for the next call while the tensor
+    keeps its array (the record cannot go stale: holding the array keeps its memory, and so the record, alive)."""
+
+    __slots__ = ("_records",)
+
+    def __init__(self, tensors: Iterable[Tensor]) -> None:
+        self._records = [[t, None, None] for t in tensors]  # [tensor, its array when last bumped, storage record]
+
+    def bump(self) -> None:
+        epoch = inplace_epoch.value = inplace_epoch.value + 1
+        for record in self._records:
+            t = record[0]
+            t._version += 1
+            t._modified_epoch = epoch
+            data = t._data
+            if data is record[1]:
+                entry = record[2]
+                if entry is not None:
+                    entry[1] = epoch
+            else:
+                record[1] = data
+                record[2] = _mark_written(data, epoch)
+            node = t.grad_fn
+            if node is not None and node.op.saves_output:
+                node.out_modified = True
+
+
+def _mark_written(data: Any, epoch: int) -> list | None:
+    """Record that the memory behind `data` was written at `epoch`; returns the storage's record (None for a NumPy
+    scalar, which has no shared memory)."""
+    if type(data) is not np.ndarray:
+        return None
+    owner = data if data.base is None else storage_owner(data)
+    key = id(owner)
+    entry = written_storage.get(key)
+    if entry is not None and entry[0]() is owner:
+        entry[1] = epoch
+    else:
+        entry = written_storage[key] = [weakref.ref(owner, _forget(key)), epoch]
+    return entry
 
 
 def _forget(key: int) -> Callable[[Any], object]:
@@ -406,15 +445,8 @@ class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin
         self._version += 1
         epoch = inplace_epoch.value = inplace_epoch.value + 1
         self._modified_epoch = epoch
-        data = self._data
-        if storage_written and type(data) is np.ndarray:
-            owner = data if data.base is None else storage_owner(data)
-            key = id(owner)
-            entry = written_storage.get(key)
-            if entry is not None and entry[0]() is owner:
-                entry[1] = epoch
-            else:
-                written_storage[key] = [weakref.ref(owner, _forget(key)), epoch]
+        if storage_written:
+            _mark_written(self._data, epoch)
         node = self.grad_fn
         if node is not None and node.op.saves_output:
             node.out_modified = True
