@@ -186,6 +186,27 @@ def test_batchnorm_without_running_stats_or_affine() -> None:
     _twins(_mlp_bn(affine=False), steps=20)
 
 
+class _FunctionalBN(cr.nn.Module):
+    """F.batch_norm called directly with the module's own buffers (no BatchNorm module, so no count_batch)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc1, self.fc2 = cr.nn.Linear(64, 32), cr.nn.Linear(32, 10)
+        self.register_buffer("mean", cr.zeros(32))
+        self.register_buffer("var", cr.ones(32))
+
+    def forward(self, x):
+        h = F.batch_norm(self.fc1(x), self.mean, self.var, training=self.training, momentum=0.2)
+        return self.fc2(F.relu(h))
+
+
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+def test_functional_batch_norm_with_buffers_equals_eager(train: bool) -> None:
+    compiled = _twins(_FunctionalBN, train=train, steps=30)
+    assert ("update_running_stats(T_mean_2, T_var_2, mean, var, 32, 0.2)" in compiled.source) is train
+    assert "count_batch" not in compiled.source
+
+
 def _cnn_bn():
     return cr.nn.Sequential(cr.nn.Conv2d(1, 4, 3, padding=1), cr.nn.BatchNorm2d(4), cr.nn.ReLU(),
                             cr.nn.MaxPool2d(2), cr.nn.Flatten(), cr.nn.Linear(4 * 4 * 4, 10))

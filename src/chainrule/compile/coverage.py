@@ -27,7 +27,6 @@ from chainrule.engine.grad_mode import enter_backward, exit_backward
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, wrap
 from chainrule.engine.xp import NUMPY
-from chainrule.nn import BatchNorm1d
 from chainrule.nn import functional as F
 from chainrule.nn.functional.dropouts import dropout_mask
 from chainrule.nn.functional.normalization import update_running_stats
@@ -60,8 +59,10 @@ _WATCHED = {
     _code(cr_random.randn): "randn",
     _code(cr_random.randint): "randint",
     _code(cr_random.randperm): "randperm",
-    _code(F.batch_norm): "batch_norm",
-    _code(BatchNorm1d.forward): "bn_module",  # BatchNorm2d's and 3d's too: one forward for all
+    # BatchNorm's two updates of its buffers in training, each the one function the module (or F.batch_norm) and
+    # the replay both call: read through their own parameters when called, not the callers' locals
+    _code(count_batch): "count_batch",
+    _code(update_running_stats): "running_stats",
     _code(Function.apply.__func__): "fn_apply",
 }
 
@@ -79,7 +80,7 @@ class Coverage:
     def _cov_init(self) -> None:
         self.rng_last = cr_random.default_generator.get_state()  # the state after the last recorded draw
         self.rng_frames: list[list] = []  # [frame, kind, state before, handled var or None]
-        self.bn_frames: list[list] = []  # [frame, module, nbt before, nbt var]
+        self.bn_live: tuple | None = None  # (nbt var, momentum) of a count_batch(..., None) not yet used
         self.buffer_expect: dict[int, Any] = {}  # id(buffer) -> the value the replayed statements leave in it
         self.draws = 0
         self.in_user_backward = 0  # inside a custom autograd.Function's backward (the replay runs it again)
@@ -99,18 +100,15 @@ class Coverage:
             return None  # the user's backward runs again in the replay, draws and all
         if kind == "fn_backward":
             return self._fn_backward_frame(frame)
-        if kind == "batch_norm":
+        if kind == "running_stats":
+            loc = frame.f_locals  # its parameters, as called (the function rebinds some of them)
+            entry = [frame, kind, {k: loc[k] for k in ("running_mean", "running_var", "batch_mean", "batch_var",
+                                                        "count", "momentum")}]
+            entry.append({k: np.array(entry[2][k].array, copy=True) for k in ("running_mean", "running_var")})
+        elif kind == "count_batch":
             loc = frame.f_locals
-            pre = {}
-            for key in ("running_mean", "running_var"):
-                b = loc.get(key)
-                if b is not None and loc.get("training"):
-                    pre[key] = np.array(b.array, copy=True)
-            entry = [frame, kind, pre]
-        elif kind == "bn_module":
-            module = frame.f_locals.get("self")
-            entry = [frame, kind, module]
-            self._cov_safe(self._bn_enter, module, entry)
+            entry = [frame, kind, loc["num_batches_tracked"], loc["momentum"]]
+            self._cov_safe(self._bn_count, entry)
         elif kind == "fn_apply":
             entry = [frame, kind]
         else:
@@ -125,10 +123,10 @@ class Coverage:
                         self.rng_frames.pop()
                     if arg is not None and entry[3] is None and kind != "mask":
                         self._cov_safe(self._draw_returned, entry, arg)
-                elif kind == "batch_norm" and arg is not None:
-                    self._cov_safe(self._bn_update, frame, entry)
-                elif kind == "bn_module":
-                    self._cov_safe(self._bn_exit, entry)
+                elif kind == "running_stats":
+                    self._cov_safe(self._bn_update, entry)
+                elif kind == "count_batch" and arg is not None:
+                    self._cov_safe(self._bn_counted, entry, arg)
                 elif kind == "fn_apply" and arg is not None:
                     self._cov_safe(self._fn_applied, arg)
             return local
@@ -277,53 +275,52 @@ class Coverage:
             return index
         return None
 
-    def _bn_enter(self, module: Any, entry: list) -> None:
-        if not (module.training and module.track_running_stats):
-            entry.append(None)
-            return
-        nbt = module.num_batches_tracked
+    def _bn_count(self, entry: list) -> None:
+        """`count_batch(num_batches_tracked, momentum)` called (BatchNorm's forward in training): the replay counts
+        the batch with the same call."""
         from chainrule.compile.tracer import Stmt
 
+        _, _, nbt, momentum = entry
         bi = self.var_of(nbt, "batch_norm", None)
-        entry.append((nbt, np.array(nbt.array, copy=True), bi))
+        entry.append((np.array(nbt.array, copy=True), bi))
         self.t.consts.setdefault("count_batch", count_batch)
-        if module.momentum is None:  # a cumulative average: this batch's momentum is 1 / count, read on each call
+        if momentum is None:  # a cumulative average: this batch's momentum is 1 / count, read on each call
             self.t.consts.setdefault("momentum", None)  # reserves the name: no value of the step is called so
             text = "momentum = {Kcount_batch}({T%d}, None)" % bi
         else:
-            text = "{Kcount_batch}({T%d}, %r)" % (bi, module.momentum)
+            text = "{Kcount_batch}({T%d}, %r)" % (bi, momentum)
         self.t.stmts.append(Stmt("fwd", text, effect=True, comment="num_batches_tracked += 1, as the module does"))
-        self.bn_frames.append(entry)
 
-    def _bn_exit(self, entry: list) -> None:
-        if self.bn_frames and self.bn_frames[-1] is entry:
-            self.bn_frames.pop()
-        if len(entry) < 4 or entry[3] is None:
-            return
-        nbt, before, _ = entry[3]
+    def _bn_counted(self, entry: list, returned: Any) -> None:
+        _, _, nbt, momentum, (before, bi) = entry
         expect = np.asarray(before + 1)
         if not lowering.same(np.asarray(nbt.array), expect):
             self.fail("BatchNorm: num_batches_tracked did not count one batch", None)
         self.buffer_expect[id(nbt)] = expect
+        # the update that follows uses this batch's momentum (1 / count): the replay's `momentum` variable
+        self.bn_live = (bi, returned) if momentum is None else None
 
-    def _bn_update(self, frame: Any, entry: list) -> None:
-        loc = frame.f_locals
-        pre = entry[2]
-        if not loc.get("training") or not pre:
-            return
+    def _var_of_array(self, a: Any) -> int | None:
+        """The var whose trace-time value is the array `a` itself (the latest one)."""
+        for i in range(len(self.t.vars) - 1, -1, -1):
+            if self.t.vars[i].value is a:
+                return i
+        return None
+
+    def _bn_update(self, entry: list) -> None:
+        """`update_running_stats(...)` returned (batch_norm in training): the replay makes the same call on the
+        replayed batch statistics, checked here to leave the buffers as the eager call did, bit for bit."""
         from chainrule.compile.tracer import Stmt
 
-        rm, rv = loc["running_mean"], loc["running_var"]
-        mu_i, v_i = self.by_id.get(id(loc["mu"])), self.by_id.get(id(loc["v"]))
+        args, pre = entry[2], entry[3]
+        rm, rv, count, momentum = args["running_mean"], args["running_var"], args["count"], args["momentum"]
+        mu_i, v_i = self._var_of_array(args["batch_mean"]), self._var_of_array(args["batch_var"])
         if mu_i is None or v_i is None:
             self.fail("batch_norm: its batch statistics were not recorded", None)
         mu, v = self.t.vars[mu_i].value, self.t.vars[v_i].value
-        count = loc["count"]
-        momentum = loc["momentum"]
-        live = None
-        module = self.bn_frames[-1][2] if self.bn_frames else None
-        if module is not None and module.momentum is None and module.running_mean is rm:
-            live = self.bn_frames[-1][3][2]  # momentum = 1 / num_batches_tracked, read on each call
+        live, self.bn_live = self.bn_live, None
+        if live is not None and live[1] != momentum:
+            live = None
         scratch_mean, scratch_var = wrap(pre["running_mean"].copy()), wrap(pre["running_var"].copy())
         update_running_stats(scratch_mean, scratch_var, mu, v, count, momentum)  # what the replay will run
         for b, new in ((rm, scratch_mean.array), (rv, scratch_var.array)):
