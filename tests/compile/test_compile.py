@@ -709,3 +709,31 @@ def test_zero_grad_lines_name_parameters_by_module_path() -> None:
         assert extra.weight.grad is None
     assert compiled.replays >= 1 and "T_extra_weight.grad = None" in compiled.source
     assert "extra_weight_2 = " in compiled.source
+
+
+def test_two_cross_entropy_losses_in_one_step_each_backward_reads_its_own_softmax() -> None:
+    """Two cross_entropy calls in one step: each one's inline backward must read its own softmax pieces. (They
+    shared the names `e`, `total`, `flat`, so the first loss's gradient was computed from the second one's
+    softmax: a silently wrong replay.)"""
+    F = cr.nn.functional
+    runs = []
+    for compiled in (False, True):
+        cr.manual_seed(0)
+        m1, m2 = mlp(), mlp()
+        opt = cr.optim.SGD([*m1.parameters(), *m2.parameters()], lr=0.1)
+
+        def step(x, y, m1=m1, m2=m2, opt=opt):
+            opt.zero_grad()
+            loss = F.cross_entropy(m1(x), y) + 0.5 * F.cross_entropy(m2(x * 2.0), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        losses = [run(x, y).item() for x, y in digits_batches(20)]
+        runs.append((losses, [p.detach().numpy().copy() for p in [*m1.parameters(), *m2.parameters()]], run))
+    (la, pa, _), (lb, pb, compiled_step) = runs
+    assert compiled_step.fallback_reason is None and compiled_step.replays >= 17
+    assert "e_2 = np.exp(shifted_2)" in compiled_step.source
+    assert la == lb
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(pa, pb))

@@ -20,8 +20,8 @@ _PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "f
 
 
 def assign_names(t: Trace) -> None:
-    used: set[str] = {"np", "NUMPY", "backward", "accumulate", "make", "handed", "shifted", "e", "total", "flat",
-                      "per", "Tensor", "guard", "NOT_THIS_TRACE", "lr",
+    used: set[str] = {"np", "NUMPY", "backward", "accumulate", "make", "handed", "Tensor", "guard", "NOT_THIS_TRACE",
+                      "lr",
                       # builtins the generated step or its inlined guard call: a value of the step named so (an
                       # op named `float`, say) must not shadow them
                       "set", "type", "len", "getattr", "float", "int", "bool", "tuple", "list", "isinstance"}
@@ -69,7 +69,7 @@ def eliminate_dead_code(t: Trace) -> list:
     return kept
 
 
-_CE_LOSS = "\nper = np.log(total.ravel()) - shifted.ravel()[flat]\n"
+_CE_LOSS = re.compile(r"\n\{V\d+\} = np\.log\(\{V\d+\}\.ravel\(\)\) - ")  # the loss lines of its statement
 
 
 def _drop_unused_loss(t: Trace, stmts: list) -> list:
@@ -79,13 +79,14 @@ def _drop_unused_loss(t: Trace, stmts: list) -> list:
     out = list(stmts)
     result = set(_result_vars(t.result))
     for k, stmt in enumerate(stmts):
-        if _CE_LOSS not in stmt.template or len(stmt.defs) != 1:
+        cut = _CE_LOSS.search(stmt.template)
+        if cut is None or len(stmt.defs) != 1:
             continue
         loss = stmt.defs[0]
         mark = "{V%d}" % loss
         if loss in result or any(mark in other.template for j, other in enumerate(stmts) if j != k):
             continue
-        head = stmt.template.split(_CE_LOSS)[0]
+        head = stmt.template[:cut.start()]
         out[k] = dataclasses.replace(stmt, template=head, defs=(),
                                      comment="cross_entropy: only the softmax its gradient needs (nothing reads "
                                              "the loss value)")

@@ -529,16 +529,21 @@ class Tracer(Coverage):
         starts = self._const(np.arange(0, n * c, c), "row_starts")
         out = call.output
         index = self._new_var(Var("op", out.name or "loss", value=out.array, node=out.grad_fn), out)
+        # the softmax pieces its backward reads are values of their own (a second cross_entropy in the step gets
+        # `e_2`, `total_2`, ...: the first one's backward must not read the second one's)
+        temps = {k: "{V%d}" % self._new_var(Var("temp", k)) for k in ("shifted", "e", "total", "flat", "per")}
         lines = [
-            "shifted = {x} - np.fmax.reduce({x}, axis=1, keepdims=True)",
-            "e = np.exp(shifted)",
-            "total = np.add.reduce(e, axis=1, keepdims=True)",
-            "flat = %s + {y}" % starts,
-            "per = np.log(total.ravel()) - shifted.ravel()[flat]",
-            "{out} = per.dtype.type(per.sum() / %r)" % float(n),
+            "{shifted} = {x} - np.fmax.reduce({x}, axis=1, keepdims=True)",
+            "{e} = np.exp({shifted})",
+            "{total} = np.add.reduce({e}, axis=1, keepdims=True)",
+            "{flat} = %s + {y}" % starts,
+            "{per} = np.log({total}.ravel()) - {shifted}.ravel()[{flat}]",
+            "{out} = {per}.dtype.type({per}.sum() / %r)" % float(n),
         ]
         text = "\n".join(lines).replace("{x}", args_t[0]).replace("{y}", "{V%d}" % y).replace(
             "{out}", "{V%d}" % index)
+        for k, v in temps.items():
+            text = text.replace("{%s}" % k, v)
         # check it against the engine now
         shifted = logits - np.fmax.reduce(logits, axis=1, keepdims=True)
         e = np.exp(shifted)
@@ -553,7 +558,7 @@ class Tracer(Coverage):
                                  comment="cross_entropy = mean(log(sum(exp(x))) - x[target]); "
                                          "local derivative: softmax(x) - onehot(target), over N"))
         self.ce = getattr(self, "ce", {})
-        self.ce[index] = (attrs, n)
+        self.ce[index] = (attrs, n, temps)
         if out.grad_fn is not None:
             self.node_var[id(out.grad_fn)] = index
 
@@ -804,7 +809,7 @@ class Tracer(Coverage):
                 for i, c in enumerate(step.contributions)]
 
     def _ce_vjp(self, step: Any, oi: int, gi: int, line: str | None) -> list:
-        attrs, n = self.ce[oi]
+        attrs, n, temps = self.ce[oi]
         g = step.upstream
         grad = attrs["e"] / attrs["total"]
         grad.ravel()[attrs["flat"]] -= grad.dtype.type(1)
@@ -817,8 +822,9 @@ class Tracer(Coverage):
             scale = "{V%d} *= %s  # dloss/dloss / N" % (tmp, self._const(self.seeds[gi] / float(n), "scale"))
         else:
             scale = "{V%d} *= {V%d} / %r" % (tmp, gi, float(n))
-        text = "{V%d} = e / total\n{V%d}.ravel()[flat] -= %s\n%s" % (tmp, tmp, one, scale)
-        # `e`, `total` and `flat` are the forward's locals; the forward statement defines them
+        text = "{V%d} = %s / %s\n{V%d}.ravel()[%s] -= %s\n%s" % (tmp, temps["e"], temps["total"], tmp,
+                                                                temps["flat"], one, scale)
+        # `e`, `total` and `flat` are defined by the forward statement (which defines the loss `oi`)
         self.t.stmts.append(Stmt("bwd", text, defs=(tmp,), uses=(gi, oi), comment="softmax(x) - onehot(target), "
                                  "scaled by the upstream gradient over N"))
         return [("{V%d}" % tmp, (tmp,), "cross_entropy -> logits")]
