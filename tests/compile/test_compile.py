@@ -737,3 +737,30 @@ def test_two_cross_entropy_losses_in_one_step_each_backward_reads_its_own_softma
     assert "e_2 = np.exp(shifted_2)" in compiled_step.source
     assert la == lb
     assert all(a.tobytes() == b.tobytes() for a, b in zip(pa, pb))
+
+
+def test_two_leaves_given_the_same_gradient_array_get_separate_grads() -> None:
+    """`(a + b)`'s backward hands one array to both leaves; eager gives the second leaf a copy (its `handed` set).
+    The replay gave `a.grad` the array and `b.grad` the same one (`make` did not register it), so writing into
+    one `.grad` silently changed the other."""
+    grads = []
+    for compiled in (False, True):
+        a = cr.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = cr.tensor([4.0, 5.0, 6.0], requires_grad=True)
+        opt = cr.optim.SGD([a, b], lr=0.1)
+
+        def step(x, a=a, b=b, opt=opt):
+            opt.zero_grad()
+            loss = ((a + b) * x).sum()
+            loss.backward()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        for k in range(4):
+            run(cr.tensor([2.0, 2.0, float(k)]))
+        assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+        a.grad.mul_(10.0)  # in place into one .grad only
+        grads.append((a.grad.tolist(), b.grad.tolist()))
+        if compiled:
+            assert run.fallback_reason is None and run.replays >= 2
+    assert grads[0] == grads[1] == ([20.0, 20.0, 30.0], [2.0, 2.0, 3.0])

@@ -723,9 +723,15 @@ class Tracer(Coverage):
             else:
                 plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
                              f"{var.base}.grad += its gradient"))
-        first = any(text.startswith("accumulate(") for text, _, _ in plan)  # the helper's `handed` set, once
-        for text, li, comment in plan:
-            if first:
+        # the engine's `handed` set: the arrays this backward gave to a .grad without a copy, so that a later
+        # leaf given the same array (the two inputs of an add, say) gets a copy, as eager. A `.grad = make(g)`
+        # before an accumulate() registers its array there too.
+        last = max((k for k, (text, _, _) in enumerate(plan) if text.startswith("accumulate(")), default=-1)
+        first = True
+        for k, (text, li, comment) in enumerate(plan):
+            if k < last and not text.startswith("accumulate("):
+                text += "\nhanded.add(id({V%d}))" % leaf_grad[li]
+            if first and k <= last:
                 text = "handed = set()\n" + text
                 first = False
             t.stmts.append(Stmt("acc", text, uses=(leaf_grad[li],), effect=True, comment=comment))
