@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.compile.tracer import Trace
-from chainrule.engine.backward import accumulate_grad
+from chainrule.engine.backward import accumulate_grad, accumulate_grads
 from chainrule.engine.grad_mode import grad_state
 from chainrule.engine.tensor import Tensor, wrap
 from chainrule.engine.xp import NUMPY
@@ -20,8 +20,8 @@ _PY_KEYWORDS = {"lambda", "def", "class", "return", "in", "is", "if", "else", "f
 
 
 def assign_names(t: Trace) -> None:
-    used: set[str] = {"np", "NUMPY", "backward", "accumulate", "make", "handed", "Tensor", "guard", "NOT_THIS_TRACE",
-                      "lr",
+    used: set[str] = {"np", "NUMPY", "backward", "accumulate", "accumulate_grads", "make", "handed", "Tensor",
+                      "guard", "NOT_THIS_TRACE", "lr",
                       # builtins the generated step or its inlined guard call: a value of the step named so (an
                       # op named `float`, say) must not shadow them
                       "set", "type", "len", "getattr", "float", "int", "bool", "tuple", "list", "isinstance"}
@@ -193,7 +193,8 @@ def generate(t: Trace, fn_name: str) -> tuple[str, dict]:
     """(source of `def <fn_name>(...)`, its namespace)."""
     assign_names(t)
     stmts = eliminate_dead_code(t)
-    ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": accumulate_grad, "make": wrap,
+    ns: dict[str, Any] = {"np": np, "NUMPY": NUMPY, "accumulate": accumulate_grad,
+                          "accumulate_grads": accumulate_grads, "make": wrap,
                           "backward": _backward}
     ns.update(t.consts)
     stmts = _drop_unused_loss(t, stmts)

@@ -723,6 +723,15 @@ class Tracer(Coverage):
             else:
                 plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
                              f"{var.base}.grad += its gradient"))
+        if len(plan) > 1 and all(text.startswith("accumulate(") for text, _, _ in plan):
+            # one call for all of them (a scalar network's step: a call per leaf is much of its time)
+            pairs = ["{T%d}, {V%d},  # %s" % (li, leaf_grad[li], comment) for _, li, comment in plan]
+            t.stmts.append(Stmt("acc", "accumulate_grads(\n    %s\n)" % "\n    ".join(pairs),
+                                uses=tuple(leaf_grad[li] for _, li, _ in plan), effect=True,
+                                comment="each .grad += its gradient: the engine's accumulate_grad, leaf by leaf"))
+            self.accumulated = {id(self.keep[self._keep_index_of_var(li)]) if t.vars[li].kind != "const"
+                                else id(t.vars[li].tensor) for li in leaf_order}
+            return
         # the engine's `handed` set: the arrays this backward gave to a .grad without a copy, so that a later
         # leaf given the same array (the two inputs of an add, say) gets a copy, as eager. A `.grad = make(g)`
         # before an accumulate() registers its array there too.

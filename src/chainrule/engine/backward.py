@@ -375,6 +375,25 @@ def _post_accumulate(leaf: Tensor) -> None:
             raise TypeError(f"post accumulate grad hook must return None, got {type(result).__name__}")
 
 
+def accumulate_grads(*leaves_and_grads: Any) -> None:
+    """`accumulate_grad` for several leaves of one backward, in order, with one `handed` set: `leaf, gradient,
+    leaf, gradient, ...` (`cr.compile`'s replay of a backward that adds into existing `.grad`s makes one call).
+    The case of a scalar network's every step -- a 0-d gradient added into a `.grad` that already holds a NumPy
+    scalar of its type -- is accumulate_grad's own in-place statements, here without a call per leaf."""
+    handed: set[int] = set()
+    pairs = iter(leaves_and_grads)
+    for leaf in pairs:
+        g = next(pairs)
+        existing = leaf.grad
+        kind = type(g)
+        if (existing is not None and kind is not np.ndarray and kind is type(existing._data)
+                and kind is type(leaf._data) and existing.grad_fn is None):
+            existing._data = existing._data + g
+            existing._version += 1
+        else:
+            accumulate_grad(leaf, g, handed)
+
+
 def accumulate_grad(leaf: Tensor, g: Any, handed: set[int], create_graph: bool = False) -> None:
     """Add the gradient `g` (an array, NumPy scalar or Tensor) into `leaf.grad` as `backward()` does: the first
     becomes `.grad` (copied when it is a view or already handed to another leaf: `handed` holds the ids of the
