@@ -764,3 +764,32 @@ def test_two_leaves_given_the_same_gradient_array_get_separate_grads() -> None:
         if compiled:
             assert run.fallback_reason is None and run.replays >= 2
     assert grads[0] == grads[1] == ([20.0, 20.0, 30.0], [2.0, 2.0, 3.0])
+
+
+@pytest.mark.parametrize("shape", [(), (3,)], ids=["scalar", "vector"])
+def test_a_long_trace_reuses_names_of_dead_values_and_equals_eager(shape: tuple) -> None:
+    """Above REUSE_NAMES_ABOVE values, a dead value's name goes to the next new one (the frame holds the live values
+    only). The tanh chain's backward reads every forward output, so names must not be reused too early."""
+    from chainrule.compile import codegen
+
+    results = []
+    for compiled in (False, True):
+        w = cr.tensor(np.full(shape, 0.9, np.float32), requires_grad=True)
+        x0 = cr.tensor(np.linspace(0.1, 0.5, 3, dtype=np.float32) if shape else np.float32(0.3), requires_grad=True)
+
+        def step(x0=x0, w=w):
+            x = x0
+            for _ in range(1200):
+                x = (x * w + 0.1).tanh()
+            x.sum().backward()
+            return x
+
+        run = cr.compile(step) if compiled else step
+        outs = [run().detach().numpy().tobytes() for _ in range(3)]
+        results.append((outs, w.grad.numpy().tobytes(), x0.grad.numpy().tobytes()))
+        if compiled:
+            assert run.replays == 1 and run.fallback_reason is None  # .grad None then set: two traces
+            entry = run.entries[-1]
+            assert len(entry.source.splitlines()) > codegen.REUSE_NAMES_ABOVE
+            assert entry.run.__code__.co_nlocals < 2000  # not one local per value
+    assert results[0] == results[1]
