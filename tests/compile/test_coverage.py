@@ -439,3 +439,46 @@ def test_custom_function_backward_runs_without_recording_as_in_eager() -> None:
     assert f.fallback_reason is None and f.replays == 1
     assert seen == [False, False, False]
     assert w.grad.numpy().tolist() == [6.0, 6.0]
+
+
+# ----------------------------------------------------------------------------- indexing with the step's values
+def test_indexing_with_a_random_draw_and_with_input_indices_equals_eager() -> None:
+    """`E[cr.randint(...)]` (a random minibatch or embedding lookup drawn in the step) and `E[ids, 1:3]` with
+    indices passed in: the replay indexes with this call's indices (the draw replayed from the generator, the
+    input read again), forward and backward, bit for bit with eager over several calls."""
+    runs = []
+    for compiled in (False, True):
+        cr.manual_seed(0)
+        emb = cr.randn(50, 4, requires_grad=True)
+        w = cr.randn(4, 1, requires_grad=True)
+        opt = cr.optim.SGD([emb, w], lr=0.1)
+
+        def step(ids, emb=emb, w=w, opt=opt):
+            opt.zero_grad()
+            idx = cr.randint(0, 50, (8,))
+            loss = (emb[idx] @ w).pow(2).mean() + emb[ids, 1:3].sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        run = cr.compile(step) if compiled else step
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", CompileWarning)
+            losses = [run(cr.tensor([k % 50, (3 * k) % 50, 7])).item() for k in range(8)]
+        runs.append((losses, emb.detach().numpy().tobytes(), w.detach().numpy().tobytes(),
+                     cr.random.default_generator.get_state(), run))
+    assert runs[0][:4] == runs[1][:4]
+    compiled_step = runs[1][4]
+    assert compiled_step.replays >= 6
+    assert "index=(idx,)" in compiled_step.source and "index=(ids, slice(1, 3, None))" in compiled_step.source
+
+
+def test_indexing_with_a_boolean_mask_or_an_index_from_outside_the_ops_still_falls_back() -> None:
+    """A mask's result size depends on the data; an index array made in NumPy is not a value of the step."""
+    x = cr.tensor([1.0, -1.0, 2.0], requires_grad=True)
+    fixed = np.array([0, 2])
+    for body in (lambda: x[x > 0].sum(), lambda: x[fixed].sum()):
+        step = cr.compile(body)
+        with pytest.warns(CompileWarning):
+            got = [step().item() for _ in range(3)]
+        assert got == [body().item()] * 3 and step.fallback_reason is not None

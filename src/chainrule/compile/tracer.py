@@ -468,6 +468,12 @@ class Tracer(Coverage):
                 kw.append(f"{k}={{V{aux}}}")
                 aux_uses.append(aux)
                 continue
+            if name == "index" and k == "index" and type(v) is tuple:
+                text, uses = self._index_text(v)
+                if text is not None:  # integer index arrays that are values of the step (a randint draw, an input)
+                    kw.append(f"{k}={text}")
+                    aux_uses.extend(uses)
+                    continue
             if _contains_data(v):
                 self.fail(f"{name}: takes array data computed outside the op ({k}): replaying it would reuse "
                           f"the trace's values", line)
@@ -506,6 +512,28 @@ class Tracer(Coverage):
             self.node_var[id(out.grad_fn)] = index
         if aux_uses:
             self.live_attrs[index] = kw
+
+    def _index_text(self, index: tuple) -> tuple[str | None, list[int]]:
+        """An advanced index as text over the step's values: each array in it must be an integer array that is
+        itself a value of the step (read again on each call), so that the replay indexes with this call's
+        indices; its shape is fixed by the trace, and so is the result's. Boolean masks (a result whose size
+        depends on the data) and arrays made outside the recorded ops give (None, [])."""
+        parts: list[str] = []
+        uses: list[int] = []
+        for e in index:
+            if type(e) is np.ndarray:
+                if e.dtype.kind not in "iu":
+                    return None, []
+                i = next((j for j in range(len(self.t.vars) - 1, -1, -1) if self.t.vars[j].value is e), None)
+                if i is None or self.t.vars[i].kind == "temp":
+                    return None, []
+                parts.append("{V%d}" % i)
+                uses.append(i)
+            elif e is None or e is Ellipsis or type(e) in (int, bool, slice):
+                parts.append(repr(e))
+            else:
+                return None, []
+        return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")", uses
 
     def _op_base(self, name: str) -> str:
         if self.module_stack:
