@@ -85,6 +85,7 @@ class Coverage:
         self.draws = 0
         self.in_user_backward = 0  # inside a custom autograd.Function's backward (the replay runs it again)
         self.functions: dict[int, tuple] = {}  # id(Function node) -> (op, ctx template, saved, tensor attrs)
+        self.fn_outputs: dict[int, Any] = {}  # id(output node of a several-output Function) -> its output op
         self.fn_ctxs: dict[int, Any] = {}  # id(ctx) -> ctx of this step's Function calls
         self.watched = dict(_WATCHED)  # plus the backward of each custom Function the step calls
 
@@ -339,12 +340,33 @@ class Coverage:
     # ------------------------------------------------------------------ custom autograd.Function
     def _fn_applied(self, output: Any) -> None:
         """`MyFunction.apply` returned: its forward's ops were traced like any others; remember what its
-        backward will need (the ctx) so that the replay can call the user's `backward` with the same."""
+        backward will need (the ctx) so that the replay can call the user's `backward` with the same. With several
+        outputs, each output's node passes its gradient into its slot (the engine's own output op, called by the
+        replay too), and the Function's node gets them all, as in the engine."""
         if isinstance(output, tuple):
-            if any(isinstance(o, Tensor) and o.grad_fn is not None and any(
-                    isinstance(p, Node) and isinstance(p.op, FunctionOp) for p in o.grad_fn.parents)
-                   for o in output):
-                self.fail("a custom autograd.Function with several outputs is not compiled yet", None)
+            mains = {id(p): p for o in output if isinstance(o, Tensor) and o.grad_fn is not None
+                     for p in o.grad_fn.parents if isinstance(p, Node) and isinstance(p.op, FunctionOp)}
+            if not mains:
+                return  # nothing needed grad
+            if len(mains) != 1:
+                self.fail("a custom autograd.Function's outputs come from several calls", None)
+            node = next(iter(mains.values()))
+            name = node.op.function.__name__
+            from chainrule.compile.tracer import Var
+
+            for o in output:
+                if not isinstance(o, Tensor) or o.grad_fn is None:
+                    continue
+                index = self.by_id.get(id(o))
+                if (index is None or self.t.vars[index].kind != "op" or self.t.vars[index].value is not o.array
+                        or o.grad_fn.parents != (node,)):
+                    self.fail(f"{name}: its forward's output is not made by recorded ops (values computed in NumPy, "
+                              f"or an input returned as is): its forward cannot be replayed", None)
+                self.t.vars[index].node = o.grad_fn
+                self.node_var[id(o.grad_fn)] = index
+                self.fn_outputs[id(o.grad_fn)] = o.grad_fn.op
+            index = self._new_var(Var("op", f"{name}_outputs"))  # the Function's node: its gradient is the slots
+            self._fn_record(node, index, None)
             return
         if not isinstance(output, Tensor) or output.grad_fn is None:
             return  # nothing needed grad: no node, only its forward's ops
@@ -357,6 +379,14 @@ class Coverage:
         if index is None or self.t.vars[index].kind != "op" or self.t.vars[index].value is not output.array:
             self.fail(f"{name}: its forward's output is not made by recorded ops (values computed in NumPy, or "
                       f"an input returned as is): its forward cannot be replayed", None)
+        self.t.vars[index].node = node
+        self._fn_record(node, index, output)
+
+    def _fn_record(self, node: Node, index: int, output: Any) -> None:
+        """What the replay needs to call a Function's backward: its saved tensors and ctx attributes as values of
+        the step, a copy of its ctx for the rest; and the backward's code is watched."""
+        op = node.op
+        name = op.function.__name__
         ctx = node.attrs["ctx"]
         saved = []
         for kind, payload, _version, _epoch in node.datas.saved:
@@ -365,7 +395,7 @@ class Coverage:
                 continue
             tensor = payload[0]() if kind == "output" else payload
             i = self.by_id.get(id(tensor)) if tensor is not None else None
-            if i is None and kind == "output":
+            if i is None and kind == "output" and output is not None:
                 i = index if payload[1] is output.array else None
             if i is None:
                 if kind == "input" and isinstance(tensor, Tensor):
@@ -386,7 +416,6 @@ class Coverage:
             elif not (isinstance(value, _SIMPLE) or _simple_tuple(value)):
                 self.fail(f"{name}: its ctx.{key} holds a {type(value).__name__}: a replay could not prove its "
                           f"backward sees the same (keep Python numbers, strings or tuples of them on ctx)", None)
-        self.t.vars[index].node = node
         self.node_var[id(node)] = index
         self.functions[id(node)] = (op, template, saved, attrs)
         cls = op.function
@@ -396,6 +425,14 @@ class Coverage:
             self.fail(f"{name}: its backward is not a plain Python function of (ctx, *grads)", None)
         self.watched[code] = "fn_backward"
         self.fn_ctxs[id(ctx)] = ctx
+
+    def _fn_output_vjp(self, step: Any, gi: int) -> list:
+        """Output k of a Function with several outputs: its gradient goes into slot k of the Function's (the
+        engine's output op, called by the replay)."""
+        op = self.fn_outputs[id(step.node)]
+        key = self._const(op, "output_op")
+        return [("%s.backward(None, {V%d}, NUMPY, (), None)[0]" % (key, gi), (gi,),
+                 f"output {op.index} of {op.name.split('[')[0]}: its gradient into slot {op.index}")]
 
     def _fn_backward_frame(self, frame: Any) -> Any:
         """Inside a Function's backward: its ops and Python reads are the user's and run again in a replay."""

@@ -787,6 +787,8 @@ class Tracer(Coverage):
             return self._ce_vjp(step, oi, gi, line)
         if id(node) in self.functions:  # a custom autograd.Function (compile/coverage.py)
             return self._function_vjp(step, oi, gi)
+        if id(node) in self.fn_outputs:  # one output of a Function with several (compile/coverage.py)
+            return self._fn_output_vjp(step, gi)
         results: list = []
         inline_ok = op.derivative is not None and all(v is not None for v in input_vars) and (
             not node.attrs or op.name == "linear")
