@@ -254,13 +254,43 @@ def large_mlp(rounds: int) -> dict[str, float]:
             return (cpu() - t0) / 3
         return run
 
+    passes = ElementwiseFloor(params)
     # one BLAS thread: the CPU time of this thread is then all the work (with more BLAS threads it would miss
     # theirs, and on a shared machine they wait for each other); the ratios are what matter
     if threadpool_limits is None:  # pragma: no cover
         raise SystemExit("the large MLP needs threadpoolctl (requirements/test-constraints.txt) for one BLAS thread")
     with threadpool_limits(limits=1, user_api="blas"):
-        return interleave({"GEMM floor": block(floor.step), "NumPy by hand": block(hand.step),
-                           "cr.compile": block(lambda: step(xt, yt))}, rounds)
+        return interleave({"GEMM floor": block(floor.step), "elementwise passes alone": block(passes.step),
+                           "NumPy by hand": block(hand.step), "cr.compile": block(lambda: step(xt, yt))}, rounds)
+
+
+class ElementwiseFloor:
+    """The step's work besides its GEMMs, each in the fewest NumPy passes it takes, on arrays of the step's
+    shapes: two bias adds and two ReLUs forward, two ReLU gradients (exact: +0 at closed gates, NaN kept), three
+    bias gradients, and the SGD update of every parameter (`p -= lr * g` through a scratch array). The softmax of
+    512 x 10 is left out (small). GEMM floor + this is about what any step made of NumPy calls costs at least."""
+
+    def __init__(self, params: list[np.ndarray]) -> None:
+        rng = np.random.default_rng(2)
+        b, h = BE.BATCH, BE.SIZES[1]
+        self.z = [rng.standard_normal((b, h)).astype(np.float32) for _ in range(2)]
+        self.g = [rng.standard_normal((b, h)).astype(np.float32) for _ in range(2)]
+        self.bias = [p for p in params if p.ndim == 1]
+        self.params = [p.copy() for p in params]
+        self.grads = [np.full_like(p, 1e-3) for p in params]
+        self.scratch = [np.empty_like(p) for p in params]
+
+    def step(self) -> None:
+        for z, g, bias in zip(self.z, self.g, self.bias):
+            a = z + bias
+            np.maximum(a, 0, out=a)
+            keep = (a <= 0).view(np.int8).astype(np.int32)  # the exact ReLU gradient's cheapest form (the engine's)
+            keep -= 1
+            np.bitwise_and(g.view(np.int32), keep, out=keep)
+            np.add.reduce(g, axis=0)
+        np.add.reduce(self.g[0][:, :10], axis=0)
+        for p, g, s in zip(self.params, self.grads, self.scratch):
+            p -= np.multiply(BE.LR, g, out=s)
 
 
 # ----------------------------------------------------------------------------- report
@@ -296,6 +326,9 @@ def report(mlp: dict, neu: dict, ch: dict, big: dict, quick: bool) -> str:
                   "|---|---|---|"]
         for name, v in big.items():
             lines.append(f"| {name} | {v * 1e3:.2f} ms | {v / floor:.3f}x |")
+        least = floor + big.get("elementwise passes alone", 0.0)
+        lines.append(f"| GEMM floor + elementwise passes (the least a step of NumPy calls costs) | "
+                     f"{least * 1e3:.2f} ms | {least / floor:.3f}x |")
     lines += ["", NOTES]
     return "\n".join(lines) + "\n"
 
