@@ -218,7 +218,8 @@ def chain(sizes: list[int], rounds: int) -> dict[int, dict[str, float]]:
         t0 = cpu()
         step(eager_x, n)
         eager_s = (cpu() - t0) / n
-        out[n] = {"replay_us_per_op": statistics.median(samples) * 1e6, "trace_s": trace_s, "trace_cpu": trace_cpu,
+        out[n] = {"replay_us_per_op": statistics.median(samples) * 1e6, "replay_min": min(samples) * 1e6,
+                  "trace_s": trace_s, "trace_cpu": trace_cpu,
                   "first_replay_s": retrace_s, "eager_us_per_op": eager_s * 1e6,
                   "lines": compiled.source.count("\n")}
         print(f"chain {n:,}: {out[n]}", flush=True)
@@ -319,13 +320,13 @@ def report(mlp: dict, neu: dict, ch: dict, big: dict, quick: bool) -> str:
     for name, v in neu.items():
         lines.append(f"| {name} | {v * 1e6:.2f} us | {f'{v / mg:.2f}x' if mg else '-'} |")
     lines += ["", "| scalar chain (x = x * C + D, C alternating 0.999 and 1.001, with backward), n ops | "
-                  "compiled replay per op | eager per op | "
+                  "compiled replay per op, median (min) | eager per op | "
                   "first call (trace + codegen), CPU | the same, wall clock | generated lines |",
               "|---|---|---|---|---|---|"]
     for n, r in ch.items():
-        lines.append(f"| {n:,} | {r['replay_us_per_op']:.3f} us | {r['eager_us_per_op']:.2f} us | "
-                     f"{r['trace_cpu']:.2f} s ({r['trace_cpu'] / n * 1e6:.0f} us/op) | {r['trace_s']:.2f} s | "
-                     f"{r['lines']:,} |")
+        lines.append(f"| {n:,} | {r['replay_us_per_op']:.3f} us ({r['replay_min']:.3f}) | "
+                     f"{r['eager_us_per_op']:.2f} us | {r['trace_cpu']:.2f} s ({r['trace_cpu'] / n * 1e6:.0f} us/op) | "
+                     f"{r['trace_s']:.2f} s | {r['lines']:,} |")
     if big:
         floor = big["GEMM floor"]
         lines += ["", "| MLP 784-1024-1024-10, batch 512, SGD step, one BLAS thread | time | vs GEMM floor |",
@@ -383,8 +384,9 @@ def main() -> None:
     warnings.simplefilter("error", CompileWarning)
     gc.freeze()
     if args.chain:
-        for n, r in chain(args.chain, 5).items():
-            print(f"| {n:,} | {r['replay_us_per_op']:.3f} us | {r['eager_us_per_op']:.2f} us | {r['trace_cpu']:.2f} s "
+        for n, r in chain(args.chain, args.rounds).items():
+            print(f"| {n:,} | {r['replay_us_per_op']:.3f} us ({r['replay_min']:.3f}) | {r['eager_us_per_op']:.2f} us | "
+                  f"{r['trace_cpu']:.2f} s "
                   f"({r['trace_cpu'] / n * 1e6:.0f} us/op) | {r['trace_s']:.2f} s | {r['lines']:,} |", flush=True)
         return
     if args.steps:
