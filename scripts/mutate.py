@@ -146,6 +146,7 @@ class Mutant:
     indent: int = 0  # of that line (col - indent: the column in `source`)
     span: tuple[int, int] = (0, 0)  # the lines of the statement (header) the edit is in: who executes them
     body: tuple[int, int] | None = None  # a default argument's function body: who calls the function
+    at_import: bool = False  # outside any function or lambda: evaluated once, when the module is imported
 
 
 def equivalent_reason(m: Mutant) -> str | None:
@@ -188,6 +189,18 @@ def _lines_run(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> tuple[tuple[in
     return (start, end), body
 
 
+def _at_import(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether the edited code runs only when its module is imported (no function or lambda around it): a
+    module-level `square = _unary(..., keep_int=True)` changes every later call of `square`, though coverage
+    records its line only for the tests that run the lambda written on it."""
+    p = parents.get(node)
+    while p is not None:
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        p = parents.get(p)
+    return True
+
+
 def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
     """Every mutation point of a file, with the edit to make there."""
     text = path.read_text()
@@ -201,7 +214,7 @@ def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
         line = lines[node.lineno - 1]
         span, body = _lines_run(node, parents)
         out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc, line.strip(),
-                           len(line) - len(line.lstrip()), span, body), edit))
+                           len(line) - len(line.lstrip()), span, body, _at_import(node, parents)), edit))
 
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or _skippable(node, parents):
@@ -468,6 +481,8 @@ class CoverageMap:
     def tests_for(self, m: Mutant) -> list[str] | None:
         """The test ids to run for `m` (fastest files first); [] when no test executes its line; None when only
         the import does (then the package's tests run)."""
+        if m.at_import:  # a module-level edit reaches whoever calls what it defines: the package's tests
+            return None
         lines = self._lines(m.path)
         spans = [m.body] if m.body else [m.span]
         ctx: set[str] = set()
