@@ -125,6 +125,16 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
      "conv2d always records input_grad in its attrs, so the VJP's default is never used"),
     ("ops/elementwise.py", "return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))", 32, "GtE -> Gt",
      "at a == 0, b == 0 the other branch gives out * log(safe) = 1 * log(1) = 0 too (safe is 1 there)"),
+    ("engine/anomaly.py",
+     "record_flags.checks = record_flags.anomaly_threads > 0 or record_flags.inference_seen", 22, "Gt -> GtE",
+     "the flag only gates record_checks, which looks at this thread's anomaly mode and inference_seen itself: "
+     "always on costs time, changes no result"),
+    ("autograd/function.py",
+     "if len(result) != expected and not (len(result) > expected and all(r is None for r in result[expected:])):",
+     36, "Gt -> GtE", "read only when len(result) != expected, where > and >= agree"),
+    ("explain/values.py", 'if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):', 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: value_array gives the same float for a 0-d value's int, float or bool data"),
 ]
 
 SWAPS: dict[type, type] = {
