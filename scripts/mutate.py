@@ -52,8 +52,9 @@ TESTS = {
 
 # Mutants judged equivalent (no observable behaviour change), keyed by file (relative to src/chainrule), the
 # stripped source line, the column in it and the edit, so an entry follows its line when code above it moves.
-# One reason each.
-EQUIVALENT: list[tuple[str, str, int, str, str]] = [
+# One reason each. A line whose text occurs more than once in its file takes a sixth element: which occurrence
+# (1 for the first), so the same edit on its twin is still run.
+EQUIVALENT: list[tuple] = [
     ("ops/conv.py", "return mask.reshape(n, c * k, -1)", 31, "1 -> 2",
      "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
     ("ops/linalg.py", "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:",
@@ -132,6 +133,12 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
     ("autograd/function.py",
      "if len(result) != expected and not (len(result) > expected and all(r is None for r in result[expected:])):",
      36, "Gt -> GtE", "read only when len(result) != expected, where > and >= agree"),
+    ("ops/elementwise.py", 'if op.name == "sub" and (_is_bool(a) or _is_bool(b)):', 25, "Or -> And",
+     "the TypeError branch sees two tensors of one dtype (the fast path): one bool operand means both", 2),
+    ("ops/scatter.py",
+     'raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to source.size(dim): "', 0,
+     "raise -> pass (a check removed)", "unreachable: source.ndim == x.ndim > d there, so the same count check "
+     "above (source.ndim > d and ...) has already raised", 2),
     ("autograd/functional.py",
      "create_graph: bool = False, retain_graph: bool | None = None) -> tuple[Tensor | None, ...]:", 21,
      "False -> True", "_autograd_grad's every caller passes create_graph: the default is unused"),
@@ -160,13 +167,15 @@ class Mutant:
     span: tuple[int, int] = (0, 0)  # the lines of the statement (header) the edit is in: who executes them
     body: tuple[int, int] | None = None  # a default argument's function body: who calls the function
     at_import: bool = False  # outside any function or lambda: evaluated once, when the module is imported
+    occurrence: int = 1  # the how-manieth line of its file with this stripped text (EQUIVALENT's optional 6th)
 
 
 def equivalent_reason(m: Mutant) -> str | None:
     """Why `m` is a known equivalent mutant, or None."""
     rel = m.path.removeprefix("chainrule/")
-    for path, source, col, description, reason in EQUIVALENT:
-        if path == rel and source == m.source and col == m.col - m.indent and description == m.description:
+    for path, source, col, description, reason, *occurrence in EQUIVALENT:
+        if path == rel and source == m.source and col == m.col - m.indent and description == m.description and \
+                occurrence in ([], [m.occurrence]):
             return reason
     return None
 
@@ -218,6 +227,7 @@ def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
     """Every mutation point of a file, with the edit to make there."""
     text = path.read_text()
     lines = text.splitlines()
+    stripped = [x.strip() for x in lines]
     tree = ast.parse(text)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     rel = str(path.relative_to(RUN / "src"))
@@ -227,7 +237,8 @@ def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
         line = lines[node.lineno - 1]
         span, body = _lines_run(node, parents)
         out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc, line.strip(),
-                           len(line) - len(line.lstrip()), span, body, _at_import(node, parents)), edit))
+                           len(line) - len(line.lstrip()), span, body, _at_import(node, parents),
+                           stripped[:node.lineno].count(line.strip())), edit))
 
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or _skippable(node, parents):
