@@ -1,0 +1,59 @@
+"""Tests for the survivors of the fresh seed-404 mutation sample in engine (docs/testing.md), against PyTorch:
+a tensor hook may replace a gradient but not change its size or dtype (chainrule cast a changed dtype back
+silently and called a changed size an internal error; `engine/backward.py: _accumulate`'s cast was then the
+only thing between a hook's float64 and a float32 leaf's .grad); post-accumulate-grad hooks run in the order
+they were registered (`engine/hooks.py: add_hook`'s `prepend=False` default)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import chainrule as cr
+
+torch = pytest.importorskip("torch")
+
+CHANGES = {
+    "dtype on a leaf": (lambda g: g.double(), "has changed the type of value", True),
+    "size on a leaf": (lambda g: g[:1], "has changed the size of value", True),
+    "dtype on an intermediate": (lambda g: g.double(), "has changed the type of value", False),
+    "size on an intermediate": (lambda g: g.sum(), "has changed the size of value", False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CHANGES))
+def test_a_hook_that_changes_the_gradient_s_size_or_dtype_is_refused(case: str) -> None:
+    hook, message, on_leaf = CHANGES[case]
+
+    def run(lib: Any) -> None:
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x if on_leaf else x * 3
+        h.register_hook(hook)
+        (h * 2).sum().backward()
+
+    for lib in (torch, cr):
+        with pytest.raises(RuntimeError, match=f"hook '<lambda>' {message}"):
+            run(lib)
+
+
+def test_a_hook_may_replace_the_gradient_with_one_of_the_same_size_and_dtype() -> None:
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        h = x * 3
+        h.register_hook(lambda g: g * 10)
+        x.register_hook(lambda g: g + 1)
+        (h * 2).sum().backward()
+        assert x.grad.tolist() == [61.0, 61.0]
+
+
+def test_post_accumulate_grad_hooks_run_in_registration_order() -> None:
+    orders = []
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        seen: list[str] = []
+        for name in ("first", "second", "third"):
+            x.register_post_accumulate_grad_hook(lambda t, name=name, seen=seen: seen.append(name))
+        (x * 2).sum().backward()
+        orders.append(seen)
+    assert orders[0] == orders[1] == ["first", "second", "third"]

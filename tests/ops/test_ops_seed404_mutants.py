@@ -1,0 +1,40 @@
+"""Tests for the survivors of the fresh seed-404 mutation sample in ops (docs/testing.md), against PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32", "int16", "uint8", "float64"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_mean_rounds_integers_down_as_torch(dtype: str, include_self: bool) -> None:
+    # an integer mean is a floor division (-7 / 3 is -3, not -2: ops/scatter.py's `//`)
+    signed = dtype != "uint8"
+    src = [-3, -4, 5, -7, 2, 11] if signed else [3, 4, 5, 7, 2, 11]
+    base = [7, -2, 0, 5] if signed else [7, 2, 0, 5]
+    idx = [0, 0, 1, 2, 2, 2]
+    results = []
+    for lib in (cr, torch):
+        x = lib.tensor(base, dtype=getattr(lib, dtype))
+        out = x.scatter_reduce(0, lib.tensor(idx), lib.tensor(src, dtype=getattr(lib, dtype)), "mean",
+                               include_self=include_self)
+        results.append((out.tolist(), str(out.dtype).split(".")[-1]))
+    assert results[0] == results[1]
+
+
+def test_uniform_defaults_draw_from_zero_to_one() -> None:
+    # uniform_() with its defaults a=0, b=1, as torch.Tensor.uniform_(from=0, to=1)
+    cr.manual_seed(0)
+    values = cr.empty(20000, dtype=cr.float64).uniform_().numpy()
+    assert values.min() >= 0.0 and values.max() < 1.0
+    assert values.max() > 0.99 and values.min() < 0.01
+    assert abs(values.mean() - 0.5) < 0.01
+    theirs = torch.empty(20000, dtype=torch.float64).uniform_().numpy()
+    assert abs(values.mean() - theirs.mean()) < 0.02 and abs(values.std() - theirs.std()) < 0.01
+    bounded = cr.empty(5000).uniform_(-2.0).numpy()  # only a given: b stays 1
+    assert bounded.min() >= -2.0 and bounded.max() < 1.0 and np.ptp(bounded) > 2.9
