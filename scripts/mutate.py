@@ -139,6 +139,16 @@ EQUIVALENT: list[tuple] = [
      'raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to source.size(dim): "', 0,
      "raise -> pass (a check removed)", "unreachable: source.ndim == x.ndim > d there, so the same count check "
      "above (source.ndim > d and ...) has already raised", 2),
+    ("autograd/functional.py", "inp = tuple(t.requires_grad_(True) for t in inp)", 29, "True -> False",
+     "hessian's forward-mode jac_func gets inputs the outer jacobian's _preprocess already made require grad "
+     "(forward-mode runs the same reverse-mode code): requires_grad_ changes nothing"),
+    ("ops/losses.py", "if len(_ROW_STARTS) > 64:", 22, "64 -> 65",
+     "a cache's size bound: entries cleared one call later are recomputed identically"),
+    ("ops/random_fills.py",
+     "def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     54, "1.0 -> 2.0", "its only caller, Tensor.uniform_, passes a and b (with its own defaults, tested)"),
+    ("explain/naming.py", "frame = sys._getframe(1)", 22, "1 -> 2",
+     "its only caller (explain._names) is inside the package it skips, so frame 1 is skipped either way"),
     ("autograd/functional.py",
      "create_graph: bool = False, retain_graph: bool | None = None) -> tuple[Tensor | None, ...]:", 21,
      "False -> True", "_autograd_grad's every caller passes create_graph: the default is unused"),

@@ -1,0 +1,47 @@
+"""Tests for the survivors of the fresh seed-404 mutation sample in autograd (docs/testing.md), against
+PyTorch: `hessian(..., outer_jacobian_strategy="forward-mode")`, which no test ran (the survivor there is
+equivalent, see scripts/mutate.py), values and the errors torch gives for strict and create_graph, for three
+kinds of function x strict x create_graph."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+
+torch = pytest.importorskip("torch")
+
+FUNCTIONS = {
+    "cubic": lambda x: (x ** 3).sum() + (x[0] * x[1]).sin(),
+    "linear": lambda x: (x * 2).sum(),
+    "constant": lambda x: (x * 0).sum() + 1,
+}
+
+
+def _hessian(lib: Any, name: str, strict: bool, create_graph: bool) -> Any:
+    x = lib.tensor([0.5, -1.5, 2.0], dtype=lib.float64)
+    try:
+        h = lib.autograd.functional.hessian(FUNCTIONS[name], x, vectorize=True, strict=strict,
+                                            create_graph=create_graph, outer_jacobian_strategy="forward-mode")
+    except RuntimeError as e:
+        return ("RuntimeError", "independent" in str(e) or "does not require" in str(e))
+    # (not compared: whether h requires grad; torch's forward-mode result does even without create_graph)
+    return (h.detach().numpy().round(10).tolist(), bool(x.requires_grad))
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("strict", [False, True])
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_forward_mode_hessian_as_torch(name: str, strict: bool, create_graph: bool) -> None:
+    assert _hessian(cr, name, strict, create_graph) == _hessian(torch, name, strict, create_graph)
+
+
+def test_forward_mode_hessian_matches_reverse_mode() -> None:
+    x = cr.tensor([0.5, -1.5, 2.0], dtype=cr.float64)
+    f = FUNCTIONS["cubic"]
+    fwd = cr.autograd.functional.hessian(f, x, vectorize=True, outer_jacobian_strategy="forward-mode")
+    rev = cr.autograd.functional.hessian(f, x)
+    np.testing.assert_allclose(fwd.numpy(), rev.numpy(), rtol=1e-12)
