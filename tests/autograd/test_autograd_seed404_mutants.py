@@ -45,3 +45,44 @@ def test_forward_mode_hessian_matches_reverse_mode() -> None:
     fwd = cr.autograd.functional.hessian(f, x, vectorize=True, outer_jacobian_strategy="forward-mode")
     rev = cr.autograd.functional.hessian(f, x)
     np.testing.assert_allclose(fwd.numpy(), rev.numpy(), rtol=1e-12)
+
+
+def _off_by_one_percent(lib: Any) -> Any:
+    """x -> x^3 with a correct first derivative (3x^2) whose own derivative is 1% off (6.06x, not 6x)."""
+
+    class Square3(lib.autograd.Function):  # x -> 3x^2, its backward 1% off
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            ctx.save_for_backward(x)
+            return 3 * x * x
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            (x,) = ctx.saved_tensors
+            return g * 6.06 * x
+
+    class Cube(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: Any) -> Any:
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx: Any, g: Any) -> Any:
+            (x,) = ctx.saved_tensors
+            return g * Square3.apply(x)
+
+    return Cube.apply
+
+
+@pytest.mark.parametrize("rtol", [None, 0.05])
+def test_gradgradcheck_default_rtol_catches_a_one_percent_error(rtol: float | None) -> None:
+    # gradgradcheck's rtol defaults to 1e-3, as torch's: a second derivative 1% off fails; rtol=0.05 passes it
+    kwargs = {} if rtol is None else {"rtol": rtol}
+    results = []
+    for lib in (torch, cr):
+        x = lib.tensor([0.5, 1.25, 2.0], dtype=lib.float64, requires_grad=True)
+        assert lib.autograd.gradcheck(_off_by_one_percent(lib), (x,))
+        results.append(bool(lib.autograd.gradgradcheck(_off_by_one_percent(lib), (x,), raise_exception=False,
+                                                       **kwargs)))
+    assert results == [rtol is not None] * 2

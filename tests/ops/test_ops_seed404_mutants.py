@@ -38,3 +38,23 @@ def test_uniform_defaults_draw_from_zero_to_one() -> None:
     assert abs(values.mean() - theirs.mean()) < 0.02 and abs(values.std() - theirs.std()) < 0.01
     bounded = cr.empty(5000).uniform_(-2.0).numpy()  # only a given: b stays 1
     assert bounded.min() >= -2.0 and bounded.max() < 1.0 and np.ptp(bounded) > 2.9
+
+
+@pytest.mark.parametrize("index", [1.5, (0, 1.5), (1.5, slice(None)), (slice(None), 2.0), (None, 0.5)], ids=str)
+def test_a_float_index_is_refused_naming_the_float(index) -> None:
+    # torch: "... are valid indices (got float)"; chainrule checks Python floats itself (ops/indexing.py:
+    # normalize_index), rather than leaving them to NumPy, whose message names NumPy's types and no float
+    with pytest.raises(IndexError, match=r"valid indices \(got float"):
+        torch.ones(3, 3)[index]
+    with pytest.raises(IndexError, match=r"valid indices \(got float"):
+        cr.ones(3, 3)[index]
+
+
+@pytest.mark.parametrize("call", [lambda: cr.tensor([1.0]) * 1j, lambda: 1j + cr.tensor([1.0]),
+                                  lambda: cr.tensor([1, 2]) / 1j, lambda: cr.maximum(cr.tensor([1.0]), 2j)],
+                         ids=["mul", "radd", "div", "maximum"])
+def test_a_complex_operand_is_refused_saying_so(call) -> None:
+    # chainrule has no complex dtypes (PyTorch would compute a complex tensor): the refusal names complex
+    # numbers (ops/elementwise.py: _as_operand), not a failed conversion
+    with pytest.raises(TypeError, match="does not support complex numbers"):
+        call()
