@@ -21,3 +21,36 @@ def test_op_nodes_follow_the_program_when_an_op_has_several_op_inputs() -> None:
     y = cr.stack([x.tanh(), d.sin(), x.sigmoid(), d.cos()]).sum()
     assert [name for name, _ in _ops(y, {"x": x, "d": d, "y": y})] == ["tanh(x)", "d", "sin(d)", "sigmoid(x)",
                                                                         "cos(d)", "stack(…)", "y"]
+
+
+def test_a_leaf_that_gets_no_gradient_is_shown_without_one() -> None:
+    # a custom Function's backward returns None for b: b.grad stays None (as in PyTorch), and the graph shows
+    # no gradient for b instead of failing (explain/build.py: only leaves that received terms get a total)
+    class OnlyFirst(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):  # noqa: ANN001, ANN205
+            return a * b
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            return g * 2.0, None
+
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    b = cr.tensor([3.0, 4.0], requires_grad=True)
+    L = OnlyFirst.apply(a, b).sum()  # noqa: N806
+    grads = {n["name"]: n["grad"] and n["grad"]["data"] for n in cr.graph(L, names={"a": a, "b": b}).nodes}
+    assert grads["a"] == [2.0, 2.0] and grads["b"] is None
+    OnlyFirst.apply(a, b).sum().backward()
+    assert a.grad.tolist() == [2.0, 2.0] and b.grad is None
+
+
+def test_a_sum_of_up_to_six_gradient_terms_is_written_in_full() -> None:
+    # MAX_SUM_TERMS = 6: six terms in full, seven as first, second, …, last (k terms)
+    texts = {}
+    for k in (6, 7):
+        x = cr.tensor(1.0, dtype=cr.float64, requires_grad=True)
+        L = sum(x * float(i + 1) for i in range(k))  # noqa: N806
+        node = next(n for n in cr.graph(L, names={"x": x}).nodes if n["name"] == "x")
+        texts[k] = (node["grad_states"][-1]["text"], len(node["grad_states"][-1]["terms"]))
+    assert texts[6] == ("6.0 + 5.0 + 4.0 + 3.0 + 2.0 + 1.0 = 21.0", 6)
+    assert texts[7] == ("7.0 + 6.0 + … + 1.0 (7 terms) = 28.0", 7)
