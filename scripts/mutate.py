@@ -139,7 +139,7 @@ EQUIVALENT: list[tuple] = [
      'raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to source.size(dim): "', 0,
      "raise -> pass (a check removed)", "unreachable: source.ndim == x.ndim > d there, so the same count check "
      "above (source.ndim > d and ...) has already raised", 2),
-    ("ops/reductions.py", "flat = moved.reshape(lead + (-1,))", 34, "1 -> 2",
+    ("ops/reductions.py", "flat = moved.reshape(lead + (-1,))", 30, "1 -> 2",
      "reshape(..., -2) of a NumPy array (moved is np.asarray): NumPy (2.x) infers any negative size, as it does -1"),
     ("autograd/functional.py", "inp = tuple(t.requires_grad_(True) for t in inp)", 29, "True -> False",
      "hessian's forward-mode jac_func gets inputs the outer jacobian's _preprocess already made require grad "
