@@ -86,3 +86,15 @@ def test_gradgradcheck_default_rtol_catches_a_one_percent_error(rtol: float | No
         results.append(bool(lib.autograd.gradgradcheck(_off_by_one_percent(lib), (x,), raise_exception=False,
                                                        **kwargs)))
     assert results == [rtol is not None] * 2
+
+
+@pytest.mark.parametrize("vectorize", [False, True])
+def test_jacobian_of_an_empty_output(vectorize: bool) -> None:
+    # no rows to stack: by its definition (torch's docs: shape out.shape + in.shape) the Jacobian is an empty
+    # (0, 3) tensor (autograd/functional.py: jacobian's zeros for an output without rows). torch 2.13 itself
+    # raises here ("stack expects a non-empty TensorList" / an IndexError with vectorize=True).
+    x = cr.tensor([0.5, 1.5, 2.5], dtype=cr.float64)
+    j = cr.autograd.functional.jacobian(lambda t: t[:0] * 2, x, vectorize=vectorize)
+    empty, total = cr.autograd.functional.jacobian(lambda t: (t[:0] * 2, t.sum()), x, vectorize=vectorize)
+    assert tuple(j.shape) == tuple(empty.shape) == (0, 3)
+    assert tuple(total.shape) == (3,) and total.tolist() == [1.0, 1.0, 1.0]

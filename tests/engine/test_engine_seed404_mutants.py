@@ -57,3 +57,24 @@ def test_post_accumulate_grad_hooks_run_in_registration_order() -> None:
         (x * 2).sum().backward()
         orders.append(seen)
     assert orders[0] == orders[1] == ["first", "second", "third"]
+
+
+FIRST_SECOND = {"mul": lambda x: x * 2, "exp": lambda x: x.exp(), "sum": lambda x: (x * x.new_ones(3)).sum(),
+                "idx": lambda x: x.reshape(1)[0] * 3, "stack": lambda x: x.unsqueeze(0).expand(2).sum(),
+                "pow": lambda x: x ** 2}
+
+
+@pytest.mark.parametrize("second", sorted(FIRST_SECOND))
+@pytest.mark.parametrize("first", sorted(FIRST_SECOND))
+def test_a_0d_leaf_accumulates_into_the_same_grad_tensor(first: str, second: str) -> None:
+    # the second backward adds into the .grad tensor the first one made, as PyTorch does, whatever form the
+    # 0-d gradients take inside (a NumPy scalar or a 0-d array: engine/backward.py: accumulate_grad)
+    results = []
+    for lib in (torch, cr):
+        x = lib.tensor(1.5, dtype=lib.float64, requires_grad=True)
+        FIRST_SECOND[first](x).backward()
+        grad = x.grad
+        FIRST_SECOND[second](x).backward()
+        results.append((x.grad is grad, round(float(x.grad), 10), tuple(x.grad.shape)))
+    assert results[0] == results[1]
+    assert results[1][0]
