@@ -58,3 +58,24 @@ def test_a_complex_operand_is_refused_saying_so(call) -> None:
     # numbers (ops/elementwise.py: _as_operand), not a failed conversion
     with pytest.raises(TypeError, match="does not support complex numbers"):
         call()
+
+
+@pytest.mark.parametrize("self_shape", [(3,), ()], ids=str)
+def test_index_copy_takes_a_0d_source_for_a_vector_or_a_scalar(self_shape: tuple) -> None:
+    # a 0-d source is one element along dim 0 (ops/scatter.py: the 0-d source reshaped for a 1-d self too)
+    results = []
+    for lib in (cr, torch):
+        x = lib.tensor([1.0, 2.0, 3.0] if self_shape else 1.0, dtype=lib.float64, requires_grad=True)
+        s = lib.tensor(5.0, dtype=lib.float64, requires_grad=True)
+        out = (x * 1).index_copy(0, lib.tensor([1 if self_shape else 0]), s)
+        (out * lib.tensor(2.0, dtype=lib.float64)).sum().backward()
+        results.append((out.tolist(), x.grad.tolist(), s.grad.tolist()))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("index", [[0.5, 1.0], ([1.0],), (0, [1.0, 2.0]), [[1.0]]], ids=str)
+def test_a_list_of_floats_as_an_index_is_refused_naming_lists(index) -> None:
+    # chainrule refuses float lists (torch 2.13 accepts some, with a deprecation warning); the message speaks of
+    # the list the user wrote, not of NumPy arrays (ops/indexing.py: normalize_index)
+    with pytest.raises(IndexError, match="lists used as indices must contain ints or bools"):
+        cr.ones(3, 3)[index]
