@@ -98,3 +98,23 @@ def test_jacobian_of_an_empty_output(vectorize: bool) -> None:
     empty, total = cr.autograd.functional.jacobian(lambda t: (t[:0] * 2, t.sum()), x, vectorize=vectorize)
     assert tuple(j.shape) == tuple(empty.shape) == (0, 3)
     assert tuple(total.shape) == (3,) and total.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("returned", ["tensor", "none-tuple", "none"])
+def test_a_full_backward_hook_without_input_gradients_may_only_return_none(returned: str) -> None:
+    # no input requires grad: the hook fires with the output gradients and must return None (or Nones), as
+    # torch's (autograd/backward_hook.py)
+    import warnings
+
+    for lib in (torch, cr):
+        m = lib.nn.Linear(2, 2)
+        value = {"tensor": lambda lib=lib: (lib.ones(2),), "none-tuple": lambda: (None,), "none": lambda: None}[returned]
+        m.register_full_backward_hook(lambda mod, gi, go, value=value: value())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if returned == "tensor":
+                with pytest.raises(RuntimeError, match="should always return None or None for all gradients"):
+                    m(lib.ones(1, 2)).sum().backward()
+            else:
+                m(lib.ones(1, 2)).sum().backward()
+                assert m.weight.grad is not None

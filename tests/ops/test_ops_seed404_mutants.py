@@ -79,3 +79,20 @@ def test_a_list_of_floats_as_an_index_is_refused_naming_lists(index) -> None:
     # the list the user wrote, not of NumPy arrays (ops/indexing.py: normalize_index)
     with pytest.raises(IndexError, match="lists used as indices must contain ints or bools"):
         cr.ones(3, 3)[index]
+
+
+def test_dead_views_leave_no_trace_in_the_view_registry() -> None:
+    # a view registers itself with its base; when the view dies its weakref callback removes it again, so a
+    # long-lived base (a model's weight) viewed every step does not collect stale entries (ops/views.py: _forget)
+    import gc
+
+    from chainrule.ops import views
+
+    base = cr.ones(10)
+    for _ in range(50):
+        v = base[1:]
+        w = v[::2]
+        del v, w
+    gc.collect()
+    assert id(base) not in views._CHILDREN or not views._CHILDREN[id(base)]
+    assert not any(key in views._VIEWS for key in list(views._CHILDREN.get(id(base), ())))
