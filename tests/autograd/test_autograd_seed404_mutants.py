@@ -108,7 +108,8 @@ def test_a_full_backward_hook_without_input_gradients_may_only_return_none(retur
 
     for lib in (torch, cr):
         m = lib.nn.Linear(2, 2)
-        value = {"tensor": lambda lib=lib: (lib.ones(2),), "none-tuple": lambda: (None,), "none": lambda: None}[returned]
+        value = {"tensor": lambda lib=lib: (lib.ones(2),), "none-tuple": lambda: (None,),
+                 "none": lambda: None}[returned]
         m.register_full_backward_hook(lambda mod, gi, go, value=value: value())
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
