@@ -78,3 +78,19 @@ def test_a_0d_leaf_accumulates_into_the_same_grad_tensor(first: str, second: str
         results.append((x.grad is grad, round(float(x.grad), 10), tuple(x.grad.shape)))
     assert results[0] == results[1]
     assert results[1][0]
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (3,), (2, 2), (1, 1)], ids=str)
+def test_autograd_backward_of_one_tensor_without_a_gradient(shape: tuple) -> None:
+    # cr.autograd.backward([y]): an implicit gradient only for a one-element y, as torch (engine/backward.py:
+    # backward's short path for a 0-d loss must not take other shapes)
+    results = []
+    for lib in (torch, cr):
+        x = lib.tensor(1.5, dtype=lib.float64, requires_grad=True)
+        y = (x * lib.ones(shape, dtype=lib.float64)) * 3
+        try:
+            lib.autograd.backward([y])
+            results.append(("ok", float(x.grad)))
+        except RuntimeError as e:
+            results.append(("error", "only for scalar outputs" in str(e)))
+    assert results[0] == results[1]

@@ -96,3 +96,12 @@ def test_dead_views_leave_no_trace_in_the_view_registry() -> None:
     gc.collect()
     assert id(base) not in views._CHILDREN or not views._CHILDREN[id(base)]
     assert not any(key in views._VIEWS for key in list(views._CHILDREN.get(id(base), ())))
+
+
+@pytest.mark.parametrize("equation", ["ij->...i...", "...i->......", "i...->......", "...->......"])
+def test_einsum_refuses_two_ellipses_in_the_output(equation: str) -> None:
+    # (ops/linalg.py: einsum replaces the output's one ellipsis; a second one is an error, as in torch)
+    with pytest.raises(RuntimeError):
+        torch.einsum(equation, torch.ones(2, 3))
+    with pytest.raises(RuntimeError):
+        cr.einsum(equation, cr.ones(2, 3))
