@@ -139,6 +139,13 @@ EQUIVALENT: list[tuple] = [
      'raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to source.size(dim): "', 0,
      "raise -> pass (a check removed)", "unreachable: source.ndim == x.ndim > d there, so the same count check "
      "above (source.ndim > d and ...) has already raised", 2),
+    ("autograd/gradcheck.py",
+     "atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,", 76, "False -> True",
+     "gradgradcheck accepts gen_non_contig_grad_outputs and ignores it (documented): NumPy arrays have no "
+     "non-contiguous gradient layouts to try"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 57, "1 -> 2",
+     "a buffer one column wider gets only zeros there (no window reaches it), and the result is cropped to "
+     "[pw:pw + w]"),
     ("ops/reductions.py", "flat = moved.reshape(lead + (-1,))", 30, "1 -> 2",
      "reshape(..., -2) of a NumPy array (moved is np.asarray): NumPy (2.x) infers any negative size, as it does -1"),
     ("autograd/functional.py", "inp = tuple(t.requires_grad_(True) for t in inp)", 29, "True -> False",
