@@ -146,6 +146,13 @@ EQUIVALENT: list[tuple] = [
     ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 57, "1 -> 2",
      "a buffer one column wider gets only zeros there (no window reaches it), and the result is cropped to "
      "[pw:pw + w]"),
+    ("explain/build.py", 'depth[n["id"]] = 1 + max((depth.get(i, 0) for i in ins), default=-1)', 17, "1 -> 2",
+     "depths 1, 3, 5, ... instead of 1, 2, 3: the same op groups, only their ids (opaque: docs/graph-schema.md) "
+     "differ"),
+    ("explain/build.py", 'depth[n["id"]] = 1 + max((depth.get(i, 0) for i in ins), default=-1)', 39, "0 -> 1",
+     "gnodes are in forward order, so every input's depth is already set (checked over the explain tests)"),
+    ("explain/build.py", 'depth[n["id"]] = 1 + max((depth.get(i, 0) for i in ins), default=-1)', 66, "1 -> 2",
+     "every depth one lower: the same op groups, only their ids (opaque: docs/graph-schema.md) differ"),
     ("ops/reductions.py", "flat = moved.reshape(lead + (-1,))", 30, "1 -> 2",
      "reshape(..., -2) of a NumPy array (moved is np.asarray): NumPy (2.x) infers any negative size, as it does -1"),
     ("autograd/functional.py", "inp = tuple(t.requires_grad_(True) for t in inp)", 29, "True -> False",
