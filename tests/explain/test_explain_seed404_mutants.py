@@ -54,3 +54,31 @@ def test_a_sum_of_up_to_six_gradient_terms_is_written_in_full() -> None:
         texts[k] = (node["grad_states"][-1]["text"], len(node["grad_states"][-1]["terms"]))
     assert texts[6] == ("6.0 + 5.0 + 4.0 + 3.0 + 2.0 + 1.0 = 21.0", 6)
     assert texts[7] == ("7.0 + 6.0 + … + 1.0 (7 terms) = 28.0", 7)
+
+
+def test_module_calls_are_numbered_within_the_graph() -> None:
+    # a module called twice gets call groups 0 and 1, and its nodes' `call` says which (explain/build.py:
+    # _call_groups renumbers the recorder's running counters; in process, not through the CLI)
+    cr.manual_seed(0)
+
+    class Net(cr.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.block = cr.nn.Linear(2, 2)
+            self.head = cr.nn.Linear(2, 1)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return self.head(self.block(self.block(x).tanh()))
+
+    net = Net()
+    with cr.explain.record_modules(net):
+        for _ in range(2):
+            net(cr.ones(1, 2))  # earlier calls: the recorder's counters are past 0
+        L = net(cr.ones(1, 2)).sum()  # noqa: N806
+    doc = cr.graph(L, names=net).data
+    calls = {g["id"]: g for g in doc["groups"] if g["kind"] == "call"}
+    assert sorted((g["path"], g["call"]) for g in calls.values()) == [("block", 0), ("block", 1)]
+    by_id = {n["id"]: n for n in doc["nodes"]}
+    for g in calls.values():
+        assert all(by_id[i]["call"] == g["call"] and by_id[i]["module"] == "block" for i in g["nodes"])
+    assert {n["call"] for n in doc["nodes"] if n["module"] in ("Net", "head")} <= {0, None}
