@@ -52,8 +52,9 @@ TESTS = {
 
 # Mutants judged equivalent (no observable behaviour change), keyed by file (relative to src/chainrule), the
 # stripped source line, the column in it and the edit, so an entry follows its line when code above it moves.
-# One reason each.
-EQUIVALENT: list[tuple[str, str, int, str, str]] = [
+# One reason each. A line whose text occurs more than once in its file takes a sixth element: which occurrence
+# (1 for the first), so the same edit on its twin is still run.
+EQUIVALENT: list[tuple] = [
     ("ops/conv.py", "return mask.reshape(n, c * k, -1)", 31, "1 -> 2",
      "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
     ("ops/linalg.py", "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:",
@@ -125,6 +126,51 @@ EQUIVALENT: list[tuple[str, str, int, str, str]] = [
      "conv2d always records input_grad in its attrs, so the VJP's default is never used"),
     ("ops/elementwise.py", "return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))", 32, "GtE -> Gt",
      "at a == 0, b == 0 the other branch gives out * log(safe) = 1 * log(1) = 0 too (safe is 1 there)"),
+    ("engine/anomaly.py",
+     "record_flags.checks = record_flags.anomaly_threads > 0 or record_flags.inference_seen", 22, "Gt -> GtE",
+     "the flag only gates record_checks, which looks at this thread's anomaly mode and inference_seen itself: "
+     "always on costs time, changes no result"),
+    ("autograd/function.py",
+     "if len(result) != expected and not (len(result) > expected and all(r is None for r in result[expected:])):",
+     36, "Gt -> GtE", "read only when len(result) != expected, where > and >= agree"),
+    ("ops/elementwise.py", 'if op.name == "sub" and (_is_bool(a) or _is_bool(b)):', 25, "Or -> And",
+     "the TypeError branch sees two tensors of one dtype (the fast path): one bool operand means both", 2),
+    ("ops/scatter.py",
+     'raise RuntimeError(f"{op}(): Number of indices ({idx.size}) should be equal to source.size(dim): "', 0,
+     "raise -> pass (a check removed)", "unreachable: source.ndim == x.ndim > d there, so the same count check "
+     "above (source.ndim > d and ...) has already raised", 2),
+    ("autograd/gradcheck.py",
+     "atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,", 76, "False -> True",
+     "gradgradcheck accepts gen_non_contig_grad_outputs and ignores it (documented): NumPy arrays have no "
+     "non-contiguous gradient layouts to try"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 57, "1 -> 2",
+     "a buffer one column wider gets only zeros there (no window reaches it), and the result is cropped to "
+     "[pw:pw + w]"),
+    ("explain/build.py", 'depth[n["id"]] = 1 + max((depth.get(i, 0) for i in ins), default=-1)', 17, "1 -> 2",
+     "depths 1, 3, 5, ... instead of 1, 2, 3: the same op groups, only their ids (opaque: docs/graph-schema.md) "
+     "differ"),
+    ("explain/build.py", 'depth[n["id"]] = 1 + max((depth.get(i, 0) for i in ins), default=-1)', 39, "0 -> 1",
+     "gnodes are in forward order, so every input's depth is already set (checked over the explain tests)"),
+    ("explain/build.py", 'depth[n["id"]] = 1 + max((depth.get(i, 0) for i in ins), default=-1)', 66, "1 -> 2",
+     "every depth one lower: the same op groups, only their ids (opaque: docs/graph-schema.md) differ"),
+    ("ops/reductions.py", "flat = moved.reshape(lead + (-1,))", 30, "1 -> 2",
+     "reshape(..., -2) of a NumPy array (moved is np.asarray): NumPy (2.x) infers any negative size, as it does -1"),
+    ("autograd/functional.py", "inp = tuple(t.requires_grad_(True) for t in inp)", 29, "True -> False",
+     "hessian's forward-mode jac_func gets inputs the outer jacobian's _preprocess already made require grad "
+     "(forward-mode runs the same reverse-mode code): requires_grad_ changes nothing"),
+    ("ops/losses.py", "if len(_ROW_STARTS) > 64:", 22, "64 -> 65",
+     "a cache's size bound: entries cleared one call later are recomputed identically"),
+    ("ops/random_fills.py",
+     "def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     54, "1.0 -> 2.0", "its only caller, Tensor.uniform_, passes a and b (with its own defaults, tested)"),
+    ("explain/naming.py", "frame = sys._getframe(1)", 22, "1 -> 2",
+     "its only caller (explain._names) is inside the package it skips, so frame 1 is skipped either way"),
+    ("autograd/functional.py",
+     "create_graph: bool = False, retain_graph: bool | None = None) -> tuple[Tensor | None, ...]:", 21,
+     "False -> True", "_autograd_grad's every caller passes create_graph: the default is unused"),
+    ("explain/values.py", 'if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):', 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: value_array gives the same float for a 0-d value's int, float or bool data"),
 ]
 
 SWAPS: dict[type, type] = {
@@ -146,13 +192,16 @@ class Mutant:
     indent: int = 0  # of that line (col - indent: the column in `source`)
     span: tuple[int, int] = (0, 0)  # the lines of the statement (header) the edit is in: who executes them
     body: tuple[int, int] | None = None  # a default argument's function body: who calls the function
+    at_import: bool = False  # outside any function or lambda: evaluated once, when the module is imported
+    occurrence: int = 1  # the how-manieth line of its file with this stripped text (EQUIVALENT's optional 6th)
 
 
 def equivalent_reason(m: Mutant) -> str | None:
     """Why `m` is a known equivalent mutant, or None."""
     rel = m.path.removeprefix("chainrule/")
-    for path, source, col, description, reason in EQUIVALENT:
-        if path == rel and source == m.source and col == m.col - m.indent and description == m.description:
+    for path, source, col, description, reason, *occurrence in EQUIVALENT:
+        if path == rel and source == m.source and col == m.col - m.indent and description == m.description and \
+                occurrence in ([], [m.occurrence]):
             return reason
     return None
 
@@ -188,10 +237,23 @@ def _lines_run(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> tuple[tuple[in
     return (start, end), body
 
 
+def _at_import(node: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Whether the edited code runs only when its module is imported (no function or lambda around it): a
+    module-level `square = _unary(..., keep_int=True)` changes every later call of `square`, though coverage
+    records its line only for the tests that run the lambda written on it."""
+    p = parents.get(node)
+    while p is not None:
+        if isinstance(p, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        p = parents.get(p)
+    return True
+
+
 def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
     """Every mutation point of a file, with the edit to make there."""
     text = path.read_text()
     lines = text.splitlines()
+    stripped = [x.strip() for x in lines]
     tree = ast.parse(text)
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     rel = str(path.relative_to(RUN / "src"))
@@ -201,7 +263,8 @@ def candidates(path: Path, package: str) -> list[tuple[Mutant, object]]:
         line = lines[node.lineno - 1]
         span, body = _lines_run(node, parents)
         out.append((Mutant(package, rel, node.lineno, node.col_offset, kind, desc, line.strip(),
-                           len(line) - len(line.lstrip()), span, body), edit))
+                           len(line) - len(line.lstrip()), span, body, _at_import(node, parents),
+                           stripped[:node.lineno].count(line.strip())), edit))
 
     for node in ast.walk(tree):
         if not hasattr(node, "lineno") or _skippable(node, parents):
@@ -468,6 +531,8 @@ class CoverageMap:
     def tests_for(self, m: Mutant) -> list[str] | None:
         """The test ids to run for `m` (fastest files first); [] when no test executes its line; None when only
         the import does (then the package's tests run)."""
+        if m.at_import:  # a module-level edit reaches whoever calls what it defines: the package's tests
+            return None
         lines = self._lines(m.path)
         spans = [m.body] if m.body else [m.span]
         ctx: set[str] = set()

@@ -13,7 +13,7 @@ import chainrule as cr
 import chainrule.nn.functional as CF
 
 CASES = [
-    ("softplus", {}, [20.0, -20.0, 19.5, 0.0]),
+    ("softplus", {}, [20.0, -20.0, 19.5, 0.0, 20.5, 21.0]),  # 20.5, 21: the default threshold is 20, not 21
     ("softplus", {"beta": 2.0, "threshold": 4.0}, [2.0, 1.999, 2.001]),
     ("softplus", {"beta": 0.5, "threshold": 1.0}, [2.0, -2.0]),
     ("hardtanh", {}, [-1.0, 1.0, 0.0]),

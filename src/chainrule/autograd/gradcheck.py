@@ -86,7 +86,7 @@ def _forward_jacobian(fn: Callable, inputs: list[Any], k: int, n_out: list[int])
 
 def _mismatch(kind: str, k: int, x: Tensor, analytical: np.ndarray, numerical: np.ndarray, atol: float,
               rtol: float) -> str | None:
-    bad = ~np.isclose(analytical, numerical, rtol=rtol, atol=atol, equal_nan=True)
+    bad = ~np.isclose(analytical, numerical, rtol=rtol, atol=atol, equal_nan=False)
     if not bad.any():
         return None
     i, j = map(int, np.argwhere(bad)[0])
@@ -153,7 +153,7 @@ def _fast_check(fn: Callable, inputs: list[Any], checked: list[int], eps: float,
             for j, (c, n) in enumerate(zip(cols, ju_numerical)):
                 a = np.asarray(c.array, np.float64).ravel()
                 tol = atol * us[k].sum()
-                if not np.allclose(a, n, rtol=rtol, atol=tol, equal_nan=True):
+                if not np.allclose(a, n, rtol=rtol, atol=tol, equal_nan=False):
                     return (f"gradcheck (fast mode): forward-mode Jacobian mismatch for output {j} with respect to "
                             f"input {k}: analytical J u {a!r} vs numerical {n!r}")
         if not check_backward_ad:
@@ -171,7 +171,7 @@ def _fast_check(fn: Callable, inputs: list[Any], checked: list[int], eps: float,
             if abs(analytical[0] - analytical[1]) > nondet_tol + nondet_tol * abs(analytical[1]):
                 return _NOT_REENTRANT.format(nondet_tol=nondet_tol)
             tol = atol * us[k].sum() * v.sum()
-            if not np.isclose(analytical[0], numerical, rtol=rtol, atol=tol, equal_nan=True):
+            if not np.isclose(analytical[0], numerical, rtol=rtol, atol=tol, equal_nan=False):
                 return (f"gradcheck (fast mode): Jacobian mismatch for output {j} with respect to input {k}: "
                         f"analytical v^T J u {analytical[0]!r} vs numerical {numerical!r} (atol={tol:.3g} scaled "
                         f"by sum(u) * sum(v), rtol={rtol}); run with fast_mode=False for the mismatching entries")

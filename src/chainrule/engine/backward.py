@@ -115,8 +115,21 @@ def _apply_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
         wrapped = grad if create_graph else Tensor._make(grad)
         result = hook(wrapped)
         if result is not None:
+            _check_hook_result(hook, grad, result)
             grad = result if create_graph else (result._data if isinstance(result, Tensor) else result)
     return grad
+
+
+def _check_hook_result(hook: Any, grad: Any, result: Any) -> None:
+    """A tensor hook may replace the gradient, not change its size or dtype (PyTorch's checks and wording)."""
+    old = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
+    new = np.asarray(result._data if isinstance(result, Tensor) else result)
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if new.shape != old.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value (was {list(old.shape)}, got "
+                           f"{list(new.shape)})")
+    if new.dtype != old.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {old.dtype}, got {new.dtype})")
 
 
 def _fresh(arr: Any, handed: set[int]) -> Any:

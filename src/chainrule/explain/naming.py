@@ -145,7 +145,7 @@ def _label(op: str, operands: list[tuple[str, int]]) -> tuple[str, int]:
         return (f"{left} {sym} {right}" if spaced else f"{left}{sym}{right}"), prec
     if op in _UNARY_LABELS and len(operands) == 1:
         a, pa = operands[0]
-        return f"{_UNARY_LABELS[op]}{a if pa >= 3 else f'({a})'}", 3
+        return f"{_UNARY_LABELS[op]}{a if pa > 3 else f'({a})'}", 3  # -(-a), not --a
     return f"{op}({', '.join(t for t, _ in operands)})", ATOM
 
 

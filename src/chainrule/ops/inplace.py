@@ -88,6 +88,8 @@ def _direct(self: Tensor, ufunc: Any, other: Any) -> bool:
     if isinstance(value, np.ndarray | np.generic):
         if value.dtype.kind not in "fiub" or np.broadcast_shapes(data.shape, value.shape) != data.shape:
             return False
+        if value.dtype.kind == "b" and ufunc is np.subtract:  # refused by sub (as PyTorch): let it raise
+            return False
     elif type(value) not in (float, int):
         return False
     ufunc(data, value, out=data, casting="same_kind")

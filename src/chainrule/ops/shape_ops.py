@@ -38,7 +38,11 @@ RESHAPE = defop("reshape", _reshape_forward, "x",
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
-    return _reshaped(input, _sizes(shape), RESHAPE)
+    shape = _sizes(shape)
+    for s in shape:
+        if s < -1:  # NumPy infers any negative size; PyTorch only -1
+            raise RuntimeError(f"reshape: invalid shape dimension {s}")
+    return _reshaped(input, shape, RESHAPE)
 
 
 def _reshaped(input: Tensor, shape: tuple, op: Any) -> Tensor:
