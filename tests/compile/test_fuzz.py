@@ -1,0 +1,528 @@
+"""A differential fuzz test of cr.compile: seeded random training steps, each run twice from the same seed, once
+eagerly and once compiled, for several calls with a new batch each call. Every call must give the same results bit
+for bit (returned tensors, parameters, `.grad`, optimizer state, buffers, the random generator's state), or the
+compiled step must fall back to eager with a CompileWarning (allowed, counted per reason).
+
+Each case is drawn from `random.Random(seed)`: the model (dense, image or token input; Linear, activations,
+Dropout, BatchNorm1d, LayerNorm, Conv2d + MaxPool2d, Embedding, nested Sequential and custom Modules, residual
+branches, a tied weight used twice, a parameter that gets no gradient, frozen parameters, functional ops on the
+way), the loss (one or several, the same loss function twice, scaled), the optimizer (SGD variants, Adam, AdamW,
+RMSprop, Adagrad, ...; one or two parameter groups; a scheduler stepping between calls), zero_grad (to None, to
+zeros, on the module, none at all: accumulation), two backward() calls with retain_graph, what the step returns,
+train/eval switches between calls, float32 or float64.
+
+`FUZZ_CASES=5000 python -m pytest -q tests/compile/test_fuzz.py` runs more cases (200 by default);
+`FUZZ_START` moves the first seed. `python tests/compile/test_fuzz.py N [START]` runs N cases and prints a
+summary with the fallback rate per reason.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import sys
+import warnings
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+
+import chainrule as cr
+from chainrule.compile import CompileWarning
+
+F = cr.nn.functional
+nn = cr.nn
+
+CASES = int(os.environ.get("FUZZ_CASES", "200"))
+START = int(os.environ.get("FUZZ_START", "0"))
+CALLS_MIN = 4
+
+ACTS = ["ReLU", "Tanh", "Sigmoid", "GELU", "LeakyReLU", "ELU", "SiLU", "Softplus", "Identity"]
+LOSSES = {"ce": 6, "mse": 3, "l1": 2, "sq_mean": 2, "sum": 2, "nll": 1, "bce": 1, "huber": 0.5, "smooth_l1": 0.5}
+FUNC_OPS = ["mulc", "addc", "exp_tanh", "log1p_sq", "tanh", "sigmoid", "div", "transpose", "reshape", "slice_cat",
+            "stack", "matmul", "center", "sum_keep", "square", "sub_branch", "relu_fn", "neg", "abs", "clamp"]
+
+
+# ---------------------------------------------------------------------------------------------------- the model
+def _act(r: random.Random) -> nn.Module:
+    name = r.choice(ACTS)
+    return getattr(nn, name)()
+
+
+class Residual(nn.Module):
+    """x + act(fc(x)): two paths into x."""
+
+    def __init__(self, d: int, act: nn.Module) -> None:
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.act = act
+
+    def forward(self, x: Any) -> Any:
+        return x + self.act(self.fc(x))
+
+
+class Branches(nn.Module):
+    """Two branches added: a(x) + 0.5 * b(x)."""
+
+    def __init__(self, d: int, bias: bool) -> None:
+        super().__init__()
+        self.a = nn.Linear(d, d, bias=bias)
+        self.b = nn.Linear(d, d)
+
+    def forward(self, x: Any) -> Any:
+        return self.a(x) + self.b(x) * 0.5
+
+
+class Tied(nn.Module):
+    """One weight used twice: fc(tanh(fc(x))) or linear(..., fc.weight) again."""
+
+    def __init__(self, d: int, mode: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.mode = mode
+
+    def forward(self, x: Any) -> Any:
+        h = self.fc(x).tanh()
+        if self.mode == 0:
+            return self.fc(h)
+        return F.linear(h, self.fc.weight.t()) + self.fc.bias
+
+
+class Unused(nn.Module):
+    """Holds a Linear it never calls: those parameters get no gradient."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.used = nn.Linear(d, d)
+        self.spare = nn.Linear(d, d)
+        self.scale = nn.Parameter(cr.ones(d))
+
+    def forward(self, x: Any) -> Any:
+        return self.used(x) * self.scale
+
+
+class FuncOps(nn.Module):
+    """A chain of functional ops (d -> d), each chosen by the case's generator."""
+
+    def __init__(self, d: int, ops: list[str]) -> None:
+        super().__init__()
+        self.ops = ops
+        self.w = nn.Parameter(cr.randn(d, d) * 0.3) if "matmul" in ops else None
+        self.d = d
+
+    def forward(self, x: Any) -> Any:
+        d = self.d
+        for op in self.ops:
+            if op == "mulc":
+                x = x * 0.75
+            elif op == "addc":
+                x = 1.5 + x
+            elif op == "exp_tanh":
+                x = x.tanh().exp()
+            elif op == "log1p_sq":
+                x = (x * x + 1.0).log()
+            elif op == "tanh":
+                x = cr.tanh(x)
+            elif op == "sigmoid":
+                x = x.sigmoid()
+            elif op == "div":
+                x = x / (x * x + 2.0)
+            elif op == "transpose":
+                x = x.t().transpose(0, 1)
+            elif op == "reshape":
+                x = x.reshape(x.shape[0], -1, 1).reshape(x.shape[0], d)
+            elif op == "slice_cat":
+                k = d // 2
+                x = cr.cat([x[:, :k] * 2.0, x[:, k:]], dim=1)
+            elif op == "stack":
+                x = cr.stack([x, x * x], dim=0).mean(dim=0)
+            elif op == "matmul":
+                x = x @ self.w
+            elif op == "center":
+                x = x - x.mean(dim=1, keepdim=True)
+            elif op == "sum_keep":
+                x = x + x.sum(dim=0, keepdim=True) * 0.01
+            elif op == "square":
+                x = x * x * 0.5
+            elif op == "sub_branch":
+                x = x.tanh() - x * 0.25
+            elif op == "relu_fn":
+                x = F.relu(x)
+            elif op == "neg":
+                x = -x
+            elif op == "abs":
+                x = x.abs()
+            elif op == "clamp":
+                x = x.clamp(-2.0, 2.0)
+        return x
+
+
+def _block(r: random.Random, d: int, depth: int = 0) -> nn.Module:
+    kind = r.choice(["linear_act", "linear_act", "dropout", "batchnorm", "layernorm", "residual", "branches",
+                     "tied", "unused", "funcops", "funcops", "nested"])
+    if kind == "linear_act":
+        return nn.Sequential(nn.Linear(d, d, bias=r.random() < 0.8), _act(r))
+    if kind == "dropout":
+        return nn.Dropout(r.choice([0.1, 0.5]))
+    if kind == "batchnorm":
+        return nn.BatchNorm1d(d, momentum=r.choice([0.1, None]), affine=r.random() < 0.8)
+    if kind == "layernorm":
+        return nn.LayerNorm(d)
+    if kind == "residual":
+        return Residual(d, _act(r))
+    if kind == "branches":
+        return Branches(d, r.random() < 0.5)
+    if kind == "tied":
+        return Tied(d, r.randrange(2))
+    if kind == "unused":
+        return Unused(d)
+    if kind == "funcops":
+        return FuncOps(d, [r.choice(FUNC_OPS) for _ in range(r.randint(1, 4))])
+    if depth < 2:
+        return nn.Sequential(*[_block(r, d, depth + 1) for _ in range(r.randint(1, 3))])
+    return _act(r)
+
+
+class Net(nn.Module):
+    """Input stem (dense, image or tokens) -> blocks -> one or two heads."""
+
+    def __init__(self, r: random.Random, cfg: dict) -> None:
+        super().__init__()
+        d = cfg["d"]
+        if cfg["input"] == "vec":
+            self.stem = nn.Sequential(nn.Linear(cfg["din"], d), _act(r))
+        elif cfg["input"] == "img":
+            c = r.choice([2, 3])
+            self.stem = nn.Sequential(nn.Conv2d(1, c, 3, padding=1), _act(r), nn.MaxPool2d(2), nn.Flatten(),
+                                      nn.Linear(c * 3 * 3, d))
+        else:
+            self.emb = nn.Embedding(cfg["vocab"], 4)
+            self.pool = cfg["pool"]
+            self.stem = nn.Linear(4 * cfg["seq"] if self.pool == "flat" else 4, d)
+        self.body = nn.Sequential(*[_block(r, d) for _ in range(r.randint(0, 4))])
+        self.head = nn.Linear(d, cfg["classes"])
+        self.head2 = nn.Linear(d, cfg["classes"]) if cfg["two_heads"] else None
+
+    def forward(self, x: Any) -> Any:
+        if hasattr(self, "emb"):
+            e = self.emb(x)
+            x = e.reshape(e.shape[0], -1) if self.pool == "flat" else e.mean(dim=1)
+        h = self.body(self.stem(x))
+        if self.head2 is not None:
+            return self.head(h), self.head2(h)
+        return self.head(h)
+
+
+# ---------------------------------------------------------------------------------------------------- the case
+def draw_case(seed: int) -> dict:
+    """The case's settings (everything but the model, which is drawn while it is built)."""
+    r = random.Random(seed)
+    cfg: dict = {"seed": seed}
+    cfg["input"] = r.choices(["vec", "img", "tok"], [8, 3, 1])[0]
+    cfg["din"] = r.choice([3, 5, 8])
+    cfg["vocab"], cfg["seq"], cfg["pool"] = 11, r.choice([2, 3]), r.choice(["flat", "mean"])
+    cfg["d"] = r.choice([4, 6, 8])
+    cfg["n"] = r.choice([3, 5, 8])
+    cfg["classes"] = r.choice([2, 3, 4])
+    cfg["two_heads"] = r.random() < 0.25
+    cfg["float64"] = r.random() < 0.25
+    cfg["x_grad"] = cfg["input"] != "tok" and r.random() < 0.08
+    # losses a trace falls back on (nll, bce, huber, smooth_l1 today) are drawn less often: the fuzzer is for replays
+    kinds, weights = zip(*LOSSES.items())
+    cfg["losses"] = [(r.choices(kinds, weights)[0], r.choice([1.0, 1.0, 0.5, 3.0]), r.randrange(2))
+                     for _ in range(r.choices([1, 2, 3], [5, 3, 1])[0])]
+    if r.random() < 0.1:
+        cfg["losses"].append(cfg["losses"][0])  # the very same loss again
+    cfg["two_backward"] = len(cfg["losses"]) > 1 and r.random() < 0.25
+    cfg["opt"] = r.choice(["sgd", "sgd", "sgd_m", "sgd_nesterov", "sgd_wd", "adam", "adam_ams", "adamw", "rmsprop",
+                           "rmsprop_c", "adagrad", "adamax", "nadam", "radam", "adadelta"])
+    cfg["groups"] = r.random() < 0.2
+    cfg["sched"] = r.choice([None, None, "step", "exp", "cos"])
+    cfg["zero"] = r.choices(["none_true", "none_false", "module", "module_false", "end", "never"],
+                            [6, 2, 1, 1, 2, 2])[0]
+    cfg["ret"] = r.choice(["loss", "loss", "tuple", "list", "none", "out"])
+    cfg["frozen"] = r.random() < 0.12
+    cfg["calls"] = r.randint(CALLS_MIN, 7)
+    cfg["modes"] = [r.random() < 0.85 for _ in range(cfg["calls"])] if r.random() < 0.3 else [True] * cfg["calls"]
+    cfg["clip"] = r.random() < 0.03
+    cfg["shape_change"] = r.random() < 0.05
+    return cfg
+
+
+def _loss(kind: str, out: Any, y: Any, target: Any, bce_target: Any) -> Any:
+    if kind == "ce":
+        return F.cross_entropy(out, y)
+    if kind == "nll":
+        return F.nll_loss(F.log_softmax(out, dim=1), y)
+    if kind == "mse":
+        return F.mse_loss(out, target)
+    if kind == "l1":
+        return F.l1_loss(out, target)
+    if kind == "bce":
+        return F.binary_cross_entropy_with_logits(out, bce_target)
+    if kind == "huber":
+        return F.huber_loss(out, target)
+    if kind == "smooth_l1":
+        return F.smooth_l1_loss(out, target)
+    if kind == "sq_mean":
+        return (out * out).mean()
+    return out.sum() * 0.01
+
+
+def _optimizer(cfg: dict, model: nn.Module) -> Any:
+    o = cfg["opt"]
+    params = [p for p in model.parameters() if p.requires_grad]
+    if cfg["groups"]:
+        half = len(params) // 2
+        params = [{"params": params[:half]}, {"params": params[half:], "lr": 0.02}]
+    if o == "sgd":
+        return cr.optim.SGD(params, lr=0.05)
+    if o == "sgd_m":
+        return cr.optim.SGD(params, lr=0.05, momentum=0.9, dampening=0.1)
+    if o == "sgd_nesterov":
+        return cr.optim.SGD(params, lr=0.05, momentum=0.9, nesterov=True, weight_decay=1e-3)
+    if o == "sgd_wd":
+        return cr.optim.SGD(params, lr=0.05, weight_decay=1e-2)
+    if o == "adam":
+        return cr.optim.Adam(params, lr=1e-2)
+    if o == "adam_ams":
+        return cr.optim.Adam(params, lr=1e-2, amsgrad=True, weight_decay=1e-3)
+    if o == "adamw":
+        return cr.optim.AdamW(params, lr=1e-2)
+    if o == "rmsprop":
+        return cr.optim.RMSprop(params, lr=1e-2)
+    if o == "rmsprop_c":
+        return cr.optim.RMSprop(params, lr=1e-2, momentum=0.5, centered=True)
+    if o == "adagrad":
+        return cr.optim.Adagrad(params, lr=1e-2)
+    if o == "adamax":
+        return cr.optim.Adamax(params, lr=1e-2)
+    if o == "nadam":
+        return cr.optim.NAdam(params, lr=1e-2)
+    if o == "radam":
+        return cr.optim.RAdam(params, lr=1e-2)
+    return cr.optim.Adadelta(params, lr=1.0)
+
+
+def _scheduler(cfg: dict, opt: Any) -> Any:
+    s = cfg["sched"]
+    if s == "step":
+        return cr.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    if s == "exp":
+        return cr.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
+    if s == "cos":
+        return cr.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)
+    return None
+
+
+def _batches(cfg: dict) -> list:
+    """One batch per call (numpy arrays), the same for both twins."""
+    g = np.random.default_rng(cfg["seed"] + 1_000_003)
+    dt = np.float64 if cfg["float64"] else np.float32
+    out = []
+    for k in range(cfg["calls"]):
+        n = cfg["n"] + (1 if cfg["shape_change"] and k == cfg["calls"] // 2 else 0)
+        if cfg["input"] == "vec":
+            x = g.standard_normal((n, cfg["din"])).astype(dt)
+        elif cfg["input"] == "img":
+            x = g.standard_normal((n, 1, 6, 6)).astype(dt)
+        else:
+            x = g.integers(0, cfg["vocab"], (n, cfg["seq"])).astype(np.int64)
+        y = g.integers(0, cfg["classes"], n).astype(np.int64)
+        target = g.standard_normal((n, cfg["classes"])).astype(dt)
+        bce = g.random((n, cfg["classes"])).astype(dt)
+        out.append((x, y, target, bce))
+    return out
+
+
+class Twin:
+    """One side of a case: its model, optimizer, scheduler and step (the same for both sides, from the seed)."""
+
+    def __init__(self, cfg: dict) -> None:
+        self.cfg = cfg
+        cr.manual_seed(cfg["seed"])
+        r = random.Random(cfg["seed"] * 7919 + 17)
+        self.model = Net(r, cfg)
+        if cfg["float64"]:
+            self.model.double()
+        if cfg["frozen"]:
+            mods = [m for m in self.model.modules() if isinstance(m, nn.Linear)]
+            for p in r.choice(mods).parameters():
+                p.requires_grad_(False)
+        self.opt = _optimizer(cfg, self.model)
+        self.sched = _scheduler(cfg, self.opt)
+        self.step = self._make_step()
+
+    def _make_step(self) -> Any:
+        cfg, model, opt = self.cfg, self.model, self.opt
+        losses, zero, ret = cfg["losses"], cfg["zero"], cfg["ret"]
+        two_backward, clip = cfg["two_backward"], cfg["clip"]
+
+        def step(x, y, target, bce):
+            if zero == "none_true":
+                opt.zero_grad()
+            elif zero == "none_false":
+                opt.zero_grad(set_to_none=False)
+            elif zero == "module":
+                model.zero_grad()
+            elif zero == "module_false":
+                model.zero_grad(set_to_none=False)
+            out = model(x)
+            outs = out if isinstance(out, tuple) else (out,)
+            terms = []
+            for kind, scale, head in losses:
+                term = _loss(kind, outs[head % len(outs)], y, target, bce)
+                terms.append(term * scale if scale != 1.0 else term)
+            if two_backward:
+                first = terms[0]
+                rest = terms[1]
+                for t in terms[2:]:
+                    rest = rest + t
+                first.backward(retain_graph=True)
+                rest.backward()
+                loss = first
+            else:
+                loss = terms[0]
+                for t in terms[1:]:
+                    loss = loss + t
+                loss.backward()
+            if clip:
+                nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            if zero == "end":
+                opt.zero_grad()
+            if ret == "loss":
+                return loss
+            if ret == "tuple":
+                return loss, terms[-1]
+            if ret == "list":
+                return [terms[0], loss]
+            if ret == "out":
+                return outs[0], loss
+            return None
+
+        return step
+
+    def run(self, step: Any, batches: list, x_grad: bool) -> list:
+        """Call the step on each batch (train/eval as the case says, the scheduler after each call); a snapshot
+        of everything after each call."""
+        cr.manual_seed(self.cfg["seed"] + 1)
+        snaps = []
+        for k, (x, y, target, bce) in enumerate(batches):
+            self.model.train(self.cfg["modes"][k])
+            xt = cr.tensor(x.copy(), requires_grad=x_grad)
+            result = step(xt, cr.tensor(y.copy()), cr.tensor(target.copy()), cr.tensor(bce.copy()))
+            snaps.append(self.snapshot(result, xt))
+            if self.sched is not None:
+                self.sched.step()
+        return snaps
+
+    def snapshot(self, result: Any, x: Any) -> dict:
+        snap: dict = {"result": _value(result), "x.grad": _value(x.grad)}
+        for name, p in self.model.named_parameters():
+            snap[f"param {name}"] = _value(p)
+            snap[f"grad {name}"] = _value(p.grad)
+        for name, b in self.model.named_buffers():
+            snap[f"buffer {name}"] = _value(b)
+        snap["optimizer"] = _value(self.opt.state_dict())
+        snap["lr"] = [g["lr"] for g in self.opt.param_groups]
+        snap["rng"] = repr(cr.random.default_generator.get_state())
+        return snap
+
+
+def _value(v: Any) -> Any:
+    """A comparable, bit-exact form of a result or of state."""
+    if v is None:
+        return None
+    if isinstance(v, cr.Tensor):
+        a = np.asarray(v.detach().numpy())
+        return ("tensor", a.dtype.str, a.shape, a.tobytes(), v.requires_grad and v.grad_fn is None)
+    if isinstance(v, np.ndarray | np.generic):
+        a = np.asarray(v)
+        return ("array", a.dtype.str, a.shape, a.tobytes())
+    if isinstance(v, dict):
+        return {k: _value(x) for k, x in v.items()}
+    if isinstance(v, tuple | list):
+        return (type(v).__name__, [_value(x) for x in v])
+    if isinstance(v, float):
+        return ("float", np.float64(v).tobytes())
+    return v
+
+
+_AT = re.compile(r" \(at [^)]*\)$")
+
+
+def fallback_kind(reason: str) -> str:
+    """A fallback reason without its line and names: what the fallback rates are counted by."""
+    reason = _AT.sub("", reason)
+    reason = re.sub(r"\(at .*", "", reason)
+    reason = re.sub(r"'[^']*'", "'…'", reason)
+    reason = re.sub(r"\d+", "N", reason)
+    return reason[:110]
+
+
+def run_case(seed: int) -> tuple[str, str | None]:
+    """('replayed' | 'fallback', reason) when eager and compiled agree; AssertionError when they do not."""
+    cfg = draw_case(seed)
+    batches = _batches(cfg)
+    eager = Twin(cfg)
+    expect = eager.run(eager.step, batches, cfg["x_grad"])
+    other = Twin(cfg)
+    compiled = cr.compile(other.step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = other.run(compiled, batches, cfg["x_grad"])
+    for k, (a, b) in enumerate(zip(expect, got)):
+        for key in a:
+            if a[key] != b[key]:
+                raise AssertionError(f"seed {seed}: call {k}: {key} differs between eager and compiled "
+                                     f"(replays {compiled.replays}, traces {compiled.traces}, "
+                                     f"fallback {compiled.fallback_reason!r}); case {cfg}")
+    warned = [w for w in caught if issubclass(w.category, CompileWarning)]
+    if compiled.fallback_reason is not None:
+        assert warned, f"seed {seed}: fell back without a CompileWarning"
+        return "fallback", fallback_kind(compiled.fallback_reason)
+    if compiled.replays == 0:
+        return "no replay", f"traces {compiled.traces}"
+    return "replayed", None
+
+
+@pytest.mark.parametrize("seed", range(START, START + CASES))
+def test_compiled_step_equals_eager(seed: int) -> None:
+    run_case(seed)
+
+
+def main(argv: list[str]) -> None:  # pragma: no cover - the long local run
+    import time
+
+    n = int(argv[1]) if len(argv) > 1 else 1000
+    start = int(argv[2]) if len(argv) > 2 else 0
+    outcomes: Counter = Counter()
+    reasons: Counter = Counter()
+    failures = []
+    t0 = time.perf_counter()
+    for seed in range(start, start + n):
+        try:
+            kind, reason = run_case(seed)
+        except AssertionError as exc:
+            failures.append((seed, str(exc)[:400]))
+            outcomes["MISMATCH"] += 1
+            continue
+        except Exception as exc:  # noqa: BLE001 - the case itself failed (eagerly): report it
+            failures.append((seed, f"ERROR {type(exc).__name__}: {exc}"[:400]))
+            outcomes["error"] += 1
+            continue
+        outcomes[kind] += 1
+        if reason is not None:
+            reasons[(kind, reason)] += 1
+    print(f"{n} cases in {time.perf_counter() - t0:.1f} s: {dict(outcomes)}")
+    for (kind, reason), c in reasons.most_common():
+        print(f"  {c:5d} ({100 * c / n:.1f}%) {kind}: {reason}")
+    for seed, msg in failures:
+        print(f"  seed {seed}: {msg}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv)
