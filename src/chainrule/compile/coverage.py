@@ -31,6 +31,7 @@ from chainrule.nn import functional as F
 from chainrule.nn.functional.dropouts import dropout_mask
 from chainrule.nn.functional.normalization import update_running_stats
 from chainrule.nn.modules.batchnorm import count_batch
+from chainrule.nn.modules.module import Module
 
 __all__ = ["Coverage", "function_backward"]
 
@@ -64,6 +65,9 @@ _WATCHED = {
     _code(count_batch): "count_batch",
     _code(update_running_stats): "running_stats",
     _code(Function.apply.__func__): "fn_apply",
+    # `model.zero_grad()` clears `.grad` outside the optimizer's seam (with set_to_none=False, by rebinding the
+    # arrays: no in-place epoch, no event): the replay calls it too
+    _code(Module.zero_grad): "module_zero_grad",
 }
 
 # what a Function's ctx may hold besides tensors, as constants of the trace
@@ -109,8 +113,8 @@ class Coverage:
             loc = frame.f_locals
             entry = [frame, kind, loc["num_batches_tracked"], loc["momentum"]]
             self._cov_safe(self._bn_count, entry)
-        elif kind == "fn_apply":
-            entry = [frame, kind]
+        elif kind in ("fn_apply", "module_zero_grad"):
+            entry = [frame, kind, dict(frame.f_locals)]
         else:
             entry = [frame, kind, cr_random.default_generator.get_state(), None]
             self.rng_frames.append(entry)
@@ -129,6 +133,8 @@ class Coverage:
                     self._cov_safe(self._bn_counted, entry, arg)
                 elif kind == "fn_apply" and arg is not None:
                     self._cov_safe(self._fn_applied, arg)
+                elif kind == "module_zero_grad":
+                    self._cov_safe(self._module_zero_grad, entry[2])
             return local
 
         return local
@@ -335,6 +341,29 @@ class Coverage:
         self.t.stmts.append(Stmt("fwd", text, uses=(mu_i, v_i), effect=True,
                                  comment="BatchNorm running statistics, in place (running = (1 - momentum) * "
                                          "running + momentum * batch; the variance unbiased)"))
+
+    # ------------------------------------------------------------------ Module.zero_grad
+    def _module_zero_grad(self, loc: dict) -> None:
+        """`module.zero_grad(set_to_none)` returned: the replay calls it as well (the optimizer's zero_grad is
+        seen through its own seam); with set_to_none its parameters' `.grad` are None from here on, as after
+        the optimizer's."""
+        from chainrule.compile.tracer import Stmt
+
+        module, set_to_none = loc.get("self"), loc.get("set_to_none")
+        if not isinstance(module, Module) or type(set_to_none) is not bool:
+            self.fail("Module.zero_grad: called in a way the trace does not replay", None)
+        self._check_epoch()
+        index = len(self.t.stmts)
+        key = self._const(module, "module")
+        self.t.stmts.append(Stmt("opt", "%s.zero_grad(set_to_none=%r)" % (key, set_to_none), effect=True,
+                                 comment="the module's own zero_grad"))
+        self.eager_lines.append(f"{type(module).__name__}.zero_grad()")
+        if set_to_none:
+            for p in module.parameters():
+                self.zeroed.add(id(p))
+                self.zeroed_by[id(p)] = index
+                if id(p) in self.grad_expect:
+                    self.grad_expect[id(p)] = None
 
     # ------------------------------------------------------------------ custom autograd.Function
     def _fn_applied(self, output: Any) -> None:

@@ -1,0 +1,84 @@
+"""Bugs the differential fuzzer (tests/compile/test_fuzz.py) found in cr.compile, each shrunk to a minimal step:
+a compiled run must equal an eager twin bit for bit, or fall back with a CompileWarning."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+import chainrule as cr
+
+nn = cr.nn
+F = nn.functional
+
+
+def _twins(make, batches, calls=None):
+    """Run the step `make()` builds (after cr.manual_seed(0)) eagerly and compiled on the same batches; return
+    both runs' per-call snapshots (returned values, parameters, .grad) and the compiled step."""
+    runs = []
+    compiled = None
+    for compile_it in (False, True):
+        cr.manual_seed(0)
+        model, step = make()
+        if compile_it:
+            step = compiled = cr.compile(step)
+        snaps = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for batch in batches:
+                out = step(*[cr.tensor(b.copy()) for b in batch])
+                snap = [None if out is None else out.detach().numpy().tobytes()]
+                for p in model.parameters():
+                    snap.append(p.detach().numpy().tobytes())
+                    snap.append(None if p.grad is None else p.grad.numpy().tobytes())
+                snaps.append(snap)
+        runs.append(snaps)
+    return runs[0], runs[1], compiled
+
+
+def _batches(n: int, shape: tuple, seed: int = 0) -> list:
+    g = np.random.default_rng(seed)
+    return [(g.standard_normal(shape).astype(np.float32),) for _ in range(n)]
+
+
+def test_module_zero_grad_set_to_none_false_is_replayed() -> None:
+    """`model.zero_grad(set_to_none=False)` rebinds each `.grad` to zeros outside the optimizer's seam (no event, no
+    in-place epoch): the replay did not run it, so `.grad` accumulated across replays and the update used the sum
+    of all earlier gradients. The replay now calls the module's zero_grad."""
+    def make():
+        m = nn.Linear(3, 2)
+        opt = cr.optim.SGD(m.parameters(), lr=0.1)
+
+        def step(x):
+            m.zero_grad(set_to_none=False)
+            loss = (m(x) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return m, step
+
+    eager, compiled, step = _twins(make, _batches(5, (4, 3)))
+    assert eager == compiled
+    assert step.replays >= 2 and step.fallback_reason is None
+
+
+def test_module_zero_grad_replays_instead_of_retracing() -> None:
+    """`model.zero_grad()` (set_to_none) before the forward: the guard recorded `.grad is None` as seen at the
+    parameter's first use (after the zero_grad), so no later call matched and each call traced again (after
+    `cache_size` traces the step ran eagerly, blaming changing shapes). Now one trace replays."""
+    def make():
+        m = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+        opt = cr.optim.Adam(m.parameters(), lr=0.01)
+
+        def step(x):
+            m.zero_grad()
+            loss = (m(x) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return m, step
+
+    eager, compiled, step = _twins(make, _batches(6, (5, 3)))
+    assert eager == compiled
+    assert step.traces == 1 and step.replays == 5
