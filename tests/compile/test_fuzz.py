@@ -451,16 +451,13 @@ def _value(v: Any) -> Any:
     return v
 
 
-_AT = re.compile(r" \(at [^)]*\)$")
-
-
 def fallback_kind(reason: str) -> str:
-    """A fallback reason without its line and names: what the fallback rates are counted by."""
-    reason = _AT.sub("", reason)
+    """A fallback reason, shortened, with the code of the user's line (without file and line number): what the
+    fallback rates are counted by."""
+    at = re.search(r"\(at [^:]*:\d+: (.*)\)$", reason)
     reason = re.sub(r"\(at .*", "", reason)
-    reason = re.sub(r"'[^']*'", "'…'", reason)
     reason = re.sub(r"\d+", "N", reason)
-    return reason[:110]
+    return reason[:90].strip() + (f" [at {at.group(1)}]" if at else "")
 
 
 def run_case(seed: int) -> tuple[str, str | None]:
