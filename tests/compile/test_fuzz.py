@@ -159,16 +159,16 @@ class FuncOps(nn.Module):
         return x
 
 
-def _block(r: random.Random, d: int, depth: int = 0) -> nn.Module:
+def _block(r: random.Random, d: int, cfg: dict, depth: int = 0) -> nn.Module:
     kind = r.choice(["linear_act", "linear_act", "dropout", "batchnorm", "layernorm", "residual", "branches",
                      "tied", "unused", "funcops", "funcops", "nested"])
     if kind == "linear_act":
         return nn.Sequential(nn.Linear(d, d, bias=r.random() < 0.8), _act(r))
     if kind == "dropout":
         return nn.Dropout(r.choice([0.1, 0.5]))
-    if kind == "batchnorm":
+    if kind == "batchnorm" and cfg["n"] > 1:
         return nn.BatchNorm1d(d, momentum=r.choice([0.1, None]), affine=r.random() < 0.8)
-    if kind == "layernorm":
+    if kind in ("layernorm", "batchnorm"):
         return nn.LayerNorm(d)
     if kind == "residual":
         return Residual(d, _act(r))
@@ -181,7 +181,7 @@ def _block(r: random.Random, d: int, depth: int = 0) -> nn.Module:
     if kind == "funcops":
         return FuncOps(d, [r.choice(FUNC_OPS) for _ in range(r.randint(1, 4))])
     if depth < 2:
-        return nn.Sequential(*[_block(r, d, depth + 1) for _ in range(r.randint(1, 3))])
+        return nn.Sequential(*[_block(r, d, cfg, depth + 1) for _ in range(r.randint(1, 3))])
     return _act(r)
 
 
@@ -201,18 +201,25 @@ class Net(nn.Module):
             self.emb = nn.Embedding(cfg["vocab"], 4)
             self.pool = cfg["pool"]
             self.stem = nn.Linear(4 * cfg["seq"] if self.pool == "flat" else 4, d)
-        self.body = nn.Sequential(*[_block(r, d) for _ in range(r.randint(0, 4))])
+        self.body = nn.Sequential(*[_block(r, d, cfg) for _ in range(r.randint(0, 4))])
         self.head = nn.Linear(d, cfg["classes"])
         self.head2 = nn.Linear(d, cfg["classes"]) if cfg["two_heads"] else None
+        # a 0-d parameter (a learned temperature), or the head's weight tied to the second head's
+        self.temp = nn.Parameter(cr.tensor(1.0)) if cfg["temp"] else None
+        if cfg["two_heads"] and cfg["tie_heads"]:
+            self.head2.weight = self.head.weight
 
     def forward(self, x: Any) -> Any:
         if hasattr(self, "emb"):
             e = self.emb(x)
             x = e.reshape(e.shape[0], -1) if self.pool == "flat" else e.mean(dim=1)
         h = self.body(self.stem(x))
+        out = self.head(h)
+        if self.temp is not None:
+            out = out * self.temp
         if self.head2 is not None:
-            return self.head(h), self.head2(h)
-        return self.head(h)
+            return out, self.head2(h)
+        return out
 
 
 # ---------------------------------------------------------------------------------------------------- the case
@@ -224,7 +231,9 @@ def draw_case(seed: int) -> dict:
     cfg["din"] = r.choice([3, 5, 8])
     cfg["vocab"], cfg["seq"], cfg["pool"] = 11, r.choice([2, 3]), r.choice(["flat", "mean"])
     cfg["d"] = r.choice([4, 6, 8])
-    cfg["n"] = r.choice([3, 5, 8])
+    cfg["n"] = r.choice([1, 2, 3, 5, 8, 8])
+    if r.random() < 0.03:  # large: ReLU's gradient above the inline size, SGD's scratch array (64K elements)
+        cfg["d"], cfg["n"] = r.choice([(128, 80), (256, 16)])
     cfg["classes"] = r.choice([2, 3, 4])
     cfg["two_heads"] = r.random() < 0.25
     cfg["float64"] = r.random() < 0.25
@@ -248,6 +257,16 @@ def draw_case(seed: int) -> dict:
     cfg["modes"] = [r.random() < 0.85 for _ in range(cfg["calls"])] if r.random() < 0.3 else [True] * cfg["calls"]
     cfg["clip"] = r.random() < 0.03
     cfg["shape_change"] = r.random() < 0.05
+    cfg["temp"] = r.random() < 0.1
+    cfg["tie_heads"] = r.random() < 0.3
+    cfg["layout"] = r.random() < 0.15  # inputs as Fortran-ordered or strided arrays on some calls
+    cfg["two_opts"] = r.random() < 0.1  # the head has an optimizer of its own
+    cfg["double_forward"] = r.random() < 0.1  # the model runs twice in the step (x and x * 0.5)
+    cfg["metric"] = r.choice([None, None, None, None, "no_grad", "plain"])  # a value computed besides the loss
+    cfg["accumulate"] = r.random() < 0.1  # a bool argument: update (and zero) only when it is True
+    cfg["reuse_x"] = not cfg["shape_change"] and r.random() < 0.05  # the same input tensor on every call
+    cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state"],
+                               [12, 1, 1, 1, 1, 1])[0]
     return cfg
 
 
@@ -271,9 +290,10 @@ def _loss(kind: str, out: Any, y: Any, target: Any, bce_target: Any) -> Any:
     return out.sum() * 0.01
 
 
-def _optimizer(cfg: dict, model: nn.Module) -> Any:
+def _optimizer(cfg: dict, model: nn.Module, params: list | None = None) -> Any:
     o = cfg["opt"]
-    params = [p for p in model.parameters() if p.requires_grad]
+    if params is None:
+        params = [p for p in model.parameters() if p.requires_grad]
     if cfg["groups"]:
         half = len(params) // 2
         params = [{"params": params[:half]}, {"params": params[half:], "lr": 0.02}]
@@ -351,30 +371,52 @@ class Twin:
             mods = [m for m in self.model.modules() if isinstance(m, nn.Linear)]
             for p in r.choice(mods).parameters():
                 p.requires_grad_(False)
-        self.opt = _optimizer(cfg, self.model)
+        head = {id(p) for p in self.model.head.parameters() if p.requires_grad}
+        rest = [p for p in self.model.parameters() if p.requires_grad and id(p) not in head]
+        if cfg["two_opts"] and head and rest:
+            self.opts = [_optimizer(cfg, self.model, rest),
+                         cr.optim.SGD([p for p in self.model.head.parameters() if p.requires_grad], lr=0.03)]
+        else:
+            self.opts = [_optimizer(cfg, self.model)]
+        self.opt = self.opts[0]
         self.sched = _scheduler(cfg, self.opt)
         self.step = self._make_step()
 
     def _make_step(self) -> Any:
-        cfg, model, opt = self.cfg, self.model, self.opt
+        cfg, model, opts = self.cfg, self.model, self.opts
         losses, zero, ret = cfg["losses"], cfg["zero"], cfg["ret"]
-        two_backward, clip = cfg["two_backward"], cfg["clip"]
+        two_backward, clip, double, metric = cfg["two_backward"], cfg["clip"], cfg["double_forward"], cfg["metric"]
 
-        def step(x, y, target, bce):
+        def zero_grad(when: str) -> None:
+            if zero == "end" and when == "end":
+                for opt in opts:
+                    opt.zero_grad()
+            if when != "start":
+                return
             if zero == "none_true":
-                opt.zero_grad()
+                for opt in opts:
+                    opt.zero_grad()
             elif zero == "none_false":
-                opt.zero_grad(set_to_none=False)
+                for opt in opts:
+                    opt.zero_grad(set_to_none=False)
             elif zero == "module":
                 model.zero_grad()
             elif zero == "module_false":
                 model.zero_grad(set_to_none=False)
+
+        def step(x, y, target, bce, update=True):
+            if update:
+                zero_grad("start")
             out = model(x)
             outs = out if isinstance(out, tuple) else (out,)
             terms = []
             for kind, scale, head in losses:
                 term = _loss(kind, outs[head % len(outs)], y, target, bce)
                 terms.append(term * scale if scale != 1.0 else term)
+            if double:
+                again = model(x * 0.5 if x.is_floating_point() else x)
+                again = again[0] if isinstance(again, tuple) else again
+                terms.append(_loss(losses[0][0], again, y, target, bce))
             if two_backward:
                 first = terms[0]
                 rest = terms[1]
@@ -390,13 +432,21 @@ class Twin:
                 loss.backward()
             if clip:
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            if zero == "end":
-                opt.zero_grad()
+            if update:
+                for opt in opts:
+                    opt.step()
+                zero_grad("end")
+            extra = None
+            if metric == "no_grad":
+                with cr.no_grad():
+                    extra = model(x)
+                    extra = (extra[0] if isinstance(extra, tuple) else extra).sum(dim=1)
+            elif metric == "plain":
+                extra = (outs[0] * outs[0]).mean(dim=1)
             if ret == "loss":
                 return loss
             if ret == "tuple":
-                return loss, terms[-1]
+                return loss, terms[-1] if extra is None else extra
             if ret == "list":
                 return [terms[0], loss]
             if ret == "out":
@@ -405,19 +455,48 @@ class Twin:
 
         return step
 
-    def run(self, step: Any, batches: list, x_grad: bool) -> list:
+    def run(self, step: Any, batches: list) -> list:
         """Call the step on each batch (train/eval as the case says, the scheduler after each call); a snapshot
         of everything after each call."""
-        cr.manual_seed(self.cfg["seed"] + 1)
+        cfg = self.cfg
+        cr.manual_seed(cfg["seed"] + 1)
         snaps = []
+        xt = None
         for k, (x, y, target, bce) in enumerate(batches):
-            self.model.train(self.cfg["modes"][k])
-            xt = cr.tensor(x.copy(), requires_grad=x_grad)
-            result = step(xt, cr.tensor(y.copy()), cr.tensor(target.copy()), cr.tensor(bce.copy()))
+            self.model.train(cfg["modes"][k])
+            if cfg["layout"] and k % 2 == 1 and x.ndim == 2:
+                x = np.asfortranarray(x) if k % 4 == 1 else np.repeat(x, 2, axis=0)[::2]
+            if xt is None or not cfg["reuse_x"]:
+                xt = cr.tensor(x if cfg["layout"] else x.copy(), requires_grad=cfg["x_grad"])
+            args = [xt, cr.tensor(y.copy()), cr.tensor(target.copy()), cr.tensor(bce.copy())]
+            if cfg["accumulate"]:
+                args.append(k % 2 == 1)
+            result = step(*args)
             snaps.append(self.snapshot(result, xt))
             if self.sched is not None:
                 self.sched.step()
+            self.between(k)
         return snaps
+
+    def between(self, k: int) -> None:
+        """What the user's loop does between two calls."""
+        what = self.cfg["between"]
+        if what is None or k % 2 == 0:
+            return
+        params = list(self.model.parameters())
+        p = params[k % len(params)]
+        if what == "rebind":
+            p.data = p.detach().clone()
+        elif what == "scale":
+            with cr.no_grad():
+                p.mul_(0.5)
+        elif what == "zero_outside":
+            self.model.zero_grad()
+        elif what == "set_lr":
+            self.opt.param_groups[0]["lr"] = 0.5 * self.opt.param_groups[0]["lr"]
+        elif what == "load_state":
+            self.model.load_state_dict({k: v.clone() for k, v in self.model.state_dict().items()})
+            self.opt.load_state_dict(self.opt.state_dict())
 
     def snapshot(self, result: Any, x: Any) -> dict:
         snap: dict = {"result": _value(result), "x.grad": _value(x.grad)}
@@ -426,8 +505,8 @@ class Twin:
             snap[f"grad {name}"] = _value(p.grad)
         for name, b in self.model.named_buffers():
             snap[f"buffer {name}"] = _value(b)
-        snap["optimizer"] = _value(self.opt.state_dict())
-        snap["lr"] = [g["lr"] for g in self.opt.param_groups]
+        for i, opt in enumerate(self.opts):
+            snap[f"optimizer {i}"] = _value(opt.state_dict())
         snap["rng"] = repr(cr.random.default_generator.get_state())
         return snap
 
@@ -465,12 +544,12 @@ def run_case(seed: int) -> tuple[str, str | None]:
     cfg = draw_case(seed)
     batches = _batches(cfg)
     eager = Twin(cfg)
-    expect = eager.run(eager.step, batches, cfg["x_grad"])
+    expect = eager.run(eager.step, batches)
     other = Twin(cfg)
     compiled = cr.compile(other.step)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        got = other.run(compiled, batches, cfg["x_grad"])
+        got = other.run(compiled, batches)
     for k, (a, b) in enumerate(zip(expect, got)):
         for key in a:
             if a[key] != b[key]:
@@ -498,6 +577,7 @@ def main(argv: list[str]) -> None:  # pragma: no cover - the long local run
     start = int(argv[2]) if len(argv) > 2 else 0
     outcomes: Counter = Counter()
     reasons: Counter = Counter()
+    first: dict = {}
     failures = []
     t0 = time.perf_counter()
     for seed in range(start, start + n):
@@ -514,9 +594,10 @@ def main(argv: list[str]) -> None:  # pragma: no cover - the long local run
         outcomes[kind] += 1
         if reason is not None:
             reasons[(kind, reason)] += 1
+            first.setdefault((kind, reason), seed)
     print(f"{n} cases in {time.perf_counter() - t0:.1f} s: {dict(outcomes)}")
     for (kind, reason), c in reasons.most_common():
-        print(f"  {c:5d} ({100 * c / n:.1f}%) {kind}: {reason}")
+        print(f"  {c:5d} ({100 * c / n:.1f}%) {kind}: {reason} (first: seed {first[(kind, reason)]})")
     for seed, msg in failures:
         print(f"  seed {seed}: {msg}")
 
