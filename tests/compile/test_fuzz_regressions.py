@@ -82,3 +82,36 @@ def test_module_zero_grad_replays_instead_of_retracing() -> None:
     eager, compiled, step = _twins(make, _batches(6, (5, 3)))
     assert eager == compiled
     assert step.traces == 1 and step.replays == 5
+
+
+def _two_leaves(compile_it: bool) -> tuple:
+    cr.manual_seed(0)
+    a = cr.randn(3, requires_grad=True)
+    b = cr.randn(3, requires_grad=True)
+    opt = cr.optim.SGD([a, b], lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        loss = ((a + b) * x).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    for i in range(4):
+        s(cr.tensor(np.full(3, i + 1.0, np.float32)))
+    shared = a.grad.array is b.grad.array
+    with cr.no_grad():
+        a.grad.mul_(2.0)
+    return (a.grad.numpy().tobytes(), b.grad.numpy().tobytes(), a.detach().numpy().tobytes(),
+            b.detach().numpy().tobytes(), shared, s.replays if compile_it else 3)
+
+
+def test_one_gradient_reaching_two_leaves_gives_each_its_own_grad() -> None:
+    """`a + b` sends one gradient array to both leaves. Eager hands it to `a.grad` and a copy to `b.grad` (the
+    engine's `handed` set); the replay assigned `a.grad = make(g)` (which that set does not see) and then handed
+    the same array to `b` through accumulate(): `a.grad` and `b.grad` were one array, so an in-place change of
+    one (clipping, accumulation, `a.grad.mul_(2)`) changed the other."""
+    eager, compiled = _two_leaves(False), _two_leaves(True)
+    assert compiled[-1] >= 2  # replays
+    assert eager == compiled  # values, and neither shares one array between a.grad and b.grad

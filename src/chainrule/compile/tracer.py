@@ -702,13 +702,15 @@ class Tracer(Coverage):
         without a copy), else the engine's own `accumulate_grad` (into the existing `.grad`, or a copy)."""
         t = self.t
         taken: set[int] = set()  # ids of trace-time gradients that became a .grad without a copy
+        seen: set[int] = set()  # ids of trace-time gradients given to a leaf before (one array can reach two
+        # leaves: `a + b` sends its gradient to both; the engine copies it for the second, `handed`)
         plan = []
         for li in leaf_order:
             var = t.vars[li]
             leaf = var.tensor if var.kind == "const" else self.keep[self._keep_index_of_var(li)]
             g = leaf_value[li]
             data = leaf.array
-            fresh_none = id(leaf) in self.zeroed and g is not None and id(g) not in taken and (
+            fresh_none = id(leaf) in self.zeroed and g is not None and id(g) not in seen and (
                 (type(g) is np.ndarray and g.base is None and type(data) is np.ndarray and g.dtype == data.dtype
                  and g.shape == data.shape) or (type(g) is not np.ndarray and type(g) is type(data)))
             if fresh_none:
@@ -721,8 +723,13 @@ class Tracer(Coverage):
                                             for s in self.t.stmts[zero + 1:]):
                     self.overwritten.add((zero, id(leaf)))  # its `.grad = None` is overwritten unread
             else:
-                plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
+                # an array another leaf took without a copy (`.grad = make(g)`, which the engine's `handed` set does
+                # not see): a copy, as the engine hands it over
+                copy = ".copy()" if g is not None and id(g) in taken else ""
+                plan.append(("accumulate({T%d}, {V%d}%s, handed)" % (li, leaf_grad[li], copy), li,
                              f"{var.base}.grad += its gradient"))
+            if g is not None:
+                seen.add(id(g))
         first = any(text.startswith("accumulate(") for text, _, _ in plan)  # the helper's `handed` set, once
         for text, li, comment in plan:
             if first:
