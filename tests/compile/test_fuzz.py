@@ -461,6 +461,7 @@ class Twin:
         cfg = self.cfg
         cr.manual_seed(cfg["seed"] + 1)
         snaps = []
+        results = []
         xt = None
         for k, (x, y, target, bce) in enumerate(batches):
             self.model.train(cfg["modes"][k])
@@ -472,10 +473,13 @@ class Twin:
             if cfg["accumulate"]:
                 args.append(k % 2 == 1)
             result = step(*args)
+            results.append(result)
             snaps.append(self.snapshot(result, xt))
             if self.sched is not None:
                 self.sched.step()
             self.between(k)
+        # what the calls returned, read again at the end: nothing the replay reuses may have changed them
+        snaps.append({"results at the end": [_value(r) for r in results]})
         return snaps
 
     def between(self, k: int) -> None:
@@ -508,7 +512,45 @@ class Twin:
         for i, opt in enumerate(self.opts):
             snap[f"optimizer {i}"] = _value(opt.state_dict())
         snap["rng"] = repr(cr.random.default_generator.get_state())
+        snap["aliases"] = _aliases(result, self.model, self.opts)
         return snap
+
+
+def _arrays(v: Any, key: str, out: list) -> None:
+    if isinstance(v, cr.Tensor):
+        out.append((key, v.array))
+    elif isinstance(v, np.ndarray):
+        out.append((key, v))
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            _arrays(x, f"{key}.{k}", out)
+    elif isinstance(v, tuple | list):
+        for i, x in enumerate(v):
+            _arrays(x, f"{key}[{i}]", out)
+
+
+def _aliases(result: Any, model: nn.Module, opts: list) -> list:
+    """Which of the arrays a user can see share memory (the returned tensors, parameters, `.grad`, buffers,
+    optimizer state): eager and replay must agree, or an in-place change of one would reach the other."""
+    arrays: list = []
+    _arrays(result, "result", arrays)
+    for name, p in model.named_parameters():
+        _arrays(p, f"param {name}", arrays)
+        if p.grad is not None:
+            _arrays(p.grad, f"grad {name}", arrays)
+    for name, b in model.named_buffers():
+        _arrays(b, f"buffer {name}", arrays)
+    for i, opt in enumerate(opts):
+        for j, state in enumerate(opt.state.values()):
+            _arrays(dict(state), f"opt{i} state{j}", arrays)
+    # (0-d values are left out: the replay returns 0-d results as NumPy scalars, which cannot alias)
+    arrays = [(k, a) for k, a in arrays if type(a) is np.ndarray and a.ndim and a.size]
+    pairs = []
+    for i, (ka, a) in enumerate(arrays):
+        for kb, b in arrays[i + 1:]:
+            if np.may_share_memory(a, b) and np.shares_memory(a, b):
+                pairs.append((ka, kb))
+    return pairs
 
 
 def _value(v: Any) -> Any:
@@ -553,7 +595,8 @@ def run_case(seed: int) -> tuple[str, str | None]:
     for k, (a, b) in enumerate(zip(expect, got)):
         for key in a:
             if a[key] != b[key]:
-                raise AssertionError(f"seed {seed}: call {k}: {key} differs between eager and compiled "
+                detail = f" (eager {a[key]}, compiled {b[key]})" if key == "aliases" else ""
+                raise AssertionError(f"seed {seed}: call {k}: {key} differs between eager and compiled{detail} "
                                      f"(replays {compiled.replays}, traces {compiled.traces}, "
                                      f"fallback {compiled.fallback_reason!r}); case {cfg}")
     warned = [w for w in caught if issubclass(w.category, CompileWarning)]
