@@ -115,3 +115,65 @@ def test_one_gradient_reaching_two_leaves_gives_each_its_own_grad() -> None:
     eager, compiled = _two_leaves(False), _two_leaves(True)
     assert compiled[-1] >= 2  # replays
     assert eager == compiled  # values, and neither shares one array between a.grad and b.grad
+
+
+class _Scaled(nn.Module):
+    """fc(x) * scale, `scale` a registered buffer, a plain tensor attribute, or fc's weight named by the user."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.fc = nn.Linear(3, 2)
+        if kind == "buffer":
+            self.register_buffer("scale", cr.tensor(np.ones(2, np.float32)))
+        else:
+            self.scale = cr.tensor(np.ones(2, np.float32))
+        if kind == "named":
+            self.fc.weight.name = "w"
+
+    def forward(self, x):
+        return self.fc(x) * self.scale
+
+
+def _rebinding(kind: str, compile_it: bool) -> tuple:
+    cr.manual_seed(0)
+    m = _Scaled(kind)
+
+    def step(x):
+        if kind == "named":  # an evaluation step: nothing but the parameter's identity could tell the calls apart
+            with cr.no_grad():
+                return (m(x) ** 2).mean()
+        loss = (m(x) ** 2).mean()
+        loss.backward()
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(5):
+            m.zero_grad()
+            out.append(s(cr.tensor(np.full((4, 3), i + 1.0, np.float32))).item())
+            if kind == "named":
+                m.fc.weight = nn.Parameter(cr.full((2, 3), float(i)))
+                m.fc.weight.name = "w"
+            else:
+                m.scale = cr.tensor(np.full(2, i + 2.0, np.float32))
+    return out, None if m.fc.bias.grad is None else m.fc.bias.grad.numpy().tobytes()
+
+
+def test_a_module_buffer_rebound_between_calls_is_read_again() -> None:
+    """`model.scale = cr.tensor(...)` for a registered buffer: the replay kept reading the tensor the module held
+    when traced (only parameters were guarded by identity). Now the module's buffers are guarded like its
+    parameters: a rebound buffer traces again."""
+    assert _rebinding("buffer", False) == _rebinding("buffer", True)
+
+
+def test_a_plain_tensor_attribute_rebound_between_calls_is_read_again() -> None:
+    """The same for a tensor held as a plain attribute of a module that ran in the step."""
+    assert _rebinding("attr", False) == _rebinding("attr", True)
+
+
+def test_a_named_parameter_replaced_between_calls_is_read_again() -> None:
+    """A parameter with `.name` set skipped the guard that its module still holds it (the guard was added only
+    while looking for a name), so `model.fc.weight = Parameter(...)` kept replaying with the old weight."""
+    assert _rebinding("named", False) == _rebinding("named", True)

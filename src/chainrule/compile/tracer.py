@@ -323,7 +323,8 @@ class Tracer(Coverage):
                 if id(x) not in self.zeroed:  # an earlier zero_grad() in the step sets it, whatever it was
                     self.t.grad_none_guards.append((("const", x), x.grad is None))
                     self.guarded_set.add(id(x))
-            name = x.name or self._param_name(x) or _global_name(x, user_frame()) or "t"
+            owned = self._param_name(x)  # (also guards that its module still holds it)
+            name = x.name or owned or _global_name(x, user_frame()) or "t"
             return self._new_var(Var("const", name, tensor=x, value=x.array, named=name != "t"), x)
         explained = self._cov_created(x)  # a dropout mask, a view of a buffer (compile/coverage.py)
         if explained is not None:
@@ -351,6 +352,12 @@ class Tracer(Coverage):
             for attr, b in m.named_buffers(recurse=False):
                 if b is x:
                     path = self.module_paths.get(id(m), "")
+                    self.t.param_guards.append((m, attr, x))  # `model.scale = cr.tensor(...)` retraces
+                    return _ident(f"{path}_{attr}" if path else attr)
+            for attr, v in vars(m).items():
+                if v is x and not attr.startswith("_"):  # a plain tensor attribute of the module: the same
+                    path = self.module_paths.get(id(m), "")
+                    self.t.param_guards.append((m, attr, x))
                     return _ident(f"{path}_{attr}" if path else attr)
         return None
 
