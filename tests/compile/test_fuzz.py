@@ -42,7 +42,12 @@ CALLS_MIN = 4
 ACTS = ["ReLU", "Tanh", "Sigmoid", "GELU", "LeakyReLU", "ELU", "SiLU", "Softplus", "Identity"]
 LOSSES = {"ce": 6, "mse": 3, "l1": 2, "sq_mean": 2, "sum": 2, "nll": 1, "bce": 1, "huber": 0.5, "smooth_l1": 0.5}
 FUNC_OPS = ["mulc", "addc", "exp_tanh", "log1p_sq", "tanh", "sigmoid", "div", "transpose", "reshape", "slice_cat",
-            "stack", "matmul", "center", "sum_keep", "square", "sub_branch", "relu_fn", "neg", "abs", "clamp"]
+            "stack", "matmul", "center", "sum_keep", "square", "sub_branch", "relu_fn", "neg", "abs", "clamp",
+            "softmax", "log_softmax", "pow3", "sqrt", "amax", "logsumexp", "unsqueeze", "expand", "repeat", "var",
+            "std", "norm", "normalize", "dtype_trip", "clone", "contiguous", "view", "permute", "flip", "neg_index",
+            "none_index", "step_slice", "dropout_fn", "matmul_self", "einsum", "mean_all", "prod", "cumsum",
+            "minimum", "maximum", "hardtanh", "relu6", "mish", "rsub", "rdiv", "erf", "sign_mul", "split", "chunk",
+            "const_attr", "const_scalar", "const_f64", "where", "detach"]
 
 
 # ---------------------------------------------------------------------------------------------------- the model
@@ -111,6 +116,10 @@ class FuncOps(nn.Module):
         self.ops = ops
         self.w = nn.Parameter(cr.randn(d, d) * 0.3) if "matmul" in ops else None
         self.d = d
+        # tensors held as plain attributes (not parameters or buffers): read live by a replay
+        self.c = cr.linspace(0.5, 1.5, d)
+        self.c0 = cr.tensor(0.75)
+        self.c64 = cr.tensor(np.linspace(0.5, 1.5, d))
 
     def forward(self, x: Any) -> Any:
         d = self.d
@@ -156,6 +165,94 @@ class FuncOps(nn.Module):
                 x = x.abs()
             elif op == "clamp":
                 x = x.clamp(-2.0, 2.0)
+            elif op == "softmax":
+                x = F.softmax(x, dim=1)
+            elif op == "log_softmax":
+                x = F.log_softmax(x, dim=1)
+            elif op == "pow3":
+                x = x.tanh().pow(3)
+            elif op == "sqrt":
+                x = (x * x + 1).sqrt()
+            elif op == "amax":
+                x = x - x.amax(dim=1, keepdim=True)
+            elif op == "logsumexp":
+                x = x - x.logsumexp(dim=1, keepdim=True)
+            elif op == "unsqueeze":
+                x = x.unsqueeze(1).squeeze(1)
+            elif op == "expand":
+                x = x.unsqueeze(0).expand(2, *x.shape).sum(0)
+            elif op == "repeat":
+                x = x.repeat(1, 2)[:, ::2]
+            elif op == "var":
+                x = x / (x.var(dim=1, keepdim=True) + 1)
+            elif op == "std":
+                x = x / (x.std() + 1)
+            elif op == "norm":
+                x = x / (x.norm() + 1)
+            elif op == "normalize":
+                x = F.normalize(x, dim=1)
+            elif op == "dtype_trip":
+                x = x.double().float() if x.dtype == cr.float32 else x.float().double()
+            elif op == "clone":
+                x = x.clone()
+            elif op == "contiguous":
+                x = x.t().contiguous().t()
+            elif op == "view":
+                x = x.reshape(-1).view(x.shape[0], d)
+            elif op == "permute":
+                x = x.unsqueeze(2).permute(0, 2, 1).squeeze(1)
+            elif op == "flip":
+                x = x.flip(1)
+            elif op == "neg_index":
+                x = x[:, -1:] * x
+            elif op == "none_index":
+                x = x[:, None, :].sum(1)
+            elif op == "step_slice":
+                x = cr.cat([x[:, ::2], x[:, 1::2]], dim=1)
+            elif op == "dropout_fn":
+                x = F.dropout(x, 0.3, training=self.training)
+            elif op == "matmul_self":
+                x = x @ x.t() @ x * 0.1
+            elif op == "einsum":
+                x = cr.einsum("ij,ij->ij", x, x.tanh())
+            elif op == "mean_all":
+                x = x - x.mean()
+            elif op == "prod":
+                x = x * x.tanh().prod(dim=1, keepdim=True)
+            elif op == "cumsum":
+                x = x.cumsum(dim=1) * 0.5
+            elif op == "minimum":
+                x = cr.minimum(x, x * 0.5)
+            elif op == "maximum":
+                x = cr.maximum(x, x * 0.5)
+            elif op == "hardtanh":
+                x = F.hardtanh(x)
+            elif op == "relu6":
+                x = F.relu6(x)
+            elif op == "mish":
+                x = F.mish(x)
+            elif op == "rsub":
+                x = 1.0 - x
+            elif op == "rdiv":
+                x = 1.0 / (x * x + 1.0)
+            elif op == "erf":
+                x = cr.erf(x)
+            elif op == "sign_mul":
+                x = x * x.sign()
+            elif op == "split":
+                x = cr.cat(list(x.split(2, dim=1)), dim=1)
+            elif op == "chunk":
+                x = cr.cat(list(reversed(x.chunk(2, dim=1))), dim=1)
+            elif op == "const_attr":
+                x = x * self.c.to(x.dtype)
+            elif op == "const_scalar":
+                x = x * self.c0
+            elif op == "const_f64":
+                x = x * self.c64
+            elif op == "where":  # a comparison: falls back
+                x = cr.where(x > 0, x, x * 0.1)
+            elif op == "detach":  # detach(): falls back
+                x = x * x.detach()
         return x
 
 
@@ -265,8 +362,8 @@ def draw_case(seed: int) -> dict:
     cfg["metric"] = r.choice([None, None, None, None, "no_grad", "plain"])  # a value computed besides the loss
     cfg["accumulate"] = r.random() < 0.1  # a bool argument: update (and zero) only when it is True
     cfg["reuse_x"] = not cfg["shape_change"] and r.random() < 0.05  # the same input tensor on every call
-    cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state"],
-                               [12, 1, 1, 1, 1, 1])[0]
+    cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state", "constants"],
+                               [12, 1, 1, 1, 1, 1, 1])[0]
     return cfg
 
 
@@ -498,6 +595,14 @@ class Twin:
             self.model.zero_grad()
         elif what == "set_lr":
             self.opt.param_groups[0]["lr"] = 0.5 * self.opt.param_groups[0]["lr"]
+        elif what == "constants":  # the tensors FuncOps holds as attributes: changed in place, or rebound
+            for m in self.model.modules():
+                if isinstance(m, FuncOps):
+                    if k % 4 == 1:
+                        m.c.array[...] = m.c.array * 1.5
+                    else:
+                        m.c = cr.linspace(0.25, 1.25, m.d)
+                        m.c0 = cr.tensor(0.5)
         elif what == "load_state":
             self.model.load_state_dict({k: v.clone() for k, v in self.model.state_dict().items()})
             self.opt.load_state_dict(self.opt.state_dict())
