@@ -177,3 +177,42 @@ def test_a_named_parameter_replaced_between_calls_is_read_again() -> None:
     """A parameter with `.name` set skipped the guard that its module still holds it (the guard was added only
     while looking for a name), so `model.fc.weight = Parameter(...)` kept replaying with the old weight."""
     assert _rebinding("named", False) == _rebinding("named", True)
+
+
+def _zero_between_backwards(how: str, compile_it: bool) -> list:
+    cr.manual_seed(0)
+    m = nn.Linear(3, 2)
+    opt = cr.optim.SGD(m.parameters(), lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        (m(x) ** 2).mean().backward()
+        if how == "optimizer":
+            opt.zero_grad(set_to_none=False)
+        else:
+            m.zero_grad(set_to_none=False)
+        loss = m(x).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    out = []
+    for i in range(5):
+        s(cr.tensor(np.full((4, 3), i + 1.0, np.float32)))
+        out.append((m.weight.detach().numpy().tobytes(), m.weight.grad.numpy().tobytes()))
+    if compile_it:
+        assert s.replays >= 3
+    return out
+
+
+def test_sgd_update_reads_the_grad_after_zero_grad_to_zeros_between_two_backwards() -> None:
+    """backward(); opt.zero_grad(set_to_none=False); backward(); opt.step() with plain SGD: the inlined update
+    `p -= lr * g` read the first backward's gradient (the array that had become `.grad`), though zero_grad had
+    given `.grad` a new array of zeros and the second backward added into that one."""
+    assert _zero_between_backwards("optimizer", False) == _zero_between_backwards("optimizer", True)
+
+
+def test_sgd_update_reads_the_grad_after_module_zero_grad_between_two_backwards() -> None:
+    """The same with `model.zero_grad(set_to_none=False)`."""
+    assert _zero_between_backwards("module", False) == _zero_between_backwards("module", True)

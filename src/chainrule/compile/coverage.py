@@ -358,6 +358,8 @@ class Coverage:
         self.t.stmts.append(Stmt("opt", "%s.zero_grad(set_to_none=%r)" % (key, set_to_none), effect=True,
                                  comment="the module's own zero_grad"))
         self.eager_lines.append(f"{type(module).__name__}.zero_grad()")
+        for p in module.parameters():
+            self.grad_var.pop(id(p), None)  # its .grad is another array from here on (None, or new zeros)
         if set_to_none:
             for p in module.parameters():
                 self.zeroed.add(id(p))

@@ -733,6 +733,7 @@ class Tracer(Coverage):
                 # an array another leaf took without a copy (`.grad = make(g)`, which the engine's `handed` set does
                 # not see): a copy, as the engine hands it over
                 copy = ".copy()" if g is not None and id(g) in taken else ""
+                self.grad_var.pop(id(leaf), None)  # its .grad may be another array than an earlier gradient
                 plan.append(("accumulate({T%d}, {V%d}%s, handed)" % (li, leaf_grad[li], copy), li,
                              f"{var.base}.grad += its gradient"))
             if g is not None:
@@ -881,6 +882,8 @@ class Tracer(Coverage):
                                          effect=True, comment="the optimizer's own zero_grad"))
             for group in opt.param_groups:
                 for p in group["params"]:
+                    # its .grad is another array from here on (None, or zeros: set_to_none=False rebinds it)
+                    self.grad_var.pop(id(p), None)
                     if call.set_to_none:
                         self.zeroed.add(id(p))
                         self.zeroed_by[id(p)] = index
