@@ -108,6 +108,19 @@ class Unused(nn.Module):
         return self.used(x) * self.scale
 
 
+class ParamSum(nn.Module):
+    """x * (a + b) + c: one gradient array reaches two leaves (the engine gives the second a copy)."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.a = nn.Parameter(cr.ones(d))
+        self.b = nn.Parameter(cr.zeros(d))
+        self.c = nn.Parameter(cr.zeros(d))
+
+    def forward(self, x: Any) -> Any:
+        return x * (self.a + self.b) + self.c
+
+
 class FuncOps(nn.Module):
     """A chain of functional ops (d -> d), each chosen by the case's generator."""
 
@@ -258,7 +271,7 @@ class FuncOps(nn.Module):
 
 def _block(r: random.Random, d: int, cfg: dict, depth: int = 0) -> nn.Module:
     kind = r.choice(["linear_act", "linear_act", "dropout", "batchnorm", "layernorm", "residual", "branches",
-                     "tied", "unused", "funcops", "funcops", "nested"])
+                     "tied", "unused", "funcops", "funcops", "nested", "param_sum"])
     if kind == "linear_act":
         return nn.Sequential(nn.Linear(d, d, bias=r.random() < 0.8), _act(r))
     if kind == "dropout":
@@ -275,6 +288,8 @@ def _block(r: random.Random, d: int, cfg: dict, depth: int = 0) -> nn.Module:
         return Tied(d, r.randrange(2))
     if kind == "unused":
         return Unused(d)
+    if kind == "param_sum":
+        return ParamSum(d)
     if kind == "funcops":
         return FuncOps(d, [r.choice(FUNC_OPS) for _ in range(r.randint(1, 4))])
     if depth < 2:
@@ -342,6 +357,8 @@ def draw_case(seed: int) -> dict:
     if r.random() < 0.1:
         cfg["losses"].append(cfg["losses"][0])  # the very same loss again
     cfg["two_backward"] = len(cfg["losses"]) > 1 and r.random() < 0.25
+    # between the two backward() calls: nothing, or one of the zero_grad forms (the first gradient is dropped)
+    cfg["zero_mid"] = r.choice([None, None, "opt_none", "opt_zeros", "module_none", "module_zeros"])
     cfg["opt"] = r.choice(["sgd", "sgd", "sgd_m", "sgd_nesterov", "sgd_wd", "adam", "adam_ams", "adamw", "rmsprop",
                            "rmsprop_c", "adagrad", "adamax", "nadam", "radam", "adadelta"])
     cfg["groups"] = r.random() < 0.2
@@ -483,6 +500,7 @@ class Twin:
         cfg, model, opts = self.cfg, self.model, self.opts
         losses, zero, ret = cfg["losses"], cfg["zero"], cfg["ret"]
         two_backward, clip, double, metric = cfg["two_backward"], cfg["clip"], cfg["double_forward"], cfg["metric"]
+        zero_mid = cfg["zero_mid"]
 
         def zero_grad(when: str) -> None:
             if zero == "end" and when == "end":
@@ -520,6 +538,11 @@ class Twin:
                 for t in terms[2:]:
                     rest = rest + t
                 first.backward(retain_graph=True)
+                if zero_mid == "opt_none" or zero_mid == "opt_zeros":
+                    for opt in opts:
+                        opt.zero_grad(set_to_none=zero_mid == "opt_none")
+                elif zero_mid is not None:
+                    model.zero_grad(set_to_none=zero_mid == "module_none")
                 rest.backward()
                 loss = first
             else:
