@@ -108,6 +108,64 @@ class Unused(nn.Module):
         return self.used(x) * self.scale
 
 
+class MyReLU(cr.autograd.Function):
+    """The PyTorch tutorial's custom ReLU (its backward writes into a clone in place)."""
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+
+class ScaledTanh(cr.autograd.Function):
+    """Saves its output and keeps a Python number on ctx."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        out = (x * scale).tanh()
+        ctx.scale = scale
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * (1 - out * out) * ctx.scale, None
+
+
+class Custom(nn.Module):
+    """A Linear followed by a custom autograd.Function."""
+
+    def __init__(self, d: int, which: int) -> None:
+        super().__init__()
+        self.fc = nn.Linear(d, d)
+        self.which = which
+
+    def forward(self, x: Any) -> Any:
+        h = self.fc(x)
+        return MyReLU.apply(h) if self.which == 0 else ScaledTanh.apply(h, 0.5)
+
+
+class Recurrent(nn.Module):
+    """A float sequence (N, L, din) through RNN / LSTM / GRU; the last step's output."""
+
+    def __init__(self, r: random.Random, din: int, d: int) -> None:
+        super().__init__()
+        kind = r.choice(["RNN", "LSTM", "GRU"])
+        self.rnn = getattr(nn, kind)(din, d, batch_first=True)
+
+    def forward(self, x: Any) -> Any:
+        out, _ = self.rnn(x)
+        return out[:, -1]
+
+
 class ParamSum(nn.Module):
     """x * (a + b) + c: one gradient array reaches two leaves (the engine gives the second a copy)."""
 
@@ -271,7 +329,7 @@ class FuncOps(nn.Module):
 
 def _block(r: random.Random, d: int, cfg: dict, depth: int = 0) -> nn.Module:
     kind = r.choice(["linear_act", "linear_act", "dropout", "batchnorm", "layernorm", "residual", "branches",
-                     "tied", "unused", "funcops", "funcops", "nested", "param_sum"])
+                     "tied", "unused", "funcops", "funcops", "nested", "param_sum", "custom"])
     if kind == "linear_act":
         return nn.Sequential(nn.Linear(d, d, bias=r.random() < 0.8), _act(r))
     if kind == "dropout":
@@ -290,6 +348,8 @@ def _block(r: random.Random, d: int, cfg: dict, depth: int = 0) -> nn.Module:
         return Unused(d)
     if kind == "param_sum":
         return ParamSum(d)
+    if kind == "custom":
+        return Custom(d, r.randrange(2))
     if kind == "funcops":
         return FuncOps(d, [r.choice(FUNC_OPS) for _ in range(r.randint(1, 4))])
     if depth < 2:
@@ -305,10 +365,32 @@ class Net(nn.Module):
         d = cfg["d"]
         if cfg["input"] == "vec":
             self.stem = nn.Sequential(nn.Linear(cfg["din"], d), _act(r))
-        elif cfg["input"] == "img":
+        elif cfg["input"] == "img":  # 1 x 6 x 6 images
             c = r.choice([2, 3])
-            self.stem = nn.Sequential(nn.Conv2d(1, c, 3, padding=1), _act(r), nn.MaxPool2d(2), nn.Flatten(),
-                                      nn.Linear(c * 3 * 3, d))
+            conv, side = r.choice([(dict(padding=1), 6), (dict(), 4), (dict(stride=2, padding=1), 3)])
+            layers = [nn.Conv2d(1, c, 3, bias=r.random() < 0.8, **conv)]
+            if r.random() < 0.3 and cfg["n"] > 1:
+                layers.append(nn.BatchNorm2d(c))
+            layers.append(_act(r))
+            if r.random() < 0.2:
+                layers.append(nn.Dropout2d(0.25))
+            pool = r.choice(["max2", "avg2", "max3s1", "adaptive", "none"]) if side >= 4 else "none"
+            if pool == "max2":
+                layers.append(nn.MaxPool2d(2))
+                side //= 2
+            elif pool == "avg2":
+                layers.append(nn.AvgPool2d(2))
+                side //= 2
+            elif pool == "max3s1":
+                layers.append(nn.MaxPool2d(3, stride=1))
+                side -= 2
+            elif pool == "adaptive":
+                layers.append(nn.AdaptiveAvgPool2d(2))
+                side = 2
+            layers += [nn.Flatten(), nn.Linear(c * side * side, d)]
+            self.stem = nn.Sequential(*layers)
+        elif cfg["input"] == "seq":
+            self.stem = Recurrent(r, cfg["din"], d)
         else:
             self.emb = nn.Embedding(cfg["vocab"], 4)
             self.pool = cfg["pool"]
@@ -339,7 +421,7 @@ def draw_case(seed: int) -> dict:
     """The case's settings (everything but the model, which is drawn while it is built)."""
     r = random.Random(seed)
     cfg: dict = {"seed": seed}
-    cfg["input"] = r.choices(["vec", "img", "tok"], [8, 3, 1])[0]
+    cfg["input"] = r.choices(["vec", "img", "tok", "seq"], [8, 3, 1, 0.5])[0]
     cfg["din"] = r.choice([3, 5, 8])
     cfg["vocab"], cfg["seq"], cfg["pool"] = 11, r.choice([2, 3]), r.choice(["flat", "mean"])
     cfg["d"] = r.choice([4, 6, 8])
@@ -379,6 +461,7 @@ def draw_case(seed: int) -> dict:
     cfg["metric"] = r.choice([None, None, None, None, "no_grad", "plain"])  # a value computed besides the loss
     cfg["accumulate"] = r.random() < 0.1  # a bool argument: update (and zero) only when it is True
     cfg["reuse_x"] = not cfg["shape_change"] and r.random() < 0.05  # the same input tensor on every call
+    cfg["keywords"] = r.random() < 0.1  # target and bce passed as keyword arguments
     cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state", "constants"],
                                [12, 1, 1, 1, 1, 1, 1])[0]
     return cfg
@@ -462,6 +545,8 @@ def _batches(cfg: dict) -> list:
             x = g.standard_normal((n, cfg["din"])).astype(dt)
         elif cfg["input"] == "img":
             x = g.standard_normal((n, 1, 6, 6)).astype(dt)
+        elif cfg["input"] == "seq":
+            x = g.standard_normal((n, cfg["seq"], cfg["din"])).astype(dt)
         else:
             x = g.integers(0, cfg["vocab"], (n, cfg["seq"])).astype(np.int64)
         y = g.integers(0, cfg["classes"], n).astype(np.int64)
@@ -592,7 +677,10 @@ class Twin:
             args = [xt, cr.tensor(y.copy()), cr.tensor(target.copy()), cr.tensor(bce.copy())]
             if cfg["accumulate"]:
                 args.append(k % 2 == 1)
-            result = step(*args)
+            if cfg["keywords"]:
+                result = step(*args[:2], target=args[2], bce=args[3], **({"update": args[4]} if args[4:] else {}))
+            else:
+                result = step(*args)
             results.append(result)
             snaps.append(self.snapshot(result, xt))
             if self.sched is not None:
