@@ -216,3 +216,57 @@ def test_sgd_update_reads_the_grad_after_zero_grad_to_zeros_between_two_backward
 def test_sgd_update_reads_the_grad_after_module_zero_grad_between_two_backwards() -> None:
     """The same with `model.zero_grad(set_to_none=False)`."""
     assert _zero_between_backwards("module", False) == _zero_between_backwards("module", True)
+
+
+def _batch_argument(kind: str, compile_it: bool) -> tuple:
+    import types
+
+    cr.manual_seed(0)
+    m = nn.Linear(3, 2)
+    opt = cr.optim.SGD(m.parameters(), lr=0.1)
+
+    def step(batch):
+        x, y = (batch.x, batch.y) if kind == "object" else (batch[0], batch[1])
+        opt.zero_grad()
+        loss = F.mse_loss(m(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    out = []
+    batch = {"list": [None, None], "dict": {}, "object": types.SimpleNamespace()}.get(kind)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(5):
+            g = np.random.default_rng(i)
+            x = cr.tensor(g.standard_normal((4, 3)).astype(np.float32))
+            y = cr.tensor(g.standard_normal((4, 2)).astype(np.float32))
+            if kind == "tuple":
+                batch = (x, y)
+            elif kind == "object":
+                batch.x, batch.y = x, y
+            else:
+                batch[0], batch[1] = x, y
+            out.append(s(batch).item())
+    return out, m.weight.detach().numpy().tobytes()
+
+
+def test_a_reused_list_or_dict_of_tensors_is_not_replayed_with_the_traced_tensors() -> None:
+    """A list or dict argument holding the batch, refilled with new tensors on each call: the guard tested the
+    container's identity and the trace read the tensors it held when traced, so every replay trained on the
+    first batch. Now a container holding tensors runs eagerly with a CompileWarning (pass them as arguments)."""
+    for kind in ("list", "dict"):
+        assert _batch_argument(kind, False) == _batch_argument(kind, True), kind
+
+
+def test_a_tuple_of_tensors_argument_does_not_break_the_second_call() -> None:
+    """A tuple argument was guarded with `==`, which compared its tensors elementwise: the second call raised
+    "Boolean value of Tensor ... is ambiguous" from inside the generated guard."""
+    assert _batch_argument("tuple", False) == _batch_argument("tuple", True)
+
+
+def test_an_object_argument_whose_tensors_are_rebound_is_read_again() -> None:
+    """An object argument (a batch namespace, a method's `self`) is guarded by identity; its tensor attributes,
+    rebound on each call, were read as the trace saw them. Now they are guarded by identity too."""
+    assert _batch_argument("object", False) == _batch_argument("object", True)

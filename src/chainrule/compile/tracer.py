@@ -286,10 +286,19 @@ class Tracer(Coverage):
                 self.t.grad_none_guards.append((("input", position), a.grad is None))
                 self.guarded_set.add(id(a))
             del index
+        elif isinstance(a, tuple | list | dict | set | frozenset) and _contains_data(a):
+            # its tensors would be constants of the trace (read from the objects it held when traced), and a
+            # tuple's guard (==) would compare tensors
+            self.fail(f"argument {name!r} is a {type(a).__name__} holding tensors or arrays: a replay would read "
+                      f"the ones it held when traced; pass the tensors as separate arguments (step(*batch))")
         elif a is None or isinstance(a, bool | int | float | str | tuple | bytes):
             self.t.input_guards.append((position, "equal", a))
         else:
             self.t.input_guards.append((position, "is", a))
+            if not isinstance(a, Module | type):  # `self` of a method, a batch object: its tensors as it held them
+                for attr, v in list(getattr(a, "__dict__", {}).items()):
+                    if isinstance(v, Tensor | np.ndarray):
+                        self.t.param_guards.append((a, attr, v))
 
     def _new_var(self, var: Var, tensor: Any = None) -> int:
         self.t.vars.append(var)
