@@ -445,7 +445,8 @@ def draw_case(seed: int) -> dict:
     cfg["opt"] = r.choice(["sgd", "sgd", "sgd_m", "sgd_nesterov", "sgd_wd", "adam", "adam_ams", "adamw", "rmsprop",
                            "rmsprop_c", "adagrad", "adamax", "nadam", "radam", "adadelta"])
     cfg["groups"] = r.random() < 0.2
-    cfg["sched"] = r.choice([None, None, "step", "exp", "cos"])
+    cfg["sched"] = r.choice([None, None, "step", "exp", "cos", "onecycle", "chained"])
+    cfg["sched_inside"] = r.random() < 0.4  # scheduler.step() inside the step (after the update), else between
     cfg["zero"] = r.choices(["none_true", "none_false", "module", "module_false", "end", "never"],
                             [6, 2, 1, 1, 2, 2])[0]
     cfg["ret"] = r.choice(["loss", "loss", "tuple", "list", "none", "out"])
@@ -532,6 +533,11 @@ def _scheduler(cfg: dict, opt: Any) -> Any:
         return cr.optim.lr_scheduler.ExponentialLR(opt, gamma=0.9)
     if s == "cos":
         return cr.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)
+    if s == "onecycle":
+        return cr.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=20)
+    if s == "chained":
+        lrs = cr.optim.lr_scheduler
+        return lrs.ChainedScheduler([lrs.ExponentialLR(opt, 0.9), lrs.StepLR(opt, 2, 0.5)])
     return None
 
 
@@ -580,6 +586,7 @@ class Twin:
             self.opts = [_optimizer(cfg, self.model)]
         self.opt = self.opts[0]
         self.sched = _scheduler(cfg, self.opt)
+        self.sched_inside = self.sched if cfg["sched_inside"] else None
         self.step = self._make_step()
 
     def _make_step(self) -> Any:
@@ -641,6 +648,8 @@ class Twin:
             if update:
                 for opt in opts:
                     opt.step()
+                if self.sched_inside is not None:
+                    self.sched_inside.step()
                 zero_grad("end")
             extra = None
             if metric == "no_grad":
@@ -684,7 +693,7 @@ class Twin:
                 result = step(*args)
             results.append(result)
             snaps.append(self.snapshot(result, xt))
-            if self.sched is not None:
+            if self.sched is not None and self.sched_inside is None:
                 self.sched.step()
             self.between(k)
         # what the calls returned, read again at the end: nothing the replay reuses may have changed them

@@ -270,3 +270,42 @@ def test_an_object_argument_whose_tensors_are_rebound_is_read_again() -> None:
     """An object argument (a batch namespace, a method's `self`) is guarded by identity; its tensor attributes,
     rebound on each call, were read as the trace saw them. Now they are guarded by identity too."""
     assert _batch_argument("object", False) == _batch_argument("object", True)
+
+
+def _scheduler_inside(kind: str, compile_it: bool) -> tuple:
+    cr.manual_seed(0)
+    m = nn.Linear(3, 2)
+    opt = cr.optim.SGD(m.parameters(), lr=0.1)
+    lrs = cr.optim.lr_scheduler
+    if kind == "step":
+        sched = lrs.StepLR(opt, 1, 0.5)
+    elif kind == "onecycle":
+        sched = lrs.OneCycleLR(opt, max_lr=0.5, total_steps=20)
+    else:
+        sched = lrs.ChainedScheduler([lrs.ExponentialLR(opt, 0.9), lrs.StepLR(opt, 2, 0.5)])
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.mse_loss(m(x), y)
+        loss.backward()
+        opt.step()
+        sched.step()
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    out = []
+    for i in range(6):
+        g = np.random.default_rng(i)
+        out.append(s(cr.tensor(g.standard_normal((4, 3)).astype(np.float32)),
+                     cr.tensor(g.standard_normal((4, 2)).astype(np.float32))).item())
+    if compile_it:
+        assert s.replays >= 4 and s.fallback_reason is None
+    return out, opt.param_groups[0]["lr"], m.weight.detach().numpy().tobytes()
+
+
+def test_a_scheduler_stepped_inside_the_step_is_replayed() -> None:
+    """`scheduler.step()` inside the compiled step (OneCycleLR is stepped per batch): Python code, not an op, so
+    a replay did not run it and the learning rate stayed where the trace left it. The replay now calls the
+    scheduler's own step at the same point (the outer one only, for a scheduler that steps others)."""
+    for kind in ("step", "onecycle", "chained"):
+        assert _scheduler_inside(kind, False) == _scheduler_inside(kind, True), kind

@@ -91,6 +91,8 @@ class Coverage:
         self.functions: dict[int, tuple] = {}  # id(Function node) -> (op, ctx template, saved, tensor attrs)
         self.fn_ctxs: dict[int, Any] = {}  # id(ctx) -> ctx of this step's Function calls
         self.watched = dict(_WATCHED)  # plus the backward of each custom Function the step calls
+        self.watched.update(_scheduler_steps())
+        self.sched_depth = 0  # inside a scheduler's step (a scheduler stepping others: only the outer one replays)
 
     def _cov_watched(self) -> dict:
         return self.watched
@@ -115,6 +117,11 @@ class Coverage:
             self._cov_safe(self._bn_count, entry)
         elif kind in ("fn_apply", "module_zero_grad"):
             entry = [frame, kind, dict(frame.f_locals)]
+        elif kind == "sched_step":
+            loc = frame.f_locals
+            names = frame.f_code.co_varnames[1:frame.f_code.co_argcount]
+            entry = [frame, kind, loc.get("self"), {k: loc.get(k) for k in names}, self.sched_depth == 0]
+            self.sched_depth += 1
         else:
             entry = [frame, kind, cr_random.default_generator.get_state(), None]
             self.rng_frames.append(entry)
@@ -135,6 +142,10 @@ class Coverage:
                     self._cov_safe(self._fn_applied, arg)
                 elif kind == "module_zero_grad":
                     self._cov_safe(self._module_zero_grad, entry[2])
+                elif kind == "sched_step":
+                    self.sched_depth -= 1
+                    if entry[4]:
+                        self._cov_safe(self._scheduler_stepped, entry[2], entry[3])
             return local
 
         return local
@@ -367,6 +378,23 @@ class Coverage:
                 if id(p) in self.grad_expect:
                     self.grad_expect[id(p)] = None
 
+    # ------------------------------------------------------------------ learning-rate schedulers
+    def _scheduler_stepped(self, sched: Any, args: dict) -> None:
+        """`scheduler.step()` returned (inside the step): the replay calls it as well, at the same point (it sets
+        each group's lr, which the optimizer's update reads live)."""
+        from chainrule.compile.tracer import Stmt
+
+        name = type(sched).__name__
+        if getattr(sched, "_is_initial", False):
+            self.fail(f"{name}: a scheduler made inside the step is not replayed", None)
+        for k, v in args.items():
+            if not (v is None or type(v) in (bool, int, float)):
+                self.fail(f"{name}.step: its argument {k} (a {type(v).__name__}) is not replayed", None)
+        key = self._const(sched, "scheduler")
+        text = "%s.step(%s)" % (key, ", ".join(f"{k}={v!r}" for k, v in args.items() if v is not None))
+        self.t.stmts.append(Stmt("opt", text, effect=True, comment=f"{name}'s own step: sets each group's lr"))
+        self.eager_lines.append(f"{name}.step()")
+
     # ------------------------------------------------------------------ custom autograd.Function
     def _fn_applied(self, output: Any) -> None:
         """`MyFunction.apply` returned: its forward's ops were traced like any others; remember what its
@@ -490,6 +518,21 @@ class Coverage:
         return [None if c is None else ("{V%d}[%d]" % (tmp, i), (tmp,), f"{cls} -> "
                                         f"{op.arg_names[i] if i < len(op.arg_names) else i}")
                 for i, c in enumerate(step.contributions)]
+
+
+def _scheduler_steps() -> dict:
+    """The code of every `step` of LRScheduler and its subclasses (the user's included) -> "sched_step"."""
+    from chainrule.optim.lr_scheduler import LRScheduler
+
+    out: dict = {}
+    todo = [LRScheduler]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        code = getattr(cls.__dict__.get("step"), "__code__", None)
+        if code is not None:
+            out[code] = "sched_step"
+    return out
 
 
 def _simple_tuple(v: Any) -> bool:
