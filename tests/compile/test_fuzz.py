@@ -534,7 +534,8 @@ def _scheduler(cfg: dict, opt: Any) -> Any:
     if s == "cos":
         return cr.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=5)
     if s == "onecycle":
-        return cr.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=20, cycle_momentum=False)
+        cycle = cfg["opt"] in ("sgd_m", "sgd_nesterov", "adam", "adam_ams", "adamw", "nadam", "radam", "adamax")
+        return cr.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=20, cycle_momentum=cycle)
     if s == "chained":
         lrs = cr.optim.lr_scheduler
         return lrs.ChainedScheduler([lrs.ExponentialLR(opt, 0.9), lrs.StepLR(opt, 2, 0.5)])
