@@ -309,3 +309,35 @@ def test_a_scheduler_stepped_inside_the_step_is_replayed() -> None:
     scheduler's own step at the same point (the outer one only, for a scheduler that steps others)."""
     for kind in ("step", "onecycle", "chained"):
         assert _scheduler_inside(kind, False) == _scheduler_inside(kind, True), kind
+
+
+def _data_assigned(compile_it: bool) -> tuple:
+    cr.manual_seed(0)
+    m = nn.Linear(3, 2)
+    opt = cr.optim.SGD(m.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.mse_loss(m(x), y)
+        loss.backward()
+        opt.step()
+        with cr.no_grad():
+            m.weight.data = m.weight.clamp(-0.3, 0.3)  # WGAN's weight clipping
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(5):
+            g = np.random.default_rng(i)
+            out.append(s(cr.tensor(g.standard_normal((4, 3)).astype(np.float32)),
+                         cr.tensor(g.standard_normal((4, 2)).astype(np.float32))).item())
+    return out, m.weight.detach().numpy().tobytes()
+
+
+def test_assigning_data_inside_the_step_is_not_silently_dropped() -> None:
+    """`p.data = p.clamp(...)` inside the step rebinds the parameter's array without an op or an in-place
+    epoch: the replay did not do it (the clamp's result was computed and dropped). Now the step runs eagerly with
+    a CompileWarning naming the line."""
+    assert _data_assigned(False) == _data_assigned(True)

@@ -68,6 +68,8 @@ _WATCHED = {
     # `model.zero_grad()` clears `.grad` outside the optimizer's seam (with set_to_none=False, by rebinding the
     # arrays: no in-place epoch, no event): the replay calls it too
     _code(Module.zero_grad): "module_zero_grad",
+    # `p.data = ...` rebinds a tensor's array (no op, no in-place epoch): not replayed, so it runs eagerly
+    _code(Tensor.data.fset): "data_set",
 }
 
 # what a Function's ctx may hold besides tensors, as constants of the trace
@@ -106,6 +108,12 @@ class Coverage:
             return None  # the user's backward runs again in the replay, draws and all
         if kind == "fn_backward":
             return self._fn_backward_frame(frame)
+        if kind == "data_set":
+            from chainrule.compile.tracer import user_line
+
+            self._cov_safe(self.fail, "the step sets a tensor's .data (`p.data = ...`), which a replay would not "
+                                      "do: not replayed", user_line())
+            return None
         if kind == "running_stats":
             loc = frame.f_locals  # its parameters, as called (the function rebinds some of them)
             entry = [frame, kind, {k: loc[k] for k in ("running_mean", "running_var", "batch_mean", "batch_var",
