@@ -341,3 +341,36 @@ def test_assigning_data_inside_the_step_is_not_silently_dropped() -> None:
     epoch: the replay did not do it (the clamp's result was computed and dropped). Now the step runs eagerly with
     a CompileWarning naming the line."""
     assert _data_assigned(False) == _data_assigned(True)
+
+
+def _grad_dropped(opt_name: str, compile_it: bool) -> tuple:
+    cr.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    opt = (cr.optim.SGD(m.parameters(), lr=0.1) if opt_name == "sgd"
+           else cr.optim.Adam(m.parameters(), lr=0.01))
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.mse_loss(m(x), y)
+        loss.backward()
+        m[0].weight.grad = None  # do not update the first layer's weight this time
+        opt.step()
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(5):
+            g = np.random.default_rng(i)
+            out.append(s(cr.tensor(g.standard_normal((4, 3)).astype(np.float32)),
+                         cr.tensor(g.standard_normal((4, 2)).astype(np.float32))).item())
+    return out, m[0].weight.detach().numpy().tobytes()
+
+
+def test_grad_set_to_none_by_hand_before_the_update_is_not_silently_dropped() -> None:
+    """`p.grad = None` between backward() and opt.step() (to skip a parameter's update): checked only at the
+    start of a backward, so the replay (which does not run it) updated the parameter. Now `.grad` is checked
+    before each optimizer step and at the end of the step too: the step runs eagerly with a CompileWarning."""
+    for opt_name in ("sgd", "adam"):
+        assert _grad_dropped(opt_name, False) == _grad_dropped(opt_name, True), opt_name

@@ -228,6 +228,7 @@ class Tracer(Coverage):
         if self.failure is None:
             try:
                 self._check_epoch()
+                self._check_grads()
                 self._finish(result)
             except Unsupported as exc:
                 self.failure = exc
@@ -587,11 +588,7 @@ class Tracer(Coverage):
         node = step.node
         if not self.steps:
             self._name_from_frame()
-            for key, expect in self.grad_expect.items():
-                leaf = self.keep[self._keep_index(key)]
-                if leaf.grad is not expect and not (key in self.zeroed and leaf.grad is None):
-                    self.fail("a leaf's .grad was changed outside the optimizer's zero_grad() (e.g. `p.grad = None` "
-                              "by hand): not replayed", user_line())
+            self._check_grads()
         if id(node) not in self.node_var:
             self.fail(f"backward reaches {node.name()}, which was not recorded in this step (a graph kept from "
                       f"an earlier call, a custom autograd.Function, or a module backward hook)", user_line())
@@ -601,6 +598,15 @@ class Tracer(Coverage):
         if getattr(node.op, "user_code", False) and id(node) not in self.functions:
             self.fail(f"backward runs Python code ({node.name()})", user_line())
         self.steps.append(step)
+
+    def _check_grads(self) -> None:
+        """Each leaf's .grad is the tensor the trace expects (set by a backward, cleared by a zero_grad): not set
+        by hand (`p.grad = None` between backward() and step() would not happen in a replay)."""
+        for key, expect in self.grad_expect.items():
+            leaf = self.keep[self._keep_index(key)]
+            if leaf.grad is not expect and not (key in self.zeroed and leaf.grad is None):
+                self.fail("a leaf's .grad was changed outside the optimizer's zero_grad() (e.g. `p.grad = None` "
+                          "by hand): not replayed", user_line())
 
     def _keep_index_of_var(self, li: int) -> int:
         for key, index in self.by_id.items():
@@ -901,6 +907,7 @@ class Tracer(Coverage):
             return
         if call.phase == "pre":
             self._check_epoch()
+            self._check_grads()
             if call.closure:
                 self.fail("optimizer.step(closure) runs the closure: not compiled", user_line())
             return
