@@ -396,6 +396,7 @@ class Net(nn.Module):
             self.pool = cfg["pool"]
             self.stem = nn.Linear(4 * cfg["seq"] if self.pool == "flat" else 4, d)
         self.body = nn.Sequential(*[_block(r, d, cfg) for _ in range(r.randint(0, 4))])
+        self.stem_no_grad = cfg["stem_no_grad"]  # a frozen feature extractor: the stem runs under no_grad
         self.head = nn.Linear(d, cfg["classes"])
         self.head2 = nn.Linear(d, cfg["classes"]) if cfg["two_heads"] else None
         # a 0-d parameter (a learned temperature), or the head's weight tied to the second head's
@@ -407,7 +408,12 @@ class Net(nn.Module):
         if hasattr(self, "emb"):
             e = self.emb(x)
             x = e.reshape(e.shape[0], -1) if self.pool == "flat" else e.mean(dim=1)
-        h = self.body(self.stem(x))
+        if self.stem_no_grad:
+            with cr.no_grad():
+                h = self.stem(x)
+            h = self.body(h)
+        else:
+            h = self.body(self.stem(x))
         out = self.head(h)
         if self.temp is not None:
             out = out * self.temp
@@ -464,6 +470,9 @@ def draw_case(seed: int) -> dict:
     cfg["accumulate"] = r.random() < 0.1  # a bool argument: update (and zero) only when it is True
     cfg["reuse_x"] = not cfg["shape_change"] and r.random() < 0.05  # the same input tensor on every call
     cfg["keywords"] = r.random() < 0.1  # target and bce passed as keyword arguments
+    cfg["stem_no_grad"] = r.random() < 0.05
+    # after the update: nothing, or what a replay does not do (the step must run eagerly)
+    cfg["post"] = r.choices([None, "grad_none", "data_clip", "clamp_"], [30, 1, 1, 1])[0]
     cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state", "constants"],
                                [12, 1, 1, 1, 1, 1, 1])[0]
     return cfg
@@ -594,7 +603,7 @@ class Twin:
         cfg, model, opts = self.cfg, self.model, self.opts
         losses, zero, ret = cfg["losses"], cfg["zero"], cfg["ret"]
         two_backward, clip, double, metric = cfg["two_backward"], cfg["clip"], cfg["double_forward"], cfg["metric"]
-        zero_mid = cfg["zero_mid"]
+        zero_mid, post = cfg["zero_mid"], cfg["post"]
 
         def zero_grad(when: str) -> None:
             if zero == "end" and when == "end":
@@ -646,11 +655,19 @@ class Twin:
                 loss.backward()
             if clip:
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            if post == "grad_none":
+                model.head.weight.grad = None
             if update:
                 for opt in opts:
                     opt.step()
                 if self.sched_inside is not None:
                     self.sched_inside.step()
+                if post in ("data_clip", "clamp_"):
+                    with cr.no_grad():
+                        if post == "data_clip":
+                            model.head.weight.data = model.head.weight.clamp(-0.2, 0.2)
+                        else:
+                            model.head.weight.clamp_(-0.2, 0.2)
                 zero_grad("end")
             extra = None
             if metric == "no_grad":
