@@ -471,6 +471,7 @@ def draw_case(seed: int) -> dict:
     cfg["reuse_x"] = not cfg["shape_change"] and r.random() < 0.05  # the same input tensor on every call
     cfg["keywords"] = r.random() < 0.1  # target and bce passed as keyword arguments
     cfg["stem_no_grad"] = r.random() < 0.05
+    cfg["nonfinite"] = r.choices([None, "nan", "inf", "big"], [16, 2, 1, 1])[0]  # in one later call's input
     # after the update: nothing, or what a replay does not do (the step must run eagerly)
     cfg["post"] = r.choices([None, "grad_none", "data_clip", "clamp_"], [30, 1, 1, 1])[0]
     cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state", "constants"],
@@ -569,6 +570,8 @@ def _batches(cfg: dict) -> list:
         y = g.integers(0, cfg["classes"], n).astype(np.int64)
         target = g.standard_normal((n, cfg["classes"])).astype(dt)
         bce = g.random((n, cfg["classes"])).astype(dt)
+        if cfg["nonfinite"] and k >= 2 and k % 2 == 0 and x.dtype.kind == "f":
+            x.flat[k % x.size] = {"nan": np.nan, "inf": -np.inf, "big": 1e30}[cfg["nonfinite"]]
         out.append((x, y, target, bce))
     return out
 
