@@ -471,6 +471,7 @@ def draw_case(seed: int) -> dict:
     cfg["reuse_x"] = not cfg["shape_change"] and r.random() < 0.05  # the same input tensor on every call
     cfg["keywords"] = r.random() < 0.1  # target and bce passed as keyword arguments
     cfg["stem_no_grad"] = r.random() < 0.05
+    cfg["evaluate"] = r.random() < 0.15  # an evaluation step (eval mode, no_grad) after each call, compiled too
     cfg["nonfinite"] = r.choices([None, "nan", "inf", "big"], [16, 2, 1, 1])[0]  # in one later call's input
     # after the update: nothing, or what a replay does not do (the step must run eagerly)
     cfg["post"] = r.choices([None, "grad_none", "data_clip", "clamp_"], [30, 1, 1, 1])[0]
@@ -587,8 +588,8 @@ class Twin:
         if cfg["float64"]:
             self.model.double()
         if cfg["frozen"]:
-            mods = [m for m in self.model.modules() if isinstance(m, nn.Linear)]
-            for p in r.choice(mods).parameters():
+            mods = [m for m in self.model.modules() if isinstance(m, nn.Linear) and m is not self.model.head]
+            for p in (r.choice(mods).parameters() if mods else ()):
                 p.requires_grad_(False)
         head = {id(p) for p in self.model.head.parameters() if p.requires_grad}
         rest = [p for p in self.model.parameters() if p.requires_grad and id(p) not in head]
@@ -601,6 +602,14 @@ class Twin:
         self.sched = _scheduler(cfg, self.opt)
         self.sched_inside = self.sched if cfg["sched_inside"] else None
         self.step = self._make_step()
+        model = self.model
+
+        def evaluate(x):
+            with cr.no_grad():
+                out = model(x)
+            return out[0] if isinstance(out, tuple) else out
+
+        self.evaluate = evaluate
 
     def _make_step(self) -> Any:
         cfg, model, opts = self.cfg, self.model, self.opts
@@ -691,7 +700,7 @@ class Twin:
 
         return step
 
-    def run(self, step: Any, batches: list) -> list:
+    def run(self, step: Any, batches: list, evaluate: Any = None) -> list:
         """Call the step on each batch (train/eval as the case says, the scheduler after each call); a snapshot
         of everything after each call."""
         cfg = self.cfg
@@ -714,6 +723,11 @@ class Twin:
                 result = step(*args)
             results.append(result)
             snaps.append(self.snapshot(result, xt))
+            if evaluate is not None:
+                mode = self.model.training
+                self.model.eval()
+                snaps.append({"evaluation": _value(evaluate(xt))})
+                self.model.train(mode)
             if self.sched is not None and self.sched_inside is None:
                 self.sched.step()
             self.between(k)
@@ -833,12 +847,12 @@ def run_case(seed: int) -> tuple[str, str | None]:
     cfg = draw_case(seed)
     batches = _batches(cfg)
     eager = Twin(cfg)
-    expect = eager.run(eager.step, batches)
+    expect = eager.run(eager.step, batches, eager.evaluate if cfg["evaluate"] else None)
     other = Twin(cfg)
     compiled = cr.compile(other.step)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        got = other.run(compiled, batches)
+        got = other.run(compiled, batches, cr.compile(other.evaluate) if cfg["evaluate"] else None)
     for k, (a, b) in enumerate(zip(expect, got)):
         for key in a:
             if a[key] != b[key]:
