@@ -475,8 +475,8 @@ def draw_case(seed: int) -> dict:
     cfg["nonfinite"] = r.choices([None, "nan", "inf", "big"], [16, 2, 1, 1])[0]  # in one later call's input
     # after the update: nothing, or what a replay does not do (the step must run eagerly)
     cfg["post"] = r.choices([None, "grad_none", "data_clip", "clamp_"], [30, 1, 1, 1])[0]
-    cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state", "constants"],
-                               [12, 1, 1, 1, 1, 1, 1])[0]
+    cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state", "constants",
+                                "freeze", "grad_none"], [14, 1, 1, 1, 1, 1, 1, 1, 1])[0]
     return cfg
 
 
@@ -749,6 +749,11 @@ class Twin:
                 p.mul_(0.5)
         elif what == "zero_outside":
             self.model.zero_grad()
+        elif what == "freeze":  # freeze the stem after the second call, unfreeze it after the fourth
+            for q in self.model.stem.parameters():
+                q.requires_grad_(k % 4 != 1)
+        elif what == "grad_none":  # one parameter's .grad dropped by hand
+            p.grad = None
         elif what == "set_lr":
             self.opt.param_groups[0]["lr"] = 0.5 * self.opt.param_groups[0]["lr"]
         elif what == "constants":  # the tensors FuncOps holds as attributes: changed in place, or rebound
