@@ -405,3 +405,47 @@ def test_the_gradient_of_a_subtrahend_keeps_eager_nan_bits() -> None:
     number but not on NaN: negation flips a NaN's sign bit, a multiplication by -1 keeps the NaN operand as is
     (x86), so a replay's `.grad` differed from eager's in the bits of its NaNs. The template is `-g` now."""
     assert _nan_through_sub(False) == _nan_through_sub(True)
+
+
+class _KeepsActivation(nn.Module):
+    """Stores its hidden activation in an attribute on each forward (for plotting, say)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc, self.out = nn.Linear(3, 4), nn.Linear(4, 2)
+        self.last = None
+
+    def forward(self, x):
+        h = self.fc(x).relu()
+        self.last = h
+        return self.out(h)
+
+
+def _kept_activation(compile_it: bool) -> list:
+    cr.manual_seed(0)
+    m = _KeepsActivation()
+    opt = cr.optim.SGD(m.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.mse_loss(m(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i in range(5):
+            g = np.random.default_rng(i)
+            s(cr.tensor(g.standard_normal((4, 3)).astype(np.float32)),
+              cr.tensor(g.standard_normal((4, 2)).astype(np.float32)))
+            out.append(m.last.detach().numpy().tobytes())
+    return out
+
+
+def test_a_module_keeping_a_tensor_of_the_step_is_not_left_stale() -> None:
+    """`self.last = h` in forward: a replay does not run the forward's Python, so `model.last` kept the traced
+    call's activation while eager code sees the latest. The step now runs eagerly with a CompileWarning."""
+    assert _kept_activation(False) == _kept_activation(True)

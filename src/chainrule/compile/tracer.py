@@ -1034,6 +1034,13 @@ class Tracer(Coverage):
                 path = self.module_paths.get(id(module), "") or type(module).__name__
                 self.fail(f"{type(module).__name__} ({path}) updated its buffer {name!r} during the step (running "
                           f"statistics): not replayed yet")
+        for module in self.modules.values():
+            for attr, v in list(vars(module).items()):
+                i = self.by_id.get(id(v)) if isinstance(v, Tensor) else None
+                if i is not None and self.t.vars[i].kind in ("op", "input"):
+                    path = self.module_paths.get(id(module), "") or type(module).__name__
+                    self.fail(f"{type(module).__name__} ({path}) keeps a tensor of the step in its attribute "
+                              f"{attr!r} (Python code a replay would not run, so it would keep the traced one)")
         self._rng_finish()
         self.t.result = self._result(result)
 
