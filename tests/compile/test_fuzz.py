@@ -471,6 +471,7 @@ def draw_case(seed: int) -> dict:
     cfg["reuse_x"] = not cfg["shape_change"] and r.random() < 0.05  # the same input tensor on every call
     cfg["keywords"] = r.random() < 0.1  # target and bce passed as keyword arguments
     cfg["stem_no_grad"] = r.random() < 0.05
+    cfg["micro"] = r.random() < 0.08
     cfg["evaluate"] = r.random() < 0.15  # an evaluation step (eval mode, no_grad) after each call, compiled too
     cfg["nonfinite"] = r.choices([None, "nan", "inf", "big"], [16, 2, 1, 1])[0]  # in one later call's input
     # after the update: nothing, or what a replay does not do (the step must run eagerly)
@@ -616,6 +617,7 @@ class Twin:
         losses, zero, ret = cfg["losses"], cfg["zero"], cfg["ret"]
         two_backward, clip, double, metric = cfg["two_backward"], cfg["clip"], cfg["double_forward"], cfg["metric"]
         zero_mid, post = cfg["zero_mid"], cfg["post"]
+        micro = cfg["micro"] and cfg["n"] >= 4  # (BatchNorm needs two samples per micro-batch)
 
         def zero_grad(when: str) -> None:
             if zero == "end" and when == "end":
@@ -637,6 +639,19 @@ class Twin:
         def step(x, y, target, bce, update=True):
             if update:
                 zero_grad("start")
+            if micro:  # gradient accumulation over two micro-batches, one backward() each
+                total = None
+                half = (x.shape[0] + 1) // 2
+                for xb, yb, tb, bb in zip(x.split(half), y.split(half), target.split(half), bce.split(half)):
+                    out = model(xb)
+                    out = out[0] if isinstance(out, tuple) else out
+                    part = _loss(losses[0][0], out, yb, tb, bb) * 0.5
+                    part.backward()
+                    total = part if total is None else total + part
+                if update:
+                    for opt in opts:
+                        opt.step()
+                return total if ret != "none" else None
             out = model(x)
             outs = out if isinstance(out, tuple) else (out,)
             terms = []
