@@ -449,3 +449,34 @@ def test_a_module_keeping_a_tensor_of_the_step_is_not_left_stale() -> None:
     """`self.last = h` in forward: a replay does not run the forward's Python, so `model.last` kept the traced
     call's activation while eager code sees the latest. The step now runs eagerly with a CompileWarning."""
     assert _kept_activation(False) == _kept_activation(True)
+
+
+def _input_requires_grad_inside(compile_it: bool) -> list:
+    cr.manual_seed(0)
+    m = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    opt = cr.optim.SGD(m.parameters(), lr=0.1)
+
+    def step(x, y):
+        x.requires_grad_(True)  # for a saliency map, say
+        opt.zero_grad()
+        loss = F.cross_entropy(m(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    s = cr.compile(step) if compile_it else step
+    out = []
+    for i in range(5):
+        g = np.random.default_rng(i)
+        x = cr.tensor(g.standard_normal((4, 3)).astype(np.float32))
+        out.append(s(x, cr.tensor(g.integers(0, 2, 4))).item())
+        out.append((x.requires_grad, x.grad.numpy().tobytes()))
+    if compile_it:
+        assert s.replays >= 3
+    return out
+
+
+def test_requires_grad_set_on_an_argument_inside_the_step_is_replayed() -> None:
+    """`x.requires_grad_(True)` on the step's argument: Python a replay did not run, so after a replay the
+    argument did not require grad (eager: it did), though its `.grad` was set. The replay now sets it too."""
+    assert _input_requires_grad_inside(False) == _input_requires_grad_inside(True)

@@ -1034,6 +1034,14 @@ class Tracer(Coverage):
                 path = self.module_paths.get(id(module), "") or type(module).__name__
                 self.fail(f"{type(module).__name__} ({path}) updated its buffer {name!r} during the step (running "
                           f"statistics): not replayed yet")
+        # `x.requires_grad_()` on an argument inside the step (a fresh tensor on each call): done again in a replay
+        for i, var in enumerate(self.t.vars):
+            if var.kind == "input" and isinstance(var.position, int | str):
+                tensor = self.keep[self._keep_index_of_var(i)]
+                traced = next(p[4] for pos, kind, p in self.t.input_guards if pos == var.position and kind == "tensor")
+                if tensor.requires_grad != traced:
+                    self.t.stmts.append(Stmt("opt", "{T%d}.requires_grad_(%r)" % (i, tensor.requires_grad),
+                                             effect=True, comment="as the step did to its argument"))
         for module in self.modules.values():
             for attr, v in list(vars(module).items()):
                 i = self.by_id.get(id(v)) if isinstance(v, Tensor) else None
