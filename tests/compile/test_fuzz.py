@@ -439,6 +439,7 @@ def draw_case(seed: int) -> dict:
     cfg["two_heads"] = r.random() < 0.25
     cfg["float64"] = r.random() < 0.25
     cfg["x_grad"] = cfg["input"] != "tok" and r.random() < 0.08
+    cfg["x_grad_inside"] = cfg["input"] != "tok" and not cfg["x_grad"] and r.random() < 0.05  # requires_grad_()
     # losses a trace falls back on (nll, bce, huber, smooth_l1 today) are drawn less often: the fuzzer is for replays
     kinds, weights = zip(*LOSSES.items())
     cfg["losses"] = [(r.choices(kinds, weights)[0], r.choice([1.0, 1.0, 0.5, 3.0]), r.randrange(2))
@@ -616,7 +617,7 @@ class Twin:
         cfg, model, opts = self.cfg, self.model, self.opts
         losses, zero, ret = cfg["losses"], cfg["zero"], cfg["ret"]
         two_backward, clip, double, metric = cfg["two_backward"], cfg["clip"], cfg["double_forward"], cfg["metric"]
-        zero_mid, post = cfg["zero_mid"], cfg["post"]
+        zero_mid, post, x_grad_inside = cfg["zero_mid"], cfg["post"], cfg["x_grad_inside"]
         micro = cfg["micro"] and cfg["n"] >= 4  # (BatchNorm needs two samples per micro-batch)
 
         def zero_grad(when: str) -> None:
@@ -637,6 +638,8 @@ class Twin:
                 model.zero_grad(set_to_none=False)
 
         def step(x, y, target, bce, update=True):
+            if x_grad_inside:
+                x.requires_grad_(True)
             if update:
                 zero_grad("start")
             if micro:  # gradient accumulation over two micro-batches, one backward() each
@@ -784,7 +787,7 @@ class Twin:
             self.opt.load_state_dict(self.opt.state_dict())
 
     def snapshot(self, result: Any, x: Any) -> dict:
-        snap: dict = {"result": _value(result), "x.grad": _value(x.grad)}
+        snap: dict = {"result": _value(result), "x.grad": _value(x.grad), "x.requires_grad": x.requires_grad}
         for name, p in self.model.named_parameters():
             snap[f"param {name}"] = _value(p)
             snap[f"grad {name}"] = _value(p.grad)
