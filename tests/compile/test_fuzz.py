@@ -476,7 +476,7 @@ def draw_case(seed: int) -> dict:
     cfg["evaluate"] = r.random() < 0.15  # an evaluation step (eval mode, no_grad) after each call, compiled too
     cfg["nonfinite"] = r.choices([None, "nan", "inf", "big"], [16, 2, 1, 1])[0]  # in one later call's input
     # after the update: nothing, or what a replay does not do (the step must run eagerly)
-    cfg["post"] = r.choices([None, "grad_none", "data_clip", "clamp_"], [30, 1, 1, 1])[0]
+    cfg["post"] = r.choices([None, "grad_none", "data_clip", "clamp_"], [60, 1, 1, 1])[0]
     cfg["between"] = r.choices([None, "rebind", "scale", "zero_outside", "set_lr", "load_state", "constants",
                                 "freeze", "grad_none"], [14, 1, 1, 1, 1, 1, 1, 1, 1])[0]
     return cfg
