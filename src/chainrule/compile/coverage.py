@@ -31,6 +31,7 @@ from chainrule.nn import functional as F
 from chainrule.nn.functional.dropouts import dropout_mask
 from chainrule.nn.functional.normalization import update_running_stats
 from chainrule.nn.modules.batchnorm import count_batch
+from chainrule.nn.modules.module import Module
 
 __all__ = ["Coverage", "function_backward"]
 
@@ -64,6 +65,11 @@ _WATCHED = {
     _code(count_batch): "count_batch",
     _code(update_running_stats): "running_stats",
     _code(Function.apply.__func__): "fn_apply",
+    # `model.zero_grad()` clears `.grad` outside the optimizer's seam (with set_to_none=False, by rebinding the
+    # arrays: no in-place epoch, no event): the replay calls it too
+    _code(Module.zero_grad): "module_zero_grad",
+    # `p.data = ...` rebinds a tensor's array (no op, no in-place epoch): not replayed, so it runs eagerly
+    _code(Tensor.data.fset): "data_set",
 }
 
 # what a Function's ctx may hold besides tensors, as constants of the trace
@@ -88,6 +94,8 @@ class Coverage:
         self.fn_outputs: dict[int, Any] = {}  # id(output node of a several-output Function) -> its output op
         self.fn_ctxs: dict[int, Any] = {}  # id(ctx) -> ctx of this step's Function calls
         self.watched = dict(_WATCHED)  # plus the backward of each custom Function the step calls
+        self.watched.update(_scheduler_steps())
+        self.sched_depth = 0  # inside a scheduler's step (a scheduler stepping others: only the outer one replays)
 
     def _cov_watched(self) -> dict:
         return self.watched
@@ -101,6 +109,12 @@ class Coverage:
             return None  # the user's backward runs again in the replay, draws and all
         if kind == "fn_backward":
             return self._fn_backward_frame(frame)
+        if kind == "data_set":
+            from chainrule.compile.tracer import user_line
+
+            self._cov_safe(self.fail, "the step sets a tensor's .data (`p.data = ...`), which a replay would not "
+                                      "do: not replayed", user_line())
+            return None
         if kind == "running_stats":
             loc = frame.f_locals  # its parameters, as called (the function rebinds some of them)
             entry = [frame, kind, {k: loc[k] for k in ("running_mean", "running_var", "batch_mean", "batch_var",
@@ -110,8 +124,13 @@ class Coverage:
             loc = frame.f_locals
             entry = [frame, kind, loc["num_batches_tracked"], loc["momentum"]]
             self._cov_safe(self._bn_count, entry)
-        elif kind == "fn_apply":
-            entry = [frame, kind]
+        elif kind in ("fn_apply", "module_zero_grad"):
+            entry = [frame, kind, dict(frame.f_locals)]
+        elif kind == "sched_step":
+            loc = frame.f_locals
+            names = frame.f_code.co_varnames[1:frame.f_code.co_argcount]
+            entry = [frame, kind, loc.get("self"), {k: loc.get(k) for k in names}, self.sched_depth == 0]
+            self.sched_depth += 1
         else:
             entry = [frame, kind, cr_random.default_generator.get_state(), None]
             self.rng_frames.append(entry)
@@ -130,6 +149,12 @@ class Coverage:
                     self._cov_safe(self._bn_counted, entry, arg)
                 elif kind == "fn_apply" and arg is not None:
                     self._cov_safe(self._fn_applied, arg)
+                elif kind == "module_zero_grad":
+                    self._cov_safe(self._module_zero_grad, entry[2])
+                elif kind == "sched_step":
+                    self.sched_depth -= 1
+                    if entry[4]:
+                        self._cov_safe(self._scheduler_stepped, entry[2], entry[3])
             return local
 
         return local
@@ -337,6 +362,48 @@ class Coverage:
                                  comment="BatchNorm running statistics, in place (running = (1 - momentum) * "
                                          "running + momentum * batch; the variance unbiased)"))
 
+    # ------------------------------------------------------------------ Module.zero_grad
+    def _module_zero_grad(self, loc: dict) -> None:
+        """`module.zero_grad(set_to_none)` returned: the replay calls it as well (the optimizer's zero_grad is
+        seen through its own seam); with set_to_none its parameters' `.grad` are None from here on, as after
+        the optimizer's."""
+        from chainrule.compile.tracer import Stmt
+
+        module, set_to_none = loc.get("self"), loc.get("set_to_none")
+        if not isinstance(module, Module) or type(set_to_none) is not bool:
+            self.fail("Module.zero_grad: called in a way the trace does not replay", None)
+        self._check_epoch()
+        index = len(self.t.stmts)
+        key = self._const(module, "module")
+        self.t.stmts.append(Stmt("opt", "%s.zero_grad(set_to_none=%r)" % (key, set_to_none), effect=True,
+                                 comment="the module's own zero_grad"))
+        self.eager_lines.append(f"{type(module).__name__}.zero_grad()")
+        for p in module.parameters():
+            self.grad_var.pop(id(p), None)  # its .grad is another array from here on (None, or new zeros)
+        if set_to_none:
+            for p in module.parameters():
+                self.zeroed.add(id(p))
+                self.zeroed_by[id(p)] = index
+                if id(p) in self.grad_expect:
+                    self.grad_expect[id(p)] = None
+
+    # ------------------------------------------------------------------ learning-rate schedulers
+    def _scheduler_stepped(self, sched: Any, args: dict) -> None:
+        """`scheduler.step()` returned (inside the step): the replay calls it as well, at the same point (it sets
+        each group's lr, which the optimizer's update reads live)."""
+        from chainrule.compile.tracer import Stmt
+
+        name = type(sched).__name__
+        if getattr(sched, "_is_initial", False):
+            self.fail(f"{name}: a scheduler made inside the step is not replayed", None)
+        for k, v in args.items():
+            if not (v is None or type(v) in (bool, int, float)):
+                self.fail(f"{name}.step: its argument {k} (a {type(v).__name__}) is not replayed", None)
+        key = self._const(sched, "scheduler")
+        text = "%s.step(%s)" % (key, ", ".join(f"{k}={v!r}" for k, v in args.items() if v is not None))
+        self.t.stmts.append(Stmt("opt", text, effect=True, comment=f"{name}'s own step: sets each group's lr"))
+        self.eager_lines.append(f"{name}.step()")
+
     # ------------------------------------------------------------------ custom autograd.Function
     def _fn_applied(self, output: Any) -> None:
         """`MyFunction.apply` returned: its forward's ops were traced like any others; remember what its
@@ -496,6 +563,21 @@ class Coverage:
         return [None if c is None else ("{V%d}[%d]" % (tmp, i), (tmp,), f"{cls} -> "
                                         f"{op.arg_names[i] if i < len(op.arg_names) else i}")
                 for i, c in enumerate(step.contributions)]
+
+
+def _scheduler_steps() -> dict:
+    """The code of every `step` of LRScheduler and its subclasses (the user's included) -> "sched_step"."""
+    from chainrule.optim.lr_scheduler import LRScheduler
+
+    out: dict = {}
+    todo = [LRScheduler]
+    while todo:
+        cls = todo.pop()
+        todo.extend(cls.__subclasses__())
+        code = getattr(cls.__dict__.get("step"), "__code__", None)
+        if code is not None:
+            out[code] = "sched_step"
+    return out
 
 
 def _simple_tuple(v: Any) -> bool:

@@ -27,7 +27,7 @@ LOCAL = {
     ("add", 0): "{g}",
     ("add", 1): "{g}",
     ("sub", 0): "{g}",
-    ("sub", 1): "{g} * -1.0",
+    ("sub", 1): "-{g}",  # the engine's rule (not `g * -1.0`: a NaN keeps its sign bit under multiplication)
     ("mul", 0): "{g} * {1}",
     ("mul", 1): "{g} * {0}",
     ("div", 0): "{g} * (1.0 / {1})",

@@ -228,6 +228,7 @@ class Tracer(Coverage):
         if self.failure is None:
             try:
                 self._check_epoch()
+                self._check_grads()
                 self._finish(result)
             except Unsupported as exc:
                 self.failure = exc
@@ -286,10 +287,19 @@ class Tracer(Coverage):
                 self.t.grad_none_guards.append((("input", position), a.grad is None))
                 self.guarded_set.add(id(a))
             del index
+        elif isinstance(a, tuple | list | dict | set | frozenset) and _contains_data(a):
+            # its tensors would be constants of the trace (read from the objects it held when traced), and a
+            # tuple's guard (==) would compare tensors
+            self.fail(f"argument {name!r} is a {type(a).__name__} holding tensors or arrays: a replay would read "
+                      f"the ones it held when traced; pass the tensors as separate arguments (step(*batch))")
         elif a is None or isinstance(a, bool | int | float | str | tuple | bytes):
             self.t.input_guards.append((position, "equal", a))
         else:
             self.t.input_guards.append((position, "is", a))
+            if not isinstance(a, Module | type):  # `self` of a method, a batch object: its tensors as it held them
+                for attr, v in list(getattr(a, "__dict__", {}).items()):
+                    if isinstance(v, Tensor | np.ndarray):
+                        self.t.param_guards.append((a, attr, v))
 
     def _new_var(self, var: Var, tensor: Any = None) -> int:
         self.t.vars.append(var)
@@ -323,7 +333,8 @@ class Tracer(Coverage):
                 if id(x) not in self.zeroed:  # an earlier zero_grad() in the step sets it, whatever it was
                     self.t.grad_none_guards.append((("const", x), x.grad is None))
                     self.guarded_set.add(id(x))
-            name = x.name or self._param_name(x) or _global_name(x, user_frame()) or "t"
+            owned = self._param_name(x)  # (also guards that its module still holds it)
+            name = x.name or owned or _global_name(x, user_frame()) or "t"
             return self._new_var(Var("const", name, tensor=x, value=x.array, named=name != "t"), x)
         explained = self._cov_created(x)  # a dropout mask, a view of a buffer (compile/coverage.py)
         if explained is not None:
@@ -351,6 +362,12 @@ class Tracer(Coverage):
             for attr, b in m.named_buffers(recurse=False):
                 if b is x:
                     path = self.module_paths.get(id(m), "")
+                    self.t.param_guards.append((m, attr, x))  # `model.scale = cr.tensor(...)` retraces
+                    return _ident(f"{path}_{attr}" if path else attr)
+            for attr, v in vars(m).items():
+                if v is x and not attr.startswith("_"):  # a plain tensor attribute of the module: the same
+                    path = self.module_paths.get(id(m), "")
+                    self.t.param_guards.append((m, attr, x))
                     return _ident(f"{path}_{attr}" if path else attr)
         return None
 
@@ -599,11 +616,7 @@ class Tracer(Coverage):
         node = step.node
         if not self.steps:
             self._name_from_frame()
-            for key, expect in self.grad_expect.items():
-                leaf = self.keep[self._keep_index(key)]
-                if leaf.grad is not expect and not (key in self.zeroed and leaf.grad is None):
-                    self.fail("a leaf's .grad was changed outside the optimizer's zero_grad() (e.g. `p.grad = None` "
-                              "by hand): not replayed", user_line())
+            self._check_grads()
         if id(node) not in self.node_var:
             self.fail(f"backward reaches {node.name()}, which was not recorded in this step (a graph kept from "
                       f"an earlier call, a custom autograd.Function, or a module backward hook)", user_line())
@@ -613,6 +626,15 @@ class Tracer(Coverage):
         if getattr(node.op, "user_code", False) and id(node) not in self.functions:
             self.fail(f"backward runs Python code ({node.name()})", user_line())
         self.steps.append(step)
+
+    def _check_grads(self) -> None:
+        """Each leaf's .grad is the tensor the trace expects (set by a backward, cleared by a zero_grad): not set
+        by hand (`p.grad = None` between backward() and step() would not happen in a replay)."""
+        for key, expect in self.grad_expect.items():
+            leaf = self.keep[self._keep_index(key)]
+            if leaf.grad is not expect and not (key in self.zeroed and leaf.grad is None):
+                self.fail("a leaf's .grad was changed outside the optimizer's zero_grad() (e.g. `p.grad = None` "
+                          "by hand): not replayed", user_line())
 
     def _keep_index_of_var(self, li: int) -> int:
         for key, index in self.by_id.items():
@@ -749,6 +771,7 @@ class Tracer(Coverage):
                                             for s in self.t.stmts[zero + 1:]):
                     self.overwritten.add((zero, id(leaf)))  # its `.grad = None` is overwritten unread
             else:
+                self.grad_var.pop(id(leaf), None)  # its .grad may be another array than an earlier gradient
                 plan.append(("accumulate({T%d}, {V%d}, handed)" % (li, leaf_grad[li]), li,
                              f"{var.base}.grad += its gradient"))
         if len(plan) > 1 and all(text.startswith("accumulate(") for text, _, _ in plan):
@@ -912,6 +935,8 @@ class Tracer(Coverage):
                                          effect=True, comment="the optimizer's own zero_grad"))
             for group in opt.param_groups:
                 for p in group["params"]:
+                    # its .grad is another array from here on (None, or zeros: set_to_none=False rebinds it)
+                    self.grad_var.pop(id(p), None)
                     if call.set_to_none:
                         self.zeroed.add(id(p))
                         self.zeroed_by[id(p)] = index
@@ -920,6 +945,7 @@ class Tracer(Coverage):
             return
         if call.phase == "pre":
             self._check_epoch()
+            self._check_grads()
             if call.closure:
                 self.fail("optimizer.step(closure) runs the closure: not compiled", user_line())
             return
@@ -1046,6 +1072,21 @@ class Tracer(Coverage):
                 path = self.module_paths.get(id(module), "") or type(module).__name__
                 self.fail(f"{type(module).__name__} ({path}) updated its buffer {name!r} during the step (running "
                           f"statistics): not replayed yet")
+        # `x.requires_grad_()` on an argument inside the step (a fresh tensor on each call): done again in a replay
+        for i, var in enumerate(self.t.vars):
+            if var.kind == "input" and isinstance(var.position, int | str):
+                tensor = self.keep[self._keep_index_of_var(i)]
+                traced = next(p[4] for pos, kind, p in self.t.input_guards if pos == var.position and kind == "tensor")
+                if tensor.requires_grad != traced:
+                    self.t.stmts.append(Stmt("opt", "{T%d}.requires_grad_(%r)" % (i, tensor.requires_grad),
+                                             effect=True, comment="as the step did to its argument"))
+        for module in self.modules.values():
+            for attr, v in list(vars(module).items()):
+                i = self.by_id.get(id(v)) if isinstance(v, Tensor) else None
+                if i is not None and self.t.vars[i].kind in ("op", "input"):
+                    path = self.module_paths.get(id(module), "") or type(module).__name__
+                    self.fail(f"{type(module).__name__} ({path}) keeps a tensor of the step in its attribute "
+                              f"{attr!r} (Python code a replay would not run, so it would keep the traced one)")
         self._rng_finish()
         self.t.result = self._result(result)
 
