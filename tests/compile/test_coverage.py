@@ -528,3 +528,29 @@ def test_indexing_with_a_boolean_mask_or_an_index_from_outside_the_ops_still_fal
         with pytest.warns(CompileWarning):
             got = [step().item() for _ in range(3)]
         assert got == [body().item()] * 3 and step.fallback_reason is not None
+
+
+def test_a_frozen_linear_layer_compiles() -> None:
+    """Fine-tuning: the first layer frozen (requires_grad False), the head trained. The frozen layer's linear op
+    records no node but is still published to the op observers, so the step compiles (it fell back: a tensor made
+    outside the ops) and equals eager bit for bit."""
+    def setup():
+        model = cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
+        model[0].requires_grad_(False)
+        opt = cr.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+        return training_step(model, opt), list(model.parameters())
+
+    batches = digits_batches(8)
+    compiled = _eager_and_compiled(setup, lambda k: batches[k])
+    assert "layer0_linear" in compiled.source
+
+
+def test_the_op_observers_see_a_linear_op_that_records_no_node() -> None:
+    from chainrule.ops.observe import observe_ops
+
+    layer = cr.nn.Linear(3, 2).requires_grad_(False)
+    x = cr.ones(4, 3)
+    for mode in (cr.enable_grad, cr.no_grad):
+        with mode(), observe_ops() as calls:
+            y = layer(x)
+        assert [c.op.name for c in calls] == ["linear"] and calls[0].output is y and y.grad_fn is None

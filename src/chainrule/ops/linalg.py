@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor, wrap
+from chainrule.engine.tensor import Tensor
 from chainrule.ops.elementwise import promote
-from chainrule.ops.registry import Op, apply, defop, parents_of, record, variant
+from chainrule.ops.registry import Op, apply, defop, parents_of, record, unrecorded, variant
 
 
 def _matmul_forward(a: Any, b: Any) -> Any:
@@ -240,4 +240,4 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         args = (input, weight, bias)
         return record(LINEAR, args, (x, w, b), parents_of(args), out,
                       None if input.requires_grad else _NO_INPUT_GRAD)
-    return wrap(out)
+    return unrecorded(LINEAR, (input, weight, bias), _NO_INPUT_GRAD, out)  # a frozen layer: still an op

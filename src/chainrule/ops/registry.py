@@ -365,6 +365,15 @@ def record(op: Op, args: tuple, datas: Any, parents: tuple, out: Any, attrs: dic
     return t
 
 
+def unrecorded(op: Op, args: tuple, attrs: dict | None, out: Any) -> Tensor:
+    """The output of `op`, computed by its caller, when no input needs a gradient: no node, but published to the
+    op observers like every op of the registry (what `apply` does on that path)."""
+    t = constant(out)
+    if _watch.on:
+        _publish(op, args, attrs, t)
+    return t
+
+
 def constant(out: Any) -> Tensor:
     """The output tensor of an op that records no node (no input requires grad, or grad mode is off)."""
     t = _new(Tensor)
