@@ -554,3 +554,36 @@ def test_the_op_observers_see_a_linear_op_that_records_no_node() -> None:
         with mode(), observe_ops() as calls:
             y = layer(x)
         assert [c.op.name for c in calls] == ["linear"] and calls[0].output is y and y.grad_fn is None
+
+
+# ----------------------------------------------------------------------------- creation functions in the step
+def test_creation_functions_in_the_step_compile() -> None:
+    """A GRU's zero initial state (`zeros` in its forward), `arange` used as an index and `zeros_like`: values
+    fixed by the trace's Python arguments and shapes, made fresh on each replay; equal to eager bit for bit."""
+    def setup():
+        rnn, head = cr.nn.GRU(4, 6, batch_first=True), cr.nn.Linear(6, 3)
+        opt = cr.optim.SGD([*rnn.parameters(), *head.parameters()], lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            out, _ = rnn(x)
+            logits = head(out[:, -1])
+            loss = -logits.log_softmax(1)[cr.arange(x.shape[0]), y].mean() + (cr.zeros_like(logits) * logits).sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, [*rnn.parameters(), *head.parameters()]
+
+    compiled = _eager_and_compiled(setup, lambda k: (cr.randn(5, 7, 4), cr.randint(0, 3, (5,))))
+    assert "arange" in compiled.source and "zeros" in compiled.source
+
+
+def test_a_leaf_that_requires_grad_made_in_the_step_falls_back() -> None:
+    def f():
+        w = cr.ones(3, requires_grad=True)
+        y = (w * 2.0).sum()
+        y.backward()
+        return y
+
+    _runs_eagerly(f, match="requires grad made inside the step")

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import creation
 from chainrule import random as cr_random
 from chainrule.autograd.function import Function, FunctionOp, replay_context
 from chainrule.compile import lowering
@@ -65,6 +66,12 @@ _WATCHED = {
     _code(count_batch): "count_batch",
     _code(update_running_stats): "running_stats",
     _code(Function.apply.__func__): "fn_apply",
+    # creation functions: values fixed by their Python arguments (and an input's shape and dtype, which the guard
+    # fixes): the replay makes a fresh copy of the traced values on each call, as eager makes a fresh tensor
+    **{_code(fn): "create" for fn in (creation.zeros, creation.ones, creation.full, creation.zeros_like,
+                                      creation.ones_like, creation.full_like, creation.arange, creation.linspace,
+                                      creation.logspace, creation.eye, creation.new_zeros, creation.new_ones,
+                                      creation.new_full)},
     # `model.zero_grad()` clears `.grad` outside the optimizer's seam (with set_to_none=False, by rebinding the
     # arrays: no in-place epoch, no event): the replay calls it too
     _code(Module.zero_grad): "module_zero_grad",
@@ -96,6 +103,7 @@ class Coverage:
         self.watched = dict(_WATCHED)  # plus the backward of each custom Function the step calls
         self.watched.update(_scheduler_steps())
         self.sched_depth = 0  # inside a scheduler's step (a scheduler stepping others: only the outer one replays)
+        self.creating = 0  # inside a creation function (zeros, arange, ...)
 
     def _cov_watched(self) -> dict:
         return self.watched
@@ -126,6 +134,9 @@ class Coverage:
             self._cov_safe(self._bn_count, entry)
         elif kind in ("fn_apply", "module_zero_grad"):
             entry = [frame, kind, dict(frame.f_locals)]
+        elif kind == "create":
+            entry = [frame, kind, self.creating == 0]  # only the outermost creation call (ones_like calls ones)
+            self.creating += 1
         elif kind == "sched_step":
             loc = frame.f_locals
             names = frame.f_code.co_varnames[1:frame.f_code.co_argcount]
@@ -151,6 +162,10 @@ class Coverage:
                     self._cov_safe(self._fn_applied, arg)
                 elif kind == "module_zero_grad":
                     self._cov_safe(self._module_zero_grad, entry[2])
+                elif kind == "create":
+                    self.creating -= 1
+                    if entry[2] and arg is not None:
+                        self._cov_safe(self._created, frame.f_code.co_name, arg)
                 elif kind == "sched_step":
                     self.sched_depth -= 1
                     if entry[4]:
@@ -171,6 +186,23 @@ class Coverage:
             if self.failure is None:
                 self.failure = Unsupported(f"internal error in the tracer ({type(exc).__name__}: {exc}); "
                                                  f"please report it")
+
+    # ------------------------------------------------------------------ creation functions
+    def _created(self, name: str, result: Any) -> None:
+        """`zeros(...)`, `arange(...)`, ... returned inside the step: a value of the step whose every call makes
+        the same values (its arguments are constants of the trace). The replay copies the traced values."""
+        if not isinstance(result, Tensor) or id(result) in self.by_id:
+            return
+        if result.requires_grad:
+            self.fail(f"{name}: a leaf that requires grad made inside the step is not replayed", None)
+        from chainrule.compile.tracer import Stmt, Var
+
+        data = result.array
+        key = self._const(np.array(data, copy=True) if type(data) is np.ndarray else data, name)
+        index = self._new_var(Var("op", name, value=data), result)
+        text = "{V%d} = %s" % (index, key + ".copy()" if type(data) is np.ndarray else key)
+        self.t.stmts.append(Stmt("fwd", text, defs=(index,),
+                                 comment=f"{name}(...): the same values on every call, a fresh array as eager"))
 
     # ------------------------------------------------------------------ random draws
     def _rng_text(self) -> str:
