@@ -866,11 +866,21 @@ def fallback_kind(reason: str) -> str:
 
 
 def run_case(seed: int) -> tuple[str, str | None]:
-    """('replayed' | 'fallback', reason) when eager and compiled agree; AssertionError when they do not."""
+    """('replayed' | 'fallback' | 'eager raises', reason) when eager and compiled agree; AssertionError when they do
+    not. A drawn step that raises in eager code must raise the same when compiled."""
     cfg = draw_case(seed)
     batches = _batches(cfg)
     eager = Twin(cfg)
-    expect = eager.run(eager.step, batches, eager.evaluate if cfg["evaluate"] else None)
+    try:
+        expect = eager.run(eager.step, batches, eager.evaluate if cfg["evaluate"] else None)
+    except Exception as exc:  # noqa: BLE001 - a drawn step that is invalid in eager code (every layer frozen, ...)
+        other = Twin(cfg)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(type(exc)) as raised:  # compiled: the same error (its first call runs eagerly)
+                other.run(cr.compile(other.step), batches, cr.compile(other.evaluate) if cfg["evaluate"] else None)
+        assert str(raised.value) == str(exc), f"seed {seed}: eager and compiled raise differently"
+        return "eager raises", type(exc).__name__
     other = Twin(cfg)
     compiled = cr.compile(other.step)
     with warnings.catch_warnings(record=True) as caught:
