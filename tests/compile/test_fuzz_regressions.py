@@ -480,3 +480,28 @@ def test_requires_grad_set_on_an_argument_inside_the_step_is_replayed() -> None:
     """`x.requires_grad_(True)` on the step's argument: Python a replay did not run, so after a replay the
     argument did not require grad (eager: it did), though its `.grad` was set. The replay now sets it too."""
     assert _input_requires_grad_inside(False) == _input_requires_grad_inside(True)
+
+
+def test_a_scheduler_made_inside_the_step_falls_back() -> None:
+    """A scheduler constructed inside the step is stepped by its own `__init__`; a replay would step the object
+    made while tracing, not the new one: the trace falls back, naming it (seen through the watched
+    `LRScheduler.__init__`, not a private flag)."""
+    m = nn.Linear(3, 2)
+    opt = cr.optim.SGD(m.parameters(), lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        sched = cr.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+        loss = m(x).sum()
+        loss.backward()
+        opt.step()
+        sched.step()
+        return loss
+
+    compiled = cr.compile(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            compiled(cr.ones(4, 3))
+    assert compiled.fallback_reason is not None and "scheduler made inside the step" in compiled.fallback_reason
+    assert any("scheduler made inside the step" in str(w.message) for w in caught)

@@ -103,6 +103,7 @@ class Coverage:
         self.watched = dict(_WATCHED)  # plus the backward of each custom Function the step calls
         self.watched.update(_scheduler_steps())
         self.sched_depth = 0  # inside a scheduler's step (a scheduler stepping others: only the outer one replays)
+        self.sched_making = 0  # inside LRScheduler.__init__ (which steps the new scheduler once)
         self.creating = 0  # inside a creation function (zeros, arange, ...)
 
     def _cov_watched(self) -> dict:
@@ -140,8 +141,12 @@ class Coverage:
         elif kind == "sched_step":
             loc = frame.f_locals
             names = frame.f_code.co_varnames[1:frame.f_code.co_argcount]
-            entry = [frame, kind, loc.get("self"), {k: loc.get(k) for k in names}, self.sched_depth == 0]
+            entry = [frame, kind, loc.get("self"), {k: loc.get(k) for k in names}, self.sched_depth == 0,
+                     self.sched_making > 0]  # stepped by its own __init__: a scheduler made inside the step
             self.sched_depth += 1
+        elif kind == "sched_init":
+            entry = [frame, kind]
+            self.sched_making += 1
         else:
             entry = [frame, kind, cr_random.default_generator.get_state(), None]
             self.rng_frames.append(entry)
@@ -169,7 +174,9 @@ class Coverage:
                 elif kind == "sched_step":
                     self.sched_depth -= 1
                     if entry[4]:
-                        self._cov_safe(self._scheduler_stepped, entry[2], entry[3])
+                        self._cov_safe(self._scheduler_stepped, entry[2], entry[3], entry[5])
+                elif kind == "sched_init":
+                    self.sched_making -= 1
             return local
 
         return local
@@ -420,13 +427,13 @@ class Coverage:
                     self.grad_expect[id(p)] = None
 
     # ------------------------------------------------------------------ learning-rate schedulers
-    def _scheduler_stepped(self, sched: Any, args: dict) -> None:
+    def _scheduler_stepped(self, sched: Any, args: dict, made_here: bool) -> None:
         """`scheduler.step()` returned (inside the step): the replay calls it as well, at the same point (it sets
         each group's lr, which the optimizer's update reads live)."""
         from chainrule.compile.tracer import Stmt
 
         name = type(sched).__name__
-        if getattr(sched, "_is_initial", False):
+        if made_here:
             self.fail(f"{name}: a scheduler made inside the step is not replayed", None)
         for k, v in args.items():
             if not (v is None or type(v) in (bool, int, float)):
@@ -598,10 +605,11 @@ class Coverage:
 
 
 def _scheduler_steps() -> dict:
-    """The code of every `step` of LRScheduler and its subclasses (the user's included) -> "sched_step"."""
+    """The code of every `step` of LRScheduler and its subclasses (the user's included) -> "sched_step", and of
+    `LRScheduler.__init__` -> "sched_init" (it steps the new scheduler once: a scheduler made inside the step)."""
     from chainrule.optim.lr_scheduler import LRScheduler
 
-    out: dict = {}
+    out: dict = {LRScheduler.__init__.__code__: "sched_init"}
     todo = [LRScheduler]
     while todo:
         cls = todo.pop()
