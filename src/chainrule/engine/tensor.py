@@ -85,12 +85,13 @@ class VersionCounters:
     __slots__ = ("_records",)
 
     def __init__(self, tensors: Iterable[Tensor]) -> None:
-        self._records = [[t, None, None] for t in tensors]  # [tensor, its array when last bumped, storage record]
+        # [tensor, its array when last bumped, storage record]
+        self._records: list[list[Any]] = [[t, None, None] for t in tensors]
 
     def bump(self) -> None:
         epoch = inplace_epoch.value = inplace_epoch.value + 1
         for record in self._records:
-            t = record[0]
+            t: Tensor = record[0]
             t._version += 1
             t._modified_epoch = epoch
             data = t._data
