@@ -587,3 +587,32 @@ def test_a_leaf_that_requires_grad_made_in_the_step_falls_back() -> None:
         return y
 
     _runs_eagerly(f, match="requires grad made inside the step")
+
+
+# ----------------------------------------------------------------------------- targets and detached values
+@pytest.mark.parametrize("kind", ["bce target", "detach"])
+def test_a_loss_target_held_as_an_attribute_and_detached_values_compile(kind: str) -> None:
+    """binary_cross_entropy_with_logits keeps its target's own array as an op attribute: the replay reads the
+    argument's array on each call. `t.detach()` of a value of the step (a baseline, a target network's output) is
+    that value without its history. Both equal eager bit for bit (both fell back)."""
+    F = cr.nn.functional
+
+    def setup():
+        m = cr.nn.Sequential(cr.nn.Linear(5, 8), cr.nn.Tanh(), cr.nn.Linear(8, 3))
+        opt = cr.optim.Adam(m.parameters(), lr=0.01)
+
+        def step(x, y):
+            opt.zero_grad()
+            out = m(x)
+            if kind == "bce target":
+                loss = F.binary_cross_entropy_with_logits(out, y)
+            else:
+                loss = ((out - out.detach().mean()) ** 2).mean() + (out * y.detach()).mean()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, list(m.parameters())
+
+    compiled = _eager_and_compiled(setup, lambda k: (cr.randn(4, 5), cr.rand(4, 3)))
+    assert ("y=y" in compiled.source) if kind == "bce target" else ("_detached = " in compiled.source)

@@ -284,7 +284,26 @@ class Coverage:
                 if (type(data) is np.ndarray and isinstance(inp, Tensor) and x is not inp
                         and data.dtype == inp.array.dtype and data.ndim == inp.ndim):
                     return self._mask(entry, x)
-        return self._buffer_view(x)
+        view = self._buffer_view(x)
+        if view is not None:
+            return view
+        return self._alias(x)
+
+    def _alias(self, x: Any) -> int | None:
+        """A tensor without history made in the step around the very array of a value of the step (`t.detach()`,
+        `t.data`): that value, read where the replay has it."""
+        data = x.array
+        if type(data) is not np.ndarray or x.grad_fn is not None or x.requires_grad:
+            return None
+        i = self._var_of_array(data)
+        if i is None or self.t.vars[i].kind not in ("input", "const", "op"):
+            return None
+        from chainrule.compile.tracer import Stmt, Var
+
+        index = self._new_var(Var("op", f"{self.t.vars[i].base}_detached", value=data), x)  # no history
+        self.t.stmts.append(Stmt("fwd", "{V%d} = {V%d}" % (index, i), defs=(index,), uses=(i,),
+                                 comment="the same values without their history (detach)"))
+        return index
 
     def _mask(self, entry: list, x: Any) -> int:
         frame, _, pre, _ = entry

@@ -491,6 +491,12 @@ class Tracer(Coverage):
                     kw.append(f"{k}={text}")
                     aux_uses.extend(uses)
                     continue
+            if type(v) is np.ndarray:  # the very array of a value of the step (a loss's target): read live
+                i = self._var_of_array(v)
+                if i is not None and self.t.vars[i].kind in ("input", "const", "op"):
+                    kw.append("%s={V%d}" % (k, i))
+                    aux_uses.append(i)
+                    continue
             if _contains_data(v):
                 self.fail(f"{name}: takes array data computed outside the op ({k}): replaying it would reuse "
                           f"the trace's values", line)
