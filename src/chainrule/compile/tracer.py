@@ -547,8 +547,8 @@ class Tracer(Coverage):
             if type(e) is np.ndarray:
                 if e.dtype.kind not in "iu":
                     return None, []
-                i = next((j for j in range(len(self.t.vars) - 1, -1, -1) if self.t.vars[j].value is e), None)
-                if i is None or self.t.vars[i].kind == "temp":
+                i = self._var_of_array(e)
+                if i is None or self.t.vars[i].kind not in ("input", "const", "op"):
                     return None, []
                 parts.append("{V%d}" % i)
                 uses.append(i)
