@@ -1,4 +1,5 @@
-"""Shared by the cr.compile tests: batches of the digits data in a fixed order, and the small MLP."""
+"""Shared by the cr.compile tests: batches of the digits data in a fixed order, the small MLP, the usual
+training step and two custom autograd.Functions."""
 
 from __future__ import annotations
 
@@ -36,3 +37,35 @@ def training_step(model: cr.nn.Module, opt: cr.optim.Optimizer):
         return loss
 
     return step
+
+
+class MyReLU(cr.autograd.Function):
+    """The PyTorch tutorial's custom ReLU: its backward writes into a clone in place."""
+
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+
+class ScaledTanh(cr.autograd.Function):
+    """Saves its output and keeps a Python number on ctx."""
+
+    @staticmethod
+    def forward(ctx, x, scale):
+        out = (x * scale).tanh()
+        ctx.scale = scale
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (out,) = ctx.saved_tensors
+        return g * ctx.scale * (1 - out * out), None

@@ -11,7 +11,7 @@ import pytest
 
 import chainrule as cr
 from chainrule.compile import CompileWarning
-from compile_helpers import digits_batches, training_step
+from compile_helpers import MyReLU, ScaledTanh, digits_batches, training_step
 
 F = cr.nn.functional
 STEPS = 100
@@ -260,38 +260,6 @@ def test_adam_with_dropout_and_batchnorm_100_steps() -> None:
 
 
 # ----------------------------------------------------------------------------- custom autograd.Function
-class MyReLU(cr.autograd.Function):
-    """The PyTorch tutorial's custom ReLU: its backward writes into a clone in place."""
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        return input.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (input,) = ctx.saved_tensors
-        grad_input = grad_output.clone()
-        grad_input[input < 0] = 0
-        return grad_input
-
-
-class ScaledTanh(cr.autograd.Function):
-    """Saves its output and keeps a Python number on ctx."""
-
-    @staticmethod
-    def forward(ctx, x, scale):
-        out = (x * scale).tanh()
-        ctx.scale = scale
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * ctx.scale * (1 - out * out), None
-
-
 class _Act(cr.nn.Module):
     def __init__(self, fn, *args):
         super().__init__()

@@ -32,6 +32,9 @@ import pytest
 import chainrule as cr
 from chainrule.compile import CompileWarning
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))  # run as a script, too
+from compile_helpers import MyReLU, ScaledTanh  # noqa: E402
+
 F = cr.nn.functional
 nn = cr.nn
 
@@ -106,38 +109,6 @@ class Unused(nn.Module):
 
     def forward(self, x: Any) -> Any:
         return self.used(x) * self.scale
-
-
-class MyReLU(cr.autograd.Function):
-    """The PyTorch tutorial's custom ReLU (its backward writes into a clone in place)."""
-
-    @staticmethod
-    def forward(ctx, input):
-        ctx.save_for_backward(input)
-        return input.clamp(min=0)
-
-    @staticmethod
-    def backward(ctx, grad_output):
-        (input,) = ctx.saved_tensors
-        grad_input = grad_output.clone()
-        grad_input[input < 0] = 0
-        return grad_input
-
-
-class ScaledTanh(cr.autograd.Function):
-    """Saves its output and keeps a Python number on ctx."""
-
-    @staticmethod
-    def forward(ctx, x, scale):
-        out = (x * scale).tanh()
-        ctx.scale = scale
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * (1 - out * out) * ctx.scale, None
 
 
 class Custom(nn.Module):
