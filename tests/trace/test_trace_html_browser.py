@@ -151,3 +151,40 @@ def test_two_jupyter_fragments_on_one_page_work_independently(browser: Any, tmp_
     assert roots.nth(1).get_attribute("data-step") == "2"
     assert lesson.errors == []
     lesson.context.close()
+
+
+def test_a_walk_of_generated_code_has_its_own_stepper(browser: Any, tmp_path: Path) -> None:
+    """A trace with a walk (generated code the script ran, such as a compiled step): the page shows the script's
+    stepper, then the walk's, each stepping its own code, at desktop and phone widths."""
+    from chainrule.trace import Tracer, register_source
+
+    source = "def gen(a, b):\n    c = a * b\n    d = c + 1\n    return d\n"
+    register_source("<generated gen page>", source)
+    ns: dict[str, Any] = {}
+    exec(compile(source, "<generated gen page>", "exec"), ns)  # noqa: S102 - the test's own generated code
+    with Tracer() as trace:
+        y = ns["gen"](2.0, 3.0)
+    assert y == 7.0
+    path = tmp_path / "walk.html"
+    trace.to_html(path)
+    for width in (1280, 390):
+        lesson = OfflinePage(browser, path, width, 900)
+        roots = lesson.page.locator("[data-cr-trace]")
+        assert roots.count() == 2
+        walk = roots.nth(1)
+        assert "<generated gen page>" in walk.locator(".cr-title").inner_text()
+        assert walk.locator(".cr-code li").count() == 4  # the generated source, line by line
+        main_box, walk_box = roots.nth(0).bounding_box(), walk.bounding_box()
+        assert walk_box["y"] >= main_box["y"] + main_box["height"] - 1  # below the script's stepper, not over it
+        for _ in range(2):
+            walk.locator('[data-act="next"]').click()
+        current = walk.locator(".cr-code li.cr-current")
+        assert current.get_attribute("data-line") == "3"  # d = c + 1
+        assert "c + 1 = 6.0 + 1 = 7.0" in walk.locator(".cr-compute").inner_text()
+        assert roots.nth(0).get_attribute("data-step") == "0"  # the script's stepper did not move
+        box = current.bounding_box()
+        assert box["width"] > 0 and box["x"] >= 0 and box["x"] + box["width"] <= width + 1  # on screen
+        assert lesson.page.evaluate("document.documentElement.scrollWidth") <= width + 1  # no sideways scroll
+        assert lesson.errors == []
+        assert lesson.requests == [lesson.url]
+        lesson.context.close()

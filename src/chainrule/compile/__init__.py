@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import itertools
 import time
 import types
 import warnings
@@ -29,6 +30,7 @@ from typing import Any
 
 from chainrule.compile.codegen import NOT_THIS_TRACE, generate, generate_guard
 from chainrule.compile.tracer import Tracer, Unsupported
+from chainrule.trace import register_source
 
 __all__ = ["CompiledStep", "compile", "CompileWarning"]
 
@@ -164,7 +166,7 @@ class CompiledStep(functools.partial):
             exec(builtins.compile(guard_source, f"<cr.compile guard {_fn_name(self.fn)}>", "exec"), guard_ns)  # noqa: S102
             ns["NOT_THIS_TRACE"] = NOT_THIS_TRACE
             ns["guard"] = guard_ns["guard"]
-            filename = f"<cr.compile {_fn_name(self.fn)}>"
+            filename = _code_filename(_fn_name(self.fn))
             code = None
             if not any(k in ns and ns[k] is not v for k, v in guard_ns.items()):
                 # the guard inlined: the same test without a call (line 2 reads `if not guard(...)`)
@@ -185,10 +187,7 @@ class CompiledStep(functools.partial):
         except Exception as exc:  # noqa: BLE001 - a code generation bug must not break the user's step
             self._fall_back(f"internal error generating code ({type(exc).__name__}: {exc}); please report it", None)
             return result
-        import linecache
-
-        filename = f"<cr.compile {_fn_name(self.fn)}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        register_source(filename, source)
         self.traces += 1
         entry = _Entry(guard_ns["guard"], ns[_fn_name(self.fn)], source, guard_source, time.perf_counter() - start,
                        tracer.ops_seen, tracer.eager_lines)
@@ -251,6 +250,17 @@ def _guard(entry: _Entry, args: tuple) -> bool:
         return bool(entry.guard(*args))
     except Exception:  # noqa: BLE001 - an argument of another kind: not this trace
         return False
+
+
+_FILENAMES: dict[str, itertools.count] = {}
+
+
+def _code_filename(name: str) -> str:
+    """A file name of its own for each trace's code (`<cr.compile step>`, then `<cr.compile step #2>`, ...), under
+    which its source is registered for tracebacks, debuggers, `step.trace()` and `chainrule trace`: a retrace, or
+    another step of the same name, must not hide an older trace's lines."""
+    count = next(_FILENAMES.setdefault(name, itertools.count(1)))  # (atomic: two threads get two numbers)
+    return f"<cr.compile {name}>" if count == 1 else f"<cr.compile {name} #{count}>"
 
 
 def _fn_name(fn: Any) -> str:

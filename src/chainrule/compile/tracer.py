@@ -60,6 +60,25 @@ def user_frame() -> Any:
     return frame
 
 
+def _both(mine: Any, theirs: Any, tracer: Tracer) -> Any:
+    """A frame's local trace function when both the compile tracer and a chained one (`on_call`) follow it: each
+    gets every event until it returns None."""
+
+    def local(frame: Any, event: str, arg: Any) -> Any:
+        nonlocal mine, theirs
+        if mine is not None:
+            mine = mine(frame, event, arg)
+        if theirs is not None:
+            tracer.paused = True
+            try:
+                theirs = theirs(frame, event, arg)
+            finally:
+                tracer.paused = False
+        return None if mine is None and theirs is None else local
+
+    return local
+
+
 def user_line() -> str | None:
     """file:line: code of the innermost frame outside chainrule (the user's line that ran an op)."""
     frame = user_frame()
@@ -161,6 +180,7 @@ class Tracer(Coverage):
         self.overwritten: set[tuple[int, int]] = set()  # (zero statement index, id(leaf)) made dead
         self.nconst = 0
         self.thread = threading.get_ident()
+        self.paused = False  # True while a chained trace function (a debugger, `chainrule trace`) runs
         self.ops_seen = 0
         self.had_backward = False
         self.eager_lines: list[str] = []  # what the engine ran, one line per event, for explain=True
@@ -194,7 +214,24 @@ class Tracer(Coverage):
 
         def on_call(frame: Any, event: str, arg: Any) -> Any:
             # a global trace function: called once per Python call (not per C call, unlike a profile function);
-            # returning None leaves the frame untraced
+            # returning None leaves the frame untraced. A trace function that was set before the step (a
+            # debugger, coverage, `chainrule trace`) goes on seeing every call: it is chained, not suspended.
+            if prev_trace is None:
+                return watch_call(frame)
+            lines = frame.f_trace_lines
+            mine = watch_call(frame)
+            mine_lines, frame.f_trace_lines = frame.f_trace_lines, lines
+            self.paused = True  # its own work (reprs, recomputed expressions) is not the step's
+            try:
+                theirs = prev_trace(frame, event, arg)
+            finally:
+                self.paused = False
+            if theirs is None:
+                frame.f_trace_lines = mine_lines
+                return mine
+            return theirs if mine is None else _both(mine, theirs, self)
+
+        def watch_call(frame: Any) -> Any:
             code = frame.f_code
             if code is make_code:
                 return on_make_return
@@ -241,7 +278,7 @@ class Tracer(Coverage):
 
     def _guarded(self, fn: Any, *a: Any) -> None:
         """Run one seam callback; after a failure, ignore the rest of the trace (the eager call goes on)."""
-        if self.failure is not None or threading.get_ident() != self.thread:
+        if self.failure is not None or self.paused or threading.get_ident() != self.thread:
             return
         hook = sys.gettrace()
         sys.settrace(None)  # the tracer's own work is not the step's: leave it untraced (faster)

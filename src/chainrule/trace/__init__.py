@@ -22,6 +22,7 @@ from .limits import TimeLimitReached
 from .model import Step, Trace
 from .recorder import DEFAULT_MAX_ITERATIONS, DEFAULT_MAX_OUTPUT, DEFAULT_MAX_STEPS, StepLimitReached, Tracer, run
 from .schema import SCHEMA_NAME, SCHEMA_VERSION, validate
+from .source import register_source
 
 __all__ = [
     "DEFAULT_MAX_ITERATIONS",
@@ -34,6 +35,7 @@ __all__ = [
     "TimeLimitReached",
     "Trace",
     "Tracer",
+    "register_source",
     "run",
     "validate",
 ]

@@ -56,6 +56,9 @@ class Trace:
     exit_code: int = 0
     settings: dict[str, Any] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
+    # generated code the script called (a compiled step's replay), each walked line by line in a trace of its own;
+    # the step that made the call has a note naming the walk
+    walks: list[Trace] = field(default_factory=list)
 
     # ---- queries -------------------------------------------------------------------------------
     @property
@@ -94,6 +97,7 @@ class Trace:
             "exit_code": self.exit_code,
             "settings": dict(self.settings),
             "stats": dict(self.stats),
+            "walks": [w.to_dict() for w in self.walks],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -116,6 +120,7 @@ class Trace:
             exit_code=int(data.get("exit_code", 0)),
             settings=dict(data.get("settings", {})),
             stats=dict(data.get("stats", {})),
+            walks=[cls.from_dict(w) for w in data.get("walks", [])],
         )
 
     @classmethod

@@ -24,7 +24,7 @@ from .capture import Tee
 from .limits import TimeLimitReached, can_limit_time, time_limit
 from .model import Step, Trace
 from .plan import StmtPlan, plan_statement
-from .source import SourceInfo
+from .source import SourceInfo, is_generated
 from .substitute import CallRecord, Evaluator, match_calls, substitute
 from .values import is_tensor, kept_grad, safe_repr, safe_str, summarize
 
@@ -34,7 +34,7 @@ DEFAULT_MAX_OUTPUT = 1_000_000  # characters of the script's printed output kept
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 _TRANSPARENT = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"}
-_USER, _TRANSP, _OTHER, _IGNORE = 0, 1, 2, 3
+_USER, _TRANSP, _OTHER, _IGNORE, _GENERATED = 0, 1, 2, 3, 4
 
 
 _MISSING = object()
@@ -105,6 +105,8 @@ def _exc_info(exc: BaseException) -> dict[str, Any]:
 class Tracer:
     """Records a script (``Tracer().run(path)``) or a block (``with Tracer() as t:``) line by line."""
 
+    embedded = False  # a walk's recorder (`_Walk`): its step limit ends the walk, not the script
+
     def __init__(
         self,
         max_steps: int = DEFAULT_MAX_STEPS,
@@ -146,6 +148,8 @@ class Tracer:
         self._started = 0.0
         self._alarm: Any = None
         self.result: Any = None  # what `run_call`'s function returned
+        self._walk: _Walk | None = None  # the recorder of generated code being walked through (`Trace.walks`)
+        self._walked: set[types.CodeType] = set()  # generated code walked already: each once
 
     # ---- public entry points -------------------------------------------------------------------
     def run(self, path: str | os.PathLike[str], argv: list[str] | None = None) -> Trace:
@@ -285,6 +289,8 @@ class Tracer:
         }
 
     def _finish_all(self) -> None:
+        if self._walk is not None:
+            self._end_walk(self._walk)
         for frame, fs in list(self._frames.items()):
             if fs.pending is not None:
                 self._finish(fs, frame, unwinding=True)
@@ -359,6 +365,8 @@ class Tracer:
             kind = _TRANSP if code.co_name in _TRANSPARENT else _USER
         elif os.path.dirname(os.path.abspath(filename)) == _PACKAGE_DIR:
             kind = _IGNORE
+        elif is_generated(filename):
+            kind = _GENERATED
         else:
             kind = _OTHER
         self._kinds[code] = kind
@@ -384,12 +392,20 @@ class Tracer:
     def _global(self, frame: types.FrameType, event: str, arg: Any) -> Any:
         if event != "call":
             return None
+        walk = self._walk
+        if walk is not None and walk.owns(frame.f_back):  # called by the generated code being walked
+            return walk.on_call(frame, event, arg)
         code = frame.f_code
         kind = self._kinds.get(code)
         if kind is None:
             kind = self._classify(code)
         if kind == _IGNORE:
             return None
+        if kind == _GENERATED:
+            follow = self._begin_walk(frame)
+            if follow is not None:
+                return follow
+            kind = _OTHER
         parent = self._owner(frame.f_back)
         if kind == _OTHER:
             if parent is None or parent.pending is None:
@@ -441,6 +457,46 @@ class Tracer:
                 step.args = args
                 self._current = step
         return self._local
+
+    # ---- walks through generated code -----------------------------------------------------------
+    def _begin_walk(self, frame: types.FrameType) -> Any:
+        """The first call of a piece of generated code (registered with `register_source`, such as a compiled
+        step's replay) from a recorded line: its lines are recorded by a recorder of their own, as a walk
+        (`Trace.walks`). Returns the frame's local trace function, or None when it is not walked."""
+        code = frame.f_code
+        if self._walk is not None or code in self._walked:
+            return None
+        caller = self._owner_through(frame.f_back)
+        if caller is None or caller.pending is None or caller.suppressed or caller.line_suppressed:
+            return None
+        self._walked.add(code)
+        step = caller.pending.step
+        number = len(self.trace.walks) + 1
+        where = f"line {step.line}" + (f", iteration {step.iteration}" if step.iteration else "")
+        walk = _Walk(self, code.co_filename)
+        walk.trace.intro = (f"Walk {number}: the generated code {code.co_filename}, as {self.trace.name} ran it at "
+                            f"{where}: its first run, line by line.")
+        note = f"This call ran generated code: walk {number} shows its lines."
+        step.note = note if step.note is None else f"{step.note} {note}"
+        self.trace.walks.append(walk.trace)
+        self._walk = walk
+        local = walk.on_call(frame, "call", None)
+
+        def follow(frame: types.FrameType, event: str, arg: Any) -> Any:
+            nonlocal local
+            if local is not None:
+                local = local(frame, event, arg)
+            if local is None or event == "return":
+                self._end_walk(walk)
+                return None
+            return follow
+
+        return follow if local is not None else self._end_walk(walk)
+
+    def _end_walk(self, walk: _Walk) -> None:
+        if self._walk is walk:
+            self._walk = None
+            walk.end()
 
     def _other_local(self, frame: types.FrameType, event: str, arg: Any) -> Any:
         if event == "return":
@@ -785,15 +841,42 @@ class Tracer:
             while other.loops and not other.transparent:
                 self._exit_loop(other, other.loops.pop(), stopped=True)
         step = self._new_step("limit", start, "", fs.depth, self._info.source_of(start))
+        stopped = ("This walk stops here; the code itself ran on." if self.embedded else
+                   "The script was interrupted here; everything recorded so far is kept.")
         step.note = (
             f"Stopped: the step limit of {self.max_steps} executed lines was reached before line {start} "
-            f"ran again. The script was interrupted here; everything recorded so far is kept. "
-            f"Raise the limit with --max-steps (or max_steps=)."
+            f"ran again. {stopped} Raise the limit with --max-steps (or max_steps=)."
         )
         self.trace.limit = {"kind": "max_steps", "max_steps": self.max_steps, "line": start, "message": step.note}
         self._current = None
         self._frames.clear()
+        if self.embedded:
+            fs.suppressed = True
+            return
         raise StepLimitReached(step.note)
+
+
+class _Walk(Tracer):
+    """The recorder of one walk: generated code run by a traced script, recorded in a trace of its own (the outer
+    recorder forwards the events of the code's frame and of the calls it makes)."""
+
+    embedded = True
+
+    def __init__(self, outer: Tracer, filename: str) -> None:
+        super().__init__(outer.max_steps, outer.max_iterations, max_output=0)
+        self._setup(filename)
+        self._started = time.perf_counter()
+
+    def owns(self, frame: types.FrameType | None) -> bool:
+        return frame in self._frames
+
+    def on_call(self, frame: types.FrameType, event: str, arg: Any) -> Any:
+        return self._global(frame, event, arg)
+
+    def end(self) -> None:
+        self._finish_all()
+        self.trace.stats = {"executed_lines": self._executed, "recorded_steps": len(self.trace.steps),
+                            "seconds": round(time.perf_counter() - self._started, 6)}
 
 
 def run(

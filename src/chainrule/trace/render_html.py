@@ -13,20 +13,21 @@ def _static(name: str) -> str:
     return resources.files("chainrule.trace").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def _data(trace: Trace) -> str:
-    text = json.dumps(trace.to_dict(), ensure_ascii=False)
+def _lesson(trace: Trace) -> str:
+    """One stepper (a `.cr-trace` element) for the trace, then one for each of its walks (generated code it ran)."""
+    data = trace.to_dict()
+    data.pop("walks", None)  # each walk has a stepper of its own, below
     # keep the JSON inside its <script> element whatever the script printed
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    text = json.dumps(data, ensure_ascii=False).replace("</", "<\\/").replace("<!--", "<\\!--")
+    own = (_static("fragment.html")
+           .replace("__CR_TITLE__", html.escape(f"Trace of {trace.name}"))
+           .replace("__CR_DATA__", text))
+    return own + "".join(_lesson(walk) for walk in trace.walks)
 
 
 def render_fragment(trace: Trace, with_style: bool = True) -> str:
     """The lesson as an HTML fragment (for Jupyter), styles included unless ``with_style=False``."""
-    body = (
-        _static("fragment.html")
-        .replace("__CR_JS__", _static("lesson.js"))
-        .replace("__CR_TITLE__", html.escape(f"Trace of {trace.name}"))
-        .replace("__CR_DATA__", _data(trace))
-    )
+    body = _lesson(trace) + "<script>\n" + _static("lesson.js") + "\n</script>\n"
     if with_style:
         body = "<style>\n" + _static("lesson.css") + "\n</style>\n" + body
     return body

@@ -47,13 +47,15 @@ def _runs(text: str) -> list[str]:
     return runs
 
 
-def render_markdown(trace: Trace) -> str:
-    out = [f"# Trace of {_code(trace.name)}", ""]
+def render_markdown(trace: Trace, level: int = 1) -> str:
+    """The trace as Markdown, its title a heading of `level` (its walks one level below)."""
+    h = "#" * level
+    out = [f"{h} Trace of {_code(trace.name)}", ""]
     if trace.intro:
         out += [trace.intro, ""]
     width = len(str(len(trace.source)))
     listing = "\n".join(f"{i:>{width}}  {line}" for i, line in enumerate(trace.source, 1))
-    out += ["## Code", "", _fence(listing, "python"), "", "## Walkthrough", ""]
+    out += [f"{h}# Code", "", _fence(listing, "python"), "", f"{h}# Walkthrough", ""]
     for step in trace.steps:
         if step.event == "skipped" or step.event == "limit":
             out += [f"**{step.index + 1}.** _{step.note}_", ""]
@@ -71,7 +73,10 @@ def render_markdown(trace: Trace) -> str:
             else:
                 out.append(f"- {_LABELS[label]}: {_code(text)}" if label != "iteration" else f"- Iteration {text}")
         out.append("")
-    out += ["## Output", "", _fence(trace.output.rstrip("\n") or "(nothing printed)"), ""]
+    if level == 1 or trace.output:  # (a walk's code prints nothing: it is generated)
+        out += [f"{h}# Output", "", _fence(trace.output.rstrip("\n") or "(nothing printed)"), ""]
     for line in summary_lines(trace):
         out += [f"**{line}**", ""]
+    for walk in trace.walks:  # generated code the script called (a compiled step), each walked on its own
+        out += [render_markdown(walk, level + 1)]
     return "\n".join(out).rstrip() + "\n"

@@ -48,6 +48,8 @@ def render_plain(trace: Trace) -> str:
                     prefix = "# "
                 out.append(f"{pad}  {prefix}{line}")
     out += ["", *summary_lines(trace)]
+    for walk in trace.walks:  # generated code the script called (a compiled step), each walked on its own
+        out += ["", render_plain(walk).rstrip("\n")]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -83,3 +85,6 @@ def print_trace(trace: Trace, file: Any = None) -> None:
                 console.print(Text(pad + prefix + part, style=style))
     for line in summary_lines(trace):
         console.print(Text(line, style="bold red"))
+    for walk in trace.walks:  # generated code the script called (a compiled step), each walked on its own
+        console.print()
+        print_trace(walk, file=file)

@@ -23,6 +23,7 @@ TRACE_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
     "exit_code": ((int,), True),
     "settings": ((dict,), True),
     "stats": ((dict,), True),
+    "walks": ((list,), False),  # traces of generated code the script called (optional: older documents lack it)
 }
 
 STEP_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -78,4 +79,6 @@ def validate(data: dict[str, Any]) -> list[str]:
         for j, item in enumerate(step.get("assigned") or []):
             if not (isinstance(item, dict) and isinstance(item.get("name"), str) and "repr" in item):
                 problems.append(f"steps[{i}].assigned[{j}]: needs 'name' and 'repr'")
+    for i, walk in enumerate(data.get("walks") or []):
+        problems.extend(f"walks[{i}]: {p}" for p in validate(walk))
     return problems

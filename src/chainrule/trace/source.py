@@ -10,6 +10,21 @@ from .comments import Comments, extract, statement_starts
 
 LOOPS = (ast.For, ast.While, ast.AsyncFor)
 
+_GENERATED: set[str] = set()
+
+
+def register_source(filename: str, text: str) -> None:
+    """Register the source of generated code compiled under ``filename`` (a name such as ``<cr.compile step>``):
+    tracebacks, debuggers and the tracer can then show its lines (``linecache``), and a traced script that calls
+    it gets a line-by-line walk-through of its first run (``Trace.walks``)."""
+    linecache.cache[filename] = (len(text), None, text.splitlines(True), filename)
+    _GENERATED.add(filename)
+
+
+def is_generated(filename: str) -> bool:
+    """Whether ``filename`` names generated code registered with :func:`register_source`."""
+    return filename in _GENERATED
+
 
 @dataclass
 class SourceInfo:
