@@ -486,3 +486,27 @@ def test_the_step_limit_inside_a_capped_loop_says_how_many_iterations_ran_unseen
     assert marker.line == 2 and "before the step limit stopped the script" in marker.note
     more = int(marker.note.split()[1])
     assert more == marker.iteration - 3 and more > 15
+
+
+def test_an_init_call_shows_its_instance_as_being_initialized(trace_code) -> None:
+    """`self` of an `__init__` call is recorded before __init__ sets its attributes: its own repr would fail
+    (`nn.Linear`'s reads `in_features`), so it is shown as being initialized."""
+    t = trace_code(MODULE_LOOP, max_iterations=1)
+    built = [c for s in t.steps for c in s.calls if c["function"] == "Linear.__init__"]
+    assert built and built[0]["args"][0]["repr"] == "<Linear being initialized>"
+    assert built[0]["args"][1]["name"] == "in_features" and built[0]["args"][1]["value"] == 2
+    assert "repr raised" not in t.to_json()
+    entered = next(s for s in t.steps if s.event == "call" and s.function == "Tiny.__init__")
+    assert entered.args[0]["repr"] == "<Tiny being initialized>"
+
+
+def test_an_optimizer_step_is_named_by_its_class_not_by_its_observer_wrapper(trace_code) -> None:
+    t = trace_code("""
+        import chainrule as cr
+        w = cr.nn.Parameter(cr.ones(2))
+        opt = cr.optim.SGD([w], lr=0.1)
+        w.sum().backward()
+        opt.step()
+    """)
+    (call,) = [c for s in t.steps if s.source == "opt.step()" for c in s.calls]
+    assert call["function"].endswith("Optimizer.step") and "<locals>" not in call["function"]

@@ -82,4 +82,6 @@ def observed_step(step: Callable) -> Callable:
         return result
 
     wrapper.__observed__ = True  # type: ignore[attr-defined]
+    # tracebacks, profilers and `chainrule trace` name a frame by its code: `Optimizer.step`, not `...<locals>.wrapper`
+    wrapper.__code__ = wrapper.__code__.replace(co_name=step.__name__, co_qualname=step.__qualname__)
     return wrapper

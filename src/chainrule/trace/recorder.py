@@ -564,7 +564,13 @@ class Tracer:
         n = code.co_argcount + code.co_kwonlyargcount
         n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)  # *args, **kwargs
         local = frame.f_locals
-        return [{"name": name, **summarize(local[name])} for name in code.co_varnames[:n] if name in local]
+        args = [{"name": name, **summarize(local[name])} for name in code.co_varnames[:n] if name in local]
+        if code.co_name == "__init__" and args and code.co_varnames[0] in local:
+            # the instance is not built yet: its repr would read attributes __init__ has still to set
+            obj = local[code.co_varnames[0]]
+            args[0] = {"name": args[0]["name"], "type": args[0]["type"],
+                       "repr": f"<{type(obj).__name__} being initialized>"}
+        return args
 
     # ---- line events -------------------------------------------------------------------------------
     def _line(self, frame: types.FrameType, fs: _Frame, lineno: int) -> None:
