@@ -26,7 +26,7 @@ from .model import Step, Trace
 from .plan import StmtPlan, plan_statement
 from .source import SourceInfo, is_generated
 from .substitute import CallRecord, Evaluator, match_calls, substitute
-from .values import is_tensor, kept_grad, safe_repr, safe_str, summarize
+from .values import is_tensor, kept_grad, safe_repr, safe_str, summarize, type_name
 
 DEFAULT_MAX_STEPS = 20_000  # executed lines before a run is stopped
 DEFAULT_MAX_ITERATIONS = 10  # iterations of one loop shown before "N more iterations"
@@ -491,7 +491,10 @@ class Tracer:
                 return None
             return follow
 
-        return follow if local is not None else self._end_walk(walk)
+        if local is None:  # (the code's frame was not taken: nothing to walk)
+            self._end_walk(walk)
+            return None
+        return follow
 
     def _end_walk(self, walk: _Walk) -> None:
         if self._walk is walk:
@@ -564,13 +567,13 @@ class Tracer:
         n = code.co_argcount + code.co_kwonlyargcount
         n += bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08)  # *args, **kwargs
         local = frame.f_locals
-        args = [{"name": name, **summarize(local[name])} for name in code.co_varnames[:n] if name in local]
-        if code.co_name == "__init__" and args and code.co_varnames[0] in local:
+        names = [name for name in code.co_varnames[:n] if name in local]
+        if code.co_name == "__init__" and names and names[0] == code.co_varnames[0]:
             # the instance is not built yet: its repr would read attributes __init__ has still to set
-            obj = local[code.co_varnames[0]]
-            args[0] = {"name": args[0]["name"], "type": args[0]["type"],
-                       "repr": f"<{type(obj).__name__} being initialized>"}
-        return args
+            obj = local[names[0]]
+            made = {"name": names[0], "type": type_name(obj), "repr": f"<{type(obj).__name__} being initialized>"}
+            return [made, *({"name": name, **summarize(local[name])} for name in names[1:])]
+        return [{"name": name, **summarize(local[name])} for name in names]
 
     # ---- line events -------------------------------------------------------------------------------
     def _line(self, frame: types.FrameType, fs: _Frame, lineno: int) -> None:

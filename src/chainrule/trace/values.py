@@ -226,7 +226,7 @@ def _numbers(value: Any) -> str:
 
 def summarize(value: Any) -> dict[str, Any]:
     """A JSON-ready description of a value: always ``type`` and ``repr``, more for tensors and arrays."""
-    out: dict[str, Any] = {"type": _type_name(value), "repr": safe_repr(value)}
+    out: dict[str, Any] = {"type": type_name(value), "repr": safe_repr(value)}
     try:
         if is_tensor(value):
             out["kind"] = "tensor"
@@ -281,7 +281,7 @@ def _jsonable(value: Any) -> Any:
     return safe_repr(value)
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     t = type(value)
     module = getattr(t, "__module__", "builtins")
     return t.__qualname__ if module == "builtins" else f"{module}.{t.__qualname__}"
