@@ -4,6 +4,7 @@ parameter and buffer bit for bit (and the generator's state after the run)."""
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -584,3 +585,63 @@ def test_a_loss_target_held_as_an_attribute_and_detached_values_compile(kind: st
 
     compiled = _eager_and_compiled(setup, lambda k: (cr.randn(4, 5), cr.rand(4, 3)))
     assert ("y=y" in compiled.source) if kind == "bce target" else ("_detached = " in compiled.source)
+
+
+@pytest.mark.parametrize("optimizer, clip", [
+    ("sgd", "norm"), ("sgd", "norm_inf"), ("adam", "norm"), ("sgd_momentum", "norm_returned"), ("adam", "value"),
+    ("sgd", "norm_list"),
+])
+def test_gradient_clipping_compiles_and_equals_eager(optimizer, clip) -> None:
+    """`clip_grad_norm_` / `clip_grad_value_` between backward and the optimizer's step (the usual RNN and
+    transformer recipe): the replay calls the same function on the same parameters, so `.grad`, the update and
+    the returned total norm are eager's, bit for bit, over several calls (gradients large enough to be clipped)."""
+    def setup():
+        model = cr.nn.Sequential(cr.nn.Linear(6, 8), cr.nn.Tanh(), cr.nn.Linear(8, 3))
+        opt = {"sgd": lambda p: cr.optim.SGD(p, lr=0.05), "adam": lambda p: cr.optim.Adam(p, lr=0.01),
+               "sgd_momentum": lambda p: cr.optim.SGD(p, lr=0.05, momentum=0.9)}[optimizer](model.parameters())
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x) * 5.0, y)
+            loss.backward()
+            if clip == "value":
+                cr.nn.utils.clip_grad_value_(model.parameters(), 0.05)
+                norm = None
+            elif clip == "norm_list":
+                norm = cr.nn.utils.clip_grad_norm_(list(model.parameters()), max_norm=0.5, norm_type=1.0)
+            else:
+                norm = cr.nn.utils.clip_grad_norm_(model.parameters(), 0.5,
+                                                   norm_type=float("inf") if clip == "norm_inf" else 2.0)
+            opt.step()
+            return loss + norm if clip == "norm_returned" else loss
+
+        class ParamsAndGrads:  # read when compared, after the calls
+            def __iter__(self):
+                return iter([*model.parameters(), *(p.grad for p in model.parameters())])
+
+        return step, ParamsAndGrads()
+
+    def inputs(k):
+        gen = np.random.default_rng(k)
+        return cr.tensor(gen.standard_normal((5, 6)).astype(np.float32)), cr.tensor(gen.integers(0, 3, 5))
+
+    compiled = _eager_and_compiled(setup, inputs)
+    called = "clip_grad_value_" if clip == "value" else "clip_grad_norm_"
+    assert re.search(called + r"\d*\(clip_params\d*, ", compiled.source)  # the same function, on the same parameters
+
+
+def test_clipping_that_raises_on_a_nonfinite_norm_raises_in_the_replay_too() -> None:
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    opt = cr.optim.SGD([w], lr=0.1)
+
+    @cr.compile
+    def step(scale):
+        opt.zero_grad()
+        (w * scale).sum().backward()
+        return cr.nn.utils.clip_grad_norm_([w], 1.0, error_if_nonfinite=True)
+
+    for _ in range(3):
+        assert step(cr.tensor(3.0)).item() == pytest.approx(np.sqrt(18.0))
+    assert step.replays >= 1
+    with pytest.raises(RuntimeError, match="non-finite"):
+        step(cr.tensor(float("inf")))

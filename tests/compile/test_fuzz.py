@@ -431,7 +431,8 @@ def draw_case(seed: int) -> dict:
     cfg["frozen"] = r.random() < 0.08
     cfg["calls"] = r.randint(CALLS_MIN, 7)
     cfg["modes"] = [r.random() < 0.85 for _ in range(cfg["calls"])] if r.random() < 0.3 else [True] * cfg["calls"]
-    cfg["clip"] = r.random() < 0.03
+    # gradient clipping between backward and the update (compiled: the replay calls the same function)
+    cfg["clip"] = r.choices([None, "norm", "norm_inf", "norm_list", "value"], [80, 8, 4, 4, 4])[0]
     cfg["shape_change"] = r.random() < 0.05
     cfg["temp"] = r.random() < 0.1
     cfg["tie_heads"] = r.random() < 0.3
@@ -654,8 +655,14 @@ class Twin:
                 for t in terms[1:]:
                     loss = loss + t
                 loss.backward()
-            if clip:
+            if clip == "norm":
                 nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            elif clip == "norm_inf":
+                nn.utils.clip_grad_norm_(model.parameters(), 0.3, norm_type=float("inf"))
+            elif clip == "norm_list":
+                nn.utils.clip_grad_norm_(list(model.parameters()), 0.5, norm_type=1.0)
+            elif clip == "value":
+                nn.utils.clip_grad_value_(model.parameters(), 0.05)
             if post == "grad_none":
                 model.head.weight.grad = None
             if update:

@@ -33,6 +33,7 @@ from chainrule.nn.functional.dropouts import dropout_mask
 from chainrule.nn.functional.normalization import update_running_stats
 from chainrule.nn.modules.batchnorm import count_batch
 from chainrule.nn.modules.module import Module
+from chainrule.nn.utils.clip_grad import clip_grad_norm_, clip_grad_value_
 
 __all__ = ["Coverage", "function_backward"]
 
@@ -77,6 +78,10 @@ _WATCHED = {
     _code(Module.zero_grad): "module_zero_grad",
     # `p.data = ...` rebinds a tensor's array (no op, no in-place epoch): not replayed, so it runs eagerly
     _code(Tensor.data.fset): "data_set",
+    # gradient clipping changes the `.grad` tensors in place between backward and the optimizer's step: the replay
+    # calls the same function on the same parameters (its ops are its own, not the step's)
+    _code(clip_grad_norm_): "clip",
+    _code(clip_grad_value_): "clip",
 }
 
 # what a Function's ctx may hold besides tensors, as constants of the trace
@@ -105,6 +110,7 @@ class Coverage:
         self.sched_depth = 0  # inside a scheduler's step (a scheduler stepping others: only the outer one replays)
         self.sched_making = 0  # inside LRScheduler.__init__ (which steps the new scheduler once)
         self.creating = 0  # inside a creation function (zeros, arange, ...)
+        self.clipping = 0  # inside clip_grad_norm_ / clip_grad_value_ (their in-place ops are not the step's)
 
     def _cov_watched(self) -> dict:
         return self.watched
@@ -147,6 +153,11 @@ class Coverage:
         elif kind == "sched_init":
             entry = [frame, kind]
             self.sched_making += 1
+        elif kind == "clip":
+            entry = [frame, kind, self.clipping == 0]  # (clip_grad_norm calls clip_grad_norm_)
+            if entry[2]:
+                self._cov_safe(self._check_epoch)  # in-place changes before it are the step's own
+            self.clipping += 1
         else:
             entry = [frame, kind, cr_random.default_generator.get_state(), None]
             self.rng_frames.append(entry)
@@ -177,6 +188,10 @@ class Coverage:
                         self._cov_safe(self._scheduler_stepped, entry[2], entry[3], entry[5])
                 elif kind == "sched_init":
                     self.sched_making -= 1
+                elif kind == "clip":
+                    self.clipping -= 1
+                    if entry[2]:
+                        self._cov_safe(self._clipped, frame.f_code, frame.f_locals, arg)
             return local
 
         return local
@@ -193,6 +208,38 @@ class Coverage:
             if self.failure is None:
                 self.failure = Unsupported(f"internal error in the tracer ({type(exc).__name__}: {exc}); "
                                                  f"please report it")
+
+    # ------------------------------------------------------------------ gradient clipping
+    def _clipped(self, code: Any, loc: dict, result: Any) -> None:
+        """`clip_grad_norm_(...)` or `clip_grad_value_(...)` returned: the replay calls it as well, at the same point,
+        on the same parameters (whose `.grad` it changes in place); clip_grad_norm_'s total norm is a value of the
+        step."""
+        from chainrule.compile.tracer import Stmt, Var, _literal
+
+        name = code.co_name
+        if name == "clip_grad_norm_" and not isinstance(result, Tensor):
+            self.fail(f"{name} raised: not replayed", None)
+        params = loc.get("parameters")  # both functions have made it a list by the time they return
+        if not isinstance(params, list) or not all(isinstance(p, Tensor) for p in params):
+            self.fail(f"{name}: its parameters are not tensors the replay can pass again", None)
+        args = []
+        for k in code.co_varnames[1:code.co_argcount]:
+            v = loc.get(k)
+            if not (v is None or type(v) in (bool, int, float)):
+                self.fail(f"{name}: its argument {k} (a {type(v).__name__}) is not replayed", None)
+            args.append(f"{k}={_literal(v)}")
+        self.epoch = inplace_epoch.value  # its own in-place writes, replayed by the same call
+        for p in params:
+            self.grad_var.pop(id(p), None)  # read `.grad` again from here on (a 0-d gradient is rebound)
+        fn = self._const(clip_grad_norm_ if name == "clip_grad_norm_" else clip_grad_value_, name)
+        call = "%s(%s, %s)" % (fn, self._const(list(params), "clip_params"), ", ".join(args))
+        self.eager_lines.append(f"{name}(...)")
+        if result is None:
+            self.t.stmts.append(Stmt("opt", call, effect=True, comment=f"{name}: scales the .grad in place"))
+            return
+        index = self._new_var(Var("op", "total_norm", value=result.array), result)
+        self.t.stmts.append(Stmt("opt", "{V%d} = %s.array" % (index, call), defs=(index,), effect=True,
+                                 comment=f"{name}: scales the .grad in place, returns their total norm"))
 
     # ------------------------------------------------------------------ creation functions
     def _created(self, name: str, result: Any) -> None:

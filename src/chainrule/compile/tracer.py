@@ -460,7 +460,8 @@ class Tracer(Coverage):
                       "running statistics) outside the optimizer's step: not replayed yet", user_line())
 
     def _on_op(self, call: Any) -> None:
-        if not self.in_user_backward:  # a custom Function's backward runs as Python in the replay too
+        # a custom Function's backward runs as Python in the replay too; so does gradient clipping
+        if not self.in_user_backward and not self.clipping:
             self._guarded(self._op, call)
 
     def _name_from_frame(self, frame: Any = None) -> None:

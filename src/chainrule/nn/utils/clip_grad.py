@@ -94,7 +94,7 @@ def clip_grad_norm(parameters: Tensors, max_norm: float, norm_type: float = 2.0,
 
 def clip_grad_value_(parameters: Tensors, clip_value: float, foreach: bool | None = None) -> None:
     """Clamp every gradient to [-clip_value, clip_value], in place."""
-    parameters = [parameters] if isinstance(parameters, Tensor) else parameters
+    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     clip_value = float(clip_value)
     with no_grad():
         for p in parameters:
