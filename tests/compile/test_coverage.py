@@ -645,3 +645,27 @@ def test_clipping_that_raises_on_a_nonfinite_norm_raises_in_the_replay_too() -> 
     assert step.replays >= 1
     with pytest.raises(RuntimeError, match="non-finite"):
         step(cr.tensor(float("inf")))
+
+
+def test_the_pytorch_mnist_example_step_log_softmax_and_nll_loss_compiles() -> None:
+    """`F.nll_loss(F.log_softmax(model(x), dim=1), y)` (PyTorch's MNIST example) compiles: the loss picks
+    -logp[n, y[n]] with this call's targets, forward and backward, bit for bit with eager over several batches."""
+    def setup():
+        model = cr.nn.Sequential(cr.nn.Linear(6, 8), cr.nn.ReLU(), cr.nn.Linear(8, 4))
+        opt = cr.optim.Adam(model.parameters(), lr=0.01)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.nll_loss(F.log_softmax(model(x), dim=1), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, list(model.parameters())
+
+    def inputs(k):
+        gen = np.random.default_rng(k)
+        return cr.tensor(gen.standard_normal((5, 6)).astype(np.float32)), cr.tensor(gen.integers(0, 4, 5))
+
+    compiled = _eager_and_compiled(setup, inputs)
+    assert "target=y" in compiled.source  # this call's targets, read live

@@ -114,15 +114,43 @@ def cross_entropy_indices(input: Tensor, target: np.ndarray, reduction: str) -> 
                                           "flat": flat})
 
 
-NLL_LOSS = defop(
-    "nll_loss", lambda x, q, reduction, denom: _reduce(-(q * x).sum(axis=1), reduction, denom), "x",
-    vjp=lambda xp, g, out, x, q, reduction, denom: (-q * _scale(xp, g, reduction, denom),),
-    formulas=("-q  (q: the weighted one-hot target)",), saves="nothing", backward_name="NllLossBackward0",
-)
+# nll_loss(x, q) = -sum_c q[n, c] x[n, c] / denom; plain class indices (`target`, no q) pick -x[n, target[n]]
+# (also where another entry of the row is -inf, at which q * x would make 0 * -inf = nan)
+def _nll_forward(x: Any, q: np.ndarray | None, reduction: str, denom: float, target: np.ndarray | None = None,
+                 shape: tuple = ()) -> Any:
+    per = -(q * x).sum(axis=1) if q is not None else -x.ravel()[_flat_index(target, shape[1])]
+    return _reduce(per, reduction, denom)
+
+
+def _nll_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, reduction: str, denom: float,
+             target: np.ndarray | None = None, shape: tuple = ()) -> tuple:
+    scale = _scale(xp, g, reduction, denom)
+    if q is not None:
+        return (-q * scale,)
+    if xp.is_tensor:  # (x is not saved: the upstream gradient has the loss's dtype, which is x's)
+        return (-onehot(target, shape, g.array.dtype) * scale,)
+    grad = np.zeros(shape, g.dtype)
+    grad.ravel()[_flat_index(target, shape[1])] = -scale.ravel() if reduction == "none" else -scale
+    return (grad,)
+
+
+NLL_LOSS = defop("nll_loss", _nll_forward, "x", vjp=_nll_vjp,
+                 formulas=("-q  (q: the weighted one-hot target)",), saves="nothing",
+                 backward_name="NllLossBackward0")
 
 
 def nll_loss(input: Tensor, q: np.ndarray, reduction: str, denom: float) -> Tensor:
     return apply(NLL_LOSS, (input,), {"q": q, "reduction": reduction, "denom": denom})
+
+
+def nll_loss_indices(input: Tensor, target: np.ndarray, reduction: str) -> Tensor | None:
+    """The common case: (N, C) log-probabilities, int64 class indices, nothing weighted or ignored. None when an
+    index is outside [0, C), so that the caller's general path ignores or reports it."""
+    shape = input.array.shape
+    if target.view(np.uint64).max() >= shape[1]:  # one pass: negative indices wrap to huge values
+        return None
+    return apply(NLL_LOSS, (input,), {"q": None, "reduction": reduction, "denom": float(len(target)),
+                                     "target": target, "shape": shape})
 
 
 def _weighted(per: Any, w: np.ndarray | None) -> Any:

@@ -135,3 +135,31 @@ def test_one_hot_matches_torch() -> None:
 def test_invalid_reduction_is_refused() -> None:
     with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):
         F.mse_loss(cr.zeros(2), cr.zeros(2), reduction="avg")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nll_loss_at_plain_class_indices(reduction: str, dtype) -> None:
+    """The common form (no weight, nothing ignored), `F.nll_loss(F.log_softmax(x), y)`: picks -x[n, y[n]]; a -inf
+    log-probability of another class leaves the loss and gradient finite (0 * -inf would be nan), as in torch."""
+    logp = TF.log_softmax(torch.tensor(randn(6, 4)), 1).numpy().astype(dtype)
+    t = np.array([0, 3, 2, 1, 1, 0])
+    compare(F.nll_loss, TF.nll_loss, logp, t, reduction=reduction)
+    logp[1, 0] = logp[4, 3] = -np.inf
+    compare(F.nll_loss, TF.nll_loss, logp, t, reduction=reduction)
+    assert np.isfinite(F.nll_loss(cr.tensor(logp), cr.tensor(t), reduction=reduction).detach().numpy()).all()
+
+
+def test_nll_loss_at_plain_class_indices_twice_differentiable() -> None:
+    """create_graph through the index form: d/dx of (dL/dx * v).sum() agrees with torch (zero: nll is linear),
+    and the first gradient has torch's values."""
+    x = randn(5, 3).astype(np.float64)
+    t = np.array([2, 0, 1, 1, 0])
+    xc, xt = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    gc, = cr.autograd.grad(F.nll_loss(F.log_softmax(xc, 1), cr.tensor(t)), xc, create_graph=True)
+    gt, = torch.autograd.grad(TF.nll_loss(TF.log_softmax(xt, 1), torch.tensor(t)), xt, create_graph=True)
+    close(gc, gt, 1e-12, 1e-12)
+    v = randn(5, 3).astype(np.float64)
+    (hc,) = cr.autograd.grad((gc * cr.tensor(v)).sum(), xc)
+    (ht,) = torch.autograd.grad((gt * torch.tensor(v)).sum(), xt)
+    close(hc, ht, 1e-10, 1e-12)

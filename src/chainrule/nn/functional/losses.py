@@ -118,15 +118,16 @@ def _class_targets(x: Tensor, target: Any, weight: Any, ignore_index: int, name:
     return q, denom
 
 
-def _plain(x: Tensor, target: Any, ignore_index: int, reduction: str) -> Tensor | None:
-    """Cross entropy of float (N, C) logits at int64 class indices, none of them ignored; None when the
-    general path must decide (another dtype or shape, an ignored or out-of-range index)."""
+def _plain(x: Tensor, target: Any, ignore_index: int, reduction: str, op: Any) -> Tensor | None:
+    """Cross entropy or nll_loss (`op`: its `*_indices` form) of float (N, C) input at int64 class indices, none
+    of them ignored; None when the general path must decide (another dtype or shape, an ignored or out-of-range
+    index)."""
     t = target.array if isinstance(target, Tensor) else target
     c = x.array.shape[1]
     if (type(t) is not np.ndarray or t.dtype != np.int64 or t.shape != x.array.shape[:1] or not t.size
             or x.array.dtype.kind != "f" or (0 <= ignore_index < c and (t == ignore_index).any())):
         return None
-    return _ops.cross_entropy_indices(x, t, reduction)
+    return op(x, t, reduction)
 
 
 def _unbatched(x: Tensor, target: Any) -> tuple[Tensor, Any, bool]:
@@ -146,7 +147,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None, i
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     if weight is None and not label_smoothing and isinstance(input, Tensor) and input.array.ndim == 2:
-        out = _plain(input, target, ignore_index, reduction)  # the common case, kept fast
+        out = _plain(input, target, ignore_index, reduction, _ops.cross_entropy_indices)  # the common case, fast
         if out is not None:
             return out
     x, target, squeeze = _unbatched(_float(input, "cross_entropy"), target)
@@ -170,6 +171,10 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
              reduction: str = "mean") -> Tensor:
     """Negative log likelihood of log-probabilities (N, C[, d...]) at class indices."""
     check_reduction(reduction)
+    if weight is None and isinstance(input, Tensor) and input.array.ndim == 2:
+        out = _plain(input, target, ignore_index, reduction, _ops.nll_loss_indices)  # the common case
+        if out is not None:
+            return out
     x, target, squeeze = _unbatched(_float(input, "nll_loss"), target)
     q, denom = _class_targets(x, target, weight, ignore_index, "nll_loss")
     out = _ops.nll_loss(x, q, reduction, denom)
