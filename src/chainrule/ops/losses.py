@@ -118,8 +118,10 @@ def cross_entropy_indices(input: Tensor, target: np.ndarray, reduction: str) -> 
 # (also where another entry of the row is -inf, at which q * x would make 0 * -inf = nan)
 def _nll_forward(x: Any, q: np.ndarray | None, reduction: str, denom: float, target: np.ndarray | None = None,
                  shape: tuple = ()) -> Any:
-    per = -(q * x).sum(axis=1) if q is not None else -x.ravel()[_flat_index(target, shape[1])]
-    return _reduce(per, reduction, denom)
+    if q is not None:
+        return _reduce(-(q * x).sum(axis=1), reduction, denom)
+    assert target is not None  # class-index targets: `q` is None, `target` given
+    return _reduce(-x.ravel()[_flat_index(target, shape[1])], reduction, denom)
 
 
 def _nll_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, reduction: str, denom: float,
@@ -127,6 +129,7 @@ def _nll_vjp(xp: Any, g: Any, out: Any, x: Any, q: np.ndarray | None, reduction:
     scale = _scale(xp, g, reduction, denom)
     if q is not None:
         return (-q * scale,)
+    assert target is not None  # as in the forward
     if xp.is_tensor:  # (x is not saved: the upstream gradient has the loss's dtype, which is x's)
         return (-onehot(target, shape, g.array.dtype) * scale,)
     grad = np.zeros(shape, g.dtype)
