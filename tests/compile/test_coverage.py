@@ -669,3 +669,53 @@ def test_the_pytorch_mnist_example_step_log_softmax_and_nll_loss_compiles() -> N
 
     compiled = _eager_and_compiled(setup, inputs)
     assert "target=y" in compiled.source  # this call's targets, read live
+
+
+@pytest.mark.parametrize("loss_name", ["smooth_l1_loss", "huber_loss"])
+def test_a_dqn_step_with_smooth_l1_or_huber_compiles(loss_name) -> None:
+    """PyTorch's DQN tutorial step: Q(s, a) by `gather`, the target r + gamma * max_a' Q_target(s', a') under
+    no_grad, then SmoothL1 (or Huber) -- one op each, whose target is read live on every call."""
+    def setup():
+        policy = cr.nn.Sequential(cr.nn.Linear(4, 16), cr.nn.ReLU(), cr.nn.Linear(16, 2))
+        target_net = cr.nn.Sequential(cr.nn.Linear(4, 16), cr.nn.ReLU(), cr.nn.Linear(16, 2))
+        opt = cr.optim.AdamW(policy.parameters(), lr=1e-3, amsgrad=True)
+
+        def step(s, a, r, s2):
+            q = policy(s).gather(1, a)
+            with cr.no_grad():
+                target = r + 0.99 * target_net(s2).max(1).values
+            loss = getattr(F, loss_name)(q, target.unsqueeze(1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, list(policy.parameters())
+
+    def inputs(k):
+        gen = np.random.default_rng(k)
+        return (cr.tensor(gen.standard_normal((8, 4)).astype(np.float32)), cr.tensor(gen.integers(0, 2, (8, 1))),
+                cr.tensor(gen.standard_normal(8).astype(np.float32)),
+                cr.tensor(gen.standard_normal((8, 4)).astype(np.float32)))
+
+    compiled = _eager_and_compiled(setup, inputs)
+    assert f"op_{loss_name}(" in compiled.source
+
+
+def test_gather_with_an_index_made_outside_the_ops_runs_eagerly() -> None:
+    """gather's own grids are constants of the trace, but its index must be a value of the step: an index built
+    in NumPy inside the step (here all zeros, which looks like a grid along a size-1 axis) is not replayed."""
+    w = cr.randn(4, 3, requires_grad=True)
+    picks = iter([np.zeros((4, 1), np.int64), np.full((4, 1), 2), np.ones((4, 1), np.int64)])
+
+    def step():
+        idx = cr.tensor(next(picks))
+        loss = w.gather(1, idx).sum()
+        loss.backward()
+        return loss
+
+    compiled = cr.compile(step)
+    with pytest.warns(CompileWarning, match="runs eagerly"):
+        compiled()
+    compiled()
+    assert compiled.fallback_reason is not None

@@ -133,7 +133,8 @@ def _covered() -> set[tuple[str, int]]:
 # no derivative at all (floor_divide's raises, as PyTorch's; an overwrite sends none); index_add_zeros is
 # indexing's VJP under create_graph=True, checked by the table's second-derivative parity.
 ELSEWHERE = {"unfold", "fold", "conv2d", "max_pool2d", "avg_pool2d", "conv_transpose2d", "linear", "cross_entropy",
-             "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy", "floor_divide", "overwrite",
+             "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy", "smooth_l1_loss", "huber_loss",
+             "floor_divide", "overwrite",
              "scatter_with_reduce", "hardswish", "index_add_zeros"}
 
 

@@ -152,8 +152,19 @@ def _max_pool_mask(x: Any, kernel: Any, stride: Any, padding: Any) -> Any:
     return max_pool_mask(x, kernel, stride, padding)
 
 
+def _argmax(x: Any, dim: int) -> Any:
+    return np.argmax(x, axis=dim)
+
+
+def _argmin(x: Any, dim: int) -> Any:
+    return np.argmin(x, axis=dim)
+
+
 # op name -> {attribute: function of the op's input values and its other attributes}: attributes an op's caller
 # computes from the inputs before the op (max-pool's argmax mask); a replay computes them again from its values
 DERIVED = {
     "max_pool2d": {"mask": (_max_pool_mask, ("kernel", "stride", "padding"))},
+    # `x.max(dim)` / `x.min(dim)`: the positions picked, computed by the caller as eager does
+    "max_dim": {"indices": (_argmax, ("dim",))},
+    "min_dim": {"indices": (_argmin, ("dim",))},
 }

@@ -524,7 +524,7 @@ class Tracer(Coverage):
                 aux_uses.append(aux)
                 continue
             if name == "index" and k == "index" and type(v) is tuple:
-                text, uses = self._index_text(v)
+                text, uses = self._index_text(v, gather=op.backward_name == "GatherBackward0")
                 if text is not None:  # integer index arrays that are values of the step (a randint draw, an input)
                     kw.append(f"{k}={text}")
                     aux_uses.extend(uses)
@@ -574,18 +574,25 @@ class Tracer(Coverage):
         if aux_uses:
             self.live_attrs[index] = kw
 
-    def _index_text(self, index: tuple) -> tuple[str | None, list[int]]:
+    def _index_text(self, index: tuple, gather: bool = False) -> tuple[str | None, list[int]]:
         """An advanced index as text over the step's values: each array in it must be an integer array that is
         itself a value of the step (read again on each call), so that the replay indexes with this call's
         indices; its shape is fixed by the trace, and so is the result's. Boolean masks (a result whose size
-        depends on the data) and arrays made outside the recorded ops give (None, [])."""
+        depends on the data) and arrays made outside the recorded ops give (None, []). `gather`: the index of
+        `gather` / `take_along_dim`, whose other entries are the grids it makes from the index's shape
+        (arange along their own axis), constants of the trace."""
         parts: list[str] = []
         uses: list[int] = []
-        for e in index:
+        if gather and sum(type(e) is np.ndarray and self._var_of_array(e) is not None for e in index) != 1:
+            return None, []  # the caller's own index must be a value of the step (not a grid-like array from outside)
+        for axis, e in enumerate(index):
             if type(e) is np.ndarray:
                 if e.dtype.kind not in "iu":
                     return None, []
                 i = self._var_of_array(e)
+                if i is None and gather and e.ndim == len(index) and _arange_along(e, axis):
+                    parts.append(self._const(e.copy(), "grid"))
+                    continue
                 if i is None or self.t.vars[i].kind not in ("input", "const", "op"):
                     return None, []
                 parts.append("{V%d}" % i)
@@ -1218,6 +1225,13 @@ def _unit(value: Any) -> Any:
 def _rng_snapshot() -> Any:
     state = default_generator.get_state()
     return repr(state)
+
+
+def _arange_along(e: np.ndarray, axis: int) -> bool:
+    """Whether `e` is arange(n) along `axis`, the same over its other axes (a grid `gather` makes)."""
+    shape = [1] * e.ndim
+    shape[axis] = e.shape[axis]
+    return bool(np.array_equal(e, np.broadcast_to(np.arange(e.shape[axis]).reshape(shape), e.shape)))
 
 
 def _literal(v: Any) -> str:

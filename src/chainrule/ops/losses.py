@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.tensor import Tensor
-from chainrule.ops.registry import apply, defop
+from chainrule.ops.registry import _forward_error, apply, defop
 
 
 # ----------------------------------------------------------------------------- fused losses
@@ -154,6 +154,49 @@ def nll_loss_indices(input: Tensor, target: np.ndarray, reduction: str) -> Tenso
         return None
     return apply(NLL_LOSS, (input,), {"q": None, "reduction": reduction, "denom": float(len(target)),
                                      "target": target, "shape": shape})
+
+
+# smooth_l1_loss and huber_loss of d = x - y: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta; huber_loss is
+# that times delta (= beta), switching at |d| <= delta. The target y is a constant (no gradient flows into it).
+def _robust(huber: bool) -> tuple[Any, Any]:
+    def forward(x: Any, y: Any, beta: float, reduction: str) -> Any:
+        d = x - y
+        a = np.abs(d)
+        if huber:
+            per = np.where(a <= beta, d * d * 0.5, (a - 0.5 * beta) * beta)
+        else:
+            per = np.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+        return _reduce(per, reduction, per.size)
+
+    def vjp(xp: Any, g: Any, out: Any, x: Any, y: Any, beta: float, reduction: str) -> tuple:
+        d = x - y
+        a = np.abs(xp.data(d))
+        if huber:
+            local = xp.where(a <= beta, d, xp.sign(d) * beta)
+        else:
+            local = xp.where(a < beta, d / beta, xp.sign(d))
+        grad = local * (g / a.size if reduction == "mean" else g)
+        return (xp.sum_to(grad, np.shape(xp.data(x))),)  # (a target of a larger shape broadcasts x)
+
+    return forward, vjp
+
+
+SMOOTH_L1 = defop("smooth_l1_loss", _robust(False)[0], "x", vjp=_robust(False)[1],
+                  formulas=("d / beta where |d| < beta, else sign(d)  (d = x - target)",),
+                  backward_name="SmoothL1LossBackward0")
+HUBER = defop("huber_loss", _robust(True)[0], "x", vjp=_robust(True)[1],
+              formulas=("d where |d| <= delta, else delta * sign(d)  (d = x - target)",),
+              backward_name="HuberLossBackward0")
+
+
+def smooth_l1(input: Tensor, target: Any, beta: float, reduction: str, huber: bool = False) -> Tensor:
+    """smooth_l1_loss (or huber_loss with delta = beta) of `input` against the constant `target` (an array)."""
+    op = HUBER if huber else SMOOTH_L1
+    try:
+        np.broadcast_shapes(np.shape(input.array), np.shape(target))
+    except ValueError as exc:
+        raise _forward_error(op, [input.array, target], exc) from None
+    return apply(op, (input,), {"y": target, "beta": beta, "reduction": reduction})
 
 
 def _weighted(per: Any, w: np.ndarray | None) -> Any:

@@ -128,3 +128,34 @@ def test_hardswish_is_one_registered_op_with_a_formula() -> None:
     y = F.hardswish(cr.randn(3, requires_grad=True))
     assert y.grad_fn.name() == "HardswishBackward0"
     assert activations.HARDSWISH.formulas == ("0 if x <= -3 else x/3 + 1/2 if x < 3 else 1",)
+
+
+@pytest.mark.parametrize("name, kw", [("smooth_l1_loss", {"beta": 0.6}), ("huber_loss", {"delta": 0.6})])
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_smooth_l1_and_huber_twice_differentiable_and_broadcast_like_torch(name: str, kw: dict, reduction: str) -> None:
+    """Each loss is one op (one step in explanations): its gradient under create_graph=True, its second
+    derivative, a float64 target with a float32 input (the result promotes), and a target that broadcasts."""
+    x = randn(4, 3, dtype=np.float64, scale=1.5)
+    t = randn(4, 3, dtype=np.float64)
+    xc, xt = cr.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yc = getattr(F, name)(xc, cr.tensor(t), reduction=reduction, **kw)
+    yt = getattr(TF, name)(xt, torch.tensor(t), reduction=reduction, **kw)
+    close(yc, yt, 1e-12, 1e-12)
+    v = randn(*yt.shape, dtype=np.float64)
+    (gc,) = cr.autograd.grad((yc * cr.tensor(v)).sum(), xc, create_graph=True)
+    (gt,) = torch.autograd.grad((yt * torch.tensor(v)).sum(), xt, create_graph=True)
+    close(gc, gt, 1e-12, 1e-12)
+    w = randn(4, 3, dtype=np.float64)
+    (hc,) = cr.autograd.grad((gc * cr.tensor(w)).sum(), xc)
+    (ht,) = torch.autograd.grad((gt * torch.tensor(w)).sum(), xt)
+    close(hc, ht, 1e-12, 1e-12)
+    assert getattr(F, name)(cr.tensor(x.astype(np.float32)), cr.tensor(t)).dtype == cr.float64
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # PyTorch's (and our) warning about a broadcast target
+        row = randn(3, dtype=np.float64)
+        xc.grad = None
+        getattr(F, name)(xc, cr.tensor(row), reduction=reduction, **kw).sum().backward()
+        xt.grad = None
+        getattr(TF, name)(xt, torch.tensor(row), reduction=reduction, **kw).sum().backward()
+    close(xc.grad, xt.grad, 1e-12, 1e-12)
+    assert yc.grad_fn.name() == type(yt.grad_fn).__name__  # SmoothL1LossBackward0 / HuberLossBackward0

@@ -421,7 +421,7 @@ BAD = [
     (lambda: nn.GLU()(cr.zeros(2, 5)), RuntimeError, "Halving dimension must be even, but dimension 1 is size 5"),
     (lambda: nn.CELU(0.0)(cr.zeros(2)), RuntimeError, "alpha must not be 0"),
     (lambda: nn.SmoothL1Loss()(cr.zeros(3), cr.zeros(2)), RuntimeError,  # after PyTorch's broadcast warning
-     r"sub: shapes \(3,\) and \(2,\) are not broadcastable"),
+     r"smooth_l1_loss: shapes \(3,\) and \(2,\) are not broadcastable"),
     (lambda: nn.HuberLoss(delta=0.0)(cr.zeros(3), cr.zeros(3)), RuntimeError, "non-positive values for delta"),
     (lambda: nn.KLDivLoss(reduction="avg"), ValueError, "'avg' is not a valid value for reduction"),
 ]

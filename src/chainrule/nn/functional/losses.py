@@ -16,7 +16,6 @@ from chainrule.engine.tensor import Tensor, wrap
 from chainrule.nn.functional._args import as_float
 from chainrule.ops import losses as _ops
 from chainrule.ops.elementwise import abs as _abs
-from chainrule.ops.elementwise import where
 
 __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "huber_loss", "kl_div", "l1_loss",
@@ -210,6 +209,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 # ----------------------------------------------------------------------------- robust regression, KL
+def _constant_target(x: Tensor, target: Any) -> Any:
+    """A regression target as a constant array: a tensor's own values (no gradient flows into it; its dtype
+    promotes with the input's, as a difference would), anything else in the input's dtype."""
+    return target.array if isinstance(target, Tensor) else _array(target, x.array.dtype)
+
+
 def _difference(input: Tensor, target: Any, name: str) -> Tensor:
     x = _float(input, name)
     _warn_if_broadcast(x, target, stacklevel=4)
@@ -223,11 +228,11 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean", beta:
     check_reduction(reduction)
     if beta < 0:
         raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
-    d = _difference(input, target, "smooth_l1_loss")
     if beta == 0:
-        return _reduce(_abs(d), reduction)
-    a = _abs(d)
-    return _reduce(where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta), reduction)
+        return _reduce(_abs(_difference(input, target, "smooth_l1_loss")), reduction)
+    x = _float(input, "smooth_l1_loss")
+    _warn_if_broadcast(x, target)
+    return _ops.smooth_l1(x, _constant_target(x, target), float(beta), reduction)
 
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0) -> Tensor:
@@ -235,9 +240,9 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: fl
     check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError(f"huber_loss does not support non-positive values for delta, got {delta}")
-    d = _difference(input, target, "huber_loss")
-    a = _abs(d)
-    return _reduce(where(a <= delta, d * d * 0.5, (a - 0.5 * delta) * delta), reduction)
+    x = _float(input, "huber_loss")
+    _warn_if_broadcast(x, target)
+    return _ops.smooth_l1(x, _constant_target(x, target), float(delta), reduction, huber=True)
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean", log_target: bool = False) -> Tensor:
