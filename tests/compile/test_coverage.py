@@ -719,3 +719,29 @@ def test_gather_with_an_index_made_outside_the_ops_runs_eagerly() -> None:
         compiled()
     compiled()
     assert compiled.fallback_reason is not None
+
+
+@pytest.mark.parametrize("pool", [(2, 2), (3, 2), 1])
+def test_a_cnn_with_adaptive_average_pooling_compiles(pool) -> None:
+    """AdaptiveAvgPool2d (one op; global pooling is a mean) between conv layers and the classifier compiles, bit
+    for bit with eager, for windows that divide the input, windows that overlap, and global pooling."""
+    def setup():
+        n = 4 * (pool[0] * pool[1] if isinstance(pool, tuple) else 1)
+        model = cr.nn.Sequential(cr.nn.Conv2d(1, 4, 3, padding=1), cr.nn.ReLU(), cr.nn.AdaptiveAvgPool2d(pool),
+                                 cr.nn.Flatten(), cr.nn.Linear(n, 3))
+        opt = cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, list(model.parameters())
+
+    def inputs(k):
+        gen = np.random.default_rng(k)
+        return cr.tensor(gen.standard_normal((2, 1, 7, 6)).astype(np.float32)), cr.tensor(gen.integers(0, 3, 2))
+
+    _eager_and_compiled(setup, inputs)

@@ -134,7 +134,7 @@ def _covered() -> set[tuple[str, int]]:
 # indexing's VJP under create_graph=True, checked by the table's second-derivative parity.
 ELSEWHERE = {"unfold", "fold", "conv2d", "max_pool2d", "avg_pool2d", "conv_transpose2d", "linear", "cross_entropy",
              "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy", "smooth_l1_loss", "huber_loss",
-             "floor_divide", "overwrite",
+             "adaptive_avg_pool", "floor_divide", "overwrite",
              "scatter_with_reduce", "hardswish", "index_add_zeros"}
 
 

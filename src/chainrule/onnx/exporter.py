@@ -15,6 +15,7 @@ from chainrule.creation import from_numpy
 from chainrule.engine.tensor import Tensor
 from chainrule.onnx.errors import OnnxExporterError, UnsupportedOperatorError
 from chainrule.onnx.trace import CONST, INPUT, NODE, PARAM, Operand, Trace, Traced, read_graph, run
+from chainrule.ops.conv import adaptive_matrix
 from chainrule.serialization import atomic_write
 from chainrule.version import __version__
 
@@ -539,6 +540,19 @@ def _matmul(ctx: Ctx) -> str:
     return ctx.add("MatMul", [_as_out_dtype(ctx, 0), _as_out_dtype(ctx, 1)])
 
 
+def _adaptive_avg_pool(ctx: Ctx) -> str:
+    """Adaptive average pooling as chainrule computes it, A_h @ x @ A_w^T with the constant averaging matrices
+    (any output size, including windows that overlap or differ in size)."""
+    sizes, in_sizes = ctx.attrs["sizes"], ctx.attrs["in_sizes"]
+    name = ctx.prefix.strip("/").replace("/", ".")
+    y = _input(ctx, 0)
+    if len(sizes) == 2:
+        rows = np.array(adaptive_matrix(in_sizes[0], sizes[0], ctx.t.dtype))
+        y = ctx.add("MatMul", [ctx.g.const(rows, name + ".rows"), y])
+    cols = np.array(adaptive_matrix(in_sizes[-1], sizes[-1], ctx.t.dtype, transposed=True))
+    return ctx.add("MatMul", [y, ctx.g.const(cols, name + ".cols")])
+
+
 def _hardswish(ctx: Ctx) -> str:
     x = _input(ctx, 0)
     if ctx.g.opset >= 14:
@@ -557,6 +571,7 @@ def _prelu(ctx: Ctx) -> str:
 CONVERTERS: dict[str, Any] = {
     "prelu": _prelu,
     "linear": _linear, "matmul": _matmul, "conv2d": _conv2d, "conv_transpose2d": _conv_transpose2d,
+    "adaptive_avg_pool": _adaptive_avg_pool,
     "max_pool2d": _pool("MaxPool"), "avg_pool2d": _pool("AveragePool", count_include_pad=1),
     "reshape": _reshape, "permute": _permute, "cat": _cat, "stack": _stack, "index": _index,
     "clone": _unary("Identity"), "to_copy": _cast, "constant_pad_nd": _pad, "where": _where,

@@ -220,6 +220,58 @@ def avg_pool2d(input: Tensor, kernel: Pair, stride: Pair, padding: Pair) -> Tens
     return apply(AVG_POOL2D, (input,), {"kernel": kernel, "stride": stride, "padding": padding})
 
 
+# ----------------------------------------------------------------------------- adaptive average pooling
+# Each output window is a rectangle, so pooling the last one or two dims is x @ A^T, or A_h @ x @ A_w^T, with
+# constant averaging matrices made from the sizes (PyTorch's windows): two matmuls, and their VJPs the gradient.
+_ADAPTIVE: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def adaptive_matrix(size: int, out: int, dtype: Any, transposed: bool = False) -> np.ndarray:
+    """(out, size) (or its transpose, contiguous), read-only and cached: row i averages PyTorch's window i,
+    [floor(i*size/out), ceil((i+1)*size/out))."""
+    key = (size, out, np.dtype(dtype).str)
+    pair = _ADAPTIVE.get(key)
+    if pair is None:
+        m = np.zeros((out, size), dtype)
+        for i in range(out):
+            start, end = (i * size) // out, -((-(i + 1) * size) // out)
+            m[i, start:end] = 1.0 / (end - start)
+        mt = np.ascontiguousarray(m.T)
+        m.setflags(write=False)
+        mt.setflags(write=False)
+        if len(_ADAPTIVE) > 256:
+            _ADAPTIVE.clear()
+        pair = _ADAPTIVE[key] = (m, mt)
+    return pair[1] if transposed else pair[0]
+
+
+def _adaptive_forward(x: Any, sizes: tuple, in_sizes: tuple) -> Any:
+    if len(sizes) == 1:
+        return np.matmul(x, adaptive_matrix(in_sizes[0], sizes[0], x.dtype, transposed=True))
+    h = np.matmul(adaptive_matrix(in_sizes[0], sizes[0], x.dtype), x)
+    return np.matmul(h, adaptive_matrix(in_sizes[1], sizes[1], x.dtype, transposed=True))
+
+
+def _adaptive_vjp(xp: Any, g: Any, out: Any, x: Any, sizes: tuple, in_sizes: tuple) -> tuple:
+    dt = np.result_type(xp.data(g))
+    aw = adaptive_matrix(in_sizes[-1], sizes[-1], dt)
+    if len(sizes) == 1:  # y = x @ A^T: dx = g @ A
+        return (xp.matmul(g, aw),)
+    # y = A_h @ x @ A_w^T: dx = A_h^T @ g @ A_w
+    return (xp.matmul(xp.matmul(adaptive_matrix(in_sizes[0], sizes[0], dt, transposed=True), g), aw),)
+
+
+ADAPTIVE_AVG_POOL = defop("adaptive_avg_pool", _adaptive_forward, "x", vjp=_adaptive_vjp,
+                          formulas=("1/(window size) for every element of its window",), saves="nothing",
+                          backward_name="AdaptiveAvgPool2DBackward0")
+
+
+def adaptive_avg_pool(input: Tensor, sizes: tuple[int, ...]) -> Tensor:
+    """Average pooling of the last len(sizes) (1 or 2) dimensions to `sizes`, with PyTorch's windows."""
+    in_sizes = tuple(int(n) for n in input.shape[-len(sizes):])  # (not the batch size: ONNX keeps it dynamic)
+    return apply(ADAPTIVE_AVG_POOL, (input,), {"sizes": tuple(sizes), "in_sizes": in_sizes})
+
+
 # ----------------------------------------------------------------------------- transposed convolution
 def transposed_size(size: int, kernel: int, stride: int, padding: int, dilation: int, output_padding: int) -> int:
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from chainrule.engine.tensor import Tensor, wrap
+from chainrule.engine.tensor import Tensor
 from chainrule.nn.functional._args import (
     Size1,
     Size2,
@@ -21,7 +21,6 @@ from chainrule.nn.functional._args import (
     single,
 )
 from chainrule.ops import conv as _conv
-from chainrule.ops.linalg import matmul as _matmul
 from chainrule.ops.shape_ops import squeeze as _squeeze
 from chainrule.ops.shape_ops import unsqueeze as _unsqueeze
 
@@ -86,15 +85,6 @@ def avg_pool1d(input: Tensor, kernel_size: Size1, stride: Size1 | None = None, p
 
 
 # ----------------------------------------------------------------------------- adaptive average pooling
-def _adaptive_matrix(size: int, out: int, dtype: np.dtype) -> np.ndarray:
-    """(out, size): row i averages PyTorch's window i, [floor(i*size/out), ceil((i+1)*size/out))."""
-    m = np.zeros((out, size), dtype)
-    for i in range(out):
-        start, end = (i * size) // out, -((-(i + 1) * size) // out)
-        m[i, start:end] = 1.0 / (end - start)
-    return m
-
-
 def _output_sizes(output_size: int | None | tuple[int | None, ...], input_sizes: tuple[int, ...],
                   name: str) -> tuple[int, ...]:
     n = len(input_sizes)
@@ -111,8 +101,8 @@ def _output_sizes(output_size: int | None | tuple[int | None, ...], input_sizes:
 def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int | None]) -> Tensor:
     """Average pooling of (N, C, H, W) or (C, H, W) to the output size (oh, ow) (None keeps a size), with
     PyTorch's windows: output row i averages rows floor(i*H/oh) to ceil((i+1)*H/oh) - 1, so windows
-    overlap or differ in size when H is not a multiple of oh. Each window is a rectangle, so the result is
-    A_h @ x @ A_w^T with constant averaging matrices: two matmuls, whose VJPs give the gradient."""
+    overlap or differ in size when H is not a multiple of oh. One op (`ops.conv.adaptive_avg_pool`): A_h @ x @ A_w^T
+    with constant averaging matrices."""
     if input.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, got shape "
                            f"{tuple(input.shape)}")
@@ -121,11 +111,9 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
         raise RuntimeError(f"adaptive_avg_pool2d: expected non-empty spatial dimensions, got input of shape "
                            f"{tuple(input.shape)}")
     oh, ow = _output_sizes(output_size, (h, w), "adaptive_avg_pool2d")
-    x = as_float(input)
-    dt = x.array.dtype
-    ah = wrap(_adaptive_matrix(h, oh, dt))
-    awt = wrap(np.ascontiguousarray(_adaptive_matrix(w, ow, dt).T))
-    return _matmul(_matmul(ah, x), awt)
+    if (oh, ow) == (1, 1):  # global average pooling: a mean, as PyTorch computes it (MeanBackward1)
+        return as_float(input).mean((-2, -1), keepdim=True)
+    return _conv.adaptive_avg_pool(as_float(input), (oh, ow))
 
 
 def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple[int]) -> Tensor:
@@ -137,5 +125,4 @@ def adaptive_avg_pool1d(input: Tensor, output_size: int | tuple[int]) -> Tensor:
     if length == 0:
         raise RuntimeError(f"adaptive_avg_pool1d: expected a non-empty input, got shape {tuple(input.shape)}")
     (o,) = _output_sizes(output_size, (length,), "adaptive_avg_pool1d")
-    x = as_float(input)
-    return _matmul(x, wrap(np.ascontiguousarray(_adaptive_matrix(length, o, x.array.dtype).T)))
+    return _conv.adaptive_avg_pool(as_float(input), (o,))
