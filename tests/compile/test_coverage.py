@@ -745,3 +745,32 @@ def test_a_cnn_with_adaptive_average_pooling_compiles(pool) -> None:
         return cr.tensor(gen.standard_normal((2, 1, 7, 6)).astype(np.float32)), cr.tensor(gen.integers(0, 3, 2))
 
     _eager_and_compiled(setup, inputs)
+
+
+def test_masks_from_comparisons_compile() -> None:
+    """Comparisons, logical ops and casts of their masks are ops without a derivative that the op observers see:
+    a leaky-ReLU written with `cr.where(h > 0, ...)` and a mask `((h > 0.5) & (y != 0)).float()` compile, with
+    this call's masks, bit for bit with eager."""
+    def setup():
+        w = cr.randn(4, 3, requires_grad=True)
+        opt = cr.optim.SGD([w], lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            h = x @ w
+            h = cr.where(h > 0, h, h * 0.1)
+            m = ((h > 0.5) & (y != 0) | ~(h < 2.0)).float()
+            loss = (h * m).sum() + ((h - y) ** 2).mean() + (h >= y).double().mean().float()
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, [w]
+
+    def inputs(k):
+        gen = np.random.default_rng(k)
+        return (cr.tensor(gen.standard_normal((5, 4)).astype(np.float32)),
+                cr.tensor(np.round(gen.standard_normal((5, 3))).astype(np.float32)))
+
+    compiled = _eager_and_compiled(setup, inputs)
+    assert "op_gt(h, 0)" in compiled.source and "op_logical_and(" in compiled.source

@@ -15,7 +15,7 @@ from chainrule.engine.tensor import Tensor, tensor_from_data, wrap
 from chainrule.engine.xp import np_erf, np_sign
 from chainrule.ops.observe import publish as _publish
 from chainrule.ops.observe import watch as _watch
-from chainrule.ops.registry import ONE, Saves, apply, apply1, defop, record, variant
+from chainrule.ops.registry import ONE, Saves, apply, apply1, defop, record, unrecorded, variant
 
 _new = object.__new__
 
@@ -69,8 +69,8 @@ def cast(x: Tensor, np_dtype: np.dtype) -> Tensor:
     np_dtype = np.dtype(np_dtype)
     if x.array.dtype == np_dtype:
         return x
-    if np_dtype.kind != "f" or x.array.dtype.kind != "f":
-        return wrap(x.array.astype(np_dtype))  # no gradient flows through a cast to int/bool
+    if np_dtype.kind != "f" or x.array.dtype.kind != "f":  # no gradient flows through a cast to or from int/bool
+        return unrecorded(_to, (x,), {"dtype": np_dtype}, x.array.astype(np_dtype))
     return apply(_to, (x,), {"dtype": np_dtype})
 
 
@@ -316,13 +316,15 @@ def minimum(input: Any, other: Any) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- comparisons (no gradient)
+# Ops of the registry without a derivative: they record no node, but the op observers see them (`unrecorded`),
+# so that a mask such as `x > 0` is a value `cr.compile` can compute again
 def _compare(name: str, fn: Any) -> Any:
-    forward = _broadcasting(name, fn)
+    op = defop(name, _broadcasting(name, fn), "a b", derivs=((None, None), (None, None)))
 
     def compare(input: Any, other: Any) -> Tensor:
         a, b = promote(input, other)
-        return wrap(forward(a.array if isinstance(a, Tensor) else a,
-                                    b.array if isinstance(b, Tensor) else b))
+        return unrecorded(op, (a, b), None, op.forward(a.array if isinstance(a, Tensor) else a,
+                                                       b.array if isinstance(b, Tensor) else b))
 
     compare.__name__ = name
     return compare
@@ -339,8 +341,11 @@ logical_or = _compare("logical_or", np.logical_or)
 logical_xor = _compare("logical_xor", np.logical_xor)
 
 
+_LOGICAL_NOT = defop("logical_not", np.logical_not, "x", derivs=((None, None),))
+
+
 def logical_not(input: Tensor) -> Tensor:
-    return wrap(np.logical_not(input.array))
+    return unrecorded(_LOGICAL_NOT, (input,), None, np.logical_not(input.array))
 
 
 def isnan(input: Tensor) -> Tensor:
