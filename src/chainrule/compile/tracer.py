@@ -385,8 +385,8 @@ class Tracer(Coverage):
             hint = ("; the step drew random numbers: a replay draws them again only for dropout, rand, randn, "
                     "randint and randperm from the default generator")
         self.fail(f"{op_name}: an input is a tensor made inside the step by something that is not a recorded op "
-                  f"(a random mask, a creation op such as zeros/tensor(), a comparison or argmax, or values "
-                  f"computed in NumPy){hint}", line)
+                  f"(a random mask, a creation op such as tensor(), an argmax, or values computed in NumPy)"
+                  f"{hint}", line)
         return -1
 
     def _param_name(self, x: Tensor) -> str | None:
