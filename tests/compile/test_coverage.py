@@ -774,3 +774,29 @@ def test_masks_from_comparisons_compile() -> None:
 
     compiled = _eager_and_compiled(setup, inputs)
     assert "op_gt(h, 0)" in compiled.source and "op_logical_and(" in compiled.source
+
+
+def test_gradient_accumulation_over_micro_batches_with_cross_entropy_compiles() -> None:
+    """Two micro-batches per step (`x.split(half)`, `y.split(half)`), one backward each: cross_entropy's target
+    is a value of the step (a slice of the input), read again on every call."""
+    def setup():
+        model = cr.nn.Sequential(cr.nn.Linear(5, 6), cr.nn.Tanh(), cr.nn.Linear(6, 3))
+        opt = cr.optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            total = None
+            for xb, yb in zip(x.split(4), y.split(4)):
+                part = F.cross_entropy(model(xb), yb) * 0.5
+                part.backward()
+                total = part if total is None else total + part
+            opt.step()
+            return total
+
+        return step, list(model.parameters())
+
+    def inputs(k):
+        gen = np.random.default_rng(k)
+        return cr.tensor(gen.standard_normal((8, 5)).astype(np.float32)), cr.tensor(gen.integers(0, 3, 8))
+
+    _eager_and_compiled(setup, inputs)

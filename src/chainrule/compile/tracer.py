@@ -614,12 +614,12 @@ class Tracer(Coverage):
         """cross_entropy with class indices computes its softmax sums before the op: replayed inline here."""
         attrs = call.attrs
         target = attrs["target"]
-        y = None
-        for i, var in enumerate(self.t.vars):
-            if var.kind in ("input", "const") and var.value is target:
-                y = i
+        y = self._var_of_array(target)  # an input, a tensor from outside, or a value of the step (`y[:4]`)
+        if y is not None and self.t.vars[y].kind not in ("input", "const", "op"):
+            y = None
         if y is None or attrs.get("q") is not None or attrs.get("reduction") != "mean":
-            self.fail("cross_entropy: its target is not a step input or a tensor from outside", line)
+            self.fail("cross_entropy: its target is not a value of the step or a tensor from outside (or its "
+                      "reduction is not 'mean')", line)
         logits = datas[0]
         n, c = logits.shape
         starts = self._const(np.arange(0, n * c, c), "row_starts")
