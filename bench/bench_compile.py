@@ -182,22 +182,28 @@ C, D = 0.999, 0.001
 C_UP = 1.001
 
 
+def chain_step(n: int) -> tuple[Any, Any]:
+    """The scalar chain of n ops (n / 2 multiply-adds) with its backward, eager, and its compiled form."""
+    x0 = cr.tensor(1.0, requires_grad=True)
+
+    def step(x0: Any = x0, n: int = n) -> Any:
+        x = x0
+        for k in range(n // 2):
+            x = x * (C_UP if k % 2 else C) + D
+        x.backward()
+        return x
+
+    compiled = cr.compile(step)
+    # .grad set before the first call, as after any earlier step: one trace (with .grad None, the first call
+    # would trace the `.grad = g` path and the second call trace again for `.grad += g`)
+    x0.grad = cr.tensor(0.0)
+    return step, compiled
+
+
 def chain(sizes: list[int], rounds: int) -> dict[int, dict[str, float]]:
     out: dict[int, dict[str, float]] = {}
     for n in sizes:
-        x0 = cr.tensor(1.0, requires_grad=True)
-
-        def step(x0=x0, n=n):
-            x = x0
-            for k in range(n // 2):
-                x = x * (C_UP if k % 2 else C) + D
-            x.backward()
-            return x
-
-        compiled = cr.compile(step)
-        # .grad set before the first call, as after any earlier step: one trace (with .grad None, the first call
-        # would trace the `.grad = g` path and the second call trace again for `.grad += g`)
-        x0.grad = cr.tensor(0.0)
+        step, compiled = chain_step(n)
         t0, c0 = time.perf_counter(), time.process_time()
         compiled()  # first call: eager run + trace + code generation
         trace_s, trace_cpu = time.perf_counter() - t0, time.process_time() - c0

@@ -17,23 +17,11 @@ import sys
 import time
 from typing import Any
 
-import chainrule as cr
-
-C, C_UP, D = 0.999, 1.001, 0.001  # as bench_compile.py: the multiplier alternates (no subnormal gradients)
+from bench_compile import chain_step
 
 
 def make(n: int) -> Any:
-    x0 = cr.tensor(1.0, requires_grad=True)
-
-    def step(x0: Any = x0, n: int = n) -> Any:
-        x = x0
-        for k in range(n // 2):
-            x = x * (C_UP if k % 2 else C) + D
-        x.backward()
-        return x
-
-    compiled = cr.compile(step)
-    x0.grad = cr.tensor(0.0)  # one trace: .grad already set, as after any earlier step
+    _, compiled = chain_step(n)  # bench_compile.py's chain (its multiplier alternates: no subnormal gradients)
     compiled()
     compiled()
     return compiled

@@ -27,11 +27,14 @@ def mlp() -> cr.nn.Module:
     return cr.nn.Sequential(cr.nn.Linear(64, 32), cr.nn.ReLU(), cr.nn.Linear(32, 10))
 
 
-def training_step(model: cr.nn.Module, opt: cr.optim.Optimizer):
-    """The usual step: zero_grad, cross-entropy of the model's output, backward, optimizer step; returns the loss."""
+def training_step(model: cr.nn.Module, opt: cr.optim.Optimizer, loss_fn=None):
+    """The usual step: zero_grad, the loss of the model's output (cross-entropy unless `loss_fn(out, y)` is given),
+    backward, optimizer step; returns the loss."""
+    loss_fn = loss_fn or cr.nn.functional.cross_entropy
+
     def step(x, y):
         opt.zero_grad()
-        loss = cr.nn.functional.cross_entropy(model(x), y)
+        loss = loss_fn(model(x), y)
         loss.backward()
         opt.step()
         return loss

@@ -446,6 +446,16 @@ def test_custom_function_backward_runs_without_recording_as_in_eager() -> None:
 
 
 # ----------------------------------------------------------------------------- indexing with the step's values
+def _labelled(shape: tuple, classes: int):
+    """inputs(k) for `_eager_and_compiled`: a float32 batch of `shape` and its class labels, seeded by k."""
+    def inputs(k):
+        gen = np.random.default_rng(k)
+        return (cr.tensor(gen.standard_normal(shape).astype(np.float32)),
+                cr.tensor(gen.integers(0, classes, shape[0])))
+
+    return inputs
+
+
 def _eager_and_compiled(setup, inputs, calls: int = 8):
     """`setup()` -> (step, tensors to compare), made from the same seed twice: run eagerly and compiled for
     `calls` calls with `inputs(k)`; losses, those tensors and the generator's state must agree bit for bit, and
@@ -621,11 +631,7 @@ def test_gradient_clipping_compiles_and_equals_eager(optimizer, clip) -> None:
 
         return step, ParamsAndGrads()
 
-    def inputs(k):
-        gen = np.random.default_rng(k)
-        return cr.tensor(gen.standard_normal((5, 6)).astype(np.float32)), cr.tensor(gen.integers(0, 3, 5))
-
-    compiled = _eager_and_compiled(setup, inputs)
+    compiled = _eager_and_compiled(setup, _labelled((5, 6), 3))
     called = "clip_grad_value_" if clip == "value" else "clip_grad_norm_"
     assert re.search(called + r"\d*\(clip_params\d*, ", compiled.source)  # the same function, on the same parameters
 
@@ -653,21 +659,10 @@ def test_the_pytorch_mnist_example_step_log_softmax_and_nll_loss_compiles() -> N
     def setup():
         model = cr.nn.Sequential(cr.nn.Linear(6, 8), cr.nn.ReLU(), cr.nn.Linear(8, 4))
         opt = cr.optim.Adam(model.parameters(), lr=0.01)
+        return training_step(model, opt, lambda out, y: F.nll_loss(F.log_softmax(out, dim=1), y)), \
+            list(model.parameters())
 
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.nll_loss(F.log_softmax(model(x), dim=1), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return step, list(model.parameters())
-
-    def inputs(k):
-        gen = np.random.default_rng(k)
-        return cr.tensor(gen.standard_normal((5, 6)).astype(np.float32)), cr.tensor(gen.integers(0, 4, 5))
-
-    compiled = _eager_and_compiled(setup, inputs)
+    compiled = _eager_and_compiled(setup, _labelled((5, 6), 4))
     assert "target=y" in compiled.source  # this call's targets, read live
 
 
@@ -730,21 +725,9 @@ def test_a_cnn_with_adaptive_average_pooling_compiles(pool) -> None:
         model = cr.nn.Sequential(cr.nn.Conv2d(1, 4, 3, padding=1), cr.nn.ReLU(), cr.nn.AdaptiveAvgPool2d(pool),
                                  cr.nn.Flatten(), cr.nn.Linear(n, 3))
         opt = cr.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return training_step(model, opt), list(model.parameters())
 
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-
-        return step, list(model.parameters())
-
-    def inputs(k):
-        gen = np.random.default_rng(k)
-        return cr.tensor(gen.standard_normal((2, 1, 7, 6)).astype(np.float32)), cr.tensor(gen.integers(0, 3, 2))
-
-    _eager_and_compiled(setup, inputs)
+    _eager_and_compiled(setup, _labelled((2, 1, 7, 6), 3))
 
 
 def test_masks_from_comparisons_compile() -> None:
@@ -795,8 +778,4 @@ def test_gradient_accumulation_over_micro_batches_with_cross_entropy_compiles() 
 
         return step, list(model.parameters())
 
-    def inputs(k):
-        gen = np.random.default_rng(k)
-        return cr.tensor(gen.standard_normal((8, 5)).astype(np.float32)), cr.tensor(gen.integers(0, 3, 8))
-
-    _eager_and_compiled(setup, inputs)
+    _eager_and_compiled(setup, _labelled((8, 5), 3))
