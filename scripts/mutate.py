@@ -563,6 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     ap.add_argument("--list", action="store_true", help="only list the sampled mutants")
+    ap.add_argument("--uncovered", action="store_true",
+                    help="list every mutation point (not a sample) on a line no test executes, by file, from the "
+                         "coverage map (such mutants survive without running); then exit")
     ap.add_argument("--no-coverage", action="store_true",
                     help="run each mutant against its package's tests (TESTS) instead of the tests the coverage "
                          "map says execute its line")
@@ -588,6 +591,8 @@ def _main(args: argparse.Namespace) -> int:
     for package in args.package or PACKAGES:
         for path in sorted((RUN / "src" / "chainrule" / package).rglob("*.py")):
             pool.extend(m for m, _ in candidates(path, package))
+    if args.uncovered:
+        return _uncovered(pool, CoverageMap(args.map_jobs, args.rebuild_map, args.map_update_from))
     if args.only:
         wanted = [(f"chainrule/{f}", int(rest[0]), int(rest[1]) if len(rest) > 1 else None)
                   for f, *rest in (spec.split(":") for spec in args.only)]
@@ -648,6 +653,24 @@ def _main(args: argparse.Namespace) -> int:
     if args.json:
         args.json.write_text(json.dumps({"score": score, "killed": killed, "counted": len(counted),
                                          "results": results}, indent=1))
+    return 0
+
+
+def _uncovered(pool: list[Mutant], cmap: CoverageMap) -> int:
+    """Print the mutation points no test executes, grouped by file (equivalent ones marked), and their count."""
+    lost = [m for m in pool if cmap.tests_for(m) == []]
+    by_file: dict[str, list[Mutant]] = {}
+    for m in lost:
+        by_file.setdefault(m.path, []).append(m)
+    for path in sorted(by_file):
+        print(f"{path}: {len(by_file[path])}")
+        for m in by_file[path]:
+            reason = equivalent_reason(m)
+            note = f"  [equivalent: {reason}]" if reason else ""
+            print(f"  {m.line}:{m.col}  {m.kind}: {m.description}    {m.source}{note}")
+    raises = sum(m.kind == "raise" for m in lost)
+    print(f"\n{len(lost)} of {len(pool)} mutation points on lines no test executes ({raises} of them `raise`), "
+          f"in {len(by_file)} files")
     return 0
 
 
