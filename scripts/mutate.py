@@ -171,6 +171,8 @@ EQUIVALENT: list[tuple] = [
     ("explain/values.py", 'if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):', 0,
      "if-condition -> False (an early exit removed)",
      "a fast path: value_array gives the same float for a 0-d value's int, float or bool data"),
+    ("autograd/function.py", "saved.append((None, None, 0, epoch))", 26, "0 -> 1",
+     "saved_tensors returns None for a None entry before it reads the entry's version (h/mut4)"),
 ]
 
 SWAPS: dict[type, type] = {
