@@ -173,6 +173,9 @@ EQUIVALENT: list[tuple] = [
      "a fast path: value_array gives the same float for a 0-d value's int, float or bool data"),
     ("autograd/function.py", "saved.append((None, None, 0, epoch))", 26, "0 -> 1",
      "saved_tensors returns None for a None entry before it reads the entry's version (h/mut4)"),
+    ("engine/hooks.py", "merged[i] = g if merged.get(i) is None else merged[i] + g", 44, "Add -> Sub",
+     "unreachable: each position of a module hook's hub has one selector node, run once per backward, so two "
+     "Partials never carry the same position (h/mut4)"),
 ]
 
 SWAPS: dict[type, type] = {
