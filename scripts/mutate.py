@@ -176,6 +176,16 @@ EQUIVALENT: list[tuple] = [
     ("engine/hooks.py", "merged[i] = g if merged.get(i) is None else merged[i] + g", 44, "Add -> Sub",
      "unreachable: each position of a module hook's hub has one selector node, run once per backward, so two "
      "Partials never carry the same position (h/mut4)"),
+    ("ops/linalg.py", "k_b = sb[-2] if len(sb) > 1 else sb[0]", 26, "1 -> 2",
+     "len(sb) > 2: for a 2-d b, sb[0] is sb[-2] (seed 505)"),
+    ("engine/tensor.py", "def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:", 56,
+     "False -> True", "cuda() always raises: non_blocking is never read (seed 505)"),
+    ("ops/shape_ops.py", 'wrap_dim(dim0, 0, "transpose")', 15, "0 -> 1",
+     "wrap_dim treats 0 dims as 1 (a 0-d tensor accepts the dims of a 1-d one): same range, same message "
+     "(seed 505)"),
+    ("ops/scatter.py", "if source.shape[d] != idx.size:", 0, "if-condition -> False (an early exit removed)",
+     "unreachable: source.ndim == x.ndim > d there, so the count check above has already raised (as the raise "
+     "below it; seed 505)"),
 ]
 
 SWAPS: dict[type, type] = {
