@@ -171,6 +171,21 @@ EQUIVALENT: list[tuple] = [
     ("explain/values.py", 'if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):', 0,
      "if-condition -> False (an early exit removed)",
      "a fast path: value_array gives the same float for a 0-d value's int, float or bool data"),
+    ("autograd/function.py", "saved.append((None, None, 0, epoch))", 26, "0 -> 1",
+     "saved_tensors returns None for a None entry before it reads the entry's version (h/mut4)"),
+    ("engine/hooks.py", "merged[i] = g if merged.get(i) is None else merged[i] + g", 44, "Add -> Sub",
+     "unreachable: each position of a module hook's hub has one selector node, run once per backward, so two "
+     "Partials never carry the same position (h/mut4)"),
+    ("ops/linalg.py", "k_b = sb[-2] if len(sb) > 1 else sb[0]", 26, "1 -> 2",
+     "len(sb) > 2: for a 2-d b, sb[0] is sb[-2] (seed 505)"),
+    ("engine/tensor.py", "def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:", 56,
+     "False -> True", "cuda() always raises: non_blocking is never read (seed 505)"),
+    ("ops/shape_ops.py", 'wrap_dim(dim0, 0, "transpose")', 15, "0 -> 1",
+     "wrap_dim treats 0 dims as 1 (a 0-d tensor accepts the dims of a 1-d one): same range, same message "
+     "(seed 505)"),
+    ("ops/scatter.py", "if source.shape[d] != idx.size:", 0, "if-condition -> False (an early exit removed)",
+     "unreachable: source.ndim == x.ndim > d there, so the count check above has already raised (as the raise "
+     "below it; seed 505)"),
 ]
 
 SWAPS: dict[type, type] = {
@@ -563,6 +578,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=max(1, (os.cpu_count() or 2) // 2))
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per mutant")
     ap.add_argument("--list", action="store_true", help="only list the sampled mutants")
+    ap.add_argument("--uncovered", action="store_true",
+                    help="list every mutation point (not a sample) on a line no test executes, by file, from the "
+                         "coverage map (such mutants survive without running); then exit")
     ap.add_argument("--no-coverage", action="store_true",
                     help="run each mutant against its package's tests (TESTS) instead of the tests the coverage "
                          "map says execute its line")
@@ -588,6 +606,8 @@ def _main(args: argparse.Namespace) -> int:
     for package in args.package or PACKAGES:
         for path in sorted((RUN / "src" / "chainrule" / package).rglob("*.py")):
             pool.extend(m for m, _ in candidates(path, package))
+    if args.uncovered:
+        return _uncovered(pool, CoverageMap(args.map_jobs, args.rebuild_map, args.map_update_from))
     if args.only:
         wanted = [(f"chainrule/{f}", int(rest[0]), int(rest[1]) if len(rest) > 1 else None)
                   for f, *rest in (spec.split(":") for spec in args.only)]
@@ -648,6 +668,24 @@ def _main(args: argparse.Namespace) -> int:
     if args.json:
         args.json.write_text(json.dumps({"score": score, "killed": killed, "counted": len(counted),
                                          "results": results}, indent=1))
+    return 0
+
+
+def _uncovered(pool: list[Mutant], cmap: CoverageMap) -> int:
+    """Print the mutation points no test executes, grouped by file (equivalent ones marked), and their count."""
+    lost = [m for m in pool if cmap.tests_for(m) == []]
+    by_file: dict[str, list[Mutant]] = {}
+    for m in lost:
+        by_file.setdefault(m.path, []).append(m)
+    for path in sorted(by_file):
+        print(f"{path}: {len(by_file[path])}")
+        for m in by_file[path]:
+            reason = equivalent_reason(m)
+            note = f"  [equivalent: {reason}]" if reason else ""
+            print(f"  {m.line}:{m.col}  {m.kind}: {m.description}    {m.source}{note}")
+    raises = sum(m.kind == "raise" for m in lost)
+    print(f"\n{len(lost)} of {len(pool)} mutation points on lines no test executes ({raises} of them `raise`), "
+          f"in {len(by_file)} files")
     return 0
 
 

@@ -574,6 +574,8 @@ def as_array(data: Any, dtype: Any, op: str) -> Any:
                 arr = arr.astype(np_dtype or np.int64)
             elif arr.dtype.kind == "b":
                 arr = arr.astype(np_dtype or np.bool_)
+            elif arr.dtype.kind == "u":  # a list of uint8 arrays (images): their dtype, as PyTorch
+                arr = arr.astype(np_dtype or arr.dtype)
             elif arr.dtype.kind == "O" or arr.size:
                 raise TypeError(f"{op}: could not convert {type(data).__name__} with elements of type "
                                 f"{arr.dtype} to a tensor; expected numbers")

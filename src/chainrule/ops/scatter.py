@@ -190,11 +190,11 @@ def scatter(input: Tensor, dim: int, index: Tensor, src: Any = None, *, value: A
         raise TypeError("scatter(): missing the src tensor or the value")
     if src is not None and value is not None:
         raise TypeError("scatter(): give either src or value, not both")
-    if src is None:
-        src = value
     if reduce is not None and reduce not in ("add", "multiply"):
         raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got {reduce!r}")
     tensor_src = isinstance(src, Tensor)
+    if src is None:  # value=: a number (PyTorch also reads a 0-d tensor without grad as one; any other refused)
+        src = value.item() if isinstance(value, Tensor) and value.ndim == 0 and not value.requires_grad else value
     number = src
     x, scalar, idx, d, src = _scatter_setup(input, dim, index, src if tensor_src else None, "scatter")
     if not tensor_src:
@@ -435,8 +435,7 @@ def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: 
     accumulate."""
     x, scalar, idx, d, source = _index_setup(input, dim, index, source, "index_add")
     if isinstance(alpha, float) and input.array.dtype.kind != "f":
-        raise RuntimeError(f"index_add(): for integral input tensors, argument alpha must not be a floating point "
-                           f"number (got {alpha})")
+        alpha = bool(alpha) if input.array.dtype.kind == "b" else int(alpha)  # as PyTorch 2.13 (1.5 -> 1)
     out = apply(INDEX_ADD, (x, source), {"pos": _flat_positions(idx, d), "alpha": alpha})
     return _back(out, scalar)
 
