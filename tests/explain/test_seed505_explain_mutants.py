@@ -1,0 +1,112 @@
+"""Tests that kill survivors of the seed-505 mutation sample (docs/testing.md), against PyTorch or hand-computed
+values."""
+
+from __future__ import annotations
+
+import gc
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+
+
+def _freed_loss(lib):  # noqa: ANN001, ANN202
+    """A loss whose intermediates are gone after backward (so explain replays the steps from the kept values),
+    with a constant input (no parent) and a leaf reached by two paths."""
+    w = lib.tensor([1.5, -2.0], dtype=lib.float64, requires_grad=True)
+    c = lib.tensor([3.0, 0.5], dtype=lib.float64)
+
+    def loss():  # noqa: ANN202
+        h = (w * c).tanh()
+        return (h * w + c * 2.0).sum()
+
+    return w, loss()
+
+
+def test_a_replayed_gradient_table_has_the_engines_and_pytorchs_gradient() -> None:
+    # explain/replay.py:78: constants (no parent) are skipped and gradients flow on to every parent
+    w, L = _freed_loss(cr)  # noqa: N806
+    w.name = "w"
+    L.backward()
+    gc.collect()
+    graph = cr.explain.graph(L)
+    assert "replayed" in repr(graph)
+    table = cr.explain.gradient_table(L)
+    tw, tL = _freed_loss(torch)  # noqa: N806
+    tL.backward()
+    np.testing.assert_allclose(np.asarray(table["w"].grad["data"], dtype=np.float64), tw.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
+
+
+def _dead_report(n_dead: int) -> str:
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(2, 30), cr.nn.ReLU(), cr.nn.Linear(30, 1))
+    with cr.no_grad():
+        model[0].bias[:n_dead] = -100.0  # inputs are small: these units are 0 for every sample
+        model[0].bias[n_dead:] = 100.0
+    report = cr.explain.dead_units(model, cr.randn(5, 2))
+    assert report["1"].dead == list(range(n_dead))
+    return str(report)
+
+
+@pytest.mark.parametrize("n_dead", [19, 20, 21, 22])
+def test_dead_units_lists_the_first_twenty_and_marks_more(n_dead: int) -> None:
+    # explain/diagnostics.py:194: up to 20 dead units are listed in full; from 21 on, the first 20 and " …"
+    text = _dead_report(n_dead)
+    listed = ", ".join(str(i) for i in range(min(n_dead, 20)))
+    more = " …" if n_dead > 20 else ""
+    assert f"| {listed}{more} |" in text
+    assert f"0.weight rows {listed}{more} |" in text
+    assert f"2.weight columns {listed}{more}" in text
+    assert f"{n_dead} of 30" in text
+    if n_dead <= 20:
+        assert "…" not in text
+    else:
+        assert ", 20" not in text  # the 21st unit (index 20) is not listed
+
+
+def _chain_table(n_muls: int):  # noqa: ANN202
+    x = cr.tensor(1.0, dtype=cr.float64, requires_grad=True, name="x")
+    y = x
+    for _ in range(n_muls):
+        y = y * 1.01
+    return cr.explain.gradient_table(y, all_nodes=True)
+
+
+def test_a_gradient_table_of_sixty_rows_is_listed_and_of_sixty_one_summarized() -> None:
+    # explain/tables.py:205 (max_rows = 60)
+    full = _chain_table(59)
+    assert len(full.rows) == 60 and len(full._rows()) == 60
+    assert "summarized" not in str(full) and "more like" not in str(full)
+    table = _chain_table(60)
+    assert len(table.rows) == 61
+    text = str(table)
+    assert "61 rows, summarized: repeated kinds of rows are counted." in text and "more like" in text
+    assert len(table._rows()) < 61 and len(table.show_all()._rows()) == 61
+    # the values are the engine's: dy/dx = 1.01 ** 60
+    assert float(table["x"].grad["data"]) == pytest.approx(1.01 ** 60, rel=1e-12)
+
+
+def test_a_too_many_paths_table_shows_its_summary_rows() -> None:
+    # explain/tables.py:418: with too many paths, the rows are the by-node summary (node, paths through it,
+    # gradient there) under that header; hand-computed: L = (2 x^2)^2 = 4 x^4, 8 paths through every node
+    x = cr.tensor(1.5, dtype=cr.float64, requires_grad=True, name="x")
+    a = x * x
+    b = a + a
+    L = b * b  # noqa: N806
+    a.name, b.name = "a", "b"
+    p = cr.explain.paths(L, x, max_paths=3)
+    assert p.too_many and p.count == 8
+    rows = p._rows()
+    assert rows == p.summary and [r[0] for r in rows] == ["x", "a", "b", "L"]
+    assert [int(r[1]) for r in rows] == [8, 8, 8, 8]
+    text = str(p)
+    assert "Paths through it" in text and "Gradient there" in text
+    for line in text.splitlines():
+        if line.startswith("x "):
+            assert "| 8 " in line and "54.0" in line  # dL/dx = 16 x^3 = 54
+            break
+    else:
+        raise AssertionError(f"no row for x in\n{text}")
