@@ -110,3 +110,38 @@ def test_a_too_many_paths_table_shows_its_summary_rows() -> None:
             break
     else:
         raise AssertionError(f"no row for x in\n{text}")
+
+
+def test_recorded_values_are_copies_that_an_optimizer_step_does_not_change() -> None:
+    # explain/record.py:49: each step's inputs, output, upstream and local derivatives are copied when recorded
+    w = cr.tensor([1.0, -2.0, 3.0], dtype=cr.float64, requires_grad=True)
+    x = cr.tensor([0.5, 0.25, -1.0], dtype=cr.float64)
+    steps: list = []
+    with cr.explain.record(on_step=lambda rec, step: steps.append(rec)):
+        L = (w * x).sum()  # noqa: N806
+        L.backward()
+    opt = cr.optim.SGD([w], lr=1.0)
+    opt.step()  # in place: w -= grad = x
+    with cr.no_grad():
+        x.mul_(10.0)
+    np.testing.assert_array_equal(w.detach().numpy(), [0.5, -2.25, 4.0])
+    mul = next(s for s in steps if len(s.inputs) == 2)
+    np.testing.assert_array_equal(mul.inputs[0], [1.0, -2.0, 3.0])  # w before the step
+    np.testing.assert_array_equal(mul.inputs[1], [0.5, 0.25, -1.0])  # x before mul_
+    np.testing.assert_array_equal(mul.contributions[0], [0.5, 0.25, -1.0])  # dL/dw = x
+    np.testing.assert_array_equal(mul.output, [0.5, -0.5, -3.0])
+
+
+def test_a_parameter_recorded_in_a_second_model_takes_that_models_name() -> None:
+    # explain/record.py:81: record_modules(model) names a model's parameters by their path in it, replacing a
+    # name from an earlier recording (the automatic naming of record_modules() does not overwrite)
+    lin = cr.nn.Linear(2, 1)
+    first, second = cr.nn.Sequential(lin), cr.nn.Sequential(cr.nn.Identity(), lin)
+    x = cr.randn(3, 2)
+    with cr.explain.record_modules(first):
+        L1 = first(x).sum()  # noqa: N806
+    assert {"0.weight", "0.bias"} <= {r.name for r in cr.explain.gradient_table(L1)}
+    with cr.explain.record_modules(second):
+        L2 = second(x).sum()  # noqa: N806
+    names = {r.name for r in cr.explain.gradient_table(L2)}
+    assert {"1.weight", "1.bias"} <= names and "0.weight" not in names
