@@ -40,6 +40,37 @@ def test_a_replayed_gradient_table_has_the_engines_and_pytorchs_gradient() -> No
     np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
 
 
+
+def _freed_cat_loss(lib):  # noqa: ANN001, ANN202
+    """cat's derivative rule returns a gradient for a constant input too (its parent is None), and mul's none:
+    the replay must skip both, whatever their shapes."""
+    w = lib.tensor([1.5, -2.0], dtype=lib.float64, requires_grad=True)
+    c3, c2 = lib.tensor([3.0, 0.5, 1.0], dtype=lib.float64), lib.tensor([2.0, -1.0], dtype=lib.float64)
+
+    def loss():  # noqa: ANN202
+        h = w * c2
+        a = lib.cat([h, c3])  # constant of shape (3,)
+        b = lib.cat([w.tanh(), c2])  # constant of shape (2,)
+        return (a * a).sum() + (b * b * b).sum()
+
+    return w, loss()
+
+
+def test_a_replayed_graph_skips_constants_whose_rule_still_returns_a_gradient() -> None:
+    # explain/replay.py:78 (`or` -> `and`, the check removed): gradients for constants were summed under one key
+    # (shapes (3,) and (2,) do not add) or added to None, and the replay gave up showing any gradient
+    w, L = _freed_cat_loss(cr)  # noqa: N806
+    w.name = "w"
+    L.backward()
+    gc.collect()
+    graph = cr.explain.graph(L)
+    assert "replayed" in repr(graph)
+    table = cr.explain.gradient_table(L)
+    assert "could not be taken again" not in str(table)
+    tw, tL = _freed_cat_loss(torch)  # noqa: N806
+    tL.backward()
+    np.testing.assert_allclose(np.asarray(table["w"].grad["data"], dtype=np.float64), tw.grad.numpy(), rtol=1e-9)
+
 def _dead_report(n_dead: int) -> str:
     cr.manual_seed(0)
     model = cr.nn.Sequential(cr.nn.Linear(2, 30), cr.nn.ReLU(), cr.nn.Linear(30, 1))
