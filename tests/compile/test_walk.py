@@ -240,3 +240,40 @@ def test_a_trace_function_set_before_the_step_sees_the_traced_call() -> None:
     assert compiled.fallback_reason is None and compiled.replays == 3
     for p, q in zip(model.parameters(), twin.parameters()):
         assert p.detach().numpy().tobytes() == q.detach().numpy().tobytes()
+
+
+def test_a_trace_function_that_installs_itself_again_does_not_end_the_watch() -> None:
+    """coverage's C tracer, called from Python, installs itself as the thread's trace function again; a chained
+    Python one might do the same. Either way cr.compile keeps watching the step: an `.item()` still makes it fall
+    back (a replay would otherwise repeat the traced branch)."""
+    import sys
+
+    w = cr.tensor([1.0, -2.0], requires_grad=True)
+
+    def f(x):
+        y = (w * x).sum()
+        if y.item() > 0:
+            y = y * 2.0
+        y.backward()
+        return y
+
+    class CLike:  # not a Python function: suspended for the traced call, as coverage's CTracer
+        def __call__(self, frame, event, arg):
+            sys.settrace(self)
+            return None
+
+    def reinstalling(frame, event, arg):
+        sys.settrace(reinstalling)
+        return None
+
+    for tracer in (CLike(), reinstalling):
+        compiled = cr.compile(f)
+        sys.settrace(tracer)
+        try:
+            with pytest.warns(CompileWarning, match=r"\.item\(\)"):
+                compiled(cr.tensor([1.0, 1.0]))
+        finally:
+            after = sys.gettrace()
+            sys.settrace(None)
+        assert after is tracer  # restored after the call
+        assert compiled.fallback_reason is not None

@@ -18,6 +18,7 @@ import os
 import re
 import sys
 import threading
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -205,6 +206,7 @@ class Tracer(Coverage):
         codes = _escape_codes()
         watched = self._cov_watched()
         prev_trace = sys.gettrace()
+        chained = prev_trace if isinstance(prev_trace, types.FunctionType | types.MethodType) else None
 
         def on_make_return(frame: Any, event: str, arg: Any) -> Any:
             if event == "return" and arg is not None:
@@ -214,18 +216,22 @@ class Tracer(Coverage):
 
         def on_call(frame: Any, event: str, arg: Any) -> Any:
             # a global trace function: called once per Python call (not per C call, unlike a profile function);
-            # returning None leaves the frame untraced. A trace function that was set before the step (a
-            # debugger, coverage, `chainrule trace`) goes on seeing every call: it is chained, not suspended.
-            if prev_trace is None:
+            # returning None leaves the frame untraced. A Python trace function that was set before the step (a
+            # debugger, `chainrule trace`) goes on seeing every call: it is chained. One written in C (coverage's
+            # CTracer) is suspended for the call instead: called from here it installs itself as the thread's
+            # trace function again, which would end this one's watch (and a replay would miss an `.item()`).
+            if chained is None:
                 return watch_call(frame)
             lines = frame.f_trace_lines
             mine = watch_call(frame)
             mine_lines, frame.f_trace_lines = frame.f_trace_lines, lines
             self.paused = True  # its own work (reprs, recomputed expressions) is not the step's
             try:
-                theirs = prev_trace(frame, event, arg)
+                theirs = chained(frame, event, arg)
             finally:
                 self.paused = False
+                if sys.gettrace() is not on_call:  # (it set another one: this trace must go on seeing calls)
+                    sys.settrace(on_call)
             if theirs is None:
                 frame.f_trace_lines = mine_lines
                 return mine
