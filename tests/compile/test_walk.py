@@ -227,11 +227,12 @@ def test_a_trace_function_set_before_the_step_sees_the_traced_call() -> None:
         return None
 
     x, y = cr.randn(5, 4), cr.tensor([0, 1, 0, 1, 1])
+    before = sys.gettrace()  # (coverage's, when the suite runs under coverage: put back after)
     sys.settrace(tracer)
     try:
         compiled(x, y)
     finally:
-        sys.settrace(None)
+        sys.settrace(before)
     assert seen == ["1", "2", "3", "4", "5"]  # the five lines of step's body
     for _ in range(3):
         compiled(x, y)
@@ -266,6 +267,7 @@ def test_a_trace_function_that_installs_itself_again_does_not_end_the_watch() ->
         sys.settrace(reinstalling)
         return None
 
+    before = sys.gettrace()  # (coverage's, when the suite runs under coverage: put back after)
     for tracer in (CLike(), reinstalling):
         compiled = cr.compile(f)
         sys.settrace(tracer)
@@ -274,6 +276,6 @@ def test_a_trace_function_that_installs_itself_again_does_not_end_the_watch() ->
                 compiled(cr.tensor([1.0, 1.0]))
         finally:
             after = sys.gettrace()
-            sys.settrace(None)
+            sys.settrace(before)
         assert after is tracer  # restored after the call
         assert compiled.fallback_reason is not None
