@@ -25,22 +25,6 @@ def _freed_loss(lib):  # noqa: ANN001, ANN202
     return w, loss()
 
 
-def test_a_replayed_gradient_table_has_the_engines_and_pytorchs_gradient() -> None:
-    # explain/replay.py:78: constants (no parent) are skipped and gradients flow on to every parent
-    w, L = _freed_loss(cr)  # noqa: N806
-    w.name = "w"
-    L.backward()
-    gc.collect()
-    graph = cr.explain.graph(L)
-    assert "replayed" in repr(graph)
-    table = cr.explain.gradient_table(L)
-    tw, tL = _freed_loss(torch)  # noqa: N806
-    tL.backward()
-    np.testing.assert_allclose(np.asarray(table["w"].grad["data"], dtype=np.float64), tw.grad.numpy(), rtol=1e-9)
-    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
-
-
-
 def _freed_cat_loss(lib):  # noqa: ANN001, ANN202
     """cat's derivative rule returns a gradient for a constant input too (its parent is None), and mul's none:
     the replay must skip both, whatever their shapes."""
@@ -56,10 +40,14 @@ def _freed_cat_loss(lib):  # noqa: ANN001, ANN202
     return w, loss()
 
 
-def test_a_replayed_graph_skips_constants_whose_rule_still_returns_a_gradient() -> None:
-    # explain/replay.py:78 (`or` -> `and`, the check removed): gradients for constants were summed under one key
-    # (shapes (3,) and (2,) do not add) or added to None, and the replay gave up showing any gradient
-    w, L = _freed_cat_loss(cr)  # noqa: N806
+@pytest.mark.parametrize("build", ["tanh", "cat"])
+def test_a_replayed_gradient_table_has_the_engines_and_pytorchs_gradient(build: str) -> None:
+    """explain/replay.py:78: a graph whose intermediates are gone is rebuilt from saved values; constants (no
+    parent) are skipped and gradients flow on to every parent. `cat`: the rule returns gradients for two constants
+    of different shapes (`or` -> `and` or the check removed summed them under one key, or added to None, and the
+    replay gave up showing any gradient)."""
+    make = _freed_loss if build == "tanh" else _freed_cat_loss
+    w, L = make(cr)  # noqa: N806
     w.name = "w"
     L.backward()
     gc.collect()
@@ -67,9 +55,11 @@ def test_a_replayed_graph_skips_constants_whose_rule_still_returns_a_gradient() 
     assert "replayed" in repr(graph)
     table = cr.explain.gradient_table(L)
     assert "could not be taken again" not in str(table)
-    tw, tL = _freed_cat_loss(torch)  # noqa: N806
+    tw, tL = make(torch)  # noqa: N806
     tL.backward()
     np.testing.assert_allclose(np.asarray(table["w"].grad["data"], dtype=np.float64), tw.grad.numpy(), rtol=1e-9)
+    np.testing.assert_allclose(w.grad.numpy(), tw.grad.numpy(), rtol=1e-12)
+
 
 def _dead_report(n_dead: int) -> str:
     cr.manual_seed(0)
