@@ -32,7 +32,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     leaf_grads = run_backward(outs, seeds, retain_graph, create_graph, capture)
     results: list[Tensor | None] = []
     for i, t in enumerate(ins):
-        g = capture.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(id(t), (None, None))[1]
+        g = capture.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(t)
         if g is None:
             if not (allow_unused or materialize_grads):
                 raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.shape)}) was not used in the graph "

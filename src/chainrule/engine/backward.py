@@ -21,6 +21,8 @@ from chainrule.engine.hooks import Partial
 from chainrule.engine.node import Node
 from chainrule.engine.tensor import Tensor, inplace_epoch, storage_written_since, tensor_from_data
 
+_ndarray = np.ndarray
+
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
     "have already been freed). Saved intermediate values of the graph are freed when you call "
@@ -141,14 +143,15 @@ def _fresh(arr: Any, handed: set[int]) -> Any:
 
 
 def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
-                 capture: dict | None = None) -> dict[int, tuple[Tensor, Any]]:
+                 capture: dict | None = None) -> dict[Tensor, Any]:
     """Propagate `grads` from `outputs` back through the graph.
 
-    Returns {id(leaf): (leaf, total gradient)} for every leaf reached. If `capture` maps nodes to None,
+    Returns {leaf: total gradient} for every leaf reached (a Tensor hashes by identity, and a dict compares
+    keys by identity first, so its elementwise `==` is never called). If `capture` maps nodes to None,
     the total gradient arriving at each of those nodes' outputs is stored in it. The bookkeeping (consumer
     counts, gradients summed so far) lives on the nodes: this loop is the per-node path of every step.
     """
-    leaf_grads: dict[int, tuple[Tensor, Any]] = {}
+    leaf_grads: dict[Tensor, Any] = {}
     mark = object()
     root = outputs[0].grad_fn if len(outputs) == 1 else None
     if root is not None:  # one output (loss.backward()): nothing consumes the root, so it starts the walk
@@ -159,8 +162,8 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
         roots = []
         for out, g in zip(outputs, grads):
             if out.grad_fn is None:
-                prev = leaf_grads.get(id(out))
-                leaf_grads[id(out)] = (out, g if prev is None else prev[1] + g)
+                prev = leaf_grads.get(out)
+                leaf_grads[out] = g if prev is None else prev + g
             else:
                 roots.append((out.grad_fn, g))
         _count_consumers([node for node, _ in roots], mark)
@@ -205,8 +208,9 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     _check_saved(node)
                 if not special:
                     op = node.op
-                    if op.binary_elementwise and node.attrs is None:  # most nodes: skip Op.backward's dispatch
-                        in_grads = op.backward_binary(parents, g, datas, node.out)
+                    plain = op.plain_backward
+                    if plain is not None and node.attrs is None:  # most nodes: skip Op.backward's dispatch
+                        in_grads = plain(parents, g, datas, node.out)
                     else:
                         if modes is None and op.user_code:
                             modes = enter_backward(False)
@@ -219,8 +223,6 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     if type(datas) is not tuple and type(datas) is not list:
                         node.inputs = node.datas = node.out = None
             for parent, gi in zip(parents, in_grads):
-                if parent is None:
-                    continue
                 if type(parent) is Node:
                     if gi is not None:
                         prev = parent.acc
@@ -228,10 +230,9 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     parent.deps -= 1
                     if not parent.deps:
                         ready.append(parent)
-                elif gi is not None:
-                    key = id(parent)
-                    prev = leaf_grads.get(key)
-                    leaf_grads[key] = (parent, gi if prev is None else prev[1] + gi)
+                elif gi is not None and parent is not None:
+                    prev = leaf_grads.get(parent)
+                    leaf_grads[parent] = gi if prev is None else prev + gi
     finally:
         if modes is not None:
             exit_backward(modes)
@@ -337,8 +338,8 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     only = None if inputs is None else {id(t) for t in ([inputs] if isinstance(inputs, Tensor) else inputs)}
     leaf_grads = run_backward(outputs, seeds, retain_graph, create_graph)
     handed = {id(s) for s in seeds}
-    for key, (leaf, g) in leaf_grads.items():
-        if only is not None and key not in only:
+    for leaf, g in leaf_grads.items():
+        if only is not None and id(leaf) not in only:
             continue
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, create_graph)
@@ -353,10 +354,18 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
     """`loss.backward()` on a one-element, 0-d result of recorded ops: seed 1, accumulate into leaves."""
     leaf_grads = run_backward((loss,), (_unit(loss._data.dtype),), retain_graph, False)
     handed: set[int] = set()
-    for leaf, g in leaf_grads.values():
+    for leaf, g in leaf_grads.items():
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, False)
-        if leaf.grad is not None or not _take(leaf, g, handed):
+        existing = leaf.grad
+        if existing is None:
+            if not _take(leaf, g, handed):
+                accumulate_grad(leaf, g, handed)
+        elif (type(g) is type(existing._data) is type(leaf._data) is not _ndarray
+              and existing.grad_fn is None):  # a scalar network's every step: accumulate_grad's own statements
+            existing._data = existing._data + g
+            existing._version += 1
+        else:
             accumulate_grad(leaf, g, handed)
         if leaf._post_accumulate_hooks:
             _post_accumulate(leaf)

@@ -84,7 +84,9 @@ class Op:
     per input), `rules` and `vjp` (the derivative as one or the other), `saves_inputs` / `saves_output`,
     `broadcasting` (elementwise with several inputs: a forward ValueError means the shapes did not
     broadcast), `vjp_takes_needs` (the VJP has a `needs` parameter: which inputs want a gradient, to skip
-    work) and `binary_elementwise` (the backward walk calls `backward_binary` directly, as for most nodes).
+    work), `binary_elementwise` and `plain_backward` (for a node without attributes, the backward walk calls this
+    instead of `backward` on NumPy values: `backward_binary` or `backward_unary`, as for most nodes; None for
+    other ops).
     Ops are compared by identity.
     """
 
@@ -103,6 +105,7 @@ class Op:
     broadcasting: bool = field(init=False)
     vjp_takes_needs: bool = field(init=False)
     binary_elementwise: bool = field(init=False)
+    plain_backward: Callable[[tuple, Any, tuple, Any], tuple] | None = field(init=False)
 
     def __post_init__(self) -> None:
         derivative = self.derivative
@@ -129,6 +132,8 @@ class Op:
         self.broadcasting = elementwise and len(self.arg_names) > 1
         self.vjp_takes_needs = callable(derivative) and "needs" in inspect.signature(derivative).parameters
         self.binary_elementwise = elementwise and len(self.arg_names) == 2
+        self.plain_backward = (self.backward_binary if self.binary_elementwise
+                               else self.backward_unary if elementwise and len(self.arg_names) == 1 else None)
 
     user_code = False  # whether backward may run user code (a custom Function): the walk then sets grad mode
 
@@ -157,14 +162,7 @@ class Op:
             return grads
         if not xp.is_tensor:
             if len(inputs) == 1:  # unary math and activations on NumPy values: the short path
-                rule = self.rules[0]
-                if node.parents[0] is None or rule is None:
-                    return (None,)
-                x = inputs[0]
-                gi = g if rule is ONE else (rule(NUMPY, g, out, x, **attrs) if attrs else rule(NUMPY, g, out, x))
-                if type(gi) is not type(x) or type(x) is np.ndarray:  # equal scalar types: same shape and dtype
-                    gi = _fit(gi, x)
-                return (gi,)
+                return self.backward_unary(node.parents, g, inputs, out, attrs)
             if len(inputs) == 2 and not attrs:
                 return self.backward_binary(node.parents, g, inputs, out)
         grads = []
@@ -185,6 +183,17 @@ class Op:
                 gi = _match_dtype(xp, gi, x)
             append(gi)
         return grads
+
+    def backward_unary(self, parents: tuple, g: Any, inputs: tuple, out: Any, attrs: dict | None = None) -> tuple:
+        """`backward` unrolled for unary elementwise ops on NumPy values (math functions, activations)."""
+        rule = self.rules[0]
+        if parents[0] is None or rule is None:
+            return (None,)
+        x = inputs[0]
+        gi = g if rule is ONE else (rule(NUMPY, g, out, x, **attrs) if attrs else rule(NUMPY, g, out, x))
+        if type(gi) is not type(x) or type(x) is np.ndarray:  # equal scalar types: same shape and dtype
+            gi = _fit(gi, x)
+        return (gi,)
 
     def backward_binary(self, parents: tuple, g: Any, inputs: tuple, out: Any) -> tuple:
         """`backward` unrolled for binary elementwise ops on NumPy values (most of every graph)."""
