@@ -223,6 +223,8 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     if type(datas) is not tuple and type(datas) is not list:
                         node.inputs = node.datas = node.out = None
             for parent, gi in zip(parents, in_grads):
+                if parent is None:
+                    continue
                 if type(parent) is Node:
                     if gi is not None:
                         prev = parent.acc
@@ -230,7 +232,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     parent.deps -= 1
                     if not parent.deps:
                         ready.append(parent)
-                elif gi is not None and parent is not None:
+                elif gi is not None:
                     prev = leaf_grads.get(parent)
                     leaf_grads[parent] = gi if prev is None else prev + gi
     finally:
