@@ -118,8 +118,10 @@ def cross_entropy_indices(input: Tensor, target: np.ndarray, reduction: str) -> 
 # (also where another entry of the row is -inf, at which q * x would make 0 * -inf = nan)
 def _nll_forward(x: Any, q: np.ndarray | None, reduction: str, denom: float, target: np.ndarray | None = None,
                  shape: tuple = ()) -> Any:
-    if q is not None:
-        return _reduce(-(q * x).sum(axis=1), reduction, denom)
+    if q is not None:  # only where q is nonzero, as PyTorch picks the target's entry: 0 * -inf is no nan here
+        picked = np.zeros(np.broadcast_shapes(q.shape, np.shape(x)), np.result_type(q, x))
+        np.multiply(q, x, out=picked, where=q != 0)
+        return _reduce(-picked.sum(axis=1), reduction, denom)
     assert target is not None  # class-index targets: `q` is None, `target` given
     return _reduce(-x.ravel()[_flat_index(target, shape[1])], reduction, denom)
 

@@ -163,3 +163,25 @@ def test_nll_loss_at_plain_class_indices_twice_differentiable() -> None:
     (hc,) = cr.autograd.grad((gc * cr.tensor(v)).sum(), xc)
     (ht,) = torch.autograd.grad((gt * torch.tensor(v)).sum(), xt)
     close(hc, ht, 1e-10, 1e-12)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_loss_weighted_or_ignoring_is_finite_at_minus_inf_elsewhere(reduction: str) -> None:
+    """The weighted and ignore_index forms (a weighted one-hot product, also for (N, C, d) inputs): a -inf or nan
+    log-probability of a class that is not the target, or of an ignored row, leaves loss and gradient finite,
+    as torch (it picks the target's entry); 0 * -inf used to make the loss nan. A -inf at the target is inf."""
+    logp = TF.log_softmax(torch.tensor(randn(6, 4)), 1).numpy()
+    t = np.array([0, 3, 2, 1, 1, -100])
+    logp[1, 0] = logp[4, 3] = -np.inf
+    logp[5, 2] = np.nan  # the ignored row
+    weight = np.array([1.0, 2.0, 3.0, 4.0], np.float32)
+    compare(F.nll_loss, TF.nll_loss, logp, t, reduction=reduction, weight=weight)
+    compare(F.nll_loss, TF.nll_loss, logp, t, reduction=reduction)
+    assert np.isfinite(F.nll_loss(cr.tensor(logp), cr.tensor(t), weight=cr.tensor(weight),
+                                  reduction=reduction).detach().numpy()).all()
+    spatial = np.stack([logp[:3], logp[3:]], 2)  # (3, 4, 2): classes on dimension 1
+    ts = np.stack([t[:3], t[3:]], 1)
+    compare(F.nll_loss, TF.nll_loss, spatial, ts, reduction=reduction, weight=weight)
+    logp[0, 0] = -np.inf  # at the target: the loss is inf, as torch
+    assert float(F.nll_loss(cr.tensor(logp), cr.tensor(t), weight=cr.tensor(weight), reduction="sum")) == \
+        float(TF.nll_loss(torch.tensor(logp), torch.tensor(t), weight=torch.tensor(weight), reduction="sum"))
