@@ -151,6 +151,46 @@ def test_the_cache_is_bounded_then_eager_with_one_warning() -> None:
     del w
 
 
+def test_the_fallback_message_names_what_the_call_changed() -> None:
+    """When no trace matches any more, the message says which guard item the call fails: the input's shape, or a
+    .grad set to None by hand inside the step (not replayable: every call traces again), with a hint."""
+    @cr.compile(cache_size=2)
+    def f(x):
+        return (x * 2.0).sum()
+
+    with pytest.warns(CompileWarning, match=r"differs from the latest trace in: `x.shape` was \(2,\) when traced, "
+                                            r"\(3,\) now"):
+        for n in range(1, 4):
+            f(cr.ones(n))
+
+    model = cr.nn.Linear(3, 2)
+    opt = cr.optim.SGD(model.parameters(), lr=0.1)
+
+    @cr.compile(cache_size=3)
+    def step(x):
+        for p in model.parameters():
+            p.grad = None
+        loss = model(x).sum()
+        loss.backward()
+        opt.step()
+        return loss
+
+    eager = cr.nn.Linear(3, 2)
+    eager.load_state_dict(model.state_dict())
+    eager_opt = cr.optim.SGD(eager.parameters(), lr=0.1)
+    with pytest.warns(CompileWarning) as record:
+        for i in range(6):
+            x = cr.full((4, 3), float(i))
+            step(x)
+            eager_opt.zero_grad()
+            eager(x).sum().backward()
+            eager_opt.step()
+    message = str(record[0].message)
+    assert "`weight.grad is None` was True when traced, False now" in message
+    assert "`bias.grad is None`" in message and "opt.zero_grad() and model.zero_grad() are" in message
+    assert step.replays == 0 and np.array_equal(model.weight.detach().numpy(), eager.weight.detach().numpy())
+
+
 # ----------------------------------------------------------------------------- scalar engine
 def test_chapter_neuron_compiles_to_float_operations() -> None:
     def make():

@@ -22,6 +22,7 @@ from __future__ import annotations
 import builtins
 import functools
 import itertools
+import re
 import time
 import types
 import warnings
@@ -133,8 +134,45 @@ class CompiledStep(functools.partial):
             if len(self.entries) < self.cache_size:
                 return self._trace(args, kwargs)
             self._fall_back(f"more than {self.cache_size} different traces (input shapes, dtypes, requires_grad, "
-                            f"train/eval, grad mode or parameters keep changing)", None)
+                            f"train/eval, grad mode or parameters keep changing){self._mismatch(args, kwargs)}", None)
         return self.fn(*args, **kwargs)
+
+    def _mismatch(self, args: tuple, kwargs: dict) -> str:
+        """What of the latest trace's guard this call fails, for the message when no trace matches: the guard's
+        items evaluated again (`weight.grad is None: True when traced, False now`), with a hint for a `.grad`."""
+        if not self.entries:
+            return ""
+        entry = self.entries[-1]
+        ns = entry.guard.__globals__
+        items, key = ns.get("guard_items"), ns.get("key")
+        code = entry.guard.__code__
+        params = code.co_varnames[:code.co_argcount]
+        values = (*args, *(kwargs[k] for k in sorted(kwargs)))
+        if items is None or len(params) != len(values):
+            return ""
+        names = {id(v): k[2:] for k, v in entry.run.__globals__.items() if k.startswith("T_")}
+        found = []
+        hint = ""
+        for text, expected in zip(items, key):
+            try:
+                now = eval(text, ns, dict(zip(params, values)))  # noqa: S307 - the guard's own expression
+            except Exception:  # noqa: BLE001 - a message only
+                continue
+            if now != expected:
+                shown = text
+                for j in range(len(items)):
+                    for prefix in ("g", "c"):
+                        obj = ns.get(f"{prefix}{j}")
+                        if obj is not None and id(obj) in names:
+                            shown = shown.replace(f"{prefix}{j}.", f"{names[id(obj)]}.")
+                shown = re.sub(r"\b(\w+)_t\.(?:array\.)?", r"\1.", shown)  # `x_t.array.shape`: `x.shape`
+                if text.endswith(".grad is None") and expected:
+                    hint = (" (the step found a .grad None that was set when it was called: `p.grad = None` by hand "
+                            "inside the step is not replayed; opt.zero_grad() and model.zero_grad() are)")
+                found.append(f"`{shown}` was {expected} when traced, {now} now")
+        if not found:
+            return ""
+        return "; this call differs from the latest trace in: " + "; ".join(found[:3]) + hint
 
     def _run_once(self, entry: _Entry, args: tuple, kwargs: dict) -> Any:
         """Replay `entry`; a trace with buffers that is running already (another thread, or the step calls

@@ -419,6 +419,7 @@ def generate_guard(t: Trace, fn_name: str) -> tuple[str, dict, str]:
         if not isinstance(value, bool | int | tuple | type | np.dtype):
             raise TypeError(f"a guard value of type {type(value).__name__}")  # equality must be plain
     ns["key"] = tuple(v for _, v in items)
+    ns["guard_items"] = tuple(e for e, _ in items)  # for the message when no trace matches a call (the step reads it)
     tests = [*first, "(" + ", ".join(("(%s)" % e) if " " in e else e for e, _ in items) + ",) == key", *extra]
     expression = " and ".join(tests)
     src = f"def {fn_name}({', '.join(args)}):\n    return (" + " and\n            ".join(
