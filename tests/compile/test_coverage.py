@@ -757,6 +757,9 @@ def test_masks_from_comparisons_compile() -> None:
 
     compiled = _eager_and_compiled(setup, inputs)
     assert "op_gt(h, 0)" in compiled.source and "op_logical_and(" in compiled.source
+    # the comments name local derivatives only where there are some: none for a comparison or a where's condition
+    assert "= none" not in compiled.source and ": none" not in compiled.source
+    assert "op_gt(h, 0)  # gt\n" in compiled.source
 
 
 def test_gradient_accumulation_over_micro_batches_with_cross_entropy_compiles() -> None:

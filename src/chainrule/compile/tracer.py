@@ -907,7 +907,7 @@ class Tracer(Coverage):
         self.t.stmts.append(Stmt("bwd", "{V%d} = backward(%s, {V%d}, NUMPY, %s, {V%d})" % (tmp, key, gi, args, oi),
                                  defs=(tmp,), uses=uses,
                                  comment=f"{op.name}: its VJP, " + "; ".join(
-                                     f"d/d{a}: {f}" for a, f in zip(op.arg_names, op.formulas))))
+                                     f"d/d{a}: {f}" for a, f in zip(op.arg_names, op.formulas) if f != "none")))
         for i, c in enumerate(contributions):
             results.append(None if c is None else ("{V%d}[%d]" % (tmp, i), (tmp,), f"{op.name} -> "
                                                    f"{op.arg_names[i] if i < len(op.arg_names) else i}"))
@@ -1213,8 +1213,9 @@ _COMMENTS: dict[Any, str] = {}
 def _forward_comment(op: Any) -> str:
     comment = _COMMENTS.get(op)
     if comment is None:
-        comment = _COMMENTS[op] = op.name if not op.formulas else f"{op.name}; local derivatives: " + ", ".join(
-            f"d/d{a} = {f}" for a, f in zip(op.arg_names, op.formulas))
+        shown = [(a, f) for a, f in zip(op.arg_names, op.formulas or ()) if f != "none"]  # comparisons: no gradient
+        comment = _COMMENTS[op] = op.name if not shown else f"{op.name}; local derivatives: " + ", ".join(
+            f"d/d{a} = {f}" for a, f in shown)
     return comment
 
 
