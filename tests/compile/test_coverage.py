@@ -475,6 +475,69 @@ def _eager_and_compiled(setup, inputs, calls: int = 8):
     return runs[1][3]
 
 
+def test_index_select_with_the_steps_indices_compiles() -> None:
+    """`index_select(E, 0, ids)` with ids passed in (an embedding lookup written the torch way; it used to fall back:
+    the op indexed with a reshaped copy of the index), also along dimension 1: replayed with this call's indices,
+    bit for bit with eager."""
+    def setup():
+        emb = cr.randn(20, 4, requires_grad=True)
+        w = cr.randn(4, requires_grad=True)
+        opt = cr.optim.SGD([emb, w], lr=0.1)
+
+        def step(ids):
+            opt.zero_grad()
+            rows = cr.index_select(emb, 0, ids)
+            cols = cr.index_select(emb, 1, ids % 4)
+            loss = ((rows @ w).tanh() ** 2).mean() + cols.sum() * 0.01
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, [emb, w]
+
+    compiled = _eager_and_compiled(setup, lambda k: (cr.tensor(np.random.default_rng(k).integers(0, 20, 6)),))
+    assert "ids" in compiled.source
+
+
+def test_an_integer_index_from_a_0d_tensor_is_read_again_on_each_replay() -> None:
+    """`w[i]`, `m[:, i]`, `m[0, i]` with a 0-d integer tensor i passed in: PyTorch (and chainrule) take i as an
+    integer. The replay used to bake in the traced integer, a silently wrong replay from the second call on (the
+    parameters differed from eager's); it reads i again now, bit for bit with eager."""
+    def setup():
+        w = cr.randn(5, requires_grad=True)
+        m = cr.randn(3, 5, requires_grad=True)
+        opt = cr.optim.SGD([w, m], lr=0.1)
+
+        def step(i):
+            opt.zero_grad()
+            loss = w[i] ** 2 + m[:, i].sum() + m[0, i] * w[(i + 1) % 5]
+            loss.backward()
+            opt.step()
+            return loss
+
+        return step, [w, m]
+
+    compiled = _eager_and_compiled(setup, lambda k: (cr.tensor(k % 5),))
+    assert "int(i)" in compiled.source
+
+
+def test_an_integer_index_from_a_tensor_the_replay_cannot_read_falls_back() -> None:
+    """A 0-d index tensor made outside the step's ops from Python data each call cannot be read again: eager, with
+    the reason, never the traced index."""
+    w = cr.randn(5, requires_grad=True)
+    values = iter(range(10))
+
+    def step():
+        loss = w[cr.tensor(next(values) % 5)] * 2.0
+        loss.backward()
+        return loss
+
+    compiled = cr.compile(step)
+    with pytest.warns(CompileWarning):
+        results = [compiled().item() for _ in range(4)]
+    assert results == [w.detach().numpy()[k] * 2.0 for k in range(4)]
+
+
 def test_indexing_with_a_random_draw_and_with_input_indices_equals_eager() -> None:
     """`E[cr.randint(...)]` (a random minibatch or embedding lookup drawn in the step) and `E[ids, 1:3]` with
     indices passed in: the replay indexes with this call's indices (the draw replayed from the generator, the

@@ -36,6 +36,7 @@ from chainrule.nn.modules.module import (
     register_module_forward_hook,
     register_module_forward_pre_hook,
 )
+from chainrule.ops.indexing import IndexFromTensor
 from chainrule.ops.observe import observe_ops
 from chainrule.optim.observe import observe_optimizers
 from chainrule.random import default_generator
@@ -535,6 +536,10 @@ class Tracer(Coverage):
                     kw.append(f"{k}={text}")
                     aux_uses.extend(uses)
                     continue
+                if any(type(e) is IndexFromTensor for e in v):
+                    self.fail("index: an integer index read from a 0-d tensor that is not a value of the step (or "
+                              "with an index the replay cannot read again): replaying it would reuse the trace's "
+                              "index", line)
             if type(v) is np.ndarray:  # the very array of a value of the step (a loss's target): read live
                 i = self._var_of_array(v)
                 if i is not None and self.t.vars[i].kind in ("input", "const", "op"):
@@ -602,6 +607,12 @@ class Tracer(Coverage):
                 if i is None or self.t.vars[i].kind not in ("input", "const", "op"):
                     return None, []
                 parts.append("{V%d}" % i)
+                uses.append(i)
+            elif type(e) is IndexFromTensor:  # `x[i]` with a 0-d integer tensor: this call's i, read again
+                i = self._var_of_array(e.value)
+                if i is None or self.t.vars[i].kind not in ("input", "const", "op"):
+                    return None, []
+                parts.append("int({V%d})" % i)
                 uses.append(i)
             elif e is None or e is Ellipsis or type(e) in (int, bool, slice):
                 parts.append(repr(e))

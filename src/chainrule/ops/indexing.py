@@ -10,7 +10,22 @@ import numpy as np
 from chainrule.engine.size import wrap_dim
 from chainrule.engine.tensor import Tensor, tensor_from_data
 from chainrule.ops.registry import apply, defop, variant
+from chainrule.ops.shape_ops import reshape
 from chainrule.ops.views import register
+
+
+class IndexFromTensor(int):
+    """An integer index that was a 0-d integer tensor (`x[i]`, `x[:, i]`): PyTorch takes it as an integer (the
+    result is a view), and so does NumPy. It keeps the tensor's value object (`value`, the `array` of `i` when it
+    was used), so that `cr.compile` can read the index again on each replay instead of baking in the traced one."""
+
+    value: Any
+
+
+def _index_from_tensor(value: Any) -> IndexFromTensor:
+    index = IndexFromTensor(int(value))
+    index.value = value
+    return index
 
 
 def normalize_index(index: Any) -> tuple[Any, bool]:
@@ -25,7 +40,7 @@ def normalize_index(index: Any) -> tuple[Any, bool]:
                 raise IndexError("index: tensors used as indices must be long, int, byte or bool tensors, "
                                  "got a floating-point tensor")
             if p.ndim == 0 and p.dtype.kind in "iu":
-                p = int(p)
+                p = _index_from_tensor(p)
         elif isinstance(p, list):
             p = np.asarray(p)
             if p.dtype.kind == "f":
@@ -73,12 +88,12 @@ def _split_ints(idx: tuple) -> tuple[tuple, tuple] | None:
     """PyTorch applies the integers of an index that also holds arrays first, as selections, then the arrays;
     NumPy counts those integers as arrays, which moves the result's dimensions when the arrays are not
     adjacent (`x[0, :, [1, 2]]`). Split such an index into (the integers, a basic index; the rest)."""
-    if not any(type(p) is int or isinstance(p, np.integer) for p in idx):
+    if not any(type(p) is int or type(p) is IndexFromTensor or isinstance(p, np.integer) for p in idx):
         return None
     select: list = []
     rest: list = []
     for p in idx:
-        if type(p) is int or isinstance(p, np.integer):
+        if type(p) is int or type(p) is IndexFromTensor or isinstance(p, np.integer):
             select.append(p)
         else:
             rest.append(p)
@@ -112,7 +127,7 @@ def getitem(input: Tensor, index: Any, _op: Any = None) -> Tensor:
 def _all_ints(idx: tuple) -> bool:
     """Whether every part of a basic index picks one position (bools are not positions: they index like masks)."""
     for p in idx:  # noqa: SIM110 - a loop is several times faster than all() over a generator on 1-3 parts
-        if type(p) is not int and not isinstance(p, np.integer):
+        if type(p) is not int and type(p) is not IndexFromTensor and not isinstance(p, np.integer):
             return False
     return True
 
@@ -197,8 +212,16 @@ def index_select(input: Tensor, dim: int, index: Tensor) -> Tensor:
     idx = index.array if isinstance(index, Tensor) else np.asarray(index)
     if idx.ndim > 1:
         raise IndexError("index_select: index must be a 1-D tensor")
+    if input.ndim == 0:  # as PyTorch: a 0-d input is indexed as one element, and gives a 0-d result
+        if np.size(idx) != 1:
+            raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got {np.size(idx)} value(s)")
+        _check_bounds(idx, 1, 0, "index_select")
+        # a 0-d index array: advanced indexing, a copy as in PyTorch (a NumPy integer would give a view)
+        return getitem(reshape(input, (1,)), (np.asarray(idx).reshape(()),), _INDEX_SELECT)
     _check_bounds(idx, input.shape[d], d, "index_select")
-    return getitem(input, (slice(None),) * d + (np.asarray(idx).reshape(-1),), _INDEX_SELECT)
+    # the index array itself when it is 1-d (cr.compile then reads it again on each replay), else a 1-d view
+    return getitem(input, (slice(None),) * d + (idx if idx.ndim == 1 else np.asarray(idx).reshape(-1),),
+                   _INDEX_SELECT)
 
 
 def _check_bounds(idx: np.ndarray, n: int, dim: int, op: str) -> None:
@@ -212,6 +235,13 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
     """out[i][j] = input[index[i][j]][j] for dim=0 (and so on), as `torch.gather`."""
     d = wrap_dim(dim, input.ndim, "gather")
     idx = index.array if isinstance(index, Tensor) else np.asarray(index)
+    if (input.ndim == 0 and idx.ndim <= 1) or (idx.ndim == 0 and input.ndim == 1):
+        # as PyTorch: a 0-d input or index counts as 1-d; the result has the index's shape
+        flat = reshape(input, (1,)) if input.ndim == 0 else input
+        if idx.ndim == 1:
+            return gather(flat, 0, idx)
+        _check_bounds(idx, flat.shape[0], 0, "gather")
+        return getitem(flat, (np.asarray(idx).reshape(()),), _GATHER)  # a copy, as index_select's above
     if idx.ndim != input.ndim:
         raise RuntimeError(f"gather: index tensor must have the same number of dimensions as input "
                            f"({idx.ndim} vs {input.ndim})")
@@ -222,4 +252,8 @@ def gather(input: Tensor, dim: int, index: Tensor) -> Tensor:
 
 
 def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
+    ndim = np.ndim(indices.array if isinstance(indices, Tensor) else indices)
+    if ndim != input.ndim:  # stricter than gather, as in PyTorch: a 0-d input is not taken as 1-d here
+        raise RuntimeError(f"take_along_dim(): input and indices should have the same number of dimensions, but "
+                           f"got {input.ndim} dimensions for input, and {ndim} dimensions for indices")
     return gather(input, dim, indices)

@@ -79,7 +79,13 @@ def vstack(tensors: Sequence[Tensor]) -> Tensor:
     return cat([reshape(t, (1, -1)) if t.ndim == 1 else t for t in tensors], 0)
 
 
+def _at_least_1d(input: Tensor, op: str) -> None:
+    if input.ndim == 0:
+        raise RuntimeError(f"{op} expects at least a 1-dimensional tensor (got a 0-d one)")
+
+
 def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    _at_least_1d(tensor, "split")
     d = wrap_dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
     if isinstance(split_size_or_sections, int):
@@ -102,6 +108,7 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
 def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise RuntimeError(f"chunk: number of chunks must be greater than 0, got {chunks}")
+    _at_least_1d(input, "chunk")
     d = wrap_dim(dim, input.ndim, "chunk")
     n = input.shape[d]
     if n == 0:  # PyTorch: `chunks` empty chunks
@@ -111,6 +118,8 @@ def chunk(input: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def unbind(input: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     d = wrap_dim(dim, input.ndim, "unbind")
+    if input.ndim == 0:
+        raise IndexError(f"unbind: Dimension specified as {d} but tensor has no dimensions")
     return tuple(getitem(input, (slice(None),) * d + (i,), UNBIND) for i in range(input.shape[d]))
 
 
