@@ -50,7 +50,7 @@ FUNC_OPS = ["mulc", "addc", "exp_tanh", "log1p_sq", "tanh", "sigmoid", "div", "t
             "std", "norm", "normalize", "dtype_trip", "clone", "contiguous", "view", "permute", "flip", "neg_index",
             "none_index", "step_slice", "dropout_fn", "matmul_self", "einsum", "mean_all", "prod", "cumsum",
             "minimum", "maximum", "hardtanh", "relu6", "mish", "rsub", "rdiv", "erf", "sign_mul", "split", "chunk",
-            "const_attr", "const_scalar", "const_f64", "where", "detach"]
+            "const_attr", "const_scalar", "const_f64", "where", "detach", "data_index"]
 
 
 # ---------------------------------------------------------------------------------------------------- the model
@@ -247,6 +247,9 @@ class FuncOps(nn.Module):
                 x = x.flip(1)
             elif op == "neg_index":
                 x = x[:, -1:] * x
+            elif op == "data_index":  # an integer index from this call's data: x[:, i] with a 0-d tensor i
+                i = (x.detach()[0, 0] > x.detach().mean()).long()  # 0 or 1, from this call's values
+                x = x + x[:, i].unsqueeze(1) * 0.5
             elif op == "none_index":
                 x = x[:, None, :].sum(1)
             elif op == "step_slice":
