@@ -25,7 +25,7 @@ def test_hook_nodes_are_op_records_with_every_field_set() -> None:
         for f in dataclasses.fields(Op):
             getattr(op, f.name)  # a slot never assigned raises AttributeError
         assert op.name == "backward_hook" and op.user_code and op.forbids_inplace
-        assert not (op.saves_inputs or op.saves_output or op.elementwise or op.binary_elementwise)
+        assert not (op.saves_inputs or op.saves_output or op.elementwise or op.plain_backward)
         assert op.vjp is None and op.rules is None
     assert select.name() == "BackwardHookFunctionBackward"
 

@@ -84,9 +84,9 @@ class Op:
     per input), `rules` and `vjp` (the derivative as one or the other), `saves_inputs` / `saves_output`,
     `broadcasting` (elementwise with several inputs: a forward ValueError means the shapes did not
     broadcast), `vjp_takes_needs` (the VJP has a `needs` parameter: which inputs want a gradient, to skip
-    work), `binary_elementwise` and `plain_backward` (for a node without attributes, the backward walk calls this
-    instead of `backward` on NumPy values: `backward_binary` or `backward_unary`, as for most nodes; None for
-    other ops).
+    work) and `plain_backward` (for a node without attributes, the backward walk calls this instead of `backward`
+    on NumPy values: `backward_binary` or `backward_unary` for an elementwise op of two inputs or one, as for most
+    nodes; None for other ops).
     Ops are compared by identity.
     """
 
@@ -104,7 +104,6 @@ class Op:
     saves_output: bool = field(init=False)
     broadcasting: bool = field(init=False)
     vjp_takes_needs: bool = field(init=False)
-    binary_elementwise: bool = field(init=False)
     plain_backward: Callable[[tuple, Any, tuple, Any], tuple] | None = field(init=False)
 
     def __post_init__(self) -> None:
@@ -131,9 +130,8 @@ class Op:
         self.saves_output = self.saves in ("output", "both")
         self.broadcasting = elementwise and len(self.arg_names) > 1
         self.vjp_takes_needs = callable(derivative) and "needs" in inspect.signature(derivative).parameters
-        self.binary_elementwise = elementwise and len(self.arg_names) == 2
-        self.plain_backward = (self.backward_binary if self.binary_elementwise
-                               else self.backward_unary if elementwise and len(self.arg_names) == 1 else None)
+        arity = len(self.arg_names) if elementwise else 0
+        self.plain_backward = self.backward_binary if arity == 2 else self.backward_unary if arity == 1 else None
 
     user_code = False  # whether backward may run user code (a custom Function): the walk then sets grad mode
 
