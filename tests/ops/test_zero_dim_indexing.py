@@ -87,3 +87,21 @@ def test_a_compiled_step_with_a_0d_gather_equals_eager() -> None:
                 run(cr.tensor(k % 3))
         results.append((w.detach().numpy().tolist(), b.item()))
     assert results[0] == results[1]  # (the 0-d forms index with an array made in the op: cr.compile runs eagerly)
+
+
+def test_a_0d_integer_tensor_index_is_an_integer_as_in_torch() -> None:
+    """`x[i]` with a 0-d integer tensor i is a view (a write through it reaches x), and with index arrays the
+    integer is applied first as a selection (`m[i, :, idx]`, `m[idx, i]`), as PyTorch does: values and shapes equal.
+    (The index keeps its tensor, as `IndexFromTensor`, for cr.compile; it must still index as an int.)"""
+    results = {}
+    for lib in (cr, torch):
+        x = lib.tensor([1.0, 2.0, 3.0])
+        i = lib.tensor(1)
+        y = x[i]
+        y.add_(10.0)
+        m = lib.arange(24).reshape(2, 3, 4)
+        z = m[i, :, lib.tensor([0, 2])]
+        w = m[lib.tensor([1, 0]), i]
+        results[lib.__name__] = (x.tolist(), tuple(y.shape), tuple(z.shape), z.tolist(), w.tolist(),
+                                 m[i, i, i].item(), tuple(m[i, None].shape))
+    assert results["chainrule"] == results["torch"]
