@@ -144,3 +144,48 @@ def test_gradcheck_nondet_tol_bounds_the_largest_difference(fast_mode: bool) -> 
             assert lib.autograd.gradcheck(_one_entry(lib).apply, (t,), nondet_tol=0.3, **kwargs)
             assert not lib.autograd.gradcheck(_one_entry(lib).apply, (t,), nondet_tol=0.2, raise_exception=False,
                                               **kwargs)
+
+
+def _counting(lib, calls: dict):  # noqa: ANN001, ANN202
+    """f(x) = 3 x (deterministic) whose backward counts its calls."""
+
+    class Counting(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            return x * 3.0
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            calls["n"] += 1
+            return g * 3.0
+
+    return Counting
+
+
+@pytest.mark.parametrize("fast_mode", [False, True])
+def test_gradcheck_passes_a_deterministic_backward_at_nondet_tol_zero(fast_mode: bool) -> None:
+    """autograd/gradcheck.py:184 and :263 (`>` -> `>=`): two equal backward results differ by 0, which the
+    default nondet_tol=0.0 allows (PyTorch fails only a difference above nondet_tol)."""
+    for lib in (torch, cr):
+        t = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert lib.autograd.gradcheck(_counting(lib, {"n": 0}).apply, (t,), fast_mode=fast_mode)
+
+
+@pytest.mark.parametrize("fast_mode", [False, True])
+def test_gradcheck_runs_backward_twice_per_output(fast_mode: bool) -> None:
+    """autograd/gradcheck.py:178 (`range(2)` -> `range(3)`): the reentrancy check runs the backward twice
+    (docs/engine.md), per output in fast mode and per output element in the full Jacobian. PyTorch runs it
+    once more, for a check chainrule does not make (that the backward is linear in grad_output)."""
+    calls = {"n": 0}
+    t = cr.tensor([1.0, 2.0, 3.0], dtype=cr.float64, requires_grad=True)
+    assert cr.autograd.gradcheck(_counting(cr, calls).apply, (t,), fast_mode=fast_mode, check_undefined_grad=False)
+    assert calls["n"] == (2 if fast_mode else 2 * 3)
+    theirs = {"n": 0}
+    tt = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.autograd.gradcheck(_counting(torch, theirs).apply, (tt,), fast_mode=fast_mode,
+                                 check_undefined_grad=False)
+    assert theirs["n"] == calls["n"] + 1
