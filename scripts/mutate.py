@@ -186,6 +186,14 @@ EQUIVALENT: list[tuple] = [
     ("ops/scatter.py", "if source.shape[d] != idx.size:", 0, "if-condition -> False (an early exit removed)",
      "unreachable: source.ndim == x.ndim > d there, so the count check above has already raised (as the raise "
      "below it; seed 505)"),
+    ("explain/diagnostics.py",
+     'if isinstance(dict(m.named_parameters(recurse=False)).get("weight"), Tensor)}', 46, "False -> True",
+     "a child's parameter names always hold a dot (add_module refuses '' and names with '.'), so the 'weight' "
+     "key of the recursive list is the module's own (seed 606)"),
+    ("ops/activations.py", "dim = 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice", 26,
+     "0 -> 1", "a 0-d input returns dim 0 on the next line whatever dim is (seed 606)"),
+    ("ops/conv.py", "out += b.reshape(1, -1, 1, 1)", 21, "1 -> 2",
+     "reshape(1, -2, 1, 1): NumPy (2.x) infers any negative size, as it does -1 (seed 606)"),
 ]
 
 SWAPS: dict[type, type] = {
