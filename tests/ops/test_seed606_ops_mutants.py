@@ -115,6 +115,54 @@ def test_in_place_arithmetic_without_an_operand_raises_type_error(method: str) -
         getattr(cr.ones(2), method)()
 
 
+_OPERANDS = {"int64": [16777217, -3, 5], "int32": [16777217, 7, -2], "uint8": [3, 200, 1], "bool": [True, False, True],
+             "float64": [2.0**-24 + 2.0**-50, 0.1, 3.0], "float32": [0.1, 0.3, -2.5], "float16": [0.1, 0.3, -2.5]}
+
+
+@pytest.mark.parametrize("method", ["add_", "sub_", "mul_", "div_"])
+@pytest.mark.parametrize("operand", list(_OPERANDS))
+@pytest.mark.parametrize("self_dtype,zero_d", [("float32", False), ("float32", True), ("float64", False),
+                                               ("float64", True), ("float16", False)])
+def test_in_place_arithmetic_with_an_operand_of_another_dtype(method: str, operand: str, self_dtype: str,
+                                                             zero_d: bool) -> None:
+    """A real bug the inplace.py:107 survivors led to: `x.add_(t)` on a float tensor without grad went straight
+    into NumPy's in-place ufunc for a tensor `t` of any dtype, computing in NumPy's promoted dtype (float32 with
+    int64, or with a 0-d float64: float64) where PyTorch computes in its own (float32), so `x.add_(16777217)` as
+    an int64 tensor gave 16777218 instead of 16777216; only an operand of x's own dtype goes direct now.
+    Against PyTorch, bit for bit. (float16 with a 0-d operand of another dtype is left out: chainrule's
+    out-of-place op rounds the operand to float16 first there, see docs/testing.md.)"""
+    values = _OPERANDS[operand]
+    results = []
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 3.0, -0.7], dtype=getattr(lib, self_dtype))
+        other = lib.tensor(values[0] if zero_d else values, dtype=getattr(lib, operand))
+        try:
+            getattr(x, method)(other)
+            results.append(x.numpy().copy())
+        except (RuntimeError, TypeError) as e:
+            results.append(type(e).__name__)
+    theirs, ours = results
+    if isinstance(theirs, str):
+        assert ours == theirs
+    else:
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("call", ["add_(y, 2)", "sub_(y, 0.5)", "add_(y, alpha=3)", "mul_(y)", "div_(y)",
+                                  "div_(y, rounding_mode='floor')"])
+def test_in_place_arithmetic_agrees_with_the_out_of_place_op(call: str) -> None:
+    """ops/inplace.py:107 (`len(args) == 1` -> `== 2`: a second positional argument, alpha, was dropped by the
+    direct path): `x.op_(...)` holds what `x.op(...)` returns, for whatever arguments the op takes (PyTorch's
+    in-place contract; chainrule's add and sub take alpha positionally too, where PyTorch raises TypeError)."""
+    x_np = np.array([0.5, -1.5, 2.0, 7.0], dtype=np.float32)
+    y_np = np.array([2.0, 0.5, -1.0, 4.0], dtype=np.float32)
+    x, y = cr.tensor(x_np), cr.tensor(y_np)
+    expected = eval(f"x.{call.replace('_(', '(', 1)}", {"x": cr.tensor(x_np), "y": y})  # noqa: S307
+    out = eval(f"x.{call}", {"x": x, "y": y})  # noqa: S307 - a fixed list of calls
+    assert out is x
+    np.testing.assert_array_equal(x.numpy(), expected.numpy())
+
+
 # ---------------------------------------------------------------- ops/registry.py:230 and :249 (dtypes)
 @pytest.mark.parametrize("name,dtype", DTYPES)
 def test_local_derivatives_have_the_graphs_dtype(name: str, dtype: type) -> None:
@@ -146,13 +194,16 @@ def test_local_derivatives_have_the_graphs_dtype(name: str, dtype: type) -> None
 
 
 @pytest.mark.parametrize("name,dtype", DTYPES)
-@pytest.mark.parametrize("op", ["amax", "gelu", "gelu_tanh", "max_pool2d", "silu"])
-def test_gradients_of_intermediate_tensors_keep_their_dtype(op: str, name: str, dtype: type) -> None:
+@pytest.mark.parametrize("op,zero_d", [("amax", False), ("gelu", False), ("gelu_tanh", False), ("max_pool2d", False),
+                                       ("silu", False), ("amax", True), ("gelu", True), ("gelu_tanh", True),
+                                       ("silu", True)])
+def test_gradients_of_intermediate_tensors_keep_their_dtype(op: str, zero_d: bool, name: str, dtype: type) -> None:
     """ops/registry.py:249 (`_match_dtype`'s early return made true for any array of the same type): amax's
     rule returns float64 for a float32 input and gelu's a float32 for a float16 one; the engine casts each
     back to its input's dtype, so a retained gradient and every step's contribution have the tensor's dtype,
-    as PyTorch's. Values against PyTorch."""
-    x_np = np.array([[[[0.5, 1.5, -0.75], [-2.0, 3.0, 0.25]]]], dtype=dtype)
+    as PyTorch's (for a 0-d tensor too, whose NumPy value is a scalar: `is` -> `is not` returned another
+    scalar type as is). Values against PyTorch."""
+    x_np = np.array(0.75 if zero_d else [[[[0.5, 1.5, -0.75], [-2.0, 3.0, 0.25]]]], dtype=dtype)
 
     def run(lib, f):  # noqa: ANN001, ANN202
         x = lib.tensor(x_np, requires_grad=True)
