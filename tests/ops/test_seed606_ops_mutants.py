@@ -148,6 +148,30 @@ def test_in_place_arithmetic_with_an_operand_of_another_dtype(method: str, opera
         np.testing.assert_array_equal(ours, theirs)
 
 
+@pytest.mark.parametrize("method", ["add_", "sub_", "mul_", "div_"])
+@pytest.mark.parametrize("shapes", [((3,), (4,)), ((3,), (2, 3)), ((2, 3), (3, 3)), ((2, 3), (3,)), ((2, 3), (2, 1)),
+                                    ((2, 3), ()), ((2, 3), (1, 3))])
+def test_in_place_arithmetic_with_an_operand_of_another_shape(method: str, shapes: tuple) -> None:
+    """ops/inplace.py:91 (the direct path's broadcast check): an operand that broadcasts to x's shape is applied
+    in place; one that does not, or only to a larger shape, raises RuntimeError, as PyTorch's (a real bug: for
+    shapes that do not broadcast at all, NumPy's ValueError escaped from the direct path's check)."""
+    (xs, ys) = shapes
+    results = []
+    for lib in (torch, cr):
+        x = lib.full(xs, 3.0)
+        y = lib.full(ys, 2.0)
+        try:
+            getattr(x, method)(y)
+            results.append(x.numpy().copy())
+        except (RuntimeError, ValueError) as e:
+            results.append(type(e).__name__)
+    theirs, ours = results
+    if isinstance(theirs, str):
+        assert ours == theirs == "RuntimeError"
+    else:
+        np.testing.assert_array_equal(ours, theirs)
+
+
 @pytest.mark.parametrize("call", ["add_(y, 2)", "sub_(y, 0.5)", "add_(y, alpha=3)", "mul_(y)", "div_(y)",
                                   "div_(y, rounding_mode='floor')"])
 def test_in_place_arithmetic_agrees_with_the_out_of_place_op(call: str) -> None:

@@ -88,7 +88,11 @@ def _direct(self: Tensor, ufunc: Any, other: Any) -> bool:
     if isinstance(value, np.ndarray | np.generic):
         # another dtype: PyTorch computes in the promoted dtype (float32 with an int64 or a 0-d float64 tensor:
         # float32), NumPy in its own (float64): left to the op
-        if value.dtype != data.dtype or np.broadcast_shapes(data.shape, value.shape) != data.shape:
+        try:
+            fits = np.broadcast_shapes(data.shape, value.shape) == data.shape
+        except ValueError:  # not broadcastable: the op raises PyTorch's RuntimeError
+            return False
+        if value.dtype != data.dtype or not fits:
             return False
     elif type(value) not in (float, int):
         return False
