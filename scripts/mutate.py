@@ -205,6 +205,16 @@ EQUIVALENT: list[tuple] = [
     ("ops/registry.py", "if kind is type(x) and (kind is not np.ndarray or gi.dtype == x.dtype):", 24, "Or -> And",
      "arrays then take the last line, np.asarray(gi, dtype=x.dtype): gi itself when the dtypes agree; two "
      "scalars of one type have one dtype (seed 606)"),
+    ("ops/elementwise.py",
+     'if dt.kind == "f" or all(_scalar_fits(dt, v) for v in ops if not isinstance(v, Tensor)):', 3, "Or -> And",
+     "a fast path: wherever it fires, result_dtype gives the tensors' one dtype too, so the general path casts "
+     "nothing (1,130 dtype x 0-d x scalar combinations checked; seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 3,
+     "Or -> And", "the bitwise path gives np.where's bits at every size, and ints is None only for an upstream "
+     "gradient of another dtype than the output's, which the engine never passes (it casts it; seed 707)"),
+    ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
+     "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
+     "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
 ]
 
 SWAPS: dict[type, type] = {
