@@ -212,6 +212,22 @@ EQUIVALENT: list[tuple] = [
     ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 3,
      "Or -> And", "the bitwise path gives np.where's bits at every size, and ints is None only for an upstream "
      "gradient of another dtype than the output's, which the engine never passes (it casts it; seed 707)"),
+    ("ops/elementwise.py",
+     'if dt.kind == "f" or all(_scalar_fits(dt, v) for v in ops if not isinstance(v, Tensor)):', 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: wherever it fires, result_dtype gives the tensors' one dtype too (as Or -> And; seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 0,
+     "if-condition -> False (an early exit removed)", "the bitwise path gives np.where's bits at every size; ints is "
+     "None only for an upstream gradient of another dtype, which the engine never passes (seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 3,
+     "LtE -> Lt",
+     "the size threshold between two paths that give the same bits (seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 15,
+     "8192 -> 8193",
+     "the size threshold between two paths that give the same bits (seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 23,
+     "Is -> IsNot",
+     "large arrays then take np.where, which gives the bitwise path's bits (seed 707)"),
     ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
      "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
      "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
