@@ -233,6 +233,13 @@ EQUIVALENT: list[tuple] = [
      "shown nowhere; ONNX's Slice clamps alike, and export refuses a split along a dynamic axis; seed 707)"),
     ("ops/joins.py", "sizes = [min(step, n - s) for s in range(0, n, step)] or [0]", 58, "0 -> 1",
      "an empty dimension's one part is then the slice 0:1 of nothing: the same empty part (seed 707)"),
+    ("ops/joins.py", "shape = [0] * n", 9, "0 -> 1",
+     "meshgrid's loop sets every entry (order is a permutation of range(n)), so the start value is never read "
+     "(seed 707)"),
+    ("autograd/gradcheck.py", 'raise GradcheckError("Analytical gradient has incorrect size")', 0,
+     "raise -> pass (a check removed)",
+     "unreachable: the engine refuses a gradient of another shape first (a Function's: 'returned an invalid "
+     "gradient'; a hook's: 'has changed the size'), so gradcheck never sees one (seed 707)"),
     ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
      "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
      "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
