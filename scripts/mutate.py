@@ -240,6 +240,10 @@ EQUIVALENT: list[tuple] = [
      "raise -> pass (a check removed)",
      "unreachable: the engine refuses a gradient of another shape first (a Function's: 'returned an invalid "
      "gradient'; a hook's: 'has changed the size'), so gradcheck never sees one (seed 707)"),
+    ("engine/formatting.py", 'return "inf" if v > 0 else "-inf"', 20, "0 -> 1",
+     "v is +inf or -inf there (np.isinf checked it), and each compares with 1 as with 0 (seed 707)"),
+    ("engine/formatting.py", 'return "inf" if v > 0 else "-inf"', 16, "Gt -> GtE",
+     "v is +inf or -inf there (np.isinf checked it), never 0 (seed 707)"),
     ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
      "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
      "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
