@@ -244,6 +244,20 @@ EQUIVALENT: list[tuple] = [
      "v is +inf or -inf there (np.isinf checked it), and each compares with 1 as with 0 (seed 707)"),
     ("engine/formatting.py", 'return "inf" if v > 0 else "-inf"', 16, "Gt -> GtE",
      "v is +inf or -inf there (np.isinf checked it), never 0 (seed 707)"),
+    ("ops/conv.py", "cols = windows(x, kernel, stride, padding, fill=-np.inf).reshape(n, c, kernel[0] * kernel[1], -1)",
+     95, "1 -> 2", "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1 (seed 909)"),
+    ("ops/conv.py", "m.setflags(write=False)", 17, "False -> True",
+     "a guard on the cached averaging matrix: nothing writes into it (matmul reads it, the ONNX exporter copies "
+     "it), so leaving it writable changes no result (seed 909)"),
+    ("ops/conv.py", "mt.setflags(write=False)", 18, "False -> True",
+     "a guard on the cached averaging matrix: nothing writes into it (matmul reads it, the ONNX exporter copies "
+     "it), so leaving it writable changes no result (seed 909)"),
+    ("explain/tables.py", "raise NotImplementedError", 0, "raise -> pass (a check removed)",
+     "unreachable: every _Rendered subclass (GradientTable, Paths, Chain, GradientFlow, DeadUnits) overrides "
+     "_header (seed 909)", 1),
+    ("explain/tables.py", "raise NotImplementedError", 0, "raise -> pass (a check removed)",
+     "unreachable: every _Rendered subclass (GradientTable, Paths, Chain, GradientFlow, DeadUnits) overrides "
+     "_rows (seed 909)", 2),
     ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
      "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
      "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
