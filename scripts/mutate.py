@@ -258,6 +258,10 @@ EQUIVALENT: list[tuple] = [
     ("explain/tables.py", "raise NotImplementedError", 0, "raise -> pass (a check removed)",
      "unreachable: every _Rendered subclass (GradientTable, Paths, Chain, GradientFlow, DeadUnits) overrides "
      "_rows (seed 909)", 2),
+    ("ops/views.py", "if entry is None and id(root) not in _CHILDREN:", 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: for a tensor that is neither a view nor a base the walk below visits only `written`, whose "
+     "version it does not bump, and finds no children (seed 909)"),
     ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
      "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
      "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
