@@ -262,6 +262,9 @@ EQUIVALENT: list[tuple] = [
      "if-condition -> False (an early exit removed)",
      "a fast path: for a tensor that is neither a view nor a base the walk below visits only `written`, whose "
      "version it does not bump, and finds no children (seed 909)"),
+    ("ops/sorting.py",
+     "def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> SortResult:", 79,
+     "False -> True", "chainrule's sort is always stable (docs/semantics.md), so the flag changes nothing (seed 909)"),
     ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
      "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
      "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
