@@ -263,7 +263,7 @@ EQUIVALENT: list[tuple] = [
      "a fast path: for a tensor that is neither a view nor a base the walk below visits only `written`, whose "
      "version it does not bump, and finds no children (seed 909)"),
     ("ops/sorting.py",
-     "def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> SortResult:", 79,
+     "def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> SortResult:", 83,
      "False -> True", "chainrule's sort is always stable (docs/semantics.md), so the flag changes nothing (seed 909)"),
     ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
      "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
