@@ -186,6 +186,88 @@ EQUIVALENT: list[tuple] = [
     ("ops/scatter.py", "if source.shape[d] != idx.size:", 0, "if-condition -> False (an early exit removed)",
      "unreachable: source.ndim == x.ndim > d there, so the count check above has already raised (as the raise "
      "below it; seed 505)"),
+    ("explain/diagnostics.py",
+     'if isinstance(dict(m.named_parameters(recurse=False)).get("weight"), Tensor)}', 46, "False -> True",
+     "a child's parameter names always hold a dot (add_module refuses '' and names with '.'), so the 'weight' "
+     "key of the recursive list is the module's own (seed 606)"),
+    ("ops/activations.py", "dim = 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice", 26,
+     "0 -> 1", "a 0-d input returns dim 0 on the next line whatever dim is (seed 606)"),
+    ("ops/conv.py", "out += b.reshape(1, -1, 1, 1)", 21, "1 -> 2",
+     "reshape(1, -2, 1, 1): NumPy (2.x) infers any negative size, as it does -1 (seed 606)"),
+    ("ops/inplace.py", "if ufunc is not None and len(args) == 1 and not kwargs and _direct(self, ufunc, args[0]):", 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: since _direct takes only an operand of self's dtype or a Python number, the ufunc computes "
+     "what the op computes (3,600 random cases, values and versions alike; seed 606)"),
+    ("ops/registry.py", "if kind is type(x) and (kind is not np.ndarray or gi.dtype == x.dtype):", 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: np.asarray(gi, dtype=x.dtype) is gi itself for an array of x's dtype, and "
+     "np.asarray(gi).astype(x.dtype)[()] an equal scalar of x's type (seed 606)"),
+    ("ops/registry.py", "if kind is type(x) and (kind is not np.ndarray or gi.dtype == x.dtype):", 24, "Or -> And",
+     "arrays then take the last line, np.asarray(gi, dtype=x.dtype): gi itself when the dtypes agree; two "
+     "scalars of one type have one dtype (seed 606)"),
+    ("ops/elementwise.py",
+     'if dt.kind == "f" or all(_scalar_fits(dt, v) for v in ops if not isinstance(v, Tensor)):', 3, "Or -> And",
+     "a fast path: wherever it fires, result_dtype gives the tensors' one dtype too, so the general path casts "
+     "nothing (1,130 dtype x 0-d x scalar combinations checked; seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 3,
+     "Or -> And", "the bitwise path gives np.where's bits at every size, and ints is None only for an upstream "
+     "gradient of another dtype than the output's, which the engine never passes (it casts it; seed 707)"),
+    ("ops/elementwise.py",
+     'if dt.kind == "f" or all(_scalar_fits(dt, v) for v in ops if not isinstance(v, Tensor)):', 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: wherever it fires, result_dtype gives the tensors' one dtype too (as Or -> And; seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 0,
+     "if-condition -> False (an early exit removed)", "the bitwise path gives np.where's bits at every size; ints is "
+     "None only for an upstream gradient of another dtype, which the engine never passes (seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 3,
+     "LtE -> Lt",
+     "the size threshold between two paths that give the same bits (seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 15,
+     "8192 -> 8193",
+     "the size threshold between two paths that give the same bits (seed 707)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 23,
+     "Is -> IsNot",
+     "large arrays then take np.where, which gives the bitwise path's bits (seed 707)"),
+    ("ops/joins.py", "sizes = [min(step, n - s) for s in range(0, n, step)] or [0]", 19, "Sub -> Add",
+     "the last part's slice then ends past n, and slicing clamps it: the same parts and gradients (the slice is "
+     "shown nowhere; ONNX's Slice clamps alike, and export refuses a split along a dynamic axis; seed 707)"),
+    ("ops/joins.py", "sizes = [min(step, n - s) for s in range(0, n, step)] or [0]", 58, "0 -> 1",
+     "an empty dimension's one part is then the slice 0:1 of nothing: the same empty part (seed 707)"),
+    ("ops/joins.py", "shape = [0] * n", 9, "0 -> 1",
+     "meshgrid's loop sets every entry (order is a permutation of range(n)), so the start value is never read "
+     "(seed 707)"),
+    ("autograd/gradcheck.py", 'raise GradcheckError("Analytical gradient has incorrect size")', 0,
+     "raise -> pass (a check removed)",
+     "unreachable: the engine refuses a gradient of another shape first (a Function's: 'returned an invalid "
+     "gradient'; a hook's: 'has changed the size'), so gradcheck never sees one (seed 707)"),
+    ("engine/formatting.py", 'return "inf" if v > 0 else "-inf"', 20, "0 -> 1",
+     "v is +inf or -inf there (np.isinf checked it), and each compares with 1 as with 0 (seed 707)"),
+    ("engine/formatting.py", 'return "inf" if v > 0 else "-inf"', 16, "Gt -> GtE",
+     "v is +inf or -inf there (np.isinf checked it), never 0 (seed 707)"),
+    ("ops/conv.py", "cols = windows(x, kernel, stride, padding, fill=-np.inf).reshape(n, c, kernel[0] * kernel[1], -1)",
+     95, "1 -> 2", "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1 (seed 909)"),
+    ("ops/conv.py", "m.setflags(write=False)", 17, "False -> True",
+     "a guard on the cached averaging matrix: nothing writes into it (matmul reads it, the ONNX exporter copies "
+     "it), so leaving it writable changes no result (seed 909)"),
+    ("ops/conv.py", "mt.setflags(write=False)", 18, "False -> True",
+     "a guard on the cached averaging matrix: nothing writes into it (matmul reads it, the ONNX exporter copies "
+     "it), so leaving it writable changes no result (seed 909)"),
+    ("explain/tables.py", "raise NotImplementedError", 0, "raise -> pass (a check removed)",
+     "unreachable: every _Rendered subclass (GradientTable, Paths, Chain, GradientFlow, DeadUnits) overrides "
+     "_header (seed 909)", 1),
+    ("explain/tables.py", "raise NotImplementedError", 0, "raise -> pass (a check removed)",
+     "unreachable: every _Rendered subclass (GradientTable, Paths, Chain, GradientFlow, DeadUnits) overrides "
+     "_rows (seed 909)", 2),
+    ("ops/views.py", "if entry is None and id(root) not in _CHILDREN:", 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: for a tensor that is neither a view nor a base the walk below visits only `written`, whose "
+     "version it does not bump, and finds no children (seed 909)"),
+    ("ops/sorting.py",
+     "def sort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> SortResult:", 83,
+     "False -> True", "chainrule's sort is always stable (docs/semantics.md), so the flag changes nothing (seed 909)"),
+    ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
+     "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
+     "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
 ]
 
 SWAPS: dict[type, type] = {

@@ -86,9 +86,13 @@ def _direct(self: Tensor, ufunc: Any, other: Any) -> bool:
         return False
     value = other.array if isinstance(other, Tensor) else other
     if isinstance(value, np.ndarray | np.generic):
-        if value.dtype.kind not in "fiub" or np.broadcast_shapes(data.shape, value.shape) != data.shape:
+        # another dtype: PyTorch computes in the promoted dtype (float32 with an int64 or a 0-d float64 tensor:
+        # float32), NumPy in its own (float64): left to the op
+        try:
+            fits = np.broadcast_shapes(data.shape, value.shape) == data.shape
+        except ValueError:  # not broadcastable: the op raises PyTorch's RuntimeError
             return False
-        if value.dtype.kind == "b" and ufunc is np.subtract:  # refused by sub (as PyTorch): let it raise
+        if value.dtype != data.dtype or not fits:
             return False
     elif type(value) not in (float, int):
         return False
