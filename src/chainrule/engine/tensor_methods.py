@@ -347,6 +347,33 @@ class TensorMathMixin:
     def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
         return dispatch.ops.isclose(self, other, rtol, atol, equal_nan)
 
+    def fmod(self, other: Any) -> Tensor:
+        return dispatch.ops.fmod(self, other)
+
+    def frac(self) -> Tensor:
+        return dispatch.ops.frac(self)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        return dispatch.ops.nan_to_num(self, nan, posinf, neginf)
+
+    def clamp_min(self, min: Any) -> Tensor:
+        return dispatch.ops.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        return dispatch.ops.clamp_max(self, max)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return dispatch.ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return dispatch.ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        return dispatch.ops.bernoulli(self, p, generator=generator)
+
 
 
 class TensorReduceMixin:
@@ -426,6 +453,22 @@ class TensorReduceMixin:
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
         return dispatch.ops.topk(self, k, dim, largest, sorted)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return dispatch.ops.median(self, dim, keepdim)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return dispatch.ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return dispatch.ops.mode(self, dim, keepdim)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return dispatch.ops.count_nonzero(self, dim)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Any:
+        return dispatch.ops.unique(self, sorted, return_inverse, return_counts, dim)
 
 
 
@@ -527,6 +570,33 @@ class TensorShapeMixin:
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         return dispatch.ops.unbind(self, dim)
 
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return dispatch.ops.is_contiguous(self)
+
+    def stride(self, dim: int | None = None) -> Any:
+        return dispatch.ops.stride(self, dim)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return dispatch.ops.narrow(self, dim, start, length)
+
+    def select(self, dim: int, index: Any) -> Tensor:
+        return dispatch.ops.select(self, dim, index)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return dispatch.ops.diagonal(self, offset, dim1, dim2)
+
+    def tile(self, *dims: Any) -> Tensor:
+        return dispatch.ops.tile(self, dims)
+
+    def ravel(self) -> Tensor:
+        return dispatch.ops.ravel(self)
+
+    def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        return dispatch.ops.split_with_sizes(self, split_sizes, dim)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return dispatch.ops.tensor_split(self, indices_or_sections, dim)
+
 
 
 class TensorIndexMixin:
@@ -574,6 +644,15 @@ class TensorIndexMixin:
 
     def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
         return dispatch.ops.index_fill(self, dim, index, value)
+
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return dispatch.ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> Tensor:
+        return dispatch.ops.argwhere(self)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return dispatch.ops.masked_select(self, mask)
 
 class TensorInplaceMixin:
     """In-place updates (PyTorch's trailing underscore): `x.add_(y)`, `x += y`, `x.zero_()`, `w.uniform_()`, ...
@@ -726,6 +805,20 @@ class TensorDtypeMixin:
 
     def bool(self) -> Tensor:
         return dispatch.ops.cast(self, dtypes.bool.np)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return dispatch.ops.to(self, other.dtype)
+
+    def element_size(self) -> builtins.int:
+        return dispatch.ops.element_size(self)
+
+    @property
+    def itemsize(self) -> builtins.int:
+        return dispatch.ops.element_size(self)
+
+    @property
+    def nbytes(self) -> builtins.int:
+        return dispatch.ops.nbytes(self)
 
 
 class TensorCreationMixin:

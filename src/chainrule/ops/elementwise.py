@@ -519,3 +519,82 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     if type(weight) not in _PY_SCALARS:
         raise TypeError(f"lerp: weight must be a number or a tensor, got {type(weight).__name__}")
     return apply(LERP, (input, end, builtins.float(weight)))
+
+
+# ----------------------------------------------------------------------------- frac / fmod / nan_to_num / addc*
+def _frac_forward(x: Any) -> Any:
+    return x - np.trunc(x)
+
+
+_FRAC = defop("frac", _frac_forward, "x", derivs=(("1", ONE),), saves="nothing")
+
+
+def frac(input: Tensor) -> Tensor:
+    """The fractional part, `x - trunc(x)` (the sign of x's); derivative 1. Floating-point tensors only, as
+    PyTorch."""
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f"frac: \"frac_cpu\" not implemented for {input.dtype} (a floating-point "
+                                  f"tensor is needed)")
+    return apply1(_FRAC, input)
+
+
+def _fmod_divisor(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    return g * -xp.data(np.trunc(xp.data(a) / xp.data(b)))
+
+
+def _fmod_forward(a: Any, b: Any) -> Any:
+    a_int = np.asarray(a).dtype.kind in "iub" if not isinstance(a, builtins.float) else False
+    b_int = np.asarray(b).dtype.kind in "iub" if not isinstance(b, builtins.float) else False
+    if a_int and b_int and np.any(np.asarray(b) == 0):
+        raise RuntimeError("fmod: ZeroDivisionError (integer fmod by zero)")
+    return np.fmod(a, b)
+
+
+FMOD = defop("fmod", _broadcasting("fmod", _fmod_forward), "a b",
+             derivs=(("1", ONE), ("-sign(a/b)*floor(abs(a/b))", _fmod_divisor)))
+
+
+def fmod(input: Any, other: Any) -> Tensor:
+    """C's remainder: `a - trunc(a / b) * b`, with the sign of the dividend (`remainder` takes the divisor's).
+    Derivatives 1 and `-trunc(a / b)`, as PyTorch's."""
+    return arithmetic(FMOD, input, other)
+
+
+def _nan_to_num_forward(x: Any, nan: float, posinf: float | None, neginf: float | None) -> Any:
+    out = np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+    return out if np.ndim(out) else out[()]
+
+
+_NAN_TO_NUM = defop("nan_to_num", _nan_to_num_forward, "x",
+                    derivs=(("1 if isfinite(x) else 0",
+                             lambda xp, g, out, x, nan, posinf, neginf: xp.where(xp.data(np.isfinite(xp.data(x))),
+                                                                                g, 0.0)),))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN replaced by `nan`, +inf by `posinf` and -inf by `neginf` (default: the dtype's largest and smallest
+    finite values). The gradient passes where the input is finite, and is 0 at the replaced elements."""
+    if input.array.dtype.kind != "f":  # nothing to replace: a copy, as PyTorch's
+        from chainrule.ops.shape_ops import clone
+
+        return clone(input)
+    return apply(_NAN_TO_NUM, (input,), {"nan": builtins.float(nan), "posinf": posinf, "neginf": neginf})
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """`input + value * tensor1 * tensor2`, broadcast (a composition, so its gradient is the products')."""
+    prod = mul(tensor1, tensor2)
+    return add(input, prod if isinstance(value, builtins.bool | builtins.int) and value == 1 else mul(prod, value))
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """`input + value * tensor1 / tensor2`, broadcast; integer `tensor1` and `tensor2` are refused, as PyTorch
+    (its old integer division is gone)."""
+    t1, t2 = (t if isinstance(t, Tensor) else tensor_from_data(t) for t in (tensor1, tensor2))
+    if t1.array.dtype.kind in "iub" and t2.array.dtype.kind in "iub":
+        raise RuntimeError("addcdiv: Integer division with addcdiv is no longer supported; use "
+                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for the old integer "
+                           "behaviour, or (input + value * tensor1 / tensor2) for a true division")
+    quot = div(t1, t2)
+    return add(input, quot if isinstance(value, builtins.bool | builtins.int) and value == 1 else mul(quot, value))

@@ -8,6 +8,8 @@ from typing import Any
 from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.activations import (  # noqa: F401
     clamp,
+    clamp_max,
+    clamp_min,
     clip,
     elu,
     gelu,
@@ -25,6 +27,8 @@ from chainrule.ops.elementwise import (  # noqa: F401
     abs,
     absolute,
     add,
+    addcdiv,
+    addcmul,
     allclose,
     arctan,
     atan,
@@ -42,6 +46,8 @@ from chainrule.ops.elementwise import (  # noqa: F401
     expm1,
     floor,
     floor_divide,
+    fmod,
+    frac,
     ge,
     greater,
     greater_equal,
@@ -67,6 +73,7 @@ from chainrule.ops.elementwise import (  # noqa: F401
     minimum,
     mul,
     multiply,
+    nan_to_num,
     ne,
     neg,
     negative,
@@ -90,12 +97,15 @@ from chainrule.ops.elementwise import (  # noqa: F401
     where,
 )
 from chainrule.ops.indexing import (  # noqa: F401
+    argwhere,
     gather,
     getitem,
     index_add_zeros,
     index_put,
     index_select,
     masked_fill,
+    masked_select,
+    nonzero,
     take_along_dim,
 )
 from chainrule.ops.joins import (  # noqa: F401
@@ -107,11 +117,25 @@ from chainrule.ops.joins import (  # noqa: F401
     meshgrid,
     pad,
     split,
+    split_with_sizes,
     stack,
+    tensor_split,
     unbind,
     vstack,
 )
-from chainrule.ops.linalg import bmm, dot, einsum, ger, inner, matmul, mm, mv, outer  # noqa: F401
+from chainrule.ops.linalg import (  # noqa: F401
+    addmm,
+    bmm,
+    dot,
+    einsum,
+    ger,
+    inner,
+    matmul,
+    mm,
+    mv,
+    outer,
+)
+from chainrule.ops.random_fills import bernoulli  # noqa: F401
 from chainrule.ops.reductions import (  # noqa: F401
     all,
     amax,
@@ -119,12 +143,16 @@ from chainrule.ops.reductions import (  # noqa: F401
     any,
     argmax,
     argmin,
+    count_nonzero,
     cumprod,
     cumsum,
+    kthvalue,
     logsumexp,
     max,
     mean,
+    median,
     min,
+    mode,
     norm,
     prod,
     std,
@@ -145,21 +173,26 @@ from chainrule.ops.shape_ops import (  # noqa: F401
     clone,
     contiguous,
     diag,
+    diagonal,
     diff,
     expand,
     expand_as,
     flatten,
     flip,
     movedim,
+    narrow,
     permute,
+    ravel,
     repeat,
     repeat_interleave,
     reshape,
     reshape_as,
     roll,
+    select,
     squeeze,
     swapaxes,
     t,
+    tile,
     transpose,
     tril,
     triu,
@@ -168,7 +201,12 @@ from chainrule.ops.shape_ops import (  # noqa: F401
     view,
     view_as,
 )
-from chainrule.ops.sorting import argsort, sort, topk  # noqa: F401
+from chainrule.ops.sorting import (  # noqa: F401
+    argsort,
+    sort,
+    topk,
+    unique,
+)
 
 # The public functional namespace (`cr.exp`, `cr.sum`, ...); the xp_* adapters and `cast`, `getitem`,
 # `index_add_zeros` are internal (methods and VJPs use them).
@@ -188,6 +226,9 @@ __all__ = [
     "square", "squeeze", "stack", "std", "sub", "subtract", "sum", "swapaxes", "t", "take_along_dim", "tan", "tanh",
     "topk", "transpose", "tril", "triu", "true_divide", "trunc", "unbind", "unflatten", "unsqueeze", "var", "view",
     "view_as", "vstack", "where",
+    "addcdiv", "addcmul", "addmm", "argwhere", "bernoulli", "clamp_max", "clamp_min", "count_nonzero", "diagonal",
+    "fmod", "frac", "kthvalue", "masked_select", "median", "mode", "nan_to_num", "narrow", "nonzero", "ravel",
+    "select", "split_with_sizes", "tensor_split", "tile", "unique",
 ]
 
 

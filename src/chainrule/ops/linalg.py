@@ -241,3 +241,32 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return record(LINEAR, args, (x, w, b), parents_of(args), out,
                       None if input.requires_grad else _NO_INPUT_GRAD)
     return unrecorded(LINEAR, (input, weight, bias), _NO_INPUT_GRAD, out)  # a frozen layer: still an op
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """`beta * input + alpha * (mat1 @ mat2)`, `input` broadcast to the product's shape (a composition of
+    `mm`, `mul` and `add`, so the gradients are theirs). With `beta=0` the input is ignored, NaN included,
+    as PyTorch."""
+    from chainrule.ops.elementwise import add, mul
+    from chainrule.ops.shape_ops import expand
+
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"addmm: mat1 must be a matrix, got {mat1.ndim}-D tensor" if mat1.ndim != 2 else
+                           f"addmm: mat2 must be a matrix, got {mat2.ndim}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} "
+                           f"and {mat2.shape[0]}x{mat2.shape[1]})")
+    shape = (mat1.shape[0], mat2.shape[1])
+    try:
+        fits = np.broadcast_shapes(tuple(input.shape), shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"addmm: the input of shape {tuple(input.shape)} cannot be broadcast to the product's "
+                           f"shape {shape}")
+    prod = mm(mat1, mat2)
+    if alpha != 1:
+        prod = mul(prod, alpha)
+    if beta == 0:
+        return expand(prod, shape) if tuple(prod.shape) != shape else prod
+    return add(input if beta == 1 else mul(input, beta), prod)

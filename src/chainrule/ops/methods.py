@@ -65,7 +65,7 @@ from chainrule.ops.functions import (  # used below, or internal (not in the fun
 )
 from chainrule.ops.inplace import copy_, fill_, make_inplace, setitem, zero_
 from chainrule.ops.random_fills import normal_, uniform_
-from chainrule.ops.shape_ops import T, clone, mT
+from chainrule.ops.shape_ops import T, clone, is_contiguous, mT, stride
 from chainrule.random import multinomial
 
 # every op function (above), plus what the methods and TensorXP call that is not in the functional namespace;
@@ -79,6 +79,7 @@ __all__ = [
     "tanh_", "to", "tril_", "triu_", "type_", "uniform_", "xp_astype", "xp_broadcast_to", "xp_cumsum",
     "xp_expand_dims", "xp_flip", "xp_index_add", "xp_reshape", "xp_sum", "xp_sum_to", "xp_swapaxes", "xp_transpose",
     "xp_where", "xp_zeros_like", "zero_",
+    "element_size", "is_contiguous", "nbytes", "stride",
 ]
 __all__ += functions.__all__
 
@@ -102,6 +103,17 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         if np_dtype != self.array.dtype:
             return cast(self, np_dtype)
     return clone(self) if copy else self
+
+
+def element_size(self: Tensor) -> int:
+    """The size of one element in bytes (4 for float32), as PyTorch's `element_size()` and `itemsize`."""
+    return int(self.array.itemsize)
+
+
+def nbytes(self: Tensor) -> int:
+    """The bytes the elements take: `numel() * element_size()` (an expanded view counts every element, as
+    PyTorch's `nbytes`)."""
+    return int(self.array.size * self.array.itemsize)
 
 
 def type_(self: Tensor, dtype: Any = None) -> Any:

@@ -90,3 +90,27 @@ def _result(kind: Any, values: Tensor, indices: np.ndarray, scalar: bool) -> Any
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort `input` along `dim` (stable, as `sort`)."""
     return sort(input, dim, descending, stable=stable).indices
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002 - PyTorch's name
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct elements, ascending (also with `sorted=False`, as PyTorch's CPU kernel; each NaN counts as
+    distinct), or with `dim` the distinct slices along it; with `return_inverse` the index of each input
+    element (slice) in the result, with `return_counts` how often each occurs. No gradient (PyTorch's unique
+    is not differentiable either)."""
+    data = np.asarray(input.array)
+    if dim is None:
+        values, inverse, counts = np.unique(data.reshape(-1), return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(data.shape)
+    else:
+        d = wrap_dim(dim, input.ndim, "unique")
+        if input.ndim == 0:
+            data = data.reshape(1)
+        values, inverse, counts = np.unique(data, return_inverse=True, return_counts=True, axis=d)
+        inverse = inverse.reshape(-1)
+    out: list = [wrap(np.ascontiguousarray(values))]
+    if return_inverse:
+        out.append(wrap(inverse.astype(np.int64)[()]))
+    if return_counts:
+        out.append(wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
