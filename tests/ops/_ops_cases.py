@@ -680,6 +680,8 @@ CASES: list[Case] = [
       + a.unique(return_counts=True) + m.unique(a, return_inverse=True, return_counts=True, dim=0)
       + a.unique(dim=1, return_inverse=True), data=[np.array([[3.0, 1.0, 3.0], [3.0, 1.0, 3.0], [0.0, 2.0, 0.0]])],
       grad=False),
+    C("contiguous_of_views", lambda m, a: (a.t().contiguous() * 2.0, a[:, ::2].contiguous(), a.contiguous()),
+      ((3, 4),)),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),

@@ -253,9 +253,14 @@ def clone(input: Tensor) -> Tensor:
 
 
 def contiguous(input: Tensor) -> Tensor:
-    """`input` itself when its memory is laid out row-major (C order), else a row-major copy (as PyTorch's:
-    the copy is a `clone`, CloneBackward0)."""
-    return input if is_contiguous(input) else clone(input)
+    """`input` itself when its memory is laid out row-major (C order), else a row-major copy (as PyTorch's,
+    CloneBackward0)."""
+    return input if is_contiguous(input) else apply(_CONTIGUOUS, (input,))
+
+
+# a copy in row-major order (`clone` keeps a view's layout, as PyTorch's preserve_format)
+_CONTIGUOUS = defop("contiguous", lambda x: np.ascontiguousarray(x), "x", derivs=(("1", ONE),), saves="nothing",
+                    backward_name="CloneBackward0")
 
 
 def is_contiguous(input: Tensor, memory_format: Any = None) -> bool:
