@@ -82,6 +82,27 @@ def _inplace_view_setitem(m: Any, a: Any, b: Any) -> Any:
     return y * y
 
 
+def _inplace_view_ops(m: Any, a: Any) -> Any:
+    y = a * 2.0
+    y.t_()
+    y.unsqueeze_(0)
+    y.squeeze_(0)
+    y.transpose_(0, 1)
+    y.squeeze_()
+    y.unsqueeze_(-1)
+    return y * a.unsqueeze(-1)
+
+
+def _inplace_view_op_on_a_view(m: Any, a: Any) -> Any:
+    base = a * 1.0
+    row = base[1]
+    row.unsqueeze_(0)
+    row.mul_(a[0])  # written through the reshaped view into its base
+    col = base[:, 2:]
+    base.add_(1.0)  # and the base written: the view is made again from it
+    return base * base, row * 2.0, col
+
+
 def _iter_rows(m: Any, a: Any) -> Any:
     return m.stack([row * (i + 1) for i, row in enumerate(a)])
 
@@ -635,11 +656,11 @@ CASES: list[Case] = [
     C("masked_select", lambda m, a, b: m.masked_select(a, b > 0), ((3, 4), (4,))),
     C("masked_select_input_bcast", lambda m, a, b: a.masked_select(b > 0), ((4,), (3, 4))),
     C("masked_select_0d", lambda m, a: (a.masked_select(a > 0), m.masked_select(a, a < 0)), ((),), domain="pos"),
-    C("narrow", lambda m, a: (a.narrow(1, 1, 2), m.narrow(a, -2, -2, 2), a.narrow(0, 3, 0), a.narrow(1, m.tensor(0), 1)),
-      ((3, 4),)),
+    C("narrow", lambda m, a: (a.narrow(1, 1, 2), m.narrow(a, -2, -2, 2), a.narrow(0, 3, 0),
+                              a.narrow(1, m.tensor(0), 1)), ((3, 4),)),
     C("select", lambda m, a: (a.select(0, 1), m.select(a, -1, -1), a.select(2, m.tensor(2))), ((2, 3, 4),)),
-    C("diagonal", lambda m, a: (a.diagonal(), m.diagonal(a, 1), a.diagonal(-1), a.diagonal(7), m.diagonal(a, offset=-3)),
-      ((3, 4),)),
+    C("diagonal", lambda m, a: (a.diagonal(), m.diagonal(a, 1), a.diagonal(-1), a.diagonal(7),
+                                m.diagonal(a, offset=-3)), ((3, 4),)),
     C("diagonal_dims", lambda m, a: (a.diagonal(0, 0, 2), m.diagonal(a, 1, -1, 1), a.diagonal(-1, dim1=2, dim2=0)),
       ((2, 3, 4),)),
     C("tile", lambda m, a: (a.tile(2), m.tile(a, (2, 1, 3)), a.tile((1, 1)), a.tile(0, 2)), ((3, 4),)),
@@ -682,6 +703,8 @@ CASES: list[Case] = [
       grad=False),
     C("contiguous_of_views", lambda m, a: (a.t().contiguous() * 2.0, a[:, ::2].contiguous(), a.contiguous()),
       ((3, 4),)),
+    C("inplace_view_ops", _inplace_view_ops, ((3, 4),)),
+    C("inplace_view_op_on_a_view", _inplace_view_op_on_a_view, ((3, 4),)),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),

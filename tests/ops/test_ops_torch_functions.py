@@ -156,3 +156,72 @@ def test_new_functions_are_in_the_namespace_and_methods():
         assert name in cr.__all__ and callable(getattr(cr, name)) and hasattr(cr.Tensor, name), name
     for name in ("type_as", "is_contiguous", "stride", "element_size", "nbytes", "itemsize"):
         assert hasattr(cr.Tensor, name) and not hasattr(cr, name), name
+
+
+INPLACE_VIEWS = {
+    "squeeze_": lambda x: x.reshape(1, 3, 1, 2).squeeze_(),
+    "squeeze_dim": lambda x: x.reshape(1, 6).squeeze_(0),
+    "squeeze_dims": lambda x: x.reshape(1, 6, 1).squeeze_((0, 2)),
+    "unsqueeze_": lambda x: x.unsqueeze_(-1),
+    "t_": lambda x: x.t_(),
+    "t_1d": lambda x: x.reshape(6).t_(),
+    "transpose_": lambda x: x.transpose_(1, 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE_VIEWS))
+def test_inplace_view_ops_as_torch(name):
+    got = INPLACE_VIEWS[name](cr.arange(6.0).reshape(2, 3))
+    want = INPLACE_VIEWS[name](torch.arange(6.0).reshape(2, 3))
+    assert tuple(got.shape) == tuple(want.shape) and got.tolist() == want.tolist()
+    assert got.stride() == want.stride() and got.is_contiguous() == want.is_contiguous()
+
+
+def test_inplace_view_ops_return_self_share_memory_and_refuse_what_torch_refuses():
+    x = cr.zeros(2, 3)
+    assert x.t_() is x and x._version == 1
+    x[0, 1] = 5.0
+    assert x.t().tolist() == [[0.0, 0.0, 0.0], [5.0, 0.0, 0.0]]
+    for m in (cr, torch):
+        leaf = m.ones(2, 3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf"):
+            leaf.unsqueeze_(0)
+        with m.no_grad():
+            assert tuple(leaf.unsqueeze_(0).shape) == (1, 2, 3)
+        with pytest.raises(RuntimeError, match="t_"):
+            m.ones(2, 3, 4).t_()
+        with pytest.raises(IndexError):
+            m.ones(2, 3).transpose_(0, 5)
+        y = m.ones(2, 3, requires_grad=True).exp()
+        y.unsqueeze_(0)  # exp saved its output: backward must refuse, as torch
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+
+
+def test_inplace_view_op_on_a_view_writes_reach_the_base():
+    for m in (cr, torch):
+        base = m.zeros(2, 3)
+        row = base[1]
+        row.unsqueeze_(0)
+        row[0, 2] = 4.0
+        assert base.tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 4.0]]
+        assert tuple(row.shape) == (1, 3)
+
+
+def test_shape_changed_in_place_after_use_plain_backward_as_torch_create_graph_refused():
+    w = np.arange(12.0).reshape(3, 4)
+    grads = []
+    for m in (cr, torch):
+        x = m.tensor(np.ones((3, 4)), requires_grad=True)
+        y = x * 2.0
+        z = y + 1.0  # add keeps no copy of y
+        y.t_()
+        (z * m.tensor(w)).sum().backward()
+        grads.append(np.asarray(x.grad.tolist()))
+    assert np.array_equal(grads[0], grads[1])
+    x = cr.ones(3, 4, dtype=cr.float64, requires_grad=True)
+    y = x * 2.0
+    z = y + 1.0
+    y.t_()
+    with pytest.raises(RuntimeError, match="changed in place"):  # never a silently reordered gradient
+        cr.autograd.grad((z * cr.tensor(w)).sum(), x, create_graph=True)

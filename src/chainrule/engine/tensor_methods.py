@@ -760,6 +760,18 @@ class TensorInplaceMixin:
     def __ipow__(self, other: Any) -> Tensor:
         return dispatch.ops.pow_(self, other)
 
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        return dispatch.ops.squeeze_(self, dim)
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return dispatch.ops.unsqueeze_(self, dim)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        return dispatch.ops.transpose_(self, dim0, dim1)
+
+    def t_(self) -> Tensor:
+        return dispatch.ops.t_(self)
+
     def zero_(self) -> Tensor:
         return dispatch.ops.zero_(self)
 

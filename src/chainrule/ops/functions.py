@@ -245,7 +245,13 @@ def xp_sum_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
         x = sum(x, kept, keepdim=True)
     if leading:
         x = sum(x, leading)
-    return reshape(x, shape) if tuple(x.shape) != tuple(shape) else x
+    if tuple(x.shape) == tuple(shape):
+        return x
+    if [n for n in x.shape if n != 1] != [n for n in shape if n != 1]:  # never a silent reordering
+        raise RuntimeError(f"backward: a gradient of shape {tuple(x.shape)} does not fit its input of shape "
+                           f"{tuple(shape)}: the input's shape was changed in place (squeeze_, unsqueeze_, t_, "
+                           f"transpose_) after another op used it; with create_graph=True that is not supported")
+    return reshape(x, shape)
 
 
 def xp_broadcast_to(x: Tensor, shape: tuple[int, ...]) -> Tensor:
