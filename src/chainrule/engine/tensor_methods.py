@@ -374,6 +374,81 @@ class TensorMathMixin:
     def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
         return dispatch.ops.bernoulli(self, p, generator=generator)
 
+    def asin(self) -> Tensor:
+        return dispatch.ops.asin(self)
+
+    def acos(self) -> Tensor:
+        return dispatch.ops.acos(self)
+
+    def asinh(self) -> Tensor:
+        return dispatch.ops.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return dispatch.ops.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return dispatch.ops.atanh(self)
+
+    def arcsin(self) -> Tensor:
+        return dispatch.ops.arcsin(self)
+
+    def arccos(self) -> Tensor:
+        return dispatch.ops.arccos(self)
+
+    def arcsinh(self) -> Tensor:
+        return dispatch.ops.arcsinh(self)
+
+    def arccosh(self) -> Tensor:
+        return dispatch.ops.arccosh(self)
+
+    def arctanh(self) -> Tensor:
+        return dispatch.ops.arctanh(self)
+
+    def erfc(self) -> Tensor:
+        return dispatch.ops.erfc(self)
+
+    def sgn(self) -> Tensor:
+        return dispatch.ops.sgn(self)
+
+    def signbit(self) -> Tensor:
+        return dispatch.ops.signbit(self)
+
+    def positive(self) -> Tensor:
+        return dispatch.ops.positive(self)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return dispatch.ops.xlogy(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return dispatch.ops.hypot(self, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return dispatch.ops.logaddexp(self, other)
+
+    def fmax(self, other: Any) -> Tensor:
+        return dispatch.ops.fmax(self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        return dispatch.ops.fmin(self, other)
+
+    def float_power(self, exponent: Any) -> Tensor:
+        return dispatch.ops.float_power(self, exponent)
+
+    def kron(self, other: Any) -> Tensor:
+        return dispatch.ops.kron(self, other)
+
+    def heaviside(self, values: Tensor) -> Tensor:
+        return dispatch.ops.heaviside(self, values)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        return dispatch.ops.logit(self, eps)
+
+    def cross(self, other: Tensor, dim: int | None = None) -> Tensor:
+        return dispatch.ops.cross(self, other, dim)
+
+    def trace(self) -> Tensor:
+        return dispatch.ops.trace(self)
+
 
 
 class TensorReduceMixin:
@@ -469,6 +544,24 @@ class TensorReduceMixin:
     def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
                dim: int | None = None) -> Any:
         return dispatch.ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return dispatch.ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return dispatch.ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        return dispatch.ops.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def cummax(self, dim: int) -> Any:
+        return dispatch.ops.cummax(self, dim)
+
+    def cummin(self, dim: int) -> Any:
+        return dispatch.ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        return dispatch.ops.logcumsumexp(self, dim)
 
 
 
@@ -597,6 +690,9 @@ class TensorShapeMixin:
     def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
         return dispatch.ops.tensor_split(self, indices_or_sections, dim)
 
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        return dispatch.ops.rot90(self, k, dims)
+
 
 
 class TensorIndexMixin:
@@ -681,6 +777,9 @@ class TensorInplaceMixin:
 
     def clamp_(self, *args: Any, **kwargs: Any) -> Tensor:
         return dispatch.ops.clamp_(self, *args, **kwargs)
+
+    def clip_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return dispatch.ops.clip_(self, *args, **kwargs)
 
     def neg_(self, *args: Any, **kwargs: Any) -> Tensor:
         return dispatch.ops.neg_(self, *args, **kwargs)

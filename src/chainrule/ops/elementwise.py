@@ -598,3 +598,155 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor
                            "behaviour, or (input + value * tensor1 / tensor2) for a true division")
     quot = div(t1, t2)
     return add(input, quot if isinstance(value, builtins.bool | builtins.int) and value == 1 else mul(quot, value))
+
+
+# ----------------------------------------------------------------------------- inverse trigonometric and hyperbolic
+asin = arcsin = _unary("asin", np.arcsin, "1/sqrt(1 - x^2)", lambda xp, g, out, x: g * (1.0 / xp.sqrt(1.0 - x * x)))
+acos = arccos = _unary("acos", np.arccos, "-1/sqrt(1 - x^2)",
+                       lambda xp, g, out, x: g * (-1.0 / xp.sqrt(1.0 - x * x)))
+asinh = arcsinh = _unary("asinh", np.arcsinh, "1/sqrt(x^2 + 1)",
+                         lambda xp, g, out, x: g * (1.0 / xp.sqrt(x * x + 1.0)))
+acosh = arccosh = _unary("acosh", np.arccosh, "1/sqrt(x^2 - 1)",
+                         lambda xp, g, out, x: g * (1.0 / xp.sqrt(x * x - 1.0)))
+atanh = arctanh = _unary("atanh", np.arctanh, "1/(1 - x^2)", lambda xp, g, out, x: g * (1.0 / (1.0 - x * x)))
+erfc = _unary("erfc", lambda x: 1.0 - np_erf(x), "-2/sqrt(pi)*exp(-x^2)",
+              lambda xp, g, out, x: g * (-1.1283791670955126 * xp.exp(-(x * x))))
+sgn = sign  # PyTorch's sign for complex numbers; for real ones it is sign
+
+
+# ----------------------------------------------------------------------------- binary math
+def _float_operands(name: str, input: Any, other: Any) -> tuple:
+    """Promoted as PyTorch's binary float functions: integer results become the default float dtype."""
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = tensor_from_data(a)
+    for v in (a, b):
+        if isinstance(v, Tensor) and v.array.dtype.kind != "f":
+            float_dtype = dtypes.get_default_dtype().np
+            a = cast(a, float_dtype) if isinstance(a, Tensor) else a
+            b = cast(b, float_dtype) if isinstance(b, Tensor) else b
+            break
+    return a, b
+
+
+def _xlogy_forward(a: Any, b: Any) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where((np.asarray(a) == 0) & ~np.isnan(b), 0.0, a * np.log(b)).astype(np.result_type(a, b))
+    return out if out.ndim else out[()]
+
+
+XLOGY = defop("xlogy", _broadcasting("xlogy", _xlogy_forward), "a b",
+              derivs=(("0 if a == 0 else ln(b)",
+                       lambda xp, g, out, a, b: xp.where(a == 0, 0.0, g * xp.log(xp.where(a == 0, 1.0, b)))),
+                      ("a/b", lambda xp, g, out, a, b: g * (a / b))))
+
+
+def xlogy(input: Any, other: Any) -> Tensor:
+    """`input * log(other)`, and 0 where `input` is 0 (unless `other` is NaN), as `torch.xlogy`."""
+    return apply(XLOGY, _float_operands("xlogy", input, other))
+
+
+HYPOT = defop("hypot", _broadcasting("hypot", np.hypot), "a b",
+              derivs=(("a/sqrt(a^2 + b^2)", lambda xp, g, out, a, b: g * (a / out)),
+                      ("b/sqrt(a^2 + b^2)", lambda xp, g, out, a, b: g * (b / out))), saves="both")
+
+
+def hypot(input: Any, other: Any) -> Tensor:
+    """`sqrt(input^2 + other^2)` without overflow in between (NumPy's hypot)."""
+    return apply(HYPOT, _float_operands("hypot", input, other))
+
+
+LOGADDEXP = defop("logaddexp", _broadcasting("logaddexp", np.logaddexp), "a b",
+                  derivs=(("sigmoid(a - b)", lambda xp, g, out, a, b: g * xp.exp(a - out)),
+                          ("sigmoid(b - a)", lambda xp, g, out, a, b: g * xp.exp(b - out))), saves="both")
+
+
+def logaddexp(input: Any, other: Any) -> Tensor:
+    """`log(exp(input) + exp(other))`, computed without overflow."""
+    return apply(LOGADDEXP, _float_operands("logaddexp", input, other))
+
+
+def _nan_max_rule(first: bool) -> Any:
+    def rule(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+        wins = (a >= b) | (b != b)  # `a` is taken where it is at least `b` or `b` is NaN (ties go to `a`)
+        return xp.where(wins, g, 0.0) if first else xp.where(wins, 0.0, g)
+    return rule
+
+
+def _nan_min_rule(first: bool) -> Any:
+    def rule(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+        wins = (a <= b) | (b != b)
+        return xp.where(wins, g, 0.0) if first else xp.where(wins, 0.0, g)
+    return rule
+
+
+FMAX = defop("fmax", _broadcasting("fmax", np.fmax), "a b",
+             derivs=(("1 if a >= b or b != b else 0", _nan_max_rule(True)),
+                     ("0 if a >= b or b != b else 1", _nan_max_rule(False))))
+FMIN = defop("fmin", _broadcasting("fmin", np.fmin), "a b",
+             derivs=(("1 if a <= b or b != b else 0", _nan_min_rule(True)),
+                     ("0 if a <= b or b != b else 1", _nan_min_rule(False))))
+
+
+def fmax(input: Any, other: Any) -> Tensor:
+    """The elementwise maximum, ignoring NaN (NaN only where both are NaN); a tie's gradient goes to `input`."""
+    return arithmetic(FMAX, input, other)
+
+
+def fmin(input: Any, other: Any) -> Tensor:
+    """The elementwise minimum, ignoring NaN (NaN only where both are NaN); a tie's gradient goes to `input`."""
+    return arithmetic(FMIN, input, other)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """`pow` computed in float64 (the result is float64, as PyTorch's)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power: input or exponent must be a tensor")
+    f64 = np.dtype(np.float64)
+    a = cast(input, f64) if isinstance(input, Tensor) else builtins.float(input)
+    b = cast(exponent, f64) if isinstance(exponent, Tensor) else builtins.float(exponent)
+    return pow(a, b)
+
+
+_SIGNBIT = defop("signbit", np.signbit, "x", derivs=((None, None),))
+
+
+def signbit(input: Tensor) -> Tensor:
+    """Whether the sign bit is set (True for negative numbers and -0.0), a bool tensor; no gradient."""
+    return unrecorded(_SIGNBIT, (input,), None, np.signbit(input.array))
+
+
+_HEAVISIDE = defop("heaviside", _broadcasting("heaviside", np.heaviside), "a b", derivs=((None, None), (None, None)))
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """The step function: 0 where `input < 0`, 1 where `input > 0`, `values` where it is 0. Not differentiable
+    (as PyTorch: no derivative is defined)."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside: values must be a tensor, got {type(values).__name__}")
+    if input.array.dtype != values.array.dtype:
+        raise RuntimeError(f"heaviside: heaviside is not yet implemented for tensors with different dtypes "
+                           f"({input.dtype} and {values.dtype})")
+    for t in (input, values):
+        if t.requires_grad:
+            raise RuntimeError("heaviside: the derivative for 'heaviside' is not implemented")
+    return unrecorded(_HEAVISIDE, (input, values), None,
+                      np.asarray(_HEAVISIDE.forward(input.array, values.array), dtype=input.array.dtype)[()])
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """`log(x / (1 - x))`, with `x` first clamped to [eps, 1 - eps] when `eps` is given (the gradient is then
+    0 outside it, as PyTorch's)."""
+    from chainrule.ops.activations import clamp
+
+    x = input if input.array.dtype.kind == "f" else cast(input, dtypes.get_default_dtype().np)
+    if eps is not None:
+        x = clamp(x, eps, 1.0 - eps)
+    return log(div(x, sub(1.0, x)))
+
+
+def positive(input: Tensor) -> Tensor:
+    """`+input`: the tensor itself (refused for a bool tensor, as PyTorch)."""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("positive: the `+` operator, on a bool tensor is not supported")
+    return input

@@ -65,6 +65,7 @@ from chainrule.ops.functions import (  # used below, or internal (not in the fun
     xp_zeros_like,
 )
 from chainrule.ops.inplace import copy_, fill_, make_inplace, setitem, zero_
+from chainrule.ops.linalg import trace
 from chainrule.ops.random_fills import normal_, uniform_
 from chainrule.ops.shape_ops import T, clone, is_contiguous, mT, reshape, squeeze, stride, t, transpose, unsqueeze
 from chainrule.ops.views import reshaped_in_place
@@ -82,6 +83,7 @@ __all__ = [
     "xp_expand_dims", "xp_flip", "xp_index_add", "xp_reshape", "xp_sum", "xp_sum_to", "xp_swapaxes", "xp_transpose",
     "xp_where", "xp_zeros_like", "zero_",
     "element_size", "is_contiguous", "nbytes", "stride", "squeeze_", "t_", "transpose_", "unsqueeze_",
+    "clip_", "trace",
 ]
 __all__ += functions.__all__
 
@@ -132,6 +134,7 @@ mul_ = make_inplace(mul, "mul_")
 div_ = make_inplace(div, "div_")
 pow_ = make_inplace(pow, "pow_")
 clamp_ = make_inplace(clamp, "clamp_")
+clip_ = make_inplace(clamp, "clip_")
 neg_ = make_inplace(neg, "neg_")
 exp_ = make_inplace(exp, "exp_")
 log_ = make_inplace(log, "log_")

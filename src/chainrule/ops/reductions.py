@@ -610,3 +610,106 @@ def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
     """The number of nonzero elements (over `dim`, an int or a tuple, or all), as int64. No gradient."""
     dims = None if dim is None else normalize_dims(dim, input.ndim, "count_nonzero")
     return wrap(np.asarray(np.count_nonzero(input.array, axis=dims), dtype=np.int64)[()])
+
+
+# ----------------------------------------------------------------------------- NaN-ignoring and paired reductions
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """`sum` treating NaN as 0 (its gradient there is 0)."""
+    from chainrule.ops.elementwise import isnan, where
+
+    x = where(isnan(input), 0.0, input) if input.array.dtype.kind == "f" else input
+    return sum(x, dim, keepdim, dtype)
+
+
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """`mean` over the elements that are not NaN (NaN where all of a slice are)."""
+    from chainrule.ops.elementwise import div, isnan
+
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"nanmean: nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{input.dtype}")
+    count = sum(wrap(~isnan(input).array), dim, keepdim)
+    return div(nansum(input, dim, keepdim, dtype=dtype), cast(count, input.array.dtype))
+
+
+AminmaxResult = namedtuple("AminmaxResult", ["min", "max"])
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> AminmaxResult:
+    """(`amin`, `amax`) in one call, over `dim` or all elements."""
+    if dim is None:
+        return AminmaxResult(amin(input, (), keepdim), amax(input, (), keepdim))
+    return AminmaxResult(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(`var`, `mean`) over the same dimensions (Bessel's correction by default)."""
+    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(`std`, `mean`) over the same dimensions (Bessel's correction by default)."""
+    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+# ----------------------------------------------------------------------------- cummax / cummin / logcumsumexp
+CummaxResult = namedtuple("CummaxResult", ["values", "indices"])
+
+
+def _cum_indices(data: np.ndarray, d: int, larger: bool) -> np.ndarray:
+    """Per position, the index of the running maximum (minimum) so far: a later equal value takes over, and a
+    NaN takes over and stays (as PyTorch's kernel)."""
+    moved = np.moveaxis(data, d, 0)
+    idx = np.zeros(moved.shape, np.int64)
+    if moved.shape[0] == 0:
+        return np.moveaxis(idx, 0, d)
+    best = moved[0].copy()
+    current = np.zeros(moved.shape[1:], np.int64)
+    for i in range(1, moved.shape[0]):
+        x = moved[i]
+        with np.errstate(invalid="ignore"):
+            better = (x >= best) if larger else (x <= best)
+        if data.dtype.kind == "f":
+            better = (better & ~np.isnan(best)) | np.isnan(x)
+        current = np.where(better, i, current)
+        best = np.where(better, x, best)
+        idx[i] = current
+    return np.moveaxis(idx, 0, d)
+
+
+def _cum_extreme(input: Tensor, dim: int, larger: bool, name: str) -> CummaxResult:
+    from chainrule.ops.indexing import gather
+
+    d = wrap_dim(dim, input.ndim, name)
+    if input.ndim == 0:
+        return CummaxResult(gather(input, 0, wrap(np.zeros((), np.int64))), wrap(np.int64(0)))
+    indices = _cum_indices(np.asarray(input.array), d, larger)
+    return CummaxResult(gather(input, d, wrap(indices)), wrap(indices))
+
+
+def cummax(input: Tensor, dim: int) -> CummaxResult:
+    """The running maximum along `dim` and where it was found; the gradient goes back to those positions."""
+    return _cum_extreme(input, dim, True, "cummax")
+
+
+def cummin(input: Tensor, dim: int) -> CummaxResult:
+    """The running minimum along `dim` and where it was found; the gradient goes back to those positions."""
+    return _cum_extreme(input, dim, False, "cummin")
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """`log(cumsum(exp(input), dim))`, computed stably: shifted by each slice's (constant) maximum."""
+    from chainrule.ops.elementwise import add, exp, log, sub
+
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"logcumsumexp: expected a floating-point input, got {input.dtype}")
+    d = wrap_dim(dim, input.ndim, "logcumsumexp") if input.ndim else 0
+    data = np.asarray(input.array)
+    if data.size == 0:
+        return cumsum(input, d)
+    with np.errstate(invalid="ignore"):
+        shift = np.max(data, axis=d, keepdims=True) if data.ndim else data
+    shift = np.where(np.isfinite(shift), shift, 0.0).astype(data.dtype)
+    return add(log(cumsum(exp(sub(input, wrap(shift))), d)), wrap(shift))

@@ -114,3 +114,43 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
     if return_counts:
         out.append(wrap(counts.astype(np.int64)))
     return out[0] if len(out) == 1 else tuple(out)
+
+
+def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """For each value of `input`, the index where it would be inserted into the (last dimension of the)
+    ascending `sorted_sequence` to keep it sorted: before equal values, or after them with `right=True` /
+    `side="right"`. A sequence of several dimensions holds one sorted row per row of `input`. No gradient."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"searchsorted: side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("searchsorted: side and right can't be set to opposites, got side of left while "
+                               "right was True")
+        right = side == "right"
+    seq = np.asarray(sorted_sequence.array)
+    if sorter is not None:
+        seq = np.take_along_axis(seq, np.asarray(sorter.array), axis=-1)
+    scalar = not isinstance(input, Tensor)
+    values = np.asarray(input.array if isinstance(input, Tensor) else input)
+    how = "right" if right else "left"
+    if seq.ndim <= 1:
+        out = np.searchsorted(seq, values, side=how)
+    else:
+        if seq.shape[:-1] != values.shape[:-1]:
+            raise RuntimeError(f"searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions "
+                               f"of boundaries tensor and input value tensor must match, but we got boundaries "
+                               f"tensor {list(seq.shape)} and input value tensor {list(values.shape)}")
+        rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(rows_s, rows_v, strict=True)])
+        out = out.reshape(values.shape)
+    out = np.asarray(out, np.int32 if out_int32 else np.int64)
+    return wrap(out[()] if scalar or out.ndim == 0 else out)
+
+
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each value of `input` between the 1-d ascending `boundaries` (`searchsorted` with the
+    arguments the other way round). No gradient."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
