@@ -626,6 +626,11 @@ def _float_operands(name: str, input: Any, other: Any) -> tuple:
             a = cast(a, float_dtype) if isinstance(a, Tensor) else a
             b = cast(b, float_dtype) if isinstance(b, Tensor) else b
             break
+    # a Python number becomes a 0-d tensor of the other's dtype, so the rules compute in that dtype
+    if not isinstance(a, Tensor):
+        a = tensor_from_data(np.asarray(a, dtype=b.array.dtype))
+    if not isinstance(b, Tensor):
+        b = tensor_from_data(np.asarray(b, dtype=a.array.dtype))
     return a, b
 
 
@@ -635,9 +640,14 @@ def _xlogy_forward(a: Any, b: Any) -> Any:
     return out if out.ndim else out[()]
 
 
+def _xlogy_x(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # PyTorch's: ln(b), except 0 where a is 0 and b <= 0 (there ln(b) is not finite but xlogy is 0 near a = 0)
+    off = (a == 0) & (b <= 0)
+    return xp.where(off, 0.0, g * xp.log(xp.where(off, 1.0, b)))
+
+
 XLOGY = defop("xlogy", _broadcasting("xlogy", _xlogy_forward), "a b",
-              derivs=(("0 if a == 0 else ln(b)",
-                       lambda xp, g, out, a, b: xp.where(a == 0, 0.0, g * xp.log(xp.where(a == 0, 1.0, b)))),
+              derivs=(("0 if a == 0 and b <= 0 else ln(b)", _xlogy_x),
                       ("a/b", lambda xp, g, out, a, b: g * (a / b))))
 
 
@@ -657,8 +667,8 @@ def hypot(input: Any, other: Any) -> Tensor:
 
 
 LOGADDEXP = defop("logaddexp", _broadcasting("logaddexp", np.logaddexp), "a b",
-                  derivs=(("sigmoid(a - b)", lambda xp, g, out, a, b: g * xp.exp(a - out)),
-                          ("sigmoid(b - a)", lambda xp, g, out, a, b: g * xp.exp(b - out))), saves="both")
+                  derivs=(("sigmoid(a - b)", lambda xp, g, out, a, b: g / (1.0 + xp.exp(b - a))),
+                          ("sigmoid(b - a)", lambda xp, g, out, a, b: g / (1.0 + xp.exp(a - b)))))
 
 
 def logaddexp(input: Any, other: Any) -> Tensor:
