@@ -40,6 +40,23 @@ BAD = {
     "bernoulli_int": lambda m: m.bernoulli(m.tensor([1, 0])),
     "bernoulli_p": lambda m: m.bernoulli(m.tensor([1.5])),
     "stride_dim": lambda m: m.ones(3, 4).stride(3),
+    "tensordot_sizes": lambda m: m.tensordot(m.ones(2, 3), m.ones(2, 3), dims=1),
+    "tensordot_negative": lambda m: m.tensordot(m.ones(2, 3), m.ones(3, 2), dims=-1),
+    "cdist_columns": lambda m: m.cdist(m.ones(2, 3), m.ones(4, 2)),
+    "cdist_1d": lambda m: m.cdist(m.ones(3), m.ones(3)),
+    "rot90_same_dims": lambda m: m.rot90(m.ones(2, 3), 1, [0, 0]),
+    "rot90_1d": lambda m: m.rot90(m.ones(3)),
+    "cross_size": lambda m: m.cross(m.ones(2, 2), m.ones(2, 2), dim=1),
+    "cross_broadcast": lambda m: m.cross(m.ones(3, 3), m.ones(1, 3), dim=0),
+    "searchsorted_side": lambda m: m.searchsorted(m.tensor([1, 2]), m.tensor([1]), side="middle"),
+    "searchsorted_rows": lambda m: m.searchsorted(m.tensor([[1, 2], [3, 4]]), m.tensor([[1], [2], [3]])),
+    "bucketize_2d": lambda m: m.bucketize(m.tensor([1]), m.tensor([[1, 2]])),
+    "heaviside_dtypes": lambda m: m.heaviside(m.ones(2), m.tensor(1.0, dtype=m.float64)),
+    "nanmean_int": lambda m: m.nanmean(m.tensor([1, 2])),
+    "trace_1d": lambda m: m.ones(3).trace(),
+    "positive_bool": lambda m: m.positive(m.tensor([True])),
+    "cummax_dim": lambda m: m.cummax(m.ones(2, 3), 2),
+    "logcumsumexp_dim": lambda m: m.logcumsumexp(m.ones(2, 3), -3),
 }
 
 
