@@ -753,6 +753,9 @@ CASES: list[Case] = [
                                               m.searchsorted(m.sort(a, 1).values, a[:, :2], side="right")),
       ((3, 4),), grad=False),
     C("inplace_clip_", lambda m, a: (a * 1.0).clip_(-0.5, 0.5) * a, ((3, 4),), domain="distinct"),
+    C("inverse_det_logdet", lambda m, a: (m.inverse(a), a.det(), m.det(a[0]), a.inverse().sum(-1),
+                                          (a @ a.mT + m.eye(3, dtype=a.dtype)).logdet()), ((2, 3, 3),)),
+    C("det_2x2", lambda m, a: (m.det(a), m.logdet(a @ a.t())), ((2, 2),)),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),

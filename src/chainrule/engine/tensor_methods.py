@@ -449,6 +449,15 @@ class TensorMathMixin:
     def trace(self) -> Tensor:
         return dispatch.ops.trace(self)
 
+    def inverse(self) -> Tensor:
+        return dispatch.ops.inverse(self)
+
+    def det(self) -> Tensor:
+        return dispatch.ops.det(self)
+
+    def logdet(self) -> Tensor:
+        return dispatch.ops.logdet(self)
+
 
 
 class TensorReduceMixin:

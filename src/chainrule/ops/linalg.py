@@ -374,3 +374,67 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
     if p < 0:
         raise RuntimeError(f"cdist: cdist only supports non-negative p values, got {p}")
     return norm(sub(unsqueeze(x1, -2), unsqueeze(x2, -3)), p, dim=-1)
+
+
+# ----------------------------------------------------------------------------- inverse / det / logdet
+def _square_float(input: Tensor, op: str) -> None:
+    if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
+        shape = tuple(input.shape)
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
+                           f"{shape[-2] if len(shape) > 1 else 1} by {shape[-1] if shape else 1} matrices")
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {input.dtype}")
+
+
+def _inv_forward(x: Any) -> Any:
+    try:
+        return np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        raise RuntimeError("inverse: linalg.inv: The input matrix is singular: it has no inverse") from None
+
+
+def _inverse_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
+    inv_t = xp.swapaxes(out, -1, -2)
+    return (-xp.matmul(xp.matmul(inv_t, g), inv_t),)
+
+
+INVERSE = defop("inverse", _inv_forward, "A", vjp=_inverse_vjp, formulas=("-(A^-1)^T @ G @ (A^-1)^T",),
+                saves="output", backward_name="LinalgInvExBackward0")
+
+
+def inverse(input: Tensor) -> Tensor:
+    """The inverse of a square matrix (or of each in a batch, `(..., n, n)`). A singular matrix raises."""
+    _square_float(input, "inverse")
+    return apply(INVERSE, (input,))
+
+
+def _det_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
+    # d det(A) / dA = det(A) * A^-T (Jacobi's formula; a singular A has no inverse and raises, see semantics.md)
+    if xp.is_tensor:
+        inv = inverse(x)
+    else:
+        try:
+            inv = np.linalg.inv(x)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("det: the gradient of det at a singular matrix is not supported by chainrule "
+                               "(Jacobi's formula needs the inverse)") from None
+    scale = xp.reshape(g * out, tuple(np.shape(out)) + (1, 1))
+    return (scale * xp.swapaxes(inv, -1, -2),)
+
+
+DET = defop("det", lambda x: np.linalg.det(x)[()], "A", vjp=_det_vjp, formulas=("G * det(A) * (A^-1)^T",),
+            saves="both", backward_name="LinalgDetBackward0")
+
+
+def det(input: Tensor) -> Tensor:
+    """The determinant of a square matrix (or of each in a batch)."""
+    _square_float(input, "det")
+    return apply(DET, (input,))
+
+
+def logdet(input: Tensor) -> Tensor:
+    """`log(det(input))`: NaN for a negative determinant, -inf for a zero one, as PyTorch's."""
+    from chainrule.ops.elementwise import log
+
+    _square_float(input, "logdet")
+    return log(det(input))
