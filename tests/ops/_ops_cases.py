@@ -756,6 +756,13 @@ CASES: list[Case] = [
     C("inverse_det_logdet", lambda m, a: (m.inverse(a), a.det(), m.det(a[0]), a.inverse().sum(-1),
                                           (a @ a.mT + m.eye(3, dtype=a.dtype)).logdet()), ((2, 3, 3),)),
     C("det_2x2", lambda m, a: (m.det(a), m.logdet(a @ a.t())), ((2, 2),)),
+    C("quantile", lambda m, a: (m.quantile(a, 0.3), a.quantile(m.tensor([0.0, 0.4, 1.0], dtype=a.dtype), dim=1),
+                                m.quantile(a, 0.75, 0, keepdim=True), a.quantile(0.5, interpolation="midpoint"),
+                                m.quantile(a, m.tensor([0.2, 0.6], dtype=a.dtype), -1, interpolation="nearest")),
+      ((3, 5),), domain="distinct"),
+    C("quantile_modes_nan", lambda m, a: tuple(m.quantile(a, 0.4, 1, interpolation=i)
+                                               for i in ("lower", "higher", "linear")),
+      data=[np.array([[1.0, 3.0, 2.0, 0.5], [NAN, 1.0, 2.0, 3.0]])], gradcheck=False),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),

@@ -61,6 +61,10 @@ BAD = {
     "inverse_shape": lambda m: m.inverse(m.ones(2, 3)),
     "det_int": lambda m: m.det(m.ones(2, 2, dtype=m.long)),
     "logdet_1d": lambda m: m.logdet(m.ones(2)),
+    "quantile_q": lambda m: m.quantile(m.ones(3), 1.5),
+    "quantile_empty": lambda m: m.quantile(m.ones(0), 0.5),
+    "quantile_int": lambda m: m.quantile(m.tensor([1, 2]), 0.5),
+    "quantile_mode": lambda m: m.quantile(m.ones(3), 0.5, interpolation="cubic"),
 }
 
 

@@ -572,6 +572,10 @@ class TensorReduceMixin:
     def logcumsumexp(self, dim: int) -> Tensor:
         return dispatch.ops.logcumsumexp(self, dim)
 
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        return dispatch.ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
 
 
 class TensorShapeMixin:

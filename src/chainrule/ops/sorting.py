@@ -154,3 +154,70 @@ def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right:
     if boundaries.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+_QUANTILE_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Tensor:
+    """The `q`-th quantiles (q in [0, 1], a number or a 1-d tensor) of all elements or along `dim`, between
+    the two nearest sorted values as `interpolation` says (PyTorch's modes). A tensor `q` puts its dimension
+    first. Built from `sort`, indexing and `lerp`, so the gradient goes to the (two) sorted elements used; a
+    slice with NaN gives NaN."""
+    from chainrule.ops.elementwise import lerp
+    from chainrule.ops.indexing import gather
+    from chainrule.ops.shape_ops import movedim, reshape, squeeze
+
+    if interpolation not in _QUANTILE_MODES:
+        raise RuntimeError(f"quantile: quantile() interpolation must be one of linear, lower, higher, midpoint or "
+                           f"nearest, but got {interpolation}")
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"quantile() input tensor must be either float or double dtype, got {input.dtype}")
+    if input.array.size == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    scalar_q = not isinstance(q, Tensor)
+    qs = np.atleast_1d(np.asarray(q.array if isinstance(q, Tensor) else q, dtype=np.float64))
+    if isinstance(q, Tensor) and q.ndim > 1:
+        raise RuntimeError(f"quantile() q must be a scalar or 1D tensor, got a {q.ndim}-D tensor")
+    if qs.size and (qs.min() < 0 or qs.max() > 1 or np.isnan(qs).any()):
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    if dim is None:
+        x, d = reshape(input, (-1,)), 0
+    else:
+        x, d = (reshape(input, (1,)), 0) if input.ndim == 0 else (input, wrap_dim(dim, input.ndim, "quantile"))
+    n = x.shape[d]
+    ordered = sort(x, d).values
+    pos = qs * (n - 1)
+    if interpolation == "nearest":
+        pos = np.round(pos)  # halves to even, as PyTorch's round
+    # per output position (the q dimension in place of `d`): the sorted positions below and above; a slice with
+    # NaN (sorted last) takes its last element for every q, so its quantiles are NaN and their gradient goes
+    # there, as PyTorch's
+    shape = [1] * x.ndim
+    shape[d] = len(qs)
+    out_shape = list(x.shape)
+    out_shape[d] = len(qs)
+    lo = np.broadcast_to(np.floor(pos).astype(np.int64).reshape(shape), out_shape).copy()
+    hi = np.broadcast_to(np.ceil(pos).astype(np.int64).reshape(shape), out_shape).copy()
+    nan_slices = np.broadcast_to(np.isnan(np.asarray(x.array)).any(axis=d, keepdims=True), out_shape)
+    lo[nan_slices] = hi[nan_slices] = n - 1
+    below = gather(ordered, d, wrap(lo))
+    if interpolation == "lower" or interpolation == "nearest":
+        out = below
+    elif interpolation == "higher":
+        out = gather(ordered, d, wrap(hi))
+    else:
+        weights = np.full(qs.shape, 0.5) if interpolation == "midpoint" else pos - np.floor(pos)
+        w = wrap(weights.astype(x.array.dtype).reshape(shape))
+        out = lerp(below, gather(ordered, d, wrap(hi)), w)
+    out = movedim(out, d, 0)  # the q dimension first
+    if keepdim:
+        kept = [1] * input.ndim if dim is None else list(input.shape)
+        if dim is not None and input.ndim:
+            kept[d] = 1
+        out = reshape(out, (len(qs), *kept))
+    elif dim is not None or input.ndim:
+        rest = [s for i, s in enumerate(x.shape) if i != d] if dim is not None else []
+        out = reshape(out, (len(qs), *rest))
+    return squeeze(out, 0) if scalar_q else out
