@@ -763,6 +763,8 @@ CASES: list[Case] = [
     C("quantile_modes_nan", lambda m, a: tuple(m.quantile(a, 0.4, 1, interpolation=i)
                                                for i in ("lower", "higher", "linear")),
       data=[np.array([[1.0, 3.0, 2.0, 0.5], [NAN, 1.0, 2.0, 3.0]])], gradcheck=False),
+    C("copysign", lambda m, a, b: (m.copysign(a, b), a.copysign(-1.0), m.copysign(a, b * 0.0)), ((3, 4), (4,)),
+      domain="nonzero"),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),

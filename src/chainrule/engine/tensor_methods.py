@@ -437,6 +437,9 @@ class TensorMathMixin:
     def kron(self, other: Any) -> Tensor:
         return dispatch.ops.kron(self, other)
 
+    def copysign(self, other: Any) -> Tensor:
+        return dispatch.ops.copysign(self, other)
+
     def heaviside(self, values: Tensor) -> Tensor:
         return dispatch.ops.heaviside(self, values)
 

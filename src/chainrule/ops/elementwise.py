@@ -718,6 +718,25 @@ def float_power(input: Any, exponent: Any) -> Tensor:
     return pow(a, b)
 
 
+def _copysign_magnitude(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # +1 where the sign was kept, -1 where it flipped, 0 at a = 0: PyTorch's out / a, except at an infinite or
+    # NaN `a` (PyTorch: NaN) where this is the sign rule too
+    av, bv = np.asarray(xp.data(a)), np.asarray(xp.data(b))
+    factor = np.where(av == 0, 0.0, np_sign(av) * (1.0 - 2.0 * np.signbit(bv))).astype(av.dtype)
+    return g * xp.data(factor if factor.ndim else factor[()])
+
+
+COPYSIGN = defop("copysign", _broadcasting("copysign", np.copysign), "a b",
+                 derivs=(("0 if a == 0 else sign(a) * (1 - 2*signbit(b))", _copysign_magnitude),
+                         ("0", lambda xp, g, out, a, b: xp.zeros_like(g))))
+
+
+def copysign(input: Any, other: Any) -> Tensor:
+    """The magnitude of `input` with the sign of `other` (-0.0 counts as negative); its gradient is +-1 (0 at
+    `input` = 0), none flows to `other`'s sign."""
+    return apply(COPYSIGN, _float_operands("copysign", input, other))
+
+
 _SIGNBIT = defop("signbit", np.signbit, "x", derivs=((None, None),))
 
 
