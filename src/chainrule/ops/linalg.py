@@ -410,6 +410,7 @@ def inverse(input: Tensor) -> Tensor:
 
 def _det_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
     # d det(A) / dA = det(A) * A^-T (Jacobi's formula; a singular A has no inverse and raises, see semantics.md)
+    inv: Any
     if xp.is_tensor:
         inv = inverse(x)
     else:

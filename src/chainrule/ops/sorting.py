@@ -13,7 +13,7 @@ its selection algorithm and is not specified. NaN sorts as the largest value, as
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -133,7 +133,7 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         seq = np.take_along_axis(seq, np.asarray(sorter.array), axis=-1)
     scalar = not isinstance(input, Tensor)
     values = np.asarray(input.array if isinstance(input, Tensor) else input)
-    how = "right" if right else "left"
+    how: Literal["left", "right"] = "right" if right else "left"
     if seq.ndim <= 1:
         out = np.searchsorted(seq, values, side=how)
     else:
