@@ -37,6 +37,7 @@ BAD = {
     "mode_dim": lambda m: m.mode(m.ones(2, 4), 2),
     "count_nonzero_dim": lambda m: m.count_nonzero(m.ones(2, 4), 5),
     "unique_dim": lambda m: m.unique(m.ones(2, 4), dim=2),
+    "unique_0d_dim": lambda m: m.unique(m.tensor(3.0), dim=0),
     "bernoulli_int": lambda m: m.bernoulli(m.tensor([1, 0])),
     "bernoulli_p": lambda m: m.bernoulli(m.tensor([1.5])),
     "stride_dim": lambda m: m.ones(3, 4).stride(3),

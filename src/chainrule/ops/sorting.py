@@ -103,9 +103,9 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # 
         values, inverse, counts = np.unique(data.reshape(-1), return_inverse=True, return_counts=True)
         inverse = inverse.reshape(data.shape)
     else:
-        d = wrap_dim(dim, input.ndim, "unique")
         if input.ndim == 0:
-            data = data.reshape(1)
+            raise IndexError(f"unique: Dimension specified as {dim} but tensor has no dimensions")
+        d = wrap_dim(dim, input.ndim, "unique")
         values, inverse, counts = np.unique(data, return_inverse=True, return_counts=True, axis=d)
         inverse = inverse.reshape(-1)
     out: list = [wrap(np.ascontiguousarray(values))]
