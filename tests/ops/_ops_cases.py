@@ -765,6 +765,11 @@ CASES: list[Case] = [
       data=[np.array([[1.0, 3.0, 2.0, 0.5], [NAN, 1.0, 2.0, 3.0]])], gradcheck=False),
     C("copysign", lambda m, a, b: (m.copysign(a, b), a.copysign(-1.0), m.copysign(a, b * 0.0)), ((3, 4), (4,)),
       domain="nonzero"),
+    C("lgamma", lambda m, a: (m.lgamma(a), (a * 3.0).lgamma()), ((3, 4),), domain="pos",
+      tol64=(1e-7, 1e-9)),  # the second derivative is torch's polygamma(1, x), good to ~5e-10 (ours ~3e-15)
+    C("lgamma_negative", lambda m, a: m.lgamma(a), data=[np.array([-0.5, -1.5, -2.7, -6.2, 0.3, 7.5, 31.0])]),
+    C("digamma", lambda m, a: (m.digamma(a), (a * 3.0).digamma(), m.digamma(a - 3.0)), ((3, 4),), domain="pos",
+      gradgrad=False, tol64=(1e-8, 1e-10)),  # torch's polygamma(1, x) is good to ~5e-10 (ours to ~1e-15)
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),

@@ -437,6 +437,12 @@ class TensorMathMixin:
     def kron(self, other: Any) -> Tensor:
         return dispatch.ops.kron(self, other)
 
+    def lgamma(self) -> Tensor:
+        return dispatch.ops.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return dispatch.ops.digamma(self)
+
     def copysign(self, other: Any) -> Tensor:
         return dispatch.ops.copysign(self, other)
 

@@ -13,6 +13,7 @@ from chainrule import dtypes
 from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.tensor import Tensor, tensor_from_data, wrap
 from chainrule.engine.xp import np_erf, np_sign
+from chainrule.ops import special as _special
 from chainrule.ops.observe import publish as _publish
 from chainrule.ops.observe import watch as _watch
 from chainrule.ops.registry import ONE, Saves, apply, apply1, defop, record, unrecorded, variant
@@ -779,3 +780,24 @@ def positive(input: Tensor) -> Tensor:
     if input.array.dtype.kind == "b":
         raise RuntimeError("positive: the `+` operator, on a bool tensor is not supported")
     return input
+
+
+# ----------------------------------------------------------------------------- lgamma / digamma
+def _polygamma2_missing(xp: Any, g: Any, out: Any, x: Any) -> Any:
+    raise RuntimeError("digamma: the third derivative (polygamma(2, x)) is not implemented in chainrule")
+
+
+_TRIGAMMA = defop("trigamma", _special.trigamma, "x", vjp=_polygamma2_missing,
+                  formulas=("polygamma(2, x) (not implemented)",), backward_name="PolygammaBackward0")
+
+
+def _lgamma_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
+    return g * (digamma(x) if xp.is_tensor else _special.digamma(x))
+
+
+def _digamma_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
+    return g * (apply1(_TRIGAMMA, x) if xp.is_tensor else _special.trigamma(x))
+
+
+lgamma = _unary("lgamma", _special.lgamma, "digamma(x)", _lgamma_rule)
+digamma = _unary("digamma", _special.digamma, "trigamma(x)", _digamma_rule)
