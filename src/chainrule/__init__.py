@@ -146,7 +146,7 @@ __all__ = [
     "addcdiv", "addcmul", "addmm", "argwhere", "bernoulli", "clamp_max", "clamp_min", "count_nonzero", "diagonal",
     "fmod", "frac", "kthvalue", "masked_select", "median", "mode", "nan_to_num", "narrow", "nonzero", "ravel", "select",
     "split_with_sizes", "tensor_split", "tile", "unique",
-    "copysign", "det", "digamma", "inverse", "lgamma", "logdet", "quantile",
+    "copysign", "det", "digamma", "erfinv", "inverse", "lgamma", "logdet", "quantile",
     "acos", "acosh", "aminmax", "arccos", "arccosh", "arcsin", "arcsinh", "arctanh", "asin", "asinh", "atanh",
     "bucketize", "cdist", "cross", "cummax", "cummin", "erfc", "float_power", "fmax", "fmin", "heaviside", "hypot",
     "kron", "logaddexp", "logcumsumexp", "logit", "nanmean", "nansum", "positive", "rot90", "searchsorted", "sgn",

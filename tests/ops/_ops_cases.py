@@ -765,6 +765,7 @@ CASES: list[Case] = [
       data=[np.array([[1.0, 3.0, 2.0, 0.5], [NAN, 1.0, 2.0, 3.0]])], gradcheck=False),
     C("copysign", lambda m, a, b: (m.copysign(a, b), a.copysign(-1.0), m.copysign(a, b * 0.0)), ((3, 4), (4,)),
       domain="nonzero"),
+    C("erfinv", lambda m, a: (m.erfinv(a), (a * 1.1).erfinv()), ((3, 4),), domain="unit"),
     C("lgamma", lambda m, a: (m.lgamma(a), (a * 3.0).lgamma()), ((3, 4),), domain="pos",
       tol64=(1e-7, 1e-9)),  # the second derivative is torch's polygamma(1, x), good to ~5e-10 (ours ~3e-15)
     C("lgamma_negative", lambda m, a: m.lgamma(a), data=[np.array([-0.5, -1.5, -2.7, -6.2, 0.3, 7.5, 31.0])]),

@@ -437,6 +437,9 @@ class TensorMathMixin:
     def kron(self, other: Any) -> Tensor:
         return dispatch.ops.kron(self, other)
 
+    def erfinv(self) -> Tensor:
+        return dispatch.ops.erfinv(self)
+
     def lgamma(self) -> Tensor:
         return dispatch.ops.lgamma(self)
 

@@ -801,3 +801,5 @@ def _digamma_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
 
 lgamma = _unary("lgamma", _special.lgamma, "digamma(x)", _lgamma_rule)
 digamma = _unary("digamma", _special.digamma, "trigamma(x)", _digamma_rule)
+erfinv = _unary("erfinv", _special.erfinv, "sqrt(pi)/2*exp(erfinv(x)^2)",
+                lambda xp, g, out, x: g * (0.886226925452758 * xp.exp(out * out)), saves="output")

@@ -9,7 +9,7 @@ A formula is one expression over the op's argument names (`a`, `b`, `x`, ...) an
 - the functions in `FUNCTIONS`: `exp ln log sqrt sin cos tan tanh sinh cosh atan sign abs floor erf
   sigmoid Phi phi isfinite signbit` (Phi and phi: the standard normal's CDF and density; isfinite: 1 for a
   finite number, 0 for NaN and the infinities; signbit: 1 for a negative number and -0, else 0; digamma and
-  trigamma: the first two derivatives of ln Gamma).
+  trigamma: the first two derivatives of ln Gamma; erfinv: the inverse of erf).
 
 `evaluate(formula, values)` computes it elementwise with NumPy (cases become `np.where`, so both sides are
 computed everywhere; NumPy's warnings are silenced): the op table's property test evaluates every formula at
@@ -49,6 +49,7 @@ FUNCTIONS: dict[str, Any] = {
     "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh, "atan": np.arctan, "sign": np_sign, "abs": np.abs,
     "floor": np.floor, "erf": np_erf, "sigmoid": _sigmoid, "Phi": _normal_cdf, "phi": _normal_pdf,
     "isfinite": np.isfinite, "signbit": np.signbit, "digamma": special.digamma, "trigamma": special.trigamma,
+    "erfinv": special.erfinv,
 }
 CONSTANTS: dict[str, float] = {"pi": math.pi}
 
