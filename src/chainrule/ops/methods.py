@@ -13,8 +13,7 @@ from typing import Any
 from chainrule import dtypes
 from chainrule.creation import new_empty, new_full, new_ones, new_tensor, new_zeros
 from chainrule.engine.device import parse_to
-from chainrule.engine.grad_mode import INFERENCE_INPLACE_MESSAGE, grad_state
-from chainrule.engine.tensor import Tensor, wrap
+from chainrule.engine.tensor import Tensor
 from chainrule.ops import functions
 from chainrule.ops.elementwise import ADD, MUL, SUB, arithmetic
 from chainrule.ops.functions import *  # noqa: F403 - every op function is a method too
@@ -64,11 +63,10 @@ from chainrule.ops.functions import (  # used below, or internal (not in the fun
     xp_where,
     xp_zeros_like,
 )
-from chainrule.ops.inplace import copy_, fill_, make_inplace, setitem, zero_
+from chainrule.ops.inplace import copy_, fill_, make_inplace, setitem, squeeze_, t_, transpose_, unsqueeze_, zero_
 from chainrule.ops.linalg import trace
 from chainrule.ops.random_fills import normal_, uniform_
-from chainrule.ops.shape_ops import T, clone, is_contiguous, mT, reshape, squeeze, stride, t, transpose, unsqueeze
-from chainrule.ops.views import reshaped_in_place
+from chainrule.ops.shape_ops import T, clone, is_contiguous, mT, stride
 from chainrule.random import multinomial
 
 # every op function (above), plus what the methods and TensorXP call that is not in the functional namespace;
@@ -156,50 +154,3 @@ scatter_reduce_ = make_inplace(scatter_reduce, "scatter_reduce_")
 index_add_ = make_inplace(index_add, "index_add_")
 index_copy_ = make_inplace(index_copy, "index_copy_")
 index_fill_ = make_inplace(index_fill, "index_fill_")
-
-
-# in-place view ops: the tensor takes the view's shape (and history) over the same memory, as PyTorch's
-def _inplace_view(self: Tensor, name: str, view: Tensor, forward: Any, inverse: Any) -> Tensor:
-    if self._inference and not grad_state.inference:
-        raise RuntimeError(f"{name}: {INFERENCE_INPLACE_MESSAGE}")
-    if self.requires_grad and self.grad_fn is None and grad_state.enabled:
-        raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation; "
-                           f"wrap the update in `with cr.no_grad():`")
-    node = view.grad_fn
-    if node is not None:  # the view's node holds `self`, about to change shape: give it the tensor as it was
-        snapshot = wrap(self.array, self.grad_fn, self.requires_grad)
-        snapshot._version = self._version
-        node.inputs = tuple(snapshot if a is self else a for a in node.inputs)
-    reshaped_in_place(self, forward, inverse)
-    self._bump_version(storage_written=False)  # what saved the old shape must not read the new one
-    self._data = view.array
-    if node is not None:
-        self.grad_fn = node
-    return self
-
-
-def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
-    """In-place `squeeze`: the same memory, without the (given) dimensions of size 1."""
-    shape = self.shape
-    return _inplace_view(self, "squeeze_", squeeze(self, dim), lambda x: squeeze(x, dim),
-                         lambda x: reshape(x, shape))
-
-
-def unsqueeze_(self: Tensor, dim: int) -> Tensor:
-    """In-place `unsqueeze`: the same memory, with a dimension of size 1 inserted at `dim`."""
-    shape = self.shape
-    return _inplace_view(self, "unsqueeze_", unsqueeze(self, dim), lambda x: unsqueeze(x, dim),
-                         lambda x: reshape(x, shape))
-
-
-def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
-    """In-place `transpose`: the same memory, `dim0` and `dim1` swapped."""
-    return _inplace_view(self, "transpose_", transpose(self, dim0, dim1), lambda x: transpose(x, dim0, dim1),
-                         lambda x: transpose(x, dim0, dim1))
-
-
-def t_(self: Tensor) -> Tensor:
-    """In-place `t`: a matrix transposed over the same memory (a tensor of at most 1 dimension is unchanged)."""
-    if self.ndim > 2:
-        raise RuntimeError(f"t_: t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-    return _inplace_view(self, "t_", t(self), t, t)
