@@ -253,3 +253,14 @@ def test_shape_changed_in_place_after_use_plain_backward_as_torch_create_graph_r
     y.t_()
     with pytest.raises(RuntimeError, match="changed in place"):  # never a silently reordered gradient
         cr.autograd.grad((z * cr.tensor(w)).sum(), x, create_graph=True)
+
+
+def test_digamma_second_derivative_raises_instead_of_a_wrong_value():
+    x = cr.tensor([0.7, 2.5], dtype=cr.float64, requires_grad=True)
+    (g,) = cr.autograd.grad(cr.digamma(x).sum(), x, create_graph=True)  # trigamma, recorded
+    want = torch.polygamma(1, torch.tensor([0.7, 2.5], dtype=torch.float64))
+    np.testing.assert_allclose(g.detach().numpy(), want.numpy(), rtol=1e-8)
+    with pytest.raises(RuntimeError, match="polygamma"):
+        cr.autograd.grad(g.sum(), x)
+    (h,) = cr.autograd.grad(cr.autograd.grad(cr.lgamma(x).sum(), x, create_graph=True)[0].sum(), x)
+    np.testing.assert_allclose(h.numpy(), want.numpy(), rtol=1e-8)  # lgamma's second derivative is trigamma
