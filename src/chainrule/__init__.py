@@ -143,4 +143,12 @@ __all__ = [
     "tanh", "tensor", "topk", "trace", "transpose", "tril", "triu", "true_divide", "trunc", "uint8", "unbind",
     "unflatten", "unsqueeze", "utils", "value_and_grad", "var", "view", "view_as", "vjp", "vmap", "vstack", "where",
     "widgets", "zeros", "zeros_like",
+    "addcdiv", "addcmul", "addmm", "argwhere", "bernoulli", "clamp_max", "clamp_min", "count_nonzero", "diagonal",
+    "fmod", "frac", "kthvalue", "masked_select", "median", "mode", "nan_to_num", "narrow", "nonzero", "ravel", "select",
+    "split_with_sizes", "tensor_split", "tile", "unique",
+    "copysign", "det", "digamma", "erfinv", "inverse", "lgamma", "logdet", "quantile",
+    "acos", "acosh", "aminmax", "arccos", "arccosh", "arcsin", "arcsinh", "arctanh", "asin", "asinh", "atanh",
+    "bucketize", "cdist", "cross", "cummax", "cummin", "erfc", "float_power", "fmax", "fmin", "heaviside", "hypot",
+    "kron", "logaddexp", "logcumsumexp", "logit", "nanmean", "nansum", "positive", "rot90", "searchsorted", "sgn",
+    "signbit", "std_mean", "tensordot", "var_mean", "xlogy",
 ]

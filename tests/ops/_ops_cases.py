@@ -82,6 +82,27 @@ def _inplace_view_setitem(m: Any, a: Any, b: Any) -> Any:
     return y * y
 
 
+def _inplace_view_ops(m: Any, a: Any) -> Any:
+    y = a * 2.0
+    y.t_()
+    y.unsqueeze_(0)
+    y.squeeze_(0)
+    y.transpose_(0, 1)
+    y.squeeze_()
+    y.unsqueeze_(-1)
+    return y * a.unsqueeze(-1)
+
+
+def _inplace_view_op_on_a_view(m: Any, a: Any) -> Any:
+    base = a * 1.0
+    row = base[1]
+    row.unsqueeze_(0)
+    row.mul_(a[0])  # written through the reshaped view into its base
+    col = base[:, 2:]
+    base.add_(1.0)  # and the base written: the view is made again from it
+    return base * base, row * 2.0, col
+
+
 def _iter_rows(m: Any, a: Any) -> Any:
     return m.stack([row * (i + 1) for i, row in enumerate(a)])
 
@@ -628,6 +649,129 @@ CASES: list[Case] = [
     C("roll_0d", lambda m, a: m.roll(a, 3), ((),)),
     C("inplace_scatters", _inplace_scatters, ((3, 4), (4, 4))),
     C("inplace_scatter_into_view", _inplace_scatter_into_view, ((3, 4), (2, 3))),
+    # ------------------------------------------------------------------ torch functions added for parity (api1)
+    C("nonzero_argwhere", lambda m, a: (m.nonzero(a > 0), m.argwhere(a > 0.5), a.nonzero(), (a > 9).nonzero())
+      + m.nonzero(a > 0, as_tuple=True) + (a[0, 0] > -9).nonzero(as_tuple=True), ((3, 4),), grad=False),
+    C("nonzero_0d", lambda m, a: (m.nonzero(a), m.nonzero(a * 0), m.argwhere(a)), ((),), domain="pos", grad=False),
+    C("masked_select", lambda m, a, b: m.masked_select(a, b > 0), ((3, 4), (4,))),
+    C("masked_select_input_bcast", lambda m, a, b: a.masked_select(b > 0), ((4,), (3, 4))),
+    C("masked_select_0d", lambda m, a: (a.masked_select(a > 0), m.masked_select(a, a < 0)), ((),), domain="pos"),
+    C("narrow", lambda m, a: (a.narrow(1, 1, 2), m.narrow(a, -2, -2, 2), a.narrow(0, 3, 0),
+                              a.narrow(1, m.tensor(0), 1)), ((3, 4),)),
+    C("select", lambda m, a: (a.select(0, 1), m.select(a, -1, -1), a.select(2, m.tensor(2))), ((2, 3, 4),)),
+    C("diagonal", lambda m, a: (a.diagonal(), m.diagonal(a, 1), a.diagonal(-1), a.diagonal(7),
+                                m.diagonal(a, offset=-3)), ((3, 4),)),
+    C("diagonal_dims", lambda m, a: (a.diagonal(0, 0, 2), m.diagonal(a, 1, -1, 1), a.diagonal(-1, dim1=2, dim2=0)),
+      ((2, 3, 4),)),
+    C("tile", lambda m, a: (a.tile(2), m.tile(a, (2, 1, 3)), a.tile((1, 1)), a.tile(0, 2)), ((3, 4),)),
+    C("tile_0d", lambda m, a: (m.tile(a, (3,)), a.tile(2, 2)), ((),)),
+    C("ravel", lambda m, a: (a.ravel(), m.ravel(a.t()), m.ravel(a[0, 0])), ((3, 4),)),
+    C("tensor_split_sections", lambda m, a: m.tensor_split(a, 3, 1) + a.tensor_split(2) + a.tensor_split(5, dim=-1),
+      ((3, 4),)),
+    C("tensor_split_indices", lambda m, a: m.tensor_split(a, (1, 3), 1) + a.tensor_split([-1, 1, 9])
+      + m.tensor_split(a, m.tensor([2])) + m.tensor_split(a, m.tensor(2), dim=1), ((3, 4),)),
+    C("split_with_sizes", lambda m, a: a.split_with_sizes([1, 3], 1) + m.split_with_sizes(a, [2, 0, 1]), ((3, 4),)),
+    C("addmm", lambda m, a, b, c: (m.addmm(a, b, c), a.addmm(b, c, beta=0.5, alpha=-2.0)), ((3, 2), (3, 4), (4, 2))),
+    C("addmm_bcast_input", lambda m, a, b, c: (m.addmm(a, b, c, alpha=0.5), m.addmm(a[0], b, c, beta=0)),
+      ((1, 2), (3, 4), (4, 2))),
+    C("addcmul", lambda m, a, b, c: (m.addcmul(a, b, c), a.addcmul(b, c, value=-0.5)), ((3, 4), (4,), (3, 1))),
+    C("addcdiv", lambda m, a, b, c: (m.addcdiv(a, b, c.abs() + 0.5), a.addcdiv(b, c.abs() + 0.5, value=2)),
+      ((3, 4), (4,), (3, 1))),
+    C("fmod", lambda m, a, b: (m.fmod(a * 3.0, 0.7), a.fmod(b), m.fmod(a * 4.0, -1.3)), ((3, 4), (4,)),
+      domain="nonzero"),
+    C("frac", lambda m, a: (m.frac(a * 3.0), (a * -2.5).frac()), ((3, 4),)),
+    C("nan_to_num", lambda m, a: (m.nan_to_num(a), a.nan_to_num(nan=1.5, posinf=2.0, neginf=-3.0)),
+      data=[np.array([[1.5, NAN, -np.inf], [np.inf, -0.25, 0.0]])], gradcheck=False),
+    C("nan_to_num_finite", lambda m, a: m.nan_to_num(a * 2.0, 0.0, 1.0), ((3, 4),)),
+    C("clamp_min_max_fns", lambda m, a: (m.clamp_min(a, 0.1), a.clamp_max(-0.2), a.clamp_min(m.tensor(0.3)),
+                                         m.clamp_max(a, m.tensor(0.5))), ((3, 4),), domain="distinct"),
+    C("median_all", lambda m, a: (m.median(a), a[:, :3].median()), ((3, 4),), domain="distinct"),
+    C("median_all_ties", lambda m, a: a.median(), data=MAX_TIES, gradcheck=False),
+    C("median_dim", lambda m, a: tuple(m.median(a, 1)) + tuple(a.median(0, keepdim=True)) + tuple(a.median(-1)),
+      ((3, 4),), domain="distinct"),
+    C("median_0d", lambda m, a: (a.median(),) + tuple(m.median(a, 0)), ((),)),
+    C("kthvalue", lambda m, a: tuple(m.kthvalue(a, 2)) + tuple(a.kthvalue(3, 0, keepdim=True)) + tuple(a.kthvalue(1)),
+      ((3, 4),), domain="distinct"),
+    C("mode", lambda m, a: tuple(m.mode(a)) + tuple(a.mode(0)) + tuple(a.mode(1, keepdim=True)),
+      data=[np.array([[3.0, 1.0, 2.0, 1.0], [5.0, 5.0, 4.0, 0.0], [2.0, 1.0, 2.0, 1.0]])], gradcheck=False),
+    C("count_nonzero", lambda m, a: (m.count_nonzero(a), a.count_nonzero(1), m.count_nonzero(a, (0, 1)),
+                                     (a * 0).count_nonzero(-1)), data=[np.array([[1.0, 0.0, 2.0], [0.0, -0.0, NAN]])],
+      grad=False),
+    C("unique", lambda m, a: (m.unique(a), a.unique(sorted=False)) + m.unique(a, return_inverse=True)
+      + a.unique(return_counts=True) + m.unique(a, return_inverse=True, return_counts=True, dim=0)
+      + a.unique(dim=1, return_inverse=True), data=[np.array([[3.0, 1.0, 3.0], [3.0, 1.0, 3.0], [0.0, 2.0, 0.0]])],
+      grad=False),
+    C("contiguous_of_views", lambda m, a: (a.t().contiguous() * 2.0, a[:, ::2].contiguous(), a.contiguous()),
+      ((3, 4),)),
+    C("inplace_view_ops", _inplace_view_ops, ((3, 4),)),
+    C("inplace_view_op_on_a_view", _inplace_view_op_on_a_view, ((3, 4),)),
+    C("asin_acos_atanh", lambda m, a: (m.asin(a), a.arcsin(), m.acos(a), a.arccos(), m.atanh(a), m.arctanh(a)),
+      ((3, 4),), domain="unit"),
+    C("asinh", lambda m, a: (m.asinh(a), a.arcsinh()), ((3, 4),)),
+    C("acosh", lambda m, a: (m.acosh(a + 1.5), (a + 1.5).arccosh()), ((3, 4),), domain="pos"),
+    C("erfc_sgn", lambda m, a: (m.erfc(a), a.erfc(), m.sgn(a)), ((3, 4),)),
+    C("xlogy", lambda m, a, b: (m.xlogy(a, b), a.xlogy(2.0)), ((3, 4), (4,)), domain="pos"),
+    C("xlogy_zeros", lambda m, a, b: m.xlogy(a, b),
+      data=[np.array([0.0, 1.5, 0.0, -2.0, 0.0]), np.array([0.5, 2.0, 3.0, 0.7, 0.0])], gradcheck=False),
+    C("hypot", lambda m, a, b: (m.hypot(a, b), a.hypot(b * 2.0)), ((3, 4), (4,)), domain="nonzero"),
+    C("logaddexp", lambda m, a, b: (m.logaddexp(a, b), a.logaddexp(b * 30.0)), ((3, 4), (3, 1))),
+    C("fmax_fmin", lambda m, a, b: (m.fmax(a, b), a.fmin(b), m.fmin(a, b * 2.0)), ((3, 4), (4,)),
+      domain="distinct"),
+    C("fmax_fmin_nan", lambda m, a, b: (m.fmax(a, b), m.fmin(a, b)),
+      data=[np.array([NAN, 1.0, 2.0, NAN]), np.array([2.0, NAN, 1.0, NAN])], gradcheck=False),
+    C("float_power", lambda m, a, b: (m.float_power(a, 2.5), a.float_power(b)), ((3, 4), (4,)), domain="pos"),
+    C("logit", lambda m, a: (m.logit(a * 0.5 + 0.5), (a * 0.5 + 0.5).logit(0.3)), ((3, 4),), domain="unit"),
+    C("signbit_heaviside_positive", lambda m, a: (m.signbit(a), a.heaviside(m.tensor(0.5, dtype=a.dtype)),
+                                                  m.positive(a), a.positive()), ((3, 4),), grad=False),
+    C("nansum_nanmean", lambda m, a: (m.nansum(a), a.nansum(1), m.nanmean(a, 0), a.nanmean(-1, keepdim=True)),
+      data=[np.array([[1.5, NAN, -2.0], [0.5, 3.0, NAN], [NAN, 1.0, NAN]])], gradcheck=False),
+    C("nansum_nanmean_finite", lambda m, a: (m.nansum(a, 1), a.nanmean()), ((3, 4),)),
+    C("aminmax", lambda m, a: tuple(m.aminmax(a)) + tuple(a.aminmax(dim=1)) + tuple(a.aminmax(dim=0, keepdim=True)),
+      ((3, 4),), domain="distinct"),
+    C("var_mean_std_mean", lambda m, a: m.var_mean(a, 1) + m.std_mean(a) + m.var_mean(a, dim=0, correction=0,
+                                                                                      keepdim=True), ((3, 4),)),
+    C("cummax_cummin", lambda m, a: tuple(m.cummax(a, 1)) + tuple(a.cummin(0)) + tuple(a.cummax(-1)), ((3, 4),),
+      domain="distinct"),
+    C("cummax_ties_nan", lambda m, a: tuple(m.cummax(a, 1)) + tuple(m.cummin(a, 1)),
+      data=[np.array([[1.0, 3.0, 3.0, 2.0, NAN, 5.0], [2.0, 2.0, 1.0, 1.0, 0.5, 2.0]])], gradcheck=False),
+    C("logcumsumexp", lambda m, a: (m.logcumsumexp(a, 1), a.logcumsumexp(0), m.logcumsumexp(a * 50.0, -1)),
+      ((3, 4),), tol64=(1e-9, 1e-9)),
+    C("cross", lambda m, a, b: (m.cross(a, b, dim=1), a.cross(b[:1], 1), m.cross(a.t(), b.t(), dim=0)),
+      ((2, 3), (2, 3))),
+    C("kron", lambda m, a, b: (m.kron(a, b), a[0].kron(b), m.kron(a[0, 0], b)), ((2, 3), (3, 2))),
+    C("tensordot", lambda m, a, b: (m.tensordot(a, b, dims=1), m.tensordot(a, b.t(), dims=([0, 1], [0, 1])),
+                                    m.tensordot(a, b, 0)), ((2, 3), (3, 2))),
+    C("cdist", lambda m, a, b: (m.cdist(a, b), m.cdist(a, b, p=1.0), m.cdist(a[None], b[None], 3.0)),
+      ((3, 4), (2, 4)), domain="distinct", gradgrad=False),  # torch: no derivative of _cdist_backward
+    C("cdist_self_zero_distance", lambda m, a: m.cdist(a, a), ((3, 4),), gradcheck=False, gradgrad=False),
+    C("rot90", lambda m, a: (m.rot90(a), a.rot90(2), m.rot90(a, -1, [1, 0]), a.rot90(3, (0, 1)), m.rot90(a, 4)),
+      ((3, 4),)),
+    C("trace", lambda m, a: (a.trace(), a.t().trace()), ((3, 4),)),
+    C("searchsorted_bucketize", lambda m, a: (m.searchsorted(m.tensor([-1.0, 0.0, 0.5]), a),
+                                              m.searchsorted(m.tensor([-1.0, 0.0, 0.5]), a, right=True),
+                                              m.bucketize(a, m.tensor([-0.5, 0.5]), out_int32=True),
+                                              m.searchsorted(m.sort(a, 1).values, a[:, :2], side="right")),
+      ((3, 4),), grad=False),
+    C("inplace_clip_", lambda m, a: (a * 1.0).clip_(-0.5, 0.5) * a, ((3, 4),), domain="distinct"),
+    C("inverse_det_logdet", lambda m, a: (m.inverse(a), a.det(), m.det(a[0]), a.inverse().sum(-1),
+                                          (a @ a.mT + m.eye(3, dtype=a.dtype)).logdet()), ((2, 3, 3),)),
+    C("det_2x2", lambda m, a: (m.det(a), m.logdet(a @ a.t())), ((2, 2),)),
+    C("quantile", lambda m, a: (m.quantile(a, 0.3), a.quantile(m.tensor([0.0, 0.4, 1.0], dtype=a.dtype), dim=1),
+                                m.quantile(a, 0.75, 0, keepdim=True), a.quantile(0.5, interpolation="midpoint"),
+                                m.quantile(a, m.tensor([0.2, 0.6], dtype=a.dtype), -1, interpolation="nearest")),
+      ((3, 5),), domain="distinct"),
+    C("quantile_modes_nan", lambda m, a: tuple(m.quantile(a, 0.4, 1, interpolation=i)
+                                               for i in ("lower", "higher", "linear")),
+      data=[np.array([[1.0, 3.0, 2.0, 0.5], [NAN, 1.0, 2.0, 3.0]])], gradcheck=False),
+    C("copysign", lambda m, a, b: (m.copysign(a, b), a.copysign(-1.0), m.copysign(a, b * 0.0)), ((3, 4), (4,)),
+      domain="nonzero"),
+    C("erfinv", lambda m, a: (m.erfinv(a), (a * 1.1).erfinv()), ((3, 4),), domain="unit"),
+    C("lgamma", lambda m, a: (m.lgamma(a), (a * 3.0).lgamma()), ((3, 4),), domain="pos",
+      tol64=(1e-7, 1e-9)),  # the second derivative is torch's polygamma(1, x), good to ~5e-10 (ours ~3e-15)
+    C("lgamma_negative", lambda m, a: m.lgamma(a), data=[np.array([-0.5, -1.5, -2.7, -6.2, 0.3, 7.5, 31.0])]),
+    C("digamma", lambda m, a: (m.digamma(a), (a * 3.0).digamma(), m.digamma(a - 3.0)), ((3, 4),), domain="pos",
+      gradgrad=False, tol64=(1e-8, 1e-10)),  # torch's polygamma(1, x) is good to ~5e-10 (ours to ~1e-15)
+    C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),
     C("to_dtype", lambda m, a: a.to(m.float64) + 1, ((3,),)),

@@ -347,6 +347,129 @@ class TensorMathMixin:
     def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> Tensor:
         return dispatch.ops.isclose(self, other, rtol, atol, equal_nan)
 
+    def fmod(self, other: Any) -> Tensor:
+        return dispatch.ops.fmod(self, other)
+
+    def frac(self) -> Tensor:
+        return dispatch.ops.frac(self)
+
+    def nan_to_num(self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None) -> Tensor:
+        return dispatch.ops.nan_to_num(self, nan, posinf, neginf)
+
+    def clamp_min(self, min: Any) -> Tensor:
+        return dispatch.ops.clamp_min(self, min)
+
+    def clamp_max(self, max: Any) -> Tensor:
+        return dispatch.ops.clamp_max(self, max)
+
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return dispatch.ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+        return dispatch.ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
+        return dispatch.ops.bernoulli(self, p, generator=generator)
+
+    def asin(self) -> Tensor:
+        return dispatch.ops.asin(self)
+
+    def acos(self) -> Tensor:
+        return dispatch.ops.acos(self)
+
+    def asinh(self) -> Tensor:
+        return dispatch.ops.asinh(self)
+
+    def acosh(self) -> Tensor:
+        return dispatch.ops.acosh(self)
+
+    def atanh(self) -> Tensor:
+        return dispatch.ops.atanh(self)
+
+    def arcsin(self) -> Tensor:
+        return dispatch.ops.arcsin(self)
+
+    def arccos(self) -> Tensor:
+        return dispatch.ops.arccos(self)
+
+    def arcsinh(self) -> Tensor:
+        return dispatch.ops.arcsinh(self)
+
+    def arccosh(self) -> Tensor:
+        return dispatch.ops.arccosh(self)
+
+    def arctanh(self) -> Tensor:
+        return dispatch.ops.arctanh(self)
+
+    def erfc(self) -> Tensor:
+        return dispatch.ops.erfc(self)
+
+    def sgn(self) -> Tensor:
+        return dispatch.ops.sgn(self)
+
+    def signbit(self) -> Tensor:
+        return dispatch.ops.signbit(self)
+
+    def positive(self) -> Tensor:
+        return dispatch.ops.positive(self)
+
+    def xlogy(self, other: Any) -> Tensor:
+        return dispatch.ops.xlogy(self, other)
+
+    def hypot(self, other: Any) -> Tensor:
+        return dispatch.ops.hypot(self, other)
+
+    def logaddexp(self, other: Any) -> Tensor:
+        return dispatch.ops.logaddexp(self, other)
+
+    def fmax(self, other: Any) -> Tensor:
+        return dispatch.ops.fmax(self, other)
+
+    def fmin(self, other: Any) -> Tensor:
+        return dispatch.ops.fmin(self, other)
+
+    def float_power(self, exponent: Any) -> Tensor:
+        return dispatch.ops.float_power(self, exponent)
+
+    def kron(self, other: Any) -> Tensor:
+        return dispatch.ops.kron(self, other)
+
+    def erfinv(self) -> Tensor:
+        return dispatch.ops.erfinv(self)
+
+    def lgamma(self) -> Tensor:
+        return dispatch.ops.lgamma(self)
+
+    def digamma(self) -> Tensor:
+        return dispatch.ops.digamma(self)
+
+    def copysign(self, other: Any) -> Tensor:
+        return dispatch.ops.copysign(self, other)
+
+    def heaviside(self, values: Tensor) -> Tensor:
+        return dispatch.ops.heaviside(self, values)
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        return dispatch.ops.logit(self, eps)
+
+    def cross(self, other: Tensor, dim: int | None = None) -> Tensor:
+        return dispatch.ops.cross(self, other, dim)
+
+    def trace(self) -> Tensor:
+        return dispatch.ops.trace(self)
+
+    def inverse(self) -> Tensor:
+        return dispatch.ops.inverse(self)
+
+    def det(self) -> Tensor:
+        return dispatch.ops.det(self)
+
+    def logdet(self) -> Tensor:
+        return dispatch.ops.logdet(self)
+
 
 
 class TensorReduceMixin:
@@ -426,6 +549,44 @@ class TensorReduceMixin:
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:
         return dispatch.ops.topk(self, k, dim, largest, sorted)
+
+    def median(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        return dispatch.ops.median(self, dim, keepdim)
+
+    def kthvalue(self, k: int, dim: int = -1, keepdim: bool = False) -> Any:
+        return dispatch.ops.kthvalue(self, k, dim, keepdim)
+
+    def mode(self, dim: int = -1, keepdim: bool = False) -> Any:
+        return dispatch.ops.mode(self, dim, keepdim)
+
+    def count_nonzero(self, dim: Any = None) -> Tensor:
+        return dispatch.ops.count_nonzero(self, dim)
+
+    def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,
+               dim: int | None = None) -> Any:
+        return dispatch.ops.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def nansum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return dispatch.ops.nansum(self, dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+        return dispatch.ops.nanmean(self, dim, keepdim, dtype=dtype)
+
+    def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> Any:
+        return dispatch.ops.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def cummax(self, dim: int) -> Any:
+        return dispatch.ops.cummax(self, dim)
+
+    def cummin(self, dim: int) -> Any:
+        return dispatch.ops.cummin(self, dim)
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        return dispatch.ops.logcumsumexp(self, dim)
+
+    def quantile(self, q: Any, dim: int | None = None, keepdim: bool = False, *,
+                 interpolation: str = "linear") -> Tensor:
+        return dispatch.ops.quantile(self, q, dim, keepdim, interpolation=interpolation)
 
 
 
@@ -527,6 +688,36 @@ class TensorShapeMixin:
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         return dispatch.ops.unbind(self, dim)
 
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return dispatch.ops.is_contiguous(self)
+
+    def stride(self, dim: int | None = None) -> Any:
+        return dispatch.ops.stride(self, dim)
+
+    def narrow(self, dim: int, start: Any, length: int) -> Tensor:
+        return dispatch.ops.narrow(self, dim, start, length)
+
+    def select(self, dim: int, index: Any) -> Tensor:
+        return dispatch.ops.select(self, dim, index)
+
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        return dispatch.ops.diagonal(self, offset, dim1, dim2)
+
+    def tile(self, *dims: Any) -> Tensor:
+        return dispatch.ops.tile(self, dims)
+
+    def ravel(self) -> Tensor:
+        return dispatch.ops.ravel(self)
+
+    def split_with_sizes(self, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+        return dispatch.ops.split_with_sizes(self, split_sizes, dim)
+
+    def tensor_split(self, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return dispatch.ops.tensor_split(self, indices_or_sections, dim)
+
+    def rot90(self, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+        return dispatch.ops.rot90(self, k, dims)
+
 
 
 class TensorIndexMixin:
@@ -575,6 +766,15 @@ class TensorIndexMixin:
     def index_fill(self, dim: int, index: Tensor, value: Any) -> Tensor:
         return dispatch.ops.index_fill(self, dim, index, value)
 
+    def nonzero(self, *, as_tuple: bool = False) -> Any:
+        return dispatch.ops.nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self) -> Tensor:
+        return dispatch.ops.argwhere(self)
+
+    def masked_select(self, mask: Tensor) -> Tensor:
+        return dispatch.ops.masked_select(self, mask)
+
 class TensorInplaceMixin:
     """In-place updates (PyTorch's trailing underscore): `x.add_(y)`, `x += y`, `x.zero_()`, `w.uniform_()`, ...
 
@@ -602,6 +802,9 @@ class TensorInplaceMixin:
 
     def clamp_(self, *args: Any, **kwargs: Any) -> Tensor:
         return dispatch.ops.clamp_(self, *args, **kwargs)
+
+    def clip_(self, *args: Any, **kwargs: Any) -> Tensor:
+        return dispatch.ops.clip_(self, *args, **kwargs)
 
     def neg_(self, *args: Any, **kwargs: Any) -> Tensor:
         return dispatch.ops.neg_(self, *args, **kwargs)
@@ -681,6 +884,18 @@ class TensorInplaceMixin:
     def __ipow__(self, other: Any) -> Tensor:
         return dispatch.ops.pow_(self, other)
 
+    def squeeze_(self, dim: Any = None) -> Tensor:
+        return dispatch.ops.squeeze_(self, dim)
+
+    def unsqueeze_(self, dim: int) -> Tensor:
+        return dispatch.ops.unsqueeze_(self, dim)
+
+    def transpose_(self, dim0: int, dim1: int) -> Tensor:
+        return dispatch.ops.transpose_(self, dim0, dim1)
+
+    def t_(self) -> Tensor:
+        return dispatch.ops.t_(self)
+
     def zero_(self) -> Tensor:
         return dispatch.ops.zero_(self)
 
@@ -726,6 +941,20 @@ class TensorDtypeMixin:
 
     def bool(self) -> Tensor:
         return dispatch.ops.cast(self, dtypes.bool.np)
+
+    def type_as(self, other: Tensor) -> Tensor:
+        return dispatch.ops.to(self, other.dtype)
+
+    def element_size(self) -> builtins.int:
+        return dispatch.ops.element_size(self)
+
+    @property
+    def itemsize(self) -> builtins.int:
+        return dispatch.ops.element_size(self)
+
+    @property
+    def nbytes(self) -> builtins.int:
+        return dispatch.ops.nbytes(self)
 
 
 class TensorCreationMixin:

@@ -289,3 +289,22 @@ def logsigmoid(input: Tensor) -> Tensor:
     from chainrule.ops.elementwise import neg
 
     return neg(softplus(neg(input)))
+
+
+# PyTorch's clamp_min / clamp_max: a one-sided clamp under its own grad_fn name
+_CLAMP_MIN_ONLY = variant(CLAMP, "ClampMinBackward0", formulas=("1 if x >= min else 0",))
+_CLAMP_MAX_ONLY = variant(CLAMP, "ClampMaxBackward0", formulas=("1 if x <= max else 0",))
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    """`clamp(input, min=min)`: the gradient passes where x >= min."""
+    if isinstance(min, Tensor) or input.array.dtype.kind in "biu":
+        return clamp(input, min=min)
+    return apply(_CLAMP_MIN_ONLY, (input,), {"min": min, "max": None})
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """`clamp(input, max=max)`: the gradient passes where x <= max."""
+    if isinstance(max, Tensor) or input.array.dtype.kind in "biu":
+        return clamp(input, max=max)
+    return apply(_CLAMP_MAX_ONLY, (input,), {"min": None, "max": max})

@@ -13,6 +13,7 @@ from chainrule import dtypes
 from chainrule.engine.grad_mode import grad_state, off_threads
 from chainrule.engine.tensor import Tensor, tensor_from_data, wrap
 from chainrule.engine.xp import np_erf, np_sign
+from chainrule.ops import special as _special
 from chainrule.ops.observe import publish as _publish
 from chainrule.ops.observe import watch as _watch
 from chainrule.ops.registry import ONE, Saves, apply, apply1, defop, record, unrecorded, variant
@@ -519,3 +520,286 @@ def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:
     if type(weight) not in _PY_SCALARS:
         raise TypeError(f"lerp: weight must be a number or a tensor, got {type(weight).__name__}")
     return apply(LERP, (input, end, builtins.float(weight)))
+
+
+# ----------------------------------------------------------------------------- frac / fmod / nan_to_num / addc*
+def _frac_forward(x: Any) -> Any:
+    return x - np.trunc(x)
+
+
+_FRAC = defop("frac", _frac_forward, "x", derivs=(("1", ONE),), saves="nothing")
+
+
+def frac(input: Tensor) -> Tensor:
+    """The fractional part, `x - trunc(x)` (the sign of x's); derivative 1. Floating-point tensors only, as
+    PyTorch."""
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f"frac: \"frac_cpu\" not implemented for {input.dtype} (a floating-point "
+                                  f"tensor is needed)")
+    return apply1(_FRAC, input)
+
+
+def _fmod_divisor(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    return g * -xp.data(np.trunc(xp.data(a) / xp.data(b)))
+
+
+def _fmod_forward(a: Any, b: Any) -> Any:
+    a_int = np.asarray(a).dtype.kind in "iub" if not isinstance(a, builtins.float) else False
+    b_int = np.asarray(b).dtype.kind in "iub" if not isinstance(b, builtins.float) else False
+    if a_int and b_int and np.any(np.asarray(b) == 0):
+        raise RuntimeError("fmod: ZeroDivisionError (integer fmod by zero)")
+    return np.fmod(a, b)
+
+
+FMOD = defop("fmod", _broadcasting("fmod", _fmod_forward), "a b",
+             derivs=(("1", ONE), ("-sign(a/b)*floor(abs(a/b))", _fmod_divisor)))
+
+
+def fmod(input: Any, other: Any) -> Tensor:
+    """C's remainder: `a - trunc(a / b) * b`, with the sign of the dividend (`remainder` takes the divisor's).
+    Derivatives 1 and `-trunc(a / b)`, as PyTorch's."""
+    return arithmetic(FMOD, input, other)
+
+
+def _nan_to_num_forward(x: Any, nan: float, posinf: float | None, neginf: float | None) -> Any:
+    out = np.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+    return out if np.ndim(out) else out[()]
+
+
+_NAN_TO_NUM = defop("nan_to_num", _nan_to_num_forward, "x",
+                    derivs=(("1 if isfinite(x) else 0",
+                             lambda xp, g, out, x, nan, posinf, neginf: xp.where(xp.data(np.isfinite(xp.data(x))),
+                                                                                g, 0.0)),))
+
+
+def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
+               neginf: float | None = None) -> Tensor:
+    """NaN replaced by `nan`, +inf by `posinf` and -inf by `neginf` (default: the dtype's largest and smallest
+    finite values). The gradient passes where the input is finite, and is 0 at the replaced elements."""
+    if input.array.dtype.kind != "f":  # nothing to replace: a copy, as PyTorch's
+        from chainrule.ops.shape_ops import clone
+
+        return clone(input)
+    return apply(_NAN_TO_NUM, (input,), {"nan": builtins.float(nan), "posinf": posinf, "neginf": neginf})
+
+
+def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """`input + value * tensor1 * tensor2`, broadcast (a composition, so its gradient is the products')."""
+    prod = mul(tensor1, tensor2)
+    return add(input, prod if isinstance(value, builtins.bool | builtins.int) and value == 1 else mul(prod, value))
+
+
+def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
+    """`input + value * tensor1 / tensor2`, broadcast; integer `tensor1` and `tensor2` are refused, as PyTorch
+    (its old integer division is gone)."""
+    t1, t2 = (t if isinstance(t, Tensor) else tensor_from_data(t) for t in (tensor1, tensor2))
+    if t1.array.dtype.kind in "iub" and t2.array.dtype.kind in "iub":
+        raise RuntimeError("addcdiv: Integer division with addcdiv is no longer supported; use "
+                           "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for the old integer "
+                           "behaviour, or (input + value * tensor1 / tensor2) for a true division")
+    quot = div(t1, t2)
+    return add(input, quot if isinstance(value, builtins.bool | builtins.int) and value == 1 else mul(quot, value))
+
+
+# ----------------------------------------------------------------------------- inverse trigonometric and hyperbolic
+asin = arcsin = _unary("asin", np.arcsin, "1/sqrt(1 - x^2)", lambda xp, g, out, x: g * (1.0 / xp.sqrt(1.0 - x * x)))
+acos = arccos = _unary("acos", np.arccos, "-1/sqrt(1 - x^2)",
+                       lambda xp, g, out, x: g * (-1.0 / xp.sqrt(1.0 - x * x)))
+asinh = arcsinh = _unary("asinh", np.arcsinh, "1/sqrt(x^2 + 1)",
+                         lambda xp, g, out, x: g * (1.0 / xp.sqrt(x * x + 1.0)))
+acosh = arccosh = _unary("acosh", np.arccosh, "1/sqrt(x^2 - 1)",
+                         lambda xp, g, out, x: g * (1.0 / xp.sqrt(x * x - 1.0)))
+atanh = arctanh = _unary("atanh", np.arctanh, "1/(1 - x^2)", lambda xp, g, out, x: g * (1.0 / (1.0 - x * x)))
+erfc = _unary("erfc", lambda x: 1.0 - np_erf(x), "-2/sqrt(pi)*exp(-x^2)",
+              lambda xp, g, out, x: g * (-1.1283791670955126 * xp.exp(-(x * x))))
+sgn = sign  # PyTorch's sign for complex numbers; for real ones it is sign
+
+
+# ----------------------------------------------------------------------------- binary math
+def _float_operands(name: str, input: Any, other: Any) -> tuple:
+    """Promoted as PyTorch's binary float functions: integer results become the default float dtype."""
+    a, b = promote(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        a = tensor_from_data(a)
+    for v in (a, b):
+        if isinstance(v, Tensor) and v.array.dtype.kind != "f":
+            float_dtype = dtypes.get_default_dtype().np
+            a = cast(a, float_dtype) if isinstance(a, Tensor) else a
+            b = cast(b, float_dtype) if isinstance(b, Tensor) else b
+            break
+    # a Python number becomes a 0-d tensor of the other's dtype, so the rules compute in that dtype
+    if not isinstance(a, Tensor):
+        a = tensor_from_data(np.asarray(a, dtype=b.array.dtype))
+    if not isinstance(b, Tensor):
+        b = tensor_from_data(np.asarray(b, dtype=a.array.dtype))
+    return a, b
+
+
+def _xlogy_forward(a: Any, b: Any) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where((np.asarray(a) == 0) & ~np.isnan(b), 0.0, a * np.log(b)).astype(np.result_type(a, b))
+    return out if out.ndim else out[()]
+
+
+def _xlogy_x(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # PyTorch's: ln(b), except 0 where a is 0 and b <= 0 (there ln(b) is not finite but xlogy is 0 near a = 0)
+    off = (a == 0) & (b <= 0)
+    return xp.where(off, 0.0, g * xp.log(xp.where(off, 1.0, b)))
+
+
+XLOGY = defop("xlogy", _broadcasting("xlogy", _xlogy_forward), "a b",
+              derivs=(("0 if a == 0 and b <= 0 else ln(b)", _xlogy_x),
+                      ("a/b", lambda xp, g, out, a, b: g * (a / b))))
+
+
+def xlogy(input: Any, other: Any) -> Tensor:
+    """`input * log(other)`, and 0 where `input` is 0 (unless `other` is NaN), as `torch.xlogy`."""
+    return apply(XLOGY, _float_operands("xlogy", input, other))
+
+
+HYPOT = defop("hypot", _broadcasting("hypot", np.hypot), "a b",
+              derivs=(("a/sqrt(a^2 + b^2)", lambda xp, g, out, a, b: g * (a / out)),
+                      ("b/sqrt(a^2 + b^2)", lambda xp, g, out, a, b: g * (b / out))), saves="both")
+
+
+def hypot(input: Any, other: Any) -> Tensor:
+    """`sqrt(input^2 + other^2)` without overflow in between (NumPy's hypot)."""
+    return apply(HYPOT, _float_operands("hypot", input, other))
+
+
+LOGADDEXP = defop("logaddexp", _broadcasting("logaddexp", np.logaddexp), "a b",
+                  derivs=(("sigmoid(a - b)", lambda xp, g, out, a, b: g / (1.0 + xp.exp(b - a))),
+                          ("sigmoid(b - a)", lambda xp, g, out, a, b: g / (1.0 + xp.exp(a - b)))))
+
+
+def logaddexp(input: Any, other: Any) -> Tensor:
+    """`log(exp(input) + exp(other))`, computed without overflow."""
+    return apply(LOGADDEXP, _float_operands("logaddexp", input, other))
+
+
+def _nan_max_rule(first: bool) -> Any:
+    def rule(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+        wins = (a >= b) | (b != b)  # `a` is taken where it is at least `b` or `b` is NaN (ties go to `a`)
+        return xp.where(wins, g, 0.0) if first else xp.where(wins, 0.0, g)
+    return rule
+
+
+def _nan_min_rule(first: bool) -> Any:
+    def rule(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+        wins = (a <= b) | (b != b)
+        return xp.where(wins, g, 0.0) if first else xp.where(wins, 0.0, g)
+    return rule
+
+
+FMAX = defop("fmax", _broadcasting("fmax", np.fmax), "a b",
+             derivs=(("1 if a >= b or b != b else 0", _nan_max_rule(True)),
+                     ("0 if a >= b or b != b else 1", _nan_max_rule(False))))
+FMIN = defop("fmin", _broadcasting("fmin", np.fmin), "a b",
+             derivs=(("1 if a <= b or b != b else 0", _nan_min_rule(True)),
+                     ("0 if a <= b or b != b else 1", _nan_min_rule(False))))
+
+
+def fmax(input: Any, other: Any) -> Tensor:
+    """The elementwise maximum, ignoring NaN (NaN only where both are NaN); a tie's gradient goes to `input`."""
+    return arithmetic(FMAX, input, other)
+
+
+def fmin(input: Any, other: Any) -> Tensor:
+    """The elementwise minimum, ignoring NaN (NaN only where both are NaN); a tie's gradient goes to `input`."""
+    return arithmetic(FMIN, input, other)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """`pow` computed in float64 (the result is float64, as PyTorch's)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power: input or exponent must be a tensor")
+    f64 = np.dtype(np.float64)
+    a = cast(input, f64) if isinstance(input, Tensor) else builtins.float(input)
+    b = cast(exponent, f64) if isinstance(exponent, Tensor) else builtins.float(exponent)
+    return pow(a, b)
+
+
+def _copysign_magnitude(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    # +1 where the sign was kept, -1 where it flipped, 0 at a = 0: PyTorch's out / a, except at an infinite or
+    # NaN `a` (PyTorch: NaN) where this is the sign rule too
+    av, bv = np.asarray(xp.data(a)), np.asarray(xp.data(b))
+    factor = np.where(av == 0, 0.0, np_sign(av) * (1.0 - 2.0 * np.signbit(bv))).astype(av.dtype)
+    return g * xp.data(factor if factor.ndim else factor[()])
+
+
+COPYSIGN = defop("copysign", _broadcasting("copysign", np.copysign), "a b",
+                 derivs=(("0 if a == 0 else sign(a) * (1 - 2*signbit(b))", _copysign_magnitude),
+                         ("0", lambda xp, g, out, a, b: xp.zeros_like(g))))
+
+
+def copysign(input: Any, other: Any) -> Tensor:
+    """The magnitude of `input` with the sign of `other` (-0.0 counts as negative); its gradient is +-1 (0 at
+    `input` = 0), none flows to `other`'s sign."""
+    return apply(COPYSIGN, _float_operands("copysign", input, other))
+
+
+_SIGNBIT = defop("signbit", np.signbit, "x", derivs=((None, None),))
+
+
+def signbit(input: Tensor) -> Tensor:
+    """Whether the sign bit is set (True for negative numbers and -0.0), a bool tensor; no gradient."""
+    return unrecorded(_SIGNBIT, (input,), None, np.signbit(input.array))
+
+
+_HEAVISIDE = defop("heaviside", _broadcasting("heaviside", np.heaviside), "a b", derivs=((None, None), (None, None)))
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:
+    """The step function: 0 where `input < 0`, 1 where `input > 0`, `values` where it is 0. Not differentiable
+    (as PyTorch: no derivative is defined)."""
+    if not isinstance(values, Tensor):
+        raise TypeError(f"heaviside: values must be a tensor, got {type(values).__name__}")
+    if input.array.dtype != values.array.dtype:
+        raise RuntimeError(f"heaviside: heaviside is not yet implemented for tensors with different dtypes "
+                           f"({input.dtype} and {values.dtype})")
+    for t in (input, values):
+        if t.requires_grad:
+            raise RuntimeError("heaviside: the derivative for 'heaviside' is not implemented")
+    return unrecorded(_HEAVISIDE, (input, values), None,
+                      np.asarray(_HEAVISIDE.forward(input.array, values.array), dtype=input.array.dtype)[()])
+
+
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """`log(x / (1 - x))`, with `x` first clamped to [eps, 1 - eps] when `eps` is given (the gradient is then
+    0 outside it, as PyTorch's)."""
+    from chainrule.ops.activations import clamp
+
+    x = input if input.array.dtype.kind == "f" else cast(input, dtypes.get_default_dtype().np)
+    if eps is not None:
+        x = clamp(x, eps, 1.0 - eps)
+    return log(div(x, sub(1.0, x)))
+
+
+def positive(input: Tensor) -> Tensor:
+    """`+input`: the tensor itself (refused for a bool tensor, as PyTorch)."""
+    if input.array.dtype.kind == "b":
+        raise RuntimeError("positive: the `+` operator, on a bool tensor is not supported")
+    return input
+
+
+# ----------------------------------------------------------------------------- lgamma / digamma
+def _polygamma2_missing(xp: Any, g: Any, out: Any, x: Any) -> Any:
+    raise RuntimeError("digamma: the third derivative (polygamma(2, x)) is not implemented in chainrule")
+
+
+_TRIGAMMA = defop("trigamma", _special.trigamma, "x", vjp=_polygamma2_missing,
+                  formulas=("polygamma(2, x) (not implemented)",), backward_name="PolygammaBackward0")
+
+
+def _lgamma_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
+    return g * (digamma(x) if xp.is_tensor else _special.digamma(x))
+
+
+def _digamma_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
+    return g * (apply1(_TRIGAMMA, x) if xp.is_tensor else _special.trigamma(x))
+
+
+lgamma = _unary("lgamma", _special.lgamma, "digamma(x)", _lgamma_rule)
+digamma = _unary("digamma", _special.digamma, "trigamma(x)", _digamma_rule)
+erfinv = _unary("erfinv", _special.erfinv, "sqrt(pi)/2*exp(erfinv(x)^2)",
+                lambda xp, g, out, x: g * (0.886226925452758 * xp.exp(out * out)), saves="output")

@@ -7,7 +7,9 @@ A formula is one expression over the op's argument names (`a`, `b`, `x`, ...) an
 - comparisons, also chained (`min <= x <= max`), `and`, `or`, `not`;
 - cases as Python writes them: `1 if x > 0 else negative_slope`, `0 if a < b else 1/2 if a == b else 1`;
 - the functions in `FUNCTIONS`: `exp ln log sqrt sin cos tan tanh sinh cosh atan sign abs floor erf
-  sigmoid Phi phi` (Phi and phi: the standard normal's CDF and density).
+  sigmoid Phi phi isfinite signbit` (Phi and phi: the standard normal's CDF and density; isfinite: 1 for a
+  finite number, 0 for NaN and the infinities; signbit: 1 for a negative number and -0, else 0; digamma and
+  trigamma: the first two derivatives of ln Gamma; erfinv: the inverse of erf).
 
 `evaluate(formula, values)` computes it elementwise with NumPy (cases become `np.where`, so both sides are
 computed everywhere; NumPy's warnings are silenced): the op table's property test evaluates every formula at
@@ -27,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.xp import np_erf, np_sign
+from chainrule.ops import special
 
 
 def _sigmoid(x: Any) -> Any:
@@ -45,6 +48,8 @@ FUNCTIONS: dict[str, Any] = {
     "exp": np.exp, "ln": np.log, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan,
     "tanh": np.tanh, "sinh": np.sinh, "cosh": np.cosh, "atan": np.arctan, "sign": np_sign, "abs": np.abs,
     "floor": np.floor, "erf": np_erf, "sigmoid": _sigmoid, "Phi": _normal_cdf, "phi": _normal_pdf,
+    "isfinite": np.isfinite, "signbit": np.signbit, "digamma": special.digamma, "trigamma": special.trigamma,
+    "erfinv": special.erfinv,
 }
 CONSTANTS: dict[str, float] = {"pi": math.pi}
 

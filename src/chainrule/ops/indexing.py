@@ -257,3 +257,39 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
         raise RuntimeError(f"take_along_dim(): input and indices should have the same number of dimensions, but "
                            f"got {input.ndim} dimensions for input, and {ndim} dimensions for indices")
     return gather(input, dim, indices)
+
+
+# ----------------------------------------------------------------------------- nonzero / argwhere / masked_select
+_MASKED_SELECT = variant(GETITEM, "MaskedSelectBackward0")
+
+
+def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:
+    """The indices of the nonzero (True) elements, in row-major order: an int64 tensor of shape (count, ndim),
+    or with `as_tuple=True` one 1-d int64 tensor per dimension (what `x[...]` takes; a 0-d input counts as
+    1-d there, as in PyTorch). No gradient: indices are integers."""
+    data = np.asarray(input.array if isinstance(input, Tensor) else input)
+    if as_tuple:
+        return tuple(tensor_from_data(np.asarray(i, dtype=np.int64)) for i in np.nonzero(np.atleast_1d(data)))
+    return tensor_from_data(np.argwhere(data).astype(np.int64))
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """`nonzero(input)`: the indices of the nonzero elements, one row each."""
+    return nonzero(input)
+
+
+def masked_select(input: Tensor, mask: Tensor) -> Tensor:
+    """The elements of `input` where the bool `mask` is True, as a 1-d tensor (the two broadcast together);
+    the gradient goes back to the selected positions."""
+    from chainrule.ops.shape_ops import broadcast_tensors
+
+    m = mask if isinstance(mask, Tensor) else tensor_from_data(mask)
+    if m.array.dtype.kind != "b":
+        raise RuntimeError(f"masked_select: expected BoolTensor for mask, got {m.dtype}")
+    try:
+        shape = np.broadcast_shapes(input.array.shape, m.array.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_select: the shapes of input {tuple(input.shape)} and mask {tuple(m.shape)} are "
+                           f"not broadcastable") from None
+    x = input if input.array.shape == shape else broadcast_tensors(input, m)[0]
+    return getitem(x, (np.broadcast_to(m.array, shape),), _MASKED_SELECT)

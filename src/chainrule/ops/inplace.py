@@ -1,5 +1,5 @@
 """In-place operations with PyTorch's semantics: version counters, history rebasing, and errors for
-leaves that require grad."""
+leaves that require grad; the in-place view ops (`squeeze_`, `unsqueeze_`, `t_`, `transpose_`)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import numpy as np
 from chainrule.engine.grad_mode import INFERENCE_INPLACE_MESSAGE, grad_state
 from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.registry import apply, defop
-from chainrule.ops.views import base_of, refresh_views, share_version
+from chainrule.ops.shape_ops import reshape, squeeze, t, transpose, unsqueeze
+from chainrule.ops.views import base_of, refresh_views, reshaped_in_place, share_version
 
 # A value written over a tensor that has history (fill_, zero_, copy_ of a constant): the new value does
 # not depend on the old one, so no gradient flows back through it (PyTorch's FillBackward0).
@@ -145,3 +146,50 @@ def setitem(self: Tensor, index: Any, value: Any) -> None:
     from chainrule.ops.indexing import _COPY_SLICES, index_put
 
     assign(self, index_put(self, index, value, _COPY_SLICES), "__setitem__")
+
+
+# in-place view ops: the tensor takes the view's shape (and history) over the same memory, as PyTorch's
+def _inplace_view(self: Tensor, name: str, view: Tensor, forward: Any, inverse: Any) -> Tensor:
+    if self._inference and not grad_state.inference:
+        raise RuntimeError(f"{name}: {INFERENCE_INPLACE_MESSAGE}")
+    if self.requires_grad and self.grad_fn is None and grad_state.enabled:
+        raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an in-place operation; "
+                           f"wrap the update in `with cr.no_grad():`")
+    node = view.grad_fn
+    if node is not None:  # the view's node holds `self`, about to change shape: give it the tensor as it was
+        snapshot = wrap(self.array, self.grad_fn, self.requires_grad)
+        snapshot._version = self._version
+        node.inputs = tuple(snapshot if a is self else a for a in node.inputs)
+    reshaped_in_place(self, forward, inverse)
+    self._bump_version(storage_written=False)  # what saved the old shape must not read the new one
+    self._data = view.array
+    if node is not None:
+        self.grad_fn = node
+    return self
+
+
+def squeeze_(self: Tensor, dim: Any = None) -> Tensor:
+    """In-place `squeeze`: the same memory, without the (given) dimensions of size 1."""
+    shape = self.shape
+    return _inplace_view(self, "squeeze_", squeeze(self, dim), lambda x: squeeze(x, dim),
+                         lambda x: reshape(x, shape))
+
+
+def unsqueeze_(self: Tensor, dim: int) -> Tensor:
+    """In-place `unsqueeze`: the same memory, with a dimension of size 1 inserted at `dim`."""
+    shape = self.shape
+    return _inplace_view(self, "unsqueeze_", unsqueeze(self, dim), lambda x: unsqueeze(x, dim),
+                         lambda x: reshape(x, shape))
+
+
+def transpose_(self: Tensor, dim0: int, dim1: int) -> Tensor:
+    """In-place `transpose`: the same memory, `dim0` and `dim1` swapped."""
+    return _inplace_view(self, "transpose_", transpose(self, dim0, dim1), lambda x: transpose(x, dim0, dim1),
+                         lambda x: transpose(x, dim0, dim1))
+
+
+def t_(self: Tensor) -> Tensor:
+    """In-place `t`: a matrix transposed over the same memory (a tensor of at most 1 dimension is unchanged)."""
+    if self.ndim > 2:
+        raise RuntimeError(f"t_: t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+    return _inplace_view(self, "t_", t(self), t, t)

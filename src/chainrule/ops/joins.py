@@ -181,3 +181,46 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
         shape[order[i]] = t.numel()
     return tuple(expand(reshape(t, tuple(-1 if k == order[i] else 1 for k in range(n))), tuple(shape))
                  for i, t in enumerate(tensors))
+
+
+def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """`split` with a list of sizes that must add up to the size of `dim` (PyTorch's `split_with_sizes`)."""
+    if isinstance(split_sizes, int):
+        raise TypeError("split_with_sizes: split_sizes must be a sequence of ints, got int")
+    return split(input, list(split_sizes), dim)
+
+
+def tensor_split(input: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of `input` along `dim`: `n` sections of nearly equal size (the first `size % n` one longer, as
+    NumPy's `array_split`), or the pieces between the given indices (`(1, 3)`: `[:1]`, `[1:3]`, `[3:]`;
+    indices past the end give empty pieces). A 0-d integer tensor counts as a number, a 1-d one as indices."""
+    if input.ndim == 0:
+        raise RuntimeError("tensor_split: tensor_split expected at least a 1-dimensional tensor, but got a tensor "
+                           "with 0 dims")
+    d = wrap_dim(dim, input.ndim, "tensor_split")
+    n = input.shape[d]
+    spec: Any = indices_or_sections
+    if isinstance(spec, Tensor):
+        if spec.array.dtype.kind not in "iu":
+            raise RuntimeError(f"tensor_split: tensor_split expected tensor_indices_or_sections to have dtype of "
+                               f"long, but got {spec.dtype}")
+        if spec.ndim > 1:
+            raise RuntimeError(f"tensor_split: tensor_split expected tensor_indices_or_sections to be a zero-"
+                               f"dimensional or one-dimensional tensor, but got a tensor with {spec.ndim} dims")
+        spec = int(spec.item()) if spec.ndim == 0 else [int(i) for i in spec.array]
+    if isinstance(spec, int | np.integer) and not isinstance(spec, bool):
+        sections = int(spec)
+        if sections <= 0:
+            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {sections}")
+        size, extra = divmod(n, sections)
+        bounds = [0]
+        for i in range(sections):
+            bounds.append(bounds[-1] + size + (1 if i < extra else 0))
+    else:
+        bounds = [0] + [int(i) for i in spec] + [n]
+    parts = []
+    for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        lo = min(max(start + n if start < 0 else start, 0), n)
+        hi = min(max(stop + n if stop < 0 else stop, 0), n)
+        parts.append(getitem(input, (slice(None),) * d + (slice(lo, max(lo, hi)),)))
+    return tuple(parts)

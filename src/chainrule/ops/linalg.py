@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.grad_mode import grad_state
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.size import wrap_dim
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.ops.elementwise import promote
 from chainrule.ops.registry import Op, apply, defop, parents_of, record, unrecorded, variant
 
@@ -241,3 +242,200 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         return record(LINEAR, args, (x, w, b), parents_of(args), out,
                       None if input.requires_grad else _NO_INPUT_GRAD)
     return unrecorded(LINEAR, (input, weight, bias), _NO_INPUT_GRAD, out)  # a frozen layer: still an op
+
+
+def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """`beta * input + alpha * (mat1 @ mat2)`, `input` broadcast to the product's shape (a composition of
+    `mm`, `mul` and `add`, so the gradients are theirs). With `beta=0` the input is ignored, NaN included,
+    as PyTorch."""
+    from chainrule.ops.elementwise import add, mul
+    from chainrule.ops.shape_ops import expand
+
+    if mat1.ndim != 2 or mat2.ndim != 2:
+        raise RuntimeError(f"addmm: mat1 must be a matrix, got {mat1.ndim}-D tensor" if mat1.ndim != 2 else
+                           f"addmm: mat2 must be a matrix, got {mat2.ndim}-D tensor")
+    if mat1.shape[1] != mat2.shape[0]:
+        raise RuntimeError(f"addmm: mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x{mat1.shape[1]} "
+                           f"and {mat2.shape[0]}x{mat2.shape[1]})")
+    shape = (mat1.shape[0], mat2.shape[1])
+    try:
+        fits = np.broadcast_shapes(tuple(input.shape), shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"addmm: the input of shape {tuple(input.shape)} cannot be broadcast to the product's "
+                           f"shape {shape}")
+    prod = mm(mat1, mat2)
+    if alpha != 1:
+        prod = mul(prod, alpha)
+    if beta == 0:
+        return expand(prod, shape) if tuple(prod.shape) != shape else prod
+    return add(input if beta == 1 else mul(input, beta), prod)
+
+
+# ----------------------------------------------------------------------------- products built from other ops
+def trace(input: Tensor) -> Tensor:
+    """The sum of a matrix's main diagonal (`Tensor.trace`; `cr.trace` is chainrule's line tracer)."""
+    from chainrule.ops.reductions import sum as sum_
+    from chainrule.ops.shape_ops import diagonal
+
+    if input.ndim != 2:
+        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
+    return sum_(diagonal(input))
+
+
+def cross(input: Tensor, other: Tensor, dim: int | None = None) -> Tensor:
+    """The cross product of 3-vectors along `dim` (without `dim`: the first dimension of size 3, PyTorch's
+    deprecated default, with its warning), the inputs broadcast; built from indexing, `mul` and `sub`."""
+    import warnings
+
+    from chainrule.ops.elementwise import mul, sub
+    from chainrule.ops.indexing import index_select
+    from chainrule.ops.shape_ops import broadcast_tensors
+
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"cross: linalg.cross: inputs must have the same number of dimensions "
+                           f"(got {input.ndim} and {other.ndim})")
+    if dim is None:
+        warnings.warn("cross: using torch.cross without specifying the dim arg is deprecated; pass dim "
+                      "explicitly (linalg.cross uses dim=-1)", UserWarning, stacklevel=2)
+        sizes = [i for i, n in enumerate(input.shape) if n == 3]
+        if not sizes:
+            raise RuntimeError("cross: no dimension of size 3 in input")
+        d = sizes[0]
+    else:
+        d = wrap_dim(dim, input.ndim, "cross")
+    if input.shape[d] != 3 or other.shape[d] != 3:
+        raise RuntimeError(f"cross: linalg.cross: inputs dimension {d} must have length 3. Got "
+                           f"{input.shape[d]} and {other.shape[d]}")
+    a, b = broadcast_tensors(*promote(input, other))
+
+    def pick(t: Tensor, order: list[int]) -> Tensor:
+        return index_select(t, d, wrap(np.array(order, np.int64)))
+
+    return sub(mul(pick(a, [1, 2, 0]), pick(b, [2, 0, 1])), mul(pick(a, [2, 0, 1]), pick(b, [1, 2, 0])))
+
+
+def kron(input: Tensor, other: Tensor) -> Tensor:
+    """The Kronecker product: every element of `input` times the whole of `other`, blocks laid out as
+    `input`'s elements (the shorter shape padded with leading 1s); a `mul` of broadcast views, reshaped."""
+    from chainrule.ops.elementwise import mul
+    from chainrule.ops.shape_ops import reshape
+
+    n = max(input.ndim, other.ndim)
+    sa = (1,) * (n - input.ndim) + tuple(input.shape)
+    sb = (1,) * (n - other.ndim) + tuple(other.shape)
+    a = reshape(input, tuple(x for s in sa for x in (s, 1)))
+    b = reshape(other, tuple(x for s in sb for x in (1, s)))
+    return reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb, strict=True)))
+
+
+def tensordot(a: Tensor, b: Tensor, dims: Any = 2) -> Tensor:
+    """Sum of products over the last `dims` dimensions of `a` and the first `dims` of `b`, or over the listed
+    pairs (`dims=([1, 2], [1, 0])`); as `einsum`, so its gradient is einsum's."""
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot: tensordot expects dims >= 0, but got dims={dims}")
+        da, db = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        da, db = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(da) != len(db):
+        raise RuntimeError(f"tensordot: both dimension lists should have the same length, got {da} and {db}")
+    da = [wrap_dim(d, a.ndim, "tensordot") for d in da]
+    db = [wrap_dim(d, b.ndim, "tensordot") for d in db]
+    for i, j in zip(da, db, strict=True):
+        if a.shape[i] != b.shape[j]:
+            raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has size {a.shape[i]} "
+                               f"in dim {i} and second has size {b.shape[j]} in dim {j}")
+    letters = iter(string.ascii_letters)
+    la = [next(letters) for _ in range(a.ndim)]
+    lb = [next(letters) for _ in range(b.ndim)]
+    for i, j in zip(da, db, strict=True):
+        lb[j] = la[i]
+    out = [la[i] for i in range(a.ndim) if i not in da] + [lb[j] for j in range(b.ndim) if j not in db]
+    return einsum(f"{''.join(la)},{''.join(lb)}->{''.join(out)}", a, b)
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = None) -> Tensor:
+    """The p-norm distance between each row of `x1` (..., P, M) and each row of `x2` (..., R, M), shape
+    (..., P, R); `norm` of the broadcast differences, so the gradient at a zero distance is 0, as PyTorch's."""
+    from chainrule.ops.elementwise import sub
+    from chainrule.ops.reductions import norm
+    from chainrule.ops.shape_ops import unsqueeze
+
+    if x1.ndim < 2 or x2.ndim < 2:
+        raise RuntimeError(f"cdist: cdist only supports at least 2D tensors, X1 got: {x1.ndim}D, X2 got: "
+                           f"{x2.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: "
+                           f"{x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError(f"cdist: cdist only supports non-negative p values, got {p}")
+    return norm(sub(unsqueeze(x1, -2), unsqueeze(x2, -3)), p, dim=-1)
+
+
+# ----------------------------------------------------------------------------- inverse / det / logdet
+def _square_float(input: Tensor, op: str) -> None:
+    if input.ndim < 2 or input.shape[-1] != input.shape[-2]:
+        shape = tuple(input.shape)
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
+                           f"{shape[-2] if len(shape) > 1 else 1} by {shape[-1] if shape else 1} matrices")
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {input.dtype}")
+
+
+def _inv_forward(x: Any) -> Any:
+    try:
+        return np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        raise RuntimeError("inverse: linalg.inv: The input matrix is singular: it has no inverse") from None
+
+
+def _inverse_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
+    inv_t = xp.swapaxes(out, -1, -2)
+    return (-xp.matmul(xp.matmul(inv_t, g), inv_t),)
+
+
+INVERSE = defop("inverse", _inv_forward, "A", vjp=_inverse_vjp, formulas=("-(A^-1)^T @ G @ (A^-1)^T",),
+                saves="output", backward_name="LinalgInvExBackward0")
+
+
+def inverse(input: Tensor) -> Tensor:
+    """The inverse of a square matrix (or of each in a batch, `(..., n, n)`). A singular matrix raises."""
+    _square_float(input, "inverse")
+    return apply(INVERSE, (input,))
+
+
+def _det_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
+    # d det(A) / dA = det(A) * A^-T (Jacobi's formula; a singular A has no inverse and raises, see semantics.md)
+    inv: Any
+    if xp.is_tensor:
+        inv = inverse(x)
+    else:
+        try:
+            inv = np.linalg.inv(x)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("det: the gradient of det at a singular matrix is not supported by chainrule "
+                               "(Jacobi's formula needs the inverse)") from None
+    scale = xp.reshape(g * out, tuple(np.shape(out)) + (1, 1))
+    return (scale * xp.swapaxes(inv, -1, -2),)
+
+
+DET = defop("det", lambda x: np.linalg.det(x)[()], "A", vjp=_det_vjp, formulas=("G * det(A) * (A^-1)^T",),
+            saves="both", backward_name="LinalgDetBackward0")
+
+
+def det(input: Tensor) -> Tensor:
+    """The determinant of a square matrix (or of each in a batch)."""
+    _square_float(input, "det")
+    return apply(DET, (input,))
+
+
+def logdet(input: Tensor) -> Tensor:
+    """`log(det(input))`: NaN for a negative determinant, -inf for a zero one, as PyTorch's."""
+    from chainrule.ops.elementwise import log
+
+    _square_float(input, "logdet")
+    return log(det(input))

@@ -63,9 +63,10 @@ from chainrule.ops.functions import (  # used below, or internal (not in the fun
     xp_where,
     xp_zeros_like,
 )
-from chainrule.ops.inplace import copy_, fill_, make_inplace, setitem, zero_
+from chainrule.ops.inplace import copy_, fill_, make_inplace, setitem, squeeze_, t_, transpose_, unsqueeze_, zero_
+from chainrule.ops.linalg import trace
 from chainrule.ops.random_fills import normal_, uniform_
-from chainrule.ops.shape_ops import T, clone, mT
+from chainrule.ops.shape_ops import T, clone, is_contiguous, mT, stride
 from chainrule.random import multinomial
 
 # every op function (above), plus what the methods and TensorXP call that is not in the functional namespace;
@@ -79,6 +80,8 @@ __all__ = [
     "tanh_", "to", "tril_", "triu_", "type_", "uniform_", "xp_astype", "xp_broadcast_to", "xp_cumsum",
     "xp_expand_dims", "xp_flip", "xp_index_add", "xp_reshape", "xp_sum", "xp_sum_to", "xp_swapaxes", "xp_transpose",
     "xp_where", "xp_zeros_like", "zero_",
+    "element_size", "is_contiguous", "nbytes", "stride", "squeeze_", "t_", "transpose_", "unsqueeze_",
+    "clip_", "trace",
 ]
 __all__ += functions.__all__
 
@@ -104,6 +107,17 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     return clone(self) if copy else self
 
 
+def element_size(self: Tensor) -> int:
+    """The size of one element in bytes (4 for float32), as PyTorch's `element_size()` and `itemsize`."""
+    return int(self.array.itemsize)
+
+
+def nbytes(self: Tensor) -> int:
+    """The bytes the elements take: `numel() * element_size()` (an expanded view counts every element, as
+    PyTorch's `nbytes`)."""
+    return int(self.array.size * self.array.itemsize)
+
+
 def type_(self: Tensor, dtype: Any = None) -> Any:
     """`x.type()`: the type name, as PyTorch's ('chainrule.Tensor[float32]'); `x.type(dtype)`: `x.to(dtype)`."""
     if dtype is None:
@@ -118,6 +132,7 @@ mul_ = make_inplace(mul, "mul_")
 div_ = make_inplace(div, "div_")
 pow_ = make_inplace(pow, "pow_")
 clamp_ = make_inplace(clamp, "clamp_")
+clip_ = make_inplace(clamp, "clip_")
 neg_ = make_inplace(neg, "neg_")
 exp_ = make_inplace(exp, "exp_")
 log_ = make_inplace(log, "log_")

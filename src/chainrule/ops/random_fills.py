@@ -15,7 +15,7 @@ from chainrule.ops.inplace import _OVERWRITE, assign
 from chainrule.ops.registry import apply, variant
 from chainrule.random import Generator
 
-__all__ = ["normal_", "uniform_"]
+__all__ = ["bernoulli", "normal_", "uniform_"]
 
 
 def _fill_random(self: Tensor, draw: Any, op: str) -> Tensor:
@@ -50,3 +50,17 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Gen
     if std < 0:
         raise RuntimeError(f"normal_: expects std >= 0.0, but found std {std}")
     return _fill_random(self, lambda shape: _numpy_rng(generator).normal(mean, std, shape), "normal_")
+
+
+def bernoulli(input: Tensor, p: float | None = None, *, generator: Generator | None = None) -> Tensor:
+    """0/1 samples, 1 with the probability in each element of `input` (or, given `p`, with probability `p`
+    everywhere), of `input`'s floating dtype, from chainrule's seeded generator. No gradient flows (PyTorch's
+    is zero)."""
+    if input.array.dtype.kind != "f":
+        raise NotImplementedError(f"bernoulli: \"bernoulli_tensor_cpu_p_\" not implemented for {input.dtype} "
+                                  f"(the probabilities must be a floating-point tensor)")
+    probs = np.asarray(input.array if p is None else p)
+    if probs.size and (np.isnan(probs).any() or probs.min() < 0 or probs.max() > 1):
+        raise RuntimeError("bernoulli: Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    draws = _numpy_rng(generator).random(input.array.shape)
+    return wrap(np.asarray(draws < probs, dtype=input.array.dtype)[()])

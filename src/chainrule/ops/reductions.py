@@ -523,3 +523,193 @@ def all(input: Tensor, dim: Any = None, keepdim: bool = False,
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_aliases("all", dim, keepdim, axis, keepdims)
     return _any_all(input, dim, keepdim, np.all, "all")
+
+
+# ----------------------------------------------------------------------------- median / kthvalue / mode / counts
+def _median_all_forward(x: Any, dims: tuple, keepdim: bool) -> Any:
+    flat = np.asarray(x).reshape(-1)
+    if flat.size == 0:
+        return np.asarray(np.nan, dtype=flat.dtype if flat.dtype.kind == "f" else np.float64)[()]
+    if flat.dtype.kind == "f" and np.isnan(flat).any():
+        return flat.dtype.type(np.nan)
+    return np.partition(flat, (flat.size - 1) // 2)[(flat.size - 1) // 2]
+
+
+MEDIAN_ALL = defop("median", _median_all_forward, "x", vjp=_evenly_vjp,
+                   formulas=("1/k at each of the k elements equal to the median, else 0",))
+_MEDIAN_DIM = variant(MAX_DIM, "MedianBackward1")
+_KTHVALUE = variant(MAX_DIM, "KthvalueBackward0")
+_MODE = variant(MAX_DIM, "ModeBackward0")
+
+
+def _kth_indices(data: np.ndarray, d: int, k: int) -> np.ndarray:
+    """The index, along `d`, of the k-th smallest (0-based) element of each slice: by a stable sort, so among
+    ties the first occurrence in sorted order; a slice with NaN gives its first NaN (NaN propagates)."""
+    order = np.argsort(data, axis=d, kind="stable")
+    idx = np.take(order, k, axis=d)
+    if data.dtype.kind == "f":
+        nans = np.isnan(data)
+        has = nans.any(axis=d)
+        if has.any():
+            idx = np.where(has, np.argmax(nans, axis=d), idx)
+    return idx.astype(np.int64)
+
+
+def _selection(input: Tensor, dim: int, keepdim: bool, name: str, op: Any, pick: Any) -> MaxResult:
+    if input.ndim == 0:  # as a 1-element 1-d tensor; the results are 0-d
+        from chainrule.ops.shape_ops import reshape
+
+        wrap_dim(dim, 0, name)
+        zero = np.zeros((), np.int64)
+        return MaxResult(apply(op, (reshape(input, (1,)),), {"dim": 0, "keepdim": False, "indices": zero}),
+                         wrap(np.int64(0)))
+    d = wrap_dim(dim, input.ndim, name)
+    if input.shape[d] == 0:
+        raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+    indices = pick(np.asarray(input.array), d)
+    values = apply(op, (input,), {"dim": d, "keepdim": keepdim, "indices": indices})
+    return MaxResult(values, wrap(np.expand_dims(indices, d) if keepdim else indices))
+
+
+def median(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Any:
+    """Without `dim`: the lower median of all elements (of an even count, the smaller of the two middle values,
+    as PyTorch; NaN if there is one), its gradient shared evenly among the elements equal to it. With `dim`:
+    (values, indices) along `dim`, the gradient to the returned index."""
+    if dim is None:
+        return apply(MEDIAN_ALL, (input,), {"dims": tuple(range(input.ndim)), "keepdim": False})
+    return _selection(input, dim, keepdim, "median", _MEDIAN_DIM,
+                      lambda data, d: _kth_indices(data, d, (data.shape[d] - 1) // 2))
+
+
+def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> MaxResult:
+    """The k-th smallest element (k counts from 1) along `dim`, and its index."""
+    n = input.shape[wrap_dim(dim, input.ndim, "kthvalue")] if input.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {dim} (k={k}, size {n})")
+    return _selection(input, dim, keepdim, "kthvalue", _KTHVALUE, lambda data, d: _kth_indices(data, d, k - 1))
+
+
+def _mode_indices(data: np.ndarray, d: int) -> np.ndarray:
+    moved = np.moveaxis(data, d, -1)
+    flat = moved.reshape(-1, moved.shape[-1])
+    out = np.empty(flat.shape[0], np.int64)
+    for r, row in enumerate(flat):
+        values, counts = np.unique(row, return_counts=True)
+        value = values[np.argmax(counts)]  # the most frequent; among equally frequent ones the smallest
+        out[r] = np.flatnonzero(row == value)[-1]  # its last occurrence, as PyTorch's CPU kernel
+    return out.reshape(moved.shape[:-1])
+
+
+def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> MaxResult:
+    """The most frequent value along `dim` (the smallest of equally frequent ones) and the index of its last
+    occurrence, as PyTorch's CPU kernel; the gradient goes to that index."""
+    return _selection(input, dim, keepdim, "mode", _MODE, _mode_indices)
+
+
+def count_nonzero(input: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements (over `dim`, an int or a tuple, or all), as int64. No gradient."""
+    dims = None if dim is None else normalize_dims(dim, input.ndim, "count_nonzero")
+    return wrap(np.asarray(np.count_nonzero(input.array, axis=dims), dtype=np.int64)[()])
+
+
+# ----------------------------------------------------------------------------- NaN-ignoring and paired reductions
+def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """`sum` treating NaN as 0 (its gradient there is 0)."""
+    from chainrule.ops.elementwise import isnan, where
+
+    x = where(isnan(input), 0.0, input) if input.array.dtype.kind == "f" else input
+    return sum(x, dim, keepdim, dtype)
+
+
+def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """`mean` over the elements that are not NaN (NaN where all of a slice are)."""
+    from chainrule.ops.elementwise import div, isnan
+
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"nanmean: nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{input.dtype}")
+    count = sum(wrap(~isnan(input).array), dim, keepdim)
+    return div(nansum(input, dim, keepdim, dtype=dtype), cast(count, input.array.dtype))
+
+
+AminmaxResult = namedtuple("AminmaxResult", ["min", "max"])
+
+
+def aminmax(input: Tensor, *, dim: int | None = None, keepdim: bool = False) -> AminmaxResult:
+    """(`amin`, `amax`) in one call, over `dim` or all elements."""
+    if dim is None:
+        return AminmaxResult(amin(input, (), keepdim), amax(input, (), keepdim))
+    return AminmaxResult(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+def var_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(`var`, `mean`) over the same dimensions (Bessel's correction by default)."""
+    return (var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+def std_mean(input: Tensor, dim: Any = None, unbiased: bool | None = None, keepdim: bool = False, *,
+             correction: float | None = None) -> tuple[Tensor, Tensor]:
+    """(`std`, `mean`) over the same dimensions (Bessel's correction by default)."""
+    return (std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim))
+
+
+# ----------------------------------------------------------------------------- cummax / cummin / logcumsumexp
+CummaxResult = namedtuple("CummaxResult", ["values", "indices"])
+
+
+def _cum_indices(data: np.ndarray, d: int, larger: bool) -> np.ndarray:
+    """Per position, the index of the running maximum (minimum) so far: a later equal value takes over, and a
+    NaN takes over and stays (as PyTorch's kernel)."""
+    moved = np.moveaxis(data, d, 0)
+    idx = np.zeros(moved.shape, np.int64)
+    if moved.shape[0] == 0:
+        return np.moveaxis(idx, 0, d)
+    best = moved[0].copy()
+    current = np.zeros(moved.shape[1:], np.int64)
+    for i in range(1, moved.shape[0]):
+        x = moved[i]
+        with np.errstate(invalid="ignore"):
+            better = (x >= best) if larger else (x <= best)
+        if data.dtype.kind == "f":
+            better = (better & ~np.isnan(best)) | np.isnan(x)
+        current = np.where(better, i, current)
+        best = np.where(better, x, best)
+        idx[i] = current
+    return np.moveaxis(idx, 0, d)
+
+
+def _cum_extreme(input: Tensor, dim: int, larger: bool, name: str) -> CummaxResult:
+    from chainrule.ops.indexing import gather
+
+    d = wrap_dim(dim, input.ndim, name)
+    if input.ndim == 0:
+        return CummaxResult(gather(input, 0, wrap(np.zeros((), np.int64))), wrap(np.int64(0)))
+    indices = _cum_indices(np.asarray(input.array), d, larger)
+    return CummaxResult(gather(input, d, wrap(indices)), wrap(indices))
+
+
+def cummax(input: Tensor, dim: int) -> CummaxResult:
+    """The running maximum along `dim` and where it was found; the gradient goes back to those positions."""
+    return _cum_extreme(input, dim, True, "cummax")
+
+
+def cummin(input: Tensor, dim: int) -> CummaxResult:
+    """The running minimum along `dim` and where it was found; the gradient goes back to those positions."""
+    return _cum_extreme(input, dim, False, "cummin")
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """`log(cumsum(exp(input), dim))`, computed stably: shifted by each slice's (constant) maximum."""
+    from chainrule.ops.elementwise import add, exp, log, sub
+
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"logcumsumexp: expected a floating-point input, got {input.dtype}")
+    d = wrap_dim(dim, input.ndim, "logcumsumexp") if input.ndim else 0
+    data = np.asarray(input.array)
+    if data.size == 0:
+        return cumsum(input, d)
+    with np.errstate(invalid="ignore"):
+        shift = np.max(data, axis=d, keepdims=True) if data.ndim else data
+    shift = np.where(np.isfinite(shift), shift, 0.0).astype(data.dtype)
+    return add(log(cumsum(exp(sub(input, wrap(shift))), d)), wrap(shift))

@@ -253,7 +253,40 @@ def clone(input: Tensor) -> Tensor:
 
 
 def contiguous(input: Tensor) -> Tensor:
-    return input
+    """`input` itself when its memory is laid out row-major (C order), else a row-major copy (as PyTorch's,
+    CloneBackward0)."""
+    return input if is_contiguous(input) else apply(_CONTIGUOUS, (input,))
+
+
+# a copy in row-major order (`clone` keeps a view's layout, as PyTorch's preserve_format)
+_CONTIGUOUS = defop("contiguous", lambda x: np.ascontiguousarray(x), "x", derivs=(("1", ONE),), saves="nothing",
+                    backward_name="CloneBackward0")
+
+
+def is_contiguous(input: Tensor, memory_format: Any = None) -> bool:
+    """Whether the elements lie row-major without gaps (NumPy's C order, which, as PyTorch, ignores dimensions of
+    size 1): True for new tensors, reshapes and basic slices along the first dimension; False for a transposed
+    or permuted view, a strided slice, an expanded tensor."""
+    data = input.array
+    return type(data) is not np.ndarray or bool(data.flags.c_contiguous)
+
+
+def stride(input: Tensor, dim: int | None = None) -> Any:
+    """The step, in elements, between neighbours along each dimension (PyTorch's `Tensor.stride`). A contiguous
+    tensor gets PyTorch's row-major strides (also for dimensions of size 0 or 1); a view gets its NumPy strides
+    (transposes, slices with a step, expanded dimensions with stride 0)."""
+    shape = input.array.shape
+    if is_contiguous(input):
+        strides, step = [0] * len(shape), 1
+        for i in range(len(shape) - 1, -1, -1):
+            strides[i] = step
+            step *= max(shape[i], 1)
+    else:
+        item = input.array.itemsize
+        strides = [s // item for s in input.array.strides]
+    if dim is None:
+        return tuple(strides)
+    return strides[wrap_dim(dim, len(shape), "stride")] if shape else 1
 
 
 # ----------------------------------------------------------------------------- triangles and diagonals
@@ -412,3 +445,107 @@ def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] |
             raise IndexError(f"roll: Dimension specified as {dims_[0]} but tensor has no dimensions")
         dims_ = tuple(wrap_dim(d, input.ndim, "roll") for d in dims_)
     return apply(ROLL, (input,), {"shifts": tuple(int(s) for s in shifts_), "dims": dims_})
+
+
+# ----------------------------------------------------------------------------- narrow / select / diagonal / tile
+def _int_arg(value: Any, name: str, op: str) -> int:
+    if isinstance(value, Tensor):
+        if value.ndim or value.array.dtype.kind not in "iu":
+            raise RuntimeError(f"{op}: {name} must be an 0-dim integral Tensor, got shape {tuple(value.shape)} "
+                               f"and dtype {value.dtype}")
+        return int(value.item())
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__}")
+    return int(value)
+
+
+def narrow(input: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    """The `length` elements of dimension `dim` from `start` on (a view, as PyTorch's: SliceBackward0)."""
+    from chainrule.ops.indexing import getitem
+
+    if input.ndim == 0:
+        raise RuntimeError("narrow: narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, input.ndim, "narrow")
+    start, length = _int_arg(start, "start", "narrow"), _int_arg(length, "length", "narrow")
+    n = input.shape[d]
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError(f"narrow: length must be non-negative, got {length}")
+    if start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return getitem(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def select(input: Tensor, dim: int, index: Any) -> Tensor:
+    """`input` at position `index` of dimension `dim`, that dimension removed (a view: SelectBackward0)."""
+    from chainrule.ops.indexing import getitem
+
+    if input.ndim == 0:
+        raise IndexError("select: select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, input.ndim, "select")
+    i = _int_arg(index, "index", "select")
+    n = input.shape[d]
+    if not -n <= i < n:
+        raise IndexError(f"select: select(): index {i} out of range for tensor of size {list(input.shape)} at "
+                         f"dimension {d}")
+    return getitem(input, (slice(None),) * d + (i % n,))
+
+
+def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+    """The diagonal of the matrices spanned by `dim1` and `dim2` (above it for `offset > 0`, below for
+    `offset < 0`), as a new last dimension; the other dimensions are kept in order. Built from indexing, so
+    the gradient is scattered back onto the diagonal. A copy, not a view (see docs/semantics.md)."""
+    from chainrule.ops.indexing import getitem
+
+    if input.ndim < 2:
+        wrap_dim(dim1, input.ndim, "diagonal")
+        wrap_dim(dim2, input.ndim, "diagonal")
+    d1, d2 = wrap_dim(dim1, input.ndim, "diagonal"), wrap_dim(dim2, input.ndim, "diagonal")
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    rest = [i for i in range(input.ndim) if i not in (d1, d2)]
+    moved = permute(input, tuple(rest) + (d1, d2))
+    rows, cols = input.shape[d1], input.shape[d2]
+    i, j = _diagonal_positions(rows, cols, int(offset))
+    return getitem(moved, (Ellipsis, i, j))
+
+
+def tile(input: Tensor, dims: Any) -> Tensor:
+    """`input` repeated `dims[i]` times along each dimension; fewer `dims` than dimensions are padded with 1s
+    in front (PyTorch's `tile`; `repeat` requires all of them)."""
+    dims = _sizes((dims,) if isinstance(dims, int) else tuple(dims))
+    if len(dims) < input.ndim:
+        dims = (1,) * (input.ndim - len(dims)) + tuple(dims)
+    for s in dims:
+        if s < 0:
+            raise RuntimeError(f"tile: Trying to create tensor with negative dimension {s}: {list(dims)}")
+    return repeat(input, *dims)
+
+
+def ravel(input: Tensor) -> Tensor:
+    """The elements as one dimension, row-major (`reshape(-1)`)."""
+    return reshape(input, -1)
+
+
+def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotated by 90 degrees `k` times in the plane of `dims`, from the first towards the second axis (a `flip`
+    and a `transpose`, as PyTorch builds it)."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = wrap_dim(dims[0], input.ndim, "rot90"), wrap_dim(dims[1], input.ndim, "rot90")
+    if d0 == d1:
+        raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = {d0} and dim1 = {d1}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, d1), d0, d1)
+    if k == 2:
+        return flip(input, (d0, d1))
+    if k == 3:
+        return flip(transpose(input, d0, d1), d1)
+    return clone(input)

@@ -13,7 +13,7 @@ its selection algorithm and is not specified. NaN sorts as the largest value, as
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -90,3 +90,134 @@ def _result(kind: Any, values: Tensor, indices: np.ndarray, scalar: bool) -> Any
 def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:
     """The indices that sort `input` along `dim` (stable, as `sort`)."""
     return sort(input, dim, descending, stable=stable).indices
+
+
+def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002 - PyTorch's name
+           return_counts: bool = False, dim: int | None = None) -> Any:
+    """The distinct elements, ascending (also with `sorted=False`, as PyTorch's CPU kernel; each NaN counts as
+    distinct), or with `dim` the distinct slices along it; with `return_inverse` the index of each input
+    element (slice) in the result, with `return_counts` how often each occurs. No gradient (PyTorch's unique
+    is not differentiable either)."""
+    data = np.asarray(input.array)
+    if dim is None:
+        values, inverse, counts = np.unique(data.reshape(-1), return_inverse=True, return_counts=True)
+        inverse = inverse.reshape(data.shape)
+    else:
+        if input.ndim == 0:
+            raise IndexError(f"unique: Dimension specified as {dim} but tensor has no dimensions")
+        d = wrap_dim(dim, input.ndim, "unique")
+        values, inverse, counts = np.unique(data, return_inverse=True, return_counts=True, axis=d)
+        inverse = inverse.reshape(-1)
+    out: list = [wrap(np.ascontiguousarray(values))]
+    if return_inverse:
+        out.append(wrap(inverse.astype(np.int64)[()]))
+    if return_counts:
+        out.append(wrap(counts.astype(np.int64)))
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False, right: bool = False,
+                 side: str | None = None, sorter: Tensor | None = None) -> Tensor:
+    """For each value of `input`, the index where it would be inserted into the (last dimension of the)
+    ascending `sorted_sequence` to keep it sorted: before equal values, or after them with `right=True` /
+    `side="right"`. A sequence of several dimensions holds one sorted row per row of `input`. No gradient."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(f"searchsorted: side can only be 'left' or 'right' but got {side}")
+        if right and side == "left":
+            raise RuntimeError("searchsorted: side and right can't be set to opposites, got side of left while "
+                               "right was True")
+        right = side == "right"
+    seq = np.asarray(sorted_sequence.array)
+    if sorter is not None:
+        seq = np.take_along_axis(seq, np.asarray(sorter.array), axis=-1)
+    scalar = not isinstance(input, Tensor)
+    values = np.asarray(input.array if isinstance(input, Tensor) else input)
+    how: Literal["left", "right"] = "right" if right else "left"
+    if seq.ndim <= 1:
+        out = np.searchsorted(seq, values, side=how)
+    else:
+        if seq.shape[:-1] != values.shape[:-1]:
+            raise RuntimeError(f"searchsorted: boundaries tensor should be 1 dimension or the first N-1 dimensions "
+                               f"of boundaries tensor and input value tensor must match, but we got boundaries "
+                               f"tensor {list(seq.shape)} and input value tensor {list(values.shape)}")
+        rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])
+        out = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(rows_s, rows_v, strict=True)])
+        out = out.reshape(values.shape)
+    out = np.asarray(out, np.int32 if out_int32 else np.int64)
+    return wrap(out[()] if scalar or out.ndim == 0 else out)
+
+
+def bucketize(input: Any, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:
+    """The bucket of each value of `input` between the 1-d ascending `boundaries` (`searchsorted` with the
+    arguments the other way round). No gradient."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+_QUANTILE_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = False, *,
+             interpolation: str = "linear") -> Tensor:
+    """The `q`-th quantiles (q in [0, 1], a number or a 1-d tensor) of all elements or along `dim`, between
+    the two nearest sorted values as `interpolation` says (PyTorch's modes). A tensor `q` puts its dimension
+    first. Built from `sort`, indexing and `lerp`, so the gradient goes to the (two) sorted elements used; a
+    slice with NaN gives NaN."""
+    from chainrule.ops.elementwise import lerp
+    from chainrule.ops.indexing import gather
+    from chainrule.ops.shape_ops import movedim, reshape, squeeze
+
+    if interpolation not in _QUANTILE_MODES:
+        raise RuntimeError(f"quantile: quantile() interpolation must be one of linear, lower, higher, midpoint or "
+                           f"nearest, but got {interpolation}")
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"quantile() input tensor must be either float or double dtype, got {input.dtype}")
+    if input.array.size == 0:
+        raise RuntimeError("quantile() input tensor must be non-empty")
+    scalar_q = not isinstance(q, Tensor)
+    qs = np.atleast_1d(np.asarray(q.array if isinstance(q, Tensor) else q, dtype=np.float64))
+    if isinstance(q, Tensor) and q.ndim > 1:
+        raise RuntimeError(f"quantile() q must be a scalar or 1D tensor, got a {q.ndim}-D tensor")
+    if qs.size and (qs.min() < 0 or qs.max() > 1 or np.isnan(qs).any()):
+        raise RuntimeError("quantile() q values must be in the range [0, 1]")
+    if dim is None:
+        x, d = reshape(input, (-1,)), 0
+    else:
+        x, d = (reshape(input, (1,)), 0) if input.ndim == 0 else (input, wrap_dim(dim, input.ndim, "quantile"))
+    n = x.shape[d]
+    ordered = sort(x, d).values
+    pos = qs * (n - 1)
+    if interpolation == "nearest":
+        pos = np.round(pos)  # halves to even, as PyTorch's round
+    # per output position (the q dimension in place of `d`): the sorted positions below and above; a slice with
+    # NaN (sorted last) takes its last element for every q, so its quantiles are NaN and their gradient goes
+    # there, as PyTorch's
+    shape = [1] * x.ndim
+    shape[d] = len(qs)
+    out_shape = list(x.shape)
+    out_shape[d] = len(qs)
+    lo = np.broadcast_to(np.floor(pos).astype(np.int64).reshape(shape), out_shape).copy()
+    hi = np.broadcast_to(np.ceil(pos).astype(np.int64).reshape(shape), out_shape).copy()
+    nan_slices = np.broadcast_to(np.isnan(np.asarray(x.array)).any(axis=d, keepdims=True), out_shape)
+    lo[nan_slices] = hi[nan_slices] = n - 1
+    below = gather(ordered, d, wrap(lo))
+    if interpolation == "lower" or interpolation == "nearest":
+        out = below
+    elif interpolation == "higher":
+        out = gather(ordered, d, wrap(hi))
+    else:
+        weights = np.full(qs.shape, 0.5) if interpolation == "midpoint" else pos - np.floor(pos)
+        w = wrap(weights.astype(x.array.dtype).reshape(shape))
+        out = lerp(below, gather(ordered, d, wrap(hi)), w)
+    out = movedim(out, d, 0)  # the q dimension first
+    if keepdim:
+        kept = [1] * input.ndim if dim is None else list(input.shape)
+        if dim is not None and input.ndim:
+            kept[d] = 1
+        out = reshape(out, (len(qs), *kept))
+    elif dim is not None or input.ndim:
+        rest = [s for i, s in enumerate(x.shape) if i != d] if dim is not None else []
+        out = reshape(out, (len(qs), *rest))
+    return squeeze(out, 0) if scalar_q else out

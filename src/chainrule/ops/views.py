@@ -119,3 +119,23 @@ def share_version(written: Tensor) -> None:
             if view is not None and child[1] is t and type(view.array) is np.ndarray \
                     and storage_owner(view.array) is owner:
                 stack.append(view)
+
+
+def reshaped_in_place(tensor: Tensor, forward: Callable[[Tensor], Tensor], inverse: Callable[[Tensor], Tensor]
+                      ) -> None:
+    """`tensor` is about to take the shape `forward` gives it, in place (`squeeze_`, `t_`, ...; `inverse` undoes
+    it): keep the view registry true. As a view of a base it is made again as `forward(old make(base))` and
+    writes through it go back as `old write(base, inverse(value))`; as a base, its views are made from
+    `inverse(tensor)`."""
+    key = id(tensor)
+    entry = _VIEWS.get(key)
+    if entry is not None and entry[0]() is tensor:
+        ref, base, make, write = entry
+        _VIEWS[key] = (ref, base, lambda b: forward(make(b)), lambda b, v: write(b, inverse(v)))
+    for child in tuple(_CHILDREN.get(key, ())):
+        centry = _VIEWS.get(child)
+        if centry is None or centry[1] is not tensor:
+            continue
+        cref, cbase, cmake, cwrite = centry
+        _VIEWS[child] = (cref, cbase, lambda b, m=cmake: m(inverse(b)),
+                         lambda b, v, w=cwrite: forward(w(inverse(b), v)))
