@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import chainrule as cr
+from chainrule.explain.naming import factor
 from chainrule.explain.tables import _Rendered
 
 
@@ -42,3 +43,20 @@ def test_a_table_class_that_leaves_out_its_rows_or_header_fails_loudly(cls: type
     explain/tables.py:34, `raise` dropped; also :31, a line no other test reached)."""
     with pytest.raises(NotImplementedError):
         str(cls())
+
+
+@pytest.mark.parametrize(("formula", "expected"), [
+    ("x", "x"),
+    ("exp(x)", "exp(x)"),
+    ("f(a, b)", "f(a, b)"),  # the space is inside the parentheses: one factor
+    ("[a, b]", "[a, b]"),
+    ("2 * x", "(2 * x)"),
+    ("sigmoid(x) * (1 - sigmoid(x))", "(sigmoid(x) * (1 - sigmoid(x)))"),  # a space after a closed parenthesis
+    ("w[0] + b", "(w[0] + b)"),
+    ("(1 - y) + (1 + y)", "((1 - y) + (1 + y))"),
+])
+def test_a_formula_is_parenthesized_as_a_factor_when_it_has_a_space_outside_parentheses(formula: str,
+                                                                                          expected: str) -> None:
+    """`factor` counts parenthesis depth: a closing one lowers it again, so a space after `sigmoid(x)` is at the
+    top level (seed-808 survivor explain/naming.py:79, `depth -= 1` -> `+= 1`)."""
+    assert factor(formula) == expected
