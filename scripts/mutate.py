@@ -186,6 +186,84 @@ EQUIVALENT: list[tuple] = [
     ("ops/scatter.py", "if source.shape[d] != idx.size:", 0, "if-condition -> False (an early exit removed)",
      "unreachable: source.ndim == x.ndim > d there, so the count check above has already raised (as the raise "
      "below it; seed 505)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest",
+     0, "if-condition -> False (an early exit removed)",
+     "the large path's bitwise AND gives the same bits as np.where (checked at size 8192 with +-0, NaN and inf in "
+     "g and out, float16/32/64); ints is None only if g is not an ndarray of out's dtype, which the engine never "
+     "passes (it casts every gradient to its tensor's dtype; seed 808)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 3, "Or -> And",
+     "the large path's bitwise AND gives the same bits as np.where (checked at size 8192 with +-0, NaN and inf in "
+     "g and out, float16/32/64); ints is None only if g is not an ndarray of out's dtype, which the engine never "
+     "passes (it casts every gradient to its tensor's dtype; seed 808)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 3, "LtE -> Lt",
+     "the large path's bitwise AND gives the same bits as np.where (checked at size 8192 with +-0, NaN and inf in "
+     "g and out, float16/32/64); ints is None only if g is not an ndarray of out's dtype, which the engine never "
+     "passes (it casts every gradient to its tensor's dtype; seed 808)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest",
+     23, "Is -> IsNot",
+     "the large path's bitwise AND gives the same bits as np.where (checked at size 8192 with +-0, NaN and inf in "
+     "g and out, float16/32/64); ints is None only if g is not an ndarray of out's dtype, which the engine never "
+     "passes (it casts every gradient to its tensor's dtype; seed 808)"),
+    ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest",
+     15, "8192 -> 8193",
+     "the large path's bitwise AND gives the same bits as np.where (checked at size 8192 with +-0, NaN and inf in "
+     "g and out, float16/32/64); ints is None only if g is not an ndarray of out's dtype, which the engine never "
+     "passes (it casts every gradient to its tensor's dtype; seed 808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 25, "Mult -> Div",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 17, "2 -> 3",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 31, "1 -> 2",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 52, "1 -> 2",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 26, "Sub -> Add",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 47, "Sub -> Add",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 57, "1 -> 2",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 25, "Mult -> Div",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 17, "2 -> 3",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 31, "1 -> 2",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 52, "1 -> 2",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 26, "Sub -> Add",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 47, "Sub -> Add",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 25, "Add -> Sub",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/elementwise.py", "return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))", 37, "0 -> 1",
+     "for a == 0 and 0 <= b < 1 the other branch gives out * log(safe) = out * log(1) = +0.0 (out = (+-0) ** b is "
+     "+0 or 1 there); first and second derivatives checked bit for bit on a grid of signed zero bases (seed 808)"),
+    ("ops/reductions.py", "if p in (1, 1.0):", 9, "1 -> 2",
+     "1 == 1.0 == True: p = 1 and p = 1.0 are in (2, 1.0) and in (1, 2.0) alike, and p = 2 returned above (seed "
+     "808)"),
+    ("ops/reductions.py", "if p in (1, 1.0):", 12, "1.0 -> 2.0",
+     "1 == 1.0 == True: p = 1 and p = 1.0 are in (2, 1.0) and in (1, 2.0) alike, and p = 2 returned above (seed "
+     "808)"),
+    ("ops/shape_ops.py", "if diagonal >= 0:", 3, "GtE -> Gt",
+     "at diagonal 0 both branches give (arange(min(rows, cols)),) * 2 (seed 808)"),
+    ("ops/shape_ops.py", "if diagonal >= 0:", 15, "0 -> 1",
+     "at diagonal 0 both branches give (arange(min(rows, cols)),) * 2 (seed 808)"),
 ]
 
 SWAPS: dict[type, type] = {
