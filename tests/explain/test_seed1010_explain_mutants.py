@@ -34,3 +34,32 @@ def test_a_large_graph_without_modules_starts_grouped_by_op_only() -> None:
     g = cr.graph(total)
     assert {grp["kind"] for grp in g.data["groups"]} == {"op"}
     assert "the graph starts grouped by op as 2 groups and " in _grouped_notice(g)
+
+
+def _mlp_with_dead_units() -> cr.nn.Sequential:
+    cr.manual_seed(0)
+    model = cr.nn.Sequential(cr.nn.Linear(4, 6), cr.nn.ReLU(), cr.nn.Linear(6, 3))
+    with cr.no_grad():
+        model[0].bias.fill_(100.0)  # every unit active on small inputs ...
+        model[0].bias[1] = -100.0  # ... but these two, dead
+        model[0].bias[4] = -100.0
+    return model
+
+
+def test_dead_units_of_one_unbatched_sample_are_those_of_the_same_sample_batched() -> None:
+    """A model run on one unbatched sample (1-D activations) has the same 6 units, 2 of them dead, as on a batch
+    of that one sample (seed-1010 survivor on explain/diagnostics.py:286: a 1-D activation is one row of units,
+    reshape(1, -1), not reshape(2, -1))."""
+    model = _mlp_with_dead_units()
+    x = cr.randn(4)
+    for data in (x, x.unsqueeze(0)):
+        layer = cr.explain.dead_units(model, data)["1"]
+        assert (layer.units, layer.dead) == (6, [1, 4])
+
+
+def test_dead_units_count_units_not_batch_rows() -> None:
+    """A batch of 5 samples: the units are the 6 columns of the (5, 6) activation, whatever the batch size."""
+    model = _mlp_with_dead_units()
+    for batch in (1, 5, 6):
+        layer = cr.explain.dead_units(model, cr.randn(batch, 4))["1"]
+        assert (layer.units, layer.dead) == (6, [1, 4])
