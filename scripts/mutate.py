@@ -264,6 +264,31 @@ EQUIVALENT: list[tuple] = [
      "at diagonal 0 both branches give (arange(min(rows, cols)),) * 2 (seed 808)"),
     ("ops/shape_ops.py", "if diagonal >= 0:", 15, "0 -> 1",
      "at diagonal 0 both branches give (arange(min(rows, cols)),) * 2 (seed 808)"),
+    ("explain/diagnostics.py",
+     "post.reshape(-1, post.shape[-1]) if post.ndim > 1 else post.reshape(1, -1)  # conv maps: a unit per channel",
+     14, "1 -> 2", "reshape(-2, k): NumPy (2.x) infers any negative size, as it does -1 (seed 1010)"),
+    ("explain/diagnostics.py",
+     "post.reshape(-1, post.shape[-1]) if post.ndim > 1 else post.reshape(1, -1)  # conv maps: a unit per channel",
+     72, "1 -> 2", "reshape(1, -2): NumPy (2.x) infers any negative size, as it does -1 (seed 1010)"),
+    ("explain/diagnostics.py",
+     "post.reshape(-1, post.shape[-1]) if post.ndim > 1 else post.reshape(1, -1)  # conv maps: a unit per channel",
+     36, "Gt -> GtE", "a 1-D activation then takes reshape(-1, n), the same (1, n) as reshape(1, -1) (seed 1010)"),
+    ("ops/linalg.py", "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short",
+     24, "Eq -> NotEq",
+     "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
+     "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
+    ("ops/linalg.py", "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short",
+     34, "2 -> 3",
+     "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
+     "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
+    ("ops/linalg.py", "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short",
+     40, "Eq -> NotEq",
+     "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
+     "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
+    ("ops/linalg.py", "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short",
+     50, "2 -> 3",
+     "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
+     "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
 ]
 
 SWAPS: dict[type, type] = {
