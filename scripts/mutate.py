@@ -289,6 +289,9 @@ EQUIVALENT: list[tuple] = [
      50, "2 -> 3",
      "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
      "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
+    ("explain/tables.py", 'if counts.get(e["target"], 0):', 27, "0 -> 1",
+     "every edge's target is in counts: the graph holds only the root's ancestors and backward_order visits them "
+     "all, so the default is never read (seed 1010)"),
 ]
 
 SWAPS: dict[type, type] = {
