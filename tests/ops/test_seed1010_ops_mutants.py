@@ -48,3 +48,17 @@ def test_an_inplace_op_leaves_a_view_of_memory_the_base_no_longer_holds() -> Non
     from y's new value (seed-1010 survivors on ops/views.py:81, the test that skips views not sharing the old
     memory dropped or made an `and`). Values and gradient against PyTorch."""
     assert _view_after_data_swap(cr) == _view_after_data_swap(torch)
+
+
+def _gather_message(lib, index: list[int]) -> str:  # noqa: ANN001
+    with pytest.raises((IndexError, RuntimeError)) as info:
+        lib.gather(lib.tensor([1.0, 2.0, 3.0]), 0, lib.tensor(index))
+    return str(info.value)
+
+
+@pytest.mark.parametrize("index", [[0, 5], [2, 0, 7], [1, 3], [-2, 1], [0, -1, 4]])
+def test_gather_names_the_out_of_range_index_as_pytorch(index: list[int]) -> None:
+    """The refusal names the offending index (the smallest if one is negative, else the largest), with
+    PyTorch's wording, also when the smallest index is 0 (seed-1010 survivor ops/indexing.py:207,
+    `min() < 0` -> `min() < 1` named index 0)."""
+    assert _gather_message(cr, index) == "gather: " + _gather_message(torch, index)
