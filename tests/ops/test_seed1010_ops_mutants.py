@@ -62,3 +62,15 @@ def test_gather_names_the_out_of_range_index_as_pytorch(index: list[int]) -> Non
     PyTorch's wording, also when the smallest index is 0 (seed-1010 survivor ops/indexing.py:207,
     `min() < 0` -> `min() < 1` named index 0)."""
     assert _gather_message(cr, index) == "gather: " + _gather_message(torch, index)
+
+
+@pytest.mark.parametrize(("equation", "bad"), [("i1,i->", "i1"), ("i_,i->", "i_"), ("i,i->#", "#"), ("i..,i->", "i..")])
+def test_einsum_refuses_subscripts_that_are_not_letters(equation: str, bad: str) -> None:
+    """PyTorch raises RuntimeError for a subscript outside [a-zA-Z]; chainrule too, naming the bad subscripts
+    (seed-1010 survivor ops/linalg.py:145, the raise dropped: NumPy's own error, or none, followed)."""
+    a, b = torch.ones(2), torch.ones(2)
+    with pytest.raises(RuntimeError):
+        torch.einsum(equation, a, b)
+    with pytest.raises(RuntimeError, match="einsum: invalid subscripts") as info:
+        cr.einsum(equation, cr.ones(2), cr.ones(2))
+    assert repr(bad) in str(info.value)
