@@ -292,6 +292,11 @@ EQUIVALENT: list[tuple] = [
     ("explain/tables.py", 'if counts.get(e["target"], 0):', 27, "0 -> 1",
      "every edge's target is in counts: the graph holds only the root's ancestors and backward_order visits them "
      "all, so the default is never read (seed 1010)"),
+    ("engine/xp.py", "return np.asarray(_erf_impl()(x)).astype(np.result_type(x, np.float32), copy=False)[()]",
+     77, "False -> True", "astype copies an array nobody else holds (erf's fresh result): the same values, no alias "
+     "either way (seed 1010)"),
+    ("engine/xp.py", "return np.asarray(_erf_impl()(x)).astype(np.result_type(x, np.float32), copy=False)[()]",
+     72, "copy=False -> copy=True", "the same edit as the entry above (seed 1010)"),
 ]
 
 SWAPS: dict[type, type] = {
