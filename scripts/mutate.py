@@ -297,6 +297,9 @@ EQUIVALENT: list[tuple] = [
      "either way (seed 1010)"),
     ("engine/xp.py", "return np.asarray(_erf_impl()(x)).astype(np.result_type(x, np.float32), copy=False)[()]",
      72, "copy=False -> copy=True", "the same edit as the entry above (seed 1010)"),
+    ("explain/build.py", 'complete = seen_edges[target["id"]] == consumers.get(target["id"], 0)', 67, "0 -> 1",
+     "only flowing edges reach this line (the others `continue` above), and each one counted its source in "
+     "consumers: the default is never read (seed 1010)"),
 ]
 
 SWAPS: dict[type, type] = {
