@@ -268,6 +268,97 @@ EQUIVALENT: list[tuple] = [
     ("engine/grad_mode.py", "_mode: bool = True", 14, "True -> False",
      "a class default every subclass replaces (no_grad, enable_grad, set_grad_enabled) or never reads "
      "(inference_mode's own __enter__); nothing else subclasses it (seed 707)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 25, "Mult -> Div",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 17, "2 -> 3",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 31, "1 -> 2",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 52, "1 -> 2",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 26, "Sub -> Add",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 47, "Sub -> Add",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_h = max(h + 2 * ph, (oh - 1) * sh + dh * (kh - 1) + 1)", 57, "1 -> 2",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 25, "Mult -> Div",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 17, "2 -> 3",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 31, "1 -> 2",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 52, "1 -> 2",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 26, "Sub -> Add",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 47, "Sub -> Add",
+     "a larger buffer gets only zeros beyond the windows' reach, and the result is cropped to [ph:ph + h] (seed "
+     "808)"),
+    ("ops/conv.py", "full_w = max(w + 2 * pw, (ow - 1) * sw + dw * (kw - 1) + 1)", 25, "Add -> Sub",
+     "a smaller (or float) reach never wins the max: the windows' reach never exceeds h + 2*ph for the grids conv,"
+     " unfold, fold and conv_transpose make (seed 808)"),
+    ("ops/elementwise.py", "return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))", 37, "0 -> 1",
+     "for a == 0 and 0 <= b < 1 the other branch gives out * log(safe) = out * log(1) = +0.0 (out = (+-0) ** b is "
+     "+0 or 1 there); first and second derivatives checked bit for bit on a grid of signed zero bases (seed 808)"),
+    ("ops/reductions.py", "if p in (1, 1.0):", 9, "1 -> 2",
+     "1 == 1.0 == True: p = 1 and p = 1.0 are in (2, 1.0) and in (1, 2.0) alike, and p = 2 returned above (seed "
+     "808)"),
+    ("ops/reductions.py", "if p in (1, 1.0):", 12, "1.0 -> 2.0",
+     "1 == 1.0 == True: p = 1 and p = 1.0 are in (2, 1.0) and in (1, 2.0) alike, and p = 2 returned above (seed "
+     "808)"),
+    ("ops/shape_ops.py", "if diagonal >= 0:", 3, "GtE -> Gt",
+     "at diagonal 0 both branches give (arange(min(rows, cols)),) * 2 (seed 808)"),
+    ("ops/shape_ops.py", "if diagonal >= 0:", 15, "0 -> 1",
+     "at diagonal 0 both branches give (arange(min(rows, cols)),) * 2 (seed 808)"),
+    ("explain/diagnostics.py",
+     "post.reshape(-1, post.shape[-1]) if post.ndim > 1 else post.reshape(1, -1)  # conv maps: a unit per channel",
+     14, "1 -> 2", "reshape(-2, k): NumPy (2.x) infers any negative size, as it does -1 (seed 1010)"),
+    ("explain/diagnostics.py",
+     "post.reshape(-1, post.shape[-1]) if post.ndim > 1 else post.reshape(1, -1)  # conv maps: a unit per channel",
+     72, "1 -> 2", "reshape(1, -2): NumPy (2.x) infers any negative size, as it does -1 (seed 1010)"),
+    ("explain/diagnostics.py",
+     "post.reshape(-1, post.shape[-1]) if post.ndim > 1 else post.reshape(1, -1)  # conv maps: a unit per channel",
+     36, "Gt -> GtE", "a 1-D activation then takes reshape(-1, n), the same (1, n) as reshape(1, -1) (seed 1010)"),
+    ("ops/linalg.py", "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short",
+     24, "Eq -> NotEq",
+     "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
+     "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
+    ("ops/linalg.py", "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short",
+     34, "2 -> 3",
+     "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
+     "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
+    ("ops/linalg.py", "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short",
+     40, "Eq -> NotEq",
+     "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
+     "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
+    ("ops/linalg.py", "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short",
+     50, "2 -> 3",
+     "g and x always have the same ndim (g has the output's shape: x's batch dims, out_features), so the "
+     "test is never true and the general path runs: the same products (see the if-condition entry; seed 1010)"),
+    ("explain/tables.py", 'if counts.get(e["target"], 0):', 27, "0 -> 1",
+     "every edge's target is in counts: the graph holds only the root's ancestors and backward_order visits them "
+     "all, so the default is never read (seed 1010)"),
+    ("engine/xp.py", "return np.asarray(_erf_impl()(x)).astype(np.result_type(x, np.float32), copy=False)[()]",
+     77, "False -> True", "astype copies an array nobody else holds (erf's fresh result): the same values, no alias "
+     "either way (seed 1010)"),
+    ("engine/xp.py", "return np.asarray(_erf_impl()(x)).astype(np.result_type(x, np.float32), copy=False)[()]",
+     72, "copy=False -> copy=True", "the same edit as the entry above (seed 1010)"),
+    ("explain/build.py", 'complete = seen_edges[target["id"]] == consumers.get(target["id"], 0)', 67, "0 -> 1",
+     "only flowing edges reach this line (the others `continue` above), and each one counted its source in "
+     "consumers: the default is never read (seed 1010)"),
 ]
 
 SWAPS: dict[type, type] = {
