@@ -359,6 +359,15 @@ EQUIVALENT: list[tuple] = [
     ("explain/build.py", 'complete = seen_edges[target["id"]] == consumers.get(target["id"], 0)', 67, "0 -> 1",
      "only flowing edges reach this line (the others `continue` above), and each one counted its source in "
      "consumers: the default is never read (seed 1010)"),
+    ("ops/shape_ops.py", "return np.roll(a.reshape(-1), shifts[0]).reshape(a.shape)[()]", 26, "1 -> 2",
+     "reshape(-2): NumPy (2.x) infers any negative size, as it does -1 (seed 1212)"),
+    ("ops/shape_ops.py", "if dims is None:", 0, "if-condition -> False (an early exit removed)",
+     "np.roll(a, (s,), None) flattens, rolls and reshapes back the same; only a 0-d result is a 0-d array, not "
+     "a NumPy scalar, which the engine treats alike (values, gradients, numpy() aliases, in-place writes probed; "
+     "seed 1212)"),
+    ("engine/watch.py", "self._count = 0", 14, "0 -> 1",
+     "`on` then stays True once anybody observed; every reader also checks its thread's observer list, which is "
+     "non-empty only while `on` is True anyway: only the hot path's shortcut is lost (seed 1212)"),
 ]
 
 SWAPS: dict[type, type] = {
