@@ -27,3 +27,26 @@ def test_addcmul_addcdiv_methods_default_value_is_one(method: str) -> None:
     # the explicit value=1 gives the same, and the function form agrees with the method
     np.testing.assert_array_equal(out.detach().numpy(),
                                   getattr(cr, method)(*(c.detach() for c in xs), value=1).numpy())
+
+
+class _ArrayOnly:
+    """An object NumPy can convert (`__array__`) that is neither a sequence nor sized."""
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        return np.array([1.0, 2.0])
+
+
+@pytest.mark.parametrize("data", ["abc", b"xy", None, _ArrayOnly()], ids=["str", "bytes", "None", "array-only"])
+def test_tensor_refuses_data_that_is_not_a_number_or_a_sequence(data: object) -> None:
+    """`cr.tensor(data)` for a str, bytes, None or an object that only has `__array__` is refused naming the
+    type and the value, as torch.tensor refuses them (seed-1212 survivor engine/tensor.py:595, the check's
+    raise removed: the str got a message about its NumPy dtype and the `__array__` object was converted)."""
+    with pytest.raises((TypeError, RuntimeError)):
+        torch.tensor(data)
+    with pytest.raises(TypeError) as info:
+        cr.tensor(data)
+    message = str(info.value)
+    assert message.startswith(f"tensor: could not convert {type(data).__name__} ")
+    assert "expected a number or a (nested) sequence of numbers" in message
+    if isinstance(data, str | bytes):
+        assert repr(data) in message
