@@ -368,6 +368,9 @@ EQUIVALENT: list[tuple] = [
     ("engine/watch.py", "self._count = 0", 14, "0 -> 1",
      "`on` then stays True once anybody observed; every reader also checks its thread's observer list, which is "
      "non-empty only while `on` is True anyway: only the hot path's shortcut is lost (seed 1212)"),
+    ("ops/registry.py", "if parents[0] is None or rule is None:", 3, "Or -> And",
+     "never true either way: a unary op records a node only when its one input requires grad, and the two unary "
+     "ops without a rule (logical_not, signbit) record none (seed 1212)"),
 ]
 
 SWAPS: dict[type, type] = {
