@@ -40,3 +40,21 @@ def test_std_second_derivative_at_a_constant_row_is_finite(correction: int) -> N
     np.testing.assert_allclose(g.detach().numpy(), gt.detach().numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(h.numpy(), ht.numpy(), rtol=1e-10, atol=1e-15)
     assert np.isfinite(h.numpy()).all() and (h.numpy()[0] == 0).all()
+
+
+@pytest.mark.parametrize("case", ["topk1", "sort1", "sort1x1", "topk0d", "sort0d"])
+def test_sort_topk_keep_a_one_element_result_shape(case: str) -> None:
+    """A one-element result of a 1-d or 2-d input keeps its shape (1,) / (1, 1); only a 0-d input gives 0-d
+    values and indices, as PyTorch (seed-1212 survivor ops/sorting.py:83, `scalar and size == 1` -> `or`)."""
+    data = {"topk1": [3.0, 1.0, 2.0], "sort1": [4.0], "sort1x1": [[4.0]], "topk0d": 5.0, "sort0d": 5.0}[case]
+    x, xt = cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    if case.startswith("topk"):
+        got, ref = cr.topk(x, 1), torch.topk(xt, 1)
+    else:
+        got, ref = cr.sort(x), torch.sort(xt)
+    assert tuple(got.values.shape) == tuple(ref.values.shape)
+    assert tuple(got.indices.shape) == tuple(ref.indices.shape)
+    np.testing.assert_array_equal(got.indices.numpy(), ref.indices.numpy())
+    got.values.sum().backward()
+    ref.values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
