@@ -371,6 +371,12 @@ EQUIVALENT: list[tuple] = [
     ("ops/registry.py", "if parents[0] is None or rule is None:", 3, "Or -> And",
      "never true either way: a unary op records a node only when its one input requires grad, and the two unary "
      "ops without a rule (logical_not, signbit) record none (seed 1212)"),
+    ("engine/size.py", "if len(_CACHE) >= 4096:", 18, "4096 -> 4097",
+     "the Size cache is cleared one entry later: it only shares immutable Size objects, so nothing observable "
+     "changes (seed 1212)"),
+    ("ops/reductions.py", "c = cumprod(a, -1) if xp.is_tensor else np.cumprod(a, axis=-1)", 60, "1 -> 2",
+     "the NumPy branch is unreachable: _cumprod_vjp calls _cumprod_others_vjp only under create_graph (xp is "
+     "TENSOR); arrays take _cumprod_zeros_grad (seed 1212)"),
 ]
 
 SWAPS: dict[type, type] = {
