@@ -377,6 +377,9 @@ EQUIVALENT: list[tuple] = [
     ("ops/reductions.py", "c = cumprod(a, -1) if xp.is_tensor else np.cumprod(a, axis=-1)", 60, "1 -> 2",
      "the NumPy branch is unreachable: _cumprod_vjp calls _cumprod_others_vjp only under create_graph (xp is "
      "TENSOR); arrays take _cumprod_zeros_grad (seed 1212)"),
+    ("ops/scatter.py", "if tuple(gi.shape) == shape:", 0, "if-condition -> False (an early exit removed)",
+     "a fast path: index_add(shape, full slices, gi, basic=True) assigns gi into zeros of its own shape, the same "
+     "bits (-0.0 too) in a fresh array; under create_graph the same values through an index_add node (seed 1212)"),
 ]
 
 SWAPS: dict[type, type] = {
