@@ -58,3 +58,20 @@ def test_sort_topk_keep_a_one_element_result_shape(case: str) -> None:
     got.values.sum().backward()
     ref.values.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+@pytest.mark.parametrize("name", ["sort", "topk", "argsort"])
+@pytest.mark.parametrize("dim", [1, -2, 2])
+def test_sort_topk_of_a_0d_tensor_refuse_dims_beyond_0_and_minus_1(name: str, dim: int) -> None:
+    """A 0-d input takes dim 0 or -1 only; others raise IndexError with PyTorch's range (seed-1212 survivor
+    ops/sorting.py:49, `wrap_dim(dim, 0, ...)` -> `wrap_dim(dim, 1, ...)`, which admits [-2, 1])."""
+    args = (1,) if name == "topk" else ()
+    with pytest.raises(IndexError):
+        getattr(torch, name)(torch.tensor(2.0), *args, dim=dim)
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-1, 0\]"):
+        getattr(cr, name)(cr.tensor(2.0), *args, dim=dim)
+    for ok in (0, -1):
+        got = getattr(cr, name)(cr.tensor(2.0), *args, dim=ok)
+        ref = getattr(torch, name)(torch.tensor(2.0), *args, dim=ok)
+        np.testing.assert_array_equal(np.asarray(got[0] if name != "argsort" else got),
+                                      np.asarray(ref[0] if name != "argsort" else ref))
