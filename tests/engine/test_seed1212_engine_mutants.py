@@ -50,3 +50,34 @@ def test_tensor_refuses_data_that_is_not_a_number_or_a_sequence(data: object) ->
     assert "expected a number or a (nested) sequence of numbers" in message
     if isinstance(data, str | bytes):
         assert repr(data) in message
+
+
+def test_ops_record_while_another_thread_is_in_no_grad() -> None:
+    """Grad mode is per thread: while another thread sits in `no_grad`, ops in this thread still record, through
+    every op path (seed-1212 survivor ops/registry.py:327, `not off_threads or enabled` -> `and`: `apply`'s ops
+    then recorded nothing while any other thread had grad mode off). Gradients against PyTorch's."""
+    import threading
+
+    entered, release = threading.Event(), threading.Event()
+
+    def hold_no_grad() -> None:
+        with cr.no_grad():
+            entered.set()
+            release.wait(30)
+
+    worker = threading.Thread(target=hold_no_grad)
+    worker.start()
+    try:
+        assert entered.wait(30)
+        data = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])
+        x = cr.tensor(data, requires_grad=True)
+        outs = [cr.sum(x, dim=0), x.matmul(cr.tensor(data.T)), x.exp(), x * 2.0, cr.softmax(x, dim=1)]
+        assert all(o.requires_grad and o.grad_fn is not None for o in outs)
+        sum(o.sum() for o in outs).backward()
+    finally:
+        release.set()
+        worker.join()
+    xt = torch.tensor(data, requires_grad=True)
+    outs_t = [torch.sum(xt, dim=0), xt.matmul(torch.tensor(data.T)), xt.exp(), xt * 2.0, torch.softmax(xt, dim=1)]
+    sum(o.sum() for o in outs_t).backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12, atol=1e-15)
