@@ -75,3 +75,16 @@ def test_sort_topk_of_a_0d_tensor_refuse_dims_beyond_0_and_minus_1(name: str, di
         ref = getattr(torch, name)(torch.tensor(2.0), *args, dim=ok)
         np.testing.assert_array_equal(np.asarray(got[0] if name != "argsort" else got),
                                       np.asarray(ref[0] if name != "argsort" else ref))
+
+
+@pytest.mark.parametrize("data", [[True, False], True, []], ids=["1-d", "0-d", "empty"])
+def test_neg_of_a_bool_tensor_is_refused_naming_the_op_and_the_way_out(data: object) -> None:
+    """`-b` / `cr.neg(b)` on a bool tensor is refused (torch refuses it too) with chainrule's message, which names
+    the op and points to `~`/logical_not (seed-1212 survivor ops/elementwise.py:442, the check removed: NumPy's
+    own TypeError, naming neither the op nor the tensor, escaped)."""
+    with pytest.raises((TypeError, RuntimeError)):
+        -torch.tensor(data, dtype=torch.bool)
+    b = cr.tensor(data, dtype=cr.bool)
+    for call in (lambda: -b, lambda: cr.neg(b), lambda: b.neg()):
+        with pytest.raises(TypeError, match=r"^neg: negation, the `-` operator, on a bool tensor .*logical_not"):
+            call()
