@@ -380,6 +380,8 @@ EQUIVALENT: list[tuple] = [
     ("ops/scatter.py", "if tuple(gi.shape) == shape:", 0, "if-condition -> False (an early exit removed)",
      "a fast path: index_add(shape, full slices, gi, basic=True) assigns gi into zeros of its own shape, the same "
      "bits (-0.0 too) in a fresh array; under create_graph the same values through an index_add node (seed 1212)"),
+    ("ops/sorting.py", "wrap_dim(dim, 0, name)", 14, "0 -> 1",
+     "wrap_dim checks against max(ndim, 1): ndim 0 and 1 admit the same dims, 0 and -1 (seed 1212)"),
 ]
 
 SWAPS: dict[type, type] = {

@@ -63,8 +63,9 @@ def test_sort_topk_keep_a_one_element_result_shape(case: str) -> None:
 @pytest.mark.parametrize("name", ["sort", "topk", "argsort"])
 @pytest.mark.parametrize("dim", [1, -2, 2])
 def test_sort_topk_of_a_0d_tensor_refuse_dims_beyond_0_and_minus_1(name: str, dim: int) -> None:
-    """A 0-d input takes dim 0 or -1 only; others raise IndexError with PyTorch's range (seed-1212 survivor
-    ops/sorting.py:49, `wrap_dim(dim, 0, ...)` -> `wrap_dim(dim, 1, ...)`, which admits [-2, 1])."""
+    """A 0-d input takes dim 0 or -1 only; others raise IndexError with PyTorch's range (written for the seed-1212
+    survivor ops/sorting.py:49, `wrap_dim(dim, 0, ...)` -> `wrap_dim(dim, 1, ...)`, which turned out equivalent:
+    wrap_dim treats 0 dimensions as 1; the refusal had no test)."""
     args = (1,) if name == "topk" else ()
     with pytest.raises(IndexError):
         getattr(torch, name)(torch.tensor(2.0), *args, dim=dim)
