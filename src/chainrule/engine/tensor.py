@@ -298,7 +298,6 @@ class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin
     @data.setter
     def data(self, value: Any) -> None:
         self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
-        self._version += 1
 
     def _shared_array(self) -> np.ndarray:
         """The storage as an ndarray, converting a scalar once so that aliases see in-place updates."""

@@ -291,7 +291,7 @@ def _scatter_reduce_vjp(xp: Any, g: Any, out: Any, x: Any, src: Any, pos: tuple,
         gx = gn if include_self else gn * keep
         gs = xp.getitem(gn, pos)
     elif reduce == "prod":
-        result = out if not xp.is_tensor else _tensor_scatter_reduce(x, src, pos, head, reduce, include_self)
+        result = out  # saved by the forward (saves="both"), as PyTorch's formula uses the result
         self_zero = xd == 0
         masked_self = xp.where(self_zero, np.ones((), dtype), x) if xp.is_tensor else np.where(self_zero, 1, x)
         masked_self_result = _reduce_with(xp, masked_self, src, pos, head, reduce, include_self)
