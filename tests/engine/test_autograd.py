@@ -152,9 +152,15 @@ def test_recorded_nodes_have_every_field_node_init_sets():
     from chainrule.engine.node import Node
     x = cr.tensor([1.0, 2.0], requires_grad=True)
     made = Node(None, (x,), (x.array,), (x,), x.array, None, 0)
-    for node in ((x * 2.0).grad_fn, x.exp().grad_fn, (x @ x).grad_fn, made):
-        fields = {s: getattr(node, s) for s in Node.__slots__ if not s.startswith("__")}
-        assert fields["mark"] is None and fields["deps"] == 0 and fields["acc"] is None and not fields["freed"]
+    nodes = [(x * 2.0).grad_fn, x.exp().grad_fn, (x @ x).grad_fn, made]
+    for node in nodes:
+        # `acc` is set by the backward walk when it first reaches a node: unset before
+        fields = {s: getattr(node, s) for s in Node.__slots__ if not s.startswith("__") and s != "acc"}
+        assert fields["mark"] is None and not fields["freed"] and type(fields["seq"]) is int
+        assert not hasattr(node, "acc")
+    # creation order, counting down: the walk's priority (newest first)
+    made_seq, *seqs = [n.seq for n in nodes[-1:] + nodes[:-1]]
+    assert made_seq > seqs[0] > seqs[1] > seqs[2]
 
 
 def test_million_op_chain_has_no_recursion_limit():

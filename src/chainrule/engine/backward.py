@@ -1,6 +1,9 @@
 """The backward walk: reverse topological order over recorded nodes, iterative (no recursion limit).
 
-For each node it sums the gradients arriving from every consumer (the sum over paths), asks the
+The order is the nodes' creation order, newest first (a priority queue keyed by `Node.seq`, as PyTorch's ready
+queue by sequence_nr): a node is made after every node it sends gradients to, so by the time the walk takes a
+node, every node that consumes its output is done, and no counting pass over the graph is needed. For each node
+it sums the gradients arriving from every consumer (the sum over paths), asks the
 node's op for the vector-Jacobian product, and frees the node's saved buffers unless the graph is
 retained. It knows no specific op.
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Sequence
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -29,28 +33,6 @@ _FREED_MESSAGE = (
     ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
     "graph a second time."
 )
-
-
-def _count_consumers(roots: Sequence[Node], mark: object) -> None:
-    """Mark every node reachable from `roots` with `mark` and count how many of them consume its output
-    (`node.deps`); the walk processes a node once all its consumers have sent their gradients."""
-    stack: list[Node] = []
-    for r in roots:
-        if r.mark is not mark:
-            r.mark = mark  # type: ignore[assignment]  # Node.mark is unannotated in node.py (None in __init__)
-            r.deps = 0
-            r.acc = None
-            stack.append(r)
-    while stack:
-        for parent in stack.pop().parents:
-            if type(parent) is Node:
-                if parent.mark is mark:
-                    parent.deps += 1
-                else:
-                    parent.mark = mark  # type: ignore[assignment]  # as above
-                    parent.deps = 1
-                    parent.acc = None
-                    stack.append(parent)
 
 
 def seed_gradient(output: Tensor, grad: Any, create_graph: bool, position: int) -> Any:
@@ -148,29 +130,29 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
 
     Returns {leaf: total gradient} for every leaf reached (a Tensor hashes by identity, and a dict compares
     keys by identity first, so its elementwise `==` is never called). If `capture` maps nodes to None,
-    the total gradient arriving at each of those nodes' outputs is stored in it. The bookkeeping (consumer
-    counts, gradients summed so far) lives on the nodes: this loop is the per-node path of every step.
+    the total gradient arriving at each of those nodes' outputs is stored in it. The bookkeeping (which walk
+    reached a node, the gradient summed so far) lives on the nodes: this loop is the per-node path of every step.
     """
     leaf_grads: dict[Tensor, Any] = {}
     mark = object()
     root = outputs[0].grad_fn if len(outputs) == 1 else None
-    if root is not None:  # one output (loss.backward()): nothing consumes the root, so it starts the walk
-        _count_consumers((root,), mark)
+    if root is not None:  # one output (loss.backward())
+        root.mark = mark  # type: ignore[assignment]  # Node.mark is unannotated in node.py (None in __init__)
         root.acc = grads[0]
-        ready = [root]
+        heap = [(root.seq, root)]
     else:
-        roots = []
+        heap = []
         for out, g in zip(outputs, grads):
-            if out.grad_fn is None:
+            node = out.grad_fn
+            if node is None:
                 prev = leaf_grads.get(out)
                 leaf_grads[out] = g if prev is None else prev + g
+            elif node.mark is not mark:
+                node.mark = mark  # type: ignore[assignment]  # as above
+                node.acc = g
+                heappush(heap, (node.seq, node))
             else:
-                roots.append((out.grad_fn, g))
-        _count_consumers([node for node, _ in roots], mark)
-        for node, g in roots:
-            node.acc = g if node.acc is None else node.acc + g
-        ready = list({node: None for node, _ in roots if node.deps == 0})
-
+                node.acc = node.acc + g
     xp = _xp.TENSOR if create_graph else _xp.NUMPY
     watchers = _observe._local.active
     special = (bool(watchers) or capture is not None or create_graph
@@ -186,8 +168,8 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        while ready:
-            node = ready.pop()
+        while heap:  # the newest node first: all its consumers are done (PyTorch's order, by sequence_nr)
+            node = heappop(heap)[1]
             g = node.acc
             node.acc = None
             parents = node.parents
@@ -226,12 +208,13 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                 if parent is None:
                     continue
                 if type(parent) is Node:
-                    if gi is not None:
+                    if parent.mark is not mark:  # first reached: queue it
+                        parent.mark = mark  # type: ignore[assignment]  # as above
+                        parent.acc = gi
+                        heappush(heap, (parent.seq, parent))
+                    elif gi is not None:
                         prev = parent.acc
                         parent.acc = gi if prev is None else prev + gi
-                    parent.deps -= 1
-                    if not parent.deps:
-                        ready.append(parent)
                 elif gi is not None:
                     prev = leaf_grads.get(parent)
                     leaf_grads[parent] = gi if prev is None else prev + gi

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
+
+# Creation order, counting down: a node is always made after the nodes it sends gradients to, so the backward
+# walk that takes the smallest number first (the newest node) takes every node after all its consumers.
+next_sequence = itertools.count(0, -1).__next__
 
 
 class Node:
@@ -16,7 +21,7 @@ class Node:
     """
 
     # Hot fields are slots set once per op; rarely-set ones default to class attributes.
-    __slots__ = ("op", "inputs", "datas", "parents", "out", "attrs", "epoch", "acc", "deps", "mark", "freed",
+    __slots__ = ("op", "inputs", "datas", "parents", "out", "attrs", "epoch", "acc", "seq", "mark", "freed",
                  "__dict__", "__weakref__")
     tensor_ref: Any = None  # weakref to the output tensor, only set for retain_grad
     hooks: list | None = None
@@ -36,9 +41,9 @@ class Node:
         self.out = out
         self.attrs = attrs
         self.epoch = epoch
-        self.mark = None  # scratch for the plain backward walk: which walk counted this node,
-        self.deps = 0  # how many of that walk's nodes consume it,
-        self.acc = None  # and the gradient summed so far
+        self.seq = next_sequence()  # creation order (counting down): the walk's priority, as PyTorch's sequence_nr
+        self.mark = None  # scratch for the backward walk: which walk reached this node (its `acc`, the gradient
+        # summed so far, is set when a walk first reaches it)
         self.freed = False  # a backward without retain_graph has used the saved buffers (see `kept`)
 
     @property

@@ -30,7 +30,7 @@ import numpy as np
 
 from chainrule.engine.anomaly import record_checks, record_flags
 from chainrule.engine.grad_mode import grad_state, off_threads
-from chainrule.engine.node import Node
+from chainrule.engine.node import Node, next_sequence
 from chainrule.engine.tensor import Tensor, inplace_epoch, wrap
 from chainrule.engine.xp import NUMPY
 from chainrule.ops import formula as _formula
@@ -357,9 +357,8 @@ def record(op: Op, args: tuple, datas: Any, parents: tuple, out: Any, attrs: dic
     node.out = out
     node.attrs = attrs
     node.epoch = inplace_epoch.value
+    node.seq = next_sequence()
     node.mark = None
-    node.deps = 0
-    node.acc = None
     node.freed = False
     if record_flags.checks:
         record_checks(node)
