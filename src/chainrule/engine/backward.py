@@ -137,7 +137,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
     mark = object()
     root = outputs[0].grad_fn if len(outputs) == 1 else None
     if root is not None:  # one output (loss.backward())
-        root.mark = mark  # type: ignore[assignment]  # Node.mark is unannotated in node.py (None in __init__)
+        root.mark = mark
         root.acc = grads[0]
         heap = [(root.seq, root)]
     else:
@@ -148,7 +148,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                 prev = leaf_grads.get(out)
                 leaf_grads[out] = g if prev is None else prev + g
             elif node.mark is not mark:
-                node.mark = mark  # type: ignore[assignment]  # as above
+                node.mark = mark
                 node.acc = g
                 heappush(heap, (node.seq, node))
             else:
@@ -209,7 +209,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                     continue
                 if type(parent) is Node:
                     if parent.mark is not mark:  # first reached: queue it
-                        parent.mark = mark  # type: ignore[assignment]  # as above
+                        parent.mark = mark
                         parent.acc = gi
                         heappush(heap, (parent.seq, parent))
                     elif gi is not None:

@@ -23,6 +23,8 @@ class Node:
     # Hot fields are slots set once per op; rarely-set ones default to class attributes.
     __slots__ = ("op", "inputs", "datas", "parents", "out", "attrs", "epoch", "acc", "seq", "mark", "freed",
                  "__dict__", "__weakref__")
+    acc: Any  # the backward walk's gradient summed so far (set when a walk first reaches the node)
+    mark: object | None  # which walk reached the node last
     tensor_ref: Any = None  # weakref to the output tensor, only set for retain_grad
     hooks: list | None = None
     retains_grad: bool = False
