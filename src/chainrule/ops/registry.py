@@ -38,6 +38,7 @@ from chainrule.ops.observe import publish as _publish
 from chainrule.ops.observe import watch as _watch
 
 _new = object.__new__
+_ndarray = np.ndarray
 
 # NumPy reports log(0), sqrt(-1), 1/0 ... as RuntimeWarnings attributed to the module that called the ufunc;
 # PyTorch is silent (the result is inf/nan). Ignore those warnings when they come from chainrule's own modules:
@@ -189,7 +190,8 @@ class Op:
             return (None,)
         x = inputs[0]
         gi = g if rule is ONE else (rule(NUMPY, g, out, x, **attrs) if attrs else rule(NUMPY, g, out, x))
-        if type(gi) is not type(x) or type(x) is np.ndarray:  # equal scalar types: same shape and dtype
+        kind = type(x)
+        if type(gi) is not kind or kind is _ndarray:  # equal scalar types: same shape and dtype
             gi = _fit(gi, x)
         return (gi,)
 
@@ -201,11 +203,13 @@ class Op:
         ga = gb = None
         if pa is not None:
             ga = g if ra is ONE else ra(NUMPY, g, out, a, b)
-            if type(ga) is not type(a) or type(a) is np.ndarray:  # equal scalar types: same shape and dtype
+            kind = type(a)
+            if type(ga) is not kind or kind is _ndarray:  # equal scalar types: same shape and dtype
                 ga = _fit(ga, a)
         if pb is not None:
             gb = g if rb is ONE else rb(NUMPY, g, out, a, b)
-            if type(gb) is not type(b) or type(b) is np.ndarray:
+            kind = type(b)
+            if type(gb) is not kind or kind is _ndarray:
                 gb = _fit(gb, b)
         return ga, gb
 
