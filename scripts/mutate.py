@@ -391,6 +391,12 @@ EQUIVALENT: list[tuple] = [
      24, "1.0 -> 2.0",
      "any finite non-zero placeholder: the final where replaces those positions by 0, and under create_graph the "
      "gradient reaching the placeholder branch is multiplied by that where's zero mask (decided 2026-12-07)"),
+    ("engine/node.py", "next_sequence = itertools.count(0, -1).__next__", 32, "0 -> 1",
+     "the creation numbers start one higher: only their order is ever compared (the walk's heap; decided "
+     "2026-12-07)"),
+    ("engine/node.py", "next_sequence = itertools.count(0, -1).__next__", 36, "1 -> 2",
+     "the creation numbers count down by 2: still unique and decreasing, and only their order is compared "
+     "(decided 2026-12-07)"),
 ]
 
 SWAPS: dict[type, type] = {

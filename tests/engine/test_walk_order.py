@@ -57,3 +57,18 @@ def test_two_branches_in_creation_order_newest_first() -> None:
         (a2 + b2).backward()
         order[lib.__name__] = log
     assert order["chainrule"] == order["torch"] == ["b2", "a2", "b", "a"]
+
+
+def test_several_outputs_sum_at_a_repeated_leaf_and_node() -> None:
+    """backward/grad of several outputs, a leaf and a node each given twice: their seeds are summed (and a
+    node output given twice starts the walk once), as PyTorch."""
+    results = []
+    for lib in (cr, torch):
+        x = lib.tensor([1.0, 2.0], dtype=lib.float64, requires_grad=True)
+        y = x * x
+        g1, g2, g3 = (lib.tensor(v, dtype=lib.float64) for v in ([1.0, 10.0], [3.0, 30.0], [0.5, 5.0]))
+        lib.autograd.backward([x, y, x, y], [g1, g2, g3, g1])
+        (gx,) = lib.autograd.grad([x, x * 2, x], x, [g1, lib.ones(2, dtype=lib.float64), g2])
+        results.append((x.grad.numpy().copy(), gx.detach().numpy()))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
