@@ -254,6 +254,42 @@ FLOOR_DIVIDE = defop("floor_divide", _broadcasting("floor_divide", np.floor_divi
                      vjp=_no_derivative("floor_divide"), formulas=("undefined", "undefined"))
 
 
+def _integer_divisor(a: Any, b: Any) -> bool:
+    """Whether `a` by `b` is an integer division; refused where the divisor is 0 (PyTorch's RuntimeError,
+    where NumPy would give 0)."""
+    if np.result_type(a, b).kind not in "iu":
+        return False
+    if np.any(np.asarray(b) == 0):
+        raise RuntimeError("ZeroDivisionError")
+    return True
+
+
+def _div_floor(a: Any, b: Any) -> Any:
+    _integer_divisor(a, b)
+    return np.floor_divide(a, b)
+
+
+def _div_trunc(a: Any, b: Any) -> Any:
+    """The quotient rounded toward zero: floats as trunc(a / b), integers exactly (no float round trip)."""
+    if not _integer_divisor(a, b):
+        return np.trunc(np.true_divide(a, b))
+    q = np.floor_divide(a, b)
+    # floor and trunc differ by one where the division is inexact and the signs differ
+    return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))).astype(q.dtype)
+
+
+def _zero_grad(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
+    return xp.zeros_like(g)
+
+
+# `div(a, b, rounding_mode=...)`: differentiable, with derivative 0 for both inputs (PyTorch's DivBackward2),
+# unlike `floor_divide`, which PyTorch does not differentiate
+DIV_FLOOR = defop("div_floor", _broadcasting("div", _div_floor), "a b", derivs=(("0", _zero_grad), ("0", _zero_grad)),
+                  saves="nothing", backward_name="DivBackward2")
+DIV_TRUNC = defop("div_trunc", _broadcasting("div", _div_trunc), "a b", derivs=(("0", _zero_grad), ("0", _zero_grad)),
+                  saves="nothing", backward_name="DivBackward2")
+
+
 def add(input: Any, other: Any, alpha: float | None = None) -> Tensor:
     return arithmetic(ADD, input, other if alpha is None else mul(other, alpha))
 
@@ -267,10 +303,13 @@ def mul(input: Any, other: Any) -> Tensor:
 
 
 def div(input: Any, other: Any, rounding_mode: str | None = None) -> Tensor:
-    if rounding_mode == "floor":
-        return floor_divide(input, other)
     if rounding_mode is not None:
-        raise ValueError(f"div: rounding_mode must be None or 'floor', got {rounding_mode!r}")
+        if rounding_mode == "floor":
+            return arithmetic(DIV_FLOOR, input, other)
+        if rounding_mode == "trunc":
+            return arithmetic(DIV_TRUNC, input, other)
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"{rounding_mode!r}")
     a, b = promote(input, other)
     float_dtype = dtypes.get_default_dtype().np
     if isinstance(a, Tensor) and a.array.dtype.kind != "f":
