@@ -5,6 +5,7 @@
     python bench/bench_compile.py --quick    # smoke run; prints only
     python bench/bench_compile.py --no-write # full run, prints only
     python bench/bench_compile.py --steps --rounds 41   # the digits step and the neuron only, more rounds
+    python bench/bench_compile.py --large --rounds 7    # the large MLP only (prints only)
 
 Workloads (engines interleaved round by round, order rotated; CPU time of this thread, medians over rounds):
 
@@ -267,13 +268,78 @@ def large_mlp(rounds: int) -> dict[str, float]:
         return run
 
     passes = ElementwiseFloor(params)
+    least = LeastNumpyStep(params, X, y)
     # one BLAS thread: the CPU time of this thread is then all the work (with more BLAS threads it would miss
     # theirs, and on a shared machine they wait for each other); the ratios are what matter
     if threadpool_limits is None:  # pragma: no cover
         raise SystemExit("the large MLP needs threadpoolctl (requirements/test-constraints.txt) for one BLAS thread")
     with threadpool_limits(limits=1, user_api="blas"):
         return interleave({"GEMM floor": block(floor.step), "elementwise passes alone": block(passes.step),
-                           "NumPy by hand": block(hand.step), "cr.compile": block(lambda: step(xt, yt))}, rounds)
+                           "NumPy by hand": block(hand.step), "NumPy, fewest passes (preallocated, in place)":
+                           block(least.step), "cr.compile": block(lambda: step(xt, yt))}, rounds)
+
+
+class LeastNumpyStep:
+    """The same SGD step written for speed in NumPy calls, as a person tuning it would: every buffer preallocated
+    (`out=`), bias add, ReLU and softmax in place, the exact ReLU gradient by bits (+0 at closed gates, NaN kept),
+    bias sums by `add.reduce`, the update through one scratch per parameter. Its gradients are checked against
+    `NumpyMLP`'s before anything is timed. It measures how close to the GEMM floor a step made of NumPy calls can
+    come on this machine."""
+
+    def __init__(self, params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> None:
+        b = len(y)
+        self.X, self.y = X, y
+        self.p = [q.copy() for q in params]
+        self.g = [np.empty_like(q) for q in params]
+        self.s = [np.empty_like(q) for q in params]
+        self.z = [np.empty((b, params[k].shape[1]), np.float32) for k in (0, 2, 4)]
+        self.d = [np.empty((b, params[k].shape[1]), np.float32) for k in (0, 2)]
+        self.k = [np.empty((b, params[k].shape[1]), np.int32) for k in (0, 2)]
+        self.flat = np.arange(b) * params[4].shape[1]
+        self.backprop()
+        _, want = BE.NumpyMLP(params, X, y).loss_and_grads()
+        for got, ref in zip(self.g, want):
+            if not np.allclose(got, ref, rtol=1e-4, atol=1e-6 * float(np.max(np.abs(ref)))):
+                raise AssertionError("LeastNumpyStep's gradients differ from NumpyMLP's")
+
+    @staticmethod
+    def _relu_grad(d: np.ndarray, z: np.ndarray, keep: np.ndarray) -> None:
+        np.copyto(keep, (z <= 0).view(np.int8), casting="unsafe")
+        keep -= 1  # 0 where the gate is closed, all ones where open
+        np.bitwise_and(d.view(np.int32), keep, out=d.view(np.int32))
+
+    def backprop(self) -> None:
+        X, (W1, b1, W2, b2, W3, b3) = self.X, self.p
+        gW1, gb1, gW2, gb2, gW3, gb3 = self.g
+        (z1, z2, z3), (d1, d2) = self.z, self.d
+        np.matmul(X, W1, out=z1)
+        z1 += b1
+        np.maximum(z1, 0, out=z1)
+        np.matmul(z1, W2, out=z2)
+        z2 += b2
+        np.maximum(z2, 0, out=z2)
+        np.matmul(z2, W3, out=z3)
+        z3 += b3
+        z3 -= np.fmax.reduce(z3, axis=1, keepdims=True)
+        np.exp(z3, out=z3)
+        z3 /= np.add.reduce(z3, axis=1, keepdims=True)
+        z3.ravel()[self.flat + self.y] -= 1.0
+        z3 *= 1.0 / len(self.y)
+        np.matmul(z2.T, z3, out=gW3)
+        np.add.reduce(z3, axis=0, out=gb3)
+        np.matmul(z3, W3.T, out=d2)
+        self._relu_grad(d2, z2, self.k[1])
+        np.matmul(z1.T, d2, out=gW2)
+        np.add.reduce(d2, axis=0, out=gb2)
+        np.matmul(d2, W2.T, out=d1)
+        self._relu_grad(d1, z1, self.k[0])
+        np.matmul(X.T, d1, out=gW1)
+        np.add.reduce(d1, axis=0, out=gb1)
+
+    def step(self) -> None:
+        self.backprop()
+        for p, g, s in zip(self.p, self.g, self.s):
+            p -= np.multiply(BE.LR, g, out=s)
 
 
 class ElementwiseFloor:
@@ -384,6 +450,7 @@ def main() -> None:
     ap.add_argument("--steps", action="store_true",
                     help="only the digits step and the neuron, with --rounds rounds (prints only)")
     ap.add_argument("--rounds", type=int, default=9, help="interleaved rounds per workload (default 9)")
+    ap.add_argument("--large", action="store_true", help="only the large MLP, with --rounds rounds (prints only)")
     args = ap.parse_args()
     from chainrule.compile import CompileWarning
 
@@ -394,6 +461,12 @@ def main() -> None:
             print(f"| {n:,} | {r['replay_us_per_op']:.3f} us ({r['replay_min']:.3f}) | {r['eager_us_per_op']:.2f} us | "
                   f"{r['trace_cpu']:.2f} s "
                   f"({r['trace_cpu'] / n * 1e6:.0f} us/op) | {r['trace_s']:.2f} s | {r['lines']:,} |", flush=True)
+        return
+    if args.large:
+        big = large_mlp(args.rounds)
+        floor = big["GEMM floor"]
+        for name, v in big.items():
+            print(f"| {name} | {v * 1e3:.2f} ms | {v / floor:.3f}x |", flush=True)
         return
     if args.steps:
         print("digits MLP:", digits_mlp(100, args.rounds), flush=True)
