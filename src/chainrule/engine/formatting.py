@@ -67,8 +67,12 @@ def tensor_repr(t: Any) -> str:
     if data.size == 0 and data.ndim != 1:
         body = f"[], size={tuple(data.shape)}"
     np_dtype = data.dtype
-    if np_dtype.kind == "f" and np_dtype != dtypes.get_default_dtype().np or np_dtype.kind not in "fb" \
-            and np_dtype != np.int64:
+    default = dtypes.get_default_dtype().np
+    if data.size == 0:  # no values to tell int64 or bool by: any dtype but the default float one is shown (PyTorch)
+        shown = np_dtype != default
+    else:
+        shown = np_dtype.kind == "f" and np_dtype != default or np_dtype.kind not in "fb" and np_dtype != np.int64
+    if shown:
         extras.append(f"dtype={dtypes.from_numpy_dtype(np_dtype)!r}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn=<{t.grad_fn.name()}>")

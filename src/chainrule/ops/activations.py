@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -271,6 +272,8 @@ LOG_SOFTMAX = defop(
 def _dim_arg(input: Tensor, dim: int | None, name: str) -> int:
 
     if dim is None:
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X "
+                      f"as an argument.", UserWarning, stacklevel=3)
         dim = 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy implicit choice
     return wrap_dim(dim, input.ndim, name) if input.ndim else 0
 

@@ -234,7 +234,7 @@ MINIMUM = defop(
             ("0 if b > a else 1/2 if a == b else 1",
              lambda xp, g, out, a, b: _tie_split(xp, g, b > a, a == b))),
 )
-REMAINDER = defop("remainder", _broadcasting("remainder", np.remainder), "a b",
+REMAINDER = defop("remainder", _broadcasting("remainder", lambda a, b: _remainder(a, b)), "a b",
                   derivs=(("1", ONE), ("-(a // b)", _remainder_divisor)))
 
 
@@ -250,7 +250,7 @@ def _no_derivative(name: str) -> Any:
     return vjp
 
 
-FLOOR_DIVIDE = defop("floor_divide", _broadcasting("floor_divide", np.floor_divide), "a b",
+FLOOR_DIVIDE = defop("floor_divide", _broadcasting("floor_divide", lambda a, b: _div_floor(a, b)), "a b",
                      vjp=_no_derivative("floor_divide"), formulas=("undefined", "undefined"))
 
 
@@ -267,6 +267,11 @@ def _integer_divisor(a: Any, b: Any) -> bool:
 def _div_floor(a: Any, b: Any) -> Any:
     _integer_divisor(a, b)
     return np.floor_divide(a, b)
+
+
+def _remainder(a: Any, b: Any) -> Any:
+    _integer_divisor(a, b)
+    return np.remainder(a, b)
 
 
 def _div_trunc(a: Any, b: Any) -> Any:

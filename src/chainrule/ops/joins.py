@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -88,6 +89,8 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
     _at_least_1d(tensor, "split")
     d = wrap_dim(dim, tensor.ndim, "split")
     n = tensor.shape[d]
+    if isinstance(split_size_or_sections, Tensor):  # a one-element integer tensor, as PyTorch
+        split_size_or_sections = operator.index(split_size_or_sections)
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
         if step <= 0:

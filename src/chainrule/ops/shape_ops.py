@@ -6,6 +6,7 @@ Every one of them moves gradients back without arithmetic: the VJP is the invers
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -431,6 +432,8 @@ ROLL = defop("roll", _roll_forward, "x",
 def roll(input: Tensor, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
     """Elements shifted along `dims` by `shifts`, wrapping around (as `torch.roll`); with `dims=None` the
     tensor is rolled as if flattened, then given its shape back."""
+    if isinstance(shifts, Tensor):  # torch.roll(x, torch.tensor(1)): a one-element integer tensor, as PyTorch
+        shifts = operator.index(shifts)
     shifts_ = (shifts,) if isinstance(shifts, int | np.integer) else tuple(shifts)
     dims_ = None if dims is None else ((dims,) if isinstance(dims, int | np.integer) else tuple(dims))
     if not shifts_:

@@ -12,6 +12,7 @@ its selection algorithm and is not specified. NaN sorts as the largest value, as
 
 from __future__ import annotations
 
+import operator
 from collections import namedtuple
 from typing import Any, Literal
 
@@ -67,6 +68,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
     `sorted=False` they come sorted all the same (PyTorch leaves that order unspecified)."""
     x, d, scalar = _as_1d(input, dim, "topk")
     n = x.shape[d]
+    if isinstance(k, Tensor):  # a one-element integer tensor, as PyTorch
+        k = operator.index(k)
     if not isinstance(k, int | np.integer) or isinstance(k, bool):
         raise TypeError(f"topk: k must be an int, got {type(k).__name__}")
     if not 0 <= k <= n:
