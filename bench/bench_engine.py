@@ -872,7 +872,8 @@ def _other_sections(path: Path) -> str:
     if not path.exists():
         return ""
     old = path.read_text()
-    start = old.find("\n## Neural networks")
+    results = old.find("\n## Results")
+    start = old.find("\n## ", results + 1) if results >= 0 else -1  # every section after this script's own
     return "\n" + old[start + 1:] if start >= 0 else ""
 
 
