@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine import observe as _observe
-from chainrule.engine.backward import backward, normalize_outputs, run_backward, seed_gradient
+from chainrule.engine.backward import backward, hooked_leaf_gradient, normalize_outputs, run_backward, seed_gradient
 from chainrule.engine.tensor import Tensor, wrap
 
 __all__ = ["backward", "grad"]
@@ -31,8 +31,16 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     capture = {t.grad_fn: None for t in ins if t.grad_fn is not None}
     leaf_grads = run_backward(outs, seeds, retain_graph, create_graph, capture)
     results: list[Tensor | None] = []
+    hooked: dict[Tensor, Any] = {}  # a leaf's hooks run once, also when it is given twice
     for i, t in enumerate(ins):
-        g = capture.get(t.grad_fn) if t.grad_fn is not None else leaf_grads.get(t)
+        if t.grad_fn is not None:
+            g = capture.get(t.grad_fn)
+        elif t in hooked:
+            g = hooked[t]
+        else:
+            g = leaf_grads.get(t)
+            if g is not None:  # the leaf's tensor hooks, as PyTorch runs them for the inputs it captures
+                g = hooked[t] = hooked_leaf_gradient(t, g, create_graph)
         if g is None:
             if not (allow_unused or materialize_grads):
                 raise RuntimeError(f"autograd.grad: input {i} (shape {tuple(t.shape)}) was not used in the graph "

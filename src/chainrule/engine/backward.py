@@ -104,6 +104,14 @@ def _apply_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
     return grad
 
 
+def hooked_leaf_gradient(leaf: Tensor, grad: Any, create_graph: bool) -> Any:
+    """`grad` (an array, or a tensor under create_graph) after the leaf's tensor hooks (`register_hook`), as
+    backward applies them before accumulating; `autograd.grad` applies them to the leaf gradients it returns, as
+    PyTorch does."""
+    hooks = leaf._grad_hooks
+    return _apply_hooks(hooks, grad, create_graph) if hooks else grad
+
+
 def _check_hook_result(hook: Any, grad: Any, result: Any) -> None:
     """A tensor hook may replace the gradient, not change its size or dtype (PyTorch's checks and wording)."""
     old = np.asarray(grad._data if isinstance(grad, Tensor) else grad)
