@@ -391,6 +391,25 @@ EQUIVALENT: list[tuple] = [
      24, "1.0 -> 2.0",
      "any finite non-zero placeholder: the final where replaces those positions by 0, and under create_graph the "
      "gradient reaching the placeholder branch is multiplied by that where's zero mask (decided 2026-12-07)"),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22, "True -> False",
+     "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros records nothing, so the outer mode is never read (seed 1313; vjp, same block, judged with its twins)", 1),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22, "True -> False",
+     "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros records nothing, so the outer mode is never read (seed 1313; jvp)", 2),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22, "True -> False",
+     "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros records nothing, so the outer mode is never read (seed 1313; vhp)", 3),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22, "True -> False",
+     "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros records nothing, so the outer mode is never read (seed 1313; hvp, same block, judged with its twins)", 4),
+    ("engine/backward.py", "or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))", 4, "Gt -> GtE",
+     "a cheap pre-check: anomaly_threads counts the threads with anomaly mode on, is never negative and is at "
+     "least 1 whenever this thread's anomaly_state.enabled is True, so the `and` has the same value (seed 1313)"),
+    ("ops/reductions.py", "flat = moved.reshape(-1, moved.shape[-1])", 22, "1 -> 2",
+     "reshape(-2, n): NumPy (2.x) infers any negative size, as it does -1 (seed 1313)"),
+    ("ops/shape_ops.py", "strides, step = [0] * len(shape), 1", 17, "0 -> 1",
+     "every entry of the list is overwritten by the loop below it before it is read (seed 1313)"),
+    ("ops/special.py", "out = out - np.where(np.isfinite(step), step, 0.0)", 46, "0.0 -> 1.0",
+     "a safety net never taken: positions outside (-1, 1) run with y = 0 and are replaced afterwards, and inside "
+     "every Newton step is finite (1 - z >= 2**-53, erfc(out) stays above 1e-17); instrumented over 1.4 million "
+     "float64/32/16 inputs up to nextafter(1, 0), no non-finite step (seed 1313)"),
 ]
 
 SWAPS: dict[type, type] = {
