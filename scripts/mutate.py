@@ -391,14 +391,22 @@ EQUIVALENT: list[tuple] = [
      24, "1.0 -> 2.0",
      "any finite non-zero placeholder: the final where replaces those positions by 0, and under create_graph the "
      "gradient reaching the placeholder branch is multiplied by that where's zero mask (decided 2026-12-07)"),
-    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22, "True -> False",
-     "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros records nothing, so the outer mode is never read (seed 1313; vjp, same block, judged with its twins)", 1),
-    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22, "True -> False",
-     "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros records nothing, so the outer mode is never read (seed 1313; jvp)", 2),
-    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22, "True -> False",
-     "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros records nothing, so the outer mode is never read (seed 1313; vhp)", 3),
-    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22, "True -> False",
-     "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros records nothing, so the outer mode is never read (seed 1313; hvp, same block, judged with its twins)", 4),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22,
+     "True -> False", "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the "
+     "backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros "
+     "records nothing, so the outer mode is never read (seed 1313; vjp, judged with its twins)", 1),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22,
+     "True -> False", "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the "
+     "backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros "
+     "records nothing, so the outer mode is never read (seed 1313; jvp)", 2),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22,
+     "True -> False", "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the "
+     "backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros "
+     "records nothing, so the outer mode is never read (seed 1313; vhp)", 3),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22,
+     "True -> False", "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the "
+     "backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros "
+     "records nothing, so the outer mode is never read (seed 1313; hvp, judged with its twins)", 4),
     ("engine/backward.py", "or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))", 4, "Gt -> GtE",
      "a cheap pre-check: anomaly_threads counts the threads with anomaly mode on, is never negative and is at "
      "least 1 whenever this thread's anomaly_state.enabled is True, so the `and` has the same value (seed 1313)"),
