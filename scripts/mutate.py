@@ -397,6 +397,76 @@ EQUIVALENT: list[tuple] = [
     ("engine/node.py", "next_sequence = itertools.count(0, -1).__next__", 36, "1 -> 2",
      "the creation numbers count down by 2: still unique and decreasing, and only their order is compared "
      "(decided 2026-12-07)"),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22,
+     "True -> False", "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the "
+     "backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros "
+     "records nothing, so the outer mode is never read (seed 1313; vjp, judged with its twins)", 1),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22,
+     "True -> False", "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the "
+     "backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros "
+     "records nothing, so the outer mode is never read (seed 1313; jvp)", 2),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22,
+     "True -> False", "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the "
+     "backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros "
+     "records nothing, so the outer mode is never read (seed 1313; vhp)", 3),
+    ("autograd/functional.py", "with set_grad_enabled(True if create_graph else is_grad_enabled()):", 22,
+     "True -> False", "the block holds only _autograd_grad and _fill_in_zeros: under create_graph the "
+     "backward walk sets its thread's grad mode to create_graph itself (enter_backward) and new_zeros "
+     "records nothing, so the outer mode is never read (seed 1313; hvp, judged with its twins)", 4),
+    ("engine/backward.py", "or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))", 4, "Gt -> GtE",
+     "a cheap pre-check: anomaly_threads counts the threads with anomaly mode on, is never negative and is at "
+     "least 1 whenever this thread's anomaly_state.enabled is True, so the `and` has the same value (seed 1313)"),
+    ("ops/reductions.py", "flat = moved.reshape(-1, moved.shape[-1])", 22, "1 -> 2",
+     "reshape(-2, n): NumPy (2.x) infers any negative size, as it does -1 (seed 1313)"),
+    ("ops/shape_ops.py", "strides, step = [0] * len(shape), 1", 17, "0 -> 1",
+     "every entry of the list is overwritten by the loop below it before it is read (seed 1313)"),
+    ("ops/special.py", "out = out - np.where(np.isfinite(step), step, 0.0)", 46, "0.0 -> 1.0",
+     "a safety net never taken: positions outside (-1, 1) run with y = 0 and are replaced afterwards, and inside "
+     "every Newton step is finite (1 - z >= 2**-53, erfc(out) stays above 1e-17); instrumented over 1.4 million "
+     "float64/32/16 inputs up to nextafter(1, 0), no non-finite step (seed 1313)"),
+    ("engine/anomaly.py", "self.checks = False", 14, "False -> True",
+     "`checks` only gates record_checks, which does nothing unless this thread's anomaly mode is on or an "
+     "inference_mode was entered, and either sets `checks` itself (_set, note_inference_mode) (seed 1414)"),
+    ("engine/anomaly.py", "record_flags.anomaly_threads += 1 if enabled else -1", 32, "1 -> 2",
+     "the counter then stays above 0 after anomaly mode is left: its two readers (`checks` gating record_checks, "
+     "backward's pre-check) are each and-ed with this thread's own anomaly_state.enabled, so only speed changes "
+     "(seed 1414)"),
+    ("engine/tensor.py", "if type(arr) is not np.ndarray:", 0, "if-condition -> False (an early exit removed)",
+     "data that is not an ndarray is a NumPy scalar (a 0-d value): its base is None, so it is its own owner, and "
+     "no written_storage entry can resolve to it (NumPy scalars cannot be weakly referenced): False either way "
+     "(seed 1414)"),
+    ("engine/tensor_methods.py",
+     "def argsort(self, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:", 77,
+     "False -> True", "chainrule's argsort, as its sort, is always stable (docs/semantics.md) (seed 1414)"),
+    ("engine/xp.py", "x = x.sum(axis=kept, keepdims=True)", 30, "True -> False",
+     "the kept axes all come after the leading ones, so dropping them renumbers none of the leading axes, and the "
+     "final reshape(shape) puts the size-1 axes back: the same values and shape (seed 1414)"),
+    ("explain/tables.py",
+     "counts[nid] = 1 if nid == top.root else sum(counts.get(e[\"target\"], 0) for e in top.consumers.get(nid, []))",
+     68, "0 -> 1",
+     "the graph holds only the loss's ancestors, so every consumer is visited before its input in backward_order "
+     "and has its count: the default is never used (instrumented over tests/explain and tests/playgrounds: 154 "
+     "calls, no miss) (seed 1414)"),
+    ("explain/tables.py", "through[nid] = c * up_counts.get(nid, 0)", 38, "0 -> 1",
+     "every node counted downwards from x is x or a consumer reached from it, all in the loss's graph and so in "
+     "up_counts (the same instrumented run): the default is never used (seed 1414)"),
+    ("ops/conv.py", "if len(_ADAPTIVE) > 256:", 20, "256 -> 257",
+     "a cache's size bound: entries cleared one call later are recomputed identically (seed 1414)"),
+    ("ops/elementwise.py",
+     "fast = kind in _FLOAT_SCALARS or (kind is np.ndarray and db.dtype.kind == \"f\")", 34, "Is -> IsNot",
+     "a fast path: `number op float tensor` (held as an ndarray) then goes through promote and apply, which give "
+     "the same values, dtype, gradient, node and observer calls (probed against torch: + - * / ** x 11 numbers "
+     "with nan, inf, 1e40, 2**70 x float16/32/64 x 3 shapes, with and without grad; the explain graph) "
+     "(seed 1414)"),
+    ("ops/scatter.py",
+     "out = (out // count if out.dtype.kind in \"iu\" else out / count).astype(out.dtype, copy=False)  # keep int32",
+     87, "False -> True", "a copy of a fresh array nothing else holds (seed 1414)"),
+    ("ops/scatter.py", "if tuple(part.shape) == tuple(src.shape):", 3, "Eq -> NotEq",
+     "the padding is never read (the reduction reads src[head], which is all of a head-shaped part), and under "
+     "create_graph the part's gradient has its own shape: prod's first and second derivatives with an index "
+     "smaller than src match float64 central differences either way (seed 1414)"),
+    ("ops/scatter.py", "if tuple(part.shape) == tuple(src.shape):", 0, "if-condition -> False (an early exit removed)",
+     "_pad_to returns a part of src's shape unchanged (judged with the seed-1414 mutant on this line)"),
 ]
 
 SWAPS: dict[type, type] = {

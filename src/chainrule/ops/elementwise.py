@@ -182,9 +182,10 @@ def _pow_base(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
 
 
 def _pow_exponent(xp: Any, g: Any, out: Any, a: Any, b: Any) -> Any:
-    # PyTorch: 0 where the base is 0 and the exponent non-negative (the limit), else out * log(base)
+    # PyTorch: 0 where the base is 0 and the exponent non-negative (the limit), else out * log(base) (NaN for a
+    # negative base, where math.log would raise)
     if type(a) in _PY_SCALARS:
-        return g * (out * math.log(a) if a != 0 else xp.where(b >= 0, 0.0, out * -math.inf))
+        return g * (out * (math.log(a) if a > 0 else math.nan) if a != 0 else xp.where(b >= 0, 0.0, out * -math.inf))
     safe = xp.where((a == 0) & (b >= 0), 1.0, a)
     return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))
 
