@@ -29,7 +29,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         retain_graph = create_graph
     seeds = [seed_gradient(o, g, create_graph, i) for i, (o, g) in enumerate(zip(outs, grads))]
     capture = {t.grad_fn: None for t in ins if t.grad_fn is not None}
-    leaf_grads = run_backward(outs, seeds, retain_graph, create_graph, capture)
+    leaf_grads = run_backward(outs, seeds, retain_graph, create_graph, capture, ins)
     results: list[Tensor | None] = []
     hooked: dict[Tensor, Any] = {}  # a leaf's hooks run once, also when it is given twice
     for i, t in enumerate(ins):

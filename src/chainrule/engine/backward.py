@@ -132,13 +132,38 @@ def _fresh(arr: Any, handed: set[int]) -> Any:
     return arr
 
 
+def _needed_nodes(roots: Sequence[Node], targets: Sequence[Tensor]) -> set[Node]:
+    """The nodes whose VJP a walk toward `targets` must run: those with a target below them (a target node among
+    their parents, or a leaf target, or a parent that is itself needed). PyTorch's engine runs only these for
+    `autograd.grad` and `backward(inputs=...)`: the graph below the targets is neither walked nor freed."""
+    target_nodes = {t.grad_fn for t in targets if t.grad_fn is not None}
+    target_leaves = {t for t in targets if t.grad_fn is None}
+    seen: set[Node] = set(roots)
+    stack = list(roots)
+    while stack:
+        for parent in stack.pop().parents:
+            if type(parent) is Node and parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    needed: set[Node] = set()
+    for node in sorted(seen, key=lambda n: n.seq, reverse=True):  # oldest first: parents before consumers
+        for parent in node.parents:
+            if (parent in target_nodes or parent in needed) if type(parent) is Node else \
+                    (parent is not None and parent in target_leaves):
+                needed.add(node)
+                break
+    return needed
+
+
 def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: bool, create_graph: bool,
-                 capture: dict | None = None) -> dict[Tensor, Any]:
+                 capture: dict | None = None, targets: Sequence[Tensor] | None = None) -> dict[Tensor, Any]:
     """Propagate `grads` from `outputs` back through the graph.
 
     Returns {leaf: total gradient} for every leaf reached (a Tensor hashes by identity, and a dict compares
     keys by identity first, so its elementwise `==` is never called). If `capture` maps nodes to None,
-    the total gradient arriving at each of those nodes' outputs is stored in it. The bookkeeping (which walk
+    the total gradient arriving at each of those nodes' outputs is stored in it. With `targets` (the inputs of
+    `autograd.grad` or `backward(inputs=...)`), only the nodes with a target below them run their VJP; the rest
+    of the graph is left as it is (not walked, not freed). The bookkeeping (which walk
     reached a node, the gradient summed so far) lives on the nodes: this loop is the per-node path of every step.
     """
     leaf_grads: dict[Tensor, Any] = {}
@@ -167,6 +192,7 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
                or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))
     epoch = inplace_epoch.value
     step_index = 0
+    needed = None if targets is None else _needed_nodes([n for _, n in heap], targets)
     # This thread's grad mode is create_graph while user code runs in the walk (hooks, custom Functions,
     # observers), as in PyTorch. Built-in VJPs on arrays record nothing, so a plain walk switches the mode
     # only when it reaches user code (`op.user_code`, tensor hooks): the common loss.backward() skips the cost.
@@ -180,6 +206,15 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
             node = heappop(heap)[1]
             g = node.acc
             node.acc = None
+            if needed is not None and node not in needed:  # no target below: at most a captured gradient
+                if capture is not None and node in capture and g is not None:
+                    if node.watched:
+                        if node.hooks:
+                            g = _apply_hooks(node.hooks, g, create_graph)
+                        if node.retains_grad:
+                            _retain(node, g, create_graph)
+                    capture[node] = g
+                continue
             parents = node.parents
             if g is None:  # no gradient reached this node: just release its parents
                 in_grads = _NO_GRADS
@@ -328,9 +363,21 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
     if retain_graph is None:
         retain_graph = create_graph
     seeds = [seed_gradient(o, g, create_graph, i) for i, (o, g) in enumerate(zip(outputs, grads))]
-    only = None if inputs is None else {id(t) for t in ([inputs] if isinstance(inputs, Tensor) else inputs)}
-    leaf_grads = run_backward(outputs, seeds, retain_graph, create_graph)
+    targets = None if inputs is None else ([inputs] if isinstance(inputs, Tensor) else list(inputs))
+    only = None if targets is None else {id(t) for t in targets}
+    # non-leaf inputs get their gradient in `.grad` too, as PyTorch (without retain_grad)
+    capture = None if targets is None else {t.grad_fn: None for t in targets if t.grad_fn is not None} or None
+    leaf_grads = run_backward(outputs, seeds, retain_graph, create_graph, capture, targets)
     handed = {id(s) for s in seeds}
+    if capture is not None:
+        done: set[int] = set()
+        for t in targets or ():
+            g = capture.get(t.grad_fn) if t.grad_fn is not None else None
+            if g is not None and id(t) not in done:
+                done.add(id(t))
+                if "grad" not in t.__dict__:
+                    t.grad = None  # a non-leaf's first `.grad` (reading it unset would warn)
+                accumulate_grad(t, g, handed, create_graph)
     for leaf, g in leaf_grads.items():
         if only is not None and id(leaf) not in only:
             continue
