@@ -208,24 +208,16 @@ def run_backward(outputs: Sequence[Tensor], grads: Sequence[Any], retain_graph: 
             node.acc = None
             if needed is not None and node not in needed:  # no target below: at most a captured gradient
                 if capture is not None and node in capture and g is not None:
-                    if node.watched:
-                        if node.hooks:
-                            g = _apply_hooks(node.hooks, g, create_graph)
-                        if node.retains_grad:
-                            _retain(node, g, create_graph)
-                    capture[node] = g
+                    capture[node] = _watched(node, g, create_graph) if node.watched else g
                 continue
             parents = node.parents
             if g is None:  # no gradient reached this node: just release its parents
                 in_grads = _NO_GRADS
             else:
                 if node.watched:
-                    if node.hooks:
-                        if modes is None:
-                            modes = enter_backward(create_graph)
-                        g = _apply_hooks(node.hooks, g, create_graph)
-                    if node.retains_grad:
-                        _retain(node, g, create_graph)
+                    if node.hooks and modes is None:
+                        modes = enter_backward(create_graph)
+                    g = _watched(node, g, create_graph)
                 datas = node.datas
                 if datas is None or node.freed:
                     raise RuntimeError(_FREED_MESSAGE)
@@ -303,6 +295,15 @@ class _NoGrads:
 
 
 _NO_GRADS = _NoGrads()
+
+
+def _watched(node: Node, g: Any, create_graph: bool) -> Any:
+    """The gradient of a watched node's output after its tensor hooks, kept as `.grad` if it retains it."""
+    if node.hooks:
+        g = _apply_hooks(node.hooks, g, create_graph)
+    if node.retains_grad:
+        _retain(node, g, create_graph)
+    return g
 
 
 def _retain(node: Node, g: Any, create_graph: bool) -> None:
