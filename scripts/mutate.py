@@ -467,6 +467,26 @@ EQUIVALENT: list[tuple] = [
      "smaller than src match float64 central differences either way (seed 1414)"),
     ("ops/scatter.py", "if tuple(part.shape) == tuple(src.shape):", 0, "if-condition -> False (an early exit removed)",
      "_pad_to returns a part of src's shape unchanged (judged with the seed-1414 mutant on this line)"),
+    ("ops/elementwise.py",
+     "return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))).astype(q.dtype)",
+     42, "Lt -> LtE",
+     "integer operands: `a < 0` and `a <= 0` (or `a < 1`) differ only at a == 0, where the remainder is 0 "
+     "and the correction is masked off anyway (decided 2026-12-07)"),
+    ("ops/elementwise.py",
+     "return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))).astype(q.dtype)",
+     58, "0 -> 1",
+     "integer operands: `a < 0` and `a <= 0` (or `a < 1`) differ only at a == 0, where the remainder is 0 "
+     "and the correction is masked off anyway (decided 2026-12-07)"),
+    ("ops/elementwise.py",
+     "return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))).astype(q.dtype)",
+     65, "Lt -> LtE",
+     "integer operands: `b < 0` and `b <= 0` (or `b < 1`) differ only at b == 0, which _integer_divisor "
+     "refuses before this line (decided 2026-12-07)"),
+    ("ops/elementwise.py",
+     "return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0))).astype(q.dtype)",
+     81, "0 -> 1",
+     "integer operands: `b < 0` and `b <= 0` (or `b < 1`) differ only at b == 0, which _integer_divisor "
+     "refuses before this line (decided 2026-12-07)"),
 ]
 
 SWAPS: dict[type, type] = {
