@@ -467,6 +467,23 @@ EQUIVALENT: list[tuple] = [
      "smaller than src match float64 central differences either way (seed 1414)"),
     ("ops/scatter.py", "if tuple(part.shape) == tuple(src.shape):", 0, "if-condition -> False (an early exit removed)",
      "_pad_to returns a part of src's shape unchanged (judged with the seed-1414 mutant on this line)"),
+    ("ops/activations.py",
+     "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 47,
+     "And -> Or", "the engine passes an upstream gradient of the output's shape and dtype (it casts it), so for an "
+     "out above the size threshold g is an ndarray of out's dtype and both conditions hold; smaller outs take "
+     "`where` whatever ints is (seed 1515)"),
+    ("ops/shape_ops.py",
+     "TRIU = defop(\"triu\", lambda x, diagonal, lower=False: np.triu(x, diagonal), \"x\",", 47, "False -> True",
+     "the forward never reads lower (np.triu), and _tri, the op's only caller, always passes it (seed 1515)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 83, "12 -> 13",
+     "the last coefficient is never read: digamma's loop takes _DIGAMMA_SERIES[:-1] (seed 1515)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 79, "Div -> Mult",
+     "the last coefficient is never read (judged with the seed-1515 mutant on it)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 79, "1 -> 2",
+     "the last coefficient is never read (judged with the seed-1515 mutant on it)"),
 ]
 
 SWAPS: dict[type, type] = {

@@ -25,3 +25,18 @@ def test_searchsorted_with_a_sorter_matches_torch(rows: int, right: bool) -> Non
     got = cr.searchsorted(cr.tensor(seq), cr.tensor(values), right=right, sorter=cr.tensor(sorter))
     np.testing.assert_array_equal(got.numpy(), want.numpy())
     assert got.dtype == cr.int64
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # 0 * inf, NaN as in torch
+@pytest.mark.parametrize("slope", [-0.5, 0.01, float("inf")])
+def test_leaky_relu_at_zero_takes_the_slope_branch_as_torch(slope: float) -> None:
+    """`leaky_relu` at +0 and -0 gives `x * negative_slope` (PyTorch's `x > 0 ? x : x * slope`): -0 from +0 with a
+    negative slope, NaN with an infinite one (seed-1515 survivor ops/activations.py:68, `x > 0` -> `x >= 0` in the
+    forward: +0 then passed through unchanged)."""
+    data = np.array([0.0, -0.0, 1.0, -2.0])
+    want = torch.nn.functional.leaky_relu(torch.tensor(data), slope).numpy()
+    got = cr.nn.functional.leaky_relu(cr.tensor(data), slope).numpy()
+    np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+    keep = ~np.isnan(want)
+    np.testing.assert_array_equal(got[keep], want[keep])
+    np.testing.assert_array_equal(np.signbit(got[keep]), np.signbit(want[keep]))
