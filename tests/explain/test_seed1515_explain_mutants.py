@@ -6,10 +6,26 @@ import chainrule as cr
 from chainrule import nn
 
 
+def test_conv_and_conv_transpose_are_described_input_to_output() -> None:
+    """explain/build.py:648 (the ConvTranspose branch removed, so a transposed convolution took the Conv branch
+    and its channels were swapped; and `startswith("ConvTranspose") and len(w) >= 3` -> `or`, which swapped a
+    Conv's): a Conv's weight is (out, in, k...), a ConvTranspose's (in, out, k...), and both are labelled
+    `type(in->out, kernel)`."""
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ConvTranspose2d(4, 5, (2, 3)))
+    with cr.explain.record_modules(model):
+        out = model(cr.randn(1, 3, 8, 8))
+    labels = [g["label"] for g in cr.explain.graph(out.sum()).data["groups"]]
+    assert labels == ["0: Conv2d(3->4, 3x3)", "1: ConvTranspose2d(4->5, 2x3)"]
+    model = nn.Sequential(nn.ConvTranspose1d(2, 7, 3), nn.Conv1d(7, 1, 2))
+    with cr.explain.record_modules(model):
+        out = model(cr.randn(1, 2, 6))
+    labels = [g["label"] for g in cr.explain.graph(out.sum()).data["groups"]]
+    assert labels == ["0: ConvTranspose1d(2->7, 3)", "1: Conv1d(7->1, 2)"]
+
+
 def test_a_module_without_parameters_is_described_by_its_type() -> None:
-    """explain/build.py:648 (`if w is None: return type_name` removed: a module with no weight then reached
-    `len(w)` and raised TypeError): parameterless modules in a recorded model are labelled by their type, and a
-    Linear or Conv whose weight shape is not known by its type alone."""
+    """Parameterless modules in a recorded model are labelled by their type, and a Linear or Conv whose weight shape
+    is not known by its type alone (the `w is None` exit two lines above the seed-1515 survivor)."""
     from chainrule.explain.build import module_description
 
     model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Tanh())
