@@ -40,3 +40,35 @@ def test_leaky_relu_at_zero_takes_the_slope_branch_as_torch(slope: float) -> Non
     keep = ~np.isnan(want)
     np.testing.assert_array_equal(got[keep], want[keep])
     np.testing.assert_array_equal(np.signbit(got[keep]), np.signbit(want[keep]))
+
+
+def test_trigamma_at_the_positive_integers_matches_torch() -> None:
+    """digamma's derivative (trigamma) and lgamma's second derivative at 1, 2, 3 and between are finite, as
+    PyTorch's (pi^2/6 at 1); only 0 and the negative integers are poles (seed-1515 survivor ops/special.py:96,
+    trigamma's pole test `v <= 0` -> `v <= 1`: 1 became a pole, +inf)."""
+    data = np.array([1.0, 2.0, 3.0, 0.5, 1.5, 10.0, -0.5])
+    x, xt = cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    cr.digamma(x).sum().backward()
+    torch.digamma(xt).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-8)  # torch's trigamma: ~5e-10 relative
+    np.testing.assert_allclose(x.grad.numpy()[:2], [np.pi ** 2 / 6, np.pi ** 2 / 6 - 1], rtol=1e-14)
+    x2, xt2 = cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    g, = cr.autograd.grad(cr.lgamma(x2).sum(), x2, create_graph=True)
+    gt, = torch.autograd.grad(torch.lgamma(xt2).sum(), xt2, create_graph=True)
+    h, = cr.autograd.grad(g.sum(), x2)
+    ht, = torch.autograd.grad(gt.sum(), xt2)
+    np.testing.assert_allclose(h.numpy(), ht.numpy(), rtol=1e-8)
+
+
+def test_erfinv_in_the_far_tail_matches_torch() -> None:
+    """erfinv within 1e-8 of +-1 (the tail branch of Giles' approximation, w = -ln(1 - x^2) >= 5, far out: 1 - 1e-12
+    and the last float64 below 1) matches PyTorch's to float64 accuracy, and so does its gradient (seed-1515
+    survivor ops/special.py:104, a tail coefficient 0.000100950558 -> 1.000100950558: the start of the Newton steps
+    was then off by hundreds, where erf is flat and the steps cannot bring it back)."""
+    data = np.array([0.997, 0.9999, 1 - 1e-8, 1 - 1e-12, -(1 - 1e-12), np.nextafter(1.0, 0.0), -0.999999])
+    x, xt = cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, yt = cr.erfinv(x), torch.erfinv(xt)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    y.sum().backward()
+    yt.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9)
