@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 import chainrule as cr
 from chainrule import nn
 
@@ -36,3 +38,19 @@ def test_a_module_without_parameters_is_described_by_its_type() -> None:
     for type_name in ("ReLU", "Linear", "LazyLinear", "Conv2d", "ConvTranspose1d", "Embedding", "LayerNorm"):
         assert module_description(type_name, {}) == type_name
         assert module_description(type_name, {"bias": [4]}) == type_name
+
+
+def test_dead_units_of_a_conv_layer_are_its_channels() -> None:
+    """explain/diagnostics.py:285 (`np.moveaxis(post, 1, -1)` -> `moveaxis(post, 2, -1)`: a conv map's rows were
+    then cut across channels): after a Conv2d the units are the channels, and a channel is dead when it is 0 at
+    every sample and position. Channel 1 (bias -10) and channel 2 (weight -1 on a positive input) never fire,
+    channel 0 does; maps 4x5 so that no other axis has the channels' length."""
+    conv = nn.Conv2d(2, 3, 1)
+    with cr.no_grad():
+        conv.weight.copy_(cr.tensor(np.array([1.0, 0.0, -1.0]).reshape(3, 1, 1, 1) * np.ones((3, 2, 1, 1))))
+        conv.bias.copy_(cr.tensor([0.0, -10.0, 0.0]))
+    model = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), nn.Linear(3 * 4 * 5, 2))
+    data = cr.tensor(np.abs(np.random.default_rng(1515).standard_normal((2, 2, 4, 5))) + 0.1)
+    report = cr.explain.dead_units(model, data)
+    (layer,) = report.layers
+    assert (layer.units, layer.dead, layer.previous, layer.zero_rows_checked) == (3, [1, 2], "0", True)
