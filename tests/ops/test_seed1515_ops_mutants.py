@@ -72,3 +72,41 @@ def test_erfinv_in_the_far_tail_matches_torch() -> None:
     y.sum().backward()
     yt.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-9)
+
+
+@pytest.mark.parametrize("shape,dim", [((0,), 0), ((0, 3), 0), ((3, 0), 1), ((2, 0, 4), 1), ((2, 0, 4), -2)])
+@pytest.mark.parametrize("name", ["cummax", "cummin"])
+def test_cummax_and_cummin_along_an_empty_dimension_keep_the_shape(name: str, shape: tuple, dim: int) -> None:
+    """cummax/cummin along a dimension of size 0 give empty values and int64 indices of the input's shape, as
+    PyTorch's (seed-1515 survivor ops/reductions.py:667, the empty case's `moveaxis(idx, 0, d)` -> `(idx, 1, d)`:
+    no test ran the line)."""
+    want = getattr(torch, name)(torch.zeros(shape, dtype=torch.float64), dim)
+    got = getattr(cr, name)(cr.zeros(shape, dtype=cr.float64), dim)
+    assert tuple(got.values.shape) == tuple(want.values.shape) == shape
+    assert tuple(got.indices.shape) == tuple(want.indices.shape) == shape
+    assert got.indices.dtype == cr.int64
+
+
+@pytest.mark.parametrize("p", [0.5, 0.25, 1.5])
+def test_a_p_norm_with_p_below_one_matches_torch(p: float) -> None:
+    """`norm(x, p)` for 0 < p < 1 (not a norm, but PyTorch computes it: (sum |x|^p)^(1/p)) and its gradient match
+    PyTorch's (seed-1515 survivor ops/reductions.py:381, `p > 0` -> `p > 1`: p in (0, 1) was then refused)."""
+    data = np.array([[0.5, -2.0, 3.0], [1.0, 0.7, -0.25]])
+    x, xt = cr.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
+    y, yt = cr.norm(x, p=p), torch.norm(xt, p=p)
+    np.testing.assert_allclose(y.item(), yt.item(), rtol=1e-13)
+    y.backward()
+    yt.backward()
+    np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(cr.norm(cr.tensor(data), p=p, dim=1).numpy(),
+                               torch.norm(torch.tensor(data), p=p, dim=1).numpy(), rtol=1e-13)
+
+
+def test_digamma_between_one_half_and_three_halves_matches_torch() -> None:
+    """digamma on [0.5, 1.5), where no reflection is needed, matches PyTorch's, and digamma(1) is minus the
+    Euler-Mascheroni constant (seed-1515 survivor ops/special.py:62, the reflection threshold `v < 0.5` -> `v < 1.5`:
+    digamma(1) reflected to the pole at 0 and became -inf)."""
+    data = np.array([0.5, 0.75, 1.0, 1.25, 1.4999])
+    got = cr.digamma(cr.tensor(data)).numpy()
+    np.testing.assert_allclose(got, torch.digamma(torch.tensor(data)).numpy(), rtol=1e-13)
+    assert got[2] == pytest.approx(-0.5772156649015329, rel=1e-15)
