@@ -475,6 +475,8 @@ EQUIVALENT: list[tuple] = [
     ("ops/shape_ops.py",
      "TRIU = defop(\"triu\", lambda x, diagonal, lower=False: np.triu(x, diagonal), \"x\",", 47, "False -> True",
      "the forward never reads lower (np.triu), and _tri, the op's only caller, always passes it (seed 1515)"),
+    ("ops/conv.py", "return out.reshape(x.shape[0], o, oh, -1)", 39, "1 -> 2",
+     "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1 (seed 1515)"),
     ("ops/special.py",
      "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 83, "12 -> 13",
      "the last coefficient is never read: digamma's loop takes _DIGAMMA_SERIES[:-1] (seed 1515)"),

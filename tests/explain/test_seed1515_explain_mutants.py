@@ -54,3 +54,22 @@ def test_dead_units_of_a_conv_layer_are_its_channels() -> None:
     report = cr.explain.dead_units(model, data)
     (layer,) = report.layers
     assert (layer.units, layer.dead, layer.previous, layer.zero_rows_checked) == (3, [1, 2], "0", True)
+
+
+def test_gradient_flow_shows_a_dash_for_a_layer_without_gradient() -> None:
+    """explain/diagnostics.py:50 (`"—" if v is None else fmt_number(v)` with `is not`: every number became a dash
+    and a missing one went to fmt_number): a layer with a gradient shows its norms and ratio as numbers, a layer
+    the loss did not reach shows `—` for |grad| and the ratio, and its weight norm as a number."""
+    from chainrule.explain.values import fmt_number
+
+    cr.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    model[0](cr.ones(1, 2)).sum().backward()
+    flow = cr.explain.gradient_flow(model)
+    first, second = flow["0"], flow["1"]
+    assert second.grad_norm is None and first.grad_norm is not None
+    rows = flow._rows()
+    assert rows[0] == ["0", "Linear", fmt_number(first.grad_norm), fmt_number(first.weight_norm),
+                       fmt_number(first.ratio), ""]
+    assert rows[1] == ["1", "Linear", "—", fmt_number(second.weight_norm), "—", "no gradient"]
+    assert "no gradient" in str(flow) and fmt_number(first.grad_norm) in str(flow)
