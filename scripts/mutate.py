@@ -486,6 +486,17 @@ EQUIVALENT: list[tuple] = [
     ("ops/special.py",
      "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 79, "1 -> 2",
      "the last coefficient is never read (judged with the seed-1515 mutant on it)"),
+    ("ops/registry.py", "if parent is not None and gi is not None:", 3, "And -> Or",
+     "differs only when exactly one is None: a vjp's gradient for an input that needs none (index_put, einsum), "
+     "which _match_dtype returns unchanged (same dtype) and the engine drops; instrumented over the op table's "
+     "gradcheck, tests/autograd and tests/func: no vjp returned None for an input that needs a gradient, and no "
+     "dropped gradient had another dtype (seed 1616)"),
+    ("ops/special.py", "out = np.where(w < 5.0, p1, p2) * z", 15, "Lt -> LtE",
+     "no float64 x in (-1, 1) gives w = -ln((1 - x)(1 + x)) exactly 5.0 (between neighbouring x it steps from "
+     "4.999999999999987 to 5.0000000000000195), and either start goes through the same Newton steps (seed 1616)"),
+    ("autograd/gradcheck.py",
+     "check_rev_over_rev: bool = True, fast_mode: bool = False, masked: bool = False) -> bool:", 73,
+     "False -> True", "gradgradcheck's masked is accepted and never read (its docstring says so) (seed 1616)"),
 ]
 
 SWAPS: dict[type, type] = {
