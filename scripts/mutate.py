@@ -497,6 +497,10 @@ EQUIVALENT: list[tuple] = [
     ("autograd/gradcheck.py",
      "check_rev_over_rev: bool = True, fast_mode: bool = False, masked: bool = False) -> bool:", 73,
      "False -> True", "gradgradcheck's masked is accepted and never read (its docstring says so) (seed 1616)"),
+    ("ops/random_fills.py",
+     "def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     58, "1.0 -> 2.0", "its one caller, Tensor.normal_, always passes std (with PyTorch's default, 1.0); "
+     "nn.init.normal_ is its own function (seed 1616)"),
 ]
 
 SWAPS: dict[type, type] = {

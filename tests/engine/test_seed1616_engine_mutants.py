@@ -26,3 +26,38 @@ def test_tensor_of_a_tensor_is_a_copy(dtype: str | None) -> None:
         src.zero_()
         np.testing.assert_array_equal(new.numpy(), [[11.0, 12.0], [13.0, 14.0]])
         np.testing.assert_array_equal(row.numpy(), [-3.0, -4.0])
+
+
+@pytest.mark.parametrize("shape", [(3,), ()])
+def test_a_function_s_gradient_of_another_dtype_is_cast_to_the_input_s(shape: tuple) -> None:
+    """An `autograd.Function` whose backward returns a float32 gradient for a float64 input: `.grad` is float64 with
+    the same values, as PyTorch casts it to the input's dtype, for a vector and a 0-d input (seed-1616 survivor
+    autograd/function.py:282, `!= dtype` -> `== dtype`: the float32 gradient then reached `.grad` uncast)."""
+    values = np.full(shape, 0.1)
+
+    def make(lib: object) -> type:
+        class Half(lib.autograd.Function):  # type: ignore[attr-defined, name-defined, misc]
+            @staticmethod
+            def forward(ctx: object, x: object) -> object:
+                return x * 2
+
+            @staticmethod
+            def backward(ctx: object, g: object) -> object:
+                return (g * 2).float()  # type: ignore[attr-defined]
+
+        return Half
+
+    got = []
+    for lib in (torch, cr):
+        x = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        h = x * 3.0
+        seen: list = []
+        h.register_hook(seen.append)
+        h.retain_grad()
+        make(lib).apply(h).sum().backward()
+        gx, = lib.autograd.grad(make(lib).apply(x).sum(), x)
+        assert [str(t.dtype)[-7:] for t in (seen[0], h.grad, x.grad, gx)] == ["float64"] * 4
+        got.append([t.numpy() for t in (seen[0], h.grad, x.grad, gx)])
+    for mine, theirs in zip(got[1], got[0], strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+        assert mine.shape == shape
