@@ -39,3 +39,12 @@ def test_erfinv_of_one_half_is_correctly_rounded_as_torch() -> None:
     got = cr.erfinv(cr.tensor(data)).numpy()
     np.testing.assert_array_equal(got, torch.erfinv(torch.tensor(data)).numpy())
     assert got[0] == 0.4769362762044699 == -got[1]  # the nearest float64 (checked with mpmath at 40 digits)
+
+
+def test_erfinv_at_and_beyond_one_matches_torch() -> None:
+    """erfinv is +-inf at +-1 exactly and NaN beyond, as PyTorch's (seed-1616 survivor ops/special.py:136,
+    `abs(v) == 1` -> `!= 1`: +-1 then gave NaN and |x| > 1 gave +-inf)."""
+    data = np.array([1.0, -1.0, 1.5, -2.0, np.inf, np.nan, 0.0])
+    got = cr.erfinv(cr.tensor(data)).numpy()
+    np.testing.assert_array_equal(got, torch.erfinv(torch.tensor(data)).numpy())
+    assert got[0] == np.inf and got[1] == -np.inf and np.isnan(got[2:6]).all()
