@@ -501,8 +501,9 @@ EQUIVALENT: list[tuple] = [
      "def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
      58, "1.0 -> 2.0", "its one caller, Tensor.normal_, always passes std (with PyTorch's default, 1.0); "
      "nn.init.normal_ is its own function (seed 1616)"),
-    ("ops/reductions.py", "truth = data if data.dtype.kind == \"b\" else data != 0  # NaN counts as true, as in PyTorch",
-     27, "Eq -> NotEq", "np.any/np.all read a number as `!= 0` does (NaN true, -0.0 false) and return bool either "
+    ("ops/reductions.py",
+     "truth = data if data.dtype.kind == \"b\" else data != 0  # NaN counts as true, as in PyTorch", 16, "Eq -> NotEq",
+     "np.any/np.all read a number as `!= 0` does (NaN true, -0.0 false) and return bool either "
      "way, and `data != 0` of bools is the data: the same results, dtypes and shapes (checked over float, float16, "
      "int8, uint8 and empty arrays with nan, inf, -0.0 and subnormals, every axis, keepdims) (seed 1616)"),
 ]
