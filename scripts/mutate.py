@@ -487,6 +487,45 @@ EQUIVALENT: list[tuple] = [
      81, "0 -> 1",
      "integer operands: `b < 0` and `b <= 0` (or `b < 1`) differ only at b == 0, which _integer_divisor "
      "refuses before this line (decided 2026-12-07)"),
+    ("ops/activations.py",
+     "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 47,
+     "And -> Or", "the engine passes an upstream gradient of the output's shape and dtype (it casts it), so for an "
+     "out above the size threshold g is an ndarray of out's dtype and both conditions hold; smaller outs take "
+     "`where` whatever ints is (seed 1515)"),
+    ("ops/shape_ops.py",
+     "TRIU = defop(\"triu\", lambda x, diagonal, lower=False: np.triu(x, diagonal), \"x\",", 47, "False -> True",
+     "the forward never reads lower (np.triu), and _tri, the op's only caller, always passes it (seed 1515)"),
+    ("ops/conv.py", "return out.reshape(x.shape[0], o, oh, -1)", 39, "1 -> 2",
+     "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1 (seed 1515)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 83, "12 -> 13",
+     "the last coefficient is never read: digamma's loop takes _DIGAMMA_SERIES[:-1] (seed 1515)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 79, "Div -> Mult",
+     "the last coefficient is never read (judged with the seed-1515 mutant on it)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 79, "1 -> 2",
+     "the last coefficient is never read (judged with the seed-1515 mutant on it)"),
+    ("ops/registry.py", "if parent is not None and gi is not None:", 3, "And -> Or",
+     "differs only when exactly one is None: a vjp's gradient for an input that needs none (index_put, einsum), "
+     "which _match_dtype returns unchanged (same dtype) and the engine drops; instrumented over the op table's "
+     "gradcheck, tests/autograd and tests/func: no vjp returned None for an input that needs a gradient, and no "
+     "dropped gradient had another dtype (seed 1616)"),
+    ("ops/special.py", "out = np.where(w < 5.0, p1, p2) * z", 15, "Lt -> LtE",
+     "no float64 x in (-1, 1) gives w = -ln((1 - x)(1 + x)) exactly 5.0 (between neighbouring x it steps from "
+     "4.999999999999987 to 5.0000000000000195), and either start goes through the same Newton steps (seed 1616)"),
+    ("autograd/gradcheck.py",
+     "check_rev_over_rev: bool = True, fast_mode: bool = False, masked: bool = False) -> bool:", 73,
+     "False -> True", "gradgradcheck's masked is accepted and never read (its docstring says so) (seed 1616)"),
+    ("ops/random_fills.py",
+     "def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     58, "1.0 -> 2.0", "its one caller, Tensor.normal_, always passes std (with PyTorch's default, 1.0); "
+     "nn.init.normal_ is its own function (seed 1616)"),
+    ("ops/reductions.py",
+     "truth = data if data.dtype.kind == \"b\" else data != 0  # NaN counts as true, as in PyTorch", 16, "Eq -> NotEq",
+     "np.any/np.all read a number as `!= 0` does (NaN true, -0.0 false) and return bool either "
+     "way, and `data != 0` of bools is the data: the same results, dtypes and shapes (checked over float, float16, "
+     "int8, uint8 and empty arrays with nan, inf, -0.0 and subnormals, every axis, keepdims) (seed 1616)"),
 ]
 
 SWAPS: dict[type, type] = {

@@ -472,8 +472,9 @@ def accumulate_grad(leaf: Tensor, g: Any, handed: set[int], create_graph: bool =
     data = leaf._data
     if type(g) is not type(data) or type(g) is np.ndarray:  # (two NumPy scalars of one type agree in both)
         if g.shape != data.shape:
-            raise RuntimeError(f"backward: internal error: gradient of shape {g.shape} for a leaf of shape "
-                               f"{data.shape}")
+            raise RuntimeError(f"backward: gradient of shape {g.shape} for a leaf now of shape {data.shape}: the "
+                               f"leaf's shape changed after the forward (its .data was replaced); assign .data "
+                               f"between steps, not inside one")
         if g.dtype != data.dtype:
             g = g.astype(data.dtype)
     existing = leaf.grad

@@ -124,7 +124,7 @@ def erfinv(x: Any) -> Any:
             p2 = p2 * tail + c2
         z = np.abs(y)
         out = np.where(w < 5.0, p1, p2) * z
-        tail_part = z > 0.5  # there Newton runs on ln erfc(x) = ln(1 - z): 1 - z is exact, and fast in the far tail
+        tail_part = z >= 0.5  # there Newton runs on ln erfc(x) = ln(1 - z): 1 - z is exact, and fast in the far tail
         for _ in range(4):  # quadratic convergence from ~1e-7
             slope = 1.1283791670955126 * np.exp(-out * out)  # d erf / dx
             erfc = np.asarray(_ERFC(out), dtype=np.float64)
