@@ -135,6 +135,16 @@ def _not_implemented(xp: Any, g: Any, out: Any, *args: Any, **kwargs: Any) -> tu
                        "scatter_add or scatter_reduce, which have gradients")
 
 
+def _refuse(xp: Any, g: Any, out: Any, x: Any, *, message: str) -> tuple:
+    raise RuntimeError(message)
+
+
+# A first-order gradient whose own derivative PyTorch does not compute: a node with PyTorch's grad_fn name
+# `Error` that passes the value through and refuses to be differentiated (the error names the reason).
+_REFUSED = defop("refused_derivative", lambda x, message: x, "x", vjp=_refuse, formulas=("refused",),
+                 saves="nothing", backward_name="Error")
+
+
 _SCATTER_REDUCE_ARG = defop("scatter_with_reduce", _scatter_reduce_forward, "x src", vjp=_not_implemented,
                             formulas=("not implemented", "not implemented"), saves="nothing",
                             backward_name="NotImplemented")
@@ -313,6 +323,11 @@ def _scatter_reduce_vjp(xp: Any, g: Any, out: Any, x: Any, src: Any, pos: tuple,
                                                  else np.where(src_zero, 1, srch))
         gs = xp.where(single_zero, by_zero, divided) if xp.is_tensor else np.where(single_zero, by_zero, divided)
         gs = gs * (num_zeros <= 1)
+        if xp.is_tensor and needs[1] and (num_zeros > 1).any():
+            # the gradient of the others' product at two zeros is not 0 beyond first order: PyTorch refuses it
+            gs = apply(_REFUSED, (gs,), {"message": "scatter_reduce(): Double backward is unsupported for src "
+                                                    "when >1 zeros in src are scattered to the same position in "
+                                                    "self"})
     else:  # amax, amin: the gradient is shared evenly among the values equal to the result
         od = xp.data(out) if out is not None else _np_scatter_reduce(xd, sd, pos, head, reduce, include_self)
         value = od[pos]
