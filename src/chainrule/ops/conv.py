@@ -124,27 +124,44 @@ def unfold(input: Tensor, kernel_size: Pair, stride: Pair = (1, 1), padding: Pai
 
 
 # ----------------------------------------------------------------------------- conv2d
-def _conv2d_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, input_grad: bool = True) -> Any:
+def _conv2d_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, input_grad: bool = True,
+                    dilation: Pair = (1, 1), groups: int = 1) -> Any:
+    """im2col, then one matrix product per group: W (O, C/g*kh*kw) @ cols (C*kh*kw, L), the channels of cols
+    split into `groups` blocks, each seen only by its block of O/g filters."""
     o, _, kh, kw = w.shape
-    cols = np_unfold(x, (kh, kw), stride, padding)  # (N, C*kh*kw, L)
-    out = np.matmul(w.reshape(o, -1), cols)  # (N, O, L)
+    cols = np_unfold(x, (kh, kw), stride, padding, dilation)  # (N, C*kh*kw, L)
+    if groups == 1:
+        out = np.matmul(w.reshape(o, -1), cols)  # (N, O, L)
+    else:
+        n, _, length = cols.shape
+        out = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(n, groups, -1, length)).reshape(n, o, length)
     if b is not None:
         out += b.reshape(1, o, 1)
-    oh = out_size(x.shape[2], kh, stride[0], padding[0])
+    oh = out_size(x.shape[2], dilation[0] * (kh - 1) + 1, stride[0], padding[0])
     return out.reshape(x.shape[0], o, oh, -1)
 
 
 def _conv2d_vjp(xp: Any, g: Any, out: Any, x: Any, w: Any, b: Any, stride: Pair, padding: Pair,
-                input_grad: bool = True) -> tuple:
-    o, c, kh, kw = w.shape
+                input_grad: bool = True, dilation: Pair = (1, 1), groups: int = 1) -> tuple:
+    o, c, kh, kw = w.shape  # c: input channels per group
     n = x.shape[0]
     g3 = xp.reshape(g, (n, o, -1))  # (N, O, L)
-    w2 = xp.reshape(w, (o, c * kh * kw))
-    cols = unfold_(xp, x, (kh, kw), stride, padding)  # recomputed rather than kept alive between passes
-    gw = xp.reshape(xp.sum(xp.matmul(g3, xp.swapaxes(cols, 1, 2)), axis=0), w.shape)
+    cols = unfold_(xp, x, (kh, kw), stride, padding, dilation)  # recomputed rather than kept alive between passes
     gx = None
-    if input_grad:  # skipped for a first layer fed with data
-        gx = fold_(xp, xp.matmul(xp.swapaxes(w2, 0, 1), g3), x.shape[2:], (kh, kw), stride, padding)
+    if groups == 1:
+        w2 = xp.reshape(w, (o, c * kh * kw))
+        gw = xp.reshape(xp.sum(xp.matmul(g3, xp.swapaxes(cols, 1, 2)), axis=0), w.shape)
+        if input_grad:  # skipped for a first layer fed with data
+            gx = fold_(xp, xp.matmul(xp.swapaxes(w2, 0, 1), g3), x.shape[2:], (kh, kw), stride, padding, dilation)
+    else:  # the same per group: (N, g, O/g, L) against (N, g, C/g*kh*kw, L)
+        length = g3.shape[2]
+        g4 = xp.reshape(g3, (n, groups, o // groups, length))
+        cols4 = xp.reshape(cols, (n, groups, c * kh * kw, length))
+        gw = xp.reshape(xp.sum(xp.matmul(g4, xp.swapaxes(cols4, 2, 3)), axis=0), w.shape)
+        if input_grad:
+            w3 = xp.reshape(w, (groups, o // groups, c * kh * kw))
+            gcols = xp.reshape(xp.matmul(xp.swapaxes(w3, 1, 2), g4), (n, groups * c * kh * kw, length))
+            gx = fold_(xp, gcols, x.shape[2:], (kh, kw), stride, padding, dilation)
     gb = None if b is None else xp.sum(g3, axis=(0, 2))
     return gx, gw, gb
 
@@ -154,9 +171,17 @@ CONV2D = defop("conv2d", _conv2d_forward, "x weight bias", vjp=_conv2d_vjp,
                backward_name="ConvolutionBackward0")
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Pair, padding: Pair) -> Tensor:
-    return apply(CONV2D, (input, weight, bias), {"stride": stride, "padding": padding,
-                                                 "input_grad": input.requires_grad})
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Pair, padding: Pair,
+           dilation: Pair = (1, 1), groups: int = 1) -> Tensor:
+    """Convolution of (N, C, H, W) with weight (O, C/groups, kh, kw); arguments checked by
+    `nn.functional.conv2d`. dilation and groups are attributes only where they are not 1 (the node of a plain
+    convolution reads as before, and the ONNX exporter maps both)."""
+    attrs: dict = {"stride": stride, "padding": padding, "input_grad": input.requires_grad}
+    if tuple(dilation) != (1, 1):
+        attrs["dilation"] = tuple(dilation)
+    if groups != 1:
+        attrs["groups"] = int(groups)
+    return apply(CONV2D, (input, weight, bias), attrs)
 
 
 # ----------------------------------------------------------------------------- pooling

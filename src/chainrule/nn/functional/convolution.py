@@ -9,57 +9,94 @@ from typing import Any
 import numpy as np
 
 from chainrule.engine.tensor import Tensor
-from chainrule.nn.functional._args import (
-    Size1,
-    Size2,
-    SizeN,
-    batched1d,
-    batched2d,
-    check_supported,
-    check_window,
-    ints,
-    pair,
-    single,
-)
+from chainrule.nn.functional._args import Size1, Size2, SizeN, batched1d, batched2d, ints
 from chainrule.ops import conv as _conv
+from chainrule.ops.joins import pad as _pad
 from chainrule.ops.shape_ops import squeeze as _squeeze
 from chainrule.ops.shape_ops import unsqueeze as _unsqueeze
 
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d"]
 
 
-def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size2 = 1,
-           padding: Size2 = 0) -> Tensor:
-    """2-D convolution (cross-correlation, as PyTorch) of (N, C, H, W) with weight (O, C, kh, kw)."""
-    x, unbatched = batched2d(input, "conv2d")
-    if x.shape[1] != weight.shape[1]:
-        raise RuntimeError(f"conv2d: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight of "
-                           f"shape {tuple(weight.shape)} expects {weight.shape[1]}")
-    stride_, padding_ = pair(stride, "stride"), pair(padding, "padding")
-    check_window(x, (weight.shape[2], weight.shape[3]), padding_, "conv2d")
-    out = _conv.conv2d(x, weight, bias, stride_, padding_)
-    return out[0] if unbatched else out
-
-
-def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size1 = 1, padding: Size1 = 0,
-           dilation: Size1 = 1, groups: int = 1) -> Tensor:
-    """1-D convolution (cross-correlation) of (N, C, L) or (C, L) with weight (O, C, k): conv2d on
-    (N, C, 1, L) with weight (O, C, 1, k), so the math and the gradients are conv2d's."""
-    check_supported("conv1d", dilation=(dilation, 1), groups=(groups, 1))
-    x, unbatched = batched1d(input, "conv1d")
-    if weight.ndim != 3:
-        raise RuntimeError(f"conv1d: expected a 3-D weight (out_channels, in_channels, kernel_size), got shape "
-                           f"{tuple(weight.shape)}")
-    if x.shape[1] != weight.shape[1]:
-        raise RuntimeError(f"conv1d: input of shape {tuple(input.shape)} has {x.shape[1]} channels but weight of "
-                           f"shape {tuple(weight.shape)} expects {weight.shape[1]}")
-    s, p = single(stride, "stride", "conv1d"), single(padding, "padding", "conv1d")
-    k = weight.shape[2]
-    if x.shape[2] + 2 * p < k:
-        raise RuntimeError(f"conv1d: the kernel size {k} is larger than the padded input length {x.shape[2] + 2 * p} "
+def _convolution(fn: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+                 dilation: Any, groups: int) -> Tensor:
+    """Checks, batching and padding shared by conv1d and conv2d, with PyTorch's messages; the 1-D case runs as 2-D
+    on a height of 1. padding='same' pads dilation * (k - 1) in all, half on each side and the odd one at the end
+    (as PyTorch), padding='valid' none."""
+    x, unbatched = (batched1d if nd == 1 else batched2d)(input, fn)
+    if weight.ndim != nd + 2:
+        raise RuntimeError(f"{fn}: expected a {nd + 2}-D weight (out_channels, in_channels/groups, *kernel_size), "
+                           f"got shape {tuple(weight.shape)}")
+    if not isinstance(groups, int | np.integer) or isinstance(groups, bool) or groups <= 0:
+        raise RuntimeError(f"{fn}: non-positive groups is not supported (groups={groups!r})")
+    groups = int(groups)
+    s, d = ints(stride, nd, "stride", fn), ints(dilation, nd, "dilation", fn)
+    if min(s) <= 0:
+        raise RuntimeError(f"{fn}: non-positive stride is not supported (stride={list(s)})")
+    if min(d) <= 0:
+        raise RuntimeError(f"{fn}: dilation should be greater than zero, but got {list(d)}")
+    kernel = tuple(int(k) for k in weight.shape[2:])
+    extra: tuple[int, ...] = (0,) * nd  # 'same' with an odd total: one more at the end of that dimension
+    if isinstance(padding, str):
+        if padding == "valid":
+            p: tuple[int, ...] = (0,) * nd
+        elif padding == "same":
+            if max(s) != 1:
+                raise RuntimeError(f"{fn}: padding='same' is not supported for strided convolutions "
+                                   f"(stride={list(s)})")
+            total = tuple(d[i] * (kernel[i] - 1) for i in range(nd))
+            p = tuple(t // 2 for t in total)
+            extra = tuple(t % 2 for t in total)
+        else:
+            raise RuntimeError(f"{fn}: Invalid padding string: {padding!r} (use 'same', 'valid' or ints)")
+    else:
+        p = ints(padding, nd, "padding", fn)
+        if min(p) < 0:
+            raise RuntimeError(f"{fn}: negative padding is not supported (padding={list(p)})")
+    if weight.shape[0] % groups:
+        raise RuntimeError(f"{fn}: Given groups={groups}, expected weight to be divisible by {groups} at dimension 0, "
+                           f"but got weight of size {list(weight.shape)} instead")
+    if x.shape[1] != weight.shape[1] * groups:
+        raise RuntimeError(f"{fn}: Given groups={groups}, weight of size {list(weight.shape)}, expected input"
+                           f"{list(x.shape)} to have {weight.shape[1] * groups} channels, but got {x.shape[1]} "
+                           f"channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != weight.shape[0]):
+        raise RuntimeError(f"{fn}: Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
+    if x.array.dtype != weight.array.dtype or (bias is not None and bias.array.dtype != weight.array.dtype):
+        raise RuntimeError(f"{fn}: Input type ({x.dtype}) and weight type ({weight.dtype}) should be the same"
+                           + ("" if bias is None else f" (bias type {bias.dtype})"))
+    padded = tuple(x.shape[2 + i] + 2 * p[i] + extra[i] for i in range(nd))
+    reach = tuple(d[i] * (kernel[i] - 1) + 1 for i in range(nd))
+    if any(r > n for r, n in zip(reach, padded)):
+        if nd == 1:
+            raise RuntimeError(f"{fn}: the kernel size {reach[0]} is larger than the padded input length {padded[0]} "
+                               f"(input shape {tuple(input.shape)})")
+        raise RuntimeError(f"{fn}: the kernel {reach} is larger than the padded input {padded} "
                            f"(input shape {tuple(input.shape)})")
-    out = _squeeze(conv2d(_unsqueeze(x, 2), _unsqueeze(weight, 2), bias, (1, s), (0, p)), 2)
+    if any(extra):
+        x = _pad(x, [a for e in reversed(extra) for a in (0, e)], "constant", 0.0)
+    if nd == 1:
+        out = _squeeze(_conv.conv2d(_unsqueeze(x, 2), _unsqueeze(weight, 2), bias, (1, s[0]), (0, p[0]), (1, d[0]),
+                                    groups), 2)
+    else:
+        out = _conv.conv2d(x, weight, bias, (s[0], s[1]), (p[0], p[1]), (d[0], d[1]), groups)
     return out[0] if unbatched else out
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size2 = 1,
+           padding: Size2 | str = 0, dilation: Size2 = 1, groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation, as PyTorch) of (N, C, H, W) or (C, H, W) with weight
+    (O, C/groups, kh, kw): each output channel sees its group's C/groups input channels, through a kernel whose
+    taps are `dilation` apart. padding: ints, 'valid' (none) or 'same' (stride 1; the output keeps H and W)."""
+    return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Size1 = 1, padding: Size1 | str = 0,
+           dilation: Size1 = 1, groups: int = 1) -> Tensor:
+    """1-D convolution (cross-correlation) of (N, C, L) or (C, L) with weight (O, C/groups, k): conv2d on
+    (N, C, 1, L) with weight (O, C/groups, 1, k), so the math and the gradients are conv2d's."""
+    return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
 
 
 def _conv_transpose(fn: str, nd: int, input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any,

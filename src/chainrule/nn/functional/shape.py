@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.shape_ops import flatten
 
@@ -14,7 +16,9 @@ __all__ = ["flatten", "pad"]
 
 def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float | None = None) -> Tensor:
     """Pad the last dimensions: `pad=(left, right, top, bottom, ...)` starting from the last one. Negative
-    amounts crop, as PyTorch. Only mode='constant' is supported."""
+    amounts crop, as PyTorch. mode: 'constant' (with `value`), 'reflect' (mirrored without repeating the edge),
+    'replicate' (the edge repeated) or 'circular' (wrapped around); the last three pad the last 1, 2 or 3 dimensions
+    of a batched or unbatched input, as PyTorch."""
     from chainrule.ops.joins import pad as _pad
 
     pad = [int(a) for a in pad]
@@ -24,9 +28,11 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         raise RuntimeError(f"Padding length should be less than or equal to two times the input dimension but got "
                            f"padding length {len(pad)} and input of dimension {input.ndim}")
     if mode != "constant":
+        if mode not in _NUMPY_MODES:
+            raise NotImplementedError(f"Unrecognised padding mode {mode}")
         if value is not None and value != 0:
             raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
-        raise NotImplementedError(f"pad: mode {mode!r} is not supported yet; only 'constant'")
+        return _pad_by_index(input, pad, mode)
     if any(a < 0 for a in pad):  # crop first with a slice, then pad the rest
         index: list[Any] = [slice(None)] * input.ndim
         for i in range(len(pad) // 2):
@@ -40,3 +46,43 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant", value: float 
         input = input[tuple(index)]
         pad = [max(a, 0) for a in pad]
     return _pad(input, pad, "constant", 0.0 if value is None else value)
+
+
+_NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _pad_by_index(input: Tensor, pad: list[int], mode: str) -> Tensor:
+    """Non-constant padding as a gather: each padded dimension is indexed by np.pad of its positions, so the
+    gradient of every copy flows back to the element it copies (index_select's backward sums them)."""
+    from chainrule.engine.tensor import wrap
+    from chainrule.ops.indexing import index_select
+
+    n = len(pad) // 2
+    if n > 3 or input.ndim not in (n + 1, n + 2):
+        raise NotImplementedError(
+            f"Padding size {len(pad)} is not supported for {input.ndim}D input tensor.\n"
+            "Supported combinations for non-constant padding:\n"
+            "  - 2D or 3D input: padding size = 2 (pads last dimension)\n"
+            "  - 3D or 4D input: padding size = 4 (pads last 2 dimensions)\n"
+            "  - 4D or 5D input: padding size = 6 (pads last 3 dimensions)")
+    out = input
+    for i in range(n):
+        d = input.ndim - 1 - i
+        lo, hi, size = pad[2 * i], pad[2 * i + 1], input.shape[d]
+        positions = np.arange(size)
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
+                               f"but got: padding ({lo}, {hi}) at dimension {d} of input {list(input.shape)}")
+        if mode == "circular":  # wraps the cropped dimension
+            positions = positions[max(-lo, 0):size - max(-hi, 0)]
+            if lo > len(positions) or hi > len(positions):
+                raise RuntimeError("Padding value causes wrapping around more than once.")
+            index = np.pad(positions, (max(lo, 0), max(hi, 0)), mode="wrap")
+        else:  # reflects or repeats the whole dimension, then crops
+            index = np.pad(positions, (max(lo, 0), max(hi, 0)), mode=_NUMPY_MODES[mode])
+            index = index[max(-lo, 0):len(index) - max(-hi, 0)]
+        if len(index) <= 0:
+            raise RuntimeError(f"pad: the padded dimension {d} of input {list(input.shape)} would have size "
+                               f"{len(index)} (padding ({lo}, {hi}))")
+        out = index_select(out, d, wrap(index.astype(np.int64)))
+    return out

@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chainrule import dtypes
+from chainrule.engine.device import check_device
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
@@ -215,8 +218,10 @@ class GLU(Module):
 class PReLU(Module):
     """x if x > 0 else a * x with a learnable slope `a`: one for all channels, or one per channel (dim 1)."""
 
-    def __init__(self, num_parameters: int = 1, init: float = 0.25, dtype: dtypes.dtype | None = None) -> None:
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device: Any = None,
+                 dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         from chainrule.creation import full
 
         self.num_parameters = num_parameters

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from chainrule import dtypes
 from chainrule.creation import ones, tensor, zeros
+from chainrule.engine.device import check_device
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
@@ -29,8 +32,10 @@ class _BatchNorm(Module):
     in eval it normalizes with the running statistics."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
-                 track_running_stats: bool = True, dtype: dtypes.dtype | None = None, *, bias: bool = True) -> None:
+                 track_running_stats: bool = True, device: Any = None, dtype: dtypes.dtype | None = None, *,
+                 bias: bool = True) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum

@@ -8,28 +8,71 @@ from typing import Any
 
 from chainrule import dtypes
 from chainrule.creation import empty
+from chainrule.engine.device import check_device
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
 from chainrule.nn import init
-from chainrule.nn.functional._args import Size1, Size2, SizeN, check_supported, pair, single
+from chainrule.nn.functional._args import SizeN
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 
-class _ConvNd(Module):
-    """What Conv1d and Conv2d share: sizes as tuples, the weight (out_channels, in_channels, *kernel_size) and
-    bias with PyTorch's default initialization, and the repr."""
+_PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
-    def _setup(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any, padding: Any, bias: bool,
-               dtype: Any, as_tuple: Any) -> None:
+
+class _ConvNd(Module):
+    """What Conv1d and Conv2d share: PyTorch's constructor checks, sizes as tuples, the weight
+    (out_channels, in_channels // groups, *kernel_size) and bias with PyTorch's default initialization (fan-in
+    from the weight's shape, as PyTorch), the repr, and the forward: zero padding inside the convolution, any
+    other `padding_mode` by `F.pad` first."""
+
+    _nd = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: SizeN, stride: SizeN = 1,
+                 padding: SizeN | str = 0, dilation: SizeN = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: str | None = None, dtype: dtypes.dtype | None = None) -> None:
+        super().__init__()
+        check_device(device, type(self).__name__)
+        if not isinstance(groups, int) or groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        if padding_mode not in _PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode={padding_mode!r}")
+        n, name = self._nd, type(self).__name__
+
+        def as_tuple(v: Any, what: str) -> tuple[int, ...]:
+            t = (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
+            if len(t) != n:
+                raise ValueError(f"{name}: {what} must be an int or a tuple of {n} ints, got {v!r}")
+            return t
+
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = as_tuple(kernel_size, "kernel_size")
         self.stride = as_tuple(stride, "stride")
-        self.padding = as_tuple(padding, "padding")
-        self.weight = Parameter(empty(out_channels, in_channels, *self.kernel_size, dtype=dtype))
+        self.dilation = as_tuple(dilation, "dilation")
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of ('valid', 'same')")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+            self.padding: tuple[int, ...] | str = padding
+            totals = [d * (k - 1) if padding == "same" else 0 for d, k in zip(self.dilation, self.kernel_size)]
+            # F.pad's order: the last dimension first, (before, after) each; an odd total puts one more after
+            self._reversed_padding_repeated_twice = [a for t in reversed(totals) for a in (t // 2, t - t // 2)]
+        else:
+            self.padding = as_tuple(padding, "padding")
+            self._reversed_padding_repeated_twice = tuple(a for p in reversed(self.padding) for a in (p, p))
+        self.groups = groups
+        self.padding_mode = padding_mode
+        self.transposed = False
+        self.output_padding = (0,) * n
+        self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype))
         else:
@@ -41,47 +84,47 @@ class _ConvNd(Module):
 
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if any(self.padding):
+        if isinstance(self.padding, str) or any(self.padding):
             s += f", padding={self.padding}"
-        return s + ("" if self.bias is not None else ", bias=False")
+        if any(d != 1 for d in self.dilation):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+    def _check_input(self, input: Tensor) -> None:
+        n = self._nd
+        if input.ndim not in (n + 1, n + 2) or input.shape[-n - 1] != self.in_channels:
+            spatial = "H, W" if n == 2 else "L"
+            raise RuntimeError(f"{self!r}: expected input of shape (N, {self.in_channels}, {spatial}), got input of "
+                               f"shape {tuple(input.shape)} (weight has shape {tuple(self.weight.shape)})")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input(input)
+        fn = F.conv2d if self._nd == 2 else F.conv1d
+        if self.padding_mode != "zeros":
+            padded = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
+            return fn(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+        return fn(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
 
 class Conv2d(_ConvNd):
-    """2-D convolution with weight (out_channels, in_channels, kh, kw), PyTorch's default initialization."""
+    """2-D convolution: (N, C_in, H, W) -> (N, C_out, H', W') with weight (out_channels, in_channels // groups,
+    kh, kw); `groups` splits the channels into independent blocks (groups=in_channels: a depthwise convolution),
+    `dilation` spaces the kernel's taps, padding='same' keeps H and W."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size2, stride: Size2 = 1,
-                 padding: Size2 = 0, bias: bool = True, dtype: dtypes.dtype | None = None) -> None:
-        super().__init__()
-        self._setup(in_channels, out_channels, kernel_size, stride, padding, bias, dtype, pair)
-
-    def forward(self, input: Tensor) -> Tensor:
-        if input.ndim not in (3, 4) or input.shape[-3] != self.in_channels:
-            raise RuntimeError(f"{self!r}: expected input of shape (N, {self.in_channels}, H, W), got input of shape "
-                               f"{tuple(input.shape)} (weight has shape {tuple(self.weight.shape)})")
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding)
-
-
-def _single(value: Any, name: str, layer: str) -> tuple[int]:
-    return (single(value, name, layer),)
+    _nd = 2
 
 
 class Conv1d(_ConvNd):
-    """1-D convolution with weight (out_channels, in_channels, kernel_size), PyTorch's default
-    initialization; computed by conv2d on a (N, C, 1, L) view. dilation and groups other than 1 raise."""
+    """1-D convolution: (N, C_in, L) -> (N, C_out, L') with weight (out_channels, in_channels // groups, k);
+    computed by conv2d on a (N, C, 1, L) view."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Size1, stride: Size1 = 1,
-                 padding: Size1 = 0, dilation: Size1 = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", dtype: dtypes.dtype | None = None) -> None:
-        super().__init__()
-        check_supported("Conv1d", dilation=(dilation, 1), groups=(groups, 1), padding_mode=(padding_mode, "zeros"))
-        self._setup(in_channels, out_channels, kernel_size, stride, padding, bias, dtype,
-                    lambda value, name: _single(value, name, "Conv1d"))
-
-    def forward(self, input: Tensor) -> Tensor:
-        if input.ndim not in (2, 3) or input.shape[-2] != self.in_channels:
-            raise RuntimeError(f"{self!r}: expected input of shape (N, {self.in_channels}, L), got input of shape "
-                               f"{tuple(input.shape)} (weight has shape {tuple(self.weight.shape)})")
-        return F.conv1d(input, self.weight, self.bias, self.stride, self.padding)
+    _nd = 1
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -95,7 +138,8 @@ class _ConvTransposeNd(_ConvNd):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: SizeN, stride: SizeN = 1, padding: SizeN = 0,
                  output_padding: SizeN = 0, groups: int = 1, bias: bool = True, dilation: SizeN = 1,
                  padding_mode: str = "zeros", device: str | None = None, dtype: dtypes.dtype | None = None) -> None:
-        super().__init__()
+        Module.__init__(self)  # its own checks and weight shape, not _ConvNd's
+        check_device(device, type(self).__name__)
         name = type(self).__name__
         if not isinstance(groups, int) or groups <= 0:
             raise ValueError("groups must be a positive integer")

@@ -6,6 +6,7 @@ from typing import Any
 
 from chainrule import dtypes
 from chainrule.creation import empty
+from chainrule.engine.device import check_device
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import init
 from chainrule.nn.modules.module import Module
@@ -32,8 +33,9 @@ class Linear(Module):
     kaiming_uniform_ with a=sqrt(5)), drawn from chainrule's default generator."""
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: dtypes.dtype | None = None) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         self.in_features = int(in_features)
         self.out_features = int(out_features)
         self.weight = Parameter(empty(out_features, in_features, dtype=dtype))

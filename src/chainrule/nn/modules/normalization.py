@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chainrule import dtypes
 from chainrule.creation import ones, zeros
+from chainrule.engine.device import check_device
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
@@ -14,8 +17,9 @@ __all__ = ["GroupNorm", "LayerNorm"]
 
 class LayerNorm(Module):
     def __init__(self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5, elementwise_affine: bool = True,
-                 bias: bool = True, dtype: dtypes.dtype | None = None) -> None:
+                 bias: bool = True, device: Any = None, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
         self.normalized_shape = shape
         self.eps = eps
@@ -43,8 +47,9 @@ class GroupNorm(Module):
     their positions); weight and bias are per channel."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 dtype: dtypes.dtype | None = None, *, bias: bool = True) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None, *, bias: bool = True) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         if num_groups <= 0 or num_channels % num_groups:
             raise ValueError(f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
         self.num_groups = num_groups

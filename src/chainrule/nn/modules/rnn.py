@@ -21,6 +21,7 @@ from typing import Any
 from chainrule import dtypes
 from chainrule.autograd import profiler
 from chainrule.creation import empty, zeros
+from chainrule.engine.device import check_device
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
 from chainrule.nn import init
@@ -83,8 +84,9 @@ class RNNCellBase(Module):
     `bias_hh` (chunks*hidden), all uniform in +-1/sqrt(hidden_size) (PyTorch's default)."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
-                 dtype: dtypes.dtype | None = None) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         _check_size("input_size", input_size)
         _check_size("hidden_size", hidden_size)
         _check_bool("bias", bias)
@@ -165,10 +167,10 @@ class RNNCell(RNNCellBase):
     """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh) (or relu). Input (N, input_size) or (input_size,)."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-                 dtype: dtypes.dtype | None = None) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None) -> None:
         if nonlinearity not in ("tanh", "relu"):  # PyTorch only fails at the first forward
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
-        super().__init__(input_size, hidden_size, bias, num_chunks=1, dtype=dtype)
+        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -181,8 +183,9 @@ class RNNCell(RNNCellBase):
 class LSTMCell(RNNCellBase):
     """One LSTM step; `hx=(h, c)` (zeros when None); returns `(h', c')`. Gates in PyTorch's order i, f, g, o."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: dtypes.dtype | None = None) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=4, dtype=dtype)
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None,
+                 dtype: dtypes.dtype | None = None) -> None:
+        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
@@ -196,8 +199,9 @@ class LSTMCell(RNNCellBase):
 class GRUCell(RNNCellBase):
     """One GRU step; gates in PyTorch's order r, z, n."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, dtype: dtypes.dtype | None = None) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=3, dtype=dtype)
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None,
+                 dtype: dtypes.dtype | None = None) -> None:
+        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, (h,), batched = self._prepare(input, [hx], ["hidden"])
@@ -217,8 +221,9 @@ class RNNBase(Module):
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype: dtypes.dtype | None = None) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
                 or not 0 <= dropout <= 1):  # type: ignore[operator]
             raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
@@ -447,7 +452,7 @@ class RNN(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh",
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype: dtypes.dtype | None = None, **kwargs: Any) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None, **kwargs: Any) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if kwargs:
@@ -460,7 +465,7 @@ class RNN(RNNBase):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
         self.nonlinearity = nonlinearity
         super().__init__(mode, input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         dtype=dtype)
+                         device=device, dtype=dtype)
 
 
 class LSTM(RNNBase):
@@ -471,9 +476,9 @@ class LSTM(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-                 dtype: dtypes.dtype | None = None) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         proj_size, dtype=dtype)
+                         proj_size, device=device, dtype=dtype)
 
 
 class GRU(RNNBase):
@@ -483,10 +488,10 @@ class GRU(RNNBase):
 
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-                 dtype: dtypes.dtype | None = None, **kwargs: Any) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None, **kwargs: Any) -> None:
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
         if kwargs:
             raise TypeError(f"GRU.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         dtype=dtype)
+                         device=device, dtype=dtype)

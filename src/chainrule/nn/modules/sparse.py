@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chainrule import dtypes
 from chainrule.creation import empty
+from chainrule.engine.device import check_device
 from chainrule.engine.grad_mode import no_grad
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
@@ -18,8 +21,9 @@ class Embedding(Module):
     """A lookup table of `num_embeddings` rows of size `embedding_dim`, initialized N(0, 1)."""
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
-                 dtype: dtypes.dtype | None = None) -> None:
+                 device: Any = None, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
+        check_device(device, type(self).__name__)
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
         if padding_idx is not None:
