@@ -69,6 +69,16 @@ def test_cnn_with_max_pool_bit_for_bit() -> None:
     _pair(_cnn, lambda ps: cr.optim.SGD(ps, lr=0.1), steps=30, images=True)
 
 
+def test_cnn_with_grouped_dilated_and_padded_convolutions_bit_for_bit() -> None:
+    """groups, dilation, padding='same' and a reflect padding_mode (F.pad as a gather) replay as eager runs them."""
+    def cnn() -> cr.nn.Module:
+        return cr.nn.Sequential(
+            cr.nn.Conv2d(1, 4, 3, dilation=2, padding="same", padding_mode="reflect"), cr.nn.ReLU(),
+            cr.nn.Conv2d(4, 4, 3, groups=4, padding=1), cr.nn.ReLU(), cr.nn.Conv2d(4, 4, 2, groups=2, padding="same"),
+            cr.nn.MaxPool2d(2), cr.nn.Flatten(), cr.nn.Linear(4 * 4 * 4, 10))
+    _pair(cnn, lambda ps: cr.optim.SGD(ps, lr=0.1), steps=20, images=True)
+
+
 def test_source_reads_like_the_chapter() -> None:
     cr.manual_seed(0)
     model = mlp()

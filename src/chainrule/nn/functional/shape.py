@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.shape_ops import flatten
 
@@ -52,10 +50,11 @@ _NUMPY_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 
 def _pad_by_index(input: Tensor, pad: list[int], mode: str) -> Tensor:
-    """Non-constant padding as a gather: each padded dimension is indexed by np.pad of its positions, so the
-    gradient of every copy flows back to the element it copies (index_select's backward sums them)."""
-    from chainrule.engine.tensor import wrap
-    from chainrule.ops.indexing import index_select
+    """Non-constant padding from views of the input (slices, flips, an expanded edge) joined by `cat`, one padded
+    dimension at a time: each copy's gradient flows back to the element it copies, and every piece is an op with
+    plain attributes (cr.compile replays it)."""
+    from chainrule.ops.joins import cat
+    from chainrule.ops.shape_ops import expand, flip, narrow
 
     n = len(pad) // 2
     if n > 3 or input.ndim not in (n + 1, n + 2):
@@ -69,20 +68,25 @@ def _pad_by_index(input: Tensor, pad: list[int], mode: str) -> Tensor:
     for i in range(n):
         d = input.ndim - 1 - i
         lo, hi, size = pad[2 * i], pad[2 * i + 1], input.shape[d]
-        positions = np.arange(size)
         if mode == "reflect" and (lo >= size or hi >= size):
             raise RuntimeError(f"Argument #4: Padding size should be less than the corresponding input dimension, "
                                f"but got: padding ({lo}, {hi}) at dimension {d} of input {list(input.shape)}")
+        cut_lo, cut_hi = max(-lo, 0), max(-hi, 0)
+        if size + lo + hi <= 0 or size - cut_lo - cut_hi < 0:
+            raise RuntimeError(f"pad: padding ({lo}, {hi}) leaves no element of dimension {d} of input "
+                               f"{list(input.shape)}")
+        middle = narrow(out, d, cut_lo, size - cut_lo - cut_hi)
+        lo, hi = max(lo, 0), max(hi, 0)
         if mode == "circular":  # wraps the cropped dimension
-            positions = positions[max(-lo, 0):size - max(-hi, 0)]
-            if lo > len(positions) or hi > len(positions):
+            length = size - cut_lo - cut_hi
+            if lo > length or hi > length:
                 raise RuntimeError("Padding value causes wrapping around more than once.")
-            index = np.pad(positions, (max(lo, 0), max(hi, 0)), mode="wrap")
-        else:  # reflects or repeats the whole dimension, then crops
-            index = np.pad(positions, (max(lo, 0), max(hi, 0)), mode=_NUMPY_MODES[mode])
-            index = index[max(-lo, 0):len(index) - max(-hi, 0)]
-        if len(index) <= 0:
-            raise RuntimeError(f"pad: the padded dimension {d} of input {list(input.shape)} would have size "
-                               f"{len(index)} (padding ({lo}, {hi}))")
-        out = index_select(out, d, wrap(index.astype(np.int64)))
+            left, right = narrow(middle, d, length - lo, lo), narrow(middle, d, 0, hi)
+        elif mode == "reflect":  # mirrored about the first and last elements of the whole dimension
+            left, right = flip(narrow(out, d, 1, lo), d), flip(narrow(out, d, size - 1 - hi, hi), d)
+        else:  # replicate: the first and last elements of the whole dimension, repeated
+            shape = list(out.shape)
+            left = expand(narrow(out, d, 0, 1), *(shape[:d] + [lo] + shape[d + 1:]))
+            right = expand(narrow(out, d, size - 1, 1), *(shape[:d] + [hi] + shape[d + 1:]))
+        out = cat([p for p, k in ((left, lo), (middle, 1), (right, hi)) if k], d)
     return out
