@@ -172,12 +172,12 @@ def test_in_place_arithmetic_with_an_operand_of_another_shape(method: str, shape
         np.testing.assert_array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("call", ["add_(y, 2)", "sub_(y, 0.5)", "add_(y, alpha=3)", "mul_(y)", "div_(y)",
+@pytest.mark.parametrize("call", ["add_(y)", "sub_(y, alpha=0.5)", "add_(y, alpha=3)", "mul_(y)", "div_(y)",
                                   "div_(y, rounding_mode='floor')"])
 def test_in_place_arithmetic_agrees_with_the_out_of_place_op(call: str) -> None:
     """ops/inplace.py:107 (`len(args) == 1` -> `== 2`: a second positional argument, alpha, was dropped by the
     direct path): `x.op_(...)` holds what `x.op(...)` returns, for whatever arguments the op takes (PyTorch's
-    in-place contract; chainrule's add and sub take alpha positionally too, where PyTorch raises TypeError)."""
+    in-place contract)."""
     x_np = np.array([0.5, -1.5, 2.0, 7.0], dtype=np.float32)
     y_np = np.array([2.0, 0.5, -1.0, 4.0], dtype=np.float32)
     x, y = cr.tensor(x_np), cr.tensor(y_np)
@@ -185,6 +185,17 @@ def test_in_place_arithmetic_agrees_with_the_out_of_place_op(call: str) -> None:
     out = eval(f"x.{call}", {"x": x, "y": y})  # noqa: S307 - a fixed list of calls
     assert out is x
     np.testing.assert_array_equal(x.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("call", ["add_(y, 2)", "sub_(y, 0.5)"])
+def test_in_place_arithmetic_refuses_a_positional_alpha_as_torch(call: str) -> None:
+    """ops/inplace.py:107 (`len(args) == 1` -> `== 2`: the direct path would take `x.add_(y, 2)` and drop the 2):
+    alpha is keyword-only, so a second positional argument is a TypeError, as in PyTorch, and x is unchanged."""
+    for lib in (torch, cr):
+        x, y = lib.tensor([0.5, -1.5]), lib.tensor([2.0, 0.5])
+        with pytest.raises(TypeError):
+            eval(f"x.{call}", {"x": x, "y": y})  # noqa: S307 - a fixed list of calls
+        assert x.tolist() == [0.5, -1.5]
 
 
 # ---------------------------------------------------------------- ops/registry.py:230 and :249 (dtypes)

@@ -131,11 +131,11 @@ class TensorMathMixin:
 
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
-    def add(self, other: Any, alpha: float | None = None) -> Tensor:
-        return dispatch.ops.add(self, other, alpha)
+    def add(self, other: Any, *, alpha: float | None = None) -> Tensor:
+        return dispatch.ops.add(self, other, alpha=alpha)
 
-    def sub(self, other: Any, alpha: float | None = None) -> Tensor:
-        return dispatch.ops.sub(self, other, alpha)
+    def sub(self, other: Any, *, alpha: float | None = None) -> Tensor:
+        return dispatch.ops.sub(self, other, alpha=alpha)
 
     def mul(self, other: Any) -> Tensor:
         return dispatch.ops.mul(self, other)
@@ -149,8 +149,8 @@ class TensorMathMixin:
     def multiply(self, other: Any) -> Tensor:
         return dispatch.ops.multiply(self, other)
 
-    def subtract(self, other: Any, alpha: float | None = None) -> Tensor:
-        return dispatch.ops.subtract(self, other, alpha)
+    def subtract(self, other: Any, *, alpha: float | None = None) -> Tensor:
+        return dispatch.ops.subtract(self, other, alpha=alpha)
 
     def true_divide(self, other: Any, rounding_mode: str | None = None) -> Tensor:
         return dispatch.ops.true_divide(self, other, rounding_mode)

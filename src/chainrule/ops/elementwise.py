@@ -296,11 +296,11 @@ DIV_TRUNC = defop("div_trunc", _broadcasting("div", _div_trunc), "a b", derivs=(
                   saves="nothing", backward_name="DivBackward2")
 
 
-def add(input: Any, other: Any, alpha: float | None = None) -> Tensor:
+def add(input: Any, other: Any, *, alpha: float | None = None) -> Tensor:
     return arithmetic(ADD, input, other if alpha is None else mul(other, alpha))
 
 
-def sub(input: Any, other: Any, alpha: float | None = None) -> Tensor:
+def sub(input: Any, other: Any, *, alpha: float | None = None) -> Tensor:
     return arithmetic(SUB, input, other if alpha is None else mul(other, alpha))
 
 
@@ -348,7 +348,7 @@ def pow(input: Any, exponent: Any) -> Tensor:  # noqa: A001 - PyTorch's name
     return arithmetic(POW, input, exponent)
 
 
-def rsub(input: Any, other: Any, alpha: float | None = None) -> Tensor:
+def rsub(input: Any, other: Any, *, alpha: float | None = None) -> Tensor:
     """`other - alpha * input` (the reflected `-`, PyTorch's RsubBackward1)."""
     return arithmetic(_RSUB, other, input if alpha is None else mul(input, alpha))
 
