@@ -50,7 +50,7 @@ def test_dead_units_of_a_conv_layer_are_its_channels() -> None:
         conv.weight.copy_(cr.tensor(np.array([1.0, 0.0, -1.0]).reshape(3, 1, 1, 1) * np.ones((3, 2, 1, 1))))
         conv.bias.copy_(cr.tensor([0.0, -10.0, 0.0]))
     model = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), nn.Linear(3 * 4 * 5, 2))
-    data = cr.tensor(np.abs(np.random.default_rng(1515).standard_normal((2, 2, 4, 5))) + 0.1)
+    data = cr.tensor(np.abs(np.random.default_rng(1515).standard_normal((2, 2, 4, 5))) + 0.1, dtype=cr.float32)
     report = cr.explain.dead_units(model, data)
     (layer,) = report.layers
     assert (layer.units, layer.dead, layer.previous, layer.zero_rows_checked) == (3, [1, 2], "0", True)

@@ -132,11 +132,13 @@ def _covered() -> set[tuple[str, int]]:
 # Ops whose gradients are checked outside the op table (tests/nn: convolution, pooling, losses), or that have
 # no derivative at all (floor_divide's raises, as PyTorch's; an overwrite sends none); index_add_zeros is
 # indexing's VJP under create_graph=True, checked by the table's second-derivative parity; trigamma is digamma's
-# derivative under create_graph=True (checked there) and its own derivative raises (test_ops_torch_functions.py).
+# derivative under create_graph=True (checked there) and its own derivative raises (test_ops_torch_functions.py);
+# refused_derivative is a first-order gradient PyTorch does not differentiate (its derivative raises:
+# tests/ops/test_scatter_prod_refused.py).
 ELSEWHERE = {"unfold", "fold", "conv2d", "max_pool2d", "avg_pool2d", "conv_transpose2d", "linear", "cross_entropy",
              "nll_loss", "binary_cross_entropy_with_logits", "binary_cross_entropy", "smooth_l1_loss", "huber_loss",
              "adaptive_avg_pool", "floor_divide", "overwrite",
-             "scatter_with_reduce", "hardswish", "index_add_zeros", "trigamma"}
+             "scatter_with_reduce", "hardswish", "index_add_zeros", "trigamma", "refused_derivative"}
 
 
 def test_every_differentiable_input_of_every_op_gets_a_checked_gradient() -> None:
