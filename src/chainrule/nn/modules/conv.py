@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from chainrule import dtypes
@@ -22,6 +22,28 @@ __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
+def _checked(layer: Module, in_channels: int, out_channels: int, groups: int,
+             device: Any) -> Callable[[Any, str], tuple[int, ...]]:
+    """PyTorch's constructor checks every convolution layer shares (device, groups), and the function that turns a
+    size argument into a tuple of the layer's dimensions (kernel_size=3 -> (3, 3)) or names the layer."""
+    name, n = type(layer).__name__, layer._nd  # type: ignore[attr-defined]
+    check_device(device, name)
+    if not isinstance(groups, int) or groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups != 0:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups != 0:
+        raise ValueError("out_channels must be divisible by groups")
+
+    def as_tuple(v: Any, what: str) -> tuple[int, ...]:
+        t = (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
+        if len(t) != n:
+            raise ValueError(f"{name}: {what} must be an int or a tuple of {n} ints, got {v!r}")
+        return t
+
+    return as_tuple
+
+
 class _ConvNd(Module):
     """What Conv1d and Conv2d share: PyTorch's constructor checks, sizes as tuples, the weight
     (out_channels, in_channels // groups, *kernel_size) and bias with PyTorch's default initialization (fan-in
@@ -34,22 +56,9 @@ class _ConvNd(Module):
                  padding: SizeN | str = 0, dilation: SizeN = 1, groups: int = 1, bias: bool = True,
                  padding_mode: str = "zeros", device: str | None = None, dtype: dtypes.dtype | None = None) -> None:
         super().__init__()
-        check_device(device, type(self).__name__)
-        if not isinstance(groups, int) or groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
+        as_tuple = _checked(self, in_channels, out_channels, groups, device)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {_PADDING_MODES}, but got padding_mode={padding_mode!r}")
-        n, name = self._nd, type(self).__name__
-
-        def as_tuple(v: Any, what: str) -> tuple[int, ...]:
-            t = (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
-            if len(t) != n:
-                raise ValueError(f"{name}: {what} must be an int or a tuple of {n} ints, got {v!r}")
-            return t
 
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -71,7 +80,7 @@ class _ConvNd(Module):
         self.groups = groups
         self.padding_mode = padding_mode
         self.transposed = False
-        self.output_padding = (0,) * n
+        self.output_padding = (0,) * self._nd
         self.weight = Parameter(empty(out_channels, in_channels // groups, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype))
@@ -139,25 +148,12 @@ class _ConvTransposeNd(_ConvNd):
                  output_padding: SizeN = 0, groups: int = 1, bias: bool = True, dilation: SizeN = 1,
                  padding_mode: str = "zeros", device: str | None = None, dtype: dtypes.dtype | None = None) -> None:
         Module.__init__(self)  # its own checks and weight shape, not _ConvNd's
-        check_device(device, type(self).__name__)
+        as_tuple = _checked(self, in_channels, out_channels, groups, device)
         name = type(self).__name__
-        if not isinstance(groups, int) or groups <= 0:
-            raise ValueError("groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError("in_channels must be divisible by groups")
-        if out_channels % groups != 0:
-            raise ValueError("out_channels must be divisible by groups")
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {name}')
         if isinstance(padding, str):
             raise ValueError(f'{name}: padding={padding!r} is not supported; pass an int or a tuple of ints')
-        n = self._nd
-
-        def as_tuple(v: Any, what: str) -> tuple[int, ...]:
-            t = (int(v),) * n if isinstance(v, int) else tuple(int(a) for a in v)
-            if len(t) != n:
-                raise ValueError(f"{name}: {what} must be an int or a tuple of {n} ints, got {v!r}")
-            return t
 
         self.in_channels = in_channels
         self.out_channels = out_channels
