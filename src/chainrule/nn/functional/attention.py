@@ -164,7 +164,7 @@ def canonical_mask(mask: Tensor | None, mask_name: str, other_type: Any, other_n
         raise AssertionError(f"only bool and floating types of {mask_name} are supported")
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both "
-                      f"instead.", stacklevel=3)
+                      f"instead.", stacklevel=2)
     if mask.dtype == dtypes.bool:
         return zeros_like(mask, dtype=target_type).masked_fill(mask, _NEG_INF)
     return mask
