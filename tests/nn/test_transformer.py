@@ -401,3 +401,19 @@ def test_tiny_encoder_classifier_trains_as_in_pytorch() -> None:
     assert losses[-1] < losses[0]
     for name, p in theirs.state_dict().items():
         np.testing.assert_allclose(ours.state_dict()[name].array, p.numpy(), rtol=1e-9, atol=1e-11)
+
+
+def test_eval_without_grad_agrees_with_pytorchs_fast_path_off_the_padding() -> None:
+    """PyTorch's encoder fast path (eval, no_grad, batch_first, a padding mask) returns 0 at padded positions;
+    chainrule always runs the plain path: the values at the unpadded positions agree."""
+    ours, theirs = pair("encoder", batch_first=True)
+    theirs.enable_nested_tensor = theirs.use_nested_tensor = True
+    x = seq(S_, True, True, "fast")
+    pad = np.zeros((N_, S_), bool)  # left-aligned, as the fast path requires
+    pad[0, 3:] = pad[2, 4:] = True
+    with torch.no_grad():
+        ot = theirs(torch.tensor(x), src_key_padding_mask=torch.tensor(pad)).numpy()
+    with cr.no_grad():
+        oc = ours(cr.tensor(x), src_key_padding_mask=cr.tensor(pad)).array
+    assert np.all(ot[pad] == 0) and not np.any(oc[pad] == 0)
+    np.testing.assert_allclose(oc[~pad], ot[~pad], **TOL)
