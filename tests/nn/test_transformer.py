@@ -417,3 +417,57 @@ def test_eval_without_grad_agrees_with_pytorchs_fast_path_off_the_padding() -> N
         oc = ours(cr.tensor(x), src_key_padding_mask=cr.tensor(pad)).array
     assert np.all(ot[pad] == 0) and not np.any(oc[pad] == 0)
     np.testing.assert_allclose(oc[~pad], ot[~pad], **TOL)
+
+
+def test_compiled_training_step_equals_eager_bit_for_bit() -> None:
+    """No Python branch on tensor values in the layers: `cr.compile` replays a step of a Transformer (dropout,
+    padding masks that change between calls, the causal hint, gelu, norm_first) and a MultiheadAttention with
+    kdim/vdim, add_bias_kv, add_zero_attn and weights, without falling back, with eager's numbers."""
+    class Model(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tr = nn.Transformer(D, HEADS, 1, 1, FF, dropout=0.1, norm_first=True, activation="gelu")
+            self.mha = nn.MultiheadAttention(D, HEADS, dropout=0.2, add_bias_kv=True, add_zero_attn=True, kdim=5,
+                                             vdim=5)
+            self.head = nn.Linear(D, 4)
+
+        def forward(self, src: Any, tgt: Any, mem: Any, pad: Any, tgt_mask: Any) -> Any:
+            h = self.tr(src, tgt, tgt_mask=tgt_mask, src_key_padding_mask=pad, memory_key_padding_mask=pad,
+                        tgt_is_causal=True)
+            a, w = self.mha(h, mem, mem)
+            return self.head((h + a).mean(0)), w
+
+    rng = _rng("compile")
+    batches = []
+    for i in range(4):
+        pad = np.zeros((N_, S_), bool)
+        pad[i % N_, 2 + i % 3:] = True
+        batches.append([cr.tensor(rng.standard_normal(s).astype(np.float32)) for s in
+                        ((S_, N_, D), (T_, N_, D), (6, N_, 5))] + [cr.tensor(pad), cr.tensor(rng.integers(0, 4, N_))])
+    mask = nn.Transformer.generate_square_subsequent_mask(T_)
+    def train(compiled: bool) -> tuple[list[float], dict[str, np.ndarray]]:
+        cr.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = Model()
+        opt = cr.optim.AdamW(model.parameters(), lr=0.01)
+
+        def step(src: Any, tgt: Any, mem: Any, pad: Any, y: Any, tgt_mask: Any) -> Any:
+            opt.zero_grad()
+            logits, w = model(src, tgt, mem, pad, tgt_mask)
+            loss = F.cross_entropy(logits, y) + 0.01 * w.sum()
+            loss.backward()
+            opt.step()
+            return loss
+
+        run_step = cr.compile(step) if compiled else step
+        cr.manual_seed(1)
+        losses = [run_step(*b, mask).item() for b in batches]
+        if compiled:
+            assert run_step.fallback_reason is None
+        return losses, {k: v.array.copy() for k, v in model.state_dict().items()}
+
+    results = [train(False), train(True)]
+    assert results[0][0] == results[1][0]
+    for name, value in results[0][1].items():
+        np.testing.assert_array_equal(results[1][1][name], value, err_msg=name)

@@ -47,10 +47,8 @@ def _check_tensor(fn: str, name: str, value: Any, position: int) -> None:
 def _safe_softmax(scores: Tensor) -> Tensor:
     """softmax over the last dimension; a row of scores that are all -inf gives zeros (PyTorch's
     `_safe_softmax`) instead of NaN. Such rows are replaced by zeros before the softmax too, so their
-    gradient is zero rather than NaN."""
-    dead = (scores == _NEG_INF).all(-1, keepdim=True)
-    if not bool(dead.any()):
-        return softmax(scores, -1)
+    gradient is zero rather than NaN. No branch on the values (`cr.compile` replays it for any mask)."""
+    dead = scores.detach().amax(-1, keepdim=True) == _NEG_INF
     return where(dead, 0.0, softmax(where(dead, 0.0, scores), -1))
 
 
@@ -113,7 +111,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
             scores = where(attn_mask, scores, _NEG_INF)
         else:
             scores = scores + attn_mask
-    weights = _safe_softmax(scores)
+    # only a mask can hide every key of a query (the causal mask keeps key 0 for every query)
+    weights = softmax(scores, -1) if attn_mask is None else _safe_softmax(scores)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return _linalg.matmul(weights, value)
@@ -166,7 +165,7 @@ def canonical_mask(mask: Tensor | None, mask_name: str, other_type: Any, other_n
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use same type for both "
                       f"instead.", stacklevel=2)
     if mask.dtype == dtypes.bool:
-        return zeros_like(mask, dtype=target_type).masked_fill(mask, _NEG_INF)
+        return where(mask, _NEG_INF, zeros_like(mask, dtype=target_type))
     return mask
 
 

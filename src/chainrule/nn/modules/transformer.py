@@ -43,20 +43,12 @@ def _generate_square_subsequent_mask(sz: int, device: Any = None, dtype: Any = N
     return full((sz, sz), float("-inf"), dtype=dtype if dtype is not None else dtypes.get_default_dtype()).triu(1)
 
 
-def _get_seq_len(src: Tensor, batch_first: bool) -> int:
-    if src.ndim == 2:  # unbatched (S, E)
-        return src.shape[0]
-    return src.shape[1 if batch_first else 0]
-
-
-def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None, size: int | None = None) -> bool:
-    """`is_causal` if given; else whether `mask` equals the causal mask (PyTorch's `_detect_is_causal_mask`)."""
-    make_causal = is_causal is True
-    if is_causal is None and mask is not None:
-        sz = size if size is not None else mask.shape[-2]
-        causal = _generate_square_subsequent_mask(sz, dtype=mask.dtype)
-        make_causal = tuple(mask.shape) == tuple(causal.shape) and bool((mask == causal).all())
-    return make_causal
+def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None) -> bool:
+    """Whether the layers get the causal hint. PyTorch (`_detect_is_causal_mask`) also compares a mask given
+    with `is_causal=None` against the causal mask, to choose a fused kernel; on the plain path the hint and
+    the mask give the same numbers bit for bit (adding 0 or -inf, or keeping and hiding the same scores), so
+    the comparison is skipped: it would read the mask's values in Python (and make `cr.compile` fall back)."""
+    return is_causal is True
 
 
 def _get_activation_fn(activation: str) -> Callable[[Tensor], Tensor]:
@@ -195,9 +187,8 @@ class TransformerDecoderLayer(Module):
 class TransformerEncoder(Module):
     """`num_layers` deep copies of `encoder_layer` (`layers.0`, `layers.1`, ...), then `norm` if given.
 
-    `forward(src, mask=None, src_key_padding_mask=None, is_causal=None)`: with `is_causal=None` a `mask`
-    equal to the causal mask is recognized as one, as in PyTorch. `enable_nested_tensor` and `mask_check`
-    are accepted and stored; nested tensors are never used."""
+    `forward(src, mask=None, src_key_padding_mask=None, is_causal=None)`. `enable_nested_tensor` and
+    `mask_check` are accepted and stored; nested tensors are never used."""
 
     def __init__(self, encoder_layer: TransformerEncoderLayer, num_layers: int, norm: Module | None = None,
                  enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
@@ -219,9 +210,7 @@ class TransformerEncoder(Module):
         src_key_padding_mask = canonical_mask(src_key_padding_mask, "src_key_padding_mask",
                                               None if mask is None else mask.dtype, "mask", src.dtype)
         mask = canonical_mask(mask, "mask", None, "", src.dtype, check_other=False)
-        first = self.layers[0]
-        seq_len = _get_seq_len(src, first.self_attn.batch_first)
-        causal = _detect_is_causal_mask(mask, is_causal, seq_len)
+        causal = _detect_is_causal_mask(mask, is_causal)
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=causal, src_key_padding_mask=src_key_padding_mask)
@@ -268,8 +257,7 @@ class TransformerDecoder(Module):
                 memory_mask: Tensor | None = None, tgt_key_padding_mask: Tensor | None = None,
                 memory_key_padding_mask: Tensor | None = None, tgt_is_causal: bool | None = None,
                 memory_is_causal: bool = False) -> Tensor:
-        seq_len = _get_seq_len(tgt, self.layers[0].self_attn.batch_first)
-        causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal, seq_len)
+        causal = _detect_is_causal_mask(tgt_mask, tgt_is_causal)
         output = tgt
         for mod in self.layers:
             output = mod(output, memory, tgt_mask=tgt_mask, memory_mask=memory_mask,
