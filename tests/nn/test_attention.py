@@ -474,3 +474,33 @@ def test_mha_errors_as_pytorch(name: str) -> None:
 def test_mha_refuses_other_devices() -> None:
     with pytest.raises(RuntimeError, match="not available"):
         nn.MultiheadAttention(4, 2, device="cuda")
+
+
+@pytest.mark.parametrize("mask", ["none", "bool", "float"])
+def test_sdpa_second_order_gradients_match_torch(mask: str) -> None:
+    """create_graph=True: the gradient of (the squared gradient norm) with respect to every input."""
+    arrays = [data(2, 4, 5, key="sq"), data(2, 6, 5, key="sk"), data(2, 6, 3, key="sv")]
+    m = _masks(4, 6, "second")[mask]
+    results = []
+    for lib, fn in ((cr, F), (torch, TF)):
+        ins = [lib.tensor(a, requires_grad=True) for a in arrays]
+        out = fn.scaled_dot_product_attention(*ins, attn_mask=None if m is None else lib.tensor(m))
+        w = lib.tensor(_rng("so").standard_normal((2, 4, 3)))
+        grads = (cr.autograd.grad if lib is cr else torch.autograd.grad)((out * w).sum(), ins, create_graph=True)
+        total = sum((g * g).sum() for g in grads)
+        results.append((cr.autograd.grad if lib is cr else torch.autograd.grad)(total, ins))
+    for a, b in zip(*results, strict=True):
+        close(a, b)
+
+
+def test_mha_float32_matches_torch() -> None:
+    ours = nn.MultiheadAttention(E, HEADS, add_bias_kv=True)
+    theirs = torch.nn.MultiheadAttention(E, HEADS, add_bias_kv=True)
+    theirs.load_state_dict(cr.interop.to_torch(ours.state_dict()))
+    q, k = data(L_, N_, E, key="f32q").astype(np.float32), data(S_, N_, E, key="f32k").astype(np.float32)
+    pad = _kpm(True, S_, "bool", "f32")
+    oc, wc = ours(cr.tensor(q), cr.tensor(k), cr.tensor(k), key_padding_mask=cr.tensor(pad))
+    ot, wt = theirs(torch.tensor(q), torch.tensor(k), torch.tensor(k), key_padding_mask=torch.tensor(pad))
+    assert oc.dtype == cr.float32 and wc.dtype == cr.float32
+    np.testing.assert_allclose(oc.detach().array, ot.detach().numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(wc.detach().array, wt.detach().numpy(), rtol=1e-5, atol=1e-6)
