@@ -99,8 +99,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, attn
         if heads % key.shape[-3] or heads % value.shape[-3]:
             raise RuntimeError(f"Number of heads in key and value must divide the number of heads in query: query "
                                f"has {heads} heads, key {key.shape[-3]} and value {value.shape[-3]}")
-        key = key.repeat_interleave(heads // key.shape[-3], -3)
-        value = value.repeat_interleave(heads // value.shape[-3], -3)
+        if heads != key.shape[-3]:
+            key = key.repeat_interleave(heads // key.shape[-3], -3)
+        if heads != value.shape[-3]:
+            value = value.repeat_interleave(heads // value.shape[-3], -3)
     L, S = query.shape[-2], key.shape[-2]
     scale_factor = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
     scores = _linalg.matmul(query, key.transpose(-2, -1)) * scale_factor
