@@ -504,3 +504,17 @@ def test_mha_float32_matches_torch() -> None:
     assert oc.dtype == cr.float32 and wc.dtype == cr.float32
     np.testing.assert_allclose(oc.detach().array, ot.detach().numpy(), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(wc.detach().array, wt.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("masks", ["none", "kpm", "attn2", "attn3", "both2", "both3"])
+def test_mha_merge_masks_as_pytorch(masks: str) -> None:
+    ours, theirs = mha_pair()
+    kpm = np.where(_kpm(True, L_, "bool", masks), -np.inf, 0.0) if masks in ("kpm", "both2", "both3") else None
+    attn = (_attn_mask(int(masks[-1]), L_, L_, "float", masks) if masks.startswith(("attn", "both")) else None)
+    query = data(N_, L_, E, key="merge")
+    mc, tc = ours.merge_masks(*(None if a is None else cr.tensor(a) for a in (attn, kpm)), cr.tensor(query))
+    mt, tt = theirs.merge_masks(*(None if a is None else torch.tensor(a) for a in (attn, kpm)), torch.tensor(query))
+    assert tc == tt
+    assert (mc is None) == (mt is None)
+    if mc is not None:
+        np.testing.assert_array_equal(mc.array, mt.numpy())

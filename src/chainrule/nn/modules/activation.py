@@ -356,3 +356,25 @@ class MultiheadAttention(Module):
         if self.batch_first and is_batched:
             out = out.transpose(1, 0)
         return out, weights
+
+    def merge_masks(self, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                    query: Tensor) -> tuple[Tensor | None, int | None]:
+        """PyTorch's helper of its fast path: `(mask, mask_type)`, the key padding mask alone (type 1), or the
+        attention mask (L, L) or (N * num_heads, L, L) expanded to (N, num_heads, L, L), plus the padding mask
+        when both are given (type 2); `(None, None)` without masks. `query` is (N, L, E)."""
+        merged: Tensor | None = None
+        mask_type: int | None = None
+        if key_padding_mask is not None:
+            mask_type, merged = 1, key_padding_mask
+        if attn_mask is not None:
+            batch_size, seq_len = query.shape[0], query.shape[1]
+            mask_type = 2
+            if attn_mask.ndim == 3:
+                expanded = attn_mask.reshape(batch_size, -1, seq_len, seq_len)
+            else:
+                expanded = attn_mask.reshape(1, 1, seq_len, seq_len).expand(batch_size, self.num_heads, -1, -1)
+            merged = expanded
+            if key_padding_mask is not None:
+                merged = expanded + key_padding_mask.reshape(batch_size, 1, 1, seq_len).expand(-1, self.num_heads,
+                                                                                               -1, -1)
+        return merged, mask_type
