@@ -70,3 +70,13 @@ def test_replaced_layer_trains():
     assert out.shape == (2, 5)
     out.sum().backward()
     assert model[2].weight.grad is not None
+
+
+@pytest.mark.parametrize("kinds", [[], ["a"], ["a", "a"], ["a", "a", "b", "a", "a", "a"], ["a", "b", "b"]])
+def test_module_list_repr_collapses_repeated_modules_as_pytorch(kinds: list[str]) -> None:
+    def build(lib: object, kind: str) -> object:
+        return lib.Linear(2, 3) if kind == "a" else lib.Sequential(lib.Linear(3, 3), lib.ReLU())
+
+    ours = cr.nn.ModuleList([build(cr.nn, k) for k in kinds])
+    theirs = torch.nn.ModuleList([build(torch.nn, k) for k in kinds])
+    assert repr(ours) == repr(theirs)

@@ -8,6 +8,7 @@ layers, with `torch.nn.functional`'s names and arguments, one file per concept:
 - `pooling`: max/avg pooling (1-D, 2-D) and adaptive average pooling
 - `normalization`: batch_norm, layer_norm, group_norm, normalize
 - `dropouts`, `affine` (linear), `sparse` (embedding, one_hot), `distance` (cosine_similarity), `shape` (pad, flatten)
+- `attention`: scaled_dot_product_attention, multi_head_attention_forward (composed of the ops above)
 
 The math of each registered op (forward, derivative, formula) lives in `chainrule.ops`; the functions here
 check arguments with PyTorch's messages and call those ops, or compose them.
@@ -42,6 +43,7 @@ from chainrule.nn.functional.activations import (
     tanh,
 )
 from chainrule.nn.functional.affine import linear
+from chainrule.nn.functional.attention import multi_head_attention_forward, scaled_dot_product_attention
 from chainrule.nn.functional.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from chainrule.nn.functional.distance import cosine_similarity
 from chainrule.nn.functional.dropouts import dropout, dropout2d
@@ -83,4 +85,6 @@ __all__ = [
     "batch_norm", "group_norm", "layer_norm", "normalize", "dropout", "dropout2d",
     # linear, sparse, distance, shape
     "linear", "embedding", "one_hot", "cosine_similarity", "flatten", "pad",
+    # attention
+    "multi_head_attention_forward", "scaled_dot_product_attention",
 ]

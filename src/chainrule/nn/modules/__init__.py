@@ -4,6 +4,8 @@ so `from torch.nn.modules.module import Module` and `nn.modules.Linear` work wit
 - `module`: `Module` and the global module hooks
 - `activation`, `linear`, `conv`, `pooling`, `batchnorm`, `normalization`, `dropout`, `flatten`, `sparse`
   (Embedding), `rnn`, `loss`, `container`
+- `transformer`: the Transformer encoder and decoder layers and stacks (`MultiheadAttention` is in
+  `activation`, as in PyTorch)
 
 Each layer holds its parameters and calls `cr.nn.functional`; no layer computes math of its own.
 """
@@ -22,6 +24,7 @@ from chainrule.nn.modules import (
     pooling,
     rnn,
     sparse,
+    transformer,
 )
 from chainrule.nn.modules.activation import (
     CELU,
@@ -36,6 +39,7 @@ from chainrule.nn.modules.activation import (
     LogSigmoid,
     LogSoftmax,
     Mish,
+    MultiheadAttention,
     PReLU,
     ReLU,
     ReLU6,
@@ -81,7 +85,14 @@ from chainrule.nn.modules.pooling import (
 )
 from chainrule.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from chainrule.nn.modules.sparse import Embedding
+from chainrule.nn.modules.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 
 __all__ = (activation.__all__ + batchnorm.__all__ + container.__all__ + conv.__all__ + dropout.__all__
            + flatten.__all__ + linear.__all__ + loss.__all__ + module.__all__ + normalization.__all__
-           + pooling.__all__ + rnn.__all__ + sparse.__all__)
+           + pooling.__all__ + rnn.__all__ + sparse.__all__ + transformer.__all__)

@@ -1,20 +1,27 @@
 """Activation modules: `ReLU`, `LeakyReLU`, `ELU`, `Hardtanh`, `ReLU6`, `SiLU`, `Tanh`, `Sigmoid`, `GELU`,
 `Softmax`, `LogSoftmax`, `Softplus`, `LogSigmoid`, `Mish`, `Hardswish`, `Hardsigmoid`, `PReLU`, `SELU`, `CELU`,
-`Softsign`, `GLU`. Those with `inplace=True` write their input in place and return it, as PyTorch."""
+`Softsign`, `GLU`. Those with `inplace=True` write their input in place and return it, as PyTorch.
+
+`MultiheadAttention` lives here too, where PyTorch keeps it (`torch.nn.modules.activation`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from chainrule import dtypes
+from chainrule.creation import empty
 from chainrule.engine.device import check_device
 from chainrule.engine.tensor import Tensor
 from chainrule.nn import functional as F
+from chainrule.nn import init
+from chainrule.nn.functional.attention import canonical_mask
+from chainrule.nn.modules.linear import NonDynamicallyQuantizableLinear
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
 __all__ = ["CELU", "ELU", "GELU", "GLU", "SELU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid",
-           "LogSoftmax", "Mish", "PReLU", "ReLU", "ReLU6", "SiLU", "Sigmoid", "Softmax", "Softplus", "Softsign", "Tanh"]
+           "LogSoftmax", "Mish", "MultiheadAttention", "PReLU", "ReLU", "ReLU6", "SiLU", "Sigmoid", "Softmax",
+           "Softplus", "Softsign", "Tanh"]
 
 
 class ReLU(Module):
@@ -237,3 +244,137 @@ class PReLU(Module):
 
     def extra_repr(self) -> str:
         return f"num_parameters={self.num_parameters}"
+
+
+class MultiheadAttention(Module):
+    """Attention over `num_heads` heads of `embed_dim // num_heads` features each ("Attention Is All You
+    Need"), PyTorch's `nn.MultiheadAttention`: the same constructor, parameters, initialization, `state_dict`
+    keys and forward.
+
+    Parameters: `in_proj_weight` (3 * embed_dim, embed_dim), the query, key and value projections stacked,
+    or, when `kdim` or `vdim` differ from `embed_dim`, `q_proj_weight` (embed_dim, embed_dim), `k_proj_weight`
+    (embed_dim, kdim), `v_proj_weight` (embed_dim, vdim); `in_proj_bias` (3 * embed_dim,); `out_proj` a
+    Linear(embed_dim, embed_dim); with `add_bias_kv`, `bias_k` and `bias_v` (1, 1, embed_dim), a learned key
+    and value appended to the sequence. The projections start xavier-uniform, the biases at zero, `bias_k`
+    and `bias_v` xavier-normal (PyTorch's `_reset_parameters`).
+
+    `forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False)` -> `(output, weights or None)`: inputs (L, N, E) ((N, L, E)
+    with `batch_first`, (L, E) unbatched); boolean masks mark the positions to ignore, float masks are added
+    to the scores (`F.multi_head_attention_forward`). PyTorch's fused inference fast path is not taken: the
+    plain computation runs in every mode (the same values, up to rounding)."""
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
+                 vdim: int | None = None, batch_first: bool = False, device: Any = None,
+                 dtype: dtypes.dtype | None = None) -> None:
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"embed_dim and num_heads must be greater than 0, got embed_dim={embed_dim} and "
+                             f"num_heads={num_heads} instead")
+        super().__init__()
+        check_device(device, type(self).__name__)
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != self.embed_dim:
+            raise AssertionError(f"embed_dim must be divisible by num_heads (got embed_dim={embed_dim} and "
+                                 f"num_heads={num_heads})")
+        if not self._qkv_same_embed_dim:
+            self.q_proj_weight = Parameter(empty(embed_dim, embed_dim, dtype=dtype))
+            self.k_proj_weight = Parameter(empty(embed_dim, self.kdim, dtype=dtype))
+            self.v_proj_weight = Parameter(empty(embed_dim, self.vdim, dtype=dtype))
+            self.register_parameter("in_proj_weight", None)
+        else:
+            self.in_proj_weight = Parameter(empty(3 * embed_dim, embed_dim, dtype=dtype))
+            self.register_parameter("q_proj_weight", None)
+            self.register_parameter("k_proj_weight", None)
+            self.register_parameter("v_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(empty(3 * embed_dim, dtype=dtype))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        self.bias_k: Parameter | None
+        self.bias_v: Parameter | None
+        if add_bias_kv:
+            self.bias_k = Parameter(empty(1, 1, embed_dim, dtype=dtype))
+            self.bias_v = Parameter(empty(1, 1, embed_dim, dtype=dtype))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self) -> None:
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            init.xavier_uniform_(self.q_proj_weight)
+            init.xavier_uniform_(self.k_proj_weight)
+            init.xavier_uniform_(self.v_proj_weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+        if self.bias_v is not None:
+            init.xavier_normal_(self.bias_v)
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor | None = None,
+                need_weights: bool = True, attn_mask: Tensor | None = None, average_attn_weights: bool = True,
+                is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+        for name, t in (("query", query), ("key", key), ("value", value)):
+            if not isinstance(t, Tensor):
+                raise TypeError(f"{type(self).__name__}: {name} must be a cr.Tensor, got {type(t).__name__}")
+        is_batched = query.ndim == 3
+        key_padding_mask = canonical_mask(key_padding_mask, "key_padding_mask",
+                                          None if attn_mask is None else attn_mask.dtype, "attn_mask", query.dtype)
+        attn_mask = canonical_mask(attn_mask, "attn_mask", None, "", query.dtype, check_other=False)
+        if self.batch_first and is_batched:  # to (L, N, E), keeping `query is key` (one packed projection)
+            if key is value:
+                if query is key:
+                    query = key = value = query.transpose(1, 0)
+                else:
+                    query, key = query.transpose(1, 0), key.transpose(1, 0)
+                    value = key
+            else:
+                query, key, value = query.transpose(1, 0), key.transpose(1, 0), value.transpose(1, 0)
+        separate = not self._qkv_same_embed_dim
+        out, weights = F.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
+            self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
+            training=self.training, key_padding_mask=key_padding_mask, need_weights=need_weights,
+            attn_mask=attn_mask, use_separate_proj_weight=separate,
+            q_proj_weight=self.q_proj_weight if separate else None,
+            k_proj_weight=self.k_proj_weight if separate else None,
+            v_proj_weight=self.v_proj_weight if separate else None,
+            average_attn_weights=average_attn_weights, is_causal=is_causal)
+        if self.batch_first and is_batched:
+            out = out.transpose(1, 0)
+        return out, weights
+
+    def merge_masks(self, attn_mask: Tensor | None, key_padding_mask: Tensor | None,
+                    query: Tensor) -> tuple[Tensor | None, int | None]:
+        """PyTorch's helper of its fast path: `(mask, mask_type)`, the key padding mask alone (type 1), or the
+        attention mask (L, L) or (N * num_heads, L, L) expanded to (N, num_heads, L, L), plus the padding mask
+        when both are given (type 2); `(None, None)` without masks. `query` is (N, L, E)."""
+        merged: Tensor | None = None
+        mask_type: int | None = None
+        if key_padding_mask is not None:
+            mask_type, merged = 1, key_padding_mask
+        if attn_mask is not None:
+            batch_size, seq_len = query.shape[0], query.shape[1]
+            mask_type = 2
+            if attn_mask.ndim == 3:
+                expanded = attn_mask.reshape(batch_size, -1, seq_len, seq_len)
+            else:
+                expanded = attn_mask.reshape(1, 1, seq_len, seq_len).expand(batch_size, self.num_heads, -1, -1)
+            merged = expanded
+            if key_padding_mask is not None:
+                merged = expanded + key_padding_mask.reshape(batch_size, 1, 1, seq_len).expand(-1, self.num_heads,
+                                                                                               -1, -1)
+        return merged, mask_type

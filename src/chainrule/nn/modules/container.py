@@ -123,6 +123,23 @@ class ModuleList(_IndexedModules):
         modules.insert(index, module)
         self._renumber(modules)
 
+    def __repr__(self) -> str:
+        """PyTorch's listing, consecutive modules with equal reprs shown once: `(0-5): 6 x TransformerEncoderLayer(`."""
+        reprs = [repr(m) for m in self._modules.values()]
+        if not reprs:
+            return f"{self._get_name()}()"
+        runs: list[list[Any]] = []  # [first index, last index, repr]
+        for i, text in enumerate(reprs):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = []
+        for start, end, text in runs:
+            label = f"({start}): " if start == end else f"({start}-{end}): {end - start + 1} x "
+            lines.append((label + text).replace("\n", "\n  "))
+        return f"{self._get_name()}(\n  " + "\n  ".join(lines) + "\n)"
+
 
 def _free_key(module: Module, key: Any, what: str) -> str:
     """PyTorch's checks on a container key: a string, no '.', not an existing attribute (a key named

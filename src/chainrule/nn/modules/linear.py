@@ -57,3 +57,8 @@ class Linear(Module):
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A `Linear` under PyTorch's name for `MultiheadAttention.out_proj` (PyTorch uses the name to keep its
+    quantization tools off that layer); the same layer, repr included."""
