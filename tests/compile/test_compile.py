@@ -843,3 +843,33 @@ def test_a_long_trace_reuses_names_of_dead_values_and_equals_eager(shape: tuple)
             assert len(entry.source.splitlines()) > codegen.REUSE_NAMES_ABOVE
             assert entry.run.__code__.co_nlocals < 2000  # not one local per value
     assert results[0] == results[1]
+
+
+def test_masked_fill_and_any_all_replay_with_each_calls_values() -> None:
+    """masked_fill with a Python number and any()/all() are values the replay computes again (ops seen by the
+    observers, no tensors made outside them): masks that change between calls give eager's parameters."""
+    def run(compiled: bool) -> list:
+        cr.manual_seed(0)
+        lin = cr.nn.Linear(4, 3)
+        opt = cr.optim.SGD(lin.parameters(), lr=0.1)
+
+        def step(x, m):
+            opt.zero_grad()
+            y = lin(x).masked_fill(m, -1.5)
+            rows = (x > 0).any(dim=1, keepdim=True) & (y < 10).all(dim=1, keepdim=True)
+            loss = (y * rows).sum() + y.masked_fill(~m, 2).sum() * (x > -5).all()
+            loss.backward()
+            opt.step()
+            return loss
+
+        fn = cr.compile(step) if compiled else step
+        rng = np.random.default_rng(3)
+        for _ in range(6):
+            x = cr.tensor(rng.standard_normal((5, 4)).astype(np.float32))
+            fn(x, cr.tensor(rng.standard_normal((5, 3)) > 0))
+        if compiled:
+            assert fn.fallback_reason is None, fn.fallback_reason
+            assert fn.replays >= 4
+        return [p.detach().numpy().tobytes() for p in lin.parameters()]
+
+    assert run(False) == run(True)

@@ -203,7 +203,12 @@ def masked_fill(input: Tensor, mask: Tensor, value: float) -> Tensor:
     m = mask if isinstance(mask, Tensor) else Tensor(mask)
     if m.array.dtype.kind != "b":
         raise RuntimeError(f"masked_fill: expected a bool mask, got {m.dtype}")
-    fill = value if isinstance(value, Tensor) else Tensor(np.asarray(value, dtype=input.array.dtype)[()])
+    if isinstance(value, Tensor):
+        fill: Any = value
+    elif input.array.dtype.kind == "f" and isinstance(value, int | float) and not isinstance(value, bool):
+        fill = float(value)  # a Python number: NumPy takes it in the input's dtype (and cr.compile as a literal)
+    else:
+        fill = Tensor(np.asarray(value, dtype=input.array.dtype)[()])
     return where(m, fill, input, _op=MASKED_FILL)
 
 

@@ -17,7 +17,7 @@ from chainrule.engine.size import wrap_dim
 from chainrule.engine.tensor import Tensor, wrap
 from chainrule.engine.xp import NUMPY
 from chainrule.ops.elementwise import cast
-from chainrule.ops.registry import apply, defop, variant
+from chainrule.ops.registry import apply, defop, unrecorded, variant
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -499,14 +499,27 @@ def cumprod(input: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
 
 
 # ----------------------------------------------------------------------------- any / all (no gradient)
-def _any_all(input: Tensor, dim: Any, keepdim: bool, fn: Any, name: str) -> Tensor:
-    data = np.asarray(input.array)
+def _truth_reduction(name: str, fn: Any) -> Any:
+    """any/all as ops of the registry without a derivative: no node, but the op observers see them (`unrecorded`),
+    so `cr.compile` computes them again on each call (like the comparisons)."""
+    def forward(x: Any, dims: tuple | None, keepdim: bool) -> Any:
+        data = np.asarray(x)
+        truth = data if data.dtype.kind == "b" else data != 0  # NaN counts as true, as in PyTorch
+        out = np.asarray(fn(truth, axis=dims, keepdims=keepdim))
+        if data.dtype == np.uint8:  # PyTorch keeps uint8 for any/all of uint8 (older byte masks)
+            out = out.astype(np.uint8)
+        return out[()]
+
+    return defop(name, forward, "x", derivs=((None, None),))
+
+
+_ANY, _ALL = _truth_reduction("any", np.any), _truth_reduction("all", np.all)
+
+
+def _any_all(input: Tensor, dim: Any, keepdim: bool, op: Any, name: str) -> Tensor:
     dims = None if dim is None else normalize_dims(dim, input.ndim, name)
-    truth = data if data.dtype.kind == "b" else data != 0  # NaN counts as true, as in PyTorch
-    out = np.asarray(fn(truth, axis=dims, keepdims=keepdim))
-    if data.dtype == np.uint8:  # PyTorch keeps uint8 for any/all of uint8 (older byte masks)
-        out = out.astype(np.uint8)
-    return wrap(out[()])
+    attrs = {"dims": dims, "keepdim": keepdim}
+    return unrecorded(op, (input,), attrs, op.forward(input.array, **attrs))
 
 
 def any(input: Tensor, dim: Any = None, keepdim: bool = False,
@@ -514,7 +527,7 @@ def any(input: Tensor, dim: Any = None, keepdim: bool = False,
     """Whether any element (over `dim`, an int or a tuple, or over all) is non-zero: a bool tensor."""
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_aliases("any", dim, keepdim, axis, keepdims)
-    return _any_all(input, dim, keepdim, np.any, "any")
+    return _any_all(input, dim, keepdim, _ANY, "any")
 
 
 def all(input: Tensor, dim: Any = None, keepdim: bool = False,
@@ -522,7 +535,7 @@ def all(input: Tensor, dim: Any = None, keepdim: bool = False,
     """Whether every element (over `dim`, an int or a tuple, or over all) is non-zero: a bool tensor."""
     if axis is not None or keepdims is not None:
         dim, keepdim = numpy_aliases("all", dim, keepdim, axis, keepdims)
-    return _any_all(input, dim, keepdim, np.all, "all")
+    return _any_all(input, dim, keepdim, _ALL, "all")
 
 
 # ----------------------------------------------------------------------------- median / kthvalue / mode / counts
