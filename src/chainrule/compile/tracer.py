@@ -387,6 +387,11 @@ class Tracer(Coverage):
         if node is not None and getattr(node.op, "user_code", False):
             self.fail(f"{op_name}: an input comes from a custom autograd.Function ({node.name()}) whose forward "
                       f"and backward are Python code the tracer cannot replay", line)
+        owner = next((v for v in self.t.vars if v.tensor is not None and v.tensor.grad is x), None)
+        if owner is not None:
+            self.fail(f"{op_name}: reads {owner.base}.grad inside the step (an update written by hand, such as "
+                      f"`w -= lr * w.grad`): cr.compile replays the updates of cr.optim's optimizers, not hand-written "
+                      f"ones (use cr.optim.SGD, or leave this step eager)", line)
         hint = ""
         if _rng_snapshot() != self.rng_state:
             hint = ("; the step drew random numbers: a replay draws them again only for dropout, rand, randn, "
