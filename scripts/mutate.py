@@ -526,6 +526,27 @@ EQUIVALENT: list[tuple] = [
      "np.any/np.all read a number as `!= 0` does (NaN true, -0.0 false) and return bool either "
      "way, and `data != 0` of bools is the data: the same results, dtypes and shapes (checked over float, float16, "
      "int8, uint8 and empty arrays with nan, inf, -0.0 and subnormals, every axis, keepdims) (seed 1616)"),
+    ("ops/joins.py", "for start, stop in zip(bounds[:-1], bounds[1:], strict=True):", 55, "True -> False",
+     "bounds[:-1] and bounds[1:] of one list always have the same length, so zip's strict check never fires "
+     "(seed 1919)"),
+    ("ops/indexing.py",
+     "return getitem(input, (slice(None),) * d + (idx if idx.ndim == 1 else np.asarray(idx).reshape(-1),),", 95,
+     "1 -> 2", "reshape(-2): NumPy (2.x) infers any negative size, as it does -1 (seed 1919)"),
+    ("ops/shape_ops.py", "wrap_dim(dim1, 0, \"transpose\")", 15, "0 -> 1",
+     "wrap_dim reads ndim 0 as 1 (max(ndim, 1)), in its check and its message, and the result is discarded "
+     "(seed 1919)"),
+    ("ops/shape_ops.py", "if input.ndim < 2:", 3, "Lt -> LtE",
+     "diagonal's block only repeats the two wrap_dim calls the next line makes with the same arguments, in the same "
+     "order (wrap_dim is pure), so running it for 2-d inputs too changes nothing (seed 1919)", 3),
+    ("ops/shape_ops.py", "if input.ndim < 2:", 16, "2 -> 3",
+     "diagonal's block only repeats the two wrap_dim calls the next line makes with the same arguments, in the same "
+     "order (wrap_dim is pure), so running it for 2-d inputs too changes nothing (seed 1919)", 3),
+    ("ops/shape_ops.py", "if len(dims) < input.ndim:", 3, "Lt -> LtE",
+     "tile with exactly ndim dims: prepending (1,) * 0 leaves dims as it is (already a tuple) (seed 1919)"),
+    ("explain/values.py", 'if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):', 21,
+     "drop `not`", "a fast path: value objects with a non-empty shape hold a list or None as data, never a number, "
+     "and value_array gives a 0-d value's int, float or bool data the same float (probed over 25 values, also "
+     "after a JSON round trip) (seed 1919)"),
 ]
 
 SWAPS: dict[type, type] = {
