@@ -547,6 +547,14 @@ EQUIVALENT: list[tuple] = [
      "drop `not`", "a fast path: value objects with a non-empty shape hold a list or None as data, never a number, "
      "and value_array gives a 0-d value's int, float or bool data the same float (probed over 25 values, also "
      "after a JSON round trip) (seed 1919)"),
+    ("engine/formatting.py",
+     "width = 0 if all_special else max((len(fmt(float(v))) for v in sample.ravel()), default=1)", 88,
+     "1 -> 2", "max's default is read only for an empty sample, which has no finite value, so all_special is True "
+     "and width is 0 before max runs (seed 2020)"),
+    ("engine/formatting.py",
+     "width = 0 if all_special else max((len(fmt(float(v))) for v in sample.ravel()), default=1)", 8,
+     "0 -> 1", "all_special: every value is nan, inf or -inf, whose texts are 3-4 characters, and rjust(1) leaves a "
+     "non-empty text as it is (an empty array formats no value) (seed 2020)"),
 ]
 
 SWAPS: dict[type, type] = {
