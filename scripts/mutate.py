@@ -555,6 +555,14 @@ EQUIVALENT: list[tuple] = [
      "width = 0 if all_special else max((len(fmt(float(v))) for v in sample.ravel()), default=1)", 8,
      "0 -> 1", "all_special: every value is nan, inf or -inf, whose texts are 3-4 characters, and rjust(1) leaves a "
      "non-empty text as it is (an empty array formats no value) (seed 2020)"),
+    ("ops/reductions.py",
+     "positions = np.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(len(x.shape))])", 46,
+     "1 -> 2", "reshape(..., -2, ...): NumPy (2.x) infers any negative size, as it does -1 (seed 2020)"),
+    ("explain/build.py",
+     'if n["module"] is not None and n["call"] is not None and n["module"] in renumber:', 3, "And -> Or",
+     "differs only for a node with a module path that no node's calls hold (KeyError) or with a call but no module; "
+     "neither occurs: an op's calls end with its own (path, call), a parameter joins a module some op was tagged "
+     "with (call None: .get(None, None) keeps None); asserted over tests/explain, tests/cli, tests/viz (seed 2020)"),
 ]
 
 SWAPS: dict[type, type] = {

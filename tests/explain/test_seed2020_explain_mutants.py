@@ -67,3 +67,22 @@ def test_a_non_finite_value_is_written_as_a_string_in_the_json() -> None:
     doc = json.loads(text, parse_constant=refuse)  # raises on NaN, Infinity, -Infinity
     values = [n["value"]["data"] for n in doc["nodes"] if n["name"] == "y"]
     assert values == [["-inf", 2.0]]
+
+
+def _two_layers(first: float, last: float) -> cr.nn.Module:
+    model = cr.nn.Sequential(cr.nn.Linear(1, 1, bias=False), cr.nn.Linear(1, 1, bias=False))
+    model[0].weight.grad = cr.tensor([[first]])
+    model[1].weight.grad = cr.tensor([[last]])
+    return model
+
+
+@pytest.mark.parametrize("kwargs,flag", [({"vanish": 0.5}, ""), ({"vanish": 0.5000001}, "vanishing"),
+                                         ({"vanish_abs": 0.5}, ""), ({"vanish_abs": 0.50001}, "vanishing"),
+                                         ({"vanish": 0.25, "vanish_abs": 0.25}, "")])
+def test_gradient_flow_flags_vanishing_strictly_below_the_thresholds(kwargs: dict, flag: str) -> None:
+    """A layer is vanishing when its gradient norm is *below* `vanish` times the last layer's or below
+    `vanish_abs` (the docstring's rule): exactly at either threshold it is not flagged (hand-computed: norms 0.5
+    and 1.0, powers of two, so the ratio is exactly 0.5) (seed-2020 survivor explain/diagnostics.py:131,
+    `rel < vanish` -> `<=`: a layer exactly at the relative threshold was then flagged)."""
+    flow = cr.explain.gradient_flow(_two_layers(0.5, -1.0), **kwargs)
+    assert [(la.grad_norm, la.flag) for la in flow.layers] == [(0.5, flag), (1.0, "")]

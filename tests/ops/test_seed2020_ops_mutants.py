@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -28,3 +30,57 @@ def test_rot90_with_a_pair_of_dims_matches_torch(dims: tuple) -> None:
     """The accepted side of the check: a pair, as a tuple or a list, rotates as PyTorch's."""
     want = torch.rot90(torch.arange(6.0).reshape(2, 3), 1, dims)
     np.testing.assert_array_equal(cr.rot90(cr.arange(6.0).reshape(2, 3), 1, dims).numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("dim,sizes", [(0, (2, 3)), (0, (2, -1)), (-3, (3, 2)), (1, (2, 2)), (1, (-1, 1, 4)),
+                                       (2, (1, 1))])
+def test_unflatten_keeps_the_dimensions_after_dim(dim: int, sizes: tuple) -> None:
+    """`unflatten(x, dim, sizes)` splits dimension `dim` and keeps every dimension after it, also trailing ones
+    of size 1, with -1 inferred, as PyTorch's; the gradient flows back in x's shape (seed-2020 survivor
+    ops/shape_ops.py:88, `input.shape[d + 1:]` -> `[d + 2:]`: the dimension after dim was dropped; the tests had
+    unflattened only a last dimension)."""
+    data = np.arange(24.0).reshape(6, 4, 1)
+    want = torch.unflatten(torch.tensor(data), dim, sizes)
+    x = cr.tensor(data, requires_grad=True)
+    got = cr.unflatten(x, dim, sizes)
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_array_equal(got.detach().numpy(), want.numpy())
+    assert tuple(x.unflatten(dim, sizes).shape) == tuple(want.shape)
+    (got * cr.tensor(np.arange(24.0).reshape(got.shape))).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.arange(24.0).reshape(6, 4, 1))
+
+
+@pytest.mark.parametrize("equation,shapes,sub,nd,n", [("ij...->i", [(3,)], "ij...", 1, 2),
+                                                      ("...ij,j->i", [(3,), (3,)], "...ij", 1, 2),
+                                                      ("ijk...->", [(2, 2)], "ijk...", 2, 3),
+                                                      ("i,j...k->", [(2,), (4,)], "j...k", 1, 2)])
+def test_einsum_refuses_an_ellipsis_operand_with_too_few_dimensions(equation: str, shapes: list, sub: str,
+                                                                    nd: int, n: int) -> None:
+    """An operand written with "..." but with fewer dimensions than its letters is refused with RuntimeError, as
+    PyTorch's, naming the operand's subscripts as written (with the ellipsis) and both counts (seed-2020 survivor
+    ops/linalg.py:135, the check removed: a later check then raised about the subscripts without the ellipsis,
+    "'ij' has 1 dimensions (shape (3,)), expected 2")."""
+    with pytest.raises(RuntimeError, match="more than the number of dimensions"):
+        torch.einsum(equation, *[torch.ones(s) for s in shapes])
+    with pytest.raises(RuntimeError, match=rf"einsum: operand with subscripts '{re.escape(sub)}' has {nd} dimensions, "
+                                           rf"fewer than its {n} subscripts"):
+        cr.einsum(equation, *[cr.ones(s) for s in shapes])
+
+
+@pytest.mark.parametrize("equation,shapes", [("...ij,jk->...ik", [(2, 3), (3, 4)]), ("i...->i", [(3,)]),
+                                             ("...,...->...", [(), ()]), ("ij...,j->i...", [(2, 3), (3,)]),
+                                             ("...ij,jk->...ik", [(5, 2, 3), (3, 4)])])
+def test_einsum_with_an_ellipsis_of_no_dimensions_matches_torch(equation: str, shapes: list) -> None:
+    """An ellipsis may stand for no dimension at all (an operand with exactly as many dimensions as letters):
+    values and gradients as PyTorch's (the other mutants on the seed-2020 line ops/linalg.py:135, `width < 0` ->
+    `<= 0` or `< 1`, refused it)."""
+    rng = np.random.default_rng(2020)
+    data = [rng.standard_normal(s) for s in shapes]
+    want_in = [torch.tensor(d, requires_grad=True) for d in data]
+    got_in = [cr.tensor(d, requires_grad=True) for d in data]
+    want, got = torch.einsum(equation, *want_in), cr.einsum(equation, *got_in)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-12, atol=1e-12)
+    want.sum().backward()
+    got.sum().backward()
+    for g, w in zip(got_in, want_in, strict=True):
+        np.testing.assert_allclose(g.grad.numpy(), w.grad.numpy(), rtol=1e-12, atol=1e-12)
