@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import re
+from types import ModuleType
 
 import numpy as np
 import pytest
@@ -84,3 +86,70 @@ def test_einsum_with_an_ellipsis_of_no_dimensions_matches_torch(equation: str, s
     got.sum().backward()
     for g, w in zip(got_in, want_in, strict=True):
         np.testing.assert_allclose(g.grad.numpy(), w.grad.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def _write_through_a_view_after_an_in_place_reshape(lib: ModuleType, op: str) -> list:
+    x = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x * 1.0
+    v = y[0]  # a view of y's first row, made before y changes shape in place
+    if op == "t_":
+        y.t_()
+    elif op == "transpose_":
+        y.transpose_(0, 1)
+    else:
+        y.unsqueeze_(0)
+    v.mul_(10.0)  # written through the view: y's history must take it at the row's new place
+    (y * lib.tensor(np.arange(6.0).reshape(tuple(y.shape)) + 1.0)).sum().backward()
+    return [y.detach().numpy().copy(), v.detach().numpy().copy(), x.grad.numpy().copy()]
+
+
+@pytest.mark.parametrize("op", ["t_", "transpose_", "unsqueeze_"])
+def test_a_view_made_before_its_base_is_reshaped_in_place_still_writes_into_it(op: str) -> None:
+    """`v = y[0]; y.t_(); v.mul_(10)`: the write through v lands in y's (now transposed) first column, and the
+    gradient reaching x is PyTorch's (seed-2020 survivor ops/views.py:137's `is` / `is not` mutants: the base's
+    in-place reshape then left v's entry in the view registry as it was, and the write went to the old layout,
+    "index_put: shape mismatch")."""
+    got, want = _write_through_a_view_after_an_in_place_reshape(cr, op), \
+        _write_through_a_view_after_an_in_place_reshape(torch, op)
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+
+
+def test_an_in_place_reshape_skips_a_view_the_garbage_collector_frees_meanwhile(monkeypatch: pytest.MonkeyPatch
+                                                                                ) -> None:
+    """A view held only by a reference cycle can be freed by the cyclic garbage collector (or another thread)
+    while `x.t_()` walks x's views: its entry is gone, and the walk skips it instead of failing (seed-2020
+    survivor ops/views.py:137, the `continue` removed, or `or` -> `and`: TypeError unpacking None). The collector
+    is made to run exactly when the walk reaches that view, by a registry that collects on that lookup."""
+    from chainrule.ops import views
+
+    x = cr.tensor(np.arange(6.0).reshape(2, 3))
+    live = x[1]
+    cycle: list = [x[0]]
+    cycle.append(cycle)
+    dead_key = id(cycle[0])
+    del cycle
+
+    class CollectingRegistry(dict):
+        def get(self, key: object, default: object = None) -> object:
+            if key == dead_key:
+                gc.collect()
+            return super().get(key, default)
+
+    original = views._VIEWS
+    patched = CollectingRegistry(original)
+    assert dead_key in patched and id(x) in views._CHILDREN and dead_key in views._CHILDREN[id(x)]
+    gc.disable()
+    monkeypatch.setattr(views, "_VIEWS", patched)
+    try:
+        x.t_()
+    finally:
+        gc.enable()
+        original.clear()
+        original.update(patched)
+    assert dead_key not in patched  # the view was freed during the walk
+    assert tuple(x.shape) == (3, 2)
+    np.testing.assert_array_equal(x.numpy(), np.arange(6.0).reshape(2, 3).T)
+    np.testing.assert_array_equal(live.numpy(), [3.0, 4.0, 5.0])
+    live.mul_(-1.0)  # the live view still writes into x's memory
+    np.testing.assert_array_equal(x.numpy()[:, 1], [-3.0, -4.0, -5.0])
