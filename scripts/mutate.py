@@ -533,6 +533,43 @@ EQUIVALENT: list[tuple] = [
      "a fifth Newton step after convergence moves erfinv by at most 1 ulp (on 19% of 3,000 float64 inputs) and "
      "rounds correctly as often against mpmath at 40 digits (2,063 vs 2,055 of 3,000): no result leaves the "
      "2-ulp bound tests/ops/test_special_accuracy.py checks, so no test can tell the two apart"),
+    ("ops/joins.py", "for start, stop in zip(bounds[:-1], bounds[1:], strict=True):", 55, "True -> False",
+     "bounds[:-1] and bounds[1:] of one list always have the same length, so zip's strict check never fires "
+     "(seed 1919)"),
+    ("ops/indexing.py",
+     "return getitem(input, (slice(None),) * d + (idx if idx.ndim == 1 else np.asarray(idx).reshape(-1),),", 95,
+     "1 -> 2", "reshape(-2): NumPy (2.x) infers any negative size, as it does -1 (seed 1919)"),
+    ("ops/shape_ops.py", "wrap_dim(dim1, 0, \"transpose\")", 15, "0 -> 1",
+     "wrap_dim reads ndim 0 as 1 (max(ndim, 1)), in its check and its message, and the result is discarded "
+     "(seed 1919)"),
+    ("ops/shape_ops.py", "if input.ndim < 2:", 3, "Lt -> LtE",
+     "diagonal's block only repeats the two wrap_dim calls the next line makes with the same arguments, in the same "
+     "order (wrap_dim is pure), so running it for 2-d inputs too changes nothing (seed 1919)", 3),
+    ("ops/shape_ops.py", "if input.ndim < 2:", 16, "2 -> 3",
+     "diagonal's block only repeats the two wrap_dim calls the next line makes with the same arguments, in the same "
+     "order (wrap_dim is pure), so running it for 2-d inputs too changes nothing (seed 1919)", 3),
+    ("ops/shape_ops.py", "if len(dims) < input.ndim:", 3, "Lt -> LtE",
+     "tile with exactly ndim dims: prepending (1,) * 0 leaves dims as it is (already a tuple) (seed 1919)"),
+    ("explain/values.py", 'if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):', 21,
+     "drop `not`", "a fast path: value objects with a non-empty shape hold a list or None as data, never a number, "
+     "and value_array gives a 0-d value's int, float or bool data the same float (probed over 25 values, also "
+     "after a JSON round trip) (seed 1919)"),
+    ("engine/formatting.py",
+     "width = 0 if all_special else max((len(fmt(float(v))) for v in sample.ravel()), default=1)", 88,
+     "1 -> 2", "max's default is read only for an empty sample, which has no finite value, so all_special is True "
+     "and width is 0 before max runs (seed 2020)"),
+    ("engine/formatting.py",
+     "width = 0 if all_special else max((len(fmt(float(v))) for v in sample.ravel()), default=1)", 8,
+     "0 -> 1", "all_special: every value is nan, inf or -inf, whose texts are 3-4 characters, and rjust(1) leaves a "
+     "non-empty text as it is (an empty array formats no value) (seed 2020)"),
+    ("ops/reductions.py",
+     "positions = np.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(len(x.shape))])", 46,
+     "1 -> 2", "reshape(..., -2, ...): NumPy (2.x) infers any negative size, as it does -1 (seed 2020)"),
+    ("explain/build.py",
+     'if n["module"] is not None and n["call"] is not None and n["module"] in renumber:', 3, "And -> Or",
+     "differs only for a node with a module path that no node's calls hold (KeyError) or with a call but no module; "
+     "neither occurs: an op's calls end with its own (path, call), a parameter joins a module some op was tagged "
+     "with (call None: .get(None, None) keeps None); asserted over tests/explain, tests/cli, tests/viz (seed 2020)"),
 ]
 
 SWAPS: dict[type, type] = {

@@ -629,9 +629,27 @@ def nan_to_num(input: Tensor, nan: float = 0.0, posinf: float | None = None,
 
 
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """`input + value * tensor1 * tensor2`, broadcast (a composition, so its gradient is the products')."""
+    """`input + value * tensor1 * tensor2`, broadcast (a composition, so its gradient is the products'). As in
+    PyTorch, `value` takes the result's dtype: a float value with integer tensors is truncated (an integer result),
+    and refused when it does not fit that type."""
     prod = mul(tensor1, tensor2)
+    if isinstance(value, builtins.float | np.floating):
+        target = dtypes.result_dtype(*_group([_as_operand(input), prod]))
+        if target.kind in "iu":
+            value = _integer_value(builtins.float(value), target)
     return add(input, prod if isinstance(value, builtins.bool | builtins.int) and value == 1 else mul(prod, value))
+
+
+_C_NAMES = {"int32": "int"}  # PyTorch's messages name the C type
+
+
+def _integer_value(value: builtins.float, target: np.dtype) -> int:
+    """A float scalar as PyTorch converts it to an integer dtype: truncated, refused when NaN or out of range."""
+    info = np.iinfo(target)
+    if math.isnan(value) or not info.min <= value <= info.max:
+        raise RuntimeError(f"value cannot be converted to type {_C_NAMES.get(target.name, target.name + '_t')} "
+                           f"without overflow")
+    return builtins.int(value)
 
 
 def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
