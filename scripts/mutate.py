@@ -542,12 +542,6 @@ EQUIVALENT: list[tuple] = [
     ("ops/shape_ops.py", "wrap_dim(dim1, 0, \"transpose\")", 15, "0 -> 1",
      "wrap_dim reads ndim 0 as 1 (max(ndim, 1)), in its check and its message, and the result is discarded "
      "(seed 1919)"),
-    ("ops/shape_ops.py", "if input.ndim < 2:", 3, "Lt -> LtE",
-     "diagonal's block only repeats the two wrap_dim calls the next line makes with the same arguments, in the same "
-     "order (wrap_dim is pure), so running it for 2-d inputs too changes nothing (seed 1919)", 3),
-    ("ops/shape_ops.py", "if input.ndim < 2:", 16, "2 -> 3",
-     "diagonal's block only repeats the two wrap_dim calls the next line makes with the same arguments, in the same "
-     "order (wrap_dim is pure), so running it for 2-d inputs too changes nothing (seed 1919)", 3),
     ("ops/shape_ops.py", "if len(dims) < input.ndim:", 3, "Lt -> LtE",
      "tile with exactly ndim dims: prepending (1,) * 0 leaves dims as it is (already a tuple) (seed 1919)"),
     ("explain/values.py", 'if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):', 21,

@@ -503,9 +503,6 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     the gradient is scattered back onto the diagonal. A copy, not a view (see docs/semantics.md)."""
     from chainrule.ops.indexing import getitem
 
-    if input.ndim < 2:
-        wrap_dim(dim1, input.ndim, "diagonal")
-        wrap_dim(dim2, input.ndim, "diagonal")
     d1, d2 = wrap_dim(dim1, input.ndim, "diagonal"), wrap_dim(dim2, input.ndim, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal: diagonal dimensions cannot be identical {dim1}, {dim2}")
