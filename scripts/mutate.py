@@ -65,8 +65,6 @@ EQUIVALENT: list[tuple] = [
      "the fast path is then taken only for a Tensor subclass with equal dtypes, where promote() changes nothing"),
     ("autograd/function.py", "arr = np.concatenate(parts) if parts else np.zeros(0)", 51, "0 -> 1",
      "an empty buffer that anomaly mode only scans for nan/inf: one 0.0 more finds nothing"),
-    ("explain/values.py", 'return "0.0" if math.copysign(1.0, x) > 0 else "-0.0"', 30, "1.0 -> 2.0",
-     "copysign(2.0, x) has the sign of copysign(1.0, x): only the sign is compared"),
     ("engine/tensor.py", "return arr[()] if arr.ndim == 0 else arr", 18, "Eq -> NotEq",
      "a 0-d value kept as a 0-d ndarray (what _shared_array makes of a scalar anyway), an n-d one as a view of "
      "a fresh array: no difference found (aliases, in-place writes, numpy(), repr, gradients probed)"),
@@ -122,7 +120,7 @@ EQUIVALENT: list[tuple] = [
      "def _matmul_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
      93, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs): the default is "
      "unused"),
-    ("ops/conv.py", "input_grad: bool = True) -> tuple:", 19, "True -> False",
+    ("ops/conv.py", "input_grad: bool = True, dilation: Pair = (1, 1), groups: int = 1) -> tuple:", 19, "True -> False",
      "conv2d always records input_grad in its attrs, so the VJP's default is never used"),
     ("ops/elementwise.py", "return g * xp.where((a == 0) & (b >= 0), 0.0, out * xp.log(safe))", 32, "GtE -> Gt",
      "at a == 0, b == 0 the other branch gives out * log(safe) = 1 * log(1) = 0 too (safe is 1 there)"),
