@@ -526,6 +526,18 @@ EQUIVALENT: list[tuple] = [
      "np.any/np.all read a number as `!= 0` does (NaN true, -0.0 false) and return bool either "
      "way, and `data != 0` of bools is the data: the same results, dtypes and shapes (checked over float, float16, "
      "int8, uint8 and empty arrays with nan, inf, -0.0 and subnormals, every axis, keepdims) (seed 1616)"),
+    ("ops/shape_ops.py", "return wrap(np.repeat(np.arange(counts.size), counts.reshape(-1)).astype(np.int64))", 62,
+     "1 -> 2", "reshape(-2): NumPy (2.x) infers any negative size, as it does -1 (0-d, empty and n-d counts checked, "
+     "the same shapes and errors; seed 1717)"),
+    ("ops/sorting.py",
+     "rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])", 30, "1 -> 2",
+     "reshape(-2, n): NumPy (2.x) infers any negative size, as it does -1 (empty shapes checked: the same shapes "
+     "and errors; seed 1717)"),
+    ("ops/activations.py",
+     "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 47,
+     "Is -> IsNot", "ints is then None for every ndarray g, so outs above the size threshold take np.where, which "
+     "gives the bitwise path's bits (as the line `if out.size <= 8192 or ints is None` judged in seed 707; seed "
+     "1717)"),
 ]
 
 SWAPS: dict[type, type] = {
