@@ -538,6 +538,13 @@ EQUIVALENT: list[tuple] = [
      "Is -> IsNot", "ints is then None for every ndarray g, so outs above the size threshold take np.where, which "
      "gives the bitwise path's bits (as the line `if out.size <= 8192 or ints is None` judged in seed 707; seed "
      "1717)"),
+    ("ops/sorting.py",
+     "rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])", 65, "1 -> 2",
+     "values.reshape(-2, n): NumPy (2.x) infers any negative size, as it does -1 (the line's other -1; seed 1717)"),
+    ("ops/activations.py",
+     "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 73,
+     "Eq -> NotEq", "the engine passes an upstream gradient of the output's dtype, so ints is then None and outs "
+     "above the size threshold take np.where, which gives the bitwise path's bits (seed 1717)"),
 ]
 
 SWAPS: dict[type, type] = {
