@@ -545,6 +545,16 @@ EQUIVALENT: list[tuple] = [
      "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 73,
      "Eq -> NotEq", "the engine passes an upstream gradient of the output's dtype, so ints is then None and outs "
      "above the size threshold take np.where, which gives the bitwise path's bits (seed 1717)"),
+    ("ops/out.py", "out._bump_version(storage_written=False)", 34, "False -> True",
+     "out was just rebound to a fresh copy (base None) that no node has saved yet, so marking its memory written at "
+     "this epoch precedes every later save's epoch: no saved-value check can fire (the version and the "
+     "modification epoch, which the checks on out itself read, are bumped either way; seed 1818)"),
+    ("ops/conv.py", "w3 = w.reshape(groups, c_in // groups, -1)  # (g, C_in/g, C_out/g*kh*kw)", 40, "1 -> 2",
+     "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1 (seed 1818)"),
+    ("ops/reductions.py", "safe = xp.where(o == 0, 1.0, o)  # the subgradient 0 at the origin, as PyTorch", 24,
+     "1.0 -> 2.0", "safe is read only through x / safe, which the next where replaces by 0.0 wherever o == 0 (and "
+     "under create_graph where's backward sends that branch zeros, and safe's own where sends o nothing there): "
+     "any finite nonzero placeholder gives the same values and derivatives (seed 1818)"),
 ]
 
 SWAPS: dict[type, type] = {
