@@ -167,3 +167,19 @@ def test_diff_of_order_zero_is_a_copy_of_the_input(extra: str | None) -> None:
     for have, want in zip(got[1], got[0], strict=True):
         np.testing.assert_array_equal(have, want)
     np.testing.assert_array_equal(got[1][0], data)
+
+
+@pytest.mark.parametrize("out_int32", [None, False, True])
+def test_bucketize_defaults_to_the_left_side(out_int32: bool | None) -> None:
+    """`bucketize(x, boundaries)` without `right` puts a value equal to a boundary in the bucket left of it
+    (`boundaries[i-1] < x <= boundaries[i]`), and returns int64 unless out_int32, as PyTorch's (seed-1818 survivor
+    ops/sorting.py:154, the default `right=False` -> True: values on a boundary moved one bucket up)."""
+    values = [[-1.0, 1.0, 2.0], [3.0, 3.5, 5.0]]
+    boundaries = [1.0, 3.0, 5.0]
+    kwargs = {} if out_int32 is None else {"out_int32": out_int32}
+    want = torch.bucketize(torch.tensor(values), torch.tensor(boundaries), **kwargs)
+    have = cr.bucketize(cr.tensor(values), cr.tensor(boundaries), **kwargs)
+    np.testing.assert_array_equal(have.numpy(), want.numpy())
+    np.testing.assert_array_equal(have.numpy(), [[0, 0, 1], [1, 2, 2]])
+    assert str(have.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    assert cr.bucketize(3.0, cr.tensor(boundaries)).item() == torch.bucketize(3.0, torch.tensor(boundaries)).item()
