@@ -562,6 +562,35 @@ EQUIVALENT: list[tuple] = [
      "differs only for a node with a module path that no node's calls hold (KeyError) or with a call but no module; "
      "neither occurs: an op's calls end with its own (path, call), a parameter joins a module some op was tagged "
      "with (call None: .get(None, None) keeps None); asserted over tests/explain, tests/cli, tests/viz (seed 2020)"),
+    ("ops/shape_ops.py", "return wrap(np.repeat(np.arange(counts.size), counts.reshape(-1)).astype(np.int64))", 62,
+     "1 -> 2", "reshape(-2): NumPy (2.x) infers any negative size, as it does -1 (0-d, empty and n-d counts checked, "
+     "the same shapes and errors; seed 1717)"),
+    ("ops/sorting.py",
+     "rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])", 30, "1 -> 2",
+     "reshape(-2, n): NumPy (2.x) infers any negative size, as it does -1 (empty shapes checked: the same shapes "
+     "and errors; seed 1717)"),
+    ("ops/activations.py",
+     "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 47,
+     "Is -> IsNot", "ints is then None for every ndarray g, so outs above the size threshold take np.where, which "
+     "gives the bitwise path's bits (as the line `if out.size <= 8192 or ints is None` judged in seed 707; seed "
+     "1717)"),
+    ("ops/sorting.py",
+     "rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])", 65, "1 -> 2",
+     "values.reshape(-2, n): NumPy (2.x) infers any negative size, as it does -1 (the line's other -1; seed 1717)"),
+    ("ops/activations.py",
+     "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 73,
+     "Eq -> NotEq", "the engine passes an upstream gradient of the output's dtype, so ints is then None and outs "
+     "above the size threshold take np.where, which gives the bitwise path's bits (seed 1717)"),
+    ("ops/out.py", "out._bump_version(storage_written=False)", 34, "False -> True",
+     "out was just rebound to a fresh copy (base None) that no node has saved yet, so marking its memory written at "
+     "this epoch precedes every later save's epoch: no saved-value check can fire (the version and the "
+     "modification epoch, which the checks on out itself read, are bumped either way; seed 1818)"),
+    ("ops/conv.py", "w3 = w.reshape(groups, c_in // groups, -1)  # (g, C_in/g, C_out/g*kh*kw)", 40, "1 -> 2",
+     "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1 (seed 1818)"),
+    ("ops/reductions.py", "safe = xp.where(o == 0, 1.0, o)  # the subgradient 0 at the origin, as PyTorch", 24,
+     "1.0 -> 2.0", "safe is read only through x / safe, which the next where replaces by 0.0 wherever o == 0 (and "
+     "under create_graph where's backward sends that branch zeros, and safe's own where sends o nothing there): "
+     "any finite nonzero placeholder gives the same values and derivatives (seed 1818)"),
 ]
 
 SWAPS: dict[type, type] = {

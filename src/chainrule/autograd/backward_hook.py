@@ -124,13 +124,11 @@ def _as_engine(value: Any, like: Any, create_graph: bool, what: str, position: i
     if tuple(value.shape) != shape:
         raise RuntimeError(f"backward hook of {type(module).__name__} returned {what}[{position}] of shape "
                            f"{tuple(value.shape)}, but the tensor it is the gradient of has shape {shape}")
-    if create_graph:
-        return value
-    data = value.array
     dtype = np.asarray(like.array if isinstance(like, Tensor) else like).dtype
-    if data.dtype != dtype:
-        data = np.asarray(data).astype(dtype)[()]
-    return data
+    if value.array.dtype != dtype:  # as PyTorch's check on the hook it runs the module's hooks in
+        raise RuntimeError(f"hook 'hook' has changed the type of value (was {dtype}, got {value.array.dtype}): "
+                           f"backward hook of {type(module).__name__} returned {what}[{position}]")
+    return value if create_graph else value.array
 
 
 def _zeros(t: Tensor, create_graph: bool) -> Any:

@@ -349,7 +349,7 @@ def diag(input: Tensor, diagonal: int = 0) -> Tensor:
 # ----------------------------------------------------------------------------- diff / repeat_interleave
 def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
     """The n-th forward difference along `dim` (`out[i] = x[i + 1] - x[i]`, n times; bools: `!=`), after
-    concatenating `prepend` and `append` along `dim`."""
+    concatenating `prepend` and `append` along `dim`; `n=0` gives a copy of the input alone, as PyTorch."""
     from chainrule.ops.elementwise import ne, sub
     from chainrule.ops.indexing import getitem
     from chainrule.ops.joins import cat
@@ -369,6 +369,8 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: 
             extra = expand(extra, input.shape[:d] + (1,) + input.shape[d + 1:])
         parts.append(extra)
     x = cat(parts, d) if len(parts) > 1 else input
+    if n == 0:  # as PyTorch (and NumPy): the input, copied; prepend and append are checked above but not used
+        return clone(input)
     lead = (slice(None),) * d
     for _ in range(n):
         if x.shape[d] == 0:
