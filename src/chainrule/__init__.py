@@ -23,6 +23,7 @@ from chainrule.creation import (
     LongTensor,
     ShortTensor,
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
@@ -151,4 +152,7 @@ __all__ = [
     "bucketize", "cdist", "cross", "cummax", "cummin", "erfc", "float_power", "fmax", "fmin", "heaviside", "hypot",
     "kron", "logaddexp", "logcumsumexp", "logit", "nanmean", "nansum", "positive", "rot90", "searchsorted", "sgn",
     "signbit", "std_mean", "tensordot", "var_mean", "xlogy",
+    "addbmm", "addmv", "arctan2", "atan2", "baddbmm", "bincount", "block_diag", "cartesian_prod", "diag_embed",
+    "dist", "fliplr", "flipud", "histc", "moveaxis", "normal", "take", "trapezoid", "trapz",
+    "as_tensor",
 ]

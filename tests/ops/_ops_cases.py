@@ -774,6 +774,8 @@ CASES: list[Case] = [
     C("lgamma_negative", lambda m, a: m.lgamma(a), data=[np.array([-0.5, -1.5, -2.7, -6.2, 0.3, 7.5, 31.0])]),
     C("digamma", lambda m, a: (m.digamma(a), (a * 3.0).digamma(), m.digamma(a - 3.0)), ((3, 4),), domain="pos",
       gradgrad=False, tol64=(1e-8, 1e-10)),  # torch's polygamma(1, x) is good to ~5e-10 (ours to ~1e-15)
+    C("atan2", lambda m, a, b: (m.atan2(a, b), a.atan2(b[0]), m.arctan2(b, a), a.arctan2(-b)), ((3, 4), (4,)),
+      domain="nonzero"),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),

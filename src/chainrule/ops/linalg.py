@@ -273,6 +273,60 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: An
     return add(input if beta == 1 else mul(input, beta), prod)
 
 
+def _add_product(op: str, input: Tensor, prod: Tensor, beta: Any, alpha: Any) -> Tensor:
+    """`beta * input + alpha * prod`, `input` broadcast to the product's shape (beta=0 ignores it, NaN too)."""
+    from chainrule.ops.elementwise import add, mul
+    from chainrule.ops.shape_ops import expand
+
+    shape = tuple(prod.shape)
+    try:
+        fits = np.broadcast_shapes(tuple(input.shape), shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise RuntimeError(f"{op}: the input of shape {tuple(input.shape)} cannot be broadcast to the product's "
+                           f"shape {shape}")
+    if alpha != 1:
+        prod = mul(prod, alpha)
+    if beta == 0:
+        return expand(prod, shape) if tuple(prod.shape) != shape else prod
+    return add(input if beta == 1 else mul(input, beta), prod)
+
+
+def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """`beta * input + alpha * (mat @ vec)` (a composition of `mv`, `mul` and `add`)."""
+    if mat.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(f"addmv: vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, {vec.ndim}")
+    if mat.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"addmv: size mismatch, got input ({input.shape[0] if input.ndim else 1}), mat "
+                           f"({mat.shape[0]}x{mat.shape[1]}), vec ({vec.shape[0]})")
+    return _add_product("addmv", input, mv(mat, vec), beta, alpha)
+
+
+def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """`beta * input + alpha * (batch1 @ batch2)`, batch by batch (a composition of `bmm`, `mul` and `add`)."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError("baddbmm: batch1 must be a 3D tensor" if batch1.ndim != 3 else
+                           "baddbmm: batch2 must be a 3D tensor")
+    if batch1.shape[2] != batch2.shape[1] or batch1.shape[0] != batch2.shape[0]:
+        raise RuntimeError(f"baddbmm: Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{batch1.shape[0]}, {batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    return _add_product("baddbmm", input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """`beta * input + alpha * sum_b(batch1[b] @ batch2[b])` (a composition of `bmm`, `sum`, `mul` and `add`)."""
+    from chainrule.ops.reductions import sum as sum_
+
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError("addbmm: batch1 must be a 3D tensor" if batch1.ndim != 3 else
+                           "addbmm: batch2 must be a 3D tensor")
+    if batch1.shape[2] != batch2.shape[1] or batch1.shape[0] != batch2.shape[0]:
+        raise RuntimeError(f"addbmm: Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{batch1.shape[0]}, {batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    return _add_product("addbmm", input, sum_(bmm(batch1, batch2), 0), beta, alpha)
+
+
 # ----------------------------------------------------------------------------- products built from other ops
 def trace(input: Tensor) -> Tensor:
     """The sum of a matrix's main diagonal (`Tensor.trace`; `cr.trace` is chainrule's line tracer)."""
