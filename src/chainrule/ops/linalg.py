@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections import namedtuple
 from typing import Any
 
 import numpy as np
@@ -444,7 +445,7 @@ def _inv_forward(x: Any) -> Any:
     try:
         return np.linalg.inv(x)
     except np.linalg.LinAlgError:
-        raise RuntimeError("inverse: linalg.inv: The input matrix is singular: it has no inverse") from None
+        raise LinAlgError("inverse: linalg.inv: The input matrix is singular: it has no inverse") from None
 
 
 def _inverse_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
@@ -493,3 +494,281 @@ def logdet(input: Tensor) -> Tensor:
 
     _square_float(input, "logdet")
     return log(det(input))
+
+
+# ----------------------------------------------------------------------------- torch.linalg
+class LinAlgError(RuntimeError):
+    """A matrix without the property an op needs (singular, not positive-definite), as `torch.linalg.LinAlgError`
+    (a RuntimeError)."""
+
+
+SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
+def inv(A: Tensor) -> Tensor:
+    """`torch.linalg.inv`: the inverse of a square matrix (or of each in a batch); a singular one raises
+    LinAlgError."""
+    _square_float(A, "linalg.inv")
+    return apply(INVERSE, (A,))
+
+
+def _float_matrices(input: Tensor, op: str) -> None:
+    if input.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions.")
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {input.dtype}")
+
+
+def _inv_or_raise(x: Any, op: str) -> Any:
+    try:
+        return np.linalg.inv(x)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(f"{op}: the input matrix is singular: the gradient needs its inverse") from None
+
+
+def _slogdet_vjp(xp: Any, g: Any, out: Any, x: Any) -> tuple:
+    # d log|det A| / dA = A^-T
+    inv = inverse(x) if xp.is_tensor else _inv_or_raise(x, "linalg.slogdet")
+    return (xp.reshape(g, tuple(np.shape(out)) + (1, 1)) * xp.swapaxes(inv, -1, -2),)
+
+
+SLOGDET = defop("slogdet", lambda x: np.asarray(np.linalg.slogdet(x)[1])[()], "A", vjp=_slogdet_vjp,
+                formulas=("G * (A^-1)^T",), backward_name="LinalgSlogdetBackward0")
+SLOGDET_SIGN = defop("slogdet_sign", lambda x: np.asarray(np.linalg.slogdet(x)[0])[()], "A",
+                     vjp=lambda xp, g, out, x: (xp.zeros_like(x),), formulas=("0 (a sign)",), saves="nothing",
+                     backward_name="LinalgSlogdetBackward0")
+
+
+def slogdet(A: Tensor) -> SlogdetResult:
+    """The sign and the log of the absolute value of the determinant (of each matrix in a batch): no overflow
+    where `det` would overflow. The gradient of `logabsdet` is A^-T (a singular matrix raises); the sign's is 0."""
+    _square_float(A, "linalg.slogdet")
+    return SlogdetResult(apply(SLOGDET_SIGN, (A,)), apply(SLOGDET, (A,)))
+
+
+def _solve_forward(a: Any, b: Any) -> Any:
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("linalg.solve: The solver failed because the input matrix is singular.") from None
+
+
+def _solve_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:
+    # X = A^-1 B: gB = A^-T G (one more solve), gA = -gB X^T; summed over broadcast batch dimensions
+    gb = solve(xp.swapaxes(a, -1, -2), g) if xp.is_tensor else _solve_forward(np.swapaxes(a, -1, -2), g)
+    ga = None
+    if needs[0]:
+        ga = -xp.matmul(gb, xp.swapaxes(out, -1, -2))
+        ga = xp.sum_to(ga, a.shape) if tuple(ga.shape) != tuple(a.shape) else ga
+    if needs[1]:
+        gb = xp.sum_to(gb, b.shape) if tuple(gb.shape) != tuple(b.shape) else gb
+    return ga, gb if needs[1] else None
+
+
+SOLVE = defop("solve", _solve_forward, "A B", vjp=_solve_vjp, formulas=("-(A^-T @ G) @ X^T", "A^-T @ G"),
+              saves="both", backward_name="LinalgSolveExBackward0")
+
+
+def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
+    """The X with A @ X = B (`left=False`: X @ A = B), batched and broadcast as `torch.linalg.solve`; B is a
+    vector (or a batch of vectors) when it is 1-D or has A's shape less the last dimension. A singular A raises
+    LinAlgError."""
+    from chainrule.ops.shape_ops import squeeze, unsqueeze
+
+    _square_float(A, "linalg.solve")
+    if B.array.dtype != A.array.dtype:
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                           f"{A.dtype} and B of type {B.dtype} instead")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    n = A.shape[-1]
+    if not left:
+        if vector:  # as PyTorch: B is taken as a column, which X @ A = B cannot fit
+            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation XA = B ({n}x{n} and "
+                               f"{n}x1)")
+        return solve(A.mT, B.mT).mT
+    if vector:
+        return squeeze(solve(A, unsqueeze(B, -1)), -1)
+    if B.shape[-2] != n:
+        raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                           f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    try:
+        np.broadcast_shapes(tuple(A.shape[:-2]), tuple(B.shape[:-2]))
+    except ValueError:
+        raise RuntimeError(f"linalg.solve: the batch dimensions of A {tuple(A.shape)} and B {tuple(B.shape)} "
+                           f"are not broadcastable") from None
+    return apply(SOLVE, (A, B))
+
+
+def _cholesky_forward(x: Any, upper: bool) -> Any:
+    try:
+        low = np.linalg.cholesky(x)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("linalg.cholesky: The factorization could not be completed because the input is not "
+                          "positive-definite.") from None
+    return np.swapaxes(low, -1, -2).copy() if upper else low
+
+
+def _tril(xp: Any, x: Any, k: int) -> Any:
+    from chainrule.ops.shape_ops import tril
+
+    return tril(x, k) if xp.is_tensor else np.tril(x, k)
+
+
+def _cholesky_vjp(xp: Any, g: Any, out: Any, x: Any, upper: bool) -> tuple:
+    # PyTorch's: with A = L L^T, gA = L^-T Phi L^-1, Phi = (M + tril(M, -1)^T) / 2, M = tril(L^T gL)
+    low = xp.swapaxes(out, -1, -2) if upper else out
+    gl = xp.swapaxes(g, -1, -2) if upper else g
+    m = _tril(xp, xp.matmul(xp.swapaxes(low, -1, -2), gl), 0)
+    phi = 0.5 * (m + xp.swapaxes(_tril(xp, m, -1), -1, -2))
+    inv = inverse(low) if xp.is_tensor else np.linalg.inv(low)
+    return (xp.matmul(xp.matmul(xp.swapaxes(inv, -1, -2), phi), inv),)
+
+
+CHOLESKY = defop("cholesky", _cholesky_forward, "A", vjp=_cholesky_vjp,
+                 formulas=("L^-T (tril(L^T G) with its strict lower part mirrored, halved) L^-1",), saves="output",
+                 backward_name="LinalgCholeskyExBackward0")
+
+
+def cholesky(A: Tensor, *, upper: bool = False) -> Tensor:
+    """The lower-triangular L with A = L @ L^T (`upper=True`: U = L^T) of a symmetric positive-definite matrix
+    (only the lower triangle of A is read); otherwise LinAlgError."""
+    _square_float(A, "linalg.cholesky")
+    return apply(CHOLESKY, (A,), {"upper": bool(upper)})
+
+
+def _pinv_forward(x: Any, rtol: float | None) -> Any:
+    if not np.isfinite(x).all():  # NaN, as PyTorch's, where NumPy's SVD would not converge
+        return np.full(np.shape(x)[:-2] + np.shape(x)[-1:] + np.shape(x)[-2:-1], np.nan, np.asarray(x).dtype)
+    u, s, vt = np.linalg.svd(x, full_matrices=False)
+    m, n = np.shape(x)[-2:]
+    tol = (np.finfo(s.dtype).eps * max(m, n) if rtol is None else rtol) * (
+        s[..., :1] if s.shape[-1] else s)
+    keep = s > tol
+    inv_s = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0).astype(s.dtype)
+    return np.matmul(np.swapaxes(vt, -1, -2) * inv_s[..., None, :], np.swapaxes(u, -1, -2))
+
+
+def _pinv_vjp(xp: Any, g: Any, out: Any, a: Any, rtol: float | None) -> tuple:
+    # for a matrix of constant rank (PyTorch's pinv_backward): with P = pinv(A),
+    # gA = -P^T G P^T + (I - A P)^T... written as three terms
+    p_t = xp.swapaxes(out, -1, -2)
+    g_t = xp.swapaxes(g, -1, -2)
+    m, n = a.shape[-2], a.shape[-1]
+    eye_m = np.eye(m, dtype=xp.data(g).dtype)
+    eye_n = np.eye(n, dtype=xp.data(g).dtype)
+    term1 = -xp.matmul(xp.matmul(p_t, g), p_t)
+    term2 = xp.matmul(xp.matmul(eye_m - xp.matmul(a, out), g_t), xp.matmul(out, p_t))
+    term3 = xp.matmul(xp.matmul(p_t, out), xp.matmul(g_t, eye_n - xp.matmul(out, a)))
+    return (term1 + term2 + term3,)
+
+
+PINV = defop("pinv", _pinv_forward, "A", vjp=_pinv_vjp,
+             formulas=("-P^T G P^T + (I - A P) G^T P P^T + P^T P G^T (I - P A)",), saves="both",
+             backward_name="LinalgPinvBackward0")
+
+
+def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The Moore-Penrose pseudo-inverse (of each matrix in a batch), from the SVD: singular values up to
+    `rtol` times the largest (default: eps * max(m, n)) count as 0. The gradient assumes the rank does not change
+    near A (as PyTorch's)."""
+    _float_matrices(A, "linalg.pinv")
+    if atol is not None:
+        raise NotImplementedError("linalg.pinv: atol= is not supported by chainrule; use rtol=")
+    if isinstance(rtol, Tensor):
+        raise NotImplementedError("linalg.pinv: a tensor rtol is not supported by chainrule; pass a float")
+    return apply(PINV, (A,), {"rtol": None if rtol is None else float(rtol)})
+
+
+def _check_ord_dims(dim: Any, ndim: int, op: str) -> tuple[int, int]:
+    if not isinstance(dim, list | tuple) or len(dim) != 2:
+        raise RuntimeError(f"{op}: dim must be a 2-tuple. Got {dim}")
+    d0, d1 = wrap_dim(dim[0], ndim, op), wrap_dim(dim[1], ndim, op)
+    if d0 == d1:
+        raise RuntimeError(f"{op}: dims must be different. Got ({dim[0]}, {dim[1]})")
+    return d0, d1
+
+
+def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """The `ord`-norm of the elements (over `dim`, or all): 2 (the default), any other number (`sum |x|^ord` to
+    the 1/ord), inf (max |x|), -inf (min |x|), 0 (the number of nonzero elements, a gradient of 0). As the
+    2-norm op or a composition of `abs`, `pow`, `sum`, `amax`/`amin`."""
+    from chainrule.ops.elementwise import abs as _abs
+    from chainrule.ops.elementwise import cast, sign
+    from chainrule.ops.elementwise import pow as _pow
+    from chainrule.ops.reductions import NORM2, amax, amin, normalize_dims
+    from chainrule.ops.reductions import sum as sum_
+
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
+                           f"{x.dtype}")
+    if dtype is not None:
+        from chainrule import dtypes
+
+        target = dtypes.to_dtype(dtype).np
+        if target != x.array.dtype:
+            x = cast(x, target)
+    if isinstance(ord, Tensor):
+        ord = ord.item()
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    dims = normalize_dims(dim, x.ndim, "linalg.vector_norm")
+    if ord == 2:
+        return apply(NORM2, (x,), {"dims": dims, "keepdim": keepdim})
+    if ord == float("inf"):
+        return amax(_abs(x), dims, keepdim)
+    if ord == float("-inf"):
+        return amin(_abs(x), dims, keepdim)
+    if ord == 0:
+        return sum_(sign(_abs(x)), dims, keepdim)
+    if ord == 1:
+        return sum_(_abs(x), dims, keepdim)
+    return _pow(sum_(_pow(_abs(x), ord), dims, keepdim), 1.0 / ord)
+
+
+def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
+                dtype: Any = None) -> Tensor:
+    """The matrix norm over the two dimensions `dim`: 'fro' (the 2-norm of the elements), 1 / -1 (the largest /
+    smallest column sum of |A|), inf / -inf (the largest / smallest row sum). 'nuc', 2 and -2 (from singular
+    values) are not supported. Compositions of `abs`, `sum`, `amax`/`amin`."""
+    from chainrule.ops.elementwise import abs as _abs
+    from chainrule.ops.reductions import amax, amin
+    from chainrule.ops.reductions import sum as sum_
+    from chainrule.ops.shape_ops import reshape
+
+    _float_matrices(A, "linalg.matrix_norm")
+    d0, d1 = _check_ord_dims(dim, A.ndim, "linalg.matrix_norm")
+    if ord == "fro":
+        return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
+    if ord in ("nuc", 2, -2):
+        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values; chainrule does not "
+                                  f"support it")
+    if ord not in (1, -1, float("inf"), float("-inf")):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    if dtype is not None:
+        from chainrule import dtypes
+        from chainrule.ops.elementwise import cast
+
+        target = dtypes.to_dtype(dtype).np
+        A = A if target == A.array.dtype else cast(A, target)
+    summed, other = (d0, d1) if ord in (1, -1) else (d1, d0)
+    out = (amax if ord in (1, float("inf")) else amin)(sum_(_abs(A), summed, keepdim=True), other, keepdim=True)
+    return out if keepdim else reshape(out, tuple(n for i, n in enumerate(A.shape) if i not in (d0, d1)))
+
+
+def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """`torch.linalg.norm`: without `ord`, the 2-norm of the elements (over `dim`); with an int `dim` (or a 1-D
+    input) `vector_norm`; with a 2-tuple `dim` (or a 2-D input) `matrix_norm`."""
+    if isinstance(dim, int):
+        dim = (dim,)
+    if ord is None:
+        return vector_norm(A, 2, dim, keepdim, dtype=dtype)
+    if dim is None:
+        if A.ndim not in (1, 2):
+            raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be 1D or 2D. "
+                               f"Got {A.ndim}D.")
+        dim = tuple(range(A.ndim))
+    if len(dim) == 1:
+        return vector_norm(A, ord, dim, keepdim, dtype=dtype)
+    if len(dim) == 2:
+        return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
+    raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")

@@ -1,0 +1,22 @@
+"""`cr.linalg`, PyTorch's `torch.linalg`: norms, the inverse, determinants, linear solves, the pseudo-inverse and
+the Cholesky factorization, batched over leading dimensions. The ops (forward, gradient, formula) live in
+`chainrule.ops.linalg`; this module is their public namespace under PyTorch's names."""
+
+from __future__ import annotations
+
+from chainrule.ops.linalg import (
+    LinAlgError,
+    cholesky,
+    det,
+    inv,
+    matmul,
+    matrix_norm,
+    norm,
+    pinv,
+    slogdet,
+    solve,
+    vector_norm,
+)
+
+__all__ = ["LinAlgError", "cholesky", "det", "inv", "matmul", "matrix_norm", "norm", "pinv", "slogdet", "solve",
+           "vector_norm"]

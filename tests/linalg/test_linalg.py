@@ -1,0 +1,121 @@
+"""`cr.linalg` against `torch.linalg` 2.13: the norms (values, gradients, second order, in float32 and float64 through
+the op table's harness), the factorizations' errors (LinAlgError, a RuntimeError) and the argument checks. The new
+ops themselves (inv, slogdet, solve, cholesky, pinv) are rows of tests/ops/_ops_cases.py."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+from ops._ops_harness import Case, check_parity
+
+C = Case
+INF = float("inf")
+
+CASES = [
+    C("vector_norm", lambda m, a: (m.linalg.vector_norm(a), m.linalg.vector_norm(a, 1, dim=1),
+                                   m.linalg.vector_norm(a, 3, dim=(0, 2), keepdim=True),
+                                   m.linalg.vector_norm(a, INF, dim=-1), m.linalg.vector_norm(a, -INF),
+                                   m.linalg.vector_norm(a, 0.5, dim=0), m.linalg.vector_norm(a, -1.5, dim=2)),
+      ((2, 3, 4),), domain="distinct"),
+    C("vector_norm_ord0", lambda m, a: (m.linalg.vector_norm(a, 0), m.linalg.vector_norm(a * (a > 0), 0, dim=1)),
+      ((2, 3),), grad=False),
+    C("vector_norm_dtype", lambda m, a: m.linalg.vector_norm(a, dtype=m.float64), ((3, 4),)),
+    C("matrix_norm", lambda m, a: (m.linalg.matrix_norm(a), m.linalg.matrix_norm(a, 1),
+                                   m.linalg.matrix_norm(a, -1), m.linalg.matrix_norm(a, INF, keepdim=True),
+                                   m.linalg.matrix_norm(a, -INF, dim=(0, 2)), m.linalg.matrix_norm(a, 1, dim=(2, 0)),
+                                   m.linalg.matrix_norm(a, "fro", dim=(-1, 0), keepdim=True)),
+      ((2, 3, 4),), domain="distinct"),
+    C("linalg_norm", lambda m, a: (m.linalg.norm(a), m.linalg.norm(a, dim=1), m.linalg.norm(a[0, 0], 3),
+                                   m.linalg.norm(a[0], INF), m.linalg.norm(a[:, :, 0], 1),
+                                   m.linalg.norm(a, "fro", dim=(0, 1)),
+                                   m.linalg.norm(a, -INF, dim=(1, 2), keepdim=True),
+                                   m.linalg.norm(a, 2.5, dim=-1), m.linalg.norm(a[0, 0], dim=0)),
+      ((2, 3, 4),), domain="distinct"),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_parity_with_torch(case, dtype):
+    check_parity(case, dtype)
+
+
+def test_solve_matches_torch_on_batches_and_vectors():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((4, 1, 3, 3)), rng.standard_normal((2, 3, 5))
+    np.testing.assert_allclose(cr.linalg.solve(cr.tensor(a), cr.tensor(b)).numpy(),
+                               torch.linalg.solve(torch.tensor(a), torch.tensor(b)).numpy(), rtol=1e-10, atol=1e-12)
+    v = rng.standard_normal((4, 1, 3))  # A's shape less the last dimension: a batch of vectors
+    np.testing.assert_allclose(cr.linalg.solve(cr.tensor(a), cr.tensor(v)).numpy(),
+                               torch.linalg.solve(torch.tensor(a), torch.tensor(v)).numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_pinv_of_a_rank_deficient_matrix_and_rtol():
+    a = np.outer([1.0, 2.0, 3.0], [1.0, -1.0])  # rank 1
+    np.testing.assert_allclose(cr.linalg.pinv(cr.tensor(a)).numpy(), torch.linalg.pinv(torch.tensor(a)).numpy(),
+                               rtol=1e-10, atol=1e-12)
+    b = np.diag([1.0, 1e-3, 1e-9])
+    for rtol in (1e-2, 1e-6, None):
+        np.testing.assert_allclose(cr.linalg.pinv(cr.tensor(b), rtol=rtol).numpy(),
+                                   torch.linalg.pinv(torch.tensor(b), rtol=rtol).numpy(), rtol=1e-10)
+
+
+def test_slogdet_result_and_overflow():
+    a = np.eye(200) * 100.0
+    a[0, 0] = -100.0
+    c, t = cr.linalg.slogdet(cr.tensor(a)), torch.linalg.slogdet(torch.tensor(a))
+    assert c.sign.item() == t.sign.item() == -1.0
+    assert abs(c.logabsdet.item() - t.logabsdet.item()) < 1e-9
+    assert cr.linalg.det(cr.tensor(a)).item() == torch.linalg.det(torch.tensor(a)).item() == -INF
+
+
+def test_linalg_errors_are_linalg_errors():
+    assert issubclass(cr.linalg.LinAlgError, RuntimeError)
+    singular = np.zeros((2, 2))
+    for fn in (lambda m: m.linalg.inv(m.tensor(singular)), lambda m: m.linalg.solve(m.tensor(singular), m.ones(2,
+               dtype=m.float64)), lambda m: m.linalg.cholesky(-m.eye(2, dtype=m.float64))):
+        with pytest.raises(torch.linalg.LinAlgError):
+            fn(torch)
+        with pytest.raises(cr.linalg.LinAlgError):
+            fn(cr)
+
+
+def _f64(m, *shape):
+    return m.ones(shape, dtype=m.float64)
+
+
+ERRORS = [
+    lambda m: m.linalg.inv(_f64(m, 2, 3)),
+    lambda m: m.linalg.inv(_f64(m, 3)),
+    lambda m: m.linalg.det(m.ones(2, 2, dtype=m.int64)),
+    lambda m: m.linalg.slogdet(_f64(m, 3, 2)),
+    lambda m: m.linalg.solve(_f64(m, 3, 3), _f64(m, 2, 1)),
+    lambda m: m.linalg.solve(_f64(m, 3, 3), m.ones(3)),
+    lambda m: m.linalg.solve(_f64(m, 3, 3), _f64(m, 3), left=False),
+    lambda m: m.linalg.cholesky(_f64(m, 2, 3)),
+    lambda m: m.linalg.pinv(_f64(m, 3)),
+    lambda m: m.linalg.vector_norm(m.tensor([1, 2])),
+    lambda m: m.linalg.vector_norm(_f64(m, 2, 3), dim=2),
+    lambda m: m.linalg.matrix_norm(_f64(m, 3)),
+    lambda m: m.linalg.matrix_norm(_f64(m, 3, 3), 3),
+    lambda m: m.linalg.matrix_norm(_f64(m, 3, 3), dim=(0, 0)),
+    lambda m: m.linalg.norm(_f64(m, 2, 2, 2), 1),
+    lambda m: m.linalg.norm(_f64(m, 2, 2), 3),
+    lambda m: m.linalg.norm(_f64(m, 2, 2, 2), 2, dim=(0, 1, 2)),
+]
+
+
+@pytest.mark.parametrize("call", ERRORS, ids=range(len(ERRORS)))
+def test_errors_as_torch(call):
+    with pytest.raises(Exception) as theirs:
+        call(torch)
+    with pytest.raises(type(theirs.value)):
+        call(cr)
+
+
+@pytest.mark.parametrize("ord", ["nuc", 2, -2])
+def test_matrix_norms_from_singular_values_are_refused(ord):
+    with pytest.raises(NotImplementedError, match="singular values"):
+        cr.linalg.matrix_norm(cr.ones(2, 2), ord)
