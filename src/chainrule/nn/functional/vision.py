@@ -1,0 +1,228 @@
+"""PyTorch's "vision functions" of `cr.nn.functional`: `interpolate` (nearest, nearest-exact, linear, bilinear),
+`pixel_shuffle`/`pixel_unshuffle`, and `unfold`/`fold` (im2col/col2im, the ops of `chainrule.ops.conv`).
+
+`interpolate` is built from `index_select` (the source rows of each output position, the same index arrays
+PyTorch's kernels compute, in the input's precision) and products with constant weights, one spatial dimension
+at a time, so its gradient scatters back through the selections."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from chainrule.engine.tensor import Tensor, wrap
+from chainrule.engine.xp import TENSOR
+from chainrule.nn.functional._args import ints
+from chainrule.ops.conv import fold_, unfold_
+from chainrule.ops.indexing import index_select
+
+__all__ = ["fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample"]
+
+
+# ----------------------------------------------------------------------------- pixel shuffle
+def pixel_shuffle(input: Tensor, upscale_factor: int) -> Tensor:
+    """(*, C*r*r, H, W) -> (*, C, H*r, W*r): each group of r*r channels spread over an r x r block."""
+    r = int(upscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    *batch, c, h, w = input.shape
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+                           f"upscale_factor, but input.size(-3)={c} is not divisible by {r * r}")
+    nb = len(batch)
+    x = input.reshape(*batch, c // (r * r), r, r, h, w)
+    x = x.permute(*range(nb), nb, nb + 3, nb + 1, nb + 4, nb + 2)
+    return x.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Tensor, downscale_factor: int) -> Tensor:
+    """(*, C, H*r, W*r) -> (*, C*r*r, H, W), the inverse of `pixel_shuffle`."""
+    r = int(downscale_factor)
+    if input.ndim < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but got input with "
+                           f"{input.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    *batch, c, h, w = input.shape
+    if h % r or w % r:
+        which, size = ("height", h) if h % r else ("width", w)
+        raise RuntimeError(f"pixel_unshuffle expects {which} to be divisible by downscale_factor, but input.size("
+                           f"{-2 if which == 'height' else -1})={size} is not divisible by {r}")
+    nb = len(batch)
+    x = input.reshape(*batch, c, h // r, r, w // r, r)
+    x = x.permute(*range(nb), nb, nb + 2, nb + 4, nb + 1, nb + 3)
+    return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+# ----------------------------------------------------------------------------- unfold / fold
+def _unfold_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any, fn: str) -> tuple:
+    k, d = ints(kernel_size, 2, "kernel_size", fn), ints(dilation, 2, "dilation", fn)
+    p, s = ints(padding, 2, "padding", fn), ints(stride, 2, "stride", fn)
+    if min(k) <= 0 or min(d) <= 0 or min(s) <= 0:
+        raise RuntimeError(f"{fn}: kernel size, dilation and stride should be greater than zero, but got "
+                           f"kernel_size={k}, dilation={d}, stride={s}")
+    if min(p) < 0:
+        raise RuntimeError(f"{fn}: padding should be non-negative, but got padding={p}")
+    return k, d, p, s
+
+
+def _blocks(size: tuple, k: tuple, d: tuple, p: tuple, s: tuple) -> tuple[int, int]:
+    return tuple((size[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(2))  # type: ignore
+
+
+def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:
+    """The sliding blocks of a (N, C, H, W) or (C, H, W) input as columns: (N, C*kh*kw, L) (im2col)."""
+    k, d, p, s = _unfold_args(kernel_size, dilation, padding, stride, "unfold")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported (got {input.ndim}D)")
+    x = input.unsqueeze(0) if input.ndim == 3 else input
+    bh, bw = _blocks(tuple(x.shape[2:]), k, d, p, s)
+    if bh < 1 or bw < 1:
+        raise RuntimeError(f"Given input with spatial size ({x.shape[2]}, {x.shape[3]}), kernel_size={k}, "
+                           f"dilation={d}, padding={p}, calculated shape of the array of sliding blocks as "
+                           f"({bh}, {bw}), but its components must be at least one.")
+    out = unfold_(TENSOR, x, k, s, p, d)
+    return out.squeeze(0) if input.ndim == 3 else out
+
+
+def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+         stride: Any = 1) -> Tensor:
+    """Columns (N, C*kh*kw, L) or (C*kh*kw, L) summed back into (N, C, *output_size) (col2im; overlapping
+    entries add up), the adjoint of `unfold`."""
+    size = ints(output_size, 2, "output_size", "fold")
+    k, d, p, s = _unfold_args(kernel_size, dilation, padding, stride, "fold")
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"Input Error: Only unbatched (2D) or batched (3D) input Tensors are supported (got "
+                           f"{input.ndim}D)")
+    x = input.unsqueeze(0) if input.ndim == 2 else input
+    if x.shape[1] % (k[0] * k[1]):
+        raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+                           f"got input.size(1)={x.shape[1]} and kernel_size={k}")
+    bh, bw = _blocks(size, k, d, p, s)
+    if x.shape[2] != bh * bw:
+        raise RuntimeError(f"Given output_size={size}, kernel_size={k}, dilation={d}, padding={p}, stride={s}, "
+                           f"expected size of input's dimension 2 to match the calculated number of sliding blocks "
+                           f"{bh} * {bw} = {bh * bw}, but got input.size(2)={x.shape[2]}.")
+    out = fold_(TENSOR, x, size, k, s, p, d)
+    return out.squeeze(0) if input.ndim == 2 else out
+
+
+# ----------------------------------------------------------------------------- interpolate
+_MODES = {"nearest": 1, "nearest-exact": 1, "linear": 1, "bilinear": 2}
+
+
+def _source_nearest(out: int, size: int, scale: float | None, exact: bool) -> np.ndarray:
+    """PyTorch's nearest_idx / nearest_neighbor_exact_compute_source_index (in float32, as its kernels)."""
+    i = np.arange(out)
+    if not exact and out == size:
+        return i
+    if not exact and out == 2 * size:
+        return i >> 1
+    f = np.float32(1.0 / scale) if scale is not None and scale > 0 else np.float32(size) / np.float32(out)
+    pos = (i.astype(np.float32) + np.float32(0.5)) * f if exact else i.astype(np.float32) * f
+    return np.minimum(np.floor(pos).astype(np.int64), size - 1)
+
+
+def _source_linear(out: int, size: int, scale: float | None, align_corners: bool,
+                   dtype: np.dtype) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """PyTorch's area_pixel_compute_source_index and linear weights, in the input's precision: the two source
+    indices of each output position and their weights."""
+    t = dtype.type
+    if align_corners:
+        f = t(size - 1) / t(out - 1) if out > 1 else t(0)
+        src = np.arange(out).astype(dtype) * f
+    else:
+        f = t(1.0 / scale) if scale is not None and scale > 0 else t(size) / t(out)
+        src = np.maximum(f * (np.arange(out).astype(dtype) + t(0.5)) - t(0.5), t(0))
+    i0 = src.astype(np.int64)
+    i1 = i0 + (i0 < size - 1)
+    lam1 = np.clip(src - i0.astype(dtype), 0, 1).astype(dtype)
+    return i0, i1, lam1
+
+
+def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
+                antialias: bool = False) -> Tensor:
+    """Resize the spatial dimensions of (N, C, L) or (N, C, H, W) to `size` or by `scale_factor`: 'nearest',
+    'nearest-exact' (1-3 spatial dimensions), 'linear' (3-D input) and 'bilinear' (4-D input), with
+    `align_corners` as PyTorch. Other modes raise NotImplementedError."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
+                             "bicubic | trilinear")
+    else:
+        align_corners = bool(align_corners)
+    dim = input.ndim - 2
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    scales: list[float | None]
+    if size is not None:
+        if isinstance(size, list | tuple):
+            if len(size) != dim:
+                raise ValueError(f"Input and output must have the same number of spatial dimensions, but got input "
+                                 f"with spatial dimensions of {list(input.shape[2:])} and output size of {size}. "
+                                 f"Please provide input tensor in (N, C, d1, d2, ...,dK) format and output size in "
+                                 f"(o1, o2, ...,oK) format.")
+            out_size = [int(v) for v in size]
+        else:
+            out_size = [int(size)] * dim
+        scales = [None] * dim
+    else:
+        if isinstance(scale_factor, list | tuple):
+            if len(scale_factor) != dim:
+                raise ValueError(f"Input and scale_factor must have the same number of spatial dimensions, but got "
+                                 f"input with spatial dimensions of {list(input.shape[2:])} and scale_factor of "
+                                 f"shape {scale_factor}. Please provide input tensor in (N, C, d1, d2, ...,dK) "
+                                 f"format and scale_factor in (s1, s2, ...,sK) format.")
+            factors = [float(f) for f in scale_factor]
+        else:
+            factors = [float(scale_factor)] * dim
+        out_size = [int(math.floor(input.shape[2 + i] * factors[i])) for i in range(dim)]
+        scales = [None] * dim if recompute_scale_factor else list(factors)
+    if recompute_scale_factor and size is not None:
+        raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by chainrule")
+    if mode not in _MODES:
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported by chainrule (nearest, nearest-exact, "
+                                  f"linear, bilinear are)")
+    if mode in ("linear", "bilinear") and dim != _MODES[mode]:
+        need = {"linear": 3, "bilinear": 4}[mode]
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need}D input")
+    if dim not in (1, 2, 3):
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
+                                  f"the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
+                                  f"nearest-exact (got {mode})")
+    if any(n <= 0 for n in out_size):
+        raise RuntimeError(f"Input and output sizes should be greater than 0, but got input "
+                           f"({', '.join(map(str, input.shape[2:]))}) and output ({', '.join(map(str, out_size))})")
+    x = input
+    for i in range(dim):
+        axis, n = 2 + i, input.shape[2 + i]
+        if mode in ("nearest", "nearest-exact"):
+            x = index_select(x, axis, wrap(_source_nearest(out_size[i], n, scales[i], mode == "nearest-exact")))
+            continue
+        i0, i1, lam1 = _source_linear(out_size[i], n, scales[i], bool(align_corners), x.array.dtype)
+        shape = [1] * x.ndim
+        shape[axis] = out_size[i]
+        w1 = wrap(lam1.reshape(shape))
+        w0 = wrap((1 - lam1).reshape(shape))
+        x = index_select(x, axis, wrap(i0)) * w0 + index_select(x, axis, wrap(i1)) * w1
+    return x
+
+
+def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: bool | None = None) -> Tensor:
+    """`interpolate` under its old name (deprecated in PyTorch, with its warning)."""
+    import warnings
+
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", UserWarning,
+                  stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
