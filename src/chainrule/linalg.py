@@ -1,6 +1,6 @@
-"""`cr.linalg`, PyTorch's `torch.linalg`: norms, the inverse, determinants, linear solves, the pseudo-inverse and
-the Cholesky factorization, batched over leading dimensions. The ops (forward, gradient, formula) live in
-`chainrule.ops.linalg`; this module is their public namespace under PyTorch's names."""
+"""`cr.linalg`, PyTorch's `torch.linalg`: norms, the inverse, determinants, linear solves, the pseudo-inverse, the
+Cholesky factorization and the symmetric eigendecomposition, batched over leading dimensions. The ops (forward,
+gradient, formula) live in `chainrule.ops.linalg`; this module is their public namespace under PyTorch's names."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from chainrule.ops.linalg import (
     LinAlgError,
     cholesky,
     det,
+    eigh,
+    eigvalsh,
     inv,
     matmul,
     matrix_norm,
@@ -18,5 +20,5 @@ from chainrule.ops.linalg import (
     vector_norm,
 )
 
-__all__ = ["LinAlgError", "cholesky", "det", "inv", "matmul", "matrix_norm", "norm", "pinv", "slogdet", "solve",
-           "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "norm", "pinv",
+           "slogdet", "solve", "vector_norm"]

@@ -71,6 +71,17 @@ def test_slogdet_result_and_overflow():
     assert cr.linalg.det(cr.tensor(a)).item() == torch.linalg.det(torch.tensor(a)).item() == -INF
 
 
+def test_eigh_reads_one_triangle_and_its_eigenvectors_agree_up_to_sign():
+    a = np.random.default_rng(4).standard_normal((3, 5, 5))
+    for uplo in ("L", "U"):
+        c, t = cr.linalg.eigh(cr.tensor(a), UPLO=uplo), torch.linalg.eigh(torch.tensor(a), UPLO=uplo)
+        np.testing.assert_allclose(c.eigenvalues.numpy(), t.eigenvalues.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(np.abs(c.eigenvectors.numpy()), np.abs(t.eigenvectors.numpy()), atol=1e-10)
+        np.testing.assert_allclose(cr.linalg.eigvalsh(cr.tensor(a), uplo).numpy(), t.eigenvalues.numpy(), rtol=1e-10,
+                                   atol=1e-12)
+    assert cr.linalg.eigh(cr.tensor(a[0])).eigenvectors.grad_fn is None
+
+
 def test_linalg_errors_are_linalg_errors():
     assert issubclass(cr.linalg.LinAlgError, RuntimeError)
     singular = np.zeros((2, 2))
@@ -101,6 +112,9 @@ ERRORS = [
     lambda m: m.linalg.matrix_norm(_f64(m, 3)),
     lambda m: m.linalg.matrix_norm(_f64(m, 3, 3), 3),
     lambda m: m.linalg.matrix_norm(_f64(m, 3, 3), dim=(0, 0)),
+    lambda m: m.linalg.eigh(_f64(m, 2, 3)),
+    lambda m: m.linalg.eigh(_f64(m, 3, 3), UPLO="X"),
+    lambda m: m.linalg.eigvalsh(m.ones(3, 3, dtype=m.int64)),
     lambda m: m.linalg.norm(_f64(m, 2, 2, 2), 1),
     lambda m: m.linalg.norm(_f64(m, 2, 2), 3),
     lambda m: m.linalg.norm(_f64(m, 2, 2, 2), 2, dim=(0, 1, 2)),

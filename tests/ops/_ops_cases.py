@@ -786,6 +786,13 @@ CASES: list[Case] = [
       ((2, 3, 3),)),
     C("linalg_pinv", lambda m, a: (m.linalg.pinv(a), m.linalg.pinv(a.mT), m.linalg.pinv(a[0, :2]),
                                    m.linalg.pinv(a[0, :2, :2])), ((2, 3, 2),)),
+    # eigenvectors are compared through sign-invariant functions (each column's sign is LAPACK's choice); the input
+    # is symmetric (a + a^T): eigh reads one triangle, and its gradient is PyTorch's symmetric one
+    C("linalg_eigh", lambda m, a: (lambda s: (m.linalg.eigvalsh(s), m.linalg.eigh(s).eigenvalues,
+                                              m.linalg.eigh(s)[1] ** 2, m.linalg.eigh(s, UPLO="U")[1] ** 2,
+                                              (lambda v: v * v[..., :1, :])(m.linalg.eigh(s[0]).eigenvectors),
+                                              (lambda r: r[0][..., None, :] * r[1] ** 2)(m.linalg.eigh(s, "U"))))(
+        a + a.mT), ((2, 4, 4),)),
     C("atan2", lambda m, a, b: (m.atan2(a, b), a.atan2(b[0]), m.arctan2(b, a), a.arctan2(-b)), ((3, 4), (4,)),
       domain="nonzero"),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),

@@ -772,3 +772,66 @@ def norm(A: Tensor, ord: Any = None, dim: Any = None, keepdim: bool = False, *, 
     if len(dim) == 2:
         return matrix_norm(A, ord, dim, keepdim, dtype=dtype)
     raise RuntimeError(f"linalg.norm: If dim is specified, it must be of length 1 or 2. Got {list(dim)}")
+
+
+# ----------------------------------------------------------------------------- eigh / eigvalsh
+EighResult = namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
+
+
+def _eigh_forward(x: Any, uplo: str) -> tuple:
+    if not np.isfinite(x).all():  # NaN, as PyTorch's result, where LAPACK would not converge
+        nan = np.full(np.shape(x), np.nan, np.asarray(x).dtype)
+        return nan[..., 0], nan
+    vals, vecs = np.linalg.eigh(x, UPLO="U" if uplo == "U" else "L")
+    return vals, vecs
+
+
+def _eigvalsh_vjp(xp: Any, g: Any, out: Any, x: Any, uplo: str) -> tuple:
+    # PyTorch's: gA = V diag(gL) V^T (only the eigenvalues' part of linalg_eig_backward)
+    v = eigh(x, uplo).eigenvectors if xp.is_tensor else _eigh_forward(x, uplo)[1]
+    return (xp.matmul(v * xp.expand_dims(g, -2), xp.swapaxes(v, -1, -2)),)
+
+
+def _eigenvectors_vjp(xp: Any, g: Any, out: Any, x: Any, uplo: str) -> tuple:
+    # PyTorch's: gA = V (skew(V^T gV) / E) V^T, E_ij = L_j - L_i, the diagonal 0 (the eigenvalues' part is the
+    # other op's); skew(X) = (X - X^T) / 2
+    lam = apply(EIGVALSH, (x,), {"uplo": uplo}) if xp.is_tensor else _eigh_forward(x, uplo)[0]
+    n = x.shape[-1]
+    eye = np.eye(n, dtype=xp.data(g).dtype)
+    vtg = xp.matmul(xp.swapaxes(out, -1, -2), g)
+    skew = 0.5 * (vtg - xp.swapaxes(vtg, -1, -2))
+    gaps = xp.expand_dims(lam, -2) - xp.expand_dims(lam, -1) + eye
+    inner = skew / gaps * (1.0 - eye)
+    return (xp.matmul(xp.matmul(out, inner), xp.swapaxes(out, -1, -2)),)
+
+
+EIGVALSH = defop("eigvalsh", lambda x, uplo: _eigh_forward(x, uplo)[0], "A", vjp=_eigvalsh_vjp,
+                 formulas=("V diag(G) V^T",), backward_name="LinalgEighBackward0")
+EIGH_VECTORS = defop("eigh_vectors", lambda x, uplo: _eigh_forward(x, uplo)[1], "A", vjp=_eigenvectors_vjp,
+                     formulas=("V (skew(V^T G) / (L_j - L_i)) V^T",), saves="both",
+                     backward_name="LinalgEighBackward0")
+
+
+def _uplo(A: Tensor, UPLO: str, op: str) -> str:  # noqa: N803 - PyTorch's name
+    if A.array.dtype.kind != "f":
+        raise NotImplementedError(f"{op}: \"linalg_eigh_cpu\" not implemented for '{A.dtype}'")
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"{op}: Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    return UPLO
+
+
+def eigh(A: Tensor, UPLO: str = "L") -> EighResult:  # noqa: N803
+    """The eigenvalues (ascending) and orthonormal eigenvectors (columns) of a symmetric matrix, or of each in a
+    batch, from its lower (`UPLO='L'`) or upper triangle. Gradients are PyTorch's: V diag(gL) V^T for the
+    eigenvalues, V (skew(V^T gV) / (L_j - L_i)) V^T for the eigenvectors (infinite where eigenvalues repeat; the
+    eigenvectors' signs are LAPACK's, as PyTorch's)."""
+    uplo = _uplo(A, UPLO, "linalg.eigh")
+    _square_float(A, "linalg.eigh")
+    return EighResult(apply(EIGVALSH, (A,), {"uplo": uplo}), apply(EIGH_VECTORS, (A,), {"uplo": uplo}))
+
+
+def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
+    """The eigenvalues (ascending) of a symmetric matrix, or of each in a batch; gradient V diag(G) V^T."""
+    uplo = _uplo(A, UPLO, "linalg.eigvalsh")
+    _square_float(A, "linalg.eigvalsh")
+    return apply(EIGVALSH, (A,), {"uplo": uplo})
