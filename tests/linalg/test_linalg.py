@@ -82,6 +82,20 @@ def test_eigh_reads_one_triangle_and_its_eigenvectors_agree_up_to_sign():
     assert cr.linalg.eigh(cr.tensor(a[0])).eigenvectors.grad_fn is None
 
 
+def test_qr_gradients_refused_as_torch():
+    a = np.random.default_rng(6).standard_normal((4, 3))
+    for lib in (cr, torch):
+        x = lib.tensor(a, requires_grad=True)
+        q, r = lib.linalg.qr(x, mode="r")
+        assert tuple(q.shape) == (0,) and tuple(r.shape) == (3, 3)
+        with pytest.raises(RuntimeError, match="mode='r'"):
+            r.sum().backward()
+        with pytest.raises(RuntimeError, match="mode='complete' and nrows > ncols"):
+            lib.linalg.qr(x, mode="complete").Q.sum().backward()
+    np.testing.assert_allclose(cr.linalg.qr(cr.tensor(a), "r").R.numpy(), torch.linalg.qr(torch.tensor(a), "r").R
+                               .numpy(), rtol=1e-10, atol=1e-12)
+
+
 def test_linalg_errors_are_linalg_errors():
     assert issubclass(cr.linalg.LinAlgError, RuntimeError)
     singular = np.zeros((2, 2))
@@ -112,6 +126,9 @@ ERRORS = [
     lambda m: m.linalg.matrix_norm(_f64(m, 3)),
     lambda m: m.linalg.matrix_norm(_f64(m, 3, 3), 3),
     lambda m: m.linalg.matrix_norm(_f64(m, 3, 3), dim=(0, 0)),
+    lambda m: m.linalg.qr(_f64(m, 3, 3), mode="full"),
+    lambda m: m.linalg.qr(_f64(m, 3)),
+    lambda m: m.linalg.qr(m.ones(3, 3, dtype=m.int64)),
     lambda m: m.linalg.eigh(_f64(m, 2, 3)),
     lambda m: m.linalg.eigh(_f64(m, 3, 3), UPLO="X"),
     lambda m: m.linalg.eigvalsh(m.ones(3, 3, dtype=m.int64)),

@@ -793,6 +793,10 @@ CASES: list[Case] = [
                                               (lambda v: v * v[..., :1, :])(m.linalg.eigh(s[0]).eigenvectors),
                                               (lambda r: r[0][..., None, :] * r[1] ** 2)(m.linalg.eigh(s, "U"))))(
         a + a.mT), ((2, 4, 4),)),
+    C("linalg_qr", lambda m, a: (m.linalg.qr(a).Q, m.linalg.qr(a)[1], m.linalg.qr(a.mT)[0], m.linalg.qr(a.mT).R,
+                                 m.linalg.qr(a[:, :3], "complete").Q, m.linalg.qr(a[:, :3], mode="complete").R,
+                                 m.linalg.qr(a.mT, "complete")[0], m.linalg.qr(a.mT, mode="complete")[1]),
+      ((2, 5, 3),)),
     C("atan2", lambda m, a, b: (m.atan2(a, b), a.atan2(b[0]), m.arctan2(b, a), a.arctan2(-b)), ((3, 4), (4,)),
       domain="nonzero"),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),

@@ -835,3 +835,95 @@ def eigvalsh(A: Tensor, UPLO: str = "L") -> Tensor:  # noqa: N803
     uplo = _uplo(A, UPLO, "linalg.eigvalsh")
     _square_float(A, "linalg.eigvalsh")
     return apply(EIGVALSH, (A,), {"uplo": uplo})
+
+
+# ----------------------------------------------------------------------------- qr
+QRResult = namedtuple("QRResult", ["Q", "R"])
+
+
+def _qr_forward(x: Any, mode: str) -> tuple:
+    if not np.isfinite(x).all():
+        m, n = np.shape(x)[-2:]
+        k = m if mode == "complete" else min(m, n)
+        nan = np.full(np.shape(x)[:-2] + (m, k), np.nan, np.asarray(x).dtype)
+        return nan, np.full(np.shape(x)[:-2] + (k, n), np.nan, np.asarray(x).dtype)
+    q, r = np.linalg.qr(x, mode="complete" if mode == "complete" else "reduced")
+    return q, r
+
+
+def _copyltu(xp: Any, m: Any) -> Any:
+    """The lower triangle mirrored onto the upper one: tril(M) + tril(M, -1)^T."""
+    return _tril(xp, m, 0) + xp.swapaxes(_tril(xp, m, -1), -1, -2)
+
+
+def _qr_square_vjp(xp: Any, gq: Any, gr: Any, q: Any, r: Any) -> Any:
+    """gA = [gQ + Q copyltu(R gR^T - gQ^T Q)] R^-T for A = QR with R square (m >= n), either gradient None."""
+    m_ = 0.0
+    if gr is not None:
+        m_ = xp.matmul(r, xp.swapaxes(gr, -1, -2))
+    if gq is not None:
+        m_ = m_ - xp.matmul(xp.swapaxes(gq, -1, -2), q)
+    b = xp.matmul(q, _copyltu(xp, m_))
+    if gq is not None:
+        b = b + gq
+    r_inv = inverse(r) if xp.is_tensor else _inv_or_raise(r, "linalg.qr")
+    return xp.matmul(b, xp.swapaxes(r_inv, -1, -2))
+
+
+def _qr_vjp(xp: Any, g: Any, x: Any, mode: str, of_q: bool, q: Any, r: Any) -> tuple:
+    m, n = x.shape[-2], x.shape[-1]
+    if mode == "r":
+        raise RuntimeError("linalg.qr: The derivative of linalg.qr depends on Q, which is not computed when "
+                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going to differentiate "
+                           "through linalg.qr.")
+    if mode == "complete" and m > n:
+        raise RuntimeError("linalg.qr: The QR decomposition is not differentiable when mode='complete' and "
+                           "nrows > ncols.")
+    gq, gr = (g, None) if of_q else (None, g)
+    if m >= n:
+        return (_qr_square_vjp(xp, gq, gr, q, r),)
+    # m < n: A = [X | Y] with X square, X = Q U, R = [U | V], V = Q^T Y: gY = Q gV, and X's gradient is the square
+    # case with gQ + Y gV^T
+    from chainrule.ops.joins import cat
+
+    y = x[..., :, m:]
+    u = r[..., :, :m]
+    if gr is not None:
+        gu, gv = gr[..., :, :m], gr[..., :, m:]
+        gq_eff = xp.matmul(y, xp.swapaxes(gv, -1, -2))
+        gy = xp.matmul(q, gv)
+    else:
+        gu, gq_eff = None, gq
+        gy = xp.zeros_like(y)
+    gx = _qr_square_vjp(xp, gq_eff, gu, q, u)
+    return (cat([gx, gy], -1) if xp.is_tensor else np.concatenate([gx, gy], -1),)
+
+
+def _qr_q_vjp(xp: Any, g: Any, out: Any, x: Any, mode: str) -> tuple:
+    r = apply(QR_R, (x,), {"mode": mode}) if xp.is_tensor else _qr_forward(x, mode)[1]
+    return _qr_vjp(xp, g, x, mode, True, out, r)
+
+
+def _qr_r_vjp(xp: Any, g: Any, out: Any, x: Any, mode: str) -> tuple:
+    q = apply(QR_Q, (x,), {"mode": mode}) if xp.is_tensor else _qr_forward(x, mode)[0]
+    return _qr_vjp(xp, g, x, mode, False, q, out)
+
+
+QR_Q = defop("qr_q", lambda x, mode: _qr_forward(x, mode)[0], "A", vjp=_qr_q_vjp,
+             formulas=("[G - Q copyltu(G^T Q)] R^-T",), saves="both", backward_name="LinalgQrBackward0")
+QR_R = defop("qr_r", lambda x, mode: _qr_forward(x, mode)[1], "A", vjp=_qr_r_vjp,
+             formulas=("Q copyltu(R G^T) R^-T",), saves="both", backward_name="LinalgQrBackward0")
+
+
+def qr(A: Tensor, mode: str = "reduced") -> QRResult:
+    """Q with orthonormal columns and upper-triangular R with A = Q @ R (of each matrix in a batch): `mode`
+    'reduced' (k = min(m, n) columns), 'complete' (Q square) or 'r' (R only; Q is empty). Gradients are PyTorch's
+    (two ops, one per output, whose gradients add up to its linalg_qr_backward); not for 'complete' with m > n,
+    nor for 'r'."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"linalg.qr: qr received unrecognized mode '{mode}' but expected one of 'reduced' "
+                           f"(default), 'r', or 'complete'")
+    _float_matrices(A, "linalg.qr")
+    if mode == "r":  # R alone, whose gradient refuses as PyTorch's (it needs Q)
+        return QRResult(wrap(np.zeros((0,), A.array.dtype)), apply(QR_R, (A,), {"mode": mode}))
+    return QRResult(apply(QR_Q, (A,), {"mode": mode}), apply(QR_R, (A,), {"mode": mode}))
