@@ -13,13 +13,20 @@ from chainrule.ops.linalg import (
     inv,
     matmul,
     matrix_norm,
+    matrix_power,
+    multi_dot,
     norm,
     pinv,
     qr,
     slogdet,
     solve,
+    solve_triangular,
+    vecdot,
     vector_norm,
 )
+from chainrule.ops.linalg import linalg_cross as cross
+from chainrule.ops.linalg import linalg_diagonal as diagonal
 
-__all__ = ["LinAlgError", "cholesky", "det", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm", "norm", "pinv",
-           "qr", "slogdet", "solve", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
+           "matrix_power", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "vecdot",
+           "vector_norm"]

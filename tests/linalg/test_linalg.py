@@ -33,6 +33,20 @@ CASES = [
                                    m.linalg.norm(a, -INF, dim=(1, 2), keepdim=True),
                                    m.linalg.norm(a, 2.5, dim=-1), m.linalg.norm(a[0, 0], dim=0)),
       ((2, 3, 4),), domain="distinct"),
+    C("solve_triangular", lambda m, a, b: (
+        m.linalg.solve_triangular(a + 3 * m.eye(3, dtype=a.dtype), b, upper=True),
+        m.linalg.solve_triangular(a + 3 * m.eye(3, dtype=a.dtype), b, upper=False),
+        m.linalg.solve_triangular(a, b, upper=False, unitriangular=True),
+        m.linalg.solve_triangular(a[0] + 3 * m.eye(3, dtype=a.dtype), b.mT, upper=True, left=False),
+        m.linalg.solve_triangular(a, b[0].mT, upper=True, left=False, unitriangular=True)),
+      ((2, 3, 3), (2, 3, 2))),
+    C("linalg_compositions", lambda m, a, b: (
+        m.linalg.vecdot(a, b), m.linalg.vecdot(a, b[0], dim=0), m.linalg.multi_dot([a[0], b[0].mT, a[1]]),
+        m.linalg.multi_dot([a[0, 0], b[0].mT, a[1], b[1, 0]]), m.linalg.matrix_power(a[:, :, :3], 3),
+        m.linalg.matrix_power(a[:, :, :3], 0), m.linalg.matrix_power(a[0, :, :3], -2),
+        m.linalg.matrix_power(a[:, :, :3], 1), m.linalg.cross(a[..., :3], b[..., :3]),
+        m.linalg.cross(a[:, :1, :3], b[:1, :, 1:], dim=-1), m.linalg.diagonal(a), m.linalg.diagonal(a, offset=1),
+        m.linalg.diagonal(a, dim1=0, dim2=2)), ((2, 3, 4), (2, 3, 4))),
 ]
 
 
@@ -130,6 +144,14 @@ ERRORS = [
     lambda m: m.linalg.qr(_f64(m, 3)),
     lambda m: m.linalg.qr(m.ones(3, 3, dtype=m.int64)),
     lambda m: m.linalg.eigh(_f64(m, 2, 3)),
+    lambda m: m.linalg.solve_triangular(_f64(m, 3, 3), _f64(m, 3)),
+    lambda m: m.linalg.solve_triangular(_f64(m, 3, 3), _f64(m, 3), upper=True),
+    lambda m: m.linalg.solve_triangular(_f64(m, 3, 3), _f64(m, 2, 2), upper=True),
+    lambda m: m.linalg.multi_dot([_f64(m, 3, 3)]),
+    lambda m: m.linalg.multi_dot([_f64(m, 3, 3), _f64(m, 3), _f64(m, 3, 3)]),
+    lambda m: m.linalg.matrix_power(_f64(m, 2, 3), 2),
+    lambda m: m.linalg.cross(_f64(m, 3, 2), _f64(m, 3, 2)),
+    lambda m: m.linalg.cross(_f64(m, 2, 3), _f64(m, 3)),
     lambda m: m.linalg.eigh(_f64(m, 3, 3), UPLO="X"),
     lambda m: m.linalg.eigvalsh(m.ones(3, 3, dtype=m.int64)),
     lambda m: m.linalg.norm(_f64(m, 2, 2, 2), 1),

@@ -927,3 +927,104 @@ def qr(A: Tensor, mode: str = "reduced") -> QRResult:
     if mode == "r":  # R alone, whose gradient refuses as PyTorch's (it needs Q)
         return QRResult(wrap(np.zeros((0,), A.array.dtype)), apply(QR_R, (A,), {"mode": mode}))
     return QRResult(apply(QR_Q, (A,), {"mode": mode}), apply(QR_R, (A,), {"mode": mode}))
+
+
+# ----------------------------------------------------------------------------- compositions of torch.linalg
+def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
+    """The X with A @ X = B (`left=False`: X @ A = B) reading only A's upper or lower triangle (`unitriangular`:
+    taking its diagonal as ones): `solve` of `triu`/`tril` of A, so the gradient of A is the general one projected
+    onto that triangle, as PyTorch's. A zero on the diagonal raises LinAlgError (PyTorch returns inf/NaN)."""
+    from chainrule.creation import eye
+    from chainrule.ops.shape_ops import tril, triu
+
+    _square_float(A, "linalg.solve_triangular")
+    if B.ndim < 2:
+        raise RuntimeError(f"linalg.solve_triangular: The input tensor B must have at least 2 dimensions, got "
+                           f"{B.ndim}")
+    if B.array.dtype != A.array.dtype:
+        raise RuntimeError(f"linalg.solve_triangular: Expected A and B to have the same dtype, but found A of type "
+                           f"{A.dtype} and B of type {B.dtype} instead")
+    n = A.shape[-1]
+    if (B.shape[-2] if left else B.shape[-1]) != n:
+        raise RuntimeError(f"linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+                           f"{'AX = B' if left else 'XA = B'} ({n}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    tri = triu if upper else tril
+    t = tri(A, 1 if upper else -1) + eye(n, dtype=A.dtype) if unitriangular else tri(A)
+    if left:
+        return apply(SOLVE, (t, B))
+    return apply(SOLVE, (t.mT, B.mT)).mT
+
+
+def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
+    """The dot product of the vectors along `dim` (the inputs broadcast): `sum(x * y, dim)`."""
+    from chainrule.ops.reductions import sum as sum_
+
+    return sum_(x * y, dim)
+
+
+def multi_dot(tensors: Any) -> Tensor:
+    """The product of a chain of matrices (the first may be a 1-D row vector, the last a 1-D column vector), as
+    `matmul`s from the left."""
+    tensors = list(tensors)
+    if len(tensors) < 2:
+        raise RuntimeError(f"linalg.multi_dot: expected at least 2 tensors but got {len(tensors)}")
+    for i, t in enumerate(tensors):
+        allowed = (1, 2) if i in (0, len(tensors) - 1) else (2,)
+        if t.ndim not in allowed:
+            raise RuntimeError(f"linalg.multi_dot: tensor {i} must be {' or '.join(f'{d}D' for d in allowed)} but "
+                               f"got {t.ndim}D")
+    out = tensors[0]
+    for t in tensors[1:]:
+        out = matmul(out, t)
+    return out
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A @ A @ ... (n times; 0: the identity, of A's shape; a negative n: powers of the inverse), by repeated
+    squaring as PyTorch."""
+    from chainrule.creation import eye
+    from chainrule.ops.shape_ops import expand
+
+    if A.ndim < 2 or A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2] if A.ndim > 1 else 1} by {A.shape[-1] if A.ndim else 1} matrices")
+    if not isinstance(n, int):
+        raise TypeError(f"linalg.matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    if n == 0:  # the identity written over a copy of A, as PyTorch (a result in A's graph, with gradient 0)
+        from chainrule.ops.inplace import copy_
+        from chainrule.ops.shape_ops import clone
+
+        return copy_(clone(A), expand(eye(A.shape[-1], dtype=A.dtype), tuple(A.shape)))
+    base = inv(A) if n < 0 else A
+    k = abs(n)
+    result: Tensor | None = None
+    while k:
+        if k & 1:
+            result = base if result is None else matmul(result, base)
+        k >>= 1
+        if k:
+            base = matmul(base, base)
+    assert result is not None
+    return result
+
+
+def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
+    """`torch.linalg.cross`: the cross product of 3-vectors along `dim` (-1 by default), the inputs broadcast."""
+    from chainrule.ops.shape_ops import broadcast_tensors
+
+    if input.ndim != other.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions (got {input.ndim} and "
+                           f"{other.ndim})")
+    try:
+        a, b = broadcast_tensors(input, other) if tuple(input.shape) != tuple(other.shape) else (input, other)
+    except RuntimeError:
+        raise RuntimeError(f"linalg.cross: the shapes {tuple(input.shape)} and {tuple(other.shape)} are not "
+                           f"broadcastable") from None
+    return cross(a, b, dim)
+
+
+def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """`torch.linalg.diagonal`: `diagonal` with the last two dimensions as the default."""
+    from chainrule.ops.shape_ops import diagonal
+
+    return diagonal(A, offset, dim1, dim2)
