@@ -890,6 +890,21 @@ class TensorInplaceMixin:
     def lerp_(self, *args: Any, **kwargs: Any) -> Tensor:
         return dispatch.ops.lerp_(self, *args, **kwargs)
 
+    def atan2_(self, other: Any) -> Tensor:
+        return dispatch.ops.atan2_(self, other)
+
+    def arctan2_(self, other: Any) -> Tensor:
+        return dispatch.ops.arctan2_(self, other)
+
+    def addmv_(self, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.addmv_(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.addbmm_(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.baddbmm_(self, batch1, batch2, beta=beta, alpha=alpha)
+
     def scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
         return dispatch.ops.scatter_(self, *args, **kwargs)
 
