@@ -25,7 +25,11 @@ CASES = [
     C("matrix_norm", lambda m, a: (m.linalg.matrix_norm(a), m.linalg.matrix_norm(a, 1),
                                    m.linalg.matrix_norm(a, -1), m.linalg.matrix_norm(a, INF, keepdim=True),
                                    m.linalg.matrix_norm(a, -INF, dim=(0, 2)), m.linalg.matrix_norm(a, 1, dim=(2, 0)),
-                                   m.linalg.matrix_norm(a, "fro", dim=(-1, 0), keepdim=True)),
+                                   m.linalg.matrix_norm(a, "fro", dim=(-1, 0), keepdim=True),
+                                   m.linalg.matrix_norm(a, "nuc"), m.linalg.matrix_norm(a, 2, dim=(2, 0)),
+                                   m.linalg.matrix_norm(a, -2, keepdim=True),
+                                   m.linalg.matrix_norm(a, "nuc", dim=(0, 1), keepdim=True),
+                                   m.linalg.norm(a[0], 2), m.linalg.norm(a, "nuc", dim=(1, 2))),
       ((2, 3, 4),), domain="distinct"),
     C("linalg_norm", lambda m, a: (m.linalg.norm(a), m.linalg.norm(a, dim=1), m.linalg.norm(a[0, 0], 3),
                                    m.linalg.norm(a[0], INF), m.linalg.norm(a[:, :, 0], 1),
@@ -144,6 +148,10 @@ ERRORS = [
     lambda m: m.linalg.qr(_f64(m, 3)),
     lambda m: m.linalg.qr(m.ones(3, 3, dtype=m.int64)),
     lambda m: m.linalg.eigh(_f64(m, 2, 3)),
+    lambda m: m.linalg.svd(_f64(m, 3)),
+    lambda m: m.linalg.svdvals(m.ones(2, 2, dtype=m.int64)),
+    lambda m: m.linalg.svd(_f64(m, 2, 2), driver="gesvd"),
+    lambda m: m.linalg.matrix_norm(_f64(m, 3, 3), "nuc", dim=(1, 1)),
     lambda m: m.linalg.solve_triangular(_f64(m, 3, 3), _f64(m, 3)),
     lambda m: m.linalg.solve_triangular(_f64(m, 3, 3), _f64(m, 3), upper=True),
     lambda m: m.linalg.solve_triangular(_f64(m, 3, 3), _f64(m, 2, 2), upper=True),
@@ -168,7 +176,13 @@ def test_errors_as_torch(call):
         call(cr)
 
 
-@pytest.mark.parametrize("ord", ["nuc", 2, -2])
-def test_matrix_norms_from_singular_values_are_refused(ord):
-    with pytest.raises(NotImplementedError, match="singular values"):
-        cr.linalg.matrix_norm(cr.ones(2, 2), ord)
+def test_svd_factors_agree_with_torch_up_to_sign():
+    a = np.random.default_rng(8).standard_normal((2, 5, 3))
+    for full in (True, False):
+        c, t = cr.linalg.svd(cr.tensor(a), full), torch.linalg.svd(torch.tensor(a), full)
+        assert [tuple(x.shape) for x in c] == [tuple(x.shape) for x in t]
+        np.testing.assert_allclose(c.S.numpy(), t.S.numpy(), rtol=1e-10)
+        k = 3
+        for mine, theirs in ((c.U[..., :k], t.U[..., :k]), (c.Vh, t.Vh)):
+            np.testing.assert_allclose(np.abs(mine.numpy()), np.abs(theirs.numpy()), atol=1e-10)
+        np.testing.assert_allclose(((c.U[..., :k] * c.S.unsqueeze(-2)) @ c.Vh[..., :k, :]).numpy(), a, atol=1e-12)

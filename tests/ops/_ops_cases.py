@@ -797,6 +797,13 @@ CASES: list[Case] = [
                                  m.linalg.qr(a[:, :3], "complete").Q, m.linalg.qr(a[:, :3], mode="complete").R,
                                  m.linalg.qr(a.mT, "complete")[0], m.linalg.qr(a.mT, mode="complete")[1]),
       ((2, 5, 3),)),
+    # singular vectors are compared through sign-invariant functions (each pair's sign is LAPACK's choice)
+    C("linalg_svd", lambda m, a: (m.linalg.svdvals(a), m.linalg.svd(a).S, m.linalg.svd(a, False)[0] ** 2,
+                                  m.linalg.svd(a.mT, full_matrices=False).Vh ** 2,
+                                  (lambda r: r.U[..., :, :3] * r.Vh[..., :1, :3])(m.linalg.svd(a)),
+                                  (lambda r: r[0][..., :, :1] * r[2][..., :1, :] * r[1][..., None, None, 1])(
+                                      m.linalg.svd(a.mT, True)),
+                                  (lambda r: r.U * r.Vh[..., :1, :])(m.linalg.svd(a[0, :3], False))), ((2, 5, 3),)),
     C("atan2", lambda m, a, b: (m.atan2(a, b), a.atan2(b[0]), m.arctan2(b, a), a.arctan2(-b)), ((3, 4), (4,)),
       domain="nonzero"),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),

@@ -728,8 +728,9 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
 def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Tensor:
     """The matrix norm over the two dimensions `dim`: 'fro' (the 2-norm of the elements), 1 / -1 (the largest /
-    smallest column sum of |A|), inf / -inf (the largest / smallest row sum). 'nuc', 2 and -2 (from singular
-    values) are not supported. Compositions of `abs`, `sum`, `amax`/`amin`."""
+    smallest column sum of |A|), inf / -inf (the largest / smallest row sum), 'nuc' (the sum of the singular
+    values), 2 / -2 (the largest / smallest singular value). Compositions of `abs`, `sum`, `amax`/`amin`,
+    `svdvals`."""
     from chainrule.ops.elementwise import abs as _abs
     from chainrule.ops.reductions import amax, amin
     from chainrule.ops.reductions import sum as sum_
@@ -739,9 +740,21 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
     d0, d1 = _check_ord_dims(dim, A.ndim, "linalg.matrix_norm")
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim, dtype=dtype)
-    if ord in ("nuc", 2, -2):
-        raise NotImplementedError(f"linalg.matrix_norm: ord={ord!r} needs singular values; chainrule does not "
-                                  f"support it")
+    if ord in ("nuc", 2, -2):  # from the singular values (the matrix dims moved last)
+        from chainrule.ops.shape_ops import movedim
+
+        sv = svdvals(movedim(A, (d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A)
+        if dtype is not None:
+            from chainrule import dtypes
+            from chainrule.ops.elementwise import cast
+
+            target = dtypes.to_dtype(dtype).np
+            sv = sv if target == sv.array.dtype else cast(sv, target)
+        out = sum_(sv, -1) if ord == "nuc" else (amax if ord == 2 else amin)(sv, -1)
+        if keepdim:
+            for d in sorted((d0, d1)):
+                out = out.unsqueeze(d)
+        return out
     if ord not in (1, -1, float("inf"), float("-inf")):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     if dtype is not None:
@@ -1028,3 +1041,104 @@ def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -
     from chainrule.ops.shape_ops import diagonal
 
     return diagonal(A, offset, dim1, dim2)
+
+
+# ----------------------------------------------------------------------------- svd / svdvals
+SVDResult = namedtuple("SVDResult", ["U", "S", "Vh"])
+
+
+def _svd_forward(x: Any, full_matrices: bool) -> tuple:
+    m, n = np.shape(x)[-2:]
+    k = min(m, n)
+    if not np.isfinite(x).all():  # NaN, as PyTorch's result, where LAPACK would not converge
+        batch, dt = np.shape(x)[:-2], np.asarray(x).dtype
+        rows, cols = (m, n) if full_matrices else (k, k)
+        return (np.full(batch + (m, rows), np.nan, dt), np.full(batch + (k,), np.nan, dt),
+                np.full(batch + (cols, n), np.nan, dt))
+    u, s, vh = np.linalg.svd(x, full_matrices=full_matrices)
+    return u, s, vh
+
+
+def _svd_parts(xp: Any, x: Any, full_matrices: bool, have: dict) -> tuple:
+    """U, S, Vh of x (those in `have` as given: the op's own output), narrowed to the k = min(m, n) singular
+    vectors the gradient uses (PyTorch narrows full_matrices=True the same way)."""
+    if xp.is_tensor:
+        parts = [have[name] if name in have else apply(op, (x,), {"full_matrices": full_matrices})
+                 for name, op in (("U", SVD_U), ("S", SVD_S), ("Vh", SVD_VH))]
+    else:
+        computed = _svd_forward(x, full_matrices)
+        parts = [have.get(name, computed[i]) for i, name in enumerate(("U", "S", "Vh"))]
+    u, s, vh = parts
+    k = s.shape[-1]
+    if full_matrices:
+        u, vh = u[..., :, :k], vh[..., :k, :]
+    return u, s, vh
+
+
+def _svd_inner_gaps(xp: Any, s: Any) -> Any:
+    """E_jk = S_k^2 - S_j^2, with 1 on the diagonal (PyTorch's; only 0 / 1 is read there)."""
+    s2 = s * s
+    eye = np.eye(s.shape[-1], dtype=xp.data(s).dtype)
+    return xp.expand_dims(s2, -2) - xp.expand_dims(s2, -1) + eye
+
+
+def _svd_s_vjp(xp: Any, g: Any, out: Any, x: Any, full_matrices: bool) -> tuple:
+    u, _, vh = _svd_parts(xp, x, full_matrices, {"S": out})
+    return (xp.matmul(u * xp.expand_dims(g, -2), vh),)
+
+
+def _svd_u_vjp(xp: Any, g: Any, out: Any, x: Any, full_matrices: bool) -> tuple:
+    # PyTorch's svd_backward, the gU terms: U [(skew(U^T gU) / E) S] V^T, plus (I - U U^T) gU S^-1 V^T when m > n
+    u, s, vh = _svd_parts(xp, x, full_matrices, {"U": out})
+    k = s.shape[-1]
+    gu = g[..., :, :k] if full_matrices else g
+    uhgu = xp.matmul(xp.swapaxes(u, -1, -2), gu)
+    inner = (uhgu - xp.swapaxes(uhgu, -1, -2)) / _svd_inner_gaps(xp, s) * xp.expand_dims(s, -2)
+    ga = xp.matmul(u, inner)
+    if x.shape[-2] > x.shape[-1]:
+        gu_sinv = gu / xp.expand_dims(s, -2)
+        ga = ga + gu_sinv - xp.matmul(u, xp.matmul(xp.swapaxes(u, -1, -2), gu_sinv))
+    return (xp.matmul(ga, vh),)
+
+
+def _svd_vh_vjp(xp: Any, g: Any, out: Any, x: Any, full_matrices: bool) -> tuple:
+    # the gVh terms: U [S (skew(Vh gVh^T) / E)] Vh, plus U S^-1 gVh (I - V Vh) when m < n
+    u, s, vh = _svd_parts(xp, x, full_matrices, {"Vh": out})
+    k = s.shape[-1]
+    gvh = g[..., :k, :] if full_matrices else g
+    vhgv = xp.matmul(vh, xp.swapaxes(gvh, -1, -2))
+    inner = xp.expand_dims(s, -1) * ((vhgv - xp.swapaxes(vhgv, -1, -2)) / _svd_inner_gaps(xp, s))
+    ga = xp.matmul(inner, vh)
+    if x.shape[-2] < x.shape[-1]:
+        sinv_gvh = gvh / xp.expand_dims(s, -1)
+        ga = ga + sinv_gvh - xp.matmul(xp.matmul(sinv_gvh, xp.swapaxes(vh, -1, -2)), vh)
+    return (xp.matmul(u, ga),)
+
+
+SVD_S = defop("svd_s", lambda x, full_matrices: _svd_forward(x, full_matrices)[1], "A", vjp=_svd_s_vjp,
+              formulas=("U diag(G) V^T",), backward_name="LinalgSvdBackward0")
+SVD_U = defop("svd_u", lambda x, full_matrices: _svd_forward(x, full_matrices)[0], "A", vjp=_svd_u_vjp,
+              formulas=("U (skew(U^T G) / (S_k^2 - S_j^2)) S V^T + (I - U U^T) G S^-1 V^T",), saves="both",
+              backward_name="LinalgSvdBackward0")
+SVD_VH = defop("svd_vh", lambda x, full_matrices: _svd_forward(x, full_matrices)[2], "A", vjp=_svd_vh_vjp,
+               formulas=("U S (skew(V^T G^T) / (S_k^2 - S_j^2)) V^T + U S^-1 G (I - V V^T)",), saves="both",
+               backward_name="LinalgSvdBackward0")
+
+
+def svd(A: Tensor, full_matrices: bool = True, *, driver: Any = None) -> SVDResult:
+    """A = U diag(S) Vh, S descending (of each matrix in a batch); `full_matrices=False` keeps k = min(m, n)
+    singular vectors. Gradients are PyTorch's svd_backward (three ops, one per output, whose gradients add up
+    to it; distinct singular values assumed, and a full rank where U or Vh is used of a rectangular matrix). The
+    singular vectors' signs are LAPACK's (they may differ from PyTorch's)."""
+    _float_matrices(A, "linalg.svd")
+    if driver is not None:
+        raise RuntimeError("linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with cuSOLVER "
+                           "backend.")
+    attrs = {"full_matrices": bool(full_matrices)}
+    return SVDResult(apply(SVD_U, (A,), attrs), apply(SVD_S, (A,), attrs), apply(SVD_VH, (A,), attrs))
+
+
+def svdvals(A: Tensor, *, driver: Any = None) -> Tensor:
+    """The singular values, descending (gradient U diag(G) V^T)."""
+    _float_matrices(A, "linalg.svdvals")
+    return apply(SVD_S, (A,), {"full_matrices": False})
