@@ -151,19 +151,19 @@ def mT(input: Tensor) -> Tensor:  # noqa: N802
 def movedim(input: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
     """The dimensions `source` moved to the positions `destination` (ints or equally long sequences), the others
     kept in their order; a `permute`."""
-    if isinstance(source, int) and isinstance(destination, int):
+    if isinstance(source, int | np.integer) and isinstance(destination, int | np.integer):
         perm = list(range(input.ndim))
-        s = wrap_dim(source, input.ndim, "movedim")
-        d = wrap_dim(destination, input.ndim, "movedim")
+        s = wrap_dim(int(source), input.ndim, "movedim")
+        d = wrap_dim(int(destination), input.ndim, "movedim")
         perm.insert(d, perm.pop(s))
         return permute(input, perm)
-    src = [source] if isinstance(source, int) else list(source)
-    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [source] if isinstance(source, int | np.integer) else list(source)
+    dst = [destination] if isinstance(destination, int | np.integer) else list(destination)
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                            f"same number of dims as destination ({dst} dims)")
-    src = [wrap_dim(d, input.ndim, "movedim") for d in src]
-    dst = [wrap_dim(d, input.ndim, "movedim") for d in dst]
+    src = [wrap_dim(int(d), input.ndim, "movedim") for d in src]
+    dst = [wrap_dim(int(d), input.ndim, "movedim") for d in dst]
     if len(set(src)) != len(src):
         raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
     if len(set(dst)) != len(dst):

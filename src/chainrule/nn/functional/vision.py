@@ -72,7 +72,8 @@ def _unfold_args(kernel_size: Any, dilation: Any, padding: Any, stride: Any, fn:
 
 
 def _blocks(size: tuple, k: tuple, d: tuple, p: tuple, s: tuple) -> tuple[int, int]:
-    return tuple((size[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(2))  # type: ignore
+    bh, bw = ((size[i] + 2 * p[i] - d[i] * (k[i] - 1) - 1) // s[i] + 1 for i in range(2))
+    return bh, bw
 
 
 def unfold(input: Tensor, kernel_size: Any, dilation: Any = 1, padding: Any = 0, stride: Any = 1) -> Tensor:
@@ -113,7 +114,8 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
 
 
 # ----------------------------------------------------------------------------- interpolate
-_MODES = {"nearest": 1, "nearest-exact": 1, "linear": 1, "bilinear": 2}
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear")
+_SPATIAL = {"linear": 1, "bilinear": 2}  # the interpolating modes' number of spatial dimensions
 
 
 def _source_nearest(out: int, size: int, scale: float | None, exact: bool) -> np.ndarray:
@@ -193,9 +195,10 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
     if mode not in _MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported by chainrule (nearest, nearest-exact, "
                                   f"linear, bilinear are)")
-    if mode in ("linear", "bilinear") and dim != _MODES[mode]:
-        need = {"linear": 3, "bilinear": 4}[mode]
-        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {need}D input")
+    if mode in _SPATIAL and dim != _SPATIAL[mode]:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_SPATIAL[mode] + 2}D input")
+    if mode in _SPATIAL and input.array.dtype.kind != "f":
+        raise NotImplementedError(f"interpolate: \"upsample_{mode}\" not implemented for '{input.dtype}'")
     if dim not in (1, 2, 3):
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {input.ndim}D) for "
                                   f"the modes: nearest | linear | bilinear | bicubic | trilinear | area | "
