@@ -155,5 +155,5 @@ __all__ = [
     "signbit", "std_mean", "tensordot", "var_mean", "xlogy",
     "addbmm", "addmv", "arctan2", "atan2", "baddbmm", "bincount", "block_diag", "cartesian_prod", "diag_embed",
     "dist", "fliplr", "flipud", "histc", "moveaxis", "normal", "take", "trapezoid", "trapz",
-    "as_tensor", "linalg",
+    "as_tensor", "linalg", "cholesky", "matrix_power", "pinverse", "slogdet", "svd",
 ]

@@ -40,6 +40,14 @@ CASES = [
       ((3, 4), (3, 4), (4,)), domain="nonzero"),
     C("inplace_bmm", lambda m, a, b, c: ((a * 1.0).baddbmm_(b, c, alpha=2.0), (a[0] * 1.0).addbmm_(b, c, beta=0.5)),
       ((2, 3, 5), (2, 3, 4), (2, 4, 5))),
+    C("torch_linalg_spellings", lambda m, a: (m.slogdet(a[:, :3]).logabsdet, a[:, :3].slogdet()[0], m.pinverse(a),
+                                              a.pinverse(rcond=1e-3), m.matrix_power(a[:, :3], 2),
+                                              a[0, :3].matrix_power(-1), m.svd(a).S, a.svd(some=False)[0][..., :3] ** 2,
+                                              m.svd(a)[2] ** 2, a.svd(compute_uv=False).S,
+                                              m.svd(a, compute_uv=False).U),
+      ((2, 4, 3),)),
+    C("torch_cholesky", lambda m, a: (m.cholesky(a @ a.mT + m.eye(3, dtype=a.dtype)),
+                                      (a @ a.mT + m.eye(3, dtype=a.dtype)).cholesky(upper=True)), ((2, 3, 3),)),
     C("trapezoid_dx", lambda m, a: (m.trapezoid(a), m.trapezoid(a, dx=0.5), m.trapezoid(a, dim=0),
                                     m.trapezoid(a, dx=2, dim=-2), m.trapz(a), m.trapezoid(a[:, :1])), ((3, 4),)),
     C("trapezoid_x", lambda m, a, x, x2: (m.trapezoid(a, x), m.trapezoid(a, x2), m.trapezoid(a, x[:3], dim=0),
@@ -60,6 +68,12 @@ def test_dist_p0_gradient_is_zero():
     cr.dist(c, cr.tensor([1.0, 0.0, 0.0]), 0).backward()
     torch.dist(t, torch.tensor([1.0, 0.0, 0.0]), 0).backward()
     assert c.grad.tolist() == [0.0, 0.0, 0.0] and t.grad is None
+
+
+def test_torch_cholesky_warns_as_torch():
+    a = cr.eye(2, dtype=cr.float64) * 4.0
+    with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
+        assert cr.cholesky(a).tolist() == [[2.0, 0.0], [0.0, 2.0]]
 
 
 # ----------------------------------------------------------------------------- not differentiable

@@ -479,6 +479,21 @@ class TensorMathMixin:
     def inverse(self) -> Tensor:
         return dispatch.ops.inverse(self)
 
+    def slogdet(self) -> Any:
+        return dispatch.ops.slogdet(self)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        return dispatch.ops.pinverse(self, rcond)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return dispatch.ops.svd(self, some, compute_uv)
+
+    def matrix_power(self, n: int) -> Tensor:
+        return dispatch.ops.matrix_power(self, n)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        return dispatch.ops.cholesky(self, upper)
+
     def det(self) -> Tensor:
         return dispatch.ops.det(self)
 

@@ -171,10 +171,19 @@ from chainrule.ops.linalg import (  # noqa: F401
     kron,
     logdet,
     matmul,
+    matrix_power,
     mm,
     mv,
     outer,
+    pinverse,
+    slogdet,
     tensordot,
+)
+from chainrule.ops.linalg import (
+    cholesky_deprecated as cholesky,
+)
+from chainrule.ops.linalg import (
+    svd_v as svd,
 )
 from chainrule.ops.random_fills import bernoulli, normal  # noqa: F401
 from chainrule.ops.reductions import (  # noqa: F401
@@ -298,6 +307,7 @@ __all__ = [
     "signbit", "std_mean", "tensordot", "var_mean", "xlogy",
     "addbmm", "addmv", "arctan2", "atan2", "baddbmm", "bincount", "block_diag", "cartesian_prod", "diag_embed",
     "dist", "fliplr", "flipud", "histc", "moveaxis", "normal", "take", "trapezoid", "trapz",
+    "cholesky", "matrix_power", "pinverse", "slogdet", "svd",
 ]
 
 

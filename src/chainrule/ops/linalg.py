@@ -1142,3 +1142,35 @@ def svdvals(A: Tensor, *, driver: Any = None) -> Tensor:
     """The singular values, descending (gradient U diag(G) V^T)."""
     _float_matrices(A, "linalg.svdvals")
     return apply(SVD_S, (A,), {"full_matrices": False})
+
+
+# ----------------------------------------------------------------------------- torch.* spellings of linalg functions
+SVDVResult = namedtuple("SVDVResult", ["U", "S", "V"])
+
+
+def svd_v(input: Tensor, some: bool = True, compute_uv: bool = True) -> SVDVResult:
+    """`torch.svd`: U, S and V (not Vh) with input = U diag(S) V^T; `some=False` gives the full U and V;
+    `compute_uv=False` gives S and zero-filled full U and V, as PyTorch. The gradients are `linalg.svd`'s."""
+    from chainrule.creation import zeros
+
+    if not compute_uv:
+        m, n = input.shape[-2:]
+        batch = tuple(input.shape[:-2])
+        return SVDVResult(zeros(*batch, m, m, dtype=input.dtype), svdvals(input),
+                          zeros(*batch, n, n, dtype=input.dtype))
+    u, s, vh = svd(input, full_matrices=not some)
+    return SVDVResult(u, s, vh.mT)
+
+
+def pinverse(input: Tensor, rcond: float = 1e-15) -> Tensor:
+    """`torch.pinverse`: `linalg.pinv` with `rtol=rcond`."""
+    return pinv(input, rtol=rcond)
+
+
+def cholesky_deprecated(input: Tensor, upper: bool = False) -> Tensor:
+    """`torch.cholesky` (deprecated by PyTorch in favour of `torch.linalg.cholesky`, with its warning)."""
+    import warnings
+
+    warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
+                  "PyTorch release.", UserWarning, stacklevel=2)
+    return cholesky(input, upper=upper)
