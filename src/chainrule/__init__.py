@@ -156,4 +156,5 @@ __all__ = [
     "addbmm", "addmv", "arctan2", "atan2", "baddbmm", "bincount", "block_diag", "cartesian_prod", "diag_embed",
     "dist", "fliplr", "flipud", "histc", "moveaxis", "normal", "take", "trapezoid", "trapz",
     "as_tensor", "linalg", "cholesky", "matrix_power", "pinverse", "slogdet", "svd",
+    "cholesky_inverse", "cholesky_solve",
 ]

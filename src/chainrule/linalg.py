@@ -8,6 +8,7 @@ from __future__ import annotations
 from chainrule.ops.linalg import (
     LinAlgError,
     cholesky,
+    cond,
     det,
     eigh,
     eigvalsh,
@@ -15,6 +16,7 @@ from chainrule.ops.linalg import (
     matmul,
     matrix_norm,
     matrix_power,
+    matrix_rank,
     multi_dot,
     norm,
     pinv,
@@ -30,6 +32,8 @@ from chainrule.ops.linalg import (
 from chainrule.ops.linalg import linalg_cross as cross
 from chainrule.ops.linalg import linalg_diagonal as diagonal
 
-__all__ = ["LinAlgError", "cholesky", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
-           "matrix_power", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
-           "svdvals", "vecdot", "vector_norm"]
+__all__ = [
+    "LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh", "inv", "matmul", "matrix_norm",
+    "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "solve_triangular", "svd",
+    "svdvals", "vecdot", "vector_norm",
+]

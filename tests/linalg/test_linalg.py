@@ -44,6 +44,10 @@ CASES = [
         m.linalg.solve_triangular(a[0] + 3 * m.eye(3, dtype=a.dtype), b.mT, upper=True, left=False),
         m.linalg.solve_triangular(a, b[0].mT, upper=True, left=False, unitriangular=True)),
       ((2, 3, 3), (2, 3, 2))),
+    C("linalg_cond", lambda m, a: (m.linalg.cond(a), m.linalg.cond(a, -2), m.linalg.cond(a[0], 2)), ((2, 3, 3),)),
+    # torch's backward of the norm-based condition numbers fails (an in-place write into inv's output): values only
+    C("linalg_cond_norms", lambda m, a: (m.linalg.cond(a, "fro"), m.linalg.cond(a[0], 1), m.linalg.cond(a, INF),
+                                         m.linalg.cond(a, "nuc"), m.linalg.cond(a, -1)), ((2, 3, 3),), grad=False),
     C("linalg_compositions", lambda m, a, b: (
         m.linalg.vecdot(a, b), m.linalg.vecdot(a, b[0], dim=0), m.linalg.multi_dot([a[0], b[0].mT, a[1]]),
         m.linalg.multi_dot([a[0, 0], b[0].mT, a[1], b[1, 0]]), m.linalg.matrix_power(a[:, :, :3], 3),
@@ -78,6 +82,22 @@ def test_pinv_of_a_rank_deficient_matrix_and_rtol():
     for rtol in (1e-2, 1e-6, None):
         np.testing.assert_allclose(cr.linalg.pinv(cr.tensor(b), rtol=rtol).numpy(),
                                    torch.linalg.pinv(torch.tensor(b), rtol=rtol).numpy(), rtol=1e-10)
+
+
+@pytest.mark.parametrize("p", ["fro", "nuc", 1, -1, INF, -INF])
+def test_norm_based_condition_numbers_have_numerically_checked_gradients(p):
+    """torch cannot differentiate these (see linalg_cond_norms): gradcheck in float64 instead."""
+    a = cr.tensor(np.random.default_rng(10).standard_normal((3, 3)) + 2 * np.eye(3), requires_grad=True)
+    assert cr.gradcheck(lambda x: cr.linalg.cond(x, p), (a,), eps=1e-6, atol=1e-6, rtol=1e-4)
+
+
+def test_matrix_rank_as_torch():
+    rng = np.random.default_rng(9)
+    full, low = rng.standard_normal((2, 4, 3)), rng.standard_normal((4, 2)) @ rng.standard_normal((2, 5))
+    for a, kw in ((full, {}), (low, {}), (low, {"rtol": 0.5}), (low, {"atol": 1.0}),
+                  (full, {"atol": 0.1, "rtol": 0.2})):
+        c, t = cr.linalg.matrix_rank(cr.tensor(a), **kw), torch.linalg.matrix_rank(torch.tensor(a), **kw)
+        assert c.tolist() == t.tolist() and c.dtype == cr.int64
 
 
 def test_slogdet_result_and_overflow():

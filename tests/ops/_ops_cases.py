@@ -804,6 +804,13 @@ CASES: list[Case] = [
                                   (lambda r: r[0][..., :, :1] * r[2][..., :1, :] * r[1][..., None, None, 1])(
                                       m.linalg.svd(a.mT, True)),
                                   (lambda r: r.U * r.Vh[..., :1, :])(m.linalg.svd(a[0, :3], False))), ((2, 5, 3),)),
+    # cholesky_solve/cholesky_inverse read one triangle of the factor (given triangular here, so that PyTorch's
+    # gradient, written with the whole factor, is the derivative)
+    C("cholesky_solve_inverse", lambda m, a, b: (lambda lo, up: (
+        m.cholesky_solve(b, lo), b[0].cholesky_solve(lo[0]), m.cholesky_solve(b, up, upper=True),
+        m.cholesky_solve(b[0], lo), m.cholesky_inverse(lo), up[0].cholesky_inverse(True)))(
+        m.tril(a) + 3 * m.eye(3, dtype=a.dtype), m.triu(a) + 3 * m.eye(3, dtype=a.dtype)),
+      ((2, 3, 3), (2, 3, 2))),
     C("atan2", lambda m, a, b: (m.atan2(a, b), a.atan2(b[0]), m.arctan2(b, a), a.arctan2(-b)), ((3, 4), (4,)),
       domain="nonzero"),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),

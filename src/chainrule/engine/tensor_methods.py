@@ -494,6 +494,12 @@ class TensorMathMixin:
     def cholesky(self, upper: bool = False) -> Tensor:
         return dispatch.ops.cholesky(self, upper)
 
+    def cholesky_solve(self, input2: Tensor, upper: bool = False) -> Tensor:
+        return dispatch.ops.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        return dispatch.ops.cholesky_inverse(self, upper)
+
     def det(self) -> Tensor:
         return dispatch.ops.det(self)
 

@@ -161,6 +161,8 @@ from chainrule.ops.linalg import (  # noqa: F401
     baddbmm,
     bmm,
     cdist,
+    cholesky_inverse,
+    cholesky_solve,
     cross,
     det,
     dot,
@@ -307,7 +309,7 @@ __all__ = [
     "signbit", "std_mean", "tensordot", "var_mean", "xlogy",
     "addbmm", "addmv", "arctan2", "atan2", "baddbmm", "bincount", "block_diag", "cartesian_prod", "diag_embed",
     "dist", "fliplr", "flipud", "histc", "moveaxis", "normal", "take", "trapezoid", "trapz",
-    "cholesky", "matrix_power", "pinverse", "slogdet", "svd",
+    "cholesky", "matrix_power", "pinverse", "slogdet", "svd", "cholesky_inverse", "cholesky_solve",
 ]
 
 

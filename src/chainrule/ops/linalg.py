@@ -1174,3 +1174,93 @@ def cholesky_deprecated(input: Tensor, upper: bool = False) -> Tensor:
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future "
                   "PyTorch release.", UserWarning, stacklevel=2)
     return cholesky(input, upper=upper)
+
+
+def _gram(l: Any, upper: bool) -> Any:
+    """L L^T from L's lower triangle (U^T U from the upper one): what LAPACK's potrs/potri read."""
+    t = np.triu(l) if upper else np.tril(l)
+    return np.matmul(np.swapaxes(t, -1, -2), t) if upper else np.matmul(t, np.swapaxes(t, -1, -2))
+
+
+def _cholesky_solve_forward(b: Any, l: Any, upper: bool) -> Any:
+    try:
+        return np.linalg.solve(_gram(l, upper), b)
+    except np.linalg.LinAlgError:
+        raise LinAlgError("cholesky_solve: the factor has a zero on its diagonal") from None
+
+
+def _cholesky_solve_vjp(xp: Any, g: Any, out: Any, b: Any, l: Any, upper: bool) -> tuple:
+    # PyTorch's cholesky_solve_backward: gB = cholesky_solve(G, L); gL = -(gB X^T + X gB^T) L (upper: -L (...))
+    gb = apply(CHOLESKY_SOLVE, (g, l), {"upper": upper}) if xp.is_tensor else _cholesky_solve_forward(g, l, upper)
+    common = xp.matmul(gb, xp.swapaxes(out, -1, -2))
+    common = common + xp.swapaxes(common, -1, -2)
+    gl = -xp.matmul(l, common) if upper else -xp.matmul(common, l)
+    gl = xp.sum_to(gl, l.shape) if tuple(gl.shape) != tuple(l.shape) else gl
+    gb = xp.sum_to(gb, b.shape) if tuple(gb.shape) != tuple(b.shape) else gb
+    return gb, gl
+
+
+CHOLESKY_SOLVE = defop("cholesky_solve", _cholesky_solve_forward, "B L", vjp=_cholesky_solve_vjp,
+                       formulas=("cholesky_solve(G, L)", "-(gB X^T + X gB^T) L"), saves="both")
+
+
+def cholesky_solve(B: Tensor, L: Tensor, upper: bool = False) -> Tensor:
+    """`torch.cholesky_solve`: the X with (L L^T) X = B (`upper=True`: (U^T U) X = B), reading L's lower (upper)
+    triangle; the gradients are PyTorch's (that of L written with the whole of L, as its formula)."""
+    _square_float(L, "cholesky_solve")
+    if B.ndim < 2:
+        raise RuntimeError(f"cholesky_solve: b should have at least 2 dimensions, but has {B.ndim} dimensions "
+                           f"instead")
+    if B.shape[-2] != L.shape[-1]:
+        raise RuntimeError(f"cholesky_solve: Incompatible matrix sizes for cholesky_solve: each A matrix is "
+                           f"{L.shape[-1]} by {L.shape[-1]} but each b matrix is {B.shape[-2]} by {B.shape[-1]}")
+    return apply(CHOLESKY_SOLVE, (B, L), {"upper": bool(upper)})
+
+
+def _cholesky_inverse_forward(l: Any, upper: bool) -> Any:
+    try:
+        return np.linalg.inv(_gram(l, upper))
+    except np.linalg.LinAlgError:
+        raise LinAlgError("cholesky_inverse: the factor has a zero on its diagonal") from None
+
+
+def _cholesky_inverse_vjp(xp: Any, g: Any, out: Any, l: Any, upper: bool) -> tuple:
+    # PyTorch's cholesky_inverse_backward: common = A^-1 (G + G^T) A^-1; gL = -common L (upper: -L common)
+    common = xp.matmul(out, xp.matmul(g + xp.swapaxes(g, -1, -2), out))
+    return (-xp.matmul(l, common) if upper else -xp.matmul(common, l),)
+
+
+CHOLESKY_INVERSE = defop("cholesky_inverse", _cholesky_inverse_forward, "L", vjp=_cholesky_inverse_vjp,
+                         formulas=("-A^-1 (G + G^T) A^-1 L",), saves="both")
+
+
+def cholesky_inverse(L: Tensor, upper: bool = False) -> Tensor:
+    """`torch.cholesky_inverse`: (L L^T)^-1 (`upper=True`: (U^T U)^-1) from L's lower (upper) triangle; the gradient
+    is PyTorch's."""
+    _square_float(L, "cholesky_inverse")
+    return apply(CHOLESKY_INVERSE, (L,), {"upper": bool(upper)})
+
+
+def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:
+    """The number of singular values above max(atol, rtol * the largest) (default rtol: eps * max(m, n) when
+    neither is given), as int64; no gradient."""
+    _float_matrices(A, "linalg.matrix_rank")
+    s = np.linalg.svd(A.array, compute_uv=False)
+    m, n = A.shape[-2:]
+    if atol is None and rtol is None:
+        rtol = np.finfo(s.dtype).eps * max(m, n)
+    a = 0.0 if atol is None else float(atol)
+    r = 0.0 if rtol is None else float(rtol)
+    largest = s[..., :1] if s.shape[-1] else np.zeros(s.shape[:-1] + (1,), s.dtype)
+    return wrap(np.asarray(np.sum(s > np.maximum(a, r * largest), axis=-1), np.int64)[()])
+
+
+def cond(A: Tensor, p: Any = None) -> Tensor:
+    """The condition number: the largest over the smallest singular value (`p=None` or 2; -2 the inverse), or
+    `matrix_norm(A, p) * matrix_norm(inv(A), p)` for 'fro', 'nuc', 1, -1, inf, -inf."""
+    _float_matrices(A, "linalg.cond")
+    if p in (None, 2, -2):
+        s = svdvals(A)
+        big, small = s[..., 0], s[..., -1]
+        return big / small if p != -2 else small / big
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
