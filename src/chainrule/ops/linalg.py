@@ -1,4 +1,7 @@
-"""Matrix products: `matmul` (1-D, 2-D and batched N-D, as PyTorch), `mm`, `bmm`, `dot`, `outer`, `einsum`."""
+"""Matrix products: `matmul` (1-D, 2-D and batched N-D, as PyTorch), `mm`, `bmm`, `dot`, `outer`, `einsum`, the
+`add*` products; and the ops of `cr.linalg` (PyTorch's `torch.linalg`): inverse, determinants, `solve`, `pinv`,
+`cholesky`, `qr`, `eigh`, `svd`, the norms, and compositions of them. Factorizations with several outputs are one op
+per output, whose VJPs add up to PyTorch's backward of the factorization."""
 
 from __future__ import annotations
 
