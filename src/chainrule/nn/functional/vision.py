@@ -114,8 +114,10 @@ def fold(input: Tensor, output_size: Any, kernel_size: Any, dilation: Any = 1, p
 
 
 # ----------------------------------------------------------------------------- interpolate
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear")
-_SPATIAL = {"linear": 1, "bilinear": 2}  # the interpolating modes' number of spatial dimensions
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic")
+# the interpolating modes' number of spatial dimensions
+_SPATIAL = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+_CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution parameter
 
 
 def _source_nearest(out: int, size: int, scale: float | None, exact: bool) -> np.ndarray:
@@ -147,12 +149,39 @@ def _source_linear(out: int, size: int, scale: float | None, align_corners: bool
     return i0, i1, lam1
 
 
+def _source_cubic(out: int, size: int, scale: float | None, align_corners: bool,
+                  dtype: np.dtype) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """PyTorch's bicubic taps: the four source indices of each output position (clamped to the edges) and their
+    cubic-convolution weights (A = -0.75), in the input's precision."""
+    t_ = dtype.type
+    if align_corners:
+        f = t_(size - 1) / t_(out - 1) if out > 1 else t_(0)
+        src = np.arange(out).astype(dtype) * f
+    else:
+        f = t_(1.0 / scale) if scale is not None and scale > 0 else t_(size) / t_(out)
+        src = f * (np.arange(out).astype(dtype) + t_(0.5)) - t_(0.5)  # not clamped at 0, as PyTorch's cubic
+    base = np.floor(src)
+    t = (src - base).astype(dtype)
+    a = t_(_CUBIC_A)
+
+    def near(x: np.ndarray) -> np.ndarray:  # |x| <= 1
+        return ((a + 2) * x - (a + 3)) * x * x + 1
+
+    def far(x: np.ndarray) -> np.ndarray:  # 1 < |x| < 2
+        return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+    weights = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+    start = base.astype(np.int64) - 1
+    taps = [np.clip(start + k, 0, size - 1) for k in range(4)]
+    return taps, [w.astype(dtype) for w in weights]
+
+
 def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: bool | None = None, recompute_scale_factor: bool | None = None,
                 antialias: bool = False) -> Tensor:
-    """Resize the spatial dimensions of (N, C, L) or (N, C, H, W) to `size` or by `scale_factor`: 'nearest',
-    'nearest-exact' (1-3 spatial dimensions), 'linear' (3-D input) and 'bilinear' (4-D input), with
-    `align_corners` as PyTorch. Other modes raise NotImplementedError."""
+    """Resize the spatial dimensions of (N, C, L), (N, C, H, W) or (N, C, D, H, W) to `size` or by `scale_factor`:
+    'nearest', 'nearest-exact' (1-3 spatial dimensions), 'linear' (3-D input), 'bilinear' and 'bicubic' (4-D) and
+    'trilinear' (5-D), with `align_corners` as PyTorch. 'area' and `antialias=True` raise NotImplementedError."""
     if mode in ("nearest", "area", "nearest-exact"):
         if align_corners is not None:
             raise ValueError("align_corners option can only be set with the interpolating modes: linear | bilinear | "
@@ -194,7 +223,7 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
         raise NotImplementedError("interpolate: antialias=True is not supported by chainrule")
     if mode not in _MODES:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported by chainrule (nearest, nearest-exact, "
-                                  f"linear, bilinear are)")
+                                  f"linear, bilinear, trilinear, bicubic are)")
     if mode in _SPATIAL and dim != _SPATIAL[mode]:
         raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {_SPATIAL[mode] + 2}D input")
     if mode in _SPATIAL and input.array.dtype.kind != "f":
@@ -212,9 +241,14 @@ def interpolate(input: Tensor, size: Any = None, scale_factor: Any = None, mode:
         if mode in ("nearest", "nearest-exact"):
             x = index_select(x, axis, wrap(_source_nearest(out_size[i], n, scales[i], mode == "nearest-exact")))
             continue
-        i0, i1, lam1 = _source_linear(out_size[i], n, scales[i], bool(align_corners), x.array.dtype)
         shape = [1] * x.ndim
         shape[axis] = out_size[i]
+        if mode == "bicubic":
+            taps, weights = _source_cubic(out_size[i], n, scales[i], bool(align_corners), x.array.dtype)
+            terms = [index_select(x, axis, wrap(k)) * wrap(w.reshape(shape)) for k, w in zip(taps, weights)]
+            x = terms[0] + terms[1] + terms[2] + terms[3]
+            continue
+        i0, i1, lam1 = _source_linear(out_size[i], n, scales[i], bool(align_corners), x.array.dtype)
         w1 = wrap(lam1.reshape(shape))
         w0 = wrap((1 - lam1).reshape(shape))
         x = index_select(x, axis, wrap(i0)) * w0 + index_select(x, axis, wrap(i1)) * w1
