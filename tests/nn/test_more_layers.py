@@ -153,6 +153,9 @@ LAYERS = [
     (lambda lib: lib.InstanceNorm2d(3, affine=True, eps=1e-3), (2, 3, 4, 5)),
     (lambda lib: lib.InstanceNorm2d(3, track_running_stats=True, momentum=0.3), (2, 3, 4, 5)),
     (lambda lib: lib.InstanceNorm2d(3, track_running_stats=True, momentum=None), (3, 4, 5)),
+    (lambda lib: lib.InstanceNorm3d(2, affine=True), (2, 2, 3, 4, 5)),
+    (lambda lib: lib.InstanceNorm3d(2, track_running_stats=True), (2, 3, 4, 5)),
+    (lambda lib: lib.Softmax2d(), (2, 3, 4, 5)), (lambda lib: lib.Softmax2d(), (3, 4, 5)),
     (lambda lib: lib.PixelShuffle(2), (2, 8, 3, 4)), (lambda lib: lib.PixelUnshuffle(2), (2, 2, 4, 6)),
     (lambda lib: lib.Upsample(scale_factor=2), (2, 3, 4, 5)),
     (lambda lib: lib.Upsample(size=(5, 7), mode="bilinear"), (2, 3, 4, 5)),
@@ -193,6 +196,54 @@ def test_distance_layers_as_torch(make):
     _run(make(nn), make(torch.nn), (3, 4), inputs=2)
 
 
+# ----------------------------------------------------------------------------- EmbeddingBag
+BAGS = [dict(inp=[[1, 2, 4], [4, 3, 2]]), dict(inp=[1, 2, 4, 5, 4, 3, 2, 9], off=[0, 4]),
+        dict(inp=[1, 2, 4, 5, 4, 3, 2, 9], off=[0, 4, 4]), dict(inp=[1, 2, 4, 5, 4, 3, 2, 9], off=[0, 2, 8], last=True),
+        dict(inp=[1, 0, 4, 5, 0, 3, 2, 9], off=[0, 4], pad=0), dict(inp=[0, 0, 4, 5], off=[0, 2], pad=0)]
+
+
+# per_sample_weights is mode='sum' only (both libraries refuse it otherwise, see ERRORS)
+BAG_RUNS = [(mode, i, weighted) for mode in ("sum", "mean", "max") for i in range(len(BAGS))
+            for weighted in ((False, True) if mode == "sum" else (False,))]
+
+
+@pytest.mark.parametrize("mode,i,weighted", BAG_RUNS, ids=[f"{m}-{i}-{w}" for m, i, w in BAG_RUNS])
+def test_embedding_bag_as_torch(mode, i, weighted):
+    bag = BAGS[i]
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((10, 3))
+    psw = rng.standard_normal(np.shape(bag["inp"])) if weighted else None
+    kw = {"mode": mode, "include_last_offset": bag.get("last", False), "padding_idx": bag.get("pad")}
+    grads = []
+    for lib in (cr, torch):
+        weight = lib.tensor(w, requires_grad=True)
+        weights = lib.tensor(psw, requires_grad=True) if weighted else None
+        offsets = lib.tensor(bag["off"]) if "off" in bag else None
+        out = lib.nn.functional.embedding_bag(lib.tensor(bag["inp"]), weight, offsets, per_sample_weights=weights,
+                                              **kw)
+        up = lib.tensor(np.random.default_rng(12).standard_normal(tuple(out.shape)))
+        grads.append([out, *lib.autograd.grad((out * up).sum(), [weight] + ([weights] if weighted else []))])
+    for c, t in zip(*grads):
+        np.testing.assert_allclose(c.detach().numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
+    if weighted:  # second order (torch has no derivative of its per_sample_weights backward): gradgradcheck
+        offsets = cr.tensor(bag["off"]) if "off" in bag else None
+        assert cr.autograd.gradgradcheck(
+            lambda a, b: cr.nn.functional.embedding_bag(cr.tensor(bag["inp"]), a, offsets, per_sample_weights=b, **kw),
+            (cr.tensor(w, requires_grad=True), cr.tensor(psw, requires_grad=True)))
+
+
+def test_embedding_bag_module_as_torch():
+    ours, theirs = nn.EmbeddingBag(10, 3, mode="sum"), torch.nn.EmbeddingBag(10, 3, mode="sum")
+    theirs.load_state_dict(cr.interop.to_torch(ours.state_dict()))
+    assert repr(ours) == repr(theirs) and list(ours.state_dict()) == list(theirs.state_dict())
+    idx, off = [1, 2, 4, 5, 4, 3, 2, 9], [0, 4]
+    np.testing.assert_allclose(ours(cr.tensor(idx), cr.tensor(off)).detach().numpy(),
+                               theirs(torch.tensor(idx), torch.tensor(off)).detach().numpy(), rtol=1e-6)
+    assert repr(nn.EmbeddingBag(10, 3, mode="max", padding_idx=-1)) == repr(
+        torch.nn.EmbeddingBag(10, 3, mode="max", padding_idx=-1))
+    assert not nn.EmbeddingBag(5, 2, padding_idx=1).weight[1].any()
+
+
 # ----------------------------------------------------------------------------- errors
 ERRORS = [
     lambda m: F(m).interpolate(m.ones(1, 2, 3, 4), size=2, scale_factor=2),
@@ -213,6 +264,13 @@ ERRORS = [
     lambda m: F(m).rms_norm(m.ones(2, 3), (4,)),
     lambda m: F(m).softshrink(m.ones(3), -1.0),
     lambda m: m.nn.InstanceNorm2d(3)(m.ones(2, 3)),
+    lambda m: m.nn.Softmax2d()(m.ones(2, 3)),
+    lambda m: F(m).embedding_bag(m.tensor([1, 2]), m.ones(4, 2)),
+    lambda m: F(m).embedding_bag(m.tensor([[1, 2]]), m.ones(4, 2), m.tensor([0])),
+    lambda m: F(m).embedding_bag(m.tensor([1, 2]), m.ones(4, 2), m.tensor([1])),
+    lambda m: F(m).embedding_bag(m.tensor([1, 2]), m.ones(4, 2), m.tensor([0]), mode="prod"),
+    lambda m: F(m).embedding_bag(m.tensor([1, 2]), m.ones(4, 2), m.tensor([0]), mode="max",
+                                 per_sample_weights=m.ones(2)),
     lambda m: m.nn.InstanceNorm1d(3, affine=True)(m.ones(2, 4, 5)),
 ]
 

@@ -88,7 +88,7 @@ from chainrule.nn.functional.pooling import (
     max_pool2d,
 )
 from chainrule.nn.functional.shape import flatten, pad
-from chainrule.nn.functional.sparse import embedding, one_hot
+from chainrule.nn.functional.sparse import embedding, embedding_bag, one_hot
 from chainrule.nn.functional.vision import fold, interpolate, pixel_shuffle, pixel_unshuffle, unfold, upsample
 
 __all__ = [
@@ -111,5 +111,5 @@ __all__ = [
     "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
     "instance_norm", "rms_norm", "pairwise_distance",
-    "fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample",
+    "fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample", "embedding_bag",
 ]

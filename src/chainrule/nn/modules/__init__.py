@@ -50,6 +50,7 @@ from chainrule.nn.modules.activation import (
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
     Softmin,
     Softplus,
     Softshrink,
@@ -65,7 +66,7 @@ from chainrule.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from chainrule.nn.modules.dropout import Dropout, Dropout2d
 from chainrule.nn.modules.flatten import Flatten, Unflatten
 from chainrule.nn.modules.fold import Fold, Unfold
-from chainrule.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d
+from chainrule.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from chainrule.nn.modules.linear import Identity, Linear
 from chainrule.nn.modules.loss import (
     BCELoss,
@@ -121,7 +122,7 @@ from chainrule.nn.modules.pooling import (
     MaxPool2d,
 )
 from chainrule.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from chainrule.nn.modules.sparse import Embedding
+from chainrule.nn.modules.sparse import Embedding, EmbeddingBag
 from chainrule.nn.modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = (activation.__all__ + batchnorm.__all__ + container.__all__ + conv.__all__ + dropout.__all__

@@ -1,5 +1,6 @@
-"""`InstanceNorm1d` and `InstanceNorm2d` (PyTorch's `torch.nn.modules.instancenorm`): each sample's channels
-normalized over their positions; affine parameters and running statistics are optional (both off by default)."""
+"""`InstanceNorm1d`, `InstanceNorm2d` and `InstanceNorm3d` (PyTorch's `torch.nn.modules.instancenorm`): each
+sample's channels normalized over their positions; affine parameters and running statistics are optional (both off
+by default)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _InstanceNorm(Module):
@@ -76,3 +77,7 @@ class InstanceNorm1d(_InstanceNorm):
 
 class InstanceNorm2d(_InstanceNorm):
     _spatial = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    _spatial = 3
