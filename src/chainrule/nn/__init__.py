@@ -59,6 +59,7 @@ from chainrule.nn.modules import (  # every layer (modules.__all__)
     LayerNorm,
     LeakyReLU,
     Linear,
+    LocalResponseNorm,
     LogSigmoid,
     LogSoftmax,
     LSTMCell,

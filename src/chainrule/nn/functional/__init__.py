@@ -76,6 +76,7 @@ from chainrule.nn.functional.normalization import (
     group_norm,
     instance_norm,
     layer_norm,
+    local_response_norm,
     normalize,
     rms_norm,
 )
@@ -110,6 +111,6 @@ __all__ = [
     "hardshrink", "softmin", "softshrink", "tanhshrink", "threshold", "threshold_",
     "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
-    "instance_norm", "rms_norm", "pairwise_distance",
+    "instance_norm", "local_response_norm", "rms_norm", "pairwise_distance",
     "fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample", "embedding_bag",
 ]

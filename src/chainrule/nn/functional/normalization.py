@@ -14,7 +14,7 @@ from chainrule.ops.elementwise import sqrt
 from chainrule.ops.reductions import mean, var
 from chainrule.ops.reductions import norm as _norm
 
-__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "normalize", "rms_norm"]
+__all__ = ["batch_norm", "group_norm", "instance_norm", "layer_norm", "local_response_norm", "normalize", "rms_norm"]
 
 
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
@@ -167,3 +167,23 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
     if bias is not None:
         out = out + bias.reshape(shape)
     return out
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
+    """x / (k + alpha * mean of x^2 over a window of `size` channels)^beta, the window zero-padded by size // 2
+    before and (size - 1) // 2 after (PyTorch's average pooling of the padded squares, written as a sum of shifted
+    slices)."""
+    from chainrule.ops.joins import pad as _pad
+    from chainrule.ops.shape_ops import narrow
+
+    if input.ndim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input.numel() == 0:
+        return input
+    c = input.shape[1]
+    widths = [0, 0] * (input.ndim - 2) + [size // 2, (size - 1) // 2]
+    padded = _pad(input * input, widths)
+    window = narrow(padded, 1, 0, c)
+    for j in range(1, size):
+        window = window + narrow(padded, 1, j, c)
+    return input / ((window / size) * alpha + k) ** beta

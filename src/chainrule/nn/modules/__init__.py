@@ -94,7 +94,7 @@ from chainrule.nn.modules.module import (
     register_module_full_backward_hook,
     register_module_full_backward_pre_hook,
 )
-from chainrule.nn.modules.normalization import GroupNorm, LayerNorm, RMSNorm
+from chainrule.nn.modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
 from chainrule.nn.modules.padding import (
     CircularPad1d,
     CircularPad2d,

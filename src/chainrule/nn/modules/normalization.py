@@ -1,4 +1,4 @@
-"""`LayerNorm`, `RMSNorm` and `GroupNorm` (PyTorch's `torch.nn.modules.normalization`)."""
+"""`LayerNorm`, `RMSNorm`, `GroupNorm` and `LocalResponseNorm` (PyTorch's `torch.nn.modules.normalization`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from chainrule.nn import functional as F
 from chainrule.nn.modules.module import Module
 from chainrule.nn.parameter import Parameter
 
-__all__ = ["GroupNorm", "LayerNorm", "RMSNorm"]
+__all__ = ["GroupNorm", "LayerNorm", "LocalResponseNorm", "RMSNorm"]
 
 
 class LayerNorm(Module):
@@ -98,3 +98,20 @@ class RMSNorm(Module):
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class LocalResponseNorm(Module):
+    """Each value divided by (k + alpha * the mean square over `size` neighbouring channels)^beta (AlexNet's)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> None:
+        super().__init__()
+        self.size = size
+        self.alpha = alpha
+        self.beta = beta
+        self.k = k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
