@@ -76,6 +76,16 @@ CASES = [
                                             F(m).interpolate(a, scale_factor=0.75, mode="bilinear", align_corners=True,
                                                              recompute_scale_factor=True)),
       ((2, 3, 4, 5),)),
+    # sampling positions away from pixel boundaries (the bilinear weights have kinks there)
+    C("grid_sample", lambda m, a, g: tuple(F(m).grid_sample(a, g * 1.2, mode, pad, align)
+                                           for mode in ("bilinear", "nearest") for pad in ("zeros", "border")
+                                           for align in (False, True)), ((2, 3, 4, 5), (2, 3, 6, 2)), domain="unit",
+      gradgrad=False),  # torch has no derivative of grid_sampler_2d_backward: see the gradgradcheck below
+    C("affine_grid", lambda m, t, a: (F(m).affine_grid(t, (2, 3, 4, 5), align_corners=False),
+                                      F(m).affine_grid(t, [2, 1, 3, 1], align_corners=True),
+                                      F(m).grid_sample(a, F(m).affine_grid(t, (2, 3, 3, 4), align_corners=False),
+                                                       align_corners=False)),
+      ((2, 2, 3), (2, 3, 4, 5)), domain="unit", gradgrad=False),
     C("interpolate_bicubic", lambda m, a: (F(m).interpolate(a, scale_factor=2, mode="bicubic"),
                                            F(m).interpolate(a, size=(7, 3), mode="bicubic", align_corners=True),
                                            F(m).interpolate(a, scale_factor=(1.5, 0.7), mode="bicubic"),
@@ -93,6 +103,14 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_parity_with_torch(case, dtype):
     check_parity(case, dtype)
+
+
+def test_grid_sample_second_order_by_gradgradcheck():
+    rng = np.random.default_rng(13)
+    a = cr.tensor(rng.standard_normal((1, 2, 3, 4)), requires_grad=True)
+    g = cr.tensor(rng.uniform(-0.9, 0.9, (1, 2, 3, 2)), requires_grad=True)
+    for pad in ("zeros", "border"):
+        assert cr.autograd.gradgradcheck(lambda x, y, p=pad: F(cr).grid_sample(x, y, "bilinear", p, False), (a, g))
 
 
 # ----------------------------------------------------------------------------- modules
@@ -273,6 +291,12 @@ ERRORS = [
     lambda m: m.nn.InstanceNorm2d(3)(m.ones(2, 3)),
     lambda m: m.nn.Softmax2d()(m.ones(2, 3)),
     lambda m: F(m).local_response_norm(m.ones(2, 3), 2),
+    lambda m: F(m).grid_sample(m.ones(1, 2, 3, 3), m.ones(1, 2, 2, 3)),
+    lambda m: F(m).grid_sample(m.ones(1, 2, 3, 3), m.ones(2, 2, 2, 2)),
+    lambda m: F(m).grid_sample(m.ones(1, 2, 3, 3), m.ones(1, 2, 2, 2), mode="cubic"),
+    lambda m: F(m).grid_sample(m.ones(1, 2, 3, 3), m.ones(1, 2, 2, 2), padding_mode="wrap"),
+    lambda m: F(m).affine_grid(m.ones(2, 3, 3), (2, 1, 3, 3), align_corners=False),
+    lambda m: F(m).affine_grid(m.ones(2, 2, 3, dtype=m.int64), (2, 1, 3, 3), align_corners=False),
     lambda m: F(m).embedding_bag(m.tensor([1, 2]), m.ones(4, 2)),
     lambda m: F(m).embedding_bag(m.tensor([[1, 2]]), m.ones(4, 2), m.tensor([0])),
     lambda m: F(m).embedding_bag(m.tensor([1, 2]), m.ones(4, 2), m.tensor([1])),

@@ -90,7 +90,16 @@ from chainrule.nn.functional.pooling import (
 )
 from chainrule.nn.functional.shape import flatten, pad
 from chainrule.nn.functional.sparse import embedding, embedding_bag, one_hot
-from chainrule.nn.functional.vision import fold, interpolate, pixel_shuffle, pixel_unshuffle, unfold, upsample
+from chainrule.nn.functional.vision import (
+    affine_grid,
+    fold,
+    grid_sample,
+    interpolate,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+    upsample,
+)
 
 __all__ = [
     # activations
@@ -112,5 +121,6 @@ __all__ = [
     "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
     "instance_norm", "local_response_norm", "rms_norm", "pairwise_distance",
-    "fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample", "embedding_bag",
+    "fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample", "embedding_bag", "affine_grid",
+    "grid_sample",
 ]

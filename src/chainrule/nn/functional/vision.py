@@ -18,7 +18,8 @@ from chainrule.nn.functional._args import ints
 from chainrule.ops.conv import fold_, unfold_
 from chainrule.ops.indexing import index_select
 
-__all__ = ["fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample"]
+__all__ = ["affine_grid", "fold", "grid_sample", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold",
+           "upsample"]
 
 
 # ----------------------------------------------------------------------------- pixel shuffle
@@ -263,3 +264,103 @@ def upsample(input: Tensor, size: Any = None, scale_factor: Any = None, mode: st
     warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.", UserWarning,
                   stacklevel=2)
     return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+# ----------------------------------------------------------------------------- affine_grid / grid_sample
+def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> Tensor:
+    """The sampling grid (N, H, W, 2) of the 2-D affine maps `theta` (N, 2, 3) over an output of `size`
+    (N, C, H, W), in [-1, 1] coordinates (`align_corners=False`: pixel centres), as `torch.nn.functional.affine_grid`:
+    the base grid [x, y, 1] times theta^T (a `matmul`, so theta gets its gradient)."""
+    from chainrule.ops.linalg import matmul
+
+    align = bool(align_corners)
+    size = [int(v) for v in size]
+    if len(size) != 4:
+        raise NotImplementedError(f"affine_grid only supports 4D sizes, for 2D affine transformations (chainrule); "
+                                  f"got size {size}")
+    if theta.array.dtype.kind != "f":
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (2, 3):
+        raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size {size}. Got "
+                         f"{list(theta.shape)}.")
+    if min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    n, _, h, w = size
+    dt = theta.array.dtype
+
+    def coords(k: int) -> np.ndarray:
+        c = np.linspace(-1.0, 1.0, k, dtype=dt) if k > 1 else np.zeros(1, dt)
+        return c if align else c * dt.type((k - 1) / k)
+
+    base = np.ones((h, w, 3), dt)
+    base[..., 0] = coords(w)[None, :]
+    base[..., 1] = coords(h)[:, None]
+    grid = matmul(wrap(base.reshape(1, h * w, 3)), theta.mT)
+    return grid.reshape(n, h, w, 2)
+
+
+def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mode: str = "zeros",
+                align_corners: bool | None = None) -> Tensor:
+    """`input` (N, C, H, W) sampled at the [-1, 1] positions of `grid` (N, Ho, Wo, 2), as
+    `torch.nn.functional.grid_sample`: 'bilinear' (the four neighbours, weighted by the distances, which are
+    differentiable in the grid) or 'nearest'; `padding_mode` 'zeros' (outside samples read 0) or 'border'
+    (positions clamped to the edge). Gathers of the neighbours times weights computed from the grid, so both input
+    and grid get PyTorch's gradients."""
+    from chainrule.ops.activations import clamp
+    from chainrule.ops.elementwise import floor as _floor
+
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', "
+                         f"but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or "
+                         f"'reflection', but got: '{padding_mode}'")
+    if mode == "bicubic" or padding_mode == "reflection":
+        raise NotImplementedError(f"grid_sample: mode={mode!r} with padding_mode={padding_mode!r} is not supported "
+                                  f"by chainrule (bilinear and nearest, zeros and border are)")
+    if input.ndim != 4 or grid.ndim != 4:
+        raise NotImplementedError(f"grid_sample: chainrule supports 4-D input and grid (got {input.ndim}-D and "
+                                  f"{grid.ndim}-D)")
+    if grid.shape[-1] != 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, but got grid with sizes "
+                           f"{list(grid.shape)}")
+    if input.shape[0] != grid.shape[0]:
+        raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, but got input with "
+                           f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if input.array.dtype != grid.array.dtype:
+        raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but input has "
+                           f"{input.dtype} and grid has {grid.dtype}")
+    n, c, h, w = input.shape
+    align = bool(align_corners)
+
+    def unnormalize(coord: Tensor, size: int) -> Tensor:
+        pos = (coord + 1) / 2 * (size - 1) if align else ((coord + 1) * size - 1) / 2
+        return clamp(pos, 0, size - 1) if padding_mode == "border" else pos
+
+    ix, iy = unnormalize(grid[..., 0], w), unnormalize(grid[..., 1], h)
+    batch = np.arange(n).reshape(n, 1, 1)
+
+    def corner(y: np.ndarray, x: np.ndarray) -> tuple[Tensor, np.ndarray]:
+        inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+        values = input[batch, :, np.clip(y, 0, h - 1), np.clip(x, 0, w - 1)]  # (N, Ho, Wo, C)
+        return values, inside
+
+    if mode == "nearest":  # PyTorch rounds half to even (nearbyint)
+        x0 = np.rint(ix.array).astype(np.int64)
+        y0 = np.rint(iy.array).astype(np.int64)
+        values, inside = corner(y0, x0)
+        out = values * wrap(inside[..., None].astype(values.array.dtype))
+        return out.permute(0, 3, 1, 2)
+    fx, fy = _floor(ix.detach()), _floor(iy.detach())
+    x0, y0 = fx.array.astype(np.int64), fy.array.astype(np.int64)
+    wx1, wy1 = ix - fx, iy - fy  # distances from the north-west corner: differentiable in the grid
+    wx0, wy0 = 1 - wx1, 1 - wy1
+    out = None
+    for dy, wy in ((0, wy0), (1, wy1)):
+        for dx, wx in ((0, wx0), (1, wx1)):
+            values, inside = corner(y0 + dy, x0 + dx)
+            weight = (wx * wy) * wrap(inside.astype(values.array.dtype))
+            term = values * weight.unsqueeze(-1)
+            out = term if out is None else out + term
+    assert out is not None
+    return out.permute(0, 3, 1, 2)
