@@ -76,6 +76,8 @@ CASES = [
                                             F(m).interpolate(a, scale_factor=0.75, mode="bilinear", align_corners=True,
                                                              recompute_scale_factor=True)),
       ((2, 3, 4, 5),)),
+    C("bilinear", lambda m, a, b, w, c: (F(m).bilinear(a, b, w, c), F(m).bilinear(a[0], b[0], w),
+                                         F(m).bilinear(a[None], b[None], w, c)), ((3, 4), (3, 2), (5, 4, 2), (5,))),
     # sampling positions away from pixel boundaries (the bilinear weights have kinks there)
     C("grid_sample", lambda m, a, g: tuple(F(m).grid_sample(a, g * 1.2, mode, pad, align)
                                            for mode in ("bilinear", "nearest") for pad in ("zeros", "border")
@@ -221,6 +223,16 @@ def test_distance_layers_as_torch(make):
     _run(make(nn), make(torch.nn), (3, 4), inputs=2)
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_bilinear_layer_as_torch(bias):
+    ours, theirs = nn.Bilinear(4, 4, 3, bias=bias), torch.nn.Bilinear(4, 4, 3, bias=bias)
+    _run(ours, theirs, (5, 4), inputs=2)
+    bound = 1 / 2.0  # PyTorch's init range: +-1/sqrt(in1_features)
+    assert float(ours.weight.abs().max()) <= bound and tuple(ours.weight.shape) == (3, 4, 4)
+
+
+
+
 # ----------------------------------------------------------------------------- EmbeddingBag
 BAGS = [dict(inp=[[1, 2, 4], [4, 3, 2]]), dict(inp=[1, 2, 4, 5, 4, 3, 2, 9], off=[0, 4]),
         dict(inp=[1, 2, 4, 5, 4, 3, 2, 9], off=[0, 4, 4]), dict(inp=[1, 2, 4, 5, 4, 3, 2, 9], off=[0, 2, 8], last=True),
@@ -292,6 +304,9 @@ ERRORS = [
     lambda m: m.nn.Softmax2d()(m.ones(2, 3)),
     lambda m: F(m).local_response_norm(m.ones(2, 3), 2),
     lambda m: F(m).grid_sample(m.ones(1, 2, 3, 3), m.ones(1, 2, 2, 3)),
+    lambda m: F(m).bilinear(m.ones(2, 3), m.ones(2, 4), m.ones(5, 3, 3)),
+    lambda m: F(m).bilinear(m.ones(2, 3), m.ones(3, 3), m.ones(5, 3, 3)),
+    lambda m: F(m).bilinear(m.ones(2, 3), m.ones(2, 3), m.ones(5, 3, 3), m.ones(4)),
     lambda m: F(m).grid_sample(m.ones(1, 2, 3, 3), m.ones(2, 2, 2, 2)),
     lambda m: F(m).grid_sample(m.ones(1, 2, 3, 3), m.ones(1, 2, 2, 2), mode="cubic"),
     lambda m: F(m).grid_sample(m.ones(1, 2, 3, 3), m.ones(1, 2, 2, 2), padding_mode="wrap"),

@@ -22,6 +22,7 @@ from chainrule.nn.modules import (  # every layer (modules.__all__)
     BatchNorm2d,
     BCELoss,
     BCEWithLogitsLoss,
+    Bilinear,
     CircularPad1d,
     CircularPad2d,
     CircularPad3d,

@@ -48,7 +48,7 @@ from chainrule.nn.functional.activations import (
     threshold,
     threshold_,
 )
-from chainrule.nn.functional.affine import linear
+from chainrule.nn.functional.affine import bilinear, linear
 from chainrule.nn.functional.convolution import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from chainrule.nn.functional.distance import cosine_similarity, pairwise_distance
 from chainrule.nn.functional.dropouts import dropout, dropout2d
@@ -122,5 +122,5 @@ __all__ = [
     "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
     "instance_norm", "local_response_norm", "rms_norm", "pairwise_distance",
     "fold", "interpolate", "pixel_shuffle", "pixel_unshuffle", "unfold", "upsample", "embedding_bag", "affine_grid",
-    "grid_sample",
+    "grid_sample", "bilinear",
 ]
