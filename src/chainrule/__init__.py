@@ -23,6 +23,7 @@ from chainrule.creation import (
     LongTensor,
     ShortTensor,
     arange,
+    as_tensor,
     empty,
     empty_like,
     eye,
@@ -90,6 +91,7 @@ from chainrule.ops import out as _out  # noqa: E402
 # (`chainrule.ops.out`; methods and operators call the unwrapped functions)
 globals().update(_out.namespace)
 
+from chainrule import linalg  # noqa: E402 - torch.linalg: norms, inv, det, slogdet, solve, pinv, cholesky
 from chainrule import cuda, accelerator, backends  # noqa: E402 - CPU-only answers: cr.cuda.is_available() is False
 from chainrule import nn, optim, utils, datasets  # noqa: E402 - after the core namespace
 from chainrule import amp  # noqa: E402
@@ -151,4 +153,8 @@ __all__ = [
     "bucketize", "cdist", "cross", "cummax", "cummin", "erfc", "float_power", "fmax", "fmin", "heaviside", "hypot",
     "kron", "logaddexp", "logcumsumexp", "logit", "nanmean", "nansum", "positive", "rot90", "searchsorted", "sgn",
     "signbit", "std_mean", "tensordot", "var_mean", "xlogy",
+    "addbmm", "addmv", "arctan2", "atan2", "baddbmm", "bincount", "block_diag", "cartesian_prod", "diag_embed",
+    "dist", "fliplr", "flipud", "histc", "moveaxis", "normal", "take", "trapezoid", "trapz",
+    "as_tensor", "linalg", "cholesky", "matrix_power", "pinverse", "slogdet", "svd",
+    "cholesky_inverse", "cholesky_solve",
 ]

@@ -42,6 +42,22 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return wrap(array)
 
 
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    """`data` as a tensor without a copy where possible (as `torch.as_tensor`): a tensor of that dtype is
+    returned itself, a NumPy array of that dtype is shared (as `from_numpy`); otherwise a conversion (of a
+    tensor: `to(dtype)`, recorded in its graph; of other data: `tensor(data, dtype)`)."""
+    if device is not None:
+        check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        if dtype is None or dtypes.to_dtype(dtype).np == data.array.dtype:
+            return data
+        return data.to(dtypes.to_dtype(dtype))
+    if isinstance(data, np.ndarray) and data.dtype.kind in "biuf" and (
+            dtype is None or dtypes.to_dtype(dtype).np == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype)
+
+
 # The keywords of PyTorch's factory functions that change nothing on a CPU-only NumPy engine.
 _IGNORED = frozenset({"pin_memory", "layout", "memory_format"})
 

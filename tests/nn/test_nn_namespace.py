@@ -76,7 +76,7 @@ def test_functional_keeps_every_public_name() -> None:
 def test_functional_all_is_exactly_its_public_functions() -> None:
     public = {n for n in dir(F) if not n.startswith("_")}
     submodules = {"activations", "affine", "attention", "convolution", "distance", "dropouts", "losses",
-                  "normalization", "pooling", "shape", "sparse"}
+                  "normalization", "pooling", "shape", "sparse", "vision"}
     assert public - set(F.__all__) == submodules | {"Tensor"}
     assert len(F.__all__) == len(set(F.__all__))
     for name in F.__all__:
@@ -84,7 +84,7 @@ def test_functional_all_is_exactly_its_public_functions() -> None:
 
 
 @pytest.mark.parametrize("module", sorted(["activations", "affine", "attention", "convolution", "distance", "dropouts",
-                                           "losses", "normalization", "pooling", "shape", "sparse"]))
+                                           "losses", "normalization", "pooling", "shape", "sparse", "vision"]))
 def test_each_functional_file_lists_what_it_defines(module: str) -> None:
     mod = importlib.import_module(f"chainrule.nn.functional.{module}")
     assert set(mod.__all__) <= set(F.__all__)

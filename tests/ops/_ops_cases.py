@@ -774,6 +774,45 @@ CASES: list[Case] = [
     C("lgamma_negative", lambda m, a: m.lgamma(a), data=[np.array([-0.5, -1.5, -2.7, -6.2, 0.3, 7.5, 31.0])]),
     C("digamma", lambda m, a: (m.digamma(a), (a * 3.0).digamma(), m.digamma(a - 3.0)), ((3, 4),), domain="pos",
       gradgrad=False, tol64=(1e-8, 1e-10)),  # torch's polygamma(1, x) is good to ~5e-10 (ours to ~1e-15)
+    C("linalg_inv_slogdet", lambda m, a: (m.linalg.inv(a), m.linalg.slogdet(a).logabsdet, m.linalg.slogdet(a)[0],
+                                          m.linalg.det(a)), ((2, 3, 3),)),
+    C("linalg_solve", lambda m, a, b: (m.linalg.solve(a, b), m.linalg.solve(a[0], b[1]),
+                                       m.linalg.solve(a, b[:, :, 0]), m.linalg.solve(a, b[0, :, 0]),
+                                       m.linalg.solve(a, b.mT, left=False)),
+      ((2, 3, 3), (2, 3, 2))),
+    C("linalg_solve_broadcast", lambda m, a, b: m.linalg.solve(a, b), ((3, 3), (2, 3, 2))),
+    C("linalg_cholesky", lambda m, a: (m.linalg.cholesky(a @ a.mT + m.eye(3, dtype=a.dtype)),
+                                       m.linalg.cholesky(a @ a.mT + m.eye(3, dtype=a.dtype), upper=True)),
+      ((2, 3, 3),)),
+    C("linalg_pinv", lambda m, a: (m.linalg.pinv(a), m.linalg.pinv(a.mT), m.linalg.pinv(a[0, :2]),
+                                   m.linalg.pinv(a[0, :2, :2])), ((2, 3, 2),)),
+    # eigenvectors are compared through sign-invariant functions (each column's sign is LAPACK's choice); the input
+    # is symmetric (a + a^T): eigh reads one triangle, and its gradient is PyTorch's symmetric one
+    C("linalg_eigh", lambda m, a: (lambda s: (m.linalg.eigvalsh(s), m.linalg.eigh(s).eigenvalues,
+                                              m.linalg.eigh(s)[1] ** 2, m.linalg.eigh(s, UPLO="U")[1] ** 2,
+                                              (lambda v: v * v[..., :1, :])(m.linalg.eigh(s[0]).eigenvectors),
+                                              (lambda r: r[0][..., None, :] * r[1] ** 2)(m.linalg.eigh(s, "U"))))(
+        a + a.mT), ((2, 4, 4),)),
+    C("linalg_qr", lambda m, a: (m.linalg.qr(a).Q, m.linalg.qr(a)[1], m.linalg.qr(a.mT)[0], m.linalg.qr(a.mT).R,
+                                 m.linalg.qr(a[:, :3], "complete").Q, m.linalg.qr(a[:, :3], mode="complete").R,
+                                 m.linalg.qr(a.mT, "complete")[0], m.linalg.qr(a.mT, mode="complete")[1]),
+      ((2, 5, 3),)),
+    # singular vectors are compared through sign-invariant functions (each pair's sign is LAPACK's choice)
+    C("linalg_svd", lambda m, a: (m.linalg.svdvals(a), m.linalg.svd(a).S, m.linalg.svd(a, False)[0] ** 2,
+                                  m.linalg.svd(a.mT, full_matrices=False).Vh ** 2,
+                                  (lambda r: r.U[..., :, :3] * r.Vh[..., :1, :3])(m.linalg.svd(a)),
+                                  (lambda r: r[0][..., :, :1] * r[2][..., :1, :] * r[1][..., None, None, 1])(
+                                      m.linalg.svd(a.mT, True)),
+                                  (lambda r: r.U * r.Vh[..., :1, :])(m.linalg.svd(a[0, :3], False))), ((2, 5, 3),)),
+    # cholesky_solve/cholesky_inverse read one triangle of the factor (given triangular here, so that PyTorch's
+    # gradient, written with the whole factor, is the derivative)
+    C("cholesky_solve_inverse", lambda m, a, b: (lambda lo, up: (
+        m.cholesky_solve(b, lo), b[0].cholesky_solve(lo[0]), m.cholesky_solve(b, up, upper=True),
+        m.cholesky_solve(b[0], lo), m.cholesky_inverse(lo), up[0].cholesky_inverse(True)))(
+        m.tril(a) + 3 * m.eye(3, dtype=a.dtype), m.triu(a) + 3 * m.eye(3, dtype=a.dtype)),
+      ((2, 3, 3), (2, 3, 2))),
+    C("atan2", lambda m, a, b: (m.atan2(a, b), a.atan2(b[0]), m.arctan2(b, a), a.arctan2(-b)), ((3, 4), (4,)),
+      domain="nonzero"),
     C("type_as", lambda m, a, b: (a.type_as(b.double()) * 2.0, a.type_as(b.long()), b.type_as(a)), ((3,), (3,))),
     # ------------------------------------------------------------------ dtype changes inside a graph
     C("to_double_and_back", lambda m, a: (a.double() * 2.0).float(), ((3,),), gradcheck=False),

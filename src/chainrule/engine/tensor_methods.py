@@ -371,6 +371,15 @@ class TensorMathMixin:
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
         return dispatch.ops.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
+    def addmv(self, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
     def bernoulli(self, p: float | None = None, *, generator: Any = None) -> Tensor:
         return dispatch.ops.bernoulli(self, p, generator=generator)
 
@@ -422,6 +431,12 @@ class TensorMathMixin:
     def hypot(self, other: Any) -> Tensor:
         return dispatch.ops.hypot(self, other)
 
+    def atan2(self, other: Any) -> Tensor:
+        return dispatch.ops.atan2(self, other)
+
+    def arctan2(self, other: Any) -> Tensor:
+        return dispatch.ops.atan2(self, other)
+
     def logaddexp(self, other: Any) -> Tensor:
         return dispatch.ops.logaddexp(self, other)
 
@@ -463,6 +478,27 @@ class TensorMathMixin:
 
     def inverse(self) -> Tensor:
         return dispatch.ops.inverse(self)
+
+    def slogdet(self) -> Any:
+        return dispatch.ops.slogdet(self)
+
+    def pinverse(self, rcond: float = 1e-15) -> Tensor:
+        return dispatch.ops.pinverse(self, rcond)
+
+    def svd(self, some: bool = True, compute_uv: bool = True) -> Any:
+        return dispatch.ops.svd(self, some, compute_uv)
+
+    def matrix_power(self, n: int) -> Tensor:
+        return dispatch.ops.matrix_power(self, n)
+
+    def cholesky(self, upper: bool = False) -> Tensor:
+        return dispatch.ops.cholesky(self, upper)
+
+    def cholesky_solve(self, input2: Tensor, upper: bool = False) -> Tensor:
+        return dispatch.ops.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False) -> Tensor:
+        return dispatch.ops.cholesky_inverse(self, upper)
 
     def det(self) -> Tensor:
         return dispatch.ops.det(self)
@@ -521,6 +557,15 @@ class TensorReduceMixin:
 
     def norm(self, p: Any = 'fro', dim: Any = None, keepdim: bool = False) -> Tensor:
         return dispatch.ops.norm(self, p, dim, keepdim)
+
+    def dist(self, other: Tensor, p: Any = 2) -> Tensor:
+        return dispatch.ops.dist(self, other, p)
+
+    def histc(self, bins: int = 100, min: Any = 0, max: Any = 0) -> Tensor:
+        return dispatch.ops.histc(self, bins, min, max)
+
+    def bincount(self, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+        return dispatch.ops.bincount(self, weights, minlength)
 
     def logsumexp(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
                   keepdims: bool | None = None) -> Tensor:
@@ -636,7 +681,10 @@ class TensorShapeMixin:
     def t(self) -> Tensor:
         return dispatch.ops.t(self)
 
-    def movedim(self, source: int, destination: int) -> Tensor:
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        return dispatch.ops.movedim(self, source, destination)
+
+    def moveaxis(self, source: Any, destination: Any) -> Tensor:
         return dispatch.ops.movedim(self, source, destination)
 
     def squeeze(self, dim: Any = None) -> Tensor:
@@ -664,6 +712,12 @@ class TensorShapeMixin:
     def flip(self, dims: Any) -> Tensor:
         return dispatch.ops.flip(self, dims)
 
+    def flipud(self) -> Tensor:
+        return dispatch.ops.flipud(self)
+
+    def fliplr(self) -> Tensor:
+        return dispatch.ops.fliplr(self)
+
     def roll(self, shifts: int | Sequence[int], dims: int | Sequence[int] | None = None) -> Tensor:
         return dispatch.ops.roll(self, shifts, dims)
 
@@ -678,6 +732,9 @@ class TensorShapeMixin:
 
     def diag(self, diagonal: int = 0) -> Tensor:
         return dispatch.ops.diag(self, diagonal)
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        return dispatch.ops.diag_embed(self, offset, dim1, dim2)
 
     def split(self, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
         return dispatch.ops.split(self, split_size_or_sections, dim)
@@ -743,6 +800,9 @@ class TensorIndexMixin:
 
     def take_along_dim(self, indices: Tensor, dim: int) -> Tensor:
         return dispatch.ops.take_along_dim(self, indices, dim)
+
+    def take(self, index: Tensor) -> Tensor:
+        return dispatch.ops.take(self, index)
 
     def masked_fill(self, mask: Tensor, value: float) -> Tensor:
         return dispatch.ops.masked_fill(self, mask, value)
@@ -850,6 +910,21 @@ class TensorInplaceMixin:
 
     def lerp_(self, *args: Any, **kwargs: Any) -> Tensor:
         return dispatch.ops.lerp_(self, *args, **kwargs)
+
+    def atan2_(self, other: Any) -> Tensor:
+        return dispatch.ops.atan2_(self, other)
+
+    def arctan2_(self, other: Any) -> Tensor:
+        return dispatch.ops.arctan2_(self, other)
+
+    def addmv_(self, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.addmv_(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.addbmm_(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+        return dispatch.ops.baddbmm_(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def scatter_(self, *args: Any, **kwargs: Any) -> Tensor:
         return dispatch.ops.scatter_(self, *args, **kwargs)

@@ -730,6 +730,20 @@ def hypot(input: Any, other: Any) -> Tensor:
     return apply(HYPOT, _float_operands("hypot", input, other))
 
 
+ATAN2 = defop("atan2", _broadcasting("atan2", np.arctan2), "a b",
+              derivs=(("b/(a^2 + b^2)", lambda xp, g, out, a, b: g * (b / (a * a + b * b))),
+                      ("-a/(a^2 + b^2)", lambda xp, g, out, a, b: g * (-a / (a * a + b * b)))))
+
+
+def atan2(input: Any, other: Any) -> Tensor:
+    """The angle of the point (other, input) in (-pi, pi], elementwise (the quadrant-aware `atan(input/other)`);
+    integer inputs give the default float dtype."""
+    return apply(ATAN2, _float_operands("atan2", input, other))
+
+
+arctan2 = atan2
+
+
 LOGADDEXP = defop("logaddexp", _broadcasting("logaddexp", np.logaddexp), "a b",
                   derivs=(("sigmoid(a - b)", lambda xp, g, out, a, b: g / (1.0 + xp.exp(b - a))),
                           ("sigmoid(b - a)", lambda xp, g, out, a, b: g / (1.0 + xp.exp(a - b)))))

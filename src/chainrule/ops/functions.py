@@ -37,10 +37,12 @@ from chainrule.ops.elementwise import (  # noqa: F401
     arcsin,
     arcsinh,
     arctan,
+    arctan2,
     arctanh,
     asin,
     asinh,
     atan,
+    atan2,
     atanh,
     cast,
     ceil,
@@ -132,9 +134,12 @@ from chainrule.ops.indexing import (  # noqa: F401
     masked_fill,
     masked_select,
     nonzero,
+    take,
     take_along_dim,
 )
 from chainrule.ops.joins import (  # noqa: F401
+    block_diag,
+    cartesian_prod,
     cat,
     chunk,
     concat,
@@ -150,9 +155,14 @@ from chainrule.ops.joins import (  # noqa: F401
     vstack,
 )
 from chainrule.ops.linalg import (  # noqa: F401
+    addbmm,
     addmm,
+    addmv,
+    baddbmm,
     bmm,
     cdist,
+    cholesky_inverse,
+    cholesky_solve,
     cross,
     det,
     dot,
@@ -163,12 +173,21 @@ from chainrule.ops.linalg import (  # noqa: F401
     kron,
     logdet,
     matmul,
+    matrix_power,
     mm,
     mv,
     outer,
+    pinverse,
+    slogdet,
     tensordot,
 )
-from chainrule.ops.random_fills import bernoulli  # noqa: F401
+from chainrule.ops.linalg import (
+    cholesky_deprecated as cholesky,
+)
+from chainrule.ops.linalg import (
+    svd_v as svd,
+)
+from chainrule.ops.random_fills import bernoulli, normal  # noqa: F401
 from chainrule.ops.reductions import (  # noqa: F401
     all,
     amax,
@@ -182,6 +201,7 @@ from chainrule.ops.reductions import (  # noqa: F401
     cummin,
     cumprod,
     cumsum,
+    dist,
     kthvalue,
     logcumsumexp,
     logsumexp,
@@ -197,6 +217,8 @@ from chainrule.ops.reductions import (  # noqa: F401
     std,
     std_mean,
     sum,
+    trapezoid,
+    trapz,
     var,
     var_mean,
 )
@@ -214,12 +236,16 @@ from chainrule.ops.shape_ops import (  # noqa: F401
     clone,
     contiguous,
     diag,
+    diag_embed,
     diagonal,
     diff,
     expand,
     expand_as,
     flatten,
     flip,
+    fliplr,
+    flipud,
+    moveaxis,
     movedim,
     narrow,
     permute,
@@ -245,7 +271,9 @@ from chainrule.ops.shape_ops import (  # noqa: F401
 )
 from chainrule.ops.sorting import (  # noqa: F401
     argsort,
+    bincount,
     bucketize,
+    histc,
     quantile,
     searchsorted,
     sort,
@@ -279,6 +307,9 @@ __all__ = [
     "bucketize", "cdist", "cross", "cummax", "cummin", "erfc", "float_power", "fmax", "fmin", "heaviside", "hypot",
     "kron", "logaddexp", "logcumsumexp", "logit", "nanmean", "nansum", "positive", "rot90", "searchsorted", "sgn",
     "signbit", "std_mean", "tensordot", "var_mean", "xlogy",
+    "addbmm", "addmv", "arctan2", "atan2", "baddbmm", "bincount", "block_diag", "cartesian_prod", "diag_embed",
+    "dist", "fliplr", "flipud", "histc", "moveaxis", "normal", "take", "trapezoid", "trapz",
+    "cholesky", "matrix_power", "pinverse", "slogdet", "svd", "cholesky_inverse", "cholesky_solve",
 ]
 
 

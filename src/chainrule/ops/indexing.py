@@ -264,8 +264,23 @@ def take_along_dim(input: Tensor, indices: Tensor, dim: int) -> Tensor:
     return gather(input, dim, indices)
 
 
+def take(input: Tensor, index: Tensor) -> Tensor:
+    """The elements of `input` read as 1-D (row-major) at `index` (negative indices count from the end); the
+    result has the index's shape. Indexing, so the gradient scatters back (repeated indices accumulate)."""
+    idx = index.array if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype != np.int64:
+        name = index.dtype if isinstance(index, Tensor) else idx.dtype
+        raise RuntimeError(f"take(): Expected a long tensor for index, but got {name}")
+    n = int(np.prod(input.shape))
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        bad = int(idx.min()) if idx.min() < -n else int(idx.max())
+        raise IndexError(f"take: out of range: tried to access index {bad} on a tensor of {n} elements.")
+    return getitem(reshape(input, (-1,)), (np.where(idx < 0, idx + n, idx),), _TAKE)
+
+
 # ----------------------------------------------------------------------------- nonzero / argwhere / masked_select
 _MASKED_SELECT = variant(GETITEM, "MaskedSelectBackward0")
+_TAKE = variant(GETITEM, "TakeBackward0")
 
 
 def nonzero(input: Tensor, *, as_tuple: bool = False) -> Any:

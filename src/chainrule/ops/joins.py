@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import dtypes
 from chainrule.engine.size import wrap_dim
 from chainrule.engine.tensor import Tensor
 from chainrule.ops.elementwise import promote
@@ -184,6 +185,43 @@ def meshgrid(*tensors: Any, indexing: str = "ij") -> tuple[Tensor, ...]:
         shape[order[i]] = t.numel()
     return tuple(expand(reshape(t, tuple(-1 if k == order[i] else 1 for k in range(n))), tuple(shape))
                  for i, t in enumerate(tensors))
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """Every combination of one element of each 1-D tensor, one per row (shape (N, len(tensors))), in the order
+    of nested loops (the last tensor varies fastest); a single tensor is returned as it is. Built from `meshgrid`
+    and `stack`."""
+    from chainrule.ops.shape_ops import reshape
+
+    for i, t in enumerate(tensors):
+        if t.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: Expect a 1D vector, but got shape {list(t.shape)} "
+                               f"(tensor {i})")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([reshape(g, (-1,)) for g in meshgrid(*tensors, indexing="ij")], dim=1)
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The tensors (0-D, 1-D as one row, or 2-D) as the blocks of a block-diagonal matrix, zeros elsewhere, of
+    the promoted dtype; each block padded with zeros to the full width, then joined by `cat`."""
+    from chainrule.ops.shape_ops import reshape
+
+    blocks = []
+    for i, t in enumerate(tensors):
+        if t.ndim > 2:
+            raise RuntimeError(f"block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                               f"{t.ndim} dimensions")
+        blocks.append(t if t.ndim == 2 else reshape(t, (1, -1)))
+    if not blocks:
+        return Tensor(np.zeros((1, 0), dtypes.get_default_dtype().np))
+    blocks = list(promote(*blocks))
+    width = int(np.sum([b.shape[1] for b in blocks]))
+    rows, left = [], 0
+    for b in blocks:
+        rows.append(pad(b, (left, width - left - b.shape[1])))
+        left += b.shape[1]
+    return cat(rows, 0)
 
 
 def split_with_sizes(input: Tensor, split_sizes: Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:

@@ -20,6 +20,10 @@ from chainrule.ops.functions import *  # noqa: F403 - every op function is a met
 from chainrule.ops.functions import (  # used below, or internal (not in the functional namespace)
     abs,
     add,
+    addbmm,
+    addmv,
+    atan2,
+    baddbmm,
     cast,
     ceil,
     clamp,
@@ -82,6 +86,7 @@ __all__ = [
     "xp_where", "xp_zeros_like", "zero_",
     "element_size", "is_contiguous", "nbytes", "stride", "squeeze_", "t_", "transpose_", "unsqueeze_",
     "clip_", "trace",
+    "addbmm_", "addmv_", "arctan2_", "atan2_", "baddbmm_",
 ]
 __all__ += functions.__all__
 
@@ -154,3 +159,20 @@ scatter_reduce_ = make_inplace(scatter_reduce, "scatter_reduce_")
 index_add_ = make_inplace(index_add, "index_add_")
 index_copy_ = make_inplace(index_copy, "index_copy_")
 index_fill_ = make_inplace(index_fill, "index_fill_")
+atan2_ = make_inplace(atan2, "atan2_")
+arctan2_ = make_inplace(atan2, "arctan2_")
+
+
+# the compositions that scale `self` by beta (a `mul` that saves it) compute on a clone, so writing the result into
+# `self` does not modify a value their own graph saved
+def _on_clone(fn: Any) -> Any:
+    def composed(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        return fn(clone(self), *args, **kwargs)
+
+    composed.__name__ = fn.__name__
+    return composed
+
+
+addmv_ = make_inplace(_on_clone(addmv), "addmv_")
+addbmm_ = make_inplace(_on_clone(addbmm), "addbmm_")
+baddbmm_ = make_inplace(_on_clone(baddbmm), "baddbmm_")

@@ -383,6 +383,55 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) 
     raise ValueError(f"norm: unsupported p={p!r}; use 'fro', a positive number, inf or -inf")
 
 
+def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
+    """The p-norm of `input - other` (broadcast) over all elements, as `torch.dist`: `norm` of the difference;
+    p=0 counts the differing elements (a gradient of 0)."""
+    from chainrule.ops.elementwise import abs as _abs
+    from chainrule.ops.elementwise import sign, sub
+
+    d = sub(input, other)
+    if isinstance(p, Tensor):
+        p = p.item()
+    if p == 0:  # sign's gradient is 0 (PyTorch leaves it undefined: .grad stays None)
+        return sum(sign(_abs(_float_input(d))))
+    if isinstance(p, int | float) and p < 0 and p != float("-inf"):
+        raise NotImplementedError(f"dist: p={p}: negative p other than -inf is not supported")
+    return norm(d, p)
+
+
+def trapezoid(y: Tensor, x: Any = None, *, dx: Any = None, dim: int = -1) -> Tensor:
+    """The trapezoidal rule along `dim`: with sample points `x` (a tensor, 1-D or broadcastable to `y`), the sum
+    of (y[i] + y[i+1]) / 2 * (x[i+1] - x[i]); else with a constant spacing `dx` (default 1). Built from slices,
+    `diff`, `mul` and `sum`."""
+    from chainrule.ops.elementwise import add, mul, sub
+    from chainrule.ops.shape_ops import diff, narrow, reshape, select
+
+    if x is not None and dx is not None:
+        raise TypeError("trapezoid() received an invalid combination of arguments: both x and dx were given")
+    d = wrap_dim(dim, y.ndim, "trapezoid")
+    n = y.shape[d]
+    if n == 0:
+        return sum(_float_input(y), d)
+    if x is None or not isinstance(x, Tensor):
+        spacing = 1 if x is None and dx is None else (x if dx is None else dx)
+        yf = _float_input(y)
+        inner = sub(sum(yf, d), mul(add(select(yf, d, 0), select(yf, d, n - 1)), 0.5))
+        return inner if spacing == 1 else mul(inner, spacing)
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise RuntimeError(f"trapezoid: There must be one `x` value for each sample point (x has {x.shape[0]} "
+                               f"values, y has {n} along dim {d})")
+        x = reshape(x, tuple(n if i == d else 1 for i in range(y.ndim)))
+    elif x.ndim < y.ndim:  # broadcast as PyTorch: aligned from the right
+        x = reshape(x, (1,) * (y.ndim - x.ndim) + tuple(x.shape))
+    widths = diff(x, dim=d)
+    pairs = add(narrow(y, d, 0, n - 1), narrow(y, d, 1, n - 1))
+    return mul(sum(_float_input(mul(widths, pairs)), d), 0.5)
+
+
+trapz = trapezoid
+
+
 def _logsumexp_forward(x: Any, dims: tuple, keepdim: bool) -> Any:
     m = np.amax(x, axis=dims, keepdims=True, initial=-np.inf)  # an empty dim gives -inf, as PyTorch
     m = np.where(np.isfinite(m), m, 0.0).astype(x.dtype)

@@ -148,12 +148,34 @@ def mT(input: Tensor) -> Tensor:  # noqa: N802
     return transpose(input, -2, -1)
 
 
-def movedim(input: Tensor, source: int, destination: int) -> Tensor:
-    perm = list(range(input.ndim))
-    s = wrap_dim(source, input.ndim, "movedim")
-    d = wrap_dim(destination, input.ndim, "movedim")
-    perm.insert(d, perm.pop(s))
-    return permute(input, perm)
+def movedim(input: Tensor, source: int | Sequence[int], destination: int | Sequence[int]) -> Tensor:
+    """The dimensions `source` moved to the positions `destination` (ints or equally long sequences), the others
+    kept in their order; a `permute`."""
+    if isinstance(source, int | np.integer) and isinstance(destination, int | np.integer):
+        perm = list(range(input.ndim))
+        s = wrap_dim(int(source), input.ndim, "movedim")
+        d = wrap_dim(int(destination), input.ndim, "movedim")
+        perm.insert(d, perm.pop(s))
+        return permute(input, perm)
+    src = [source] if isinstance(source, int | np.integer) else list(source)
+    dst = [destination] if isinstance(destination, int | np.integer) else list(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
+                           f"same number of dims as destination ({dst} dims)")
+    src = [wrap_dim(int(d), input.ndim, "movedim") for d in src]
+    dst = [wrap_dim(int(d), input.ndim, "movedim") for d in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({src})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({dst})")
+    order: list[int | None] = [None] * input.ndim
+    for s_, d_ in zip(src, dst):
+        order[d_] = s_
+    rest = iter(i for i in range(input.ndim) if i not in src)
+    return permute(input, tuple(next(rest) if o is None else o for o in order))
+
+
+moveaxis = movedim
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
@@ -244,6 +266,20 @@ FLIP = defop("flip", lambda x, dims: np.flip(x, dims), "x",
 def flip(input: Tensor, dims: Any) -> Tensor:
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     return apply(FLIP, (input,), {"dims": tuple(wrap_dim(d, input.ndim, "flip") for d in dims)})
+
+
+def flipud(input: Tensor) -> Tensor:
+    """`input` upside down: flipped along dimension 0 (at least 1-D)."""
+    if input.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d.")
+    return flip(input, (0,))
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """`input` flipped left to right: along dimension 1 (at least 2-D)."""
+    if input.ndim < 2:
+        raise RuntimeError("fliplr: Input must be >= 2-d.")
+    return flip(input, (1,))
 
 
 CLONE = defop("clone", lambda x: np.array(x, copy=True)[()], "x", derivs=(("1", ONE),), saves="nothing")
@@ -513,6 +549,27 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     rows, cols = input.shape[d1], input.shape[d2]
     i, j = _diagonal_positions(rows, cols, int(offset))
     return getitem(moved, (Ellipsis, i, j))
+
+
+def diag_embed(input: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+    """Each last-dimension vector of `input` on the `offset`-th diagonal of a matrix spanned by the new
+    dimensions `dim1` and `dim2` of the result (zeros elsewhere); the inverse of `diagonal`. Built from
+    indexing (`index_put` into zeros), so the gradient picks the diagonal back."""
+    from chainrule.ops.indexing import index_put
+
+    ndim = input.ndim + 1
+    d1, d2 = wrap_dim(dim1, ndim, "diag_embed"), wrap_dim(dim2, ndim, "diag_embed")
+    if d1 == d2:
+        raise RuntimeError(f"diag_embed: diagonal dimensions cannot be identical {dim1}, {dim2}")
+    offset = int(offset)
+    n = (input.shape[-1] if input.ndim else 1) + abs(offset)
+    src = input if input.ndim else reshape(input, (1,))
+    batch = tuple(src.shape[:-1])
+    zeros = wrap(np.zeros(batch + (n, n), src.array.dtype))
+    i, j = _diagonal_positions(n, n, offset)
+    out = index_put(zeros, (Ellipsis, i, j), src)
+    # the matrix dims (last two) go to d1 and d2, the batch dims fill the rest in order
+    return movedim(out, (ndim - 2, ndim - 1), (d1, d2))
 
 
 def tile(input: Tensor, dims: Any) -> Tensor:

@@ -224,3 +224,51 @@ def quantile(input: Tensor, q: Any, dim: int | None = None, keepdim: bool = Fals
         rest = [s for i, s in enumerate(x.shape) if i != d] if dim is not None else []
         out = reshape(out, (len(qs), *rest))
     return squeeze(out, 0) if scalar_q else out
+
+
+# ----------------------------------------------------------------------------- bincount / histc (not differentiable)
+def bincount(input: Tensor, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+    """How often each value 0..max(input) occurs in a 1-D tensor of non-negative integers (int64), or the sum of
+    `weights` at those positions (of the weights' dtype, float64 for integer weights); at least `minlength`
+    bins. Not differentiable (as PyTorch's)."""
+    x = input.array
+    if x.dtype.kind not in "iub":
+        raise NotImplementedError(f"bincount: \"bincount_cpu\" not implemented for '{input.dtype}' (the input "
+                                  f"must be integral)")
+    if x.ndim != 1 or (x.size and x.min() < 0):
+        raise RuntimeError("bincount: bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("bincount: minlength should be >= 0")
+    if weights is None:
+        return wrap(np.bincount(x, minlength=minlength).astype(np.int64))
+    w = weights.array
+    if w.ndim != 1 or w.shape[0] != x.shape[0]:
+        raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input (input: "
+                           f"{tuple(x.shape)}, weights: {tuple(w.shape)})")
+    dtype = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    return wrap(np.bincount(x, weights=w, minlength=minlength).astype(dtype))
+
+
+def histc(input: Tensor, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+    """A histogram of `bins` equal-width bins between `min` and `max` (both 0: the data's own range), of the
+    input's float dtype; elements outside the range and NaN are not counted, `max` falls in the last bin. Not
+    differentiable (as PyTorch's)."""
+    x = input.array
+    if x.dtype.kind != "f":
+        raise NotImplementedError(f"histc: \"histogram_cpu\" not implemented for '{input.dtype}'")
+    if bins <= 0:
+        raise RuntimeError(f"histc: bins must be > 0, but got {bins} for dimension 0")
+    lo, hi = float(min), float(max)
+    if lo > hi:
+        raise RuntimeError("histc: max must be larger than min")
+    flat = np.ravel(x)
+    if lo == hi and flat.size:  # the data's range (NaN in the data makes it NaN: an error below, as PyTorch)
+        lo, hi = float(flat.min()), float(flat.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"histc: range of [{lo}, {hi}] is not finite")
+    inside = flat[(flat >= lo) & (flat <= hi)]
+    pos = ((inside - x.dtype.type(lo)) * bins / x.dtype.type(hi - lo)).astype(np.int64)
+    pos = np.minimum(pos, bins - 1)
+    return wrap(np.bincount(pos, minlength=bins).astype(x.dtype))

@@ -25,6 +25,7 @@ __all__ = [
     "celu", "elu", "elu_", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "hardtanh_", "leaky_relu",
     "leaky_relu_", "log_softmax", "logsigmoid", "mish", "prelu", "relu", "relu6", "relu_", "selu", "sigmoid",
     "silu", "softmax", "softplus", "softsign", "tanh",
+    "hardshrink", "softmin", "softshrink", "tanhshrink", "threshold", "threshold_",
 ]
 
 
@@ -228,3 +229,42 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     a = input[tuple(index)]
     index[d] = slice(size // 2, size)
     return a * _act.sigmoid(input[tuple(index)])
+
+
+# ----------------------------------------------------------------------------- softmin, threshold, shrinkage
+def softmin(input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Tensor:
+    """softmax(-x) along `dim`."""
+    return softmax(_ew.neg(input), dim, dtype)
+
+
+def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
+    """x where x > threshold, else `value` (a `where`: the gradient is 0 where the value was replaced)."""
+    if inplace:
+        return threshold_(input, threshold, value)
+    return _ew.where(_ew.gt(input, threshold), input, value)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    return _composed_inplace(input, lambda x: _ew.where(_ew.gt(x, threshold), x, value), "threshold_")
+
+
+def _check_lambd(lambd: float, name: str) -> None:
+    if lambd < 0:
+        raise RuntimeError(f"{name}: lambda must be greater or equal to 0, but found to be {lambd}.")
+
+
+def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x where |x| > lambd, else 0 (a negative lambd keeps every x, as PyTorch)."""
+    return _ew.where(_ew.gt(_ew.abs(input), lambd), input, 0.0)
+
+
+def softshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
+    """x - lambd above lambd, x + lambd below -lambd, else 0."""
+    _check_lambd(lambd, "softshrink")
+    x = as_float(input)
+    return _ew.where(_ew.gt(x, lambd), x - lambd, _ew.where(_ew.lt(x, -lambd), x + lambd, 0.0))
+
+
+def tanhshrink(input: Tensor) -> Tensor:
+    """x - tanh(x)."""
+    return input - tanh(input)

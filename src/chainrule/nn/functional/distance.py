@@ -1,4 +1,5 @@
-"""`cosine_similarity` of `cr.nn.functional` (PyTorch's "distance functions"), composed from recorded ops."""
+"""`cosine_similarity` and `pairwise_distance` of `cr.nn.functional` (PyTorch's "distance functions"), composed
+from recorded ops."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from chainrule.engine.tensor import Tensor
 from chainrule.ops.reductions import norm as _norm
 from chainrule.ops.reductions import sum as _sum
 
-__all__ = ["cosine_similarity"]
+__all__ = ["cosine_similarity", "pairwise_distance"]
 
 
 def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -> Tensor:
@@ -23,3 +24,12 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
         na.clamp_(min=eps)
         nb.clamp_(min=eps)
     return _sum((a / na) * (b / nb), dim)
+
+
+def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:
+    """The p-norm of `x1 - x2 + eps` over the last dimension (the inputs broadcast), as PyTorch."""
+    out_ndim = max(x1.ndim, x2.ndim)
+    d = (x1 - x2) + eps
+    if out_ndim == 0:
+        return _norm(d.reshape(1), p, 0, keepdim=False)
+    return _norm(d, p, -1, keepdim=keepdim)

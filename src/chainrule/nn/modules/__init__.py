@@ -3,7 +3,8 @@ so `from torch.nn.modules.module import Module` and `nn.modules.Linear` work wit
 
 - `module`: `Module` and the global module hooks
 - `activation`, `linear`, `conv`, `pooling`, `batchnorm`, `normalization`, `dropout`, `flatten`, `sparse`
-  (Embedding), `rnn`, `loss`, `container`
+  (Embedding), `rnn`, `loss`, `container`, `padding`, `upsampling`, `fold`, `pixelshuffle`, `instancenorm`,
+  `distance`
 - `transformer`: the Transformer encoder and decoder layers and stacks (`MultiheadAttention` is in
   `activation`, as in PyTorch)
 
@@ -15,16 +16,22 @@ from chainrule.nn.modules import (
     batchnorm,
     container,
     conv,
+    distance,
     dropout,
     flatten,
+    fold,
+    instancenorm,
     linear,
     loss,
     module,
     normalization,
+    padding,
+    pixelshuffle,
     pooling,
     rnn,
     sparse,
     transformer,
+    upsampling,
 )
 from chainrule.nn.modules.activation import (
     CELU,
@@ -32,6 +39,7 @@ from chainrule.nn.modules.activation import (
     GELU,
     GLU,
     SELU,
+    Hardshrink,
     Hardsigmoid,
     Hardswish,
     Hardtanh,
@@ -46,26 +54,42 @@ from chainrule.nn.modules.activation import (
     Sigmoid,
     SiLU,
     Softmax,
+    Softmax2d,
+    Softmin,
     Softplus,
+    Softshrink,
     Softsign,
     Tanh,
+    Tanhshrink,
+    Threshold,
 )
 from chainrule.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d
 from chainrule.nn.modules.container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from chainrule.nn.modules.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from chainrule.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from chainrule.nn.modules.dropout import Dropout, Dropout2d
 from chainrule.nn.modules.flatten import Flatten, Unflatten
-from chainrule.nn.modules.linear import Identity, Linear
+from chainrule.nn.modules.fold import Fold, Unfold
+from chainrule.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from chainrule.nn.modules.linear import Bilinear, Identity, Linear
 from chainrule.nn.modules.loss import (
     BCELoss,
     BCEWithLogitsLoss,
+    CosineEmbeddingLoss,
     CrossEntropyLoss,
+    GaussianNLLLoss,
+    HingeEmbeddingLoss,
     HuberLoss,
     KLDivLoss,
     L1Loss,
+    MarginRankingLoss,
     MSELoss,
+    MultiLabelSoftMarginLoss,
     NLLLoss,
+    PoissonNLLLoss,
     SmoothL1Loss,
+    SoftMarginLoss,
+    TripletMarginLoss,
 )
 from chainrule.nn.modules.module import (
     Module,
@@ -74,7 +98,25 @@ from chainrule.nn.modules.module import (
     register_module_full_backward_hook,
     register_module_full_backward_pre_hook,
 )
-from chainrule.nn.modules.normalization import GroupNorm, LayerNorm
+from chainrule.nn.modules.normalization import GroupNorm, LayerNorm, LocalResponseNorm, RMSNorm
+from chainrule.nn.modules.padding import (
+    CircularPad1d,
+    CircularPad2d,
+    CircularPad3d,
+    ConstantPad1d,
+    ConstantPad2d,
+    ConstantPad3d,
+    ReflectionPad1d,
+    ReflectionPad2d,
+    ReflectionPad3d,
+    ReplicationPad1d,
+    ReplicationPad2d,
+    ReplicationPad3d,
+    ZeroPad1d,
+    ZeroPad2d,
+    ZeroPad3d,
+)
+from chainrule.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from chainrule.nn.modules.pooling import (
     AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
@@ -84,7 +126,7 @@ from chainrule.nn.modules.pooling import (
     MaxPool2d,
 )
 from chainrule.nn.modules.rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
-from chainrule.nn.modules.sparse import Embedding
+from chainrule.nn.modules.sparse import Embedding, EmbeddingBag
 from chainrule.nn.modules.transformer import (
     Transformer,
     TransformerDecoder,
@@ -92,7 +134,9 @@ from chainrule.nn.modules.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from chainrule.nn.modules.upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __all__ = (activation.__all__ + batchnorm.__all__ + container.__all__ + conv.__all__ + dropout.__all__
            + flatten.__all__ + linear.__all__ + loss.__all__ + module.__all__ + normalization.__all__
-           + pooling.__all__ + rnn.__all__ + sparse.__all__ + transformer.__all__)
+           + pooling.__all__ + rnn.__all__ + sparse.__all__ + transformer.__all__ + distance.__all__ + fold.__all__
+           + instancenorm.__all__ + padding.__all__ + pixelshuffle.__all__ + upsampling.__all__)
