@@ -838,7 +838,7 @@ def _verdict(by_median: bool, by_min: bool) -> str:
 INTRO = """# Performance
 
 How fast chainrule is against PyTorch (CPU, eager), micrograd and hand-written code, measured side by side
-in one process by [`bench/bench_engine.py`](../bench/bench_engine.py):
+in one process by `bench/bench_engine.py` (the docs site holds only docs/, so no link):
 
 ```
 python bench/bench_engine.py          # full run, 1.5 min on a quiet machine (more on a busy one); rewrites this file
