@@ -26,10 +26,10 @@ def count_batch(num_batches_tracked: Tensor, momentum: float | None) -> float:
     return 1.0 / float(num_batches_tracked.array) if momentum is None else momentum
 
 
-class _BatchNorm(Module):
-    """Batch normalization over every dimension but the channels. In training it normalizes with the
-    batch statistics and updates running_mean/running_var (momentum; None means a cumulative average);
-    in eval it normalizes with the running statistics."""
+class NormBase(Module):
+    """What batch and instance normalization share (PyTorch's `_NormBase`): `num_features`, `eps`, `momentum`,
+    the optional affine `weight` (ones) and `bias` (zeros), the optional running statistics as buffers, and the
+    repr."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1, affine: bool = True,
                  track_running_stats: bool = True, device: Any = None, dtype: dtypes.dtype | None = None, *,
@@ -58,6 +58,16 @@ class _BatchNorm(Module):
             self.register_buffer("running_var", None)
             self.register_buffer("num_batches_tracked", None)
 
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(NormBase):
+    """Batch normalization over every dimension but the channels. In training it normalizes with the
+    batch statistics and updates running_mean/running_var (momentum; None means a cumulative average);
+    in eval it normalizes with the running statistics."""
+
     def _check_input(self, input: Tensor) -> None:
         raise NotImplementedError
 
@@ -71,11 +81,6 @@ class _BatchNorm(Module):
         return F.batch_norm(input, self.running_mean if track or not use_batch else None,
                             self.running_var if track or not use_batch else None,
                             self.weight, self.bias, use_batch, momentum, self.eps)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-                f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}")
-
 
 class BatchNorm1d(_BatchNorm):
     """Batch normalization over (N, C) or (N, C, L) inputs (statistics per channel over N and L)."""
