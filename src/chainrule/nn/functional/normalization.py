@@ -39,6 +39,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     else:
         mu = wrap(np.asarray(running_mean.array).reshape(shape))
         v = wrap(np.asarray(running_var.array).reshape(shape))
+    return _standardize(input, mu, v, eps, weight, bias, shape)
+
+
+def _standardize(input: Tensor, mu: Tensor, v: Tensor, eps: float, weight: Tensor | None, bias: Tensor | None,
+                 shape: tuple) -> Tensor:
+    """(x - mean) / sqrt(var + eps), then the per-channel affine (weight and bias shaped to broadcast as `shape`):
+    the step batch and instance normalization share."""
     out = (input - mu) / sqrt(v + eps)
     if weight is not None:
         out = out * weight.reshape(shape)
@@ -161,12 +168,7 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None, running_var
                                "use_input_stats is false")
         mu = wrap(np.asarray(running_mean.array).reshape(shape))
         v = wrap(np.asarray(running_var.array).reshape(shape))
-    out = (input - mu) / sqrt(v + eps)
-    if weight is not None:
-        out = out * weight.reshape(shape)
-    if bias is not None:
-        out = out + bias.reshape(shape)
-    return out
+    return _standardize(input, mu, v, eps, weight, bias, shape)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:
