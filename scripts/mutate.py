@@ -753,13 +753,18 @@ class _Apply(ast.NodeTransformer):
         return node
 
 
-def mutate_source(source: str, mutant: Mutant) -> str:
+def mutate_tree(source: str, mutant: Mutant) -> ast.Module:
+    """The syntax tree of `source` with the edit made (every node keeps its line and column)."""
     tree = ast.parse(source)
     applier = _Apply(mutant)
     tree = applier.visit(tree)
     if not applier.done:
         raise RuntimeError(f"mutation point not found: {mutant}")
-    return ast.unparse(ast.fix_missing_locations(tree))
+    return ast.fix_missing_locations(tree)
+
+
+def mutate_source(source: str, mutant: Mutant) -> str:
+    return ast.unparse(mutate_tree(source, mutant))
 
 
 RUN = ROOT  # the tree the mutants are made from and the tests run in (a snapshot of ROOT during a run)
@@ -798,6 +803,11 @@ def run_one(mutant: Mutant, timeout: float, tests: list[str] | None = None) -> t
             proc = subprocess.run(cmd, cwd=RUN, env=env, capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return "timeout", time.perf_counter() - start
+    output = proc.stdout + proc.stderr
+    if proc.returncode == 5 or (proc.returncode == 4 and b"while loading conftest" not in output):
+        # no test collected, or a usage error that is not the mutated package failing to import: a wrong path
+        raise SystemExit(f"pytest could not run {mutant.path}:{mutant.line}'s tests:\n"
+                         f"{output.decode(errors='replace')[-2000:]}")
     return ("survived" if proc.returncode == 0 else "killed"), time.perf_counter() - start
 
 
@@ -948,6 +958,13 @@ class CoverageMap:
             self._files[path] = merged
         return self._files[path]
 
+    def ran_at_import(self, m: Mutant) -> bool:
+        """Whether `m`'s lines also ran outside any test (while modules were imported or tests collected): a
+        forked child only sees the edit in calls made after the fork, so such a survivor is rerun in a subprocess."""
+        lines = self._lines(m.path)
+        a, b = m.body or m.span
+        return any("" in lines.get(line, ()) for line in range(a, b + 1))
+
     def tests_for(self, m: Mutant) -> list[str] | None:
         """The test ids to run for `m` (fastest files first); [] when no test executes its line; None when only
         the import does (then the package's tests run)."""
@@ -996,6 +1013,14 @@ def main(argv: list[str] | None = None) -> int:
                          "run only the test files it does not know (tests added since; a changed test file or "
                          "source needs a full rebuild)")
     ap.add_argument("--json", type=Path, help="write the results here")
+    ap.add_argument("--all", action="store_true", help="every mutation point (of --package, if given), not a sample")
+    ap.add_argument("--log", type=Path, metavar="FILE.jsonl",
+                    help="append each result to this file as it comes, and skip the mutants it holds already (a run "
+                         "stopped midway goes on where it was)")
+    ap.add_argument("--runner", choices=("fork", "subprocess"), default="fork",
+                    help="fork (default): one pytest per job collects the tests once and forks a child per mutant "
+                         "with the mutated functions swapped in (scripts/mutate_server.py); subprocess: a fresh "
+                         "pytest on a mutated copy of the tree per mutant (also used for what fork cannot plant)")
     args = ap.parse_args(argv)
     global RUN
     RUN = snapshot()
@@ -1019,6 +1044,9 @@ def _main(args: argparse.Namespace) -> int:
         sample = [m for m in pool if any(m.path == f and m.line == line and col in (None, m.col)
                                          for f, line, col in wanted)]
         print(f"{len(pool)} mutation points; {len(sample)} on the lines asked for", flush=True)
+    elif args.all:
+        sample = pool
+        print(f"{len(pool)} mutation points; running all of them", flush=True)
     else:
         rng = random.Random(args.seed)
         sample = sorted(rng.sample(pool, min(args.count, len(pool))), key=lambda m: (m.path, m.line, m.col))
@@ -1039,25 +1067,52 @@ def _main(args: argparse.Namespace) -> int:
     cmap = None if args.tests or args.no_coverage else CoverageMap(args.map_jobs, args.rebuild_map,
                                                                    args.map_update_from)
 
-    def work(m: Mutant) -> None:
-        tests, selected = args.tests, "given" if args.tests else "package"
-        if cmap is not None:
-            tests = cmap.tests_for(m)
-            selected = (f"{len(tests)} covering tests" if tests else
-                        "no test executes the line" if tests == [] else "import-time line: package tests")
-        if tests == []:
-            outcome, seconds = "survived", 0.0
-        else:
-            outcome, seconds = run_one(m, args.timeout, tests)
-        results.append(dict(asdict(m), outcome=outcome, seconds=round(seconds, 1), selected=selected))
+    logged = _read_log(args.log) if args.log else {}
+    log = open(args.log, "a", buffering=1) if args.log else None  # noqa: SIM115 - open for the whole run
+
+    def import_time(m: Mutant) -> bool:
+        return cmap is not None and cmap.ran_at_import(m)
+
+    def tests_of(m: Mutant) -> tuple[list[str] | None, str]:
+        if cmap is None:
+            return args.tests or TESTS[m.package], "given" if args.tests else "package"
+        tests = cmap.tests_for(m)
+        return tests, (f"{len(tests)} covering tests" if tests else
+                       "no test executes the line" if tests == [] else "import-time line: package tests")
+
+    def record(m: Mutant, outcome: str, seconds: float, selected: str, failed: list[str] | None = None,
+               from_log: bool = False) -> None:
+        r = dict(asdict(m), outcome=outcome, seconds=round(seconds, 1), selected=selected)
+        if failed:
+            r["failed_test"] = failed[0]
+        results.append(r)
+        if log is not None and not from_log:
+            log.write(json.dumps(r) + "\n")
         mark = "SURVIVED" if outcome == "survived" else outcome
         print(f"[{len(results)}/{len(sample)}] {mark:8s} {m.path}:{m.line} {m.kind}: {m.description} "
-              f"({seconds:.0f} s; {selected})", flush=True)
+              f"({seconds:.1f} s; {selected}{'; from the log' if from_log else ''})", flush=True)
 
+    def work(m: Mutant) -> None:
+        tests, selected = tests_of(m)
+        if tests == []:
+            record(m, "survived", 0.0, selected)
+        else:
+            outcome, seconds = run_one(m, args.timeout, tests)
+            record(m, outcome, seconds, selected)
+
+    todo = [m for m in sample if m not in equivalent]
+    random.Random(args.seed).shuffle(todo)  # a run stopped early is still an unbiased part of the sample
+    for m in [m for m in todo if _log_key(asdict(m)) in logged]:
+        r = logged[_log_key(asdict(m))]
+        record(m, r["outcome"], r["seconds"], r["selected"], [r["failed_test"]] if "failed_test" in r else None,
+               from_log=True)
+    todo = [m for m in todo if _log_key(asdict(m)) not in logged]
+    if args.runner == "fork":
+        todo = _run_forked(todo, tests_of, import_time, record, args)  # what the fork runner cannot plant comes back
     with ThreadPoolExecutor(args.jobs) as ex:
-        todo = [m for m in sample if m not in equivalent]
-        random.Random(args.seed).shuffle(todo)  # a run stopped early is still an unbiased part of the sample
         list(ex.map(work, todo))
+    if log is not None:
+        log.close()
     survivors = [r for r in results if r["outcome"] == "survived"]
     counted = [r for r in results if r["outcome"] != "equivalent"]
     killed = len(counted) - len(survivors)
@@ -1074,6 +1129,95 @@ def _main(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps({"score": score, "killed": killed, "counted": len(counted),
                                          "results": results}, indent=1))
     return 0
+
+
+def _log_key(r: dict) -> tuple:
+    """A mutant's identity that survives edits above it (as in EQUIVALENT): file, line text, column in it, edit."""
+    return r["path"], r["source"], r["col"] - r["indent"], r["description"], r["occurrence"]
+
+
+def _read_log(path: Path) -> dict[tuple, dict]:
+    """The results a --log file holds already (a run stopped midway goes on from there)."""
+    if not path.exists():
+        return {}
+    out = {}
+    for line in path.read_text().splitlines():
+        try:
+            r = json.loads(line)
+        except json.JSONDecodeError:  # the last line of a run that was stopped while writing it
+            continue
+        out[_log_key(r)] = r
+    return out
+
+
+def _run_forked(todo: list[Mutant], tests_of: Any, import_time: Any, record: Any,
+                args: argparse.Namespace) -> list[Mutant]:
+    """Run the mutants through `jobs` fork servers (scripts/mutate_server.py); return the ones they cannot
+    plant (import-time edits, changed free variables, a kill the unmutated tree repeats) and the survivors whose
+    lines also ran at import, for run_one."""
+    entries: list[dict] = []
+    by_i: dict[int, tuple[Mutant, str]] = {}
+    rest: list[Mutant] = []
+    for m in todo:
+        tests, selected = tests_of(m)
+        if tests == []:
+            record(m, "survived", 0.0, selected)
+        elif tests is None:
+            rest.append(m)
+        else:
+            by_i[len(entries)] = (m, selected)
+            entries.append({"i": len(entries), "mutant": asdict(m), "tests": tests, "timeout": args.timeout})
+    if not entries:
+        return rest
+    work = Path(tempfile.mkdtemp(prefix="mutate-serve-"))
+    try:
+        (work / "todo.json").write_text(json.dumps(entries))
+        files = sorted({t.split("::")[0] for e in entries for t in e["tests"]})
+        (work / "files.txt").write_text("\n".join(files) + "\n")
+        env = dict(os.environ, MUTATE_SERVE=str(work), PYTHONDONTWRITEBYTECODE="1", OMP_NUM_THREADS="1",
+                   MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   PYTHONPATH=os.pathsep.join([str(RUN / "src"), str(ROOT / "scripts"),
+                                               *filter(None, [os.environ.get("PYTHONPATH")])]))
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-p",
+               "mutate_server", "-o", "addopts=", f"@{work / 'files.txt'}"]
+        print(f"{len(entries)} mutants to {args.jobs} fork server(s) (collecting {len(files)} test files) ...",
+              flush=True)
+        logs = [open(work / f"server-{k}.log", "w") for k in range(args.jobs)]  # noqa: SIM115
+        procs = [subprocess.Popen(cmd, cwd=RUN, env=env, stdout=f, stderr=subprocess.STDOUT) for f in logs]
+        offsets: dict[Path, int] = {}
+        answered: set[int] = set()
+        while True:
+            running = any(p.poll() is None for p in procs)
+            for f in sorted(work.glob("results-*.jsonl")):
+                text = f.read_bytes()[offsets.get(f, 0):]
+                complete = text[:text.rfind(b"\n") + 1]
+                offsets[f] = offsets.get(f, 0) + len(complete)
+                for line in complete.decode().splitlines():
+                    r = json.loads(line)
+                    answered.add(r["i"])
+                    m, selected = by_i[r["i"]]
+                    if r["outcome"] == "survived" and import_time(m):
+                        r["outcome"], r["why"] = "fallback", "survived, and its lines ran at import too"
+                    if r["outcome"] == "fallback":
+                        print(f"  (to a subprocess: {m.path}:{m.line}:{m.col} {m.description}: {r['why']})",
+                              flush=True)
+                        rest.append(m)
+                    else:
+                        record(m, r["outcome"], r["seconds"], selected + ", forked", r["failed"])
+            if not running:
+                break
+            time.sleep(0.5)
+        for f in logs:
+            f.close()
+        lost = [i for i in by_i if i not in answered]
+        if lost:
+            tail = (work / "server-0.log").read_text()[-3000:]
+            print(f"{len(lost)} mutants got no answer from the fork servers (run in subprocesses); a server's "
+                  f"log ends:\n{tail}", flush=True)
+            rest.extend(by_i[i][0] for i in lost)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return rest
 
 
 def _uncovered(pool: list[Mutant], cmap: CoverageMap) -> int:

@@ -43,8 +43,9 @@ def format_values(data: np.ndarray, prefix: str = "tensor(") -> str:
     if kind == "f":
         sample = arr if arr.size <= _SUMMARIZE_ABOVE else _edges(arr)
         fmt = _float_formatter(sample.astype(np.float64).ravel())
-        all_special = not np.isfinite(sample).any()  # PyTorch pads only when some value is finite
-        width = 0 if all_special else max((len(fmt(float(v))) for v in sample.ravel()), default=1)
+        # PyTorch pads to the widest nonzero finite value: zeros, nan and inf do not widen the columns
+        counted = sample[np.isfinite(sample) & (sample != 0)]
+        width = max((len(fmt(float(v))) for v in counted.ravel()), default=0)
         formatter = {"float_kind": lambda v: fmt(float(v)).rjust(width)}
     elif kind == "b":
         width = 5 if (~arr).any() and arr.any() else 0  # ' True' lines up with 'False', as in PyTorch

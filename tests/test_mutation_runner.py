@@ -1,0 +1,80 @@
+"""scripts/mutate.py's fork runner (scripts/mutate_server.py) plants a mutant by swapping code objects in a forked
+process: the edit must reach every reference to the function, leave the parent untouched, and give the same
+outcomes as the subprocess runner, which imports a mutated copy of the tree."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import chainrule as cr
+from chainrule.engine import formatting
+
+ROOT = Path(__file__).resolve().parent.parent
+LINES = ["engine/formatting.py:32", "engine/formatting.py:34", "engine/formatting.py:35"]  # the repr's _special
+
+
+@pytest.fixture(scope="module")
+def server():
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import mutate_server
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return mutate_server
+
+
+def _mutants(server, path: str, line: int) -> list:
+    mutate = server.mutate
+    return [m for m, _ in mutate.candidates(mutate.SRC / "chainrule" / path, path.split("/")[0]) if m.line == line]
+
+
+def test_the_planted_edit_reaches_every_reference_and_only_the_child(server) -> None:
+    (m,) = [m for m in _mutants(server, "engine/formatting.py", 32) if m.kind == "branch"]
+    patches, why = server.Planter().plan(m)
+    assert not why and [f.__name__ for f, _ in patches] == ["_special"]
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: plant, then look through the module global and through Tensor.__repr__
+        try:
+            for f, code in patches:
+                f.__code__ = code
+            seen = [formatting._special(float("nan")), repr(cr.tensor([float("nan"), 1.0]))]
+            os.write(w, json.dumps(seen).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    with os.fdopen(r) as f:
+        special, text = json.loads(f.read())
+    assert special is None  # the nan check is gone ...
+    assert text == "tensor([nan., 1.])"  # ... also for the repr that reaches _special through its module
+    assert formatting._special(float("nan")) == "nan"  # and the parent is untouched
+    assert repr(cr.tensor([float("nan"), 1.0])) == "tensor([nan, 1.])"
+
+
+def test_an_import_time_edit_is_left_to_the_subprocess_runner(server) -> None:
+    mutate = server.mutate
+    at_import = [m for m, _ in mutate.candidates(mutate.SRC / "chainrule" / "engine" / "formatting.py", "engine")
+                 if m.at_import]
+    assert at_import
+    assert server.Planter().plan(at_import[0]) == ([], "runs at import")
+
+
+def test_both_runners_agree_on_a_line(tmp_path: Path) -> None:
+    outcomes = {}
+    for runner in ("fork", "subprocess"):
+        out = tmp_path / f"{runner}.json"
+        proc = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "mutate.py"), *(f"--only={x}" for x in LINES),
+             "--tests", "tests/engine/test_formatting_mutants.py", "--jobs", "1", "--runner", runner,
+             "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        results = json.loads(out.read_text())["results"]
+        outcomes[runner] = {(r["line"], r["col"], r["description"]): r["outcome"] for r in results}
+    assert outcomes["fork"] == outcomes["subprocess"]
+    assert sorted(outcomes["fork"].values()) == ["equivalent", "equivalent", "killed", "killed"]
