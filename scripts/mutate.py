@@ -17,6 +17,11 @@ in the score (killed / non-equivalent). The report lists survivors with file, li
 can judge each one. Score and survivors go to stdout and, with --json, to a file; docs/testing.md records
 the runs.
 
+By default the mutants run in forked children of servers that have collected the tests once
+(scripts/mutate_server.py explains how an edit is planted there); what a fork cannot plant runs as above, in a
+fresh pytest on a mutated copy (`--runner subprocess` runs everything that way).
+
+    python scripts/mutate.py --all --log all.jsonl      # every mutation point; the same command resumes a stopped run
     python scripts/mutate.py --only ops/conv.py:175     # just the mutants on that line (to check a new test)
     python scripts/mutate.py --only ops/views.py:65 --tests tests/ops/test_views_mutants.py
 """
