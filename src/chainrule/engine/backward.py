@@ -402,8 +402,8 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
         if existing is None:
             if not _take(leaf, g, handed):
                 accumulate_grad(leaf, g, handed)
-        elif (type(g) is type(existing._data) is type(leaf._data) is not _ndarray
-              and existing.grad_fn is None):  # a scalar network's every step: accumulate_grad's own statements
+        elif type(g) is type(existing._data) is type(leaf._data) is not _ndarray:
+            # a scalar network's every step: accumulate_grad's own statements
             existing._data = existing._data + g
             existing._version += 1
         else:
@@ -450,7 +450,7 @@ def accumulate_grads(*leaves_and_grads: Any) -> None:
         existing = leaf.grad
         kind = type(g)
         if (existing is not None and kind is not np.ndarray and kind is type(existing._data)
-                and kind is type(leaf._data) and existing.grad_fn is None):
+                and kind is type(leaf._data)):
             existing._data = existing._data + g
             existing._version += 1
         else:
@@ -460,7 +460,9 @@ def accumulate_grads(*leaves_and_grads: Any) -> None:
 def accumulate_grad(leaf: Tensor, g: Any, handed: set[int], create_graph: bool = False) -> None:
     """Add the gradient `g` (an array, NumPy scalar or Tensor) into `leaf.grad` as `backward()` does: the first
     becomes `.grad` (copied when it is a view or already handed to another leaf: `handed` holds the ids of the
-    arrays given out in this backward), later ones are added in place into the same tensor (one version bump).
+    arrays given out in this backward), later ones are added in place into the same tensor (one version bump),
+    also when that `.grad` was made under create_graph (PyTorch's AccumulateGrad adds in place whenever grad mode
+    is off).
     `cr.compile`'s replay calls this too, so that replay and eager leave the same `.grad`."""
     if create_graph:
         if not isinstance(g, Tensor):
@@ -482,15 +484,17 @@ def accumulate_grad(leaf: Tensor, g: Any, handed: set[int], create_graph: bool =
         leaf.grad = Tensor._make(_fresh(g, handed))
         return
     stored = existing._data
-    if existing.grad_fn is None:
-        if type(stored) is np.ndarray:
-            if stored.shape == g.shape:
+    if type(stored) is np.ndarray:
+        if stored.shape == g.shape:
+            if existing.grad_fn is None:
                 np.add(stored, g, out=stored)
-                existing._version += 1
-                return
-        elif type(stored) is type(g) or np.shape(stored) == g.shape:
-            # a 0-d gradient kept as a NumPy scalar: still the same tensor, as PyTorch accumulates in place
-            existing._data = stored + g
+            else:  # a .grad made under create_graph: its array may be saved by that graph, so not written into
+                existing._data = stored + g
             existing._version += 1
             return
+    elif type(stored) is type(g) or np.shape(stored) == g.shape:
+        # a 0-d gradient kept as a NumPy scalar: still the same tensor, as PyTorch accumulates in place
+        existing._data = stored + g
+        existing._version += 1
+        return
     leaf.grad = Tensor._make(stored + g)
