@@ -551,14 +551,9 @@ EQUIVALENT: list[tuple] = [
      "drop `not`", "a fast path: value objects with a non-empty shape hold a list or None as data, never a number, "
      "and value_array gives a 0-d value's int, float or bool data the same float (probed over 25 values, also "
      "after a JSON round trip) (seed 1919)"),
-    ("engine/formatting.py",
-     "width = 0 if all_special else max((len(fmt(float(v))) for v in sample.ravel()), default=1)", 88,
-     "1 -> 2", "max's default is read only for an empty sample, which has no finite value, so all_special is True "
-     "and width is 0 before max runs (seed 2020)"),
-    ("engine/formatting.py",
-     "width = 0 if all_special else max((len(fmt(float(v))) for v in sample.ravel()), default=1)", 8,
-     "0 -> 1", "all_special: every value is nan, inf or -inf, whose texts are 3-4 characters, and rjust(1) leaves a "
-     "non-empty text as it is (an empty array formats no value) (seed 2020)"),
+    ("engine/formatting.py", "width = max((len(fmt(float(v))) for v in counted.ravel()), default=0)", 67,
+     "0 -> 1", "max's default is read only when no value is nonzero and finite: then every text is `0.`-like, nan "
+     "or +-inf, at least 2 characters, and rjust(1) leaves it as it is (seed 2020, for the line before the pass)"),
     ("ops/reductions.py",
      "positions = np.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(len(x.shape))])", 46,
      "1 -> 2", "reshape(..., -2, ...): NumPy (2.x) infers any negative size, as it does -1 (seed 2020)"),
@@ -596,6 +591,18 @@ EQUIVALENT: list[tuple] = [
      "1.0 -> 2.0", "safe is read only through x / safe, which the next where replaces by 0.0 wherever o == 0 (and "
      "under create_graph where's backward sends that branch zeros, and safe's own where sends o nothing there): "
      "any finite nonzero placeholder gives the same values and derivatives (seed 1818)"),
+]
+
+# judged in the first exhaustive pass (--all, fork runner, 2026-12-07)
+EQUIVALENT += [
+    ("ops/linalg.py",
+     "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short", 3, "drop `not`",
+     "the short path then serves 2-D Tensors under create_graph (`g @ w`, `g.T @ x`, `g.sum(0)` are Tensor methods "
+     "with the same values) and 2-D arrays take the general path, which computes the same products"),
+    ("autograd/gradcheck.py", "vs.append(v / (np.linalg.norm(v) or 1.0))", 36, "1.0 -> 2.0",
+     "the norm of rng.random values is 0 only for an empty output, whose direction vector stays empty"),
+    ("explain/naming.py", "@functools.lru_cache(maxsize=256)", 29, "256 -> 257",
+     "a cache's size: the same patterns are compiled, one more is kept"),
 ]
 
 SWAPS: dict[type, type] = {

@@ -31,5 +31,6 @@ def test_repr_notation_matches_torch_at_the_thresholds(values: list[float], dtyp
 def test_repr_width_counts_only_nonzero_finite_values() -> None:
     # PyTorch pads to the widest nonzero finite value: `tensor([0., inf, 3.])`, `tensor([0., nan])`
     for values in ([0.0, float("inf"), 3.0], [0.0, float("nan")], [0.0, -5.0], [0.0, 0.0], [0.0, float("-inf")],
-                   [[0.0, 1.5], [float("nan"), -22.25]], [1e-5, 0.0, float("inf")], [0.0, 12345.0, float("nan")]):
+                   [[0.0, 1.5], [float("nan"), -22.25]], [1e-5, 0.0, float("inf")], [0.0, 12345.0, float("nan")],
+                   [1.0, -0.0], [-0.0, 0.0, 2.0]):
         assert repr(cr.tensor(values)) == repr(torch.tensor(values)), values
