@@ -605,6 +605,16 @@ EQUIVALENT += [
      "a cache's size: the same patterns are compiled, one more is kept"),
 ]
 
+# judged in the first exhaustive pass: ops
+EQUIVALENT += [
+]
+
+
+# judged in the first exhaustive pass: engine, autograd, explain
+EQUIVALENT += [
+]
+
+
 SWAPS: dict[type, type] = {
     ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Div,
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
