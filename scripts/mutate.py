@@ -1036,6 +1036,8 @@ def main(argv: list[str] | None = None) -> int:
                          "source needs a full rebuild)")
     ap.add_argument("--json", type=Path, help="write the results here")
     ap.add_argument("--all", action="store_true", help="every mutation point (of --package, if given), not a sample")
+    ap.add_argument("--survivors-of", type=Path, metavar="FILE.jsonl",
+                    help="rerun the mutants that survived in an earlier --log (after tests were added for them)")
     ap.add_argument("--log", type=Path, metavar="FILE.jsonl",
                     help="append each result to this file as it comes, and skip the mutants it holds already (a run "
                          "stopped midway goes on where it was)")
@@ -1066,6 +1068,11 @@ def _main(args: argparse.Namespace) -> int:
         sample = [m for m in pool if any(m.path == f and m.line == line and col in (None, m.col)
                                          for f, line, col in wanted)]
         print(f"{len(pool)} mutation points; {len(sample)} on the lines asked for", flush=True)
+    elif args.survivors_of:
+        left = {k for k, r in _read_log(args.survivors_of).items() if r["outcome"] == "survived"}
+        sample = [m for m in pool if _log_key(asdict(m)) in left]
+        print(f"{len(pool)} mutation points; rerunning the {len(sample)} that survived in {args.survivors_of} "
+              f"({len(left) - len(sample)} of its survivors are no longer mutation points)", flush=True)
     elif args.all:
         sample = pool
         print(f"{len(pool)} mutation points; running all of them", flush=True)
