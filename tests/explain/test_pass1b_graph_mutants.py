@@ -1,0 +1,152 @@
+"""Tests for survivors of the first exhaustive mutation pass (scripts/mutate.py --all) in explain, against the
+explanations' own documented contract (the numbers shown are the engine's; module and scope groups; the
+gradient-flow flags) and exact known values."""
+from __future__ import annotations
+
+import signal
+
+import numpy as np
+
+import chainrule as cr
+from chainrule import nn
+from chainrule.autograd.profiler import record_function
+from chainrule.explain.build import build_graph
+
+
+def test_build_graph_without_names_uses_default_names() -> None:
+    # explain/build.py:88 (`if names is None: return {}`): build_graph's default names=None means no names
+    # (cr.graph looks the caller's variables up itself), not a TypeError
+    w = cr.tensor([1.0, 2.0], requires_grad=True)
+    doc = build_graph((w * 3).sum())
+    assert [(n["kind"], n["name"]) for n in doc["nodes"]] == [("leaf", "a"), ("constant", "3"), ("op", "a*3"),
+                                                              ("op", "L")]
+    assert [n["name"] for n in build_graph((w * 3).sum(), names={"w": w})["nodes"]] == ["w", "3", "w*3", "L"]
+
+
+def test_an_op_on_a_parameter_outside_the_module_call_is_not_in_the_module_group() -> None:
+    # explain/build.py:762 (`n["kind"] == "leaf" and "." in n["name"]`): only parameters (leaves named
+    # `fc.bias`) join the module that owns them; the op `fc.bias*2`, computed outside fc's call, does not
+    cr.manual_seed(0)
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return self.fc(x)
+
+    net = Net()
+    with cr.explain.record_modules(net):
+        y = net(cr.randn(2, 3))
+    g = cr.graph(y.sum() + (net.fc.bias * 2).sum(), names=net)
+    by_name = {n["name"]: n for n in g.nodes}
+    scaled = by_name["fc.bias*2"]
+    assert scaled["kind"] == "op" and scaled["module"] is None
+    fc = next(grp for grp in g.data["groups"] if grp["id"] == "m:fc")
+    assert scaled["id"] not in fc["nodes"]
+    assert {by_name["fc.weight"]["id"], by_name["fc.bias"]["id"]} <= set(fc["nodes"])
+
+
+def test_a_scope_spanning_two_module_calls_is_not_nested_in_either() -> None:
+    # explain/build.py:727 (`k = 0`, the common prefix of the scope's module calls): a record_function block
+    # that calls two layers one after the other belongs to neither layer's call
+    cr.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
+    with cr.explain.record_modules(net), record_function("block"):
+        y = net[1](net[0](cr.randn(2, 3)))
+    g = cr.graph(y.sum())
+    block = next(grp for grp in g.data["groups"] if grp["label"] == "block")
+    assert block["kind"] == "call" and block["parent"] is None and block["path"] is None
+
+
+def test_a_one_step_chain_shows_its_value_once() -> None:
+    # explain/tables.py:517 (`if nums == fmt_number(prods[k])`): with one factor the product is that factor's
+    # number, shown once: dL/dw = 3 = 3.0, the engine's gradient
+    w = cr.tensor(2.0, requires_grad=True)
+    L = w * 3
+    L.backward()
+    c = cr.explain.chain(L, w)
+    assert str(c) == "dL/dw = 3 = 3.0"
+    assert c.products() == [w.grad.item()] == [3.0]
+
+
+def _one_layer_with_grad(value: float) -> nn.Module:
+    net = nn.Sequential(nn.Linear(1, 1, bias=False))
+    net[0].weight.grad = cr.tensor([[value]])
+    return net
+
+
+def test_gradient_flow_flags_exploding_only_above_explode_abs() -> None:
+    # explain/diagnostics.py:133 (`la.grad_norm > explode_abs`): "exploding ... above explode_abs": a gradient
+    # norm of exactly explode_abs is not flagged, one just above is
+    assert cr.explain.gradient_flow(_one_layer_with_grad(1000.0))["0"].flag == ""
+    assert cr.explain.gradient_flow(_one_layer_with_grad(1000.0), explode_abs=999.0)["0"].flag == "exploding"
+    assert cr.explain.gradient_flow(_one_layer_with_grad(4.0), explode_abs=4.0)["0"].flag == ""
+
+
+def test_gradient_flow_plot_widens_with_the_number_of_layers() -> None:
+    # explain/diagnostics.py:69 (`0.6 * len(self.layers) + 2`): 0.6 inch per layer bar plus 2, at least 5 inches
+    import matplotlib.pyplot as plt
+
+    net = nn.Sequential(*[nn.Linear(2, 2) for _ in range(10)])
+    net(cr.randn(3, 2)).sum().backward()
+    flow = cr.explain.gradient_flow(net)
+    fig = flow.plot()
+    try:
+        assert np.allclose(fig.get_size_inches(), (0.6 * 10 + 2, 3.6))
+    finally:
+        plt.close(fig)
+
+
+def test_dead_units_walks_each_node_once_on_a_graph_with_many_skip_connections() -> None:
+    # explain/diagnostics.py:233 (`if id(node) in seen: continue`): the search for the layer before a ReLU visits
+    # each node once; 40 parameter-free residual steps (x = x + sin(x)) between the Linear and the ReLU would be
+    # 2**40 paths otherwise. A 10-second alarm turns a hang into a failure.
+    class Deep(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            h = self.fc(x)
+            for _ in range(40):
+                h = h + h.sin()
+            return cr.relu(h - 1e6)  # every unit dead
+
+    def timeout(signum: int, frame: object) -> None:
+        raise TimeoutError("dead_units did not finish in 10 s")
+
+    cr.manual_seed(0)
+    old = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(10)
+    try:
+        report = cr.explain.dead_units(Deep(), cr.randn(5, 3))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    (layer,) = report.layers
+    assert layer.dead == [0, 1, 2, 3] and layer.previous == "fc" and layer.next is None
+    assert layer.zero_rows_checked is True
+
+
+def test_a_bilinear_layer_is_not_described_as_a_convolution() -> None:
+    # explain/build.py:650 (`type_name.startswith("Conv") and len(w) >= 3`): nn.Bilinear's 3-d weight
+    # (out, in1, in2) does not make it "Bilinear(3->5, 4)"; a convolution is still described by its channels
+    cr.manual_seed(0)
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bil = nn.Bilinear(3, 4, 5)
+            self.conv = nn.Conv1d(5, 2, 1)
+
+        def forward(self, a: cr.Tensor, b: cr.Tensor) -> cr.Tensor:
+            return self.conv(self.bil(a, b).unsqueeze(-1))
+
+    net = Net()
+    with cr.explain.record_modules(net):
+        y = net(cr.randn(2, 3), cr.randn(2, 4))
+    labels = {grp["id"]: grp["label"] for grp in cr.graph(y.sum(), names=net).data["groups"]}
+    assert labels["m:bil"] == "bil: Bilinear"
+    assert labels["m:conv"] == "conv: Conv1d(5->2, 1)"
