@@ -612,6 +612,22 @@ EQUIVALENT += [
 
 # judged in the first exhaustive pass: engine, autograd, explain
 EQUIVALENT += [
+    ("autograd/function.py",
+     'raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - expected dtype "', 0,
+     "raise -> pass (a check removed)",
+     "unreachable: every Tensor's dtype is float, int, uint8 or bool (wrap, tensor and from_numpy refuse complex, "
+     "str, object, datetime arrays), so a returned gradient's dtype kind is always in 'fiub'"),
+    ("autograd/functional.py",
+     'raise RuntimeError(f"The hessian of the user-provided function with respect to input {i} is "', 0,
+     "raise -> pass (a check removed)",
+     "unreachable (as in PyTorch's hvp): the same jac tuple passed the identical None/requires_grad check as "
+     "\"jacobian\" in _hessian_prelude just before, and nothing in between changes it"),
+    ("autograd/functional.py", "if is_out_tuple or not isinstance(out, Tensor):", 3, "Or -> And",
+     "_as_tuple has already raised unless out is a Tensor or a tuple, so is_out_tuple == (not isinstance(out, "
+     "Tensor)) and `or` equals `and`"),
+    ("explain/diagnostics.py", "value = node.out if node.out is not None else node.kept[2]", 20, "IsNot -> Is",
+     "Node.kept is (inputs, datas, self.out): kept[2] is node.out itself, and gates (relu/clamp op nodes) always "
+     "have a kept tuple, so both branches read the same value"),
 ]
 
 
