@@ -628,6 +628,19 @@ EQUIVALENT += [
     ("explain/diagnostics.py", "value = node.out if node.out is not None else node.kept[2]", 20, "IsNot -> Is",
      "Node.kept is (inputs, datas, self.out): kept[2] is node.out itself, and gates (relu/clamp op nodes) always "
      "have a kept tuple, so both branches read the same value"),
+    ("engine/backward.py", "elif type(g) is type(existing._data) is type(leaf._data) is not _ndarray:", 5,
+     "Is -> IsNot",
+     "the short path is accumulate_grad's own statements (stored + g, one version bump) and the engine hands a leaf "
+     "only gradients of its dtype, so a g of another type than the stored NumPy scalar (a 0-d array) sums to the "
+     "same scalar either way"),
+    ("autograd/backward_hook.py", "self.n_outputs = -1", 18, "1 -> 2",
+     "a placeholder never read: setup_output_hook sets n_outputs before the hook that reads it can run"),
+    ("autograd/gradcheck.py", "rng = np.random.default_rng(0)", 28, "0 -> 1",
+     "the seed of gradgradcheck's own generator for the default grad_outputs: any fixed seed gives reproducible "
+     "values in [-1, 1] and the same verdict on a correct or wrong second derivative", 2),
+    ("explain/diagnostics.py", "flat = np.zeros((0, 0))", 17, "0 -> 1",
+     "a placeholder never read: dead_units raises when the graph has no ReLU, so the loop over the gates always "
+     "assigns flat before the batch size is read from it"),
 ]
 
 

@@ -150,3 +150,43 @@ def test_a_bilinear_layer_is_not_described_as_a_convolution() -> None:
     labels = {grp["id"]: grp["label"] for grp in cr.graph(y.sum(), names=net).data["groups"]}
     assert labels["m:bil"] == "bil: Bilinear"
     assert labels["m:conv"] == "conv: Conv1d(5->2, 1)"
+
+
+def test_a_factor_spanning_two_unnamed_steps_shows_both_local_derivatives() -> None:
+    # explain/tables.py:556 (`if len(kept) > 1`): one factor over two unnamed ops shows the product of both
+    # formulas, and its value is the engine's gradient, 3 cos(3w) (checked against torch)
+    import torch
+
+    w = cr.tensor(2.0, requires_grad=True)
+    L2 = (w * 3).sin()
+    L2.backward()
+    c = cr.explain.chain(L2, w)
+    assert str(c) == "dL2/dw = cos(w*3) × 3 = 0.9602 × 3.0 = 2.881"
+    tw = torch.tensor(2.0, requires_grad=True)
+    (tw * 3).sin().backward()
+    assert np.isclose(c.products()[0], tw.grad.item()) and np.isclose(w.grad.item(), tw.grad.item())
+
+
+def test_print_to_a_non_terminal_writes_the_plain_text() -> None:
+    # explain/tables.py:93 (`isatty is not None and isatty()`): a stream whose isatty() is False (a file, a pipe)
+    # gets the plain text, never cut; so does one without isatty
+    import io
+
+    w = cr.tensor(2.0, requires_grad=True)
+    L = w * 3
+    L.backward()
+    c = cr.explain.chain(L, w)
+    buf = io.StringIO()
+    c.print(buf)
+    assert buf.getvalue() == str(c) + "\n"
+
+    class Sink:
+        def __init__(self) -> None:
+            self.parts: list[str] = []
+
+        def write(self, s: str) -> None:
+            self.parts.append(s)
+
+    sink = Sink()
+    c.print(sink)
+    assert "".join(sink.parts) == str(c) + "\n"
