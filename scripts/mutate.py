@@ -641,6 +641,13 @@ EQUIVALENT += [
     ("explain/diagnostics.py", "flat = np.zeros((0, 0))", 17, "0 -> 1",
      "a placeholder never read: dead_units raises when the graph has no ReLU, so the loop over the gates always "
      "assigns flat before the batch size is read from it"),
+    ("engine/size.py", "if len(_CACHE) >= 4096:", 3, "GtE -> Gt",
+     "a cache's size: the Size of a shape is the same object or an equal new one, one more entry is kept"),
+    ("explain/replay.py",
+     'if k is None or not isinstance(k[1], tuple | list) or node.hooks or getattr(node.op, "user_code", False):',
+     98, "False -> True",
+     "getattr's default is never used: every node's op is an Op, whose class declares user_code (the backward "
+     "walk reads op.user_code directly)"),
 ]
 
 

@@ -190,3 +190,29 @@ def test_print_to_a_non_terminal_writes_the_plain_text() -> None:
     sink = Sink()
     c.print(sink)
     assert "".join(sink.parts) == str(c) + "\n"
+
+
+def test_no_gradient_is_shown_flowing_into_a_constant() -> None:
+    # explain/build.py:545 (`if not e["flows"]: continue`): cat's VJP computes a slice for every input, but the
+    # constant x takes none: its edge shows no contribution (the leaf w's does, the engine's gradient)
+    x = cr.tensor([1.0, 2.0])
+    w = cr.tensor([3.0, 4.0], requires_grad=True)
+    L = cr.cat([x, w]).sum()
+    L.backward()
+    g = cr.graph(L)
+    by_name = {n["name"]: n["id"] for n in g.nodes}
+    (from_x,) = [e for e in g.edges if e["source"] == by_name["x"]]
+    (from_w,) = [e for e in g.edges if e["source"] == by_name["w"]]
+    assert not from_x["flows"]
+    assert (from_x["contribution"], from_x["text"], from_x["accumulated"]) == (None, None, None)
+    assert from_w["contribution"]["data"] == w.grad.tolist() == [1.0, 1.0]
+
+
+def test_unnamed_inputs_get_letters_the_user_did_not_take() -> None:
+    # explain/build.py:235 (`taken`, the names already given): an unnamed leaf is called by a letter not used by a
+    # named one, and the loss is called L only when no tensor is named L
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = cr.tensor([3.0, 4.0], requires_grad=True)
+    assert [n["name"] for n in build_graph((a * y).sum(), names={"a": a})["nodes"]] == ["a", "b", "a*b", "L"]
+    L = cr.tensor(2.0, requires_grad=True)
+    assert [n["name"] for n in build_graph((L * y).sum(), names={"L": L})["nodes"]] == ["L", "a", "L*a", "sum(L*a)"]
