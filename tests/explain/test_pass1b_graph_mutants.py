@@ -9,7 +9,7 @@ import numpy as np
 
 import chainrule as cr
 from chainrule import nn
-from chainrule.autograd.profiler import record_function
+from chainrule.autograd.profiler import observe_scopes, record_function
 from chainrule.explain.build import build_graph
 
 
@@ -216,3 +216,55 @@ def test_unnamed_inputs_get_letters_the_user_did_not_take() -> None:
     assert [n["name"] for n in build_graph((a * y).sum(), names={"a": a})["nodes"]] == ["a", "b", "a*b", "L"]
     L = cr.tensor(2.0, requires_grad=True)
     assert [n["name"] for n in build_graph((L * y).sum(), names={"L": L})["nodes"]] == ["L", "a", "L*a", "sum(L*a)"]
+
+
+def test_a_scope_left_while_recording_but_entered_before_is_ignored() -> None:
+    # explain/record.py:194 (`if event.id not in ids: return`): leaving a record_function scope that was opened
+    # (and seen by another scope observer) before record_modules began is no error; only the scopes opened while
+    # recording become groups
+    cr.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
+    outer = record_function("outer")
+    with observe_scopes() as events:
+        outer.__enter__()
+        with cr.explain.record_modules(net):
+            h = net[0](cr.randn(2, 3))
+            outer.__exit__(None, None, None)
+            with record_function("inner"):
+                y = net[1](h)
+    assert [(e.kind, e.name) for e in events] == [("enter", "outer"), ("exit", "outer"), ("enter", "inner"),
+                                                   ("exit", "inner")]
+    scopes = [grp["label"] for grp in cr.graph(y.sum()).data["groups"] if grp["kind"] == "call"]
+    assert scopes == ["inner"]
+
+
+def test_a_kind_of_three_repeated_rows_is_listed_in_full() -> None:
+    # explain/tables.py:229 (`len(same) <= 3`): in a summarized table (more than 60 rows) a kind with three rows
+    # keeps all three (a "1 more like" row would only replace one row by another); longer kinds are counted
+    x = cr.tensor(1.0, dtype=cr.float64, requires_grad=True, name="x")
+    y = x
+    for k in range(60):
+        y = y * 1.01
+        if k in (10, 20, 30):
+            y.name = "h"
+    text = str(cr.explain.gradient_table(y, all_nodes=True))
+    assert "61 rows, summarized" in text and "more like …*1.01" in text
+    assert all(f"dy/dh#{k} " in text for k in (1, 2, 3))
+    assert "1 more like" not in text
+
+
+def _two_layers_with_grads(first: float, last: float) -> nn.Module:
+    net = nn.Sequential(nn.Linear(1, 1, bias=False), nn.Linear(1, 1, bias=False))
+    net[0].weight.grad = cr.tensor([[first]])
+    net[1].weight.grad = cr.tensor([[last]])
+    return net
+
+
+def test_gradient_flow_compares_each_layer_with_the_last() -> None:
+    # explain/diagnostics.py:130 (`rel = la.grad_norm / reference`): a layer whose gradient norm is 1e-2 while the
+    # last layer's is 100 is at 1e-4 of it: vanishing (below vanish=1e-3), though 1e-2 is above vanish_abs;
+    # 1e-2 against a last layer of 1e-2 is fine; 10 against 1e-3 explodes (1e4 above explode=1e3)
+    flow = cr.explain.gradient_flow(_two_layers_with_grads(1e-2, 100.0))
+    assert flow["0"].flag == "vanishing" and flow["1"].flag == ""
+    assert cr.explain.gradient_flow(_two_layers_with_grads(1e-2, 1e-2))["0"].flag == ""
+    assert cr.explain.gradient_flow(_two_layers_with_grads(10.0, 1e-3), vanish_abs=1e-6)["0"].flag == "exploding"
