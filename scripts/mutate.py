@@ -648,6 +648,17 @@ EQUIVALENT += [
      98, "False -> True",
      "getattr's default is never used: every node's op is an Op, whose class declares user_code (the backward "
      "walk reads op.user_code directly)"),
+    ("explain/tables.py", "total = counts.get(start, 0)", 26, "0 -> 1",
+     "the default is never used: start is a node of the graph (_find), every node is reachable from the root "
+     "through its inputs, so backward_order lists it and _counts_to_root gives it a count"),
+    ("explain/build.py", '"count": len(terms), "of": consumers.get(target["id"], 0)}', 55, "0 -> 1",
+     "the default is never used: this runs for an edge that flows out of target, and consumers counted every "
+     "flowing edge by its source"),
+    ("explain/build.py",
+     'unique = disambiguate(bases, [derived.get(e["id"], (e["base"] or "?", ATOM))[0] for e in entries])', 52,
+     "Or -> And",
+     "the default is never used: every entry is in derived (a python text, its base, a constant's value or shape, "
+     "a letter for other inputs, and every op without a base gets its label in the loop over ops)"),
 ]
 
 

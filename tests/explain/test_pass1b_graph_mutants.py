@@ -268,3 +268,75 @@ def test_gradient_flow_compares_each_layer_with_the_last() -> None:
     assert flow["0"].flag == "vanishing" and flow["1"].flag == ""
     assert cr.explain.gradient_flow(_two_layers_with_grads(1e-2, 1e-2))["0"].flag == ""
     assert cr.explain.gradient_flow(_two_layers_with_grads(10.0, 1e-3), vanish_abs=1e-6)["0"].flag == "exploding"
+
+
+def test_dead_units_checks_only_layers_with_dead_units_and_a_layer_before() -> None:
+    # explain/diagnostics.py:300 (`if prev is not None and dead`): the engine check runs for a ReLU with dead units
+    # and a weighted layer before it; a ReLU right after a bare parameter (no layer before) or with no dead unit
+    # is reported without one
+    class M(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.shift = nn.Parameter(cr.zeros(3))
+            self.fc = nn.Linear(3, 4)
+            self.fc2 = nn.Linear(4, 2)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            h = cr.relu(x + self.shift - 100.0)  # every unit dead, no weighted layer before
+            return self.fc2(cr.relu(self.fc(h) * 0 + 1.0))  # no unit dead
+
+    cr.manual_seed(0)
+    report = cr.explain.dead_units(M(), cr.randn(5, 3))
+    first, second = report.layers
+    assert (first.dead, first.previous, first.next, first.zero_rows_checked) == ([0, 1, 2], None, "fc", None)
+    assert (second.dead, second.previous, second.next, second.zero_rows_checked) == ([], "fc", "fc2", None)
+    assert "Checked with the engine" not in str(report)
+
+
+def test_a_constant_shows_the_value_the_forward_used() -> None:
+    # explain/build.py:209 (`value if value is not None else obj.array`): a constant whose `.data` was replaced
+    # after the forward shows the value x*c was computed with, not its new one
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    c = cr.tensor([3.0, 5.0])
+    L = (x * c).sum()
+    c.data = cr.tensor([7.0, 7.0])
+    g = cr.graph(L)
+    assert [(n["name"], n["value"]["text"]) for n in g.nodes] == [("x", "[1.0, 2.0]"), ("c", "[3.0, 5.0]"),
+                                                                 ("x*c", "[3.0, 10.0]"), ("L", "13.0")]
+
+
+def test_an_op_that_gets_no_gradient_has_no_backward_step() -> None:
+    # explain/build.py:609 (`if s is None: continue`): a custom backward returning None for an input leaves the op
+    # before it without gradient: the graph lists the steps the engine took (the loss, then the Function), and
+    # that op and its leaf show none, as the engine leaves a.grad None
+    class Stop(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):  # noqa: ANN001, ANN205
+            return x * y
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            return None, g
+
+    a = cr.tensor([1.0, 2.0], requires_grad=True)
+    b = cr.tensor([3.0, 4.0], requires_grad=True)
+    h = a * 2
+    L = Stop.apply(h, b).sum()
+    g = cr.graph(L)
+    ids = {n["name"]: n["id"] for n in g.nodes}
+    assert [s["node"] for s in g.data["backward_steps"]] == [ids["L"], ids["Stop(h, b)"]]
+    grads = {n["name"]: n["grad"] and n["grad"]["text"] for n in g.nodes}
+    assert (grads["a"], grads["h"], grads["b"]) == (None, None, "[1.0, 1.0]")
+    L.backward()
+    assert a.grad is None and b.grad.tolist() == [1.0, 1.0]
+
+
+def test_name_tensors_names_a_modules_parameters() -> None:
+    # explain/naming.py:23 (`hasattr(namespace, "named_parameters") and not isinstance(namespace, Mapping)`): a
+    # cr.nn.Module names its parameters by their paths; a dict names tensors by its keys
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1))
+    named = cr.name_tensors(net)
+    assert list(named) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert net[2].weight.name == "2.weight"
+    t = cr.tensor([1.0])
+    assert cr.name_tensors({"t": t, "_hidden": cr.tensor([2.0]), "n": 3}) == {"t": t} and t.name == "t"
