@@ -1,0 +1,54 @@
+"""Tests for survivors of the first exhaustive mutation pass (scripts/mutate.py --all) in engine, against PyTorch
+(conversion errors, next_functions, in-place checks on saved views)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+from chainrule.engine.tensor import VersionCounters
+
+
+@pytest.mark.parametrize("array", [np.array(["a", "b"]), np.array([1, "x"], dtype=object),
+                                   np.array([1, 2], dtype="m8[s]")])
+def test_tensor_of_an_unsupported_numpy_dtype_is_a_type_error(array: np.ndarray) -> None:
+    # engine/tensor.py:559 (`raise TypeError(f"{op}: can't convert np.ndarray of type ...")`): as PyTorch, a
+    # TypeError that names the array's dtype
+    with pytest.raises(TypeError, match="can't convert np.ndarray of type"):
+        torch.tensor(array)
+    with pytest.raises(TypeError, match=f"^tensor: can't convert np.ndarray of type {re.escape(str(array.dtype))}; supported: "
+                                        "float, int, uint8 and bool$"):
+        cr.tensor(array)
+
+
+def test_next_functions_pair_each_parent_with_output_0() -> None:
+    # engine/node.py:82 (`(p, 0)`): the second item is the parent's output number, 0 for single-output ops
+    for m in (torch, cr):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        z = (x * 2).exp()
+        assert [nr for _, nr in z.grad_fn.next_functions] == [0], m.__name__
+        assert z.grad_fn.next_functions[0][0] is not None
+
+
+def test_a_saved_view_written_by_a_repeated_update_fails_backward() -> None:
+    # engine/tensor.py:118 (`entry[0]() is owner`): one storage keeps one write record, which the in-place ops and
+    # a compiled update's VersionCounters both advance; a view saved between two updates is found modified, as
+    # PyTorch finds a saved view of a parameter written in place
+    p = cr.zeros(3)
+    counters = VersionCounters([p])
+    counters.bump()  # a compiled update writes p
+    p.add_(1.0)  # so does the user
+    w = cr.tensor([2.0, 3.0], requires_grad=True)
+    y = (p[:2] * w).sum()  # saves a view of p
+    counters.bump()  # the next compiled update writes p again
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+    tp = torch.zeros(3)
+    tw = torch.tensor([2.0, 3.0], requires_grad=True)
+    ty = (tp[:2] * tw).sum()
+    tp.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.backward()
