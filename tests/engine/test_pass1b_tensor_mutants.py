@@ -19,8 +19,9 @@ def test_tensor_of_an_unsupported_numpy_dtype_is_a_type_error(array: np.ndarray)
     # TypeError that names the array's dtype
     with pytest.raises(TypeError, match="can't convert np.ndarray of type"):
         torch.tensor(array)
-    with pytest.raises(TypeError, match=f"^tensor: can't convert np.ndarray of type {re.escape(str(array.dtype))}; supported: "
-                                        "float, int, uint8 and bool$"):
+    dtype = re.escape(str(array.dtype))
+    with pytest.raises(TypeError, match=f"^tensor: can't convert np.ndarray of type {dtype}; supported: float, int, "
+                                        "uint8 and bool$"):
         cr.tensor(array)
 
 
