@@ -659,6 +659,33 @@ EQUIVALENT += [
      "Or -> And",
      "the default is never used: every entry is in derived (a python text, its base, a constant's value or shape, "
      "a letter for other inputs, and every op without a base gets its label in the loop over ops)"),
+    ("explain/build.py", "v = value_json(value if value is not None else obj)", 24, "IsNot -> Is",
+     "for an input that is not a Tensor the recorded value is the object itself (node.datas holds the Python "
+     "number the op was given; a recorded step copies arrays only), so value and obj agree, or are both None"),
+    ("explain/build.py", "local = rec.local[i] if i < len(rec.local) else None", 24, "Lt -> LtE",
+     "rec.local has one entry per input (local_derivatives gives one per parent; an op's rules are checked to be "
+     "one per argument), so i < len(rec.local) always and i == len(rec.local) never occurs"),
+    ("explain/build.py", "if g is not None and key in by_key:", 3, "And -> Or",
+     "leaf_grads holds only gradients (the walk and the replay skip None) of leaves that are parents of the "
+     "graph's op nodes, all of which are in by_key: both conditions always hold"),
+    ("explain/tables.py",
+     'out.insert(0, f"{self.count} paths: too many to list (limit {self.limit}); summarized by node.")', 11,
+     "0 -> 1",
+     "paths() returns a too-many result before it adds any note, so self.notes is empty here and inserting at "
+     "1 or 0 gives the same list"),
+    ("explain/tables.py",
+     'if n["kind"] == "constant" or n["grad"] is None and n["kind"] == "op" and not n["grad_states"]:', 0,
+     "if-condition -> False (an early exit removed)",
+     "such a node never shows: rows need a gradient (the root, shown either way, excepted), and _term's walk "
+     "only reaches consumers that sent a gradient, so they had one"),
+    ("autograd/function.py",
+     "return _Slots([b if a is None else a if b is None else a + b for a, b in zip(self.grads, other.grads)])", 55,
+     "Add -> Sub",
+     "each output node of a Function fills only its own slot, once per backward, so two _Slots summed never both "
+     "hold the same slot"),
+    ("explain/diagnostics.py",
+     "flat = np.moveaxis(post, 1, -1).reshape(-1, post.shape[1]) if post.ndim == 4 else \\", 41, "1 -> 2",
+     "reshape(-2, C): NumPy takes any negative size as the one unknown dimension, the same (N*H*W, C)"),
 ]
 
 

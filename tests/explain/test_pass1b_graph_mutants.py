@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 
 import numpy as np
+import pytest
 
 import chainrule as cr
 from chainrule import nn
@@ -340,3 +341,138 @@ def test_name_tensors_names_a_modules_parameters() -> None:
     assert net[2].weight.name == "2.weight"
     t = cr.tensor([1.0])
     assert cr.name_tensors({"t": t, "_hidden": cr.tensor([2.0]), "n": 3}) == {"t": t} and t.name == "t"
+
+
+def test_graph_repr_counts_its_nodes_by_kind() -> None:
+    # explain/model.py:124 (`kinds.get(n["kind"], 0) + 1`)
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    w = cr.tensor([3.0, 4.0], requires_grad=True)
+    L = (x * w * 2).sum()
+    g = cr.graph(L)
+    assert repr(g) == "<Graph of L: 2 leaves, 3 ops, 1 constant; gradients observed>"
+
+
+def test_the_node_limit_counts_finished_nodes_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    # explain/build.py:77 (`len(onstack) + len(done) > MAX_NODES`): a wide graph (20 products stacked: a shallow
+    # walk, most nodes finished) is refused past the limit as a deep one is
+    from chainrule.explain import build
+
+    x = cr.tensor([1.0], requires_grad=True)
+    y = cr.stack([x * float(k) for k in range(20)]).sum()
+    ops = len(build._forward_order(y.grad_fn))
+    assert ops == 22
+    monkeypatch.setattr(build, "MAX_NODES", ops)
+    cr.graph(y)
+    monkeypatch.setattr(build, "MAX_NODES", ops - 1)
+    with pytest.raises(ValueError, match="more than 21 recorded operations; too large to explain"):
+        cr.graph(y)
+
+
+def test_chain_lists_exactly_max_paths_paths() -> None:
+    # explain/tables.py:578 (`if count > max_paths`): max_paths paths are listed; one more are not
+    x = cr.tensor(3.0, requires_grad=True)
+    L = x * x
+    L.backward()
+    both = cr.explain.chain(L, x, max_paths=2)
+    assert len(both.chains) == 2 and both.products() == [3.0, 3.0] and sum(both.products()) == x.grad.item()
+    none = cr.explain.chain(L, x, max_paths=1)
+    assert none.chains == [] and "2 paths: showing none (limit 1)" in str(none)
+
+
+def test_a_python_constant_is_shown_rounded_as_its_value() -> None:
+    # explain/build.py:214-215 (a Python number's value and text): a Python number the op was given is named by
+    # its value as the graph formats values (4 significant digits), not by its full repr
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    g = cr.graph((x * (1 / 3)).sum())
+    assert [n["name"] for n in g.nodes] == ["x", "0.3333", "x*0.3333", "L"]
+    assert g.nodes[1]["value"]["data"] == 1 / 3
+
+
+def test_dead_units_footer_names_the_checked_layers_only() -> None:
+    # explain/diagnostics.py:202 (`zero_rows_checked is False`): the footer reports a failed check only for layers
+    # whose check failed; a passed one is reported as checked
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+            self.out = nn.Linear(4, 1)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return self.out(cr.relu(self.fc(x) - 1e6))
+
+    cr.manual_seed(0)
+    report = cr.explain.dead_units(Net(), cr.randn(5, 3))
+    (layer,) = report.layers
+    assert (layer.dead, layer.previous, layer.zero_rows_checked) == ([0, 1, 2, 3], "fc", True)
+    text = str(report)
+    assert "Checked with the engine (cr.autograd.grad on this batch): those rows are exactly zero for ReLU relu" in text
+    assert "NOT all zero" not in text
+
+
+def test_dead_units_of_a_conv_layer_are_its_channels() -> None:
+    # explain/diagnostics.py:285 (`np.moveaxis(post, 1, -1)`): on an (N, C, H, W) map a unit is a channel; channel
+    # 0, pushed below zero by its bias, is dead
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 1)
+            self.head = nn.Linear(2 * 5 * 3, 1)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return self.head(cr.relu(self.conv(x)).reshape(x.shape[0], -1))
+
+    cr.manual_seed(0)
+    net = Net()
+    with cr.no_grad():
+        net.conv.weight.fill_(1.0)
+        net.conv.bias.copy_(cr.tensor([-100.0, 100.0]))
+    report = cr.explain.dead_units(net, cr.randn(4, 1, 5, 3))
+    (layer,) = report.layers
+    assert (layer.units, layer.dead, layer.previous) == (2, [0], "conv")
+    assert report.batch == 4 * 5 * 3
+
+
+def test_gradient_flow_ratio_for_a_unit_weight() -> None:
+    # explain/diagnostics.py:114 (`wnorm == 0`): the ratio |grad|/|weight| is given for any nonzero weight norm,
+    # 1 included; only a zero weight norm has none
+    net = _one_layer_with_grad(0.25)
+    with cr.no_grad():
+        net[0].weight.fill_(1.0)
+    assert cr.explain.gradient_flow(net)["0"].ratio == 0.25
+    with cr.no_grad():
+        net[0].weight.fill_(0.0)
+    assert cr.explain.gradient_flow(net)["0"].ratio is None
+
+
+def test_gradient_flow_plot_tilts_the_layer_names() -> None:
+    # explain/diagnostics.py:76 (`rotation=45`)
+    import matplotlib.pyplot as plt
+
+    fig = cr.explain.gradient_flow(_one_layer_with_grad(1.0)).plot()
+    try:
+        assert [t.get_rotation() for t in fig.axes[0].get_xticklabels()] == [45.0]
+    finally:
+        plt.close(fig)
+
+
+def test_an_input_whose_value_backward_freed_is_shown_as_unknown() -> None:
+    # explain/build.py:215 (`"?" if src.input_objs is None else repr(obj)`): after backward a custom Function's
+    # node keeps neither its inputs nor their values: its constant input is "?", not "None"
+    class Scale(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, c):  # noqa: ANN001, ANN205
+            ctx.save_for_backward(c)
+            return x * c
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            (c,) = ctx.saved_tensors
+            return g * c, None
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    L = Scale.apply(x, cr.tensor([3.0, 5.0])).sum()
+    L.backward()
+    g = cr.graph(L)
+    assert [(n["kind"], n["name"]) for n in g.nodes] == [("leaf", "x"), ("constant", "?"), ("op", "Scale(x, ?)"),
+                                                         ("op", "L")]
+    assert g.grad("x").tolist() == x.grad.tolist() == [3.0, 5.0]
