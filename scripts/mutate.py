@@ -686,6 +686,13 @@ EQUIVALENT += [
     ("explain/diagnostics.py",
      "flat = np.moveaxis(post, 1, -1).reshape(-1, post.shape[1]) if post.ndim == 4 else \\", 41, "1 -> 2",
      "reshape(-2, C): NumPy takes any negative size as the one unknown dimension, the same (N*H*W, C)"),
+    ("explain/build.py", "if owned.rsplit(\".\", 1)[-1].isdigit():  # a Sequential's child: `Linear[2](x)`, not `2(x)`",
+     21, "1 -> 2", "rsplit's maxsplit does not change the last piece ([-1])"),
+    ("explain/build.py", "if where.rsplit(\".\", 1)[-1].isdigit():", 21, "1 -> 2",
+     "rsplit's maxsplit does not change the last piece ([-1])"),
+    ("engine/tensor.py", "epoch = inplace_epoch.value = inplace_epoch.value + 1", 52, "1 -> 2",
+     "epochs are only compared by order and equality (node.epoch, _modified_epoch, the storage records): steps of "
+     "2 keep every comparison's outcome", 2),
 ]
 
 

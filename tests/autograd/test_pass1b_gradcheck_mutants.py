@@ -74,3 +74,12 @@ def test_check_grad_dtypes_reports_a_gradient_of_another_dtype(monkeypatch: pyte
     assert not cr.autograd.gradcheck(lambda t: t * 2, (x,), check_grad_dtypes=True, check_undefined_grad=False,
                                      raise_exception=False)
     assert cr.autograd.gradcheck(lambda t: t * 2, (x,), check_undefined_grad=False)
+
+
+def test_gradgradcheck_with_inputs_that_need_no_gradient() -> None:
+    # autograd/gradcheck.py:292 (`isinstance(x, Tensor) and x.requires_grad`): a constant tensor and a Python
+    # number among the inputs are passed through, not differentiated, as in PyTorch
+    for m in (torch, cr):
+        x = m.tensor([0.5, 1.5], dtype=m.float64, requires_grad=True)
+        c = m.tensor([2.0, 3.0], dtype=m.float64)
+        assert m.autograd.gradgradcheck(lambda a, b, s: (a * a * b * s).sin(), (x, c, 0.5)), m.__name__

@@ -53,3 +53,31 @@ def test_a_saved_view_written_by_a_repeated_update_fails_backward() -> None:
     tp.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         ty.backward()
+
+
+def test_tensor_constructor_with_one_int_is_a_shape_and_with_a_list_is_float_data() -> None:
+    # engine/tensor.py:196 (`type(data[0]) is float`, the scalar fast path): only a Python float takes it;
+    # Tensor(5) is an uninitialised tensor of 5 elements and Tensor([1, 2]) float data, as torch.Tensor
+    for m in (torch, cr):
+        assert tuple(m.Tensor(5).shape) == (5,), m.__name__
+        t = m.Tensor([1, 2])
+        assert (t.tolist(), str(t.dtype).split(".")[-1]) == ([1.0, 2.0], "float32"), m.__name__
+
+
+def test_the_non_leaf_grad_warning_points_at_the_reading_line() -> None:
+    # engine/tensor.py:148 (`stacklevel=2`): the UserWarning for reading .grad of a non-leaf tensor names the
+    # user's line, as PyTorch's does
+    for m in (torch, cr):
+        y = m.tensor([1.0], requires_grad=True) * 2
+        with pytest.warns(UserWarning, match="is not a leaf Tensor is being accessed") as record:
+            assert y.grad is None
+        assert [w.filename for w in record] == [__file__], m.__name__
+
+
+def test_tensor_constructor_of_a_float_keeps_the_given_dtype() -> None:
+    # engine/tensor.py:196 (`dtype is None`, the scalar fast path): chainrule's `Tensor(x, dtype=...)` addition
+    # stores a Python float in the dtype asked for (0.1 exactly in float64), the default float dtype otherwise
+    t = cr.Tensor(0.1, dtype=cr.float64)
+    assert (t.dtype, t.item(), tuple(t.shape)) == (cr.float64, 0.1, ())
+    d = cr.Tensor(0.1)
+    assert (d.dtype, d.item()) == (cr.float32, float(np.float32(0.1)))

@@ -476,3 +476,43 @@ def test_an_input_whose_value_backward_freed_is_shown_as_unknown() -> None:
     assert [(n["kind"], n["name"]) for n in g.nodes] == [("leaf", "x"), ("constant", "?"), ("op", "Scale(x, ?)"),
                                                          ("op", "L")]
     assert g.grad("x").tolist() == x.grad.tolist() == [3.0, 5.0]
+
+
+def test_a_nested_layer_is_named_by_its_full_path() -> None:
+    # explain/build.py:283 (`rsplit(".", 1)[0]`, the module that owns a parameter): `enc.fc.weight` belongs to
+    # `enc.fc`, so the op it makes reads `enc.fc(...)`
+    class Enc(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return self.fc(x)
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc = Enc()
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return self.enc(x)
+
+    cr.manual_seed(0)
+    net = Net()
+    with cr.explain.record_modules(net):
+        y = net(cr.randn(3, 2))
+    names = [n["name"] for n in cr.graph(y.sum(), names=net).nodes]
+    assert names == ["tensor(3×2)", "enc.fc.weight", "enc.fc.bias", "enc.fc(tensor(3×2))", "L"]
+
+
+def test_the_grouped_view_starts_above_max_element_nodes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # explain/build.py:414 (`n_drawn > MAX_ELEMENT_NODES`): a graph of exactly the limit opens element by element
+    from chainrule.explain import build
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    L = (x * 2).sum()
+    n = len(cr.graph(L).nodes)
+    monkeypatch.setattr(build, "MAX_ELEMENT_NODES", n)
+    assert cr.graph(L).data["default_view"] == "elements"
+    monkeypatch.setattr(build, "MAX_ELEMENT_NODES", n - 1)
+    assert cr.graph(L).data["default_view"] == "groups"
