@@ -693,6 +693,11 @@ EQUIVALENT += [
     ("engine/tensor.py", "epoch = inplace_epoch.value = inplace_epoch.value + 1", 52, "1 -> 2",
      "epochs are only compared by order and equality (node.epoch, _modified_epoch, the storage records): steps of "
      "2 keep every comparison's outcome", 2),
+    ("explain/values.py",
+     "if summary is not None and arr.size > MAX_TEXT_ELEMENTS:  # fmt_array's summary, computed once", 3,
+     "IsNot -> Is",
+     "a short cut: fmt_array writes the same '[shape] mean m, norm n' for a large numeric array, and a large array "
+     "without a summary (not numeric) never reaches value_json (it shows tensors' float/int/uint8/bool values)"),
 ]
 
 

@@ -516,3 +516,27 @@ def test_the_grouped_view_starts_above_max_element_nodes(monkeypatch: pytest.Mon
     assert cr.graph(L).data["default_view"] == "elements"
     monkeypatch.setattr(build, "MAX_ELEMENT_NODES", n - 1)
     assert cr.graph(L).data["default_view"] == "groups"
+
+
+def test_inputs_of_a_function_without_a_signature_are_named_by_position() -> None:
+    # explain/build.py:158 (`if not names: return f"arg{i}"`): a Function whose forward is a builtin (no signature
+    # to read argument names from; chainrule runs it, PyTorch's apply refuses it) shows its input as arg0
+    class Smallest(cr.autograd.Function):
+        forward = staticmethod(min)
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):  # noqa: ANN001, ANN205
+            ctx.save_for_backward(inputs[0], output)
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            x, out = ctx.saved_tensors
+            return (x == out).to(g.dtype) * g
+
+    x = cr.tensor([3.0, 1.0, 2.0], requires_grad=True)
+    y = Smallest.apply(x) * 2
+    g = cr.graph(y)
+    assert [e["arg"] for e in g.edges] == ["arg0", "a", "b"]
+    assert [n["name"] for n in g.nodes] == ["x", "Smallest(x)", "2", "y"]
+    y.backward()
+    assert x.grad.tolist() == [0.0, 2.0, 0.0]
