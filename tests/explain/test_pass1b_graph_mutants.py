@@ -540,3 +540,41 @@ def test_inputs_of_a_function_without_a_signature_are_named_by_position() -> Non
     assert [n["name"] for n in g.nodes] == ["x", "Smallest(x)", "2", "y"]
     y.backward()
     assert x.grad.tolist() == [0.0, 2.0, 0.0]
+
+
+def test_the_graph_of_a_freed_custom_function_output_shows_its_value() -> None:
+    # explain/build.py:384 (`if op_entry[id(root)]["value"] is None`): after backward a custom Function's node
+    # keeps no output value; the root's value is then read from the output tensor itself
+    class SumSq(cr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):  # noqa: ANN001, ANN205
+            ctx.save_for_backward(x)
+            return (x * x).sum()
+
+        @staticmethod
+        def backward(ctx, g):  # noqa: ANN001, ANN205
+            (x,) = ctx.saved_tensors
+            return 2 * x * g
+
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    L = SumSq.apply(x)
+    L.backward()
+    g = cr.graph(L)
+    assert g.root["value"]["text"] == "5.0" and g.root["value"]["data"] == L.item()
+
+
+def test_gradient_flow_plot_colours_the_flags() -> None:
+    # explain/diagnostics.py:72 (the bar colours): vanishing blue, exploding red, the others grey
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_hex
+
+    net = nn.Sequential(*[nn.Linear(1, 1, bias=False) for _ in range(3)])
+    for layer, g in zip(net, (1e-6, 1e4, 1.0)):
+        layer.weight.grad = cr.tensor([[g]])
+    flow = cr.explain.gradient_flow(net)
+    assert [la.flag for la in flow.layers] == ["vanishing", "exploding", ""]
+    fig = flow.plot()
+    try:
+        assert [to_hex(p.get_facecolor()) for p in fig.axes[0].patches] == ["#1c7ed6", "#c92a2a", "#868e96"]
+    finally:
+        plt.close(fig)
