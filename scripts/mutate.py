@@ -698,6 +698,29 @@ EQUIVALENT += [
      "IsNot -> Is",
      "a short cut: fmt_array writes the same '[shape] mean m, norm n' for a large numeric array, and a large array "
      "without a summary (not numeric) never reaches value_json (it shows tensors' float/int/uint8/bool values)"),
+    ("engine/backward.py",
+     "if kind is not np.ndarray and kind is type(data):  # an immutable NumPy scalar: nothing to copy", 30,
+     "Is -> IsNot",
+     "a NumPy scalar gradient of another type than the leaf's storage (a 0-d array) is what accumulate_grad "
+     "stores too (the engine hands a leaf gradients of its dtype; a scalar is immutable, nothing to copy)"),
+    ("engine/backward.py",
+     "if (kind is np.ndarray and g.base is None and g.dtype == data.dtype and g.shape == data.shape", 4,
+     "Is -> IsNot",
+     "_take's short path: accumulate_grad stores the same array (_fresh copies only views and arrays handed "
+     "out), and a NumPy scalar taken here is the scalar accumulate_grad stores"),
+    ("engine/backward.py",
+     "if (kind is np.ndarray and g.base is None and g.dtype == data.dtype and g.shape == data.shape", 46,
+     "Eq -> NotEq",
+     "the engine hands a leaf only gradients of its dtype (every VJP result is cast to its input's dtype, a hook "
+     "may not change it), so the dtype test is always true and the NotEq short path is never taken"),
+    ("engine/hooks.py", "d[handle.id] = True", 15, "True -> False",
+     "the extras dicts are read by membership only (`hook_id in fwd_kw`, `in fwd_always`), never by value"),
+    ("engine/tensor.py", "epoch = inplace_epoch.value = inplace_epoch.value + 1", 52, "1 -> 2",
+     "epochs are only compared by order and equality (node.epoch, _modified_epoch, the storage records): steps of "
+     "2 keep every comparison's outcome", 1),
+    ("explain/diagnostics.py", "flat = np.zeros((0, 0))", 20, "0 -> 1",
+     "a placeholder never read: dead_units raises when the graph has no ReLU, so the loop over the gates always "
+     "assigns flat before the batch size is read from it"),
 ]
 
 
