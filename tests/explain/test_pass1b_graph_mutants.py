@@ -7,6 +7,7 @@ import signal
 
 import numpy as np
 import pytest
+import torch
 
 import chainrule as cr
 from chainrule import nn
@@ -578,3 +579,35 @@ def test_gradient_flow_plot_colours_the_flags() -> None:
         assert [to_hex(p.get_facecolor()) for p in fig.axes[0].patches] == ["#1c7ed6", "#c92a2a", "#868e96"]
     finally:
         plt.close(fig)
+
+
+def test_a_recorded_pass_is_shown_only_for_its_own_seed() -> None:
+    # explain/build.py:489 (`if recorded:` after an explicit grad_output): the steps recorded by cr.explain.record()
+    # are shown when grad_output is the seed that pass used; for another grad_output they are not that seed's
+    # gradients, so the steps are taken again with it (dy/dx for the seed v is 2 v, checked against torch)
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    with cr.explain.record():
+        y.backward(cr.tensor([3.0, 3.0]))
+    same = cr.graph(y, grad_output=cr.tensor([3.0, 3.0]))
+    assert same.data["status"]["gradients"] == "recorded"
+    assert same.grad("x").tolist() == x.grad.tolist() == [6.0, 6.0]
+    other = cr.graph(y, grad_output=cr.tensor([1.0, 0.5]))
+    assert other.data["status"]["gradients"] == "replayed" and other.data["seed"]["data"] == [1.0, 0.5]
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    (expected,) = torch.autograd.grad(tx * 2, tx, torch.tensor([1.0, 0.5]))
+    assert other.grad("x").tolist() == expected.tolist() == [2.0, 1.0]
+
+
+def test_the_graph_shows_a_leaf_gradient_after_its_hooks() -> None:
+    # explain/build.py:574 (`key in by_key`, the engine's own leaf totals): a leaf's gradient in the graph is the
+    # engine's, after the leaf's tensor hooks, as .grad will be (checked against torch)
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g * 10)
+    L = (x * 3).sum()
+    g = cr.graph(L)
+    L.backward()
+    tx = torch.tensor([1.0, 2.0], requires_grad=True)
+    tx.register_hook(lambda g: g * 10)
+    (tx * 3).sum().backward()
+    assert g.grad("x").tolist() == x.grad.tolist() == tx.grad.tolist() == [30.0, 30.0]
