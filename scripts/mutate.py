@@ -721,6 +721,26 @@ EQUIVALENT += [
     ("explain/diagnostics.py", "flat = np.zeros((0, 0))", 20, "0 -> 1",
      "a placeholder never read: dead_units raises when the graph has no ReLU, so the loop over the gates always "
      "assigns flat before the batch size is read from it"),
+    ("explain/naming.py", "mapping = {a: symbol(n) for a, n in zip(arg_names, names) if a and n}", 61, "And -> Or",
+     "both are always non-empty strings: an op's argument names (arg{i} when it has none) and the inputs' node "
+     "names (an empty .name counts as no name, every node gets one)"),
+    ("explain/build.py", 'key = (n["kind"], c["op"] if c else None, depth[c["id"]] if c else 0)', 67, "0 -> 1",
+     "only a node without a consumer, i.e. the root, has c None: a group of one, and groups need two members"),
+    ("autograd/functional.py", 'if outer_jacobian_strategy == "forward-mode":', 3, "Eq -> NotEq",
+     "requires_grad_(True) is a no-op here: the outer jacobian's stand-ins for the inputs all require grad "
+     "(_preprocess with need_graph=True)"),
+    ("explain/naming.py", "if frame is None:", 0, "if-condition -> False (an early exit removed)",
+     "unreachable: the bottom of a Python stack is outside chainrule (the script, runpy, threading or an "
+     "interactive frame), so the walk out of the package always stops at a frame"),
+    ("engine/xp.py", 'if s.dtype.kind != "f":', 0, "if-condition -> False (an early exit removed)",
+     "a short cut: nan_to_num leaves an integer sign unchanged (same values, same dtype, no NaN to replace)"),
+    ("autograd/function.py", "gk = slots[k] if k < len(slots) else None", 17, "Lt -> LtE",
+     "slots has one entry per output of the Function (_Slots of its output count, or [g] for one output), as "
+     "ctx._outputs has, so k < len(slots) always"),
+    ("autograd/function.py", 'if gi.array.dtype.kind not in "fiub":', 0,
+     "if-condition -> False (an early exit removed)",
+     "unreachable: every Tensor's dtype is float, int, uint8 or bool (wrap, tensor and from_numpy refuse complex, "
+     "str, object, datetime arrays)"),
 ]
 
 

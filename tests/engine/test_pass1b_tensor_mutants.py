@@ -81,3 +81,13 @@ def test_tensor_constructor_of_a_float_keeps_the_given_dtype() -> None:
     assert (t.dtype, t.item(), tuple(t.shape)) == (cr.float64, 0.1, ())
     d = cr.Tensor(0.1)
     assert (d.dtype, d.item()) == (cr.float32, float(np.float32(0.1)))
+
+
+def test_size_concatenates_with_tuples_only() -> None:
+    # engine/size.py:38 (`__radd__`'s `return NotImplemented`): a tuple before a Size gives a Size; a list before
+    # one is a TypeError, as for torch.Size
+    for m in (torch, cr):
+        joined = (1,) + m.Size([2])
+        assert (type(joined) is m.Size, tuple(joined)) == (True, (1, 2)), m.__name__
+        with pytest.raises(TypeError, match="can only concatenate list"):
+            [1] + m.Size([2])  # noqa: RUF005

@@ -611,3 +611,13 @@ def test_the_graph_shows_a_leaf_gradient_after_its_hooks() -> None:
     tx.register_hook(lambda g: g * 10)
     (tx * 3).sum().backward()
     assert g.grad("x").tolist() == x.grad.tolist() == tx.grad.tolist() == [30.0, 30.0]
+
+
+def test_gradient_flow_without_any_nonzero_gradient_compares_each_layer_with_itself() -> None:
+    # explain/diagnostics.py:130 (`else 1.0`): with no nonzero gradient to compare with, a layer's relative norm
+    # is 1: with explode=1.5 (and no absolute bounds in the way) nothing is flagged exploding
+    net = nn.Sequential(nn.Linear(1, 1, bias=False), nn.Linear(1, 1, bias=False))
+    for layer in net:
+        layer.weight.grad = cr.zeros(1, 1)
+    flow = cr.explain.gradient_flow(net, explode=1.5, vanish_abs=-1.0)
+    assert [(la.grad_norm, la.flag) for la in flow.layers] == [(0.0, ""), (0.0, "")]
