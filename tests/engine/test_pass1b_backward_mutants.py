@@ -2,6 +2,7 @@
 (grad mode inside a custom Function's backward)."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -115,3 +116,20 @@ def test_a_retained_gradient_accumulates_over_backward_calls() -> None:
         z.backward()
         results.append((y.grad.tolist(), x.grad.tolist()))
     assert results[0] == results[1] == ([12.0, 24.0], [36.0, 72.0])
+
+
+def test_replayed_accumulation_adds_in_place_into_a_grad_whose_memory_is_shared() -> None:
+    # engine/backward.py:452 (accumulate_grads, cr.compile's replay of a backward: `kind is type(existing._data)`):
+    # a 0-d .grad whose memory a NumPy view shares (.numpy()) is added into in place, so the view sees the sum, as
+    # PyTorch's accumulation into .grad
+    from chainrule.engine.backward import accumulate_grads
+
+    x = cr.tensor(2.0, requires_grad=True)
+    x.grad = cr.zeros(())
+    view = x.grad.numpy()
+    accumulate_grads(x, np.float32(1.5))
+    t = torch.tensor(2.0, requires_grad=True)
+    t.grad = torch.zeros(())
+    tview = t.grad.numpy()
+    (t * 1.5).backward()
+    assert (float(view), x.grad.item(), x.grad._version) == (float(tview), t.grad.item(), 1) == (1.5, 1.5, 1)
