@@ -621,3 +621,15 @@ def test_gradient_flow_without_any_nonzero_gradient_compares_each_layer_with_its
         layer.weight.grad = cr.zeros(1, 1)
     flow = cr.explain.gradient_flow(net, explode=1.5, vanish_abs=-1.0)
     assert [(la.grad_norm, la.flag) for la in flow.layers] == [(0.0, ""), (0.0, "")]
+
+
+def test_a_gradient_summed_over_six_consumers_lists_every_term() -> None:
+    # explain/tables.py:250 (`len(parts) <= MAX_TERMS`): up to 6 terms are listed, more are cut after 3; the terms
+    # are the engine's contributions k (dL/dx = 1 + ... + n)
+    for n, numbers in ((6, "1.0 + 2.0 + 3.0 + 4.0 + 5.0 + 6.0"), (7, "1.0 + 2.0 + 3.0 + … (4 more terms)")):
+        x = cr.tensor(2.0, requires_grad=True)
+        L = cr.stack([x * float(k) for k in range(1, n + 1)]).sum()
+        how = cr.explain.gradient_table(L)["x"].how
+        assert how.endswith(f" = {numbers}"), how
+        L.backward()
+        assert x.grad.item() == n * (n + 1) / 2
