@@ -741,6 +741,12 @@ EQUIVALENT += [
      "if-condition -> False (an early exit removed)",
      "unreachable: every Tensor's dtype is float, int, uint8 or bool (wrap, tensor and from_numpy refuse complex, "
      "str, object, datetime arrays)"),
+    ("autograd/functional.py", "if not pairs:", 0, "if-condition -> False (an early exit removed)",
+     "a short cut: autograd.grad of no outputs with allow_unused=True returns None for every input, the same tuple"),
+    ("engine/backward.py", "if type(arr) is np.ndarray and (arr.base is not None or id(arr) in handed):", 3,
+     "And -> Or",
+     "only more copies: every ndarray gradient is copied (same values; the engine's fresh array is seen by no one "
+     "else), and a NumPy scalar (base None) handed out twice is copied into an equal immutable scalar"),
 ]
 
 

@@ -91,3 +91,14 @@ def test_size_concatenates_with_tuples_only() -> None:
         assert (type(joined) is m.Size, tuple(joined)) == (True, (1, 2)), m.__name__
         with pytest.raises(TypeError, match="can only concatenate list"):
             [1] + m.Size([2])  # noqa: RUF005
+
+
+def test_size_of_a_shape_not_cached_yet() -> None:
+    # engine/tensor.py:239 (`_SIZES.get(shape) or as_size(shape)` in size()): the Size cache starts empty again
+    # when it fills up; size() of a shape it does not hold is still the Size, as torch's
+    from chainrule.engine.size import _CACHE
+
+    x = cr.zeros(7, 11, 13)
+    _CACHE.clear()
+    assert x.size() == torch.zeros(7, 11, 13).size() == (7, 11, 13)
+    assert type(x.size()) is cr.Size

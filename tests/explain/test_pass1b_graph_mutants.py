@@ -633,3 +633,30 @@ def test_a_gradient_summed_over_six_consumers_lists_every_term() -> None:
         assert how.endswith(f" = {numbers}"), how
         L.backward()
         assert x.grad.item() == n * (n + 1) / 2
+
+
+def test_a_recorded_scalar_seed_other_than_one_is_noted() -> None:
+    # explain/build.py:484 (`seed.size != 1 or float(seed.reshape(())) != 1.0`): a recorded backward(gradient=2)
+    # on a scalar is said to be seeded with 2, and the gradients are that seed's (dL/dx = 3 * 2)
+    x = cr.tensor(2.0, requires_grad=True)
+    L = x * 3
+    with cr.explain.record():
+        L.backward(cr.tensor(2.0))
+    g = cr.graph(L)
+    assert g.notices == ["the gradient seeded at L was 2.0 (backward(gradient=...)): every gradient below is for "
+                         "that seed."]
+    assert g.grad("x").item() == x.grad.item() == 6.0
+
+
+def test_a_summary_row_stands_where_the_third_row_of_its_kind_would() -> None:
+    # explain/tables.py:231 (`elif position == 2`): in a summarized table (61 rows) the "… N more like" row
+    # replaces the third row of its kind, in its place: before the rows that come between the third and the fourth
+    x = cr.tensor(1.0, dtype=cr.float64, requires_grad=True, name="x")
+    y = x
+    for k in range(60):
+        y = y * 1.01
+        y.name = "a" if k in (3, 5, 7, 9) else f"u{k}"
+    rows = [r[0] for r in cr.explain.gradient_table(y, all_nodes=True)._rows()]
+    assert len(rows) == 60
+    assert rows[-10:] == ["du59/da#4", "du59/du8", "du59/da#3", "du59/du6", "… 2 more like a", "du59/du4",
+                          "du59/du2", "du59/du1", "du59/du0", "du59/dx"]
