@@ -660,3 +660,30 @@ def test_a_summary_row_stands_where_the_third_row_of_its_kind_would() -> None:
     assert len(rows) == 60
     assert rows[-10:] == ["du59/da#4", "du59/du8", "du59/da#3", "du59/du6", "… 2 more like a", "du59/du4",
                           "du59/du2", "du59/du1", "du59/du0", "du59/dx"]
+
+
+def test_a_one_element_matrix_is_shown_as_a_matrix() -> None:
+    # explain/values.py:44 (`arr.size == 1 and arr.ndim == 0`): only a 0-d value is written as a bare number
+    w = cr.tensor([[5.0]], requires_grad=True)
+    g = cr.graph((w * 2).sum())
+    assert [n["value"]["text"] for n in g.nodes] == ["[[5.0]]", "2", "[[10.0]]", "10.0"]
+
+
+def test_dead_units_check_fails_when_the_layer_before_also_feeds_the_output() -> None:
+    # explain/diagnostics.py:305 (`g is not None and bool(np.all(... == 0))`): the engine's check reports False when
+    # the previous layer's weight rows get gradient by another path, and the footer says the guess was wrong
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 4)
+            self.head = nn.Linear(4, 1)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            h = self.fc(x)
+            return self.head(cr.relu(h - 1e6)) + h.sum(-1, keepdim=True)
+
+    cr.manual_seed(0)
+    report = cr.explain.dead_units(Net(), cr.randn(5, 3))
+    (layer,) = report.layers
+    assert (layer.dead, layer.previous, layer.zero_rows_checked) == ([0, 1, 2, 3], "fc", False)
+    assert "The engine's gradient rows are NOT all zero for ReLU relu" in str(report)
