@@ -747,6 +747,11 @@ EQUIVALENT += [
      "And -> Or",
      "only more copies: every ndarray gradient is copied (same values; the engine's fresh array is seen by no one "
      "else), and a NumPy scalar (base None) handed out twice is copied into an equal immutable scalar"),
+    ("engine/hooks.py", "if extra_dict is None:", 3, "Is -> IsNot",
+     "add_hook always passes a tuple (never None); dropping it only leaves a removed hook's flag in the extras "
+     "dicts, under an id that is never reused, and they are read by membership of live ids"),
+    ("autograd/function.py", "if not shape:", 3, "drop `not`",
+     "a 0-d array or its NumPy scalar hold the same value, and [()] on an n-d array is a view of the same values"),
 ]
 
 

@@ -65,3 +65,21 @@ def test_each_output_of_a_several_output_function_passes_its_gradient_unchanged(
     assert {s.op_name: s.local for s in steps if s.op_name.startswith("Split[")} == {"Split[0]": (1.0,),
                                                                                      "Split[1]": (1.0,)}
     assert x.grad.item() == 18.0  # d(6 x^2)/dx at 1.5
+
+
+def test_instantiating_a_function_warns_at_the_callers_line() -> None:
+    # autograd/function.py:333 (`stacklevel=2`): the DeprecationWarning for instantiating a Function names the line
+    # that did it, as PyTorch's
+    for lib in (torch, cr):
+        class Double(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):  # noqa: ANN001, ANN205
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):  # noqa: ANN001, ANN205
+                return g * 2
+
+        with pytest.warns(DeprecationWarning, match="should not be instantiated") as record:
+            Double()
+        assert [w.filename for w in record if w.category is DeprecationWarning] == [__file__], lib.__name__
