@@ -687,3 +687,30 @@ def test_dead_units_check_fails_when_the_layer_before_also_feeds_the_output() ->
     (layer,) = report.layers
     assert (layer.dead, layer.previous, layer.zero_rows_checked) == ([0, 1, 2, 3], "fc", False)
     assert "The engine's gradient rows are NOT all zero for ReLU relu" in str(report)
+
+
+def test_dead_units_with_a_layer_before_whose_weight_is_unused() -> None:
+    # explain/diagnostics.py:303 (`allow_unused=True`): a layer that owns a weight it does not use in this call
+    # gets no weight gradient at all: the check reports False (the guess was wrong) instead of failing
+    class Shift(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.weight = nn.Parameter(cr.ones(3))
+            self.offset = nn.Parameter(cr.zeros(3))
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return x + self.offset  # the weight is not used
+
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.shift = Shift()
+            self.head = nn.Linear(3, 1)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return self.head(cr.relu(self.shift(x) - 1e6))
+
+    cr.manual_seed(0)
+    report = cr.explain.dead_units(Net(), cr.randn(5, 3))
+    (layer,) = report.layers
+    assert (layer.dead, layer.previous, layer.zero_rows_checked) == ([0, 1, 2], "shift", False)
