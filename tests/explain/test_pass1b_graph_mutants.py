@@ -714,3 +714,20 @@ def test_dead_units_with_a_layer_before_whose_weight_is_unused() -> None:
     report = cr.explain.dead_units(Net(), cr.randn(5, 3))
     (layer,) = report.layers
     assert (layer.dead, layer.previous, layer.zero_rows_checked) == ([0, 1, 2], "shift", False)
+
+
+def test_record_modules_ignores_calls_made_in_another_thread() -> None:
+    # explain/record.py:240 (`if threading.get_ident() != thread: return`): a call of the model in another thread
+    # while recording neither counts as a call nor encloses the main thread's: its first call here is call 0 of
+    # Sequential and of each layer
+    import threading
+
+    cr.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 1))
+    with cr.explain.record_modules(net):
+        worker = threading.Thread(target=lambda: net(cr.randn(2, 3)))
+        worker.start()
+        worker.join()
+        y = net(cr.randn(2, 3))
+    ops = [(n["module"], n["call"], n["calls"]) for n in cr.graph(y.sum()).nodes if n["kind"] == "op"]
+    assert ops == [("0", 0, [["Sequential", 0], ["0", 0]]), ("1", 0, [["Sequential", 0], ["1", 0]]), (None, None, [])]
