@@ -731,3 +731,24 @@ def test_record_modules_ignores_calls_made_in_another_thread() -> None:
         y = net(cr.randn(2, 3))
     ops = [(n["module"], n["call"], n["calls"]) for n in cr.graph(y.sum()).nodes if n["kind"] == "op"]
     assert ops == [("0", 0, [["Sequential", 0], ["0", 0]]), ("1", 0, [["Sequential", 0], ["1", 0]]), (None, None, [])]
+
+
+def test_a_parameter_keeps_its_path_name_when_its_layer_is_recorded_alone() -> None:
+    # explain/record.py:83 and 287 (`overwrite=False` for the roots of a global record_modules()): a parameter
+    # named by its path in a recorded model (`fc.weight`) keeps that name when its layer is later called on its
+    # own under a global record_modules(), instead of becoming the bare `weight`
+    class Net(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x: cr.Tensor) -> cr.Tensor:
+            return self.fc(x)
+
+    cr.manual_seed(0)
+    net = Net()
+    with cr.explain.record_modules(net):
+        net(cr.randn(2, 3))
+    with cr.explain.record_modules():
+        y = net.fc(cr.randn(2, 3))
+    assert [n["name"] for n in cr.graph(y.sum()).nodes] == ["tensor(2×3)", "fc.weight", "fc.bias", "y", "L"]
