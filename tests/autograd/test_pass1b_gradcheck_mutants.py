@@ -83,3 +83,12 @@ def test_gradgradcheck_with_inputs_that_need_no_gradient() -> None:
         x = m.tensor([0.5, 1.5], dtype=m.float64, requires_grad=True)
         c = m.tensor([2.0, 3.0], dtype=m.float64)
         assert m.autograd.gradgradcheck(lambda a, b, s: (a * a * b * s).sin(), (x, c, 0.5)), m.__name__
+
+
+def test_gradgradcheck_with_an_input_the_function_does_not_use() -> None:
+    # autograd/gradcheck.py:308 (`allow_unused=True` in gradgradcheck's first gradient): an input that requires
+    # grad but is not used has no gradient; the check still passes, as PyTorch's
+    for m in (torch, cr):
+        a = m.tensor([0.5, 1.5], dtype=m.float64, requires_grad=True)
+        b = m.tensor([2.0], dtype=m.float64, requires_grad=True)
+        assert m.autograd.gradgradcheck(lambda p, q: (p * p).sin(), (a, b)), m.__name__

@@ -752,3 +752,14 @@ def test_a_parameter_keeps_its_path_name_when_its_layer_is_recorded_alone() -> N
     with cr.explain.record_modules():
         y = net.fc(cr.randn(2, 3))
     assert [n["name"] for n in cr.graph(y.sum()).nodes] == ["tensor(2×3)", "fc.weight", "fc.bias", "y", "L"]
+
+
+def test_paths_of_tensor_ops_end_with_the_engines_gradient() -> None:
+    # explain/tables.py:428 (`self.total is not None and not self.too_many`): without scalar products there is no
+    # "sum over paths" line; the footer gives the engine's gradient
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    L = (x * 3).sum()
+    L.backward()
+    text = str(cr.explain.paths(L, x))
+    assert "sum over paths" not in text
+    assert text.endswith(f"dL/dx (the engine's gradient) = {[float(v) for v in x.grad.tolist()]}")
