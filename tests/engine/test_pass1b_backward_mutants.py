@@ -133,3 +133,20 @@ def test_replayed_accumulation_adds_in_place_into_a_grad_whose_memory_is_shared(
     tview = t.grad.numpy()
     (t * 1.5).backward()
     assert (float(view), x.grad.item(), x.grad._version) == (float(tview), t.grad.item(), 1) == (1.5, 1.5, 1)
+
+
+def test_a_seed_of_another_dtype_is_cast_to_the_outputs() -> None:
+    # engine/backward.py:60 (`data.astype(output dtype) if data.dtype != output dtype`): a float64 gradient given
+    # for a float32 output is cast to float32, as PyTorch casts grad_outputs: the output's own gradient (retained,
+    # or asked of grad()) is float32
+    results = []
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()
+        y.backward(lib.tensor([1.0, 0.5], dtype=lib.float64))
+        (g,) = lib.autograd.grad(x * 2, x, lib.tensor([1.0, 0.5], dtype=lib.float64))
+        z = x * 2
+        (gz,) = lib.autograd.grad(z, z, lib.tensor([1.0, 0.5], dtype=lib.float64))
+        results.append([(str(t.dtype).split(".")[-1], t.tolist()) for t in (y.grad, x.grad, g, gz)])
+    assert results[0] == results[1]
