@@ -755,6 +755,9 @@ EQUIVALENT += [
     ("autograd/gradcheck.py", "if not outs:", 0, "if-condition -> False (an early exit removed)",
      "a short cut: grad() of no outputs with allow_unused=True returns None for every input, which the check "
      "below accepts (no non-zero gradient), the same None"),
+    ("engine/backward.py", "while True:", 6, "True -> False",
+     "a node reached with no gradient does nothing when walked (no VJP, hooks, capture or freeing), so not queueing "
+     "its parents from it only skips more such visits; a parent with another consumer is queued by that one"),
 ]
 
 

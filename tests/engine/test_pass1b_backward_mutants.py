@@ -150,3 +150,27 @@ def test_a_seed_of_another_dtype_is_cast_to_the_outputs() -> None:
         (gz,) = lib.autograd.grad(z, z, lib.tensor([1.0, 0.5], dtype=lib.float64))
         results.append([(str(t.dtype).split(".")[-1], t.tolist()) for t in (y.grad, x.grad, g, gz)])
     assert results[0] == results[1]
+
+
+def test_a_node_that_gets_no_gradient_still_releases_its_inputs() -> None:
+    # engine/backward.py:293 (`_NoGrads`' endless None): q gets no gradient (the custom backward returns None for
+    # it), yet p, which q consumes, still runs with the gradient from its other consumer, as in PyTorch
+    results = []
+    for lib in (torch, cr):
+        class Stop(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, y):  # noqa: ANN001, ANN205
+                return x * y
+
+            @staticmethod
+            def backward(ctx, g):  # noqa: ANN001, ANN205
+                return None, g
+
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor([3.0, 4.0], requires_grad=True)
+        p = a * 2
+        q = p * 3
+        (Stop.apply(q, b).sum() + p.sum()).backward()
+        results.append((a.grad.tolist(), b.grad.tolist()))
+    assert results[0] == results[1] == ([2.0, 2.0], [1.0, 1.0])
+
