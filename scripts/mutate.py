@@ -612,6 +612,152 @@ EQUIVALENT += [
 
 # judged in the first exhaustive pass: engine, autograd, explain
 EQUIVALENT += [
+    ("autograd/function.py",
+     'raise RuntimeError(f"Function {name} returned an invalid gradient at index {i} - expected dtype "', 0,
+     "raise -> pass (a check removed)",
+     "unreachable: every Tensor's dtype is float, int, uint8 or bool (wrap, tensor and from_numpy refuse complex, "
+     "str, object, datetime arrays), so a returned gradient's dtype kind is always in 'fiub'"),
+    ("autograd/functional.py",
+     'raise RuntimeError(f"The hessian of the user-provided function with respect to input {i} is "', 0,
+     "raise -> pass (a check removed)",
+     "unreachable (as in PyTorch's hvp): the same jac tuple passed the identical None/requires_grad check as "
+     "\"jacobian\" in _hessian_prelude just before, and nothing in between changes it"),
+    ("autograd/functional.py", "if is_out_tuple or not isinstance(out, Tensor):", 3, "Or -> And",
+     "_as_tuple has already raised unless out is a Tensor or a tuple, so is_out_tuple == (not isinstance(out, "
+     "Tensor)) and `or` equals `and`"),
+    ("explain/diagnostics.py", "value = node.out if node.out is not None else node.kept[2]", 20, "IsNot -> Is",
+     "Node.kept is (inputs, datas, self.out): kept[2] is node.out itself, and gates (relu/clamp op nodes) always "
+     "have a kept tuple, so both branches read the same value"),
+    ("engine/backward.py", "elif type(g) is type(existing._data) is type(leaf._data) is not _ndarray:", 5,
+     "Is -> IsNot",
+     "the short path is accumulate_grad's own statements (stored + g, one version bump) and the engine hands a leaf "
+     "only gradients of its dtype, so a g of another type than the stored NumPy scalar (a 0-d array) sums to the "
+     "same scalar either way"),
+    ("autograd/backward_hook.py", "self.n_outputs = -1", 18, "1 -> 2",
+     "a placeholder never read: setup_output_hook sets n_outputs before the hook that reads it can run"),
+    ("autograd/gradcheck.py", "rng = np.random.default_rng(0)", 28, "0 -> 1",
+     "the seed of gradgradcheck's own generator for the default grad_outputs: any fixed seed gives reproducible "
+     "values in [-1, 1] and the same verdict on a correct or wrong second derivative", 2),
+    ("explain/diagnostics.py", "flat = np.zeros((0, 0))", 17, "0 -> 1",
+     "a placeholder never read: dead_units raises when the graph has no ReLU, so the loop over the gates always "
+     "assigns flat before the batch size is read from it"),
+    ("engine/size.py", "if len(_CACHE) >= 4096:", 3, "GtE -> Gt",
+     "a cache's size: the Size of a shape is the same object or an equal new one, one more entry is kept"),
+    ("explain/replay.py",
+     'if k is None or not isinstance(k[1], tuple | list) or node.hooks or getattr(node.op, "user_code", False):',
+     98, "False -> True",
+     "getattr's default is never used: every node's op is an Op, whose class declares user_code (the backward "
+     "walk reads op.user_code directly)"),
+    ("explain/tables.py", "total = counts.get(start, 0)", 26, "0 -> 1",
+     "the default is never used: start is a node of the graph (_find), every node is reachable from the root "
+     "through its inputs, so backward_order lists it and _counts_to_root gives it a count"),
+    ("explain/build.py", '"count": len(terms), "of": consumers.get(target["id"], 0)}', 55, "0 -> 1",
+     "the default is never used: this runs for an edge that flows out of target, and consumers counted every "
+     "flowing edge by its source"),
+    ("explain/build.py",
+     'unique = disambiguate(bases, [derived.get(e["id"], (e["base"] or "?", ATOM))[0] for e in entries])', 52,
+     "Or -> And",
+     "the default is never used: every entry is in derived (a python text, its base, a constant's value or shape, "
+     "a letter for other inputs, and every op without a base gets its label in the loop over ops)"),
+    ("explain/build.py", "v = value_json(value if value is not None else obj)", 24, "IsNot -> Is",
+     "for an input that is not a Tensor the recorded value is the object itself (node.datas holds the Python "
+     "number the op was given; a recorded step copies arrays only), so value and obj agree, or are both None"),
+    ("explain/build.py", "local = rec.local[i] if i < len(rec.local) else None", 24, "Lt -> LtE",
+     "rec.local has one entry per input (local_derivatives gives one per parent; an op's rules are checked to be "
+     "one per argument), so i < len(rec.local) always and i == len(rec.local) never occurs"),
+    ("explain/build.py", "if g is not None and key in by_key:", 3, "And -> Or",
+     "leaf_grads holds only gradients (the walk and the replay skip None) of leaves that are parents of the "
+     "graph's op nodes, all of which are in by_key: both conditions always hold"),
+    ("explain/tables.py",
+     'out.insert(0, f"{self.count} paths: too many to list (limit {self.limit}); summarized by node.")', 11,
+     "0 -> 1",
+     "paths() returns a too-many result before it adds any note, so self.notes is empty here and inserting at "
+     "1 or 0 gives the same list"),
+    ("explain/tables.py",
+     'if n["kind"] == "constant" or n["grad"] is None and n["kind"] == "op" and not n["grad_states"]:', 0,
+     "if-condition -> False (an early exit removed)",
+     "such a node never shows: rows need a gradient (the root, shown either way, excepted), and _term's walk "
+     "only reaches consumers that sent a gradient, so they had one"),
+    ("autograd/function.py",
+     "return _Slots([b if a is None else a if b is None else a + b for a, b in zip(self.grads, other.grads)])", 55,
+     "Add -> Sub",
+     "each output node of a Function fills only its own slot, once per backward, so two _Slots summed never both "
+     "hold the same slot"),
+    ("explain/diagnostics.py",
+     "flat = np.moveaxis(post, 1, -1).reshape(-1, post.shape[1]) if post.ndim == 4 else \\", 41, "1 -> 2",
+     "reshape(-2, C): NumPy takes any negative size as the one unknown dimension, the same (N*H*W, C)"),
+    ("explain/build.py", "if owned.rsplit(\".\", 1)[-1].isdigit():  # a Sequential's child: `Linear[2](x)`, not `2(x)`",
+     21, "1 -> 2", "rsplit's maxsplit does not change the last piece ([-1])"),
+    ("explain/build.py", "if where.rsplit(\".\", 1)[-1].isdigit():", 21, "1 -> 2",
+     "rsplit's maxsplit does not change the last piece ([-1])"),
+    ("engine/tensor.py", "epoch = inplace_epoch.value = inplace_epoch.value + 1", 52, "1 -> 2",
+     "epochs are only compared by order and equality (node.epoch, _modified_epoch, the storage records): steps of "
+     "2 keep every comparison's outcome", 2),
+    ("explain/values.py",
+     "if summary is not None and arr.size > MAX_TEXT_ELEMENTS:  # fmt_array's summary, computed once", 3,
+     "IsNot -> Is",
+     "a short cut: fmt_array writes the same '[shape] mean m, norm n' for a large numeric array, and a large array "
+     "without a summary (not numeric) never reaches value_json (it shows tensors' float/int/uint8/bool values)"),
+    ("engine/backward.py",
+     "if kind is not np.ndarray and kind is type(data):  # an immutable NumPy scalar: nothing to copy", 30,
+     "Is -> IsNot",
+     "a NumPy scalar gradient of another type than the leaf's storage (a 0-d array) is what accumulate_grad "
+     "stores too (the engine hands a leaf gradients of its dtype; a scalar is immutable, nothing to copy)"),
+    ("engine/backward.py",
+     "if (kind is np.ndarray and g.base is None and g.dtype == data.dtype and g.shape == data.shape", 4,
+     "Is -> IsNot",
+     "_take's short path: accumulate_grad stores the same array (_fresh copies only views and arrays handed "
+     "out), and a NumPy scalar taken here is the scalar accumulate_grad stores"),
+    ("engine/backward.py",
+     "if (kind is np.ndarray and g.base is None and g.dtype == data.dtype and g.shape == data.shape", 46,
+     "Eq -> NotEq",
+     "the engine hands a leaf only gradients of its dtype (every VJP result is cast to its input's dtype, a hook "
+     "may not change it), so the dtype test is always true and the NotEq short path is never taken"),
+    ("engine/hooks.py", "d[handle.id] = True", 15, "True -> False",
+     "the extras dicts are read by membership only (`hook_id in fwd_kw`, `in fwd_always`), never by value"),
+    ("engine/tensor.py", "epoch = inplace_epoch.value = inplace_epoch.value + 1", 52, "1 -> 2",
+     "epochs are only compared by order and equality (node.epoch, _modified_epoch, the storage records): steps of "
+     "2 keep every comparison's outcome", 1),
+    ("explain/diagnostics.py", "flat = np.zeros((0, 0))", 20, "0 -> 1",
+     "a placeholder never read: dead_units raises when the graph has no ReLU, so the loop over the gates always "
+     "assigns flat before the batch size is read from it"),
+    ("explain/naming.py", "mapping = {a: symbol(n) for a, n in zip(arg_names, names) if a and n}", 61, "And -> Or",
+     "both are always non-empty strings: an op's argument names (arg{i} when it has none) and the inputs' node "
+     "names (an empty .name counts as no name, every node gets one)"),
+    ("explain/build.py", 'key = (n["kind"], c["op"] if c else None, depth[c["id"]] if c else 0)', 67, "0 -> 1",
+     "only a node without a consumer, i.e. the root, has c None: a group of one, and groups need two members"),
+    ("autograd/functional.py", 'if outer_jacobian_strategy == "forward-mode":', 3, "Eq -> NotEq",
+     "requires_grad_(True) is a no-op here: the outer jacobian's stand-ins for the inputs all require grad "
+     "(_preprocess with need_graph=True)"),
+    ("explain/naming.py", "if frame is None:", 0, "if-condition -> False (an early exit removed)",
+     "unreachable: the bottom of a Python stack is outside chainrule (the script, runpy, threading or an "
+     "interactive frame), so the walk out of the package always stops at a frame"),
+    ("engine/xp.py", 'if s.dtype.kind != "f":', 0, "if-condition -> False (an early exit removed)",
+     "a short cut: nan_to_num leaves an integer sign unchanged (same values, same dtype, no NaN to replace)"),
+    ("autograd/function.py", "gk = slots[k] if k < len(slots) else None", 17, "Lt -> LtE",
+     "slots has one entry per output of the Function (_Slots of its output count, or [g] for one output), as "
+     "ctx._outputs has, so k < len(slots) always"),
+    ("autograd/function.py", 'if gi.array.dtype.kind not in "fiub":', 0,
+     "if-condition -> False (an early exit removed)",
+     "unreachable: every Tensor's dtype is float, int, uint8 or bool (wrap, tensor and from_numpy refuse complex, "
+     "str, object, datetime arrays)"),
+    ("autograd/functional.py", "if not pairs:", 0, "if-condition -> False (an early exit removed)",
+     "a short cut: autograd.grad of no outputs with allow_unused=True returns None for every input, the same tuple"),
+    ("engine/backward.py", "if type(arr) is np.ndarray and (arr.base is not None or id(arr) in handed):", 3,
+     "And -> Or",
+     "only more copies: every ndarray gradient is copied (same values; the engine's fresh array is seen by no one "
+     "else), and a NumPy scalar (base None) handed out twice is copied into an equal immutable scalar"),
+    ("engine/hooks.py", "if extra_dict is None:", 3, "Is -> IsNot",
+     "add_hook always passes a tuple (never None); dropping it only leaves a removed hook's flag in the extras "
+     "dicts, under an id that is never reused, and they are read by membership of live ids"),
+    ("autograd/function.py", "if not shape:", 3, "drop `not`",
+     "a 0-d array or its NumPy scalar hold the same value, and [()] on an n-d array is a view of the same values"),
+    ("autograd/gradcheck.py", "if not outs:", 0, "if-condition -> False (an early exit removed)",
+     "a short cut: grad() of no outputs with allow_unused=True returns None for every input, which the check "
+     "below accepts (no non-zero gradient), the same None"),
+    ("engine/backward.py", "while True:", 6, "True -> False",
+     "a node reached with no gradient does nothing when walked (no VJP, hooks, capture or freeing), so not queueing "
+     "its parents from it only skips more such visits; a parent with another consumer is queued by that one"),
 ]
 
 

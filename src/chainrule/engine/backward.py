@@ -384,6 +384,7 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             continue
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, create_graph)
+            handed.add(id(g))  # the hooks' code may keep it: .grad gets a copy (see backward_scalar)
         accumulate_grad(leaf, g, handed, create_graph)
         if leaf._post_accumulate_hooks:
             _post_accumulate(leaf)
@@ -398,6 +399,10 @@ def backward_scalar(loss: Tensor, retain_graph: bool) -> None:
     for leaf, g in leaf_grads.items():
         if leaf._grad_hooks:
             g = _apply_hooks(leaf._grad_hooks, g, False)
+            # a hook was handed this array (or returned it) and may keep it: as handed to another leaf, a first
+            # .grad copies it, which later backwards add into (PyTorch's AccumulateGrad clones a gradient that is
+            # referenced elsewhere)
+            handed.add(id(g))
         existing = leaf.grad
         if existing is None:
             if not _take(leaf, g, handed):

@@ -57,8 +57,10 @@ def format_values(data: np.ndarray, prefix: str = "tensor(") -> str:
 
 
 def _edges(arr: np.ndarray) -> np.ndarray:
-    flat = arr.ravel()
-    return np.concatenate([flat[:_EDGE * 10], flat[-_EDGE * 10:]])
+    """The elements a summarized repr prints (PyTorch's `get_summarized_data`): along each dimension its first and
+    last _EDGE entries (all of a shorter one, some twice, which changes no format)."""
+    arr = np.concatenate([arr[:_EDGE], arr[-_EDGE:]])
+    return arr if arr.ndim == 1 else np.stack([_edges(row) for row in arr])
 
 
 def tensor_repr(t: Any) -> str:
