@@ -713,7 +713,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     if isinstance(ord, Tensor):
         ord = ord.item()
     if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+        raise TypeError("linalg.vector_norm: linalg_vector_norm(): argument 'ord' must be Number, not str")
     dims = normalize_dims(dim, x.ndim, "linalg.vector_norm")
     if ord == 2:
         return apply(NORM2, (x,), {"dims": dims, "keepdim": keepdim})
@@ -1033,7 +1033,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
                            f"{other.ndim})")
     try:
         a, b = broadcast_tensors(input, other) if tuple(input.shape) != tuple(other.shape) else (input, other)
-    except RuntimeError:
+    except (RuntimeError, ValueError):
         raise RuntimeError(f"linalg.cross: the shapes {tuple(input.shape)} and {tuple(other.shape)} are not "
                            f"broadcastable") from None
     return cross(a, b, dim)

@@ -1,0 +1,189 @@
+"""Tests for survivors of the first exhaustive mutation pass (scripts/mutate.py --all) in ops, against PyTorch.
+
+This file: ops/linalg.py (products with an added input, cross, norms, solves, bad arguments)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+
+
+def _errors(call):
+    """The exception torch and chainrule raise for `call(module)` (both must raise)."""
+    caught = []
+    for m in (torch, cr):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(Exception) as info:  # noqa: PT011 - compared below
+                call(m)
+        caught.append(info.value)
+    return caught
+
+
+# the bad calls where chainrule raises torch's exception type, its message containing torch's (after the op name)
+SAME_MESSAGE = {
+    # ops/linalg.py addmv: `mat.ndim != 2 or vec.ndim != 1` (3-D mat, 1-D vec; 2-D mat, 2-D vec)
+    "addmv_mat_3d": lambda m: m.addmv(m.ones(2), m.ones(2, 3, 1), m.ones(3)),
+    "addmv_vec_2d": lambda m: m.addmv(m.ones(2), m.ones(2, 3), m.ones(3, 1)),
+    # ops/linalg.py baddbmm: batch1 not 3-D
+    "baddbmm_batch1": lambda m: m.baddbmm(m.ones(2, 2, 2), m.ones(2, 2), m.ones(2, 2, 2)),
+    # ops/linalg.py cross: inputs of different ndim; no dimension of size 3 without dim=
+    "cross_ndim": lambda m: m.cross(m.ones(3), m.ones(1, 3)),
+    "cross_no_size_3": lambda m: m.cross(m.ones(2, 4), m.ones(2, 4)),
+    # ops/linalg.py cdist: a negative p
+    "cdist_negative_p": lambda m: m.cdist(m.ones(2, 3), m.ones(2, 3), p=-1.0),
+    # ops/linalg.py cholesky_solve: B 1-D; B's rows not L's size
+    "cholesky_solve_1d": lambda m: m.cholesky_solve(m.ones(2), m.eye(2)),
+    "cholesky_solve_sizes": lambda m: m.cholesky_solve(m.ones(3, 1), m.eye(2)),
+    # ops/linalg.py solve: a vector B with left=False (also batched)
+    "solve_left_false_vector": lambda m: m.linalg.solve(m.eye(2), m.ones(2), left=False),
+    "solve_left_false_batched_vector": lambda m: m.linalg.solve(m.eye(2).expand(3, 2, 2), m.ones(3, 2), left=False),
+    # ops/linalg.py vector_norm: a string ord (torch: TypeError)
+    "vector_norm_str_ord": lambda m: m.linalg.vector_norm(m.ones(2, 3), ord="fro"),
+    # ops/linalg.py matrix_power: a float n
+    "matrix_power_float_n": lambda m: m.linalg.matrix_power(m.eye(2), 2.0),
+    # ops/linalg.py tensordot: dimension lists of different lengths
+    "tensordot_lengths": lambda m: m.tensordot(m.ones(2, 3), m.ones(3, 2), dims=([0, 1], [1])),
+}
+
+
+def _core(message: str) -> str:
+    """torch's message without the argument-list details that differ in wording."""
+    return message.split(" (position")[0].replace("linalg_matrix_power()", "").replace("same length", "")
+
+
+@pytest.mark.parametrize("name", sorted(SAME_MESSAGE))
+def test_bad_arguments_raise_torchs_error(name: str) -> None:
+    want, got = _errors(SAME_MESSAGE[name])
+    assert type(got) is type(want), (got, want)
+    if name in LOOSE:
+        words = [w for w in _core(str(want)).replace(".", " ").split() if w.isalpha() and len(w) > 3]
+        for word in words:
+            assert word in str(got), (word, str(got), str(want))
+    else:
+        assert str(want) in str(got)
+
+
+# the calls whose messages say the same as torch's in other words
+LOOSE = {"cross_ndim", "matrix_power_float_n", "tensordot_lengths"}
+
+
+# the bad calls where chainrule's message differs from torch's; the type must agree and the message name the op
+OTHER_MESSAGE = {
+    # ops/linalg.py _add_product: an input that does not broadcast to the product (`fits`, the except branch)
+    "addmv_input": (lambda m: m.addmv(m.ones(3), m.ones(2, 3), m.ones(3)), "addmv"),
+    "addbmm_input": (lambda m: m.addbmm(m.ones(3, 3), m.ones(2, 2, 3), m.ones(2, 3, 2)), "addbmm"),
+    "addbmm_input_rows": (lambda m: m.addbmm(m.ones(3, 2), m.ones(2, 2, 3), m.ones(2, 3, 2)), "addbmm"),
+    "baddbmm_input": (lambda m: m.baddbmm(m.ones(2, 3, 3), m.ones(2, 2, 3), m.ones(2, 3, 2)), "baddbmm"),
+    # ops/linalg.py addbmm: batch2's sizes
+    "addbmm_batches": (lambda m: m.addbmm(m.ones(2, 2), m.ones(2, 2, 3), m.ones(3, 3, 2)), "addbmm"),
+    # ops/linalg.py linalg.cross: shapes that do not broadcast
+    "linalg_cross_shapes": (lambda m: m.linalg.cross(m.ones(2, 3), m.ones(4, 3)), "linalg.cross"),
+    # ops/linalg.py solve: batch dimensions that do not broadcast
+    "solve_batches": (lambda m: m.linalg.solve(m.ones(2, 2, 2) + m.eye(2), m.ones(3, 2, 1)), "linalg.solve"),
+    # ops/linalg.py matrix_norm: dim not a 2-tuple
+    "matrix_norm_dim": (lambda m: m.linalg.matrix_norm(m.ones(2, 3), dim=(0,)), "dim must be a 2-tuple"),
+    # ops/linalg.py cholesky_inverse: a zero on the factor's diagonal (torch: its LinAlgError, a RuntimeError)
+    "cholesky_inverse_zero": (lambda m: m.cholesky_inverse(m.zeros(2, 2)), "cholesky_inverse"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_MESSAGE))
+def test_bad_arguments_raise_torchs_error_type_naming_the_op(name: str) -> None:
+    call, words = OTHER_MESSAGE[name]
+    want, got = _errors(call)
+    assert isinstance(got, RuntimeError) and isinstance(want, RuntimeError), (got, want)
+    assert words in str(got)
+    if isinstance(want, torch.linalg.LinAlgError):
+        assert isinstance(got, cr.linalg.LinAlgError)
+
+
+def test_add_product_broadcasts_an_input_that_fits() -> None:
+    # ops/linalg.py _add_product: the check `fits` lets a broadcastable input through
+    for m in (torch, cr):
+        out = m.addbmm(m.ones(1, 2), m.ones(2, 2, 3), m.ones(2, 3, 2))
+        assert out.tolist() == [[7.0, 7.0], [7.0, 7.0]]
+
+
+@pytest.mark.parametrize("op", ["addmm", "addmv", "addbmm", "baddbmm"])
+def test_beta_zero_ignores_a_nan_input(op: str) -> None:
+    # ops/linalg.py addmm/_add_product: `if beta == 0` returns alpha * product without reading the input (NaN too),
+    # and the product's gradients are torch's (the input's: torch 0, chainrule None, not compared)
+    shapes = {"addmm": ((2, 2), (2, 3), (3, 2)), "addmv": ((2,), (2, 3), (3,)),
+              "addbmm": ((2, 2), (4, 2, 3), (4, 3, 2)), "baddbmm": ((4, 2, 2), (4, 2, 3), (4, 3, 2))}[op]
+    rng = np.random.default_rng(0)
+    arrays = [np.full(shapes[0], np.nan)] + [rng.standard_normal(s) for s in shapes[1:]]
+    results = []
+    for m in (torch, cr):
+        ts = [m.tensor(a, requires_grad=True) for a in arrays]
+        out = getattr(m, op)(*ts, beta=0, alpha=2.0)
+        out.sum().backward()
+        results.append((out.detach().numpy(), [t.grad.numpy() for t in ts[1:]]))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
+    assert not np.isnan(results[1][0]).any()
+    for g_cr, g_t in zip(results[1][1], results[0][1], strict=True):
+        np.testing.assert_allclose(g_cr, g_t, rtol=1e-12)
+
+
+def test_cross_without_dim_takes_the_first_dimension_of_size_3() -> None:
+    # ops/linalg.py cross: `sizes = [i for i, n in enumerate(input.shape) if n == 3]` and its warning, which points
+    # at the caller (stacklevel=2)
+    rng = np.random.default_rng(1)
+    for shape in [(2, 3), (3, 3), (4, 3, 3), (3,)]:
+        a, b = rng.standard_normal(shape), rng.standard_normal(shape)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            want = torch.cross(torch.tensor(a), torch.tensor(b))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            got = cr.cross(cr.tensor(a), cr.tensor(b))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+        assert [w.category for w in caught] == [UserWarning]
+        assert caught[0].filename == __file__
+
+
+@pytest.mark.parametrize("ord", ["nuc", 2, -2, 1, float("inf")])
+def test_matrix_norm_with_a_dtype_returns_that_dtype(ord) -> None:
+    # ops/linalg.py matrix_norm: `sv if target == sv.array.dtype else cast(sv, target)` (and the same for A)
+    a = np.array([[1.0, -2.0, 0.5], [3.0, 0.25, -1.0]], np.float32)
+    for dtype in ("float64", "float32"):
+        want = torch.linalg.matrix_norm(torch.tensor(a), ord, dtype=getattr(torch, dtype))
+        got = cr.linalg.matrix_norm(cr.tensor(a), ord, dtype=getattr(cr, dtype))
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1] == dtype
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+def test_pinv_refuses_atol_and_a_tensor_rtol() -> None:
+    # ops/linalg.py pinv: atol= and a tensor rtol are not supported (docs/semantics.md): NotImplementedError, not a
+    # silently different result
+    with pytest.raises(NotImplementedError, match="atol"):
+        cr.linalg.pinv(cr.ones(2, 3), atol=0.1)
+    with pytest.raises(NotImplementedError, match="tensor rtol"):
+        cr.linalg.pinv(cr.ones(2, 3), rtol=cr.tensor(0.1))
+
+
+def test_solve_triangular_refuses_mixed_dtypes() -> None:
+    # ops/linalg.py solve_triangular: A and B of different dtypes (linalg.solve raises the same in torch)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        cr.linalg.solve_triangular(cr.eye(2), cr.ones(2, 2, dtype=cr.float64), upper=True)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        torch.linalg.solve(torch.eye(2), torch.ones(2, dtype=torch.float64))
+
+
+def test_cholesky_solve_with_a_zero_on_the_factors_diagonal_raises() -> None:
+    # ops/linalg.py _cholesky_solve_forward: a singular factor raises LinAlgError (documented; torch returns NaN)
+    with pytest.raises(cr.linalg.LinAlgError, match="zero on its diagonal"):
+        cr.cholesky_solve(cr.ones(2, 1), cr.zeros(2, 2))
+
+
+def test_gradients_at_a_singular_matrix_raise() -> None:
+    # ops/linalg.py det's and slogdet's gradients need the inverse: at a singular matrix they raise (documented)
+    a = cr.tensor([[1.0, 2.0], [2.0, 4.0]], requires_grad=True)
+    with pytest.raises(RuntimeError, match="det: the gradient of det at a singular matrix"):
+        cr.linalg.det(a).backward()
+    with pytest.raises(cr.linalg.LinAlgError, match="slogdet: the input matrix is singular"):
+        cr.linalg.slogdet(a).logabsdet.backward()
