@@ -607,6 +607,49 @@ EQUIVALENT += [
 
 # judged in the first exhaustive pass: ops
 EQUIVALENT += [
+    ('ops/formula.py',
+     'raise ValueError(f"formula {formula!r}: cannot evaluate {ast.unparse(node)!r}")  # pragma: no cover',
+     0, 'raise -> pass (a check removed)',
+     'unreachable: check() admits only the node types _eval handles (Name, Constant, BinOp, UnaryOp, Call, '
+     'Compare, BoolOp, IfExp)'),
+    ('ops/reductions.py',
+     'flat = np.asarray(x).reshape(-1)', 30, '1 -> 2',
+     'reshape(-2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/reductions.py',
+     'if isinstance(p, int | float) and p < 0 and p != float("-inf"):', 34, 'Lt -> LtE',
+     'p == 0 (and -0.0) has already returned on the line above'),
+    ('ops/inplace.py',
+     'if (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)) and grad_state.enabled:',
+     3, 'And -> Or',
+     'the direct ufunc is a fast path: the calls it then declines go through assign(), which computes the '
+     "same values and also writes into self's storage, bumping the versions"),
+    ('ops/linalg.py',
+     'if ord == 1:', 0, 'if-condition -> False (an early exit removed)',
+     'the general path computes sum(|x|**1)**(1/1): the same values, gradients and second derivatives (0 at '
+     "x = 0); only grad_fn's name differs (PowBackward0 for SumBackward1, PyTorch's is "
+     'LinalgVectorNormBackward0 either way)'),
+    ('ops/elementwise.py',
+     'a_int = np.asarray(a).dtype.kind in "iub" if not isinstance(a, builtins.float) else False', 84, 'False -> True',
+     "a Python float reaches the forward only on arithmetic's fast path, with a float tensor b (b_int "
+     'False); with an integer b, promote() makes both float tensors first'),
+    ('ops/conv.py',
+     'spread = xp.reshape(g, (n, c, 1, -1)) * mask.reshape(n, c, k, -1).astype(x.dtype if not xp.is_tensor',
+     63, '1 -> 2',
+     'reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/registry.py',
+     'type(gi) is not type(x) or (type(x) is np.ndarray and gi.dtype != x.dtype)):', 28, 'And -> Or',
+     "the check then leaves the fast return for every array input; the general loop's _match_dtype returns "
+     'a gradient of the right type and dtype unchanged'),
+    ('ops/views.py',
+     'if type(data) is not np.ndarray:', 0, 'if-condition -> False (an early exit removed)',
+     'a NumPy scalar is never a registered view (register() requires an ndarray) and shares no storage with '
+     'any view, so the walk bumps nothing'),
+    ('ops/linalg.py',
+     'return copy_(clone(A), expand(eye(A.shape[-1], dtype=A.dtype), tuple(A.shape)))', 43, '1 -> 2',
+     'A.shape[-2]: A was checked square just above'),
+    ('ops/reductions.py',
+     'wrap_dim(dim, 0, name)', 14, '0 -> 1',
+     'wrap_dim treats ndim 0 as 1 (max(ndim, 1)): the same range [-1, 0] and message'),
 ]
 
 

@@ -228,7 +228,7 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
         _check_nonempty(input, None, name)
         return apply(_MAX_ALL if is_max else _MIN_ALL, (input,),
                      {"dims": tuple(range(input.ndim)), "keepdim": False})
-    d = wrap_dim(dim, input.ndim, name) if input.ndim else 0
+    d = wrap_dim(dim, input.ndim, name)  # a 0-d input takes dim 0 or -1, as PyTorch's
     if input.ndim == 0:  # the value as a new tensor, as PyTorch's (the input itself may be a view)
         values = apply(_MAX_0D if is_max else _MIN_0D, (input,), {"dims": (), "keepdim": False})
         return MaxResult(values, wrap(np.int64(0)))
@@ -766,7 +766,7 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     from chainrule.ops.elementwise import add, exp, log, sub
 
     if input.array.dtype.kind != "f":
-        raise RuntimeError(f"logcumsumexp: expected a floating-point input, got {input.dtype}")
+        raise NotImplementedError(f"logcumsumexp: \"logcumsumexp_out_cpu\" not implemented for '{input.dtype}'")
     d = wrap_dim(dim, input.ndim, "logcumsumexp") if input.ndim else 0
     data = np.asarray(input.array)
     if data.size == 0:
