@@ -198,3 +198,51 @@ def test_an_advanced_index_is_a_copy_with_its_own_version() -> None:
         x.add_(1.0)
         assert y.tolist() == [[2.0, 4.0], [10.0, 12.0], [18.0, 20.0]]
         assert y._version == 1
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("values", [[-1000.0, 0.0], [-110.0, 0.0, 3.0], [-800.0, 800.0], [1000.0, float("inf"), 2.0],
+                                    [float("-inf"), 0.0, 1.0], [float("-inf"), float("-inf"), 2.0],
+                                    [0.0, -200.0, -1e30], [3.0, float("nan"), 1.0]])
+def test_logcumsumexp_of_values_far_apart(values: list, dtype: str) -> None:
+    # ops/reductions.py logcumsumexp: the running log-sum-exp of values far below a later maximum (a shift by
+    # the slice's maximum gave -inf there: exp underflowed), and PyTorch's gradient
+    w = np.linspace(-1.0, 2.0, len(values))
+    results = []
+    for m in (torch, cr):
+        x = m.tensor(values, dtype=getattr(m, dtype), requires_grad=True)
+        y = m.logcumsumexp(x, 0)
+        (y * m.tensor(w, dtype=getattr(m, dtype))).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    for got, want in zip(results[1], results[0], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, equal_nan=True)
+
+
+def test_logcumsumexp_gradients_of_the_first_and_second_order() -> None:
+    # ops/reductions.py logcumsumexp: the VJP (positive and negative upstream gradients apart) and its own
+    # derivative under create_graph, against PyTorch
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 4, 5)) * 30
+    w = rng.standard_normal(a.shape)
+    for d in (0, 1, -1):
+        results = []
+        for m in (torch, cr):
+            x = m.tensor(a, requires_grad=True)
+            y = m.logcumsumexp(x, d)
+            (g,) = m.autograd.grad((y * m.tensor(w)).sum(), x, create_graph=True)
+            (gg,) = m.autograd.grad((g * g).sum(), x)
+            results.append((y.detach().numpy(), g.detach().numpy(), gg.numpy(), y.grad_fn.name()))
+        for got, want in zip(results[1][:3], results[0][:3], strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+        assert results[1][3] == results[0][3] == "LogcumsumexpBackward0"
+
+
+def test_logcumsumexp_of_a_0d_tensor() -> None:
+    # ops/reductions.py logcumsumexp: a 0-d input is its own result, gradient 1; dims other than 0 and -1 raise
+    for m in (torch, cr):
+        x = m.tensor(2.0, requires_grad=True)
+        y = m.logcumsumexp(x, -1)
+        y.backward()
+        assert (y.item(), x.grad.item(), tuple(y.shape)) == (2.0, 1.0, ())
+        with pytest.raises(IndexError, match="Dimension out of range"):
+            m.logcumsumexp(m.tensor(2.0), 3)

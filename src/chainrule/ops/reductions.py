@@ -761,17 +761,42 @@ def cummin(input: Tensor, dim: int) -> CummaxResult:
     return _cum_extreme(input, dim, False, "cummin")
 
 
-def logcumsumexp(input: Tensor, dim: int) -> Tensor:
-    """`log(cumsum(exp(input), dim))`, computed stably: shifted by each slice's (constant) maximum."""
-    from chainrule.ops.elementwise import add, exp, log, sub
+def _logcumsumexp_forward(x: Any, dim: int) -> Any:
+    a = np.asarray(x)
+    return np.array(a)[()] if a.ndim == 0 else np.logaddexp.accumulate(a, axis=dim)
 
+
+def _logcumsumexp_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int) -> tuple:
+    # PyTorch's logcumsumexp_backward: grad_j = sum over i >= j of g_i exp(x_j - out_i), the positive and the
+    # negative g summed apart in log space (a reversed logcumsumexp), so that nothing overflows or underflows
+    if np.ndim(xp.data(x)) == 0:
+        return (g,)
+    if xp.is_tensor:
+        from chainrule.ops.shape_ops import flip
+
+        def reverse(v: Any) -> Any:
+            return flip(logcumsumexp(flip(v, dim), dim), dim)
+    else:
+        def reverse(v: Any) -> Any:
+            return np.flip(np.logaddexp.accumulate(np.flip(v, dim), axis=dim), dim)
+    lowest = float(np.finfo(np.asarray(xp.data(x)).dtype).min)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_abs = xp.log(xp.abs(g))
+        positive = xp.where(g > 0, log_abs, lowest)
+        negative = xp.where(g < 0, log_abs, lowest)
+        return (xp.exp(reverse(positive - out) + x) - xp.exp(reverse(negative - out) + x),)
+
+
+LOGCUMSUMEXP = defop("logcumsumexp", _logcumsumexp_forward, "x", vjp=_logcumsumexp_vjp, saves="both",
+                     formulas=("sum over i >= j of g_i exp(x_j - out_i), in log space",))
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """`log(cumsum(exp(input), dim))`, computed stably (NumPy's logaddexp, accumulated), with PyTorch's
+    gradient."""
     if input.array.dtype.kind != "f":
         raise NotImplementedError(f"logcumsumexp: \"logcumsumexp_out_cpu\" not implemented for '{input.dtype}'")
-    d = wrap_dim(dim, input.ndim, "logcumsumexp") if input.ndim else 0
-    data = np.asarray(input.array)
-    if data.size == 0:
+    d = wrap_dim(dim, input.ndim, "logcumsumexp")
+    if input.array.size == 0:
         return cumsum(input, d)
-    with np.errstate(invalid="ignore"):
-        shift = np.max(data, axis=d, keepdims=True) if data.ndim else data
-    shift = np.where(np.isfinite(shift), shift, 0.0).astype(data.dtype)
-    return add(log(cumsum(exp(sub(input, wrap(shift))), d)), wrap(shift))
+    return apply(LOGCUMSUMEXP, (input,), {"dim": d})
