@@ -36,6 +36,7 @@ BAD = {
     # ops/shape_ops.py movedim: a repeated source or destination dim
     "movedim_source": (lambda m: m.movedim(m.ones(2, 3, 4), (0, 0), (1, 2)), None),
     "movedim_destination": (lambda m: m.movedim(m.ones(2, 3, 4), (0, 1), (2, 2)), None),
+    "movedim_lengths": (lambda m: m.movedim(m.ones(2, 3, 4), (0, 1), (2,)), None),
     # ops/shape_ops.py narrow: a float start; a negative length
     "narrow_float_start": (lambda m: m.ones(3).narrow(0, 1.0, 1), "narrow"),
     "narrow_negative_length": (lambda m: m.ones(3).narrow(0, 1, -1), "length must be non-negative"),
@@ -246,3 +247,112 @@ def test_logcumsumexp_of_a_0d_tensor() -> None:
         assert (y.item(), x.grad.item(), tuple(y.shape)) == (2.0, 1.0, ())
         with pytest.raises(IndexError, match="Dimension out of range"):
             m.logcumsumexp(m.tensor(2.0), 3)
+
+
+# bad calls where chainrule's message differs in words from torch's: the type must agree and the message say what
+WORDED = {
+    # ops/indexing.py take: the index reported is the one out of range (5, not the valid -3)
+    "take_out_of_range": (lambda m: m.take(m.arange(3.0), m.tensor([-3, 5])), "tried to access index 5 on a tensor"),
+    # ops/linalg.py einsum: an operand of the wrong ndim; fewer operands than the equation names
+    "einsum_operand_ndim": (lambda m: m.einsum("ij,jk->ik", m.ones(2, 3), m.ones(3)), "'jk' has 1 dimensions"),
+    "einsum_operand_count": (lambda m: m.einsum("ij,jk->ik", m.ones(2, 3)), "has 2 operands but 1 tensors"),
+    # ops/linalg.py linalg.norm: ord without dim on a 3-D input
+    "norm_ord_3d": (lambda m: m.linalg.norm(m.ones(2, 2, 2), ord=2), "the input must be 1D or 2D. Got 3D."),
+    # ops/linalg.py matrix_power: a non-square matrix
+    "matrix_power_non_square": (lambda m: m.linalg.matrix_power(m.ones(2, 3), 2), "but they are 2 by 3 matrices"),
+    # ops/joins.py cartesian_prod: a tensor that is not 1-D
+    "cartesian_prod_2d": (lambda m: m.cartesian_prod(m.ones(2), m.ones(2, 2)), "Expect a 1D vector, but got shape"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WORDED))
+def test_bad_arguments_raise_torchs_error_type_saying_what(name: str) -> None:
+    call, words = WORDED[name]
+    want, got = _errors(call)
+    assert type(got) is type(want), (got, want)
+    assert words in str(got), str(got)
+
+
+def test_scatter_reduce_leaves_its_input_unchanged() -> None:
+    # ops/scatter.py _scatter_reduce_forward: `np.array(x, copy=True)`: the result is a new tensor
+    for m in (torch, cr):
+        x = m.arange(4.0)
+        out = x.scatter_reduce(0, m.tensor([0, 0, 3]), m.tensor([5.0, -1.0, 2.0]), "amax")
+        assert x.tolist() == [0.0, 1.0, 2.0, 3.0]
+        assert out.tolist() == [5.0, 1.0, 2.0, 3.0]
+
+
+def test_expand_with_minus_one_after_new_leading_dimensions() -> None:
+    # ops/shape_ops.py expand: -1 keeps the size of the input's dimension `i - lead`
+    w = np.arange(24.0).reshape(2, 3, 4)
+    results = []
+    for m in (torch, cr):
+        x = m.tensor([[1.0], [2.0], [3.0]], requires_grad=True)
+        y = x.expand(2, -1, 4)
+        (y * m.tensor(w, dtype=m.float32)).sum().backward()
+        results.append((tuple(y.shape), y.tolist(), x.grad.tolist()))
+    assert results[1] == results[0]
+    assert results[1][0] == (2, 3, 4)
+
+
+def test_trapezoid_takes_a_number_for_x_as_the_spacing() -> None:
+    # ops/reductions.py trapezoid: `x is None or not isinstance(x, Tensor)`: a number x is the spacing (chainrule, as
+    # NumPy's trapz; torch spells it dx=)
+    y = [1.0, 2.0, 4.0, 7.0]
+    want = torch.trapezoid(torch.tensor(y), dx=2.0)
+    assert cr.trapezoid(cr.tensor(y), 2.0).item() == want.item() == 20.0
+    assert cr.trapezoid(cr.tensor(y), dx=2.0).item() == 20.0
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 1000, 1001])
+def test_median_of_many_elements(n: int) -> None:
+    # ops/reductions.py _median_all_forward: np.partition at (size - 1) // 2, the element read there
+    a = np.random.default_rng(n).standard_normal(n)
+    assert cr.median(cr.tensor(a)).item() == torch.median(torch.tensor(a)).item()
+
+
+@pytest.mark.parametrize("s", [[1.0, 1e-20], [1.0, 1e-20, 1e-30], [2.0, 1.0, 1e-17], [3.0, 1e-3, 0.0, 0.0]])
+def test_matrix_rank_counts_singular_values_above_the_largest_times_rtol(s: list) -> None:
+    # ops/linalg.py matrix_rank: the tolerance is rtol times the largest singular value, `s[..., :1]`
+    rng = np.random.default_rng(len(s))
+    q1, _ = np.linalg.qr(rng.standard_normal((len(s), len(s))))
+    q2, _ = np.linalg.qr(rng.standard_normal((len(s), len(s))))
+    for a in (np.diag(s), q1 @ np.diag(s) @ q2):
+        want = torch.linalg.matrix_rank(torch.tensor(a)).item()
+        assert cr.linalg.matrix_rank(cr.tensor(a)).item() == want
+
+
+def test_create_graph_refuses_a_gradient_whose_input_was_squeezed_in_place() -> None:
+    # ops/functions.py xp_sum_to: a gradient that cannot fit the live input's shape raises (never reshaped into it);
+    # plain backward gives torch's gradient
+    for create_graph in (False, True):
+        x = cr.tensor(np.ones((2, 1)), requires_grad=True)
+        y = x * 2.0
+        z = y + 1.0
+        y.squeeze_(1)
+        loss = (z * cr.tensor([[1.0], [3.0]], dtype=cr.float64)).sum()
+        if create_graph:
+            with pytest.raises(RuntimeError, match="changed in place"):
+                cr.autograd.grad(loss, x, create_graph=True)
+        else:
+            loss.backward()
+            assert x.grad.tolist() == [[2.0], [6.0]]
+
+
+def test_scatter_with_reduce_leaves_its_input_unchanged() -> None:
+    # ops/scatter.py _scatter_reduce_forward (scatter's reduce= argument): `np.array(x, copy=True)`
+    for m in (torch, cr):
+        x = m.arange(4.0)
+        out = x.scatter(0, m.tensor([0, 0, 3]), m.tensor([5.0, -1.0, 2.0]), reduce="add")
+        out2 = x.scatter(0, m.tensor([1, 2]), 3.0, reduce="multiply")
+        assert x.tolist() == [0.0, 1.0, 2.0, 3.0]
+        assert out.tolist() == [4.0, 1.0, 2.0, 5.0]
+        assert out2.tolist() == [0.0, 3.0, 6.0, 3.0]
+
+
+@pytest.mark.parametrize("shape", [(3, 0), (0, 3), (2, 0, 3), (2, 4, 0)])
+def test_matrix_rank_of_empty_matrices(shape: tuple) -> None:
+    # ops/linalg.py matrix_rank: no singular values: the largest is taken as 0, `np.zeros(s.shape[:-1] + (1,))`
+    want = torch.linalg.matrix_rank(torch.ones(shape))
+    got = cr.linalg.matrix_rank(cr.ones(shape))
+    assert tuple(got.shape) == tuple(want.shape) and got.tolist() == want.tolist()
