@@ -262,6 +262,18 @@ WORDED = {
     "matrix_power_non_square": (lambda m: m.linalg.matrix_power(m.ones(2, 3), 2), "but they are 2 by 3 matrices"),
     # ops/joins.py cartesian_prod: a tensor that is not 1-D
     "cartesian_prod_2d": (lambda m: m.cartesian_prod(m.ones(2), m.ones(2, 2)), "Expect a 1D vector, but got shape"),
+    # ops/sorting.py histc: an infinite end of the range
+    "histc_inf_max": (lambda m: m.histc(m.tensor([1.0, 2.0]), bins=4, min=0, max=float("inf")), "is not finite"),
+    "histc_inf_min": (lambda m: m.histc(m.tensor([1.0, 2.0]), bins=4, min=float("-inf"), max=3), "is not finite"),
+    # ops/indexing.py take: index n is out of range
+    "take_n": (lambda m: m.take(m.arange(3.0), m.tensor([3])), "tried to access index 3 on a tensor of 3"),
+    # ops/scatter.py _index_setup: a 0-d source with a 2-D self is not reshaped (torch reports its shape [])
+    "index_add_0d_source": (lambda m: m.zeros(2, 3).index_add(0, m.tensor([0]), m.tensor(1.0)),
+                            "Got self.shape = [2, 3] source.shape = []"),
+    # ops/activations.py hardtanh: bool input
+    "hardtanh_bool": (lambda m: m.nn.functional.hardtanh(m.tensor([True, False])),
+                      "Bool inputs not supported for hardtanh"),
+    "relu6_bool": (lambda m: m.nn.functional.relu6(m.tensor([True])), "Bool inputs not supported for hardtanh"),
 }
 
 
@@ -356,3 +368,143 @@ def test_matrix_rank_of_empty_matrices(shape: tuple) -> None:
     want = torch.linalg.matrix_rank(torch.ones(shape))
     got = cr.linalg.matrix_rank(cr.ones(shape))
     assert tuple(got.shape) == tuple(want.shape) and got.tolist() == want.tolist()
+
+
+def test_clamp_max_of_floats_is_its_own_op_and_of_integers_a_clamp() -> None:
+    # ops/activations.py clamp_max: `isinstance(max, Tensor) or input.array.dtype.kind in "biu"`
+    for m in (torch, cr):
+        y = m.clamp_max(m.tensor([1.0, 2.0], requires_grad=True), 1.5)
+        assert y.grad_fn.name() == "ClampMaxBackward0"
+        assert y.tolist() == [1.0, 1.5]
+    for mx, want in ((2, [1, 2]), (2.5, [1.0, 2.5])):
+        results = [m.clamp_max(m.tensor([1, 3]), mx) for m in (torch, cr)]
+        assert str(results[1].dtype).split(".")[-1] == str(results[0].dtype).split(".")[-1]
+        assert results[1].tolist() == results[0].tolist() == want
+
+
+@pytest.mark.parametrize("p", [0.5, 0.25, 1.5])
+def test_cdist_with_p_below_1(p: float) -> None:
+    # ops/linalg.py cdist: only a negative p is refused (`if p < 0`)
+    a = np.array([[0.0, 0.0], [1.0, -2.0]])
+    b = np.array([[1.0, 4.0], [0.5, 0.5], [2.0, -1.0]])
+    results = []
+    for m in (torch, cr):
+        x = m.tensor(a, requires_grad=True)
+        out = m.cdist(x, m.tensor(b), p=p)
+        out.sum().backward()
+        results.append((out.detach().numpy(), x.grad.numpy()))
+    for got, want in zip(results[1], results[0], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_index_fill_with_the_most_negative_index() -> None:
+    # ops/scatter.py _index_setup: index -n wraps to 0 (`idx.min() >= -n`)
+    for index in ([-3], [-3, -1], [2, -3]):
+        results = [m.zeros(3, 2).index_fill(0, m.tensor(index), 1.0).tolist() for m in (torch, cr)]
+        assert results[1] == results[0]
+
+
+def test_narrow_from_the_most_negative_start() -> None:
+    # ops/shape_ops.py narrow: start may be -n (`-n <= start <= n`)
+    for m in (torch, cr):
+        assert m.arange(3.0).narrow(0, -3, 2).tolist() == [0.0, 1.0]
+        assert m.arange(3.0).narrow(0, 3, 0).tolist() == []
+
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int8", "int32", "int64", "float16", "float32", "float64"])
+def test_a_number_divided_by_a_tensor_rounds_as_torch(dtype: str) -> None:
+    # ops/methods.py rtruediv: `number / x` is reciprocal(x) * number for every dtype (an integer x too)
+    vals = np.array([True, False]) if dtype == "bool" else np.array([1, 3, 7, 9, 11, 0, 100, 13, 127]).astype(dtype)
+    for other in (3, 3.5, -2, 0, 1e10, True):
+        want = other / torch.tensor(vals)
+        got = other / cr.tensor(vals)
+        assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+@pytest.mark.parametrize("beta", [0.5, 2, -1])
+@pytest.mark.parametrize("op", ["addmm", "addmv", "addbmm", "baddbmm"])
+def test_beta_scales_the_input(op: str, beta) -> None:
+    # ops/linalg.py addmm/_add_product: `input if beta == 1 else mul(input, beta)`
+    shapes = {"addmm": ((2, 2), (2, 3), (3, 2)), "addmv": ((2,), (2, 3), (3,)),
+              "addbmm": ((2, 2), (4, 2, 3), (4, 3, 2)), "baddbmm": ((4, 2, 2), (4, 2, 3), (4, 3, 2))}[op]
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    results = []
+    for m in (torch, cr):
+        ts = [m.tensor(a, requires_grad=True) for a in arrays]
+        out = getattr(m, op)(*ts, beta=beta)
+        out.sum().backward()
+        results.append([out.detach().numpy()] + [t.grad.numpy() for t in ts])
+    for got, want in zip(results[1], results[0], strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [None, 0, 1, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_quantile_shapes_with_keepdim(dim, keepdim: bool) -> None:
+    # ops/sorting.py quantile: the kept dimensions (`[1] * input.ndim` without dim) and the reshape after
+    a = np.arange(6.0).reshape(2, 3)
+    for q in (0.25, [0.25, 0.5]):
+        results = []
+        for m in (torch, cr):
+            qq = q if isinstance(q, float) else m.tensor(q, dtype=m.float64)
+            out = m.quantile(m.tensor(a), qq, dim=dim, keepdim=keepdim)
+            results.append((tuple(out.shape), out.tolist()))
+        assert results[1] == results[0]
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+def test_quantile_of_a_0d_tensor_over_dim(dim: int) -> None:
+    # ops/sorting.py quantile: `elif dim is not None or input.ndim`: a 0-d input over dim 0 gives (len(q),) for a
+    # tensor q
+    for q in (0.5, [0.25, 0.5]):
+        results = []
+        for m in (torch, cr):
+            qq = q if isinstance(q, float) else m.tensor(q)
+            out = m.quantile(m.tensor(2.0), qq, dim=dim)
+            results.append((tuple(out.shape), out.tolist()))
+        assert results[1] == results[0]
+
+
+def test_a_numpy_scalar_operand_is_a_number() -> None:
+    # ops/elementwise.py _as_operand: a NumPy scalar is weakly typed, as a Python number (an int tensor with a
+    # float64 NumPy scalar is float32, not float64)
+    for make, scalar in ((lambda m: m.tensor([1, 2]), np.float64(1.5)), (lambda m: m.tensor([1.0, 2.0]), np.int64(3)),
+                         (lambda m: m.tensor([1, 2], dtype=m.int8), np.int64(3))):
+        results = [make(m) * scalar for m in (torch, cr)]
+        assert str(results[1].dtype).split(".")[-1] == str(results[0].dtype).split(".")[-1]
+        assert results[1].tolist() == results[0].tolist()
+        results = [make(m) + scalar for m in (torch, cr)]
+        assert str(results[1].dtype).split(".")[-1] == str(results[0].dtype).split(".")[-1]
+
+
+def test_digamma_gradient_keeps_float32() -> None:
+    # ops/special.py trigamma: float input keeps its dtype (the derivative of digamma, also under create_graph)
+    for create_graph in (False, True):
+        results = []
+        for m in (torch, cr):
+            x = m.tensor([0.7, 2.5, 12.0], requires_grad=True)
+            (g,) = m.autograd.grad(m.digamma(x).sum(), x, create_graph=create_graph)
+            results.append((str(g.dtype).split(".")[-1], g.detach().numpy()))
+        assert results[1][0] == results[0][0] == "float32"
+        np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-6)
+
+
+@pytest.mark.parametrize("p", [0.5, 1.5, 3.0, 7])
+def test_p_norm_gradient_at_zeros_is_zero(p) -> None:
+    # ops/reductions.py p_norm (norm, linalg.vector_norm, dist, cdist): the gradient at an element 0 (p < 1) and
+    # over a slice of zeros is 0, as PyTorch's (the plain powers gave inf * 0 = NaN)
+    a = np.array([[0.0, 1.0, -2.0], [0.0, 0.0, 0.0], [3.0, -0.5, 0.25]])
+    w = np.array([1.0, -2.0, 0.5])
+    calls = [lambda m, x: m.norm(x, p, dim=1), lambda m, x: m.linalg.vector_norm(x, p, dim=1),
+             lambda m, x: m.cdist(x, x, p=p).sum(1), lambda m, x: m.dist(x[1], x[1] * 2.0, p) * m.ones(3)]
+    for call in calls:
+        results = []
+        for m in (torch, cr):
+            x = m.tensor(a, requires_grad=True)
+            y = call(m, x)
+            (y * m.tensor(w)).sum().backward()
+            results.append((y.detach().numpy(), x.grad.numpy()))
+        for got, want in zip(results[1], results[0], strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-14)

@@ -241,8 +241,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
     kind = input.array.dtype.kind
     if kind in "iu":
         return clamp(input, int(min_val), int(max_val))
-    if kind != "f":
-        return clamp(input, min_val, max_val)
+    if kind == "b":
+        raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh")
     return apply(HARDTANH, (input,), {"min_val": min_val, "max_val": max_val})
 
 

@@ -698,7 +698,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     from chainrule.ops.elementwise import abs as _abs
     from chainrule.ops.elementwise import cast, sign
     from chainrule.ops.elementwise import pow as _pow
-    from chainrule.ops.reductions import NORM2, amax, amin, normalize_dims
+    from chainrule.ops.reductions import NORM2, amax, amin, normalize_dims, p_norm
     from chainrule.ops.reductions import sum as sum_
 
     if x.array.dtype.kind != "f":
@@ -725,6 +725,8 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
         return sum_(sign(_abs(x)), dims, keepdim)
     if ord == 1:
         return sum_(_abs(x), dims, keepdim)
+    if ord > 0:
+        return p_norm(x, ord, dims, keepdim)
     return _pow(sum_(_pow(_abs(x), ord), dims, keepdim), 1.0 / ord)
 
 

@@ -370,7 +370,6 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) 
     if p in ("fro", 2, 2.0):
         return apply(NORM2, (x,), {"dims": dims, "keepdim": keepdim})
     from chainrule.ops.elementwise import abs as _abs
-    from chainrule.ops.elementwise import pow as _pow
 
     if p in (float("inf"), "inf"):
         return amax(_abs(x), dims, keepdim)
@@ -379,8 +378,27 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) 
     if p in (1, 1.0):
         return sum(_abs(x), dims, keepdim)
     if isinstance(p, int | float) and p > 0:
-        return _pow(sum(_pow(_abs(x), p), dims, keepdim), 1.0 / p)
+        return p_norm(x, p, dims, keepdim)
     raise ValueError(f"norm: unsupported p={p!r}; use 'fro', a positive number, inf or -inf")
+
+
+def p_norm(x: Tensor, p: float, dims: tuple, keepdim: bool) -> Tensor:
+    """`(sum |x|^p)^(1/p)` over `dims` for a float `x` and a finite p > 0, composed so that the gradient is 0 at
+    an element 0 (p < 1) and over a slice of zeros, as PyTorch's norm_backward: the plain powers give inf * 0
+    = NaN there. (For p < 1, an element 0 in a slice whose norm is inf or NaN gets 0 too; PyTorch: NaN.)"""
+    from chainrule.ops.elementwise import abs as _abs
+    from chainrule.ops.elementwise import eq, where
+    from chainrule.ops.elementwise import pow as _pow
+
+    ax = _abs(x)
+    if p >= 1:  # p |x|^(p-1) is 0 at 0
+        powers = _pow(ax, p)
+    else:
+        zero = eq(ax, 0.0)
+        powers = where(zero, 0.0, _pow(where(zero, 1.0, ax), p))
+    total = sum(powers, dims, keepdim)
+    empty = eq(total, 0.0)
+    return where(empty, 0.0, _pow(where(empty, 1.0, total), 1.0 / p))
 
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
