@@ -625,8 +625,8 @@ EQUIVALENT += [
      "same values and also writes into self's storage, bumping the versions"),
     ('ops/linalg.py',
      'if ord == 1:', 0, 'if-condition -> False (an early exit removed)',
-     'the general path computes sum(|x|**1)**(1/1): the same values, gradients and second derivatives (0 at '
-     "x = 0); only grad_fn's name differs (PowBackward0 for SumBackward1, PyTorch's is "
+     'the general path (p_norm) computes sum(|x|**1)**(1/1): the same values, gradients and second derivatives '
+     "(0 at x = 0); only grad_fn's name differs (WhereBackward0 for SumBackward1, PyTorch's is "
      'LinalgVectorNormBackward0 either way)'),
     ('ops/elementwise.py',
      'a_int = np.asarray(a).dtype.kind in "iub" if not isinstance(a, builtins.float) else False', 84, 'False -> True',
