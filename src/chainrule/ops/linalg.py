@@ -431,7 +431,10 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
                            f"{x2.shape[-1]}")
     if p < 0:
         raise RuntimeError(f"cdist: cdist only supports non-negative p values, got {p}")
-    return norm(sub(unsqueeze(x1, -2), unsqueeze(x2, -3)), p, dim=-1)
+    diff = sub(unsqueeze(x1, -2), unsqueeze(x2, -3))
+    if p == 0:  # the number of coordinates that differ, gradient 0 (as PyTorch's)
+        return vector_norm(diff, 0, dim=-1)
+    return norm(diff, p, dim=-1)
 
 
 # ----------------------------------------------------------------------------- inverse / det / logdet
