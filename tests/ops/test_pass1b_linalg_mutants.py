@@ -288,3 +288,26 @@ def test_cond_of_a_singular_matrix_from_the_singular_values(p) -> None:
         want = torch.linalg.cond(torch.tensor(a, dtype=torch.float64), p)
         got = cr.linalg.cond(cr.tensor(a, dtype=cr.float64), p)
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+def test_eigh_of_a_non_finite_1x1_matrix() -> None:
+    # ops/linalg.py _eigh_forward: non-finite input: NaN eigenvalues of shape (..., n) (`nan[..., 0]`)
+    for arr in ([[float("nan")]], [[[float("nan")]], [[2.0]]]):
+        want = torch.linalg.eigh(torch.tensor(arr)).eigenvalues
+        got = cr.linalg.eigh(cr.tensor(arr)).eigenvalues
+        assert tuple(got.shape) == tuple(want.shape)
+        assert np.isnan(got.numpy()[0]).all() and np.isnan(want.numpy()[0]).all()
+
+
+@pytest.mark.parametrize("a", [[[3.0, 0.0], [0.0, 0.0]], [[1.0, 2.0], [2.0, 4.0]], [[1.0, 2.0], [0.5, 3.0]]])
+def test_svd_gradient_through_vh_of_a_square_matrix(a: list) -> None:
+    # ops/linalg.py _svd_vjp: only wide matrices take the term that divides by S (`x.shape[-2] < x.shape[-1]`); a
+    # square matrix with a zero singular value must not (PyTorch: finite); (Vh**2) weighs each row
+    # sign-independently
+    w = np.array([[1.0, 2.0], [3.0, 5.0]])
+    grads = []
+    for m in (torch, cr):
+        x = m.tensor(a, dtype=m.float64, requires_grad=True)
+        (m.linalg.svd(x).Vh ** 2 * m.tensor(w)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], atol=1e-7)

@@ -148,8 +148,8 @@ def test_pow_gradient_of_the_exponent_at_a_zero_base() -> None:
 
 def test_copysign_gradient_for_positive_and_negative_signs() -> None:
     # ops/elementwise.py _copysign_magnitude: `np_sign(av) * (1.0 - 2.0 * np.signbit(bv))`
-    a = np.array([1.5, -2.0, 0.0, 3.0, -4.0, 0.5])
-    b = np.array([2.0, 3.0, -1.0, -0.0, -2.0, 0.0])
+    a = np.array([1.5, -2.0, 0.0, 3.0, -4.0, 0.5, 1.0, -1.0])
+    b = np.array([2.0, 3.0, -1.0, -0.0, -2.0, 0.0, 5.0, 2.0])
     results = []
     for m in (torch, cr):
         x = m.tensor(a, requires_grad=True)
@@ -280,6 +280,11 @@ WORDED = {
     # ops/linalg.py einsum: output subscripts repeated or not among the inputs'
     "einsum_repeated_output": (lambda m: m.einsum("ij->ii", m.ones(2, 2)), "must be distinct letters of the inputs"),
     "einsum_unknown_output": (lambda m: m.einsum("ij->k", m.ones(2, 2)), "must be distinct letters of the inputs"),
+    # ops/out.py: out= a tensor that requires grad
+    "add_out_requires_grad": (lambda m: m.add(m.ones(2), m.ones(2), out=m.zeros(2, requires_grad=True)),
+                              "functions with out=... arguments don't support automatic differentiation"),
+    # ops/linalg.py bmm: a 2-D operand
+    "bmm_2d": (lambda m: m.bmm(m.ones(2, 2), m.ones(2, 2, 2)), "3"),
     # ops/sorting.py histc: an infinite end of the range
     "histc_inf_max": (lambda m: m.histc(m.tensor([1.0, 2.0]), bins=4, min=0, max=float("inf")), "is not finite"),
     "histc_inf_min": (lambda m: m.histc(m.tensor([1.0, 2.0]), bins=4, min=float("-inf"), max=3), "is not finite"),
@@ -638,3 +643,20 @@ def test_an_in_place_op_on_a_base_keeps_its_saved_output_valid_for_its_views() -
         np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-6)
         np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-6)
         assert results[1][2] == results[0][2] == 1
+
+
+def test_take_with_the_most_negative_index() -> None:
+    # ops/indexing.py take: -n is in range (`idx.min() < -n` is the error)
+    for m in (torch, cr):
+        assert m.take(m.arange(3.0), m.tensor([-3, -1])).tolist() == [0.0, 2.0]
+
+
+def test_linear_with_only_the_bias_requiring_grad() -> None:
+    # ops/linalg.py linear: a frozen weight and input with a trainable bias still records the op
+    grads = []
+    for m in (torch, cr):
+        b = m.tensor([0.5, -1.0], requires_grad=True)
+        y = m.nn.functional.linear(m.ones(3, 4), m.ones(2, 4), b)
+        (y * m.tensor([[1.0, 2.0]])).sum().backward()
+        grads.append(b.grad.tolist())
+    assert grads[1] == grads[0] == [3.0, 6.0]
