@@ -283,6 +283,11 @@ WORDED = {
     # ops/out.py: out= a tensor that requires grad
     "add_out_requires_grad": (lambda m: m.add(m.ones(2), m.ones(2), out=m.zeros(2, requires_grad=True)),
                               "functions with out=... arguments don't support automatic differentiation"),
+    # ops/out.py: a creation function with out= a tensor that requires grad
+    "zeros_out_requires_grad": (lambda m: m.zeros(3, out=m.ones(3, requires_grad=True)),
+                                "functions with out=... arguments don't support automatic differentiation"),
+    # ops/out.py: a creation function with out= an array, not a tensor
+    "zeros_out_array": (lambda m: m.zeros(3, out=np.zeros(3)), "zeros(): argument 'out' must be Tensor, not"),
     # ops/linalg.py bmm: a 2-D operand
     "bmm_2d": (lambda m: m.bmm(m.ones(2, 2), m.ones(2, 2, 2)), "3"),
     # ops/sorting.py histc: an infinite end of the range
