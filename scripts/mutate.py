@@ -844,6 +844,16 @@ EQUIVALENT += [
      'out = np.matmul(w.reshape(o, -1), cols)  # (N, O, L)',
      30, '1 -> 2',
      'reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/shape_ops.py',
+     'src = input if input.ndim else reshape(input, (1,))',
+     47, '1 -> 2',
+     'unreachable for a 0-d input: its dims (0 and -1 of a 1-d result) wrap to the same dim, which raised just '
+     'above'),
+    ('ops/elementwise.py',
+     'safe = xp.where((a == 0) & (b >= 0), 1.0, a)',
+     37, '1.0 -> 2.0',
+     "pow's masked positions (base 0, exponent >= 0): the outer where gives 0 whatever the finite log there, "
+     'and a constant has no gradient'),
 ]
 
 

@@ -288,6 +288,9 @@ WORDED = {
                                 "functions with out=... arguments don't support automatic differentiation"),
     # ops/out.py: a creation function with out= an array, not a tensor
     "zeros_out_array": (lambda m: m.zeros(3, out=np.zeros(3)), "zeros(): argument 'out' must be Tensor, not"),
+    # ops/scatter.py _scatter_setup: a 0-d src with a 2-D self is not reshaped (its shape () is reported)
+    "scatter_0d_src": (lambda m: m.zeros(2, 3).scatter(0, m.tensor([[0]]), m.tensor(1.0)),
+                       "src ())"),
     # ops/linalg.py bmm: a 2-D operand
     "bmm_2d": (lambda m: m.bmm(m.ones(2, 2), m.ones(2, 2, 2)), "3"),
     # ops/sorting.py histc: an infinite end of the range
@@ -665,3 +668,11 @@ def test_linear_with_only_the_bias_requiring_grad() -> None:
         (y * m.tensor([[1.0, 2.0]])).sum().backward()
         grads.append(b.grad.tolist())
     assert grads[1] == grads[0] == [3.0, 6.0]
+
+
+def test_cumsum_of_a_0d_integer_or_bool_tensor_is_int64() -> None:
+    # ops/reductions.py _cumsum_forward: a 0-d input accumulates in int64 (`_acc(x) or x.dtype`), as PyTorch
+    for value, dtype in ((True, "bool"), (3, "int32"), (3, "uint8"), (2.5, "float32")):
+        results = [m.cumsum(m.tensor(value, dtype=getattr(m, dtype)), 0) for m in (torch, cr)]
+        assert str(results[1].dtype).split(".")[-1] == str(results[0].dtype).split(".")[-1]
+        assert results[1].item() == results[0].item()
