@@ -311,3 +311,27 @@ def test_svd_gradient_through_vh_of_a_square_matrix(a: list) -> None:
         (m.linalg.svd(x).Vh ** 2 * m.tensor(w)).sum().backward()
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[1], grads[0], atol=1e-7)
+
+
+def test_deprecated_cholesky_warns_at_the_caller() -> None:
+    # ops/linalg.py cr.cholesky: PyTorch's deprecation warning, pointing at the caller (stacklevel=2)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cr.cholesky(cr.eye(2) * 4.0)
+    assert [w.category for w in caught] == [UserWarning]
+    assert "deprecated" in str(caught[0].message) and caught[0].filename == __file__
+
+
+def test_eigh_eigenvector_gradient() -> None:
+    # ops/linalg.py _eigh_vjp: the gaps lam_j - lam_i between eigenvalues; (V**2) weighs each column sign-independently
+    rng = np.random.default_rng(9)
+    b = rng.standard_normal((4, 4))
+    a = b + b.T
+    w = rng.standard_normal((4, 4))
+    grads = []
+    for m in (torch, cr):
+        x = m.tensor(a, requires_grad=True)
+        vals, vecs = m.linalg.eigh(x)
+        ((vecs ** 2) * m.tensor(w)).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-8, atol=1e-10)

@@ -676,3 +676,33 @@ def test_cumsum_of_a_0d_integer_or_bool_tensor_is_int64() -> None:
         results = [m.cumsum(m.tensor(value, dtype=getattr(m, dtype)), 0) for m in (torch, cr)]
         assert str(results[1].dtype).split(".")[-1] == str(results[0].dtype).split(".")[-1]
         assert results[1].item() == results[0].item()
+
+
+def test_cumprod_of_a_0d_integer_or_bool_tensor_is_int64() -> None:
+    # ops/reductions.py _cumprod_forward: a 0-d input accumulates in int64 (`_acc(x) or x.dtype`), as PyTorch
+    for value, dtype in ((True, "bool"), (3, "int32"), (2.5, "float32")):
+        results = [m.cumprod(m.tensor(value, dtype=getattr(m, dtype)), 0) for m in (torch, cr)]
+        assert str(results[1].dtype).split(".")[-1] == str(results[0].dtype).split(".")[-1]
+        assert results[1].item() == results[0].item()
+
+
+@pytest.mark.parametrize("shape", [(2,), (2, 3), (3, 2)])
+def test_var_and_std_with_one_degree_of_freedom(shape: tuple) -> None:
+    # ops/reductions.py _dof: N - correction = 1 is a valid count (`n if n > 0`)
+    a = np.arange(float(np.prod(shape))).reshape(shape) ** 1.5
+    for op in ("var", "std"):
+        results = []
+        for m in (torch, cr):
+            x = m.tensor(a, requires_grad=True)
+            y = getattr(m, op)(x, 0)
+            y.sum().backward()
+            results.append((y.detach().numpy(), x.grad.numpy()))
+        for got, want in zip(results[1], results[0], strict=True):
+            np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_flatten_of_a_0d_tensor_is_1d() -> None:
+    # ops/shape_ops.py flatten: a 0-d input gives shape (1,)
+    for m in (torch, cr):
+        assert tuple(m.flatten(m.tensor(3.0)).shape) == (1,)
+        assert tuple(m.tensor(3.0).flatten(0, -1).shape) == (1,)
