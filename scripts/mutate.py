@@ -854,6 +854,47 @@ EQUIVALENT += [
      37, '1.0 -> 2.0',
      "pow's masked positions (base 0, exponent >= 0): the outer where gives 0 whatever the finite log there, "
      'and a constant has no gradient'),
+    ('ops/elementwise.py',
+     'return g * (out * (math.log(a) if a > 0 else math.nan) if a != 0 else xp.where(b >= 0, 0.0, out * '
+     '-math.inf))',
+     34, 'Gt -> GtE',
+     'a == 0 is handled by the outer conditional (`if a != 0 else ...`), so a > 0 and a >= 0 agree where this '
+     'is evaluated'),
+    ('ops/special.py',
+     's, acc1, _ = _shifted(np.where(np.isfinite(refl), refl, 10.0))',
+     56, '10.0 -> 11.0',
+     'a placeholder for non-finite input, whose results are set explicitly below (the same values over [-9.95, '
+     '30], NaN, +-inf)'),
+    ('ops/conv.py',
+     'x4 = x.reshape(n, groups, c_in // groups, -1)  # (N, g, C_in/g, L)',
+     43, '1 -> 2',
+     'reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/special.py',
+     'step = np.where(small, 1.0 / np.where(small, x, 1.0), 0.0)',
+     48, '1.0 -> 2.0',
+     'a placeholder where `small` is false: the outer where discards it'),
+    ('ops/linalg.py',
+     'sv = svdvals(movedim(A, (d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A)',
+     69, '2 -> 3',
+     'movedim of the last two dims to (-2, -1) is the identity view: the same singular values and gradients'),
+    ('ops/shape_ops.py',
+     'if input.ndim == 0:',
+     0, 'if-condition -> False (an early exit removed)',
+     "flatten's general path gives a 0-d input the shape (1,) too (start = end = 0, the product of no sizes)", 1),
+    ('ops/linalg.py',
+     'inner = skew / gaps * (1.0 - eye)',
+     23, 'Sub -> Add',
+     'skew is antisymmetric, so its diagonal is 0: (1 + eye) and (1 - eye) differ only where skew / gaps is 0'),
+    ('ops/special.py',
+     'y = np.where(inside, v, 0.0)',
+     24, '0.0 -> 1.0',
+     'erfinv: a placeholder outside (-1, 1), whose results are set explicitly at the end (the same values at '
+     '+-1, beyond, NaN)'),
+    ('ops/special.py',
+     's, _, acc2 = _shifted(np.where(np.isfinite(refl), refl, 10.0))',
+     56, '10.0 -> 11.0',
+     'a placeholder for non-finite input, whose results are set explicitly below (the same values over [-9.95, '
+     '30], NaN, +-inf)'),
 ]
 
 
