@@ -895,6 +895,10 @@ EQUIVALENT += [
      56, '10.0 -> 11.0',
      'a placeholder for non-finite input, whose results are set explicitly below (the same values over [-9.95, '
      '30], NaN, +-inf)'),
+    ('ops/linalg.py',
+     'sv = svdvals(movedim(A, (d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A)',
+     60, 'Sub -> Add',
+     'movedim of the last two dims to (-2, -1) is the identity view: the same singular values and gradients'),
 ]
 
 

@@ -706,3 +706,17 @@ def test_flatten_of_a_0d_tensor_is_1d() -> None:
     for m in (torch, cr):
         assert tuple(m.flatten(m.tensor(3.0)).shape) == (1,)
         assert tuple(m.tensor(3.0).flatten(0, -1).shape) == (1,)
+
+
+def test_small_edge_cases_as_torch() -> None:
+    # ops/linalg.py kron of operands of different ndim (`(1,) * (n - other.ndim)`); ops/shape_ops.py select at
+    # index -n; ops/sorting.py histc with one bin
+    a = np.arange(4.0).reshape(2, 2)
+    b = np.array([1.0, -2.0, 3.0])
+    for x, y in ((a, b), (b, a)):
+        want = torch.kron(torch.tensor(x), torch.tensor(y))
+        got = cr.kron(cr.tensor(x), cr.tensor(y))
+        assert tuple(got.shape) == tuple(want.shape) and got.tolist() == want.tolist()
+    for m in (torch, cr):
+        assert m.arange(6.0).reshape(3, 2).select(0, -3).tolist() == [0.0, 1.0]
+        assert m.histc(m.tensor([1.0, 2.0, 5.0]), bins=1).tolist() == [3.0]
