@@ -27,9 +27,9 @@ def _float(input: Any, name: str) -> Tensor:
 def _relu_forward(x: Any) -> Any:
     if type(x) is np.ndarray:
         if x.ndim:
-            return np.maximum(x, 0)
+            return np.maximum(0, x)  # ties return x: -0.0 stays -0.0, as PyTorch's
         x = x[()]  # a 0-d array (an element view, a detached scalar): never return the input's own memory
-    return x if not x <= 0 else x.dtype.type(0)  # scalar fast path; keeps NaN like PyTorch
+    return x if not x < 0 else x.dtype.type(0)  # scalar fast path; keeps NaN and -0.0 like PyTorch
 
 
 def _relu_rule(xp: Any, g: Any, out: Any, x: Any) -> Any:
@@ -241,8 +241,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tens
     kind = input.array.dtype.kind
     if kind in "iu":
         return clamp(input, int(min_val), int(max_val))
-    if kind != "f":
-        return clamp(input, min_val, max_val)
+    if kind == "b":
+        raise RuntimeError("hardtanh: Bool inputs not supported for hardtanh")
     return apply(HARDTANH, (input,), {"min_val": min_val, "max_val": max_val})
 
 

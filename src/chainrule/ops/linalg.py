@@ -431,7 +431,10 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str | None = Non
                            f"{x2.shape[-1]}")
     if p < 0:
         raise RuntimeError(f"cdist: cdist only supports non-negative p values, got {p}")
-    return norm(sub(unsqueeze(x1, -2), unsqueeze(x2, -3)), p, dim=-1)
+    diff = sub(unsqueeze(x1, -2), unsqueeze(x2, -3))
+    if p == 0:  # the number of coordinates that differ, gradient 0 (as PyTorch's)
+        return vector_norm(diff, 0, dim=-1)
+    return norm(diff, p, dim=-1)
 
 
 # ----------------------------------------------------------------------------- inverse / det / logdet
@@ -698,7 +701,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     from chainrule.ops.elementwise import abs as _abs
     from chainrule.ops.elementwise import cast, sign
     from chainrule.ops.elementwise import pow as _pow
-    from chainrule.ops.reductions import NORM2, amax, amin, normalize_dims
+    from chainrule.ops.reductions import NORM2, amax, amin, normalize_dims, p_norm
     from chainrule.ops.reductions import sum as sum_
 
     if x.array.dtype.kind != "f":
@@ -713,7 +716,7 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
     if isinstance(ord, Tensor):
         ord = ord.item()
     if isinstance(ord, str):
-        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+        raise TypeError("linalg.vector_norm: linalg_vector_norm(): argument 'ord' must be Number, not str")
     dims = normalize_dims(dim, x.ndim, "linalg.vector_norm")
     if ord == 2:
         return apply(NORM2, (x,), {"dims": dims, "keepdim": keepdim})
@@ -725,6 +728,8 @@ def vector_norm(x: Tensor, ord: Any = 2, dim: Any = None, keepdim: bool = False,
         return sum_(sign(_abs(x)), dims, keepdim)
     if ord == 1:
         return sum_(_abs(x), dims, keepdim)
+    if ord > 0:
+        return p_norm(x, ord, dims, keepdim)
     return _pow(sum_(_pow(_abs(x), ord), dims, keepdim), 1.0 / ord)
 
 
@@ -1033,7 +1038,7 @@ def linalg_cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:
                            f"{other.ndim})")
     try:
         a, b = broadcast_tensors(input, other) if tuple(input.shape) != tuple(other.shape) else (input, other)
-    except RuntimeError:
+    except (RuntimeError, ValueError):
         raise RuntimeError(f"linalg.cross: the shapes {tuple(input.shape)} and {tuple(other.shape)} are not "
                            f"broadcastable") from None
     return cross(a, b, dim)

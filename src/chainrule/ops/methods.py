@@ -92,8 +92,9 @@ __all__ += functions.__all__
 
 
 def rtruediv(self: Tensor, other: Any) -> Tensor:
-    """`number / x` is reciprocal(x) * number, as PyTorch computes it (same rounding; saves 1/x, not x)."""
-    if type(other) in (int, float) and self.array.dtype.kind == "f":
+    """`number / x` is reciprocal(x) * number, as PyTorch computes it, for any dtype of x (same rounding; saves
+    1/x, not x)."""
+    if type(other) in (int, float):
         return mul(reciprocal(self), other)
     return div(other, self)
 

@@ -228,7 +228,7 @@ def _max_min(input: Tensor, dim: Any, keepdim: bool, other: Any, is_max: bool) -
         _check_nonempty(input, None, name)
         return apply(_MAX_ALL if is_max else _MIN_ALL, (input,),
                      {"dims": tuple(range(input.ndim)), "keepdim": False})
-    d = wrap_dim(dim, input.ndim, name) if input.ndim else 0
+    d = wrap_dim(dim, input.ndim, name)  # a 0-d input takes dim 0 or -1, as PyTorch's
     if input.ndim == 0:  # the value as a new tensor, as PyTorch's (the input itself may be a view)
         values = apply(_MAX_0D if is_max else _MIN_0D, (input,), {"dims": (), "keepdim": False})
         return MaxResult(values, wrap(np.int64(0)))
@@ -370,7 +370,6 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) 
     if p in ("fro", 2, 2.0):
         return apply(NORM2, (x,), {"dims": dims, "keepdim": keepdim})
     from chainrule.ops.elementwise import abs as _abs
-    from chainrule.ops.elementwise import pow as _pow
 
     if p in (float("inf"), "inf"):
         return amax(_abs(x), dims, keepdim)
@@ -379,8 +378,27 @@ def norm(input: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) 
     if p in (1, 1.0):
         return sum(_abs(x), dims, keepdim)
     if isinstance(p, int | float) and p > 0:
-        return _pow(sum(_pow(_abs(x), p), dims, keepdim), 1.0 / p)
+        return p_norm(x, p, dims, keepdim)
     raise ValueError(f"norm: unsupported p={p!r}; use 'fro', a positive number, inf or -inf")
+
+
+def p_norm(x: Tensor, p: float, dims: tuple, keepdim: bool) -> Tensor:
+    """`(sum |x|^p)^(1/p)` over `dims` for a float `x` and a finite p > 0, composed so that the gradient is 0 at
+    an element 0 (p < 1) and over a slice of zeros, as PyTorch's norm_backward: the plain powers give inf * 0
+    = NaN there. (For p < 1, an element 0 in a slice whose norm is inf or NaN gets 0 too; PyTorch: NaN.)"""
+    from chainrule.ops.elementwise import abs as _abs
+    from chainrule.ops.elementwise import eq, where
+    from chainrule.ops.elementwise import pow as _pow
+
+    ax = _abs(x)
+    if p >= 1:  # p |x|^(p-1) is 0 at 0
+        powers = _pow(ax, p)
+    else:
+        zero = eq(ax, 0.0)
+        powers = where(zero, 0.0, _pow(where(zero, 1.0, ax), p))
+    total = sum(powers, dims, keepdim)
+    empty = eq(total, 0.0)
+    return where(empty, 0.0, _pow(where(empty, 1.0, total), 1.0 / p))
 
 
 def dist(input: Tensor, other: Tensor, p: float = 2) -> Tensor:
@@ -761,17 +779,42 @@ def cummin(input: Tensor, dim: int) -> CummaxResult:
     return _cum_extreme(input, dim, False, "cummin")
 
 
-def logcumsumexp(input: Tensor, dim: int) -> Tensor:
-    """`log(cumsum(exp(input), dim))`, computed stably: shifted by each slice's (constant) maximum."""
-    from chainrule.ops.elementwise import add, exp, log, sub
+def _logcumsumexp_forward(x: Any, dim: int) -> Any:
+    a = np.asarray(x)
+    return np.array(a)[()] if a.ndim == 0 else np.logaddexp.accumulate(a, axis=dim)
 
+
+def _logcumsumexp_vjp(xp: Any, g: Any, out: Any, x: Any, dim: int) -> tuple:
+    # PyTorch's logcumsumexp_backward: grad_j = sum over i >= j of g_i exp(x_j - out_i), the positive and the
+    # negative g summed apart in log space (a reversed logcumsumexp), so that nothing overflows or underflows
+    if np.ndim(xp.data(x)) == 0:
+        return (g,)
+    if xp.is_tensor:
+        from chainrule.ops.shape_ops import flip
+
+        def reverse(v: Any) -> Any:
+            return flip(logcumsumexp(flip(v, dim), dim), dim)
+    else:
+        def reverse(v: Any) -> Any:
+            return np.flip(np.logaddexp.accumulate(np.flip(v, dim), axis=dim), dim)
+    lowest = float(np.finfo(np.asarray(xp.data(x)).dtype).min)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        log_abs = xp.log(xp.abs(g))
+        positive = xp.where(g > 0, log_abs, lowest)
+        negative = xp.where(g < 0, log_abs, lowest)
+        return (xp.exp(reverse(positive - out) + x) - xp.exp(reverse(negative - out) + x),)
+
+
+LOGCUMSUMEXP = defop("logcumsumexp", _logcumsumexp_forward, "x", vjp=_logcumsumexp_vjp, saves="both",
+                     formulas=("sum over i >= j of g_i exp(x_j - out_i), in log space",))
+
+
+def logcumsumexp(input: Tensor, dim: int) -> Tensor:
+    """`log(cumsum(exp(input), dim))`, computed stably (NumPy's logaddexp, accumulated), with PyTorch's
+    gradient."""
     if input.array.dtype.kind != "f":
-        raise RuntimeError(f"logcumsumexp: expected a floating-point input, got {input.dtype}")
-    d = wrap_dim(dim, input.ndim, "logcumsumexp") if input.ndim else 0
-    data = np.asarray(input.array)
-    if data.size == 0:
+        raise NotImplementedError(f"logcumsumexp: \"logcumsumexp_out_cpu\" not implemented for '{input.dtype}'")
+    d = wrap_dim(dim, input.ndim, "logcumsumexp")
+    if input.array.size == 0:
         return cumsum(input, d)
-    with np.errstate(invalid="ignore"):
-        shift = np.max(data, axis=d, keepdims=True) if data.ndim else data
-    shift = np.where(np.isfinite(shift), shift, 0.0).astype(data.dtype)
-    return add(log(cumsum(exp(sub(input, wrap(shift))), d)), wrap(shift))
+    return apply(LOGCUMSUMEXP, (input,), {"dim": d})
