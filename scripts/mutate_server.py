@@ -10,10 +10,10 @@ How a mutant is planted without re-importing anything: the edited file is compil
 once as it is and once with the edit (`mutate.mutate_tree`, so line numbers and columns stay those of the file).
 The two trees of code objects differ only along the path from the module to the function holding the edit (the
 function and the functions around it); every live function object whose code is one of those (found once, with
-`gc`, by file, qualified name, first line and the positions table) gets the mutated code (`f.__code__ = ...`).
-Every reference to the function (an op table, a bound method, a registered hook, a closure made at import by a
-factory) then runs the edit, exactly as if the module had been imported mutated. The child is thrown away, so
-the server stays clean.
+`gc`, by file, first line and positions table, so that a renamed copy of a function is found too) gets the mutated
+code (`f.__code__ = ...`, keeping its name). Every reference to the function (an op table, a bound method, a
+registered hook, a closure made at import by a factory) then runs the edit, exactly as if the module had been
+imported mutated. The child is thrown away, so the server stays clean.
 
 What this cannot plant is left to the subprocess runner (`mutate.run_one`), which the driver uses for them: edits
 run only at import (module or class level, a default argument's value), an edit that changes a function's free
@@ -45,7 +45,7 @@ from typing import Any
 
 import mutate
 
-_Key = tuple[str, str, int, tuple]
+_Key = tuple[str, int, tuple]
 
 
 def _codes(code: types.CodeType) -> list[types.CodeType]:
@@ -58,7 +58,8 @@ def _codes(code: types.CodeType) -> list[types.CodeType]:
 
 
 def _key(code: types.CodeType) -> _Key:
-    return code.co_filename, code.co_qualname, code.co_firstlineno, tuple(code.co_positions())
+    """Where the code comes from (not its name: a copy renamed with `code.replace(co_name=...)` is the same code)."""
+    return code.co_filename, code.co_firstlineno, tuple(code.co_positions())
 
 
 def _live_functions(prefix: str) -> dict[_Key, list[types.FunctionType]]:
@@ -104,7 +105,8 @@ class Planter:
                    if b.co_flags & inspect.CO_OPTIMIZED and b != a]
         if not changed:
             return [], "no function's code changes"
-        patches = [(f, a) for b, a in changed for f in self.index.get(_key(b), [])]
+        patches = [(f, a.replace(co_name=f.__code__.co_name, co_qualname=f.__code__.co_qualname))
+                   for b, a in changed for f in self.index.get(_key(b), [])]
         if not patches:
             return [], "no live function holds the edited code"
         return patches, ""

@@ -78,3 +78,17 @@ def test_both_runners_agree_on_a_line(tmp_path: Path) -> None:
         outcomes[runner] = {(r["line"], r["col"], r["description"]): r["outcome"] for r in results}
     assert outcomes["fork"] == outcomes["subprocess"]
     assert sorted(outcomes["fork"].values()) == ["equivalent", "equivalent", "killed", "killed"]
+
+
+def test_renamed_copies_of_a_function_are_planted_too(server) -> None:
+    # ops/out.py makes each op's `out=` wrapper with code.replace(co_name=<the op's name>): those copies hold the
+    # edited code under other names, and keep their names once planted
+    source = (server.mutate.SRC / "chainrule" / "ops" / "out.py").read_text().splitlines()
+    start = next(k for k, text in enumerate(source, 1) if text.startswith("def _compute_wrapper"))
+    line = next(k for k in range(start, start + 5) if source[k - 1].strip() == "if out is None:")
+    mutants = [m for m in _mutants(server, "ops/out.py", line) if m.kind == "branch"]
+    patches, why = server.Planter().plan(mutants[0])
+    assert not why
+    names = {f.__name__ for f, _ in patches}
+    assert len(patches) > 10 and "add" in names
+    assert all(code.co_name == f.__code__.co_name for f, code in patches)
