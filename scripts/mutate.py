@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import gzip
 import hashlib
 import json
 import os
@@ -1535,7 +1536,7 @@ def _main(args: argparse.Namespace) -> int:
                                                                    args.map_update_from)
 
     logged = _read_log(args.log) if args.log else {}
-    log = open(args.log, "a", buffering=1) if args.log else None  # noqa: SIM115 - open for the whole run
+    log = _open_log(args.log) if args.log else None
 
     def import_time(m: Mutant) -> bool:
         return cmap is not None and cmap.ran_at_import(m)
@@ -1603,12 +1604,23 @@ def _log_key(r: dict) -> tuple:
     return r["path"], r["source"], r["col"] - r["indent"], r["description"], r["occurrence"]
 
 
+def _open_log(path: Path) -> Any:
+    """The log, open for appending for the whole run (plain JSON lines: a stopped run loses at most its last line)."""
+    if path.suffix == ".gz":
+        raise SystemExit(f"--log {path}: a gzip log is read-only here (--survivors-of reads it); gunzip it to go on")
+    return open(path, "a", buffering=1)  # noqa: SIM115 - closed at the end of the run
+
+
 def _read_log(path: Path) -> dict[tuple, dict]:
     """The results a --log file holds already (a run stopped midway goes on from there)."""
     if not path.exists():
         return {}
     out = {}
-    for line in path.read_text().splitlines():
+    opener: Any = gzip.open if path.suffix == ".gz" else open
+    lines: list[str] = []
+    with opener(path, "rt") as f:
+        lines.extend(f)
+    for line in lines:
         try:
             r = json.loads(line)
         except json.JSONDecodeError:  # the last line of a run that was stopped while writing it
