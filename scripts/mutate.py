@@ -1063,6 +1063,8 @@ EQUIVALENT += [
     ("engine/backward.py", "while True:", 6, "True -> False",
      "a node reached with no gradient does nothing when walked (no VJP, hooks, capture or freeing), so not queueing "
      "its parents from it only skips more such visits; a parent with another consumer is queued by that one"),
+    ("explain/diagnostics.py", "return DeadUnits(layers, int(flat.shape[0]) if layers else 0)", 59, "0 -> 1",
+     "unreachable else: no gate raised ValueError above, and every gate appends a layer, so layers is never empty"),
 ]
 
 
