@@ -900,6 +900,19 @@ EQUIVALENT += [
      'sv = svdvals(movedim(A, (d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A)',
      60, 'Sub -> Add',
      'movedim of the last two dims to (-2, -1) is the identity view: the same singular values and gradients'),
+    ("ops/reductions.py", "pos = np.arange(n).reshape([-1 if i == dim else 1 for i in range(x.ndim)])", 29, "1 -> 2",
+     "NumPy's reshape takes any negative size as the one inferred dimension: -2 gives the same shape as -1"),
+    ("ops/reductions.py", "elif x.ndim < y.ndim:  # broadcast as PyTorch: aligned from the right", 5, "Lt -> LtE",
+     "with equal ndim the reshape is to x's own shape ((1,) * 0 + shape): the same values and gradients"),
+    ("ops/linalg.py", "base = inv(A) if n < 0 else A", 21, "0 -> 1",
+     "n == 0 returned the identity above, so n < 1 and n < 0 agree on every n that reaches this line"),
+    ("ops/linalg.py", "base = inv(A) if n < 0 else A", 17, "Lt -> LtE",
+     "n == 0 returned the identity above, so n <= 0 and n < 0 agree on every n that reaches this line"),
+    ("ops/linalg.py", "if B.shape[-2] != L.shape[-1]:", 27, "1 -> 2",
+     "_square_float(L) above refused non-square L, so L.shape[-2] == L.shape[-1]"),
+    ("ops/linalg.py", "if m >= n:", 0, "if-condition -> False (an early exit removed)",
+     "for m >= n the wide path has an empty Y block: U = R, gQ_eff = Q-shaped zeros (or gQ), gY empty, so it "
+     "computes the square formula's values and concatenates an empty block"),
 ]
 
 
@@ -1051,6 +1064,8 @@ EQUIVALENT += [
     ("engine/backward.py", "while True:", 6, "True -> False",
      "a node reached with no gradient does nothing when walked (no VJP, hooks, capture or freeing), so not queueing "
      "its parents from it only skips more such visits; a parent with another consumer is queued by that one"),
+    ("explain/diagnostics.py", "return DeadUnits(layers, int(flat.shape[0]) if layers else 0)", 59, "0 -> 1",
+     "unreachable else: no gate raised ValueError above, and every gate appends a layer, so layers is never empty"),
 ]
 
 
