@@ -607,6 +607,26 @@ EQUIVALENT += [
 
 # judged in the first exhaustive pass: ops
 EQUIVALENT += [
+    ("ops/conv.py", "return windows(x, kernel, stride, padding).mean(axis=(2, 3)).astype(x.dtype, copy=False)", 77,
+     "copy=False -> copy=True", "the mean is a fresh array nothing else holds: a copy of it changes nothing"),
+    ("ops/conv.py",
+     "out = np_fold(cols.reshape(n, -1, grid[0] * grid[1]), size, kernel, stride, padding, dilation, grid)", 31,
+     "1 -> 2", "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/conv.py",
+     "out = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(n, groups, -1, length)).reshape(n, o, length)",
+     48, "1 -> 2", "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/special.py", "for c1, c2 in zip(_GILES_CENTRAL, _GILES_TAIL, strict=True):", 54, "True -> False",
+     "the two coefficient tuples are constants of the same length (9): strict never has anything to check"),
+    ("ops/sorting.py", "scalar = not isinstance(input, Tensor)", 9, "drop `not`",
+     "a scalar value gives a 0-d result (out[()] either way), and out[()] of an n-d result is the same values; "
+     "a scalar with n-d boundaries is refused by the shape check either way"),
+    ("ops/sorting.py", "return wrap(out[()] if scalar or out.ndim == 0 else out)", 33, "Eq -> NotEq",
+     "a 0-d result wrapped as a 0-d ndarray instead of a NumPy scalar (what wrap keeps of a scalar anyway), an n-d "
+     "one as out[()], the same values: dtype, shape and values probed equal (int64 and out_int32)"),
+    ("ops/elementwise.py",
+     'b_int = np.asarray(b).dtype.kind in "iub" if not isinstance(b, builtins.float) else False', 84,
+     "False -> True", "a Python float divisor reaches the forward only after arithmetic() promoted the dividend to "
+     "float, so a_int is False and b_int is never decisive"),
     ('ops/formula.py',
      'raise ValueError(f"formula {formula!r}: cannot evaluate {ast.unparse(node)!r}")  # pragma: no cover',
      0, 'raise -> pass (a check removed)',
