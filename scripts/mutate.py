@@ -607,6 +607,10 @@ EQUIVALENT += [
 
 # judged in the first exhaustive pass: ops
 EQUIVALENT += [
+    ("ops/random_fills.py",
+     "if self.grad_fn is not None and grad_state.enabled:  # cut the old history, under PyTorch's node name", 3,
+     "And -> Or", "the cases it adds (no history, or grad mode off) record nothing in apply: the overwrite op returns "
+     "the drawn array itself with no grad_fn, what wrap(values) gives (probed: plain, no_grad, history under no_grad)"),
     ("ops/elementwise.py", 'return dt.kind != "b" or isinstance(v, builtins.bool)', 7, "Or -> And",
      "only promote()'s shortcut: the cases it then drops (an integer tensor with an int, a bool tensor with a bool) "
      "take dtypes.result_dtype, which keeps the tensor's dtype; dtypes and values probed equal over 210 cases"),
