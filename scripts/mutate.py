@@ -607,6 +607,10 @@ EQUIVALENT += [
 
 # judged in the first exhaustive pass: ops
 EQUIVALENT += [
+    ("ops/registry.py", "if len(inputs) == 2 and not attrs:", 24, "drop `not`",
+     "no binary rule-based Op carries attrs (each of the 209 Ops with two rules has a two-argument forward), so the "
+     "edit only sends binary ops on arrays through the general loop, whose sum_to and dtype match give the same "
+     "gradients as the unrolled _fit (gradcheck, derivative and dtype suites pass)"),
     ("ops/random_fills.py",
      "if self.grad_fn is not None and grad_state.enabled:  # cut the old history, under PyTorch's node name", 3,
      "And -> Or", "the cases it adds (no history, or grad mode off) record nothing in apply: the overwrite op returns "
