@@ -607,6 +607,10 @@ EQUIVALENT += [
 
 # judged in the first exhaustive pass: ops
 EQUIVALENT += [
+    ("ops/registry.py",
+     "return np.asarray(gi).astype(x.dtype)[()] if type(x) is not np.ndarray else np.asarray(gi, dtype=x.dtype)",
+     45, "IsNot -> Is", "only the storage of a 0-d gradient changes (a 0-d ndarray instead of a NumPy scalar, or the "
+     "reverse); values, dtypes, accumulation, in-place updates and numpy() sharing probed equal over 16 ops"),
     ("ops/registry.py", "if len(inputs) == 2 and not attrs:", 24, "drop `not`",
      "no binary rule-based Op carries attrs (each of the 209 Ops with two rules has a two-argument forward), so the "
      "edit only sends binary ops on arrays through the general loop, whose sum_to and dtype match give the same "
