@@ -608,6 +608,41 @@ EQUIVALENT += [
 
 # judged in the first exhaustive pass: ops
 EQUIVALENT += [
+    ("ops/registry.py",
+     "return np.asarray(gi).astype(x.dtype)[()] if type(x) is not np.ndarray else np.asarray(gi, dtype=x.dtype)",
+     45, "IsNot -> Is", "only the storage of a 0-d gradient changes (a 0-d ndarray instead of a NumPy scalar, or the "
+     "reverse); values, dtypes, accumulation, in-place updates and numpy() sharing probed equal over 16 ops"),
+    ("ops/registry.py", "if len(inputs) == 2 and not attrs:", 24, "drop `not`",
+     "no binary rule-based Op carries attrs (each of the 209 Ops with two rules has a two-argument forward), so the "
+     "edit only sends binary ops on arrays through the general loop, whose sum_to and dtype match give the same "
+     "gradients as the unrolled _fit (gradcheck, derivative and dtype suites pass)"),
+    ("ops/random_fills.py",
+     "if self.grad_fn is not None and grad_state.enabled:  # cut the old history, under PyTorch's node name", 3,
+     "And -> Or", "the cases it adds (no history, or grad mode off) record nothing in apply: the overwrite op returns "
+     "the drawn array itself with no grad_fn, what wrap(values) gives (probed: plain, no_grad, history under no_grad)"),
+    ("ops/elementwise.py", 'return dt.kind != "b" or isinstance(v, builtins.bool)', 7, "Or -> And",
+     "only promote()'s shortcut: the cases it then drops (an integer tensor with an int, a bool tensor with a bool) "
+     "take dtypes.result_dtype, which keeps the tensor's dtype; dtypes and values probed equal over 210 cases"),
+    ("ops/conv.py", "return windows(x, kernel, stride, padding).mean(axis=(2, 3)).astype(x.dtype, copy=False)", 77,
+     "copy=False -> copy=True", "the mean is a fresh array nothing else holds: a copy of it changes nothing"),
+    ("ops/conv.py",
+     "out = np_fold(cols.reshape(n, -1, grid[0] * grid[1]), size, kernel, stride, padding, dilation, grid)", 31,
+     "1 -> 2", "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/conv.py",
+     "out = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(n, groups, -1, length)).reshape(n, o, length)",
+     48, "1 -> 2", "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/special.py", "for c1, c2 in zip(_GILES_CENTRAL, _GILES_TAIL, strict=True):", 54, "True -> False",
+     "the two coefficient tuples are constants of the same length (9): strict never has anything to check"),
+    ("ops/sorting.py", "scalar = not isinstance(input, Tensor)", 9, "drop `not`",
+     "a scalar value gives a 0-d result (out[()] either way), and out[()] of an n-d result is the same values; "
+     "a scalar with n-d boundaries is refused by the shape check either way"),
+    ("ops/sorting.py", "return wrap(out[()] if scalar or out.ndim == 0 else out)", 33, "Eq -> NotEq",
+     "a 0-d result wrapped as a 0-d ndarray instead of a NumPy scalar (what wrap keeps of a scalar anyway), an n-d "
+     "one as out[()], the same values: dtype, shape and values probed equal (int64 and out_int32)"),
+    ("ops/elementwise.py",
+     'b_int = np.asarray(b).dtype.kind in "iub" if not isinstance(b, builtins.float) else False', 84,
+     "False -> True", "a Python float divisor reaches the forward only after arithmetic() promoted the dividend to "
+     "float, so a_int is False and b_int is never decisive"),
     ('ops/formula.py',
      'raise ValueError(f"formula {formula!r}: cannot evaluate {ast.unparse(node)!r}")  # pragma: no cover',
      0, 'raise -> pass (a check removed)',
