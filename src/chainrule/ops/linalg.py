@@ -307,14 +307,18 @@ def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any 
     return _add_product("addmv", input, mv(mat, vec), beta, alpha)
 
 
+def _check_batches(name: str, batch1: Tensor, batch2: Tensor) -> None:
+    """baddbmm's and addbmm's shape checks, with PyTorch's messages."""
+    if batch1.ndim != 3 or batch2.ndim != 3:
+        raise RuntimeError(f"{name}: batch{1 if batch1.ndim != 3 else 2} must be a 3D tensor")
+    if batch1.shape[2] != batch2.shape[1] or batch1.shape[0] != batch2.shape[0]:
+        raise RuntimeError(f"{name}: Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{batch1.shape[0]}, {batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+
+
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """`beta * input + alpha * (batch1 @ batch2)`, batch by batch (a composition of `bmm`, `mul` and `add`)."""
-    if batch1.ndim != 3 or batch2.ndim != 3:
-        raise RuntimeError("baddbmm: batch1 must be a 3D tensor" if batch1.ndim != 3 else
-                           "baddbmm: batch2 must be a 3D tensor")
-    if batch1.shape[2] != batch2.shape[1] or batch1.shape[0] != batch2.shape[0]:
-        raise RuntimeError(f"baddbmm: Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{batch1.shape[0]}, {batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    _check_batches("baddbmm", batch1, batch2)
     return _add_product("baddbmm", input, bmm(batch1, batch2), beta, alpha)
 
 
@@ -322,12 +326,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alph
     """`beta * input + alpha * sum_b(batch1[b] @ batch2[b])` (a composition of `bmm`, `sum`, `mul` and `add`)."""
     from chainrule.ops.reductions import sum as sum_
 
-    if batch1.ndim != 3 or batch2.ndim != 3:
-        raise RuntimeError("addbmm: batch1 must be a 3D tensor" if batch1.ndim != 3 else
-                           "addbmm: batch2 must be a 3D tensor")
-    if batch1.shape[2] != batch2.shape[1] or batch1.shape[0] != batch2.shape[0]:
-        raise RuntimeError(f"addbmm: Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{batch1.shape[0]}, {batch1.shape[2]}] but got: [{batch2.shape[0]}, {batch2.shape[1]}].")
+    _check_batches("addbmm", batch1, batch2)
     return _add_product("addbmm", input, sum_(bmm(batch1, batch2), 0), beta, alpha)
 
 
