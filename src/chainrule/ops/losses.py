@@ -159,15 +159,17 @@ def nll_loss_indices(input: Tensor, target: np.ndarray, reduction: str) -> Tenso
 
 
 # smooth_l1_loss and huber_loss of d = x - y: 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta; huber_loss is
-# that times delta (= beta), switching at |d| <= delta. The target y is a constant (no gradient flows into it).
+# that times delta (= beta). Both switch at |d| < beta and round as PyTorch's kernels (0.5 |d| |d| first), so that
+# the values are PyTorch's bits, at the switch and for subnormal results too. The target y is a constant (no
+# gradient flows into it).
 def _robust(huber: bool) -> tuple[Any, Any]:
     def forward(x: Any, y: Any, beta: float, reduction: str) -> Any:
         d = x - y
         a = np.abs(d)
         if huber:
-            per = np.where(a <= beta, d * d * 0.5, (a - 0.5 * beta) * beta)
+            per = np.where(a < beta, 0.5 * a * a, (a - 0.5 * beta) * beta)
         else:
-            per = np.where(a < beta, d * d * (0.5 / beta), a - 0.5 * beta)
+            per = np.where(a < beta, 0.5 * a * a / beta, a - 0.5 * beta)
         return _reduce(per, reduction, per.size)
 
     def vjp(xp: Any, g: Any, out: Any, x: Any, y: Any, beta: float, reduction: str) -> tuple:

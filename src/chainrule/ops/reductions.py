@@ -814,7 +814,4 @@ def logcumsumexp(input: Tensor, dim: int) -> Tensor:
     gradient."""
     if input.array.dtype.kind != "f":
         raise NotImplementedError(f"logcumsumexp: \"logcumsumexp_out_cpu\" not implemented for '{input.dtype}'")
-    d = wrap_dim(dim, input.ndim, "logcumsumexp")
-    if input.array.size == 0:
-        return cumsum(input, d)
-    return apply(LOGCUMSUMEXP, (input,), {"dim": d})
+    return apply(LOGCUMSUMEXP, (input,), {"dim": wrap_dim(dim, input.ndim, "logcumsumexp")})
