@@ -948,6 +948,38 @@ EQUIVALENT += [
     ("ops/linalg.py", "if m >= n:", 0, "if-condition -> False (an early exit removed)",
      "for m >= n the wide path has an empty Y block: U = R, gQ_eff = Q-shaped zeros (or gQ), gY empty, so it "
      "computes the square formula's values and concatenates an empty block"),
+    # resumed part (h/p3opsa)
+    ("ops/linalg.py",
+     "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:", 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: promote() of two Tensors of one dtype returns the very operands (_as_operand passes Tensors; one "
+     "tensor dtype and no scalars returns tuple(ops)), so the same apply runs; probed equal (values, dtypes, grad_fn "
+     "names, gradients) for matmul/mv/dot shapes over 8 dtypes"),
+    ("ops/linalg.py", "return reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb, strict=True)))", 69,
+     "True -> False", "sa and sb are both padded to n = max(ndims) entries just above: strict never has anything "
+     "to check"),
+    ("ops/linalg.py", "for i, j in zip(da, db, strict=True):", 31, "True -> False",
+     "the two lists were checked to have the same length above (the same as the first occurrence)", 2),
+    ("ops/linalg.py", "n = A.shape[-1]", 13, "1 -> 2",
+     "A.shape[-2]: solve checked A square (_square_float) on its first line", 1),
+    ("ops/linalg.py", "inv_s = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0).astype(s.dtype)", 47, "1.0 -> 2.0",
+     "a placeholder for the singular values not kept, which the outer where replaces by 0.0 (NumPy arrays, no "
+     "gradient through it); pinv probed equal (values and gradients, float32/64, zero, rank-deficient, NaN input)"),
+    ("ops/linalg.py", "if ord > 0:", 3, "Gt -> GtE",
+     "ord == 0 (and -0.0, False, a 0-d tensor 0) returned above and NaN fails both; probed equal over 16 ords"),
+    ("ops/linalg.py", "n = x.shape[-1]", 13, "1 -> 2",
+     "x.shape[-2]: eigh checked A square (_square_float), and only eigh records EIGH_VECTORS"),
+    ("ops/reductions.py", "safe = np.where(is_zero, 1, x)", 25, "1 -> 2",
+     "a placeholder at the zeros, which all lie at or after the first zero z, and the next where keeps only "
+     "positions before z; cumprod gradients with zeros probed equal (float16/32/64, both dims)"),
+    ("ops/special.py", "pole = (v <= 0) & (v == np.floor(v))", 8, "LtE -> Lt",
+     "digamma at +-0.0, the one input the edit drops from the poles, takes the reflection: psi(1) - pi/tan(pi v) "
+     "with tan(+-0) = +-0 gives -inf at +0 and +inf at -0, the values the pole branch sets (probed for "
+     "float16/32/64, arrays and 0-d)", 1),
+    ("ops/losses.py", "per = np.where(a < beta, 0.5 * a * a, (a - 0.5 * beta) * beta)", 15, "Lt -> LtE",
+     "at a == beta both sides compute the same product: a - 0.5 * beta is exactly 0.5 * beta (Sterbenz) for "
+     "normal beta, so 0.5 * a * a and (a - 0.5 * beta) * beta are one rounding of the same numbers; for subnormal "
+     "beta both underflow to 0 (probed: the same bits at ~8,000 ties, float32/64, normal and subnormal results)"),
 ]
 
 
