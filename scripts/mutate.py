@@ -945,9 +945,6 @@ EQUIVALENT += [
      "n == 0 returned the identity above, so n <= 0 and n < 0 agree on every n that reaches this line"),
     ("ops/linalg.py", "if B.shape[-2] != L.shape[-1]:", 27, "1 -> 2",
      "_square_float(L) above refused non-square L, so L.shape[-2] == L.shape[-1]"),
-    ("ops/linalg.py", "if m >= n:", 0, "if-condition -> False (an early exit removed)",
-     "for m >= n the wide path has an empty Y block: U = R, gQ_eff = Q-shaped zeros (or gQ), gY empty, so it "
-     "computes the square formula's values and concatenates an empty block"),
     # resumed part (h/p3opsa)
     ("ops/linalg.py",
      "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:", 0,
