@@ -147,3 +147,17 @@ def test_gradient_flow_lists_a_layer_the_graph_does_not_use_last():
     flow = cr.explain.gradient_flow(net, loss=loss)
     assert [layer.name for layer in flow.layers] == ["first", "last", "unused"]
     assert np.isfinite(flow.layers[0].grad_norm) and flow.layers[2].grad_norm is None
+
+
+
+def test_a_freed_graph_shows_its_leaves_forward_time_values():
+    # build.py:118: after backward() freed the graph, the values the nodes kept (a plain op's tuple of inputs) are
+    # what the graph shows, also for a leaf whose .data was replaced since (the mutant dropped them)
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * 3.0).sum()
+    y.backward()
+    x.data = cr.tensor([5.0, 6.0])
+    g = cr.graph(y, names={"x": x})
+    assert [n["value"]["text"] for n in g.nodes] == ["[1.0, 2.0]", "3.0", "[3.0, 6.0]", "9.0"]
+    assert _leaf(g, "x")["value"]["text"] == "[1.0, 2.0]"
+    assert _leaf(g, "x")["grad"]["text"] == "[3.0, 3.0]"
