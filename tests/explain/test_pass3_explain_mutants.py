@@ -161,3 +161,21 @@ def test_a_freed_graph_shows_its_leaves_forward_time_values():
     assert [n["value"]["text"] for n in g.nodes] == ["[1.0, 2.0]", "3.0", "[3.0, 6.0]", "9.0"]
     assert _leaf(g, "x")["value"]["text"] == "[1.0, 2.0]"
     assert _leaf(g, "x")["grad"]["text"] == "[3.0, 3.0]"
+
+
+def test_a_large_graph_starts_grouped_by_its_module_calls_inside_a_scope():
+    # build.py:449: a node in a module call inside a named scope counts toward its (outermost) module group, not the
+    # scope: 150 layer calls (Linear, Tanh) inside record_function("outer"); the input leaf belongs to the scope only
+    cr.manual_seed(0)
+    layers = []
+    for _ in range(75):
+        layers += [cr.nn.Linear(2, 2), cr.nn.Tanh()]
+    net = cr.nn.Sequential(*layers)
+    with cr.explain.record_modules(net):
+        with record_function("outer"):
+            h = net(cr.ones(1, 2))
+        loss = (h * 2).sum()
+    g = cr.graph(loss)
+    assert len(g.nodes) > 300
+    notice = next(n for n in g.notices if "too many to draw" in n)
+    assert "starts grouped by module, named scope as 151 groups and 3 single nodes" in notice
