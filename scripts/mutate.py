@@ -1130,6 +1130,42 @@ EQUIVALENT += [
      "its parents from it only skips more such visits; a parent with another consumer is queued by that one"),
     ("explain/diagnostics.py", "return DeadUnits(layers, int(flat.shape[0]) if layers else 0)", 59, "0 -> 1",
      "unreachable else: no gate raised ValueError above, and every gate appends a layer, so layers is never empty"),
+    # resumed part (h/p3core)
+    ("engine/formatting.py", "if finite.size == 0:", 0, "if-condition -> False (an early exit removed)",
+     "without it a sample with no finite value has no nonzero one either, and np.all over the empty array is True, "
+     "so the general code returns the same `{v:.0f}.` formatter (probed: every all-nan/inf sample of up to 4 "
+     "values, the same strings)"),
+    ("engine/tensor.py", "return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()", 28,
+     "Eq -> NotEq",
+     "ndarray.item() on any one-element array (and a NumPy scalar's item()) gives the same Python scalar as its 0-d "
+     "reshape: the branch only picks the cheaper call (probed: 9 dtypes, shapes () to (1, 1, 1), scalars, "
+     "broadcast views, nan, inf, -0.0)"),
+    ("engine/tensor.py", "return self._data.item() if self._data.ndim == 0 else self._data.reshape(()).item()", 47,
+     "0 -> 1",
+     "ndarray.item() on any one-element array (and a NumPy scalar's item()) gives the same Python scalar as its 0-d "
+     "reshape: the branch only picks the cheaper call (probed as the Eq -> NotEq twin)"),
+    ("engine/xp.py", "return x.reshape(shape) if x.shape != shape else x", 27, "NotEq -> Eq",
+     "every caller's gradient broadcasts to `shape` (checked before, e.g. a Function's 'expected shape compatible'), "
+     "so after the sums x.shape == shape always (probed: 8,742 calls over the op-table gradchecks, never different); "
+     "the mutant then returns x.reshape(shape), a view of the same values (a NumPy scalar stays one), which a "
+     "leaf's first .grad copies (_fresh copies views)"),
+    ("autograd/gradcheck.py", "flat = x.array.reshape(-1)  # a view: perturb in place, then restore", 24, "1 -> 2",
+     "reshape(-2): NumPy (2.x) infers any negative size, as it does -1 (the line's earlier entry, before its "
+     "comment)"),
+    ("explain/values.py", "if value is None:", 0, "if-condition -> False (an early exit removed)",
+     "a short cut: None is no Tensor and no NumPy or Python number, so the isinstance test below returns the same "
+     "None"),
+    ("explain/tables.py",
+     'if n["kind"] == "constant" or n["grad"] is None and n["kind"] == "op" and not n["grad_states"]:', 52,
+     "Eq -> NotEq",
+     "as the early exit's entry: whether a node without a gradient counts as shown changes nothing, rows need a "
+     "gradient (the root excepted, shown either way) and _term's walk only reaches consumers that sent one"),
+    ("engine/backward.py", "or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))", 4, "And -> Or",
+     "another thread's anomaly mode then sends this thread's walk through _special_step, which without "
+     "create_graph, capture, watchers or this thread's anomaly mode runs the same op.backward that plain_backward "
+     "shortcuts, and enters the backward grad modes the plain walk enters before any user code (probed: hooks, a "
+     "custom Function, 8 ops, bit-identical .grad and the same grad mode seen, with another thread in "
+     "detect_anomaly)"),
 ]
 
 

@@ -12,6 +12,8 @@ node per tensor, so the hub runs once, after every gradient of its tensors has a
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -86,6 +88,16 @@ class _HubOp(_IdentityOp):
         grads = g.grads if isinstance(g, Partial) else {}
         result = self.run(grads, xp.is_tensor)
         return [result.get(i) for i in range(self.count)]
+
+
+def _user_stacklevel() -> int:
+    """The `stacklevel` that makes a warning name its caller's first frame outside chainrule (the user's
+    `backward()` line, where PyTorch's engine reports a hook's warning)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def identity_hub(tensors: Sequence[Tensor], run: Callable[[dict[int, Any], bool], dict[int, Any]]) -> list[Tensor]:
@@ -219,7 +231,7 @@ class BackwardHook:
             local = self.grad_outputs
             if self.input_tensors_index is None:  # no input requires grad: the full hooks run now
                 warnings.warn("Full backward hook is firing when gradients are computed with respect to module "
-                              "outputs since no inputs require gradients.", stacklevel=2)
+                              "outputs since no inputs require gradients.", stacklevel=_user_stacklevel())
                 grad_inputs = (None,) * self.n_inputs
                 for hook in self.user_hooks:
                     res = hook(self.module, grad_inputs, self.grad_outputs)

@@ -336,10 +336,13 @@ def normalize_outputs(tensors: Any, grad_tensors: Any, op: str) -> tuple[list[Te
     grads: list[Any]
     if grad_tensors is None:
         grads = [None] * len(outputs)
-    elif isinstance(grad_tensors, Tensor) or not isinstance(grad_tensors, list | tuple):
+    elif isinstance(grad_tensors, Tensor):
         grads = [grad_tensors]
-    else:
+    else:  # as PyTorch: anything else is a sequence of gradients (a number: "not iterable")
         grads = list(grad_tensors)
+    for g in grads[:len(outputs)]:
+        if g is not None and not isinstance(g, Tensor):
+            raise TypeError(f"gradients can be either Tensors or None, but got {type(g).__name__}")
     if len(grads) != len(outputs):
         raise RuntimeError(f"{op}: got {len(outputs)} outputs but {len(grads)} gradients")
     for i, out in enumerate(outputs):

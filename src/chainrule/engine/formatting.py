@@ -50,9 +50,11 @@ def format_values(data: np.ndarray, prefix: str = "tensor(") -> str:
     elif kind == "b":
         width = 5 if (~arr).any() and arr.any() else 0  # ' True' lines up with 'False', as in PyTorch
         formatter = {"bool": lambda v: ("True" if v else "False").rjust(width)}
+    # PyTorch fits floor((80 - indent) / (width + 2)) elements on a line, the indent being the prefix and one per
+    # enclosing bracket; NumPy also keeps room for each closing bracket, one more per dimension beyond the first
     return np.array2string(
         arr, separator=", ", prefix=prefix, formatter=formatter,
-        threshold=_SUMMARIZE_ABOVE, edgeitems=_EDGE, max_line_width=80,
+        threshold=_SUMMARIZE_ABOVE, edgeitems=_EDGE, max_line_width=80 + arr.ndim - 1,
     )
 
 

@@ -436,7 +436,7 @@ class Tensor(_TensorFields, TensorMathMixin, TensorReduceMixin, TensorShapeMixin
                 and self._data.ndim == 0:
             _backward.backward_scalar(self, bool(retain_graph))  # `loss.backward()`: the common case, kept short
             return
-        _backward.backward([self], None if gradient is None else [gradient], retain_graph, create_graph, inputs)
+        _backward.backward([self], gradient, retain_graph, create_graph, inputs)
 
     # ----------------------------------------------------------------- in-place support
     def _bump_version(self, storage_written: bool = True) -> None:

@@ -137,7 +137,8 @@ def _observed_backward(output: Tensor, ops: list[Node], leaves: list[Tensor], se
     before = [(t, t.grad) for t in retained]
     try:
         with _observe.observe() as steps:
-            grads = autograd_grad([output], leaves, grad_outputs=[seed], retain_graph=True, allow_unused=True)
+            grads = autograd_grad([output], leaves, grad_outputs=[Tensor._make(seed)], retain_graph=True,
+                                  allow_unused=True)
     finally:
         for t, previous in before:
             t.grad = previous

@@ -146,11 +146,12 @@ def _by_graph_order(layers: list[LayerFlow], params: dict[str, Any], loss: Any) 
     if not isinstance(loss, Tensor) or loss.grad_fn is None:
         raise ValueError("gradient_flow: loss= must be the tensor whose backward() computed the gradients")
     first: dict[int, int] = {}
-    for k, node in enumerate(_forward_order(loss.grad_fn)):
+    order = _forward_order(loss.grad_fn)
+    for k, node in enumerate(order):
         for parent in node.parents:
             if isinstance(parent, Tensor):
                 first.setdefault(id(parent), k)
-    unused = len(first) + 1
+    unused = len(order)  # after every node: the layers the graph does not use come last
 
     def position(layer: LayerFlow) -> int:
         return min((first.get(id(params[p]), unused) for p in layer.parameters if p in params), default=unused)
