@@ -15,7 +15,7 @@ import numpy as np
 
 from chainrule.engine import observe as _observe
 from chainrule.engine.node import Node
-from chainrule.engine.tensor import Tensor
+from chainrule.engine.tensor import Tensor, wrap
 from chainrule.explain import record as _record
 from chainrule.explain import replay as _replay
 from chainrule.explain.naming import (
@@ -137,7 +137,7 @@ def _observed_backward(output: Tensor, ops: list[Node], leaves: list[Tensor], se
     before = [(t, t.grad) for t in retained]
     try:
         with _observe.observe() as steps:
-            grads = autograd_grad([output], leaves, grad_outputs=[Tensor._make(seed)], retain_graph=True,
+            grads = autograd_grad([output], leaves, grad_outputs=[wrap(np.asarray(seed))], retain_graph=True,
                                   allow_unused=True)
     finally:
         for t, previous in before:
