@@ -232,10 +232,10 @@ EQUIVALENT: list[tuple] = [
     ("ops/activations.py", "if out.size <= 8192 or ints is None:  # small: one `where` is the fastest", 23,
      "Is -> IsNot",
      "large arrays then take np.where, which gives the bitwise path's bits (seed 707)"),
-    ("ops/joins.py", "sizes = [min(step, n - s) for s in range(0, n, step)] or [0]", 19, "Sub -> Add",
+    ("ops/joins.py", "sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]", 19, "Sub -> Add",
      "the last part's slice then ends past n, and slicing clamps it: the same parts and gradients (the slice is "
      "shown nowhere; ONNX's Slice clamps alike, and export refuses a split along a dynamic axis; seed 707)"),
-    ("ops/joins.py", "sizes = [min(step, n - s) for s in range(0, n, step)] or [0]", 58, "0 -> 1",
+    ("ops/joins.py", "sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]", 65, "0 -> 1",
      "an empty dimension's one part is then the slice 0:1 of nothing: the same empty part (seed 707)"),
     ("ops/joins.py", "shape = [0] * n", 9, "0 -> 1",
      "meshgrid's loop sets every entry (order is a permutation of range(n)), so the start value is never read "
