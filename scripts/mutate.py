@@ -386,11 +386,6 @@ EQUIVALENT: list[tuple] = [
      "bits (-0.0 too) in a fresh array; under create_graph the same values through an index_add node (seed 1212)"),
     ("ops/sorting.py", "wrap_dim(dim, 0, name)", 14, "0 -> 1",
      "wrap_dim checks against max(ndim, 1): ndim 0 and 1 admit the same dims, 0 and -1 (seed 1212)"),
-    ("ops/registry.py", "if tensors or kind is not type(x) or (kind is np.ndarray and gi.dtype != x.dtype):", 38,
-     "Is -> IsNot",
-     "the dtype clause of the generic VJP cast is a safety net no op reaches: instrumented over tests/ops, "
-     "tests/autograd and tests/nn (seeds 303 and 808), an ndarray gradient there always has its input's dtype, "
-     "since every rule computes from the inputs and the output in their dtype (decided 2026-12-07)"),
     ("ops/reductions.py", "safe = xp.where(o == 0, 1.0, o)  # std 0 (constant input): the gradient is 0, as PyTorch",
      24, "1.0 -> 2.0",
      "any finite non-zero placeholder: the final where replaces those positions by 0, and under create_graph the "
