@@ -93,7 +93,8 @@ def arithmetic(op: Any, a: Any, b: Any) -> Tensor:
         kind = type(da)
         if isinstance(b, Tensor):
             db = b.array
-            fast = kind is type(db) and (kind is not np.ndarray or da.dtype == db.dtype)
+            # (isinstance: a memmap or other ndarray subclass, from_numpy keeps it, has a dtype to compare too)
+            fast = kind is type(db) and (not isinstance(da, np.ndarray) or da.dtype == db.dtype)
             grad_a, grad_b = a.requires_grad, b.requires_grad
         else:
             db = b

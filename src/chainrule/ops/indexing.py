@@ -208,7 +208,8 @@ def masked_fill(input: Tensor, mask: Tensor, value: float) -> Tensor:
     elif input.array.dtype.kind == "f" and isinstance(value, int | float) and not isinstance(value, bool):
         fill = float(value)  # a Python number: NumPy takes it in the input's dtype (and cr.compile as a literal)
     else:
-        fill = Tensor(np.asarray(value, dtype=input.array.dtype)[()])
+        # (not Tensor(...): a NumPy integer there is a shape, so an integer tensor was filled with garbage)
+        fill = tensor_from_data(np.asarray(value, dtype=input.array.dtype))
     return where(m, fill, input, _op=MASKED_FILL)
 
 

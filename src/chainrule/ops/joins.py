@@ -94,9 +94,11 @@ def split(tensor: Tensor, split_size_or_sections: int | Sequence[int], dim: int 
         split_size_or_sections = operator.index(split_size_or_sections)
     if isinstance(split_size_or_sections, int):
         step = split_size_or_sections
-        if step <= 0:
-            raise RuntimeError(f"split: split_size must be positive, got {step}")
-        sizes = [min(step, n - s) for s in range(0, n, step)] or [0]
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+        if step == 0 and n:  # as PyTorch: 0 splits an empty dim (into one empty part)
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got dimension size of {n}")
+        sizes = [min(step, n - s) for s in range(0, n, step)] if n else [0]
     else:
         sizes = list(split_size_or_sections)
         if sum(sizes) != n:

@@ -30,7 +30,9 @@ def _index_data(index: Any, op: str) -> np.ndarray:
     idx = np.asarray(idx)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index, got {_dtype_name(idx.dtype)}")
-    return idx.astype(np.int64, copy=False)
+    # a copy: the positions are kept for backward, and writing into the index tensor afterwards must not move
+    # them (PyTorch raises "modified by an inplace operation" there; chainrule differentiates the call as made)
+    return idx.astype(np.int64)
 
 
 def _dtype_name(dt: np.dtype) -> str:

@@ -157,8 +157,11 @@ def movedim(input: Tensor, source: int | Sequence[int], destination: int | Seque
         d = wrap_dim(int(destination), input.ndim, "movedim")
         perm.insert(d, perm.pop(s))
         return permute(input, perm)
-    src = [source] if isinstance(source, int | np.integer) else list(source)
-    dst = [destination] if isinstance(destination, int | np.integer) else list(destination)
+    if isinstance(source, int | np.integer) or isinstance(destination, int | np.integer):  # as PyTorch
+        raise TypeError(f"movedim() received an invalid combination of arguments - got (Tensor, "
+                        f"{type(source).__name__}, {type(destination).__name__}): source and destination must "
+                        f"both be ints or both be sequences of ints")
+    src, dst = list(source), list(destination)
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) should contain the "
                            f"same number of dims as destination ({dst} dims)")
@@ -323,7 +326,9 @@ def stride(input: Tensor, dim: int | None = None) -> Any:
         strides = [s // item for s in input.array.strides]
     if dim is None:
         return tuple(strides)
-    return strides[wrap_dim(dim, len(shape), "stride")] if shape else 1
+    if not shape:  # as PyTorch: a 0-d tensor has no dimension to ask about
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return strides[wrap_dim(dim, len(shape), "stride")]
 
 
 # ----------------------------------------------------------------------------- triangles and diagonals

@@ -82,7 +82,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def _result(kind: Any, values: Tensor, indices: np.ndarray, scalar: bool) -> Any:
-    indices = indices.astype(np.int64, copy=False)
+    # a copy: the values' backward keeps `indices`, so writing into the returned tensor must not move the gradient
+    indices = indices.astype(np.int64)
     if scalar and indices.size == 1:
         from chainrule.ops.shape_ops import reshape
 
