@@ -15,9 +15,12 @@ code (`f.__code__ = ...`, keeping its name). Every reference to the function (an
 registered hook, a closure made at import by a factory) then runs the edit, exactly as if the module had been
 imported mutated. The child is thrown away, so the server stays clean.
 
-What this cannot plant is left to the subprocess runner (`mutate.run_one`), which the driver uses for them: edits
-run only at import (module or class level, a default argument's value), an edit that changes a function's free
-variables (Python refuses the new code), or a function no live object holds.
+A default argument of a module- or class-level function is evaluated once, at import: its edited expression is
+evaluated in the module's globals (as the import would) and put into `__defaults__` / `__kwdefaults__` of every
+live function made from that `def`. What this cannot plant is left to the subprocess runner (`mutate.run_one`),
+which the driver uses for them: other edits run only at import (module or class level, a default that names a
+class-body or enclosing-scope value), an edit that changes a function's free variables (Python refuses the new
+code), or a function no live object holds.
 
 Run by `mutate.py` (never by hand):
 
@@ -93,23 +96,64 @@ class Planter:
                                                                     dont_inherit=True)))
         return self._sources[path]
 
-    def plan(self, m: mutate.Mutant) -> tuple[list[tuple[types.FunctionType, types.CodeType]], str]:
-        if m.at_import or m.body is not None:
+    def plan(self, m: mutate.Mutant) -> tuple[list[tuple[types.FunctionType, str, Any]], str]:
+        """(function, attribute, value) assignments that plant `m`, or [] and why they cannot."""
+        if m.at_import:
             return [], "runs at import"
         filename, source, before = self._file(m.path)
-        after = _codes(compile(mutate.mutate_tree(source, m), filename, "exec", dont_inherit=True))
+        tree = mutate.mutate_tree(source, m)
+        after = _codes(compile(tree, filename, "exec", dont_inherit=True))
         if [(c.co_qualname, c.co_firstlineno) for c in before] != [(c.co_qualname, c.co_firstlineno)
                                                                     for c in after]:
             return [], "the edit adds or drops a nested function"
         changed = [(b, a) for b, a in zip(before[1:], after[1:])
                    if b.co_flags & inspect.CO_OPTIMIZED and b != a]
+        if not changed and m.body is not None:  # a default argument of a module- or class-level function
+            return self._plan_default(m, filename, source, tree, before)
         if not changed:
             return [], "no function's code changes"
-        patches = [(f, a.replace(co_name=f.__code__.co_name, co_qualname=f.__code__.co_qualname))
+        patches = [(f, "__code__", a.replace(co_name=f.__code__.co_name, co_qualname=f.__code__.co_qualname))
                    for b, a in changed for f in self.index.get(_key(b), [])]
         if not patches:
             return [], "no live function holds the edited code"
         return patches, ""
+
+    def _plan_default(self, m: mutate.Mutant, filename: str, source: str, tree: ast.Module,
+                      before: list[types.CodeType]) -> tuple[list[tuple[types.FunctionType, str, Any]], str]:
+        """A default argument's new value, evaluated as the import would (in the module's globals), for every
+        live function made from that `def` (renamed copies included: `ops/out.py` copies the defaults)."""
+        defs = [[n for n in ast.walk(t) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+                for t in (ast.parse(source), tree)]
+        edited = [(a, b) for a, b in zip(*defs, strict=True) if ast.dump(a.args) != ast.dump(b.args)]
+        if len(edited) != 1:
+            return [], "runs at import"
+        a, b = edited[0]
+        first = min([a.lineno, *(d.lineno for d in a.decorator_list)])
+        codes = [c for c in before[1:] if c.co_name == a.name and c.co_firstlineno == first]
+        funcs = [f for c in codes for f in self.index.get(_key(c), [])]
+        if len(codes) != 1 or not funcs:
+            return [], "runs at import"
+        names = [x.arg for x in a.args.kwonlyargs]
+        new = [(k, None, v) for k, (u, v) in enumerate(zip(a.args.defaults, b.args.defaults, strict=True))
+               if ast.dump(u) != ast.dump(v)]
+        new += [(k, names[k], v) for k, (u, v) in enumerate(zip(a.args.kw_defaults, b.args.kw_defaults,
+                                                                 strict=True))
+                if v is not None and ast.dump(u) != ast.dump(v)]
+        if len(new) != 1:
+            return [], "runs at import"
+        k, kw, node = new[0]
+        namespace = sys.modules[m.path.removesuffix(".py").replace("/", ".")].__dict__
+        try:
+            value = eval(compile(ast.fix_missing_locations(ast.Expression(node)), filename, "eval"), namespace)
+        except Exception:  # noqa: BLE001 - a name of the class body or the enclosing scope: only the import knows
+            return [], "runs at import"
+        patches: list[tuple[types.FunctionType, str, Any]] = []
+        for f in funcs:
+            if kw is not None and f.__kwdefaults__ is not None and kw in f.__kwdefaults__:
+                patches.append((f, "__kwdefaults__", {**f.__kwdefaults__, kw: value}))
+            elif kw is None and f.__defaults__ is not None and len(f.__defaults__) == len(a.args.defaults):
+                patches.append((f, "__defaults__", f.__defaults__[:k] + (value,) + f.__defaults__[k + 1:]))
+        return (patches, "") if patches else ([], "no live function holds the edited default")
 
 
 def _select(items: dict[str, Any], order: list[Any], tests: list[str]) -> list[Any]:
@@ -137,8 +181,8 @@ def _run_child(patches: list, sel: list, write_fd: int) -> None:
         os.dup2(null, 1)
         os.dup2(null, 2)
         try:
-            for f, code in patches:
-                f.__code__ = code
+            for f, attr, value in patches:
+                setattr(f, attr, value)
         except ValueError:  # the edit changed the free variables
             os._exit(77)
         from _pytest.runner import runtestprotocol

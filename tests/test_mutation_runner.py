@@ -36,13 +36,13 @@ def _mutants(server, path: str, line: int) -> list:
 def test_the_planted_edit_reaches_every_reference_and_only_the_child(server) -> None:
     (m,) = [m for m in _mutants(server, "engine/formatting.py", 32) if m.kind == "branch"]
     patches, why = server.Planter().plan(m)
-    assert not why and [f.__name__ for f, _ in patches] == ["_special"]
+    assert not why and [(f.__name__, attr) for f, attr, _ in patches] == [("_special", "__code__")]
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: plant, then look through the module global and through Tensor.__repr__
         try:
-            for f, code in patches:
-                f.__code__ = code
+            for f, attr, value in patches:
+                setattr(f, attr, value)
             seen = [formatting._special(float("nan")), repr(cr.tensor([float("nan"), 1.0]))]
             os.write(w, json.dumps(seen).encode())
         finally:
@@ -89,6 +89,34 @@ def test_renamed_copies_of_a_function_are_planted_too(server) -> None:
     mutants = [m for m in _mutants(server, "ops/out.py", line) if m.kind == "branch"]
     patches, why = server.Planter().plan(mutants[0])
     assert not why
-    names = {f.__name__ for f, _ in patches}
+    names = {f.__name__ for f, _, _ in patches}
     assert len(patches) > 10 and "add" in names
-    assert all(code.co_name == f.__code__.co_name for f, code in patches)
+    assert all(code.co_name == f.__code__.co_name for f, _, code in patches)
+
+
+def test_a_default_argument_is_planted_as_the_import_would_evaluate_it(server) -> None:
+    # `def sum(input, dim=None, keepdim=False, ...)` at module level: the default is evaluated at import, so the
+    # fork runner puts the edited value into the live function's __defaults__ (its code does not change)
+    from chainrule.ops import reductions
+
+    source = (server.mutate.SRC / "chainrule" / "ops" / "reductions.py").read_text().splitlines()
+    line = next(k for k, text in enumerate(source, 1) if text.startswith("def sum("))
+    (m,) = [m for m in _mutants(server, "ops/reductions.py", line) if m.description == "False -> True"]
+    assert m.body is not None and not m.at_import
+    patches, why = server.Planter().plan(m)
+    assert not why and {attr for _, attr, _ in patches} == {"__defaults__"}
+    assert reductions.sum in [f for f, _, _ in patches]
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for f, attr, value in patches:
+                setattr(f, attr, value)
+            os.write(w, json.dumps(list(reductions.sum(cr.ones(2, 3), 0).shape)).encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    os.waitpid(pid, 0)
+    with os.fdopen(r) as f:
+        assert json.loads(f.read()) == [1, 3]  # keepdim=True in the child
+    assert list(reductions.sum(cr.ones(2, 3), 0).shape) == [3]  # the parent keeps keepdim=False
