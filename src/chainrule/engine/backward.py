@@ -512,17 +512,15 @@ def accumulate_grad(leaf: Tensor, g: Any, handed: set[int], create_graph: bool =
         existing._version += 1
         return
     # the leaf's .data changed shape since .grad was made: PyTorch adds in place (grad += g), so g must broadcast
-    # to .grad's shape, which .grad keeps
+    # to .grad's shape, which .grad keeps; a .grad with a history (made under create_graph) keeps PyTorch's
+    # gradient accumulator, and so the leaf's old shape, alive: PyTorch refuses the new gradient then
     try:
         fits = np.broadcast_shapes(np.shape(stored), g.shape) == np.shape(stored)
     except ValueError:
         fits = False
-    if not fits:
+    if not fits or existing.grad_fn is not None:
         raise RuntimeError(f"backward: a gradient of shape {g.shape} does not fit the leaf's .grad of shape "
                            f"{np.shape(stored)}, into which it is added in place (the leaf's .data changed shape "
                            f"after .grad was made): set .grad to None first")
-    if existing.grad_fn is None:
-        np.add(stored, g, out=stored)
-    else:
-        existing._data = stored + g
+    np.add(stored, g, out=stored)
     existing._version += 1
