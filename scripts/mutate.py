@@ -723,9 +723,6 @@ EQUIVALENT += [
      "linear then always takes apply(LINEAR, ...): the fast path is that call inlined (record() or unrecorded() "
      "with the same attrs), the same values, node and gradients"),
     ('ops/linalg.py',
-     'sv = svdvals(movedim(A, (d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A)', 72, 'Sub -> Add',
-     "movedim of the last two dims to (-2, -1) is the identity view: the same singular values and gradients"),
-    ('ops/linalg.py',
      'for i, j in zip(da, db, strict=True):', 31, 'True -> False',
      "the two lists were checked to have the same length just above", 1),
     ('ops/special.py',
@@ -900,10 +897,6 @@ EQUIVALENT += [
      'step = np.where(small, 1.0 / np.where(small, x, 1.0), 0.0)',
      48, '1.0 -> 2.0',
      'a placeholder where `small` is false: the outer where discards it'),
-    ('ops/linalg.py',
-     'sv = svdvals(movedim(A, (d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A)',
-     69, '2 -> 3',
-     'movedim of the last two dims to (-2, -1) is the identity view: the same singular values and gradients'),
     ('ops/shape_ops.py',
      'if input.ndim == 0:',
      0, 'if-condition -> False (an early exit removed)',
@@ -922,10 +915,6 @@ EQUIVALENT += [
      56, '10.0 -> 11.0',
      'a placeholder for non-finite input, whose results are set explicitly below (the same values over [-9.95, '
      '30], NaN, +-inf)'),
-    ('ops/linalg.py',
-     'sv = svdvals(movedim(A, (d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A)',
-     60, 'Sub -> Add',
-     'movedim of the last two dims to (-2, -1) is the identity view: the same singular values and gradients'),
     ("ops/reductions.py", "pos = np.arange(n).reshape([-1 if i == dim else 1 for i in range(x.ndim)])", 29, "1 -> 2",
      "NumPy's reshape takes any negative size as the one inferred dimension: -2 gives the same shape as -1"),
     ("ops/reductions.py", "elif x.ndim < y.ndim:  # broadcast as PyTorch: aligned from the right", 5, "Lt -> LtE",
@@ -1009,6 +998,20 @@ EQUIVALENT += [
     ("ops/sorting.py", "elif dim is not None or input.ndim:", 5, "IsNot -> Is",
      "the only case it changes is a 0-d input with a dim, whose out already has shape (len(q),): values, shapes "
      "and gradients probed equal (5 shapes x 3 q x 3 dims x keepdim x 3 interpolations)"),
+    # resumed part (h/p3d)
+    ("ops/registry.py", "if len(inputs) == 1:  # unary math and activations on NumPy values: the short path", 0,
+     "if-condition -> False (an early exit removed)",
+     "a short cut: the general loop below does what backward_unary does on NumPy values (the same rule call with "
+     "the attrs, sum_to on a shape mismatch, the cast where the type or dtype differs) and returns [gi] for "
+     "(gi,), which every caller only iterates; probed: contributions (type, dtype, bytes) and leaf gradients "
+     "equal over 1,952 backward passes of the op table (observe and anomaly mode, float32/64)"),
+    ("ops/registry.py",
+     "if tensors or kind is not type(x) or (kind is np.ndarray and gi.dtype != x.dtype):", 14, "IsNot -> Is",
+     "on arrays only where and lerp reach this loop (the others take the unary/binary short paths; probed over the "
+     "parity, dtype and torch-function tables), and their gradients already have the input's dtype (where "
+     "promotes its operands first, lerp requires one dtype): the edit only leaves a 0-d gradient of a NumPy-"
+     "scalar input as a 0-d array (values, dtypes, .grad, hooks, numpy() sharing probed equal), visible only as "
+     "the type of a raw observe() contribution, which is a 0-d array for other ops already"),
 ]
 
 
@@ -1198,6 +1201,12 @@ EQUIVALENT += [
      "shortcuts, and enters the backward grad modes the plain walk enters before any user code (probed: hooks, a "
      "custom Function, 8 ops, bit-identical .grad and the same grad mode seen, with another thread in "
      "detect_anomaly)"),
+    # resumed part (h/p3d)
+    ("explain/build.py", "contrib = rec.contributions[i] if i < len(rec.contributions) else None", 34, "Lt -> LtE",
+     "rec.contributions has one entry per parent (the engine and the replay keep op.backward's result whole; a "
+     "Function checks the count, hubs and selectors return one per parent), and edges index the parents, so "
+     "i < len always (probed: 139 VJP ops over the ops/nn/func tests and the op table's backward steps, never "
+     "shorter than the parents)"),
 ]
 
 

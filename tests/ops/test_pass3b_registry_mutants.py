@@ -6,15 +6,26 @@ because no built-in op reaches it)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import chainrule as cr
-from chainrule.ops.registry import apply, defop
+from chainrule.ops.registry import REGISTRY, apply, defop
 
-# a*b + c with rules that compute in float64 whatever the inputs' dtype (three inputs: the general loop)
-_FMA = defop("pass3b_fma", lambda a, b, c: a * b + c, "a b c",
-             derivs=(("b", lambda xp, g, out, a, b, c: np.asarray(g, np.float64) * np.asarray(b, np.float64)),
-                     ("a", lambda xp, g, out, a, b, c: np.asarray(g, np.float64) * np.asarray(a, np.float64)),
-                     ("1", lambda xp, g, out, a, b, c: np.asarray(g, np.float64) * 1.0)))
+
+@pytest.fixture(autouse=True)
+def _fma():
+    """a*b + c with rules that compute in float64 whatever the inputs' dtype (three inputs: the general loop),
+    registered for one test only (the op table's own tests check every registered op)."""
+    global _FMA
+    _FMA = defop("pass3b_fma", lambda a, b, c: a * b + c, "a b c",
+                 derivs=(("b", lambda xp, g, out, a, b, c: np.asarray(g, np.float64) * np.asarray(b, np.float64)),
+                         ("a", lambda xp, g, out, a, b, c: np.asarray(g, np.float64) * np.asarray(a, np.float64)),
+                         ("1", lambda xp, g, out, a, b, c: np.asarray(g, np.float64) * 1.0)))
+    yield
+    del REGISTRY["pass3b_fma"]
+
+
+_FMA = None
 
 
 def test_a_rule_returning_float64_is_cast_to_each_inputs_dtype():

@@ -92,6 +92,15 @@ def _check_saved(node: Node) -> None:
                     f"operation: input {i} of {node.name()} (shape {tuple(x.shape)}, now at version "
                     f"{x._version}) was modified after it was saved"
                 )
+    if node.attrs:  # index arrays an op keeps (x[i], gather, sort's indices): PyTorch saves them too
+        for key, value in node.attrs.items():
+            for arr in value if type(value) is tuple else (value,):
+                if type(arr) is np.ndarray and storage_written_since(arr, node.epoch):
+                    raise RuntimeError(
+                        f"one of the variables needed for gradient computation has been modified by an "
+                        f"inplace operation: the {key!r} array {node.name()} saved (shape {arr.shape}) was "
+                        f"modified after it was saved"
+                    )
 
 
 def _apply_hooks(hooks: list, grad: Any, create_graph: bool) -> Any:
@@ -505,4 +514,16 @@ def accumulate_grad(leaf: Tensor, g: Any, handed: set[int], create_graph: bool =
         existing._data = stored + g
         existing._version += 1
         return
-    leaf.grad = Tensor._make(stored + g)
+    # the leaf's .data changed shape since .grad was made: PyTorch adds in place (grad += g), so g must broadcast
+    # to .grad's shape, which .grad keeps; a .grad with a history (made under create_graph) keeps PyTorch's
+    # gradient accumulator, and so the leaf's old shape, alive: PyTorch refuses the new gradient then
+    try:
+        fits = np.broadcast_shapes(np.shape(stored), g.shape) == np.shape(stored)
+    except ValueError:
+        fits = False
+    if not fits or existing.grad_fn is not None:
+        raise RuntimeError(f"backward: a gradient of shape {g.shape} does not fit the leaf's .grad of shape "
+                           f"{np.shape(stored)}, into which it is added in place (the leaf's .data changed shape "
+                           f"after .grad was made): set .grad to None first")
+    np.add(stored, g, out=stored)
+    existing._version += 1

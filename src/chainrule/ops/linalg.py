@@ -750,7 +750,8 @@ def matrix_norm(A: Tensor, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool 
     if ord in ("nuc", 2, -2):  # from the singular values (the matrix dims moved last)
         from chainrule.ops.shape_ops import movedim
 
-        sv = svdvals(movedim(A, (d0, d1), (-2, -1)) if (d0, d1) != (A.ndim - 2, A.ndim - 1) else A)
+        # moved also when they are last, as PyTorch: a create_graph gradient then ends in PermuteBackward0
+        sv = svdvals(movedim(A, (d0, d1), (-2, -1)))
         if dtype is not None:
             from chainrule import dtypes
             from chainrule.ops.elementwise import cast

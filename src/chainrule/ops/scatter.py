@@ -30,9 +30,9 @@ def _index_data(index: Any, op: str) -> np.ndarray:
     idx = np.asarray(idx)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"{op}(): Expected dtype int32/int64 for index, got {_dtype_name(idx.dtype)}")
-    # a copy: the positions are kept for backward, and writing into the index tensor afterwards must not move
-    # them (PyTorch raises "modified by an inplace operation" there; chainrule differentiates the call as made)
-    return idx.astype(np.int64)
+    # no copy of an int64 index: backward keeps this array, and the engine refuses it once written in place (as
+    # PyTorch: "modified by an inplace operation")
+    return idx.astype(np.int64, copy=False)
 
 
 def _dtype_name(dt: np.dtype) -> str:

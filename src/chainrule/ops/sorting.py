@@ -82,8 +82,8 @@ def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: boo
 
 
 def _result(kind: Any, values: Tensor, indices: np.ndarray, scalar: bool) -> Any:
-    # a copy: the values' backward keeps `indices`, so writing into the returned tensor must not move the gradient
-    indices = indices.astype(np.int64)
+    # no copy: the values' backward keeps `indices`, and the engine refuses them once written in place (as PyTorch)
+    indices = indices.astype(np.int64, copy=False)
     if scalar and indices.size == 1:
         from chainrule.ops.shape_ops import reshape
 
