@@ -1,0 +1,63 @@
+"""Engine survivors of the first exhaustive mutation pass, second round (h/p3e): a retained gradient whose
+tensor is gone, and the backward observer's `keep` rule and frozen steps."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+
+import numpy as np
+import pytest
+import torch
+
+import chainrule as cr
+
+
+@pytest.mark.filterwarnings(r"ignore:Using backward\(\) with create_graph=True")
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_retain_grad_of_a_tensor_deleted_before_backward_is_skipped_like_torch(create_graph: bool) -> None:
+    grads = []
+    for lib in (torch, cr):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.retain_grad()  # y is then dropped: its node lives on in the graph, its tensor does not
+        z = (y * y * 3).sum()
+        del y
+        gc.collect()
+        z.backward(create_graph=create_graph)
+        grads.append(x.grad.detach().numpy().copy())
+    np.testing.assert_allclose(grads[1], grads[0], rtol=1e-6)  # 24 * x, and no error for the lost tensor
+    np.testing.assert_allclose(grads[1], [24.0, 48.0], rtol=1e-6)
+
+
+def test_observe_with_a_callback_keeps_the_steps_by_default() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    with cr.autograd.observe(seen.append) as steps:
+        (x * 3).sum().backward()
+    assert len(seen) == 2 and [s.op_name for s in steps] == [s.op_name for s in seen]
+    assert steps == seen  # keep=True is the default, also with a callback
+
+
+def test_observe_without_a_callback_keeps_the_steps_even_with_keep_false() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    with cr.autograd.observe(keep=False) as steps:  # nothing else would see them: kept all the same
+        (x * 3).sum().backward()
+    assert [s.op_name for s in steps] == ["sum", "mul"]
+
+
+def test_observe_with_a_callback_and_keep_false_keeps_nothing() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    seen = []
+    with cr.autograd.observe(seen.append, keep=False) as steps:
+        (x * 3).sum().backward()
+    assert steps == [] and len(seen) == 2
+
+
+def test_a_backward_step_is_frozen() -> None:
+    x = cr.tensor([1.0, 2.0], requires_grad=True)
+    with cr.autograd.observe() as steps:
+        (x * 3).sum().backward()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        steps[0].index = 7
+    assert steps[0].index == 0
