@@ -87,3 +87,53 @@ def test_a_backward_step_is_frozen() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         steps[0].index = 7
     assert steps[0].index == 0
+
+
+def test_compiled_step_accumulates_into_a_grad_of_another_dtype_as_eager() -> None:
+    # engine/backward.py accumulate_grads (a compiled replay adds every leaf's gradient with one call): a float32
+    # 0-d leaf whose .grad was assigned a float64 tensor (chainrule accepts that; PyTorch refuses it unless the
+    # leaf's grad_dtype is None) gets its float64 gradient cast to the leaf's dtype before the add, as the eager
+    # backward does, so the compiled step and the eager one leave the same .grad
+    def run(compiled: bool) -> list:
+        x = cr.tensor(1.5, requires_grad=True)
+        w = cr.tensor(0.1, dtype=cr.float64, requires_grad=True)
+
+        def step() -> None:
+            (x * w).backward()
+
+        fn = cr.compile(step) if compiled else step
+        out = []
+        for _ in range(3):  # traced, then replayed
+            x.grad = cr.tensor(0.25, dtype=cr.float64)
+            w.grad = cr.tensor(0.0, dtype=cr.float64)
+            fn()
+            out.append((str(x.grad.dtype), x.grad.item(), w.grad.item()))
+        return out
+
+    expected = float(np.float64(0.25) + np.float64(np.float32(0.1)))  # the float32 gradient 0.1, added in float64
+    assert run(False) == run(True) == [("chainrule.float64", expected, 1.5)] * 3
+
+
+@pytest.mark.parametrize("leaf_dtype, grad_dtype", [(np.float32, np.float64), (np.float64, np.float32)])
+def test_accumulate_grads_casts_to_the_leaf_dtype_like_accumulate_grad(leaf_dtype, grad_dtype) -> None:
+    # engine/backward.py:461 (`and kind is type(leaf._data)`): accumulate_grads, the one call a compiled replay
+    # makes for all leaves, must leave what accumulate_grad leaf by leaf leaves (its docstring's contract, also
+    # tests/engine/test_accumulate_grads.py). When the gradient and the existing .grad are scalars of one dtype
+    # and the leaf of another, the gradient is first cast to the leaf's dtype. A compiled step hands over
+    # gradients already in the leaf's dtype (the test above), so only a direct call shows the cast.
+    from chainrule.engine.backward import accumulate_grad, accumulate_grads
+
+    results = []
+    for batched in (False, True):
+        x = cr.tensor(leaf_dtype(1.5), requires_grad=True)
+        x.grad = cr.tensor(grad_dtype(0.25))
+        existing = x.grad
+        g = grad_dtype(0.1)
+        if batched:
+            accumulate_grads(x, g)
+        else:
+            accumulate_grad(x, g, set())
+        results.append((x.grad is existing, str(x.grad.dtype), x.grad.item(), x.grad._version))
+    expected = float(np.float64(0.25) + np.float64(np.float32(0.1)))  # 0.1 through float32 either way
+    assert results[0] == results[1]
+    assert results[1][2] == expected and results[1][0] is True
