@@ -1207,6 +1207,29 @@ EQUIVALENT += [
      "Function checks the count, hubs and selectors return one per parent), and edges index the parents, so "
      "i < len always (probed: 139 VJP ops over the ops/nn/func tests and the op table's backward steps, never "
      "shorter than the parents)"),
+    # resumed part (h/p3e)
+    ("engine/formatting.py",
+     "width = 5 if (~arr).any() and arr.any() else 0  # ' True' lines up with 'False', as in PyTorch", 45,
+     "0 -> 1",
+     "the width pads 'True' and 'False' with rjust, which never shortens: a width of 1 or 0 leaves both words as "
+     "they are (probed: all-True, all-False, empty, 0-d and summarized bool tensors print the same)"),
+    ("engine/grad_mode.py", "def __new__(cls, mode: Any = True) -> Any:", 29, "True -> False",
+     "__new__ only asks whether mode is a bool (a decorated function otherwise); True and False both are, and the "
+     "value itself is __init__'s, whose own default stays True"),
+    ("engine/tensor.py", "self.value = 0", 13, "0 -> 1",
+     "the in-place epoch is only compared with epochs taken from it later (node.epoch, _modified_epoch, the "
+     "storage records) or with 0, the epoch of a tensor never written and of compile's stub nodes, which stays "
+     "below every epoch either way: starting at 1 shifts them all and changes no comparison"),
+    ("engine/tensor_methods.py",
+     "def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> Any:", 75,
+     "True -> False",
+     "ops/sorting.py's topk never reads `sorted` (it always returns the k values in order, which PyTorch's "
+     "sorted=False leaves unspecified) (probed: 1,800 random calls, values, indices and gradients identical)"),
+    ("engine/tensor_methods.py",
+     "def unique(self, sorted: bool = True, return_inverse: bool = False, return_counts: bool = False,", 32,
+     "True -> False",
+     "ops/sorting.py's unique never reads `sorted` (ascending either way, as PyTorch's CPU kernel) (probed: 3,600 "
+     "random calls with every return_inverse/return_counts/dim, identical results and dtypes)"),
 ]
 
 
