@@ -1654,6 +1654,10 @@ def main(argv: list[str] | None = None) -> int:
                          "source needs a full rebuild)")
     ap.add_argument("--json", type=Path, help="write the results here")
     ap.add_argument("--all", action="store_true", help="every mutation point (of --package, if given), not a sample")
+    ap.add_argument("--score", type=Path, nargs="+", metavar="FILE.jsonl",
+                    help="run nothing: score every mutation point of the tree as it is now from these logs (a later "
+                         "log's result for a mutant overrides an earlier one's), with EQUIVALENT, and list what no log "
+                         "holds (lines edited since, or never run) and the survivors")
     ap.add_argument("--survivors-of", type=Path, metavar="FILE.jsonl",
                     help="rerun the mutants that survived in an earlier --log (after tests were added for them)")
     ap.add_argument("--log", type=Path, metavar="FILE.jsonl",
@@ -1678,6 +1682,8 @@ def _main(args: argparse.Namespace) -> int:
     for package in args.package or PACKAGES:
         for path in sorted((RUN / "src" / "chainrule" / package).rglob("*.py")):
             pool.extend(m for m, _ in candidates(path, package))
+    if args.score:
+        return _score(pool, args.score)
     if args.uncovered:
         return _uncovered(pool, CoverageMap(args.map_jobs, args.rebuild_map, args.map_update_from))
     if args.only:
@@ -1775,6 +1781,41 @@ def _main(args: argparse.Namespace) -> int:
     if args.json:
         args.json.write_text(json.dumps({"score": score, "killed": killed, "counted": len(counted),
                                          "results": results}, indent=1))
+    return 0
+
+
+def _score(pool: list[Mutant], logs: list[Path]) -> int:
+    """The score of the tree as it is now, from logged results: killed / (all points - equivalent), with the points
+    no log holds counted both ways (as killed for an upper bound, as survivors for the lower one)."""
+    results: dict[tuple, dict] = {}
+    for path in logs:
+        results.update(_read_log(path))
+    equivalent = killed = 0
+    survivors: list[Mutant] = []
+    missing: list[Mutant] = []
+    for m in pool:
+        r = results.get(_log_key(asdict(m)))
+        if equivalent_reason(m) is not None:
+            equivalent += 1
+        elif r is None or r["outcome"] == "equivalent":
+            missing.append(m)
+        elif r["outcome"] == "survived":
+            survivors.append(m)
+        else:
+            killed += 1
+    counted = len(pool) - equivalent
+    known = counted - len(missing)
+    print(f"{len(pool)} mutation points: {equivalent} equivalent (EQUIVALENT), {counted} non-equivalent, of which "
+          f"{known} in the logs: {killed} killed, {len(survivors)} survived; {len(missing)} not in any log")
+    if known:
+        print(f"score of the logged non-equivalent mutants: {killed} / {known} = {killed / known:.2%}")
+    if counted:
+        print(f"score of all non-equivalent mutants: between {killed / counted:.2%} (every unlogged one a survivor) "
+              f"and {(killed + len(missing)) / counted:.2%} (every unlogged one killed)")
+    for m in sorted(survivors, key=lambda m: (m.path, m.line, m.col)):
+        print(f"  survived: {m.path}:{m.line}:{m.col}  {m.kind}: {m.description}    {m.source}")
+    for m in sorted(missing, key=lambda m: (m.path, m.line, m.col)):
+        print(f"  not logged: {m.path}:{m.line}:{m.col}  {m.kind}: {m.description}    {m.source}")
     return 0
 
 
