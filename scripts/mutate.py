@@ -1009,6 +1009,102 @@ EQUIVALENT += [
     ("ops/sorting.py", "elif dim is not None or input.ndim:", 5, "IsNot -> Is",
      "the only case it changes is a 0-d input with a dim, whose out already has shape (len(q),): values, shapes "
      "and gradients probed equal (5 shapes x 3 q x 3 dims x keepdim x 3 interpolations)"),
+    # resumed part (h/p3f)
+    ("ops/conv.py", "if ph or pw or full_h != h or full_w != w:", 30, "NotEq -> Eq",
+     "full_w is always w + 2 pw (and full_h h + 2 ph): every window of fold, whether its grid is computed or "
+     "given by conv_transpose2d, ends inside the padded input, so this test is `pw != 0`, already covered; the edit "
+     "only turns the unpadded return into out[:, :, 0:h, 0:w], the whole array as a view (same values, shape, "
+     "strides). Probed: an assert of full_h == h + 2 ph and full_w == w + 2 pw held over the conv, conv_transpose, "
+     "fold/unfold, pooling, gradcheck and parity tests"),
+    ("ops/conv.py",
+     "def unfold_(xp: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),", 90,
+     "1 -> 2", "the default is never used: every caller (fold's VJP, conv2d's and conv_transpose2d's VJPs, "
+     "nn.functional.unfold) passes dilation"),
+    ("ops/conv.py",
+     "def unfold_(xp: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),", 93,
+     "1 -> 2", "the default is never used: every caller (fold's VJP, conv2d's and conv_transpose2d's VJPs, "
+     "nn.functional.unfold) passes dilation"),
+    ("ops/conv.py",
+     "def _conv2d_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, input_grad: bool = True,", 92,
+     "True -> False", "the forward never reads input_grad (only the VJP does; conv2d always records it)"),
+    ("ops/conv.py", "dilation: Pair = (1, 1), groups: int = 1) -> Tensor:", 18, "1 -> 2",
+     "ops.conv.conv2d's only caller, nn.functional's _conv (conv1d/conv2d), passes dilation and groups"),
+    ("ops/conv.py", "dilation: Pair = (1, 1), groups: int = 1) -> Tensor:", 21, "1 -> 2",
+     "ops.conv.conv2d's only caller, nn.functional's _conv (conv1d/conv2d), passes dilation and groups"),
+    ("ops/conv.py", "dilation: Pair = (1, 1), groups: int = 1) -> Tensor:", 39, "1 -> 2",
+     "ops.conv.conv2d's only caller, nn.functional's _conv (conv1d/conv2d), passes dilation and groups"),
+    ("ops/elementwise.py",
+     'fast = type(b) in _NUMBERS and (kind in _FLOAT_SCALARS or (kind is np.ndarray and da.dtype.kind == "f"))',
+     32, "Or -> And",
+     "`fast` is then always False for a tensor with a Python number, which takes promote() + apply(): as the "
+     "entries above for this line and the reflected one; probed for the float scalar kinds too: 3,264 cases "
+     "(16 ops incl. //, %, **, fmod, div modes, alpha x 3 float dtypes x 0-d NumPy-scalar, element-view and "
+     "requires-grad inputs x 17 numbers incl. +-0.0, nan, +-inf, 10**20, True) equal in storage type, dtype, "
+     "bits, grad_fn, first and second derivatives, no_grad results, warnings and errors"),
+    ("ops/inplace.py",
+     'if type(data) is not np.ndarray or not data.flags.writeable or data.dtype.kind != "f":', 3,
+     "IsNot -> Is",
+     "every float ndarray add_/sub_/mul_/div_ then takes the general path (the op, then assign's copyto into the "
+     "same array), a NumPy-scalar one already did: probed equal over 216 cases (3 dtypes x 4 ops x numbers incl. "
+     "+-0.0, nan, inf, 2**70, 10**400, same-dtype/0-d/broadcast/mixed-dtype tensors, views of a base, no_grad "
+     "leaves): values, base, versions, warnings, errors; cr.compile's fallback unchanged (tests/compile pass). "
+     "Only the internal observe_ops seam also sees the general path's op"),
+    ("ops/linalg.py",
+     "def _solve_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
+     86, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs), and the tracer's "
+     "live VJP refuses such ops: the default is unused"),
+    ("ops/linalg.py",
+     "def _solve_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
+     92, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs), and the tracer's "
+     "live VJP refuses such ops: the default is unused"),
+    ("ops/linalg.py",
+     "def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:", 77,
+     "False -> True", "pinv never reads hermitian (always the SVD; PyTorch's hermitian=True reads only the lower "
+     "triangle: a difference for a non-Hermitian input, noted)"),
+    ("ops/linalg.py",
+     "def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:", 84,
+     "False -> True", "matrix_rank never reads hermitian (always the SVD; PyTorch's hermitian=True reads only the "
+     "lower triangle: a difference for a non-Hermitian input, noted)"),
+    ("ops/random_fills.py",
+     "def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     38, "0.0 -> 1.0", "its only caller, Tensor.uniform_, passes a and b (with its own defaults, tested)"),
+    ("ops/random_fills.py",
+     "def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     40, "0.0 -> 1.0", "its one caller, Tensor.normal_, always passes mean and std; nn.init.normal_ is its own "
+     "function"),
+    ("ops/reductions.py", "if p >= 1:  # p |x|^(p-1) is 0 at 0", 3, "GtE -> Gt",
+     "p_norm never gets p == 1: norm sends p in (1, 1.0) and vector_norm ord == 1 to sum(abs) before calling it"),
+    ("ops/reductions.py", "powers = where(zero, 0.0, _pow(where(zero, 1.0, ax), p))", 43, "1.0 -> 2.0",
+     "a placeholder at the zeros, which the outer where replaces by 0 and whose gradient it masks to exactly 0 "
+     "(0 * p * 2^(p-1) is 0 as 0 * p * 1 is): probed equal (values, gradients, create_graph second derivatives) "
+     "over norm/vector_norm/dist, p in (1e-300, 1e-3, 0.25, 0.5, 0.7, 0.9999), 3 dtypes, zeros, -0.0, inf, NaN"),
+    ("ops/registry.py",
+     "if tensors or kind is not type(x) or (kind is np.ndarray and gi.dtype != x.dtype):", 38, "And -> Or",
+     "adds only _match_dtype calls for an ndarray gradient of x's type and dtype (a NumPy scalar of x's type has "
+     "x's dtype), which _match_dtype returns unchanged"),
+    ("ops/sorting.py",
+     "def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  "
+     "# noqa: A002", 84, "True -> False",
+     "topk never reads sorted: its results always come sorted (PyTorch leaves the order of sorted=False "
+     "unspecified; documented)"),
+    ("ops/sorting.py",
+     "def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:", 86,
+     "False -> True", "sort never reads stable: it is always stable (documented)"),
+    ("ops/sorting.py",
+     "def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002 - PyTorch's name",
+     41, "True -> False",
+     "unique never reads sorted: its values are always ascending, as PyTorch's CPU kernel (documented)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 72,
+     "32760 -> 32761",
+     "the x^-12 coefficient changes by 6e-19 at x = 10, below rounding: probed over 450,000 points in "
+     "[-9.95, 60.3] (dense at [9, 12] and (0, 1)), 176 results differ, by at most 4.9e-16 of max(|value|, 1), "
+     "and the mutant is closer to mpmath's value at 158 of them"),
+    ("ops/special.py",
+     "_TRIGAMMA_SERIES = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6)", 62, "691 -> 692",
+     "the x^-13 coefficient changes by 3.7e-17 at x = 10, within the series' own truncation error there (the left-out "
+     "B16 term, 7e-17): probed over the same 450,000 points, results differ by at most 2.2e-16 of "
+     "max(|value|, 1) (1 ulp), as close to mpmath either way (the mutant closer at 109 of 300 checked)"),
 ]
 
 
