@@ -72,13 +72,18 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
-    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+    """cat after atleast_1d, as PyTorch: along dim 0 for 1-d (and 0-d) tensors, else along dim 1."""
+    from chainrule.ops.shape_ops import reshape
+
+    ts = [reshape(t, (1,)) if t.ndim == 0 else t for t in _check_list(tensors, "hstack")]
+    return cat(ts, 0 if ts[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """cat along dim 0 after atleast_2d, as PyTorch: a 0-d tensor is a 1x1 row, a 1-d one a row."""
     from chainrule.ops.shape_ops import reshape
 
-    return cat([reshape(t, (1, -1)) if t.ndim == 1 else t for t in tensors], 0)
+    return cat([reshape(t, (1, -1)) if t.ndim < 2 else t for t in _check_list(tensors, "vstack")], 0)
 
 
 def _at_least_1d(input: Tensor, op: str) -> None:

@@ -77,7 +77,7 @@ _NORMAL_NAMES = {(True, False): variant(NORMAL, "NormalBackward1"), (False, True
                  (True, True): variant(NORMAL, "NormalBackward3")}
 
 
-def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
+def normal(mean: Any, std: Any = 1.0, size: Any = None, *, generator: Generator | None = None,
            dtype: Any = None, requires_grad: bool = False, device: Any = None, **kwargs: Any) -> Tensor:
     """Draws from N(mean, std^2), as `torch.normal`'s overloads: `normal(mean, std)` with a tensor mean and/or
     std (broadcast; the result has their shape and dtype; its gradient is 0 for both, as PyTorch's), or
