@@ -3,6 +3,7 @@ document and the diagnostics, checked against values computed independently (PyT
 documented limits (docs/explain.md, docs/graph-schema.md)."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import operator
@@ -179,3 +180,45 @@ def test_unnamed_input_letters_do_not_run_out() -> None:
     # substituted per edge over all of an op's arguments, quadratic in a stack of 26,000 tensors)
     assert list(itertools.islice(_letters(), 0, 28)) == [*"abcdefghijklmnopqrstuvwxyz", "a1", "b1"]
     assert list(itertools.islice(_letters(), 25_999, 26_002)) == ["z999", "a1000", "b1000"]
+
+
+class _Picky(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(2, 2)
+
+    def forward(self, x: cr.Tensor) -> cr.Tensor:
+        if x.shape[-1] != 2:
+            raise ValueError("_Picky wants 2 features")
+        return self.lin(x).tanh()
+
+
+class _Retrying(nn.Module):
+    """Calls its child once with input it refuses (and catches the error), then with good input."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.child = _Picky()
+        self.out = nn.Linear(2, 1)
+
+    def forward(self, x: cr.Tensor) -> cr.Tensor:
+        with contextlib.suppress(ValueError):
+            self.child(x[:, :1])
+        return self.out(self.child(x)).sum() * 2
+
+
+def test_record_modules_after_a_submodule_raised_and_the_error_was_caught() -> None:
+    # explain/record.py:255 (`register_forward_hook(tag, ..., always_call=True)`): the hook that closes a module
+    # call runs also when its forward raises, so a caught error in a child does not leave that call open: the
+    # parent's own ops (sum, loss) still belong to the parent, and the child's ops are not nested in a call that
+    # made nothing
+    cr.manual_seed(0)
+    net = _Retrying()
+    with cr.explain.record_modules(net):
+        loss = net(cr.randn(3, 2))
+    g = cr.graph(loss)
+    assert sorted((grp["label"], grp["kind"]) for grp in g.data["groups"]) == [
+        ("_Retrying", "module"), ("child.lin: Linear(2->2)", "module"), ("child: _Picky", "module"),
+        ("out: Linear(2->1)", "module")]
+    assert _node(g, "loss")["module"] == "_Retrying"
+    assert _node(g, "out")["calls"] == [["_Retrying", 0], ["out", 0]]
