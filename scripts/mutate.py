@@ -1075,11 +1075,6 @@ EQUIVALENT += [
      "0 -> 1",
      "paths() returns a too-many result before it adds any note, so self.notes is empty here and inserting at "
      "1 or 0 gives the same list"),
-    ("explain/tables.py",
-     'if n["kind"] == "constant" or n["grad"] is None and n["kind"] == "op" and not n["grad_states"]:', 0,
-     "if-condition -> False (an early exit removed)",
-     "such a node never shows: rows need a gradient (the root, shown either way, excepted), and _term's walk "
-     "only reaches consumers that sent a gradient, so they had one"),
     ("autograd/function.py",
      "return _Slots([b if a is None else a if b is None else a + b for a, b in zip(self.grads, other.grads)])", 55,
      "Add -> Sub",
@@ -1187,11 +1182,6 @@ EQUIVALENT += [
     ("explain/values.py", "if value is None:", 0, "if-condition -> False (an early exit removed)",
      "a short cut: None is no Tensor and no NumPy or Python number, so the isinstance test below returns the same "
      "None"),
-    ("explain/tables.py",
-     'if n["kind"] == "constant" or n["grad"] is None and n["kind"] == "op" and not n["grad_states"]:', 52,
-     "Eq -> NotEq",
-     "as the early exit's entry: whether a node without a gradient counts as shown changes nothing, rows need a "
-     "gradient (the root excepted, shown either way) and _term's walk only reaches consumers that sent one"),
     ("engine/backward.py", "or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))", 4, "And -> Or",
      "another thread's anomaly mode then sends this thread's walk through _special_step, which without "
      "create_graph, capture, watchers or this thread's anomaly mode runs the same op.backward that plain_backward "

@@ -222,3 +222,31 @@ def test_record_modules_after_a_submodule_raised_and_the_error_was_caught() -> N
         ("out: Linear(2->1)", "module")]
     assert _node(g, "loss")["module"] == "_Retrying"
     assert _node(g, "out")["calls"] == [["_Retrying", 0], ["out", 0]]
+
+
+def test_gradient_table_walks_through_a_multi_output_function_node() -> None:
+    # explain/tables.py:260 (`n["grad"] is None and n["kind"] == "op" and not n["grad_states"]` hides an op with no
+    # gradient of its own): the node of a two-output custom Function holds the packed gradients of its outputs,
+    # no gradient of its own; with one output used, w's "how" goes through that output (u), not through the
+    # Function node, which has no row to refer to. The value is PyTorch's w.grad (8 w).
+    grads = {}
+    for m in (torch, cr):
+        class Split(m.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):  # noqa: ANN001, ANN205
+                return x * 2, x * 3
+
+            @staticmethod
+            def backward(ctx, g1, g2):  # noqa: ANN001, ANN205
+                return g1 * 2 + g2 * 3
+
+        w = m.tensor([0.5, -1.0], requires_grad=True)
+        u, _ = Split.apply(w)
+        loss = (u * u).sum()
+        if m is cr:
+            rows = {r.name: r for r in cr.explain.gradient_table(loss).rows}
+        loss.backward()
+        grads[m.__name__] = w.grad.numpy()
+    assert list(rows) == ["loss", "u", "w"]
+    assert rows["w"].how == "dloss/du × (G (output 0 of Split)) × [Split.backward] = [4.0, -8.0]"
+    np.testing.assert_array_equal(value_array(rows["w"].grad), grads["torch"])
