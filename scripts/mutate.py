@@ -1188,6 +1188,23 @@ EQUIVALENT += [
      "shortcuts, and enters the backward grad modes the plain walk enters before any user code (probed: hooks, a "
      "custom Function, 8 ops, bit-identical .grad and the same grad mode seen, with another thread in "
      "detect_anomaly)"),
+    # resumed part (h/p3g)
+    ("autograd/gradcheck.py",
+     "check_grad_dtypes: bool = False, check_batched_grad: bool = False, check_fwd_over_rev: bool = False,", 60,
+     "False -> True",
+     "gradgradcheck's check_batched_grad is accepted and never read (its docstring says so; the body passes it to "
+     "nothing), so its default cannot matter"),
+    ("explain/build.py",
+     "retained = [t for t in (n.tensor_ref() for n in ops if n.retains_grad and n.tensor_ref is not None)", 55,
+     "And -> Or",
+     "both always agree: Tensor.retain_grad sets node.retains_grad = True and node.tensor_ref together, and nothing "
+     "else assigns or resets either (Node's defaults are False and None)"),
+    ("explain/record.py", "def step_record(step: Any, pass_id: int = 0) -> StepRecord:", 42, "0 -> 1",
+     "pass_id is read only from the records of `cr.explain.record()` (build._gradients, via recorded_step), which "
+     "pass it explicitly; the defaulted records (observed backward, replay) go to the graph without their pass_id"),
+    ("explain/record.py", "def tag_outputs(result: Any, inputs: Any, path: str, type_name: str, call: int = 0,", 81,
+     "0 -> 1",
+     "both callers (record_modules' per-model and global forward hooks) pass the call number explicitly"),
 ]
 
 
