@@ -565,11 +565,6 @@ EQUIVALENT += [
      "0 -> 1",
      "paths() returns a too-many result before it adds any note, so self.notes is empty here and inserting at "
      "1 or 0 gives the same list"),
-    ("explain/tables.py",
-     'if n["kind"] == "constant" or n["grad"] is None and n["kind"] == "op" and not n["grad_states"]:', 0,
-     "if-condition -> False (an early exit removed)",
-     "such a node never shows: rows need a gradient (the root, shown either way, excepted), and _term's walk "
-     "only reaches consumers that sent a gradient, so they had one"),
     ("autograd/function.py",
      "return _Slots([b if a is None else a if b is None else a + b for a, b in zip(self.grads, other.grads)])", 55,
      "Add -> Sub",
@@ -677,11 +672,6 @@ EQUIVALENT += [
     ("explain/values.py", "if value is None:", 0, "if-condition -> False (an early exit removed)",
      "a short cut: None is no Tensor and no NumPy or Python number, so the isinstance test below returns the same "
      "None"),
-    ("explain/tables.py",
-     'if n["kind"] == "constant" or n["grad"] is None and n["kind"] == "op" and not n["grad_states"]:', 52,
-     "Eq -> NotEq",
-     "as the early exit's entry: whether a node without a gradient counts as shown changes nothing, rows need a "
-     "gradient (the root excepted, shown either way) and _term's walk only reaches consumers that sent one"),
     ("engine/backward.py", "or (record_flags.anomaly_threads > 0 and anomaly_state.enabled))", 4, "And -> Or",
      "another thread's anomaly mode then sends this thread's walk through _special_step, which without "
      "create_graph, capture, watchers or this thread's anomaly mode runs the same op.backward that plain_backward "
@@ -717,6 +707,23 @@ EQUIVALENT += [
      "True -> False",
      "ops/sorting.py's unique never reads `sorted` (ascending either way, as PyTorch's CPU kernel) (probed: 3,600 "
      "random calls with every return_inverse/return_counts/dim, identical results and dtypes)"),
+    # resumed part (h/p3g)
+    ("autograd/gradcheck.py",
+     "check_grad_dtypes: bool = False, check_batched_grad: bool = False, check_fwd_over_rev: bool = False,", 60,
+     "False -> True",
+     "gradgradcheck's check_batched_grad is accepted and never read (its docstring says so; the body passes it to "
+     "nothing), so its default cannot matter"),
+    ("explain/build.py",
+     "retained = [t for t in (n.tensor_ref() for n in ops if n.retains_grad and n.tensor_ref is not None)", 55,
+     "And -> Or",
+     "both always agree: Tensor.retain_grad sets node.retains_grad = True and node.tensor_ref together, and nothing "
+     "else assigns or resets either (Node's defaults are False and None)"),
+    ("explain/record.py", "def step_record(step: Any, pass_id: int = 0) -> StepRecord:", 42, "0 -> 1",
+     "pass_id is read only from the records of `cr.explain.record()` (build._gradients, via recorded_step), which "
+     "pass it explicitly; the defaulted records (observed backward, replay) go to the graph without their pass_id"),
+    ("explain/record.py", "def tag_outputs(result: Any, inputs: Any, path: str, type_name: str, call: int = 0,", 81,
+     "0 -> 1",
+     "both callers (record_modules' per-model and global forward hooks) pass the call number explicitly"),
 ]
 
 

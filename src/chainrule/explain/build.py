@@ -7,6 +7,7 @@ after a plain `backward()` freed the buffers, whatever survives (leaves, retaine
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -300,7 +301,7 @@ def _short_path(path: str) -> str:
 
 
 def _letters() -> Any:
-    for k in range(0, 1000):
+    for k in itertools.count():  # endless: a graph may have more than 26,000 unnamed inputs
         for c in "abcdefghijklmnopqrstuvwxyz":
             yield c if k == 0 else f"{c}{k}"
 
