@@ -496,6 +496,607 @@ EQUIVALENT: list[tuple] = [
      "the forward never reads lower (np.triu), and _tri, the op's only caller, always passes it (seed 1515)"),
     ("ops/conv.py", "return out.reshape(x.shape[0], o, oh, -1)", 39, "1 -> 2",
      "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1 (seed 1515)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 83, "12 -> 13",
+     "the last coefficient is never read: digamma's loop takes _DIGAMMA_SERIES[:-1] (seed 1515)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 79, "Div -> Mult",
+     "the last coefficient is never read (judged with the seed-1515 mutant on it)"),
+    ("ops/special.py",
+     "_DIGAMMA_SERIES = (1 / 12, -1 / 120, 1 / 252, -1 / 240, 1 / 132, -691 / 32760, 1 / 12)", 79, "1 -> 2",
+     "the last coefficient is never read (judged with the seed-1515 mutant on it)"),
+    ("ops/registry.py", "if parent is not None and gi is not None:", 3, "And -> Or",
+     "differs only when exactly one is None: a vjp's gradient for an input that needs none (index_put, einsum), "
+     "which _match_dtype returns unchanged (same dtype) and the engine drops; instrumented over the op table's "
+     "gradcheck, tests/autograd and tests/func: no vjp returned None for an input that needs a gradient, and no "
+     "dropped gradient had another dtype (seed 1616)"),
+    ("ops/special.py", "out = np.where(w < 5.0, p1, p2) * z", 15, "Lt -> LtE",
+     "no float64 x in (-1, 1) gives w = -ln((1 - x)(1 + x)) exactly 5.0 (between neighbouring x it steps from "
+     "4.999999999999987 to 5.0000000000000195), and either start goes through the same Newton steps (seed 1616)"),
+    ("autograd/gradcheck.py",
+     "check_rev_over_rev: bool = True, fast_mode: bool = False, masked: bool = False) -> bool:", 73,
+     "False -> True", "gradgradcheck's masked is accepted and never read (its docstring says so) (seed 1616)"),
+    ("ops/random_fills.py",
+     "def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     58, "1.0 -> 2.0", "its one caller, Tensor.normal_, always passes std (with PyTorch's default, 1.0); "
+     "nn.init.normal_ is its own function (seed 1616)"),
+    ("ops/reductions.py",
+     "truth = data if data.dtype.kind == \"b\" else data != 0  # NaN counts as true, as in PyTorch", 16, "Eq -> NotEq",
+     "np.any/np.all read a number as `!= 0` does (NaN true, -0.0 false) and return bool either "
+     "way, and `data != 0` of bools is the data: the same results, dtypes and shapes (checked over float, float16, "
+     "int8, uint8 and empty arrays with nan, inf, -0.0 and subnormals, every axis, keepdims) (seed 1616)"),
+    ("ops/special.py", "pole = (v <= 0) & (v == np.floor(v))", 8, "LtE -> Lt",
+     "trigamma at +-0.0, the one input the edit drops from the poles, is inf without the flag too (1/v**2 of the "
+     "recurrence and the reflection's pi**2/sin(pi*v)**2 both overflow to inf; checked for float16/32/64)", 2),
+    ("ops/special.py", "for _ in range(4):  # quadratic convergence from ~1e-7", 15, "4 -> 5",
+     "a fifth Newton step after convergence moves erfinv by at most 1 ulp (on 19% of 3,000 float64 inputs) and "
+     "rounds correctly as often against mpmath at 40 digits (2,063 vs 2,055 of 3,000): no result leaves the "
+     "2-ulp bound tests/ops/test_special_accuracy.py checks, so no test can tell the two apart"),
+    ("ops/joins.py", "for start, stop in zip(bounds[:-1], bounds[1:], strict=True):", 55, "True -> False",
+     "bounds[:-1] and bounds[1:] of one list always have the same length, so zip's strict check never fires "
+     "(seed 1919)"),
+    ("ops/indexing.py",
+     "return getitem(input, (slice(None),) * d + (idx if idx.ndim == 1 else np.asarray(idx).reshape(-1),),", 95,
+     "1 -> 2", "reshape(-2): NumPy (2.x) infers any negative size, as it does -1 (seed 1919)"),
+    ("ops/shape_ops.py", "wrap_dim(dim1, 0, \"transpose\")", 15, "0 -> 1",
+     "wrap_dim reads ndim 0 as 1 (max(ndim, 1)), in its check and its message, and the result is discarded "
+     "(seed 1919)"),
+    ("ops/shape_ops.py", "if len(dims) < input.ndim:", 3, "Lt -> LtE",
+     "tile with exactly ndim dims: prepending (1,) * 0 leaves dims as it is (already a tuple) (seed 1919)"),
+    ("explain/values.py", 'if v is not None and not v["shape"] and isinstance(v.get("data"), int | float):', 21,
+     "drop `not`", "a fast path: value objects with a non-empty shape hold a list or None as data, never a number, "
+     "and value_array gives a 0-d value's int, float or bool data the same float (probed over 25 values, also "
+     "after a JSON round trip) (seed 1919)"),
+    ("engine/formatting.py", "width = max((len(fmt(float(v))) for v in counted.ravel()), default=0)", 67,
+     "0 -> 1", "max's default is read only when no value is nonzero and finite: then every text is `0.`-like, nan "
+     "or +-inf, at least 2 characters, and rjust(1) leaves it as it is (seed 2020, for the line before the pass)"),
+    ("ops/reductions.py",
+     "positions = np.arange(x.shape[dim]).reshape([-1 if i == dim else 1 for i in range(len(x.shape))])", 46,
+     "1 -> 2", "reshape(..., -2, ...): NumPy (2.x) infers any negative size, as it does -1 (seed 2020)"),
+    ("explain/build.py",
+     'if n["module"] is not None and n["call"] is not None and n["module"] in renumber:', 3, "And -> Or",
+     "differs only for a node with a module path that no node's calls hold (KeyError) or with a call but no module; "
+     "neither occurs: an op's calls end with its own (path, call), a parameter joins a module some op was tagged "
+     "with (call None: .get(None, None) keeps None); asserted over tests/explain, tests/cli, tests/viz (seed 2020)"),
+    ("ops/shape_ops.py", "return wrap(np.repeat(np.arange(counts.size), counts.reshape(-1)).astype(np.int64))", 62,
+     "1 -> 2", "reshape(-2): NumPy (2.x) infers any negative size, as it does -1 (0-d, empty and n-d counts checked, "
+     "the same shapes and errors; seed 1717)"),
+    ("ops/sorting.py",
+     "rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])", 30, "1 -> 2",
+     "reshape(-2, n): NumPy (2.x) infers any negative size, as it does -1 (empty shapes checked: the same shapes "
+     "and errors; seed 1717)"),
+    ("ops/activations.py",
+     "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 47,
+     "Is -> IsNot", "ints is then None for every ndarray g, so outs above the size threshold take np.where, which "
+     "gives the bitwise path's bits (as the line `if out.size <= 8192 or ints is None` judged in seed 707; seed "
+     "1717)"),
+    ("ops/sorting.py",
+     "rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), values.reshape(-1, values.shape[-1])", 65, "1 -> 2",
+     "values.reshape(-2, n): NumPy (2.x) infers any negative size, as it does -1 (the line's other -1; seed 1717)"),
+    ("ops/activations.py",
+     "ints = _SAME_SIZE_INT.get(g.dtype.itemsize) if type(g) is np.ndarray and g.dtype == out.dtype else None", 73,
+     "Eq -> NotEq", "the engine passes an upstream gradient of the output's dtype, so ints is then None and outs "
+     "above the size threshold take np.where, which gives the bitwise path's bits (seed 1717)"),
+    ("ops/out.py", "out._bump_version(storage_written=False)", 34, "False -> True",
+     "out was just rebound to a fresh copy (base None) that no node has saved yet, so marking its memory written at "
+     "this epoch precedes every later save's epoch: no saved-value check can fire (the version and the "
+     "modification epoch, which the checks on out itself read, are bumped either way; seed 1818)"),
+    ("ops/conv.py", "w3 = w.reshape(groups, c_in // groups, -1)  # (g, C_in/g, C_out/g*kh*kw)", 40, "1 -> 2",
+     "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1 (seed 1818)"),
+    ("ops/reductions.py", "safe = xp.where(o == 0, 1.0, o)  # the subgradient 0 at the origin, as PyTorch", 24,
+     "1.0 -> 2.0", "safe is read only through x / safe, which the next where replaces by 0.0 wherever o == 0 (and "
+     "under create_graph where's backward sends that branch zeros, and safe's own where sends o nothing there): "
+     "any finite nonzero placeholder gives the same values and derivatives (seed 1818)"),
+]
+
+# judged in the first exhaustive pass (--all, fork runner, 2026-12-07)
+EQUIVALENT += [
+    ("ops/linalg.py",
+     "if not xp.is_tensor and g.ndim == 2 and x.ndim == 2:  # the common case on arrays, kept short", 3, "drop `not`",
+     "the short path then serves 2-D Tensors under create_graph (`g @ w`, `g.T @ x`, `g.sum(0)` are Tensor methods "
+     "with the same values) and 2-D arrays take the general path, which computes the same products"),
+    ("autograd/gradcheck.py", "vs.append(v / (np.linalg.norm(v) or 1.0))", 36, "1.0 -> 2.0",
+     "the norm of rng.random values is 0 only for an empty output, whose direction vector stays empty"),
+    ("explain/naming.py", "@functools.lru_cache(maxsize=256)", 29, "256 -> 257",
+     "a cache's size: the same patterns are compiled, one more is kept"),
+]
+
+# judged in the first exhaustive pass: ops
+EQUIVALENT += [
+    ("ops/registry.py",
+     "return np.asarray(gi).astype(x.dtype)[()] if type(x) is not np.ndarray else np.asarray(gi, dtype=x.dtype)",
+     45, "IsNot -> Is", "only the storage of a 0-d gradient changes (a 0-d ndarray instead of a NumPy scalar, or the "
+     "reverse); values, dtypes, accumulation, in-place updates and numpy() sharing probed equal over 16 ops"),
+    ("ops/registry.py", "if len(inputs) == 2 and not attrs:", 24, "drop `not`",
+     "no binary rule-based Op carries attrs (each of the 209 Ops with two rules has a two-argument forward), so the "
+     "edit only sends binary ops on arrays through the general loop, whose sum_to and dtype match give the same "
+     "gradients as the unrolled _fit (gradcheck, derivative and dtype suites pass)"),
+    ("ops/random_fills.py",
+     "if self.grad_fn is not None and grad_state.enabled:  # cut the old history, under PyTorch's node name", 3,
+     "And -> Or", "the cases it adds (no history, or grad mode off) record nothing in apply: the overwrite op returns "
+     "the drawn array itself with no grad_fn, what wrap(values) gives (probed: plain, no_grad, history under no_grad)"),
+    ("ops/elementwise.py", 'return dt.kind != "b" or isinstance(v, builtins.bool)', 7, "Or -> And",
+     "only promote()'s shortcut: the cases it then drops (an integer tensor with an int, a bool tensor with a bool) "
+     "take dtypes.result_dtype, which keeps the tensor's dtype; dtypes and values probed equal over 210 cases"),
+    ("ops/conv.py", "return windows(x, kernel, stride, padding).mean(axis=(2, 3)).astype(x.dtype, copy=False)", 77,
+     "copy=False -> copy=True", "the mean is a fresh array nothing else holds: a copy of it changes nothing"),
+    ("ops/conv.py",
+     "out = np_fold(cols.reshape(n, -1, grid[0] * grid[1]), size, kernel, stride, padding, dilation, grid)", 31,
+     "1 -> 2", "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/conv.py",
+     "out = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(n, groups, -1, length)).reshape(n, o, length)",
+     48, "1 -> 2", "reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/special.py", "for c1, c2 in zip(_GILES_CENTRAL, _GILES_TAIL, strict=True):", 54, "True -> False",
+     "the two coefficient tuples are constants of the same length (9): strict never has anything to check"),
+    ("ops/sorting.py", "scalar = not isinstance(input, Tensor)", 9, "drop `not`",
+     "a scalar value gives a 0-d result (out[()] either way), and out[()] of an n-d result is the same values; "
+     "a scalar with n-d boundaries is refused by the shape check either way"),
+    ("ops/sorting.py", "return wrap(out[()] if scalar or out.ndim == 0 else out)", 33, "Eq -> NotEq",
+     "a 0-d result wrapped as a 0-d ndarray instead of a NumPy scalar (what wrap keeps of a scalar anyway), an n-d "
+     "one as out[()], the same values: dtype, shape and values probed equal (int64 and out_int32)"),
+    ("ops/elementwise.py",
+     'b_int = np.asarray(b).dtype.kind in "iub" if not isinstance(b, builtins.float) else False', 84,
+     "False -> True", "a Python float divisor reaches the forward only after arithmetic() promoted the dividend to "
+     "float, so a_int is False and b_int is never decisive"),
+    ('ops/formula.py',
+     'raise ValueError(f"formula {formula!r}: cannot evaluate {ast.unparse(node)!r}")  # pragma: no cover',
+     0, 'raise -> pass (a check removed)',
+     'unreachable: check() admits only the node types _eval handles (Name, Constant, BinOp, UnaryOp, Call, '
+     'Compare, BoolOp, IfExp)'),
+    ('ops/reductions.py',
+     'flat = np.asarray(x).reshape(-1)', 30, '1 -> 2',
+     'reshape(-2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/reductions.py',
+     'if isinstance(p, int | float) and p < 0 and p != float("-inf"):', 34, 'Lt -> LtE',
+     'p == 0 (and -0.0) has already returned on the line above'),
+    ('ops/inplace.py',
+     'if (self.requires_grad or (isinstance(other, Tensor) and other.requires_grad)) and grad_state.enabled:',
+     3, 'And -> Or',
+     'the direct ufunc is a fast path: the calls it then declines go through assign(), which computes the '
+     "same values and also writes into self's storage, bumping the versions"),
+    ('ops/linalg.py',
+     'if ord == 1:', 0, 'if-condition -> False (an early exit removed)',
+     'the general path (p_norm) computes sum(|x|**1)**(1/1): the same values, gradients and second derivatives '
+     "(0 at x = 0); only grad_fn's name differs (WhereBackward0 for SumBackward1, PyTorch's is "
+     'LinalgVectorNormBackward0 either way)'),
+    ('ops/elementwise.py',
+     'a_int = np.asarray(a).dtype.kind in "iub" if not isinstance(a, builtins.float) else False', 84, 'False -> True',
+     "a Python float reaches the forward only on arithmetic's fast path, with a float tensor b (b_int "
+     'False); with an integer b, promote() makes both float tensors first'),
+    ('ops/conv.py',
+     'spread = xp.reshape(g, (n, c, 1, -1)) * mask.reshape(n, c, k, -1).astype(x.dtype if not xp.is_tensor',
+     63, '1 -> 2',
+     'reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/registry.py',
+     'type(gi) is not type(x) or (type(x) is np.ndarray and gi.dtype != x.dtype)):', 28, 'And -> Or',
+     "the check then leaves the fast return for every array input; the general loop's _match_dtype returns "
+     'a gradient of the right type and dtype unchanged'),
+    ('ops/views.py',
+     'if type(data) is not np.ndarray:', 0, 'if-condition -> False (an early exit removed)',
+     'a NumPy scalar is never a registered view (register() requires an ndarray) and shares no storage with '
+     'any view, so the walk bumps nothing'),
+    ('ops/linalg.py',
+     'return copy_(clone(A), expand(eye(A.shape[-1], dtype=A.dtype), tuple(A.shape)))', 43, '1 -> 2',
+     'A.shape[-2]: A was checked square just above'),
+    ('ops/reductions.py',
+     'wrap_dim(dim, 0, name)', 14, '0 -> 1',
+     'wrap_dim treats ndim 0 as 1 (max(ndim, 1)): the same range [-1, 0] and message'),
+    ('ops/reductions.py',
+     'm = np.where(np.isfinite(m), m, 0.0).astype(x.dtype)', 32, '0.0 -> 1.0',
+     "logsumexp: a non-finite maximum means +inf, NaN or an all -inf slice, whose result is inf, NaN or -inf with "
+     "either shift"),
+    ('ops/sorting.py',
+     'values, inverse, counts = np.unique(data.reshape(-1), return_inverse=True, return_counts=True)', 50,
+     '1 -> 2',
+     'reshape(-2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/joins.py',
+     'return list(promote(*tensors)) if len({t.array.dtype for t in tensors}) > 1 else list(tensors)', 34,
+     'Gt -> GtE',
+     'promote() of tensors of one dtype returns them unchanged'),
+    ('ops/registry.py',
+     'if parents[0] is None or rule is None:', 0, 'if-condition -> False (an early exit removed)',
+     "a unary node is recorded only when its one input needs a gradient, and the ops without a derivative "
+     "(signbit, logical_not, any/all) are never recorded (unrecorded())"),
+    ('ops/reductions.py',
+     'lambda data, d: _kth_indices(data, d, (data.shape[d] - 1) // 2))', 38, 'FloorDiv -> Div',
+     "np.take truncates a float index: (n - 1) / 2 picks the element (n - 1) // 2 does (n >= 1: an empty dim "
+     "raised before)"),
+    ('ops/reductions.py',
+     'wrap_dim(d, 0, op)', 12, '0 -> 1',
+     "wrap_dim treats ndim 0 as 1 (max(ndim, 1)): the same range [-1, 0] and message"),
+    ('ops/shape_ops.py',
+     'index = np.repeat(np.arange(size), np.broadcast_to(counts.reshape(-1), (size,)) if counts.ndim else counts)',
+     67, '1 -> 2',
+     'reshape(-2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/special.py',
+     'out = np.where(w < 5.0, p1, p2) * z', 19, '5.0 -> 6.0',
+     "erfinv: for w in [5, 6) the central polynomial is still within Newton's reach; after the four steps the "
+     "values agree to 1 ulp (2.1e-16 relative at most over w in [4.99, 6.01]), as close to SciPy's"),
+    ('ops/linalg.py',
+     'if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))',
+     70, 'Is -> IsNot',
+     "linear then takes apply(LINEAR, ...) without a bias: the fast path is that call inlined (record() or "
+     "unrecorded() with the same attrs), the same values, node and gradients"),
+    ('ops/linalg.py',
+     'if not (isinstance(input, Tensor) and isinstance(weight, Tensor) and (bias is None or isinstance(bias, Tensor))',
+     70, 'Or -> And',
+     "linear then always takes apply(LINEAR, ...): the fast path is that call inlined (record() or unrecorded() "
+     "with the same attrs), the same values, node and gradients"),
+    ('ops/linalg.py',
+     'for i, j in zip(da, db, strict=True):', 31, 'True -> False',
+     "the two lists were checked to have the same length just above", 1),
+    ('ops/special.py',
+     'small = x < 10', 12, '10 -> 11',
+     "digamma/trigamma: the series is accurate from 10 on; one more recurrence step changes only rounding (at most "
+     "8 ulp of max(|value|, 1) over [-9.95, 30])"),
+    ('ops/reductions.py',
+     'if dim is None:', 0, 'if-condition -> False (an early exit removed)',
+     "aminmax: amin/amax with dim=None reduce over all dims, as with ()", 6),
+    ('ops/conv.py',
+     'out = np.matmul(w.reshape(groups, o // groups, -1), cols.reshape(n, groups, -1, length)).reshape(n, o, '
+     'length)', 77, '1 -> 2',
+     'reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/conv.py',
+     'cols = windows(x, kernel, stride, padding, fill=-np.inf).reshape(n, c, k, -1)', 75, '1 -> 2',
+     'reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/conv.py',
+     'return windows(x, kernel, stride, padding).mean(axis=(2, 3)).astype(x.dtype, copy=False)', 82,
+     'False -> True',
+     "a copy of the mean, a fresh array no one else holds: the same values"),
+    ('ops/joins.py',
+     'return tuple(getitem(input, (slice(None),) * d + (slice(0, 0),), SPLIT) for _ in range(chunks))', 56,
+     '0 -> 1',
+     "the dim has size 0 here: slice(0, 1) of it is as empty as slice(0, 0)"),
+    ('ops/losses.py',
+     'local = xp.where(a <= beta, d, xp.sign(d) * beta)', 17, 'LtE -> Lt',
+     "at |d| == beta both branches are d (sign(d) * beta = d)"),
+    ('ops/sorting.py',
+     'return wrap(out[()] if scalar or out.ndim == 0 else out)', 23, 'Or -> And',
+     "a 0-d result then stays a 0-d ndarray inside the tensor (what _shared_array makes of a scalar anyway): the "
+     "same value, dtype and shape"),
+    ('ops/sorting.py',
+     'elif dim is not None or input.ndim:', 5, 'Or -> And',
+     "the cases it skips (no dim, or a 0-d input) have x flattened to 1-D, so out is already (len(q),)"),
+    ('ops/losses.py',
+     'if len(_ROW_STARTS) > 64:', 3, 'Gt -> GtE',
+     "a cache size: one entry fewer kept"),
+    ('ops/special.py',
+     'out = out.astype(arr.dtype if arr.dtype.kind == "f" else np.float64)', 30, 'Eq -> NotEq',
+     "trigamma is reached only as digamma's derivative on float arrays, whose float64 result the registry casts "
+     "back to the input's dtype (also under create_graph), and in formulas evaluated in float64", 2),
+    ('ops/registry.py',
+     'if kind is not type(x) or (kind is np.ndarray and gi.dtype != x.dtype):', 27, 'And -> Or',
+     "_match_dtype returns a gradient of the right type and dtype unchanged"),
+    ('ops/elementwise.py',
+     'return xp.where(off, 0.0, g * xp.log(xp.where(off, 1.0, b)))',
+     51, '1.0 -> 2.0',
+     "xlogy's masked positions: the outer where replaces them by 0 whatever the (finite) log there, and a "
+     'constant has no gradient'),
+    ('ops/reductions.py',
+     'return apply(MEDIAN_ALL, (input,), {"dims": tuple(range(input.ndim)), "keepdim": False})',
+     81, 'False -> True',
+     "the median of all elements is 0-d: expand_back broadcasts a 0-d gradient to x's shape the same with or "
+     'without kept dims (the forward ignores keepdim)'),
+    ('ops/elementwise.py',
+     'if op.name == "sub" and (_is_bool(a) or _is_bool(b)):',
+     3, 'And -> Or',
+     'on the fast path (one dtype) NumPy raises TypeError with bool operands only for subtract', 2),
+    ('ops/reductions.py',
+     'grad = np.where(pos < z, _reverse_cumsum(NUMPY, g * out, dim) / safe, 0).astype(x.dtype)',
+     16, 'Lt -> LtE',
+     "cumprod's position z is overwritten just after (put_along_axis at min(z, n - 1)); a slice without a zero "
+     'has z = n'),
+    ('ops/joins.py',
+     'if len(pad) % 2 or len(pad) // 2 > input.ndim:',
+     19, 'FloorDiv -> Div',
+     'an odd length has raised on the left of the `or`: for an even length / and // give the same number'),
+    ('ops/conv.py',
+     'if len(_ADAPTIVE) > 256:',
+     3, 'Gt -> GtE',
+     'a cache size: one entry fewer kept'),
+    ('ops/linalg.py',
+     'n = A.shape[-1]',
+     13, '1 -> 2',
+     'A.shape[-2]: A was checked square (_square_float)', 2),
+    ('ops/linalg.py',
+     'return apply(SVD_S, (A,), {"full_matrices": False})',
+     44, 'False -> True',
+     'svdvals: the same singular values; the VJP uses the first k columns of U and rows of Vh only'),
+    ('ops/losses.py',
+     'if reduction == "mean":',
+     0, 'if-condition -> False (an early exit removed)',
+     '_reduce computes the same mean: the float32 sum over the count converted to the dtype, cast to it'),
+    ('ops/sorting.py',
+     'out = np.stack([np.searchsorted(s, v, side=how) for s, v in zip(rows_s, rows_v, strict=True)])',
+     87, 'True -> False',
+     'the leading shapes were checked equal above, so the row lists have the same length'),
+    ('ops/scatter.py',
+     'gs = gs * (num_zeros <= 1)',
+     24, '1 -> 2',
+     'at a position with two zeros scattered to it the product (result) is 0 or NaN, so gs there is 0 or NaN '
+     'either way'),
+    ('ops/sorting.py',
+     'return wrap(out[()] if scalar or out.ndim == 0 else out)',
+     45, '0 -> 1',
+     'out[()] of a 1-d array is the same array; a 0-d one then stays a 0-d ndarray inside the tensor (what '
+     '_shared_array makes of a scalar anyway)'),
+    ('ops/scatter.py',
+     'od = xp.data(out) if out is not None else _np_scatter_reduce(xd, sd, pos, head, reduce, include_self)',
+     21, 'IsNot -> Is',
+     "out is always saved for amax/amin (saves='both'): the recomputation from x and src gives the same values"),
+    ('ops/elementwise.py',
+     'if type(weight) in _PY_SCALARS:',
+     0, 'if-condition -> False (an early exit removed)',
+     'lerp with a number weight: np.where over both formulas picks the same one (|w| < 0.5) with the same '
+     'rounding'),
+    ('ops/conv.py',
+     'if ph or pw or full_h != h or full_w != w:',
+     15, 'NotEq -> Eq',
+     'full_h == h + 2 ph (the windows never reach past the padded input): without padding full_h is h, and the '
+     'crop out[:, :, 0:h, 0:w] is the whole array'),
+    ('ops/joins.py',
+     'return tuple(getitem(input, (slice(None),) * d + (slice(0, 0),), SPLIT) for _ in range(chunks))',
+     59, '0 -> 1',
+     'the dim has size 0 here: slice(1, 0) of it is as empty as slice(0, 0)'),
+    ('ops/scatter.py',
+     'out = (out // count if out.dtype.kind in "iu" else out / count).astype(out.dtype, copy=False)  # keep int32',
+     82, 'copy=False -> copy=True',
+     'a copy of the freshly computed mean: the same values, no one else holds it'),
+    ('ops/scatter.py',
+     'grids = list(np.meshgrid(*(np.arange(n) for n in idx.shape), indexing="ij", sparse=True))',
+     83, 'True -> False',
+     'dense grids broadcast against the index exactly as the sparse ones: the same positions'),
+    ('ops/special.py',
+     'if math.isnan(v):',
+     0, 'if-condition -> False (an early exit removed)',
+     'lgamma of NaN: the checks below pass NaN through (isinf, <= 0 false) and math.lgamma(nan) is nan'),
+    ('ops/reductions.py',
+     'values = apply(_MAX_0D if is_max else _MIN_0D, (input,), {"dims": (), "keepdim": False})',
+     81, 'False -> True',
+     'max/min of a 0-d input reduce no dims: expand_back skips expand_dims for an empty dims either way'),
+    ('ops/special.py',
+     'for _ in range(10):',
+     15, '10 -> 11',
+     'the loop breaks once no element is below 10; ten steps already lift any x in (0, 10) to 10 or more (the '
+     'same values over [-9.95, 30], NaN and +-inf)'),
+    ('ops/special.py',
+     'neg = v < 0.5',
+     6, 'Lt -> LtE',
+     'trigamma at exactly 0.5: the reflection gives the same value (the same results over [-9.95, 30] including '
+     '0.5)', 2),
+    ('ops/conv.py',
+     'out = np.matmul(w.reshape(o, -1), cols)  # (N, O, L)',
+     30, '1 -> 2',
+     'reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/shape_ops.py',
+     'src = input if input.ndim else reshape(input, (1,))',
+     47, '1 -> 2',
+     'unreachable for a 0-d input: its dims (0 and -1 of a 1-d result) wrap to the same dim, which raised just '
+     'above'),
+    ('ops/elementwise.py',
+     'safe = xp.where((a == 0) & (b >= 0), 1.0, a)',
+     37, '1.0 -> 2.0',
+     "pow's masked positions (base 0, exponent >= 0): the outer where gives 0 whatever the finite log there, "
+     'and a constant has no gradient'),
+    ('ops/elementwise.py',
+     'return g * (out * (math.log(a) if a > 0 else math.nan) if a != 0 else xp.where(b >= 0, 0.0, out * '
+     '-math.inf))',
+     34, 'Gt -> GtE',
+     'a == 0 is handled by the outer conditional (`if a != 0 else ...`), so a > 0 and a >= 0 agree where this '
+     'is evaluated'),
+    ('ops/special.py',
+     's, acc1, _ = _shifted(np.where(np.isfinite(refl), refl, 10.0))',
+     56, '10.0 -> 11.0',
+     'a placeholder for non-finite input, whose results are set explicitly below (the same values over [-9.95, '
+     '30], NaN, +-inf)'),
+    ('ops/conv.py',
+     'x4 = x.reshape(n, groups, c_in // groups, -1)  # (N, g, C_in/g, L)',
+     43, '1 -> 2',
+     'reshape(..., -2): NumPy (2.x) infers any negative size, as it does -1'),
+    ('ops/special.py',
+     'step = np.where(small, 1.0 / np.where(small, x, 1.0), 0.0)',
+     48, '1.0 -> 2.0',
+     'a placeholder where `small` is false: the outer where discards it'),
+    ('ops/shape_ops.py',
+     'if input.ndim == 0:',
+     0, 'if-condition -> False (an early exit removed)',
+     "flatten's general path gives a 0-d input the shape (1,) too (start = end = 0, the product of no sizes)", 1),
+    ('ops/linalg.py',
+     'inner = skew / gaps * (1.0 - eye)',
+     23, 'Sub -> Add',
+     'skew is antisymmetric, so its diagonal is 0: (1 + eye) and (1 - eye) differ only where skew / gaps is 0'),
+    ('ops/special.py',
+     'y = np.where(inside, v, 0.0)',
+     24, '0.0 -> 1.0',
+     'erfinv: a placeholder outside (-1, 1), whose results are set explicitly at the end (the same values at '
+     '+-1, beyond, NaN)'),
+    ('ops/special.py',
+     's, _, acc2 = _shifted(np.where(np.isfinite(refl), refl, 10.0))',
+     56, '10.0 -> 11.0',
+     'a placeholder for non-finite input, whose results are set explicitly below (the same values over [-9.95, '
+     '30], NaN, +-inf)'),
+    ("ops/reductions.py", "pos = np.arange(n).reshape([-1 if i == dim else 1 for i in range(x.ndim)])", 29, "1 -> 2",
+     "NumPy's reshape takes any negative size as the one inferred dimension: -2 gives the same shape as -1"),
+    ("ops/reductions.py", "elif x.ndim < y.ndim:  # broadcast as PyTorch: aligned from the right", 5, "Lt -> LtE",
+     "with equal ndim the reshape is to x's own shape ((1,) * 0 + shape): the same values and gradients"),
+    ("ops/linalg.py", "base = inv(A) if n < 0 else A", 21, "0 -> 1",
+     "n == 0 returned the identity above, so n < 1 and n < 0 agree on every n that reaches this line"),
+    ("ops/linalg.py", "base = inv(A) if n < 0 else A", 17, "Lt -> LtE",
+     "n == 0 returned the identity above, so n <= 0 and n < 0 agree on every n that reaches this line"),
+    ("ops/linalg.py", "if B.shape[-2] != L.shape[-1]:", 27, "1 -> 2",
+     "_square_float(L) above refused non-square L, so L.shape[-2] == L.shape[-1]"),
+    # resumed part (h/p3opsa)
+    ("ops/linalg.py",
+     "if type(input) is Tensor and type(other) is Tensor and input.array.dtype is other.array.dtype:", 0,
+     "if-condition -> False (an early exit removed)",
+     "a fast path: promote() of two Tensors of one dtype returns the very operands (_as_operand passes Tensors; one "
+     "tensor dtype and no scalars returns tuple(ops)), so the same apply runs; probed equal (values, dtypes, grad_fn "
+     "names, gradients) for matmul/mv/dot shapes over 8 dtypes"),
+    ("ops/linalg.py", "return reshape(mul(a, b), tuple(p * q for p, q in zip(sa, sb, strict=True)))", 69,
+     "True -> False", "sa and sb are both padded to n = max(ndims) entries just above: strict never has anything "
+     "to check"),
+    ("ops/linalg.py", "for i, j in zip(da, db, strict=True):", 31, "True -> False",
+     "the two lists were checked to have the same length above (the same as the first occurrence)", 2),
+    ("ops/linalg.py", "n = A.shape[-1]", 13, "1 -> 2",
+     "A.shape[-2]: solve checked A square (_square_float) on its first line", 1),
+    ("ops/linalg.py", "inv_s = np.where(keep, 1.0 / np.where(keep, s, 1.0), 0.0).astype(s.dtype)", 47, "1.0 -> 2.0",
+     "a placeholder for the singular values not kept, which the outer where replaces by 0.0 (NumPy arrays, no "
+     "gradient through it); pinv probed equal (values and gradients, float32/64, zero, rank-deficient, NaN input)"),
+    ("ops/linalg.py", "if ord > 0:", 3, "Gt -> GtE",
+     "ord == 0 (and -0.0, False, a 0-d tensor 0) returned above and NaN fails both; probed equal over 16 ords"),
+    ("ops/linalg.py", "n = x.shape[-1]", 13, "1 -> 2",
+     "x.shape[-2]: eigh checked A square (_square_float), and only eigh records EIGH_VECTORS"),
+    ("ops/reductions.py", "safe = np.where(is_zero, 1, x)", 25, "1 -> 2",
+     "a placeholder at the zeros, which all lie at or after the first zero z, and the next where keeps only "
+     "positions before z; cumprod gradients with zeros probed equal (float16/32/64, both dims)"),
+    ("ops/special.py", "pole = (v <= 0) & (v == np.floor(v))", 8, "LtE -> Lt",
+     "digamma at +-0.0, the one input the edit drops from the poles, takes the reflection: psi(1) - pi/tan(pi v) "
+     "with tan(+-0) = +-0 gives -inf at +0 and +inf at -0, the values the pole branch sets (probed for "
+     "float16/32/64, arrays and 0-d)", 1),
+    ("ops/losses.py", "per = np.where(a < beta, 0.5 * a * a, (a - 0.5 * beta) * beta)", 15, "Lt -> LtE",
+     "at a == beta both sides compute the same product: a - 0.5 * beta is exactly 0.5 * beta (Sterbenz) for "
+     "normal beta, so 0.5 * a * a and (a - 0.5 * beta) * beta are one rounding of the same numbers; for subnormal "
+     "beta both underflow to 0 (probed: the same bits at ~8,000 ties, float32/64, normal and subnormal results)"),
+    # resumed part (h/p3opsb)
+    ("ops/elementwise.py",
+     "fast = kind is type(db) and (not isinstance(da, np.ndarray) or da.dtype == db.dtype)", 29, "Or -> And",
+     "arithmetic: NumPy scalars of one type have one dtype, so only arrays change; two arrays of one dtype then "
+     "leave `fast` False but pass the next check (two tensors of one dtype) and take the same fast path"),
+    ("ops/elementwise.py",
+     'fast = type(b) in _NUMBERS and (kind in _FLOAT_SCALARS or (kind is np.ndarray and da.dtype.kind == "f"))',
+     59, "Is -> IsNot",
+     "a float ndarray tensor with a Python number then takes promote() + apply(), which return the operands "
+     "unchanged and run the same forward and record(): values, dtypes, grad_fn, storage types, first and second "
+     "derivatives probed equal (22 ops x 3 float dtypes x 0-d/n-d/element views x 12 numbers incl. nan, inf, "
+     "-0.0, 10**20; no_grad and inference_mode)"),
+    ("ops/elementwise.py",
+     'fast = kind in _FLOAT_SCALARS or (kind is np.ndarray and db.dtype.kind == "f")', 7, "Or -> And",
+     "a Python number with a float tensor then always takes promote() + apply(), which return the operands "
+     "unchanged and run the same forward and record(): probed equal as the line above (reflected ops included)"),
+    ("ops/elementwise.py",
+     "factor = np.where(av == 0, 0.0, np_sign(av) * (1.0 - 2.0 * np.signbit(bv))).astype(av.dtype)", 32,
+     "Mult -> Div",
+     "copysign's gradient: the divisor 1 - 2 signbit(b) is exactly +1 or -1, and x / +-1 == x * +-1 (NaN and inf "
+     "included); probed equal over +-0, +-inf, NaN, denormals in three dtypes, with create_graph"),
+    ("ops/registry.py", "if parent is not None and gi is not None and (", 3, "And -> Or",
+     "the fast return is then skipped for every VJP op on arrays: the loop after it calls _match_dtype only for "
+     "inputs with a parent and a gradient, which returns a gradient of the right type and dtype unchanged "
+     "(probed: 19 VJP ops x 3 dtypes, mixed-dtype inputs, element views)"),
+    ("ops/registry.py", "if len(inputs) == 2 and not attrs:", 0, "if-condition -> False (an early exit removed)",
+     "as the `drop not` entry of this line: binary rule-based ops on arrays then take the general loop, whose "
+     "sum_to and dtype match give what backward_binary's _fit gives (probed: gradients, dtypes and storage types "
+     "equal over 16 binary ops x 4 dtype pairs x 5 broadcast shapes, element views, and the arithmetic probe)"),
+    ("ops/scatter.py", "else np.where(src_zero, 1, srch))", 24, "1 -> 2",
+     "scatter_reduce prod's gradient at a zero of src: one zero takes by_zero instead, two or more are multiplied "
+     "by 0, and x / 1, x / 2 are NaN or infinite together (probed: 600 random cases with 0, -0.0, inf, NaN)"),
+    ("ops/scatter.py", "idx = idx.reshape(-1)", 19, "1 -> 2",
+     "reshape(-2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/sorting.py", "inverse = inverse.reshape(-1)", 27, "1 -> 2",
+     "reshape(-2): NumPy (2.x) infers any negative size, as it does -1"),
+    ("ops/shape_ops.py", "n = (input.shape[-1] if input.ndim else 1) + abs(offset)", 40, "1 -> 2",
+     "unreachable for a 0-d input: the result has one dim, so dim1 and dim2 both wrap to 0 and raise just above"),
+    ("ops/sorting.py", "elif dim is not None or input.ndim:", 5, "IsNot -> Is",
+     "the only case it changes is a 0-d input with a dim, whose out already has shape (len(q),): values, shapes "
+     "and gradients probed equal (5 shapes x 3 q x 3 dims x keepdim x 3 interpolations)"),
+    # resumed part (h/p3d)
+    ("ops/registry.py", "if len(inputs) == 1:  # unary math and activations on NumPy values: the short path", 0,
+     "if-condition -> False (an early exit removed)",
+     "a short cut: the general loop below does what backward_unary does on NumPy values (the same rule call with "
+     "the attrs, sum_to on a shape mismatch, the cast where the type or dtype differs) and returns [gi] for "
+     "(gi,), which every caller only iterates; probed: contributions (type, dtype, bytes) and leaf gradients "
+     "equal over 1,952 backward passes of the op table (observe and anomaly mode, float32/64)"),
+    ("ops/registry.py",
+     "if tensors or kind is not type(x) or (kind is np.ndarray and gi.dtype != x.dtype):", 14, "IsNot -> Is",
+     "on arrays only where and lerp reach this loop (the others take the unary/binary short paths; probed over the "
+     "parity, dtype and torch-function tables), and their gradients already have the input's dtype (where "
+     "promotes its operands first, lerp requires one dtype): the edit only leaves a 0-d gradient of a NumPy-"
+     "scalar input as a 0-d array (values, dtypes, .grad, hooks, numpy() sharing probed equal), visible only as "
+     "the type of a raw observe() contribution, which is a 0-d array for other ops already"),
+    # resumed part (h/p3f)
+    ("ops/conv.py", "if ph or pw or full_h != h or full_w != w:", 30, "NotEq -> Eq",
+     "full_w is always w + 2 pw (and full_h h + 2 ph): every window of fold, whether its grid is computed or "
+     "given by conv_transpose2d, ends inside the padded input, so this test is `pw != 0`, already covered; the edit "
+     "only turns the unpadded return into out[:, :, 0:h, 0:w], the whole array as a view (same values, shape, "
+     "strides). Probed: an assert of full_h == h + 2 ph and full_w == w + 2 pw held over the conv, conv_transpose, "
+     "fold/unfold, pooling, gradcheck and parity tests"),
+    ("ops/conv.py",
+     "def unfold_(xp: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),", 90,
+     "1 -> 2", "the default is never used: every caller (fold's VJP, conv2d's and conv_transpose2d's VJPs, "
+     "nn.functional.unfold) passes dilation"),
+    ("ops/conv.py",
+     "def unfold_(xp: Any, x: Any, kernel: Pair, stride: Pair, padding: Pair, dilation: Pair = (1, 1),", 93,
+     "1 -> 2", "the default is never used: every caller (fold's VJP, conv2d's and conv_transpose2d's VJPs, "
+     "nn.functional.unfold) passes dilation"),
+    ("ops/conv.py",
+     "def _conv2d_forward(x: Any, w: Any, b: Any, stride: Pair, padding: Pair, input_grad: bool = True,", 92,
+     "True -> False", "the forward never reads input_grad (only the VJP does; conv2d always records it)"),
+    ("ops/conv.py", "dilation: Pair = (1, 1), groups: int = 1) -> Tensor:", 18, "1 -> 2",
+     "ops.conv.conv2d's only caller, nn.functional's _conv (conv1d/conv2d), passes dilation and groups"),
+    ("ops/conv.py", "dilation: Pair = (1, 1), groups: int = 1) -> Tensor:", 21, "1 -> 2",
+     "ops.conv.conv2d's only caller, nn.functional's _conv (conv1d/conv2d), passes dilation and groups"),
+    ("ops/conv.py", "dilation: Pair = (1, 1), groups: int = 1) -> Tensor:", 39, "1 -> 2",
+     "ops.conv.conv2d's only caller, nn.functional's _conv (conv1d/conv2d), passes dilation and groups"),
+    ("ops/elementwise.py",
+     'fast = type(b) in _NUMBERS and (kind in _FLOAT_SCALARS or (kind is np.ndarray and da.dtype.kind == "f"))',
+     32, "Or -> And",
+     "`fast` is then always False for a tensor with a Python number, which takes promote() + apply(): as the "
+     "entries above for this line and the reflected one; probed for the float scalar kinds too: 3,264 cases "
+     "(16 ops incl. //, %, **, fmod, div modes, alpha x 3 float dtypes x 0-d NumPy-scalar, element-view and "
+     "requires-grad inputs x 17 numbers incl. +-0.0, nan, +-inf, 10**20, True) equal in storage type, dtype, "
+     "bits, grad_fn, first and second derivatives, no_grad results, warnings and errors"),
+    ("ops/inplace.py",
+     'if type(data) is not np.ndarray or not data.flags.writeable or data.dtype.kind != "f":', 3,
+     "IsNot -> Is",
+     "every float ndarray add_/sub_/mul_/div_ then takes the general path (the op, then assign's copyto into the "
+     "same array), a NumPy-scalar one already did: probed equal over 216 cases (3 dtypes x 4 ops x numbers incl. "
+     "+-0.0, nan, inf, 2**70, 10**400, same-dtype/0-d/broadcast/mixed-dtype tensors, views of a base, no_grad "
+     "leaves): values, base, versions, warnings, errors; cr.compile's fallback unchanged (tests/compile pass). "
+     "Only the internal observe_ops seam also sees the general path's op"),
+    ("ops/linalg.py",
+     "def _solve_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
+     86, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs), and the tracer's "
+     "live VJP refuses such ops: the default is unused"),
+    ("ops/linalg.py",
+     "def _solve_vjp(xp: Any, g: Any, out: Any, a: Any, b: Any, needs: tuple[bool, bool] = (True, True)) -> tuple:",
+     92, "True -> False", "the registry passes needs to every VJP that takes it (vjp_takes_needs), and the tracer's "
+     "live VJP refuses such ops: the default is unused"),
+    ("ops/linalg.py",
+     "def pinv(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:", 77,
+     "False -> True", "pinv never reads hermitian (always the SVD; PyTorch's hermitian=True reads only the lower "
+     "triangle: a difference for a non-Hermitian input, noted)"),
+    ("ops/linalg.py",
+     "def matrix_rank(A: Tensor, *, atol: Any = None, rtol: Any = None, hermitian: bool = False) -> Tensor:", 84,
+     "False -> True", "matrix_rank never reads hermitian (always the SVD; PyTorch's hermitian=True reads only the "
+     "lower triangle: a difference for a non-Hermitian input, noted)"),
+    ("ops/random_fills.py",
+     "def uniform_(self: Tensor, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     38, "0.0 -> 1.0", "its only caller, Tensor.uniform_, passes a and b (with its own defaults, tested)"),
+    ("ops/random_fills.py",
+     "def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:",
+     40, "0.0 -> 1.0", "its one caller, Tensor.normal_, always passes mean and std; nn.init.normal_ is its own "
+     "function"),
+    ("ops/reductions.py", "if p >= 1:  # p |x|^(p-1) is 0 at 0", 3, "GtE -> Gt",
+     "p_norm never gets p == 1: norm sends p in (1, 1.0) and vector_norm ord == 1 to sum(abs) before calling it"),
+    ("ops/reductions.py", "powers = where(zero, 0.0, _pow(where(zero, 1.0, ax), p))", 43, "1.0 -> 2.0",
+     "a placeholder at the zeros, which the outer where replaces by 0 and whose gradient it masks to exactly 0 "
+     "(0 * p * 2^(p-1) is 0 as 0 * p * 1 is): probed equal (values, gradients, create_graph second derivatives) "
+     "over norm/vector_norm/dist, p in (1e-300, 1e-3, 0.25, 0.5, 0.7, 0.9999), 3 dtypes, zeros, -0.0, inf, NaN"),
+    ("ops/registry.py",
+     "if tensors or kind is not type(x) or (kind is np.ndarray and gi.dtype != x.dtype):", 38, "And -> Or",
+     "adds only _match_dtype calls for an ndarray gradient of x's type and dtype (a NumPy scalar of x's type has "
+     "x's dtype), which _match_dtype returns unchanged"),
+    ("ops/sorting.py",
+     "def topk(input: Tensor, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> TopkResult:  "
+     "# noqa: A002", 84, "True -> False",
+     "topk never reads sorted: its results always come sorted (PyTorch leaves the order of sorted=False "
+     "unspecified; documented)"),
+    ("ops/sorting.py",
+     "def argsort(input: Tensor, dim: int = -1, descending: bool = False, *, stable: bool = False) -> Tensor:", 86,
+     "False -> True", "sort never reads stable: it is always stable (documented)"),
+    ("ops/sorting.py",
+     "def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,  # noqa: A002 - PyTorch's name",
+     41, "True -> False",
+     "unique never reads sorted: its values are always ascending, as PyTorch's CPU kernel (documented)"),
     # (digamma's and trigamma's series coefficients -691/32760 -> 32761 and 691 -> 692 move results by at most one
     # ulp, as often toward mpmath's value as away: no honest test prefers the original, but they are not
     # equivalent either, so they stay counted as survivors)
