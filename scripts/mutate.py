@@ -1538,11 +1538,15 @@ def run_one(mutant: Mutant, timeout: float, tests: list[str] | None = None) -> t
             proc = subprocess.run(cmd, cwd=RUN, env=env, capture_output=True, timeout=timeout)
         except subprocess.TimeoutExpired:
             return "timeout", time.perf_counter() - start
-    output = proc.stdout + proc.stderr
-    if proc.returncode == 5 or (proc.returncode == 4 and b"while loading conftest" not in output):
-        # no test collected, or a usage error that is not the mutated package failing to import: a wrong path
-        raise SystemExit(f"pytest could not run {mutant.path}:{mutant.line}'s tests:\n"
-                         f"{output.decode(errors='replace')[-2000:]}")
+        output = proc.stdout + proc.stderr
+        if proc.returncode == 5 or (proc.returncode == 4 and b"while loading conftest" not in output):
+            # no test collected, or a usage error: a kill if the mutant caused it (a module the tests import
+            # fails to load and pytest finds no collectors), a wrong path if the unmutated tree gives it too
+            null = subprocess.run(cmd, cwd=RUN, env=dict(env, PYTHONPATH=str(RUN / "src")), capture_output=True,
+                                  timeout=timeout)
+            if null.returncode in (4, 5):
+                raise SystemExit(f"pytest could not run {mutant.path}:{mutant.line}'s tests:\n"
+                                 f"{output.decode(errors='replace')[-2000:]}")
     return ("survived" if proc.returncode == 0 else "killed"), time.perf_counter() - start
 
 
