@@ -8,13 +8,13 @@ import torch
 import chainrule as cr
 
 
-@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool", "float32", "float16", "float64"])
-@pytest.mark.parametrize("value", [3, 2.5, True, False, -1, 0])
+# (uint8 with -1 is left out: PyTorch wraps it to 255, chainrule raises OverflowError; a known difference)
+@pytest.mark.parametrize("dtype, value", [(d, v) for d in ["int64", "int32", "uint8", "bool", "float32", "float16",
+                                                             "float64"]
+                                          for v in [3, 2.5, True, False, -1, 0] if (d, v) != ("uint8", -1)])
 def test_masked_fill_with_a_python_number_matches_pytorch(dtype, value):
     """Was a real bug: an integer or bool tensor was filled with `Tensor(np.int64(v))`, which is an uninitialised
     float tensor of shape (v,) (garbage values, a float32 result, or a broadcast error)."""
-    if dtype == "uint8" and value == -1:
-        pytest.skip("PyTorch wraps -1 to 255; NumPy (and so chainrule) refuses it (OverflowError)")
     results = []
     for m in (torch, cr):
         x = m.tensor([1, 0, 1, 1], dtype=getattr(m, dtype))
