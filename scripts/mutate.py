@@ -1888,6 +1888,8 @@ def _score(pool: list[Mutant], logs: list[Path]) -> int:
     no log holds counted both ways (as killed for an upper bound, as survivors for the lower one)."""
     results: dict[tuple, dict] = {}
     for path in logs:
+        if not path.is_file():
+            raise SystemExit(f"mutate.py --score: no such log: {path}")
         results.update(_read_log(path))
     equivalent = killed = 0
     survivors: list[Mutant] = []
